@@ -1,0 +1,156 @@
+"""The counting rules of DOMAIN.md ("Counts make sense"), written once.
+
+Every surface reaches these through ``LambingRecord.clean()`` and
+``LambingEntry.clean()``, which the admin's forms, the API, imports and the
+services all call. Single-field limits (no negative counts, a loss needs a
+cause) are also database constraints in ``models.py``; the rules here are the
+ones that need more than one row: running totals over a record's dated
+entries, and dates against the season and today.
+
+Messages name the rule and the values; the caller keys them to a field.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Protocol
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# A household's flock is counted in hundreds, rarely thousands; a larger
+# single count is a typing error, not a flock.
+MAX_HOUSEHOLD_COUNT = 50_000
+
+
+class DatedCounts(Protocol):
+    """What the running-total rules read from an entry."""
+
+    date: datetime.date
+    ewes_lambed: int
+    lambs_born: int
+    lambs_lost: int
+    lambs_alive: int | None
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken running-total rule: which one, on what date, and its message."""
+
+    rule: str
+    date: datetime.date
+    error: ValidationError
+
+
+EWES_LAMBED_EXCEED_EWES = "ewes_lambed_exceed_ewes"
+LOSSES_EXCEED_BORN = "losses_exceed_born"
+ALIVE_EXCEED_SURVIVORS = "alive_exceed_survivors"
+
+
+def first_running_total_violation(
+    *, ewes_at_start: int | None, entries: Iterable[DatedCounts]
+) -> Violation | None:
+    """Walk a record's entries in date order and return the first date on which a
+    running total breaks a rule, or None when every date is sound.
+
+    Totals on a date include every entry of that date, so the order in which
+    entries of one day were typed does not matter.
+    """
+    ewes_lambed = lambs_born = lambs_lost = 0
+    for date, same_day in groupby(sorted(entries, key=lambda e: e.date), key=lambda e: e.date):
+        same_day = list(same_day)
+        ewes_lambed += sum(e.ewes_lambed for e in same_day)
+        lambs_born += sum(e.lambs_born for e in same_day)
+        lambs_lost += sum(e.lambs_lost for e in same_day)
+        if ewes_at_start is not None and ewes_lambed > ewes_at_start:
+            return Violation(
+                EWES_LAMBED_EXCEED_EWES,
+                date,
+                ValidationError(
+                    _(
+                        "By %(date)s the ewes lambed would total %(total)s, more than the "
+                        "%(ewes)s ewes at the season's start (rule: ewes lambed ≤ ewes)."
+                    ),
+                    code=EWES_LAMBED_EXCEED_EWES,
+                    params={"date": date, "total": ewes_lambed, "ewes": ewes_at_start},
+                ),
+            )
+        if lambs_lost > lambs_born:
+            return Violation(
+                LOSSES_EXCEED_BORN,
+                date,
+                ValidationError(
+                    _(
+                        "By %(date)s the lamb losses would total %(losses)s, more than the "
+                        "%(born)s lambs born (rule: losses ≤ lambs born)."
+                    ),
+                    code=LOSSES_EXCEED_BORN,
+                    params={"date": date, "losses": lambs_lost, "born": lambs_born},
+                ),
+            )
+        for entry in same_day:
+            if entry.lambs_alive is not None and entry.lambs_alive > lambs_born - lambs_lost:
+                return Violation(
+                    ALIVE_EXCEED_SURVIVORS,
+                    date,
+                    ValidationError(
+                        _(
+                            "On %(date)s %(alive)s lambs alive were counted, more than the "
+                            "%(born)s lambs born less %(losses)s losses "
+                            "(rule: lambs alive ≤ lambs born − losses)."
+                        ),
+                        code=ALIVE_EXCEED_SURVIVORS,
+                        params={
+                            "date": date,
+                            "alive": entry.lambs_alive,
+                            "born": lambs_born,
+                            "losses": lambs_lost,
+                        },
+                    ),
+                )
+    return None
+
+
+def entry_field_for(violation: Violation, entry: DatedCounts) -> str:
+    """The field of the entry being saved that a broken running total is shown at:
+    the count the user typed that takes part in the rule."""
+    if violation.rule == EWES_LAMBED_EXCEED_EWES:
+        return "ewes_lambed"
+    if violation.rule == ALIVE_EXCEED_SURVIVORS and entry.lambs_alive is not None:
+        return "lambs_alive"
+    return "lambs_lost" if entry.lambs_lost else "lambs_born"
+
+
+def check_entry_date(
+    *,
+    value: datetime.date,
+    season_start: datetime.date,
+    season_end: datetime.date,
+    season_name: str,
+    today: datetime.date,
+) -> None:
+    """An entry is dated within its season and not after today."""
+    if value > today:
+        raise ValidationError(
+            _(
+                "%(value)s is in the future; an entry can be dated today (%(today)s) "
+                "at the latest (rule: no future dates)."
+            ),
+            code="future_date",
+            params={"value": value, "today": today},
+        )
+    if not season_start <= value <= season_end:
+        raise ValidationError(
+            _(
+                "%(value)s is outside the season %(season)s, which runs from %(start)s "
+                "to %(end)s (rule: entries fall within their season)."
+            ),
+            code="outside_season",
+            params={
+                "value": value,
+                "season": season_name,
+                "start": season_start,
+                "end": season_end,
+            },
+        )

@@ -1,0 +1,144 @@
+"""Writes. Every surface (admin, API, imports, commands) changes records and
+entries through these functions, so each write is validated by the model's
+rules and serialised per record: the record's row is locked while its
+entries are checked and saved, so two technicians adding to one record at
+once cannot both pass a check that only one of them may."""
+
+import datetime
+import uuid as uuid_module
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from livestock import rules
+from livestock.models import Herder, LambingEntry, LambingRecord, Season
+
+# The fields that make an entry's content; a resent entry must match them all.
+ENTRY_CONTENT_FIELDS = (
+    "date",
+    "ewes_lambed",
+    "lambs_born",
+    "lambs_lost",
+    "loss_cause",
+    "lambs_alive",
+    "check_stage",
+    "note",
+)
+
+
+class EntryConflict(Exception):
+    """An entry arrived under a UUID that is already stored with other content."""
+
+    def __init__(self, stored: LambingEntry):
+        super().__init__(f"entry {stored.uuid} is stored with other content")
+        self.stored = stored
+
+
+def _locked(record: LambingRecord) -> LambingRecord:
+    return (
+        LambingRecord.objects.select_for_update(of=("self",))
+        .select_related("season")
+        .get(pk=record.pk)
+    )
+
+
+@transaction.atomic
+def record_create(
+    *, herder: Herder, season: Season, ewes_at_start: int | None = None
+) -> LambingRecord:
+    record = LambingRecord(herder=herder, season=season, ewes_at_start=ewes_at_start)
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def record_update(*, record: LambingRecord, ewes_at_start: int | None) -> LambingRecord:
+    record = _locked(record)
+    record.ewes_at_start = ewes_at_start
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    record: LambingRecord,
+    date: datetime.date,
+    ewes_lambed: int = 0,
+    lambs_born: int = 0,
+    lambs_lost: int = 0,
+    loss_cause: str = "",
+    lambs_alive: int | None = None,
+    check_stage: str = "",
+    note: str = "",
+    uuid: uuid_module.UUID | None = None,
+    created_by: AbstractBaseUser | None = None,
+) -> tuple[LambingEntry, bool]:
+    """Add a dated count to a record. Returns the entry and whether it is new.
+
+    An entry resent under the same ``uuid`` with the same content is the stored
+    one (not new); under the same ``uuid`` with other content it is an
+    ``EntryConflict``.
+    """
+    record = _locked(record)
+    entry = LambingEntry(
+        record=record,
+        date=date,
+        ewes_lambed=ewes_lambed,
+        lambs_born=lambs_born,
+        lambs_lost=lambs_lost,
+        loss_cause=loss_cause,
+        lambs_alive=lambs_alive,
+        check_stage=check_stage,
+        note=note,
+        created_by=created_by,
+    )
+    if uuid is not None:
+        entry.uuid = uuid
+        stored = LambingEntry.objects.filter(uuid=uuid).first()
+        if stored is not None:
+            if stored.record_id == record.pk and all(
+                getattr(stored, field) == getattr(entry, field) for field in ENTRY_CONTENT_FIELDS
+            ):
+                return stored, False
+            raise EntryConflict(stored)
+    entry.full_clean()
+    entry.save()
+    return entry, True
+
+
+@transaction.atomic
+def entry_update(*, entry: LambingEntry, **changes) -> LambingEntry:
+    """Change an entry's counts or date; the record's running totals are checked
+    again with the change in place."""
+    unknown = set(changes) - set(ENTRY_CONTENT_FIELDS)
+    if unknown:
+        raise TypeError(f"entry_update() cannot change {sorted(unknown)}")
+    _locked(entry.record)
+    for field, value in changes.items():
+        setattr(entry, field, value)
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, entry: LambingEntry) -> None:
+    """Remove an entry, unless the record's running totals would break without
+    it (say, the births that later losses were counted against)."""
+    record = _locked(entry.record)
+    remaining = record.entries.exclude(pk=entry.pk)
+    violation = rules.first_running_total_violation(
+        ewes_at_start=record.ewes_at_start, entries=remaining
+    )
+    if violation:
+        raise ValidationError(
+            _("This entry cannot be deleted: %(reason)s"),
+            code="delete_breaks_totals",
+            params={"reason": " ".join(violation.error.messages)},
+        )
+    entry.delete()

@@ -1,0 +1,79 @@
+"""Shared fixtures: the places of Altay named in the reports, a winter season,
+and records to count in. Tests ask for what they need by name."""
+
+import datetime
+
+import pytest
+
+from livestock import services
+from livestock.models import County, Herder, Prefecture, Season, Township, Village
+
+
+@pytest.fixture
+def altay(db) -> Prefecture:
+    return Prefecture.objects.create(name="阿勒泰地区", name_latin="Altay Prefecture")
+
+
+@pytest.fixture
+def burqin(altay) -> County:
+    return County.objects.create(prefecture=altay, name="布尔津县", name_latin="Burqin County")
+
+
+@pytest.fixture
+def fuhai(altay) -> County:
+    return County.objects.create(prefecture=altay, name="福海县", name_latin="Fuhai County")
+
+
+@pytest.fixture
+def woyimoke(burqin) -> Township:
+    return Township.objects.create(county=burqin, name="窝依莫克镇", name_latin="Woyimoke Town")
+
+
+@pytest.fixture
+def tongke(woyimoke) -> Village:
+    return Village.objects.create(township=woyimoke, name="通克村", name_latin="Tongke Village")
+
+
+@pytest.fixture
+def kokeaheshi(fuhai) -> Township:
+    return Township.objects.create(
+        county=fuhai, name="阔克阿勒什乡", name_latin="Kuokealeshi Township"
+    )
+
+
+@pytest.fixture
+def qibaerwoyi(kokeaheshi) -> Village:
+    return Village.objects.create(
+        township=kokeaheshi, name="齐巴尔窝依村", name_latin="Qibaerwoyi Village"
+    )
+
+
+@pytest.fixture
+def bieke(tongke) -> Herder:
+    return Herder.objects.create(village=tongke, name="别克·木合亚提", name_latin="Bieke Muheyati")
+
+
+@pytest.fixture
+def sailike(qibaerwoyi) -> Herder:
+    return Herder.objects.create(
+        village=qibaerwoyi, name="赛力克·屈克木", name_latin="Sailike Qukemu"
+    )
+
+
+@pytest.fixture
+def winter_2024(db) -> Season:
+    """The 2024–2025 winter lambing season of the reports."""
+    return Season.objects.create(
+        kind="winter", start_date=datetime.date(2024, 12, 1), end_date=datetime.date(2025, 2, 28)
+    )
+
+
+@pytest.fixture
+def bieke_record(bieke, winter_2024):
+    """别克's winter record with the 150 ewes he reported."""
+    return services.record_create(herder=bieke, season=winter_2024, ewes_at_start=150)
+
+
+@pytest.fixture
+def sailike_record(sailike, winter_2024):
+    return services.record_create(herder=sailike, season=winter_2024, ewes_at_start=120)

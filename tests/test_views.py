@@ -1,0 +1,18 @@
+"""Pages a new user opens first."""
+
+
+def test_the_admin_login_page_is_served_in_chinese(client, db):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert "登录" in response.content.decode()
+
+
+def test_english_can_be_chosen(client, db):
+    response = client.get("/admin/login/", headers={"accept-language": "en"})
+    assert "Log in" in response.content.decode()
+
+
+def test_the_home_page_leads_to_the_admin(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
