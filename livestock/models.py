@@ -12,7 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -21,7 +21,18 @@ from django.utils.translation import gettext_lazy as _
 from livestock import rules
 from livestock.choices import METRIC_UNITS, CheckStage, LossCause, Metric, Qualifier, SeasonKind
 
-HOUSEHOLD_COUNT_LIMIT = [MaxValueValidator(rules.MAX_HOUSEHOLD_COUNT)]
+# Every count of a household: 0 or more, and no more than a household could count.
+HOUSEHOLD_COUNT_LIMIT = [
+    MinValueValidator(
+        0, message=_("%(show_value)s is negative; a count is 0 or more (rule: no negative counts).")
+    ),
+    MaxValueValidator(
+        rules.MAX_HOUSEHOLD_COUNT,
+        message=_(
+            "%(show_value)s is more than one household could count (rule: at most %(limit_value)s)."
+        ),
+    ),
+]
 
 
 class Place(models.Model):
@@ -308,13 +319,14 @@ class LambingEntry(models.Model):
                 code="stage_without_alive",
             )
         counts = (self.ewes_lambed, self.lambs_born, self.lambs_lost)
-        counts_are_numbers = all(isinstance(count, int) for count in counts) and (
-            self.lambs_alive is None or isinstance(self.lambs_alive, int)
+        counts_are_whole = all(
+            isinstance(count, int) and 0 <= count <= rules.MAX_HOUSEHOLD_COUNT
+            for count in (*counts, 0 if self.lambs_alive is None else self.lambs_alive)
         )
         if (
             self.record_id is None
             or not isinstance(self.date, datetime.date)
-            or not counts_are_numbers
+            or not counts_are_whole
         ):
             # A missing or malformed field already has its own error; the rules
             # across entries can only be checked once the entry itself is whole.

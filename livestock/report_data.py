@@ -250,7 +250,10 @@ class _Loader:
         count = int(figure.value)
         record = LambingRecord.objects.filter(herder=figure.herder, season=figure.season).first()
         if record is None:
-            record = services.record_create(herder=figure.herder, season=figure.season)
+            ewes = count if figure.metric == Metric.EWES else None
+            record = services.record_create(
+                herder=figure.herder, season=figure.season, ewes_at_start=ewes
+            )
             self.summary.created["record"] += 1
         if figure.metric == Metric.EWES:
             if record.ewes_at_start != count:

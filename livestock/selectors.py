@@ -46,7 +46,7 @@ class LambingTotals:
     lambs_alive_at_weaning: int = 0
     lambs_born_where_ewes_lambed_counted: int = 0
     lambs_born_where_ewes_counted: int = 0
-    lambs_born_where_checked: int = 0
+    lambs_born_by_latest_check: int = 0
     lambs_alive_at_weaning_where_ewes_counted: int = 0
     ewes_where_weaned: int = 0
 
@@ -62,8 +62,10 @@ class LambingTotals:
 
     @property
     def survival_rate(self) -> Decimal | None:
-        """羔羊成活率 = lambs alive at the latest check ÷ lambs born × 100%."""
-        return _percent(self.lambs_alive, self.lambs_born_where_checked)
+        """羔羊成活率 = lambs alive at the latest check ÷ lambs born × 100%; lambs born
+        are counted up to each record's latest check, since a check cannot count
+        lambs born after it."""
+        return _percent(self.lambs_alive, self.lambs_born_by_latest_check)
 
     @property
     def reproductive_survival_rate(self) -> Decimal | None:
@@ -84,8 +86,8 @@ def _aggregates(as_of: datetime.date) -> dict:
     """The aggregate expressions over lambing records that make ``LambingTotals``."""
     entries_until = LambingEntry.objects.filter(record=OuterRef("pk"), date__lte=as_of)
 
-    def summed(field: str) -> Coalesce:
-        total = entries_until.order_by().values("record").annotate(total=Sum(field)).values("total")
+    def summed(field: str, entries: QuerySet = entries_until) -> Coalesce:
+        total = entries.order_by().values("record").annotate(total=Sum(field)).values("total")
         return Coalesce(Subquery(total, output_field=IntegerField()), 0)
 
     def latest_alive(checks: QuerySet) -> Subquery:
@@ -94,7 +96,14 @@ def _aggregates(as_of: datetime.date) -> dict:
 
     ewes_lambed = summed("ewes_lambed")
     born = summed("lambs_born")
-    alive = latest_alive(entries_until.filter(lambs_alive__isnull=False))
+    checks = entries_until.filter(lambs_alive__isnull=False)
+    alive = latest_alive(checks)
+    latest_check_date = LambingEntry.objects.filter(
+        record=OuterRef(OuterRef("pk")), date__lte=as_of, lambs_alive__isnull=False
+    ).order_by("-date")[:1]
+    entries_until_latest_check = LambingEntry.objects.filter(
+        record=OuterRef("pk"), date__lte=Subquery(latest_check_date.values("date"))
+    )
     alive_at_weaning = latest_alive(entries_until.filter(check_stage=CheckStage.WEANING))
     ewes_counted = Q(ewes_at_start__isnull=False)
     return {
@@ -107,7 +116,7 @@ def _aggregates(as_of: datetime.date) -> dict:
         "lambs_alive_at_weaning": Sum(alive_at_weaning),
         "lambs_born_where_ewes_lambed_counted": Sum(born, filter=GreaterThan(ewes_lambed, 0)),
         "lambs_born_where_ewes_counted": Sum(born, filter=ewes_counted),
-        "lambs_born_where_checked": Sum(born, filter=IsNull(alive, False)),
+        "lambs_born_by_latest_check": Sum(summed("lambs_born", entries_until_latest_check)),
         "lambs_alive_at_weaning_where_ewes_counted": Sum(alive_at_weaning, filter=ewes_counted),
         "ewes_where_weaned": Sum("ewes_at_start", filter=IsNull(alive_at_weaning, False)),
     }

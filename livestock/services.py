@@ -118,7 +118,7 @@ def entry_update(*, entry: LambingEntry, **changes) -> LambingEntry:
     unknown = set(changes) - set(ENTRY_CONTENT_FIELDS)
     if unknown:
         raise TypeError(f"entry_update() cannot change {sorted(unknown)}")
-    _locked(entry.record)
+    entry.record = _locked(entry.record)
     for field, value in changes.items():
         setattr(entry, field, value)
     entry.full_clean()

@@ -1,0 +1,268 @@
+"""The write services: an entry sent twice is counted once, an entry sent again
+with other content is a conflict, and updates and deletions go through the
+same rules as new entries."""
+
+import datetime
+import uuid
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from livestock import rules, services
+from livestock.choices import CheckStage, LossCause
+from livestock.models import LambingEntry, LambingRecord
+from livestock.selectors import lambing_totals
+
+DEC_10 = datetime.date(2024, 12, 10)
+DEC_12 = datetime.date(2024, 12, 12)
+DEC_20 = datetime.date(2024, 12, 20)
+JAN_31 = datetime.date(2025, 1, 31)
+
+ENTRY_FIELDS = (
+    "uuid",
+    "record_id",
+    "date",
+    "ewes_lambed",
+    "lambs_born",
+    "lambs_lost",
+    "loss_cause",
+    "lambs_alive",
+    "check_stage",
+    "note",
+    "created_by_id",
+)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are compared in English; the default language is Chinese."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def technician(django_user_model):
+    return django_user_model.objects.create_user(username="fuhai_technician", password="x" * 12)
+
+
+def stored_entries(record: LambingRecord) -> list[dict]:
+    """The record's entries as the database holds them now."""
+    return list(LambingEntry.objects.filter(record=record).order_by("pk").values(*ENTRY_FIELDS))
+
+
+def lambs_born_of(record: LambingRecord) -> int:
+    return lambing_totals(season=record.season, as_of=JAN_31, place=record.herder).lambs_born
+
+
+# entry_create: a submission sent twice is counted once
+
+
+def test_an_entry_sent_twice_is_stored_and_counted_once(bieke_record):
+    sent = {"date": DEC_10, "ewes_lambed": 8, "lambs_born": 10, "uuid": uuid.uuid4()}
+
+    first, first_is_new = services.entry_create(record=bieke_record, **sent)
+    again, again_is_new = services.entry_create(record=bieke_record, **sent)
+
+    assert (first_is_new, again_is_new) == (True, False)
+    assert again.pk == first.pk
+    assert [entry["uuid"] for entry in stored_entries(bieke_record)] == [sent["uuid"]]
+    assert lambs_born_of(bieke_record) == 10
+
+
+def test_a_loss_sent_twice_is_stored_once(bieke_record):
+    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    sent = {
+        "date": DEC_12,
+        "lambs_lost": 2,
+        "loss_cause": LossCause.COLD,
+        "note": "夜间寒潮",
+        "uuid": uuid.uuid4(),
+    }
+
+    services.entry_create(record=bieke_record, **sent)
+    _, again_is_new = services.entry_create(record=bieke_record, **sent)
+
+    assert again_is_new is False
+    assert [entry["lambs_lost"] for entry in stored_entries(bieke_record)] == [0, 2]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"lambs_born": 11},
+        {"date": DEC_12},
+        {"ewes_lambed": 7},
+        {"note": "recounted"},
+        {"lambs_alive": 10, "check_stage": CheckStage.BIRTH},
+    ],
+    ids=["lambs_born", "date", "ewes_lambed", "note", "survival_check"],
+)
+def test_an_entry_resent_with_other_content_is_a_conflict_and_changes_nothing(
+    bieke_record, changed
+):
+    sent = {"date": DEC_10, "ewes_lambed": 8, "lambs_born": 10, "uuid": uuid.uuid4()}
+    first, _ = services.entry_create(record=bieke_record, **sent)
+    before = stored_entries(bieke_record)
+
+    with pytest.raises(services.EntryConflict) as conflict:
+        services.entry_create(record=bieke_record, **{**sent, **changed})
+
+    assert conflict.value.stored.pk == first.pk
+    assert str(sent["uuid"]) in str(conflict.value)
+    assert stored_entries(bieke_record) == before
+
+
+def test_an_entry_resent_to_another_record_is_a_conflict(bieke_record, sailike_record):
+    sent = {"date": DEC_10, "ewes_lambed": 8, "lambs_born": 10, "uuid": uuid.uuid4()}
+    services.entry_create(record=bieke_record, **sent)
+    before = stored_entries(bieke_record)
+
+    with pytest.raises(services.EntryConflict):
+        services.entry_create(record=sailike_record, **sent)
+
+    assert stored_entries(bieke_record) == before
+    assert stored_entries(sailike_record) == []
+
+
+def test_entries_sent_without_a_uuid_are_each_stored(bieke_record):
+    sent = {"date": DEC_10, "ewes_lambed": 4, "lambs_born": 5}
+
+    services.entry_create(record=bieke_record, **sent)
+    services.entry_create(record=bieke_record, **sent)
+
+    stored = stored_entries(bieke_record)
+    assert len(stored) == 2
+    assert stored[0]["uuid"] != stored[1]["uuid"]
+    assert lambs_born_of(bieke_record) == 10
+
+
+def test_a_refused_entry_does_not_hold_on_to_its_uuid(bieke_record):
+    sent_uuid = uuid.uuid4()
+    with pytest.raises(ValidationError):
+        services.entry_create(
+            record=bieke_record, date=DEC_10, ewes_lambed=151, lambs_born=151, uuid=sent_uuid
+        )
+
+    entry, is_new = services.entry_create(
+        record=bieke_record, date=DEC_10, ewes_lambed=150, lambs_born=151, uuid=sent_uuid
+    )
+
+    assert is_new is True
+    assert [row["uuid"] for row in stored_entries(bieke_record)] == [sent_uuid]
+
+
+def test_an_entry_remembers_who_counted_it(bieke_record, technician):
+    entry, _ = services.entry_create(
+        record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10, created_by=technician
+    )
+
+    assert LambingEntry.objects.get(pk=entry.pk).created_by == technician
+
+
+# entry_update
+
+
+def test_entry_update_stores_the_corrected_counts(bieke_record):
+    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+
+    services.entry_update(entry=entry, lambs_born=12, note="recounted in the pen")
+
+    stored = LambingEntry.objects.get(pk=entry.pk)
+    assert (stored.lambs_born, stored.note) == (12, "recounted in the pen")
+    assert lambs_born_of(bieke_record) == 12
+
+
+def test_entry_update_can_turn_a_survival_check_into_a_plain_entry(bieke_record):
+    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    check, _ = services.entry_create(
+        record=bieke_record, date=DEC_20, lambs_alive=10, check_stage=CheckStage.DAY_7
+    )
+
+    services.entry_update(entry=check, lambs_alive=None, check_stage="")
+
+    stored = LambingEntry.objects.get(pk=check.pk)
+    assert (stored.lambs_alive, stored.check_stage) == (None, "")
+
+
+def test_entry_update_refuses_a_change_that_breaks_a_rule_and_stores_none_of_it(bieke_record):
+    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    before = stored_entries(bieke_record)
+
+    with pytest.raises(ValidationError) as refused:
+        services.entry_update(entry=entry, lambs_born=12, ewes_lambed=151)
+
+    assert [error.code for error in refused.value.error_dict["ewes_lambed"]] == [
+        rules.EWES_LAMBED_EXCEED_EWES
+    ]
+    assert stored_entries(bieke_record) == before
+
+
+@pytest.mark.parametrize(
+    "change", [{"uuid": uuid.UUID(int=1)}, {"created_by": None}, {"created_at": None}]
+)
+def test_entry_update_refuses_to_change_what_is_not_a_count(bieke_record, technician, change):
+    entry, _ = services.entry_create(
+        record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10, created_by=technician
+    )
+    before = stored_entries(bieke_record)
+
+    with pytest.raises(TypeError):
+        services.entry_update(entry=entry, **change)
+
+    assert stored_entries(bieke_record) == before
+
+
+def test_entry_update_checks_the_ewes_stored_now_not_when_the_entry_was_loaded(bieke_record):
+    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    assert entry.record.ewes_at_start == 150  # the copy an edit form would hold
+    services.record_update(record=bieke_record, ewes_at_start=100)  # another technician
+
+    with pytest.raises(ValidationError):
+        services.entry_update(entry=entry, ewes_lambed=120)
+
+    assert LambingEntry.objects.get(pk=entry.pk).ewes_lambed == 8
+
+
+# entry_delete
+
+
+def test_entry_delete_removes_the_entry_from_the_totals(bieke_record):
+    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    mistaken, _ = services.entry_create(
+        record=bieke_record, date=DEC_12, ewes_lambed=3, lambs_born=4
+    )
+
+    services.entry_delete(entry=mistaken)
+
+    assert not LambingEntry.objects.filter(pk=mistaken.pk).exists()
+    assert lambs_born_of(bieke_record) == 10
+
+
+def test_entry_delete_refuses_removing_births_a_survival_check_counted(bieke_record):
+    births, _ = services.entry_create(
+        record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10
+    )
+    services.entry_create(
+        record=bieke_record, date=DEC_20, lambs_alive=10, check_stage=CheckStage.DAY_7
+    )
+    before = stored_entries(bieke_record)
+
+    with pytest.raises(ValidationError) as refused:
+        services.entry_delete(entry=births)
+
+    assert refused.value.code == "delete_breaks_totals"
+    assert "rule: lambs alive ≤ lambs born − losses" in " ".join(refused.value.messages)
+    assert stored_entries(bieke_record) == before
+
+
+def test_entry_delete_may_remove_a_loss(bieke_record):
+    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    loss, _ = services.entry_create(
+        record=bieke_record, date=DEC_12, lambs_lost=2, loss_cause=LossCause.PREDATOR
+    )
+
+    services.entry_delete(entry=loss)
+
+    totals = lambing_totals(season=bieke_record.season, as_of=JAN_31, place=bieke_record.herder)
+    assert totals.lamb_losses == 0
