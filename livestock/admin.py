@@ -1,11 +1,26 @@
-"""The Django admin, where field technicians enter counts.
+"""The Django admin: the field technicians' daily tool.
 
-Forms validate through the models' ``clean()``, where the rules of
-``rules.py`` are applied, so a broken rule shows at its field.
+Every list, form choice, autocomplete and URL is narrowed by
+``scoping.visible``; an object outside the user's scope is a 404. Forms
+validate through the models' ``clean()`` (the rules of ``rules.py``) and, for
+a record's entries together, through ``rules.first_running_total_violation``.
+An edit made from an older version is refused (``services.check_version``);
+a correction of saved counts needs a reason, kept in the history.
 """
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import Http404
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from livestock import rules, scoping, services
 from livestock.models import (
     County,
     Herder,
@@ -14,50 +29,130 @@ from livestock.models import (
     Prefecture,
     Report,
     ReportedFigure,
+    ScopeGrant,
     Season,
     Township,
     Village,
 )
+from livestock.selectors import record_timeline
+
+admin.site.site_header = _("Lambing-season tracker")
+admin.site.site_title = _("Lambing-season tracker")
+admin.site.index_title = _("Counts and places")
+
+SCOPED_MODELS = (
+    Prefecture,
+    County,
+    Township,
+    Village,
+    Herder,
+    LambingRecord,
+    LambingEntry,
+    ReportedFigure,
+)
 
 
-@admin.register(Prefecture)
-class PrefectureAdmin(admin.ModelAdmin):
+class VersionedForm(forms.ModelForm):
+    """Carries the version the user started from, so that a save made from an
+    older version is refused at the top of the form, not saved over a newer one."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is not None and self.has_changed():
+            seen = cleaned_data.get("seen_version") or self.instance.version
+            try:
+                services.check_version(self.instance, seen_version=seen)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned_data
+
+
+class ScopedAdmin(SimpleHistoryAdmin):
+    """An admin whose lists, choices and URLs stop at the user's scope."""
+
+    def get_queryset(self, request):
+        return scoping.visible(request.user, super().get_queryset(request))
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, object_id)  # 404 outside the scope
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.get_object(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Not found and not in scope look the same: nothing to guess from.
+            raise Http404(_("No such object in your places."))
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related: type[Model] = db_field.related_model
+        if related in SCOPED_MODELS:
+            kwargs["queryset"] = scoping.visible(request.user, related._default_manager.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class PlaceAdmin(ScopedAdmin):
     list_display = ["name", "name_latin"]
     search_fields = ["name", "name_latin"]
 
 
+@admin.register(Prefecture)
+class PrefectureAdmin(PlaceAdmin):
+    pass
+
+
 @admin.register(County)
-class CountyAdmin(admin.ModelAdmin):
+class CountyAdmin(PlaceAdmin):
     list_display = ["name", "name_latin", "prefecture"]
     list_select_related = ["prefecture"]
-    search_fields = ["name", "name_latin"]
+    autocomplete_fields = ["prefecture"]
 
 
 @admin.register(Township)
-class TownshipAdmin(admin.ModelAdmin):
+class TownshipAdmin(PlaceAdmin):
     list_display = ["name", "name_latin", "county"]
-    list_filter = ["county"]
+    list_filter = [("county", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["county"]
-    search_fields = ["name", "name_latin"]
     autocomplete_fields = ["county"]
 
 
 @admin.register(Village)
-class VillageAdmin(admin.ModelAdmin):
+class VillageAdmin(PlaceAdmin):
     list_display = ["name", "name_latin", "township"]
-    list_filter = ["township__county"]
+    list_filter = [("township__county", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["township"]
-    search_fields = ["name", "name_latin"]
     autocomplete_fields = ["township"]
 
 
+PLACE_FILTERS = [
+    ("village__township__county", admin.RelatedOnlyFieldListFilter),
+    ("village__township", admin.RelatedOnlyFieldListFilter),
+    ("village", admin.RelatedOnlyFieldListFilter),
+]
+
+
 @admin.register(Herder)
-class HerderAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_latin", "village"]
-    list_filter = ["village__township__county"]
-    list_select_related = ["village"]
+class HerderAdmin(ScopedAdmin):
+    form = VersionedForm
+    list_display = ["name", "name_latin", "village", "township"]
+    list_filter = PLACE_FILTERS
+    list_select_related = ["village__township"]
     search_fields = ["name", "name_latin"]
     autocomplete_fields = ["village"]
+
+    @admin.display(description=_("township"), ordering="village__township__name")
+    def township(self, herder: Herder) -> Township:
+        return herder.village.township
 
 
 @admin.register(Season)
@@ -65,12 +160,66 @@ class SeasonAdmin(admin.ModelAdmin):
     list_display = ["__str__", "start_date", "end_date"]
 
 
-class LambingEntryInline(admin.TabularInline):
+class EntryFormSet(forms.BaseInlineFormSet):
+    """The entries of one record, checked together: what the forms would leave
+    stored must keep every running total sound, and a correction of a saved
+    entry needs a reason (``change_reason`` is set per request)."""
+
+    change_reason = ""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        stored = (
+            {entry.pk: entry for entry in self.instance.entries.all()} if self.instance.pk else {}
+        )
+        corrected = False
+        for form in self.forms:
+            entry = form.instance
+            if self.can_delete and self._should_delete_form(form):
+                stored.pop(entry.pk, None)
+                corrected = True
+            elif form.has_changed():
+                corrected = corrected or entry.pk is not None
+                stored[entry.pk or id(form)] = entry
+        if corrected and not self.change_reason:
+            raise ValidationError(
+                _(
+                    "Say why saved counts are corrected or deleted; "
+                    "the reason is kept in the history."
+                ),
+                code="reason_required",
+            )
+        violation = rules.first_running_total_violation(
+            ewes_at_start=self.instance.ewes_at_start, entries=stored.values()
+        )
+        if violation:
+            form = next(
+                (
+                    f
+                    for f in reversed(self.forms)
+                    if f.has_changed() and f.instance.date <= violation.date
+                ),
+                None,
+            )
+            if form is None:
+                raise ValidationError(violation.error)
+            form.add_error(rules.entry_field_for(violation, form.instance), violation.error)
+
+
+class EntryForm(VersionedForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # EntryFormSet checks the running totals of all the forms' entries together.
+        self.instance.check_running_totals = False
+
+
+class LambingEntryInline(admin.StackedInline):
     model = LambingEntry
+    form = EntryForm
+    formset = EntryFormSet
     extra = 1
-    # Deleting an entry can break the running totals of the entries after it;
-    # until the admin deletes through services.entry_delete, it does not delete.
-    can_delete = False
     fields = [
         "date",
         "ewes_lambed",
@@ -80,17 +229,158 @@ class LambingEntryInline(admin.TabularInline):
         "lambs_alive",
         "check_stage",
         "note",
+        "seen_version",
     ]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.change_reason = request.POST.get("change_reason", "").strip()
+        return formset
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "date":
+            field.initial = timezone.localdate
+        return field
+
+
+class LambingRecordForm(VersionedForm):
+    change_reason = forms.CharField(
+        label=_("reason for the correction"),
+        required=False,
+        max_length=200,
+        help_text=_("Needed when saved counts are changed or deleted; kept in the history."),
+    )
+
+    class Meta:
+        model = LambingRecord
+        fields = ["herder", "season", "ewes_at_start"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is not None:
+            # Entries are checked against this record; hold it still until they are saved.
+            services.lock_record(self.instance)
+            if "ewes_at_start" in self.changed_data and not cleaned_data.get("change_reason"):
+                self.add_error(
+                    "change_reason",
+                    _("Say why the saved ewes at the season's start are corrected."),
+                )
+        return cleaned_data
+
+
+RATE_COLUMNS = [
+    (_("lambing rate"), "lambing_rate"),
+    (_("survival rate"), "survival_rate"),
+    (_("mortality"), "mortality_rate"),
+]
 
 
 @admin.register(LambingRecord)
-class LambingRecordAdmin(admin.ModelAdmin):
-    list_display = ["herder", "season", "ewes_at_start"]
-    list_filter = ["season", "herder__village__township__county"]
-    list_select_related = ["herder", "season"]
+class LambingRecordAdmin(ScopedAdmin):
+    form = LambingRecordForm
+    list_display = ["herder", "village", "season", "ewes_at_start"]
+    list_filter = [
+        "season",
+        ("herder__village__township__county", admin.RelatedOnlyFieldListFilter),
+        ("herder__village__township", admin.RelatedOnlyFieldListFilter),
+        ("herder__village", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["herder__village", "season"]
     search_fields = ["herder__name", "herder__name_latin"]
     autocomplete_fields = ["herder"]
+    readonly_fields = ["running_totals", "reported_figures"]
     inlines = [LambingEntryInline]
+
+    def get_fields(self, request, obj=None):
+        fields = ["herder", "season", "ewes_at_start", "seen_version"]
+        if obj is not None:
+            fields += ["change_reason", "running_totals", "reported_figures"]
+        return fields
+
+    @admin.display(description=_("village"), ordering="herder__village__name")
+    def village(self, record: LambingRecord) -> Village:
+        return record.herder.village
+
+    @admin.display(description=_("running totals"))
+    def running_totals(self, record: LambingRecord) -> str:
+        """Totals and rates as of each date with entries (rates in %, — = not available)."""
+        headers = [
+            _("as of"),
+            _("ewes lambed"),
+            _("lambs born"),
+            _("lamb losses"),
+            _("lambs alive"),
+        ] + [label for label, _name in RATE_COLUMNS]
+        rows = format_html_join(
+            "",
+            "<tr>" + "<td>{}</td>" * len(headers) + "</tr>",
+            (
+                (
+                    date,
+                    totals.ewes_lambed,
+                    totals.lambs_born,
+                    totals.lamb_losses,
+                    totals.lambs_alive,
+                    *(_rate(getattr(totals, name)) for _label, name in RATE_COLUMNS),
+                )
+                for date, totals in record_timeline(record=record)
+            ),
+        )
+        head = format_html_join("", "<th>{}</th>", ((header,) for header in headers))
+        return format_html(
+            '<div class="lambing-table"><table><thead><tr>{}</tr></thead><tbody>{}</tbody>'
+            '</table><p class="help">{}</p></div>',
+            head,
+            rows,
+            _(
+                "Lambing rate = lambs born ÷ ewes lambed; survival rate = lambs alive at the "
+                "latest check ÷ lambs born by then; mortality = lamb losses ÷ lambs born. "
+                "— = not available."
+            ),
+        )
+
+    @admin.display(description=_("reported figures"))
+    def reported_figures(self, record: LambingRecord) -> str:
+        figures = ReportedFigure.objects.filter(herder=record.herder).select_related("report")
+        return format_html_join(
+            "",
+            "<p>{}：{} {} {}（{}）<br><small>“{}” — {}</small></p>",
+            (
+                (
+                    figure.as_of,
+                    figure.get_metric_display(),
+                    figure.get_qualifier_display(),
+                    figure.value.normalize(),
+                    figure.get_unit_display(),
+                    figure.quote,
+                    figure.report.title,
+                )
+                for figure in figures
+            ),
+        ) or _("none")
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = form.cleaned_data.get("change_reason", "")
+        if not change or form.has_changed():
+            obj.save()
+
+    def save_formset(self, request, form, formset, change):
+        reason = form.cleaned_data.get("change_reason", "")
+        entries = formset.save(commit=False)
+        for entry in formset.deleted_objects:
+            entry._change_reason = reason
+            entry.delete()
+        for entry in entries:
+            if entry.pk is None:
+                entry.created_by = request.user
+            else:
+                entry._change_reason = reason
+            entry.save()
+
+
+def _rate(value) -> str:
+    return "—" if value is None else f"{value}%"
 
 
 @admin.register(Report)
@@ -100,8 +390,24 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportedFigure)
-class ReportedFigureAdmin(admin.ModelAdmin):
+class ReportedFigureAdmin(ScopedAdmin):
     list_display = ["as_of", "place", "metric", "qualifier", "value", "report"]
-    list_filter = ["metric", "county", "season"]
+    list_filter = ["metric", "season", ("county", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["report", "prefecture", "county", "township", "village", "herder"]
     search_fields = ["quote", "key"]
+
+
+class ScopeGrantInline(admin.TabularInline):
+    model = ScopeGrant
+    extra = 1
+    autocomplete_fields = ["prefecture", "county", "township", "village"]
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserWithScopeAdmin(UserAdmin):
+    """Users with the places they may work in."""
+
+    inlines = [ScopeGrantInline]

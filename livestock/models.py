@@ -8,7 +8,9 @@ the single-row ones.
 """
 
 import datetime
+import operator
 import uuid
+from functools import reduce
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,9 +19,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from livestock import rules
-from livestock.choices import METRIC_UNITS, CheckStage, LossCause, Metric, Qualifier, SeasonKind
+from livestock.choices import (
+    METRIC_UNITS,
+    CheckStage,
+    LossCause,
+    Metric,
+    Qualifier,
+    SeasonKind,
+    Unit,
+)
 
 # Every count of a household: 0 or more, and no more than a household could count.
 HOUSEHOLD_COUNT_LIMIT = [
@@ -54,6 +65,23 @@ class Place(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.name_latin}"
+
+
+class Versioned(models.Model):
+    """An object people edit at the same time. ``version`` goes up by one on
+    every save, so an edit made from an older version can be refused instead
+    of silently overwriting the newer one (``services.check_version``). It is
+    counted here, in ``save()``, so that no surface can forget it."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
 
 
 class Prefecture(Place):
@@ -118,7 +146,7 @@ class Village(Place):
         ]
 
 
-class Herder(Place):
+class Herder(Versioned, Place):
     """A herder household (牧民 / 养殖户), named after its head. Two households of
     one village may share a name, so the name is not unique."""
 
@@ -127,6 +155,7 @@ class Herder(Place):
     village = models.ForeignKey(
         Village, models.PROTECT, related_name="herders", verbose_name=_("village")
     )
+    history = HistoricalRecords()
 
     class Meta(Place.Meta):
         verbose_name = _("herder household")
@@ -170,7 +199,7 @@ class Season(models.Model):
         return f"{span} {self.get_kind_display()}"
 
 
-class LambingRecord(models.Model):
+class LambingRecord(Versioned):
     """One herder household's lambing in one season: the ewes it started with and
     the dated entries technicians add as they count."""
 
@@ -189,6 +218,7 @@ class LambingRecord(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("lambing record")
@@ -216,11 +246,16 @@ class LambingRecord(models.Model):
             raise ValidationError({"ewes_at_start": violation.error})
 
 
-class LambingEntry(models.Model):
+class LambingEntry(Versioned):
     """What a technician counted for a record on one date. Births and losses are
     the ones since the last entry, so totals are sums; a survival check is a
     count of the lambs alive that day. ``uuid`` is made by the client that sends
     the entry, so that an entry sent twice is stored once."""
+
+    # clean() checks the record's running totals with this entry among the
+    # stored ones. A form that saves several entries of one record at once
+    # turns this off and checks them all together (admin.EntryFormSet).
+    check_running_totals = True
 
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     record = models.ForeignKey(
@@ -268,6 +303,7 @@ class LambingEntry(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("lambing entry")
@@ -353,7 +389,7 @@ class LambingEntry(models.Model):
             )
         except ValidationError as error:
             errors["date"] = error
-        if not errors:
+        if not errors and self.check_running_totals:
             others = (
                 self.record.entries.exclude(pk=self.pk) if self.pk else self.record.entries.all()
             )
@@ -487,6 +523,9 @@ class ReportedFigure(models.Model):
     def unit(self) -> str:
         return METRIC_UNITS[self.metric]
 
+    def get_unit_display(self) -> str:
+        return Unit(self.unit).label
+
     def clean(self) -> None:
         """The levels above the place must be the place's own."""
         chain = [
@@ -512,3 +551,72 @@ class ReportedFigure(models.Model):
                         )
                     }
                 )
+
+
+SCOPE_LEVELS = ("prefecture", "county", "township", "village")
+
+
+def _exactly_one_of(names: tuple[str, ...]) -> Q:
+    return reduce(
+        operator.or_,
+        (Q(**{f"{name}__isnull": name != chosen for name in names}) for chosen in names),
+    )
+
+
+class ScopeGrant(models.Model):
+    """One place a user may work in: a prefecture, county, township or village.
+    A user's scope is the set of their grants; with none they see nothing.
+    What they may do there is their role's (groups and permissions);
+    ``scoping.py`` answers where."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="scope_grants",
+        verbose_name=_("user"),
+    )
+    prefecture = models.ForeignKey(
+        Prefecture,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("prefecture"),
+    )
+    county = models.ForeignKey(
+        County, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("county")
+    )
+    township = models.ForeignKey(
+        Township,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("township"),
+    )
+    village = models.ForeignKey(
+        Village,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("village"),
+    )
+
+    class Meta:
+        verbose_name = _("scope grant")
+        verbose_name_plural = _("scope grants")
+        constraints = [
+            models.CheckConstraint(
+                condition=_exactly_one_of(SCOPE_LEVELS),
+                name="scope_grant_names_one_place",
+                violation_error_message=_("A scope grant names exactly one place."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.place}"
+
+    @property
+    def place(self) -> Place:
+        return self.village or self.township or self.county or self.prefecture

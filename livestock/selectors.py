@@ -12,6 +12,7 @@ before it. An entry dated later never changes an earlier answer.
 import datetime
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -156,3 +157,49 @@ def lambing_totals_by(
         .annotate(**_aggregates(as_of))
     )
     return {row[group]: LambingTotals.from_row(row) for row in rows}
+
+
+def record_timeline(*, record: LambingRecord) -> list[tuple[datetime.date, LambingTotals]]:
+    """A record's totals and rates as of each date it has entries for, oldest
+    first, from one query. A single record's handful of entries is walked in
+    Python; each row equals ``lambing_totals(place=herder, as_of=date)``
+    (a test holds the two together)."""
+    entries = LambingEntry.objects.filter(record=record).order_by("date", "pk")
+    ewes = record.ewes_at_start
+    ewes_lambed = born = lost = 0
+    born_on: dict[datetime.date, int] = {}
+    check: tuple[datetime.date, int] | None = None
+    weaned: int | None = None
+    rows: list[tuple[datetime.date, LambingTotals]] = []
+    for date, same_day in groupby(entries, key=lambda entry: entry.date):
+        for entry in same_day:
+            ewes_lambed += entry.ewes_lambed
+            born += entry.lambs_born
+            lost += entry.lambs_lost
+            if entry.lambs_alive is not None:
+                check = (date, entry.lambs_alive)
+                if entry.check_stage == CheckStage.WEANING:
+                    weaned = entry.lambs_alive
+        born_on[date] = born
+        rows.append(
+            (
+                date,
+                LambingTotals(
+                    households=1,
+                    ewes=ewes or 0,
+                    ewes_lambed=ewes_lambed,
+                    lambs_born=born,
+                    lamb_losses=lost,
+                    lambs_alive=check[1] if check else 0,
+                    lambs_alive_at_weaning=weaned or 0,
+                    lambs_born_where_ewes_lambed_counted=born if ewes_lambed else 0,
+                    lambs_born_where_ewes_counted=born if ewes is not None else 0,
+                    lambs_born_by_latest_check=born_on[check[0]] if check else 0,
+                    lambs_alive_at_weaning_where_ewes_counted=(
+                        weaned or 0 if ewes is not None else 0
+                    ),
+                    ewes_where_weaned=ewes or 0 if weaned is not None else 0,
+                ),
+            )
+        )
+    return rows

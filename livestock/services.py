@@ -10,10 +10,11 @@ import uuid as uuid_module
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from livestock import rules
-from livestock.models import Herder, LambingEntry, LambingRecord, Season
+from livestock.models import Herder, LambingEntry, LambingRecord, Season, Versioned
 
 # The fields that make an entry's content; a resent entry must match them all.
 ENTRY_CONTENT_FIELDS = (
@@ -36,7 +37,35 @@ class EntryConflict(Exception):
         self.stored = stored
 
 
-def _locked(record: LambingRecord) -> LambingRecord:
+def check_version(obj: Versioned, *, seen_version: int) -> None:
+    """Refuse an edit made from an older version of ``obj``, naming who saved the
+    newer one and when. Locks ``obj``'s row until the transaction ends, so no
+    other save can slip in between this check and the edit's own save."""
+    current = (
+        type(obj)
+        ._default_manager.select_for_update()
+        .filter(pk=obj.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if current is None or current == seen_version:
+        return
+    latest = obj.history.order_by("-history_date").first()
+    who = getattr(latest and latest.history_user, "username", None) or _("someone")
+    when = timezone.localtime(latest.history_date) if latest else None
+    raise ValidationError(
+        _(
+            "Changed by %(user)s at %(time)s while you were editing — reload the page to "
+            "see their change, then make yours again."
+        ),
+        code="stale_edit",
+        params={"user": who, "time": formats.date_format(when, "DATETIME_FORMAT") if when else "?"},
+    )
+
+
+def lock_record(record: LambingRecord) -> LambingRecord:
+    """The record, read again with its row locked until the transaction ends:
+    while its entries are checked and saved, no other write to it can interleave."""
     return (
         LambingRecord.objects.select_for_update(of=("self",))
         .select_related("season")
@@ -56,7 +85,7 @@ def record_create(
 
 @transaction.atomic
 def record_update(*, record: LambingRecord, ewes_at_start: int | None) -> LambingRecord:
-    record = _locked(record)
+    record = lock_record(record)
     record.ewes_at_start = ewes_at_start
     record.full_clean()
     record.save()
@@ -84,7 +113,7 @@ def entry_create(
     one (not new); under the same ``uuid`` with other content it is an
     ``EntryConflict``.
     """
-    record = _locked(record)
+    record = lock_record(record)
     entry = LambingEntry(
         record=record,
         date=date,
@@ -118,7 +147,7 @@ def entry_update(*, entry: LambingEntry, **changes) -> LambingEntry:
     unknown = set(changes) - set(ENTRY_CONTENT_FIELDS)
     if unknown:
         raise TypeError(f"entry_update() cannot change {sorted(unknown)}")
-    entry.record = _locked(entry.record)
+    entry.record = lock_record(entry.record)
     for field, value in changes.items():
         setattr(entry, field, value)
     entry.full_clean()
@@ -130,7 +159,7 @@ def entry_update(*, entry: LambingEntry, **changes) -> LambingEntry:
 def entry_delete(*, entry: LambingEntry) -> None:
     """Remove an entry, unless the record's running totals would break without
     it (say, the births that later losses were counted against)."""
-    record = _locked(entry.record)
+    record = lock_record(entry.record)
     remaining = record.entries.exclude(pk=entry.pk)
     violation = rules.first_running_total_violation(
         ewes_at_start=record.ewes_at_start, entries=remaining

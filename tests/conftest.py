@@ -77,3 +77,54 @@ def bieke_record(bieke, winter_2024):
 @pytest.fixture
 def sailike_record(sailike, winter_2024):
     return services.record_create(herder=sailike, season=winter_2024, ewes_at_start=120)
+
+
+# Users by role and place. Every test user has this password.
+PASSWORD = "a-long-test-password-7"
+
+
+def make_user(username: str, role: str | None, *places, superuser: bool = False):
+    """A user in the role's group with a scope grant on each place."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from livestock.models import ScopeGrant
+
+    users = get_user_model()
+    if superuser:
+        return users.objects.create_superuser(username, password=PASSWORD)
+    user = users.objects.create_user(username, password=PASSWORD, is_staff=True)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    for place in places:
+        ScopeGrant.objects.create(user=user, **{place._meta.model_name: place})
+    return user
+
+
+@pytest.fixture
+def fuhai_technician(fuhai):
+    """A technician of 福海县."""
+    return make_user("fuhai-tech", "technician", fuhai)
+
+
+@pytest.fixture
+def woyimoke_technician(woyimoke):
+    """A technician of 窝依莫克镇, a township of 布尔津县."""
+    return make_user("woyimoke-tech", "technician", woyimoke)
+
+
+@pytest.fixture
+def burqin_official(burqin):
+    """An official of the 布尔津县 livestock bureau."""
+    return make_user("burqin-official", "official", burqin)
+
+
+@pytest.fixture
+def prefecture_official(altay):
+    return make_user("altay-official", "official", altay)
+
+
+@pytest.fixture
+def unscoped_technician(db):
+    """A technician given no place yet: sees nothing."""
+    return make_user("new-tech", "technician")

@@ -351,3 +351,25 @@ def test_the_totals_of_a_place_take_one_query_whatever_the_number_of_households(
         totals = lambing_totals(season=winter_2024, as_of=DEC_31, place=altay)
 
     assert totals.lambs_alive == 11 * households
+
+
+def test_a_records_timeline_agrees_with_the_totals_as_of_each_date(bieke_record, winter_2024):
+    from livestock.selectors import record_timeline
+
+    dates = [datetime.date(2024, 12, day) for day in (10, 12, 15, 20, 25)]
+    services.entry_create(record=bieke_record, date=dates[0], ewes_lambed=8, lambs_born=10)
+    services.entry_create(record=bieke_record, date=dates[1], lambs_lost=1, loss_cause="cold")
+    services.entry_create(
+        record=bieke_record, date=dates[2], lambs_alive=9, check_stage=CheckStage.DAY_7
+    )
+    services.entry_create(record=bieke_record, date=dates[3], ewes_lambed=5, lambs_born=7)
+    services.entry_create(
+        record=bieke_record, date=dates[4], lambs_alive=15, check_stage=CheckStage.WEANING
+    )
+
+    timeline = record_timeline(record=bieke_record)
+
+    assert [date for date, _ in timeline] == dates
+    for date, totals in timeline:
+        assert totals == lambing_totals(season=winter_2024, as_of=date, place=bieke_record.herder)
+    assert timeline[2][1].survival_rate == Decimal("90.0")  # 9 alive of 10 born by the check

@@ -1,0 +1,62 @@
+"""The three roles, as Django groups with model permissions.
+
+A role says *what* a user may do; ``scoping.py`` says *where*. A superuser
+has every permission everywhere.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+TECHNICIAN = "technician"
+OFFICIAL = "official"
+INTEGRATION = "integration"
+
+ROLE_LABELS = {
+    TECHNICIAN: _("field technician"),
+    OFFICIAL: _("official"),
+    INTEGRATION: _("integration"),
+}
+
+READ_ONLY_MODELS = (
+    "prefecture",
+    "county",
+    "township",
+    "village",
+    "season",
+    "report",
+    "reportedfigure",
+)
+COUNTED_MODELS = ("herder", "lambingrecord", "lambingentry")
+
+
+def _codenames(actions: tuple[str, ...], models: tuple[str, ...]) -> set[str]:
+    return {f"{action}_{model}" for action in actions for model in models}
+
+
+READ_EVERYTHING = _codenames(("view",), READ_ONLY_MODELS + COUNTED_MODELS)
+# Granted to an integration user only when its token may write (add_user --write).
+WRITE_COUNTS = _codenames(("add", "change"), COUNTED_MODELS)
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    TECHNICIAN: READ_EVERYTHING | WRITE_COUNTS | {"delete_lambingentry"},
+    OFFICIAL: READ_EVERYTHING,
+    INTEGRATION: READ_EVERYTHING,
+}
+
+
+def sync_role_groups(apps) -> None:
+    """Make each role's group hold exactly its permissions. Called by migrations,
+    with the historical app registry."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _created = group_model.objects.get_or_create(name=role)
+        permissions = permission_model.objects.filter(
+            content_type__app_label="livestock", codename__in=codenames
+        )
+        group.permissions.set(permissions)

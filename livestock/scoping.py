@@ -1,0 +1,90 @@
+"""Which places, herders, records, entries and figures a user may see.
+
+The one answer to "where may this user work": the admin, the API, the pages
+and the exports all filter through ``visible()``. A user's scope is the set
+of places of their ``ScopeGrant``s; a user with no grant sees nothing, a
+superuser everything. What they may do there (read or change) is their
+role's permissions (``roles.py``).
+
+A grant covers its place and everything below it. Places above a grant are
+visible too, read-only by role, so that a township's technician can see the
+name of their county; nothing beside the grant is.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Model, Q, QuerySet
+
+from livestock.models import (
+    County,
+    Herder,
+    LambingEntry,
+    LambingRecord,
+    Prefecture,
+    ReportedFigure,
+    ScopeGrant,
+    Township,
+    Village,
+)
+
+# From the top down: each place, the field naming its parent, the name of its children.
+HIERARCHY: list[tuple[type[Model], str | None, str | None]] = [
+    (Prefecture, None, "counties"),
+    (County, "prefecture", "townships"),
+    (Township, "county", "villages"),
+    (Village, "township", "herders"),
+    (Herder, "village", None),
+]
+LEVEL_OF = {model: depth for depth, (model, _, _) in enumerate(HIERARCHY)}
+GRANT_LEVELS = {"prefecture": 0, "county": 1, "township": 2, "village": 3}
+
+# Models that hang below a herder, with the lookup to it.
+BELOW_HERDER = {LambingRecord: "herder", LambingEntry: "record__herder"}
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _place_path(depth: int, level: int) -> str:
+    """The lookup from a place at ``depth`` to the place of a grant at ``level``:
+    up through parents, or down through children."""
+    if depth == level:
+        return "pk"
+    if level < depth:
+        return "__".join(HIERARCHY[d][1] for d in range(depth, level, -1))
+    return "__".join(HIERARCHY[d][2] for d in range(depth, level))
+
+
+def _lookup(model: type[Model], level: str) -> str:
+    if model is ReportedFigure:
+        return level
+    if model in BELOW_HERDER:
+        return f"{BELOW_HERDER[model]}__{_place_path(LEVEL_OF[Herder], GRANT_LEVELS[level])}"
+    return _place_path(LEVEL_OF[model], GRANT_LEVELS[level])
+
+
+def grants(user: User) -> list[ScopeGrant]:
+    """The user's grants, read once per user object (so once per request)."""
+    if not user.is_authenticated:
+        return []
+    if not hasattr(user, "_scope_grants"):
+        user._scope_grants = list(ScopeGrant.objects.filter(user=user))
+    return user._scope_grants
+
+
+def visible(user: User, queryset: QuerySet) -> QuerySet:
+    """``queryset`` narrowed to what ``user`` may see. Deny by default."""
+    if user.is_authenticated and user.is_superuser:
+        return queryset
+    model = queryset.model
+    condition = Q(pk__in=[])
+    reaches_down = False
+    for grant in grants(user):
+        level = next(name for name in GRANT_LEVELS if getattr(grant, f"{name}_id"))
+        lookup = _lookup(model, level)
+        condition |= Q(**{lookup: getattr(grant, f"{level}_id")})
+        reaches_down = reaches_down or (model in LEVEL_OF and GRANT_LEVELS[level] > LEVEL_OF[model])
+    narrowed = queryset.filter(condition)
+    return narrowed.distinct() if reaches_down else narrowed
+
+
+def in_scope(user: User, obj: Model) -> bool:
+    return visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
