@@ -44,8 +44,9 @@ migrations-check: $(VENV)/.installed-dev
 
 # Needs GNU gettext (msgfmt); the compiled .mo files are committed.
 messages: $(VENV)/.installed-dev
-	cd livestock && ../$(BIN)/django-admin makemessages --locale zh_Hans --no-obsolete
-	cd livestock && ../$(BIN)/django-admin compilemessages --locale zh_Hans
+	$(BIN)/python manage.py makemessages --locale zh_Hans --no-obsolete \
+		--ignore ".venv/*" --ignore "var/*" --ignore "tests/*"
+	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
 
 clean:
 	rm -rf $(VENV) var

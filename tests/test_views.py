@@ -16,3 +16,15 @@ def test_the_home_page_leads_to_the_admin(client, db):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
+
+
+def test_a_user_can_switch_the_admin_to_english(client, db):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/admin/login/"})
+    assert response.status_code == 302
+    assert "Log in" in client.get("/admin/login/").content.decode()
+
+
+def test_the_language_choice_is_on_every_admin_page(client, db):
+    page = client.get("/admin/login/").content.decode()
+    assert 'action="/i18n/setlang/"' in page
+    assert "English" in page and "简体中文" in page
