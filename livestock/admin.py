@@ -351,7 +351,7 @@ class LambingRecordAdmin(ScopedAdmin):
                     figure.as_of,
                     figure.get_metric_display(),
                     figure.get_qualifier_display(),
-                    figure.value.normalize(),
+                    figure.value_text,
                     figure.get_unit_display(),
                     figure.quote,
                     figure.report.title,

@@ -523,6 +523,11 @@ class ReportedFigure(models.Model):
     def unit(self) -> str:
         return METRIC_UNITS[self.metric]
 
+    @property
+    def value_text(self) -> str:
+        """The value as written: 150, not 150.00 or 1.5E+2."""
+        return f"{self.value.normalize():f}"
+
     def get_unit_display(self) -> str:
         return Unit(self.unit).label
 

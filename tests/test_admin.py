@@ -273,3 +273,29 @@ def test_the_second_of_two_concurrent_edits_is_refused_and_the_first_kept(
     assert "woyimoke-tech" in message and "重新加载" in message
     bieke_record.refresh_from_db()
     assert bieke_record.ewes_at_start == 160
+
+
+def test_the_record_page_shows_the_herders_reported_figures_as_written(
+    two_counties, woyimoke_technician, bieke_record
+):
+    from livestock.models import Report, ReportedFigure
+
+    report = Report.objects.create(slug="r", title="接羔育幼忙", source="test")
+    herder = bieke_record.herder
+    ReportedFigure.objects.create(
+        key="bieke-ewes",
+        report=report,
+        prefecture=herder.village.township.county.prefecture,
+        county=herder.village.township.county,
+        township=herder.village.township,
+        village=herder.village,
+        herder=herder,
+        as_of=DEC_10,
+        metric="ewes",
+        value=150,
+        qualifier="more_than",
+        quote="母羊150多只",
+    )
+    page = logged_in(woyimoke_technician).get(RECORD_URL.format(bieke_record.pk)).content.decode()
+    assert "越冬母羊 多/余（以上） 150" in page
+    assert "“母羊150多只”" in page
