@@ -1,0 +1,161 @@
+"""Fixtures for tests that drive a real Chromium through Playwright.
+
+The browser is Debian's ``/usr/bin/chromium`` (installed by ``.ci/run``);
+Playwright never downloads one. Each test gets pages on the live server,
+in Chinese, at a phone's or a desktop's width, and fails if the page reached
+for anything outside that server.
+"""
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+# Playwright's sync API runs its asyncio event loop on the test thread, and the
+# session-wide browser keeps it there until the run ends. Django then sees a
+# running loop and refuses every ORM call with SynchronousOnlyOperation, in
+# these tests and in any test that runs after them. No Django code is called
+# from a coroutine here, so lifting that guard for the run is safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE_WIDTH = 390
+# Below Django admin's responsive breakpoint (767 px) a page is a phone's.
+PHONE_MAX_WIDTH = 767
+# Schemes that never leave the browser.
+LOCAL_SCHEMES = {"data", "blob", "about"}
+
+BROWSER_TESTS = Path(__file__).parent
+# Where ``new_page`` leaves the URLs of other hosts a test's pages asked for.
+FOREIGN_REQUESTS = pytest.StashKey[list[str]]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/browser ``browser``, so ``-m "not browser"``
+    leaves them out. The hook sees the whole session's items, hence the path test."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Fail the test itself (not its teardown) when its pages reached for another host."""
+    result = yield
+    foreign = item.stash.get(FOREIGN_REQUESTS, [])
+    if foreign:
+        pytest.fail(
+            "the page requested hosts other than the live server:\n" + "\n".join(foreign),
+            pytrace=False,
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, started once for the run.
+
+    Missing on a developer's machine, the tests are skipped; missing in CI
+    (``CI`` set), they fail, since ``.ci/run`` should have installed it."""
+    if not CHROMIUM.exists():
+        reason = (
+            f"{CHROMIUM} not found: install Debian's chromium and fonts-noto-cjk "
+            "(apt-get install --no-install-recommends chromium fonts-noto-cjk)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def new_page(
+    browser: Browser, live_server, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Page]]:
+    """Opens pages on the live server: ``new_page(width=390)``.
+
+    Each page has its own context (cookies, storage), the locale zh-CN, a
+    base URL so that ``page.goto("/admin/")`` works, and a phone's touch
+    screen below 768 px. Requests to any other host are aborted, and fail
+    the test with the list of what was reached for."""
+    own_host = urlsplit(live_server.url).netloc
+    foreign = request.node.stash.setdefault(FOREIGN_REQUESTS, [])
+    contexts = []
+
+    def is_foreign(url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme not in LOCAL_SCHEMES and parts.netloc != own_host
+
+    def record(url: str) -> None:
+        if is_foreign(url):
+            foreign.append(url)
+
+    def keep_local(route: Route) -> None:
+        if is_foreign(route.request.url):
+            route.abort("blockedbyclient")
+        else:
+            route.continue_()
+
+    def open_page(width: int = PHONE_WIDTH) -> Page:
+        phone = width <= PHONE_MAX_WIDTH
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="zh-CN",
+            viewport={"width": width, "height": 844 if phone else 800},
+            is_mobile=phone,
+            has_touch=phone,
+        )
+        contexts.append(context)
+        context.on("request", lambda browser_request: record(browser_request.url))
+        context.route("**/*", keep_local)
+        return context.new_page()
+
+    yield open_page
+
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def log_in() -> Callable[[Page, str, str], None]:
+    """Logs in through the admin's login page, as a technician would:
+    ``log_in(page, username, password)``. Returns once the next page has
+    loaded, whether the login was accepted or not."""
+
+    def submit_login_form(page: Page, username: str, password: str) -> None:
+        page.goto("/admin/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state()
+
+    return submit_login_form
+
+
+@pytest.fixture
+def results_dir(request: pytest.FixtureRequest) -> Path:
+    """An empty folder ``test-results/<test name>/`` for this test's screenshots
+    (git-ignored; CI can keep it as an artifact)."""
+    name = re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
+    folder = request.config.rootpath / "test-results" / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
