@@ -14,12 +14,35 @@ from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Expression,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, IsNull
 
-from livestock.choices import CheckStage
-from livestock.models import LambingEntry, LambingRecord, Place, Season
+from livestock import scoping
+from livestock.choices import CheckStage, Metric
+from livestock.models import (
+    County,
+    Herder,
+    LambingEntry,
+    LambingRecord,
+    Place,
+    Prefecture,
+    ReportedFigure,
+    Season,
+    Township,
+    Village,
+)
 
 
 def _percent(numerator: int, denominator: int) -> Decimal | None:
@@ -83,8 +106,9 @@ class LambingTotals:
         return cls(**{field.name: row[field.name] or 0 for field in fields(cls)})
 
 
-def _aggregates(as_of: datetime.date) -> dict:
-    """The aggregate expressions over lambing records that make ``LambingTotals``."""
+def _record_counts(as_of: datetime.date) -> dict[str, Expression]:
+    """Per lambing record, the expressions of ``LambingTotals``' fields (but
+    ``households``) as of the end of ``as_of``. Summed, they are a place's."""
     entries_until = LambingEntry.objects.filter(record=OuterRef("pk"), date__lte=as_of)
 
     def summed(field: str, entries: QuerySet = entries_until) -> Coalesce:
@@ -95,49 +119,86 @@ def _aggregates(as_of: datetime.date) -> dict:
         latest = checks.order_by("-date", "-pk").values("lambs_alive")[:1]
         return Subquery(latest, output_field=IntegerField())
 
+    def when(condition, then) -> Case:
+        return Case(When(condition, then=then), default=0, output_field=IntegerField())
+
+    ewes = Coalesce("ewes_at_start", 0)
+    ewes_counted = Q(ewes_at_start__isnull=False)
     ewes_lambed = summed("ewes_lambed")
     born = summed("lambs_born")
-    checks = entries_until.filter(lambs_alive__isnull=False)
-    alive = latest_alive(checks)
+    alive_at_weaning = latest_alive(entries_until.filter(check_stage=CheckStage.WEANING))
     latest_check_date = LambingEntry.objects.filter(
         record=OuterRef(OuterRef("pk")), date__lte=as_of, lambs_alive__isnull=False
     ).order_by("-date")[:1]
     entries_until_latest_check = LambingEntry.objects.filter(
         record=OuterRef("pk"), date__lte=Subquery(latest_check_date.values("date"))
     )
-    alive_at_weaning = latest_alive(entries_until.filter(check_stage=CheckStage.WEANING))
-    ewes_counted = Q(ewes_at_start__isnull=False)
     return {
-        "households": Count("pk"),
-        "ewes": Sum("ewes_at_start"),
-        "ewes_lambed": Sum(ewes_lambed),
-        "lambs_born": Sum(born),
-        "lamb_losses": Sum(summed("lambs_lost")),
-        "lambs_alive": Sum(alive),
-        "lambs_alive_at_weaning": Sum(alive_at_weaning),
-        "lambs_born_where_ewes_lambed_counted": Sum(born, filter=GreaterThan(ewes_lambed, 0)),
-        "lambs_born_where_ewes_counted": Sum(born, filter=ewes_counted),
-        "lambs_born_by_latest_check": Sum(summed("lambs_born", entries_until_latest_check)),
-        "lambs_alive_at_weaning_where_ewes_counted": Sum(alive_at_weaning, filter=ewes_counted),
-        "ewes_where_weaned": Sum("ewes_at_start", filter=IsNull(alive_at_weaning, False)),
+        "ewes": ewes,
+        "ewes_lambed": ewes_lambed,
+        "lambs_born": born,
+        "lamb_losses": summed("lambs_lost"),
+        "lambs_alive": Coalesce(latest_alive(entries_until.filter(lambs_alive__isnull=False)), 0),
+        "lambs_alive_at_weaning": Coalesce(alive_at_weaning, 0),
+        "lambs_born_where_ewes_lambed_counted": when(GreaterThan(ewes_lambed, 0), born),
+        "lambs_born_where_ewes_counted": when(ewes_counted, born),
+        "lambs_born_by_latest_check": summed("lambs_born", entries_until_latest_check),
+        "lambs_alive_at_weaning_where_ewes_counted": when(
+            ewes_counted, Coalesce(alive_at_weaning, 0)
+        ),
+        "ewes_where_weaned": when(IsNull(alive_at_weaning, False), ewes),
     }
 
 
-def records_within(*, season: Season, place: Place | None = None) -> QuerySet[LambingRecord]:
-    """The season's lambing records of the herders in ``place`` (all when None)."""
+def _aggregates(as_of: datetime.date) -> dict[str, Expression]:
+    """The aggregate expressions over lambing records that make ``LambingTotals``."""
+    counts = _record_counts(as_of)
+    return {"households": Count("pk"), **{name: Sum(expr) for name, expr in counts.items()}}
+
+
+TOTALS_PREFIX = "totals_"
+
+
+def with_totals(records: QuerySet[LambingRecord], *, as_of: datetime.date) -> QuerySet:
+    """``records``, each annotated with its own totals as of ``as_of``, in the same
+    query; read them with ``record_totals(record)``."""
+    counts = _record_counts(as_of)
+    return records.annotate(**{TOTALS_PREFIX + name: expr for name, expr in counts.items()})
+
+
+def record_totals(record: LambingRecord) -> LambingTotals:
+    """The totals of a record fetched through ``with_totals``."""
+    row = {"households": 1}
+    for field in fields(LambingTotals):
+        if field.name != "households":
+            row[field.name] = getattr(record, TOTALS_PREFIX + field.name)
+    return LambingTotals.from_row(row)
+
+
+def records_within(
+    *, season: Season, place: Place | None = None, user: scoping.User | None = None
+) -> QuerySet[LambingRecord]:
+    """The season's lambing records of the herders in ``place`` (all when None)
+    that ``user`` may see (all when None: for code that is not asked by a user)."""
     records = LambingRecord.objects.filter(season=season)
     if place is not None:
         records = records.filter(**{f"herder__{place.herder_path}": place.pk})
+    if user is not None:
+        records = scoping.visible(user, records)
     return records
 
 
 def lambing_totals(
-    *, season: Season, as_of: datetime.date, place: Place | None = None
+    *,
+    season: Season,
+    as_of: datetime.date,
+    place: Place | None = None,
+    user: scoping.User | None = None,
 ) -> LambingTotals:
     """The totals of a herder, village, township, county or prefecture (or of
     every record, with no place) as of the end of ``as_of``."""
-    row = records_within(season=season, place=place).aggregate(**_aggregates(as_of))
-    return LambingTotals.from_row(row)
+    records = records_within(season=season, place=place, user=user)
+    return LambingTotals.from_row(records.aggregate(**_aggregates(as_of)))
 
 
 def lambing_totals_by(
@@ -146,17 +207,123 @@ def lambing_totals_by(
     as_of: datetime.date,
     level: type[Place],
     place: Place | None = None,
+    user: scoping.User | None = None,
 ) -> dict[int, LambingTotals]:
     """The totals of each place of ``level`` (by id) within ``place``, in one query.
     Places without records are absent."""
     group = f"herder__{level.herder_path}"
     rows = (
-        records_within(season=season, place=place)
+        records_within(season=season, place=place, user=user)
         .order_by()
         .values(group)
         .annotate(**_aggregates(as_of))
     )
     return {row[group]: LambingTotals.from_row(row) for row in rows}
+
+
+# What a place's summary row shows beside its recorded totals.
+REPORTED_METRICS = (
+    Metric.EWES,
+    Metric.EWES_LAMBED,
+    Metric.LAMBS_BORN,
+    Metric.LAMB_LOSSES,
+    Metric.LAMBS_ALIVE,
+)
+# Each level, the level of the rows below it, and the field naming the parent.
+CHILD_LEVEL: dict[type[Place] | None, tuple[type[Place], str | None]] = {
+    None: (County, None),
+    Prefecture: (County, "prefecture"),
+    County: (Township, "county"),
+    Township: (Village, "township"),
+    Village: (Herder, "village"),
+}
+FIGURE_LEVELS = ("prefecture", "county", "township", "village", "herder")
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    """One place of a summary: its recorded totals beside the latest reported
+    figures for it (by metric) on or before the summary's date."""
+
+    place: Place
+    totals: LambingTotals
+    reported: dict[str, ReportedFigure]
+
+    @property
+    def level(self) -> str:
+        return self.place._meta.model_name
+
+    @property
+    def coverage(self) -> Decimal | None:
+        """How much of the reported lambs born the records hold, in %."""
+        figure = self.reported.get(Metric.LAMBS_BORN)
+        if figure is None:
+            return None
+        return _percent(self.totals.lambs_born, figure.value)
+
+
+@dataclass(frozen=True)
+class PlaceSummary:
+    season: Season
+    as_of: datetime.date
+    place: Place | None
+    totals: LambingTotals
+    rows: list[PlaceRow]
+
+
+def place_summary(
+    *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
+) -> PlaceSummary:
+    """A place's totals and a row per place one level below it (the counties,
+    with no place), all within ``user``'s scope, in a constant number of queries:
+    the places, their totals, their reported figures, the place's own totals."""
+    child_model, parent_field = CHILD_LEVEL[type(place) if place else None]
+    children = child_model.objects.order_by("name")
+    if parent_field:
+        children = children.filter(**{parent_field: place})
+    children = list(scoping.visible(user, children))
+    totals = lambing_totals_by(
+        season=season, as_of=as_of, level=child_model, place=place, user=user
+    )
+    reported = _latest_figures(season=season, as_of=as_of, places=children)
+    rows = [
+        PlaceRow(child, totals.get(child.pk, LambingTotals()), reported.get(child.pk, {}))
+        for child in children
+    ]
+    return PlaceSummary(
+        season=season,
+        as_of=as_of,
+        place=place,
+        totals=lambing_totals(season=season, as_of=as_of, place=place, user=user),
+        rows=rows,
+    )
+
+
+def _latest_figures(
+    *, season: Season, as_of: datetime.date, places: list[Place]
+) -> dict[int, dict[str, ReportedFigure]]:
+    """For each place (all of one level), its latest figure per metric on or
+    before ``as_of``, reported for the season or for no season."""
+    if not places:
+        return {}
+    level = places[0]._meta.model_name
+    depth = FIGURE_LEVELS.index(level)
+    exactly_here = {f"{below}__isnull": True for below in FIGURE_LEVELS[depth + 1 :]}
+    figures = (
+        ReportedFigure.objects.filter(
+            Q(season=season) | Q(season__isnull=True),
+            **{f"{level}__in": places},
+            **exactly_here,
+            metric__in=REPORTED_METRICS,
+            as_of__lte=as_of,
+        )
+        .select_related("report")
+        .order_by("as_of", "pk")
+    )
+    latest: dict[int, dict[str, ReportedFigure]] = {}
+    for figure in figures:
+        latest.setdefault(getattr(figure, f"{level}_id"), {})[figure.metric] = figure
+    return latest
 
 
 def record_timeline(*, record: LambingRecord) -> list[tuple[datetime.date, LambingTotals]]:

@@ -24,6 +24,7 @@ from livestock.models import (
     ScopeGrant,
     Season,
     Versioned,
+    Village,
 )
 
 # The fields that make an entry's content; a resent entry must match them all.
@@ -81,6 +82,27 @@ def lock_record(record: LambingRecord) -> LambingRecord:
         .select_related("season")
         .get(pk=record.pk)
     )
+
+
+@transaction.atomic
+def herder_create(*, village: Village, name: str, name_latin: str) -> Herder:
+    herder = Herder(village=village, name=name, name_latin=name_latin)
+    herder.full_clean()
+    herder.save()
+    return herder
+
+
+@transaction.atomic
+def herder_update(herder: Herder, **changes) -> Herder:
+    """Rename a household or move it to another village."""
+    unknown = set(changes) - {"village", "name", "name_latin"}
+    if unknown:
+        raise TypeError(f"herder_update() cannot change {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(herder, field, value)
+    herder.full_clean()
+    herder.save()
+    return herder
 
 
 @transaction.atomic

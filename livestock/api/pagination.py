@@ -1,0 +1,26 @@
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+
+
+class BoundedPagination(PageNumberPagination):
+    """Pages of 50 by default; ``page_size`` up to 500, and a clear 400 above it
+    rather than a silently smaller page."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_page_size(self, request):
+        requested = request.query_params.get(self.page_size_query_param)
+        in_range = requested is None or (
+            requested.isdigit() and 1 <= int(requested) <= self.max_page_size
+        )
+        if not in_range:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: _("%(value)s is not a page size; use 1 to %(max)s.")
+                    % {"value": requested, "max": self.max_page_size}
+                }
+            )
+        return super().get_page_size(request)

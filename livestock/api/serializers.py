@@ -1,0 +1,284 @@
+"""What the API reads and writes. Serializers check the shape of a request
+(types, required fields, places within the user's scope); the counting rules
+are the models' and are applied by ``services``, not here."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from livestock import scoping
+from livestock.models import (
+    County,
+    Herder,
+    LambingEntry,
+    LambingRecord,
+    Prefecture,
+    Report,
+    ReportedFigure,
+    Season,
+    Township,
+    Village,
+)
+from livestock.selectors import LambingTotals
+
+
+class StrictSerializer(serializers.ModelSerializer):
+    """Refuses fields it does not know, so that a misspelt ``lamb_born`` is an
+    error and not a count silently left at 0."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            known = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - known)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("Unknown or read-only field.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A reference to a place, herder or record: only those the user may see
+    can be named; any other id reads as "does not exist"."""
+
+    def get_queryset(self):
+        return scoping.visible(self.context["request"].user, super().get_queryset())
+
+
+class PrefectureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Prefecture
+        fields = ["id", "name", "name_latin"]
+
+
+class CountySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = County
+        fields = ["id", "name", "name_latin", "prefecture"]
+
+
+class TownshipSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Township
+        fields = ["id", "name", "name_latin", "county"]
+
+
+class VillageSerializer(serializers.ModelSerializer):
+    county = serializers.IntegerField(source="township.county_id", read_only=True)
+
+    class Meta:
+        model = Village
+        fields = ["id", "name", "name_latin", "township", "county"]
+
+
+class HerderSerializer(StrictSerializer):
+    village = ScopedPrimaryKeyField(queryset=Village.objects.all())
+    township = serializers.IntegerField(source="village.township_id", read_only=True)
+    county = serializers.IntegerField(source="village.township.county_id", read_only=True)
+
+    class Meta:
+        model = Herder
+        fields = ["id", "name", "name_latin", "village", "township", "county", "version"]
+        read_only_fields = ["version"]
+
+
+class SeasonSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text="E.g. 2024–2025 冬羔.")
+
+    class Meta:
+        model = Season
+        fields = ["id", "kind", "name", "start_date", "end_date"]
+
+
+def _rate(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=9,
+        decimal_places=1,
+        coerce_to_string=False,
+        allow_null=True,
+        read_only=True,
+        help_text=help_text + " In %; null when there is nothing to divide by.",
+    )
+
+
+class TotalsSerializer(serializers.Serializer):
+    """Recorded totals and rates (``selectors.LambingTotals``)."""
+
+    households = serializers.IntegerField(help_text="Lambing records counted.")
+    ewes = serializers.IntegerField(help_text="Breeding ewes at the season's start.")
+    ewes_lambed = serializers.IntegerField()
+    lambs_born = serializers.IntegerField()
+    lamb_losses = serializers.IntegerField()
+    lambs_alive = serializers.IntegerField(help_text="At each record's latest survival check.")
+    lambs_alive_at_weaning = serializers.IntegerField()
+    lambing_rate = _rate("产羔率 = lambs born ÷ ewes lambed.")
+    reproduction_rate = _rate("繁殖率 = lambs born ÷ ewes at the season's start.")
+    survival_rate = _rate("羔羊成活率 = lambs alive at the latest check ÷ lambs born by then.")
+    reproductive_survival_rate = _rate("繁殖成活率 = lambs alive at weaning ÷ ewes.")
+    mortality_rate = _rate("Lamb mortality = lamb losses ÷ lambs born.")
+
+
+class LambingRecordSerializer(StrictSerializer):
+    herder = ScopedPrimaryKeyField(queryset=Herder.objects.all())
+    as_of = serializers.SerializerMethodField(help_text="The date the totals hold for.")
+    totals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LambingRecord
+        fields = ["id", "herder", "season", "ewes_at_start", "version", "as_of", "totals"]
+        read_only_fields = ["version"]
+        validators = []  # one record per herder and season: the model's constraint says it
+
+    def get_as_of(self, record) -> str:
+        return self.context["as_of"].isoformat()
+
+    @extend_schema_field(TotalsSerializer)
+    def get_totals(self, record) -> dict:
+        totals: LambingTotals = self.context["totals_of"](record)
+        return TotalsSerializer(totals).data
+
+
+class LambingRecordUpdateSerializer(LambingRecordSerializer):
+    """Once made, a record stays with its herder and season."""
+
+    class Meta(LambingRecordSerializer.Meta):
+        read_only_fields = ["version", "herder", "season"]
+
+
+class LambingEntrySerializer(StrictSerializer):
+    uuid = serializers.UUIDField(
+        required=False,
+        help_text="Made by the client. Sending the same entry again with it stores it once.",
+    )
+    record = ScopedPrimaryKeyField(queryset=LambingRecord.objects.all())
+    created_by = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = LambingEntry
+        fields = [
+            "id",
+            "uuid",
+            "record",
+            "date",
+            "ewes_lambed",
+            "lambs_born",
+            "lambs_lost",
+            "loss_cause",
+            "lambs_alive",
+            "check_stage",
+            "note",
+            "version",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["version", "created_at"]
+
+
+class LambingEntryUpdateSerializer(LambingEntrySerializer):
+    """An entry's counts and date can be corrected; its record and UUID cannot."""
+
+    uuid = serializers.UUIDField(read_only=True)
+    record = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Report
+        fields = [
+            "slug",
+            "title",
+            "publisher",
+            "authors",
+            "published_on",
+            "published_note",
+            "source",
+        ]
+
+
+class ReportedFigureSerializer(serializers.ModelSerializer):
+    report = ReportSerializer(read_only=True)
+    unit = serializers.CharField(read_only=True)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+
+    class Meta:
+        model = ReportedFigure
+        fields = [
+            "id",
+            "key",
+            "prefecture",
+            "county",
+            "township",
+            "village",
+            "herder",
+            "season",
+            "as_of",
+            "as_of_note",
+            "metric",
+            "value",
+            "unit",
+            "qualifier",
+            "quote",
+            "report",
+        ]
+
+
+class PlaceRefSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    name_latin = serializers.CharField()
+
+
+class SummaryRowSerializer(serializers.Serializer):
+    place = serializers.SerializerMethodField()
+    totals = TotalsSerializer()
+    reported = serializers.SerializerMethodField(
+        help_text="The latest reported figure per metric on or before as_of."
+    )
+    coverage = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=1,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text="Recorded lambs born ÷ reported lambs born, in %.",
+    )
+
+    @extend_schema_field(PlaceRefSerializer)
+    def get_place(self, row) -> dict:
+        return place_ref(row.place)
+
+    @extend_schema_field(serializers.DictField(child=ReportedFigureSerializer()))
+    def get_reported(self, row) -> dict:
+        return {
+            metric: ReportedFigureSerializer(figure).data for metric, figure in row.reported.items()
+        }
+
+
+class SummarySerializer(serializers.Serializer):
+    season = SeasonSerializer()
+    as_of = serializers.DateField()
+    place = serializers.SerializerMethodField()
+    totals = TotalsSerializer()
+    rows = SummaryRowSerializer(many=True)
+
+    @extend_schema_field(PlaceRefSerializer(allow_null=True))
+    def get_place(self, summary) -> dict | None:
+        return place_ref(summary.place) if summary.place else None
+
+
+def place_ref(place) -> dict:
+    return {
+        "level": place._meta.model_name,
+        "id": place.pk,
+        "name": place.name,
+        "name_latin": place.name_latin,
+    }
+
+
+class BulkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = serializers.ListField(
+        child=serializers.DictField(), help_text="Per refused item: its index and its errors."
+    )
+    entries = LambingEntrySerializer(many=True)

@@ -1,0 +1,20 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from livestock.api import views
+
+router = DefaultRouter()
+router.register("prefectures", views.PrefectureViewSet)
+router.register("counties", views.CountyViewSet)
+router.register("townships", views.TownshipViewSet)
+router.register("villages", views.VillageViewSet)
+router.register("herders", views.HerderViewSet)
+router.register("seasons", views.SeasonViewSet)
+router.register("lambing-records", views.LambingRecordViewSet)
+router.register("entries", views.LambingEntryViewSet)
+router.register("reported-figures", views.ReportedFigureViewSet)
+
+urlpatterns = [
+    path("summaries/", views.SummaryView.as_view(), name="summaries"),
+    path("", include(router.urls)),
+]

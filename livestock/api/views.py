@@ -1,0 +1,439 @@
+"""The REST API, v1. Every queryset goes through ``scoping.visible`` (outside
+the scope is a 404), every write through ``services`` (the models' rules),
+every total through ``selectors``."""
+
+import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from livestock import filtersets, scoping, selectors, services
+from livestock.api import serializers
+from livestock.api.errors import PreconditionFailed
+from livestock.models import (
+    County,
+    Herder,
+    LambingEntry,
+    LambingRecord,
+    Prefecture,
+    ReportedFigure,
+    Season,
+    Township,
+    Village,
+)
+
+AS_OF = OpenApiParameter(
+    "as_of", OpenApiTypes.DATE, description="Totals as of the end of this day (default: today)."
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The ETag of the version being changed; another version is a 412.",
+)
+BULK_LIMIT = 1000
+
+
+class RolePermissions(permissions.DjangoModelPermissions):
+    """The role's model permissions, reading included (``view_…``)."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+def parse_date(request, name: str, default: datetime.date) -> datetime.date:
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            {name: _("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}}
+        ) from None
+
+
+def etag_of(obj) -> str:
+    return f'"{obj._meta.model_name}-{obj.pk}-v{obj.version}"'
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    permission_classes = [RolePermissions]
+
+    def get_queryset(self):
+        return scoping.visible(self.request.user, super().get_queryset())
+
+
+class VersionedMixin:
+    """Detail responses carry an ``ETag``; a change sent with an ``If-Match`` that
+    is not the stored version's is a 412 and changes nothing."""
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        data = self.get_serializer(instance).data
+        return Response(data, headers={"ETag": etag_of(instance)})
+
+    def check_if_match(self, request, instance) -> None:
+        if_match = request.headers.get("If-Match")
+        if if_match is None or if_match.strip() == "*":
+            return
+        wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+        if etag_of(instance) not in wanted:
+            raise PreconditionFailed(
+                _("This was changed since you read it; its ETag is now %(etag)s.")
+                % {"etag": etag_of(instance)}
+            )
+        # Lock it, and refuse if it changed between reading and locking.
+        services.check_version(instance, seen_version=instance.version)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        with transaction.atomic():
+            instance = self.get_object()
+            self.check_if_match(request, instance)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            instance = self.save_update(instance, serializer.validated_data)
+        data = self.get_serializer(instance).data
+        return Response(data, headers={"ETag": etag_of(instance)})
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+class PlaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    ordering_fields = ["name", "name_latin", "id"]
+    ordering = ["name"]
+
+
+class PrefectureViewSet(PlaceViewSet):
+    queryset = Prefecture.objects.all()
+    serializer_class = serializers.PrefectureSerializer
+    filterset_class = filtersets.NameSearchFilterSet
+
+
+class CountyViewSet(PlaceViewSet):
+    queryset = County.objects.all()
+    serializer_class = serializers.CountySerializer
+    filterset_class = filtersets.CountyFilterSet
+
+
+class TownshipViewSet(PlaceViewSet):
+    queryset = Township.objects.all()
+    serializer_class = serializers.TownshipSerializer
+    filterset_class = filtersets.TownshipFilterSet
+
+
+class VillageViewSet(PlaceViewSet):
+    queryset = Village.objects.select_related("township")
+    serializer_class = serializers.VillageSerializer
+    filterset_class = filtersets.VillageFilterSet
+
+
+class HerderViewSet(VersionedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, PlaceViewSet):
+    queryset = Herder.objects.select_related("village__township")
+    serializer_class = serializers.HerderSerializer
+    filterset_class = filtersets.HerderFilterSet
+
+    def perform_create(self, serializer):
+        serializer.instance = services.herder_create(**serializer.validated_data)
+
+    def save_update(self, instance, changes):
+        return services.herder_update(instance, **changes)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+
+class SeasonViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Season.objects.all()
+    serializer_class = serializers.SeasonSerializer
+    permission_classes = [RolePermissions]
+    filterset_fields = ["kind"]
+    ordering = ["-start_date"]
+
+
+@extend_schema(parameters=[AS_OF])
+class LambingRecordViewSet(
+    VersionedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """Lambing records, each with its totals and rates as of ``as_of``."""
+
+    queryset = LambingRecord.objects.select_related("herder", "season")
+    filterset_class = filtersets.LambingRecordFilterSet
+    ordering_fields = ["id", "herder__name", "season__start_date"]
+    ordering = ["id"]
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return serializers.LambingRecordUpdateSerializer
+        return serializers.LambingRecordSerializer
+
+    @property
+    def as_of(self) -> datetime.date:
+        return parse_date(self.request, "as_of", timezone.localdate())
+
+    def get_queryset(self):
+        return selectors.with_totals(super().get_queryset(), as_of=self.as_of)
+
+    def get_serializer_context(self):
+        as_of = self.as_of if self.request else timezone.localdate()
+
+        def totals_of(record):
+            if hasattr(record, selectors.TOTALS_PREFIX + "lambs_born"):
+                return selectors.record_totals(record)
+            return selectors.lambing_totals(season=record.season, as_of=as_of, place=record.herder)
+
+        return {**super().get_serializer_context(), "as_of": as_of, "totals_of": totals_of}
+
+    def perform_create(self, serializer):
+        serializer.instance = services.record_create(**serializer.validated_data)
+
+    def save_update(self, instance, changes):
+        return services.record_update(
+            record=instance, ewes_at_start=changes.get("ewes_at_start", instance.ewes_at_start)
+        )
+
+    @extend_schema(parameters=[IF_MATCH])
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+
+class LambingEntryViewSet(
+    VersionedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet,
+):
+    """The dated counts of lambing records."""
+
+    queryset = LambingEntry.objects.select_related("created_by")
+    filterset_class = filtersets.LambingEntryFilterSet
+    ordering_fields = ["id", "date", "record"]
+    ordering = ["record", "date", "id"]
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return serializers.LambingEntryUpdateSerializer
+        return serializers.LambingEntrySerializer
+
+    @extend_schema(
+        responses={
+            201: serializers.LambingEntrySerializer,
+            200: OpenApiResponse(
+                serializers.LambingEntrySerializer,
+                description="The same entry was sent before under this uuid; nothing changed.",
+            ),
+            409: OpenApiResponse(description="This uuid is stored with other content."),
+        }
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            entry, created = services.entry_create(
+                **serializer.validated_data, created_by=request.user
+            )
+        except services.EntryConflict as conflict:
+            return Response(
+                {
+                    "detail": _(
+                        "An entry with uuid %(uuid)s is stored with other content; "
+                        "send it with a new uuid, or change the stored one."
+                    )
+                    % {"uuid": conflict.stored.uuid}
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(
+            self.get_serializer(entry).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers={"ETag": etag_of(entry)},
+        )
+
+    def save_update(self, instance, changes):
+        return services.entry_update(entry=instance, **changes)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            entry = self.get_object()
+            self.check_if_match(request, entry)
+            services.entry_delete(entry=entry)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=serializers.LambingEntrySerializer(many=True),
+        responses={
+            200: serializers.BulkResultSerializer,
+            201: serializers.BulkResultSerializer,
+            400: serializers.BulkResultSerializer,
+        },
+        description=f"Add up to {BULK_LIMIT} entries at once, all or nothing.",
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Creates every entry, or none: with any item refused, the answer lists
+        each refused item's index and errors and nothing is stored."""
+        items = request.data
+        if not isinstance(items, list) or not 1 <= len(items) <= BULK_LIMIT:
+            raise ValidationError(
+                {
+                    "non_field_errors": [
+                        _("Send a list of 1 to %(limit)s entries.") % {"limit": BULK_LIMIT}
+                    ]
+                }
+            )
+        created = unchanged = 0
+        errors, entries = [], []
+        with transaction.atomic():
+            for index, item in enumerate(items):
+                serializer = self.get_serializer(data=item)
+                if not serializer.is_valid():
+                    errors.append({"index": index, "errors": serializer.errors})
+                    continue
+                try:
+                    with transaction.atomic():
+                        entry, is_new = services.entry_create(
+                            **serializer.validated_data, created_by=request.user
+                        )
+                except services.EntryConflict as conflict:
+                    errors.append(
+                        {
+                            "index": index,
+                            "errors": {
+                                "uuid": [
+                                    _("Stored with other content: %(uuid)s.")
+                                    % {"uuid": conflict.stored.uuid}
+                                ]
+                            },
+                        }
+                    )
+                    continue
+                except DjangoValidationError as error:
+                    errors.append(
+                        {
+                            "index": index,
+                            "errors": error.message_dict
+                            if hasattr(error, "error_dict")
+                            else error.messages,
+                        }
+                    )
+                    continue
+                entries.append(entry)
+                created += is_new
+                unchanged += not is_new
+            if errors:
+                transaction.set_rollback(True)
+        if errors:
+            result = {"created": 0, "unchanged": 0, "errors": errors, "entries": []}
+            return Response(result, status=status.HTTP_400_BAD_REQUEST)
+        result = {
+            "created": created,
+            "unchanged": unchanged,
+            "errors": [],
+            "entries": self.get_serializer(entries, many=True).data,
+        }
+        return Response(result, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = ReportedFigure.objects.select_related("report")
+    serializer_class = serializers.ReportedFigureSerializer
+    filterset_class = filtersets.ReportedFigureFilterSet
+    ordering_fields = ["as_of", "id", "value"]
+    ordering = ["as_of", "id"]
+
+
+PLACE_LEVELS = {
+    "prefecture": Prefecture,
+    "county": County,
+    "township": Township,
+    "village": Village,
+}
+
+
+class SummaryView(APIView):
+    """A season's totals as of a date for a place, and a row per place one level
+    below it, beside the reported figures: what the summary pages show."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("season", int, description="Season id (default: the latest)."),
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.DATE,
+                description="Default: today, or the season's end when it is over.",
+            ),
+            OpenApiParameter(
+                "place",
+                str,
+                description="LEVEL:ID, e.g. county:3 (default: the counties in your scope).",
+            ),
+        ],
+        responses=serializers.SummarySerializer,
+    )
+    def get(self, request):
+        season = self.season(request)
+        as_of = parse_date(request, "as_of", min(timezone.localdate(), season.end_date))
+        place = self.place(request)
+        summary = selectors.place_summary(
+            season=season, as_of=as_of, place=place, user=request.user
+        )
+        return Response(serializers.SummarySerializer(summary).data)
+
+    def season(self, request) -> Season:
+        season_id = request.query_params.get("season")
+        if season_id is None:
+            season = Season.objects.order_by("-start_date").first()
+            if season is None:
+                raise ValidationError({"season": [_("No season is defined yet.")]})
+            return season
+        if not season_id.isdigit():
+            raise ValidationError({"season": [_("A season is given by its id.")]})
+        return get_object_or_404(Season, pk=int(season_id))
+
+    def place(self, request):
+        value = request.query_params.get("place")
+        if value is None:
+            return None
+        level, _colon, place_id = value.partition(":")
+        if level not in PLACE_LEVELS or not place_id.isdigit():
+            raise ValidationError(
+                {
+                    "place": [
+                        _("Give a place as LEVEL:ID, LEVEL one of %(levels)s.")
+                        % {"levels": ", ".join(PLACE_LEVELS)}
+                    ]
+                }
+            )
+        model = PLACE_LEVELS[level]
+        return get_object_or_404(
+            scoping.visible(request.user, model.objects.all()), pk=int(place_id)
+        )
