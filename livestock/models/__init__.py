@@ -1,0 +1,34 @@
+"""The data: places, seasons, lambing records with their dated entries,
+reports with their figures, and users' scope grants. One module per part;
+everything is importable from ``livestock.models``."""
+
+from livestock.models.lambing import HOUSEHOLD_COUNT_LIMIT, LambingEntry, LambingRecord, Season
+from livestock.models.places import (
+    County,
+    Herder,
+    Place,
+    Prefecture,
+    Township,
+    Versioned,
+    Village,
+)
+from livestock.models.reports import Report, ReportedFigure
+from livestock.models.scopes import SCOPE_LEVELS, ScopeGrant
+
+__all__ = [
+    "HOUSEHOLD_COUNT_LIMIT",
+    "SCOPE_LEVELS",
+    "County",
+    "Herder",
+    "LambingEntry",
+    "LambingRecord",
+    "Place",
+    "Prefecture",
+    "Report",
+    "ReportedFigure",
+    "ScopeGrant",
+    "Season",
+    "Township",
+    "Versioned",
+    "Village",
+]

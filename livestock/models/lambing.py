@@ -1,0 +1,280 @@
+"""Seasons, and each herder's lambing record with its dated entries.
+
+Counts are kept as dated entries that are added, never as totals that are
+overwritten: any total as of any date is the sum of the entries dated on or
+before it (see ``selectors.py``). The rules that keep counts sensible are in
+``rules.py``; ``clean()`` below applies them and the database constraints back
+the single-row ones.
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from livestock import rules
+from livestock.choices import (
+    CheckStage,
+    LossCause,
+    SeasonKind,
+)
+from livestock.models.places import Herder, Versioned
+
+# Every count of a household: 0 or more, and no more than a household could count.
+HOUSEHOLD_COUNT_LIMIT = [
+    MinValueValidator(
+        0, message=_("%(show_value)s is negative; a count is 0 or more (rule: no negative counts).")
+    ),
+    MaxValueValidator(
+        rules.MAX_HOUSEHOLD_COUNT,
+        message=_(
+            "%(show_value)s is more than one household could count (rule: at most %(limit_value)s)."
+        ),
+    ),
+]
+
+
+class Season(models.Model):
+    """A lambing season: winter (冬羔, about December to February) or spring (春羔,
+    about March to May). Entries must be dated within ``start_date`` and
+    ``end_date``, the day the season is expected to be over."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=SeasonKind.choices)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("expected end date"))
+
+    class Meta:
+        verbose_name = _("season")
+        verbose_name_plural = _("seasons")
+        ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start_date"], name="season_unique"),
+            models.CheckConstraint(
+                condition=Q(end_date__gt=models.F("start_date")),
+                name="season_ends_after_it_starts",
+                violation_error_message=_("A season must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """ "2024–2025 冬羔" for a winter season crossing the new year."""
+        span = (
+            f"{self.start_date.year}–{self.end_date.year}"
+            if self.end_date.year != self.start_date.year
+            else f"{self.start_date.year}"
+        )
+        return f"{span} {self.get_kind_display()}"
+
+
+class LambingRecord(Versioned):
+    """One herder household's lambing in one season: the ewes it started with and
+    the dated entries technicians add as they count."""
+
+    herder = models.ForeignKey(
+        Herder, models.PROTECT, related_name="lambing_records", verbose_name=_("herder household")
+    )
+    season = models.ForeignKey(
+        Season, models.PROTECT, related_name="lambing_records", verbose_name=_("season")
+    )
+    ewes_at_start = models.PositiveIntegerField(
+        _("ewes at the season's start"),
+        null=True,
+        blank=True,
+        validators=HOUSEHOLD_COUNT_LIMIT,
+        help_text=_("Breeding ewes over-wintering in the flock; leave empty until counted."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("lambing record")
+        verbose_name_plural = _("lambing records")
+        ordering = ["season", "herder"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["herder", "season"],
+                name="one_record_per_herder_and_season",
+                violation_error_message=_("This household already has a record for this season."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.herder} · {self.season}"
+
+    def clean(self) -> None:
+        """Fewer ewes at the start must still cover every ewe already lambed."""
+        if self.pk is None or self.ewes_at_start is None:
+            return
+        violation = rules.first_running_total_violation(
+            ewes_at_start=self.ewes_at_start, entries=self.entries.all()
+        )
+        if violation:
+            raise ValidationError({"ewes_at_start": violation.error})
+
+
+class LambingEntry(Versioned):
+    """What a technician counted for a record on one date. Births and losses are
+    the ones since the last entry, so totals are sums; a survival check is a
+    count of the lambs alive that day. ``uuid`` is made by the client that sends
+    the entry, so that an entry sent twice is stored once."""
+
+    # clean() checks the record's running totals with this entry among the
+    # stored ones. A form that saves several entries of one record at once
+    # turns this off and checks them all together (admin.EntryFormSet).
+    check_running_totals = True
+
+    uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
+    record = models.ForeignKey(
+        LambingRecord, models.PROTECT, related_name="entries", verbose_name=_("lambing record")
+    )
+    date = models.DateField(_("date"))
+    ewes_lambed = models.PositiveIntegerField(
+        _("ewes lambed"),
+        default=0,
+        validators=HOUSEHOLD_COUNT_LIMIT,
+        help_text=_("Ewes that gave birth since the last entry."),
+    )
+    lambs_born = models.PositiveIntegerField(
+        _("lambs born"),
+        default=0,
+        validators=HOUSEHOLD_COUNT_LIMIT,
+        help_text=_("Lambs born since the last entry."),
+    )
+    lambs_lost = models.PositiveIntegerField(
+        _("lambs lost"),
+        default=0,
+        validators=HOUSEHOLD_COUNT_LIMIT,
+        help_text=_("Lambs that died since the last entry, all of one cause."),
+    )
+    loss_cause = models.CharField(
+        _("cause of loss"), max_length=20, choices=LossCause.choices, blank=True
+    )
+    lambs_alive = models.PositiveIntegerField(
+        _("lambs alive"),
+        null=True,
+        blank=True,
+        validators=HOUSEHOLD_COUNT_LIMIT,
+        help_text=_("Live lambs counted at a survival check; empty if no check was made."),
+    )
+    check_stage = models.CharField(
+        _("survival check"), max_length=10, choices=CheckStage.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("lambing entry")
+        verbose_name_plural = _("lambing entries")
+        ordering = ["record", "date", "pk"]
+        indexes = [models.Index(fields=["record", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lambs_lost=0, loss_cause="") | Q(lambs_lost__gt=0) & ~Q(loss_cause=""),
+                name="loss_has_a_cause",
+                violation_error_message=_("Lambs lost need a cause, and a cause needs lambs lost."),
+            ),
+            models.CheckConstraint(
+                condition=Q(lambs_alive__isnull=True, check_stage="")
+                | Q(lambs_alive__isnull=False) & ~Q(check_stage=""),
+                name="survival_check_has_a_stage",
+                violation_error_message=_(
+                    "Lambs alive need the survival check's stage, and a stage needs lambs alive."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record} · {self.date}"
+
+    def clean(self) -> None:
+        """Apply the rules of ``rules.py``; each error is keyed to its field."""
+        errors: dict[str, ValidationError] = {}
+        if self.lambs_lost and not self.loss_cause:
+            errors["loss_cause"] = ValidationError(
+                _("%(value)s lambs lost need a cause (rule: every loss has a cause)."),
+                code="loss_without_cause",
+                params={"value": self.lambs_lost},
+            )
+        if self.loss_cause and not self.lambs_lost:
+            errors["lambs_lost"] = ValidationError(
+                _("A cause of loss was given but no lambs lost (rule: a cause needs losses)."),
+                code="cause_without_loss",
+            )
+        if self.lambs_alive is not None and not self.check_stage:
+            errors["check_stage"] = ValidationError(
+                _("%(value)s lambs alive need the stage of the survival check."),
+                code="alive_without_stage",
+                params={"value": self.lambs_alive},
+            )
+        if self.check_stage and self.lambs_alive is None:
+            errors["lambs_alive"] = ValidationError(
+                _("A survival check needs the number of lambs alive."),
+                code="stage_without_alive",
+            )
+        counts = (self.ewes_lambed, self.lambs_born, self.lambs_lost)
+        counts_are_whole = all(
+            isinstance(count, int) and 0 <= count <= rules.MAX_HOUSEHOLD_COUNT
+            for count in (*counts, 0 if self.lambs_alive is None else self.lambs_alive)
+        )
+        if (
+            self.record_id is None
+            or not isinstance(self.date, datetime.date)
+            or not counts_are_whole
+        ):
+            # A missing or malformed field already has its own error; the rules
+            # across entries can only be checked once the entry itself is whole.
+            if errors:
+                raise ValidationError(errors)
+            return
+        if self.pk is not None:
+            stored_record_id = (
+                type(self).objects.filter(pk=self.pk).values_list("record_id", flat=True).first()
+            )
+            if stored_record_id not in (None, self.record_id):
+                errors["record"] = ValidationError(
+                    _("An entry cannot move to another record; delete it and add a new one."),
+                    code="record_changed",
+                )
+        season = self.record.season
+        try:
+            rules.check_entry_date(
+                value=self.date,
+                season_start=season.start_date,
+                season_end=season.end_date,
+                season_name=season.name,
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:
+            errors["date"] = error
+        if not errors and self.check_running_totals:
+            others = (
+                self.record.entries.exclude(pk=self.pk) if self.pk else self.record.entries.all()
+            )
+            violation = rules.first_running_total_violation(
+                ewes_at_start=self.record.ewes_at_start, entries=[*others, self]
+            )
+            if violation:
+                errors[rules.entry_field_for(violation, self)] = violation.error
+        if errors:
+            raise ValidationError(errors)

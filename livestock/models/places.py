@@ -1,0 +1,123 @@
+"""Where herders live: prefecture, county, township, village, and the herder
+household itself; and ``Versioned``, for objects people edit at the same time."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Place(models.Model):
+    """A named place. The Chinese name is kept exactly as written (Kazakh names
+    with their middle dot); the Latin transliteration sits beside it.
+
+    ``herder_path`` is the lookup from a herder up to this level, so that any
+    query "within this place" is written the same way at every level.
+    """
+
+    herder_path: str = ""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_latin = models.CharField(_("Latin name"), max_length=100)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.name_latin}"
+
+
+class Versioned(models.Model):
+    """An object people edit at the same time. ``version`` goes up by one on
+    every save, so an edit made from an older version can be refused instead
+    of silently overwriting the newer one (``services.check_version``). It is
+    counted here, in ``save()``, so that no surface can forget it."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+class Prefecture(Place):
+    """A prefecture (地区), such as Altay."""
+
+    herder_path = "village__township__county__prefecture"
+
+    class Meta(Place.Meta):
+        verbose_name = _("prefecture")
+        verbose_name_plural = _("prefectures")
+        constraints = [models.UniqueConstraint(fields=["name"], name="prefecture_name_unique")]
+
+
+class County(Place):
+    """A county or county-level city (县 / 市)."""
+
+    herder_path = "village__township__county"
+
+    prefecture = models.ForeignKey(
+        Prefecture, models.PROTECT, related_name="counties", verbose_name=_("prefecture")
+    )
+
+    class Meta(Place.Meta):
+        verbose_name = _("county")
+        verbose_name_plural = _("counties")
+        constraints = [
+            models.UniqueConstraint(fields=["prefecture", "name"], name="county_name_unique")
+        ]
+
+
+class Township(Place):
+    """A township or town (乡 / 镇)."""
+
+    herder_path = "village__township"
+
+    county = models.ForeignKey(
+        County, models.PROTECT, related_name="townships", verbose_name=_("county")
+    )
+
+    class Meta(Place.Meta):
+        verbose_name = _("township")
+        verbose_name_plural = _("townships")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "name"], name="township_name_unique")
+        ]
+
+
+class Village(Place):
+    """A village (村)."""
+
+    herder_path = "village"
+
+    township = models.ForeignKey(
+        Township, models.PROTECT, related_name="villages", verbose_name=_("township")
+    )
+
+    class Meta(Place.Meta):
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        constraints = [
+            models.UniqueConstraint(fields=["township", "name"], name="village_name_unique")
+        ]
+
+
+class Herder(Versioned, Place):
+    """A herder household (牧民 / 养殖户), named after its head. Two households of
+    one village may share a name, so the name is not unique."""
+
+    herder_path = "pk"
+
+    village = models.ForeignKey(
+        Village, models.PROTECT, related_name="herders", verbose_name=_("village")
+    )
+    history = HistoricalRecords()
+
+    class Meta(Place.Meta):
+        verbose_name = _("herder household")
+        verbose_name_plural = _("herder households")
+        indexes = [models.Index(fields=["village", "name"])]
