@@ -1,12 +1,13 @@
-"""The service's URLs: the admin for technicians, the API, language switching."""
+"""The service's URLs: the officials' summary pages, the technicians' admin, the API."""
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from livestock.views import SummaryPage
+
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", SummaryPage.as_view(), name="summary"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("livestock.api.urls")),

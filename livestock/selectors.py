@@ -245,13 +245,13 @@ class PlaceRow:
     """One place of a summary: its recorded totals beside the latest reported
     figures for it (by metric) on or before the summary's date."""
 
-    place: Place
+    place: Place | None
     totals: LambingTotals
     reported: dict[str, ReportedFigure]
 
     @property
     def level(self) -> str:
-        return self.place._meta.model_name
+        return self.place._meta.model_name if self.place else ""
 
     @property
     def coverage(self) -> Decimal | None:
@@ -264,11 +264,18 @@ class PlaceRow:
 
 @dataclass(frozen=True)
 class PlaceSummary:
+    """A place's own row (its totals and figures; no place: every county in the
+    user's scope together) and a row per place one level below it."""
+
     season: Season
     as_of: datetime.date
     place: Place | None
-    totals: LambingTotals
+    total: PlaceRow
     rows: list[PlaceRow]
+
+    @property
+    def totals(self) -> LambingTotals:
+        return self.total.totals
 
 
 def place_summary(
@@ -278,7 +285,7 @@ def place_summary(
     with no place), all within ``user``'s scope, in a constant number of queries:
     the places, their totals, their reported figures, the place's own totals."""
     child_model, parent_field = CHILD_LEVEL[type(place) if place else None]
-    children = child_model.objects.order_by("name")
+    children = child_model.objects.order_by("pk")  # the order they were set up in
     if parent_field:
         children = children.filter(**{parent_field: place})
     children = list(scoping.visible(user, children))
@@ -290,11 +297,13 @@ def place_summary(
         PlaceRow(child, totals.get(child.pk, LambingTotals()), reported.get(child.pk, {}))
         for child in children
     ]
+    own_totals = lambing_totals(season=season, as_of=as_of, place=place, user=user)
+    own_figures = _latest_figures(season=season, as_of=as_of, places=[place] if place else [])
     return PlaceSummary(
         season=season,
         as_of=as_of,
         place=place,
-        totals=lambing_totals(season=season, as_of=as_of, place=place, user=user),
+        total=PlaceRow(place, own_totals, own_figures.get(place.pk, {}) if place else {}),
         rows=rows,
     )
 
@@ -307,19 +316,7 @@ def _latest_figures(
     if not places:
         return {}
     level = places[0]._meta.model_name
-    depth = FIGURE_LEVELS.index(level)
-    exactly_here = {f"{below}__isnull": True for below in FIGURE_LEVELS[depth + 1 :]}
-    figures = (
-        ReportedFigure.objects.filter(
-            Q(season=season) | Q(season__isnull=True),
-            **{f"{level}__in": places},
-            **exactly_here,
-            metric__in=REPORTED_METRICS,
-            as_of__lte=as_of,
-        )
-        .select_related("report")
-        .order_by("as_of", "pk")
-    )
+    figures = _figures_exactly_at(places, season=season, as_of=as_of, metrics=REPORTED_METRICS)
     latest: dict[int, dict[str, ReportedFigure]] = {}
     for figure in figures:
         latest.setdefault(getattr(figure, f"{level}_id"), {})[figure.metric] = figure
@@ -370,3 +367,75 @@ def record_timeline(*, record: LambingRecord) -> list[tuple[datetime.date, Lambi
             )
         )
     return rows
+
+
+def _figures_exactly_at(
+    places: list[Place], *, season: Season, as_of: datetime.date, metrics
+) -> QuerySet[ReportedFigure]:
+    """Figures reported for these places themselves (not for places below them),
+    for the season or for no season, on or before ``as_of``, oldest first."""
+    level = places[0]._meta.model_name
+    depth = FIGURE_LEVELS.index(level)
+    exactly_here = {f"{below}__isnull": True for below in FIGURE_LEVELS[depth + 1 :]}
+    return (
+        ReportedFigure.objects.filter(
+            Q(season=season) | Q(season__isnull=True),
+            **{f"{level}__in": places},
+            **exactly_here,
+            metric__in=metrics,
+            as_of__lte=as_of,
+        )
+        .select_related("report")
+        .order_by("as_of", "pk")
+    )
+
+
+def entries_within(
+    *, season: Season, user: scoping.User, place: Place | None = None
+) -> QuerySet[LambingEntry]:
+    """The season's entries of the records in ``place`` that ``user`` may see."""
+    entries = LambingEntry.objects.filter(record__season=season)
+    if place is not None:
+        entries = entries.filter(**{f"record__herder__{place.herder_path}": place.pk})
+    return scoping.visible(user, entries)
+
+
+def lambs_born_by_date(
+    *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
+) -> list[tuple[datetime.date, int]]:
+    """Recorded lambs born so far, by each date with entries up to ``as_of``."""
+    daily = (
+        entries_within(season=season, user=user, place=place)
+        .filter(date__lte=as_of)
+        .order_by("date")
+        .values("date")
+        .annotate(born=Sum("lambs_born"))
+    )
+    series, total = [], 0
+    for day in daily:
+        total += day["born"]
+        series.append((day["date"], total))
+    return series
+
+
+def losses_by_cause(
+    *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
+) -> list[tuple[str, int]]:
+    """Lamb losses up to ``as_of`` by cause, most first."""
+    rows = (
+        entries_within(season=season, user=user, place=place)
+        .filter(date__lte=as_of, lambs_lost__gt=0)
+        .order_by()
+        .values("loss_cause")
+        .annotate(lost=Sum("lambs_lost"))
+        .order_by("-lost", "loss_cause")
+    )
+    return [(row["loss_cause"], row["lost"]) for row in rows]
+
+
+def reported_for(
+    *, season: Season, as_of: datetime.date, place: Place, metric: str
+) -> list[ReportedFigure]:
+    """Every figure of ``metric`` reported for ``place`` itself on or before ``as_of``."""
+    figures = _figures_exactly_at([place], season=season, as_of=as_of, metrics=[metric])
+    return list(figures)

@@ -12,12 +12,6 @@ def test_english_can_be_chosen(client, db):
     assert "Log in" in response.content.decode()
 
 
-def test_the_home_page_leads_to_the_admin(client, db):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == "/admin/"
-
-
 def test_a_user_can_switch_the_admin_to_english(client, db):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/admin/login/"})
     assert response.status_code == 302

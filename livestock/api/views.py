@@ -6,20 +6,20 @@ import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from livestock import filtersets, scoping, selectors, services
 from livestock.api import serializers
 from livestock.api.errors import PreconditionFailed
+from livestock.forms import SummaryQuery
 from livestock.models import (
     County,
     Herder,
@@ -400,40 +400,10 @@ class SummaryView(APIView):
         responses=serializers.SummarySerializer,
     )
     def get(self, request):
-        season = self.season(request)
-        as_of = parse_date(request, "as_of", min(timezone.localdate(), season.end_date))
-        place = self.place(request)
-        summary = selectors.place_summary(
-            season=season, as_of=as_of, place=place, user=request.user
-        )
+        query = SummaryQuery(request.query_params, user=request.user, levels=PLACE_LEVELS)
+        if not query.is_valid():
+            if query.has_error("place", code="no_such_place"):
+                raise NotFound(query.errors["place"][0])
+            raise ValidationError(query.errors)
+        summary = selectors.place_summary(user=request.user, **query.cleaned_data)
         return Response(serializers.SummarySerializer(summary).data)
-
-    def season(self, request) -> Season:
-        season_id = request.query_params.get("season")
-        if season_id is None:
-            season = Season.objects.order_by("-start_date").first()
-            if season is None:
-                raise ValidationError({"season": [_("No season is defined yet.")]})
-            return season
-        if not season_id.isdigit():
-            raise ValidationError({"season": [_("A season is given by its id.")]})
-        return get_object_or_404(Season, pk=int(season_id))
-
-    def place(self, request):
-        value = request.query_params.get("place")
-        if value is None:
-            return None
-        level, _colon, place_id = value.partition(":")
-        if level not in PLACE_LEVELS or not place_id.isdigit():
-            raise ValidationError(
-                {
-                    "place": [
-                        _("Give a place as LEVEL:ID, LEVEL one of %(levels)s.")
-                        % {"levels": ", ".join(PLACE_LEVELS)}
-                    ]
-                }
-            )
-        model = PLACE_LEVELS[level]
-        return get_object_or_404(
-            scoping.visible(request.user, model.objects.all()), pk=int(place_id)
-        )

@@ -1,0 +1,189 @@
+"""The officials' pages: a season's summary as of a date, from the counties in
+the user's scope down to a herder, with charts and exports.
+
+The URL holds the season, the date and the place, so that a link sent today
+opens on the same numbers next month. Every number comes from ``selectors``;
+the columns are ``summary_table``'s, shared with the CSV and XLSX.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from livestock import charts, exports, scoping, selectors, summary_table
+from livestock.choices import LossCause, Metric
+from livestock.forms import SummaryQuery, place_param
+from livestock.models import Herder, LambingRecord, Place
+from livestock.selectors import LambingTotals
+
+
+@dataclass(frozen=True)
+class DateRow:
+    """A herder's record as of one date, read by the same columns as a place."""
+
+    date: object
+    totals: LambingTotals
+    reported: dict = field(default_factory=dict)
+
+
+def trail(place: Place | None) -> list[Place]:
+    """The place and the places above it up to the county, top first."""
+    chain = []
+    while place is not None:
+        chain.append(place)
+        parent_field = {"herder": "village", "village": "township", "township": "county"}
+        name = parent_field.get(place._meta.model_name)
+        place = getattr(place, name) if name else None
+    return chain[::-1]
+
+
+class SummaryPage(LoginRequiredMixin, View):
+    """The home page once logged in."""
+
+    login_url = "admin:login"
+
+    def get(self, request):
+        query = SummaryQuery(request.GET, user=request.user)
+        if not query.is_valid():
+            return render(request, "livestock/summary.html", {"query": query}, status=400)
+        season, as_of, place = (query.cleaned_data[name] for name in ("season", "as_of", "place"))
+        if isinstance(place, Herder):
+            rows, total, children_level = self.herder_rows(request, season, as_of, place), None, ""
+        else:
+            summary = selectors.place_summary(
+                season=season, as_of=as_of, place=place, user=request.user
+            )
+            rows, total = summary.rows, summary.total
+            children_level = summary.rows[0].level if summary.rows else ""
+
+        def link(to: Place | None, **changes) -> str:
+            params = {"season": season.pk, "as_of": as_of.isoformat(), "place": place_param(to)}
+            return "?" + urlencode(
+                {key: value for key, value in {**params, **changes}.items() if value}
+            )
+
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            return self.export(export, season, as_of, place, rows, total)
+        context = {
+            "query": query,
+            "season": season,
+            "as_of": as_of,
+            "place": place,
+            "trail": [(crumb, link(crumb)) for crumb in trail(place)],
+            "overview_link": link(None),
+            "columns": summary_table.COLUMNS,
+            "rows": [self.table_row(row, link) for row in rows],
+            "total": self.table_row(total, link, is_total=True) if total else None,
+            "children_level": children_level,
+            "rows_by_date": isinstance(place, Herder),
+            "csv_link": link(place, export="csv"),
+            "xlsx_link": link(place, export="xlsx"),
+            "charts": self.charts(request, season, as_of, place, rows),
+        }
+        return render(request, "livestock/summary.html", context)
+
+    def herder_rows(self, request, season, as_of, herder) -> list[DateRow]:
+        records = scoping.visible(request.user, LambingRecord.objects.filter(season=season))
+        record = records.filter(herder=herder).first()
+        if record is None:
+            return []
+        timeline = selectors.record_timeline(record=record)
+        return [DateRow(date, totals) for date, totals in timeline if date <= as_of]
+
+    def table_row(self, row, link, is_total: bool = False) -> dict:
+        place = getattr(row, "place", None)
+        if isinstance(row, DateRow):
+            label, url = row.date.isoformat(), ""
+        elif is_total:
+            label, url = (str(place) if place else _("All counties in your places")), ""
+        else:
+            label, url = str(place), link(place)
+        cells = [
+            summary_table.cell_text(column, column.value(row)) for column in summary_table.COLUMNS
+        ]
+        return {"label": label, "url": url, "cells": cells}
+
+    def charts(self, request, season, as_of, place, rows) -> list:
+        series = selectors.lambs_born_by_date(
+            season=season, as_of=as_of, user=request.user, place=place
+        )
+        if series and series[0][0] > season.start_date:
+            series.insert(0, (season.start_date, 0))  # nothing is born before the season
+        figures = (
+            selectors.reported_for(
+                season=season, as_of=as_of, place=place, metric=Metric.LAMBS_BORN
+            )
+            if place
+            else []
+        )
+        points = [
+            charts.ReportedPoint(
+                date=figure.as_of,
+                value=figure.value,
+                qualifier="" if figure.qualifier == "exact" else figure.get_qualifier_display(),
+            )
+            for figure in figures
+        ]
+        losses = selectors.losses_by_cause(
+            season=season, as_of=as_of, user=request.user, place=place
+        )
+        made = [
+            charts.cumulative_chart(
+                series=series,
+                points=points,
+                start=season.start_date,
+                end=season.end_date,
+                title=_("Lambs born so far"),
+                series_label=_("recorded"),
+                points_label=_("reported"),
+                empty_text=_("No data yet"),
+            ),
+            charts.bar_chart(
+                bars=[(str(LossCause(cause).label), lost) for cause, lost in losses],
+                title=_("Lamb losses by cause"),
+                empty_text=_("No losses recorded"),
+            ),
+        ]
+        if rows and not isinstance(rows[0], DateRow):
+            made.append(
+                charts.bar_chart(
+                    bars=[(str(row.place), row.totals.survival_rate) for row in rows],
+                    title=_("Lamb survival rate by place"),
+                    unit="%",
+                    empty_text=_("No survival checks yet"),
+                )
+            )
+        return made
+
+    def export(self, kind, season, as_of, place, rows, total):
+        first = (
+            [_("date")] if rows and isinstance(rows[0], DateRow) else [_("name"), _("Latin name")]
+        )
+        data = []
+        for row in ([total] if total else []) + list(rows):
+            if isinstance(row, DateRow):
+                label = [row.date]
+            elif row.place is None:
+                label = [_("All counties in your places"), ""]
+            else:
+                label = [row.place.name, row.place.name_latin]
+            data.append(label + summary_table.export_values(row))
+        where = str(place) if place else _("All counties in your places")
+        return exports.table_file(
+            kind=kind,
+            filename=f"lambing-{season.start_date:%Y}-{season.kind}-{as_of:%Y%m%d}",
+            context=[
+                (_("season"), season.name),
+                (_("as of"), as_of.isoformat()),
+                (_("place"), where),
+                (_("generated at"), timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")),
+            ],
+            headers=first + summary_table.export_headers(),
+            rows=data,
+        )

@@ -1,0 +1,197 @@
+"""The officials' summary pages: as-of tables from the counties down to a
+herder, reported beside recorded figures, exports, scope, and a constant
+number of queries at every level."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from livestock.models import County, Herder, LambingEntry, LambingRecord, Season, Township, Village
+from tests.conftest import PASSWORD, make_user
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_reports", verbosity=0)
+    return Season.objects.get()
+
+
+def page_for(user, **params) -> tuple[int, str]:
+    client = Client()
+    client.login(username=user.username, password=PASSWORD)
+    response = client.get("/", params)
+    return response.status_code, response.content.decode()
+
+
+def row_of(page: str, name: str) -> str:
+    """The HTML of the table row whose first cell names ``name``."""
+    start = page.index(f">{name}")
+    return page[page.rindex("<tr", 0, start) : page.index("</tr>", start)]
+
+
+@pytest.fixture
+def prefecture_official_seeded(seeded):
+    from livestock.models import Prefecture
+
+    return make_user("altay-official", "official", Prefecture.objects.get())
+
+
+def test_burqin_shows_reported_figures_beside_its_records_and_their_coverage(
+    seeded, prefecture_official_seeded
+):
+    status, page = page_for(prefecture_official_seeded, season=seeded.pk, as_of="2025-02-11")
+    assert status == 200
+    burqin = row_of(page, "布尔津县 Burqin County")
+    assert "12,000 (2025-02-11)" in burqin  # reported lambs born, exact
+    assert "186,000 多/余（以上） (2024-12-01)" in burqin  # reported over-wintering ewes
+    assert "<td>50</td>" in burqin  # recorded lambs born: 别克's 50
+    assert "<td>0.4%</td>" in burqin  # coverage: 50 ÷ 12,000
+
+
+def test_as_of_a_date_the_records_leave_out_later_entries(seeded, prefecture_official_seeded):
+    _, page = page_for(prefecture_official_seeded, season=seeded.pk, as_of="2025-02-06")
+    burqin = row_of(page, "布尔津县 Burqin County")
+    assert "<td>50</td>" not in burqin  # 别克's count is dated 2025-02-07
+    assert "12,000" not in burqin  # the report's figure holds from 2025-02-11
+
+
+def test_every_rate_says_its_formula(seeded, prefecture_official_seeded):
+    _, page = page_for(prefecture_official_seeded, season=seeded.pk, as_of="2025-02-11")
+    assert "产羔率<small>= 产羔数 ÷ 产羔母羊</small>" in page
+
+
+def test_drilling_down_keeps_the_season_and_date_in_the_link(seeded, prefecture_official_seeded):
+    burqin = County.objects.get(name="布尔津县")
+    woyimoke = Township.objects.get(name="窝依莫克镇")
+    _, page = page_for(
+        prefecture_official_seeded,
+        season=seeded.pk,
+        as_of="2025-02-11",
+        place=f"county:{burqin.pk}",
+    )
+    assert f"?season={seeded.pk}&amp;as_of=2025-02-11&amp;place=township%3A{woyimoke.pk}" in page
+    tongke = Village.objects.get(name="通克村")
+    _, page = page_for(
+        prefecture_official_seeded,
+        season=seeded.pk,
+        as_of="2025-02-11",
+        place=f"village:{tongke.pk}",
+    )
+    assert "别克·木合亚提 Bieke Muheyati" in page
+    assert "窝依莫克镇 Woyimoke Town</a>" in page  # breadcrumb back up
+
+
+def test_a_herders_page_shows_the_record_as_of_each_date(seeded, prefecture_official_seeded):
+    bieke = Herder.objects.get(name="别克·木合亚提")
+    _, page = page_for(
+        prefecture_official_seeded, season=seeded.pk, as_of="2025-02-11", place=f"herder:{bieke.pk}"
+    )
+    assert "2025-02-07" in row_of(page, "2025-02-07")
+    assert "<td>50</td>" in row_of(page, "2025-02-07")
+
+
+def test_the_csv_holds_the_table_with_its_season_date_and_place(seeded, prefecture_official_seeded):
+    client = Client()
+    client.login(username="altay-official", password=PASSWORD)
+    response = client.get("/", {"season": seeded.pk, "as_of": "2025-02-11", "export": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf")  # a BOM, so spreadsheets read UTF-8
+    lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert lines[0] == ["产羔季", "2024–2025 冬羔"]
+    assert lines[1] == ["截至日期", "2025-02-11"]
+    headers = lines[lines.index([]) + 1]
+    burqin = next(line for line in lines if line[:1] == ["布尔津县"])
+    assert burqin[headers.index("产羔数")] == "50"
+    assert burqin[headers.index("报道产羔数")] == "12000.00"
+
+
+def test_the_xlsx_holds_the_same_numbers(seeded, prefecture_official_seeded):
+    client = Client()
+    client.login(username="altay-official", password=PASSWORD)
+    response = client.get("/", {"season": seeded.pk, "as_of": "2025-02-11", "export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    headers = next(row for row in rows if row and row[0] == "名称")
+    burqin = next(row for row in rows if row and row[0] == "布尔津县")
+    assert burqin[headers.index("产羔数")] == 50
+
+
+def test_a_county_official_sees_only_that_county(seeded):
+    fuhai_official = make_user("fuhai-official", "official", County.objects.get(name="福海县"))
+    _, page = page_for(fuhai_official, season=seeded.pk, as_of="2025-02-11")
+    assert "福海县 Fuhai County" in page
+    assert "布尔津县" not in page
+
+
+def test_a_place_outside_the_scope_is_refused_without_its_numbers(seeded):
+    fuhai_official = make_user("fuhai-official", "official", County.objects.get(name="福海县"))
+    burqin = County.objects.get(name="布尔津县")
+    status, page = page_for(fuhai_official, season=seeded.pk, place=f"county:{burqin.pk}")
+    assert status == 400
+    assert "Burqin" not in page and "12,000" not in page
+
+
+def test_a_visitor_who_is_not_logged_in_is_sent_to_log_in(db):
+    response = Client().get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_date_defaults_to_the_seasons_end_once_it_is_over(seeded, prefecture_official_seeded):
+    _, page = page_for(prefecture_official_seeded, season=seeded.pk)
+    assert "截至 2025-02-28" in page
+
+
+# A constant number of queries at every level
+
+
+def make_herders(township: Township, season: Season, count: int) -> Village:
+    village = Village.objects.create(township=township, name=f"村{count}", name_latin=f"V{count}")
+    herders = Herder.objects.bulk_create(
+        Herder(village=village, name=f"牧户{n}", name_latin=f"Herder {n}") for n in range(count)
+    )
+    records = LambingRecord.objects.bulk_create(
+        LambingRecord(herder=herder, season=season, ewes_at_start=100) for herder in herders
+    )
+    LambingEntry.objects.bulk_create(
+        LambingEntry(record=record, date=datetime.date(2024, 12, 10), ewes_lambed=5, lambs_born=6)
+        for record in records
+    )
+    return village
+
+
+def queries_for(client: Client, **params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/", params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("level", ["overview", "county", "township", "village", "herder"])
+def test_each_level_takes_as_many_queries_for_1000_herders_as_for_10(
+    level, winter_2024, woyimoke, burqin
+):
+    official = make_user("official", "official", burqin.prefecture)
+    client = Client()
+    client.login(username="official", password=PASSWORD)
+    counts = []
+    for size in (10, 1000):
+        village = make_herders(woyimoke, winter_2024, size)
+        place = {
+            "overview": "",
+            "county": f"county:{burqin.pk}",
+            "township": f"township:{woyimoke.pk}",
+            "village": f"village:{village.pk}",
+            "herder": f"herder:{village.herders.first().pk}",
+        }[level]
+        counts.append(queries_for(client, season=winter_2024.pk, as_of="2025-01-01", place=place))
+    assert counts[0] == counts[1], counts
+    assert official.is_staff
