@@ -101,6 +101,15 @@ class LambingTotals:
         """Lamb mortality = lamb losses ÷ lambs born × 100%."""
         return _percent(self.lamb_losses, self.lambs_born)
 
+    def __add__(self, other: "LambingTotals") -> "LambingTotals":
+        """Every field is a sum over records, so two disjoint sets of records add up."""
+        return LambingTotals(
+            **{
+                field.name: getattr(self, field.name) + getattr(other, field.name)
+                for field in fields(self)
+            }
+        )
+
     @classmethod
     def from_row(cls, row: dict) -> "LambingTotals":
         return cls(**{field.name: row[field.name] or 0 for field in fields(cls)})
@@ -283,7 +292,7 @@ def place_summary(
 ) -> PlaceSummary:
     """A place's totals and a row per place one level below it (the counties,
     with no place), all within ``user``'s scope, in a constant number of queries:
-    the places, their totals, their reported figures, the place's own totals."""
+    the places, their totals, their reported figures and the place's own."""
     child_model, parent_field = CHILD_LEVEL[type(place) if place else None]
     children = child_model.objects.order_by("pk")  # the order they were set up in
     if parent_field:
@@ -297,7 +306,9 @@ def place_summary(
         PlaceRow(child, totals.get(child.pk, LambingTotals()), reported.get(child.pk, {}))
         for child in children
     ]
-    own_totals = lambing_totals(season=season, as_of=as_of, place=place, user=user)
+    # Each record lies in exactly one place below, so the place's totals are
+    # the sum of theirs: no second pass over the entries.
+    own_totals = sum(totals.values(), LambingTotals())
     own_figures = _latest_figures(season=season, as_of=as_of, places=[place] if place else [])
     return PlaceSummary(
         season=season,

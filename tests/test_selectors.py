@@ -373,3 +373,19 @@ def test_a_records_timeline_agrees_with_the_totals_as_of_each_date(bieke_record,
     for date, totals in timeline:
         assert totals == lambing_totals(season=winter_2024, as_of=date, place=bieke_record.herder)
     assert timeline[2][1].survival_rate == Decimal("90.0")  # 9 alive of 10 born by the check
+
+
+def test_a_summarys_own_totals_equal_the_totals_asked_for_the_place(
+    bieke_record, sailike_record, winter_2024, altay, burqin
+):
+    from livestock.selectors import place_summary
+    from tests.conftest import make_user
+
+    services.entry_create(record=bieke_record, date=datetime.date(2024, 12, 10), lambs_born=7)
+    services.entry_create(record=sailike_record, date=datetime.date(2024, 12, 11), lambs_born=4)
+    official = make_user("official", "official", altay)
+    as_of = datetime.date(2025, 1, 1)
+    for place in (None, altay, burqin):
+        summary = place_summary(season=winter_2024, as_of=as_of, user=official, place=place)
+        assert summary.totals == lambing_totals(season=winter_2024, as_of=as_of, place=place)
+    assert place_summary(season=winter_2024, as_of=as_of, user=official).totals.lambs_born == 11
