@@ -2,6 +2,7 @@
 level, seasons, date ranges, and a search on Chinese and Latin names."""
 
 import django_filters as filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,22 @@ from livestock.models import (
     Township,
     Village,
 )
+
+# Database ids are 64-bit; a larger number is no id (and overflows SQLite).
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(filters.NumberFilter):
+    """An id, as a number: an id outside the user's scope finds nothing, like one
+    that does not exist, so no answer tells which ids exist elsewhere; and no
+    list of choices names places or herders the user may not see."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class NameSearchFilterSet(filters.FilterSet):
@@ -35,9 +52,9 @@ class PlaceFilterSet(NameSearchFilterSet):
     village; ``village_path`` is the lookup from the model to it."""
 
     village_path = "village"
-    county = filters.NumberFilter(label=_("county id"))
-    township = filters.NumberFilter(label=_("township id"))
-    village = filters.NumberFilter(label=_("village id"))
+    county = IdFilter(label=_("county id"))
+    township = IdFilter(label=_("township id"))
+    village = IdFilter(label=_("village id"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,23 +64,28 @@ class PlaceFilterSet(NameSearchFilterSet):
 
 
 class CountyFilterSet(NameSearchFilterSet):
+    prefecture = IdFilter(label=_("prefecture id"))
+
     class Meta:
         model = County
-        fields = ["prefecture"]
+        fields = []
 
 
 class TownshipFilterSet(NameSearchFilterSet):
+    county = IdFilter(label=_("county id"))
+
     class Meta:
         model = Township
-        fields = ["county"]
+        fields = []
 
 
 class VillageFilterSet(NameSearchFilterSet):
-    county = filters.NumberFilter(field_name="township__county", label=_("county id"))
+    county = IdFilter(field_name="township__county", label=_("county id"))
+    township = IdFilter(label=_("township id"))
 
     class Meta:
         model = Village
-        fields = ["township"]
+        fields = []
 
 
 class HerderFilterSet(PlaceFilterSet):
@@ -75,21 +97,24 @@ class HerderFilterSet(PlaceFilterSet):
 class LambingRecordFilterSet(PlaceFilterSet):
     village_path = "herder__village"
     search_fields = ("herder__name", "herder__name_latin")
+    season = IdFilter(label=_("season id"))
+    herder = IdFilter(label=_("herder household id"))
 
     class Meta:
         model = LambingRecord
-        fields = ["season", "herder"]
+        fields = []
 
 
 class LambingEntryFilterSet(PlaceFilterSet):
     village_path = "record__herder__village"
     search_fields = ("record__herder__name", "record__herder__name_latin")
-    season = filters.NumberFilter(field_name="record__season", label=_("season id"))
+    season = IdFilter(field_name="record__season", label=_("season id"))
+    record = IdFilter(label=_("lambing record id"))
     date = filters.DateFromToRangeFilter(label=_("date (date_after, date_before)"))
 
     class Meta:
         model = LambingEntry
-        fields = ["record"]
+        fields = []
 
 
 class ReportedFigureFilterSet(filters.FilterSet):
@@ -97,6 +122,13 @@ class ReportedFigureFilterSet(filters.FilterSet):
     metric = filters.ChoiceFilter(choices=Metric.choices)
     search = filters.CharFilter(field_name="quote", lookup_expr="icontains", label=_("quote"))
 
+    county = IdFilter(label=_("county id"))
+    township = IdFilter(label=_("township id"))
+    village = IdFilter(label=_("village id"))
+    herder = IdFilter(label=_("herder household id"))
+    season = IdFilter(label=_("season id"))
+    report = filters.CharFilter(field_name="report__slug", label=_("report key"))
+
     class Meta:
         model = ReportedFigure
-        fields = ["county", "township", "village", "herder", "season", "report"]
+        fields = []

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from livestock import scoping
+from livestock.filtersets import MAX_ID
 from livestock.models import County, Herder, Place, Prefecture, Season, Township, Village
 
 PLACE_LEVELS: dict[str, type[Place]] = {
@@ -55,14 +56,14 @@ class SummaryQuery(forms.Form):
         if not value:
             return None
         level, _colon, place_id = value.partition(":")
-        if level not in self.levels or not place_id.isdigit():
+        if level not in self.levels or not (place_id.isascii() and place_id.isdigit()):
             raise forms.ValidationError(
                 _("Give a place as LEVEL:ID, LEVEL one of %(levels)s."),
                 code="bad_place",
                 params={"levels": ", ".join(self.levels)},
             )
         places = scoping.visible(self.user, PLACE_LEVELS[level].objects.all())
-        place = places.filter(pk=int(place_id)).first()
+        place = places.filter(pk=int(place_id)).first() if int(place_id) <= MAX_ID else None
         if place is None:
             raise forms.ValidationError(
                 _("No %(level)s %(id)s in your places."),

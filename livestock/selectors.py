@@ -301,7 +301,7 @@ def place_summary(
     totals = lambing_totals_by(
         season=season, as_of=as_of, level=child_model, place=place, user=user
     )
-    reported = _latest_figures(season=season, as_of=as_of, places=children)
+    reported = _latest_figures(season=season, as_of=as_of, places=children, user=user)
     rows = [
         PlaceRow(child, totals.get(child.pk, LambingTotals()), reported.get(child.pk, {}))
         for child in children
@@ -309,7 +309,9 @@ def place_summary(
     # Each record lies in exactly one place below, so the place's totals are
     # the sum of theirs: no second pass over the entries.
     own_totals = sum(totals.values(), LambingTotals())
-    own_figures = _latest_figures(season=season, as_of=as_of, places=[place] if place else [])
+    own_figures = _latest_figures(
+        season=season, as_of=as_of, places=[place] if place else [], user=user
+    )
     return PlaceSummary(
         season=season,
         as_of=as_of,
@@ -320,14 +322,16 @@ def place_summary(
 
 
 def _latest_figures(
-    *, season: Season, as_of: datetime.date, places: list[Place]
+    *, season: Season, as_of: datetime.date, places: list[Place], user: scoping.User
 ) -> dict[int, dict[str, ReportedFigure]]:
     """For each place (all of one level), its latest figure per metric on or
     before ``as_of``, reported for the season or for no season."""
     if not places:
         return {}
     level = places[0]._meta.model_name
-    figures = _figures_exactly_at(places, season=season, as_of=as_of, metrics=REPORTED_METRICS)
+    figures = _figures_exactly_at(
+        places, season=season, as_of=as_of, metrics=REPORTED_METRICS, user=user
+    )
     latest: dict[int, dict[str, ReportedFigure]] = {}
     for figure in figures:
         latest.setdefault(getattr(figure, f"{level}_id"), {})[figure.metric] = figure
@@ -381,15 +385,17 @@ def record_timeline(*, record: LambingRecord) -> list[tuple[datetime.date, Lambi
 
 
 def _figures_exactly_at(
-    places: list[Place], *, season: Season, as_of: datetime.date, metrics
+    places: list[Place], *, season: Season, as_of: datetime.date, metrics, user: scoping.User
 ) -> QuerySet[ReportedFigure]:
     """Figures reported for these places themselves (not for places below them),
-    for the season or for no season, on or before ``as_of``, oldest first."""
+    for the season or for no season, on or before ``as_of``, that ``user`` may
+    see, oldest first."""
     level = places[0]._meta.model_name
     depth = FIGURE_LEVELS.index(level)
     exactly_here = {f"{below}__isnull": True for below in FIGURE_LEVELS[depth + 1 :]}
+    figures = scoping.visible(user, ReportedFigure.objects.all())
     return (
-        ReportedFigure.objects.filter(
+        figures.filter(
             Q(season=season) | Q(season__isnull=True),
             **{f"{level}__in": places},
             **exactly_here,
@@ -445,8 +451,8 @@ def losses_by_cause(
 
 
 def reported_for(
-    *, season: Season, as_of: datetime.date, place: Place, metric: str
+    *, season: Season, as_of: datetime.date, place: Place, metric: str, user: scoping.User
 ) -> list[ReportedFigure]:
     """Every figure of ``metric`` reported for ``place`` itself on or before ``as_of``."""
-    figures = _figures_exactly_at([place], season=season, as_of=as_of, metrics=[metric])
+    figures = _figures_exactly_at([place], season=season, as_of=as_of, metrics=[metric], user=user)
     return list(figures)

@@ -115,13 +115,15 @@ class SummaryPage(LoginRequiredMixin, View):
         )
         if series and series[0][0] > season.start_date:
             series.insert(0, (season.start_date, 0))  # nothing is born before the season
-        figures = (
-            selectors.reported_for(
-                season=season, as_of=as_of, place=place, metric=Metric.LAMBS_BORN
+        figures = []
+        if place is not None:
+            figures = selectors.reported_for(
+                season=season,
+                as_of=as_of,
+                place=place,
+                metric=Metric.LAMBS_BORN,
+                user=request.user,
             )
-            if place
-            else []
-        )
         points = [
             charts.ReportedPoint(
                 date=figure.as_of,

@@ -79,6 +79,13 @@ def sailike_record(sailike, winter_2024):
     return services.record_create(herder=sailike, season=winter_2024, ewes_at_start=120)
 
 
+@pytest.fixture(autouse=True)
+def quick_passwords(settings):
+    """Hashing each test user's password with the production hasher costs about
+    half a second; what the tests check does not depend on the hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # Users by role and place. Every test user has this password.
 PASSWORD = "a-long-test-password-7"
 

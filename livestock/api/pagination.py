@@ -14,7 +14,9 @@ class BoundedPagination(PageNumberPagination):
     def get_page_size(self, request):
         requested = request.query_params.get(self.page_size_query_param)
         in_range = requested is None or (
-            requested.isdigit() and 1 <= int(requested) <= self.max_page_size
+            requested.isascii()
+            and requested.isdigit()
+            and 1 <= int(requested) <= self.max_page_size
         )
         if not in_range:
             raise ValidationError(

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from livestock import scoping
 from livestock.models import (
+    HOUSEHOLD_COUNT_LIMIT,
     County,
     Herder,
     LambingEntry,
@@ -24,7 +25,16 @@ from livestock.selectors import LambingTotals
 
 class StrictSerializer(serializers.ModelSerializer):
     """Refuses fields it does not know, so that a misspelt ``lamb_born`` is an
-    error and not a count silently left at 0."""
+    error and not a count silently left at 0; and keeps the model's own
+    validators, whose messages name the value and the rule."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if any(validator in HOUSEHOLD_COUNT_LIMIT for validator in model_field.validators):
+            kwargs.pop("min_value", None)
+            kwargs.pop("max_value", None)
+            kwargs["validators"] = list(model_field.validators)
+        return field_class, kwargs
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -141,8 +151,10 @@ class LambingRecordSerializer(StrictSerializer):
 class LambingRecordUpdateSerializer(LambingRecordSerializer):
     """Once made, a record stays with its herder and season."""
 
+    herder = serializers.PrimaryKeyRelatedField(read_only=True)
+
     class Meta(LambingRecordSerializer.Meta):
-        read_only_fields = ["version", "herder", "season"]
+        read_only_fields = ["version", "season"]
 
 
 class LambingEntrySerializer(StrictSerializer):

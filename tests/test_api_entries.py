@@ -1,0 +1,478 @@
+"""/api/v1/entries/: the dated counts of lambing records, written by clients on
+links that drop and resend: a client-made ``uuid`` stores a resent entry once,
+an ``If-Match`` keeps a stale edit from overwriting a newer one, and a bulk
+submission is stored whole or not at all."""
+
+import datetime
+import uuid
+
+import pytest
+
+from livestock import services
+from livestock.models import Herder, LambingEntry
+from tests.conftest import PASSWORD, make_user
+from tests.test_api_base import (
+    API,
+    ListQueryTests,
+    ReadTests,
+    VersionedTests,
+    WriteTests,
+    api,
+    ids,
+)
+
+URL = API + "entries/"
+BULK_URL = URL + "bulk/"
+DEC_10 = datetime.date(2024, 12, 10)
+ENTRY_UUID = "5b0c7c1e-8d0a-4c55-9d53-0f3a1f1e2a01"
+
+
+@pytest.fixture
+def sailike_entry(sailike_record):
+    entry, _created = services.entry_create(
+        record=sailike_record, date=DEC_10, ewes_lambed=8, lambs_born=10
+    )
+    return entry
+
+
+@pytest.fixture
+def bieke_entry(bieke_record):
+    entry, _created = services.entry_create(
+        record=bieke_record, date=DEC_10, ewes_lambed=5, lambs_born=6
+    )
+    return entry
+
+
+class TestEntries(ReadTests, ListQueryTests, WriteTests, VersionedTests):
+    url = URL
+    model = LambingEntry
+    scope_field = "record"
+
+    @pytest.fixture
+    def inside(self, sailike_entry):
+        return sailike_entry
+
+    @pytest.fixture
+    def outside(self, bieke_entry):
+        return bieke_entry
+
+    @pytest.fixture
+    def make_inside(self, qibaerwoyi, winter_2024, fuhai_technician):
+        """Entries of as many records, each with who made it, so that a query per
+        record or per user would show."""
+
+        def make(n: int) -> None:
+            start = Herder.objects.count()
+            for number in range(start, start + n):
+                herder = services.herder_create(
+                    village=qibaerwoyi, name=f"牧户{number}", name_latin=f"Herder {number}"
+                )
+                record = services.record_create(herder=herder, season=winter_2024)
+                services.entry_create(
+                    record=record, date=DEC_10, lambs_born=2, created_by=fuhai_technician
+                )
+
+        return make
+
+    @pytest.fixture
+    def create_data(self, sailike_record):
+        return {
+            "uuid": ENTRY_UUID,
+            "record": sailike_record.pk,
+            "date": "2024-12-12",
+            "ewes_lambed": 4,
+            "lambs_born": 5,
+        }
+
+    @pytest.fixture
+    def outside_data(self, create_data, bieke_record):
+        return {**create_data, "record": bieke_record.pk}
+
+    @pytest.fixture
+    def patch_data(self):
+        return {"lambs_born": 12}
+
+    @pytest.fixture
+    def put_data(self):
+        return {"date": "2024-12-11", "ewes_lambed": 7, "lambs_born": 9}
+
+    def change_elsewhere(self, obj):
+        services.entry_update(entry=obj, note="recounted by a colleague")
+
+
+def new_entry(record, **counts) -> dict:
+    return {"uuid": str(uuid.uuid4()), "record": record.pk, "date": "2024-12-12", **counts}
+
+
+# Creating
+
+
+def test_a_new_entry_is_stored_with_the_user_who_sent_it(fuhai_technician, sailike_record):
+    response = api(fuhai_technician).post(URL, new_entry(sailike_record, lambs_born=3))
+    assert response.status_code == 201
+    entry = LambingEntry.objects.get(pk=response.json()["id"])
+    assert entry.created_by == fuhai_technician
+    assert response.json()["created_by"] == "fuhai-tech"
+    assert response.headers["ETag"]
+
+
+def test_an_entry_without_a_uuid_is_given_one(fuhai_technician, sailike_record):
+    data = new_entry(sailike_record, lambs_born=3)
+    del data["uuid"]
+    response = api(fuhai_technician).post(URL, data)
+    assert response.status_code == 201
+    assert uuid.UUID(response.json()["uuid"]) == LambingEntry.objects.get().uuid
+
+
+def test_an_entry_resent_with_the_same_uuid_is_stored_once(fuhai_technician, sailike_record):
+    client = api(fuhai_technician)
+    data = new_entry(sailike_record, ewes_lambed=4, lambs_born=5, note="第一圈")
+
+    first = client.post(URL, data)
+    again = client.post(URL, data)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert LambingEntry.objects.filter(record=sailike_record).count() == 1
+    assert LambingEntry.objects.get().lambs_born == 5
+
+
+def test_another_payload_under_a_used_uuid_is_a_409_and_changes_nothing(
+    fuhai_technician, sailike_record
+):
+    client = api(fuhai_technician)
+    data = new_entry(sailike_record, ewes_lambed=4, lambs_born=5)
+    assert client.post(URL, data).status_code == 201
+
+    response = client.post(URL, {**data, "lambs_born": 50})
+
+    assert response.status_code == 409
+    assert data["uuid"] in response.json()["detail"]
+    stored = LambingEntry.objects.get()
+    assert (stored.lambs_born, stored.version) == (5, 1)
+
+
+def test_a_used_uuid_sent_for_another_record_is_a_409(fuhai_technician, sailike_record, qibaerwoyi):
+    herder = services.herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
+    other = services.record_create(herder=herder, season=sailike_record.season)
+    client = api(fuhai_technician)
+    data = new_entry(sailike_record, lambs_born=5)
+    assert client.post(URL, data).status_code == 201
+    assert client.post(URL, {**data, "record": other.pk}).status_code == 409
+    assert not other.entries.exists()
+
+
+def test_an_entry_for_a_burqin_record_is_refused_for_a_fuhai_token(fuhai_technician, bieke_record):
+    response = api(fuhai_technician).post(URL, new_entry(bieke_record, lambs_born=5))
+    assert response.status_code == 400
+    assert list(response.json()) == ["record"]
+    assert not bieke_record.entries.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "zh-hans",
+            "截至2024-12-12，死亡羔羊累计将达6只，超过产羔数5只（规则：死亡羔羊 ≤ 产羔数）",
+        ),
+        (
+            "en",
+            "By 2024-12-12 the lamb losses would total 6, more than the 5 lambs born "
+            "(rule: losses ≤ lambs born)",
+        ),
+    ],
+)
+def test_a_broken_rule_is_a_400_with_field_rule_and_value_in_the_users_language(
+    fuhai_technician, sailike_record, language, message
+):
+    data = new_entry(sailike_record, lambs_born=5, lambs_lost=6, loss_cause="cold")
+    response = api(fuhai_technician, language=language).post(URL, data)
+    assert response.status_code == 400
+    assert list(response.json()) == ["lambs_lost"]
+    assert message in response.json()["lambs_lost"][0]
+    assert not sailike_record.entries.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("zh-hans", "死亡羔羊5只，须填写死因（规则：每只死亡羔羊都有死因）"),
+        ("en", "5 lambs lost need a cause (rule: every loss has a cause)"),
+    ],
+)
+def test_a_loss_without_a_cause_is_refused_at_the_cause(
+    fuhai_technician, sailike_record, language, message
+):
+    data = new_entry(sailike_record, lambs_born=5, lambs_lost=5)
+    response = api(fuhai_technician, language=language).post(URL, data)
+    assert response.status_code == 400
+    assert list(response.json()) == ["loss_cause"]
+    assert message in response.json()["loss_cause"][0]
+    assert not sailike_record.entries.exists()
+
+
+def test_an_entry_dated_outside_its_season_is_refused_at_the_date(fuhai_technician, sailike_record):
+    data = {**new_entry(sailike_record, lambs_born=1), "date": "2025-03-05"}
+    response = api(fuhai_technician).post(URL, data)
+    assert response.status_code == 400
+    message = response.json()["date"][0]
+    assert "2025-03-05" in message and "rule: entries fall within their season" in message
+    assert not sailike_record.entries.exists()
+
+
+# Changing and deleting
+
+
+def test_a_correction_that_breaks_a_rule_is_refused_and_changes_nothing(
+    fuhai_technician, sailike_entry
+):
+    services.entry_create(record=sailike_entry.record, date=DEC_10, lambs_lost=9, loss_cause="cold")
+    response = api(fuhai_technician).patch(f"{URL}{sailike_entry.pk}/", {"lambs_born": 3})
+    assert response.status_code == 400
+    assert "lambs_born" in response.json()
+    sailike_entry.refresh_from_db()
+    assert (sailike_entry.lambs_born, sailike_entry.version) == (10, 1)
+
+
+def test_an_entry_cannot_be_moved_to_another_record(fuhai_technician, sailike_entry, qibaerwoyi):
+    herder = services.herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
+    other = services.record_create(herder=herder, season=sailike_entry.record.season)
+    response = api(fuhai_technician).patch(f"{URL}{sailike_entry.pk}/", {"record": other.pk})
+    assert response.status_code == 400
+    assert "record" in response.json()
+    sailike_entry.refresh_from_db()
+    assert sailike_entry.record_id != other.pk
+
+
+def test_a_correction_keeps_the_entry_in_the_history_with_who_made_it(
+    fuhai_technician, sailike_entry
+):
+    response = api(fuhai_technician).patch(f"{URL}{sailike_entry.pk}/", {"lambs_born": 11})
+    assert response.status_code == 200
+    latest, before = sailike_entry.history.order_by("-history_date")[:2]
+    assert (before.lambs_born, latest.lambs_born) == (10, 11)
+    assert latest.history_user == fuhai_technician
+
+
+def test_delete_with_the_current_etag_removes_the_entry(fuhai_technician, sailike_entry):
+    client = api(fuhai_technician)
+    etag = client.get(f"{URL}{sailike_entry.pk}/").headers["ETag"]
+    response = client.delete(f"{URL}{sailike_entry.pk}/", HTTP_IF_MATCH=etag)
+    assert response.status_code == 204
+    assert not LambingEntry.objects.filter(pk=sailike_entry.pk).exists()
+    assert client.get(f"{URL}{sailike_entry.pk}/").status_code == 404
+
+
+def test_delete_with_a_stale_if_match_is_a_412_and_keeps_the_entry(fuhai_technician, sailike_entry):
+    client = api(fuhai_technician)
+    stale = client.get(f"{URL}{sailike_entry.pk}/").headers["ETag"]
+    services.entry_update(entry=sailike_entry, lambs_born=11)
+
+    response = client.delete(f"{URL}{sailike_entry.pk}/", HTTP_IF_MATCH=stale)
+
+    assert response.status_code == 412
+    assert LambingEntry.objects.get(pk=sailike_entry.pk).lambs_born == 11
+
+
+def test_deleting_an_entry_outside_the_scope_is_a_404(fuhai_technician, bieke_entry):
+    assert api(fuhai_technician).delete(f"{URL}{bieke_entry.pk}/").status_code == 404
+    assert LambingEntry.objects.filter(pk=bieke_entry.pk).exists()
+
+
+def test_an_official_cannot_delete_an_entry(prefecture_official, sailike_entry):
+    assert api(prefecture_official).delete(f"{URL}{sailike_entry.pk}/").status_code == 403
+    assert LambingEntry.objects.filter(pk=sailike_entry.pk).exists()
+
+
+def test_deleting_the_births_that_later_losses_count_against_is_refused(
+    fuhai_technician, sailike_entry
+):
+    services.entry_create(
+        record=sailike_entry.record,
+        date=datetime.date(2024, 12, 11),
+        lambs_lost=2,
+        loss_cause="cold",
+    )
+    response = api(fuhai_technician).delete(f"{URL}{sailike_entry.pk}/")
+    assert response.status_code == 400
+    assert "rule: losses ≤ lambs born" in str(response.json())
+    assert LambingEntry.objects.filter(pk=sailike_entry.pk).exists()
+
+
+# Reading
+
+
+@pytest.fixture
+def entries_of_both_counties(sailike_record, bieke_record, prefecture_official):
+    """赛力克 (福海县) counted on 10 and 20 December, 别克 (布尔津县) on 15 December."""
+    first, _ = services.entry_create(record=sailike_record, date=DEC_10, lambs_born=4)
+    second, _ = services.entry_create(
+        record=sailike_record, date=datetime.date(2024, 12, 20), lambs_born=2
+    )
+    bieke, _ = services.entry_create(
+        record=bieke_record, date=datetime.date(2024, 12, 15), lambs_born=7
+    )
+    return api(prefecture_official), first, second, bieke
+
+
+def test_entries_filter_by_record(entries_of_both_counties, sailike_record):
+    client, first, second, _bieke = entries_of_both_counties
+    assert ids(client.get(URL, {"record": sailike_record.pk})) == [first.pk, second.pk]
+
+
+@pytest.mark.parametrize("level", ["county", "township", "village"])
+def test_entries_filter_by_place_at_any_level(entries_of_both_counties, tongke, level):
+    client, _first, _second, bieke = entries_of_both_counties
+    place_id = {"county": tongke.township.county_id, "township": tongke.township_id}.get(
+        level, tongke.pk
+    )
+    assert ids(client.get(URL, {level: place_id})) == [bieke.pk]
+
+
+def test_entries_filter_by_season(entries_of_both_counties, winter_2024):
+    client, *entries = entries_of_both_counties
+    assert len(ids(client.get(URL, {"season": winter_2024.pk}))) == 3
+    assert ids(client.get(URL, {"season": winter_2024.pk + 1})) == []
+
+
+def test_entries_filter_by_a_date_range_including_both_ends(entries_of_both_counties):
+    client, first, second, bieke = entries_of_both_counties
+    within = {"date_after": "2024-12-15", "date_before": "2024-12-20", "ordering": "date"}
+    assert ids(client.get(URL, within)) == [bieke.pk, second.pk]
+    assert ids(client.get(URL, {"date_before": "2024-12-14"})) == [first.pk]
+    assert ids(client.get(URL, {"date_after": "2024-12-21"})) == []
+
+
+@pytest.mark.parametrize("term", ["赛力克", "屈克木", "sailike", "QUKEMU"])
+def test_search_finds_entries_by_the_herders_chinese_or_latin_name(entries_of_both_counties, term):
+    client, first, second, _bieke = entries_of_both_counties
+    assert sorted(ids(client.get(URL, {"search": term}))) == [first.pk, second.pk]
+
+
+def test_entries_are_ordered_by_the_field_asked_for(entries_of_both_counties):
+    client, first, second, bieke = entries_of_both_counties
+    assert ids(client.get(URL, {"ordering": "-date"})) == [second.pk, bieke.pk, first.pk]
+    assert ids(client.get(URL, {"ordering": "date"})) == [first.pk, bieke.pk, second.pk]
+
+
+# Many at once
+
+
+def test_a_bulk_of_good_entries_is_stored_whole_with_counts(fuhai_technician, sailike_record):
+    items = [
+        new_entry(sailike_record, ewes_lambed=3, lambs_born=4),
+        new_entry(sailike_record, lambs_lost=1, loss_cause="cold"),
+        new_entry(sailike_record, lambs_alive=3, check_stage="day7"),
+    ]
+    response = api(fuhai_technician).post(BULK_URL, items)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["created"], body["unchanged"], body["errors"]) == (3, 0, [])
+    assert [entry["uuid"] for entry in body["entries"]] == [item["uuid"] for item in items]
+    assert sailike_record.entries.count() == 3
+
+
+def test_a_bulk_resent_is_a_200_with_every_entry_unchanged(fuhai_technician, sailike_record):
+    client = api(fuhai_technician)
+    items = [new_entry(sailike_record, lambs_born=2), new_entry(sailike_record, lambs_born=3)]
+    assert client.post(BULK_URL, items).status_code == 201
+
+    response = client.post(BULK_URL, items)
+
+    assert response.status_code == 200
+    assert (response.json()["created"], response.json()["unchanged"]) == (0, 2)
+    assert sailike_record.entries.count() == 2
+
+
+def test_a_bulk_with_one_bad_item_stores_nothing_and_names_its_index_and_errors(
+    fuhai_technician, sailike_record
+):
+    items = [
+        new_entry(sailike_record, lambs_born=2),
+        new_entry(sailike_record, lambs_born=-1),
+        new_entry(sailike_record, lambs_born=3),
+    ]
+    response = api(fuhai_technician).post(BULK_URL, items)
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["created"], body["unchanged"], body["entries"]) == (0, 0, [])
+    assert [error["index"] for error in body["errors"]] == [1]
+    assert list(body["errors"][0]["errors"]) == ["lambs_born"]
+    assert not sailike_record.entries.exists()
+
+
+def test_a_bulk_breaking_a_rule_across_its_items_stores_nothing(fuhai_technician, sailike_record):
+    items = [
+        new_entry(sailike_record, lambs_born=5),
+        new_entry(sailike_record, lambs_lost=6, loss_cause="cold"),
+    ]
+    response = api(fuhai_technician, language="zh-hans").post(BULK_URL, items)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["index"] == 1
+    assert "死亡羔羊累计将达6只，超过产羔数5只" in error["errors"]["lambs_lost"][0]
+    assert not sailike_record.entries.exists()
+
+
+def test_a_bulk_with_an_item_for_another_county_stores_nothing(
+    fuhai_technician, sailike_record, bieke_record
+):
+    items = [new_entry(sailike_record, lambs_born=2), new_entry(bieke_record, lambs_born=2)]
+    response = api(fuhai_technician).post(BULK_URL, items)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["index"] == 1
+    assert list(response.json()["errors"][0]["errors"]) == ["record"]
+    assert not LambingEntry.objects.exists()
+
+
+def test_a_bulk_with_a_used_uuid_under_other_content_stores_nothing(
+    fuhai_technician, sailike_record
+):
+    client = api(fuhai_technician)
+    used = new_entry(sailike_record, lambs_born=2)
+    assert client.post(URL, used).status_code == 201
+    items = [new_entry(sailike_record, lambs_born=1), {**used, "lambs_born": 20}]
+    response = client.post(BULK_URL, items)
+    assert response.status_code == 400
+    assert [(e["index"], list(e["errors"])) for e in response.json()["errors"]] == [(1, ["uuid"])]
+    assert list(sailike_record.entries.values_list("lambs_born", flat=True)) == [2]
+
+
+@pytest.mark.parametrize("body", [[], {"record": 1}, "entries"], ids=["empty", "object", "text"])
+def test_a_bulk_that_is_not_a_list_of_entries_is_a_400(fuhai_technician, sailike_record, body):
+    response = api(fuhai_technician).post(BULK_URL, body)
+    assert response.status_code == 400
+    assert not LambingEntry.objects.exists()
+
+
+def test_a_bulk_of_more_than_1000_entries_is_refused_whole(fuhai_technician, sailike_record):
+    items = [new_entry(sailike_record, lambs_born=1) for _ in range(1001)]
+    response = api(fuhai_technician).post(BULK_URL, items)
+    assert response.status_code == 400
+    assert "1000" in str(response.json())
+    assert not LambingEntry.objects.exists()
+
+
+def test_an_official_cannot_send_a_bulk(prefecture_official, sailike_record):
+    response = api(prefecture_official).post(BULK_URL, [new_entry(sailike_record, lambs_born=1)])
+    assert response.status_code == 403
+    assert not LambingEntry.objects.exists()
+
+
+def test_an_integration_token_without_write_cannot_add_entries(fuhai, sailike_record):
+    created = services.user_create(
+        username="vet-system", role="integration", places=[fuhai], password=PASSWORD
+    )
+    client = api(created.user)
+    assert client.post(URL, new_entry(sailike_record, lambs_born=1)).status_code == 403
+    assert client.post(BULK_URL, [new_entry(sailike_record, lambs_born=1)]).status_code == 403
+    assert not LambingEntry.objects.exists()
+
+
+def test_a_township_technician_adds_in_their_township_only(sailike_record, bieke_record, woyimoke):
+    technician = make_user("woyimoke-tech-2", "technician", woyimoke)
+    client = api(technician)
+    assert client.post(URL, new_entry(bieke_record, lambs_born=1)).status_code == 201
+    assert client.post(URL, new_entry(sailike_record, lambs_born=1)).status_code == 400
+    assert not sailike_record.entries.exists()

@@ -1,0 +1,388 @@
+"""What the API answers to input it cannot use: a 4xx naming what is wrong,
+never a 500, and nothing stored. Integrations send whatever their bugs and
+their users make; schemathesis sends worse."""
+
+import datetime
+import json
+
+import pytest
+from django.utils import timezone
+
+from livestock import rules, services
+from livestock.models import Herder, LambingEntry, LambingRecord
+from tests.test_api_base import (
+    API,
+    api,
+    ids,
+    results,
+)
+
+HERDERS = API + "herders/"
+RECORDS = API + "lambing-records/"
+ENTRIES = API + "entries/"
+SUMMARIES = API + "summaries/"
+TOO_BIG_FOR_THE_DATABASE = 2**63
+
+
+@pytest.fixture
+def fuhai_client(fuhai_technician, sailike_record):
+    return api(fuhai_technician)
+
+
+@pytest.fixture
+def entry(sailike_record):
+    """A sound entry of 赛力克's record, to spoil one field at a time."""
+    return {"record": sailike_record.pk, "date": "2024-12-10", "ewes_lambed": 3, "lambs_born": 4}
+
+
+def nothing_stored() -> bool:
+    return not LambingEntry.objects.exists()
+
+
+# Bodies that are not what the endpoint takes
+
+
+@pytest.mark.parametrize("url", [HERDERS, RECORDS, ENTRIES, ENTRIES + "bulk/"])
+@pytest.mark.parametrize("body", ['{"record": 1,', "{'record': 1}", "", "\x00", "null"], ids=repr)
+def test_malformed_json_is_a_400(fuhai_client, url, body):
+    response = fuhai_client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("body", [[1, 2], "entry", 7, True], ids=repr)
+def test_json_that_is_not_an_object_is_a_400(fuhai_client, body):
+    response = fuhai_client.post(ENTRIES, json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+def test_a_body_that_is_not_json_is_a_415(fuhai_client, entry):
+    response = fuhai_client.post(ENTRIES, "record=1", content_type="text/plain")
+    assert response.status_code == 415
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("lambs_born", "many"),
+        ("lambs_born", 4.5),
+        ("lambs_born", True),
+        ("lambs_born", [4]),
+        ("lambs_born", {"count": 4}),
+        ("lambs_born", None),
+        ("ewes_lambed", ""),
+        ("date", 20241210),
+        ("date", "10/12/2024"),
+        ("date", "2024-02-30"),
+        ("date", None),
+        ("record", "赛力克"),
+        ("record", True),
+        ("record", [1]),
+        ("uuid", "not-a-uuid"),
+        ("loss_cause", "wolf"),
+        ("check_stage", "day 100"),
+        ("note", ["a", "b"]),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_a_400_naming_its_field(fuhai_client, entry, field, value):
+    response = fuhai_client.post(ENTRIES, {**entry, field: value})
+    assert response.status_code == 400
+    assert field in response.json()
+    assert nothing_stored()
+
+
+def test_a_missing_required_field_is_a_400_naming_it(fuhai_client, entry):
+    del entry["date"]
+    response = fuhai_client.post(ENTRIES, entry)
+    assert response.status_code == 400
+    assert list(response.json()) == ["date"]
+
+
+@pytest.mark.parametrize(
+    "field", ["lamb_born", "herder", "created_by", "version", "id", "created_at"]
+)
+def test_an_unknown_or_read_only_field_is_a_400_naming_it(fuhai_client, entry, field):
+    response = fuhai_client.post(ENTRIES, {**entry, field: 5})
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert nothing_stored()
+
+
+def test_an_unknown_field_is_named_in_chinese_too(fuhai_technician, sailike_record, entry):
+    response = api(fuhai_technician, language="zh-hans").post(ENTRIES, {**entry, "lamb_born": 5})
+    assert response.json() == {"lamb_born": ["未知字段或只读字段。"]}
+
+
+def test_an_unknown_field_in_a_herders_change_is_refused(fuhai_client, sailike):
+    response = fuhai_client.patch(f"{HERDERS}{sailike.pk}/", {"nickname": "老赛"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["nickname"]
+
+
+# Numbers out of range
+
+
+@pytest.mark.parametrize(
+    "value",
+    [rules.MAX_HOUSEHOLD_COUNT + 1, TOO_BIG_FOR_THE_DATABASE, 10**30, -1, -(2**63) - 1],
+)
+@pytest.mark.parametrize("field", ["ewes_lambed", "lambs_born", "lambs_lost", "lambs_alive"])
+def test_a_count_out_of_range_is_a_400_at_its_field(fuhai_client, entry, field, value):
+    response = fuhai_client.post(ENTRIES, {**entry, field: value})
+    assert response.status_code == 400
+    assert field in response.json()
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("value", [rules.MAX_HOUSEHOLD_COUNT + 1, TOO_BIG_FOR_THE_DATABASE, -5])
+def test_ewes_out_of_range_are_a_400_and_change_nothing(fuhai_client, sailike_record, value):
+    response = fuhai_client.patch(f"{RECORDS}{sailike_record.pk}/", {"ewes_at_start": value})
+    assert response.status_code == 400
+    assert list(response.json()) == ["ewes_at_start"]
+    sailike_record.refresh_from_db()
+    assert sailike_record.ewes_at_start == 120
+
+
+@pytest.mark.parametrize("raw", ["1e400", "1" + "0" * 5000, "NaN", "Infinity", "-Infinity"])
+def test_a_number_json_cannot_hold_is_a_400(fuhai_client, sailike_record, raw):
+    body = f'{{"record": {sailike_record.pk}, "date": "2024-12-10", "lambs_born": {raw}}}'
+    response = fuhai_client.post(ENTRIES, body, content_type="application/json")
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [(ENTRIES, "record"), (RECORDS, "herder"), (RECORDS, "season"), (HERDERS, "village")],
+)
+def test_an_id_too_big_for_the_database_is_a_400_naming_the_field(
+    fuhai_client, entry, sailike, winter_2024, qibaerwoyi, url, field
+):
+    sound = {
+        ENTRIES: entry,
+        RECORDS: {"herder": sailike.pk, "season": winter_2024.pk},
+        HERDERS: {"village": qibaerwoyi.pk, "name": "新", "name_latin": "New"},
+    }[url]
+    response = fuhai_client.post(url, {**sound, field: TOO_BIG_FOR_THE_DATABASE})
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"{HERDERS}{TOO_BIG_FOR_THE_DATABASE}/", f"{RECORDS}99999999999999999999/", f"{ENTRIES}x/"],
+)
+def test_an_id_in_the_path_that_cannot_exist_is_a_404(fuhai_client, url):
+    assert fuhai_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "rule"),
+    [
+        (-1, "en", "rule: no negative counts"),
+        (-1, "zh-hans", "规则：不得为负数"),
+        (50_001, "en", "rule: at most 50000"),
+        (50_001, "zh-hans", "规则：最多50000"),
+    ],
+)
+def test_a_count_out_of_range_names_the_value_and_the_rule(
+    fuhai_technician, entry, value, language, rule
+):
+    response = api(fuhai_technician, language=language).post(
+        ENTRIES, {**entry, "lambs_born": value}
+    )
+    message = response.json()["lambs_born"][0]
+    assert str(value) in message
+    assert rule in message
+
+
+# Dates
+
+
+@pytest.mark.parametrize(
+    "value", ["-2024-12-10", "0000-12-10", "2024-13-01", "2024-12-10T08:00:00", "十二月十日"]
+)
+def test_a_date_that_is_no_date_is_a_400_at_the_date(fuhai_client, entry, value):
+    response = fuhai_client.post(ENTRIES, {**entry, "date": value})
+    assert response.status_code == 400
+    assert list(response.json()) == ["date"]
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize(
+    ("language", "rule"), [("en", "rule: no future dates"), ("zh-hans", "规则：不得填写未来日期")]
+)
+def test_a_future_date_is_refused_at_the_date_naming_the_rule(
+    fuhai_technician, sailike_record, entry, language, rule
+):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = api(fuhai_technician, language=language).post(
+        ENTRIES, {**entry, "date": tomorrow.isoformat()}
+    )
+    assert response.status_code == 400
+    message = response.json()["date"][0]
+    assert tomorrow.isoformat() in message and rule in message
+    assert nothing_stored()
+
+
+def test_a_date_before_the_season_is_refused_at_the_date(fuhai_client, entry):
+    response = fuhai_client.post(ENTRIES, {**entry, "date": "1970-01-01"})
+    assert response.status_code == 400
+    assert "rule: entries fall within their season" in response.json()["date"][0]
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "named"),
+    [
+        (RECORDS, {"as_of": "yesterday"}, "as_of"),
+        (RECORDS, {"as_of": "2024-02-30"}, "as_of"),
+        (RECORDS, {"as_of": "0000-01-01"}, "as_of"),
+        (RECORDS, {"as_of": ""}, "as_of"),
+        (ENTRIES, {"date_after": "2024-12-xx"}, "date"),
+        (ENTRIES, {"date_before": "-1"}, "date"),
+        (API + "reported-figures/", {"as_of_after": "soon"}, "as_of"),
+        (SUMMARIES, {"as_of": "2024/12/10"}, "as_of"),
+    ],
+)
+def test_a_date_parameter_that_is_no_date_is_a_400_naming_it(fuhai_client, url, params, named):
+    response = fuhai_client.get(url, params)
+    assert response.status_code == 400
+    assert named in response.json()
+
+
+# Pages
+
+
+@pytest.mark.parametrize("page_size", ["0", "100000", "abc", "-1", "", "2.5"])
+def test_a_page_size_out_of_bounds_is_a_400_naming_the_bounds(fuhai_client, page_size):
+    response = fuhai_client.get(HERDERS, {"page_size": page_size})
+    assert response.status_code == 400
+    assert "1 to 500" in str(response.json()["page_size"])
+
+
+def test_the_largest_page_size_is_served(fuhai_client, sailike):
+    assert ids(fuhai_client.get(HERDERS, {"page_size": 500})) == [sailike.pk]
+
+
+@pytest.mark.parametrize("page", ["2", "99", "0", "abc", str(TOO_BIG_FOR_THE_DATABASE)])
+def test_a_page_past_the_end_or_no_page_is_a_404(fuhai_client, sailike, page):
+    assert fuhai_client.get(HERDERS, {"page": page}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [(HERDERS, {"page_size": "²"}), (SUMMARIES, {"place": "county:①"})],
+)
+def test_a_number_written_with_unicode_digits_is_a_400(fuhai_client, url, params):
+    assert fuhai_client.get(url, params).status_code == 400
+
+
+# Filters
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        (HERDERS, {"county": "abc"}),
+        (HERDERS, {"village": "NaN"}),
+        (RECORDS, {"season": "winter"}),
+        (RECORDS, {"herder": "1.5"}),
+        (ENTRIES, {"record": "x"}),
+        (API + "reported-figures/", {"metric": "sheep-ish"}),
+        (HERDERS, {"search": "赛\x00"}),
+        (SUMMARIES, {"place": "county"}),
+        (SUMMARIES, {"place": "herder:1"}),
+        (SUMMARIES, {"place": "county:-1"}),
+        (SUMMARIES, {"season": "winter"}),
+        (SUMMARIES, {"season": "²"}),
+        (SUMMARIES, {"season": str(TOO_BIG_FOR_THE_DATABASE)}),
+    ],
+)
+def test_a_filter_value_that_cannot_be_used_is_a_400_naming_it(fuhai_client, url, params):
+    response = fuhai_client.get(url, params)
+    assert response.status_code == 400
+    assert list(params)[0] in response.json()
+
+
+def test_a_summary_of_a_place_that_cannot_exist_is_a_404(fuhai_client):
+    response = fuhai_client.get(SUMMARIES, {"place": f"county:{TOO_BIG_FOR_THE_DATABASE}"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("url", [HERDERS, RECORDS, ENTRIES, API + "villages/"])
+def test_a_place_filter_too_big_for_the_database_is_not_a_500(fuhai_client, url):
+    response = fuhai_client.get(url, {"county": TOO_BIG_FOR_THE_DATABASE})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert results(response) == []
+
+
+def test_an_ordering_by_an_unknown_field_keeps_the_default_order(fuhai_client, sailike):
+    assert ids(fuhai_client.get(HERDERS, {"ordering": "password"})) == [sailike.pk]
+
+
+# Text that looks like code is data
+
+
+NAMES_THAT_LOOK_LIKE_CODE = [
+    ("罗伯特'); DROP TABLE livestock_herder;--", "Robert' OR '1'='1"),
+    ("<script>alert('赛')</script>", '<img src=x onerror="alert(1)">'),
+    ("别克·{{ 7*7 }}", "%s%s%s %(name)s ${name}"),
+]
+
+
+@pytest.mark.parametrize(("name", "name_latin"), NAMES_THAT_LOOK_LIKE_CODE)
+def test_a_name_that_looks_like_code_is_stored_and_returned_as_written(
+    fuhai_client, qibaerwoyi, name, name_latin
+):
+    response = fuhai_client.post(
+        HERDERS, {"village": qibaerwoyi.pk, "name": name, "name_latin": name_latin}
+    )
+    assert response.status_code == 201, response.content
+    herder = Herder.objects.get(pk=response.json()["id"])
+    assert (herder.name, herder.name_latin) == (name, name_latin)
+    read = fuhai_client.get(f"{HERDERS}{herder.pk}/")
+    assert read["Content-Type"] == "application/json"
+    assert (read.json()["name"], read.json()["name_latin"]) == (name, name_latin)
+
+
+def test_a_search_for_sql_finds_the_name_that_holds_it_and_nothing_else(
+    fuhai_client, qibaerwoyi, sailike
+):
+    name, name_latin = NAMES_THAT_LOOK_LIKE_CODE[0]
+    services.herder_create(village=qibaerwoyi, name=name, name_latin=name_latin)
+    assert [h["name"] for h in results(fuhai_client.get(HERDERS, {"search": "' OR '1'='1"}))] == [
+        name
+    ]
+    assert results(fuhai_client.get(HERDERS, {"search": "%"})) == []
+    assert Herder.objects.count() == 2
+
+
+def test_a_note_with_html_is_returned_as_written(fuhai_client, entry):
+    note = "<b>母羊</b> & <i>羔羊</i>"
+    response = fuhai_client.post(ENTRIES, {**entry, "note": note})
+    assert response.status_code == 201
+    assert fuhai_client.get(f"{ENTRIES}{response.json()['id']}/").json()["note"] == note
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("name", "赛\x00力克"), ("name", "x" * 101), ("name", "   ")]
+)
+def test_a_name_the_database_cannot_or_should_not_hold_is_a_400(
+    fuhai_client, qibaerwoyi, field, value
+):
+    data = {"village": qibaerwoyi.pk, "name": "新牧户", "name_latin": "New", field: value}
+    response = fuhai_client.post(HERDERS, data)
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert not Herder.objects.filter(village=qibaerwoyi).exclude(name="赛力克·屈克木").exists()
+
+
+def test_a_stale_if_match_that_is_no_etag_at_all_is_a_412(fuhai_client, sailike_record):
+    response = fuhai_client.patch(
+        f"{RECORDS}{sailike_record.pk}/", {"ewes_at_start": 1}, HTTP_IF_MATCH="garbage"
+    )
+    assert response.status_code == 412
+    assert LambingRecord.objects.get().ewes_at_start == 120

@@ -1,0 +1,204 @@
+"""/api/v1/herders/: herder households by place, with their Chinese names as
+written and a Latin transliteration; technicians add and rename them within
+their scope."""
+
+import pytest
+from django.test import Client
+
+from livestock import services
+from livestock.models import Herder
+from tests.conftest import PASSWORD
+from tests.test_api_base import (
+    API,
+    ListQueryTests,
+    ReadTests,
+    VersionedTests,
+    WriteTests,
+    api,
+    ids,
+    names,
+)
+
+URL = API + "herders/"
+
+
+class TestHerders(ReadTests, ListQueryTests, WriteTests, VersionedTests):
+    url = URL
+    model = Herder
+    scope_field = "village"
+
+    @pytest.fixture
+    def inside(self, sailike):
+        return sailike
+
+    @pytest.fixture
+    def outside(self, bieke):
+        return bieke
+
+    @pytest.fixture
+    def make_inside(self, qibaerwoyi):
+        def make(n: int) -> None:
+            start = Herder.objects.count()
+            for number in range(start, start + n):
+                services.herder_create(
+                    village=qibaerwoyi, name=f"牧户{number}", name_latin=f"Herder {number}"
+                )
+
+        return make
+
+    @pytest.fixture
+    def create_data(self, qibaerwoyi):
+        return {"village": qibaerwoyi.pk, "name": "哈那提·阿依达尔", "name_latin": "Hanati Ayidaer"}
+
+    @pytest.fixture
+    def outside_data(self, create_data, tongke):
+        return {**create_data, "village": tongke.pk}
+
+    @pytest.fixture
+    def patch_data(self):
+        return {"name_latin": "Sailike Qukmu"}
+
+    @pytest.fixture
+    def put_data(self, qibaerwoyi):
+        return {"village": qibaerwoyi.pk, "name": "赛力克·曲克木", "name_latin": "Sailike Qukemu"}
+
+    def change_elsewhere(self, obj):
+        services.herder_update(obj, name_latin="Changed by a colleague")
+
+
+@pytest.fixture
+def both_counties(bieke, sailike, prefecture_official):
+    """别克 in 布尔津县 and 赛力克 in 福海县, read by an official of the prefecture."""
+    return api(prefecture_official)
+
+
+def test_a_fuhai_token_gets_404_for_a_burqin_herder_and_cannot_add_one_there(
+    fuhai_technician, bieke, tongke
+):
+    client = api(fuhai_technician)
+    assert client.get(f"{URL}{bieke.pk}/").status_code == 404
+    response = client.post(URL, {"village": tongke.pk, "name": "新牧户", "name_latin": "New"})
+    assert response.status_code == 400
+    assert "village" in response.json()
+    assert not Herder.objects.filter(name="新牧户").exists()
+
+
+def test_a_herder_keeps_the_chinese_name_exactly_as_written(fuhai_technician, sailike):
+    herder = api(fuhai_technician).get(f"{URL}{sailike.pk}/").json()
+    assert (herder["name"], herder["name_latin"]) == ("赛力克·屈克木", "Sailike Qukemu")
+
+
+def test_a_herder_names_its_village_township_and_county(
+    fuhai_technician, sailike, qibaerwoyi, kokeaheshi, fuhai
+):
+    herder = api(fuhai_technician).get(f"{URL}{sailike.pk}/").json()
+    assert (herder["village"], herder["township"], herder["county"]) == (
+        qibaerwoyi.pk,
+        kokeaheshi.pk,
+        fuhai.pk,
+    )
+
+
+@pytest.mark.parametrize("level", ["county", "township", "village"])
+def test_herders_filter_by_place_at_any_level(both_counties, sailike, level):
+    place_id = {
+        "county": sailike.village.township.county_id,
+        "township": sailike.village.township_id,
+        "village": sailike.village_id,
+    }[level]
+    assert ids(both_counties.get(URL, {level: place_id})) == [sailike.pk]
+
+
+@pytest.mark.parametrize("term", ["别克", "木合亚提", "bieke", "MUHEYATI"])
+def test_search_finds_a_herder_by_chinese_or_latin_name_in_part(both_counties, bieke, term):
+    assert names(both_counties.get(URL, {"search": term})) == ["别克·木合亚提"]
+
+
+def test_a_search_that_matches_nothing_is_an_empty_page(both_counties):
+    response = both_counties.get(URL, {"search": "努尔兰"})
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_herders_are_ordered_by_the_field_asked_for(both_counties):
+    assert names(both_counties.get(URL, {"ordering": "name_latin"})) == [
+        "别克·木合亚提",
+        "赛力克·屈克木",
+    ]
+    assert names(both_counties.get(URL, {"ordering": "-name_latin"})) == [
+        "赛力克·屈克木",
+        "别克·木合亚提",
+    ]
+
+
+def test_herders_come_in_pages_with_count_and_links(fuhai_technician, qibaerwoyi):
+    for number in range(3):
+        services.herder_create(village=qibaerwoyi, name=f"牧户{number}", name_latin=f"H{number}")
+    client = api(fuhai_technician)
+    first = client.get(URL, {"page_size": 2, "ordering": "name"}).json()
+    assert (first["count"], len(first["results"]), first["previous"]) == (3, 2, None)
+    second = client.get(first["next"]).json()
+    assert [herder["name"] for herder in second["results"]] == ["牧户2"]
+    assert second["next"] is None
+
+
+def test_moving_a_herder_into_another_county_is_refused(fuhai_technician, sailike, tongke):
+    response = api(fuhai_technician).patch(f"{URL}{sailike.pk}/", {"village": tongke.pk})
+    assert response.status_code == 400
+    assert "village" in response.json()
+    sailike.refresh_from_db()
+    assert sailike.village.township.county.name == "福海县"
+
+
+def test_a_herder_cannot_be_deleted_through_the_api(fuhai_technician, sailike):
+    response = api(fuhai_technician).delete(f"{URL}{sailike.pk}/")
+    assert response.status_code in (403, 405)
+    assert Herder.objects.filter(pk=sailike.pk).exists()
+
+
+def test_an_integration_token_without_write_reads_but_cannot_add(fuhai, qibaerwoyi, sailike):
+    created = services.user_create(
+        username="stats-platform", role="integration", places=[fuhai], password=PASSWORD
+    )
+    client = api(created.user)
+    assert ids(client.get(URL)) == [sailike.pk]
+    response = client.post(URL, {"village": qibaerwoyi.pk, "name": "新", "name_latin": "New"})
+    assert response.status_code == 403
+    assert Herder.objects.count() == 1
+
+
+def test_an_integration_token_granted_write_adds_a_herder_in_its_scope(fuhai, qibaerwoyi):
+    created = services.user_create(
+        username="mobile-app", role="integration", places=[fuhai], password=PASSWORD, write=True
+    )
+    response = api(created.user).post(
+        URL, {"village": qibaerwoyi.pk, "name": "新牧户", "name_latin": "New Herder"}
+    )
+    assert response.status_code == 201, response.content
+    assert Herder.objects.get(pk=response.json()["id"]).village == qibaerwoyi
+
+
+def test_a_technician_logged_in_to_the_admin_reads_the_api_with_the_session(
+    fuhai_technician, sailike
+):
+    client = Client()
+    assert client.login(username=fuhai_technician.username, password=PASSWORD)
+    response = client.get(URL)
+    assert [herder["id"] for herder in response.json()["results"]] == [sailike.pk]
+
+
+def test_a_write_with_the_session_needs_the_csrf_token(fuhai_technician, qibaerwoyi):
+    client = Client(enforce_csrf_checks=True)
+    assert client.login(username=fuhai_technician.username, password=PASSWORD)
+    response = client.post(
+        URL,
+        {"village": qibaerwoyi.pk, "name": "新牧户", "name_latin": "New"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert not Herder.objects.filter(name="新牧户").exists()
+
+
+def test_an_unknown_token_is_a_401(sailike):
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert client.get(URL).status_code == 401

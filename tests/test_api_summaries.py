@@ -1,0 +1,299 @@
+"""/api/v1/summaries/: a season's totals as of a date for a place, and a row
+per place one level below it beside the reported figures. The API answers
+what ``selectors.place_summary`` answers, within the user's scope."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from livestock import selectors, services
+from livestock.models import County, Report, ReportedFigure, Township, Village
+from tests.conftest import make_user
+from tests.test_api_base import (
+    API,
+    LIST_QUERY_LIMIT,
+    api,
+)
+
+URL = API + "summaries/"
+DEC_10 = datetime.date(2024, 12, 10)
+DEC_20 = datetime.date(2024, 12, 20)
+TOTAL_FIELDS = (
+    "households",
+    "ewes",
+    "ewes_lambed",
+    "lambs_born",
+    "lamb_losses",
+    "lambs_alive",
+    "lambs_alive_at_weaning",
+    "lambing_rate",
+    "reproduction_rate",
+    "survival_rate",
+    "reproductive_survival_rate",
+    "mortality_rate",
+)
+
+
+def number(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def selector_summary(**arguments) -> dict:
+    """What ``selectors.place_summary`` says, in the shape compared below."""
+    summary = selectors.place_summary(**arguments)
+    return {
+        "as_of": summary.as_of.isoformat(),
+        "totals": {name: number(getattr(summary.totals, name)) for name in TOTAL_FIELDS},
+        "rows": [
+            {
+                "place": (row.place._meta.model_name, row.place.pk, row.place.name),
+                "totals": {name: number(getattr(row.totals, name)) for name in TOTAL_FIELDS},
+                "reported": {metric: figure.pk for metric, figure in row.reported.items()},
+                "coverage": number(row.coverage),
+            }
+            for row in summary.rows
+        ],
+    }
+
+
+def api_summary(body: dict) -> dict:
+    """What the API answered, in the same shape."""
+    return {
+        "as_of": body["as_of"],
+        "totals": {name: body["totals"][name] for name in TOTAL_FIELDS},
+        "rows": [
+            {
+                "place": (row["place"]["level"], row["place"]["id"], row["place"]["name"]),
+                "totals": {name: row["totals"][name] for name in TOTAL_FIELDS},
+                "reported": {metric: figure["id"] for metric, figure in row["reported"].items()},
+                "coverage": row["coverage"],
+            }
+            for row in body["rows"]
+        ],
+    }
+
+
+def summary(user, **params) -> dict:
+    response = api(user).get(URL, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.fixture
+def counted(sailike_record, bieke_record, fuhai, burqin):
+    """Both counties counted in December, with a reported figure each."""
+    services.entry_create(record=sailike_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    services.entry_create(
+        record=sailike_record,
+        date=DEC_20,
+        lambs_born=2,
+        lambs_lost=1,
+        loss_cause="cold",
+        lambs_alive=11,
+        check_stage="day7",
+    )
+    services.entry_create(record=bieke_record, date=DEC_20, ewes_lambed=20, lambs_born=24)
+    report = Report.objects.create(slug="r", title="接羔育幼忙", source="test")
+    for county, value in ((fuhai, 120), (burqin, 18600)):
+        ReportedFigure.objects.create(
+            key=f"{county.name_latin}-born",
+            report=report,
+            prefecture=county.prefecture,
+            county=county,
+            as_of=datetime.date(2024, 12, 18),
+            metric="lambs_born",
+            value=value,
+            qualifier="more_than",
+            quote=f"{county.name}已产羔{value}余只",
+        )
+
+
+@pytest.mark.parametrize(
+    ("who", "place", "as_of"),
+    [
+        ("prefecture_official", None, None),
+        ("prefecture_official", None, "2024-12-15"),
+        ("prefecture_official", "county:burqin", "2024-12-31"),
+        ("fuhai_technician", None, None),
+        ("fuhai_technician", "county:fuhai", "2024-12-20"),
+        ("fuhai_technician", "township:kokeaheshi", "2024-12-20"),
+        ("fuhai_technician", "village:qibaerwoyi", "2024-12-20"),
+    ],
+)
+def test_the_summary_equals_the_selector_for_the_same_arguments(
+    request, counted, winter_2024, who, place, as_of
+):
+    user = request.getfixturevalue(who)
+    params = {"season": winter_2024.pk}
+    arguments = {"season": winter_2024, "user": user}
+    if place:
+        level, fixture = place.split(":")
+        place_obj = request.getfixturevalue(fixture)
+        params["place"] = f"{level}:{place_obj.pk}"
+        arguments["place"] = place_obj
+    if as_of:
+        params["as_of"] = as_of
+    answered = summary(user, **params)
+    arguments["as_of"] = datetime.date.fromisoformat(answered["as_of"])
+
+    assert api_summary(answered) == selector_summary(**arguments)
+
+
+def test_the_prefectures_summary_has_a_row_per_county_with_their_counts(
+    counted, prefecture_official, winter_2024
+):
+    body = summary(prefecture_official, season=winter_2024.pk, as_of="2024-12-31")
+    rows = {row["place"]["name"]: row for row in body["rows"]}
+    assert sorted(rows) == sorted(["布尔津县", "福海县"])
+    assert rows["福海县"]["totals"]["lambs_born"] == 12
+    assert rows["布尔津县"]["totals"]["lambs_born"] == 24
+    assert body["totals"]["lambs_born"] == 36
+    assert body["totals"]["households"] == 2
+
+
+def test_a_row_shows_the_reported_figure_beside_the_records_and_their_coverage(
+    counted, fuhai_technician, winter_2024
+):
+    [row] = summary(fuhai_technician, season=winter_2024.pk, as_of="2024-12-31")["rows"]
+    reported = row["reported"]["lambs_born"]
+    assert (reported["value"], reported["qualifier"]) == (120, "more_than")
+    assert reported["quote"] == "福海县已产羔120余只"
+    assert row["coverage"] == 10.0  # 12 lambs recorded of the 120 reported
+
+
+def test_a_figure_reported_after_the_as_of_date_is_not_shown(
+    counted, fuhai_technician, winter_2024
+):
+    [row] = summary(fuhai_technician, season=winter_2024.pk, as_of="2024-12-15")["rows"]
+    assert row["reported"] == {}
+    assert row["coverage"] is None
+
+
+def test_a_fuhai_user_sees_only_the_fuhai_row(counted, fuhai_technician, winter_2024):
+    body = summary(fuhai_technician, season=winter_2024.pk)
+    assert [row["place"]["name"] for row in body["rows"]] == ["福海县"]
+    assert body["totals"]["lambs_born"] == 12
+
+
+def test_a_burqin_place_is_a_404_for_a_fuhai_user(counted, fuhai_technician, burqin, woyimoke):
+    client = api(fuhai_technician)
+    assert client.get(URL, {"place": f"county:{burqin.pk}"}).status_code == 404
+    assert client.get(URL, {"place": f"township:{woyimoke.pk}"}).status_code == 404
+
+
+def test_a_user_with_no_place_gets_an_empty_summary(counted, unscoped_technician, winter_2024):
+    body = summary(unscoped_technician, season=winter_2024.pk)
+    assert body["rows"] == []
+    assert body["totals"]["lambs_born"] == 0
+
+
+def test_a_later_dated_entry_does_not_change_an_earlier_summary(
+    counted, fuhai_technician, sailike_record, winter_2024
+):
+    params = {"season": winter_2024.pk, "as_of": "2024-12-15"}
+    before = summary(fuhai_technician, **params)
+    services.entry_create(record=sailike_record, date=datetime.date(2024, 12, 28), lambs_born=7)
+    assert summary(fuhai_technician, **params) == before
+    later = summary(fuhai_technician, season=winter_2024.pk, as_of="2024-12-31")
+    assert later["totals"]["lambs_born"] == 19
+
+
+def test_by_default_the_latest_season_as_of_its_end_once_it_is_over(
+    counted, fuhai_technician, winter_2024
+):
+    body = summary(fuhai_technician)
+    assert body["season"]["id"] == winter_2024.pk
+    assert body["as_of"] == min(timezone.localdate(), winter_2024.end_date).isoformat()
+
+
+def test_an_anonymous_request_is_a_401(counted):
+    assert api().get(URL).status_code == 401
+
+
+def test_every_figure_a_summary_shows_can_be_read_by_the_same_user(
+    counted, woyimoke_technician, burqin_official, winter_2024
+):
+    for user, sees_the_county_figure in ((burqin_official, True), (woyimoke_technician, False)):
+        client = api(user)
+        body = summary(user, season=winter_2024.pk, as_of="2024-12-31")
+        shown = [figure["id"] for row in body["rows"] for figure in row["reported"].values()]
+        # 布尔津县's own figure is the county's: its official sees it, a township's
+        # technician, whose scope ends at the township, does not.
+        assert bool(shown) == sees_the_county_figure, user
+        for figure_id in shown:
+            assert client.get(f"{API}reported-figures/{figure_id}/").status_code == 200
+
+
+@pytest.fixture
+def make_townships(fuhai, winter_2024):
+    """Townships of 福海县, each with a counted household and a reported figure."""
+    report = Report.objects.create(slug="many", title="many", source="test")
+
+    def make(n: int) -> None:
+        start = Township.objects.count()
+        for number in range(start, start + n):
+            township = Township.objects.create(
+                county=fuhai, name=f"乡{number}", name_latin=f"Township {number}"
+            )
+            village = Village.objects.create(township=township, name="村", name_latin="Village")
+            herder = services.herder_create(village=village, name="牧户", name_latin="Herder")
+            record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=9)
+            services.entry_create(record=record, date=DEC_10, ewes_lambed=3, lambs_born=4)
+            ReportedFigure.objects.create(
+                key=f"township-{number}",
+                report=report,
+                prefecture=fuhai.prefecture,
+                county=fuhai,
+                township=township,
+                as_of=DEC_10,
+                metric="lambs_born",
+                value=5,
+                qualifier="exact",
+                quote="q",
+            )
+
+    return make
+
+
+def test_a_summary_takes_as_many_queries_for_25_rows_as_for_2(
+    fuhai_technician,
+    fuhai,
+    winter_2024,
+    make_townships,
+    django_assert_max_num_queries,
+    django_assert_num_queries,
+):
+    client = api(fuhai_technician)
+    params = {"season": winter_2024.pk, "place": f"county:{fuhai.pk}", "as_of": "2024-12-31"}
+    make_townships(2)
+    client.get(URL, params)
+    with django_assert_max_num_queries(LIST_QUERY_LIMIT) as for_two:
+        response = client.get(URL, params)
+    assert len(response.json()["rows"]) == 2
+    make_townships(23)
+    with django_assert_num_queries(len(for_two.captured_queries)):
+        response = client.get(URL, params)
+    assert len(response.json()["rows"]) == 25
+    assert response.json()["totals"]["lambs_born"] == 100
+
+
+def test_the_prefectures_summary_takes_as_many_queries_for_25_counties_as_for_2(
+    altay, winter_2024, django_assert_max_num_queries, django_assert_num_queries
+):
+    official = make_user("altay-official-2", "official", altay)
+    client = api(official)
+
+    def make_counties(n: int) -> None:
+        start = County.objects.count()
+        for number in range(start, start + n):
+            County.objects.create(prefecture=altay, name=f"县{number}", name_latin=f"C{number}")
+
+    make_counties(2)
+    client.get(URL, {"season": winter_2024.pk})
+    with django_assert_max_num_queries(LIST_QUERY_LIMIT) as for_two:
+        assert len(client.get(URL, {"season": winter_2024.pk}).json()["rows"]) == 2
+    make_counties(23)
+    with django_assert_num_queries(len(for_two.captured_queries)):
+        assert len(client.get(URL, {"season": winter_2024.pk}).json()["rows"]) == 25
