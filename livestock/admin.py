@@ -220,17 +220,7 @@ class LambingEntryInline(admin.StackedInline):
     form = EntryForm
     formset = EntryFormSet
     extra = 1
-    fields = [
-        "date",
-        "ewes_lambed",
-        "lambs_born",
-        "lambs_lost",
-        "loss_cause",
-        "lambs_alive",
-        "check_stage",
-        "note",
-        "seen_version",
-    ]
+    fields = [*LambingEntry.CONTENT_FIELDS, "seen_version"]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

@@ -27,18 +27,6 @@ from livestock.models import (
     Village,
 )
 
-# The fields that make an entry's content; a resent entry must match them all.
-ENTRY_CONTENT_FIELDS = (
-    "date",
-    "ewes_lambed",
-    "lambs_born",
-    "lambs_lost",
-    "loss_cause",
-    "lambs_alive",
-    "check_stage",
-    "note",
-)
-
 
 class EntryConflict(Exception):
     """An entry arrived under a UUID that is already stored with other content."""
@@ -163,7 +151,8 @@ def entry_create(
         stored = LambingEntry.objects.filter(uuid=uuid).first()
         if stored is not None:
             if stored.record_id == record.pk and all(
-                getattr(stored, field) == getattr(entry, field) for field in ENTRY_CONTENT_FIELDS
+                getattr(stored, field) == getattr(entry, field)
+                for field in LambingEntry.CONTENT_FIELDS
             ):
                 return stored, False
             raise EntryConflict(stored)
@@ -176,7 +165,7 @@ def entry_create(
 def entry_update(*, entry: LambingEntry, **changes) -> LambingEntry:
     """Change an entry's counts or date; the record's running totals are checked
     again with the change in place."""
-    unknown = set(changes) - set(ENTRY_CONTENT_FIELDS)
+    unknown = set(changes) - set(LambingEntry.CONTENT_FIELDS)
     if unknown:
         raise TypeError(f"entry_update() cannot change {sorted(unknown)}")
     entry.record = lock_record(entry.record)

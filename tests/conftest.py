@@ -79,6 +79,15 @@ def sailike_record(sailike, winter_2024):
     return services.record_create(herder=sailike, season=winter_2024, ewes_at_start=120)
 
 
+@pytest.fixture
+def english():
+    """Messages compared in English; the site's default language is Chinese."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def quick_passwords(settings):
     """Hashing each test user's password with the production hasher costs about

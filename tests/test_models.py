@@ -20,25 +20,10 @@ DEC_15 = datetime.date(2024, 12, 15)
 DEC_20 = datetime.date(2024, 12, 20)
 DEC_25 = datetime.date(2024, 12, 25)
 
-ENTRY_FIELDS = (
-    "uuid",
-    "record_id",
-    "date",
-    "ewes_lambed",
-    "lambs_born",
-    "lambs_lost",
-    "loss_cause",
-    "lambs_alive",
-    "check_stage",
-    "note",
-)
+ENTRY_FIELDS = ("uuid", "record_id", *LambingEntry.CONTENT_FIELDS)
 
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are compared in English; the default language is Chinese."""
-    with translation.override("en"):
-        yield
+# Messages are compared in English; the site's default language is Chinese.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

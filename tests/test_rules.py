@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from livestock import rules
 
@@ -19,6 +18,9 @@ FEB_28 = datetime.date(2025, 2, 28)
 SEASON = {"season_start": DEC_1, "season_end": FEB_28, "season_name": "2024–2025 冬羔"}
 LATER_TODAY = datetime.date(2026, 1, 1)
 
+# Messages are compared in English; the site's default language is Chinese.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @dataclass
 class Counted:
@@ -29,13 +31,6 @@ class Counted:
     lambs_born: int = 0
     lambs_lost: int = 0
     lambs_alive: int | None = None
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are compared in English; the default language is Chinese."""
-    with translation.override("en"):
-        yield
 
 
 def message_of(violation: rules.Violation) -> str:

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from livestock import rules, services
 from livestock.choices import CheckStage, LossCause
@@ -19,26 +18,10 @@ DEC_12 = datetime.date(2024, 12, 12)
 DEC_20 = datetime.date(2024, 12, 20)
 JAN_31 = datetime.date(2025, 1, 31)
 
-ENTRY_FIELDS = (
-    "uuid",
-    "record_id",
-    "date",
-    "ewes_lambed",
-    "lambs_born",
-    "lambs_lost",
-    "loss_cause",
-    "lambs_alive",
-    "check_stage",
-    "note",
-    "created_by_id",
-)
+ENTRY_FIELDS = ("uuid", "record_id", *LambingEntry.CONTENT_FIELDS, "created_by_id")
 
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are compared in English; the default language is Chinese."""
-    with translation.override("en"):
-        yield
+# Messages are compared in English; the site's default language is Chinese.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

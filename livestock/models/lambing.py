@@ -130,6 +130,18 @@ class LambingEntry(Versioned):
     count of the lambs alive that day. ``uuid`` is made by the client that sends
     the entry, so that an entry sent twice is stored once."""
 
+    # What a technician enters; an entry sent again must match in all of them.
+    CONTENT_FIELDS = (
+        "date",
+        "ewes_lambed",
+        "lambs_born",
+        "lambs_lost",
+        "loss_cause",
+        "lambs_alive",
+        "check_stage",
+        "note",
+    )
+
     # clean() checks the record's running totals with this entry among the
     # stored ones. A form that saves several entries of one record at once
     # turns this off and checks them all together (admin.EntryFormSet).
