@@ -5,6 +5,7 @@ import django_filters as filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from livestock.choices import Metric
 from livestock.models import (
@@ -21,6 +22,7 @@ from livestock.models import (
 MAX_ID = 2**63 - 1
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
 class IdFilter(filters.NumberFilter):
     """An id, as a number: an id outside the user's scope finds nothing, like one
     that does not exist, so no answer tells which ids exist elsewhere; and no

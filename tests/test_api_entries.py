@@ -476,3 +476,11 @@ def test_a_township_technician_adds_in_their_township_only(sailike_record, bieke
     assert client.post(URL, new_entry(bieke_record, lambs_born=1)).status_code == 201
     assert client.post(URL, new_entry(sailike_record, lambs_born=1)).status_code == 400
     assert not sailike_record.entries.exists()
+
+
+def test_a_bulk_request_that_is_not_json_is_refused_in_the_bulk_answers_shape(fuhai_technician):
+    response = api(fuhai_technician).post(BULK_URL, data="\x00", content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["created"], body["unchanged"], body["entries"]) == (0, 0, [])
+    assert "JSON parse error" in body["errors"][0]["errors"]["non_field_errors"][0]

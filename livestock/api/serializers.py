@@ -2,6 +2,8 @@
 (types, required fields, places within the user's scope); the counting rules
 are the models' and are applied by ``services``, not here."""
 
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -23,7 +25,22 @@ from livestock.models import (
 from livestock.selectors import LambingTotals
 
 
-class StrictSerializer(serializers.ModelSerializer):
+class DescribedSerializer(serializers.ModelSerializer):
+    """A model's fields, each described in the OpenAPI schema by its help text or,
+    lacking one, its verbose name."""
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        field_class, kwargs = super().build_field(field_name, info, model_class, nested_depth)
+        if not kwargs.get("help_text"):
+            try:
+                model_field = model_class._meta.get_field(field_name)
+            except FieldDoesNotExist:
+                return field_class, kwargs
+            kwargs["help_text"] = model_field.help_text or capfirst(model_field.verbose_name)
+        return field_class, kwargs
+
+
+class StrictSerializer(DescribedSerializer):
     """Refuses fields it does not know, so that a misspelt ``lamb_born`` is an
     error and not a count silently left at 0; and keeps the model's own
     validators, whose messages name the value and the rule."""
@@ -55,26 +72,28 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return scoping.visible(self.context["request"].user, super().get_queryset())
 
 
-class PrefectureSerializer(serializers.ModelSerializer):
+class PrefectureSerializer(DescribedSerializer):
     class Meta:
         model = Prefecture
         fields = ["id", "name", "name_latin"]
 
 
-class CountySerializer(serializers.ModelSerializer):
+class CountySerializer(DescribedSerializer):
     class Meta:
         model = County
         fields = ["id", "name", "name_latin", "prefecture"]
 
 
-class TownshipSerializer(serializers.ModelSerializer):
+class TownshipSerializer(DescribedSerializer):
     class Meta:
         model = Township
         fields = ["id", "name", "name_latin", "county"]
 
 
-class VillageSerializer(serializers.ModelSerializer):
-    county = serializers.IntegerField(source="township.county_id", read_only=True)
+class VillageSerializer(DescribedSerializer):
+    county = serializers.IntegerField(
+        source="township.county_id", read_only=True, help_text="The county's id."
+    )
 
     class Meta:
         model = Village
@@ -82,9 +101,15 @@ class VillageSerializer(serializers.ModelSerializer):
 
 
 class HerderSerializer(StrictSerializer):
-    village = ScopedPrimaryKeyField(queryset=Village.objects.all())
-    township = serializers.IntegerField(source="village.township_id", read_only=True)
-    county = serializers.IntegerField(source="village.township.county_id", read_only=True)
+    village = ScopedPrimaryKeyField(
+        queryset=Village.objects.all(), help_text="The village's id (within your places)."
+    )
+    township = serializers.IntegerField(
+        source="village.township_id", read_only=True, help_text="The township's id."
+    )
+    county = serializers.IntegerField(
+        source="village.township.county_id", read_only=True, help_text="The county's id."
+    )
 
     class Meta:
         model = Herder
@@ -92,7 +117,7 @@ class HerderSerializer(StrictSerializer):
         read_only_fields = ["version"]
 
 
-class SeasonSerializer(serializers.ModelSerializer):
+class SeasonSerializer(DescribedSerializer):
     name = serializers.CharField(read_only=True, help_text="E.g. 2024–2025 冬羔.")
 
     class Meta:
@@ -116,11 +141,13 @@ class TotalsSerializer(serializers.Serializer):
 
     households = serializers.IntegerField(help_text="Lambing records counted.")
     ewes = serializers.IntegerField(help_text="Breeding ewes at the season's start.")
-    ewes_lambed = serializers.IntegerField()
-    lambs_born = serializers.IntegerField()
-    lamb_losses = serializers.IntegerField()
+    ewes_lambed = serializers.IntegerField(help_text="Ewes that have lambed so far.")
+    lambs_born = serializers.IntegerField(help_text="Lambs born so far.")
+    lamb_losses = serializers.IntegerField(help_text="Lambs that died so far.")
     lambs_alive = serializers.IntegerField(help_text="At each record's latest survival check.")
-    lambs_alive_at_weaning = serializers.IntegerField()
+    lambs_alive_at_weaning = serializers.IntegerField(
+        help_text="At each record's latest weaning check."
+    )
     lambing_rate = _rate("产羔率 = lambs born ÷ ewes lambed.")
     reproduction_rate = _rate("繁殖率 = lambs born ÷ ewes at the season's start.")
     survival_rate = _rate("羔羊成活率 = lambs alive at the latest check ÷ lambs born by then.")
@@ -129,9 +156,11 @@ class TotalsSerializer(serializers.Serializer):
 
 
 class LambingRecordSerializer(StrictSerializer):
-    herder = ScopedPrimaryKeyField(queryset=Herder.objects.all())
+    herder = ScopedPrimaryKeyField(
+        queryset=Herder.objects.all(), help_text="The herder household's id (within your places)."
+    )
     as_of = serializers.SerializerMethodField(help_text="The date the totals hold for.")
-    totals = serializers.SerializerMethodField()
+    totals = serializers.SerializerMethodField(help_text="Totals and rates as of as_of.")
 
     class Meta:
         model = LambingRecord
@@ -151,7 +180,9 @@ class LambingRecordSerializer(StrictSerializer):
 class LambingRecordUpdateSerializer(LambingRecordSerializer):
     """Once made, a record stays with its herder and season."""
 
-    herder = serializers.PrimaryKeyRelatedField(read_only=True)
+    herder = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The herder household's id."
+    )
 
     class Meta(LambingRecordSerializer.Meta):
         read_only_fields = ["version", "season"]
@@ -162,8 +193,13 @@ class LambingEntrySerializer(StrictSerializer):
         required=False,
         help_text="Made by the client. Sending the same entry again with it stores it once.",
     )
-    record = ScopedPrimaryKeyField(queryset=LambingRecord.objects.all())
-    created_by = serializers.StringRelatedField(read_only=True)
+    record = ScopedPrimaryKeyField(
+        queryset=LambingRecord.objects.all(),
+        help_text="The lambing record's id (within your places).",
+    )
+    created_by = serializers.StringRelatedField(
+        read_only=True, allow_null=True, help_text="Who entered it; null for loaded report data."
+    )
 
     class Meta:
         model = LambingEntry
@@ -182,11 +218,13 @@ class LambingEntrySerializer(StrictSerializer):
 class LambingEntryUpdateSerializer(LambingEntrySerializer):
     """An entry's counts and date can be corrected; its record and UUID cannot."""
 
-    uuid = serializers.UUIDField(read_only=True)
-    record = serializers.PrimaryKeyRelatedField(read_only=True)
+    uuid = serializers.UUIDField(read_only=True, help_text="Made by the client that sent it.")
+    record = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The lambing record's id."
+    )
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(DescribedSerializer):
     class Meta:
         model = Report
         fields = [
@@ -200,10 +238,12 @@ class ReportSerializer(serializers.ModelSerializer):
         ]
 
 
-class ReportedFigureSerializer(serializers.ModelSerializer):
-    report = ReportSerializer(read_only=True)
-    unit = serializers.CharField(read_only=True)
-    value = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+class ReportedFigureSerializer(DescribedSerializer):
+    report = ReportSerializer(read_only=True, help_text="Where the figure was published.")
+    unit = serializers.CharField(read_only=True, help_text="What the value is counted in.")
+    value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, coerce_to_string=False, help_text="As reported."
+    )
 
     class Meta:
         model = ReportedFigure
@@ -228,15 +268,15 @@ class ReportedFigureSerializer(serializers.ModelSerializer):
 
 
 class PlaceRefSerializer(serializers.Serializer):
-    level = serializers.CharField()
+    level = serializers.CharField(help_text="prefecture, county, township, village or herder.")
     id = serializers.IntegerField(source="pk")
-    name = serializers.CharField()
-    name_latin = serializers.CharField()
+    name = serializers.CharField(help_text="In Chinese, as written.")
+    name_latin = serializers.CharField(help_text="Latin transliteration.")
 
 
 class SummaryRowSerializer(serializers.Serializer):
-    place = serializers.SerializerMethodField()
-    totals = TotalsSerializer()
+    place = serializers.SerializerMethodField(help_text="The place of this row.")
+    totals = TotalsSerializer(help_text="Recorded totals and rates of its herders.")
     reported = serializers.SerializerMethodField(
         help_text="The latest reported figure per metric on or before as_of."
     )
@@ -260,11 +300,13 @@ class SummaryRowSerializer(serializers.Serializer):
 
 
 class SummarySerializer(serializers.Serializer):
-    season = SeasonSerializer()
-    as_of = serializers.DateField()
-    place = serializers.SerializerMethodField()
-    totals = TotalsSerializer()
-    rows = SummaryRowSerializer(many=True)
+    season = SeasonSerializer(help_text="The season summed.")
+    as_of = serializers.DateField(help_text="Totals hold as of the end of this day.")
+    place = serializers.SerializerMethodField(
+        help_text="The place summed; null for all counties in your places."
+    )
+    totals = TotalsSerializer(help_text="The place's own totals.")
+    rows = SummaryRowSerializer(many=True, help_text="A row per place one level below.")
 
     @extend_schema_field(PlaceRefSerializer(allow_null=True))
     def get_place(self, summary) -> dict | None:
@@ -281,9 +323,9 @@ def place_ref(place) -> dict:
 
 
 class BulkResultSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
+    created = serializers.IntegerField(help_text="Entries stored by this request.")
+    unchanged = serializers.IntegerField(help_text="Entries sent before under the same uuid.")
     errors = serializers.ListField(
         child=serializers.DictField(), help_text="Per refused item: its index and its errors."
     )
-    entries = LambingEntrySerializer(many=True)
+    entries = LambingEntrySerializer(many=True, help_text="The entries, in the order sent.")

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -99,6 +99,7 @@ class VersionedMixin:
         # Lock it, and refuse if it changed between reading and locking.
         services.check_version(instance, seen_version=instance.version)
 
+    @extend_schema(parameters=[IF_MATCH])
     def update(self, request, *args, partial=False, **kwargs):
         with transaction.atomic():
             instance = self.get_object()
@@ -109,6 +110,7 @@ class VersionedMixin:
         data = self.get_serializer(instance).data
         return Response(data, headers={"ETag": etag_of(instance)})
 
+    @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
@@ -119,30 +121,40 @@ class PlaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
 
 class PrefectureViewSet(PlaceViewSet):
+    """Prefectures (地区) in your places."""
+
     queryset = Prefecture.objects.all()
     serializer_class = serializers.PrefectureSerializer
     filterset_class = filtersets.NameSearchFilterSet
 
 
 class CountyViewSet(PlaceViewSet):
+    """Counties and county-level cities (县 / 市) in or above your places."""
+
     queryset = County.objects.all()
     serializer_class = serializers.CountySerializer
     filterset_class = filtersets.CountyFilterSet
 
 
 class TownshipViewSet(PlaceViewSet):
+    """Townships and towns (乡 / 镇) in or above your places."""
+
     queryset = Township.objects.all()
     serializer_class = serializers.TownshipSerializer
     filterset_class = filtersets.TownshipFilterSet
 
 
 class VillageViewSet(PlaceViewSet):
+    """Villages (村) in your places."""
+
     queryset = Village.objects.select_related("township")
     serializer_class = serializers.VillageSerializer
     filterset_class = filtersets.VillageFilterSet
 
 
 class HerderViewSet(VersionedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, PlaceViewSet):
+    """Herder households in your places."""
+
     queryset = Herder.objects.select_related("village__township")
     serializer_class = serializers.HerderSerializer
     filterset_class = filtersets.HerderFilterSet
@@ -153,12 +165,10 @@ class HerderViewSet(VersionedMixin, mixins.CreateModelMixin, mixins.UpdateModelM
     def save_update(self, instance, changes):
         return services.herder_update(instance, **changes)
 
-    @extend_schema(parameters=[IF_MATCH])
-    def update(self, request, *args, **kwargs):
-        return super().update(request, *args, **kwargs)
-
 
 class SeasonViewSet(viewsets.ReadOnlyModelViewSet):
+    """Lambing seasons: winter (冬羔) and spring (春羔), with their dates."""
+
     queryset = Season.objects.all()
     serializer_class = serializers.SeasonSerializer
     permission_classes = [RolePermissions]
@@ -211,10 +221,6 @@ class LambingRecordViewSet(
         return services.record_update(
             record=instance, ewes_at_start=changes.get("ewes_at_start", instance.ewes_at_start)
         )
-
-    @extend_schema(parameters=[IF_MATCH])
-    def update(self, request, *args, **kwargs):
-        return super().update(request, *args, **kwargs)
 
 
 class LambingEntryViewSet(
@@ -275,10 +281,6 @@ class LambingEntryViewSet(
         return services.entry_update(entry=instance, **changes)
 
     @extend_schema(parameters=[IF_MATCH])
-    def update(self, request, *args, **kwargs):
-        return super().update(request, *args, **kwargs)
-
-    @extend_schema(parameters=[IF_MATCH])
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
             entry = self.get_object()
@@ -287,7 +289,14 @@ class LambingEntryViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=serializers.LambingEntrySerializer(many=True),
+        request={
+            "application/json": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": BULK_LIMIT,
+                "items": {"$ref": "#/components/schemas/LambingEntryRequest"},
+            }
+        },
         responses={
             200: serializers.BulkResultSerializer,
             201: serializers.BulkResultSerializer,
@@ -299,15 +308,17 @@ class LambingEntryViewSet(
     def bulk(self, request):
         """Creates every entry, or none: with any item refused, the answer lists
         each refused item's index and errors and nothing is stored."""
-        items = request.data
+        try:
+            items = request.data
+        except ParseError as error:
+            items, message = None, str(error.detail)
+        else:
+            message = _("Send a list of 1 to %(limit)s entries.") % {"limit": BULK_LIMIT}
         if not isinstance(items, list) or not 1 <= len(items) <= BULK_LIMIT:
-            raise ValidationError(
-                {
-                    "non_field_errors": [
-                        _("Send a list of 1 to %(limit)s entries.") % {"limit": BULK_LIMIT}
-                    ]
-                }
-            )
+            # Refused whole, in the same shape as a list refused item by item.
+            refused = {"index": None, "errors": {"non_field_errors": [message]}}
+            result = {"created": 0, "unchanged": 0, "errors": [refused], "entries": []}
+            return Response(result, status=status.HTTP_400_BAD_REQUEST)
         created = unchanged = 0
         errors, entries = [], []
         with transaction.atomic():
@@ -362,6 +373,8 @@ class LambingEntryViewSet(
 
 
 class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Figures as the reports give them, with qualifier, date and the sentence quoted."""
+
     queryset = ReportedFigure.objects.select_related("report")
     serializer_class = serializers.ReportedFigureSerializer
     filterset_class = filtersets.ReportedFigureFilterSet

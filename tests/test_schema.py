@@ -1,0 +1,123 @@
+"""The API's description: /api/schema/ is a valid OpenAPI 3 document that says
+what every operation and field is, and /api/docs/ renders it from local assets
+only. (`make fuzz` checks the live API against this same schema.)"""
+
+import json
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from openapi_spec_validator import OpenAPIV30SpecValidator, validate
+
+# The components integrations write and read most: every field must say what it is.
+ENTRY_AND_TOTALS = re.compile(r"^(Patched)?LambingEntry|^Totals$")
+
+
+@pytest.fixture
+def schema(client, prefecture_official) -> dict:
+    """/api/schema/ as JSON, read by a signed-in user, in English."""
+    client.force_login(prefecture_official)
+    response = client.get("/api/schema/?format=json", headers={"accept-language": "en"})
+    assert response.status_code == 200, response.content[:500]
+    return json.loads(response.content)
+
+
+def operations(schema: dict):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def undescribed_fields(schema: dict, *, only=None, except_id: bool) -> dict[str, list[str]]:
+    """Component name → its properties that have no description."""
+    missing = {}
+    for name, component in schema["components"]["schemas"].items():
+        if name.startswith("Paginated") or (only and not only.search(name)):
+            continue
+        fields = [
+            field
+            for field, definition in component.get("properties", {}).items()
+            if not definition.get("description") and not (except_id and field == "id")
+        ]
+        if fields:
+            missing[name] = fields
+    return missing
+
+
+def test_the_schema_is_valid_openapi_3(schema):
+    assert schema["openapi"].startswith("3.0")
+    validate(schema, cls=OpenAPIV30SpecValidator)
+
+
+def test_the_schema_describes_the_v1_resources(schema):
+    paths = set(schema["paths"])
+    for resource in (
+        "counties",
+        "townships",
+        "villages",
+        "herders",
+        "seasons",
+        "lambing-records",
+        "entries",
+        "reported-figures",
+    ):
+        assert f"/api/v1/{resource}/" in paths
+        assert f"/api/v1/{resource}/{{id}}/" in paths
+    assert "/api/v1/summaries/" in paths
+    assert "/api/v1/entries/bulk/" in paths
+    assert "tokenAuth" in schema["components"]["securitySchemes"]
+
+
+def test_every_operation_has_a_description_or_summary(schema):
+    undescribed = [
+        name
+        for name, operation in operations(schema)
+        if not (operation.get("description") or operation.get("summary"))
+    ]
+    assert undescribed == [], f"Operations with no description or summary: {undescribed}"
+
+
+def test_every_field_of_the_entry_and_totals_components_is_described(schema):
+    missing = undescribed_fields(schema, only=ENTRY_AND_TOTALS, except_id=False)
+    assert missing == {}, f"Fields with no description: {missing}"
+
+
+def test_every_field_of_every_component_is_described(schema):
+    missing = undescribed_fields(schema, except_id=True)
+    assert missing == {}, f"Fields with no description: {missing}"
+
+
+class _References(HTMLParser):
+    """Every src and href of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.urls.extend(value for name, value in attrs if name in ("src", "href") and value)
+
+
+def test_the_docs_render_with_local_assets_only(client, prefecture_official):
+    client.force_login(prefecture_official)
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert 'id="swagger-ui"' in page
+    assert 'url: "/api/schema/"' in page
+
+    static = "/" + settings.STATIC_URL.strip("/") + "/"
+    parser = _References()
+    parser.feed(page)
+    assert parser.urls, "the page references no script or stylesheet"
+    for url in parser.urls:
+        parts = urlsplit(url)
+        assert not parts.scheme and not parts.netloc, f"{url} is not on this server"
+        assert parts.path.startswith(static), f"{url} is not a static asset"
+        assert finders.find(parts.path.removeprefix(static)), f"no app ships {url}"
+    # Nor in an inline script or style: no address of another host at all.
+    assert re.findall(r"https?://[^\s\"'<>)]+", page) == []
