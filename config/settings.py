@@ -124,6 +124,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# History is read in the admin, never restored from: see admin.ScopedHistoryAdmin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lambing-season tracker API",
     "DESCRIPTION": (

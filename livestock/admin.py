@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import Http404
 from django.utils import timezone
@@ -73,19 +73,11 @@ class VersionedForm(forms.ModelForm):
         return cleaned_data
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
+class ScopedAdmin(admin.ModelAdmin):
     """An admin whose lists, choices and URLs stop at the user's scope."""
 
     def get_queryset(self, request):
         return scoping.visible(request.user, super().get_queryset(request))
-
-    def history_view(self, request, object_id, extra_context=None):
-        self.get_object(request, object_id)  # 404 outside the scope
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self.get_object(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -99,6 +91,22 @@ class ScopedAdmin(SimpleHistoryAdmin):
         if related in SCOPED_MODELS:
             kwargs["queryset"] = scoping.visible(request.user, related._default_manager.all())
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    """A scoped admin with the model's history (who, when, before and after,
+    why) to read. History is read here, never written back: restoring an old
+    version would step around the forms that check counts and versions."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, object_id)  # 404 outside the scope
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.get_object(request, object_id)
+        if request.method != "GET":
+            raise PermissionDenied(_("History is read only; change the current version."))
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class PlaceAdmin(ScopedAdmin):
@@ -142,7 +150,7 @@ PLACE_FILTERS = [
 
 
 @admin.register(Herder)
-class HerderAdmin(ScopedAdmin):
+class HerderAdmin(ScopedHistoryAdmin):
     form = VersionedForm
     list_display = ["name", "name_latin", "village", "township"]
     list_filter = PLACE_FILTERS
@@ -267,7 +275,7 @@ RATE_COLUMNS = [
 
 
 @admin.register(LambingRecord)
-class LambingRecordAdmin(ScopedAdmin):
+class LambingRecordAdmin(ScopedHistoryAdmin):
     form = LambingRecordForm
     list_display = ["herder", "village", "season", "ewes_at_start"]
     list_filter = [

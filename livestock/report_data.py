@@ -4,7 +4,9 @@ reports and reported figures read from the source reports.
 The load is all or nothing: the first bad line stops it with the file's name
 and the line's number, and the database is left as it was. Loading the same
 file again changes nothing. Lambing records and entries made from herders'
-figures go through ``services``, so they obey the same rules as any entry.
+figures go through ``services``, so they obey the same rules as any entry;
+once made they are the technicians', and a later load leaves their
+corrections standing.
 """
 
 import datetime
@@ -23,6 +25,7 @@ from livestock.choices import Metric
 from livestock.models import (
     County,
     Herder,
+    LambingEntry,
     LambingRecord,
     Prefecture,
     Report,
@@ -256,15 +259,21 @@ class _Loader:
             )
             self.summary.created["record"] += 1
         if figure.metric == Metric.EWES:
-            if record.ewes_at_start != count:
+            # Once made, a record is the technicians': a correction of its ewes
+            # stands, and loading the report again does not undo it.
+            if record.ewes_at_start is None:
                 services.record_update(record=record, ewes_at_start=count)
                 self.summary.changed["record"] += 1
             return
-        _, created = services.entry_create(
+        entry_uuid = uuid.uuid5(FIGURE_ENTRY_NAMESPACE, figure.key)
+        if LambingEntry.objects.filter(uuid=entry_uuid).exists():
+            self.summary.unchanged["entry"] += 1  # as loaded, or as corrected since
+            return
+        services.entry_create(
             record=record,
             date=figure.as_of,
             lambs_born=count,
             note=f"{figure.report.title}: {figure.quote}",
-            uuid=uuid.uuid5(FIGURE_ENTRY_NAMESPACE, figure.key),
+            uuid=entry_uuid,
         )
-        (self.summary.created if created else self.summary.unchanged)["entry"] += 1
+        self.summary.created["entry"] += 1

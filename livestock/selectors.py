@@ -17,6 +17,7 @@ from itertools import groupby
 from django.db.models import (
     Case,
     Count,
+    Exists,
     Expression,
     IntegerField,
     OuterRef,
@@ -197,6 +198,13 @@ def records_within(
     return records
 
 
+def _recorded_by(as_of: datetime.date) -> Q:
+    """A record counts as of a date once it was made, or once it has an entry,
+    by then: a household added later does not change an earlier answer."""
+    dated_entry = LambingEntry.objects.filter(record=OuterRef("pk"), date__lte=as_of)
+    return Q(created_at__date__lte=as_of) | Q(Exists(dated_entry))
+
+
 def lambing_totals(
     *,
     season: Season,
@@ -206,7 +214,7 @@ def lambing_totals(
 ) -> LambingTotals:
     """The totals of a herder, village, township, county or prefecture (or of
     every record, with no place) as of the end of ``as_of``."""
-    records = records_within(season=season, place=place, user=user)
+    records = records_within(season=season, place=place, user=user).filter(_recorded_by(as_of))
     return LambingTotals.from_row(records.aggregate(**_aggregates(as_of)))
 
 
@@ -223,6 +231,7 @@ def lambing_totals_by(
     group = f"herder__{level.herder_path}"
     rows = (
         records_within(season=season, place=place, user=user)
+        .filter(_recorded_by(as_of))
         .order_by()
         .values(group)
         .annotate(**_aggregates(as_of))

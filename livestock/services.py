@@ -38,8 +38,11 @@ class EntryConflict(Exception):
 
 def check_version(obj: Versioned, *, seen_version: int) -> None:
     """Refuse an edit made from an older version of ``obj``, naming who saved the
-    newer one and when. Locks ``obj``'s row until the transaction ends, so no
-    other save can slip in between this check and the edit's own save."""
+    newer one and when. Locks ``obj``'s row (an entry's record first, the order
+    every path takes) until the transaction ends, so no other save can slip in
+    between this check and the edit's own save."""
+    if isinstance(obj, LambingEntry):
+        lock_record(obj.record)
     current = (
         type(obj)
         ._default_manager.select_for_update()
@@ -86,6 +89,7 @@ def herder_update(herder: Herder, **changes) -> Herder:
     unknown = set(changes) - {"village", "name", "name_latin"}
     if unknown:
         raise TypeError(f"herder_update() cannot change {sorted(unknown)}")
+    herder = Herder.objects.select_for_update().get(pk=herder.pk)  # the stored one, held
     for field, value in changes.items():
         setattr(herder, field, value)
     herder.full_clean()
@@ -168,7 +172,11 @@ def entry_update(*, entry: LambingEntry, **changes) -> LambingEntry:
     unknown = set(changes) - set(LambingEntry.CONTENT_FIELDS)
     if unknown:
         raise TypeError(f"entry_update() cannot change {sorted(unknown)}")
-    entry.record = lock_record(entry.record)
+    record = lock_record(entry.record)
+    # Changes go onto the entry as stored now, held until saved, so that two
+    # edits at once are applied one after the other, neither lost.
+    entry = LambingEntry.objects.select_for_update().get(pk=entry.pk)
+    entry.record = record
     for field, value in changes.items():
         setattr(entry, field, value)
     entry.full_clean()

@@ -299,3 +299,41 @@ def test_the_record_page_shows_the_herders_reported_figures_as_written(
     page = logged_in(woyimoke_technician).get(RECORD_URL.format(bieke_record.pk)).content.decode()
     assert "越冬母羊 多/余（以上） 150" in page
     assert "“母羊150多只”" in page
+
+
+def test_an_old_version_cannot_be_saved_back_from_the_history_page(
+    two_counties, burqin_official, woyimoke_technician, bieke_record
+):
+    old_version = bieke_record.history.earliest("history_date")
+    url = f"/admin/livestock/lambingrecord/{bieke_record.pk}/history/{old_version.history_id}/"
+    data = record_form(bieke_record, ewes_at_start=999, reason="revert")
+    for user in (burqin_official, woyimoke_technician):
+        client = logged_in(user)
+        assert client.get(url).status_code == 200  # reading the old version is fine
+        assert client.post(url, data).status_code == 403
+    bieke_record.refresh_from_db()
+    assert bieke_record.ewes_at_start == 150
+
+
+@pytest.mark.parametrize("model", ["county", "village", "reportedfigure"])
+def test_the_history_button_of_a_place_or_figure_works(two_counties, burqin_official, model):
+    from livestock.models import County, Report, ReportedFigure, Village
+
+    if model == "reportedfigure":
+        county = County.objects.get(name="布尔津县")
+        report = Report.objects.create(slug="r", title="r", source="test")
+        obj = ReportedFigure.objects.create(
+            key="k",
+            report=report,
+            prefecture=county.prefecture,
+            county=county,
+            as_of=DEC_10,
+            metric="ewes",
+            value=1,
+            qualifier="exact",
+            quote="q",
+        )
+    else:
+        obj = {"county": County, "village": Village}[model].objects.first()
+    response = logged_in(burqin_official).get(f"/admin/livestock/{model}/{obj.pk}/history/")
+    assert response.status_code == 200

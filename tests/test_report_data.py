@@ -201,3 +201,18 @@ def test_a_bad_line_leaves_a_seeded_database_as_it_was(tmp_path, seeded):
     with pytest.raises(CommandError):
         seed(str(path))
     assert database_dump() == before
+
+
+def test_loading_again_leaves_a_technicians_corrections_standing(seeded):
+    from livestock import services
+
+    record = LambingRecord.objects.get(herder__name="别克·木合亚提")
+    services.record_update(record=record, ewes_at_start=148)
+    entry = record.entries.get()
+    services.entry_update(entry=entry, lambs_born=52)
+
+    seed()
+
+    record.refresh_from_db()
+    assert record.ewes_at_start == 148
+    assert record.entries.get().lambs_born == 52

@@ -8,6 +8,7 @@ from dataclasses import fields
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from livestock import services
 from livestock.choices import CheckStage, LossCause
@@ -249,8 +250,9 @@ def test_the_mortality_rate_is_lamb_losses_per_lamb_born(bieke_record, winter_20
 
 def test_no_rate_is_available_before_anything_is_counted(sailike, winter_2024):
     record = services.record_create(herder=sailike, season=winter_2024)
+    today = timezone.localdate()  # the record was made today
 
-    totals = lambing_totals(season=winter_2024, as_of=FEB_28, place=record.herder)
+    totals = lambing_totals(season=winter_2024, as_of=today, place=record.herder)
 
     assert totals.households == 1
     assert totals.lambing_rate is None
@@ -389,3 +391,16 @@ def test_a_summarys_own_totals_equal_the_totals_asked_for_the_place(
         summary = place_summary(season=winter_2024, as_of=as_of, user=official, place=place)
         assert summary.totals == lambing_totals(season=winter_2024, as_of=as_of, place=place)
     assert place_summary(season=winter_2024, as_of=as_of, user=official).totals.lambs_born == 11
+
+
+def test_a_household_recorded_later_does_not_change_an_earlier_answer(
+    bieke_record, sailike, winter_2024, altay
+):
+    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    asked_before = lambing_totals(season=winter_2024, as_of=FEB_28, place=altay)
+
+    services.record_create(herder=sailike, season=winter_2024, ewes_at_start=90)  # made today
+
+    assert lambing_totals(season=winter_2024, as_of=FEB_28, place=altay) == asked_before
+    today = lambing_totals(season=winter_2024, as_of=timezone.localdate(), place=altay)
+    assert (today.households, today.ewes) == (2, 240)

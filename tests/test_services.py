@@ -249,3 +249,36 @@ def test_entry_delete_may_remove_a_loss(bieke_record):
 
     totals = lambing_totals(season=bieke_record.season, as_of=JAN_31, place=bieke_record.herder)
     assert totals.lamb_losses == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_of_one_entry_at_once_are_both_kept(bieke_record):
+    """Both editors hold the entry as it was; neither edit may be lost."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs row locks that block, as PostgreSQL's do; SQLite has none")
+    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, lambs_born=3)
+    first_copy, second_copy = (LambingEntry.objects.get(pk=entry.pk) for _ in range(2))
+    start = threading.Barrier(2)
+
+    def edit(copy, **change):
+        start.wait()
+        try:
+            services.entry_update(entry=copy, **change)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=edit, args=(first_copy,), kwargs={"lambs_born": 5}),
+        threading.Thread(target=edit, args=(second_copy,), kwargs={"note": "recounted"}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    stored = LambingEntry.objects.get(pk=entry.pk)
+    assert (stored.lambs_born, stored.note, stored.version) == (5, "recounted", 3)
