@@ -1,5 +1,5 @@
-"""Filters for the API's lists (and the pages' later): places by id at any
-level, seasons, date ranges, and a search on Chinese and Latin names."""
+"""Filters for the API's lists: places by id at any level, seasons, date
+ranges, and a search on Chinese and Latin names."""
 
 import django_filters as filters
 from django import forms

@@ -4,17 +4,9 @@ A role says *what* a user may do; ``scoping.py`` says *where*. A superuser
 has every permission everywhere.
 """
 
-from django.utils.translation import gettext_lazy as _
-
 TECHNICIAN = "technician"
 OFFICIAL = "official"
 INTEGRATION = "integration"
-
-ROLE_LABELS = {
-    TECHNICIAN: _("field technician"),
-    OFFICIAL: _("official"),
-    INTEGRATION: _("integration"),
-}
 
 READ_ONLY_MODELS = (
     "prefecture",

@@ -84,7 +84,3 @@ def visible(user: User, queryset: QuerySet) -> QuerySet:
         reaches_down = reaches_down or (model in LEVEL_OF and GRANT_LEVELS[level] > LEVEL_OF[model])
     narrowed = queryset.filter(condition)
     return narrowed.distinct() if reaches_down else narrowed
-
-
-def in_scope(user: User, obj: Model) -> bool:
-    return visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()

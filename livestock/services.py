@@ -103,7 +103,14 @@ def record_create(
 ) -> LambingRecord:
     record = LambingRecord(herder=herder, season=season, ewes_at_start=ewes_at_start)
     record.full_clean()
-    record.save()
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # Made by another request between the check and the save.
+        raise ValidationError(
+            LambingRecord._meta.constraints[0].violation_error_message, code="unique"
+        ) from None
     return record
 
 

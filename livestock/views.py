@@ -9,7 +9,7 @@ the columns are ``summary_table``'s, shared with the CSV and XLSX.
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,10 +42,11 @@ def trail(place: Place | None) -> list[Place]:
     return chain[::-1]
 
 
-class SummaryPage(LoginRequiredMixin, View):
-    """The home page once logged in."""
+class SummaryPage(PermissionRequiredMixin, View):
+    """The home page once logged in, for a role that may read lambing records."""
 
     login_url = "admin:login"
+    permission_required = "livestock.view_lambingrecord"
 
     def get(self, request):
         query = SummaryQuery(request.GET, user=request.user)

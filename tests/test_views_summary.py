@@ -195,3 +195,15 @@ def test_each_level_takes_as_many_queries_for_1000_herders_as_for_10(
         counts.append(queries_for(client, season=winter_2024.pk, as_of="2025-01-01", place=place))
     assert counts[0] == counts[1], counts
     assert official.is_staff
+
+
+def test_a_user_with_places_but_no_role_reads_no_summary(seeded):
+    from livestock.models import Prefecture
+
+    roleless = make_user("roleless", None, Prefecture.objects.get())
+    status, page = page_for(roleless, season=seeded.pk, as_of="2025-02-11")
+    assert status == 403
+    assert "12,000" not in page
+    client = Client()
+    client.login(username="roleless", password=PASSWORD)
+    assert client.get("/api/v1/summaries/").status_code == 403

@@ -54,6 +54,13 @@ class RolePermissions(permissions.DjangoModelPermissions):
     }
 
 
+class CanReadRecords(permissions.BasePermission):
+    """Totals are read from lambing records: a role that may read them."""
+
+    def has_permission(self, request, view):
+        return request.user.has_perm("livestock.view_lambingrecord")
+
+
 def parse_date(request, name: str, default: datetime.date) -> datetime.date:
     value = request.query_params.get(name)
     if value is None:
@@ -394,7 +401,7 @@ class SummaryView(APIView):
     """A season's totals as of a date for a place, and a row per place one level
     below it, beside the reported figures: what the summary pages show."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, CanReadRecords]
 
     @extend_schema(
         parameters=[
