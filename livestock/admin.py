@@ -191,14 +191,11 @@ class EntryFormSet(forms.BaseInlineFormSet):
             elif form.has_changed():
                 corrected = corrected or entry.pk is not None
                 stored[entry.pk or id(form)] = entry
-        if corrected and not self.change_reason:
-            raise ValidationError(
-                _(
-                    "Say why saved counts are corrected or deleted; "
-                    "the reason is kept in the history."
-                ),
-                code="reason_required",
-            )
+        if corrected:
+            try:
+                services.require_reason(self.change_reason)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["reason"]) from None
         violation = rules.first_running_total_violation(
             ewes_at_start=self.instance.ewes_at_start, entries=stored.values()
         )
@@ -259,11 +256,12 @@ class LambingRecordForm(VersionedForm):
         if self.instance.pk is not None:
             # Entries are checked against this record; hold it still until they are saved.
             services.lock_record(self.instance)
-            if "ewes_at_start" in self.changed_data and not cleaned_data.get("change_reason"):
-                self.add_error(
-                    "change_reason",
-                    _("Say why the saved ewes at the season's start are corrected."),
-                )
+            stored_ewes = self.initial.get("ewes_at_start")
+            if "ewes_at_start" in self.changed_data and stored_ewes is not None:
+                try:
+                    services.require_reason(cleaned_data.get("change_reason", ""))
+                except ValidationError as error:
+                    self.add_error("change_reason", error.message_dict["reason"])
         return cleaned_data
 
 

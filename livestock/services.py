@@ -65,6 +65,23 @@ def check_version(obj: Versioned, *, seen_version: int) -> None:
     )
 
 
+def require_reason(reason: str) -> None:
+    """A saved count is corrected or deleted only with a reason, kept in its
+    history with who and when (DOMAIN.md: as-of answers change only so)."""
+    if not reason or not reason.strip():
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _(
+                        "Say why saved counts are corrected or deleted; "
+                        "the reason is kept in the history."
+                    ),
+                    code="reason_required",
+                )
+            }
+        )
+
+
 def lock_record(record: LambingRecord) -> LambingRecord:
     """The record, read again with its row locked until the transaction ends:
     while its entries are checked and saved, no other write to it can interleave."""
@@ -115,10 +132,17 @@ def record_create(
 
 
 @transaction.atomic
-def record_update(*, record: LambingRecord, ewes_at_start: int | None) -> LambingRecord:
+def record_update(
+    *, record: LambingRecord, ewes_at_start: int | None, reason: str = ""
+) -> LambingRecord:
+    """Set the ewes at the season's start; changing a count already given is a
+    correction and needs a reason."""
     record = lock_record(record)
+    if record.ewes_at_start not in (None, ewes_at_start):
+        require_reason(reason)
     record.ewes_at_start = ewes_at_start
     record.full_clean()
+    record._change_reason = reason
     record.save()
     return record
 
@@ -173,9 +197,10 @@ def entry_create(
 
 
 @transaction.atomic
-def entry_update(*, entry: LambingEntry, **changes) -> LambingEntry:
-    """Change an entry's counts or date; the record's running totals are checked
-    again with the change in place."""
+def entry_update(*, entry: LambingEntry, reason: str, **changes) -> LambingEntry:
+    """Correct an entry's counts or date, saying why; the record's running totals
+    are checked again with the change in place."""
+    require_reason(reason)
     unknown = set(changes) - set(LambingEntry.CONTENT_FIELDS)
     if unknown:
         raise TypeError(f"entry_update() cannot change {sorted(unknown)}")
@@ -187,14 +212,17 @@ def entry_update(*, entry: LambingEntry, **changes) -> LambingEntry:
     for field, value in changes.items():
         setattr(entry, field, value)
     entry.full_clean()
+    entry._change_reason = reason
     entry.save()
     return entry
 
 
 @transaction.atomic
-def entry_delete(*, entry: LambingEntry) -> None:
-    """Remove an entry, unless the record's running totals would break without
-    it (say, the births that later losses were counted against)."""
+def entry_delete(*, entry: LambingEntry, reason: str) -> None:
+    """Remove an entry, saying why (it stays in the history), unless the record's
+    running totals would break without it (say, the births that later losses
+    were counted against)."""
+    require_reason(reason)
     record = lock_record(entry.record)
     remaining = record.entries.exclude(pk=entry.pk)
     violation = rules.first_running_total_violation(
@@ -206,6 +234,7 @@ def entry_delete(*, entry: LambingEntry) -> None:
             code="delete_breaks_totals",
             params={"reason": " ".join(violation.error.messages)},
         )
+    entry._change_reason = reason
     entry.delete()
 
 

@@ -50,15 +50,23 @@ def names(response) -> list[str]:
     return [item["name"] for item in results(response)]
 
 
+# Sent with a change but kept in the history, not on the object.
+NOT_STORED = {"reason"}
+
+
 def stored(obj: Model, fields) -> dict[str, str]:
     """``obj``'s stored values of ``fields`` as text, read again from the
     database (a relation by its id, a date as YYYY-MM-DD)."""
     obj = type(obj)._default_manager.get(pk=obj.pk)
-    return {name: str(getattr(obj, obj._meta.get_field(name).attname)) for name in fields}
+    return {
+        name: str(getattr(obj, obj._meta.get_field(name).attname))
+        for name in fields
+        if name not in NOT_STORED
+    }
 
 
 def as_text(data: dict) -> dict[str, str]:
-    return {name: str(value) for name, value in data.items()}
+    return {name: str(value) for name, value in data.items() if name not in NOT_STORED}
 
 
 def detail_url(url: str, obj: Model) -> str:

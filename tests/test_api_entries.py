@@ -90,14 +90,14 @@ class TestEntries(ReadTests, ListQueryTests, WriteTests, VersionedTests):
 
     @pytest.fixture
     def patch_data(self):
-        return {"lambs_born": 12}
+        return {"lambs_born": 12, "reason": "recounted the pen"}
 
     @pytest.fixture
     def put_data(self):
-        return {"date": "2024-12-11", "ewes_lambed": 7, "lambs_born": 9}
+        return {"date": "2024-12-11", "ewes_lambed": 7, "lambs_born": 9, "reason": "recounted"}
 
     def change_elsewhere(self, obj):
-        services.entry_update(entry=obj, note="recounted by a colleague")
+        services.entry_update(reason="recounted", entry=obj, note="recounted by a colleague")
 
 
 def new_entry(record, **counts) -> dict:
@@ -228,7 +228,9 @@ def test_a_correction_that_breaks_a_rule_is_refused_and_changes_nothing(
     fuhai_technician, sailike_entry
 ):
     services.entry_create(record=sailike_entry.record, date=DEC_10, lambs_lost=9, loss_cause="cold")
-    response = api(fuhai_technician).patch(f"{URL}{sailike_entry.pk}/", {"lambs_born": 3})
+    response = api(fuhai_technician).patch(
+        f"{URL}{sailike_entry.pk}/", {"lambs_born": 3, "reason": "recounted"}
+    )
     assert response.status_code == 400
     assert "lambs_born" in response.json()
     sailike_entry.refresh_from_db()
@@ -245,20 +247,36 @@ def test_an_entry_cannot_be_moved_to_another_record(fuhai_technician, sailike_en
     assert sailike_entry.record_id != other.pk
 
 
-def test_a_correction_keeps_the_entry_in_the_history_with_who_made_it(
+def test_a_correction_keeps_the_entry_in_the_history_with_who_made_it_and_why(
     fuhai_technician, sailike_entry
 ):
-    response = api(fuhai_technician).patch(f"{URL}{sailike_entry.pk}/", {"lambs_born": 11})
+    response = api(fuhai_technician).patch(
+        f"{URL}{sailike_entry.pk}/", {"lambs_born": 11, "reason": "recounted the pen"}
+    )
     assert response.status_code == 200
     latest, before = sailike_entry.history.order_by("-history_date")[:2]
     assert (before.lambs_born, latest.lambs_born) == (10, 11)
     assert latest.history_user == fuhai_technician
+    assert latest.history_change_reason == "recounted the pen"
+
+
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_a_correction_or_deletion_without_a_reason_is_refused(
+    fuhai_technician, sailike_entry, method
+):
+    client = api(fuhai_technician)
+    url = f"{URL}{sailike_entry.pk}/"
+    response = client.patch(url, {"lambs_born": 11}) if method == "patch" else client.delete(url)
+    assert response.status_code == 400
+    assert "history" in " ".join(response.json()["reason"])
+    sailike_entry.refresh_from_db()
+    assert (sailike_entry.lambs_born, sailike_entry.version) == (10, 1)
 
 
 def test_delete_with_the_current_etag_removes_the_entry(fuhai_technician, sailike_entry):
     client = api(fuhai_technician)
     etag = client.get(f"{URL}{sailike_entry.pk}/").headers["ETag"]
-    response = client.delete(f"{URL}{sailike_entry.pk}/", HTTP_IF_MATCH=etag)
+    response = client.delete(f"{URL}{sailike_entry.pk}/?reason=entered+twice", HTTP_IF_MATCH=etag)
     assert response.status_code == 204
     assert not LambingEntry.objects.filter(pk=sailike_entry.pk).exists()
     assert client.get(f"{URL}{sailike_entry.pk}/").status_code == 404
@@ -267,21 +285,29 @@ def test_delete_with_the_current_etag_removes_the_entry(fuhai_technician, sailik
 def test_delete_with_a_stale_if_match_is_a_412_and_keeps_the_entry(fuhai_technician, sailike_entry):
     client = api(fuhai_technician)
     stale = client.get(f"{URL}{sailike_entry.pk}/").headers["ETag"]
-    services.entry_update(entry=sailike_entry, lambs_born=11)
+    services.entry_update(reason="recounted", entry=sailike_entry, lambs_born=11)
 
-    response = client.delete(f"{URL}{sailike_entry.pk}/", HTTP_IF_MATCH=stale)
+    response = client.delete(f"{URL}{sailike_entry.pk}/?reason=entered+twice", HTTP_IF_MATCH=stale)
 
     assert response.status_code == 412
     assert LambingEntry.objects.get(pk=sailike_entry.pk).lambs_born == 11
 
 
 def test_deleting_an_entry_outside_the_scope_is_a_404(fuhai_technician, bieke_entry):
-    assert api(fuhai_technician).delete(f"{URL}{bieke_entry.pk}/").status_code == 404
+    assert (
+        api(fuhai_technician).delete(f"{URL}{bieke_entry.pk}/?reason=entered+twice").status_code
+        == 404
+    )
     assert LambingEntry.objects.filter(pk=bieke_entry.pk).exists()
 
 
 def test_an_official_cannot_delete_an_entry(prefecture_official, sailike_entry):
-    assert api(prefecture_official).delete(f"{URL}{sailike_entry.pk}/").status_code == 403
+    assert (
+        api(prefecture_official)
+        .delete(f"{URL}{sailike_entry.pk}/?reason=entered+twice")
+        .status_code
+        == 403
+    )
     assert LambingEntry.objects.filter(pk=sailike_entry.pk).exists()
 
 
@@ -294,7 +320,7 @@ def test_deleting_the_births_that_later_losses_count_against_is_refused(
         lambs_lost=2,
         loss_cause="cold",
     )
-    response = api(fuhai_technician).delete(f"{URL}{sailike_entry.pk}/")
+    response = api(fuhai_technician).delete(f"{URL}{sailike_entry.pk}/?reason=entered+twice")
     assert response.status_code == 400
     assert "rule: losses ≤ lambs born" in str(response.json())
     assert LambingEntry.objects.filter(pk=sailike_entry.pk).exists()

@@ -77,14 +77,14 @@ class TestRecords(ReadTests, ListQueryTests, WriteTests, VersionedTests):
 
     @pytest.fixture
     def patch_data(self):
-        return {"ewes_at_start": 130}
+        return {"ewes_at_start": 130, "reason": "recounted the flock"}
 
     @pytest.fixture
     def put_data(self):
-        return {"ewes_at_start": 125}
+        return {"ewes_at_start": 125, "reason": "recounted the flock"}
 
     def change_elsewhere(self, obj):
-        services.record_update(record=obj, ewes_at_start=99)
+        services.record_update(reason="recounted", record=obj, ewes_at_start=99)
 
     def test_put_changes_the_stored_values(self, user, inside, put_data):
         super().test_put_changes_the_stored_values(user, inside, put_data)
@@ -284,7 +284,7 @@ def test_fewer_ewes_than_already_lambed_is_refused_at_the_field_in_the_users_lan
     fuhai_technician, counted, language, message
 ):
     response = api(fuhai_technician, language=language).patch(
-        f"{URL}{counted.pk}/", {"ewes_at_start": 9}
+        f"{URL}{counted.pk}/", {"ewes_at_start": 9, "reason": "recounted"}
     )
     assert response.status_code == 400
     assert message in " ".join(response.json()["ewes_at_start"])

@@ -99,7 +99,7 @@ def test_a_negative_count_gets_only_the_no_negative_counts_message(bieke_record,
 
 def test_it_refuses_negative_ewes_at_the_start(bieke_record):
     with pytest.raises(ValidationError) as refused:
-        services.record_update(record=bieke_record, ewes_at_start=-1)
+        services.record_update(reason="recounted", record=bieke_record, ewes_at_start=-1)
 
     assert "min_value" in codes_at(refused.value, "ewes_at_start")
     assert LambingRecord.objects.get(pk=bieke_record.pk).ewes_at_start == 150
@@ -157,7 +157,7 @@ def test_it_refuses_a_count_above_the_household_limit(bieke_record, field, count
 
 def test_it_accepts_counts_at_the_household_limit(bieke_record):
     limit = rules.MAX_HOUSEHOLD_COUNT
-    services.record_update(record=bieke_record, ewes_at_start=limit)
+    services.record_update(reason="recounted", record=bieke_record, ewes_at_start=limit)
 
     add(bieke_record, DEC_10, ewes_lambed=limit, lambs_born=limit)
 
@@ -205,7 +205,7 @@ def test_it_refuses_lowering_ewes_at_the_start_below_the_ewes_already_lambed(bie
     add(bieke_record, DEC_10, ewes_lambed=100, lambs_born=120)
 
     with pytest.raises(ValidationError) as refused:
-        services.record_update(record=bieke_record, ewes_at_start=99)
+        services.record_update(reason="recounted", record=bieke_record, ewes_at_start=99)
 
     assert codes_at(refused.value, "ewes_at_start") == [rules.EWES_LAMBED_EXCEED_EWES]
     message = message_at(refused.value, "ewes_at_start")
@@ -218,7 +218,7 @@ def test_it_refuses_lowering_ewes_at_the_start_below_the_ewes_already_lambed(bie
 def test_it_allows_lowering_ewes_at_the_start_to_the_ewes_already_lambed(bieke_record):
     add(bieke_record, DEC_10, ewes_lambed=100, lambs_born=120)
 
-    services.record_update(record=bieke_record, ewes_at_start=100)
+    services.record_update(reason="recounted", record=bieke_record, ewes_at_start=100)
 
     assert LambingRecord.objects.get(pk=bieke_record.pk).ewes_at_start == 100
 
@@ -230,7 +230,7 @@ def test_it_refuses_counting_fewer_ewes_than_lambed_before_the_ewes_were_counted
     add(record, DEC_10, ewes_lambed=80, lambs_born=90)
 
     with pytest.raises(ValidationError) as refused:
-        services.record_update(record=record, ewes_at_start=79)
+        services.record_update(reason="recounted", record=record, ewes_at_start=79)
 
     assert codes_at(refused.value, "ewes_at_start") == [rules.EWES_LAMBED_EXCEED_EWES]
     assert LambingRecord.objects.get(pk=record.pk).ewes_at_start is None
@@ -275,7 +275,7 @@ def test_it_refuses_editing_a_back_dated_birth_entry_below_the_losses_counted_si
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_update(entry=births, lambs_born=5)
+        services.entry_update(reason="recounted", entry=births, lambs_born=5)
 
     assert codes_at(refused.value, "lambs_born") == [rules.LOSSES_EXCEED_BORN]
     message = message_at(refused.value, "lambs_born")
@@ -291,7 +291,7 @@ def test_it_refuses_moving_births_after_the_losses_counted_against_them(bieke_re
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_update(entry=births, date=DEC_25)
+        services.entry_update(reason="recounted", entry=births, date=DEC_25)
 
     assert codes_at(refused.value, "lambs_born") == [rules.LOSSES_EXCEED_BORN]
     assert stored_entries(bieke_record) == before
@@ -303,7 +303,7 @@ def test_it_refuses_deleting_the_births_that_later_losses_were_counted_against(b
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_delete(entry=births)
+        services.entry_delete(entry=births, reason="entered twice")
 
     assert refused.value.code == "delete_breaks_totals"
     message = " ".join(refused.value.messages)
@@ -473,7 +473,7 @@ def test_it_refuses_moving_an_entry_out_of_its_season(bieke_record):
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_update(entry=births, date=datetime.date(2025, 3, 1))
+        services.entry_update(reason="recounted", entry=births, date=datetime.date(2025, 3, 1))
 
     assert codes_at(refused.value, "date") == ["outside_season"]
     assert stored_entries(bieke_record) == before
@@ -529,7 +529,7 @@ def test_the_update_service_cannot_move_an_entry_to_another_record(bieke_record,
     before = stored_entries(bieke_record)
 
     with pytest.raises(TypeError):
-        services.entry_update(entry=births, record=sailike_record)
+        services.entry_update(reason="recounted", entry=births, record=sailike_record)
 
     assert stored_entries(bieke_record) == before
     assert stored_entries(sailike_record) == []

@@ -207,9 +207,9 @@ def test_loading_again_leaves_a_technicians_corrections_standing(seeded):
     from livestock import services
 
     record = LambingRecord.objects.get(herder__name="别克·木合亚提")
-    services.record_update(record=record, ewes_at_start=148)
+    services.record_update(reason="recounted", record=record, ewes_at_start=148)
     entry = record.entries.get()
-    services.entry_update(entry=entry, lambs_born=52)
+    services.entry_update(reason="recounted", entry=entry, lambs_born=52)
 
     seed()
 

@@ -149,7 +149,9 @@ def test_an_entry_remembers_who_counted_it(bieke_record, technician):
 def test_entry_update_stores_the_corrected_counts(bieke_record):
     entry, _ = services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
 
-    services.entry_update(entry=entry, lambs_born=12, note="recounted in the pen")
+    services.entry_update(
+        reason="recounted", entry=entry, lambs_born=12, note="recounted in the pen"
+    )
 
     stored = LambingEntry.objects.get(pk=entry.pk)
     assert (stored.lambs_born, stored.note) == (12, "recounted in the pen")
@@ -162,7 +164,7 @@ def test_entry_update_can_turn_a_survival_check_into_a_plain_entry(bieke_record)
         record=bieke_record, date=DEC_20, lambs_alive=10, check_stage=CheckStage.DAY_7
     )
 
-    services.entry_update(entry=check, lambs_alive=None, check_stage="")
+    services.entry_update(reason="recounted", entry=check, lambs_alive=None, check_stage="")
 
     stored = LambingEntry.objects.get(pk=check.pk)
     assert (stored.lambs_alive, stored.check_stage) == (None, "")
@@ -173,7 +175,7 @@ def test_entry_update_refuses_a_change_that_breaks_a_rule_and_stores_none_of_it(
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_update(entry=entry, lambs_born=12, ewes_lambed=151)
+        services.entry_update(reason="recounted", entry=entry, lambs_born=12, ewes_lambed=151)
 
     assert [error.code for error in refused.value.error_dict["ewes_lambed"]] == [
         rules.EWES_LAMBED_EXCEED_EWES
@@ -191,7 +193,7 @@ def test_entry_update_refuses_to_change_what_is_not_a_count(bieke_record, techni
     before = stored_entries(bieke_record)
 
     with pytest.raises(TypeError):
-        services.entry_update(entry=entry, **change)
+        services.entry_update(reason="recounted", entry=entry, **change)
 
     assert stored_entries(bieke_record) == before
 
@@ -199,10 +201,12 @@ def test_entry_update_refuses_to_change_what_is_not_a_count(bieke_record, techni
 def test_entry_update_checks_the_ewes_stored_now_not_when_the_entry_was_loaded(bieke_record):
     entry, _ = services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
     assert entry.record.ewes_at_start == 150  # the copy an edit form would hold
-    services.record_update(record=bieke_record, ewes_at_start=100)  # another technician
+    services.record_update(
+        reason="recounted", record=bieke_record, ewes_at_start=100
+    )  # another technician
 
     with pytest.raises(ValidationError):
-        services.entry_update(entry=entry, ewes_lambed=120)
+        services.entry_update(reason="recounted", entry=entry, ewes_lambed=120)
 
     assert LambingEntry.objects.get(pk=entry.pk).ewes_lambed == 8
 
@@ -216,7 +220,7 @@ def test_entry_delete_removes_the_entry_from_the_totals(bieke_record):
         record=bieke_record, date=DEC_12, ewes_lambed=3, lambs_born=4
     )
 
-    services.entry_delete(entry=mistaken)
+    services.entry_delete(entry=mistaken, reason="entered twice")
 
     assert not LambingEntry.objects.filter(pk=mistaken.pk).exists()
     assert lambs_born_of(bieke_record) == 10
@@ -232,7 +236,7 @@ def test_entry_delete_refuses_removing_births_a_survival_check_counted(bieke_rec
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_delete(entry=births)
+        services.entry_delete(entry=births, reason="entered twice")
 
     assert refused.value.code == "delete_breaks_totals"
     assert "rule: lambs alive ≤ lambs born − losses" in " ".join(refused.value.messages)
@@ -245,7 +249,7 @@ def test_entry_delete_may_remove_a_loss(bieke_record):
         record=bieke_record, date=DEC_12, lambs_lost=2, loss_cause=LossCause.PREDATOR
     )
 
-    services.entry_delete(entry=loss)
+    services.entry_delete(entry=loss, reason="entered twice")
 
     totals = lambing_totals(season=bieke_record.season, as_of=JAN_31, place=bieke_record.herder)
     assert totals.lamb_losses == 0
@@ -267,7 +271,7 @@ def test_two_edits_of_one_entry_at_once_are_both_kept(bieke_record):
     def edit(copy, **change):
         start.wait()
         try:
-            services.entry_update(entry=copy, **change)
+            services.entry_update(reason="recounted", entry=copy, **change)
         finally:
             connection.close()
 

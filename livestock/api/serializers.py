@@ -177,14 +177,28 @@ class LambingRecordSerializer(StrictSerializer):
         return TotalsSerializer(totals).data
 
 
+def _reason() -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Why saved counts are corrected; kept in the history. Needed to change "
+        "a count already given.",
+    )
+
+
 class LambingRecordUpdateSerializer(LambingRecordSerializer):
     """Once made, a record stays with its herder and season."""
+
+    reason = _reason()
 
     herder = serializers.PrimaryKeyRelatedField(
         read_only=True, help_text="The herder household's id."
     )
 
     class Meta(LambingRecordSerializer.Meta):
+        fields = [*LambingRecordSerializer.Meta.fields, "reason"]
         read_only_fields = ["version", "season"]
 
 
@@ -216,12 +230,18 @@ class LambingEntrySerializer(StrictSerializer):
 
 
 class LambingEntryUpdateSerializer(LambingEntrySerializer):
-    """An entry's counts and date can be corrected; its record and UUID cannot."""
+    """An entry's counts and date can be corrected, with a reason; its record and
+    UUID cannot."""
+
+    reason = _reason()
 
     uuid = serializers.UUIDField(read_only=True, help_text="Made by the client that sent it.")
     record = serializers.PrimaryKeyRelatedField(
         read_only=True, help_text="The lambing record's id."
     )
+
+    class Meta(LambingEntrySerializer.Meta):
+        fields = [*LambingEntrySerializer.Meta.fields, "reason"]
 
 
 class ReportSerializer(DescribedSerializer):

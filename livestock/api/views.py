@@ -226,7 +226,9 @@ class LambingRecordViewSet(
 
     def save_update(self, instance, changes):
         return services.record_update(
-            record=instance, ewes_at_start=changes.get("ewes_at_start", instance.ewes_at_start)
+            record=instance,
+            ewes_at_start=changes.get("ewes_at_start", instance.ewes_at_start),
+            reason=changes.get("reason", ""),
         )
 
 
@@ -285,14 +287,19 @@ class LambingEntryViewSet(
         )
 
     def save_update(self, instance, changes):
-        return services.entry_update(entry=instance, **changes)
+        return services.entry_update(entry=instance, **{"reason": "", **changes})
 
-    @extend_schema(parameters=[IF_MATCH])
+    @extend_schema(
+        parameters=[
+            IF_MATCH,
+            OpenApiParameter("reason", str, required=True, description="Why it is deleted."),
+        ]
+    )
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
             entry = self.get_object()
             self.check_if_match(request, entry)
-            services.entry_delete(entry=entry)
+            services.entry_delete(entry=entry, reason=request.query_params.get("reason", ""))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
