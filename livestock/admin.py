@@ -8,6 +8,8 @@ An edit made from an older version is refused (``services.check_version``);
 a correction of saved counts needs a reason, kept in the history.
 """
 
+import uuid
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -191,6 +193,16 @@ class EntryFormSet(forms.BaseInlineFormSet):
             elif form.has_changed():
                 corrected = corrected or entry.pk is not None
                 stored[entry.pk or id(form)] = entry
+        sent = [
+            form.instance.uuid
+            for form in self.forms
+            if form.instance.pk is None and form.has_changed()
+        ]
+        if LambingEntry.objects.filter(uuid__in=sent).exists():
+            raise ValidationError(
+                _("These counts were saved already (the form was sent twice); reload the page."),
+                code="sent_twice",
+            )
         if corrected:
             try:
                 services.require_reason(self.change_reason)
@@ -213,11 +225,32 @@ class EntryFormSet(forms.BaseInlineFormSet):
             form.add_error(rules.entry_field_for(violation, form.instance), violation.error)
 
 
+class SentOnceField(forms.UUIDField):
+    """A hidden UUID drawn when the form is drawn. It never counts as a change
+    (a blank extra form stays blank), and it makes the form's entry the same
+    entry however often the form is sent."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data):
+        return False
+
+
 class EntryForm(VersionedForm):
+    client_uuid = SentOnceField(required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # EntryFormSet checks the running totals of all the forms' entries together.
         self.instance.check_running_totals = False
+        if self.instance.pk is None:
+            self.fields["client_uuid"].initial = uuid.uuid4
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is None and cleaned_data.get("client_uuid"):
+            self.instance.uuid = cleaned_data["client_uuid"]
+        return cleaned_data
 
 
 class LambingEntryInline(admin.StackedInline):
@@ -225,7 +258,7 @@ class LambingEntryInline(admin.StackedInline):
     form = EntryForm
     formset = EntryFormSet
     extra = 1
-    fields = [*LambingEntry.CONTENT_FIELDS, "seen_version"]
+    fields = [*LambingEntry.CONTENT_FIELDS, "seen_version", "client_uuid"]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

@@ -3,6 +3,7 @@ scope, read-only officials, entry forms with the rules at their fields,
 corrections with reasons, history, and no lost edits."""
 
 import datetime
+import uuid
 
 import pytest
 from django.test import Client
@@ -24,6 +25,7 @@ def logged_in(user, language: str = "zh-hans") -> Client:
 
 def entry_fields(entry: LambingEntry | None, **values) -> dict:
     fields = {
+        "client_uuid": "" if entry else str(uuid.uuid4()),
         "date": entry.date if entry else DEC_12,
         "ewes_lambed": entry.ewes_lambed if entry else 0,
         "lambs_born": entry.lambs_born if entry else 0,
@@ -337,3 +339,14 @@ def test_the_history_button_of_a_place_or_figure_works(two_counties, burqin_offi
         obj = {"county": County, "village": Village}[model].objects.first()
     response = logged_in(burqin_official).get(f"/admin/livestock/{model}/{obj.pk}/history/")
     assert response.status_code == 200
+
+
+def test_a_count_sent_twice_is_stored_once(two_counties, woyimoke_technician, bieke_record):
+    client = logged_in(woyimoke_technician, "en")
+    url = RECORD_URL.format(bieke_record.pk)
+    data = record_form(bieke_record, new=[{"lambs_born": 4}])  # one form, one uuid
+    assert client.post(url, data).status_code == 302
+    resent = client.post(url, data)  # a double click, or a resend after a timeout
+    assert resent.status_code == 200
+    assert "sent twice" in str(field_errors(resent)["__inline__"])
+    assert list(bieke_record.entries.values_list("lambs_born", flat=True)) == [4]
