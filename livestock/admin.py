@@ -318,13 +318,13 @@ class LambingRecordAdmin(ScopedHistoryAdmin):
     list_select_related = ["herder__village", "season"]
     search_fields = ["herder__name", "herder__name_latin"]
     autocomplete_fields = ["herder"]
-    readonly_fields = ["running_totals", "reported_figures"]
+    readonly_fields = ["running_totals", "reported_figures", "entry_history"]
     inlines = [LambingEntryInline]
 
     def get_fields(self, request, obj=None):
         fields = ["herder", "season", "ewes_at_start", "seen_version"]
         if obj is not None:
-            fields += ["change_reason", "running_totals", "reported_figures"]
+            fields += ["change_reason", "running_totals", "reported_figures", "entry_history"]
         return fields
 
     @admin.display(description=_("village"), ordering="herder__village__name")
@@ -367,6 +367,51 @@ class LambingRecordAdmin(ScopedHistoryAdmin):
                 "latest check ÷ lambs born by then; mortality = lamb losses ÷ lambs born. "
                 "— = not available."
             ),
+        )
+
+    @admin.display(description=_("history of the entries"))
+    def entry_history(self, record: LambingRecord) -> str:
+        """Every entry added, corrected or deleted, newest first: who, when, the
+        counts it then held, and why. Deleted entries are kept here."""
+        changes = (
+            LambingEntry.history.filter(record_id=record.pk)
+            .select_related("history_user")
+            .order_by("-history_date")[:100]
+        )
+        kinds = {"+": _("added"), "~": _("changed"), "-": _("deleted")}
+        headers = [
+            _("when"),
+            _("who"),
+            _("what"),
+            _("date"),
+            _("lambs born"),
+            _("lamb losses"),
+            _("lambs alive"),
+            _("reason for the correction"),
+        ]
+        rows = format_html_join(
+            "",
+            "<tr>" + "<td>{}</td>" * len(headers) + "</tr>",
+            (
+                (
+                    timezone.localtime(change.history_date).strftime("%Y-%m-%d %H:%M"),
+                    change.history_user or "—",
+                    kinds.get(change.history_type, change.history_type),
+                    change.date,
+                    change.lambs_born,
+                    change.lambs_lost,
+                    "—" if change.lambs_alive is None else change.lambs_alive,
+                    change.history_change_reason or "",
+                )
+                for change in changes
+            ),
+        )
+        head = format_html_join("", "<th>{}</th>", ((header,) for header in headers))
+        return format_html(
+            '<div class="lambing-table"><table><thead><tr>{}</tr></thead><tbody>{}</tbody>'
+            "</table></div>",
+            head,
+            rows,
         )
 
     @admin.display(description=_("reported figures"))

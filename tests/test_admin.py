@@ -253,6 +253,11 @@ def test_a_deleted_entry_stays_in_the_history(
     deletion = LambingEntry.history.filter(id=counted.pk).latest("history_date")
     assert (deletion.history_type, deletion.lambs_born) == ("-", 10)
     assert deletion.history_change_reason == "entered twice"
+    page = logged_in(woyimoke_technician).get(RECORD_URL.format(bieke_record.pk)).content.decode()
+    deleted_row = page[
+        page.index("<td>删除</td>") : page.index("</tr>", page.index("<td>删除</td>"))
+    ]
+    assert "<td>10</td>" in deleted_row and "entered twice" in deleted_row
 
 
 def test_the_second_of_two_concurrent_edits_is_refused_and_the_first_kept(
