@@ -341,33 +341,23 @@ class LambingRecordAdmin(ScopedHistoryAdmin):
             _("lamb losses"),
             _("lambs alive"),
         ] + [label for label, _name in RATE_COLUMNS]
-        rows = format_html_join(
-            "",
-            "<tr>" + "<td>{}</td>" * len(headers) + "</tr>",
+        rows = (
             (
-                (
-                    date,
-                    totals.ewes_lambed,
-                    totals.lambs_born,
-                    totals.lamb_losses,
-                    totals.lambs_alive,
-                    *(_rate(getattr(totals, name)) for _label, name in RATE_COLUMNS),
-                )
-                for date, totals in record_timeline(record=record)
-            ),
+                date,
+                totals.ewes_lambed,
+                totals.lambs_born,
+                totals.lamb_losses,
+                totals.lambs_alive,
+                *(_rate(getattr(totals, name)) for _label, name in RATE_COLUMNS),
+            )
+            for date, totals in record_timeline(record=record)
         )
-        head = format_html_join("", "<th>{}</th>", ((header,) for header in headers))
-        return format_html(
-            '<div class="lambing-table"><table><thead><tr>{}</tr></thead><tbody>{}</tbody>'
-            '</table><p class="help">{}</p></div>',
-            head,
-            rows,
-            _(
-                "Lambing rate = lambs born ÷ ewes lambed; survival rate = lambs alive at the "
-                "latest check ÷ lambs born by then; mortality = lamb losses ÷ lambs born. "
-                "— = not available."
-            ),
+        note = _(
+            "Lambing rate = lambs born ÷ ewes lambed; survival rate = lambs alive at the "
+            "latest check ÷ lambs born by then; mortality = lamb losses ÷ lambs born. "
+            "— = not available."
         )
+        return _html_table(headers, rows, note=note)
 
     @admin.display(description=_("history of the entries"))
     def entry_history(self, record: LambingRecord) -> str:
@@ -389,30 +379,20 @@ class LambingRecordAdmin(ScopedHistoryAdmin):
             _("lambs alive"),
             _("reason for the correction"),
         ]
-        rows = format_html_join(
-            "",
-            "<tr>" + "<td>{}</td>" * len(headers) + "</tr>",
+        rows = (
             (
-                (
-                    timezone.localtime(change.history_date).strftime("%Y-%m-%d %H:%M"),
-                    change.history_user or "—",
-                    kinds.get(change.history_type, change.history_type),
-                    change.date,
-                    change.lambs_born,
-                    change.lambs_lost,
-                    "—" if change.lambs_alive is None else change.lambs_alive,
-                    change.history_change_reason or "",
-                )
-                for change in changes
-            ),
+                timezone.localtime(change.history_date).strftime("%Y-%m-%d %H:%M"),
+                change.history_user or "—",
+                kinds.get(change.history_type, change.history_type),
+                change.date,
+                change.lambs_born,
+                change.lambs_lost,
+                "—" if change.lambs_alive is None else change.lambs_alive,
+                change.history_change_reason or "",
+            )
+            for change in changes
         )
-        head = format_html_join("", "<th>{}</th>", ((header,) for header in headers))
-        return format_html(
-            '<div class="lambing-table"><table><thead><tr>{}</tr></thead><tbody>{}</tbody>'
-            "</table></div>",
-            head,
-            rows,
-        )
+        return _html_table(headers, rows)
 
     @admin.display(description=_("reported figures"))
     def reported_figures(self, record: LambingRecord) -> str:
@@ -451,6 +431,20 @@ class LambingRecordAdmin(ScopedHistoryAdmin):
             else:
                 entry._change_reason = reason
             entry.save()
+
+
+def _html_table(headers: list, rows, note: str = "") -> str:
+    """A read-only table on an admin page, scrolling inside its box on a phone."""
+    head = format_html_join("", "<th>{}</th>", ((header,) for header in headers))
+    body = format_html_join("", "<tr>" + "<td>{}</td>" * len(headers) + "</tr>", rows)
+    note_html = format_html('<p class="help">{}</p>', note) if note else ""
+    return format_html(
+        '<div class="lambing-table"><table><thead><tr>{}</tr></thead><tbody>{}</tbody>'
+        "</table>{}</div>",
+        head,
+        body,
+        note_html,
+    )
 
 
 def _rate(value) -> str:
