@@ -355,3 +355,25 @@ def test_a_count_sent_twice_is_stored_once(two_counties, woyimoke_technician, bi
     assert resent.status_code == 200
     assert "sent twice" in str(field_errors(resent)["__inline__"])
     assert list(bieke_record.entries.values_list("lambs_born", flat=True)) == [4]
+
+
+@pytest.mark.parametrize("url", ["/admin/livestock/lambingrecord/", "/admin/livestock/herder/"])
+def test_a_change_list_takes_as_many_queries_for_25_households_as_for_2(
+    url, woyimoke_technician, tongke, winter_2024
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from livestock import services
+
+    client = logged_in(woyimoke_technician)
+    counts = []
+    for total in (2, 25):
+        while Herder.objects.count() < total:
+            number = Herder.objects.count()
+            herder = services.herder_create(village=tongke, name=f"牧户{number}", name_latin="H")
+            services.record_create(herder=herder, season=winter_2024, ewes_at_start=100)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
