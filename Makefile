@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrations-check messages clean
+WORKERS ?= 2
+
+.PHONY: run serve test lint format migrations-check messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,13 @@ run: $(VENV)/.installed-run
 	@echo "  Log in at http://$(HOST):$(PORT)/admin/  (Ctrl-C stops the server)"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: gunicorn, static files by WhiteNoise. Set the environment first
+# (README.md, "Running it for a county"): DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL.
+serve: $(VENV)/.installed-run
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest

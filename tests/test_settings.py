@@ -65,3 +65,51 @@ def test_production_without_a_secret_key_is_refused():
     result = settings_check(DEBUG="false", ALLOWED_HOSTS="lambing.example.org")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k" * 20 + "-a-long-random-production-key-for-this-test-only-0123",
+    "ALLOWED_HOSTS": "lambing.example.org",
+    "BEHIND_TLS_PROXY": "true",
+    "CSRF_TRUSTED_ORIGINS": "https://lambing.example.org",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 (the test's own arguments)
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_documented_production_environment_passes_check_deploy():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_the_placeholder_secret_key():
+    result = settings_check(**{**PRODUCTION, "SECRET_KEY": "change-me-to-a-long-random-string"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be a long random string" in result.stderr
+
+
+def test_production_is_https_only_by_default():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import config.settings as s; print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, "
+            "s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER)",
+        ],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **PRODUCTION},
+        capture_output=True,
+        text=True,
+    )
+    expected = "True True True 31536000 ('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert result.stdout.strip() == expected, result.stderr
