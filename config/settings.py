@@ -110,7 +110,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Collected for production only (make serve); in development the staticfiles
+# app serves them from the apps, and WhiteNoise has no folder to look for.
+STATIC_ROOT = None if DEBUG else BASE_DIR / "var" / "static"
 # WhiteNoise serves the static files from the app itself, with far-future cache
 # headers on hashed names once collected (make serve); no CDN, no other server.
 STORAGES = {
