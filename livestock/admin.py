@@ -185,6 +185,7 @@ class EntryFormSet(forms.BaseInlineFormSet):
             {entry.pk: entry for entry in self.instance.entries.all()} if self.instance.pk else {}
         )
         corrected = False
+        sent = []  # the UUIDs of the new entries
         for form in self.forms:
             entry = form.instance
             if self.can_delete and self._should_delete_form(form):
@@ -192,12 +193,9 @@ class EntryFormSet(forms.BaseInlineFormSet):
                 corrected = True
             elif form.has_changed():
                 corrected = corrected or entry.pk is not None
+                if entry.pk is None:
+                    sent.append(entry.uuid)
                 stored[entry.pk or id(form)] = entry
-        sent = [
-            form.instance.uuid
-            for form in self.forms
-            if form.instance.pk is None and form.has_changed()
-        ]
         if LambingEntry.objects.filter(uuid__in=sent).exists():
             raise ValidationError(
                 _("These counts were saved already (the form was sent twice); reload the page."),
