@@ -2,7 +2,9 @@
 
 Every surface reaches these through ``LambingRecord.clean()`` and
 ``LambingEntry.clean()``, which the admin's forms, the API, imports and the
-services all call. Single-field limits (no negative counts, a loss needs a
+services all call; where a form saves several entries of one record at once,
+the admin's ``EntryFormSet`` calls ``first_running_total_violation`` on them
+all together instead. Single-field limits (no negative counts, a loss needs a
 cause) are also database constraints in ``models.py``; the rules here are the
 ones that need more than one row: running totals over a record's dated
 entries, and dates against the season and today.

@@ -1,8 +1,10 @@
-"""Writes. Every surface (admin, API, imports, commands) changes records and
-entries through these functions, so each write is validated by the model's
-rules and serialised per record: the record's row is locked while its
-entries are checked and saved, so two technicians adding to one record at
-once cannot both pass a check that only one of them may."""
+"""Writes. The API, imports and commands change herders, records and entries
+through these functions, so each write is validated by the model's rules and
+serialised per record: the record's row is locked while its entries are
+checked and saved, so two technicians adding to one record at once cannot
+both pass a check that only one of them may. The admin saves its validated
+forms itself but takes the same locks and rules (``lock_record``,
+``check_version``, ``require_reason``, ``rules``)."""
 
 import datetime
 import uuid as uuid_module
