@@ -15,14 +15,15 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from livestock import rules, scoping, services
+from livestock import quality, rules, scoping, services
+from livestock.forms import default_as_of
 from livestock.models import (
     County,
     Herder,
@@ -31,10 +32,12 @@ from livestock.models import (
     Prefecture,
     Report,
     ReportedFigure,
+    Review,
     ScopeGrant,
     Season,
     Township,
     Village,
+    approved_through,
 )
 from livestock.selectors import record_timeline
 
@@ -189,6 +192,11 @@ class EntryFormSet(forms.BaseInlineFormSet):
         for form in self.forms:
             entry = form.instance
             if self.can_delete and self._should_delete_form(form):
+                if entry.pk is not None:
+                    try:
+                        entry.check_not_locked(stored_date=form.initial.get("date"))
+                    except ValidationError as error:
+                        raise ValidationError(error.messages) from None
                 stored.pop(entry.pk, None)
                 corrected = True
             elif form.has_changed():
@@ -296,6 +304,37 @@ class LambingRecordForm(VersionedForm):
         return cleaned_data
 
 
+class QualityFlagFilter(admin.SimpleListFilter):
+    """Records with a data-quality flag as of today (or their season's end):
+    any flag, or one of them (``quality.FLAGS``). Each season's records are
+    flagged against their own season's dates."""
+
+    title = _("data-quality flag")
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [("any", _("any flag")), *((flag.key, flag.label) for flag in quality.FLAGS)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value != "any" and value not in quality.FLAG_BY_KEY:
+            return queryset.none()
+        condition = quality.any_flag() if value == "any" else Q(**{f"flag_{value}": True})
+        flagged = Q(pk__in=[])
+        for season in Season.objects.filter(pk__in=queryset.values("season")):
+            ids = (
+                quality.with_flags(
+                    queryset.filter(season=season), season=season, as_of=default_as_of(season)
+                )
+                .filter(condition)
+                .values("pk")
+            )
+            flagged |= Q(pk__in=ids)
+        return queryset.filter(flagged)
+
+
 RATE_COLUMNS = [
     (_("lambing rate"), "lambing_rate"),
     (_("survival rate"), "survival_rate"),
@@ -312,18 +351,73 @@ class LambingRecordAdmin(ScopedHistoryAdmin):
         ("herder__village__township__county", admin.RelatedOnlyFieldListFilter),
         ("herder__village__township", admin.RelatedOnlyFieldListFilter),
         ("herder__village", admin.RelatedOnlyFieldListFilter),
+        QualityFlagFilter,
     ]
     list_select_related = ["herder__village", "season"]
     search_fields = ["herder__name", "herder__name_latin"]
     autocomplete_fields = ["herder"]
-    readonly_fields = ["running_totals", "reported_figures", "entry_history"]
+    readonly_fields = [
+        "data_quality",
+        "review",
+        "running_totals",
+        "reported_figures",
+        "entry_history",
+    ]
     inlines = [LambingEntryInline]
 
     def get_fields(self, request, obj=None):
         fields = ["herder", "season", "ewes_at_start", "seen_version"]
         if obj is not None:
+            fields = ["data_quality", "review", *fields]
             fields += ["change_reason", "running_totals", "reported_figures", "entry_history"]
         return fields
+
+    @admin.display(description=_("data quality"))
+    def data_quality(self, record: LambingRecord) -> str:
+        """The record's flags as of today (or its season's end): saved counts to
+        look at again, not errors."""
+        as_of = default_as_of(record.season)
+        flags = quality.record_flags(record, as_of=as_of)
+        if not flags:
+            return format_html('<span class="quality-ok">{}</span>', _("no flag"))
+        badges = format_html_join(
+            " ", '<span class="quality-flag">⚠ {}</span>', ((flag.label,) for flag in flags)
+        )
+        return format_html(
+            "{} <small>{}</small>",
+            badges,
+            _("as of %(date)s") % {"date": as_of.isoformat()},
+        )
+
+    @admin.display(description=_("review"))
+    def review(self, record: LambingRecord) -> str:
+        """The reviews of the township's counts this season, latest date first:
+        the state, who changed it and when, the comment (a technician reads here
+        why counts were sent back), and which dates are locked."""
+        reviews = Review.objects.filter(
+            season_id=record.season_id, township__villages__herders=record.herder_id
+        ).select_related("changed_by")[:5]
+        rows = (
+            (
+                review.as_of,
+                review.get_state_display(),
+                review.changed_by or "—",
+                timezone.localtime(review.changed_at).strftime("%Y-%m-%d %H:%M"),
+                review.comment,
+            )
+            for review in reviews
+        )
+        locked = approved_through(season_id=record.season_id, herder_id=record.herder_id)
+        note = (
+            _("Entries dated on or before %(date)s are locked (approved).")
+            % {"date": locked.isoformat()}
+            if locked
+            else ""
+        )
+        if not reviews:
+            return _("not submitted yet")
+        headers = [_("as of"), _("review state"), _("who"), _("when"), _("comment")]
+        return _html_table(headers, rows, note=note)
 
     @admin.display(description=_("village"), ordering="herder__village__name")
     def village(self, record: LambingRecord) -> Village:
@@ -447,6 +541,35 @@ def _html_table(headers: list, rows, note: str = "") -> str:
 
 def _rate(value) -> str:
     return "—" if value is None else f"{value}%"
+
+
+@admin.register(Review)
+class ReviewAdmin(ScopedHistoryAdmin):
+    """The reviews of the townships in the user's places, read only: states
+    change on the summary pages (``services.review_*``), never by editing here."""
+
+    list_display = [
+        "township",
+        "season",
+        "as_of",
+        "state",
+        "comment",
+        "changed_by",
+        "changed_at",
+        "approved_by",
+    ]
+    list_filter = ["state", "season", ("township__county", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["township", "season", "changed_by", "approved_by"]
+    readonly_fields = [field.name for field in Review._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Report)

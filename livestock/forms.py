@@ -3,14 +3,25 @@ it for the pages and for the API, so both take the same parameters, the
 same defaults and give the same errors."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from livestock import scoping
 from livestock.filtersets import MAX_ID
-from livestock.models import County, Herder, Place, Prefecture, Season, Township, Village
+from livestock.models import (
+    County,
+    Herder,
+    Place,
+    Prefecture,
+    Review,
+    Season,
+    Township,
+    Village,
+)
 
 PLACE_LEVELS: dict[str, type[Place]] = {
     "prefecture": Prefecture,
@@ -82,3 +93,67 @@ class SummaryQuery(forms.Form):
 
 def default_as_of(season: Season) -> datetime.date:
     return min(timezone.localdate(), season.end_date)
+
+
+class ReviewActionForm(forms.Form):
+    """A review state change posted from a township's summary page. The
+    township and the review are read within ``user``'s scope; whether the user
+    may make the change is the services' to say."""
+
+    ACTIONS = [
+        ("submit", _("submit")),
+        ("approve", _("approve")),
+        ("return", _("send back")),
+        ("reopen", _("reopen")),
+    ]
+    DONE = {
+        "submit": _("The township's counts are submitted for review."),
+        "approve": _("Approved: the counts up to this date are locked."),
+        "return": _("Sent back to the township's technicians with your comment."),
+        "reopen": _("Reopened: the counts can be corrected, each with a reason."),
+    }
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    township = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    season = forms.ModelChoiceField(Season.objects.all())
+    as_of = forms.DateField()
+    review = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    comment = forms.CharField(required=False, max_length=1000, label=_("comment"))
+
+    def __init__(self, data, *, user: scoping.User):
+        super().__init__(data)
+        self.user = user
+
+    def clean_township(self) -> Township:
+        township = scoping.visible(self.user, Township.objects.all()).filter(
+            pk=self.cleaned_data["township"]
+        )
+        if not township:
+            raise forms.ValidationError(_("No such township in your places."), code="scope")
+        return township.get()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        review_id = cleaned_data.get("review")
+        if cleaned_data.get("action") not in (None, "submit"):
+            review = (
+                scoping.visible(self.user, Review.objects.all()).filter(pk=review_id).first()
+                if review_id
+                else None
+            )
+            if review is None:
+                raise forms.ValidationError(_("No such review in your places."), code="scope")
+            cleaned_data["review"] = review
+        return cleaned_data
+
+    def back_link(self) -> str:
+        """The township's summary page for the date, or the overview when the
+        form named no township it may see."""
+        data = getattr(self, "cleaned_data", {})
+        township, season, as_of = (data.get(name) for name in ("township", "season", "as_of"))
+        params = {}
+        if season is not None and as_of is not None:
+            params = {"season": season.pk, "as_of": as_of.isoformat()}
+            if isinstance(township, Township):
+                params["place"] = place_param(township)
+        return reverse("summary") + ("?" + urlencode(params) if params else "")

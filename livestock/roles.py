@@ -24,13 +24,18 @@ def _codenames(actions: tuple[str, ...], models: tuple[str, ...]) -> set[str]:
     return {f"{action}_{model}" for action in actions for model in models}
 
 
-READ_EVERYTHING = _codenames(("view",), READ_ONLY_MODELS + COUNTED_MODELS)
+READ_EVERYTHING = _codenames(("view",), READ_ONLY_MODELS + COUNTED_MODELS + ("review",))
 # Granted to an integration user only when its token may write (add_user --write).
 WRITE_COUNTS = _codenames(("add", "change"), COUNTED_MODELS)
 
+# Review and sign-off (models/review.py): technicians submit a township's
+# counts, officials approve or send them back, and reopen approved ones.
+SUBMIT_COUNTS = {"submit_review"}
+APPROVE_COUNTS = {"approve_review", "reopen_review"}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    TECHNICIAN: READ_EVERYTHING | WRITE_COUNTS | {"delete_lambingentry"},
-    OFFICIAL: READ_EVERYTHING,
+    TECHNICIAN: READ_EVERYTHING | WRITE_COUNTS | {"delete_lambingentry"} | SUBMIT_COUNTS,
+    OFFICIAL: READ_EVERYTHING | APPROVE_COUNTS,
     INTEGRATION: READ_EVERYTHING,
 }
 

@@ -156,3 +156,19 @@ def check_entry_date(
                 "end": season_end,
             },
         )
+
+
+def check_not_locked(
+    *, value: datetime.date, locked_through: datetime.date | None, place_name: str
+) -> None:
+    """An entry dated on or before a date whose counts are approved is locked:
+    it cannot be added, changed or deleted until the approval is reopened."""
+    if locked_through is not None and value <= locked_through:
+        raise ValidationError(
+            _(
+                "%(value)s is locked: the counts of %(place)s up to %(locked)s are approved. "
+                "Ask an official who may reopen them (rule: approved counts are locked)."
+            ),
+            code="locked_date",
+            params={"value": value, "place": place_name, "locked": locked_through},
+        )

@@ -21,6 +21,7 @@ from livestock.models import (
     LambingRecord,
     Prefecture,
     ReportedFigure,
+    Review,
     ScopeGrant,
     Township,
     Village,
@@ -39,6 +40,8 @@ GRANT_LEVELS = {"prefecture": 0, "county": 1, "township": 2, "village": 3}
 
 # Models that hang below a herder, with the lookup to it.
 BELOW_HERDER = {LambingRecord: "herder", LambingEntry: "record__herder"}
+# Models that hang below a township, with the lookup to it.
+BELOW_TOWNSHIP = {Review: "township"}
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -58,6 +61,9 @@ def _lookup(model: type[Model], level: str) -> str:
         return level
     if model in BELOW_HERDER:
         return f"{BELOW_HERDER[model]}__{_place_path(LEVEL_OF[Herder], GRANT_LEVELS[level])}"
+    if model in BELOW_TOWNSHIP:
+        path = _place_path(LEVEL_OF[Township], GRANT_LEVELS[level])
+        return f"{BELOW_TOWNSHIP[model]}__{path}"
     return _place_path(LEVEL_OF[model], GRANT_LEVELS[level])
 
 

@@ -40,6 +40,7 @@ from livestock.models import (
     Place,
     Prefecture,
     ReportedFigure,
+    Review,
     Season,
     Township,
     Village,
@@ -203,6 +204,17 @@ def _recorded_by(as_of: datetime.date) -> Q:
     by then: a household added later does not change an earlier answer."""
     dated_entry = LambingEntry.objects.filter(record=OuterRef("pk"), date__lte=as_of)
     return Q(created_at__date__lte=as_of) | Q(Exists(dated_entry))
+
+
+def records_as_of(
+    *,
+    season: Season,
+    as_of: datetime.date,
+    place: Place | None = None,
+    user: scoping.User | None = None,
+) -> QuerySet[LambingRecord]:
+    """``records_within``, less the records not yet made (and without an entry) by ``as_of``."""
+    return records_within(season=season, place=place, user=user).filter(_recorded_by(as_of))
 
 
 def lambing_totals(
@@ -465,3 +477,53 @@ def reported_for(
     """Every figure of ``metric`` reported for ``place`` itself on or before ``as_of``."""
     figures = _figures_exactly_at([place], season=season, as_of=as_of, metrics=[metric], user=user)
     return list(figures)
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """A review of a township's counts, with the totals it approved (if it was
+    ever approved) beside the live totals as of the same date, so a page can
+    say whether anything changed since."""
+
+    review: Review
+    approved: LambingTotals | None
+    live: LambingTotals | None
+
+    @property
+    def changed_since(self) -> bool:
+        return self.approved is not None and self.approved != self.live
+
+
+def township_reviews(*, season: Season, township: Township, user: scoping.User) -> list[ReviewRow]:
+    """The reviews of a township's counts of a season that ``user`` may see,
+    latest date first. A review approved once keeps its approved totals after
+    it is reopened; each such review's live totals take one query."""
+    reviews = scoping.visible(
+        user, Review.objects.filter(season=season, township=township)
+    ).select_related("township", "season", "changed_by", "approved_by")
+    rows = []
+    for review in reviews.order_by("-as_of"):
+        approved = live = None
+        if review.approved_totals is not None:
+            stored = review.approved_totals
+            approved = LambingTotals(
+                **{f.name: stored.get(f.name, 0) for f in fields(LambingTotals)}
+            )
+            live = lambing_totals(season=season, as_of=review.as_of, place=township)
+        rows.append(ReviewRow(review, approved, live))
+    return rows
+
+
+def latest_reviews(
+    *, season: Season, as_of: datetime.date, townships: list[Township], user: scoping.User
+) -> dict[int, Review]:
+    """Per township (by id), its review of the latest date on or before ``as_of``,
+    in one query."""
+    reviews = scoping.visible(
+        user,
+        Review.objects.filter(season=season, township__in=townships, as_of__lte=as_of),
+    ).select_related("approved_by")
+    latest: dict[int, Review] = {}
+    for review in reviews.order_by("as_of", "pk"):
+        latest[review.township_id] = review
+    return latest

@@ -6,6 +6,7 @@ both pass a check that only one of them may. The admin saves its validated
 forms itself but takes the same locks and rules (``lock_record``,
 ``check_version``, ``require_reason``, ``rules``)."""
 
+import dataclasses
 import datetime
 import uuid as uuid_module
 from dataclasses import dataclass
@@ -17,14 +18,17 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock import roles, rules
+from livestock import roles, rules, scoping, selectors
 from livestock.models import (
     Herder,
     LambingEntry,
     LambingRecord,
     Place,
+    Review,
+    ReviewState,
     ScopeGrant,
     Season,
+    Township,
     Versioned,
     Village,
 )
@@ -226,6 +230,8 @@ def entry_delete(*, entry: LambingEntry, reason: str) -> None:
     were counted against)."""
     require_reason(reason)
     record = lock_record(entry.record)
+    entry.record = record
+    entry.check_not_locked()
     remaining = record.entries.exclude(pk=entry.pk)
     violation = rules.first_running_total_violation(
         ewes_at_start=record.ewes_at_start, entries=remaining
@@ -238,6 +244,122 @@ def entry_delete(*, entry: LambingEntry, reason: str) -> None:
         )
     entry._change_reason = reason
     entry.delete()
+
+
+def _review_allowed(user: AbstractBaseUser, permission: str, township: Township) -> None:
+    """The user holds the role's permission and the township is in their scope;
+    outside it, the township is as unknown as one that does not exist."""
+    if not scoping.visible(user, Township.objects.filter(pk=township.pk)).exists():
+        raise ValidationError(
+            {"township": ValidationError(_("No such township in your places."), code="scope")}
+        )
+    if not user.has_perm(f"livestock.{permission}"):
+        raise ValidationError(
+            _("Your role may not do this to a township's counts."), code="permission"
+        )
+
+
+def _review_in_state(review: Review, *states: str, action: str) -> Review:
+    """The review as stored now, its row held until the change is saved, if it
+    is in one of ``states``; two officials acting at once act one after the other."""
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    if review.state not in states:
+        raise ValidationError(
+            _("Cannot %(action)s: the counts are %(state)s."),
+            code="review_state",
+            params={"state": review.get_state_display(), "action": action},
+        )
+    return review
+
+
+def _save_review(review: Review, *, user: AbstractBaseUser, state: str, comment: str) -> Review:
+    review.state = state
+    review.comment = comment
+    review.changed_by = user
+    review.full_clean()
+    review.save()
+    return review
+
+
+@transaction.atomic
+def review_submit(
+    *,
+    township: Township,
+    season: Season,
+    as_of: datetime.date,
+    user: AbstractBaseUser,
+    comment: str = "",
+) -> Review:
+    """A technician marks the township's counts as of ``as_of`` ready for the
+    county's review: the first time, after they were sent back, or reopened."""
+    _review_allowed(user, "submit_review", township)
+    if as_of > timezone.localdate() or not season.start_date <= as_of <= season.end_date:
+        raise ValidationError(
+            {
+                "as_of": ValidationError(
+                    _(
+                        "%(value)s is not a date of the season %(season)s up to today; "
+                        "counts are submitted for such a date."
+                    ),
+                    code="review_date",
+                    params={"value": as_of, "season": season.name},
+                )
+            }
+        )
+    review, created = Review.objects.get_or_create(
+        township=township,
+        season=season,
+        as_of=as_of,
+        defaults={"state": ReviewState.SUBMITTED, "comment": comment, "changed_by": user},
+    )
+    if created:
+        return review
+    review = _review_in_state(
+        review, ReviewState.RETURNED, ReviewState.REOPENED, action=_("submit")
+    )
+    return _save_review(review, user=user, state=ReviewState.SUBMITTED, comment=comment)
+
+
+@transaction.atomic
+def review_approve(*, review: Review, user: AbstractBaseUser, comment: str = "") -> Review:
+    """An official approves submitted counts: the township's totals as of the
+    date are stored as approved, and its entries up to that date are locked."""
+    _review_allowed(user, "approve_review", review.township)
+    review = _review_in_state(review, ReviewState.SUBMITTED, action=_("approve"))
+    totals = selectors.lambing_totals(
+        season=review.season, as_of=review.as_of, place=review.township
+    )
+    review.approved_totals = dataclasses.asdict(totals)
+    review.approved_by = user
+    review.approved_at = timezone.now()
+    return _save_review(review, user=user, state=ReviewState.APPROVED, comment=comment)
+
+
+@transaction.atomic
+def review_return(*, review: Review, user: AbstractBaseUser, comment: str) -> Review:
+    """An official sends submitted counts back, saying what to look at; the
+    technician reads the comment in the admin."""
+    _review_allowed(user, "approve_review", review.township)
+    if not comment or not comment.strip():
+        raise ValidationError(
+            {
+                "comment": ValidationError(
+                    _("Say what the technician should look at."), code="comment_required"
+                )
+            }
+        )
+    review = _review_in_state(review, ReviewState.SUBMITTED, action=_("send back"))
+    return _save_review(review, user=user, state=ReviewState.RETURNED, comment=comment)
+
+
+@transaction.atomic
+def review_reopen(*, review: Review, user: AbstractBaseUser, reason: str) -> Review:
+    """A user who may reopen unlocks approved counts for a correction, saying
+    why. The approval stays in the review's history with what it approved."""
+    _review_allowed(user, "reopen_review", review.township)
+    require_reason(reason)
+    review = _review_in_state(review, ReviewState.APPROVED, action=_("reopen"))
+    return _save_review(review, user=user, state=ReviewState.REOPENED, comment=reason)
 
 
 class UserNotCreated(Exception):

@@ -9,16 +9,20 @@ the columns are ``summary_table``'s, shared with the CSV and XLSX.
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from livestock import charts, exports, scoping, selectors, summary_table
+from livestock import charts, exports, quality, scoping, selectors, services, summary_table
 from livestock.choices import LossCause, Metric
-from livestock.forms import SummaryQuery, place_param
-from livestock.models import Herder, LambingRecord, Place
+from livestock.forms import ReviewActionForm, SummaryQuery, place_param
+from livestock.models import Herder, LambingRecord, Place, ReviewState, Township
 from livestock.selectors import LambingTotals
 
 
@@ -29,6 +33,15 @@ class DateRow:
     date: object
     totals: LambingTotals
     reported: dict = field(default_factory=dict)
+
+
+# The totals a review's panel shows, approved beside live.
+REVIEW_FIGURES = [
+    (column.label, column.key)
+    for column in summary_table.COLUMNS
+    if column.key
+    in ("households", "ewes", "ewes_lambed", "lambs_born", "lamb_losses", "lambs_alive")
+]
 
 
 def trail(place: Place | None) -> list[Place]:
@@ -71,6 +84,32 @@ class SummaryPage(PermissionRequiredMixin, View):
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
             return self.export(export, season, as_of, place, rows, total)
+        by_place = bool(rows) and not isinstance(place, Herder)
+        flagged = (
+            quality.flagged_counts_by(
+                season=season,
+                as_of=as_of,
+                level=type(rows[0].place),
+                place=place,
+                user=request.user,
+            )
+            if by_place
+            else {}
+        )
+        townships = [row.place for row in rows if isinstance(getattr(row, "place", None), Township)]
+        latest_reviews = selectors.latest_reviews(
+            season=season, as_of=as_of, townships=townships, user=request.user
+        )
+        table_rows = []
+        for row in rows:
+            cells = self.table_row(row, link)
+            if by_place:
+                cells["flagged"] = flagged.get(row.place.pk, 0)
+                cells["review"] = latest_reviews.get(row.place.pk)
+            table_rows.append(cells)
+        total_row = self.table_row(total, link, is_total=True) if total else None
+        if total_row is not None and by_place:
+            total_row["flagged"] = sum(flagged.values())
         context = {
             "query": query,
             "season": season,
@@ -79,8 +118,12 @@ class SummaryPage(PermissionRequiredMixin, View):
             "trail": [(crumb, link(crumb)) for crumb in trail(place)],
             "overview_link": link(None),
             "columns": summary_table.COLUMNS,
-            "rows": [self.table_row(row, link) for row in rows],
-            "total": self.table_row(total, link, is_total=True) if total else None,
+            "rows": table_rows,
+            "total": total_row,
+            "by_place": by_place,
+            "by_township": bool(townships),
+            "flag_counts": self.flag_counts(request, season, as_of, place),
+            "review": self.review_panel(request, season, as_of, place),
             "children_level": children_level,
             "rows_by_date": isinstance(place, Herder),
             "csv_link": link(place, export="csv"),
@@ -88,6 +131,56 @@ class SummaryPage(PermissionRequiredMixin, View):
             "charts": self.charts(request, season, as_of, place, rows),
         }
         return render(request, "livestock/summary.html", context)
+
+    def flag_counts(self, request, season, as_of, place) -> list[tuple[str, int]]:
+        """Households with each data-quality flag within the page's place (for a
+        herder: the flags of their record, as 1)."""
+        if isinstance(place, Herder):
+            record = (
+                scoping.visible(request.user, LambingRecord.objects.filter(season=season))
+                .filter(herder=place)
+                .first()
+            )
+            flags = quality.record_flags(record, as_of=as_of) if record else []
+            return [(flag.label, 1) for flag in flags]
+        counts = quality.flag_counts(season=season, as_of=as_of, place=place, user=request.user)
+        return [(flag.label, counts[flag.key]) for flag in quality.FLAGS]
+
+    def review_panel(self, request, season, as_of, place) -> dict | None:
+        """On a township's page: its reviews with the approved and live figures,
+        and the forms for what this user may do next."""
+        if not isinstance(place, Township):
+            return None
+        reviews = selectors.township_reviews(season=season, township=place, user=request.user)
+        on_date = next((row.review for row in reviews if row.review.as_of == as_of), None)
+        user = request.user
+        can_submit = user.has_perm("livestock.submit_review") and (
+            on_date is None or on_date.state in (ReviewState.RETURNED, ReviewState.REOPENED)
+        )
+        return {
+            "reviews": [
+                {
+                    "review": row.review,
+                    "changed_since": row.changed_since,
+                    "figures": [
+                        (
+                            label,
+                            getattr(row.approved, name),
+                            getattr(row.live, name),
+                        )
+                        for label, name in REVIEW_FIGURES
+                    ]
+                    if row.approved
+                    else [],
+                }
+                for row in reviews
+            ],
+            "can_submit": can_submit,
+            "can_approve": user.has_perm("livestock.approve_review"),
+            "can_reopen": user.has_perm("livestock.reopen_review"),
+            "action_url": reverse("review"),
+            "as_of": as_of,
+        }
 
     def herder_rows(self, request, season, as_of, herder) -> list[DateRow]:
         records = scoping.visible(request.user, LambingRecord.objects.filter(season=season))
@@ -190,3 +283,43 @@ class SummaryPage(PermissionRequiredMixin, View):
             headers=first + summary_table.export_headers(),
             rows=data,
         )
+
+
+class ReviewAction(PermissionRequiredMixin, View):
+    """A change of a township's review state, posted from the township's
+    summary page: submit, approve, send back or reopen. The services decide
+    who may; this only reads the form and says what happened."""
+
+    login_url = "admin:login"
+    permission_required = "livestock.view_review"
+
+    def post(self, request):
+        form = ReviewActionForm(request.POST, user=request.user)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return HttpResponseRedirect(form.back_link())
+        data = form.cleaned_data
+        action, review, comment = data["action"], data.get("review"), data["comment"]
+        try:
+            if action == "submit":
+                services.review_submit(
+                    township=data["township"],
+                    season=data["season"],
+                    as_of=data["as_of"],
+                    user=request.user,
+                    comment=comment,
+                )
+            elif action == "approve":
+                services.review_approve(review=review, user=request.user, comment=comment)
+            elif action == "return":
+                services.review_return(review=review, user=request.user, comment=comment)
+            else:
+                services.review_reopen(review=review, user=request.user, reason=comment)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, ReviewActionForm.DONE[action])
+        return HttpResponseRedirect(form.back_link())

@@ -13,6 +13,7 @@ from livestock.models.places import (
     Village,
 )
 from livestock.models.reports import Report, ReportedFigure
+from livestock.models.review import Review, ReviewState, approved_through
 from livestock.models.scopes import SCOPE_LEVELS, ScopeGrant
 
 __all__ = [
@@ -26,9 +27,12 @@ __all__ = [
     "Prefecture",
     "Report",
     "ReportedFigure",
+    "Review",
+    "ReviewState",
     "ScopeGrant",
     "Season",
     "Township",
     "Versioned",
     "Village",
+    "approved_through",
 ]

@@ -26,6 +26,7 @@ from livestock.choices import (
     SeasonKind,
 )
 from livestock.models.places import Herder, Versioned
+from livestock.models.review import approved_through
 
 # Every count of a household: 0 or more, and no more than a household could count.
 HOUSEHOLD_COUNT_LIMIT = [
@@ -114,8 +115,31 @@ class LambingRecord(Versioned):
         return f"{self.herder} · {self.season}"
 
     def clean(self) -> None:
-        """Fewer ewes at the start must still cover every ewe already lambed."""
-        if self.pk is None or self.ewes_at_start is None:
+        """Fewer ewes at the start must still cover every ewe already lambed; and
+        once any of the season's counts of the herder's township are approved,
+        the ewes are part of the approved figures and locked with them."""
+        if self.pk is None:
+            return
+        stored_ewes = (
+            type(self).objects.filter(pk=self.pk).values_list("ewes_at_start", flat=True).first()
+        )
+        if stored_ewes != self.ewes_at_start:
+            locked_through = approved_through(season_id=self.season_id, herder_id=self.herder_id)
+            if locked_through is not None:
+                raise ValidationError(
+                    {
+                        "ewes_at_start": ValidationError(
+                            _(
+                                "The ewes at the season's start are locked: the township's "
+                                "counts up to %(locked)s are approved. Ask an official who may "
+                                "reopen them (rule: approved counts are locked)."
+                            ),
+                            code="locked_date",
+                            params={"locked": locked_through},
+                        )
+                    }
+                )
+        if self.ewes_at_start is None:
             return
         violation = rules.first_running_total_violation(
             ewes_at_start=self.ewes_at_start, entries=self.entries.all()
@@ -259,10 +283,13 @@ class LambingEntry(Versioned):
             if errors:
                 raise ValidationError(errors)
             return
-        if self.pk is not None:
-            stored_record_id = (
-                type(self).objects.filter(pk=self.pk).values_list("record_id", flat=True).first()
-            )
+        stored = (
+            type(self).objects.filter(pk=self.pk).values("record_id", *self.CONTENT_FIELDS).first()
+            if self.pk is not None
+            else None
+        )
+        if stored is not None:
+            stored_record_id = stored["record_id"]
             if stored_record_id not in (None, self.record_id):
                 errors["record"] = ValidationError(
                     _("An entry cannot move to another record; delete it and add a new one."),
@@ -279,6 +306,14 @@ class LambingEntry(Versioned):
             )
         except ValidationError as error:
             errors["date"] = error
+        unchanged = stored is not None and all(
+            stored[field] == getattr(self, field) for field in self.CONTENT_FIELDS
+        )
+        if "date" not in errors and not unchanged:
+            try:
+                self.check_not_locked(stored_date=stored["date"] if stored else None)
+            except ValidationError as error:
+                errors["date"] = error
         if not errors and self.check_running_totals:
             others = (
                 self.record.entries.exclude(pk=self.pk) if self.pk else self.record.entries.all()
@@ -290,3 +325,21 @@ class LambingEntry(Versioned):
                 errors[rules.entry_field_for(violation, self)] = violation.error
         if errors:
             raise ValidationError(errors)
+
+    def check_not_locked(self, *, stored_date: datetime.date | None = None) -> None:
+        """Refuse to add, change or delete this entry when its date (or the date
+        it is stored under, for a change) is on or before a date whose counts of
+        its township are approved. The one place every surface reaches for the
+        lock: ``clean()`` (forms, API, services, imports), ``services.entry_delete``
+        and the admin's ``EntryFormSet`` for deletions."""
+        record = self.record
+        locked_through = approved_through(season_id=record.season_id, herder_id=record.herder_id)
+        if locked_through is None:
+            return
+        dates = [self.date] if stored_date is None else [self.date, stored_date]
+        for value in sorted(dates):
+            rules.check_not_locked(
+                value=value,
+                locked_through=locked_through,
+                place_name=str(record.herder.village.township),
+            )

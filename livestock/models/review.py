@@ -1,0 +1,102 @@
+"""Review and sign-off of a township's counts for a date.
+
+A technician submits a township's counts as of a date; an official of the
+county approves them (storing the totals approved) or sends them back with a
+comment. While approved, every entry of the township dated on or before that
+date is locked (``LambingEntry.check_not_locked``); a user allowed to reopen
+does so with a reason. Every state change is kept, with who, when and the
+comment, in the review's history.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from livestock.models.places import Township, Versioned
+
+
+class ReviewState(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    APPROVED = "approved", _("approved")
+    RETURNED = "returned", _("sent back")
+    REOPENED = "reopened", _("reopened")
+
+
+class Review(Versioned):
+    """The review of one township's counts of a season as of one date. Its row
+    holds the current state; its history holds every state change.
+
+    ``approved_totals`` are ``selectors.lambing_totals`` of the township as of
+    ``as_of`` at the moment of approval (field name → value), so that a figure
+    published from it can be shown again, and compared with the live figures."""
+
+    township = models.ForeignKey(
+        Township, models.PROTECT, related_name="reviews", verbose_name=_("township")
+    )
+    season = models.ForeignKey(
+        "livestock.Season", models.PROTECT, related_name="reviews", verbose_name=_("season")
+    )
+    as_of = models.DateField(_("as of"))
+    state = models.CharField(_("review state"), max_length=10, choices=ReviewState.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_totals = models.JSONField(_("approved totals"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["season", "township", "-as_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "season", "as_of"],
+                name="one_review_per_township_season_and_date",
+                violation_error_message=_(
+                    "This township's counts for this date are under review already."
+                ),
+            )
+        ]
+        permissions = [
+            ("submit_review", _("Can submit a township's counts for review")),
+            ("approve_review", _("Can approve or send back a township's counts")),
+            ("reopen_review", _("Can reopen approved counts")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township} · {self.season} · {self.as_of} · {self.get_state_display()}"
+
+
+def approved_through(*, season_id: int, herder_id: int) -> datetime.date | None:
+    """The latest date for which the counts of the herder's township in the
+    season are approved: its entries dated on or before it are locked. None
+    when nothing is approved. One query."""
+    return (
+        Review.objects.filter(
+            season_id=season_id,
+            township__villages__herders=herder_id,
+            state=ReviewState.APPROVED,
+        )
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )

@@ -1,0 +1,399 @@
+"""Review and sign-off: a technician submits a township's counts as of a date,
+an official of the county approves them or sends them back with a comment,
+approved dates are locked on every surface, and a user who may reopen does so
+with a reason, the approval staying in the history."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from livestock import services
+from livestock.models import LambingEntry, Review, ReviewState
+from tests.conftest import make_user
+from tests.test_admin import RECORD_URL, field_errors, logged_in, record_form
+from tests.test_api_base import API, api
+
+ENTRIES_URL = API + "entries/"
+
+DEC_10 = datetime.date(2024, 12, 10)
+DEC_15 = datetime.date(2024, 12, 15)
+DEC_20 = datetime.date(2024, 12, 20)
+
+pytestmark = pytest.mark.usefixtures("english")
+
+
+@pytest.fixture
+def counted(bieke_record):
+    """别克's record with two entries: 10 lambs on 10 December, 4 on 20 December."""
+    first, _new = services.entry_create(
+        record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10
+    )
+    second, _new = services.entry_create(
+        record=bieke_record, date=DEC_20, ewes_lambed=3, lambs_born=4
+    )
+    return first, second
+
+
+@pytest.fixture
+def submitted(counted, woyimoke, winter_2024, woyimoke_technician) -> Review:
+    return services.review_submit(
+        township=woyimoke, season=winter_2024, as_of=DEC_15, user=woyimoke_technician
+    )
+
+
+@pytest.fixture
+def approved(submitted, burqin_official) -> Review:
+    return services.review_approve(review=submitted, user=burqin_official, comment="核对无误")
+
+
+def states(review: Review) -> list[tuple[str, str, str]]:
+    """The review's state changes, oldest first: (state, who, comment)."""
+    return [
+        (row.state, row.changed_by.username, row.comment)
+        for row in review.history.order_by("history_date", "history_id")
+    ]
+
+
+class TestStateChanges:
+    def test_a_technician_submits_their_townships_counts(self, submitted):
+        assert submitted.state == ReviewState.SUBMITTED
+        assert states(submitted) == [("submitted", "woyimoke-tech", "")]
+
+    def test_a_technician_cannot_submit_a_township_outside_their_places(
+        self, counted, kokeaheshi, winter_2024, woyimoke_technician
+    ):
+        with pytest.raises(ValidationError) as error:
+            services.review_submit(
+                township=kokeaheshi, season=winter_2024, as_of=DEC_15, user=woyimoke_technician
+            )
+        assert error.value.message_dict == {"township": ["No such township in your places."]}
+        assert not Review.objects.exists()
+
+    def test_a_future_date_cannot_be_submitted(self, woyimoke, woyimoke_technician):
+        from livestock.models import Season
+
+        season = Season.objects.create(
+            kind="spring", start_date=datetime.date(2099, 3, 1), end_date=datetime.date(2099, 5, 31)
+        )
+        with pytest.raises(ValidationError) as error:
+            services.review_submit(
+                township=woyimoke,
+                season=season,
+                as_of=datetime.date(2099, 3, 10),
+                user=woyimoke_technician,
+            )
+        assert "as_of" in error.value.message_dict
+
+    def test_an_official_approves_and_the_totals_as_of_the_date_are_stored(
+        self, approved, burqin_official
+    ):
+        assert approved.state == ReviewState.APPROVED
+        assert approved.approved_by == burqin_official
+        # Only the entry of 10 December is on or before 15 December.
+        assert approved.approved_totals["lambs_born"] == 10
+        assert approved.approved_totals["ewes_lambed"] == 8
+        assert states(approved) == [
+            ("submitted", "woyimoke-tech", ""),
+            ("approved", "burqin-official", "核对无误"),
+        ]
+
+    def test_an_official_sends_back_with_a_comment(self, submitted, burqin_official):
+        review = services.review_return(
+            review=submitted, user=burqin_official, comment="12月10日产羔数请再核实"
+        )
+        assert review.state == ReviewState.RETURNED
+        assert states(review)[-1] == ("returned", "burqin-official", "12月10日产羔数请再核实")
+
+    def test_sending_back_needs_a_comment(self, submitted, burqin_official):
+        with pytest.raises(ValidationError) as error:
+            services.review_return(review=submitted, user=burqin_official, comment=" ")
+        assert error.value.message_dict == {"comment": ["Say what the technician should look at."]}
+        submitted.refresh_from_db()
+        assert submitted.state == ReviewState.SUBMITTED
+
+    def test_counts_sent_back_are_submitted_again(self, submitted, burqin_official):
+        services.review_return(review=submitted, user=burqin_official, comment="请核实")
+        review = services.review_submit(
+            township=submitted.township,
+            season=submitted.season,
+            as_of=DEC_15,
+            user=make_user("tech2", "technician", submitted.township),
+            comment="已核实",
+        )
+        assert review.pk == submitted.pk
+        assert [state for state, _who, _comment in states(review)] == [
+            "submitted",
+            "returned",
+            "submitted",
+        ]
+
+    def test_a_technician_cannot_approve(self, submitted, woyimoke_technician):
+        with pytest.raises(ValidationError, match="Your role may not"):
+            services.review_approve(review=submitted, user=woyimoke_technician)
+        submitted.refresh_from_db()
+        assert submitted.state == ReviewState.SUBMITTED
+
+    def test_an_official_of_another_county_cannot_approve(self, submitted, fuhai):
+        fuhai_official = make_user("fuhai-official", "official", fuhai)
+        with pytest.raises(ValidationError, match="No such township"):
+            services.review_approve(review=submitted, user=fuhai_official)
+
+    def test_approved_counts_cannot_be_approved_again_or_submitted(
+        self, approved, burqin_official, woyimoke_technician
+    ):
+        with pytest.raises(ValidationError, match="Cannot approve: the counts are approved"):
+            services.review_approve(review=approved, user=burqin_official)
+        with pytest.raises(ValidationError, match="Cannot submit: the counts are approved"):
+            services.review_submit(
+                township=approved.township,
+                season=approved.season,
+                as_of=DEC_15,
+                user=woyimoke_technician,
+            )
+
+    def test_reopening_needs_a_reason_and_keeps_the_approval_in_the_history(
+        self, approved, burqin_official
+    ):
+        with pytest.raises(ValidationError):
+            services.review_reopen(review=approved, user=burqin_official, reason="")
+        review = services.review_reopen(
+            review=approved, user=burqin_official, reason="12月10日漏记2只羔羊"
+        )
+        assert review.state == ReviewState.REOPENED
+        assert states(review) == [
+            ("submitted", "woyimoke-tech", ""),
+            ("approved", "burqin-official", "核对无误"),
+            ("reopened", "burqin-official", "12月10日漏记2只羔羊"),
+        ]
+        approval = review.history.get(state=ReviewState.APPROVED)
+        assert approval.approved_totals["lambs_born"] == 10
+
+    def test_a_technician_may_not_reopen(self, approved, woyimoke_technician):
+        with pytest.raises(ValidationError, match="Your role may not"):
+            services.review_reopen(review=approved, user=woyimoke_technician, reason="错了")
+
+
+LOCKED = "is locked: the counts of 窝依莫克镇 Woyimoke Town up to 2024-12-15 are approved"
+
+
+class TestLockThroughServices:
+    def test_an_entry_on_or_before_the_approved_date_cannot_be_added(self, approved, bieke_record):
+        with pytest.raises(ValidationError) as error:
+            services.entry_create(record=bieke_record, date=DEC_15, lambs_born=1)
+        assert LOCKED in error.value.message_dict["date"][0]
+        assert bieke_record.entries.count() == 2
+
+    def test_an_entry_after_the_approved_date_is_added(self, approved, bieke_record):
+        entry, created = services.entry_create(
+            record=bieke_record, date=datetime.date(2024, 12, 16), lambs_born=1
+        )
+        assert created
+
+    def test_a_locked_entry_cannot_be_corrected_or_deleted(self, approved, counted):
+        first, _second = counted
+        with pytest.raises(ValidationError, match=LOCKED):
+            services.entry_update(entry=first, reason="typo", lambs_born=12)
+        with pytest.raises(ValidationError, match=LOCKED):
+            services.entry_delete(entry=first, reason="duplicate")
+        first.refresh_from_db()
+        assert first.lambs_born == 10
+
+    def test_an_unlocked_entry_cannot_be_moved_into_the_locked_dates(self, approved, counted):
+        _first, second = counted
+        with pytest.raises(ValidationError, match=LOCKED):
+            services.entry_update(entry=second, reason="wrong day", date=DEC_10)
+
+    def test_the_ewes_at_the_start_are_locked_with_the_approved_counts(
+        self, approved, bieke_record
+    ):
+        with pytest.raises(ValidationError) as error:
+            services.record_update(record=bieke_record, ewes_at_start=160, reason="recount")
+        assert "locked" in error.value.message_dict["ewes_at_start"][0]
+
+    def test_a_sibling_township_is_not_locked(self, approved, sailike_record):
+        entry, created = services.entry_create(record=sailike_record, date=DEC_10, lambs_born=2)
+        assert created
+
+    def test_after_reopening_a_correction_with_its_reason_is_kept_in_the_history(
+        self, approved, counted, burqin_official
+    ):
+        first, _second = counted
+        services.review_reopen(review=approved, user=burqin_official, reason="漏记2只")
+        services.entry_update(entry=first, reason="漏记2只羔羊", lambs_born=12)
+        change = LambingEntry.history.filter(id=first.pk).latest("history_date")
+        assert (change.lambs_born, change.history_change_reason) == (12, "漏记2只羔羊")
+
+
+class TestLockInTheAdmin:
+    """The record's page saves its entries itself (``EntryFormSet``); the lock
+    holds there too, at the field, in Chinese."""
+
+    def test_a_new_entry_on_a_locked_date_is_refused_at_its_date(
+        self, approved, bieke_record, woyimoke_technician
+    ):
+        data = record_form(bieke_record, new=[{"date": DEC_15, "lambs_born": 2}])
+        response = logged_in(woyimoke_technician).post(RECORD_URL.format(bieke_record.pk), data)
+        assert response.status_code == 200
+        message = " ".join(field_errors(response)["date"])
+        assert "2024-12-15已锁定" in message
+        assert bieke_record.entries.count() == 2
+
+    def test_a_locked_entry_cannot_be_corrected_or_deleted(
+        self, approved, counted, bieke_record, woyimoke_technician
+    ):
+        first, _second = counted
+        client = logged_in(woyimoke_technician, "en")
+        corrected = record_form(bieke_record, changed={first.pk: {"lambs_born": 12}}, reason="typo")
+        response = client.post(RECORD_URL.format(bieke_record.pk), corrected)
+        assert LOCKED in " ".join(field_errors(response)["date"])
+        deleted = record_form(bieke_record, deleted=[first.pk], reason="twice")
+        response = client.post(RECORD_URL.format(bieke_record.pk), deleted)
+        assert LOCKED in " ".join(field_errors(response)["__inline__"])
+        first.refresh_from_db()
+        assert first.lambs_born == 10
+
+    def test_an_entry_after_the_approved_date_is_saved_beside_the_locked_ones(
+        self, approved, bieke_record, woyimoke_technician
+    ):
+        data = record_form(bieke_record, new=[{"date": DEC_20, "lambs_born": 2}])
+        response = logged_in(woyimoke_technician).post(RECORD_URL.format(bieke_record.pk), data)
+        assert response.status_code == 302
+        assert bieke_record.entries.count() == 3
+
+    def test_the_record_page_shows_the_review_with_its_comment_and_the_locked_dates(
+        self, submitted, bieke_record, burqin_official, woyimoke_technician
+    ):
+        services.review_return(review=submitted, user=burqin_official, comment="请核实12月10日")
+        page = logged_in(woyimoke_technician, "en").get(RECORD_URL.format(bieke_record.pk))
+        text = page.content.decode()
+        assert "sent back" in text and "请核实12月10日" in text
+
+    def test_the_reviews_list_shows_only_reviews_in_scope(
+        self, submitted, fuhai_technician, woyimoke_technician
+    ):
+        url = "/admin/livestock/review/"
+        assert "窝依莫克镇" in logged_in(woyimoke_technician).get(url).content.decode()
+        assert "窝依莫克镇" not in logged_in(fuhai_technician).get(url).content.decode()
+        assert logged_in(fuhai_technician).get(f"{url}{submitted.pk}/change/").status_code == 404
+
+
+class TestLockInTheApi:
+    def test_every_write_to_a_locked_date_is_a_400_naming_the_rule(
+        self, approved, counted, bieke_record, woyimoke_technician
+    ):
+        first, _second = counted
+        client = api(woyimoke_technician)
+        created = client.post(
+            ENTRIES_URL, {"record": bieke_record.pk, "date": "2024-12-15", "lambs_born": 1}
+        )
+        changed = client.patch(f"{ENTRIES_URL}{first.pk}/", {"lambs_born": 12, "reason": "recount"})
+        deleted = client.delete(f"{ENTRIES_URL}{first.pk}/?reason=twice")
+        bulk = client.post(
+            ENTRIES_URL + "bulk/",
+            [{"record": bieke_record.pk, "date": "2024-12-11", "lambs_born": 1}],
+            format="json",
+        )
+        for response in (created, changed, deleted, bulk):
+            assert response.status_code == 400, response.content
+            assert LOCKED in response.content.decode()
+        assert sorted(bieke_record.entries.values_list("lambs_born", flat=True)) == [4, 10]
+
+
+class TestSummaryPages:
+    def test_an_official_approves_from_the_townships_page_and_sees_the_approved_figures(
+        self, submitted, burqin_official, woyimoke, winter_2024
+    ):
+        client = logged_in(burqin_official, "en")
+        page = f"/?season={winter_2024.pk}&as_of=2024-12-15&place=township:{woyimoke.pk}"
+        assert "Approve" in client.get(page).content.decode()
+        response = client.post(
+            "/review/",
+            {
+                "action": "approve",
+                "review": submitted.pk,
+                "township": woyimoke.pk,
+                "season": winter_2024.pk,
+                "as_of": "2024-12-15",
+                "comment": "",
+            },
+            follow=True,
+        )
+        text = response.content.decode()
+        assert "Approved: the counts up to this date are locked." in text
+        assert "Approved by burqin-official" in text
+        assert "The live figures are the approved ones." in text
+        submitted.refresh_from_db()
+        assert submitted.state == ReviewState.APPROVED
+
+    def test_the_page_says_when_the_live_figures_changed_since_the_approval(
+        self, approved, counted, burqin_official, woyimoke, winter_2024
+    ):
+        first, _second = counted
+        services.review_reopen(review=approved, user=burqin_official, reason="漏记")
+        services.entry_update(entry=first, reason="漏记2只", lambs_born=12)
+        page = f"/?season={winter_2024.pk}&as_of=2024-12-15&place=township:{woyimoke.pk}"
+        text = logged_in(burqin_official, "en").get(page).content.decode()
+        assert "The live figures have changed since the approval." in text
+        assert "<td>10</td><td>12</td>" in text  # lambs born approved, live
+
+    def test_a_technician_cannot_approve_through_a_crafted_post(
+        self, submitted, woyimoke_technician, woyimoke, winter_2024
+    ):
+        response = logged_in(woyimoke_technician, "en").post(
+            "/review/",
+            {
+                "action": "approve",
+                "review": submitted.pk,
+                "township": woyimoke.pk,
+                "season": winter_2024.pk,
+                "as_of": "2024-12-15",
+            },
+            follow=True,
+        )
+        assert "Your role may not" in response.content.decode()
+        submitted.refresh_from_db()
+        assert submitted.state == ReviewState.SUBMITTED
+
+    def test_a_technician_submits_from_the_townships_page(
+        self, counted, woyimoke_technician, woyimoke, winter_2024
+    ):
+        response = logged_in(woyimoke_technician, "en").post(
+            "/review/",
+            {
+                "action": "submit",
+                "township": woyimoke.pk,
+                "season": winter_2024.pk,
+                "as_of": "2024-12-15",
+                "comment": "已核对",
+            },
+            follow=True,
+        )
+        assert "submitted for review" in response.content.decode()
+        assert Review.objects.get().comment == "已核对"
+
+    def test_the_county_page_counts_flagged_households_and_shows_review_states(
+        self, approved, burqin_official, burqin, winter_2024
+    ):
+        page = f"/?season={winter_2024.pk}&as_of=2024-12-15&place=county:{burqin.pk}"
+        response = logged_in(burqin_official, "en").get(page)
+        text = response.content.decode()
+        assert "households flagged" in text
+        assert 'class="review-state">approved 2024-12-15 · burqin-official' in text
+
+    def test_the_county_page_takes_as_many_queries_for_more_townships(
+        self, approved, burqin_official, burqin, winter_2024, django_assert_max_num_queries
+    ):
+        from livestock.models import Township
+
+        client = logged_in(burqin_official, "en")
+        page = f"/?season={winter_2024.pk}&as_of=2024-12-15&place=county:{burqin.pk}"
+        client.get(page)
+        with CaptureQueriesContext(connection) as before:
+            client.get(page)
+        for number in range(4):
+            Township.objects.create(county=burqin, name=f"乡{number}", name_latin=f"T{number}")
+        with django_assert_max_num_queries(len(before.captured_queries)):
+            client.get(page)
