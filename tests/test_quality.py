@@ -116,3 +116,30 @@ class TestCountsPerPlace:
             )
         assert sum(counts.values()) == 5
         assert LambingRecord.objects.count() == 6
+
+
+class TestInTheAdmin:
+    def test_a_technician_lists_the_flagged_records_of_their_places_only(
+        self, bieke_record, sailike_record, woyimoke_technician
+    ):
+        from tests.test_admin import logged_in
+
+        add(bieke_record, DEC_10, ewes_lambed=10, lambs_born=50)  # lambing rate 500 %
+        add(sailike_record, DEC_10, ewes_lambed=10, lambs_born=50)  # the same, in 福海县
+        client = logged_in(woyimoke_technician)
+        url = "/admin/livestock/lambingrecord/"
+        flagged = client.get(url, {"flag": "lambing_rate"}).content.decode()
+        assert "别克·木合亚提" in flagged and "赛力克·屈克木" not in flagged
+        assert "产羔率不在80%–300%之间" in flagged  # the filter's choice, in Chinese
+        other_flag = client.get(url, {"flag": "high_losses"}).content.decode()
+        assert "别克·木合亚提" not in other_flag
+
+    def test_the_records_page_shows_a_badge_per_flag(self, bieke_record, woyimoke_technician):
+        from tests.test_admin import RECORD_URL, logged_in
+
+        add(bieke_record, DEC_10, ewes_lambed=10, lambs_born=50)
+        add(bieke_record, DEC_12, lambs_lost=20, loss_cause=LossCause.COLD)
+        page = logged_in(woyimoke_technician, "en").get(RECORD_URL.format(bieke_record.pk))
+        text = page.content.decode()
+        assert "⚠ lambing rate outside 80%–300%" in text
+        assert "⚠ lamb losses above 20% of lambs born" in text

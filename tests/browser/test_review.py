@@ -25,6 +25,8 @@ def test_an_official_approves_a_township_and_its_locked_dates_are_refused(
     technician.get_by_role("button", name="提交截至 2025-02-11 的数字").click()
     expect(technician.locator(".messages")).to_contain_text("该乡镇的数字已提交审核")
     expect(technician.locator(".review-item")).to_contain_text("已提交")
+    assert technician.evaluate("document.documentElement.scrollWidth") <= 390
+    technician.screenshot(path=results_dir / "submitted-phone.png", full_page=True)
 
     official = new_page(width=1280)
     log_in(official, "burqin-official", PASSWORD)
