@@ -2,8 +2,10 @@
 and records to count in. Tests ask for what they need by name."""
 
 import datetime
+import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from livestock import services
 from livestock.models import County, Herder, Prefecture, Season, Township, Village
@@ -152,3 +154,12 @@ def prefecture_official(altay):
 def unscoped_technician(db):
     """A technician given no place yet: sees nothing."""
     return make_user("new-tech", "technician")
+
+
+# Hypothesis (tests/test_rules_properties.py): few examples per test by default,
+# so that `make test` stays quick on two cores; HYPOTHESIS_PROFILE=thorough for
+# a deeper run. No deadline: a test that reaches the database is as slow as the
+# machine is busy, which says nothing about the rules.
+hypothesis_settings.register_profile("default", max_examples=30, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("thorough", max_examples=1000, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
