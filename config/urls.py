@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from livestock.admin_audit import audit_view
 from livestock.views import ReviewAction, SummaryPage
 
 urlpatterns = [
     path("", SummaryPage.as_view(), name="summary"),
     path("review/", ReviewAction.as_view(), name="review"),
+    # Before the admin's own URLs, which would take it for an app's.
+    path("admin/audit/", admin.site.admin_view(audit_view), name="audit-trail"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("livestock.api.urls")),

@@ -6,3 +6,25 @@ class LivestockConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "livestock"
     verbose_name = _("Lambing season")
+
+    def ready(self):
+        from django.contrib.auth.models import update_last_login
+        from django.contrib.auth.signals import user_logged_in
+        from simple_history.signals import pre_create_historical_record
+
+        from livestock.audit import describe_change
+
+        pre_create_historical_record.connect(describe_change, dispatch_uid="audit_describe_change")
+
+        # A login saves the user's last_login; that is not a change to audit.
+        def update_last_login_without_history(sender, user, **kwargs):
+            user.skip_history_when_saving = True
+            try:
+                update_last_login(sender, user, **kwargs)
+            finally:
+                del user.skip_history_when_saving
+
+        if user_logged_in.disconnect(dispatch_uid="update_last_login"):
+            user_logged_in.connect(
+                update_last_login_without_history, dispatch_uid="update_last_login", weak=False
+            )

@@ -1,23 +1,100 @@
-"""Who made a write. Requests are attributed by simple-history's middleware;
-writes made without a request (management commands, imports) run inside
-``acting_as(user)`` so that their history names the user too."""
+"""Who made a write, and through what. Requests are attributed by
+simple-history's middleware; writes made without a request (management
+commands, imports) run inside ``acting_as(user)`` so that their history names
+the user too. Every historical row also says the surface it came through
+(admin, API, page, command) and where exactly (the request, or the command
+and the operating-system user who ran it), so that no change is anonymous
+without saying so."""
 
+import getpass
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+
+class Surface(models.TextChoices):
+    ADMIN = "admin", _("admin")
+    API = "api", _("API")
+    PAGE = "page", _("page")
+    COMMAND = "command", _("command")
+    IMPORT = "import", _("import")
+    OTHER = "other", _("other")
+
+
+class AuditedChange(models.Model):
+    """What every historical row keeps beside simple-history's who, when and why."""
+
+    history_surface = models.CharField(
+        _("surface"), max_length=10, choices=Surface.choices, blank=True
+    )
+    history_source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def audited(**options) -> HistoricalRecords:
+    """The history every audited model keeps."""
+    return HistoricalRecords(bases=[AuditedChange], **options)
+
 
 _MISSING = object()
 
 
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid()) if hasattr(os, "getuid") else "?"
+
+
+def _program() -> tuple[str, str]:
+    """The surface and source of a write made outside a request."""
+    program = os.path.basename(sys.argv[0]) if sys.argv else "python"
+    if program in ("manage.py", "django-admin") and len(sys.argv) > 1:
+        return Surface.COMMAND, f"manage.py {sys.argv[1]} (OS user {os_user()})"
+    return Surface.OTHER, f"{program} (OS user {os_user()})"
+
+
+def _described(request) -> tuple[str, str]:
+    """The surface and source of a write made inside ``request`` (or ``acting_as``)."""
+    if request is None:
+        return _program()
+    surface = getattr(request, "audit_surface", None)
+    if surface:
+        return surface, getattr(request, "audit_source", "")
+    path = getattr(request, "path_info", None)
+    if path is None:
+        return _program()
+    if path.startswith("/api/"):
+        surface = Surface.API
+    elif path.startswith("/admin/"):
+        surface = Surface.ADMIN
+    else:
+        surface = Surface.PAGE
+    return surface, f"{request.method} {path}"[:200]
+
+
 @contextmanager
-def acting_as(user: AbstractBaseUser | None) -> Iterator[None]:
-    """Every historical row saved inside names ``user`` as who made the change."""
+def acting_as(
+    user: AbstractBaseUser | None, *, surface: str | None = None, source: str = ""
+) -> Iterator[None]:
+    """Every historical row saved inside names ``user`` as who made the change,
+    and ``surface``/``source`` as how (by default: the request around it, or the
+    command being run)."""
     context = HistoricalRecords.context
     previous = getattr(context, "request", _MISSING)
-    context.request = SimpleNamespace(user=user)
+    if surface is None:
+        surface, inherited = _described(None if previous is _MISSING else previous)
+        source = source or inherited
+    context.request = SimpleNamespace(user=user, audit_surface=surface, audit_source=source[:200])
     try:
         yield
     finally:
@@ -25,3 +102,14 @@ def acting_as(user: AbstractBaseUser | None) -> Iterator[None]:
             del context.request
         else:
             context.request = previous
+
+
+def describe_change(sender, history_instance, **kwargs) -> None:
+    """Connected to simple-history's ``pre_create_historical_record``: the surface
+    and source of the row about to be saved."""
+    if not isinstance(history_instance, AuditedChange):
+        return
+    request = getattr(HistoricalRecords.context, "request", None)
+    surface, source = _described(request)
+    history_instance.history_surface = surface
+    history_instance.history_source = source

@@ -398,9 +398,8 @@ def user_create(
             )
             user.groups.add(group)
             user.user_permissions.add(*write_permissions)
-            ScopeGrant.objects.bulk_create(
-                ScopeGrant(user=user, **{place._meta.model_name: place}) for place in places
-            )
+            for place in places:  # one by one, so that each grant is in the history
+                ScopeGrant.objects.create(user=user, **{place._meta.model_name: place})
             token = None
             if role == roles.INTEGRATION:
                 from rest_framework.authtoken.models import Token

@@ -1,8 +1,48 @@
+"""The audit trail: every write, through any surface, is kept with who made it
+and how, and a superuser reads them all in one list, filtered, and as files."""
+
+import csv
 import datetime
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from livestock import services
 from livestock.audit import acting_as
+from livestock.models import Herder, LambingEntry, Prefecture, ScopeGrant
 from tests.conftest import make_user
+from tests.test_admin import logged_in, record_form
+from tests.test_api_base import api
+
+AUDIT_URL = "/admin/audit/"
+DEC_5 = datetime.date(2024, 12, 5)
+
+
+@pytest.fixture
+def auditor(db):
+    """The superuser who reads the audit trail."""
+    return make_user("auditor", None, superuser=True)
+
+
+def screen_rows(response) -> list[list[str]]:
+    assert response.status_code == 200, response.content[:2000]
+    return [change.as_row() for change in response.context["changes"]]
+
+
+def audit(auditor, **filters) -> list[list[str]]:
+    """The rows of the audit trail's first page, filtered (English)."""
+    return screen_rows(logged_in(auditor, "en").get(AUDIT_URL, filters))
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    blank = lines.index([])
+    return lines[blank + 2 :]  # after the context lines, the blank one and the headers
 
 
 def test_writes_inside_acting_as_name_the_user_in_the_history(bieke_record):
@@ -15,3 +55,226 @@ def test_writes_inside_acting_as_name_the_user_in_the_history(bieke_record):
 
     users = [h.history_user for h in entry.history.order_by("history_date")]
     assert users == [clerk, None]
+
+
+def test_an_entry_added_through_the_admin_names_its_technician(
+    auditor, woyimoke_technician, bieke_record
+):
+    form = record_form(bieke_record, new=[{"date": DEC_5, "ewes_lambed": 2, "lambs_born": 3}])
+    response = logged_in(woyimoke_technician).post(
+        f"/admin/livestock/lambingrecord/{bieke_record.pk}/change/", form
+    )
+    assert response.status_code == 302
+
+    (row,) = audit(auditor, model="livestock.lambingentry")
+    _when, who, surface, source, model, _object, action, changes, _reason = row
+    assert (who, surface, model, action) == ("woyimoke-tech", "admin", "lambing entry", "added")
+    assert source == f"POST /admin/livestock/lambingrecord/{bieke_record.pk}/change/"
+    assert "lambs born: 3" in changes
+
+
+def test_a_correction_through_the_api_shows_before_after_and_reason(
+    auditor, fuhai_technician, sailike_record
+):
+    entry, _ = services.entry_create(record=sailike_record, date=DEC_5, lambs_born=4)
+    response = api(fuhai_technician).patch(
+        f"/api/v1/entries/{entry.pk}/", {"lambs_born": 5, "reason": "recounted the pen"}
+    )
+    assert response.status_code == 200, response.content
+
+    newest = audit(auditor, model="livestock.lambingentry", user="fuhai-tech")
+    assert len(newest) == 1
+    _when, who, surface, source, _model, obj, action, changes, reason = newest[0]
+    assert (who, surface, action, reason) == ("fuhai-tech", "API", "changed", "recounted the pen")
+    assert source == f"PATCH /api/v1/entries/{entry.pk}/"
+    assert obj == f"#{entry.pk} (2024-12-05)"
+    assert changes == "lambs born: 4 → 5"
+
+
+def test_a_command_run_as_a_user_names_them_and_the_command(auditor, fuhai):
+    call_command(
+        "add_user",
+        *("aliya", "--role", "technician", "--place", "福海县", "--as", "auditor"),
+        stdin=io.StringIO(""),
+        stdout=io.StringIO(),
+    )
+
+    rows = audit(auditor, model="livestock.scopegrant")
+    assert len(rows) == 1
+    _when, who, surface, source, _model, _obj, action, changes, _reason = rows[0]
+    assert (who, surface, action) == ("auditor", "command", "added")
+    assert source.startswith("manage.py add_user (OS user ")
+    assert "user: aliya" in changes and "county: 福海县 Fuhai County" in changes
+    (user_row,) = audit(auditor, model="auth.user", user="auditor")
+    assert user_row[5] == f"#{User.objects.get(username='aliya').pk} aliya"
+
+
+def test_a_command_run_without_a_user_still_says_which_command_and_os_user(auditor):
+    call_command("seed_reports", stdout=io.StringIO())
+
+    rows = audit(auditor, model="livestock.prefecture")
+    assert rows
+    _when, who, surface, source, *_rest = rows[0]
+    assert (who, surface) == ("—", "command")
+    assert source.startswith("manage.py seed_reports (OS user ")
+    assert not Prefecture.history.filter(history_surface="").exists()
+
+
+def test_a_command_refuses_an_unknown_acting_user(db):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="--as 'nobody'"):
+        call_command("seed_reports", acting_username="nobody")
+    assert not Prefecture.objects.exists()
+
+
+def test_scope_grants_and_users_changed_in_the_admin_are_kept(auditor, fuhai, burqin):
+    technician = make_user("tech", "technician", fuhai)
+    grant = ScopeGrant.objects.get(user=technician)
+    client = logged_in(auditor, "en")
+    response = client.post(
+        f"/admin/auth/user/{technician.pk}/change/",
+        {
+            "username": "tech",
+            "is_active": "on",
+            "is_staff": "on",
+            "date_joined_0": "2025-01-01",
+            "date_joined_1": "08:00:00",
+            "groups": [group.pk for group in technician.groups.all()],
+            "scope_grants-TOTAL_FORMS": 1,
+            "scope_grants-INITIAL_FORMS": 1,
+            "scope_grants-0-id": grant.pk,
+            "scope_grants-0-user": technician.pk,
+            "scope_grants-0-county": burqin.pk,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    (row,) = audit(auditor, model="livestock.scopegrant", user="auditor")
+    assert row[6] == "changed"
+    assert row[7] == "county: 福海县 Fuhai County → 布尔津县 Burqin County"
+    assert audit(auditor, place=f"county:{burqin.pk}", user="auditor")[0][4] == "scope grant"
+
+
+def test_logging_in_adds_no_change(auditor):
+    before = User.history.count()
+    logged_in(auditor)
+    assert User.history.count() == before
+
+
+def test_only_a_superuser_may_open_the_audit_trail(fuhai_technician, prefecture_official, db):
+    for user in (fuhai_technician, prefecture_official):
+        assert logged_in(user).get(AUDIT_URL).status_code == 403
+        assert logged_in(user).get(AUDIT_URL, {"format": "csv"}).status_code == 403
+    response = logged_in(fuhai_technician).get("/admin/")
+    assert AUDIT_URL not in response.content.decode()
+
+    anonymous = api().get(AUDIT_URL)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/admin/login/")
+
+
+def test_the_list_filters_by_date_user_model_and_place(
+    auditor, woyimoke_technician, fuhai_technician, bieke_record, sailike_record
+):
+    with acting_as(woyimoke_technician):
+        services.entry_create(record=bieke_record, date=DEC_5, lambs_born=1)
+    with acting_as(fuhai_technician):
+        services.entry_create(record=sailike_record, date=DEC_5, lambs_born=2)
+    burqin = bieke_record.herder.village.township.county
+    today = datetime.date.today().isoformat()
+
+    by_user = audit(auditor, user="woyimoke-tech")
+    assert [row[1] for row in by_user] == ["woyimoke-tech"]
+    by_place = audit(auditor, place=f"county:{burqin.pk}", model="livestock.lambingentry")
+    assert [row[1] for row in by_place] == ["woyimoke-tech"]
+    by_township = audit(auditor, place=f"township:{bieke_record.herder.village.township_id}")
+    assert {row[4] for row in by_township} == {
+        "township",
+        "village",
+        "herder household",
+        "lambing record",
+        "lambing entry",
+        "scope grant",  # the technician's grant on 窝依莫克镇
+    }
+    assert audit(auditor, date_from="2020-01-01", date_to="2020-12-31") == []
+    assert len(audit(auditor, date_from=today, date_to=today, model="livestock.lambingentry")) == 2
+    bad = logged_in(auditor, "en").get(AUDIT_URL, {"user": "nobody", "date_from": "x"})
+    assert bad.status_code == 400
+    assert "No user is named nobody" in bad.content.decode()
+
+
+def test_the_files_hold_the_rows_of_the_screen(auditor, fuhai_technician, sailike_record):
+    with acting_as(fuhai_technician):
+        entry, _ = services.entry_create(record=sailike_record, date=DEC_5, lambs_born=3)
+        services.entry_update(entry=entry, reason="=1+1 typo", lambs_born=4)
+        services.entry_delete(entry=entry, reason="double count")
+    client = logged_in(auditor, "en")
+    filters = {"model": "livestock.lambingentry"}
+    shown = screen_rows(client.get(AUDIT_URL, filters))
+    assert [row[6] for row in shown] == ["deleted", "changed", "added"]
+
+    as_csv = client.get(AUDIT_URL, {**filters, "format": "csv"})
+    assert as_csv["Content-Type"].startswith("text/csv")
+    rows = csv_rows(as_csv.content)
+    assert "kind of object,lambing entry" in as_csv.content.decode("utf-8-sig")
+    assert rows[1][8] == "'=1+1 typo"  # stays text in a spreadsheet
+    rows[1][8] = rows[1][8][1:]
+    assert rows == shown
+
+    as_xlsx = client.get(AUDIT_URL, {**filters, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    values = [["" if cell is None else str(cell) for cell in row] for row in sheet.values]
+    header = next(index for index, row in enumerate(values) if row[0] == "when")
+    table = values[header + 1 :]
+    table[1][8] = table[1][8][1:]
+    assert table == shown
+
+
+def test_pages_hold_fifty_changes_newest_first(auditor, fuhai_technician, sailike_record):
+    with acting_as(fuhai_technician):
+        for day in range(60):
+            services.entry_create(
+                record=sailike_record, date=datetime.date(2024, 12, 1) + datetime.timedelta(day)
+            )
+    client = logged_in(auditor, "en")
+    first = client.get(AUDIT_URL, {"model": "livestock.lambingentry"})
+    second = client.get(AUDIT_URL, {"model": "livestock.lambingentry", "page": 2})
+
+    assert len(screen_rows(first)) == 50 and len(screen_rows(second)) == 10
+    dates = [row[5] for row in screen_rows(first) + screen_rows(second)]
+    assert dates[0].endswith("(2025-01-29)") and dates[-1].endswith("(2024-12-01)")
+    assert "page 1 of 2" in first.content.decode()
+
+
+def test_a_page_takes_as_many_queries_with_many_changes_as_with_few(
+    auditor, fuhai_technician, sailike_record, qibaerwoyi
+):
+    def queries_for_a_page() -> int:
+        """A page of changes to herders and entries, added and changed: each
+        model on the page costs its own queries, each change none."""
+        client = logged_in(auditor, "en")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(AUDIT_URL, {"user": "fuhai-tech"}).status_code == 200
+        return len(queries)
+
+    def add_changes(count: int) -> None:
+        with acting_as(fuhai_technician):
+            for number in range(count):
+                herder = services.herder_create(
+                    village=qibaerwoyi, name=f"牧民{number}", name_latin=f"Herder {number}"
+                )
+                entry, _ = services.entry_create(
+                    record=sailike_record, date=DEC_5, lambs_born=number
+                )
+                services.entry_update(entry=entry, reason="recount", lambs_born=number + 1)
+                services.herder_update(herder, name=f"牧民{number}号")
+
+    add_changes(3)
+    few = queries_for_a_page()
+    add_changes(20)
+    many = queries_for_a_page()
+
+    assert many == few
+    assert many <= 20
+    assert LambingEntry.history.count() == 46 and Herder.history.count() > 40

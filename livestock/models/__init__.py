@@ -15,10 +15,12 @@ from livestock.models.places import (
 from livestock.models.reports import Report, ReportedFigure
 from livestock.models.review import Review, ReviewState, approved_through
 from livestock.models.scopes import SCOPE_LEVELS, ScopeGrant
+from livestock.models.users import USER_FIELDS_NOT_KEPT
 
 __all__ = [
     "HOUSEHOLD_COUNT_LIMIT",
     "SCOPE_LEVELS",
+    "USER_FIELDS_NOT_KEPT",
     "County",
     "Herder",
     "LambingEntry",

@@ -17,9 +17,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from livestock import rules
+from livestock.audit import audited
 from livestock.choices import (
     CheckStage,
     LossCause,
@@ -50,6 +50,7 @@ class Season(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=SeasonKind.choices)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("expected end date"))
+    history = audited()
 
     class Meta:
         verbose_name = _("season")
@@ -97,7 +98,7 @@ class LambingRecord(Versioned):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         verbose_name = _("lambing record")
@@ -217,7 +218,7 @@ class LambingEntry(Versioned):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         verbose_name = _("lambing entry")

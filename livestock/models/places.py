@@ -3,7 +3,8 @@ household itself; and ``Versioned``, for objects people edit at the same time.""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from livestock.audit import audited
 
 
 class Place(models.Model):
@@ -49,6 +50,8 @@ class Prefecture(Place):
 
     herder_path = "village__township__county__prefecture"
 
+    history = audited()
+
     class Meta(Place.Meta):
         verbose_name = _("prefecture")
         verbose_name_plural = _("prefectures")
@@ -63,6 +66,7 @@ class County(Place):
     prefecture = models.ForeignKey(
         Prefecture, models.PROTECT, related_name="counties", verbose_name=_("prefecture")
     )
+    history = audited()
 
     class Meta(Place.Meta):
         verbose_name = _("county")
@@ -80,6 +84,7 @@ class Township(Place):
     county = models.ForeignKey(
         County, models.PROTECT, related_name="townships", verbose_name=_("county")
     )
+    history = audited()
 
     class Meta(Place.Meta):
         verbose_name = _("township")
@@ -97,6 +102,7 @@ class Village(Place):
     township = models.ForeignKey(
         Township, models.PROTECT, related_name="villages", verbose_name=_("township")
     )
+    history = audited()
 
     class Meta(Place.Meta):
         verbose_name = _("village")
@@ -115,7 +121,7 @@ class Herder(Versioned, Place):
     village = models.ForeignKey(
         Village, models.PROTECT, related_name="herders", verbose_name=_("village")
     )
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta(Place.Meta):
         verbose_name = _("herder household")

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from livestock.audit import audited
 from livestock.choices import (
     METRIC_UNITS,
     Metric,
@@ -27,6 +28,7 @@ class Report(models.Model):
     published_on = models.DateField(_("published on"), null=True, blank=True)
     published_note = models.CharField(_("publication date as given"), max_length=200, blank=True)
     source = models.CharField(_("source"), max_length=300, help_text=_("File or address."))
+    history = audited()
 
     class Meta:
         verbose_name = _("report")
@@ -103,6 +105,7 @@ class ReportedFigure(models.Model):
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
     qualifier = models.CharField(_("qualifier"), max_length=10, choices=Qualifier.choices)
     quote = models.TextField(_("quote"), help_text=_("The sentence the figure was taken from."))
+    history = audited()
 
     class Meta:
         verbose_name = _("reported figure")

@@ -13,8 +13,8 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from livestock.audit import audited
 from livestock.models.places import Township, Versioned
 
 
@@ -61,7 +61,7 @@ class Review(Versioned):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_totals = models.JSONField(_("approved totals"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = audited()
 
     class Meta:
         verbose_name = _("review")

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from livestock.audit import audited
 from livestock.models.places import County, Place, Prefecture, Township, Village
 
 SCOPE_LEVELS = ("prefecture", "county", "township", "village")
@@ -59,6 +60,7 @@ class ScopeGrant(models.Model):
         related_name="+",
         verbose_name=_("village"),
     )
+    history = audited()
 
     class Meta:
         verbose_name = _("scope grant")

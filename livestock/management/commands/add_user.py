@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import Q
 from django.utils import translation
 
 from livestock import roles, services
+from livestock.management.base import AuditedCommand
 from livestock.models import SCOPE_LEVELS, Place, ScopeGrant
 
 ROLES = tuple(roles.ROLE_PERMISSIONS)
@@ -122,7 +123,7 @@ def read_password(stdin) -> str | None:
     return stdin.readline().strip() or None
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Create a user with a role (technician, official or integration) and the places they "
         "work in. The password is read from stdin when piped, otherwise generated and printed."
@@ -130,6 +131,7 @@ class Command(BaseCommand):
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=ROLES)
         parser.add_argument(

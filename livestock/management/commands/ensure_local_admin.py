@@ -7,10 +7,11 @@ a superuser exists already; then it says so and changes nothing.
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+
+from livestock.management.base import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create a local superuser 'admin' with a one-time password, unless one exists."
 
     def handle(self, *args, **options):

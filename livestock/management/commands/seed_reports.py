@@ -2,15 +2,17 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from livestock.management.base import AuditedCommand
 from livestock.report_data import DEFAULT_DATA_FILE, DataFileError, load_report_data
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Load places, seasons, reports and reported figures from the report data file."
 
     def add_arguments(self, parser):
+        super().add_arguments(parser)
         parser.add_argument("file", nargs="?", type=Path, default=DEFAULT_DATA_FILE)
 
     def handle(self, *args, file: Path, **options):
