@@ -104,12 +104,17 @@ def acting_as(
             context.request = previous
 
 
+def current_change() -> dict[str, str]:
+    """The surface and source of a change made now, as historical-row fields.
+    Pass them as ``custom_historical_attrs`` to simple-history's
+    ``bulk_create_with_history``, which sends no signal."""
+    surface, source = _described(getattr(HistoricalRecords.context, "request", None))
+    return {"history_surface": surface, "history_source": source}
+
+
 def describe_change(sender, history_instance, **kwargs) -> None:
     """Connected to simple-history's ``pre_create_historical_record``: the surface
     and source of the row about to be saved."""
-    if not isinstance(history_instance, AuditedChange):
-        return
-    request = getattr(HistoricalRecords.context, "request", None)
-    surface, source = _described(request)
-    history_instance.history_surface = surface
-    history_instance.history_source = source
+    if isinstance(history_instance, AuditedChange):
+        for name, value in current_change().items():
+            setattr(history_instance, name, value)

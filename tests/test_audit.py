@@ -278,3 +278,20 @@ def test_a_page_takes_as_many_queries_with_many_changes_as_with_few(
     assert many == few
     assert many <= 20
     assert LambingEntry.history.count() == 46 and Herder.history.count() > 40
+
+
+def test_a_review_of_a_township_is_in_the_trail_under_its_township(
+    auditor, woyimoke, winter_2024, woyimoke_technician, bieke_record
+):
+    services.entry_create(record=bieke_record, date=DEC_5, lambs_born=1)
+    with acting_as(woyimoke_technician):
+        services.review_submit(
+            township=woyimoke,
+            season=winter_2024,
+            as_of=datetime.date(2024, 12, 15),
+            user=woyimoke_technician,
+        )
+
+    (row,) = audit(auditor, place=f"township:{woyimoke.pk}", model="livestock.review")
+    assert (row[1], row[6]) == ("woyimoke-tech", "added")
+    assert "review state: submitted" in row[7]
