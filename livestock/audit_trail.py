@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import CharField, F, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.urls import NoReverseMatch, reverse
@@ -201,6 +202,7 @@ def describe(page: list[dict]) -> list[Change]:
         previous = history.objects.in_bulk(
             [row.previous_id for row in rows if row.previous_id], field_name="history_id"
         )
+        _read_memberships(history, [*rows, *previous.values()])
         for row in rows:
             full[label, row.history_id] = (row, previous.get(row.previous_id))
 
@@ -240,6 +242,22 @@ def describe(page: list[dict]) -> list[Change]:
 _NOTHING = object()
 
 
+def _read_memberships(history: type[Model], rows: list[Model]) -> None:
+    """Each row's many-to-many values as they were (a user's groups and
+    permissions), one query per field, kept on the row as ``_memberships``."""
+    for row in rows:
+        row._memberships = {}
+    for m2m_field in getattr(history, "_history_m2m_fields", []):
+        kept = apps.get_model(history._meta.app_label, f"{history.__name__}_{m2m_field.name}")
+        target = f"{m2m_field.m2m_reverse_field_name()}_id"
+        by_row: dict[int, set] = {}
+        pairs = kept.objects.filter(history_id__in=[row.history_id for row in rows])
+        for history_id, target_id in pairs.values_list("history_id", target):
+            by_row.setdefault(history_id, set()).add(target_id)
+        for row in rows:
+            row._memberships[m2m_field] = frozenset(by_row.get(row.history_id, ()))
+
+
 class _Names:
     """Names of the objects the changed foreign keys refer to, read together."""
 
@@ -251,15 +269,25 @@ class _Names:
         self.wanted.setdefault(model, set()).add(pk)
         return (model, pk)
 
+    def want_all(self, model: type[Model], pks: frozenset) -> tuple:
+        for pk in pks:
+            self.want(model, pk)
+        return ("all", model, pks)
+
     def fetch(self) -> None:
         for model, pks in self.wanted.items():
             objects = model._default_manager.all()
             if model is LambingRecord:
                 objects = objects.select_related("herder", "season")
             for pk, obj in objects.in_bulk(pks).items():
-                self.found[model, pk] = str(obj)
+                # A permission by its code name: its str() reads its content type.
+                self.found[model, pk] = obj.codename if model is Permission else str(obj)
 
     def show(self, value) -> str:
+        if isinstance(value, tuple) and len(value) == 3 and value[0] == "all":
+            _all, model, pks = value
+            shown = sorted(self.found.get((model, pk), f"#{pk}") for pk in pks)
+            return ", ".join(shown) or "—"
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], type):
             model, pk = value
             return self.found.get(value, f"#{pk}") if pk is not None else "—"
@@ -295,6 +323,21 @@ def _field_changes(record: Model, before: Model | None, names: _Names) -> list[t
                 str(model_field.verbose_name),
                 _display(model_field, previous, names) if before is not None else _NOTHING,
                 _display(model_field, after, names),
+            )
+        )
+    for m2m_field, after in getattr(record, "_memberships", {}).items():
+        if before is not None:
+            previous = before._memberships.get(m2m_field, frozenset())
+            if previous == after:
+                continue
+        elif not after:
+            continue
+        target = m2m_field.related_model
+        changes.append(
+            (
+                str(m2m_field.verbose_name),
+                names.want_all(target, previous) if before is not None else _NOTHING,
+                names.want_all(target, after),
             )
         )
     return changes

@@ -6,7 +6,7 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -105,8 +105,22 @@ def test_a_command_run_as_a_user_names_them_and_the_command(auditor, fuhai):
     assert (who, surface, action) == ("auditor", "command", "added")
     assert source.startswith("manage.py add_user (OS user ")
     assert "user: aliya" in changes and "county: 福海县 Fuhai County" in changes
-    (user_row,) = audit(auditor, model="auth.user", user="auditor")
-    assert user_row[5] == f"#{User.objects.get(username='aliya').pk} aliya"
+    given_a_role, added = audit(auditor, model="auth.user", user="auditor")  # newest first
+    assert added[5] == given_a_role[5] == f"#{User.objects.get(username='aliya').pk} aliya"
+    assert (given_a_role[6], given_a_role[7]) == ("changed", "groups: — → technician")
+
+
+def test_an_integration_given_write_access_shows_its_permissions(auditor, altay):
+    call_command(
+        "add_user",
+        *("stats", "--role", "integration", "--place", "阿勒泰地区", "--write", "--as", "auditor"),
+        stdin=io.StringIO(""),
+        stdout=io.StringIO(),
+    )
+
+    changes = [row[7] for row in audit(auditor, model="auth.user", user="auditor")]
+    permissions = next(change for change in changes if change.startswith("user permissions"))
+    assert "add_lambingentry" in permissions
 
 
 def test_a_command_run_without_a_user_still_says_which_command_and_os_user(auditor):
@@ -140,7 +154,7 @@ def test_scope_grants_and_users_changed_in_the_admin_are_kept(auditor, fuhai, bu
             "is_staff": "on",
             "date_joined_0": "2025-01-01",
             "date_joined_1": "08:00:00",
-            "groups": [group.pk for group in technician.groups.all()],
+            "groups": [Group.objects.get(name="official").pk],
             "scope_grants-TOTAL_FORMS": 1,
             "scope_grants-INITIAL_FORMS": 1,
             "scope_grants-0-id": grant.pk,
@@ -150,6 +164,10 @@ def test_scope_grants_and_users_changed_in_the_admin_are_kept(auditor, fuhai, bu
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
 
+    # The admin sets the groups: the old one is removed, then the new one added.
+    user_changes = [row[7] for row in audit(auditor, model="auth.user", user="auditor")]
+    assert "groups: technician → —" in user_changes
+    assert "groups: — → official" in user_changes
     (row,) = audit(auditor, model="livestock.scopegrant", user="auditor")
     assert row[6] == "changed"
     assert row[7] == "county: 福海县 Fuhai County → 布尔津县 Burqin County"

@@ -9,5 +9,11 @@ from livestock.audit import AuditedChange
 
 USER_FIELDS_NOT_KEPT = ["password", "last_login"]
 
-register(User, app="livestock", bases=[AuditedChange], excluded_fields=USER_FIELDS_NOT_KEPT)
-register(Group, app="livestock", bases=[AuditedChange])
+register(
+    User,
+    app="livestock",
+    bases=[AuditedChange],
+    excluded_fields=USER_FIELDS_NOT_KEPT,
+    m2m_fields=["groups", "user_permissions"],
+)
+register(Group, app="livestock", bases=[AuditedChange], m2m_fields=["permissions"])
