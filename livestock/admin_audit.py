@@ -111,15 +111,12 @@ def audit_view(request: HttpRequest) -> HttpResponse:
     return render(request, "admin/audit_trail.html", context)
 
 
-def _export(kind: str, form: AuditFilterForm, changes) -> HttpResponse:
-    rows = []
-    start = 0
-    while True:
-        chunk = list(changes[start : start + EXPORT_CHUNK])
-        rows.extend(change.as_row() for change in audit_trail.describe(chunk))
-        if len(chunk) < EXPORT_CHUNK:
-            break
-        start += EXPORT_CHUNK
+def _export(kind: str, form: AuditFilterForm, changes: audit_trail.ChangeList) -> HttpResponse:
+    rows = [
+        change.as_row()
+        for chunk in changes.chunks(EXPORT_CHUNK)
+        for change in audit_trail.describe(chunk)
+    ]
     filters = []
     for name, value in form.cleaned_data.items() if form.is_bound else []:
         if value:
