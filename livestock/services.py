@@ -9,6 +9,7 @@ forms itself but takes the same locks and rules (``lock_record``,
 import dataclasses
 import datetime
 import uuid as uuid_module
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -191,15 +192,46 @@ def entry_create(
         entry.uuid = uuid
         stored = LambingEntry.objects.filter(uuid=uuid).first()
         if stored is not None:
-            if stored.record_id == record.pk and all(
-                getattr(stored, field) == getattr(entry, field)
-                for field in LambingEntry.CONTENT_FIELDS
-            ):
-                return stored, False
-            raise EntryConflict(stored)
-    entry.full_clean()
-    entry.save()
+            return _same_entry_or_conflict(stored, entry), False
+    # The uuid's uniqueness is left to the database's index: a uuid stored since
+    # the lookup above is a resend or a conflict, not an invalid entry.
+    entry.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        # The same uuid was saved meanwhile by a request holding another record's
+        # lock (one for this record waits for our lock and finds ours): the unique
+        # index decided between the two, and the stored one is what counts.
+        stored = LambingEntry.objects.filter(uuid=entry.uuid).first()
+        if stored is None:
+            raise
+        return _same_entry_or_conflict(stored, entry), False
     return entry, True
+
+
+def _same_entry_or_conflict(stored: LambingEntry, sent: LambingEntry) -> LambingEntry:
+    """The stored entry, when ``sent`` is the same entry sent again; else a conflict."""
+    if stored.record_id == sent.record_id and all(
+        getattr(stored, field) == getattr(sent, field) for field in LambingEntry.CONTENT_FIELDS
+    ):
+        return stored
+    raise EntryConflict(stored)
+
+
+def lock_records(records: Iterable[LambingRecord]) -> None:
+    """Lock several records until the transaction ends, in the order of their ids.
+    A write that needs several records (a bulk of entries) takes them all first,
+    in the one order every such write uses: taken as they come, two writes could
+    each hold a record the other waits for, and PostgreSQL would break the
+    deadlock by failing one of them."""
+    ids = sorted({record.pk for record in records})
+    list(
+        LambingRecord.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @transaction.atomic

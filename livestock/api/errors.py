@@ -1,18 +1,33 @@
-"""How the API answers what goes wrong: never a 500 for a user's input.
+"""How the API answers what goes wrong: never a 500 for a user's input, and
+never a bare one for a fault of ours.
 
 Django's ``ValidationError`` (raised by the models' rules and the services)
 becomes a 400 keyed by field, like DRF's own; an edit made from an older
-version is a 412.
+version is a 412. Anything else that fails a request (a bug, a database that
+is gone, a deadlock) is answered in JSON, saying that nothing of the request
+was stored: every write runs in one transaction up to its answer, undone
+when the answer is an error (``views.ScopedViewSet.dispatch``). A database
+that could not serve the request is a 503 with ``Retry-After``, since the
+same request may well succeed a moment later; an entry sent again under its
+``uuid`` is stored once.
 """
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 STALE_EDIT = "stale_edit"
+# Seconds a client waits before sending again a request the database could not complete.
+RETRY_AFTER = 5
+
+logger = logging.getLogger(__name__)
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -28,4 +43,35 @@ def exception_handler(exc, context) -> Response | None:
             exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        return response
+    return _fault(exc, context)
+
+
+def _fault(exc: Exception, context) -> Response:
+    """The answer to a request that failed by no fault of its sender."""
+    request = context.get("request")
+    logger.error(
+        "%s %s failed; its transaction is undone",
+        getattr(request, "method", "?"),
+        getattr(request, "path", "?"),
+        exc_info=exc,
+    )
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The connection dropped, the server is gone or broke a deadlock: not the
+        # request's fault, and the same request may well succeed in a moment.
+        detail = _(
+            "The database could not complete this request, and nothing of it was stored. "
+            "Send it again in a moment; an entry sent again under its uuid is stored once."
+        )
+        return Response(
+            {"detail": detail},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER)},
+        )
+    detail = _(
+        "The server failed while handling this request, and nothing of it was stored. "
+        "Send it again; if it fails again, tell the service's administrators."
+    )
+    return Response({"detail": detail}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)

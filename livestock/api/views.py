@@ -83,6 +83,19 @@ class ScopedViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return scoping.visible(self.request.user, super().get_queryset())
 
+    def dispatch(self, request, *args, **kwargs):
+        """A write is one transaction up to its answer, kept only when the answer
+        is a success: whatever fails on the way, in the services or while
+        answering (``errors``), undoes all of it, so a client that got an error
+        or no answer at all can send the same request again."""
+        if request.method in permissions.SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            return response
+
 
 class VersionedMixin:
     """Detail responses carry an ``ETag``; a change sent with an ``If-Match`` that
@@ -334,18 +347,19 @@ class LambingEntryViewSet(
             result = {"created": 0, "unchanged": 0, "errors": [refused], "entries": []}
             return Response(result, status=status.HTTP_400_BAD_REQUEST)
         created = unchanged = 0
-        errors, entries = [], []
+        errors, entries, valid = [], [], []
+        for index, item in enumerate(items):
+            serializer = self.get_serializer(data=item)
+            if serializer.is_valid():
+                valid.append((index, serializer.validated_data))
+            else:
+                errors.append({"index": index, "errors": serializer.errors})
         with transaction.atomic():
-            for index, item in enumerate(items):
-                serializer = self.get_serializer(data=item)
-                if not serializer.is_valid():
-                    errors.append({"index": index, "errors": serializer.errors})
-                    continue
+            services.lock_records(data["record"] for _index, data in valid)
+            for index, data in valid:
                 try:
                     with transaction.atomic():
-                        entry, is_new = services.entry_create(
-                            **serializer.validated_data, created_by=request.user
-                        )
+                        entry, is_new = services.entry_create(**data, created_by=request.user)
                 except services.EntryConflict as conflict:
                     errors.append(
                         {
@@ -375,6 +389,7 @@ class LambingEntryViewSet(
             if errors:
                 transaction.set_rollback(True)
         if errors:
+            errors.sort(key=lambda error: error["index"])
             result = {"created": 0, "unchanged": 0, "errors": errors, "entries": []}
             return Response(result, status=status.HTTP_400_BAD_REQUEST)
         result = {
