@@ -10,6 +10,24 @@ from hypothesis import settings as hypothesis_settings
 from livestock import services
 from livestock.models import County, Herder, Prefecture, Season, Township, Village
 
+# Lines of figures that tests measured, printed at the end of the run.
+FIGURES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def print_figures(request):
+    """Adds a line to the "figures" section that ends the run's output, shown
+    even without ``-s``, so that CI's log carries what a test measured."""
+    return request.config.stash.setdefault(FIGURES, []).append
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)
+
 
 @pytest.fixture
 def altay(db) -> Prefecture:

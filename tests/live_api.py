@@ -79,6 +79,40 @@ class Client:
         self.session.close()
 
 
+class AdminSession:
+    """A technician logged in to the admin over real HTTP, as a phone's browser
+    would be: a session cookie and the CSRF token of each form."""
+
+    def __init__(self, base_url: str, username: str, password: str, *, timeout: float = 60):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["Accept-Language"] = "en"
+        login = self.base_url + "/admin/login/"
+        self.session.get(login, timeout=timeout)
+        reply = self.session.post(
+            login,
+            data={"username": username, "password": password, "next": "/admin/"},
+            headers={"X-CSRFToken": self.session.cookies["csrftoken"]},
+            timeout=timeout,
+            allow_redirects=False,
+        )
+        assert reply.status_code == 302, f"{username} could not log in to the admin"
+
+    def get(self, path: str) -> requests.Response:
+        return self.session.get(self.base_url + path, timeout=self.timeout)
+
+    def post(self, path: str, data: dict) -> requests.Response:
+        """Sends a form as the browser would; a saved form answers with a redirect."""
+        data = {**data, "csrfmiddlewaretoken": self.session.cookies["csrftoken"]}
+        return self.session.post(
+            self.base_url + path, data=data, timeout=self.timeout, allow_redirects=False
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+
 def at_once(*calls: Callable[[], object]) -> list[object]:
     """Run each call in its own thread, all released at the same moment, and
     return their results in order (an exception is re-raised here)."""
