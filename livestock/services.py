@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -224,8 +225,12 @@ def lock_records(records: Iterable[LambingRecord]) -> None:
     A write that needs several records (a bulk of entries) takes them all first,
     in the one order every such write uses: taken as they come, two writes could
     each hold a record the other waits for, and PostgreSQL would break the
-    deadlock by failing one of them."""
-    ids = sorted({record.pk for record in records})
+    deadlock by failing one of them. ``records`` may be a queryset."""
+    ids = (
+        records.values("pk")
+        if isinstance(records, QuerySet)
+        else sorted({record.pk for record in records})
+    )
     list(
         LambingRecord.objects.select_for_update()
         .filter(pk__in=ids)
@@ -358,6 +363,10 @@ def review_approve(*, review: Review, user: AbstractBaseUser, comment: str = "")
     date are stored as approved, and its entries up to that date are locked."""
     _review_allowed(user, "approve_review", review.township)
     review = _review_in_state(review, ReviewState.SUBMITTED, action=_("approve"))
+    # Entries are checked against the lock while their record is held: hold the
+    # township's records too, so that an entry checked before this approval is
+    # in its totals, and one checked after it sees the lock.
+    lock_records(selectors.records_within(season=review.season, place=review.township))
     totals = selectors.lambing_totals(
         season=review.season, as_of=review.as_of, place=review.township
     )

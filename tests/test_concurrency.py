@@ -23,8 +23,13 @@ shows them.
 import datetime
 import random
 import re
+import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import connection
 
 from livestock import rules, selectors, services
 from livestock.models import Herder, LambingEntry, LambingRecord
@@ -341,3 +346,62 @@ def test_concurrent_writers_lose_nothing_and_break_no_rule(
         f"{sum(len(changes) for changes in kept.values())} accepted edits of "
         f"{len(kept)} objects, each in the history, none lost"
     )
+
+
+@requires_postgresql
+def test_an_entry_racing_an_approval_is_in_the_approved_totals_or_refused(
+    transactional_db,
+    bieke_record,
+    woyimoke,
+    winter_2024,
+    woyimoke_technician,
+    burqin_official,
+    monkeypatch,
+):
+    """A technician's entry dated before the approved date, checked against the
+    lock just before an official approves: it must not be stored outside the
+    totals the approval froze (DOMAIN.md, "As-of": the approved figure is the
+    figure as of that date)."""
+    approved_date = datetime.date(2024, 12, 15)
+    services.entry_create(record=bieke_record, date=approved_date, ewes_lambed=8, lambs_born=10)
+    review = services.review_submit(
+        township=woyimoke, season=winter_2024, as_of=approved_date, user=woyimoke_technician
+    )
+    checked = threading.Event()
+    original_save = LambingEntry.save
+
+    def save_slowly(self, *args, **kwargs):
+        # The entry passed its checks, the lock among them; the official acts now.
+        checked.set()
+        time.sleep(1)
+        return original_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(LambingEntry, "save", save_slowly)
+    outcome = {}
+
+    def add_entry():
+        try:
+            services.entry_create(record=bieke_record, date=approved_date, lambs_born=3)
+            outcome["entry"] = "stored"
+        except ValidationError as error:
+            outcome["entry"] = error.message_dict
+        finally:
+            connection.close()
+
+    def approve():
+        try:
+            assert checked.wait(10)
+            services.review_approve(review=review, user=burqin_official)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add_entry), threading.Thread(target=approve)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    review.refresh_from_db()
+    assert review.state == "approved"
+    totals = selectors.lambing_totals(season=winter_2024, as_of=approved_date, place=woyimoke)
+    assert review.approved_totals["lambs_born"] == totals.lambs_born, outcome
