@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, Q
+from django.db.models import Model
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -321,18 +321,16 @@ class QualityFlagFilter(admin.SimpleListFilter):
             return queryset
         if value != "any" and value not in quality.FLAG_BY_KEY:
             return queryset.none()
-        condition = quality.any_flag() if value == "any" else Q(**{f"flag_{value}": True})
-        flagged = Q(pk__in=[])
+        key = "" if value == "any" else value
+        flagged = []
         for season in Season.objects.filter(pk__in=queryset.values("season")):
-            ids = (
-                quality.with_flags(
-                    queryset.filter(season=season), season=season, as_of=default_as_of(season)
-                )
-                .filter(condition)
-                .values("pk")
+            flagged += quality.flagged_ids(
+                queryset.filter(season=season),
+                season=season,
+                as_of=default_as_of(season),
+                key=key,
             )
-            flagged |= Q(pk__in=ids)
-        return queryset.filter(flagged)
+        return queryset.filter(pk__in=flagged)
 
 
 RATE_COLUMNS = [

@@ -170,11 +170,16 @@ def _aggregates(as_of: datetime.date) -> dict[str, Expression]:
 TOTALS_PREFIX = "totals_"
 
 
-def with_totals(records: QuerySet[LambingRecord], *, as_of: datetime.date) -> QuerySet:
-    """``records``, each annotated with its own totals as of ``as_of``, in the same
-    query; read them with ``record_totals(record)``."""
+def with_totals(
+    records: QuerySet[LambingRecord], *, as_of: datetime.date, only: tuple[str, ...] = ()
+) -> QuerySet:
+    """``records``, each annotated with its own totals as of ``as_of`` (``totals_<name>``;
+    only the fields named in ``only``, when given), in the same query; read
+    them all with ``record_totals(record)``."""
     counts = _record_counts(as_of)
-    return records.annotate(**{TOTALS_PREFIX + name: expr for name, expr in counts.items()})
+    return records.annotate(
+        **{TOTALS_PREFIX + name: expr for name, expr in counts.items() if not only or name in only}
+    )
 
 
 def record_totals(record: LambingRecord) -> LambingTotals:

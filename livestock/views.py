@@ -85,17 +85,14 @@ class SummaryPage(PermissionRequiredMixin, View):
         if export in ("csv", "xlsx"):
             return self.export(export, season, as_of, place, rows, total)
         by_place = bool(rows) and not isinstance(place, Herder)
-        flagged = (
-            quality.flagged_counts_by(
-                season=season,
-                as_of=as_of,
-                level=type(rows[0].place),
-                place=place,
-                user=request.user,
-            )
-            if by_place
-            else {}
+        flag_counts = quality.flag_counts(
+            season=season,
+            as_of=as_of,
+            level=type(rows[0].place) if by_place else None,
+            place=None if isinstance(place, Herder) else place,
+            user=request.user,
         )
+        flagged = flag_counts.by_place
         townships = [row.place for row in rows if isinstance(getattr(row, "place", None), Township)]
         latest_reviews = selectors.latest_reviews(
             season=season, as_of=as_of, townships=townships, user=request.user
@@ -122,7 +119,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             "total": total_row,
             "by_place": by_place,
             "by_township": bool(townships),
-            "flag_counts": self.flag_counts(request, season, as_of, place),
+            "flag_counts": self.flag_list(request, season, as_of, place, flag_counts),
             "review": self.review_panel(request, season, as_of, place),
             "children_level": children_level,
             "rows_by_date": isinstance(place, Herder),
@@ -132,7 +129,7 @@ class SummaryPage(PermissionRequiredMixin, View):
         }
         return render(request, "livestock/summary.html", context)
 
-    def flag_counts(self, request, season, as_of, place) -> list[tuple[str, int]]:
+    def flag_list(self, request, season, as_of, place, counts) -> list[tuple[str, int]]:
         """Households with each data-quality flag within the page's place (for a
         herder: the flags of their record, as 1)."""
         if isinstance(place, Herder):
@@ -143,8 +140,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             )
             flags = quality.record_flags(record, as_of=as_of) if record else []
             return [(flag.label, 1) for flag in flags]
-        counts = quality.flag_counts(season=season, as_of=as_of, place=place, user=request.user)
-        return [(flag.label, counts[flag.key]) for flag in quality.FLAGS]
+        return [(flag.label, counts.by_flag[flag.key]) for flag in quality.FLAGS]
 
     def review_panel(self, request, season, as_of, place) -> dict | None:
         """On a township's page: its reviews with the approved and live figures,

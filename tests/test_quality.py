@@ -89,20 +89,31 @@ class TestEachFlag:
 
 
 class TestCountsPerPlace:
-    def test_flagged_households_are_counted_per_township_within_scope(
-        self, bieke_record, sailike_record, winter_2024, altay, woyimoke_technician
+    def test_flagged_households_are_counted_per_township_and_per_flag(
+        self, bieke_record, sailike_record, winter_2024, altay
     ):
         add(bieke_record, DEC_10, ewes_lambed=10, lambs_born=50)  # lambing rate 500 %
         add(sailike_record, DEC_10, ewes_lambed=10, lambs_born=12)
         woyimoke = Township.objects.get(name="窝依莫克镇")
-        counts = quality.flagged_counts_by(
-            season=winter_2024, as_of=DEC_12, level=Township, place=altay
-        )
-        assert counts == {woyimoke.pk: 1}
-        per_flag = quality.flag_counts(season=winter_2024, as_of=DEC_12, place=altay)
-        assert per_flag["lambing_rate"] == 1 and per_flag["stale"] == 0
+        counts = quality.flag_counts(season=winter_2024, as_of=DEC_12, level=Township, place=altay)
+        assert counts.by_place == {woyimoke.pk: 1}
+        assert counts.by_flag == {
+            "stale": 0,
+            "high_losses": 0,
+            "lambing_rate": 1,
+            "no_final_check": 0,
+            "backwards": 0,
+        }
 
-    def test_the_counts_take_as_many_queries_for_many_households(
+    def test_only_households_in_the_users_places_are_counted(
+        self, bieke_record, sailike_record, winter_2024, fuhai_technician
+    ):
+        add(bieke_record, DEC_10, ewes_lambed=10, lambs_born=50)
+        add(sailike_record, DEC_10, ewes_lambed=10, lambs_born=12)
+        counts = quality.flag_counts(season=winter_2024, as_of=DEC_12, user=fuhai_technician)
+        assert counts.by_flag["lambing_rate"] == 0
+
+    def test_the_counts_take_one_query_however_many_households(
         self, bieke_record, winter_2024, altay, django_assert_num_queries
     ):
         village = Village.objects.get(name="通克村")
@@ -111,10 +122,11 @@ class TestCountsPerPlace:
             record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=20)
             add(record, DEC_10, ewes_lambed=10, lambs_born=1)
         with django_assert_num_queries(1):
-            counts = quality.flagged_counts_by(
+            counts = quality.flag_counts(
                 season=winter_2024, as_of=DEC_12, level=Township, place=altay
             )
-        assert sum(counts.values()) == 5
+        assert sum(counts.by_place.values()) == 5
+        assert counts.by_flag["lambing_rate"] == 5
         assert LambingRecord.objects.count() == 6
 
 

@@ -397,3 +397,24 @@ class TestSummaryPages:
             Township.objects.create(county=burqin, name=f"乡{number}", name_latin=f"T{number}")
         with django_assert_max_num_queries(len(before.captured_queries)):
             client.get(page)
+
+
+class TestMovingAHousehold:
+    def test_a_household_in_approved_counts_cannot_move_to_another_village(
+        self, approved, bieke, qibaerwoyi
+    ):
+        with pytest.raises(ValidationError) as error:
+            services.herder_update(bieke, village=qibaerwoyi)
+        assert "cannot move" in error.value.message_dict["village"][0]
+        bieke.refresh_from_db()
+        assert bieke.village.name == "通克村"
+
+    def test_a_household_moves_within_its_township_or_once_reopened(
+        self, approved, bieke, woyimoke, qibaerwoyi, burqin_official
+    ):
+        from livestock.models import Village
+
+        other = Village.objects.create(township=woyimoke, name="另一村", name_latin="Other")
+        assert services.herder_update(bieke, village=other).village == other
+        services.review_reopen(review=approved, user=burqin_official, reason="牧户搬迁")
+        assert services.herder_update(bieke, village=qibaerwoyi).village == qibaerwoyi

@@ -1,6 +1,7 @@
 """Where herders live: prefecture, county, township, village, and the herder
 household itself; and ``Versioned``, for objects people edit at the same time."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -127,3 +128,48 @@ class Herder(Versioned, Place):
         verbose_name = _("herder household")
         verbose_name_plural = _("herder households")
         indexes = [models.Index(fields=["village", "name"])]
+
+    def clean(self) -> None:
+        """A household whose counts are in a township's approved counts cannot
+        move out of it (or into another township with approved counts): the
+        approved figures would change. Reopening comes first."""
+        if self.pk is None or self.village_id is None:
+            return
+        stored_village = (
+            type(self).objects.filter(pk=self.pk).values_list("village_id", flat=True).first()
+        )
+        if stored_village in (None, self.village_id):
+            return
+        from livestock.models.review import Review, ReviewState  # review.py imports this module
+
+        townships = set(
+            Village.objects.filter(pk__in=[stored_village, self.village_id]).values_list(
+                "township_id", flat=True
+            )
+        )
+        if len(townships) == 1:
+            return  # within one township, its approved counts stay as they are
+        approval = (
+            Review.objects.filter(
+                state=ReviewState.APPROVED,
+                township__in=townships,
+                season__lambing_records__herder=self.pk,
+            )
+            .select_related("township")
+            .order_by("-as_of")
+            .first()
+        )
+        if approval is not None:
+            raise ValidationError(
+                {
+                    "village": ValidationError(
+                        _(
+                            "This household cannot move: the counts of %(township)s up to "
+                            "%(locked)s are approved and would change. Ask an official who may "
+                            "reopen them (rule: approved counts are locked)."
+                        ),
+                        code="locked_date",
+                        params={"township": approval.township, "locked": approval.as_of},
+                    )
+                }
+            )
