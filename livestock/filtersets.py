@@ -14,9 +14,11 @@ from livestock.models import (
     LambingEntry,
     LambingRecord,
     ReportedFigure,
+    Review,
     Township,
     Village,
 )
+from livestock.models.review import ReviewState
 
 # Database ids are 64-bit; a larger number is no id (and overflows SQLite).
 MAX_ID = 2**63 - 1
@@ -133,4 +135,16 @@ class ReportedFigureFilterSet(filters.FilterSet):
 
     class Meta:
         model = ReportedFigure
+        fields = []
+
+
+class ReviewFilterSet(filters.FilterSet):
+    as_of = filters.DateFromToRangeFilter(label=_("as of (as_of_after, as_of_before)"))
+    state = filters.ChoiceFilter(choices=ReviewState.choices)
+    county = IdFilter(field_name="township__county", label=_("county id"))
+    township = IdFilter(label=_("township id"))
+    season = IdFilter(label=_("season id"))
+
+    class Meta:
+        model = Review
         fields = []

@@ -499,6 +499,16 @@ class ReviewRow:
         return self.approved is not None and self.approved != self.live
 
 
+def approved_totals(stored: dict | None) -> LambingTotals | None:
+    """The totals an approval stored (``Review.approved_totals``), read back; a
+    field added to ``LambingTotals`` since reads as 0."""
+    if stored is None:
+        return None
+    return LambingTotals(
+        **{field.name: stored.get(field.name, 0) for field in fields(LambingTotals)}
+    )
+
+
 def township_reviews(*, season: Season, township: Township, user: scoping.User) -> list[ReviewRow]:
     """The reviews of a township's counts of a season that ``user`` may see,
     latest date first. A review approved once keeps its approved totals after
@@ -510,10 +520,7 @@ def township_reviews(*, season: Season, township: Township, user: scoping.User) 
     for review in reviews.order_by("-as_of"):
         approved = live = None
         if review.approved_totals is not None:
-            stored = review.approved_totals
-            approved = LambingTotals(
-                **{f.name: stored.get(f.name, 0) for f in fields(LambingTotals)}
-            )
+            approved = approved_totals(review.approved_totals)
             live = lambing_totals(season=season, as_of=review.as_of, place=township)
         rows.append(ReviewRow(review, approved, live))
     return rows

@@ -18,11 +18,12 @@ from livestock.models import (
     Prefecture,
     Report,
     ReportedFigure,
+    Review,
     Season,
     Township,
     Village,
 )
-from livestock.selectors import LambingTotals
+from livestock.selectors import LambingTotals, approved_totals
 
 
 class DescribedSerializer(serializers.ModelSerializer):
@@ -349,3 +350,70 @@ class BulkResultSerializer(serializers.Serializer):
         child=serializers.DictField(), help_text="Per refused item: its index and its errors."
     )
     entries = LambingEntrySerializer(many=True, help_text="The entries, in the order sent.")
+
+
+class ReviewChangeSerializer(serializers.Serializer):
+    """One change of a review's state, as kept in its history."""
+
+    state = serializers.CharField(
+        help_text="submitted, approved, returned (sent back) or reopened."
+    )
+    comment = serializers.CharField(help_text="The comment, or the reason for reopening.")
+    changed_by = serializers.CharField(
+        source="changed_by.username", default=None, help_text="Who changed the state."
+    )
+    changed_at = serializers.DateTimeField(source="history_date", help_text="When.")
+    approved_totals = serializers.SerializerMethodField(
+        help_text="The totals approved (on an approval and after it), or null."
+    )
+
+    @extend_schema_field(TotalsSerializer(allow_null=True))
+    def get_approved_totals(self, change) -> dict | None:
+        totals = approved_totals(change.approved_totals)
+        return None if totals is None else TotalsSerializer(totals).data
+
+
+class ReviewSerializer(DescribedSerializer):
+    """A township's counts of a season as of a date under review: its state and
+    the totals approved, so that a published figure can be read again."""
+
+    changed_by = serializers.CharField(
+        source="changed_by.username", default=None, help_text="Who made the latest change."
+    )
+    approved_by = serializers.CharField(
+        source="approved_by.username", default=None, help_text="Who approved, or null."
+    )
+    approved_totals = serializers.SerializerMethodField(
+        help_text="The township's totals as of as_of when approved, or null if never approved."
+    )
+    history = serializers.SerializerMethodField(
+        help_text="Every state change, oldest first: who, when, the comment."
+    )
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "township",
+            "season",
+            "as_of",
+            "state",
+            "comment",
+            "changed_by",
+            "changed_at",
+            "approved_by",
+            "approved_at",
+            "approved_totals",
+            "history",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TotalsSerializer(allow_null=True))
+    def get_approved_totals(self, review) -> dict | None:
+        totals = approved_totals(review.approved_totals)
+        return None if totals is None else TotalsSerializer(totals).data
+
+    @extend_schema_field(ReviewChangeSerializer(many=True))
+    def get_history(self, review) -> list:
+        changes = self.context.get("history", {}).get(review.pk, [])
+        return ReviewChangeSerializer(changes, many=True).data

@@ -13,6 +13,7 @@ router.register("seasons", views.SeasonViewSet)
 router.register("lambing-records", views.LambingRecordViewSet)
 router.register("entries", views.LambingEntryViewSet)
 router.register("reported-figures", views.ReportedFigureViewSet)
+router.register("reviews", views.ReviewViewSet)
 
 urlpatterns = [
     path("summaries/", views.SummaryView.as_view(), name="summaries"),

@@ -27,6 +27,7 @@ from livestock.models import (
     LambingRecord,
     Prefecture,
     ReportedFigure,
+    Review,
     Season,
     Township,
     Village,
@@ -409,6 +410,33 @@ class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
     filterset_class = filtersets.ReportedFigureFilterSet
     ordering_fields = ["as_of", "id", "value"]
     ordering = ["as_of", "id"]
+
+
+class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Reviews of townships' counts as of a date: their state, the totals
+    approved and every state change. Read only: states change on the
+    township's summary page."""
+
+    queryset = Review.objects.select_related("changed_by", "approved_by")
+    serializer_class = serializers.ReviewSerializer
+    filterset_class = filtersets.ReviewFilterSet
+    ordering_fields = ["as_of", "id"]
+    ordering = ["-as_of", "id"]
+
+    def get_serializer(self, *args, **kwargs):
+        """The state changes of the reviews being shown, read in one query."""
+        if args:
+            shown = args[0] if isinstance(args[0], list) else [args[0]]
+            changes = (
+                Review.history.filter(id__in=[review.pk for review in shown])
+                .select_related("changed_by")
+                .order_by("history_date", "history_id")
+            )
+            history: dict[int, list] = {}
+            for change in changes:
+                history.setdefault(change.id, []).append(change)
+            kwargs["context"] = {**self.get_serializer_context(), "history": history}
+        return super().get_serializer(*args, **kwargs)
 
 
 PLACE_LEVELS = {
