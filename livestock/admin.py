@@ -22,7 +22,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from livestock import quality, rules, scoping, services
+from livestock import quality, rules, scoping, services, spreadsheets
+from livestock.admin_spreadsheets import SpreadsheetAdminMixin
 from livestock.forms import default_as_of
 from livestock.models import (
     County,
@@ -155,8 +156,9 @@ PLACE_FILTERS = [
 
 
 @admin.register(Herder)
-class HerderAdmin(ScopedHistoryAdmin):
+class HerderAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
     form = VersionedForm
+    export_kinds = {"herders": (_("herder households"), spreadsheets.herder_rows)}
     list_display = ["name", "name_latin", "village", "township"]
     list_filter = PLACE_FILTERS
     list_select_related = ["village__township"]
@@ -341,8 +343,16 @@ RATE_COLUMNS = [
 
 
 @admin.register(LambingRecord)
-class LambingRecordAdmin(ScopedHistoryAdmin):
+class LambingRecordAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
     form = LambingRecordForm
+    with_import = True
+    export_kinds = {
+        "records": (_("lambing records"), spreadsheets.record_rows),
+        "entries": (
+            _("their entries"),
+            lambda records: spreadsheets.entry_rows(spreadsheets.entries_of(records)),
+        ),
+    }
     list_display = ["herder", "village", "season", "ewes_at_start"]
     list_filter = [
         "season",

@@ -1,0 +1,797 @@
+"""Counts as spreadsheets: a township centre's file of herders, records and
+dated entries read in, and the same columns written out.
+
+One row is one herder household, optionally with its record for a season
+(``season``, ``ewes_at_start``), optionally with one dated entry of that
+record (``date`` and the counts). Places and herders are named by their
+Chinese or Latin name, or by id. Exports write the same columns, with the
+herder's id and each entry's ``uuid``, so that an export imports back as
+"unchanged".
+
+An import is one transaction (all or nothing) run as the importing user
+(``audit.acting_as``), and every write goes through ``services``, so the rules
+of ``rules.py``, the models' ``clean()`` and the record locks apply exactly as
+on every other surface. A preview is the same import rolled back.
+
+Each entry needs an identity, so that a file imported twice stores nothing
+the second time: its ``uuid`` column when given, otherwise a UUID derived
+(uuid5) from its record and its content. Two rows of one file with the same
+identity are refused: if both counts are real, give each its own uuid.
+"""
+
+import csv
+import datetime
+import io
+import re
+import uuid as uuid_module
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from livestock import scoping, services
+from livestock.audit import acting_as
+from livestock.choices import CheckStage, LossCause
+from livestock.exports import FORMULA_STARTS, _inert
+from livestock.models import (
+    County,
+    Herder,
+    LambingEntry,
+    LambingRecord,
+    Season,
+    Township,
+    Village,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    chinese: str
+    english: str
+
+    @property
+    def header(self) -> str:
+        """What templates and exports write: ``日期 date``."""
+        return f"{self.chinese} {self.english}"
+
+
+COLUMNS = [
+    Column("uuid", "条目编号", "entry uuid"),
+    Column("county", "县市", "county"),
+    Column("township", "乡镇", "township"),
+    Column("village", "村", "village"),
+    Column("herder_id", "牧户编号", "herder id"),
+    Column("herder", "牧户", "herder"),
+    Column("herder_latin", "牧户拉丁名", "herder latin name"),
+    Column("season", "产羔季", "season"),
+    Column("ewes_at_start", "越冬母羊", "ewes at start"),
+    Column("date", "日期", "date"),
+    Column("ewes_lambed", "产羔母羊", "ewes lambed"),
+    Column("lambs_born", "产羔数", "lambs born"),
+    Column("lambs_lost", "死亡羔羊", "lambs lost"),
+    Column("loss_cause", "死亡原因", "cause of loss"),
+    Column("lambs_alive", "成活羔羊", "lambs alive"),
+    Column("check_stage", "成活检查", "survival check"),
+    Column("note", "备注", "note"),
+]
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+HEADERS = [column.header for column in COLUMNS]
+COUNT_KEYS = ("ewes_lambed", "lambs_born", "lambs_lost")
+ENTRY_KEYS = ("date", *COUNT_KEYS, "loss_cause", "lambs_alive", "check_stage", "note")
+# Which column shows a model field's error.
+FIELD_COLUMNS = {
+    "name": "herder",
+    "name_latin": "herder_latin",
+    "herder": "herder",
+    "season": "season",
+    "record": "herder",
+    "reason": "ewes_at_start",
+}
+# A row whose first cell starts with this is a comment (the template's example row).
+COMMENT = "#"
+# Derived entry identities live in a namespace of their own.
+ROW_NAMESPACE = uuid_module.uuid5(uuid_module.NAMESPACE_URL, "lambing-tracker:import-row")
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower())
+
+
+def _spellings(column: Column) -> set[str]:
+    chinese, english = column.chinese, column.english.lower()
+    return {
+        column.key,
+        chinese,
+        english,
+        f"{chinese} {english}",
+        f"{chinese}/{english}",
+        f"{chinese} / {english}",
+        f"{chinese}({english})",
+        f"{chinese}（{english}）",
+    }
+
+
+HEADER_SPELLINGS = {spelling: column.key for column in COLUMNS for spelling in _spellings(column)}
+
+
+# Problems
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A refused row: its line (the header is line 1), the column as the file
+    names it, the value, and the rule it breaks."""
+
+    line: int
+    column: str
+    value: str
+    message: str
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read: not a spreadsheet, an unknown column."""
+
+    def __init__(self, message: str, errors: list[RowError] | None = None):
+        super().__init__(message)
+        self.errors = errors or []
+
+
+# Reading
+
+
+@dataclass
+class Table:
+    """A file's header (as written) and its rows, each with its line number."""
+
+    headers: list[str]
+    keys: list[str]
+    rows: list[tuple[int, list[str]]]
+
+    def header_of(self, key: str) -> str:
+        if key in self.keys:
+            return self.headers[self.keys.index(key)]
+        return COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else key
+
+
+def read_table(content: bytes) -> Table:
+    """The rows of a CSV (UTF-8 with or without BOM, or GB18030) or XLSX file.
+    The first row names the columns; rows that are blank or start with ``#``
+    are skipped."""
+    if content.startswith(XLSX_MAGIC):
+        lines = _xlsx_lines(content)
+    else:
+        lines = csv.reader(io.StringIO(_decode(content), newline=""))
+    lines = enumerate(lines, start=1)
+    header_line = next(((n, cells) for n, cells in lines if any(_text(c) for c in cells)), None)
+    if header_line is None:
+        raise FileRefused(_("The file is empty; the first row must name the columns."))
+    headers = [_text(cell) for cell in header_line[1]]
+    while headers and not headers[-1]:
+        headers.pop()
+    keys, errors = [], []
+    for position, header in enumerate(headers, start=1):
+        key = HEADER_SPELLINGS.get(_normal(header))
+        if key is None or key in keys:
+            rule = _("unknown column") if key is None else _("column given twice")
+            errors.append(
+                RowError(
+                    header_line[0],
+                    header or str(position),
+                    header,
+                    _("%(rule)s; the columns are: %(columns)s")
+                    % {"rule": rule, "columns": "; ".join(HEADERS)},
+                )
+            )
+        keys.append(key)
+    if errors:
+        raise FileRefused(_("The first row names columns that the import does not know."), errors)
+    rows = []
+    for line, cells in lines:
+        texts = [_text(cell) for cell in cells[: len(keys)]]
+        if not any(texts) or texts[0].startswith(COMMENT):
+            continue
+        rows.append((line, texts + [""] * (len(keys) - len(texts))))
+    return Table(headers, keys, rows)
+
+
+def _decode(content: bytes) -> str:
+    """UTF-8 (a BOM is dropped) or, failing that, GB18030, which Chinese
+    spreadsheets save as "CSV". Valid UTF-8 is almost never meant as GB18030,
+    so the order decides without guessing."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileRefused(_("The file is neither XLSX nor a CSV in UTF-8 or GB18030."))
+
+
+def _xlsx_lines(content: bytes) -> Iterator[tuple]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise FileRefused(_("The XLSX file cannot be read: %(error)s") % {"error": error}) from None
+    yield from workbook.worksheets[0].iter_rows(values_only=True)
+    workbook.close()
+
+
+def _text(cell) -> str:
+    """A cell as text: dates as YYYY-MM-DD, whole numbers without ``.0``, and a
+    value a spreadsheet export made inert (``'=…``) as it was."""
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, datetime.date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    text = str(cell).strip()
+    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+# Importing
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, rolled back, would do)."""
+
+    rows: int = 0
+    counts: Counter = field(default_factory=Counter)  # ("entry", "created") → n
+    errors: list[RowError] = field(default_factory=list)
+    applied: bool = False
+
+    def count(self, kind: str, outcome: str) -> int:
+        return self.counts[(kind, outcome)]
+
+    @property
+    def kinds(self) -> list[tuple[str, str, int, int, int]]:
+        """(kind, its name, created, changed, unchanged) per kind of object."""
+        names = {
+            "herder": gettext_lazy("herder households"),
+            "record": gettext_lazy("lambing records"),
+            "entry": gettext_lazy("lambing entries"),
+        }
+        return [
+            (
+                kind,
+                str(name),
+                self.count(kind, "created"),
+                self.count(kind, "changed"),
+                self.count(kind, "unchanged"),
+            )
+            for kind, name in names.items()
+        ]
+
+
+class RowRefused(Exception):
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__(errors)
+        self.errors = errors  # (column key, message)
+
+
+IMPORT_PERMISSIONS = [
+    f"livestock.{action}_{model}"
+    for action in ("add", "change")
+    for model in ("herder", "lambingrecord", "lambingentry")
+]
+
+
+def may_import(user: AbstractBaseUser) -> bool:
+    return user.is_active and user.has_perms(IMPORT_PERMISSIONS)
+
+
+def import_counts(
+    *,
+    content: bytes,
+    user: AbstractBaseUser,
+    dry_run: bool = False,
+    reason: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Import a file as ``user``, into ``user``'s places only. With any row
+    refused, or ``dry_run``, nothing is kept and the result says what would
+    have been done. ``progress`` is called with the rows done and the rows in all."""
+    if not may_import(user):
+        raise FileRefused(_("Importing needs the technician's right to add and change counts."))
+    table = read_table(content)
+    result = ImportResult(rows=len(table.rows))
+    importer = _Importer(table=table, user=user, reason=reason, result=result)
+    with transaction.atomic(), acting_as(user):
+        for done, (line, cells) in enumerate(table.rows, start=1):
+            row = dict(zip(table.keys, cells, strict=True))
+            try:
+                with transaction.atomic():
+                    importer.import_row(line, row)
+            except RowRefused as refused:
+                for key, message in refused.errors:
+                    result.errors.append(
+                        RowError(line, table.header_of(key), row.get(key, ""), message)
+                    )
+            if progress is not None:
+                progress(done, result.rows)
+        result.applied = not (result.errors or dry_run)
+        if not result.applied:
+            transaction.set_rollback(True)
+    return result
+
+
+class _Importer:
+    """Resolves a row's names within the user's places and applies it through
+    ``services``. Names looked up once are remembered for the file."""
+
+    def __init__(self, *, table: Table, user, reason: str, result: ImportResult):
+        self.user = user
+        self.reason = reason
+        self.result = result
+        self.villages = scoping.visible(user, Village.objects.all())
+        self.herders = scoping.visible(user, Herder.objects.all())
+        self.place_cache: dict[tuple, Village] = {}
+        self.season_cache: dict[str, Season] = {}
+        self.herder_cache: dict[tuple, Herder] = {}
+        self.record_cache: dict[tuple, LambingRecord] = {}
+        self.seasons = list(Season.objects.all())
+        self.entry_lines: dict[uuid_module.UUID, int] = {}
+        self.counted: set[tuple[str, int]] = set()
+        self.codes = {
+            "loss_cause": _choice_spellings(LossCause),
+            "check_stage": _choice_spellings(CheckStage),
+        }
+
+    def count(self, kind: str, outcome: str, obj) -> None:
+        """Count each object once, however many rows name it."""
+        if (kind, obj.pk) not in self.counted:
+            self.counted.add((kind, obj.pk))
+            self.result.counts[(kind, outcome)] += 1
+
+    def import_row(self, line: int, row: dict[str, str]) -> None:
+        values, errors = self.parse(row)
+        if errors:
+            raise RowRefused(errors)
+        herder = self.herder(row)
+        season = self.season(row, values)
+        if season is None:
+            if values["ewes_at_start"] is not None:
+                raise RowRefused([("season", _("ewes at start belong to a season; name it"))])
+            return
+        record = self.record(herder, season, values["ewes_at_start"])
+        if values["date"] is not None:
+            self.entry(line, row, record, values)
+
+    def parse(self, row: dict[str, str]) -> tuple[dict, list[tuple[str, str]]]:
+        """The row's counts, date, codes and uuid as values, or what is wrong with them."""
+        values, errors = {}, []
+        for key in ("ewes_at_start", *COUNT_KEYS, "lambs_alive"):
+            text = row.get(key, "").replace(",", "")
+            if not text:
+                values[key] = None if key in ("ewes_at_start", "lambs_alive") else 0
+            elif re.fullmatch(r"\d+", text):
+                values[key] = int(text)
+            else:
+                errors.append(
+                    (key, _("%(value)s is not a whole number of 0 or more") % {"value": text})
+                )
+        text = row.get("date", "")
+        values["date"] = None
+        if text:
+            values["date"] = _parse_date(text)
+            if values["date"] is None:
+                message = _("%(value)s is not a date such as 2025-02-11") % {"value": text}
+                errors.append(("date", message))
+        for key, spellings in self.codes.items():
+            text = row.get(key, "")
+            values[key] = spellings.get(_normal(text), None) if text else ""
+            if values[key] is None:
+                errors.append(
+                    (
+                        key,
+                        _("%(value)s is not one of: %(choices)s")
+                        % {"value": text, "choices": ", ".join(sorted(set(spellings.values())))},
+                    )
+                )
+        values["note"] = row.get("note", "")
+        text = row.get("uuid", "")
+        values["uuid"] = None
+        if text:
+            try:
+                values["uuid"] = uuid_module.UUID(text)
+            except ValueError:
+                errors.append(("uuid", _("%(value)s is not a UUID") % {"value": text}))
+        has_entry_content = (
+            any(row.get(key) for key in ENTRY_KEYS if key != "date") or values["uuid"]
+        )
+        if values["date"] is None and not errors and has_entry_content:
+            errors.append(("date", _("counts need the date they were counted on")))
+        return values, errors
+
+    # Places and herders
+
+    def village(self, row: dict[str, str]) -> Village:
+        names = (row.get("county", ""), row.get("township", ""), row.get("village", ""))
+        if names in self.place_cache:
+            return self.place_cache[names]
+        county, township, village = names
+        if not village:
+            raise RowRefused([("village", _("name the village (or give the herder id)"))])
+        villages = self.villages.filter(_named(village)).select_related("township__county")
+        if township:
+            villages = villages.filter(township__in=Township.objects.filter(_named(township)))
+        if county:
+            villages = villages.filter(township__county__in=County.objects.filter(_named(county)))
+        found = _one_village(villages)
+        self.place_cache[names] = found
+        return found
+
+    def herder(self, row: dict[str, str]) -> Herder:
+        """The row's household: by id (then its names and village in the row are
+        changes to make), or by name within the village (created when new)."""
+        key = tuple(
+            row.get(k, "") for k in ("county", "township", "village", "herder_id", "herder")
+        )
+        if key in self.herder_cache:
+            return self.herder_cache[key]
+        name, name_latin = row.get("herder", ""), row.get("herder_latin", "")
+        herder_id = row.get("herder_id", "")
+        if herder_id:
+            if not herder_id.isdigit():
+                raise RowRefused([("herder_id", _("a herder id is a whole number"))])
+            herder = self.herders.select_related("village").filter(pk=int(herder_id)).first()
+            if herder is None:
+                raise RowRefused(
+                    [("herder_id", _("no herder household with this id in your places"))]
+                )
+            wanted = {
+                "village": self.village(row) if row.get("village") else herder.village,
+                "name": name or herder.name,
+                "name_latin": name_latin or herder.name_latin,
+            }
+        else:
+            if not name:
+                raise RowRefused([("herder", _("name the herder household or give its id"))])
+            village = self.village(row)
+            candidates = list(
+                self.herders.filter(village=village).filter(
+                    Q(name=name) | Q(name_latin__iexact=name)
+                )[:6]
+            )
+            if len(candidates) > 1:
+                listed = ", ".join(f"{h} (id {h.pk})" for h in candidates)
+                message = _(
+                    "ambiguous: several households of %(village)s have this name: %(listed)s; "
+                    "give the herder id"
+                ) % {"village": village, "listed": listed}
+                raise RowRefused([("herder", message)])
+            if not candidates:
+                herder = self.apply(
+                    "herder",
+                    lambda: services.herder_create(
+                        village=village, name=name, name_latin=name_latin
+                    ),
+                )
+                self.count("herder", "created", herder)
+                self.herder_cache[key] = herder
+                return herder
+            herder = candidates[0]
+            wanted = {"name_latin": name_latin or herder.name_latin}
+        changes = {name: value for name, value in wanted.items() if getattr(herder, name) != value}
+        if changes:
+            stored = herder
+            herder = self.apply("herder", lambda: services.herder_update(stored, **changes))
+            self.count("herder", "changed", herder)
+        else:
+            self.count("herder", "unchanged", herder)
+        self.herder_cache[key] = herder
+        return herder
+
+    # Seasons, records, entries
+
+    def season(self, row: dict[str, str], values: dict) -> Season | None:
+        text = row.get("season", "")
+        if not text:
+            if values["date"] is None:
+                return None
+            found = [s for s in self.seasons if s.start_date <= values["date"] <= s.end_date]
+            if not found:
+                raise RowRefused(
+                    [
+                        (
+                            "date",
+                            _("%(value)s is in no season; name the season")
+                            % {"value": values["date"]},
+                        )
+                    ]
+                )
+            return found[0]
+        if text not in self.season_cache:
+            wanted = _normal(text).replace("-", "–")
+            for season in self.seasons:
+                names = {str(season.pk)}
+                for language in ("zh-hans", "en"):
+                    with translation.override(language):
+                        names.add(_normal(season.name))
+                if wanted in names:
+                    self.season_cache[text] = season
+                    break
+            else:
+                listed = "; ".join(s.name for s in self.seasons)
+                raise RowRefused(
+                    [
+                        (
+                            "season",
+                            _("no such season; the seasons are: %(listed)s") % {"listed": listed},
+                        )
+                    ]
+                )
+        return self.season_cache[text]
+
+    def record(self, herder: Herder, season: Season, ewes_at_start: int | None) -> LambingRecord:
+        key = (herder.pk, season.pk)
+        record = self.record_cache.get(key)
+        if record is None:
+            record = LambingRecord.objects.filter(herder=herder, season=season).first()
+        if record is None:
+            record = self.apply(
+                "record",
+                lambda: services.record_create(
+                    herder=herder, season=season, ewes_at_start=ewes_at_start
+                ),
+            )
+            self.count("record", "created", record)
+        elif ewes_at_start is not None and ewes_at_start != record.ewes_at_start:
+            stored = record
+            record = self.apply(
+                "record",
+                lambda: services.record_update(
+                    record=stored, ewes_at_start=ewes_at_start, reason=self.reason
+                ),
+            )
+            self.count("record", "changed", record)
+        else:
+            self.count("record", "unchanged", record)
+        self.record_cache[key] = record
+        return record
+
+    def entry(self, line: int, row: dict, record: LambingRecord, values: dict) -> None:
+        content = {key: values[key] for key in ENTRY_KEYS}
+        entry_uuid = values["uuid"] or derived_uuid(record, content)
+        if entry_uuid in self.entry_lines:
+            column = "uuid" if values["uuid"] else "date"
+            raise RowRefused(
+                [
+                    (
+                        column,
+                        _(
+                            "the same entry as line %(line)s; if both are counts, give each "
+                            "its own uuid"
+                        )
+                        % {"line": self.entry_lines[entry_uuid]},
+                    )
+                ]
+            )
+        self.entry_lines[entry_uuid] = line
+        try:
+            entry, is_new = self.apply(
+                "entry",
+                lambda: services.entry_create(
+                    record=record, uuid=entry_uuid, created_by=self.user, **content
+                ),
+            )
+        except services.EntryConflict:
+            raise RowRefused(
+                [("uuid", _("another entry with other counts is stored under this uuid"))]
+            ) from None
+        self.count("entry", "created" if is_new else "unchanged", entry)
+
+    def apply(self, kind: str, write: Callable):
+        """Run a service; its validation errors become the row's errors, each at
+        the column of its field."""
+        try:
+            return write()
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                raise RowRefused([(_default_column(kind), " ".join(error.messages))]) from None
+            raise RowRefused(
+                [
+                    (
+                        _column_of(kind, field_name),
+                        " ".join(ValidationError(errors).messages),
+                    )
+                    for field_name, errors in error.error_dict.items()
+                ]
+            ) from None
+
+
+def derived_uuid(record: LambingRecord, content: dict) -> uuid_module.UUID:
+    """An entry's identity when the file gives none: its record and everything
+    counted in it. The same row imported again gets the same uuid."""
+    parts = [str(record.pk)] + [
+        "" if content[key] is None else str(content[key]) for key in ENTRY_KEYS
+    ]
+    return uuid_module.uuid5(ROW_NAMESPACE, "|".join(parts))
+
+
+def _default_column(kind: str) -> str:
+    return {"herder": "herder", "record": "ewes_at_start", "entry": "date"}[kind]
+
+
+def _column_of(kind: str, field_name: str) -> str:
+    if field_name in COLUMN_BY_KEY:
+        return field_name
+    return FIELD_COLUMNS.get(field_name) or _default_column(kind)
+
+
+def _named(text: str) -> Q:
+    """A place by its Chinese name, its Latin name (any case) or its id."""
+    if text.isdigit():
+        return Q(pk=int(text))
+    return Q(name=text) | Q(name_latin__iexact=text)
+
+
+def _one_village(villages: QuerySet) -> Village:
+    found = list(villages[:6])
+    if not found:
+        raise RowRefused([("village", _("no such village in your places"))])
+    if len(found) > 1:
+        listed = ", ".join(f"{place} (id {place.pk}, {_parents(place)})" for place in found[:5])
+        message = _(
+            "ambiguous: it names %(listed)s; add the township and county, or give the id"
+        ) % {"listed": listed}
+        raise RowRefused([("village", message)])
+    return found[0]
+
+
+def _parents(village: Village) -> str:
+    return f"{village.township.county.name} {village.township.name}"
+
+
+def _choice_spellings(choices) -> dict[str, str]:
+    """A choice by its code or its label in Chinese or English."""
+    spellings = {}
+    for code, label in choices.choices:
+        spellings[_normal(code)] = code
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                spellings[_normal(str(label))] = code
+    return spellings
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+def _parse_date(text: str) -> datetime.date | None:
+    text = text.strip().split(" ")[0]
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+# Writing: the template and exports
+
+
+def herder_rows(herders: QuerySet) -> Iterator[list]:
+    herders = herders.select_related("village__township__county").order_by("pk")
+    for herder in herders.iterator(chunk_size=2000):
+        yield _row(herder=herder)
+
+
+def record_rows(records: QuerySet) -> Iterator[list]:
+    records = records.select_related("herder__village__township__county", "season").order_by("pk")
+    for record in records.iterator(chunk_size=2000):
+        yield _row(herder=record.herder, record=record)
+
+
+def entry_rows(entries: QuerySet) -> Iterator[list]:
+    entries = entries.select_related(
+        "record__herder__village__township__county", "record__season"
+    ).order_by("record", "date", "pk")
+    for entry in entries.iterator(chunk_size=2000):
+        yield _row(herder=entry.record.herder, record=entry.record, entry=entry)
+
+
+def _row(*, herder: Herder, record: LambingRecord | None = None, entry=None) -> list:
+    village = herder.village
+    values = {
+        "county": village.township.county.name,
+        "township": village.township.name,
+        "village": village.name,
+        "herder_id": herder.pk,
+        "herder": herder.name,
+        "herder_latin": herder.name_latin,
+    }
+    if record is not None:
+        values["season"] = record.season.name
+        values["ewes_at_start"] = record.ewes_at_start
+    if entry is not None:
+        values.update(
+            uuid=str(entry.uuid),
+            date=entry.date,
+            ewes_lambed=entry.ewes_lambed,
+            lambs_born=entry.lambs_born,
+            lambs_lost=entry.lambs_lost,
+            loss_cause=entry.get_loss_cause_display(),
+            lambs_alive=entry.lambs_alive,
+            check_stage=entry.get_check_stage_display(),
+            note=entry.note,
+        )
+    return [_cell(values.get(column.key)) for column in COLUMNS]
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return _inert(value) if isinstance(value, str) else value
+
+
+def template_rows() -> list[list]:
+    """The template's one example row, a comment (``#``) that the import skips:
+    a household of Burqin with one day's count."""
+    example = {
+        "uuid": "# " + _("example, delete this row"),
+        "county": "布尔津县",
+        "township": "窝依莫克镇",
+        "village": "通克村",
+        "herder": "别克·木合亚提",
+        "herder_latin": "Bieke Muheyati",
+        "season": "2024–2025 冬羔",
+        "ewes_at_start": 150,
+        "date": "2025-02-11",
+        "ewes_lambed": 12,
+        "lambs_born": 14,
+        "lambs_lost": 1,
+        "loss_cause": str(LossCause.COLD.label),
+        "lambs_alive": 13,
+        "check_stage": str(CheckStage.DAY_7.label),
+        "note": "",
+    }
+    return [[example.get(column.key, "") for column in COLUMNS]]
+
+
+def write_csv(rows: Iterable[list]) -> bytes:
+    """UTF-8 with a BOM, so that a spreadsheet opens the Chinese names right."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(HEADERS)
+    writer.writerows(rows)
+    return text.getvalue().encode("utf-8-sig")
+
+
+def write_xlsx(rows: Iterable[list]) -> bytes:
+    """Written row by row (openpyxl's write-only mode), so a season's entries fit in memory."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    headers = []
+    for header in HEADERS:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = Font(bold=True)
+        headers.append(cell)
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def entries_of(records: QuerySet) -> QuerySet:
+    """The entries of the records listed, for the entries' export."""
+    return LambingEntry.objects.filter(record__in=records.values("pk"))

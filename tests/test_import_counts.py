@@ -1,0 +1,226 @@
+"""``manage.py import_counts``: a township's spreadsheet in, all or nothing,
+through the same services and rules as every other surface, with real files
+from ``tests/data/``."""
+
+import datetime
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from livestock import services, spreadsheets
+from livestock.models import Herder, LambingEntry, LambingRecord, Village
+
+DATA = Path(__file__).parent / "data"
+GOOD_FILES = ["counts_good.csv", "counts_gb18030.csv", "counts_utf8_no_bom.csv", "counts.xlsx"]
+
+
+def run(path: Path, user, *args) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("import_counts", str(path), "--user", user.username, *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def stored() -> tuple[int, int, int]:
+    return Herder.objects.count(), LambingRecord.objects.count(), LambingEntry.objects.count()
+
+
+@pytest.mark.parametrize("name", GOOD_FILES)
+def test_a_good_file_stores_herders_records_and_entries(
+    name, fuhai_technician, sailike, winter_2024, english
+):
+    out, err = run(DATA / name, fuhai_technician)
+
+    assert "herder households: 2 created, 0 changed, 1 unchanged" in out
+    assert "lambing records: 2 created, 0 changed, 0 unchanged" in out
+    assert "lambing entries: 4 created, 0 changed, 0 unchanged" in out
+    assert "rows/s" in out
+    halimu = Herder.objects.get(name="哈力木·别克")
+    assert (halimu.name_latin, halimu.village.name) == ("Halimu Bieke", "齐巴尔窝依村")
+    record = halimu.lambing_records.get()
+    assert record.ewes_at_start == 80
+    assert [
+        (e.date, e.ewes_lambed, e.lambs_born, e.lambs_lost, e.loss_cause, e.note)
+        for e in record.entries.all()
+    ] == [
+        (datetime.date(2024, 12, 20), 5, 6, 0, "", ""),
+        (datetime.date(2025, 1, 5), 10, 12, 1, "cold", "夜里降温"),
+    ]
+    sailike_entries = LambingEntry.objects.filter(record__herder=sailike)
+    assert [(e.lambs_born, e.lambs_alive, e.check_stage) for e in sailike_entries] == [
+        (9, None, ""),
+        (0, 9, "day7"),
+    ]
+    assert Herder.objects.filter(name="努尔兰·托合塔尔", lambing_records=None).exists()
+    # The history names who imported.
+    assert {h.history_user for h in LambingEntry.history.all()} == {fuhai_technician}
+    assert {e.created_by for e in LambingEntry.objects.all()} == {fuhai_technician}
+
+
+def test_the_same_file_twice_stores_nothing_new(fuhai_technician, sailike, winter_2024, english):
+    run(DATA / "counts_good.csv", fuhai_technician)
+    before = stored()
+
+    out, _err = run(DATA / "counts_good.csv", fuhai_technician)
+
+    assert stored() == before
+    assert "lambing entries: 0 created, 0 changed, 4 unchanged" in out
+    assert "herder households: 0 created, 0 changed, 3 unchanged" in out
+    # The same counts in another encoding and format are the same rows too.
+    run(DATA / "counts.xlsx", fuhai_technician)
+    assert stored() == before
+
+
+def test_a_file_with_bad_rows_stores_nothing_and_names_every_one(
+    fuhai_technician, sailike, bieke, winter_2024, english
+):
+    before = stored()
+
+    with pytest.raises(CommandError, match="7 rows refused; nothing was stored"):
+        run(DATA / "counts_bad_rows.csv", fuhai_technician)
+
+    assert stored() == before
+    result = spreadsheets.import_counts(
+        content=(DATA / "counts_bad_rows.csv").read_bytes(), user=fuhai_technician
+    )
+    refused = {(e.line, e.column, e.value): e.message for e in result.errors}
+    assert "rule: no future dates" in refused[(3, "日期", "2099-01-05")]
+    assert "rule: losses ≤ lambs born" in refused[(4, "死亡羔羊", "30")]
+    assert "not a whole number" in refused[(5, "产羔数", "十二")]
+    # Outside the technician's places is the same answer as not there at all.
+    assert "no such village in your places" in refused[(6, "村", "通克村")]
+    assert "no such village in your places" in refused[(7, "村", "红星村")]
+    assert "not one of" in refused[(8, "成活检查", "第三天")]
+    assert "not a date" in refused[(9, "日期", "1月9日")]
+    # The second file line is sound: it stored nothing because the others are not.
+    assert 2 not in {line for line, _c, _v in refused}
+    assert not result.applied
+    assert stored() == before
+
+
+def test_the_command_prints_each_refused_row_with_line_column_value_and_rule(
+    fuhai_technician, sailike, winter_2024, english
+):
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_counts",
+            str(DATA / "counts_bad_rows.csv"),
+            "--user",
+            fuhai_technician.username,
+            stdout=StringIO(),
+            stderr=err,
+        )
+    assert "line 4, column '死亡羔羊', value '30': By 2025-01-06 the lamb losses" in err.getvalue()
+
+
+def test_a_dry_run_counts_what_would_be_stored_and_stores_nothing(
+    fuhai_technician, sailike, winter_2024, english
+):
+    out, _err = run(DATA / "counts_good.csv", fuhai_technician, "--dry-run")
+
+    assert "lambing entries: 4 created" in out
+    assert "Dry run: nothing was stored." in out
+    assert stored() == (1, 0, 0)
+
+
+def test_an_error_midway_leaves_nothing_half_written(
+    fuhai_technician, sailike, winter_2024, monkeypatch
+):
+    """A crash (say, the database going away) after some rows were written
+    rolls back every one of them."""
+    real_entry_create = services.entry_create
+    calls = []
+
+    def crash_on_the_third(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 3:
+            raise RuntimeError("connection lost")
+        return real_entry_create(**kwargs)
+
+    monkeypatch.setattr(services, "entry_create", crash_on_the_third)
+
+    with pytest.raises(RuntimeError, match="connection lost"):
+        run(DATA / "counts_good.csv", fuhai_technician)
+
+    assert len(calls) == 3
+    assert stored() == (1, 0, 0)
+
+
+def test_an_official_may_not_import(burqin_official, fuhai, winter_2024, english):
+    with pytest.raises(CommandError, match="needs the technician's right"):
+        run(DATA / "counts_good.csv", burqin_official)
+    assert stored() == (0, 0, 0)
+
+
+def test_an_unknown_column_refuses_the_file(tmp_path, fuhai_technician, english):
+    path = tmp_path / "counts.csv"
+    path.write_text("村,牧户,羊毛\n齐巴尔窝依村,哈力木·别克,3\n", encoding="utf-8")
+
+    err = StringIO()
+    with pytest.raises(CommandError, match="columns that the import does not know"):
+        call_command(
+            "import_counts", str(path), "--user", "fuhai-tech", stdout=StringIO(), stderr=err
+        )
+    assert "line 1, column '羊毛', value '羊毛': unknown column" in err.getvalue()
+
+
+def test_an_ambiguous_village_is_refused_with_its_candidates(
+    tmp_path, fuhai_technician, kokeaheshi, qibaerwoyi, winter_2024, english
+):
+    from livestock.models import Township
+
+    other = Township.objects.create(county=kokeaheshi.county, name="解特阿热勒镇", name_latin="Jie")
+    Village.objects.create(township=other, name="齐巴尔窝依村", name_latin="Qibaerwoyi 2")
+    path = tmp_path / "counts.csv"
+    path.write_text("村,牧户,牧户拉丁名\n齐巴尔窝依村,哈力木·别克,Halimu\n", encoding="utf-8")
+
+    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column, error.value) == (2, "村", "齐巴尔窝依村")
+    assert "ambiguous" in error.message and "解特阿热勒镇" in error.message
+    # Naming the township settles it.
+    path.write_text(
+        "乡镇,村,牧户,牧户拉丁名\n解特阿热勒镇,齐巴尔窝依村,哈力木·别克,Halimu\n", encoding="utf-8"
+    )
+    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+    assert result.errors == [] and Herder.objects.get().village.township == other
+
+
+def test_two_identical_rows_of_one_file_are_refused_not_merged(
+    tmp_path, fuhai_technician, sailike, winter_2024, english
+):
+    path = tmp_path / "counts.csv"
+    row = "齐巴尔窝依村,赛力克·屈克木,2025-01-10,3\n"
+    path.write_text("村,牧户,日期,产羔数\n" + row + row, encoding="utf-8")
+
+    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column) == (3, "日期")
+    assert "the same entry as line 2" in error.message
+    assert LambingEntry.objects.count() == 0
+
+
+def test_correcting_ewes_at_start_needs_a_reason(
+    tmp_path, fuhai_technician, sailike_record, english
+):
+    path = tmp_path / "counts.csv"
+    season = sailike_record.season_id
+    path.write_text(
+        f"村,牧户,产羔季,越冬母羊\n齐巴尔窝依村,赛力克·屈克木,{season},130\n", encoding="utf-8"
+    )
+
+    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+    assert [e.column for e in result.errors] == ["越冬母羊"]
+    assert "Say why" in result.errors[0].message
+
+    result = spreadsheets.import_counts(
+        content=path.read_bytes(), user=fuhai_technician, reason="recounted in March"
+    )
+    assert result.errors == [] and result.count("record", "changed") == 1
+    sailike_record.refresh_from_db()
+    assert sailike_record.ewes_at_start == 130
+    assert sailike_record.history.first().history_change_reason == "recounted in March"
