@@ -347,9 +347,22 @@ class BulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField(help_text="Entries stored by this request.")
     unchanged = serializers.IntegerField(help_text="Entries sent before under the same uuid.")
     errors = serializers.ListField(
-        child=serializers.DictField(), help_text="Per refused item: its index and its errors."
+        child=serializers.DictField(),
+        help_text=(
+            "Per refused item: its index and its errors; for a spreadsheet's row, its line, "
+            "column and value too."
+        ),
     )
-    entries = LambingEntrySerializer(many=True, help_text="The entries, in the order sent.")
+    entries = LambingEntrySerializer(
+        many=True, help_text="The entries, in the order sent (none for a spreadsheet)."
+    )
+    spreadsheet = serializers.DictField(
+        required=False,
+        help_text=(
+            "For a spreadsheet: its rows, whether it was stored, and per kind (herder, record, "
+            "entry) how many were created, changed and unchanged."
+        ),
+    )
 
 
 class ReviewChangeSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestock import filtersets, scoping, selectors, services
+from livestock import filtersets, scoping, selectors, services, spreadsheets
 from livestock.api import serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.forms import SummaryQuery
@@ -43,6 +43,8 @@ IF_MATCH = OpenApiParameter(
     description="The ETag of the version being changed; another version is a 412.",
 )
 BULK_LIMIT = 1000
+# A spreadsheet sent to the bulk endpoint; larger files are for manage.py import_counts.
+BULK_FILE_LIMIT = 10 * 1024 * 1024
 
 
 class RolePermissions(permissions.DjangoModelPermissions):
@@ -323,19 +325,49 @@ class LambingEntryViewSet(
                 "minItems": 1,
                 "maxItems": BULK_LIMIT,
                 "items": {"$ref": "#/components/schemas/LambingEntryRequest"},
-            }
+            },
+            "multipart/form-data": {
+                "type": "object",
+                "description": "A spreadsheet, as the admin's import takes it.",
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": (
+                            "CSV (UTF-8 or GB18030) or XLSX in the columns of the admin's "
+                            f"template, up to {BULK_FILE_LIMIT // 1024 // 1024} MB: herders, "
+                            "records and dated entries, by place and herder names or ids."
+                        ),
+                    },
+                    "dry_run": {
+                        "type": "boolean",
+                        "description": "Check and count, store nothing.",
+                    },
+                    "reason": {
+                        "type": "string",
+                        "description": "Why saved ewes at a season's start are corrected.",
+                    },
+                },
+                "required": ["file"],
+            },
         },
         responses={
             200: serializers.BulkResultSerializer,
             201: serializers.BulkResultSerializer,
             400: serializers.BulkResultSerializer,
         },
-        description=f"Add up to {BULK_LIMIT} entries at once, all or nothing.",
+        description=(
+            f"Add up to {BULK_LIMIT} entries at once, all or nothing; or import a spreadsheet "
+            "(multipart `file`), all or nothing, each refused row with its line, column and "
+            "value."
+        ),
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
         """Creates every entry, or none: with any item refused, the answer lists
         each refused item's index and errors and nothing is stored."""
+        if request.content_type.startswith("multipart/"):
+            return self.bulk_file(request)
         try:
             items = request.data
         except ParseError as error:
@@ -400,6 +432,67 @@ class LambingEntryViewSet(
             "entries": self.get_serializer(entries, many=True).data,
         }
         return Response(result, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def bulk_file(self, request):
+        """A spreadsheet, imported as ``spreadsheets.import_counts`` does for the
+        admin and the command: the same rules, scope and identity of rows."""
+        upload = request.FILES.get("file")
+        if upload is None or upload.size > BULK_FILE_LIMIT:
+            message = (
+                _("Send the spreadsheet as the multipart field 'file'.")
+                if upload is None
+                else _("The file is larger than %(limit)s MB.")
+                % {"limit": BULK_FILE_LIMIT // 1024 // 1024}
+            )
+            return _file_result(spreadsheets.ImportResult(), refused=message)
+        try:
+            result = spreadsheets.import_counts(
+                content=upload.read(),
+                user=request.user,
+                dry_run=str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes"),
+                reason=request.data.get("reason", ""),
+            )
+        except spreadsheets.FileRefused as refused:
+            result = spreadsheets.ImportResult(errors=refused.errors)
+            return _file_result(result, refused=str(refused))
+        return _file_result(result)
+
+
+def _file_result(result, *, refused: str = "") -> Response:
+    """A spreadsheet's answer in the bulk answer's shape: entries created and
+    unchanged, each refused row (line, column, value, rule), and what the file
+    did to herders, records and entries (``spreadsheet``)."""
+    errors = [{"index": None, "errors": {"non_field_errors": [refused]}}] if refused else []
+    errors += [
+        {
+            "index": None,
+            "line": error.line,
+            "column": error.column,
+            "value": error.value,
+            "errors": {error.column: [error.message]},
+        }
+        for error in result.errors
+    ]
+    body = {
+        "created": 0 if errors else result.count("entry", "created"),
+        "unchanged": 0 if errors else result.count("entry", "unchanged"),
+        "errors": errors,
+        "entries": [],
+        "spreadsheet": {
+            "rows": result.rows,
+            "stored": result.applied,
+            **{
+                kind: {"created": created, "changed": changed, "unchanged": unchanged}
+                for kind, _name, created, changed, unchanged in result.kinds
+            },
+        },
+    }
+    if errors:
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    stored_something = result.applied and any(row[2] or row[3] for row in result.kinds)
+    return Response(
+        body, status=status.HTTP_201_CREATED if stored_something else status.HTTP_200_OK
+    )
 
 
 class ReportedFigureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -1,0 +1,99 @@
+"""POST /api/v1/entries/bulk/ with a spreadsheet (multipart ``file``): the same
+import as the admin's and the command's, all or nothing, each refused row
+with its line, column and value, and a file sent twice stored once."""
+
+from pathlib import Path
+
+import pytest
+
+from livestock.models import Herder, LambingEntry
+from tests.conftest import make_user
+from tests.test_api_base import API, api
+
+DATA = Path(__file__).parent / "data"
+BULK_URL = API + "entries/bulk/"
+
+
+def send(client, name: str, **fields):
+    with (DATA / name).open("rb") as file:
+        return client.post(BULK_URL, {"file": file, **fields}, format="multipart")
+
+
+@pytest.fixture
+def writer(fuhai):
+    """An integration of 福海县 whose token may write."""
+    from livestock import services
+
+    return services.user_create(
+        username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
+    ).user
+
+
+@pytest.mark.parametrize("name", ["counts_good.csv", "counts_gb18030.csv", "counts.xlsx"])
+def test_a_spreadsheet_is_imported_whole(name, writer, sailike, winter_2024):
+    response = send(api(writer), name)
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["created"], body["unchanged"], body["errors"]) == (4, 0, [])
+    assert body["spreadsheet"]["herder"] == {"created": 2, "changed": 0, "unchanged": 1}
+    assert body["spreadsheet"]["stored"] is True
+    assert LambingEntry.objects.count() == 4
+    assert {h.history_user for h in LambingEntry.history.all()} == {writer}
+
+
+def test_a_spreadsheet_sent_twice_is_stored_once(writer, sailike, winter_2024):
+    client = api(writer)
+    assert send(client, "counts_good.csv").status_code == 201
+
+    response = send(client, "counts_good.csv")
+
+    assert response.status_code == 200
+    assert (response.json()["created"], response.json()["unchanged"]) == (0, 4)
+    assert LambingEntry.objects.count() == 4 and Herder.objects.count() == 3
+
+
+def test_a_spreadsheet_with_bad_rows_is_a_400_that_stores_nothing(
+    writer, sailike, bieke, winter_2024
+):
+    response = send(api(writer), "counts_bad_rows.csv")
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [e["line"] for e in errors] == [3, 4, 5, 6, 7, 8, 9]
+    losses = next(e for e in errors if e["line"] == 4)
+    assert (losses["column"], losses["value"]) == ("死亡羔羊", "30")
+    assert "rule: losses ≤ lambs born" in losses["errors"]["死亡羔羊"][0]
+    assert LambingEntry.objects.count() == 0 and Herder.objects.count() == 2
+
+
+def test_a_dry_run_answers_what_would_be_stored(writer, sailike, winter_2024):
+    response = send(api(writer), "counts_good.csv", dry_run="true")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["spreadsheet"]["stored"] is False
+    assert body["created"] == 4
+    assert LambingEntry.objects.count() == 0
+
+
+def test_a_token_that_may_only_read_cannot_import(fuhai, sailike, winter_2024):
+    reader = make_user("fuhai-reader", "integration", fuhai)
+
+    response = send(api(reader), "counts_good.csv")
+
+    assert response.status_code == 403
+    assert LambingEntry.objects.count() == 0
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_a_400(writer, tmp_path):
+    response = api(writer).post(BULK_URL, {"files": "nothing"}, format="multipart")
+    assert response.status_code == 400
+    assert "multipart field 'file'" in str(response.json()["errors"])
+
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\xff\xfe\x00\x81 not text")
+    with path.open("rb") as file:
+        response = api(writer).post(BULK_URL, {"file": file}, format="multipart")
+    assert response.status_code == 400
+    assert "neither XLSX nor a CSV" in str(response.json()["errors"])
