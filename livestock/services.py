@@ -9,6 +9,7 @@ forms itself but takes the same locks and rules (``lock_record``,
 import dataclasses
 import datetime
 import uuid as uuid_module
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from livestock import roles, rules, scoping, selectors
 from livestock.models import (
@@ -237,6 +239,119 @@ def lock_records(records: Iterable[LambingRecord]) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+@dataclass
+class NewEntry:
+    """One entry of ``entries_create``: its record, UUID and content; after the
+    call, what became of it (``entry``, ``is_new``) or why it was refused
+    (``error``, keyed by field, or ``conflict``: the entry stored under its UUID)."""
+
+    record: LambingRecord
+    uuid: uuid_module.UUID
+    content: dict
+    entry: LambingEntry | None = None
+    is_new: bool = False
+    error: ValidationError | None = None
+    conflict: LambingEntry | None = None
+
+
+# What the running-total rules read of a stored entry.
+_StoredCounts = namedtuple("_StoredCounts", "date ewes_lambed lambs_born lambs_lost lambs_alive")
+
+
+@transaction.atomic
+def entries_create(
+    *, items: list[NewEntry], created_by: AbstractBaseUser | None = None
+) -> list[NewEntry]:
+    """``entry_create`` for many entries at once, with the same rules, for imports:
+    the records are locked together, an entry resent under its UUID is the
+    stored one (or a conflict), each entry is validated by ``clean()``, and each
+    record's running totals are checked once, over its stored entries and all
+    its new ones. The new entries are inserted together, with their history.
+
+    Entries that pass are stored even when others are refused: the caller
+    decides (an import rolls everything back). Whatever ``entry_create`` checks
+    or keeps up to date for each entry, this does for the batch: keep them in step.
+    """
+    if not items:
+        return items
+    records = {
+        record.pk: record
+        for record in LambingRecord.objects.select_for_update(of=("self",))
+        .select_related("season")
+        .filter(pk__in={item.record.pk for item in items})
+        .order_by("pk")
+    }
+    stored_by_uuid = {
+        entry.uuid: entry
+        for entry in LambingEntry.objects.filter(uuid__in=[item.uuid for item in items])
+    }
+    new_by_record: dict[int, list[NewEntry]] = defaultdict(list)
+    for item in items:
+        record = records[item.record.pk]
+        entry = LambingEntry(record=record, uuid=item.uuid, created_by=created_by, **item.content)
+        stored = stored_by_uuid.get(item.uuid)
+        if stored is not None:
+            if stored.record_id == record.pk and all(
+                getattr(stored, field) == getattr(entry, field)
+                for field in LambingEntry.CONTENT_FIELDS
+            ):
+                item.entry, item.is_new = stored, False
+            else:
+                item.conflict = stored
+            continue
+        # The record is the locked one and the UUIDs were looked up above; the
+        # running totals are checked below for the record's entries together.
+        entry.check_running_totals = False
+        try:
+            entry.full_clean(
+                exclude=["record", "created_by", "uuid"],
+                validate_unique=False,
+                validate_constraints=False,  # clean() checks the same, with its messages
+            )
+        except ValidationError as error:
+            item.error = error
+            continue
+        item.entry, item.is_new = entry, True
+        new_by_record[record.pk].append(item)
+
+    stored_counts: dict[int, list[_StoredCounts]] = defaultdict(list)
+    for record_id, *counts in LambingEntry.objects.filter(
+        record_id__in=list(new_by_record)
+    ).values_list("record_id", *_StoredCounts._fields):
+        stored_counts[record_id].append(_StoredCounts(*counts))
+    for record_id, new in new_by_record.items():
+        _refuse_what_breaks_running_totals(records[record_id], stored_counts[record_id], new)
+
+    to_insert = [item.entry for item in items if item.is_new and item.error is None]
+    bulk_create_with_history(to_insert, LambingEntry, batch_size=500, default_user=created_by)
+    return items
+
+
+def _refuse_what_breaks_running_totals(
+    record: LambingRecord, stored: list, new: list[NewEntry]
+) -> None:
+    """Check the record's running totals with its new entries; while a date
+    breaks a rule, refuse the last new entry dated on or before it (as the
+    admin's entry forms do) and check again, so every entry at fault is named."""
+    kept = list(new)
+    while kept:
+        violation = rules.first_running_total_violation(
+            ewes_at_start=record.ewes_at_start,
+            entries=[*stored, *(item.entry for item in kept)],
+        )
+        if violation is None:
+            return
+        blamed = next(
+            (item for item in reversed(kept) if item.entry.date <= violation.date), kept[0]
+        )
+        blamed.error = ValidationError(
+            {rules.entry_field_for(violation, blamed.entry): violation.error}
+        )
+        blamed.is_new = False
+        blamed.entry = None
+        kept.remove(blamed)
 
 
 @transaction.atomic

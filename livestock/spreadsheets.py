@@ -312,28 +312,35 @@ def import_counts(
     table = read_table(content)
     result = ImportResult(rows=len(table.rows))
     importer = _Importer(table=table, user=user, reason=reason, result=result)
+    # No savepoint per row: each service is atomic on its own, and with any row
+    # refused the whole import is rolled back.
     with transaction.atomic(), acting_as(user):
         for done, (line, cells) in enumerate(table.rows, start=1):
             row = dict(zip(table.keys, cells, strict=True))
             try:
-                with transaction.atomic():
-                    importer.import_row(line, row)
+                importer.import_row(line, row)
             except RowRefused as refused:
-                for key, message in refused.errors:
-                    result.errors.append(
-                        RowError(line, table.header_of(key), row.get(key, ""), message)
-                    )
+                importer.refuse(line, row, refused)
+            if len(importer.pending) >= ENTRY_BATCH:
+                importer.store_entries()
             if progress is not None:
                 progress(done, result.rows)
+        importer.store_entries()
+        result.errors.sort(key=lambda error: error.line)
         result.applied = not (result.errors or dry_run)
         if not result.applied:
             transaction.set_rollback(True)
     return result
 
 
+# New entries are stored this many at a time (``services.entries_create``).
+ENTRY_BATCH = 1000
+
+
 class _Importer:
     """Resolves a row's names within the user's places and applies it through
-    ``services``. Names looked up once are remembered for the file."""
+    ``services``. Names looked up once are remembered for the file; a village's
+    households and their records are read once. Entries are stored in batches."""
 
     def __init__(self, *, table: Table, user, reason: str, result: ImportResult):
         self.user = user
@@ -348,6 +355,9 @@ class _Importer:
         self.seasons = list(Season.objects.all())
         self.entry_lines: dict[uuid_module.UUID, int] = {}
         self.counted: set[tuple[str, int]] = set()
+        self.village_herders: dict[int, list[Herder]] = {}
+        self.pending: list[tuple[int, dict, services.NewEntry]] = []
+        self.table = table
         self.codes = {
             "loss_cause": _choice_spellings(LossCause),
             "check_stage": _choice_spellings(CheckStage),
@@ -358,6 +368,12 @@ class _Importer:
         if (kind, obj.pk) not in self.counted:
             self.counted.add((kind, obj.pk))
             self.result.counts[(kind, outcome)] += 1
+
+    def refuse(self, line: int, row: dict[str, str], refused: RowRefused) -> None:
+        for key, message in refused.errors:
+            self.result.errors.append(
+                RowError(line, self.table.header_of(key), row.get(key, ""), message)
+            )
 
     def import_row(self, line: int, row: dict[str, str]) -> None:
         values, errors = self.parse(row)
@@ -464,11 +480,12 @@ class _Importer:
             if not name:
                 raise RowRefused([("herder", _("name the herder household or give its id"))])
             village = self.village(row)
-            candidates = list(
-                self.herders.filter(village=village).filter(
-                    Q(name=name) | Q(name_latin__iexact=name)
-                )[:6]
-            )
+            candidates = [
+                herder
+                for herder in self.herders_of(village)
+                if name in (herder.name, herder.name_latin)
+                or name.lower() == herder.name_latin.lower()
+            ]
             if len(candidates) > 1:
                 listed = ", ".join(f"{h} (id {h.pk})" for h in candidates)
                 message = _(
@@ -485,6 +502,7 @@ class _Importer:
                 )
                 self.count("herder", "created", herder)
                 self.herder_cache[key] = herder
+                self.village_herders[village.pk].append(herder)
                 return herder
             herder = candidates[0]
             wanted = {"name_latin": name_latin or herder.name_latin}
@@ -492,11 +510,23 @@ class _Importer:
         if changes:
             stored = herder
             herder = self.apply("herder", lambda: services.herder_update(stored, **changes))
+            if "village" in changes:  # read both villages' households again when asked
+                self.village_herders.pop(stored.village_id, None)
+                self.village_herders.pop(herder.village_id, None)
             self.count("herder", "changed", herder)
         else:
             self.count("herder", "unchanged", herder)
         self.herder_cache[key] = herder
         return herder
+
+    def herders_of(self, village: Village) -> list[Herder]:
+        """The village's households, with their records, read once per file."""
+        if village.pk not in self.village_herders:
+            herders = list(self.herders.filter(village=village))
+            self.village_herders[village.pk] = herders
+            for record in LambingRecord.objects.filter(herder__in=[h.pk for h in herders]):
+                self.record_cache.setdefault((record.herder_id, record.season_id), record)
+        return self.village_herders[village.pk]
 
     # Seasons, records, entries
 
@@ -542,7 +572,8 @@ class _Importer:
     def record(self, herder: Herder, season: Season, ewes_at_start: int | None) -> LambingRecord:
         key = (herder.pk, season.pk)
         record = self.record_cache.get(key)
-        if record is None:
+        if record is None and herder.village_id not in self.village_herders:
+            # (A loaded village's records are all in the cache already.)
             record = LambingRecord.objects.filter(herder=herder, season=season).first()
         if record is None:
             record = self.apply(
@@ -584,18 +615,22 @@ class _Importer:
                 ]
             )
         self.entry_lines[entry_uuid] = line
-        try:
-            entry, is_new = self.apply(
-                "entry",
-                lambda: services.entry_create(
-                    record=record, uuid=entry_uuid, created_by=self.user, **content
-                ),
-            )
-        except services.EntryConflict:
-            raise RowRefused(
-                [("uuid", _("another entry with other counts is stored under this uuid"))]
-            ) from None
-        self.count("entry", "created" if is_new else "unchanged", entry)
+        item = services.NewEntry(record=record, uuid=entry_uuid, content=content)
+        self.pending.append((line, row, item))
+
+    def store_entries(self) -> None:
+        """Store the pending entries (``services.entries_create``); each refused
+        one is its row's error."""
+        pending, self.pending = self.pending, []
+        services.entries_create(items=[item for _l, _r, item in pending], created_by=self.user)
+        for line, row, item in pending:
+            if item.conflict is not None:
+                message = _("another entry with other counts is stored under this uuid")
+                self.refuse(line, row, RowRefused([("uuid", message)]))
+            elif item.error is not None:
+                self.refuse(line, row, _refused("entry", item.error))
+            else:
+                self.count("entry", "created" if item.is_new else "unchanged", item.entry)
 
     def apply(self, kind: str, write: Callable):
         """Run a service; its validation errors become the row's errors, each at
@@ -603,17 +638,19 @@ class _Importer:
         try:
             return write()
         except ValidationError as error:
-            if not hasattr(error, "error_dict"):
-                raise RowRefused([(_default_column(kind), " ".join(error.messages))]) from None
-            raise RowRefused(
-                [
-                    (
-                        _column_of(kind, field_name),
-                        " ".join(ValidationError(errors).messages),
-                    )
-                    for field_name, errors in error.error_dict.items()
-                ]
-            ) from None
+            raise _refused(kind, error) from None
+
+
+def _refused(kind: str, error: ValidationError) -> RowRefused:
+    """A service's validation error as a row's errors, each at its field's column."""
+    if not hasattr(error, "error_dict"):
+        return RowRefused([(_default_column(kind), " ".join(error.messages))])
+    return RowRefused(
+        [
+            (_column_of(kind, field_name), " ".join(ValidationError(errors).messages))
+            for field_name, errors in error.error_dict.items()
+        ]
+    )
 
 
 def derived_uuid(record: LambingRecord, content: dict) -> uuid_module.UUID:

@@ -128,23 +128,44 @@ def test_a_dry_run_counts_what_would_be_stored_and_stores_nothing(
 def test_an_error_midway_leaves_nothing_half_written(
     fuhai_technician, sailike, winter_2024, monkeypatch
 ):
-    """A crash (say, the database going away) after some rows were written
-    rolls back every one of them."""
-    real_entry_create = services.entry_create
-    calls = []
+    """A crash (say, the database going away) after the herders, records and
+    entries were written rolls back every one of them."""
+    real_bulk_create = services.bulk_create_with_history
+    inserted = []
 
-    def crash_on_the_third(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 3:
-            raise RuntimeError("connection lost")
-        return real_entry_create(**kwargs)
+    def crash_after_inserting(objs, *args, **kwargs):
+        inserted.extend(real_bulk_create(objs, *args, **kwargs))
+        assert LambingEntry.objects.count() == 4  # written, inside the transaction
+        raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(services, "entry_create", crash_on_the_third)
+    monkeypatch.setattr(services, "bulk_create_with_history", crash_after_inserting)
 
     with pytest.raises(RuntimeError, match="connection lost"):
         run(DATA / "counts_good.csv", fuhai_technician)
 
-    assert len(calls) == 3
+    assert len(inserted) == 4
+    assert stored() == (1, 0, 0)
+    assert not LambingEntry.history.exists() and Herder.history.count() == 1  # sailike
+
+
+def test_an_error_in_a_row_midway_leaves_nothing_half_written(
+    fuhai_technician, sailike, winter_2024, monkeypatch
+):
+    real_herder_create = services.herder_create
+    calls = []
+
+    def crash_on_the_second(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_herder_create(**kwargs)
+
+    monkeypatch.setattr(services, "herder_create", crash_on_the_second)
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        run(DATA / "counts_good.csv", fuhai_technician)
+
+    assert len(calls) == 2
     assert stored() == (1, 0, 0)
 
 
@@ -224,3 +245,54 @@ def test_correcting_ewes_at_start_needs_a_reason(
     sailike_record.refresh_from_db()
     assert sailike_record.ewes_at_start == 130
     assert sailike_record.history.first().history_change_reason == "recounted in March"
+
+
+def test_counts_of_an_approved_township_are_locked_to_the_import(
+    tmp_path, fuhai_technician, sailike_record, kokeaheshi, fuhai, english
+):
+    from tests.conftest import make_user
+
+    official = make_user("fuhai-official", "official", fuhai)
+    submitted = services.review_submit(
+        township=kokeaheshi,
+        season=sailike_record.season,
+        as_of=datetime.date(2025, 1, 15),
+        user=fuhai_technician,
+    )
+    services.review_approve(review=submitted, user=official)
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "村,牧户,日期,产羔数\n齐巴尔窝依村,赛力克·屈克木,2025-01-10,3\n"
+        "齐巴尔窝依村,赛力克·屈克木,2025-01-20,4\n",
+        encoding="utf-8",
+    )
+
+    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column) == (2, "日期")
+    assert "rule: approved counts are locked" in error.message
+    assert LambingEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize("batch", [1, spreadsheets.ENTRY_BATCH])
+def test_entries_that_break_a_running_total_together_are_refused(
+    batch, tmp_path, fuhai_technician, sailike_record, english, monkeypatch
+):
+    """Each row alone is within the 120 ewes; together they are not. The row
+    that tips the total over is refused, whether stored in one batch or two."""
+    monkeypatch.setattr(spreadsheets, "ENTRY_BATCH", batch)
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "村,牧户,日期,产羔母羊,产羔数\n"
+        "齐巴尔窝依村,赛力克·屈克木,2024-12-10,70,70\n"
+        "齐巴尔窝依村,赛力克·屈克木,2024-12-20,60,60\n",
+        encoding="utf-8",
+    )
+
+    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column, error.value) == (3, "产羔母羊", "60")
+    assert "rule: ewes lambed ≤ ewes" in error.message
+    assert LambingEntry.objects.count() == 0
