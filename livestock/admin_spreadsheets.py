@@ -185,7 +185,11 @@ class SpreadsheetAdminMixin:
     def _run(self, request, content, reason, *, dry_run, context):
         try:
             result = spreadsheets.import_counts(
-                content=content, user=request.user, dry_run=dry_run, reason=reason
+                content=content,
+                user=request.user,
+                dry_run=dry_run,
+                reason=reason,
+                source=f"admin {request.method} {request.path}"[:200],
             )
         except spreadsheets.FileRefused as refused:
             context["file_error"] = str(refused)

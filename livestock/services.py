@@ -22,7 +22,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
-from livestock import roles, rules, scoping, selectors
+from livestock import audit, roles, rules, scoping, selectors
 from livestock.models import (
     Herder,
     LambingEntry,
@@ -36,6 +36,7 @@ from livestock.models import (
     Versioned,
     Village,
 )
+from livestock.models.review import approved_through
 
 
 class EntryConflict(Exception):
@@ -110,6 +111,27 @@ def herder_create(*, village: Village, name: str, name_latin: str) -> Herder:
     return herder
 
 
+def herder_build(*, village: Village, name: str, name_latin: str) -> Herder:
+    """A new household, validated as ``herder_create`` validates it, not yet
+    saved: an import saves its new households together (``herders_create``).
+    ``village`` is one read from the database, so its existence is not asked again."""
+    herder = Herder(village=village, name=name, name_latin=name_latin)
+    herder.full_clean(exclude=["village"])
+    return herder
+
+
+@transaction.atomic
+def herders_create(*, herders: list[Herder], user: AbstractBaseUser | None = None) -> list[Herder]:
+    """Save households made by ``herder_build``, with their history."""
+    return bulk_create_with_history(
+        herders,
+        Herder,
+        batch_size=500,
+        default_user=user,
+        custom_historical_attrs=audit.current_change(),
+    )
+
+
 @transaction.atomic
 def herder_update(herder: Herder, **changes) -> Herder:
     """Rename a household or move it to another village."""
@@ -139,6 +161,38 @@ def record_create(
             LambingRecord._meta.constraints[0].violation_error_message, code="unique"
         ) from None
     return record
+
+
+def record_build(
+    *, herder: Herder, season: Season, ewes_at_start: int | None = None
+) -> LambingRecord:
+    """A new record, validated as ``record_create`` validates it, not yet saved:
+    an import saves its new records together (``records_create``). The herder
+    may be new too (made by ``herder_build``): it then has no record to clash with."""
+    record = LambingRecord(herder=herder, season=season, ewes_at_start=ewes_at_start)
+    record.full_clean(exclude=["herder", "season"], validate_constraints=herder.pk is not None)
+    return record
+
+
+@transaction.atomic
+def records_create(
+    *, records: list[LambingRecord], user: AbstractBaseUser | None = None
+) -> list[LambingRecord]:
+    """Save records made by ``record_build``, with their history. One made by
+    another request meanwhile refuses them all."""
+    try:
+        with transaction.atomic():
+            return bulk_create_with_history(
+                records,
+                LambingRecord,
+                batch_size=500,
+                default_user=user,
+                custom_historical_attrs=audit.current_change(),
+            )
+    except IntegrityError:
+        raise ValidationError(
+            LambingRecord._meta.constraints[0].violation_error_message, code="unique"
+        ) from None
 
 
 @transaction.atomic
@@ -279,7 +333,7 @@ def entries_create(
     records = {
         record.pk: record
         for record in LambingRecord.objects.select_for_update(of=("self",))
-        .select_related("season")
+        .select_related("season", "herder__village")
         .filter(pk__in={item.record.pk for item in items})
         .order_by("pk")
     }
@@ -287,10 +341,22 @@ def entries_create(
         entry.uuid: entry
         for entry in LambingEntry.objects.filter(uuid__in=[item.uuid for item in items])
     }
+    # Approvals lock a township's counts: looked up once per township and season.
+    township_locks: dict[tuple[int, int], datetime.date | None] = {}
+    locked_through = {}
+    for record in records.values():
+        key = (record.season_id, record.herder.village.township_id)
+        if key not in township_locks:
+            township_locks[key] = approved_through(
+                season_id=record.season_id, herder_id=record.herder_id
+            )
+        locked_through[record.pk] = township_locks[key]
     new_by_record: dict[int, list[NewEntry]] = defaultdict(list)
     for item in items:
         record = records[item.record.pk]
         entry = LambingEntry(record=record, uuid=item.uuid, created_by=created_by, **item.content)
+        entry.locked_through_known = True
+        entry.locked_through = locked_through[record.pk]
         stored = stored_by_uuid.get(item.uuid)
         if stored is not None:
             if stored.record_id == record.pk and all(
@@ -325,7 +391,13 @@ def entries_create(
         _refuse_what_breaks_running_totals(records[record_id], stored_counts[record_id], new)
 
     to_insert = [item.entry for item in items if item.is_new and item.error is None]
-    bulk_create_with_history(to_insert, LambingEntry, batch_size=500, default_user=created_by)
+    bulk_create_with_history(
+        to_insert,
+        LambingEntry,
+        batch_size=500,
+        default_user=created_by,
+        custom_historical_attrs=audit.current_change(),
+    )
     return items
 
 

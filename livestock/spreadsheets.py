@@ -40,7 +40,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from livestock import scoping, services
-from livestock.audit import acting_as
+from livestock.audit import Surface, acting_as
 from livestock.choices import CheckStage, LossCause
 from livestock.exports import FORMULA_STARTS, _inert
 from livestock.models import (
@@ -303,10 +303,13 @@ def import_counts(
     dry_run: bool = False,
     reason: str = "",
     progress: Callable[[int, int], None] | None = None,
+    source: str = "",
 ) -> ImportResult:
     """Import a file as ``user``, into ``user``'s places only. With any row
     refused, or ``dry_run``, nothing is kept and the result says what would
-    have been done. ``progress`` is called with the rows done and the rows in all."""
+    have been done. ``progress`` is called with the rows done and the rows in all.
+    The history names ``user`` and says the change came from an import, from
+    ``source`` (the file and the surface it was sent through)."""
     if not may_import(user):
         raise FileRefused(_("Importing needs the technician's right to add and change counts."))
     table = read_table(content)
@@ -314,7 +317,7 @@ def import_counts(
     importer = _Importer(table=table, user=user, reason=reason, result=result)
     # No savepoint per row: each service is atomic on its own, and with any row
     # refused the whole import is rolled back.
-    with transaction.atomic(), acting_as(user):
+    with transaction.atomic(), acting_as(user, surface=Surface.IMPORT, source=source):
         for done, (line, cells) in enumerate(table.rows, start=1):
             row = dict(zip(table.keys, cells, strict=True))
             try:
@@ -322,10 +325,10 @@ def import_counts(
             except RowRefused as refused:
                 importer.refuse(line, row, refused)
             if len(importer.pending) >= ENTRY_BATCH:
-                importer.store_entries()
+                importer.store()
             if progress is not None:
                 progress(done, result.rows)
-        importer.store_entries()
+        importer.store()
         result.errors.sort(key=lambda error: error.line)
         result.applied = not (result.errors or dry_run)
         if not result.applied:
@@ -356,7 +359,10 @@ class _Importer:
         self.entry_lines: dict[uuid_module.UUID, int] = {}
         self.counted: set[tuple[str, int]] = set()
         self.village_herders: dict[int, list[Herder]] = {}
-        self.pending: list[tuple[int, dict, services.NewEntry]] = []
+        # Made and validated row by row, saved together by store().
+        self.new_herders: list[Herder] = []
+        self.new_records: list[LambingRecord] = []
+        self.pending: list[tuple] = []
         self.table = table
         self.codes = {
             "loss_cause": _choice_spellings(LossCause),
@@ -365,8 +371,8 @@ class _Importer:
 
     def count(self, kind: str, outcome: str, obj) -> None:
         """Count each object once, however many rows name it."""
-        if (kind, obj.pk) not in self.counted:
-            self.counted.add((kind, obj.pk))
+        if (kind, _key(obj)) not in self.counted:
+            self.counted.add((kind, _key(obj)))
             self.result.counts[(kind, outcome)] += 1
 
     def refuse(self, line: int, row: dict[str, str], refused: RowRefused) -> None:
@@ -496,10 +502,12 @@ class _Importer:
             if not candidates:
                 herder = self.apply(
                     "herder",
-                    lambda: services.herder_create(
+                    lambda: services.herder_build(
                         village=village, name=name, name_latin=name_latin
                     ),
                 )
+                herder.import_key = ("new", id(herder))
+                self.new_herders.append(herder)
                 self.count("herder", "created", herder)
                 self.herder_cache[key] = herder
                 self.village_herders[village.pk].append(herder)
@@ -570,18 +578,20 @@ class _Importer:
         return self.season_cache[text]
 
     def record(self, herder: Herder, season: Season, ewes_at_start: int | None) -> LambingRecord:
-        key = (herder.pk, season.pk)
+        key = (_key(herder), season.pk)
         record = self.record_cache.get(key)
-        if record is None and herder.village_id not in self.village_herders:
+        if record is None and herder.pk and herder.village_id not in self.village_herders:
             # (A loaded village's records are all in the cache already.)
             record = LambingRecord.objects.filter(herder=herder, season=season).first()
         if record is None:
             record = self.apply(
                 "record",
-                lambda: services.record_create(
+                lambda: services.record_build(
                     herder=herder, season=season, ewes_at_start=ewes_at_start
                 ),
             )
+            record.import_key = ("new", id(record))
+            self.new_records.append(record)
             self.count("record", "created", record)
         elif ewes_at_start is not None and ewes_at_start != record.ewes_at_start:
             stored = record
@@ -599,31 +609,33 @@ class _Importer:
 
     def entry(self, line: int, row: dict, record: LambingRecord, values: dict) -> None:
         content = {key: values[key] for key in ENTRY_KEYS}
-        entry_uuid = values["uuid"] or derived_uuid(record, content)
-        if entry_uuid in self.entry_lines:
-            column = "uuid" if values["uuid"] else "date"
-            raise RowRefused(
-                [
-                    (
-                        column,
-                        _(
-                            "the same entry as line %(line)s; if both are counts, give each "
-                            "its own uuid"
-                        )
-                        % {"line": self.entry_lines[entry_uuid]},
-                    )
-                ]
-            )
-        self.entry_lines[entry_uuid] = line
-        item = services.NewEntry(record=record, uuid=entry_uuid, content=content)
-        self.pending.append((line, row, item))
+        self.pending.append((line, row, record, content, values["uuid"]))
 
-    def store_entries(self) -> None:
-        """Store the pending entries (``services.entries_create``); each refused
-        one is its row's error."""
+    def store(self) -> None:
+        """Save the new households and records, then the pending entries
+        (``services.entries_create``); each refused entry is its row's error.
+        An entry's derived uuid needs its record's id, so it is made here."""
+        if self.new_herders:
+            services.herders_create(herders=self.new_herders, user=self.user)
+            self.new_herders = []
+        if self.new_records:
+            services.records_create(records=self.new_records, user=self.user)
+            self.new_records = []
         pending, self.pending = self.pending, []
-        services.entries_create(items=[item for _l, _r, item in pending], created_by=self.user)
-        for line, row, item in pending:
+        items = []
+        for line, row, record, content, given_uuid in pending:
+            entry_uuid = given_uuid or derived_uuid(record, content)
+            if entry_uuid in self.entry_lines:
+                column = "uuid" if given_uuid else "date"
+                message = _(
+                    "the same entry as line %(line)s; if both are counts, give each its own uuid"
+                ) % {"line": self.entry_lines[entry_uuid]}
+                self.refuse(line, row, RowRefused([(column, message)]))
+                continue
+            self.entry_lines[entry_uuid] = line
+            items.append((line, row, services.NewEntry(record, entry_uuid, content)))
+        services.entries_create(items=[item for _l, _r, item in items], created_by=self.user)
+        for line, row, item in items:
             if item.conflict is not None:
                 message = _("another entry with other counts is stored under this uuid")
                 self.refuse(line, row, RowRefused([("uuid", message)]))
@@ -651,6 +663,12 @@ def _refused(kind: str, error: ValidationError) -> RowRefused:
             for field_name, errors in error.error_dict.items()
         ]
     )
+
+
+def _key(obj) -> object:
+    """An object's identity within an import: its id, or for one made by the
+    import and not saved yet, a key of its own that it keeps once saved."""
+    return getattr(obj, "import_key", None) or obj.pk
 
 
 def derived_uuid(record: LambingRecord, content: dict) -> uuid_module.UUID:

@@ -133,9 +133,12 @@ def test_an_error_midway_leaves_nothing_half_written(
     real_bulk_create = services.bulk_create_with_history
     inserted = []
 
-    def crash_after_inserting(objs, *args, **kwargs):
-        inserted.extend(real_bulk_create(objs, *args, **kwargs))
-        assert LambingEntry.objects.count() == 4  # written, inside the transaction
+    def crash_after_inserting(objs, model, *args, **kwargs):
+        saved = real_bulk_create(objs, model, *args, **kwargs)
+        if model is not LambingEntry:
+            return saved
+        inserted.extend(saved)
+        assert stored() == (3, 2, 4)  # written, inside the transaction
         raise RuntimeError("connection lost")
 
     monkeypatch.setattr(services, "bulk_create_with_history", crash_after_inserting)
@@ -148,25 +151,20 @@ def test_an_error_midway_leaves_nothing_half_written(
     assert not LambingEntry.history.exists() and Herder.history.count() == 1  # sailike
 
 
-def test_an_error_in_a_row_midway_leaves_nothing_half_written(
+def test_an_error_between_the_records_and_the_entries_leaves_nothing_half_written(
     fuhai_technician, sailike, winter_2024, monkeypatch
 ):
-    real_herder_create = services.herder_create
-    calls = []
+    def crash(**kwargs):
+        assert stored() == (3, 2, 0)  # herders and records written
+        raise RuntimeError("disk full")
 
-    def crash_on_the_second(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return real_herder_create(**kwargs)
-
-    monkeypatch.setattr(services, "herder_create", crash_on_the_second)
+    monkeypatch.setattr(services, "entries_create", crash)
 
     with pytest.raises(RuntimeError, match="disk full"):
         run(DATA / "counts_good.csv", fuhai_technician)
 
-    assert len(calls) == 2
     assert stored() == (1, 0, 0)
+    assert not LambingRecord.history.exists()
 
 
 def test_an_official_may_not_import(burqin_official, fuhai, winter_2024, english):
@@ -296,3 +294,15 @@ def test_entries_that_break_a_running_total_together_are_refused(
     assert (error.line, error.column, error.value) == (3, "产羔母羊", "60")
     assert "rule: ewes lambed ≤ ewes" in error.message
     assert LambingEntry.objects.count() == 0
+
+
+def test_the_history_says_the_counts_came_from_an_import(fuhai_technician, sailike, winter_2024):
+    run(DATA / "counts_good.csv", fuhai_technician)
+
+    for model in (Herder, LambingRecord, LambingEntry):
+        rows = model.history.filter(history_user=fuhai_technician)
+        assert rows.exists()
+        assert {(r.history_surface, r.history_source) for r in rows} == {
+            ("import", next(iter(rows)).history_source)
+        }
+        assert "import_counts counts_good.csv" in rows.first().history_source

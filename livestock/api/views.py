@@ -451,6 +451,7 @@ class LambingEntryViewSet(
                 user=request.user,
                 dry_run=str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes"),
                 reason=request.data.get("reason", ""),
+                source=f"API {request.method} {request.path} {upload.name}"[:200],
             )
         except spreadsheets.FileRefused as refused:
             result = spreadsheets.ImportResult(errors=refused.errors)

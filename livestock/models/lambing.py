@@ -171,6 +171,11 @@ class LambingEntry(Versioned):
     # stored ones. A form that saves several entries of one record at once
     # turns this off and checks them all together (admin.EntryFormSet).
     check_running_totals = True
+    # The date through which the record's counts are approved (locked), when a
+    # batch has looked it up once for all its entries (services.entries_create);
+    # otherwise check_not_locked() looks it up.
+    locked_through_known = False
+    locked_through: datetime.date | None = None
 
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     record = models.ForeignKey(
@@ -334,7 +339,11 @@ class LambingEntry(Versioned):
         lock: ``clean()`` (forms, API, services, imports), ``services.entry_delete``
         and the admin's ``EntryFormSet`` for deletions."""
         record = self.record
-        locked_through = approved_through(season_id=record.season_id, herder_id=record.herder_id)
+        locked_through = (
+            self.locked_through
+            if self.locked_through_known
+            else approved_through(season_id=record.season_id, herder_id=record.herder_id)
+        )
         if locked_through is None:
             return
         dates = [self.date] if stored_date is None else [self.date, stored_date]

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from livestock import spreadsheets
+from livestock import audit, spreadsheets
 
 
 class Command(BaseCommand):
@@ -63,7 +63,12 @@ class Command(BaseCommand):
 
         try:
             result = spreadsheets.import_counts(
-                content=content, user=importer, dry_run=dry_run, reason=reason, progress=progress
+                content=content,
+                user=importer,
+                dry_run=dry_run,
+                reason=reason,
+                progress=progress,
+                source=f"manage.py import_counts {file.name} (OS user {audit.os_user()})",
             )
         except spreadsheets.FileRefused as refused:
             bar.close()
