@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -315,8 +315,25 @@ def import_counts(
     table = read_table(content)
     result = ImportResult(rows=len(table.rows))
     importer = _Importer(table=table, user=user, reason=reason, result=result)
+    importer.source = source
+    try:
+        _import_rows(importer, table, result, dry_run=dry_run, progress=progress)
+    except IntegrityError:
+        # Another request stored one of these entries or records between their
+        # look-up and the import's insert; the whole import was rolled back.
+        raise FileRefused(
+            _(
+                "Someone saved some of these counts while the file was being imported; "
+                "nothing was stored. Import the file again."
+            )
+        ) from None
+    return result
+
+
+def _import_rows(importer, table, result, *, dry_run, progress) -> None:
     # No savepoint per row: each service is atomic on its own, and with any row
     # refused the whole import is rolled back.
+    user, source = importer.user, importer.source
     with transaction.atomic(), acting_as(user, surface=Surface.IMPORT, source=source):
         for done, (line, cells) in enumerate(table.rows, start=1):
             row = dict(zip(table.keys, cells, strict=True))
@@ -333,7 +350,6 @@ def import_counts(
         result.applied = not (result.errors or dry_run)
         if not result.applied:
             transaction.set_rollback(True)
-    return result
 
 
 # New entries are stored this many at a time (``services.entries_create``).
