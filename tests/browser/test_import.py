@@ -1,0 +1,39 @@
+"""A technician, on a phone, imports a township's spreadsheet: the template is
+one link away, the preview says what will be stored, confirming stores it."""
+
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from livestock.models import Herder, LambingEntry
+from tests.conftest import PASSWORD, make_user
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_a_technician_on_a_phone_previews_and_confirms_an_import(
+    new_page, log_in, results_dir, fuhai, sailike, winter_2024
+):
+    make_user("tech", "technician", fuhai)
+    page = new_page(width=390)
+    log_in(page, "tech", PASSWORD)
+    page.goto("/admin/livestock/lambingrecord/")
+    page.get_by_role("link", name="导入表格").click()
+
+    expect(page.get_by_role("link", name="XLSX")).to_be_visible()  # the blank template
+    page.locator("input[type=file]").set_input_files(DATA / "counts_bad_rows.csv")
+    page.get_by_role("button", name="预览").click()
+    expect(page.locator("#import-errors")).to_contain_text("死亡羔羊")
+    expect(page.get_by_role("button", name="确认并导入")).to_have_count(0)
+    page.screenshot(path=results_dir / "import-refused-phone.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.locator("input[type=file]").set_input_files(DATA / "counts_good.csv")
+    page.get_by_role("button", name="预览").click()
+    expect(page.locator("#import-preview")).to_contain_text("产羔登记")
+    page.screenshot(path=results_dir / "import-preview-phone.png", full_page=True)
+    assert LambingEntry.objects.count() == 0
+    page.get_by_role("button", name="确认并导入").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("已导入 5 行")
+    assert LambingEntry.objects.count() == 4 and Herder.objects.count() == 3
