@@ -326,3 +326,26 @@ def test_a_review_of_a_township_is_in_the_trail_under_its_township(
     (row,) = audit(auditor, place=f"township:{woyimoke.pk}", model="livestock.review")
     assert (row[1], row[6]) == ("woyimoke-tech", "added")
     assert "review state: submitted" in row[7]
+
+
+def test_an_import_is_in_the_trail_with_its_user_and_file(
+    auditor, fuhai_technician, sailike, winter_2024, english
+):
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data" / "counts_good.csv"
+    call_command(
+        "import_counts",
+        str(data),
+        "--user",
+        "fuhai-tech",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+
+    rows = audit(auditor, user="fuhai-tech", model="livestock.lambingentry")
+    assert len(rows) == 4
+    assert {(row[1], row[2], row[6]) for row in rows} == {("fuhai-tech", "import", "added")}
+    assert all("counts_good.csv" in row[3] for row in rows)
+    herders = audit(auditor, user="fuhai-tech", surface="import", model="livestock.herder")
+    assert {row[5].split(" ", 1)[1] for row in herders} == {"哈力木·别克", "努尔兰·托合塔尔"}
