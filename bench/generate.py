@@ -1,24 +1,34 @@
 """Make a synthetic region for benchmarks: ``python bench/generate.py --herders 100000``.
 
-Counties of 8 townships of 8 villages, herders spread over them, one winter
-season, and for each herder a record with the usual shape of a season:
-births along a curve that peaks in late January, a loss or two with a
-cause, a day-7 survival check and, for half, a weaning check. Repeatable
-from ``--seed``; loaded with bulk inserts. Refuses to run on a database that
-has other places, so it never mixes with real data.
+Counties of 8 townships of 8 villages (one county per 10,000 households, so a
+hundred for a million), herders spread over them, one winter season, and for
+each household a record with the shape of a season: a flock of breeding ewes
+(log-normal, median about a hundred), births over several visits along a curve
+that peaks in late January, losses with causes (cold most often), survival
+checks at day 7, often day 30, for half at weaning. About ten entries a
+household. Repeatable from ``--seed``.
+
+Loaded fast: COPY on PostgreSQL (psycopg's ``cursor.copy``), bulk inserts on
+SQLite, with the daily rollups made from the same rows as they are written
+(``rollups.herder_rows``, then ``rollups.sum_place_rows``) — the same
+functions ``manage.py rebuild_rollups`` uses. No history rows are written.
+Refuses a database that has other places, so it never mixes with real data.
 """
 
 import argparse
 import datetime
 import random
 import time
+import uuid
 
 from _django import setup
 
 setup()
 
-from django.db import transaction  # noqa: E402
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
+from livestock import rollups  # noqa: E402
 from livestock.models import (  # noqa: E402
     County,
     Herder,
@@ -30,63 +40,123 @@ from livestock.models import (  # noqa: E402
     Village,
 )
 
-BATCH = 5000
+BATCH = 20_000  # households per batch
 START = datetime.date(2024, 12, 1)
 END = datetime.date(2025, 2, 28)
-CAUSES = ["cold", "cold", "starvation", "disease", "mismothering", "predator", "unknown"]
+CAUSES = ["cold"] * 4 + ["starvation"] * 2 + ["disease"] * 2 + ["mismothering", "predator"]
+CAUSES += ["accident", "unknown"]
+HERDER_COLUMNS = ("id", "name", "name_latin", "village_id", "version")
+RECORD_COLUMNS = ("id", "herder_id", "season_id", "ewes_at_start", "created_at", "updated_at")
+RECORD_COLUMNS += ("version",)
+ENTRY_COLUMNS = (
+    "id",
+    "uuid",
+    "record_id",
+    "date",
+    "ewes_lambed",
+    "lambs_born",
+    "lambs_lost",
+    "loss_cause",
+    "lambs_alive",
+    "check_stage",
+    "note",
+    "created_at",
+    "version",
+)
 
 
-def birth_day(rng: random.Random) -> datetime.date:
-    """Most lambs come around late January; the tails reach the season's ends."""
-    offset = min(max(int(rng.gauss(55, 18)), 0), (END - START).days - 8)
-    return START + datetime.timedelta(days=offset)
+def day(offset: int) -> datetime.date:
+    return START + datetime.timedelta(days=min(max(offset, 0), (END - START).days))
 
 
-def entries_for(record: LambingRecord, ewes: int, rng: random.Random) -> list[LambingEntry]:
+def split(total: int, parts: int, rng: random.Random) -> list[int]:
+    """``total`` in ``parts`` whole shares, at random, that add up."""
+    cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
+    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+
+
+def season_of(ewes: int, rng: random.Random) -> list[tuple]:
+    """One household's entries, as (date, ewes_lambed, lambs_born, lambs_lost,
+    loss_cause, lambs_alive, check_stage), sound under every counting rule."""
     lambed = int(ewes * rng.uniform(0.8, 0.97))
     born = int(lambed * rng.uniform(1.05, 1.4))
-    first, second = birth_day(rng), birth_day(rng)
-    first, second = min(first, second), max(first, second)
-    half_lambed, half_born = lambed // 2, born // 2
-    lost = int(born * rng.uniform(0.01, 0.08))
-    entries = [
-        LambingEntry(record=record, date=first, ewes_lambed=half_lambed, lambs_born=half_born),
-        LambingEntry(
-            record=record,
-            date=second,
-            ewes_lambed=lambed - half_lambed,
-            lambs_born=born - half_born,
-        ),
-    ]
-    if lost:
-        entries.append(
-            LambingEntry(record=record, date=second, lambs_lost=lost, loss_cause=rng.choice(CAUSES))
-        )
-    entries.append(
-        LambingEntry(
-            record=record,
-            date=second + datetime.timedelta(days=7),
-            lambs_alive=born - lost,
-            check_stage="day7",
-        )
-    )
-    if rng.random() < 0.5:
-        entries.append(
-            LambingEntry(
-                record=record,
-                date=END,
-                lambs_alive=max(born - lost - rng.randint(0, 2), 0),
-                check_stage="weaning",
+    peak = int(rng.gauss(55, 14))  # late January
+    visits = max(1, min(rng.randint(3, 9), lambed))
+    dates = sorted(day(peak + rng.randint(-12, 12)) for _ in range(visits))
+    entries = []
+    born_so_far = 0
+    lost_total = 0
+    for date, ewes_part, born_part in zip(
+        dates, split(lambed, visits, rng), split(born, visits, rng), strict=True
+    ):
+        entries.append((date, ewes_part, born_part, 0, "", None, ""))
+        born_so_far += born_part
+        if rng.random() < 0.3 and born_so_far - lost_total > 1:
+            lost = rng.randint(1, max(1, (born_so_far - lost_total) // 15))
+            lost_total += lost
+            entries.append((date, 0, 0, lost, rng.choice(CAUSES), None, ""))
+    alive = born - lost_total
+    last = dates[-1]
+    entries.append((min(last + datetime.timedelta(days=7), END), 0, 0, 0, "", alive, "day7"))
+    if rng.random() < 0.7 and last + datetime.timedelta(days=30) <= END:
+        late_loss = rng.randint(0, max(0, alive // 40))
+        if late_loss:
+            entries.append(
+                (last + datetime.timedelta(days=20), 0, 0, late_loss, rng.choice(CAUSES), None, "")
             )
-        )
+            alive -= late_loss
+        entries.append((last + datetime.timedelta(days=30), 0, 0, 0, "", alive, "day30"))
+    if rng.random() < 0.5:
+        entries.append((END, 0, 0, 0, "", max(alive - rng.randint(0, 2), 0), "weaning"))
     return entries
+
+
+def copy_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Store rows as they are (``created_at`` included): COPY on PostgreSQL, one
+    ``executemany`` INSERT on SQLite, with each value as its field stores it."""
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    database = connections[DEFAULT_DB_ALIAS]
+    fields = [model._meta.get_field(column) for column in columns]
+    plain = (models.IntegerField, models.CharField, models.TextField, models.ForeignKey)
+    prepared = [
+        [
+            value if isinstance(field, plain) else field.get_db_prep_value(value, database)
+            for field, value in zip(fields, row, strict=True)
+        ]
+        for row in rows
+    ]
+    placeholders = ", ".join(["%s"] * len(columns))
+    with database.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
+            prepared,
+        )
+
+
+def reset_sequences() -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Herder, LambingRecord, LambingEntry):
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
 
 
 def generate(herders: int, seed: int) -> None:
     rng = random.Random(seed)  # noqa: S311 (repeatable data, not secrets)
-    if Prefecture.objects.exclude(name="合成地区").exists():
-        raise SystemExit("This database holds real places; use an empty one for benchmarks.")
+    if Prefecture.objects.exclude(name="合成地区").exists() or Herder.objects.exists():
+        raise SystemExit("This database holds places or herders; use an empty one for benchmarks.")
     started = time.perf_counter()
+    now = timezone.now()
     with transaction.atomic():
         prefecture = Prefecture.objects.create(name="合成地区", name_latin="Synthetic Prefecture")
         season = Season.objects.create(kind="winter", start_date=START, end_date=END)
@@ -111,35 +181,81 @@ def generate(herders: int, seed: int) -> None:
             for township in townships
             for v in range(8)
         )
-        made = 0
+        made = entries_made = rollup_rows = 0
+        entry_id = 0
         while made < herders:
             size = min(BATCH, herders - made)
-            batch = Herder.objects.bulk_create(
-                Herder(
-                    village=villages[(made + n) % len(villages)],
-                    name=f"牧户{made + n}",
-                    name_latin=f"Herder {made + n}",
+            herder_rows, record_rows, entry_rows, ledger = [], [], [], []
+            for number in range(made + 1, made + size + 1):
+                village = villages[rng.randrange(len(villages))]
+                herder_rows.append((number, f"牧户{number}", f"Herder {number}", village.pk, 1))
+                ewes = min(max(5, int(rng.lognormvariate(4.6, 0.5))), 5000)
+                created = timezone.make_aware(
+                    datetime.datetime.combine(day(rng.randint(-10, 3)), datetime.time(10))
                 )
-                for n in range(size)
-            )
-            flocks = [max(5, int(rng.lognormvariate(4.6, 0.5))) for _ in batch]
-            records = LambingRecord.objects.bulk_create(
-                LambingRecord(herder=herder, season=season, ewes_at_start=ewes)
-                for herder, ewes in zip(batch, flocks, strict=True)
-            )
-            LambingEntry.objects.bulk_create(
-                [
-                    entry
-                    for record, ewes in zip(records, flocks, strict=True)
-                    for entry in entries_for(record, ewes, rng)
-                ],
-                batch_size=BATCH,
-            )
+                record_rows.append((number, number, season.pk, ewes, created, created, 1))
+                facts = rollups.RecordFacts(
+                    record_id=number,
+                    season_id=season.pk,
+                    herder_id=number,
+                    village_id=village.pk,
+                    township_id=village.township_id,
+                    county_id=village.township.county_id,
+                    prefecture_id=prefecture.pk,
+                    ewes_at_start=ewes,
+                    recorded_on=timezone.localtime(created).date(),
+                )
+                household = season_of(ewes, rng)
+                household.sort(key=lambda entry: entry[0])  # (date, id) order, as stored
+                for date, lambed, born, lost, cause, alive, stage in household:
+                    entry_id += 1
+                    entry_rows.append(
+                        (
+                            entry_id,
+                            uuid.UUID(int=rng.getrandbits(128), version=4),
+                            number,
+                            date,
+                            lambed,
+                            born,
+                            lost,
+                            cause,
+                            alive,
+                            stage,
+                            "",
+                            now,
+                            1,
+                        )
+                    )
+                ledger.extend(
+                    rollups.herder_rows(
+                        facts,
+                        [
+                            rollups.EntryFacts(
+                                date, lambed, born, lost, alive, stage == "weaning", cause
+                            )
+                            for date, lambed, born, lost, cause, alive, stage in household
+                        ],
+                    )
+                )
+            copy_rows(Herder, HERDER_COLUMNS, herder_rows)
+            copy_rows(LambingRecord, RECORD_COLUMNS, record_rows)
+            copy_rows(LambingEntry, ENTRY_COLUMNS, entry_rows)
+            rollups.write_herder_rows(ledger)
             made += size
-            print(f"\r{made:,} herders", end="", flush=True)
+            entries_made += len(entry_rows)
+            rollup_rows += len(ledger)
+            rate = made / (time.perf_counter() - started)
+            print(f"\r{made:,} herders, {entries_made:,} entries ({rate:,.0f}/s)", end="")
+        rollups.sum_place_rows()
+        reset_sequences()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     elapsed = time.perf_counter() - started
-    entries = LambingEntry.objects.count()
-    print(f"\n{county_count} counties, {herders:,} herders, {entries:,} entries in {elapsed:.1f} s")
+    print(
+        f"\n{county_count} counties, {len(villages):,} villages, {herders:,} herders, "
+        f"{entries_made:,} entries, {rollup_rows:,} household rollup rows in {elapsed:.1f} s"
+    )
 
 
 if __name__ == "__main__":

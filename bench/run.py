@@ -1,42 +1,102 @@
 """Time what officials and integrations ask for: ``python bench/run.py``.
 
-On the database DATABASE_URL names (filled by bench/generate.py), each page
-or API call is requested in-process through Django's test client, as a
-superuser, ``--repeat`` times; the table gives p50 and p95 in milliseconds
-and the number of SQL queries each took.
+On the database DATABASE_URL names (filled by bench/generate.py):
+
+1. Reads, in-process through Django's test client as a superuser, ``--repeat``
+   times each: the overview and a county's drill-down (page and API), a
+   township's page, a filtered herder list, a lambing record with its totals
+   as of a date. p50 and p95 in milliseconds and the SQL queries each takes;
+   beside each summary, the p50 of the bare SQL that computes the same
+   numbers (the sums over the daily rollups, run on a cursor) and the ratio
+   app ÷ SQL.
+2. Writes through gunicorn (started here on ``--port``, stopped at the end),
+   over HTTP with an integration's token: single entries (``POST
+   /api/v1/entries/``) from ``--clients`` concurrent clients for
+   ``--seconds``, and bulks of 1,000 (``POST /api/v1/entries/bulk/``).
+
+Writes add entries (one lamb born on the as-of date, to records at random):
+run it on a benchmark database only.
 """
 
 import argparse
+import http.client
+import json
+import os
+import random
 import statistics
+import subprocess
+import sys
+import threading
 import time
+import uuid
+from pathlib import Path
 
-from _django import setup
+from _django import ROOT, setup
 
 setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from livestock.models import County, LambingRecord, Season, Township  # noqa: E402
+from livestock import services  # noqa: E402
+from livestock.models import (  # noqa: E402
+    County,
+    DailyRollup,
+    LambingEntry,
+    LambingRecord,
+    Prefecture,
+    Season,
+    Township,
+)
+
+AS_OF = "2025-02-11"
 
 
-def measure(client: Client, url: str, repeat: int) -> tuple[float, float, int]:
-    client.get(url)  # warm up
+def percentiles(timings: list[float]) -> tuple[float, float]:
+    timings = sorted(timings)
+    return statistics.median(timings), timings[min(len(timings) - 1, int(len(timings) * 0.95))]
+
+
+def time_request(client: Client, url: str, repeat: int) -> tuple[float, float, int]:
+    reset_queries()  # as each request does, so that the count starts at 0
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)  # warm up, and count its queries
+    assert response.status_code == 200, (url, response.status_code)
     timings = []
     for _ in range(repeat):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-    return statistics.median(timings), p95, len(queries)
+    return (*percentiles(timings), len(queries))
 
 
-def main(repeat: int) -> None:
+def time_sql(sql: str, params: list, repeat: int) -> float:
+    """p50 of a bare SQL query on a cursor, rows fetched, in milliseconds."""
+    timings = []
+    with connection.cursor() as cursor:
+        for _ in range(repeat + 1):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            timings.append((time.perf_counter() - started) * 1000)
+    return percentiles(timings[1:])[0]
+
+
+def summary_sql(level: int, group: str, where: str = "") -> str:
+    """The bare SQL of a summary's numbers: its rows' sums over the daily
+    rollups up to the date (the same sums the app reads, without the app)."""
+    sums = ", ".join(f"SUM({name})" for name in DailyRollup.COUNT_FIELDS)
+    return (
+        f"SELECT {group}, {sums} FROM {DailyRollup._meta.db_table} "  # noqa: S608
+        f"WHERE season_id = %s AND level = {level} AND date <= %s {where} "
+        f"GROUP BY {group} HAVING SUM(households) > 0"
+    )
+
+
+def reads(repeat: int) -> list[tuple]:
     users = get_user_model()
     bench_user = users.objects.filter(username="bench").first() or users.objects.create_superuser(
         "bench", password=None
@@ -47,26 +107,188 @@ def main(repeat: int) -> None:
     county = County.objects.order_by("pk").first()
     township = Township.objects.filter(county=county).order_by("pk").first()
     record = LambingRecord.objects.filter(season=season).order_by("pk").first()
-    as_of = "2025-02-11"
-    base = f"season={season.pk}&as_of={as_of}"
+    base = f"season={season.pk}&as_of={AS_OF}"
+    overview_sql = (summary_sql(1, "county_id"), [season.pk, AS_OF])
+    county_sql = (
+        summary_sql(2, "township_id", "AND county_id = %s"),
+        [season.pk, AS_OF, county.pk],
+    )
+    township_sql = (
+        summary_sql(3, "village_id", "AND township_id = %s"),
+        [season.pk, AS_OF, township.pk],
+    )
     targets = [
-        ("overview page", f"/?{base}"),
-        ("county page", f"/?{base}&place=county:{county.pk}"),
-        ("township page", f"/?{base}&place=township:{township.pk}"),
-        ("summary API, overview", f"/api/v1/summaries/?{base}"),
-        ("summary API, county", f"/api/v1/summaries/?{base}&place=county:{county.pk}"),
-        ("herders API, a county", f"/api/v1/herders/?county={county.pk}"),
-        ("record API with totals", f"/api/v1/lambing-records/{record.pk}/?as_of={as_of}"),
+        ("overview page", f"/?{base}", overview_sql),
+        ("summary API, overview", f"/api/v1/summaries/?{base}", overview_sql),
+        ("county page", f"/?{base}&place=county:{county.pk}", county_sql),
+        ("summary API, county", f"/api/v1/summaries/?{base}&place=county:{county.pk}", county_sql),
+        ("township page", f"/?{base}&place=township:{township.pk}", township_sql),
+        ("herders API, a county (page of 50)", f"/api/v1/herders/?county={county.pk}", None),
+        ("record API with totals", f"/api/v1/lambing-records/{record.pk}/?as_of={AS_OF}", None),
     ]
-    herders = LambingRecord.objects.filter(season=season).count()
-    print(f"{connection.vendor}, {herders:,} records, {repeat} requests each")
-    print(f"{'what':<26}{'p50 ms':>10}{'p95 ms':>10}{'queries':>9}")
-    for name, url in targets:
-        p50, p95, queries = measure(client, url, repeat)
-        print(f"{name:<26}{p50:>10.1f}{p95:>10.1f}{queries:>9}")
+    rows = []
+    for name, url, sql in targets:
+        p50, p95, queries = time_request(client, url, repeat)
+        sql_p50 = time_sql(*sql, repeat) if sql else None
+        rows.append((name, p50, p95, queries, sql_p50))
+    return rows
+
+
+# Writes through gunicorn
+
+
+def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex + uuid.uuid4().hex,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "0",
+    }
+    server = subprocess.Popen(  # noqa: S603 (our own command line)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("HEAD", "/")
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def integration_token() -> str:
+    from rest_framework.authtoken.models import Token
+
+    users = get_user_model()
+    user = users.objects.filter(username="bench-integration").first()
+    if user is None:
+        services.user_create(
+            username="bench-integration",
+            role="integration",
+            places=list(Prefecture.objects.all()),
+            password=uuid.uuid4().hex,
+            write=True,
+        )
+        user = users.objects.get(username="bench-integration")
+    return Token.objects.get(user=user).key
+
+
+def post(conn: http.client.HTTPConnection, path: str, token: str, body) -> tuple[int, float]:
+    started = time.perf_counter()
+    conn.request(
+        "POST",
+        path,
+        body=json.dumps(body),
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    response = conn.getresponse()
+    response.read()
+    return response.status, (time.perf_counter() - started) * 1000
+
+
+def entry(record_ids: list[int], rng: random.Random) -> dict:
+    return {
+        "uuid": str(uuid.uuid4()),
+        "record": rng.choice(record_ids),
+        "date": AS_OF,
+        "lambs_born": 1,
+    }
+
+
+def single_creates(port: int, token: str, record_ids: list[int], clients: int, seconds: float):
+    timings: list[float] = []
+    failures: list[int] = []
+    stop = time.perf_counter() + seconds
+
+    def client(number: int) -> None:
+        rng = random.Random(number)  # noqa: S311
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.perf_counter() < stop:
+            status, elapsed = post(conn, "/api/v1/entries/", token, entry(record_ids, rng))
+            (timings if status == 201 else failures).append(elapsed if status == 201 else status)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return len(timings) / elapsed, *percentiles(timings), failures
+
+
+def bulk_creates(port: int, token: str, record_ids: list[int], bulks: int):
+    rng = random.Random(1000)  # noqa: S311
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    timings, failures = [], []
+    for _ in range(bulks):
+        status, elapsed = post(
+            conn, "/api/v1/entries/bulk/", token, [entry(record_ids, rng) for _ in range(1000)]
+        )
+        (timings if status == 201 else failures).append(elapsed if status == 201 else status)
+    rate = 1000 * len(timings) / (sum(timings) / 1000) if timings else 0
+    return rate, *percentiles(timings or [0]), failures
+
+
+def main(arguments) -> None:
+    herders = LambingRecord.objects.count()
+    entries = LambingEntry.objects.count()
+    print(f"{connection.vendor}, {herders:,} records, {entries:,} entries, as of {AS_OF}")
+    print(f"load average before: {os.getloadavg()}\n")
+    print("| what | p50 ms | p95 ms | queries | bare SQL p50 ms | app ÷ SQL |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, p50, p95, queries, sql_p50 in reads(arguments.repeat):
+        sql = f"{sql_p50:.1f} | {p50 / sql_p50:.1f}×" if sql_p50 else "| "
+        print(f"| {name} | {p50:.1f} | {p95:.1f} | {queries} | {sql} |")
+    if arguments.no_writes:
+        return
+    record_ids = list(LambingRecord.objects.values_list("pk", flat=True))
+    token = integration_token()
+    server = start_gunicorn(arguments.port, arguments.workers)
+    try:
+        rate, p50, p95, failures = single_creates(
+            arguments.port, token, record_ids, arguments.clients, arguments.seconds
+        )
+        print(
+            f"| single entry creates, {arguments.clients} clients, gunicorn "
+            f"{arguments.workers} workers | {p50:.1f} | {p95:.1f} | | **{rate:,.0f}/s** | |"
+        )
+        if failures:
+            print(f"  {len(failures)} refused: {sorted(set(failures))}")
+        rate, p50, p95, failures = bulk_creates(arguments.port, token, record_ids, arguments.bulks)
+        print(
+            f"| bulk of 1,000 entries, one client | {p50:.1f} | {p95:.1f} | | "
+            f"**{rate:,.0f} entries/s** | |"
+        )
+        if failures:
+            print(f"  {len(failures)} refused: {sorted(set(failures))}")
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"\nload average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
-    main(parser.parse_args().repeat)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--bulks", type=int, default=5)
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--no-writes", action="store_true", help="time the reads only")
+    main(parser.parse_args())

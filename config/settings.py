@@ -94,6 +94,20 @@ def _database(url: str | None) -> dict:
 
 DATABASES = {"default": _database(env_str("DATABASE_URL"))}
 
+# Read replicas of the primary, for summary reads (config/routers.py). In tests
+# each one mirrors the primary's test database instead of having its own.
+DATABASE_REPLICAS = []
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS item {number} is not a postgres:// URL: replicas are "
+            "PostgreSQL streaming replicas of DATABASE_URL."
+        )
+    alias = f"replica_{number}"
+    DATABASES[alias] = {**_database(url), "TEST": {"MIRROR": "default"}}
+    DATABASE_REPLICAS.append(alias)
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -16,6 +16,7 @@ from django.db.models import Model, Q, QuerySet
 
 from livestock.models import (
     County,
+    DailyRollup,
     Herder,
     LambingEntry,
     LambingRecord,
@@ -57,7 +58,7 @@ def _place_path(depth: int, level: int) -> str:
 
 
 def _lookup(model: type[Model], level: str) -> str:
-    if model is ReportedFigure:
+    if model in (ReportedFigure, DailyRollup):
         return level
     if model in BELOW_HERDER:
         return f"{BELOW_HERDER[model]}__{_place_path(LEVEL_OF[Herder], GRANT_LEVELS[level])}"
@@ -74,6 +75,14 @@ def grants(user: User) -> list[ScopeGrant]:
     if not hasattr(user, "_scope_grants"):
         user._scope_grants = list(ScopeGrant.objects.filter(user=user))
     return user._scope_grants
+
+
+def grant_levels(user: User) -> set[str]:
+    """The levels ("prefecture" … "village") of the places the user's grants name."""
+    return {
+        next(name for name in GRANT_LEVELS if getattr(grant, f"{name}_id"))
+        for grant in grants(user)
+    }
 
 
 def visible(user: User, queryset: QuerySet) -> QuerySet:

@@ -16,7 +16,6 @@ from itertools import groupby
 
 from django.db.models import (
     Case,
-    Count,
     Exists,
     Expression,
     IntegerField,
@@ -34,6 +33,7 @@ from livestock import scoping
 from livestock.choices import CheckStage, Metric
 from livestock.models import (
     County,
+    DailyRollup,
     Herder,
     LambingEntry,
     LambingRecord,
@@ -41,6 +41,7 @@ from livestock.models import (
     Prefecture,
     ReportedFigure,
     Review,
+    RollupLevel,
     Season,
     Township,
     Village,
@@ -161,12 +162,6 @@ def _record_counts(as_of: datetime.date) -> dict[str, Expression]:
     }
 
 
-def _aggregates(as_of: datetime.date) -> dict[str, Expression]:
-    """The aggregate expressions over lambing records that make ``LambingTotals``."""
-    counts = _record_counts(as_of)
-    return {"households": Count("pk"), **{name: Sum(expr) for name, expr in counts.items()}}
-
-
 TOTALS_PREFIX = "totals_"
 
 
@@ -204,6 +199,58 @@ def records_within(
     return records
 
 
+ROLLUP_LEVEL: dict[type[Place], int] = {
+    Prefecture: RollupLevel.COUNTY,
+    County: RollupLevel.COUNTY,
+    Township: RollupLevel.TOWNSHIP,
+    Village: RollupLevel.VILLAGE,
+    Herder: RollupLevel.HERDER,
+}
+GRANT_ROLLUP_LEVEL = {
+    "prefecture": RollupLevel.COUNTY,
+    "county": RollupLevel.COUNTY,
+    "township": RollupLevel.TOWNSHIP,
+    "village": RollupLevel.VILLAGE,
+}
+SUM_PREFIX = "sum_"
+
+
+def rollups_within(
+    *,
+    season: Season,
+    as_of: datetime.date,
+    level: type[Place] | None = None,
+    place: Place | None = None,
+    user: scoping.User | None = None,
+) -> QuerySet[DailyRollup]:
+    """The daily rollup rows dated on or before ``as_of`` that sum to the totals
+    of ``place`` (all when None) as ``user`` may see them (all when None),
+    grouped by ``level`` or not: rows of the coarsest level that has a column
+    for the group, the place and each of the user's grants (the counties'
+    rows for a prefecture-wide official, a village's for its technician)."""
+    needed = [ROLLUP_LEVEL[model] for model in (level, type(place) if place else None) if model]
+    if user is not None and not (user.is_authenticated and user.is_superuser):
+        needed += [GRANT_ROLLUP_LEVEL[name] for name in scoping.grant_levels(user)]
+    rows = DailyRollup.objects.filter(
+        season=season, level=max(needed, default=RollupLevel.COUNTY), date__lte=as_of
+    )
+    if place is not None:
+        rows = rows.filter(**{place._meta.model_name: place.pk})
+    if user is not None:
+        rows = scoping.visible(user, rows)
+    return rows.order_by()
+
+
+def _sums(names=DailyRollup.COUNT_FIELDS) -> dict[str, Sum]:
+    return {SUM_PREFIX + name: Sum(name) for name in names}
+
+
+def _totals_from_sums(row: dict) -> LambingTotals:
+    return LambingTotals.from_row(
+        {name: row[SUM_PREFIX + name] for name in DailyRollup.COUNT_FIELDS}
+    )
+
+
 def _recorded_by(as_of: datetime.date) -> Q:
     """A record counts as of a date once it was made, or once it has an entry,
     by then: a household added later does not change an earlier answer."""
@@ -230,9 +277,10 @@ def lambing_totals(
     user: scoping.User | None = None,
 ) -> LambingTotals:
     """The totals of a herder, village, township, county or prefecture (or of
-    every record, with no place) as of the end of ``as_of``."""
-    records = records_within(season=season, place=place, user=user).filter(_recorded_by(as_of))
-    return LambingTotals.from_row(records.aggregate(**_aggregates(as_of)))
+    every record, with no place) as of the end of ``as_of``, summed from the
+    daily rollups in one query."""
+    rows = rollups_within(season=season, as_of=as_of, place=place, user=user)
+    return _totals_from_sums(rows.aggregate(**_sums()))
 
 
 def lambing_totals_by(
@@ -245,15 +293,14 @@ def lambing_totals_by(
 ) -> dict[int, LambingTotals]:
     """The totals of each place of ``level`` (by id) within ``place``, in one query.
     Places without records are absent."""
-    group = f"herder__{level.herder_path}"
+    group = level._meta.model_name
     rows = (
-        records_within(season=season, place=place, user=user)
-        .filter(_recorded_by(as_of))
-        .order_by()
+        rollups_within(season=season, as_of=as_of, level=level, place=place, user=user)
         .values(group)
-        .annotate(**_aggregates(as_of))
+        .annotate(**_sums())
+        .filter(**{f"{SUM_PREFIX}households__gt": 0})
     )
-    return {row[group]: LambingTotals.from_row(row) for row in rows}
+    return {row[group]: _totals_from_sums(row) for row in rows}
 
 
 # What a place's summary row shows beside its recorded totals.
@@ -433,26 +480,17 @@ def _figures_exactly_at(
     )
 
 
-def entries_within(
-    *, season: Season, user: scoping.User, place: Place | None = None
-) -> QuerySet[LambingEntry]:
-    """The season's entries of the records in ``place`` that ``user`` may see."""
-    entries = LambingEntry.objects.filter(record__season=season)
-    if place is not None:
-        entries = entries.filter(**{f"record__herder__{place.herder_path}": place.pk})
-    return scoping.visible(user, entries)
-
-
 def lambs_born_by_date(
     *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
 ) -> list[tuple[datetime.date, int]]:
-    """Recorded lambs born so far, by each date with entries up to ``as_of``."""
+    """Recorded lambs born so far, on each date up to ``as_of`` when births were
+    recorded, from the daily rollups."""
     daily = (
-        entries_within(season=season, user=user, place=place)
-        .filter(date__lte=as_of)
-        .order_by("date")
+        rollups_within(season=season, as_of=as_of, place=place, user=user)
         .values("date")
         .annotate(born=Sum("lambs_born"))
+        .exclude(born=0)
+        .order_by("date")
     )
     series, total = [], 0
     for day in daily:
@@ -464,16 +502,17 @@ def lambs_born_by_date(
 def losses_by_cause(
     *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
 ) -> list[tuple[str, int]]:
-    """Lamb losses up to ``as_of`` by cause, most first."""
-    rows = (
-        entries_within(season=season, user=user, place=place)
-        .filter(date__lte=as_of, lambs_lost__gt=0)
-        .order_by()
-        .values("loss_cause")
-        .annotate(lost=Sum("lambs_lost"))
-        .order_by("-lost", "loss_cause")
+    """Lamb losses up to ``as_of`` by cause, most first, from the daily rollups."""
+    sums = rollups_within(season=season, as_of=as_of, place=place, user=user).aggregate(
+        **_sums(DailyRollup.CAUSE_FIELDS)
     )
-    return [(row["loss_cause"], row["lost"]) for row in rows]
+    lost = [
+        (name.removeprefix("lost_"), sums[SUM_PREFIX + name] or 0)
+        for name in DailyRollup.CAUSE_FIELDS
+    ]
+    return sorted(
+        ((cause, count) for cause, count in lost if count > 0), key=lambda item: (-item[1], item[0])
+    )
 
 
 def reported_for(

@@ -181,3 +181,22 @@ def unscoped_technician(db):
 hypothesis_settings.register_profile("default", max_examples=30, deadline=None, print_blob=True)
 hypothesis_settings.register_profile("thorough", max_examples=1000, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+# A read replica for the router's tests: an alias that mirrors the primary's
+# test database (Django's TEST MIRROR). Only a test that names it in its
+# databases and lists it in DATABASE_REPLICAS sends reads to it.
+REPLICA = "replica_test"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    import copy
+
+    from django.conf import settings
+
+    primary = settings.DATABASES["default"]
+    settings.DATABASES[REPLICA] = {
+        **copy.deepcopy(primary),
+        "TEST": {**primary.get("TEST", {}), "MIRROR": "default"},
+    }

@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestock import filtersets, scoping, selectors, services, spreadsheets
+from livestock import filtersets, rollups, scoping, selectors, services, spreadsheets
 from livestock.api import serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.forms import SummaryQuery
@@ -387,7 +387,8 @@ class LambingEntryViewSet(
                 valid.append((index, serializer.validated_data))
             else:
                 errors.append({"index": index, "errors": serializer.errors})
-        with transaction.atomic():
+        # Each record's daily rollups are brought up to date once, at the end.
+        with transaction.atomic(), rollups.deferred():
             services.lock_records(data["record"] for _index, data in valid)
             for index, data in valid:
                 try:

@@ -14,6 +14,7 @@ from livestock.models.places import (
 )
 from livestock.models.reports import Report, ReportedFigure
 from livestock.models.review import Review, ReviewState, approved_through
+from livestock.models.rollups import DailyRollup, RollupLevel
 from livestock.models.scopes import SCOPE_LEVELS, ScopeGrant
 from livestock.models.users import USER_FIELDS_NOT_KEPT
 
@@ -22,6 +23,7 @@ __all__ = [
     "SCOPE_LEVELS",
     "USER_FIELDS_NOT_KEPT",
     "County",
+    "DailyRollup",
     "Herder",
     "LambingEntry",
     "LambingRecord",
@@ -31,6 +33,7 @@ __all__ = [
     "ReportedFigure",
     "Review",
     "ReviewState",
+    "RollupLevel",
     "ScopeGrant",
     "Season",
     "Township",

@@ -13,12 +13,12 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock import rules
+from livestock import rollups, rules
 from livestock.audit import audited
 from livestock.choices import (
     CheckStage,
@@ -79,6 +79,59 @@ class Season(models.Model):
         return f"{span} {self.get_kind_display()}"
 
 
+class RollupKeepingQuerySet(models.QuerySet):
+    """Bulk writes of records or entries keep the daily rollups too
+    (``rollups.changed``), so that no path of the ORM can leave them behind."""
+
+    record_field = "pk"
+
+    def _record_ids(self, objs=None) -> set[int]:
+        if objs is not None:
+            attribute = "pk" if self.record_field == "pk" else "record_id"
+            return {getattr(obj, attribute) for obj in objs}
+        return set(self.values_list(self.record_field, flat=True))
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            rollups.changed(self._record_ids(created))
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            before = self.model._default_manager.filter(pk__in=[obj.pk for obj in objs])
+            record_ids = set(before._record_ids()) | self._record_ids(objs)
+            updated = super().bulk_update(objs, *args, **kwargs)
+            rollups.changed(record_ids)
+        return updated
+
+    def update(self, **kwargs):
+        with transaction.atomic(using=self.db):
+            record_ids = self._record_ids()
+            updated = super().update(**kwargs)
+            if "record" in kwargs or "record_id" in kwargs:
+                record_ids |= {getattr(kwargs.get("record"), "pk", kwargs.get("record_id"))}
+            rollups.changed(record_ids)
+        return updated
+
+    update.alters_data = True
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            record_ids = self._record_ids()
+            deleted = super().delete()
+            rollups.changed(record_ids)
+        return deleted
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class EntryQuerySet(RollupKeepingQuerySet):
+    record_field = "record_id"
+
+
 class LambingRecord(Versioned):
     """One herder household's lambing in one season: the ewes it started with and
     the dated entries technicians add as they count."""
@@ -100,6 +153,8 @@ class LambingRecord(Versioned):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = audited()
 
+    objects = RollupKeepingQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("lambing record")
         verbose_name_plural = _("lambing records")
@@ -114,6 +169,19 @@ class LambingRecord(Versioned):
 
     def __str__(self) -> str:
         return f"{self.herder} · {self.season}"
+
+    def save(self, *args, **kwargs):
+        """Saved with its daily rollups (the ewes, the day it counts from)."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            rollups.changed([self.pk])
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            pk = self.pk
+            deleted = super().delete(*args, **kwargs)
+            rollups.changed([pk])
+        return deleted
 
     def clean(self) -> None:
         """Fewer ewes at the start must still cover every ewe already lambed; and
@@ -225,6 +293,8 @@ class LambingEntry(Versioned):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = audited()
 
+    objects = EntryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("lambing entry")
         verbose_name_plural = _("lambing entries")
@@ -248,6 +318,18 @@ class LambingEntry(Versioned):
 
     def __str__(self) -> str:
         return f"{self.record} · {self.date}"
+
+    def save(self, *args, **kwargs):
+        """Saved with its record's daily rollups, whichever surface saves it."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            rollups.changed([self.record_id])
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            deleted = super().delete(*args, **kwargs)
+            rollups.changed([self.record_id])
+        return deleted
 
     def clean(self) -> None:
         """Apply the rules of ``rules.py``; each error is keyed to its field."""

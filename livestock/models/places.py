@@ -2,7 +2,7 @@
 household itself; and ``Versioned``, for objects people edit at the same time."""
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit import audited
@@ -17,6 +17,9 @@ class Place(models.Model):
     """
 
     herder_path: str = ""
+    # The field naming the place above; moving a place moves its records'
+    # counts in the daily rollups (``livestock/rollups.py``).
+    parent_field: str = ""
 
     name = models.CharField(_("name"), max_length=100)
     name_latin = models.CharField(_("Latin name"), max_length=100)
@@ -27,6 +30,23 @@ class Place(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.name_latin}"
+
+    def save(self, *args, **kwargs):
+        if not self.parent_field or self._state.adding or self.pk is None:
+            return super().save(*args, **kwargs)
+        from livestock import rollups
+
+        parent_id = f"{self.parent_field}_id"
+        with transaction.atomic():
+            moved = (
+                type(self)
+                ._default_manager.filter(pk=self.pk)
+                .exclude(**{parent_id: getattr(self, parent_id)})
+                .exists()
+            )
+            super().save(*args, **kwargs)
+            if moved:
+                rollups.moved(self)
 
 
 class Versioned(models.Model):
@@ -63,6 +83,7 @@ class County(Place):
     """A county or county-level city (县 / 市)."""
 
     herder_path = "village__township__county"
+    parent_field = "prefecture"
 
     prefecture = models.ForeignKey(
         Prefecture, models.PROTECT, related_name="counties", verbose_name=_("prefecture")
@@ -81,6 +102,7 @@ class Township(Place):
     """A township or town (乡 / 镇)."""
 
     herder_path = "village__township"
+    parent_field = "county"
 
     county = models.ForeignKey(
         County, models.PROTECT, related_name="townships", verbose_name=_("county")
@@ -99,6 +121,7 @@ class Village(Place):
     """A village (村)."""
 
     herder_path = "village"
+    parent_field = "township"
 
     township = models.ForeignKey(
         Township, models.PROTECT, related_name="villages", verbose_name=_("township")
@@ -118,6 +141,7 @@ class Herder(Versioned, Place):
     one village may share a name, so the name is not unique."""
 
     herder_path = "pk"
+    parent_field = "village"
 
     village = models.ForeignKey(
         Village, models.PROTECT, related_name="herders", verbose_name=_("village")

@@ -1,0 +1,136 @@
+"""Daily rollups: what the lambing records of a place added to each total on
+each date, so that a summary reads a small table instead of every entry.
+
+A total as of a date is the sum of the rollup rows dated on or before it, so
+any past date stays exact. Rows are kept by ``livestock/rollups.py`` in the
+same transaction as every write of an entry or record; nothing else writes
+them, and ``manage.py rebuild_rollups`` makes them again from the entries.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from livestock.models.lambing import LambingRecord, Season
+from livestock.models.places import County, Herder, Prefecture, Township, Village
+
+
+class RollupLevel(models.IntegerChoices):
+    """From the coarsest to the finest: a summary grouped by a level, within a
+    place, for a user with grants, reads the finest level any of them needs."""
+
+    COUNTY = 1, _("county")
+    TOWNSHIP = 2, _("township")
+    VILLAGE = 3, _("village")
+    HERDER = 4, _("herder household")
+
+
+def _place(model, null: bool = True):
+    """A place column: no database constraint or single-column index (the rows
+    are derived data, found through the composite indexes below)."""
+    return models.ForeignKey(
+        model,
+        models.DO_NOTHING,
+        null=null,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=model._meta.verbose_name,
+    )
+
+
+class DailyRollup(models.Model):
+    """The change of every ``selectors.LambingTotals`` number on one date, for
+    one place of one level: a county, township, village or one herder
+    household's record (the ledger the others are summed from). Counts are
+    changes, so they may be negative (a later survival check counts fewer
+    lambs alive). The place columns above the row's level are filled, those
+    below it empty, so that a row is found by any place it lies in."""
+
+    # The numbers of selectors.LambingTotals, in its order.
+    COUNT_FIELDS = (
+        "households",
+        "ewes",
+        "ewes_lambed",
+        "lambs_born",
+        "lamb_losses",
+        "lambs_alive",
+        "lambs_alive_at_weaning",
+        "lambs_born_where_ewes_lambed_counted",
+        "lambs_born_where_ewes_counted",
+        "lambs_born_by_latest_check",
+        "lambs_alive_at_weaning_where_ewes_counted",
+        "ewes_where_weaned",
+    )
+    # Lambs lost by cause (choices.LossCause), for the losses chart.
+    CAUSE_FIELDS = (
+        "lost_cold",
+        "lost_starvation",
+        "lost_disease",
+        "lost_mismothering",
+        "lost_predator",
+        "lost_accident",
+        "lost_unknown",
+    )
+    COUNTED = COUNT_FIELDS + CAUSE_FIELDS
+
+    season = models.ForeignKey(
+        Season,
+        models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("season"),
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=RollupLevel.choices)
+    place_id = models.BigIntegerField(_("place"))
+    date = models.DateField(_("date"))
+    prefecture = _place(Prefecture, null=False)
+    county = _place(County, null=False)
+    township = _place(Township)
+    village = _place(Village)
+    herder = _place(Herder)
+    record = models.ForeignKey(
+        LambingRecord,
+        models.DO_NOTHING,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("lambing record"),
+    )
+    households = models.IntegerField(default=0)
+    ewes = models.IntegerField(default=0)
+    ewes_lambed = models.IntegerField(default=0)
+    lambs_born = models.IntegerField(default=0)
+    lamb_losses = models.IntegerField(default=0)
+    lambs_alive = models.IntegerField(default=0)
+    lambs_alive_at_weaning = models.IntegerField(default=0)
+    lambs_born_where_ewes_lambed_counted = models.IntegerField(default=0)
+    lambs_born_where_ewes_counted = models.IntegerField(default=0)
+    lambs_born_by_latest_check = models.IntegerField(default=0)
+    lambs_alive_at_weaning_where_ewes_counted = models.IntegerField(default=0)
+    ewes_where_weaned = models.IntegerField(default=0)
+    lost_cold = models.IntegerField(default=0)
+    lost_starvation = models.IntegerField(default=0)
+    lost_disease = models.IntegerField(default=0)
+    lost_mismothering = models.IntegerField(default=0)
+    lost_predator = models.IntegerField(default=0)
+    lost_accident = models.IntegerField(default=0)
+    lost_unknown = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["season", "level", "place_id", "date"], name="rollup_one_row_per_day"
+            )
+        ]
+        indexes = [
+            # A drill-down: the rows of one level within a county, township or village.
+            models.Index(fields=["county", "level", "date"], name="rollup_county_level_date"),
+            models.Index(fields=["township", "level", "date"], name="rollup_township_level_date"),
+            models.Index(fields=["village", "level", "date"], name="rollup_village_level_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.place_id} · {self.date}"

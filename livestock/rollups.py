@@ -1,0 +1,438 @@
+"""Keeping the daily rollups (``models.DailyRollup``) in step with the entries.
+
+Why here and how it cannot be missed: every total of a summary is a sum over
+records of a number that, per record, only changes on the dates of its
+entries (and on the day the record is made). So each record's changes are
+kept per date as herder-level rows, and each county, township and village
+holds the sum of its records' rows per date. A summary as of a date sums the
+rows up to it: exact for any past date, and as small as places × days.
+
+``changed(record_ids)`` makes a record's rows again from its entries and moves
+the difference into its places' rows, in the caller's transaction, under the
+record's row lock. It is called by the models themselves (``LambingEntry`` and
+``LambingRecord`` ``save()``/``delete()``, and their querysets' ``bulk_create``,
+``bulk_update``, ``update`` and ``delete``; a herder or place moved elsewhere),
+so the services, the admin's forms, the API, imports and the shell all keep
+the rollups without knowing of them. Database triggers would also catch raw
+SQL, but they would be the counting rules written a second time, in two SQL
+dialects, out of reach of the tests' Python; raw SQL writes of entries are
+not made here, and ``rebuild()`` repairs any that are.
+
+A bulk path wraps its writes in ``deferred()``: each record is then made
+again once, at the end of the block, instead of once per entry.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+TOTALS_COUNT = 12  # the numbers of LambingTotals; then lambs lost by cause
+HERDER_LEVEL = 4
+PLACE_COLUMNS = ("prefecture_id", "county_id", "township_id", "village_id")
+
+_pending: ContextVar[set[int] | None] = ContextVar("rollups_pending", default=None)
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """What a record's rollup rows are made from, besides its entries."""
+
+    record_id: int
+    season_id: int
+    herder_id: int
+    village_id: int
+    township_id: int
+    county_id: int
+    prefecture_id: int
+    ewes_at_start: int | None
+    recorded_on: datetime.date
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """What the totals read of an entry; entries are given in (date, pk) order."""
+
+    date: datetime.date
+    ewes_lambed: int
+    lambs_born: int
+    lambs_lost: int
+    lambs_alive: int | None
+    is_weaning: bool
+    loss_cause: str
+
+
+def record_changes(
+    record: RecordFacts, entries: Iterable[EntryFacts]
+) -> dict[datetime.date, tuple[int, ...]]:
+    """By date, how much each ``LambingTotals`` number of the record changed that
+    day (the same numbers as ``selectors.record_timeline``; a test holds them
+    together), then its lambs lost by cause (``DailyRollup.CAUSE_FIELDS``).
+    The record counts from the day it was made, or its first entry if earlier;
+    dates without a change are left out."""
+    from livestock.models import DailyRollup
+
+    causes = [field.removeprefix("lost_") for field in DailyRollup.CAUSE_FIELDS]
+    lost_by_cause = dict.fromkeys(causes, 0)
+    by_date: dict[datetime.date, list[EntryFacts]] = defaultdict(list)
+    for entry in entries:
+        by_date[entry.date].append(entry)
+    ewes = record.ewes_at_start or 0
+    ewes_counted = record.ewes_at_start is not None
+    ewes_lambed = born = lost = alive = born_by_check = 0
+    weaned: int | None = None
+    previous = (0,) * (TOTALS_COUNT + len(causes))
+    changes = {}
+    for date in sorted({record.recorded_on, *by_date}):
+        for entry in by_date.get(date, ()):
+            ewes_lambed += entry.ewes_lambed
+            born += entry.lambs_born
+            lost += entry.lambs_lost
+            if entry.lambs_lost:
+                lost_by_cause[entry.loss_cause] += entry.lambs_lost
+            if entry.lambs_alive is not None:
+                alive = entry.lambs_alive
+                if entry.is_weaning:
+                    weaned = entry.lambs_alive
+        if any(entry.lambs_alive is not None for entry in by_date.get(date, ())):
+            born_by_check = born  # lambs born up to the end of the latest check's day
+        state = (
+            1,
+            ewes,
+            ewes_lambed,
+            born,
+            lost,
+            alive,
+            weaned or 0,
+            born if ewes_lambed > 0 else 0,
+            born if ewes_counted else 0,
+            born_by_check,
+            (weaned or 0) if ewes_counted else 0,
+            ewes if weaned is not None else 0,
+            *lost_by_cause.values(),
+        )
+        change = tuple(now - before for now, before in zip(state, previous, strict=True))
+        if any(change):
+            changes[date] = change
+        previous = state
+    return changes
+
+
+def herder_rows(record: RecordFacts, entries: Iterable[EntryFacts]) -> Iterator[tuple]:
+    """The record's herder-level rows, as tuples in ``COLUMNS`` order."""
+    for date, change in record_changes(record, entries).items():
+        yield (
+            record.season_id,
+            HERDER_LEVEL,
+            record.herder_id,
+            date,
+            record.prefecture_id,
+            record.county_id,
+            record.township_id,
+            record.village_id,
+            record.herder_id,
+            record.record_id,
+            *change,
+        )
+
+
+def _columns() -> tuple[str, ...]:
+    from livestock.models import DailyRollup
+
+    return (
+        "season_id",
+        "level",
+        "place_id",
+        "date",
+        "prefecture_id",
+        "county_id",
+        "township_id",
+        "village_id",
+        "herder_id",
+        "record_id",
+        *DailyRollup.COUNTED,
+    )
+
+
+def place_rows(row: tuple) -> Iterator[tuple]:
+    """The county, township and village rows a herder-level row adds to."""
+    season, _level, _place, date, prefecture, county, township, village = row[:8]
+    counts = row[10:]
+    yield (season, 1, county, date, prefecture, county, None, None, None, None, *counts)
+    yield (season, 2, township, date, prefecture, county, township, None, None, None, *counts)
+    yield (season, 3, village, date, prefecture, county, township, village, None, None, *counts)
+
+
+# Reading records and entries
+
+
+def _facts(record_ids: Iterable[int]) -> tuple[list[RecordFacts], dict[int, list[EntryFacts]]]:
+    from livestock.choices import CheckStage
+    from livestock.models import LambingEntry, LambingRecord
+
+    record_ids = sorted(set(record_ids))
+    records = (
+        LambingRecord.objects.filter(pk__in=record_ids)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "season_id",
+            "herder_id",
+            "herder__village_id",
+            "herder__village__township_id",
+            "herder__village__township__county_id",
+            "herder__village__township__county__prefecture_id",
+            "ewes_at_start",
+            "created_at",
+        )
+    )
+    facts = [
+        RecordFacts(*values[:8], recorded_on=timezone.localtime(values[8]).date())
+        for values in records
+    ]
+    entries: dict[int, list[EntryFacts]] = defaultdict(list)
+    rows = (
+        LambingEntry.objects.filter(record_id__in=record_ids)
+        .order_by("record_id", "date", "pk")
+        .values_list(
+            "record_id",
+            "date",
+            "ewes_lambed",
+            "lambs_born",
+            "lambs_lost",
+            "lambs_alive",
+            "check_stage",
+            "loss_cause",
+        )
+    )
+    for record_id, *counts, stage, cause in rows:
+        entries[record_id].append(
+            EntryFacts(*counts, is_weaning=stage == CheckStage.WEANING, loss_cause=cause)
+        )
+    return facts, entries
+
+
+# Keeping them in step
+
+
+def changed(record_ids: Iterable[int]) -> None:
+    """The entries or the ewes of these records changed (or the records were
+    made, moved or deleted): bring their rollups up to date now, or at the end
+    of the enclosing ``deferred()`` block."""
+    record_ids = {pk for pk in record_ids if pk is not None}
+    if not record_ids:
+        return
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(record_ids)
+        return
+    refresh(record_ids)
+
+
+@contextmanager
+def deferred():
+    """Bulk writes: the records changed inside the block are brought up to date
+    once, at its end, in the same transaction. This is the function a bulk
+    path (an importer's ``bulk_create``, the API's bulk endpoint) wraps its
+    writes in."""
+    if _pending.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    token = _pending.set(pending)
+    try:
+        with transaction.atomic():
+            yield
+            _pending.reset(token)
+            token = None
+            if not transaction.get_rollback():  # the block gave its writes up
+                refresh(pending)
+    finally:
+        if token is not None:
+            _pending.reset(token)
+
+
+def refresh(record_ids: Iterable[int]) -> None:
+    """Make the records' herder-level rows again from their entries (locking
+    the records), and add the difference to their places' rows."""
+    from livestock.models import DailyRollup
+
+    record_ids = sorted(set(record_ids))
+    if not record_ids:
+        return
+    columns = _columns()
+    with transaction.atomic():
+        records, entries = _facts(record_ids)
+        new_rows = _rows_of(records, entries)
+        stored = DailyRollup.objects.filter(level=HERDER_LEVEL, record_id__in=record_ids)
+        old_rows = [tuple(values) for values in stored.values_list(*columns)]
+        if sorted(old_rows, key=_key) == sorted(new_rows, key=_key):
+            return
+        # By place row: its place columns (the latest: a place may have moved)
+        # and how much its counts change.
+        difference: dict[tuple, tuple[tuple, list[int]]] = {}
+        for rows, sign in ((old_rows, -1), (new_rows, 1)):
+            for row in rows:
+                for place_row in place_rows(row):
+                    key, places, counts = place_row[:4], place_row[4:10], place_row[10:]
+                    _places, total = difference.get(key, (places, [0] * len(counts)))
+                    for index, count in enumerate(counts):
+                        total[index] += sign * count
+                    difference[key] = (places if sign > 0 else _places, total)
+        stored.delete()
+        _insert(columns, new_rows)
+        _add(
+            columns,
+            [
+                (*key, *places, *counts)
+                for key, (places, counts) in sorted(difference.items())
+                if any(counts)
+            ],
+        )
+
+
+def _rows_of(records: list[RecordFacts], entries: dict[int, list[EntryFacts]]) -> list[tuple]:
+    return [row for record in records for row in herder_rows(record, entries[record.record_id])]
+
+
+def _key(row: tuple) -> tuple:
+    """Season, level, place, date: the unique key, in the order rows are locked."""
+    return row[0], row[1], row[2], row[3]
+
+
+BATCH = 500
+
+
+def _insert(columns: tuple[str, ...], rows: list[tuple]) -> None:
+    from livestock.models import DailyRollup
+
+    DailyRollup.objects.bulk_create(
+        (DailyRollup(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=BATCH
+    )
+
+
+def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Add counts to place rows, making the rows that do not exist yet and
+    setting their place columns (a place may have moved): one
+    ``INSERT … ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite alike) per batch,
+    in key order so that two transactions never wait on each other in a circle."""
+    from livestock.models import DailyRollup
+
+    if not rows:
+        return
+    table = DailyRollup._meta.db_table
+    counts = DailyRollup.COUNTED
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    update = ", ".join(
+        [f"{name} = {table}.{name} + excluded.{name}" for name in counts]
+        + [f"{name} = excluded.{name}" for name in PLACE_COLUMNS]
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 (names are ours)
+                + ", ".join([placeholders] * len(batch))
+                + f" ON CONFLICT (season_id, level, place_id, date) DO UPDATE SET {update}",
+                [value for row in batch for value in row],
+            )
+
+
+def moved(place) -> None:
+    """``place`` (a county, township, village or herder) now lies in another
+    place: its records' rows are made again, and every row within it takes
+    its new place columns."""
+    from livestock.models import DailyRollup, LambingRecord
+
+    records = LambingRecord.objects.filter(**{f"herder__{place.herder_path}": place.pk})
+    changed(records.values_list("pk", flat=True))
+    above = {}
+    parent = place
+    while getattr(parent, "parent_field", ""):
+        parent = getattr(parent, parent.parent_field)
+        above[parent._meta.model_name] = parent.pk
+    DailyRollup.objects.filter(**{place._meta.model_name: place.pk}).update(**above)
+
+
+# Making them again from the entries
+
+
+def rebuild(*, chunk: int = 20_000, progress=None) -> int:
+    """Delete every rollup and make them again from the records and entries,
+    in one transaction; returns the number of herder-level rows. Records are
+    read ``chunk`` at a time; on PostgreSQL the rows are written with COPY."""
+    from livestock.models import DailyRollup, LambingRecord
+
+    with transaction.atomic():
+        DailyRollup.objects.all().delete()
+        record_ids = list(LambingRecord.objects.order_by("pk").values_list("pk", flat=True))
+        written = 0
+        for start in range(0, len(record_ids), chunk):
+            records, entries = _facts(record_ids[start : start + chunk])
+            rows = _rows_of(records, entries)
+            write_herder_rows(rows)
+            written += len(rows)
+            if progress:
+                progress(min(start + chunk, len(record_ids)), len(record_ids))
+        sum_place_rows()
+    return written
+
+
+def write_herder_rows(rows: list[tuple]) -> None:
+    """Store herder-level rows made by ``herder_rows`` as they are (no place rows:
+    ``sum_place_rows`` makes those once all are written). COPY on PostgreSQL."""
+    if not rows:
+        return
+    from livestock.models import DailyRollup
+
+    columns = _columns()
+    if connection.vendor == "postgresql":
+        table = DailyRollup._meta.db_table
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    # SQLite: one executemany, dates as the DateField stores them.
+    adapt = connection.ops.adapt_datefield_value
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {DailyRollup._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
+            f"VALUES ({placeholders})",
+            [(*row[:3], adapt(row[3]), *row[4:]) for row in rows],
+        )
+
+
+def sum_place_rows() -> None:
+    """Replace the county, township and village rows by the sums of the
+    herder-level rows, in the database."""
+    from livestock.models import DailyRollup
+
+    DailyRollup.objects.exclude(level=HERDER_LEVEL).delete()
+    table = DailyRollup._meta.db_table
+    counts = DailyRollup.COUNTED
+    sums = ", ".join(f"SUM({name})" for name in counts)
+    # level: the place column, and the township and village columns it keeps.
+    levels = {
+        1: ("county_id", "NULL", "NULL"),
+        2: ("township_id", "township_id", "NULL"),
+        3: ("village_id", "township_id", "village_id"),
+    }
+    with connection.cursor() as cursor:
+        for level, (place, township, village) in levels.items():
+            kept = [column for column in (township, village) if column != "NULL"]
+            group = ", ".join(["season_id", "date", "prefecture_id", "county_id", *kept])
+            cursor.execute(
+                f"INSERT INTO {table} (season_id, level, place_id, date, prefecture_id, "  # noqa: S608
+                f"county_id, township_id, village_id, herder_id, record_id, {', '.join(counts)}) "
+                f"SELECT season_id, {level}, {place}, date, prefecture_id, county_id, "
+                f"{township}, {village}, NULL, NULL, {sums} FROM {table} "
+                f"WHERE level = {HERDER_LEVEL} GROUP BY {group}"
+            )

@@ -1,0 +1,264 @@
+"""The daily rollups the summaries read: kept in step by every way an entry or
+record is written (services, the admin's forms, bulk paths, the ORM), equal to
+a rebuild from the entries, exact as of any date, and left as they were when
+a write is refused."""
+
+import datetime
+import random
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from livestock import rollups, services
+from livestock.choices import CheckStage, LossCause
+from livestock.models import DailyRollup, Herder, LambingEntry, LambingRecord, Village
+from livestock.selectors import (
+    lambing_totals,
+    lambing_totals_by,
+    losses_by_cause,
+    place_summary,
+    record_timeline,
+)
+from tests.conftest import make_user
+from tests.test_admin import RECORD_URL, logged_in, record_form
+
+DEC_10 = datetime.date(2024, 12, 10)
+DEC_20 = datetime.date(2024, 12, 20)
+JAN_10 = datetime.date(2025, 1, 10)
+FEB_28 = datetime.date(2025, 2, 28)
+
+
+def stored_rollups() -> dict[tuple, tuple]:
+    """Every rollup row that counts something, by its key."""
+    rows = DailyRollup.objects.values_list(
+        "season_id",
+        "level",
+        "place_id",
+        "date",
+        "prefecture_id",
+        "county_id",
+        "township_id",
+        "village_id",
+        "herder_id",
+        "record_id",
+        *DailyRollup.COUNTED,
+    )
+    return {row[:10]: row[10:] for row in rows if any(row[10:])}
+
+
+def rebuilt_rollups() -> dict[tuple, tuple]:
+    rollups.rebuild()
+    return stored_rollups()
+
+
+def random_writes(rng: random.Random, records: list[LambingRecord], villages, steps: int) -> int:
+    """Creates, corrections, deletions, new ewes and moved households, at random,
+    through the services; refused ones included. Returns how many were refused."""
+    refused = 0
+    causes = list(LossCause.values)
+    for _step in range(steps):
+        record = rng.choice(records)
+        date = datetime.date(2024, 12, 1) + datetime.timedelta(days=rng.randrange(90))
+        action = rng.random()
+        try:
+            if action < 0.45:
+                kind = rng.random()
+                if kind < 0.5:
+                    counts = {"ewes_lambed": rng.randint(0, 5), "lambs_born": rng.randint(0, 7)}
+                elif kind < 0.75:
+                    counts = {"lambs_lost": rng.randint(1, 3), "loss_cause": rng.choice(causes)}
+                else:
+                    stage = rng.choice([CheckStage.DAY_7, CheckStage.WEANING])
+                    counts = {"lambs_alive": rng.randint(0, 10), "check_stage": stage}
+                services.entry_create(record=record, date=date, **counts)
+            elif action < 0.65 and record.entries.exists():
+                entry = rng.choice(list(record.entries.all()))
+                changes = rng.choice(
+                    [{"date": date}, {"lambs_born": rng.randint(0, 9)}, {"ewes_lambed": 1}]
+                )
+                services.entry_update(entry=entry, reason="recounted", **changes)
+            elif action < 0.8 and record.entries.exists():
+                entry = rng.choice(list(record.entries.all()))
+                services.entry_delete(entry=entry, reason="entered twice")
+            elif action < 0.9:
+                services.record_update(
+                    record=record, ewes_at_start=rng.choice([None, 40, 80]), reason="recounted"
+                )
+            else:
+                services.herder_update(record.herder, village=rng.choice(villages))
+        except ValidationError:
+            refused += 1
+    return refused
+
+
+@pytest.mark.django_db
+def test_the_rollups_kept_through_a_random_season_equal_a_rebuild_from_the_entries(
+    winter_2024, tongke, qibaerwoyi, bieke_record, sailike_record
+):
+    rng = random.Random(8)  # noqa: S311 (repeatable test data)
+    third = services.record_create(
+        herder=Herder.objects.create(village=tongke, name="哈森", name_latin="Hasen"),
+        season=winter_2024,
+    )
+    refused = random_writes(
+        rng, [bieke_record, sailike_record, third], [tongke, qibaerwoyi], steps=150
+    )
+
+    kept = stored_rollups()
+
+    assert LambingEntry.objects.count() > 20
+    assert refused > 0  # some writes broke a rule and changed nothing
+    assert kept == rebuilt_rollups()
+
+
+def test_each_records_rollups_agree_with_its_timeline_on_every_date(
+    winter_2024, bieke_record, tongke, qibaerwoyi, sailike_record
+):
+    rng = random.Random(2025)  # noqa: S311
+    random_writes(rng, [bieke_record, sailike_record], [tongke, qibaerwoyi], steps=60)
+
+    for record in (bieke_record, sailike_record):
+        record.refresh_from_db()
+        for date, totals in record_timeline(record=record):
+            assert lambing_totals(season=winter_2024, as_of=date, place=record.herder) == totals
+
+
+def test_a_refused_entry_leaves_the_rollups_as_they_were(bieke_record):
+    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=10, lambs_born=12)
+    before = stored_rollups()
+
+    with pytest.raises(ValidationError):
+        services.entry_create(record=bieke_record, date=DEC_20, lambs_lost=50, loss_cause="cold")
+
+    assert stored_rollups() == before
+
+
+def test_counts_saved_through_the_admins_form_reach_the_summary(bieke_record, winter_2024, burqin):
+    technician = make_user("burqin-tech", "technician", burqin)
+    data = record_form(bieke_record, new=[{"date": DEC_10, "ewes_lambed": 9, "lambs_born": 11}])
+
+    response = logged_in(technician).post(RECORD_URL.format(bieke_record.pk), data)
+
+    assert response.status_code == 302
+    totals = lambing_totals(season=winter_2024, as_of=FEB_28, place=burqin)
+    assert (totals.ewes_lambed, totals.lambs_born) == (9, 11)
+    assert stored_rollups() == rebuilt_rollups()
+
+
+def test_entries_stored_in_bulk_reach_the_summary(bieke_record, sailike_record, winter_2024):
+    """The path a spreadsheet import takes: ``bulk_create``, then a queryset
+    update and delete; each keeps the rollups."""
+    LambingEntry.objects.bulk_create(
+        [
+            LambingEntry(record=bieke_record, date=DEC_10, ewes_lambed=5, lambs_born=6),
+            LambingEntry(record=sailike_record, date=DEC_20, ewes_lambed=3, lambs_born=4),
+        ]
+    )
+    assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 10
+
+    LambingEntry.objects.filter(record=bieke_record).update(lambs_born=8)
+    assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 12
+
+    LambingEntry.objects.filter(record=sailike_record).delete()
+    assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 8
+    assert stored_rollups() == rebuilt_rollups()
+
+
+def test_a_bulk_block_brings_each_record_up_to_date_once(bieke_record, winter_2024):
+    def entries_in(deferred: bool) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            if deferred:
+                with rollups.deferred():
+                    for day in range(10, 20):
+                        date = datetime.date(2024, 12, day)
+                        services.entry_create(record=bieke_record, date=date, lambs_born=1)
+            else:
+                for day in range(20, 30):
+                    date = datetime.date(2024, 12, day)
+                    services.entry_create(record=bieke_record, date=date, lambs_born=1)
+        return len(queries)
+
+    one_at_a_time, deferred = entries_in(False), entries_in(True)
+
+    assert deferred < one_at_a_time - 30
+    assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 20
+    assert stored_rollups() == rebuilt_rollups()
+
+
+def test_a_household_moved_to_another_county_takes_its_counts_along(
+    bieke_record, winter_2024, burqin, fuhai, qibaerwoyi
+):
+    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=10, lambs_born=12)
+
+    services.herder_update(bieke_record.herder, village=qibaerwoyi)
+
+    by_county = lambing_totals_by(season=winter_2024, as_of=FEB_28, level=type(burqin))
+    assert burqin.pk not in by_county
+    assert by_county[fuhai.pk].lambs_born == 12
+
+
+def test_a_village_moved_to_another_township_takes_its_counts_along(
+    bieke_record, winter_2024, tongke, kokeaheshi, fuhai
+):
+    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
+
+    tongke.township = kokeaheshi
+    tongke.save()
+
+    assert lambing_totals(season=winter_2024, as_of=FEB_28, place=fuhai).lambs_born == 12
+    assert stored_rollups() == rebuilt_rollups()
+
+
+def test_losses_by_cause_are_summed_from_the_rollups_as_of_a_date(bieke_record, winter_2024):
+    official = make_user("bureau", "official", bieke_record.herder.village.township.county)
+    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=20)
+    services.entry_create(record=bieke_record, date=DEC_20, lambs_lost=3, loss_cause="cold")
+    services.entry_create(record=bieke_record, date=JAN_10, lambs_lost=5, loss_cause="predator")
+
+    def losses(as_of):
+        return losses_by_cause(season=winter_2024, as_of=as_of, user=official)
+
+    assert losses(DEC_20) == [("cold", 3)]
+    assert losses(FEB_28) == [("predator", 5), ("cold", 3)]
+
+
+def test_the_overview_reads_the_rollups_not_the_entries(bieke_record, winter_2024, altay):
+    official = make_user("bureau", "official", altay)
+    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=7)
+
+    with CaptureQueriesContext(connection) as queries:
+        summary = place_summary(season=winter_2024, as_of=FEB_28, user=official)
+
+    assert summary.totals.lambs_born == 7
+    entries_table = LambingEntry._meta.db_table
+    assert not [query for query in queries if entries_table in query["sql"]]
+
+
+def test_a_village_technician_reads_only_the_village_rows(
+    bieke_record, sailike_record, winter_2024, tongke
+):
+    """A technician of one village, on the overview, sees their county with only
+    their village's counts: rows of village level, narrowed by the grant."""
+    Village.objects.create(township=tongke.township, name="别村", name_latin="Other")
+    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=7)
+    services.entry_create(record=sailike_record, date=DEC_10, lambs_born=5)
+    technician = make_user("tongke-tech", "technician", tongke)
+
+    summary = place_summary(season=winter_2024, as_of=FEB_28, user=technician)
+
+    assert summary.totals.lambs_born == 7
+    assert [row.totals.lambs_born for row in summary.rows] == [7]
+
+
+def test_the_rebuild_command_makes_the_rollups_again(bieke_record, winter_2024):
+    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=7)
+    kept = stored_rollups()
+    DailyRollup.objects.all().delete()
+
+    call_command("rebuild_rollups", verbosity=0)
+
+    assert stored_rollups() == kept
+    assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 7
