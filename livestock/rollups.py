@@ -34,7 +34,14 @@ from django.utils import timezone
 
 TOTALS_COUNT = 12  # the numbers of LambingTotals; then lambs lost by cause
 HERDER_LEVEL = 4
-PLACE_COLUMNS = ("prefecture_id", "county_id", "township_id", "village_id")
+PLACE_COLUMNS = (
+    "prefecture_id",
+    "county_id",
+    "township_id",
+    "village_id",
+    "herder_id",
+    "record_id",
+)
 
 _pending: ContextVar[set[int] | None] = ContextVar("rollups_pending", default=None)
 
@@ -267,32 +274,34 @@ def refresh(record_ids: Iterable[int]) -> None:
     if not record_ids:
         return
     columns = _columns()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         records, entries = _facts(record_ids)
         new_rows = _rows_of(records, entries)
         stored = DailyRollup.objects.filter(level=HERDER_LEVEL, record_id__in=record_ids)
         old_rows = [tuple(values) for values in stored.values_list(*columns)]
         if sorted(old_rows, key=_key) == sorted(new_rows, key=_key):
             return
-        # By place row: its place columns (the latest: a place may have moved)
-        # and how much its counts change.
-        difference: dict[tuple, tuple[tuple, list[int]]] = {}
+        # By row (the household's own and its places'): its place columns before
+        # and after (a place may have moved), and how much its counts change.
+        # A household's date left without a change keeps a row of zeros.
+        difference: dict[tuple, list] = {}
         for rows, sign in ((old_rows, -1), (new_rows, 1)):
             for row in rows:
-                for place_row in place_rows(row):
-                    key, places, counts = place_row[:4], place_row[4:10], place_row[10:]
-                    _places, total = difference.get(key, (places, [0] * len(counts)))
+                for changed_row in (row, *place_rows(row)):
+                    key, places, counts = changed_row[:4], changed_row[4:10], changed_row[10:]
+                    before_after_counts = difference.setdefault(
+                        key, [places, places, [0] * len(counts)]
+                    )
+                    before_after_counts[0 if sign < 0 else 1] = places
+                    total = before_after_counts[2]
                     for index, count in enumerate(counts):
                         total[index] += sign * count
-                    difference[key] = (places if sign > 0 else _places, total)
-        stored.delete()
-        _insert(columns, new_rows)
         _add(
             columns,
             [
-                (*key, *places, *counts)
-                for key, (places, counts) in sorted(difference.items())
-                if any(counts)
+                (*key, *after, *counts)
+                for key, (before, after, counts) in sorted(difference.items())
+                if any(counts) or before != after
             ],
         )
 
@@ -309,17 +318,9 @@ def _key(row: tuple) -> tuple:
 BATCH = 500
 
 
-def _insert(columns: tuple[str, ...], rows: list[tuple]) -> None:
-    from livestock.models import DailyRollup
-
-    DailyRollup.objects.bulk_create(
-        (DailyRollup(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=BATCH
-    )
-
-
 def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Add counts to place rows, making the rows that do not exist yet and
-    setting their place columns (a place may have moved): one
+    """Add counts to rows, making the rows that do not exist yet and setting
+    their place columns (a place may have moved): one
     ``INSERT … ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite alike) per batch,
     in key order so that two transactions never wait on each other in a circle."""
     from livestock.models import DailyRollup

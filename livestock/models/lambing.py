@@ -92,14 +92,14 @@ class RollupKeepingQuerySet(models.QuerySet):
         return set(self.values_list(self.record_field, flat=True))
 
     def bulk_create(self, objs, *args, **kwargs):
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
             rollups.changed(self._record_ids(created))
         return created
 
     def bulk_update(self, objs, *args, **kwargs):
         objs = list(objs)
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             before = self.model._default_manager.filter(pk__in=[obj.pk for obj in objs])
             record_ids = set(before._record_ids()) | self._record_ids(objs)
             updated = super().bulk_update(objs, *args, **kwargs)
@@ -107,7 +107,7 @@ class RollupKeepingQuerySet(models.QuerySet):
         return updated
 
     def update(self, **kwargs):
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             record_ids = self._record_ids()
             updated = super().update(**kwargs)
             if "record" in kwargs or "record_id" in kwargs:
@@ -118,7 +118,7 @@ class RollupKeepingQuerySet(models.QuerySet):
     update.alters_data = True
 
     def delete(self):
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             record_ids = self._record_ids()
             deleted = super().delete()
             rollups.changed(record_ids)
@@ -172,12 +172,12 @@ class LambingRecord(Versioned):
 
     def save(self, *args, **kwargs):
         """Saved with its daily rollups (the ewes, the day it counts from)."""
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             super().save(*args, **kwargs)
             rollups.changed([self.pk])
 
     def delete(self, *args, **kwargs):
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             pk = self.pk
             deleted = super().delete(*args, **kwargs)
             rollups.changed([pk])
@@ -321,12 +321,12 @@ class LambingEntry(Versioned):
 
     def save(self, *args, **kwargs):
         """Saved with its record's daily rollups, whichever surface saves it."""
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             super().save(*args, **kwargs)
             rollups.changed([self.record_id])
 
     def delete(self, *args, **kwargs):
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             deleted = super().delete(*args, **kwargs)
             rollups.changed([self.record_id])
         return deleted

@@ -37,7 +37,7 @@ class Place(models.Model):
         from livestock import rollups
 
         parent_id = f"{self.parent_field}_id"
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             moved = (
                 type(self)
                 ._default_manager.filter(pk=self.pk)
