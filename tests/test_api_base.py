@@ -69,6 +69,10 @@ def as_text(data: dict) -> dict[str, str]:
     return {name: str(value) for name, value in data.items() if name not in NOT_STORED}
 
 
+# What Chromium sends when a page is opened.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
 def detail_url(url: str, obj: Model) -> str:
     return f"{url}{obj.pk}/"
 
@@ -105,10 +109,13 @@ class ReadTests:
         response = api(user).get(detail_url(self.url, outside))
         assert response.status_code == 404
 
-    def test_the_browsable_list_page_names_nothing_outside_the_scope(self, user, inside, outside):
-        response = api(user).get(self.url, HTTP_ACCEPT="text/html")
+    def test_a_browser_is_answered_in_json_naming_nothing_outside_the_scope(
+        self, user, inside, outside
+    ):
+        """No browsable HTML pages (the docs are /api/docs/): a browser gets JSON."""
+        response = api(user).get(self.url, HTTP_ACCEPT=BROWSER_ACCEPT)
         assert response.status_code == 200
-        assert response["Content-Type"].startswith("text/html")
+        assert response["Content-Type"] == "application/json"
         page = response.content.decode()
         assert [name for name in BURQIN_NAMES if name in page] == []
 
