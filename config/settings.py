@@ -5,13 +5,14 @@ from the environment (see README.md and .env.example). With nothing set the
 service runs in development mode on an embedded SQLite file under ``var/``.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "livestock",
 ]
 
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: turns a login refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +113,32 @@ for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", default=[]), star
     DATABASES[alias] = {**_database(url), "TEST": {"MIRROR": "default"}}
     DATABASE_REPLICAS.append(alias)
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+
+# What the API throttles count must be shared by gunicorn's workers: a table in
+# the database in production (`make serve` creates it), memory in development.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if DEBUG
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+}
+
+# Login throttling against password guessing (django-axes; livestock/throttling.py):
+# after LOGIN_FAILURE_LIMIT failures for one username from one address, that pair
+# waits LOGIN_LOCKOUT_MINUTES, restarted by every try meanwhile. A lockout is
+# lifted early by `manage.py axes_reset_username NAME` or in the admin.
+AUTHENTICATION_BACKENDS = [
+    "livestock.throttling.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", default=15))
+# The pair: a guesser cannot lock a technician out from elsewhere, and colleagues
+# behind one address (a township office) do not lock each other out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "livestock.throttling.lockout_response"
+# The address is the connection's (REMOTE_ADDR); behind a proxy that is the
+# proxy's, so the lockout is then per username.
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -190,6 +220,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "livestock.api.errors.exception_handler",
+    # Per token (its user) and, without credentials, per address; a 429 with
+    # Retry-After beyond the rate. Rates as DRF writes them: 600/minute, 20/second.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "livestock.throttling.TokenRateThrottle",
+        "livestock.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_rate("API_RATE_PER_TOKEN", default="600/minute"),
+        "anonymous": env_rate("API_RATE_ANONYMOUS", default="60/minute"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -19,6 +19,7 @@
 #   FUZZ_WORKERS [2]        concurrent schemathesis workers
 #   FUZZ_CHECKS             the checks of runs 1 and 2 (see `schemathesis run --help`)
 #   FUZZ_RUNS [integration,technician,anonymous]  which runs to do
+#   FUZZ_API_RATE [100000/minute]  the server's API_RATE_PER_TOKEN and API_RATE_ANONYMOUS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,6 +68,10 @@ export DATABASE_URL="sqlite:///$work/db.sqlite3?transaction_mode=IMMEDIATE"
 export DEBUG=true
 export ALLOWED_HOSTS=127.0.0.1
 unset SECRET_KEY
+# Each run sends thousands of requests a minute with one token (or none); the
+# API's throttles (600 a minute per token by default) would answer most with 429.
+export API_RATE_PER_TOKEN=${FUZZ_API_RATE:-100000/minute}
+export API_RATE_ANONYMOUS=${FUZZ_API_RATE:-100000/minute}
 
 echo "== database $work/db.sqlite3: migrate, seed_reports, users"
 "$PY" manage.py migrate --no-input >/dev/null

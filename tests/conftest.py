@@ -109,6 +109,15 @@ def english():
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """The API's throttles count requests per user id in the cache; ids come
+    round again from test to test, and the counts must not."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def quick_passwords(settings):
     """Hashing each test user's password with the production hasher costs about
     half a second; what the tests check does not depend on the hasher."""

@@ -3,7 +3,8 @@ never a bare one for a fault of ours.
 
 Django's ``ValidationError`` (raised by the models' rules and the services)
 becomes a 400 keyed by field, like DRF's own; an edit made from an older
-version is a 412. Anything else that fails a request (a bug, a database that
+version is a 412; too many requests for a token are a 429 that says how many
+may be sent and when to try again. Anything else that fails a request (a bug, a database that
 is gone, a deadlock) is answered in JSON, saying that nothing of the request
 was stored: every write runs in one transaction up to its answer, undone
 when the answer is an error (``views.ScopedViewSet.dispatch``). A database
@@ -21,7 +22,10 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from livestock.throttling import AnonymousRateThrottle, TokenRateThrottle, throttled_message
 
 STALE_EDIT = "stale_edit"
 # Seconds a client waits before sending again a request the database could not complete.
@@ -43,6 +47,18 @@ def exception_handler(exc, context) -> Response | None:
             exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.Throttled):
+        request = context["request"]
+        scope = (
+            TokenRateThrottle
+            if request.user and request.user.is_authenticated
+            else AnonymousRateThrottle
+        ).scope
+        rate = api_settings.DEFAULT_THROTTLE_RATES[scope]
+        wait = exc.wait
+        # The message says the wait itself; DRF's would add its own sentence.
+        exc = exceptions.Throttled(detail=throttled_message(wait=wait, rate=rate))
+        exc.wait = wait  # for the Retry-After header
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response

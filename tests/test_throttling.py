@@ -1,0 +1,202 @@
+"""How often one may try: the admin's login is locked after repeated failures
+(django-axes), and API requests are limited per token (DRF's throttles), each
+with a clear answer saying how long to wait."""
+
+import datetime
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+from rest_framework.settings import api_settings
+
+from config.env import env_rate
+from tests.conftest import PASSWORD
+from tests.test_api_base import api
+
+LOGIN = "/admin/login/"
+HERDERS = "/api/v1/herders/"
+
+
+def log_in(client: Client, username: str, password: str, address: str = "10.1.2.3"):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=address,
+    )
+
+
+def fail(client: Client, username: str, times: int, address: str = "10.1.2.3") -> None:
+    """``times`` wrong passwords; the one that reaches the limit is the lockout page."""
+    for attempt in range(1, times + 1):
+        response = log_in(client, username, "wrong-guess", address)
+        expected = 429 if attempt >= settings.AXES_FAILURE_LIMIT else 200
+        assert response.status_code == expected, attempt
+
+
+@pytest.fixture
+def limits(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+    return settings
+
+
+# Logins
+
+
+def test_a_wrong_password_is_the_login_form_again_below_the_limit(client, limits, fuhai_technician):
+    fail(client, "fuhai-tech", 2)
+    assert log_in(client, "fuhai-tech", PASSWORD).status_code == 302
+
+
+def test_after_the_limit_even_the_right_password_is_refused_with_how_long_to_wait(
+    client, limits, fuhai_technician
+):
+    fail(client, "fuhai-tech", 3)
+    response = log_in(client, "fuhai-tech", PASSWORD)
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(15 * 60)
+    page = response.content.decode()
+    # Chinese first, English beside it, whatever the chosen language.
+    assert page.index("登录已暂停") < page.index("Login paused")
+    assert "fuhai-tech" in page
+    assert "15 分钟后再试" in page and "Try again in 15 minutes" in page
+    assert "python manage.py axes_reset_username fuhai-tech" in page
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_lockout_holds_for_that_username_from_that_address_only(
+    client, limits, fuhai_technician, woyimoke_technician
+):
+    fail(client, "fuhai-tech", 3)
+    assert log_in(client, "fuhai-tech", PASSWORD).status_code == 429
+    assert log_in(Client(), "woyimoke-tech", PASSWORD).status_code == 302
+    assert log_in(Client(), "fuhai-tech", PASSWORD, address="10.9.9.9").status_code == 302
+
+
+def test_a_successful_login_starts_the_count_again(client, limits, fuhai_technician):
+    fail(client, "fuhai-tech", 2)
+    assert log_in(client, "fuhai-tech", PASSWORD).status_code == 302
+    other = Client()
+    fail(other, "fuhai-tech", 2)
+    assert log_in(other, "fuhai-tech", PASSWORD).status_code == 302
+
+
+def test_the_lockout_ends_after_the_wait(client, limits, fuhai_technician):
+    fail(client, "fuhai-tech", 3)
+    assert log_in(client, "fuhai-tech", PASSWORD).status_code == 429
+    sixteen_minutes_ago = timezone.now() - datetime.timedelta(minutes=16)
+    for attempt in AccessAttempt.objects.all():
+        attempt.attempt_time = sixteen_minutes_ago
+        attempt.save()
+    assert log_in(client, "fuhai-tech", PASSWORD).status_code == 302
+
+
+def test_an_administrator_unlocks_a_username_with_a_command(client, limits, fuhai_technician):
+    fail(client, "fuhai-tech", 3)
+    assert log_in(client, "fuhai-tech", PASSWORD).status_code == 429
+    call_command("axes_reset_username", "fuhai-tech", verbosity=0)
+    assert log_in(client, "fuhai-tech", PASSWORD).status_code == 302
+
+
+def test_an_administrator_sees_the_attempts_in_the_admin(client, limits, fuhai_technician):
+    from tests.conftest import make_user
+
+    fail(Client(), "fuhai-tech", 3)
+    client.force_login(make_user("root", None, superuser=True))
+    page = client.get("/admin/axes/accessattempt/").content.decode()
+    assert "fuhai-tech" in page and "10.1.2.3" in page
+
+
+def test_guessing_a_username_that_does_not_exist_is_locked_out_too(client, limits, db):
+    fail(client, "no-such-user", 3)
+    assert log_in(client, "no-such-user", "anything").status_code == 429
+
+
+# The API, per token
+
+
+@pytest.fixture
+def rates(settings):
+    """Small rates, set the way settings.py sets them from the environment."""
+    from livestock.throttling import AnonymousRateThrottle, TokenRateThrottle
+
+    throttles = (TokenRateThrottle, AnonymousRateThrottle)
+    # DRF reads the rates once, into the class; follow the setting for the test.
+    original = [throttle.THROTTLE_RATES for throttle in throttles]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "3/minute", "anonymous": "2/minute"},
+    }
+    for throttle in throttles:
+        throttle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    yield
+    for throttle, rates in zip(throttles, original, strict=True):
+        throttle.THROTTLE_RATES = rates
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "at most 3/minute"), ("zh-hans", "3/minute")]
+)
+def test_a_token_past_its_rate_gets_a_429_saying_when_to_try_again(
+    rates, fuhai_technician, language, said
+):
+    client = api(fuhai_technician, language=language)
+    for _ in range(3):
+        assert client.get(HERDERS).status_code == 200
+    response = client.get(HERDERS)
+    assert response.status_code == 429
+    wait = int(response["Retry-After"])
+    assert 0 < wait <= 60
+    detail = response.json()["detail"]
+    assert said in detail and str(wait) in detail
+
+
+def test_the_rate_is_per_token(rates, fuhai_technician, woyimoke_technician):
+    busy = api(fuhai_technician)
+    for _ in range(3):
+        busy.get(HERDERS)
+    assert busy.get(HERDERS).status_code == 429
+    assert api(woyimoke_technician).get(HERDERS).status_code == 200
+
+
+def test_writes_count_against_the_rate_too_and_a_throttled_write_stores_nothing(
+    rates, fuhai_technician, qibaerwoyi
+):
+    from livestock.models import Herder
+
+    client = api(fuhai_technician)
+    for index in range(3):
+        data = {"village": qibaerwoyi.pk, "name": f"新牧户{index}", "name_latin": "New"}
+        assert client.post(HERDERS, data).status_code == 201
+    refused = client.post(HERDERS, {"village": qibaerwoyi.pk, "name": "第四户", "name_latin": "x"})
+    assert refused.status_code == 429
+    assert not Herder.objects.filter(name="第四户").exists()
+
+
+def test_requests_without_credentials_are_limited_per_address(rates):
+    client = Client()
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/schema/").status_code == 200
+    response = client.get("/api/schema/")
+    assert response.status_code == 429
+    assert "Retry-After" in response
+
+
+def test_the_default_rates_come_from_the_environment():
+    assert api_settings.DEFAULT_THROTTLE_RATES == {"token": "600/minute", "anonymous": "60/minute"}
+
+
+@pytest.mark.parametrize("value", ["600", "600/min", "0/minute", "many/hour", "600 / minute"])
+def test_a_rate_that_cannot_be_read_stops_the_server_at_start(monkeypatch, value):
+    monkeypatch.setenv("API_RATE_PER_TOKEN", value)
+    with pytest.raises(ImproperlyConfigured, match="API_RATE_PER_TOKEN"):
+        env_rate("API_RATE_PER_TOKEN", default="600/minute")
+
+
+def test_a_rate_from_the_environment_is_used(monkeypatch):
+    monkeypatch.setenv("API_RATE_PER_TOKEN", "20/second")
+    assert env_rate("API_RATE_PER_TOKEN", default="600/minute") == "20/second"
