@@ -92,6 +92,14 @@ class ScopedAdmin(admin.ModelAdmin):
             raise Http404(_("No such object in your places."))
         return obj
 
+    def get_search_results(self, request, queryset, search_term):
+        """A term with a NUL character matches nothing stored (PostgreSQL holds no
+        NUL in text, and refuses it in a query): no match, not an error. The
+        change list's search form refuses it already; the autocomplete does not."""
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related: type[Model] = db_field.related_model
         if related in SCOPED_MODELS:
@@ -284,7 +292,7 @@ class LambingRecordForm(VersionedForm):
     change_reason = forms.CharField(
         label=_("reason for the correction"),
         required=False,
-        max_length=200,
+        max_length=services.REASON_MAX_LENGTH,
         help_text=_("Needed when saved counts are changed or deleted; kept in the history."),
     )
 

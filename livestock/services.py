@@ -76,9 +76,14 @@ def check_version(obj: Versioned, *, seen_version: int) -> None:
     )
 
 
-def require_reason(reason: str) -> None:
+# What a history row keeps of a reason (django-simple-history's column).
+REASON_MAX_LENGTH = 100
+
+
+def require_reason(reason: str, *, kept_in_history: bool = True) -> None:
     """A saved count is corrected or deleted only with a reason, kept in its
-    history with who and when (DOMAIN.md: as-of answers change only so)."""
+    history with who and when (DOMAIN.md: as-of answers change only so); a
+    reason longer than the history keeps is refused, not cut short."""
     if not reason or not reason.strip():
         raise ValidationError(
             {
@@ -88,6 +93,19 @@ def require_reason(reason: str) -> None:
                         "the reason is kept in the history."
                     ),
                     code="reason_required",
+                )
+            }
+        )
+    if kept_in_history and len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _(
+                        "The reason is %(length)s characters long; the history keeps up "
+                        "to %(limit)s. Say it more briefly."
+                    ),
+                    code="reason_too_long",
+                    params={"length": len(reason), "limit": REASON_MAX_LENGTH},
                 )
             }
         )
@@ -585,7 +603,7 @@ def review_reopen(*, review: Review, user: AbstractBaseUser, reason: str) -> Rev
     """A user who may reopen unlocks approved counts for a correction, saying
     why. The approval stays in the review's history with what it approved."""
     _review_allowed(user, "reopen_review", review.township)
-    require_reason(reason)
+    require_reason(reason, kept_in_history=False)  # kept as the review's comment, not cut
     review = _review_in_state(review, ReviewState.APPROVED, action=_("reopen"))
     return _save_review(review, user=user, state=ReviewState.REOPENED, comment=reason)
 

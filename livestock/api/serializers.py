@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from livestock import scoping
+from livestock import scoping, services
 from livestock.models import (
     HOUSEHOLD_COUNT_LIMIT,
     County,
@@ -183,7 +183,7 @@ def _reason() -> serializers.CharField:
         write_only=True,
         required=False,
         allow_blank=True,
-        max_length=200,
+        max_length=services.REASON_MAX_LENGTH,
         help_text="Why saved counts are corrected; kept in the history. Needed to change "
         "a count already given.",
     )

@@ -1,0 +1,343 @@
+"""Bad input, tried on purpose, on the surfaces people use: the admin's forms and
+lists, the summary pages, and what the API suite (tests/test_api_errors.py)
+leaves out. Every answer is a 4xx or the form again with the error at its
+field, never a 500; nothing stored changes; and a name that looks like code
+is shown back as text, escaped."""
+
+import datetime
+import html
+
+import pytest
+
+from livestock import services
+from livestock.models import Herder, LambingEntry, LambingRecord
+from tests.conftest import make_user
+from tests.test_api_base import api
+
+TOO_BIG_FOR_THE_DATABASE = 2**63
+SCRIPT_NAME = "<script>alert('赛')</script>"
+SQL_NAME = "罗伯特'); DROP TABLE livestock_herder;--"
+LONG_REASON = "数错了，" * 40  # 160 characters
+
+
+@pytest.fixture
+def counted(sailike_record):
+    """赛力克's record with one entry, the counts every bad request must leave as they are."""
+    entry, _new = services.entry_create(
+        record=sailike_record, date=datetime.date(2024, 12, 10), ewes_lambed=3, lambs_born=4
+    )
+    return entry
+
+
+def stored(record: LambingRecord) -> list:
+    return list(
+        LambingEntry.objects.filter(record=record)
+        .order_by("pk")
+        .values_list("date", "ewes_lambed", "lambs_born", "lambs_lost", "lambs_alive", "version")
+    ) + [LambingRecord.objects.filter(pk=record.pk).values_list("ewes_at_start", "version").get()]
+
+
+# Reasons for a correction
+
+
+def test_a_reason_longer_than_the_history_keeps_is_a_400_naming_the_limit(
+    fuhai_technician, counted
+):
+    before = stored(counted.record)
+    response = api(fuhai_technician).patch(
+        f"/api/v1/entries/{counted.pk}/", {"lambs_born": 5, "reason": LONG_REASON}
+    )
+    assert response.status_code == 400
+    assert "100" in response.json()["reason"][0]
+    assert stored(counted.record) == before
+
+
+def test_a_deletion_with_a_reason_too_long_is_a_400(fuhai_technician, counted):
+    response = api(fuhai_technician).delete(f"/api/v1/entries/{counted.pk}/?reason={LONG_REASON}")
+    assert response.status_code == 400
+    assert "reason" in response.json()
+    assert LambingEntry.objects.filter(pk=counted.pk).exists()
+
+
+def test_a_reason_of_the_longest_kind_is_kept_whole(fuhai_technician, counted):
+    reason = "数" * 100
+    response = api(fuhai_technician).patch(
+        f"/api/v1/entries/{counted.pk}/", {"lambs_born": 5, "reason": reason}
+    )
+    assert response.status_code == 200
+    assert counted.history.latest().history_change_reason == reason
+
+
+# The admin
+
+
+@pytest.fixture
+def admin_client(client, fuhai_technician):
+    client.force_login(fuhai_technician)
+    return client
+
+
+def record_form(record: LambingRecord, **changes) -> dict:
+    """The record's change form as the admin draws it, with ``changes`` typed in."""
+    data = {
+        "herder": record.herder_id,
+        "season": record.season_id,
+        "ewes_at_start": record.ewes_at_start or "",
+        "seen_version": record.version,
+        "change_reason": "",
+        "entries-TOTAL_FORMS": 0,
+        "entries-INITIAL_FORMS": 0,
+        "entries-MIN_NUM_FORMS": 0,
+        "entries-MAX_NUM_FORMS": 1000,
+    }
+    entries = list(record.entries.order_by("date", "pk"))
+    for index, entry in enumerate(entries):
+        data.update(
+            {
+                f"entries-{index}-id": entry.pk,
+                f"entries-{index}-record": record.pk,
+                f"entries-{index}-date": entry.date.isoformat(),
+                f"entries-{index}-ewes_lambed": entry.ewes_lambed,
+                f"entries-{index}-lambs_born": entry.lambs_born,
+                f"entries-{index}-lambs_lost": entry.lambs_lost,
+                f"entries-{index}-loss_cause": entry.loss_cause,
+                f"entries-{index}-lambs_alive": ""
+                if entry.lambs_alive is None
+                else entry.lambs_alive,
+                f"entries-{index}-check_stage": entry.check_stage,
+                f"entries-{index}-note": entry.note,
+                f"entries-{index}-seen_version": entry.version,
+            }
+        )
+    data["entries-TOTAL_FORMS"] = data["entries-INITIAL_FORMS"] = len(entries)
+    new = {key: value for key, value in changes.items() if key.startswith("new_")}
+    if new:
+        index = len(entries)
+        data["entries-TOTAL_FORMS"] = index + 1
+        data.update(
+            {
+                f"entries-{index}-record": record.pk,
+                f"entries-{index}-date": "2024-12-12",
+                f"entries-{index}-ewes_lambed": 0,
+                f"entries-{index}-lambs_born": 0,
+                f"entries-{index}-lambs_lost": 0,
+                f"entries-{index}-loss_cause": "",
+                f"entries-{index}-lambs_alive": "",
+                f"entries-{index}-check_stage": "",
+                f"entries-{index}-note": "",
+                f"entries-{index}-client_uuid": "6f0c1e2a-1b5e-4c59-9a3e-2f7d9c1b0a11",
+            }
+        )
+        data.update({f"entries-{index}-{key[4:]}": value for key, value in new.items()})
+    data.update({key: value for key, value in changes.items() if not key.startswith("new_")})
+    return data
+
+
+def errors_at(response, field: str) -> str:
+    """The text of the errors the page shows at ``field``'s row."""
+    page = response.content.decode()
+    start = page.index(f"field-{field}")
+    return page[start : page.index("</div>", page.index("errorlist", start))]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("new_lambs_born", TOO_BIG_FOR_THE_DATABASE, "50000"),
+        ("new_lambs_born", -3, "-3"),
+        ("new_lambs_born", "many", "整数"),
+        ("new_lambs_lost", 10**30, "50000"),
+        ("new_lambs_alive", "1e5", "整数"),
+        ("new_date", "2024-02-30", "日期"),
+        ("new_date", "9999-12-31", "9999-12-31"),
+        ("new_date", "1970-01-01", "1970-01-01"),
+        ("new_loss_cause", "wolf", "wolf"),
+        ("ewes_at_start", TOO_BIG_FOR_THE_DATABASE, "50000"),
+        ("ewes_at_start", -1, "-1"),
+    ],
+)
+def test_a_bad_count_or_date_in_the_admin_is_shown_at_its_field(
+    admin_client, counted, field, value, said
+):
+    record = counted.record
+    before = stored(record)
+    data = record_form(record, **{field: value})
+    response = admin_client.post(f"/admin/livestock/lambingrecord/{record.pk}/change/", data)
+    assert response.status_code == 200  # the form again
+    name = field.removeprefix("new_")
+    assert said in errors_at(response, name)
+    assert stored(record) == before
+
+
+def test_a_correction_in_the_admin_with_a_reason_too_long_is_refused_at_the_reason(
+    admin_client, counted
+):
+    record = counted.record
+    before = stored(record)
+    data = record_form(record, **{"entries-0-lambs_born": 5, "change_reason": LONG_REASON})
+    response = admin_client.post(f"/admin/livestock/lambingrecord/{record.pk}/change/", data)
+    assert response.status_code == 200
+    assert "100" in errors_at(response, "change_reason")
+    assert stored(record) == before
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=%00",
+        "q=%25",
+        "q=' OR '1'='1",
+        f"herder__village__township__county__id__exact={TOO_BIG_FOR_THE_DATABASE}",
+        "herder__village__township__county__id__exact=abc",
+        "season__id__exact=abc",
+        "p=abc",
+        "p=99999",
+        "o=abc",
+        "o=99.-1",
+        "nonsense=1",
+        "flag=bogus",
+    ],
+)
+def test_a_bad_list_parameter_in_the_admin_is_no_500(admin_client, counted, query):
+    response = admin_client.get(f"/admin/livestock/lambingrecord/?{query}")
+    assert response.status_code in (200, 302, 400)
+
+
+@pytest.mark.parametrize("url", ["herder", "lambingrecord"])
+@pytest.mark.parametrize("object_id", ["abc", str(TOO_BIG_FOR_THE_DATABASE), "-1", "%00"])
+def test_an_admin_page_of_an_object_that_cannot_exist_is_no_500(
+    admin_client, counted, url, object_id
+):
+    response = admin_client.get(f"/admin/livestock/{url}/{object_id}/change/")
+    assert response.status_code in (302, 404)
+
+
+@pytest.mark.parametrize("term", ["%00", "%25", "'", "\\", "赛" * 300])
+def test_the_admins_autocomplete_takes_any_term(admin_client, counted, term):
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "livestock",
+            "model_name": "lambingrecord",
+            "field_name": "herder",
+            "term": term,
+        }
+        if term != "%00"
+        else None,
+        QUERY_STRING="app_label=livestock&model_name=lambingrecord&field_name=herder&term=%00",
+    )
+    assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("name", [SCRIPT_NAME, SQL_NAME])
+def test_a_herder_named_like_code_is_stored_as_typed_and_shown_escaped_in_the_admin(
+    admin_client, qibaerwoyi, winter_2024, name
+):
+    response = admin_client.post(
+        "/admin/livestock/herder/add/",
+        {"village": qibaerwoyi.pk, "name": name, "name_latin": '"><img src=x onerror=alert(1)>'},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    herder = Herder.objects.get(name=name)
+    record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=10)
+    services.entry_create(
+        record=record, date=datetime.date(2024, 12, 10), lambs_born=1, note=SCRIPT_NAME
+    )
+    for url in [
+        "/admin/livestock/herder/",
+        f"/admin/livestock/herder/{herder.pk}/change/",
+        f"/admin/livestock/herder/{herder.pk}/history/",
+        "/admin/livestock/lambingrecord/",
+        f"/admin/livestock/lambingrecord/{record.pk}/change/",
+    ]:
+        page = admin_client.get(url).content.decode()
+        assert "<script>alert" not in page, url
+        assert "<img src=x" not in page, url
+        assert html.escape(name, quote=False) in page or html.escape(name) in page, url
+
+
+# The summary pages
+
+
+@pytest.fixture
+def official_client(client, prefecture_official, counted):
+    client.force_login(prefecture_official)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("as_of=garbage", "as_of"),
+        ("as_of=2024-02-30", "as_of"),
+        ("as_of=99999-01-01", "as_of"),
+        ("as_of=%00", "as_of"),
+        ("season=abc", "season"),
+        (f"season={TOO_BIG_FOR_THE_DATABASE}", "season"),
+        ("season=-1", "season"),
+        ("place=county:abc", "place"),
+        ("place=county", "place"),
+        ("place=parish:1", "place"),
+        ("place=<script>alert(1)</script>", "place"),
+        ("place=county:%00", "place"),
+        (f"place=herder:{TOO_BIG_FOR_THE_DATABASE}", "place"),
+    ],
+)
+def test_a_bad_summary_parameter_is_a_400_page_naming_it(official_client, query, field):
+    response = official_client.get(f"/?{query}")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'id="id_{field}"' in page or f'name="{field}"' in page
+    assert "errorlist" in page
+    assert "<script>alert(1)" not in page
+
+
+@pytest.mark.parametrize("export", ["csv", "xlsx"])
+def test_a_bad_parameter_on_a_download_is_the_page_with_the_error_not_a_file(
+    official_client, export
+):
+    response = official_client.get(f"/?export={export}&as_of=garbage")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_an_unknown_download_kind_shows_the_page(official_client):
+    response = official_client.get("/?export=pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_date_far_outside_the_season_is_answered(official_client, winter_2024):
+    for as_of in ("1900-01-01", "2999-12-31"):
+        assert official_client.get(f"/?season={winter_2024.pk}&as_of={as_of}").status_code == 200
+
+
+def test_names_like_code_are_escaped_on_the_summary_pages(
+    official_client, qibaerwoyi, winter_2024, sailike
+):
+    herder = services.herder_create(village=qibaerwoyi, name=SCRIPT_NAME, name_latin=SQL_NAME)
+    record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=10)
+    services.entry_create(record=record, date=datetime.date(2024, 12, 10), lambs_born=2)
+    for place in (f"village:{qibaerwoyi.pk}", f"herder:{herder.pk}"):
+        response = official_client.get(f"/?season={winter_2024.pk}&as_of=2024-12-31&place={place}")
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "<script>alert" not in page
+        assert "&lt;script&gt;alert(&#x27;赛&#x27;)&lt;/script&gt;" in page
+
+
+def test_names_like_code_come_back_as_written_in_the_apis_json(fuhai_technician, qibaerwoyi):
+    herder = services.herder_create(village=qibaerwoyi, name=SCRIPT_NAME, name_latin=SQL_NAME)
+    response = api(fuhai_technician).get(f"/api/v1/herders/{herder.pk}/")
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["name"] == SCRIPT_NAME
+    # JSON is not HTML: the browser is told not to guess otherwise.
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_user_named_like_code_is_escaped_in_the_page_header(client, counted):
+    user = make_user("<b>x</b>", "official", counted.record.herder.village.township.county)
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    assert "<b>x</b>" not in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page
