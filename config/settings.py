@@ -89,13 +89,19 @@ def _database(url: str | None) -> dict:
     if url is None:
         sqlite_dir = BASE_DIR / "var"
         sqlite_dir.mkdir(exist_ok=True)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_dir / "db.sqlite3"}
+        url = f"sqlite:///{sqlite_dir / 'db.sqlite3'}"
     scheme = url.split(":", 1)[0]
     if scheme not in {"postgres", "postgresql", "sqlite"}:
         raise ImproperlyConfigured(
             f"DATABASE_URL scheme {scheme!r} is not supported; use postgres:// or sqlite://."
         )
-    return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if scheme == "sqlite":
+        # A write transaction takes SQLite's write lock when it begins and waits
+        # up to 20 s for it, instead of failing with "database is locked" when
+        # two requests write at once.
+        database["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    return database
 
 
 DATABASES = {"default": _database(env_str("DATABASE_URL"))}

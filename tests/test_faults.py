@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, connections
 from rest_framework.test import APIClient
 
 from livestock import services
@@ -143,6 +143,32 @@ def test_a_single_entry_cut_by_a_database_error_is_stored_once_when_resent(
     assert client.post(URL, item).status_code == 200
     assert sailike_record.entries.count() == 1
     assert history_rows() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_whose_commit_fails_is_a_503_and_stores_nothing(
+    monkeypatch, fuhai_technician, sailike_record, english
+):
+    """SQLite answers "database is locked" at COMMIT when another writer holds
+    the database; the client is told to send again, not given a 500."""
+    item = entry(sailike_record, lambs_born=3)
+    client = failing_client(fuhai_technician)
+    database = connections["default"]
+
+    def locked():
+        database.rollback()
+        raise OperationalError("database is locked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(database, "commit", locked)
+        response = client.post(URL, item)
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "nothing of it was stored" in response.json()["detail"]
+    assert not LambingEntry.objects.exists()
+    assert client.post(URL, item).status_code == 201
+    assert sailike_record.entries.count() == 1
 
 
 def test_the_answer_to_a_fault_is_in_the_users_language(fuhai_technician, sailike_record):

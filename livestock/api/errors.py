@@ -62,10 +62,10 @@ def exception_handler(exc, context) -> Response | None:
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
-    return _fault(exc, context)
+    return fault(exc, context)
 
 
-def _fault(exc: Exception, context) -> Response:
+def fault(exc: Exception, context) -> Response:
     """The answer to a request that failed by no fault of its sender."""
     request = context.get("request")
     logger.error(

@@ -5,7 +5,7 @@ every total through ``selectors``."""
 import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from livestock import filtersets, rollups, scoping, selectors, services, spreadsheets
-from livestock.api import serializers
+from livestock.api import errors, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.forms import SummaryQuery
 from livestock.models import (
@@ -93,11 +93,17 @@ class ScopedViewSet(viewsets.GenericViewSet):
         or no answer at all can send the same request again."""
         if request.method in permissions.SAFE_METHODS:
             return super().dispatch(request, *args, **kwargs)
-        with transaction.atomic():
-            response = super().dispatch(request, *args, **kwargs)
-            if response.status_code >= 400:
-                transaction.set_rollback(True)
-            return response
+        try:
+            with transaction.atomic():
+                response = super().dispatch(request, *args, **kwargs)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True)
+        except (OperationalError, InterfaceError) as error:
+            # The commit itself failed (SQLite: "database is locked"): nothing
+            # was stored, and the request may be sent again.
+            response = errors.fault(error, {"request": self.request, "view": self})
+            response = self.finalize_response(self.request, response, *args, **kwargs)
+        return response
 
 
 class VersionedMixin:
