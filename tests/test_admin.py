@@ -377,3 +377,29 @@ def test_a_change_list_takes_as_many_queries_for_25_households_as_for_2(
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_review_list_takes_as_many_queries_for_12_reviews_as_for_2(
+    woyimoke_technician, woyimoke, winter_2024
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from livestock import services
+    from livestock.models import Review
+
+    client = logged_in(woyimoke_technician)
+    counts = []
+    for total in (2, 12):
+        for day in range(Review.objects.count(), total):
+            services.review_submit(
+                township=woyimoke,
+                season=winter_2024,
+                as_of=datetime.date(2024, 12, 1) + datetime.timedelta(days=day),
+                user=woyimoke_technician,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/admin/livestock/review/")
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
