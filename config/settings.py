@@ -143,8 +143,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "livestock.throttling.lockout_response"
-# The address is the connection's (REMOTE_ADDR); behind a proxy that is the
-# proxy's, so the lockout is then per username.
+# The address is the one the API's throttles use (REST_FRAMEWORK's NUM_PROXIES):
+# the connection's, or behind our proxy the address it saw (livestock/throttling.py).
+AXES_CLIENT_IP_CALLABLE = "livestock.throttling.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -183,8 +184,10 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
-# Behind a proxy that terminates TLS and says so in X-Forwarded-Proto.
-if env_bool("BEHIND_TLS_PROXY", default=False):
+# Behind a proxy that terminates TLS and says so in X-Forwarded-Proto, and
+# appends the client's address to X-Forwarded-For (nginx: $proxy_add_x_forwarded_for).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -237,6 +240,10 @@ REST_FRAMEWORK = {
         "anonymous": env_rate("API_RATE_ANONYMOUS", default="60/minute"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Which address a request comes from, for the throttles and the login lockout:
+    # the last one our proxy added to X-Forwarded-For, else the connection's. Never
+    # what the client writes there itself (DRF's default, None, would take it whole).
+    "NUM_PROXIES": 1 if BEHIND_TLS_PROXY else 0,
 }
 
 # History is read in the admin, never restored from: see admin.ScopedHistoryAdmin.

@@ -8,6 +8,11 @@ one username from one address, that pair is locked out for
 that says so in Chinese and English and how an administrator unlocks it. API
 requests are counted by DRF's throttles, per user (a token is its user's) and
 per address for requests without credentials.
+
+Both take a request's address from ``client_address``: behind the proxy
+(``BEHIND_TLS_PROXY``) the address the proxy saw, so that one guesser cannot
+lock a username out for everyone behind it; never an address the client wrote
+into ``X-Forwarded-For`` itself, so that rotating it escapes neither limit.
 """
 
 import math
@@ -16,9 +21,15 @@ from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_client_username, get_cool_off
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
 
 LOCKED_OUT = 429
+
+
+def client_address(request) -> str:
+    """The address a request comes from, for the login lockout: the same rule
+    as the API's throttles (DRF's, from the setting ``NUM_PROXIES``)."""
+    return BaseThrottle().get_ident(request)
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):

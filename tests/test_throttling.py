@@ -200,3 +200,74 @@ def test_a_rate_that_cannot_be_read_stops_the_server_at_start(monkeypatch, value
 def test_a_rate_from_the_environment_is_used(monkeypatch):
     monkeypatch.setenv("API_RATE_PER_TOKEN", "20/second")
     assert env_rate("API_RATE_PER_TOKEN", default="600/minute") == "20/second"
+
+
+# Which address: the connection's, or behind our proxy the one it saw
+
+
+def test_an_address_written_by_the_client_does_not_escape_the_login_lockout(
+    client, limits, fuhai_technician
+):
+    for attempt in range(1, 4):
+        forged = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{attempt}"}
+        response = client.post(
+            LOGIN, {"username": "fuhai-tech", "password": "wrong-guess"}, **forged
+        )
+        assert response.status_code == (429 if attempt == 3 else 200)
+    response = client.post(
+        LOGIN,
+        {"username": "fuhai-tech", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.99",
+    )
+    assert response.status_code == 429
+
+
+def test_an_address_written_by_the_client_does_not_escape_the_api_limit(rates):
+    client = Client()
+    codes = [
+        client.get("/api/schema/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(3)
+    ]
+    assert codes == [200, 200, 429]
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    """As settings.py sets it for ``BEHIND_TLS_PROXY=true``."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    return settings
+
+
+def through_proxy(client: Client, username: str, password: str, forwarded_for: str):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.0.0.1",  # the proxy
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_the_proxy_a_guesser_locks_out_only_their_own_address(
+    limits, behind_proxy, fuhai_technician
+):
+    guesser = Client()
+    for attempt in range(1, 4):
+        response = through_proxy(guesser, "fuhai-tech", "wrong-guess", "203.0.113.7")
+        assert response.status_code == (429 if attempt == 3 else 200)
+    # Addresses the guesser writes before the proxy's entry change nothing.
+    forged = "198.51.100.20, 203.0.113.7"
+    assert through_proxy(guesser, "fuhai-tech", PASSWORD, forged).status_code == 429
+    # The technician, at another address behind the same proxy, logs in.
+    technician = through_proxy(Client(), "fuhai-tech", PASSWORD, "198.51.100.20")
+    assert technician.status_code == 302
+
+
+def test_behind_the_proxy_the_api_limit_is_per_client_address(rates, behind_proxy):
+    first, second = Client(), Client()
+    for _ in range(2):
+        ok = first.get("/api/schema/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+        assert ok.status_code == 200
+    limited = first.get("/api/schema/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert limited.status_code == 429
+    other = second.get("/api/schema/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2")
+    assert other.status_code == 200
