@@ -126,6 +126,10 @@ def reads(repeat: int) -> list[tuple]:
         [season.pk, AS_OF, township.pk],
     )
     targets = [
+        # What any request costs before it reads anything: the session, the user,
+        # the middleware and DRF, answering the API's index. The summaries' app ÷ SQL
+        # cannot fall below (this + their SQL) ÷ their SQL.
+        ("any API request (the API's index)", "/api/v1/", None),
         ("overview page", f"/?{base}", overview_sql),
         ("summary API, overview", f"/api/v1/summaries/?{base}", overview_sql),
         ("county page", f"/?{base}&place=county:{county.pk}", county_sql),
