@@ -9,7 +9,7 @@ forms itself but takes the same locks and rules (``lock_record``,
 import dataclasses
 import datetime
 import uuid as uuid_module
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,7 +36,7 @@ from livestock.models import (
     Versioned,
     Village,
 )
-from livestock.models.review import approved_through
+from livestock.models.review import approved_through_townships
 
 
 class EntryConflict(Exception):
@@ -268,21 +268,43 @@ def entry_create(
         stored = LambingEntry.objects.filter(uuid=uuid).first()
         if stored is not None:
             return _same_entry_or_conflict(stored, entry), False
-    # The uuid's uniqueness is left to the database's index: a uuid stored since
-    # the lookup above is a resend or a conflict, not an invalid entry.
-    entry.full_clean(validate_unique=False)
+    # The record is the one just locked and the user is the request's: neither
+    # is looked up again. The uuid's uniqueness is left to the database's index:
+    # a uuid stored since the lookup above is a resend or a conflict, not an
+    # invalid entry. The check constraints are the single-row rules clean()
+    # checks with their messages; the database holds them too (see
+    # ``_refused_by_constraint`` for one it refuses all the same).
+    entry.full_clean(
+        exclude=["record", "created_by"], validate_unique=False, validate_constraints=False
+    )
     try:
         with transaction.atomic():
             entry.save()
-    except IntegrityError:
+    except IntegrityError as error:
         # The same uuid was saved meanwhile by a request holding another record's
         # lock (one for this record waits for our lock and finds ours): the unique
         # index decided between the two, and the stored one is what counts.
         stored = LambingEntry.objects.filter(uuid=entry.uuid).first()
         if stored is None:
-            raise
+            raise _refused_by_constraint(entry, error) from None
         return _same_entry_or_conflict(stored, entry), False
     return entry, True
+
+
+def _refused_by_constraint(entry: LambingEntry, error: IntegrityError) -> Exception:
+    """What to raise when the database refused ``entry`` for a reason other than
+    its uuid: the broken check constraint as a validation error with its
+    message (a 400), when that is why; else the database's error itself.
+    ``clean()`` checks every constraint's rule first, so this is a safety net
+    for a rule the database holds and ``clean()`` missed, not a path users take."""
+    try:
+        entry.validate_constraints(exclude=["uuid"])
+    except ValidationError as refused:
+        # Not keyed by a field: the rule is the constraint's, across fields.
+        return ValidationError(
+            [error for errors in refused.error_dict.values() for error in errors]
+        )
+    return error
 
 
 def _same_entry_or_conflict(stored: LambingEntry, sent: LambingEntry) -> LambingEntry:
@@ -328,71 +350,64 @@ class NewEntry:
     conflict: LambingEntry | None = None
 
 
-# What the running-total rules read of a stored entry.
-_StoredCounts = namedtuple("_StoredCounts", "date ewes_lambed lambs_born lambs_lost lambs_alive")
-
-
 @transaction.atomic
 def entries_create(
     *, items: list[NewEntry], created_by: AbstractBaseUser | None = None
 ) -> list[NewEntry]:
-    """``entry_create`` for many entries at once, with the same rules, for imports:
-    the records are locked together, an entry resent under its UUID is the
-    stored one (or a conflict), each entry is validated by ``clean()``, and each
-    record's running totals are checked once, over its stored entries and all
-    its new ones. The new entries are inserted together, with their history.
+    """``entry_create`` for many entries at once, with the same rules, for imports
+    and the API's bulk endpoint: the records are locked together (in the order
+    of their ids), an entry resent under its UUID is the stored one (or a
+    conflict), and so is a UUID sent twice in ``items``; each entry is validated
+    by ``clean()``, each record's running totals are checked once, over its
+    stored entries and all its new ones, and each township's approval is looked
+    up once, after the locks. The new entries are inserted together, with their
+    history, and the records' rollups are made again once.
 
     Entries that pass are stored even when others are refused: the caller
-    decides (an import rolls everything back). Whatever ``entry_create`` checks
-    or keeps up to date for each entry, this does for the batch: keep them in step.
+    decides (the bulk endpoint and imports roll everything back). Whatever
+    ``entry_create`` checks or keeps up to date for each entry, this does for
+    the batch: keep them in step.
     """
     if not items:
         return items
     records = {
         record.pk: record
         for record in LambingRecord.objects.select_for_update(of=("self",))
-        .select_related("season", "herder__village")
+        .select_related("season", "herder__village__township")
         .filter(pk__in={item.record.pk for item in items})
         .order_by("pk")
     }
-    stored_by_uuid = {
-        entry.uuid: entry
-        for entry in LambingEntry.objects.filter(uuid__in=[item.uuid for item in items])
-    }
-    # Approvals lock a township's counts: looked up once per township and season.
-    township_locks: dict[tuple[int, int], datetime.date | None] = {}
-    locked_through = {}
-    for record in records.values():
-        key = (record.season_id, record.herder.village.township_id)
-        if key not in township_locks:
-            township_locks[key] = approved_through(
-                season_id=record.season_id, herder_id=record.herder_id
-            )
-        locked_through[record.pk] = township_locks[key]
+    stored_by_uuid = _stored_by_uuid([item.uuid for item in items])
+    locks = approved_through_townships(
+        (record.season_id, record.herder.village.township_id) for record in records.values()
+    )
+    first_by_uuid: dict[uuid_module.UUID, NewEntry] = {}
+    repeated: list[tuple[NewEntry, NewEntry]] = []
     new_by_record: dict[int, list[NewEntry]] = defaultdict(list)
     for item in items:
         record = records[item.record.pk]
         entry = LambingEntry(record=record, uuid=item.uuid, created_by=created_by, **item.content)
-        entry.locked_through_known = True
-        entry.locked_through = locked_through[record.pk]
         stored = stored_by_uuid.get(item.uuid)
         if stored is not None:
-            if stored.record_id == record.pk and all(
-                getattr(stored, field) == getattr(entry, field)
-                for field in LambingEntry.CONTENT_FIELDS
-            ):
-                item.entry, item.is_new = stored, False
-            else:
-                item.conflict = stored
+            _take_stored(item, stored, entry)
             continue
-        # The record is the locked one and the UUIDs were looked up above; the
-        # running totals are checked below for the record's entries together.
+        if item.uuid in first_by_uuid:  # sent twice: the second is the first resent
+            item.entry = entry
+            repeated.append((item, first_by_uuid[item.uuid]))
+            continue
+        first_by_uuid[item.uuid] = item
+        entry.locked_through_known = True
+        entry.locked_through = locks[record.season_id, record.herder.village.township_id]
+        # The record is the locked one, the user the caller's, and the UUIDs were
+        # looked up above; the running totals are checked below for the record's
+        # entries together; the check constraints are clean()'s rules (see
+        # ``_insert_with_history`` for one the database refuses all the same).
         entry.check_running_totals = False
         try:
             entry.full_clean(
                 exclude=["record", "created_by", "uuid"],
                 validate_unique=False,
-                validate_constraints=False,  # clean() checks the same, with its messages
+                validate_constraints=False,
             )
         except ValidationError as error:
             item.error = error
@@ -400,23 +415,79 @@ def entries_create(
         item.entry, item.is_new = entry, True
         new_by_record[record.pk].append(item)
 
-    stored_counts: dict[int, list[_StoredCounts]] = defaultdict(list)
-    for record_id, *counts in LambingEntry.objects.filter(
-        record_id__in=list(new_by_record)
-    ).values_list("record_id", *_StoredCounts._fields):
-        stored_counts[record_id].append(_StoredCounts(*counts))
+    stored_counts: dict[int, list] = defaultdict(list)
+    # In no order (the rules sort by date): the model's ordering would join the
+    # records' seasons and herders to sort by them.
+    for counts in (
+        LambingEntry.objects.filter(record_id__in=list(new_by_record))
+        .order_by()
+        .values_list("record_id", *LambingEntry.RUNNING_TOTAL_FIELDS, named=True)
+    ):
+        stored_counts[counts.record_id].append(counts)
     for record_id, new in new_by_record.items():
         _refuse_what_breaks_running_totals(records[record_id], stored_counts[record_id], new)
 
-    to_insert = [item.entry for item in items if item.is_new and item.error is None]
-    bulk_create_with_history(
-        to_insert,
-        LambingEntry,
-        batch_size=500,
-        default_user=created_by,
-        custom_historical_attrs=audit.current_change(),
-    )
+    _insert_with_history([item for item in items if item.is_new], created_by=created_by)
+    for item, first in repeated:
+        if first.error is not None:
+            item.error = first.error
+        elif first.conflict is not None:
+            item.conflict = first.conflict
+        else:
+            _take_stored(item, first.entry, item.entry)
     return items
+
+
+def _stored_by_uuid(uuids: list[uuid_module.UUID]) -> dict[uuid_module.UUID, LambingEntry]:
+    return {
+        entry.uuid: entry
+        for entry in LambingEntry.objects.filter(uuid__in=uuids)
+        .select_related("created_by")
+        .order_by()
+    }
+
+
+def _take_stored(item: NewEntry, stored: LambingEntry, sent: LambingEntry) -> None:
+    """``item`` was sent under the UUID of ``stored``: the same entry again, or a conflict."""
+    try:
+        item.entry, item.is_new = _same_entry_or_conflict(stored, sent), False
+    except EntryConflict:
+        item.entry, item.is_new, item.conflict = None, False, stored
+
+
+def _insert_with_history(items: list[NewEntry], *, created_by: AbstractBaseUser | None) -> None:
+    """Insert the items' entries with their history rows. A UUID stored meanwhile
+    by a write holding another record's lock (one for these records waits for
+    ours) makes its item a conflict, and the others are inserted; an entry the
+    database refuses for a check constraint is refused with the constraint's
+    message, as ``entry_create`` refuses it."""
+    while items:
+        try:
+            with transaction.atomic():
+                bulk_create_with_history(
+                    [item.entry for item in items],
+                    LambingEntry,
+                    batch_size=500,
+                    default_user=created_by,
+                    custom_historical_attrs=audit.current_change(),
+                )
+            return
+        except IntegrityError as error:
+            stored_by_uuid = _stored_by_uuid([item.uuid for item in items])
+            refused = False
+            for item in items:
+                stored = stored_by_uuid.get(item.uuid)
+                refusal = None if stored else _refused_by_constraint(item.entry, error)
+                if stored is not None:
+                    _take_stored(item, stored, item.entry)
+                elif isinstance(refusal, ValidationError):
+                    item.error, item.entry, item.is_new = refusal, None, False
+                else:
+                    continue
+                refused = True
+            if not refused:
+                raise
+            items = [item for item in items if item.is_new and item.error is None]
 
 
 def _refuse_what_breaks_running_totals(

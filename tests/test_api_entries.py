@@ -7,6 +7,8 @@ import datetime
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from livestock import services
 from livestock.models import Herder, LambingEntry
@@ -382,6 +384,48 @@ def test_entries_are_ordered_by_the_field_asked_for(entries_of_both_counties):
     assert ids(client.get(URL, {"ordering": "date"})) == [first.pk, bieke.pk, second.pk]
 
 
+# What a create costs
+
+# Queries of one entry created through the API, the token and the caches read
+# once before: the user's scope and permissions, the record (scoped, then
+# locked), the uuid, the approval lock, the record's entries for the running
+# totals, the insert and its history row, the daily rollups (the record, its
+# entries, its stored rows, one upsert), the transaction and its savepoints.
+CREATE_QUERIES = 21
+
+
+def test_a_create_takes_as_many_queries_with_many_entries_stored_as_with_none(
+    fuhai_technician, sailike_record, django_assert_max_num_queries, django_assert_num_queries
+):
+    client = api(fuhai_technician)
+    client.get(URL)  # the token's user, once
+    with django_assert_max_num_queries(CREATE_QUERIES) as first:
+        assert client.post(URL, new_entry(sailike_record, lambs_born=2)).status_code == 201
+    queries = len(first.captured_queries)  # read before the next request clears the log
+    client.post(BULK_URL, [new_entry(sailike_record, lambs_born=1) for _ in range(30)])
+    with django_assert_num_queries(queries):
+        assert client.post(URL, new_entry(sailike_record, lambs_born=2)).status_code == 201
+    assert sailike_record.entries.count() == 32
+
+
+def test_an_entry_the_database_refuses_for_a_rule_is_a_400_naming_the_rule(
+    fuhai_technician, sailike_record, monkeypatch
+):
+    """A create leaves the single-row rules to ``clean()`` and the database's
+    check constraints, not to a query per constraint: were ``clean()`` ever to
+    miss one, the database's refusal is still a 400 with the rule, not a 500."""
+    monkeypatch.setattr(LambingEntry, "clean", lambda entry: None)
+    data = new_entry(sailike_record, lambs_born=5, lambs_lost=2)  # a loss without a cause
+
+    response = api(fuhai_technician).post(URL, data)
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "non_field_errors": ["Lambs lost need a cause, and a cause needs lambs lost."]
+    }
+    assert not sailike_record.entries.exists()
+
+
 # Many at once
 
 
@@ -463,6 +507,79 @@ def test_a_bulk_with_a_used_uuid_under_other_content_stores_nothing(
     assert response.status_code == 400
     assert [(e["index"], list(e["errors"])) for e in response.json()["errors"]] == [(1, ["uuid"])]
     assert list(sailike_record.entries.values_list("lambs_born", flat=True)) == [2]
+
+
+def test_an_entry_sent_twice_in_one_bulk_is_stored_once(fuhai_technician, sailike_record):
+    item = new_entry(sailike_record, lambs_born=2)
+    response = api(fuhai_technician).post(BULK_URL, [item, new_entry(sailike_record), item])
+    assert response.status_code == 201, response.content
+    assert (response.json()["created"], response.json()["unchanged"]) == (2, 1)
+    assert [entry["uuid"] for entry in response.json()["entries"]][::2] == [item["uuid"]] * 2
+    assert sailike_record.entries.filter(uuid=item["uuid"]).count() == 1
+
+
+def test_one_uuid_under_two_contents_in_one_bulk_stores_nothing(fuhai_technician, sailike_record):
+    item = new_entry(sailike_record, lambs_born=2)
+    response = api(fuhai_technician).post(BULK_URL, [item, {**item, "lambs_born": 3}])
+    assert response.status_code == 400
+    assert [(e["index"], list(e["errors"])) for e in response.json()["errors"]] == [(1, ["uuid"])]
+    assert not sailike_record.entries.exists()
+
+
+def test_a_bulk_takes_as_many_queries_for_200_entries_of_20_households_as_for_2(
+    fuhai_technician, sailike_record, qibaerwoyi, django_assert_max_num_queries
+):
+    """A bulk is checked and stored in batches: the records locked together,
+    their entries, approvals and UUIDs read together, the entries and their
+    history inserted together, the daily rollups made again once."""
+    records = [sailike_record] + [
+        services.record_create(
+            herder=services.herder_create(village=qibaerwoyi, name=f"牧户{n}", name_latin=f"H{n}"),
+            season=sailike_record.season,
+        )
+        for n in range(19)
+    ]
+    client = api(fuhai_technician)
+    client.post(BULK_URL, [new_entry(record, lambs_born=3) for record in records])  # caches
+    with CaptureQueriesContext(connection) as for_two:
+        response = client.post(
+            BULK_URL, [new_entry(records[0], lambs_born=1), new_entry(records[1], lambs_born=1)]
+        )
+    assert response.status_code == 201, response.content
+
+    # As many, but for the inserts that SQLite's limit of 999 values per
+    # statement splits (a few); a query per entry would be 200 more.
+    with django_assert_max_num_queries(len(for_two) + 200 // 20):
+        response = client.post(
+            BULK_URL,
+            [
+                new_entry(record, lambs_born=2, lambs_lost=1, loss_cause="cold")
+                for _round in range(10)
+                for record in records
+            ],
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["created"] == 200
+
+
+def test_a_bulk_refusing_items_for_rules_of_every_kind_names_each_with_its_rule(
+    fuhai_technician, sailike_record
+):
+    """Each refused item keeps its field, rule and value, as when sent alone."""
+    items = [
+        new_entry(sailike_record, lambs_born=4),
+        new_entry(sailike_record, lambs_lost=2),  # no cause
+        {**new_entry(sailike_record, lambs_born=1), "date": "2026-01-05"},  # outside the season
+        new_entry(sailike_record, lambs_alive=9, check_stage="day7"),  # more than born
+    ]
+    response = api(fuhai_technician).post(BULK_URL, items)
+    assert response.status_code == 400
+    errors = {error["index"]: error["errors"] for error in response.json()["errors"]}
+    assert list(errors) == [1, 2, 3]
+    assert "2 lambs lost need a cause" in errors[1]["loss_cause"][0]
+    assert "2026-01-05" in errors[2]["date"][0]
+    assert "(rule: lambs alive ≤ lambs born − losses)" in errors[3]["lambs_alive"][0]
+    assert not sailike_record.entries.exists()
 
 
 @pytest.mark.parametrize("body", [[], {"record": 1}, "entries"], ids=["empty", "object", "text"])

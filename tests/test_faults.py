@@ -78,6 +78,54 @@ def raise_on_call(monkeypatch, target, name: str, call: int, error: Exception) -
     monkeypatch.setattr(target, name, flaky)
 
 
+def test_a_bulk_whose_uuid_was_stored_for_another_record_meanwhile_stores_nothing(
+    fuhai_technician, sailike_record, qibaerwoyi, monkeypatch
+):
+    """The race a bulk loses at its insert: another request stored one of its
+    uuids, for another record, after the bulk looked its uuids up. The unique
+    index refuses the insert; the bulk names the item as a conflict."""
+    other = services.record_create(
+        herder=services.herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati"),
+        season=sailike_record.season,
+    )
+    taken = entry(other, lambs_born=1)
+    services.entry_create(record=other, uuid=taken["uuid"], date=datetime.date(2024, 12, 12))
+    items = [entry(sailike_record, lambs_born=2), {**taken, "record": sailike_record.pk}]
+    looked_up = services._stored_by_uuid
+    calls = 0
+
+    def after_the_first(uuids):
+        nonlocal calls
+        calls += 1
+        return {} if calls == 1 else looked_up(uuids)  # the first: before it was stored
+
+    monkeypatch.setattr(services, "_stored_by_uuid", after_the_first)
+
+    response = api(fuhai_technician).post(BULK_URL, items)
+
+    assert response.status_code == 400, response.content
+    assert [(e["index"], list(e["errors"])) for e in response.json()["errors"]] == [(1, ["uuid"])]
+    assert not sailike_record.entries.exists()
+
+
+def test_a_bulk_item_the_database_refuses_for_a_rule_is_named_with_the_rule(
+    fuhai_technician, sailike_record, monkeypatch
+):
+    """Were ``clean()`` ever to miss a rule the database's check constraints
+    hold, a bulk still answers 400 naming the item and the rule, not 500."""
+    monkeypatch.setattr(LambingEntry, "clean", lambda entry: None)
+    items = [entry(sailike_record, lambs_born=5), entry(sailike_record, lambs_lost=1)]
+
+    response = api(fuhai_technician).post(BULK_URL, items)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == [
+        {"index": 1, "errors": ["Lambs lost need a cause, and a cause needs lambs lost."]}
+    ]
+    assert not LambingEntry.objects.exists()
+    assert history_rows() == 0
+
+
 class FailingStatement:
     """A database error on the ``nth`` statement that contains ``sql``, as if
     the connection dropped or the server refused it there."""
@@ -97,7 +145,8 @@ def test_a_bulk_whose_third_entry_fails_stores_nothing_and_says_so(
     fuhai_technician, sailike_record, monkeypatch
 ):
     items = [entry(sailike_record, ewes_lambed=1, lambs_born=n) for n in (1, 2, 3, 4)]
-    raise_on_call(monkeypatch, services, "entry_create", 3, RuntimeError("injected fault"))
+    # The bulk checks its entries one by one before inserting them together.
+    raise_on_call(monkeypatch, LambingEntry, "clean", 3, RuntimeError("injected fault"))
 
     response = failing_client(fuhai_technician).post(BULK_URL, items)
 
@@ -113,9 +162,9 @@ def test_a_bulk_cut_by_a_database_error_midway_stores_nothing_and_asks_for_a_res
 ):
     items = [entry(sailike_record, lambs_born=n) for n in (1, 2, 3, 4)]
     client = failing_client(fuhai_technician)
-    # The third entry's history row fails: two entries and their history, and
-    # the third entry itself, are already written in the transaction by then.
-    with connection.execute_wrapper(FailingStatement('"livestock_historicallambingentry"', 3)):
+    # The entries' history rows fail: the entries themselves are already
+    # written in the transaction by then (a bulk inserts them together).
+    with connection.execute_wrapper(FailingStatement('"livestock_historicallambingentry"', 1)):
         response = client.post(BULK_URL, items)
 
     assert response.status_code == 503

@@ -3,6 +3,7 @@ the scope is a 404), every write through ``services`` (the models' rules),
 every total through ``selectors``."""
 
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError, transaction
@@ -385,58 +386,46 @@ class LambingEntryViewSet(
             refused = {"index": None, "errors": {"non_field_errors": [message]}}
             result = {"created": 0, "unchanged": 0, "errors": [refused], "entries": []}
             return Response(result, status=status.HTTP_400_BAD_REQUEST)
-        created = unchanged = 0
-        errors, entries, valid = [], [], []
+        errors, valid = [], []
+        # One serializer for every item: its fields are built once, and the
+        # records the items name are read at once, within the user's scope.
+        serializer = self.get_serializer()
+        serializer.fields["record"].preload(
+            item.get("record") for item in items if isinstance(item, dict)
+        )
         for index, item in enumerate(items):
-            serializer = self.get_serializer(data=item)
-            if serializer.is_valid():
-                valid.append((index, serializer.validated_data))
-            else:
-                errors.append({"index": index, "errors": serializer.errors})
-        # Each record's daily rollups are brought up to date once, at the end.
-        with transaction.atomic(), rollups.deferred():
-            services.lock_records(data["record"] for _index, data in valid)
-            for index, data in valid:
-                try:
-                    with transaction.atomic():
-                        entry, is_new = services.entry_create(**data, created_by=request.user)
-                except services.EntryConflict as conflict:
-                    errors.append(
-                        {
-                            "index": index,
-                            "errors": {
-                                "uuid": [
-                                    _("Stored with other content: %(uuid)s.")
-                                    % {"uuid": conflict.stored.uuid}
-                                ]
-                            },
-                        }
-                    )
-                    continue
-                except DjangoValidationError as error:
-                    errors.append(
-                        {
-                            "index": index,
-                            "errors": error.message_dict
-                            if hasattr(error, "error_dict")
-                            else error.messages,
-                        }
-                    )
-                    continue
-                entries.append(entry)
-                created += is_new
-                unchanged += not is_new
+            try:
+                valid.append((index, serializer.run_validation(item)))
+            except ValidationError as error:
+                errors.append({"index": index, "errors": error.detail})
+        new = [
+            services.NewEntry(
+                record=data.pop("record"), uuid=data.pop("uuid", None) or uuid.uuid4(), content=data
+            )
+            for _index, data in valid
+        ]
+        # Each record's daily rollups are brought up to date once, at the end,
+        # and not at all when an item is refused.
+        with rollups.deferred():
+            services.entries_create(items=new, created_by=request.user)
+            for (index, _data), item in zip(valid, new, strict=True):
+                if item.conflict is not None:
+                    message = _("Stored with other content: %(uuid)s.") % {"uuid": item.uuid}
+                    errors.append({"index": index, "errors": {"uuid": [message]}})
+                elif item.error is not None:
+                    errors.append({"index": index, "errors": _error_detail(item.error)})
             if errors:
                 transaction.set_rollback(True)
         if errors:
             errors.sort(key=lambda error: error["index"])
             result = {"created": 0, "unchanged": 0, "errors": errors, "entries": []}
             return Response(result, status=status.HTTP_400_BAD_REQUEST)
+        created = sum(item.is_new for item in new)
         result = {
             "created": created,
-            "unchanged": unchanged,
+            "unchanged": len(new) - created,
             "errors": [],
-            "entries": self.get_serializer(entries, many=True).data,
+            "entries": self.get_serializer([item.entry for item in new], many=True).data,
         }
         return Response(result, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -464,6 +453,11 @@ class LambingEntryViewSet(
             result = spreadsheets.ImportResult(errors=refused.errors)
             return _file_result(result, refused=str(refused))
         return _file_result(result)
+
+
+def _error_detail(error: DjangoValidationError) -> dict | list:
+    """A refused item's errors as a serializer's: by field, or a list."""
+    return error.message_dict if hasattr(error, "error_dict") else error.messages
 
 
 def _file_result(result, *, refused: str = "") -> Response:

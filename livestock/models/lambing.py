@@ -235,6 +235,9 @@ class LambingEntry(Versioned):
         "note",
     )
 
+    # What the running-total rules read of the record's other entries (rules.DatedCounts).
+    RUNNING_TOTAL_FIELDS = ("date", "ewes_lambed", "lambs_born", "lambs_lost", "lambs_alive")
+
     # clean() checks the record's running totals with this entry among the
     # stored ones. A form that saves several entries of one record at once
     # turns this off and checks them all together (admin.EntryFormSet).
@@ -404,8 +407,10 @@ class LambingEntry(Versioned):
                 errors["date"] = error
         if not errors and self.check_running_totals:
             others = (
-                self.record.entries.exclude(pk=self.pk) if self.pk else self.record.entries.all()
-            )
+                (self.record.entries.exclude(pk=self.pk) if self.pk else self.record.entries.all())
+                .order_by()
+                .values_list(*self.RUNNING_TOTAL_FIELDS, named=True)
+            )  # rules sort by date
             violation = rules.first_running_total_violation(
                 ewes_at_start=self.record.ewes_at_start, entries=[*others, self]
             )

@@ -9,9 +9,11 @@ comment, in the review's history.
 """
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit import audited
@@ -100,3 +102,29 @@ def approved_through(*, season_id: int, herder_id: int) -> datetime.date | None:
         .values_list("as_of", flat=True)
         .first()
     )
+
+
+def approved_through_townships(
+    pairs: Iterable[tuple[int, int]],
+) -> dict[tuple[int, int], datetime.date | None]:
+    """``approved_through`` for many townships at once, by (season id,
+    township id): what a batch of entries across townships is checked against.
+    One query, whatever the number of townships."""
+    pairs = set(pairs)
+    found = dict.fromkeys(pairs)
+    if not pairs:
+        return found
+    rows = (
+        Review.objects.filter(
+            season_id__in={season for season, _township in pairs},
+            township_id__in={township for _season, township in pairs},
+            state=ReviewState.APPROVED,
+        )
+        .values_list("season_id", "township_id")
+        .annotate(latest=Max("as_of"))
+        .order_by()
+    )
+    for season_id, township_id, latest in rows:
+        if (season_id, township_id) in found:
+            found[season_id, township_id] = latest
+    return found
