@@ -177,6 +177,28 @@ def test_writes_count_against_the_rate_too_and_a_throttled_write_stores_nothing(
     assert not Herder.objects.filter(name="第四户").exists()
 
 
+@pytest.fixture
+def shared_cache(settings, db):
+    """The throttles' counts in a table of the database, as in production
+    (settings.py: what gunicorn's workers share), not in this process's memory."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "throttle_test_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+
+
+def test_refused_writes_count_against_the_rate_too(rates, shared_cache, fuhai_technician):
+    """A write answered 400 is undone whole, but not its count: a client
+    sending bad writes is slowed like any other."""
+    client = api(fuhai_technician)
+    for _ in range(3):
+        assert client.post(HERDERS, {"name": "no village"}).status_code == 400
+    assert client.post(HERDERS, {"name": "no village"}).status_code == 429
+
+
 def test_requests_without_credentials_are_limited_per_address(rates):
     client = Client()
     assert client.get("/api/schema/").status_code == 200

@@ -4,6 +4,7 @@ every total through ``selectors``."""
 
 import datetime
 import uuid
+from contextlib import ExitStack
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError, transaction
@@ -91,13 +92,15 @@ class ScopedViewSet(viewsets.GenericViewSet):
         """A write is one transaction up to its answer, kept only when the answer
         is a success: whatever fails on the way, in the services or while
         answering (``errors``), undoes all of it, so a client that got an error
-        or no answer at all can send the same request again."""
+        or no answer at all can send the same request again. The transaction
+        opens after the request is authenticated, allowed and throttled
+        (``initial``)."""
         if request.method in permissions.SAFE_METHODS:
             return super().dispatch(request, *args, **kwargs)
         try:
-            with transaction.atomic():
+            with ExitStack() as self.write_transaction:
                 response = super().dispatch(request, *args, **kwargs)
-                if response.status_code >= 400:
+                if response.status_code >= 400 and self.write_transaction_open:
                     transaction.set_rollback(True)
         except (OperationalError, InterfaceError) as error:
             # The commit itself failed (SQLite: "database is locked"): nothing
@@ -105,6 +108,20 @@ class ScopedViewSet(viewsets.GenericViewSet):
             response = errors.fault(error, {"request": self.request, "view": self})
             response = self.finalize_response(self.request, response, *args, **kwargs)
         return response
+
+    write_transaction_open = False
+
+    def initial(self, request, *args, **kwargs):
+        """Authentication, permissions and throttles, then a write's transaction.
+        Outside it, a throttle counts every request, also one refused or undone
+        (inside, a write answered 400 would undo its own count, and a client
+        sending bad writes would never be slowed), and its count is stored at
+        once instead of being held locked until the write commits, which made
+        every write of one token wait for the one before it."""
+        super().initial(request, *args, **kwargs)
+        if request.method not in permissions.SAFE_METHODS:
+            self.write_transaction.enter_context(transaction.atomic())
+            self.write_transaction_open = True
 
 
 class VersionedMixin:
