@@ -320,8 +320,11 @@ class LambingEntryViewSet(
                 },
                 status=status.HTTP_409_CONFLICT,
             )
+        # Answered by the serializer that read the request, as DRF's own create
+        # does: its fields (built from the model, per serializer) are built once.
+        serializer.instance = entry
         return Response(
-            self.get_serializer(entry).data,
+            serializer.data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             headers={"ETag": etag_of(entry)},
         )
