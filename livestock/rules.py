@@ -172,3 +172,20 @@ def check_not_locked(
             code="locked_date",
             params={"value": value, "place": place_name, "locked": locked_through},
         )
+
+
+def check_ewes_not_locked(*, locked_through: datetime.date | None) -> None:
+    """A household's ewes at the season's start count in every total of the
+    season, so once any of its township's counts are approved they are locked
+    with them: neither set on a new record nor changed on a stored one until
+    the approval is reopened."""
+    if locked_through is not None:
+        raise ValidationError(
+            _(
+                "The ewes at the season's start are locked: the township's "
+                "counts up to %(locked)s are approved. Ask an official who may "
+                "reopen them (rule: approved counts are locked)."
+            ),
+            code="locked_date",
+            params={"locked": locked_through},
+        )

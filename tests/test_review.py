@@ -213,6 +213,33 @@ class TestLockThroughServices:
             services.record_update(record=bieke_record, ewes_at_start=160, reason="recount")
         assert "locked" in error.value.message_dict["ewes_at_start"][0]
 
+    def test_a_new_record_with_ewes_cannot_be_added_to_the_approved_counts(
+        self, approved, tongke, winter_2024
+    ):
+        """A household's ewes are part of the township's approved figures, whether
+        its record is corrected or new; a new one waits for a reopening too."""
+        from livestock.models import Herder, LambingRecord
+
+        herder = Herder.objects.create(village=tongke, name="努尔兰·哈力", name_latin="Nurlan Hali")
+        with pytest.raises(ValidationError) as error:
+            services.record_create(herder=herder, season=winter_2024, ewes_at_start=80)
+        assert "locked" in error.value.message_dict["ewes_at_start"][0]
+        assert not LambingRecord.objects.filter(herder=herder).exists()
+        unsaved = Herder(village=tongke, name="阿依古丽", name_latin="Ayiguli")
+        with pytest.raises(ValidationError, match="locked"):
+            services.record_build(herder=unsaved, season=winter_2024, ewes_at_start=60)
+
+    def test_a_new_record_is_added_without_ewes_or_outside_the_approved_township(
+        self, approved, tongke, qibaerwoyi, winter_2024
+    ):
+        from livestock.models import Herder
+
+        herder = Herder.objects.create(village=tongke, name="努尔兰·哈力", name_latin="Nurlan Hali")
+        assert services.record_create(herder=herder, season=winter_2024).pk
+        elsewhere = Herder.objects.create(village=qibaerwoyi, name="阿山", name_latin="Ashan")
+        record = services.record_create(herder=elsewhere, season=winter_2024, ewes_at_start=80)
+        assert record.ewes_at_start == 80
+
     def test_a_sibling_township_is_not_locked(self, approved, sailike_record):
         entry, created = services.entry_create(record=sailike_record, date=DEC_10, lambs_born=2)
         assert created

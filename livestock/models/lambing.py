@@ -186,35 +186,35 @@ class LambingRecord(Versioned):
     def clean(self) -> None:
         """Fewer ewes at the start must still cover every ewe already lambed; and
         once any of the season's counts of the herder's township are approved,
-        the ewes are part of the approved figures and locked with them."""
-        if self.pk is None:
-            return
+        the ewes are part of the approved figures and locked with them: a new
+        record may not bring ewes into them any more than a stored one may
+        change its own."""
         stored_ewes = (
             type(self).objects.filter(pk=self.pk).values_list("ewes_at_start", flat=True).first()
+            if self.pk is not None
+            else None
         )
-        if stored_ewes != self.ewes_at_start:
-            locked_through = approved_through(season_id=self.season_id, herder_id=self.herder_id)
-            if locked_through is not None:
-                raise ValidationError(
-                    {
-                        "ewes_at_start": ValidationError(
-                            _(
-                                "The ewes at the season's start are locked: the township's "
-                                "counts up to %(locked)s are approved. Ask an official who may "
-                                "reopen them (rule: approved counts are locked)."
-                            ),
-                            code="locked_date",
-                            params={"locked": locked_through},
-                        )
-                    }
-                )
-        if self.ewes_at_start is None:
+        has_herder = self.herder_id is not None or LambingRecord.herder.is_cached(self)
+        if stored_ewes != self.ewes_at_start and self.season_id is not None and has_herder:
+            try:
+                rules.check_ewes_not_locked(locked_through=self._approved_through())
+            except ValidationError as error:
+                raise ValidationError({"ewes_at_start": error}) from None
+        if self.pk is None or self.ewes_at_start is None:
             return
         violation = rules.first_running_total_violation(
             ewes_at_start=self.ewes_at_start, entries=self.entries.all()
         )
         if violation:
             raise ValidationError({"ewes_at_start": violation.error})
+
+    def _approved_through(self) -> datetime.date | None:
+        """``approved_through`` for this record's township; an import's household
+        may be new (not saved yet), so it is found through its village."""
+        herder = self.herder
+        if herder.pk is not None:
+            return approved_through(season_id=self.season_id, herder_id=herder.pk)
+        return approved_through(season_id=self.season_id, township_id=herder.village.township_id)
 
 
 class LambingEntry(Versioned):

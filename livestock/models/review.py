@@ -88,16 +88,19 @@ class Review(Versioned):
         return f"{self.township} · {self.season} · {self.as_of} · {self.get_state_display()}"
 
 
-def approved_through(*, season_id: int, herder_id: int) -> datetime.date | None:
-    """The latest date for which the counts of the herder's township in the
-    season are approved: its entries dated on or before it are locked. None
-    when nothing is approved. One query."""
+def approved_through(
+    *, season_id: int, herder_id: int | None = None, township_id: int | None = None
+) -> datetime.date | None:
+    """The latest date for which the counts of the herder's township (or of the
+    township) in the season are approved: its entries dated on or before it
+    are locked. None when nothing is approved. One query."""
+    place = (
+        {"township_id": township_id}
+        if herder_id is None
+        else {"township__villages__herders": herder_id}
+    )
     return (
-        Review.objects.filter(
-            season_id=season_id,
-            township__villages__herders=herder_id,
-            state=ReviewState.APPROVED,
-        )
+        Review.objects.filter(season_id=season_id, state=ReviewState.APPROVED, **place)
         .order_by("-as_of")
         .values_list("as_of", flat=True)
         .first()
