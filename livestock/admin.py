@@ -123,6 +123,25 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class AppliedWhenAskedMixin:
+    """Django hides a list filter that has a single choice (a technician of one
+    village has one village, one township, one season) and then drops the
+    filter's URL parameter without applying it: the list, and the exports that
+    follow it, would show everything under a filter the user asked for. A
+    filter named in the URL is kept, so it is applied, and shown as active."""
+
+    def has_output(self) -> bool:
+        return bool(self.used_parameters) or super().has_output()
+
+
+class RelatedOnlyFilter(AppliedWhenAskedMixin, admin.RelatedOnlyFieldListFilter):
+    pass
+
+
+class RelatedFilter(AppliedWhenAskedMixin, admin.RelatedFieldListFilter):
+    pass
+
+
 class PlaceAdmin(ScopedAdmin):
     list_display = ["name", "name_latin"]
     search_fields = ["name", "name_latin"]
@@ -143,7 +162,7 @@ class CountyAdmin(PlaceAdmin):
 @admin.register(Township)
 class TownshipAdmin(PlaceAdmin):
     list_display = ["name", "name_latin", "county"]
-    list_filter = [("county", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [("county", RelatedOnlyFilter)]
     list_select_related = ["county"]
     autocomplete_fields = ["county"]
 
@@ -151,15 +170,15 @@ class TownshipAdmin(PlaceAdmin):
 @admin.register(Village)
 class VillageAdmin(PlaceAdmin):
     list_display = ["name", "name_latin", "township"]
-    list_filter = [("township__county", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [("township__county", RelatedOnlyFilter)]
     list_select_related = ["township"]
     autocomplete_fields = ["township"]
 
 
 PLACE_FILTERS = [
-    ("village__township__county", admin.RelatedOnlyFieldListFilter),
-    ("village__township", admin.RelatedOnlyFieldListFilter),
-    ("village", admin.RelatedOnlyFieldListFilter),
+    ("village__township__county", RelatedOnlyFilter),
+    ("village__township", RelatedOnlyFilter),
+    ("village", RelatedOnlyFilter),
 ]
 
 
@@ -363,10 +382,10 @@ class LambingRecordAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
     }
     list_display = ["herder", "village", "season", "ewes_at_start"]
     list_filter = [
-        "season",
-        ("herder__village__township__county", admin.RelatedOnlyFieldListFilter),
-        ("herder__village__township", admin.RelatedOnlyFieldListFilter),
-        ("herder__village", admin.RelatedOnlyFieldListFilter),
+        ("season", RelatedFilter),
+        ("herder__village__township__county", RelatedOnlyFilter),
+        ("herder__village__township", RelatedOnlyFilter),
+        ("herder__village", RelatedOnlyFilter),
         QualityFlagFilter,
     ]
     list_select_related = ["herder__village", "season"]
@@ -574,7 +593,7 @@ class ReviewAdmin(ScopedHistoryAdmin):
         "changed_at",
         "approved_by",
     ]
-    list_filter = ["state", "season", ("township__county", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["state", ("season", RelatedFilter), ("township__county", RelatedOnlyFilter)]
     list_select_related = ["township", "season", "changed_by", "approved_by"]
     readonly_fields = [field.name for field in Review._meta.fields]
 
@@ -597,7 +616,7 @@ class ReportAdmin(admin.ModelAdmin):
 @admin.register(ReportedFigure)
 class ReportedFigureAdmin(ScopedAdmin):
     list_display = ["as_of", "place", "metric", "qualifier", "value", "report"]
-    list_filter = ["metric", "season", ("county", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["metric", ("season", RelatedFilter), ("county", RelatedOnlyFilter)]
     list_select_related = ["report", "prefecture", "county", "township", "village", "herder"]
     search_fields = ["quote", "key"]
 

@@ -13,9 +13,10 @@ import datetime
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -133,7 +134,14 @@ class SpreadsheetAdminMixin:
             raise Http404(_("No such download."))
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # The list page sends the user back with "?e=1"; a download says why.
+            return HttpResponseBadRequest(
+                _("A filter of the list has a value that is not valid; clear the filters."),
+                content_type="text/plain; charset=utf-8",
+            )
         _label, rows = self.export_kinds[what]
         stamp = timezone.localdate().isoformat()
         return file_response(rows=rows(changelist.queryset), kind=kind, name=f"{what}-{stamp}")

@@ -229,3 +229,30 @@ def _named(response, kind: str):
     file = io.BytesIO(response.content)
     file.name = f"export.{kind}"
     return file
+
+
+@pytest.mark.parametrize(
+    "query", ["herder__village__id__exact={tongke}", "season__id__exact=999", "flag=no_such_flag"]
+)
+def test_a_filter_with_a_single_choice_still_filters_the_list_and_its_exports(
+    query, fuhai_technician, counted, tongke
+):
+    """A technician of one village sees one choice per place filter, so Django
+    hides the filter; the filter named in the URL must still apply (here it
+    names a village outside the technician's places, or no season at all)."""
+    query = query.format(tongke=tongke.pk)
+    client = logged_in(fuhai_technician)
+    page = client.get(f"{RECORDS_URL}?{query}")
+    assert page.status_code == 200
+    assert "赛力克·屈克木" in client.get(RECORDS_URL).content.decode()
+    assert "赛力克·屈克木" not in page.content.decode()
+    for what in ("records", "entries"):
+        rows = csv_rows(client.get(f"{RECORDS_URL}export/{what}.csv?{query}"))
+        assert rows[1:] == []
+
+
+def test_an_export_with_a_malformed_filter_value_is_refused_not_a_500(fuhai_technician, counted):
+    client = logged_in(fuhai_technician)
+    response = client.get(f"{RECORDS_URL}export/records.csv?herder__village__id__exact=abc")
+    assert response.status_code == 400
+    assert "筛选条件的值无效" in response.content.decode()
