@@ -125,7 +125,7 @@ class ReviewActionForm(forms.Form):
         self.user = user
 
     def clean_township(self) -> Township:
-        township = scoping.visible(self.user, Township.objects.all()).filter(
+        township = scoping.within(self.user, Township.objects.all()).filter(
             pk=self.cleaned_data["township"]
         )
         if not township:

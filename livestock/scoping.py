@@ -8,7 +8,9 @@ role's permissions (``roles.py``).
 
 A grant covers its place and everything below it. Places above a grant are
 visible too, read-only by role, so that a township's technician can see the
-name of their county; nothing beside the grant is.
+name of their county; nothing beside the grant is. What stands for a whole
+place, a township's review with its totals, is visible only to grants that
+cover the place (``within()``).
 """
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -87,6 +89,17 @@ def grant_levels(user: User) -> set[str]:
 
 def visible(user: User, queryset: QuerySet) -> QuerySet:
     """``queryset`` narrowed to what ``user`` may see. Deny by default."""
+    return _narrowed(user, queryset, with_places_above=True)
+
+
+def within(user: User, queryset: QuerySet) -> QuerySet:
+    """``queryset`` narrowed to the places the user's grants cover: like
+    ``visible()``, without the places above a grant that it shows by name. What
+    acts on a whole place (signing off a township's counts) asks this."""
+    return _narrowed(user, queryset, with_places_above=False)
+
+
+def _narrowed(user: User, queryset: QuerySet, *, with_places_above: bool) -> QuerySet:
     if user.is_authenticated and user.is_superuser:
         return queryset
     model = queryset.model
@@ -94,8 +107,15 @@ def visible(user: User, queryset: QuerySet) -> QuerySet:
     reaches_down = False
     for grant in grants(user):
         level = next(name for name in GRANT_LEVELS if getattr(grant, f"{name}_id"))
+        finer = model in LEVEL_OF and GRANT_LEVELS[level] > LEVEL_OF[model]
+        if finer and not with_places_above:
+            continue
+        if model in BELOW_TOWNSHIP and GRANT_LEVELS[level] > LEVEL_OF[Township]:
+            # A review holds the whole township's totals: a village's grant does
+            # not reach it.
+            continue
         lookup = _lookup(model, level)
         condition |= Q(**{lookup: getattr(grant, f"{level}_id")})
-        reaches_down = reaches_down or (model in LEVEL_OF and GRANT_LEVELS[level] > LEVEL_OF[model])
+        reaches_down = reaches_down or finer
     narrowed = queryset.filter(condition)
     return narrowed.distinct() if reaches_down else narrowed

@@ -560,9 +560,10 @@ def entry_delete(*, entry: LambingEntry, reason: str) -> None:
 
 
 def _review_allowed(user: AbstractBaseUser, permission: str, township: Township) -> None:
-    """The user holds the role's permission and the township is in their scope;
-    outside it, the township is as unknown as one that does not exist."""
-    if not scoping.visible(user, Township.objects.filter(pk=township.pk)).exists():
+    """The user holds the role's permission and their places cover the township
+    (a village's grant does not: it would sign off its neighbours' counts);
+    outside them, the township is as unknown as one that does not exist."""
+    if not scoping.within(user, Township.objects.filter(pk=township.pk)).exists():
         raise ValidationError(
             {"township": ValidationError(_("No such township in your places."), code="scope")}
         )

@@ -147,6 +147,8 @@ class SummaryPage(PermissionRequiredMixin, View):
         and the forms for what this user may do next."""
         if not isinstance(place, Township):
             return None
+        if not scoping.within(request.user, Township.objects.filter(pk=place.pk)).exists():
+            return None  # a village's user signs off nothing of the township
         reviews = selectors.township_reviews(season=season, township=place, user=request.user)
         on_date = next((row.review for row in reviews if row.review.as_of == as_of), None)
         user = request.user

@@ -445,3 +445,57 @@ class TestMovingAHousehold:
         assert services.herder_update(bieke, village=other).village == other
         services.review_reopen(review=approved, user=burqin_official, reason="牧户搬迁")
         assert services.herder_update(bieke, village=qibaerwoyi).village == qibaerwoyi
+
+
+class TestVillageScope:
+    """A user whose places are one village sees the township's name (read only)
+    but not the other villages' counts, and cannot sign off or lock them."""
+
+    @pytest.fixture
+    def other_village(self, woyimoke, winter_2024):
+        """A second village of 窝依莫克镇 with 7 ewes lambed, 9 lambs born."""
+        from livestock.models import Herder, Village
+
+        village = Village.objects.create(township=woyimoke, name="阔斯阿热勒村", name_latin="Kosi")
+        herder = Herder.objects.create(village=village, name="马合沙提", name_latin="Mahshat")
+        record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=40)
+        services.entry_create(record=record, date=DEC_10, ewes_lambed=7, lambs_born=9)
+        return village
+
+    @pytest.fixture
+    def tongke_official(self, tongke):
+        return make_user("tongke-official", "official", tongke)
+
+    def test_a_village_official_cannot_approve_the_whole_township(
+        self, other_village, submitted, tongke_official
+    ):
+        with pytest.raises(ValidationError, match="No such township"):
+            services.review_approve(review=submitted, user=tongke_official)
+        submitted.refresh_from_db()
+        assert submitted.state == ReviewState.SUBMITTED
+
+    def test_a_village_technician_cannot_submit_the_whole_township(
+        self, counted, other_village, woyimoke, winter_2024, tongke
+    ):
+        technician = make_user("tongke-tech", "technician", tongke)
+        with pytest.raises(ValidationError, match="No such township"):
+            services.review_submit(
+                township=woyimoke, season=winter_2024, as_of=DEC_15, user=technician
+            )
+        assert not Review.objects.exists()
+
+    def test_a_village_user_reads_no_township_wide_totals_through_a_review(
+        self, other_village, approved, tongke_official
+    ):
+        # The township approved 19 lambs born: 10 of 通克村 and 9 of the other village.
+        assert approved.approved_totals["lambs_born"] == 19
+        listed = api(tongke_official).get(ENTRIES_URL.replace("entries/", "reviews/"))
+        assert listed.status_code == 200
+        assert listed.json()["results"] == []
+        page = logged_in(tongke_official, "en").get(
+            f"/?season={approved.season_id}&as_of=2024-12-15&place=township:{approved.township_id}"
+        )
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "通克村" in text and "阔斯阿热勒村" not in text
+        assert "Review and sign-off" not in text and "<td>19</td>" not in text
