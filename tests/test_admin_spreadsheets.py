@@ -256,3 +256,15 @@ def test_an_export_with_a_malformed_filter_value_is_refused_not_a_500(fuhai_tech
     response = client.get(f"{RECORDS_URL}export/records.csv?herder__village__id__exact=abc")
     assert response.status_code == 400
     assert "筛选条件的值无效" in response.content.decode()
+
+
+def test_a_reason_longer_than_the_history_keeps_is_refused_at_the_reason(
+    fuhai_technician, sailike, winter_2024
+):
+    """The same limit as every other correction (services.REASON_MAX_LENGTH), at
+    the form's field, before the file is read."""
+    client = logged_in(fuhai_technician, "en")
+    response = upload(client, DATA / "counts_good.csv", reason="重新清点" * 30)
+    assert "reason" in response.context["form"].errors
+    assert "result" not in response.context
+    assert LambingEntry.objects.count() == 0
