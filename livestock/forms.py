@@ -6,6 +6,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,9 @@ from livestock.models import (
     Township,
     Village,
 )
+
+# The earliest date a summary is asked for.
+FIRST_AS_OF = datetime.date(1900, 1, 1)
 
 PLACE_LEVELS: dict[str, type[Place]] = {
     "prefecture": Prefecture,
@@ -47,7 +51,17 @@ class SummaryQuery(forms.Form):
         Season.objects.order_by("-start_date"), required=False, label=_("season")
     )
     as_of = forms.DateField(
-        required=False, label=_("as of"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_("as of"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[
+            # Dates near the calendar's start cannot have days counted back from
+            # them (the data-quality flags look back a number of days).
+            MinValueValidator(
+                FIRST_AS_OF,
+                message=_("%(show_value)s is too early; ask for %(limit_value)s or later."),
+            )
+        ],
     )
     place = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -271,6 +271,7 @@ def official_client(client, prefecture_official, counted):
         ("as_of=garbage", "as_of"),
         ("as_of=2024-02-30", "as_of"),
         ("as_of=99999-01-01", "as_of"),
+        ("as_of=0001-01-01", "as_of"),
         ("as_of=%00", "as_of"),
         ("season=abc", "season"),
         (f"season={TOO_BIG_FOR_THE_DATABASE}", "season"),
