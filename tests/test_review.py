@@ -446,6 +446,21 @@ class TestMovingAHousehold:
         services.review_reopen(review=approved, user=burqin_official, reason="牧户搬迁")
         assert services.herder_update(bieke, village=qibaerwoyi).village == qibaerwoyi
 
+    def test_a_village_in_approved_counts_cannot_move_to_another_township(
+        self, approved, tongke, kokeaheshi, winter_2024
+    ):
+        """Moving the village would take its households' counts out of the
+        township's approved totals: the admin's village form refuses it."""
+        client = logged_in(make_user("root", None, superuser=True), "en")
+        response = client.post(
+            f"/admin/livestock/village/{tongke.pk}/change/",
+            {"name": tongke.name, "name_latin": tongke.name_latin, "township": kokeaheshi.pk},
+        )
+        assert response.status_code == 200
+        assert "cannot move" in " ".join(response.context["adminform"].form.errors["township"])
+        tongke.refresh_from_db()
+        assert tongke.township.name == "窝依莫克镇"
+
 
 class TestVillageScope:
     """A user whose places are one village sees the township's name (read only)

@@ -135,6 +135,23 @@ class Village(Place):
             models.UniqueConstraint(fields=["township", "name"], name="village_name_unique")
         ]
 
+    def clean(self) -> None:
+        """A village whose households are in a township's approved counts cannot
+        move to another township, as none of its households can on its own."""
+        if self.pk is None or self.township_id is None:
+            return
+        stored_township = (
+            type(self).objects.filter(pk=self.pk).values_list("township_id", flat=True).first()
+        )
+        if stored_township in (None, self.township_id):
+            return
+        check_move_keeps_approvals(
+            self,
+            field="township",
+            townships={stored_township, self.township_id},
+            herders={"herder__village": self.pk},
+        )
+
 
 class Herder(Versioned, Place):
     """A herder household (牧民 / 养殖户), named after its head. Two households of
@@ -164,36 +181,49 @@ class Herder(Versioned, Place):
         )
         if stored_village in (None, self.village_id):
             return
-        from livestock.models.review import Review, ReviewState  # review.py imports this module
-
         townships = set(
             Village.objects.filter(pk__in=[stored_village, self.village_id]).values_list(
                 "township_id", flat=True
             )
         )
-        if len(townships) == 1:
-            return  # within one township, its approved counts stay as they are
-        approval = (
-            Review.objects.filter(
-                state=ReviewState.APPROVED,
-                township__in=townships,
-                season__lambing_records__herder=self.pk,
-            )
-            .select_related("township")
-            .order_by("-as_of")
-            .first()
+        check_move_keeps_approvals(
+            self, field="village", townships=townships, herders={"herder": self.pk}
         )
-        if approval is not None:
-            raise ValidationError(
-                {
-                    "village": ValidationError(
-                        _(
-                            "This household cannot move: the counts of %(township)s up to "
-                            "%(locked)s are approved and would change. Ask an official who may "
-                            "reopen them (rule: approved counts are locked)."
-                        ),
-                        code="locked_date",
-                        params={"township": approval.township, "locked": approval.as_of},
-                    )
-                }
-            )
+
+
+def check_move_keeps_approvals(
+    place: Place, *, field: str, townships: set[int], herders: dict[str, int]
+) -> None:
+    """Refuse moving ``place`` (a household, or a village with its households)
+    from one township to another while either township's counts of a season in
+    which these households were recorded are approved: the approved figures
+    would change. Within one township they stay as they are."""
+    if len(townships) < 2:
+        return
+    from livestock.models.review import Review, ReviewState  # review.py imports this module
+
+    lookup = {f"season__lambing_records__{name}": value for name, value in herders.items()}
+    approval = (
+        Review.objects.filter(state=ReviewState.APPROVED, township__in=townships, **lookup)
+        .select_related("township")
+        .order_by("-as_of")
+        .first()
+    )
+    if approval is not None:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _(
+                        "%(place)s cannot move: the counts of %(township)s up to %(locked)s are "
+                        "approved and would change. Ask an official who may reopen them "
+                        "(rule: approved counts are locked)."
+                    ),
+                    code="locked_date",
+                    params={
+                        "place": place,
+                        "township": approval.township,
+                        "locked": approval.as_of,
+                    },
+                )
+            }
+        )
