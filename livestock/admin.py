@@ -400,6 +400,11 @@ class LambingRecordAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
     ]
     inlines = [LambingEntryInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        """A saved record stays with its household and season (``LambingRecord.clean``)."""
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else [*readonly, "herder", "season"]
+
     def get_fields(self, request, obj=None):
         fields = ["herder", "season", "ewes_at_start", "seen_version"]
         if obj is not None:

@@ -119,6 +119,43 @@ def test_a_crafted_post_to_a_burqin_record_changes_nothing(
     assert not bieke_record.entries.exists()
 
 
+def test_a_records_household_cannot_be_changed_on_its_page(
+    fuhai_technician, sailike_record, qibaerwoyi
+):
+    """A record and its counts stay with their household (as through the API):
+    changing the herder would hand every entry to another household, past any
+    approval of the first one's township, without a reason."""
+    from livestock import services
+
+    services.entry_create(record=sailike_record, date=DEC_10, ewes_lambed=2, lambs_born=3)
+    other = services.herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
+    client = logged_in(fuhai_technician, "en")
+    page = client.get(RECORD_URL.format(sailike_record.pk)).content.decode()
+    assert 'name="herder"' not in page and 'name="season"' not in page
+    client.post(RECORD_URL.format(sailike_record.pk), record_form(sailike_record, herder=other.pk))
+    sailike_record.refresh_from_db()
+    assert sailike_record.herder.name == "赛力克·屈克木"
+    assert not LambingRecord.objects.filter(herder=other).exists()
+
+
+def test_a_records_household_and_season_are_kept_by_the_model(sailike_record, qibaerwoyi):
+    from django.core.exceptions import ValidationError
+
+    from livestock import services
+    from livestock.models import Season
+
+    other = services.herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
+    spring = Season.objects.create(
+        kind="spring", start_date=datetime.date(2025, 3, 1), end_date=datetime.date(2025, 5, 31)
+    )
+    for field, value in (("herder", other), ("season", spring)):
+        record = LambingRecord.objects.get(pk=sailike_record.pk)
+        setattr(record, field, value)
+        with pytest.raises(ValidationError) as refused:
+            record.full_clean()
+        assert field in refused.value.message_dict
+
+
 def test_a_fuhai_technician_cannot_pick_a_burqin_village(two_counties, fuhai_technician, tongke):
     response = logged_in(fuhai_technician, "en").post(
         "/admin/livestock/herder/add/",

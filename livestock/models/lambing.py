@@ -184,16 +184,35 @@ class LambingRecord(Versioned):
         return deleted
 
     def clean(self) -> None:
-        """Fewer ewes at the start must still cover every ewe already lambed; and
+        """A record stays with its household and season: its entries were
+        checked against them, and counted in their places' approved figures.
+        Fewer ewes at the start must still cover every ewe already lambed; and
         once any of the season's counts of the herder's township are approved,
         the ewes are part of the approved figures and locked with them: a new
         record may not bring ewes into them any more than a stored one may
         change its own."""
-        stored_ewes = (
-            type(self).objects.filter(pk=self.pk).values_list("ewes_at_start", flat=True).first()
+        stored = (
+            type(self)
+            .objects.filter(pk=self.pk)
+            .values("herder_id", "season_id", "ewes_at_start")
+            .first()
             if self.pk is not None
             else None
         )
+        moved = {
+            field: ValidationError(
+                _(
+                    "A record stays with its household and season; add a record for the "
+                    "other one instead."
+                ),
+                code="record_moved",
+            )
+            for field in ("herder", "season")
+            if stored is not None and stored[f"{field}_id"] != getattr(self, f"{field}_id")
+        }
+        if moved:
+            raise ValidationError(moved)
+        stored_ewes = stored["ewes_at_start"] if stored else None
         has_herder = self.herder_id is not None or LambingRecord.herder.is_cached(self)
         if stored_ewes != self.ewes_at_start and self.season_id is not None and has_herder:
             try:
