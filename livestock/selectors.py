@@ -551,18 +551,44 @@ def approved_totals(stored: dict | None) -> LambingTotals | None:
 def township_reviews(*, season: Season, township: Township, user: scoping.User) -> list[ReviewRow]:
     """The reviews of a township's counts of a season that ``user`` may see,
     latest date first. A review approved once keeps its approved totals after
-    it is reopened; each such review's live totals take one query."""
-    reviews = scoping.visible(
-        user, Review.objects.filter(season=season, township=township)
-    ).select_related("township", "season", "changed_by", "approved_by")
-    rows = []
-    for review in reviews.order_by("-as_of"):
-        approved = live = None
-        if review.approved_totals is not None:
-            approved = approved_totals(review.approved_totals)
-            live = lambing_totals(season=season, as_of=review.as_of, place=township)
-        rows.append(ReviewRow(review, approved, live))
-    return rows
+    it is reopened; the live totals as of every such review's date come from
+    one query (``_totals_on_dates``), however many dates were approved."""
+    reviews = list(
+        scoping.visible(user, Review.objects.filter(season=season, township=township))
+        .select_related("township", "season", "changed_by", "approved_by")
+        .order_by("-as_of")
+    )
+    approved_dates = [review.as_of for review in reviews if review.approved_totals is not None]
+    live = _totals_on_dates(season=season, place=township, dates=approved_dates)
+    return [
+        ReviewRow(review, approved_totals(review.approved_totals), live.get(review.as_of))
+        for review in reviews
+    ]
+
+
+def _totals_on_dates(
+    *, season: Season, place: Place, dates: list[datetime.date]
+) -> dict[datetime.date, LambingTotals]:
+    """``lambing_totals(place=place, as_of=date)`` for each of ``dates``, from one
+    query: the place's daily rollups up to the latest date, added up in date order."""
+    if not dates:
+        return {}
+    daily = (
+        rollups_within(season=season, as_of=max(dates), place=place)
+        .values("date")
+        .annotate(**_sums())
+        .order_by("date")
+    )
+    wanted = sorted(set(dates))
+    totals: dict[datetime.date, LambingTotals] = {}
+    running = LambingTotals()
+    for day in daily:
+        while wanted and wanted[0] < day["date"]:
+            totals[wanted.pop(0)] = running
+        running += _totals_from_sums(day)
+    for date in wanted:
+        totals[date] = running
+    return totals
 
 
 def latest_reviews(

@@ -425,6 +425,37 @@ class TestSummaryPages:
         with django_assert_max_num_queries(len(before.captured_queries)):
             client.get(page)
 
+    def test_the_township_page_takes_as_many_queries_for_more_approvals(
+        self,
+        approved,
+        counted,
+        burqin_official,
+        woyimoke,
+        winter_2024,
+        django_assert_max_num_queries,
+    ):
+        """Each approval is shown beside the live figures as of its date; a season
+        of daily approvals must not cost a query per approval."""
+        client = logged_in(burqin_official, "en")
+        page = f"/?season={winter_2024.pk}&as_of=2024-12-31&place=township:{woyimoke.pk}"
+        client.get(page)
+        with CaptureQueriesContext(connection) as before:
+            client.get(page)
+        for day in (16, 20, 21, 25):
+            Review.objects.create(
+                township=woyimoke,
+                season=winter_2024,
+                as_of=datetime.date(2024, 12, day),
+                state=ReviewState.APPROVED,
+                approved_by=burqin_official,
+                approved_totals={"lambs_born": 10},
+            )
+        with django_assert_max_num_queries(len(before.captured_queries)):
+            text = client.get(page).content.decode()
+        # Live lambs born as of each date: 10 up to 19 December, 14 from the 20th.
+        assert text.count("<td>10</td><td>10</td>") == 2  # 15 and 16 December
+        assert text.count("<td>10</td><td>14</td>") == 3  # 20, 21, 25 December
+
 
 class TestMovingAHousehold:
     def test_a_household_in_approved_counts_cannot_move_to_another_village(
