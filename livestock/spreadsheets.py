@@ -218,13 +218,18 @@ def _decode(content: bytes) -> str:
     raise FileRefused(_("The file is neither XLSX nor a CSV in UTF-8 or GB18030."))
 
 
-def _xlsx_lines(content: bytes) -> Iterator[tuple]:
+def _xlsx_lines(content: bytes) -> list[tuple]:
+    """The first sheet's rows, read whole here: openpyxl reads a sheet's XML
+    lazily, so a file damaged past its first rows would otherwise fail in the
+    middle of the import instead of being refused as a file."""
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            return list(workbook.worksheets[0].iter_rows(values_only=True))
+        finally:
+            workbook.close()
     except Exception as error:  # openpyxl raises many kinds for a broken file
         raise FileRefused(_("The XLSX file cannot be read: %(error)s") % {"error": error}) from None
-    yield from workbook.worksheets[0].iter_rows(values_only=True)
-    workbook.close()
 
 
 def _text(cell) -> str:

@@ -97,3 +97,33 @@ def test_a_file_that_is_not_a_spreadsheet_is_a_400(writer, tmp_path):
         response = api(writer).post(BULK_URL, {"file": file}, format="multipart")
     assert response.status_code == 400
     assert "neither XLSX nor a CSV" in str(response.json()["errors"])
+
+
+def _xlsx_cut_short() -> bytes:
+    """counts.xlsx with its sheet's XML cut in half, as a transfer broken off
+    and zipped again might leave it: the workbook opens, its rows do not."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(DATA / "counts.xlsx")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as damaged:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]
+            damaged.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_damaged_xlsx_is_refused_with_a_message_not_a_500(writer, sailike, winter_2024):
+    import io
+
+    upload = io.BytesIO(_xlsx_cut_short())
+    upload.name = "counts.xlsx"
+    response = api(writer).post(BULK_URL, {"file": upload}, format="multipart")
+
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert "The XLSX file cannot be read" in error["errors"]["non_field_errors"][0]
+    assert LambingEntry.objects.count() == 0 and Herder.objects.count() == 1
