@@ -169,10 +169,7 @@ def read_table(content: bytes) -> Table:
     """The rows of a CSV (UTF-8 with or without BOM, or GB18030) or XLSX file.
     The first row names the columns; rows that are blank or start with ``#``
     are skipped."""
-    if content.startswith(XLSX_MAGIC):
-        lines = _xlsx_lines(content)
-    else:
-        lines = csv.reader(io.StringIO(_decode(content), newline=""))
+    lines = _xlsx_lines(content) if content.startswith(XLSX_MAGIC) else _csv_lines(content)
     lines = enumerate(lines, start=1)
     header_line = next(((n, cells) for n, cells in lines if any(_text(c) for c in cells)), None)
     if header_line is None:
@@ -216,6 +213,15 @@ def _decode(content: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise FileRefused(_("The file is neither XLSX nor a CSV in UTF-8 or GB18030."))
+
+
+def _csv_lines(content: bytes) -> list[list[str]]:
+    """The rows of a CSV, read whole here, so that a line the csv module cannot
+    read (a cell beyond its size limit) refuses the file with a message."""
+    try:
+        return list(csv.reader(io.StringIO(_decode(content), newline="")))
+    except csv.Error as error:
+        raise FileRefused(_("The CSV file cannot be read: %(error)s") % {"error": error}) from None
 
 
 def _xlsx_lines(content: bytes) -> list[tuple]:

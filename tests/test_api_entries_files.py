@@ -127,3 +127,16 @@ def test_a_damaged_xlsx_is_refused_with_a_message_not_a_500(writer, sailike, win
     [error] = response.json()["errors"]
     assert "The XLSX file cannot be read" in error["errors"]["non_field_errors"][0]
     assert LambingEntry.objects.count() == 0 and Herder.objects.count() == 1
+
+
+def test_a_csv_with_a_cell_too_long_to_read_is_refused_with_a_message(writer, sailike, winter_2024):
+    import io
+
+    content = "村,牧户,备注\n齐巴尔窝依村,赛力克·屈克木,".encode() + b'"' + b"x" * 200_000 + b'"\n'
+    upload = io.BytesIO(content)
+    upload.name = "counts.csv"
+    response = api(writer).post(BULK_URL, {"file": upload}, format="multipart")
+
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert "The CSV file cannot be read" in error["errors"]["non_field_errors"][0]
