@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from livestock import quality, rules, scoping, services, spreadsheets
 from livestock.admin_spreadsheets import SpreadsheetAdminMixin
+from livestock.filtersets import MAX_ID
 from livestock.forms import default_as_of
 from livestock.models import (
     County,
@@ -118,6 +119,8 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.get_object(request, object_id)
+        if not (version_id.isascii() and version_id.isdigit()) or int(version_id) > MAX_ID:
+            raise Http404(_("No such version."))
         if request.method != "GET":
             raise PermissionDenied(_("History is read only; change the current version."))
         return super().history_form_view(request, object_id, version_id, extra_context)

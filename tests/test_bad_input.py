@@ -212,6 +212,15 @@ def test_an_admin_page_of_an_object_that_cannot_exist_is_no_500(
     assert response.status_code in (302, 404)
 
 
+@pytest.mark.parametrize("url", ["herder", "lambingrecord"])
+@pytest.mark.parametrize("version_id", ["abc", str(TOO_BIG_FOR_THE_DATABASE), "-1"])
+def test_a_history_version_that_cannot_exist_is_a_404(admin_client, counted, url, version_id):
+    record = counted.record
+    object_id = record.pk if url == "lambingrecord" else record.herder_id
+    response = admin_client.get(f"/admin/livestock/{url}/{object_id}/history/{version_id}/")
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize("term", ["%00", "%25", "'", "\\", "赛" * 300])
 def test_the_admins_autocomplete_takes_any_term(admin_client, counted, term):
     response = admin_client.get(
