@@ -12,7 +12,10 @@ On the database DATABASE_URL names (filled by bench/generate.py):
 2. Writes through gunicorn (started here on ``--port``, stopped at the end),
    over HTTP with an integration's token: single entries (``POST
    /api/v1/entries/``) from ``--clients`` concurrent clients for
-   ``--seconds``, and bulks of 1,000 (``POST /api/v1/entries/bulk/``).
+   ``--seconds``, and bulks of 1,000 (``POST /api/v1/entries/bulk/``); with
+   each, the CPU time one costs in gunicorn's processes and in the
+   PostgreSQL backends (from /proc: Linux only), which the load of a shared
+   machine inflates far less than the rates.
 
 Writes add entries (one lamb born on the as-of date, to records at random):
 run it on a benchmark database only.
@@ -247,7 +250,7 @@ def single_creates(port: int, token: str, record_ids: list[int], clients: int, s
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    return len(timings) / elapsed, *percentiles(timings or [0]), failures
+    return len(timings) / elapsed, *percentiles(timings or [0]), failures, len(timings)
 
 
 def warm_up(port: int, token: str, record_ids: list[int], workers: int) -> None:
@@ -280,6 +283,50 @@ def bulk_creates(port: int, token: str, record_ids: list[int], bulks: int):
     return rate, *percentiles(timings or [0]), failures
 
 
+# CPU time of the server's processes: what a write costs, which a shared
+# machine's load inflates far less than it inflates the rates.
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a process so far (Linux's /proc); 0 once gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(server: subprocess.Popen) -> tuple[float, float]:
+    """CPU seconds so far of gunicorn (its master and workers) and of the
+    PostgreSQL backends connected to this database (0 on SQLite)."""
+    try:
+        workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    except OSError:
+        workers = []
+    app = sum(process_cpu_seconds(int(pid)) for pid in [server.pid, *workers])
+    if connection.vendor != "postgresql":
+        return app, 0.0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        database = sum(process_cpu_seconds(pid) for (pid,) in cursor.fetchall())
+    return app, database
+
+
+def cpu_per(server: subprocess.Popen, before: tuple[float, float], count: int, unit: str) -> str:
+    app, database = (
+        (after - earlier) / max(count, 1)
+        for after, earlier in zip(server_cpu_seconds(server), before, strict=True)
+    )
+    scale, name, digits = (1000, "ms", 1) if unit == "create" else (1, "s", 2)
+    return (
+        f"  CPU per {unit}: gunicorn {app * scale:.{digits}f} {name}, "
+        f"PostgreSQL {database * scale:.{digits}f} {name}"
+    )
+
+
 def main(arguments) -> None:
     herders = LambingRecord.objects.count()
     entries = LambingEntry.objects.count()
@@ -303,17 +350,20 @@ def main(arguments) -> None:
         warm_up(arguments.port, token, record_ids, arguments.workers)
         if "creates" in parts:
             print(f"load average before the creates: {os.getloadavg()}", flush=True)
-            rate, p50, p95, failures = single_creates(
+            cpu_before = server_cpu_seconds(server)
+            rate, p50, p95, failures, created = single_creates(
                 arguments.port, token, record_ids, arguments.clients, arguments.seconds
             )
             print(
                 f"| single entry creates, {arguments.clients} clients, gunicorn "
                 f"{arguments.workers} workers | {p50:.1f} | {p95:.1f} | | **{rate:,.0f}/s** | |"
             )
+            print(cpu_per(server, cpu_before, created, "create"))
             if failures:
                 print(f"  {len(failures)} refused: {sorted(set(failures))}")
         if "bulks" in parts:
             print(f"load average before the bulks: {os.getloadavg()}", flush=True)
+            cpu_before = server_cpu_seconds(server)
             rate, p50, p95, failures = bulk_creates(
                 arguments.port, token, record_ids, arguments.bulks
             )
@@ -321,6 +371,7 @@ def main(arguments) -> None:
                 f"| bulk of 1,000 entries, one client | {p50:.1f} | {p95:.1f} | | "
                 f"**{rate:,.0f} entries/s** | |"
             )
+            print(cpu_per(server, cpu_before, arguments.bulks - len(failures), "bulk"))
             if failures:
                 print(f"  {len(failures)} refused: {sorted(set(failures))}")
     finally:
