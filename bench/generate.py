@@ -204,6 +204,8 @@ def generate(herders: int, seed: int) -> None:
                     prefecture_id=prefecture.pk,
                     ewes_at_start=ewes,
                     recorded_on=timezone.localtime(created).date(),
+                    season_start=START,
+                    season_end=END,
                 )
                 household = season_of(ewes, rng)
                 household.sort(key=lambda entry: entry[0])  # (date, id) order, as stored

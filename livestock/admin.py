@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -354,15 +354,13 @@ class QualityFlagFilter(admin.SimpleListFilter):
         if value != "any" and value not in quality.FLAG_BY_KEY:
             return queryset.none()
         key = "" if value == "any" else value
-        flagged = []
+        flagged = Q(pk__in=[])
         for season in Season.objects.filter(pk__in=queryset.values("season")):
-            flagged += quality.flagged_ids(
-                queryset.filter(season=season),
-                season=season,
-                as_of=default_as_of(season),
-                key=key,
+            ids = quality.flagged_ids(
+                queryset.filter(season=season), season=season, as_of=default_as_of(season), key=key
             )
-        return queryset.filter(pk__in=flagged)
+            flagged |= Q(pk__in=ids)
+        return queryset.filter(flagged)
 
 
 RATE_COLUMNS = [

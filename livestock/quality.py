@@ -1,6 +1,13 @@
 """Data-quality flags: what in a season's records as of a date looks wrong
-enough for a person to check, computed by queries from the entries (never
-stored, so a flag is always that of the counts as they are now).
+enough for a person to check.
+
+Each flag is defined once, by ``flags_as_of`` over a record's entries and its
+season's dates. Per record, every flag is a step function of the as-of date
+(it changes on entry dates, a fixed number of days after them, and on the
+season's dates: ``flag_dates``), so the daily rollups keep "households
+flagged" as per-date changes made by the same walk as the totals
+(``rollups.record_changes``), and the counts, a record's badge and the
+admin's filter read those rows: flat, however many records and entries.
 
 A flag never stops a save: a value that trips one of these soft limits is
 stored and flagged. Zero is a real value: 0 losses or 0 lambs alive at a
@@ -10,26 +17,18 @@ The thresholds are the named constants below.
 """
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.db.models import (
-    BooleanField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from livestock import selectors
-from livestock.models import LambingEntry, LambingRecord, Place, Season
+from livestock.models import DailyRollup, LambingRecord, Place, RollupLevel, Season
+
+if TYPE_CHECKING:
+    from livestock.rollups import EntryFacts
 
 # A household with no entry for more than this many days during the season.
 STALE_AFTER_DAYS = 7
@@ -44,7 +43,7 @@ FINAL_CHECK_WITHIN_DAYS = 30
 
 @dataclass(frozen=True)
 class Flag:
-    """A data-quality flag: its key (``flag_<key>`` on an annotated record) and
+    """A data-quality flag: its key (``flagged_<key>`` in the daily rollups) and
     what it says, naming its threshold, in the language of the request."""
 
     key: str
@@ -74,117 +73,133 @@ FLAGS = [
 FLAG_BY_KEY = {flag.key: flag for flag in FLAGS}
 
 
-def _boolean(condition: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(condition, output_field=BooleanField())
+# The rollup column of each flag (``DailyRollup.FLAG_FIELDS``), and of "any flag".
+FLAG_COLUMN = {flag.key: f"flagged_{flag.key}" for flag in FLAGS}
+ANY_FLAG_COLUMN = "flagged_any"
 
 
-def _went_backwards(as_of: datetime.date) -> Exists:
-    """A survival check of the record, on or before ``as_of``, that counts fewer
-    lambs alive than the check before it less the losses recorded between
-    them: lambs gone without a recorded loss."""
-    checks = LambingEntry.objects.filter(lambs_alive__isnull=False)
-    previous = checks.filter(record=OuterRef("record"), date__lt=OuterRef("date")).order_by(
-        "-date", "-pk"
-    )
-    lost_between = (
-        LambingEntry.objects.filter(
-            record=OuterRef("record"),
-            date__gt=OuterRef("previous_date"),
-            date__lte=OuterRef("date"),
-        )
-        .order_by()
-        .values("record")
-        .annotate(total=Sum("lambs_lost"))
-        .values("total")
-    )
-    dropped = (
-        checks.filter(record=OuterRef("pk"), date__lte=as_of)
-        .annotate(
-            previous_alive=Subquery(previous.values("lambs_alive")[:1]),
-            previous_date=Subquery(previous.values("date")[:1]),
-        )
-        .annotate(lost_between=Coalesce(Subquery(lost_between, output_field=IntegerField()), 0))
-        .filter(
-            previous_alive__isnull=False, lambs_alive__lt=F("previous_alive") - F("lost_between")
-        )
-    )
-    return Exists(dropped)
+# The definition
 
 
-def _flag_rows(
-    records: QuerySet[LambingRecord], *, season: Season, as_of: datetime.date, group: str = "pk"
-) -> QuerySet:
-    """One row per record of ``season``: ``group``, the record's id, its sums as
-    of ``as_of`` that the flags read, and the flags that need more than the
-    sums (as booleans), from one query. Each sum is selected once: a flag
-    written in SQL over them would repeat their subqueries in every
-    comparison, which more than doubled the time at 10,000 households."""
-    day = min(as_of, season.end_date)  # after the season, its last day
-    recent = LambingEntry.objects.filter(
-        record=OuterRef("pk"),
-        date__gte=day - datetime.timedelta(days=STALE_AFTER_DAYS),
-        date__lte=day,
-    )
-    stale_possible = season.start_date < day - datetime.timedelta(days=STALE_AFTER_DAYS)
-    final_checks = LambingEntry.objects.filter(
-        record=OuterRef("pk"),
-        lambs_alive__isnull=False,
-        date__gte=season.end_date - datetime.timedelta(days=FINAL_CHECK_WITHIN_DAYS),
-        date__lte=season.end_date,
-    )
-    sums = ("ewes_lambed", "lambs_born", "lamb_losses")
-    return (
-        selectors.with_totals(records, as_of=as_of, only=sums)
-        .annotate(
-            no_recent_count=_boolean(~Exists(recent)) if stale_possible else Value(False),
-            no_final_check=(
-                _boolean(~Exists(final_checks)) if as_of >= season.end_date else Value(False)
-            ),
-            went_backwards=_went_backwards(as_of),
-        )
-        .order_by()
-        .values_list(
-            group,
-            *(f"totals_{name}" for name in sums),
-            "no_recent_count",
-            "no_final_check",
-            "went_backwards",
-        )
-    )
-
-
-def _flags_of(row: tuple) -> list[Flag]:
-    """The flags of one row of ``_flag_rows`` (without its first column)."""
-    ewes_lambed, lambs_born, lamb_losses, no_recent_count, no_final_check, went_backwards = row
+def flags_as_of(
+    entries: Sequence["EntryFacts"],
+    *,
+    season_start: datetime.date,
+    season_end: datetime.date,
+    as_of: datetime.date,
+) -> frozenset[str]:
+    """The keys of the flags a record has as of the end of ``as_of``, from its
+    entries (in (date, pk) order) and its season's dates: the one definition
+    of the flags. After the season, a record reads as on its last day."""
+    day = min(as_of, season_end)
+    counted = [entry for entry in entries if entry.date <= as_of]
+    ewes_lambed = sum(entry.ewes_lambed for entry in counted)
+    lambs_born = sum(entry.lambs_born for entry in counted)
+    lamb_losses = sum(entry.lambs_lost for entry in counted)
     low, high = LAMBING_RATE_RANGE_PERCENT
+    stale_since = day - datetime.timedelta(days=STALE_AFTER_DAYS)
+    final_from = season_end - datetime.timedelta(days=FINAL_CHECK_WITHIN_DAYS)
     tripped = {
-        "stale": no_recent_count,
+        # Only once the season is older than the set days: no one is late on day 1.
+        "stale": season_start < stale_since
+        and not any(stale_since <= entry.date <= day for entry in entries),
+        # Zero is a value: 0 losses are not high, 0 lambs born to ewes lambed is a rate of 0 %.
         "high_losses": lamb_losses > 0 and lamb_losses * 100 > lambs_born * MAX_LOSS_PERCENT,
         "lambing_rate": ewes_lambed > 0
         and not ewes_lambed * low <= lambs_born * 100 <= ewes_lambed * high,
-        "no_final_check": lambs_born > 0 and no_final_check,
-        "backwards": went_backwards,
+        "no_final_check": as_of >= season_end
+        and lambs_born > 0
+        and not any(
+            entry.lambs_alive is not None and final_from <= entry.date <= season_end
+            for entry in entries
+        ),
+        "backwards": _went_backwards(counted),
     }
-    return [flag for flag in FLAGS if tripped[flag.key]]
+    return frozenset(key for key, flagged in tripped.items() if flagged)
+
+
+def _went_backwards(entries: Sequence["EntryFacts"]) -> bool:
+    """A survival check counts fewer lambs alive than the latest check of an
+    earlier day less the losses recorded after that day up to the check's:
+    lambs gone without a recorded loss."""
+    previous: tuple[datetime.date, int] | None = None  # the latest check of an earlier day
+    for date in sorted({entry.date for entry in entries}):
+        same_day = [entry for entry in entries if entry.date == date]
+        for check in (entry for entry in same_day if entry.lambs_alive is not None):
+            if previous is not None:
+                previous_date, previous_alive = previous
+                lost_between = sum(
+                    entry.lambs_lost for entry in entries if previous_date < entry.date <= date
+                )
+                if check.lambs_alive < previous_alive - lost_between:
+                    return True
+        checks = [entry for entry in same_day if entry.lambs_alive is not None]
+        if checks:
+            previous = (date, checks[-1].lambs_alive)
+    return False
+
+
+def flag_dates(
+    entries: Sequence["EntryFacts"], *, season_start: datetime.date, season_end: datetime.date
+) -> set[datetime.date]:
+    """The dates on which ``flags_as_of`` may change, up to the season's end
+    (after it, nothing changes): each entry's date and the day it stops
+    being recent, the day the season is old enough to be stale, its end."""
+    after = datetime.timedelta(days=STALE_AFTER_DAYS + 1)
+    dates = {season_start + after, season_end}
+    for entry in entries:
+        dates |= {entry.date, entry.date + after}
+    return {date for date in dates if date <= season_end}
+
+
+# Reading the flags kept in the daily rollups
+
+
+def _flag_sums() -> dict[str, Sum]:
+    """Households flagged, per flag and with any, as the sums of rollup rows
+    (named ``sum_<column>``: an aggregate may not take a field's name)."""
+    return {f"sum_{column}": Sum(column) for column in (*FLAG_COLUMN.values(), ANY_FLAG_COLUMN)}
+
+
+def _flagged(sums: dict, key: str = "") -> int:
+    """From ``_flag_sums``' row: the households with the flag ``key`` (any: empty)."""
+    return sums[f"sum_{FLAG_COLUMN[key] if key else ANY_FLAG_COLUMN}"] or 0
+
+
+def _flags_of(sums: dict) -> list[Flag]:
+    return [flag for flag in FLAGS if _flagged(sums, flag.key)]
+
+
+def record_flags(record: LambingRecord, *, as_of: datetime.date) -> list[Flag]:
+    """The flags of one record as of a date (the badge on its page), from its
+    household's rollup rows: none before the record counts (the day it was
+    made, or its first entry if earlier, as for the totals)."""
+    rows = DailyRollup.objects.filter(
+        season=record.season_id, level=RollupLevel.HERDER, record=record, date__lte=as_of
+    )
+    return _flags_of(rows.order_by().aggregate(**_flag_sums()))
 
 
 def flagged_ids(
     records: QuerySet[LambingRecord], *, season: Season, as_of: datetime.date, key: str = ""
-) -> list[int]:
+) -> QuerySet:
     """The ids of ``records`` (of ``season``) with the flag ``key`` (any flag
-    when empty) as of ``as_of``: the admin's list filter."""
-    return [
-        pk
-        for pk, *row in _flag_rows(records, season=season, as_of=as_of)
-        if any(not key or flag.key == key for flag in _flags_of(row))
-    ]
-
-
-def record_flags(record: LambingRecord, *, as_of: datetime.date) -> list[Flag]:
-    """The flags of one record as of a date (the badge on its page)."""
-    records = LambingRecord.objects.filter(pk=record.pk)
-    rows = list(_flag_rows(records, season=record.season, as_of=as_of))
-    return _flags_of(rows[0][1:]) if rows else []
+    when empty) as of ``as_of``, as a query to filter by: the admin's list
+    filter. Read from the households' rollup rows."""
+    column = FLAG_COLUMN[key] if key else ANY_FLAG_COLUMN
+    return (
+        DailyRollup.objects.filter(
+            season=season,
+            level=RollupLevel.HERDER,
+            record__in=records.values("pk"),
+            date__lte=as_of,
+        )
+        .order_by()
+        .values("record")
+        .annotate(flagged=Sum(column))
+        .filter(flagged__gt=0)
+        .values("record")
+    )
 
 
 @dataclass(frozen=True)
@@ -205,17 +220,19 @@ def flag_counts(
     user=None,
 ) -> FlagCounts:
     """The households within ``place`` that ``user`` may see with each flag, and
-    with any, per place of ``level`` (None: none per place), from one query
-    returning a row per household (``_flag_rows``), counted here: summed in
-    the database, every flag's subqueries would run again in each aggregate."""
-    records = selectors.records_as_of(season=season, as_of=as_of, place=place, user=user)
-    group = f"herder__{level.herder_path}" if level else "pk"
+    with any, per place of ``level`` (None: none per place), in one query over
+    the same daily rollup rows as the totals (``selectors.rollups_within``)."""
+    rows = selectors.rollups_within(season=season, as_of=as_of, level=level, place=place, user=user)
+    if level is None:
+        sums = rows.aggregate(**_flag_sums())
+        by_flag = {flag.key: _flagged(sums, flag.key) for flag in FLAGS}
+        return FlagCounts(by_place={}, by_flag=by_flag)
+    group = level._meta.model_name
     by_place: dict[int, int] = {}
     by_flag = dict.fromkeys((flag.key for flag in FLAGS), 0)
-    for place_id, *row in _flag_rows(records, season=season, as_of=as_of, group=group):
-        flags = _flags_of(row)
-        if flags:
-            by_place[place_id] = by_place.get(place_id, 0) + 1
-        for flag in flags:
-            by_flag[flag.key] += 1
-    return FlagCounts(by_place=by_place if level else {}, by_flag=by_flag)
+    for row in rows.values(group).annotate(**_flag_sums()):
+        if _flagged(row):
+            by_place[row[group]] = _flagged(row)
+        for flag in FLAGS:
+            by_flag[flag.key] += _flagged(row, flag.key)
+    return FlagCounts(by_place=by_place, by_flag=by_flag)

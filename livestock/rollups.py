@@ -2,7 +2,9 @@
 
 Why here and how it cannot be missed: every total of a summary is a sum over
 records of a number that, per record, only changes on the dates of its
-entries (and on the day the record is made). So each record's changes are
+entries (and on the day the record is made); each data-quality flag also
+changes a fixed number of days after them and on its season's dates
+(``quality.flag_dates``), so "households flagged" is kept the same way. So each record's changes are
 kept per date as herder-level rows, and each county, township and village
 holds the sum of its records' rows per date. A summary as of a date sums the
 rows up to it: exact for any past date, and as small as places × days.
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-TOTALS_COUNT = 12  # the numbers of LambingTotals; then lambs lost by cause
+TOTALS_COUNT = 12  # the numbers of LambingTotals; then lambs lost by cause, then flags
 HERDER_LEVEL = 4
 PLACE_COLUMNS = (
     "prefecture_id",
@@ -59,6 +61,8 @@ class RecordFacts:
     prefecture_id: int
     ewes_at_start: int | None
     recorded_on: datetime.date
+    season_start: datetime.date
+    season_end: datetime.date
 
 
 @dataclass(frozen=True)
@@ -79,23 +83,30 @@ def record_changes(
 ) -> dict[datetime.date, tuple[int, ...]]:
     """By date, how much each ``LambingTotals`` number of the record changed that
     day (the same numbers as ``selectors.record_timeline``; a test holds them
-    together), then its lambs lost by cause (``DailyRollup.CAUSE_FIELDS``).
+    together), then its lambs lost by cause (``DailyRollup.CAUSE_FIELDS``),
+    then whether it has each data-quality flag and any (1 or 0,
+    ``DailyRollup.FLAG_FIELDS``, as ``quality.flags_as_of`` says on that day).
     The record counts from the day it was made, or its first entry if earlier;
     dates without a change are left out."""
+    from livestock import quality
     from livestock.models import DailyRollup
 
+    entries = list(entries)
     causes = [field.removeprefix("lost_") for field in DailyRollup.CAUSE_FIELDS]
     lost_by_cause = dict.fromkeys(causes, 0)
     by_date: dict[datetime.date, list[EntryFacts]] = defaultdict(list)
     for entry in entries:
         by_date[entry.date].append(entry)
+    season = {"season_start": record.season_start, "season_end": record.season_end}
+    first = min([record.recorded_on, *by_date])
+    flag_dates = {date for date in quality.flag_dates(entries, **season) if date > first}
     ewes = record.ewes_at_start or 0
     ewes_counted = record.ewes_at_start is not None
     ewes_lambed = born = lost = alive = born_by_check = 0
     weaned: int | None = None
-    previous = (0,) * (TOTALS_COUNT + len(causes))
+    previous = (0,) * (TOTALS_COUNT + len(causes) + len(DailyRollup.FLAG_FIELDS))
     changes = {}
-    for date in sorted({record.recorded_on, *by_date}):
+    for date in sorted({record.recorded_on, *by_date, *flag_dates}):
         for entry in by_date.get(date, ()):
             ewes_lambed += entry.ewes_lambed
             born += entry.lambs_born
@@ -108,6 +119,7 @@ def record_changes(
                     weaned = entry.lambs_alive
         if any(entry.lambs_alive is not None for entry in by_date.get(date, ())):
             born_by_check = born  # lambs born up to the end of the latest check's day
+        flags = quality.flags_as_of(entries, as_of=date, **season)
         state = (
             1,
             ewes,
@@ -122,6 +134,8 @@ def record_changes(
             (weaned or 0) if ewes_counted else 0,
             ewes if weaned is not None else 0,
             *lost_by_cause.values(),
+            *(int(flag.key in flags) for flag in quality.FLAGS),
+            int(bool(flags)),
         )
         change = tuple(now - before for now, before in zip(state, previous, strict=True))
         if any(change):
@@ -197,10 +211,17 @@ def _facts(record_ids: Iterable[int]) -> tuple[list[RecordFacts], dict[int, list
             "herder__village__township__county__prefecture_id",
             "ewes_at_start",
             "created_at",
+            "season__start_date",
+            "season__end_date",
         )
     )
     facts = [
-        RecordFacts(*values[:8], recorded_on=timezone.localtime(values[8]).date())
+        RecordFacts(
+            *values[:8],
+            recorded_on=timezone.localtime(values[8]).date(),
+            season_start=values[9],
+            season_end=values[10],
+        )
         for values in records
     ]
     entries: dict[int, list[EntryFacts]] = defaultdict(list)
@@ -396,6 +417,20 @@ def rebuild(*, chunk: int = 20_000, progress=None) -> int:
                 progress(min(start + chunk, len(record_ids)), len(record_ids))
         sum_place_rows()
     return written
+
+
+def rebuild_in_migration(apps) -> None:
+    """A migration's ``rebuild()``: the rows are made by the current code, so
+    only when the table at that migration has the current columns. A
+    migration that changes the columns calls this, and the rollups are made
+    once, by the last such migration, whatever migration a database starts from."""
+    from livestock.models import DailyRollup
+
+    def columns(model) -> set[str]:
+        return {field.column for field in model._meta.concrete_fields}
+
+    if columns(apps.get_model("livestock", "DailyRollup")) == columns(DailyRollup):
+        rebuild()
 
 
 def write_herder_rows(rows: list[tuple]) -> None:

@@ -16,7 +16,6 @@ from itertools import groupby
 
 from django.db.models import (
     Case,
-    Exists,
     Expression,
     IntegerField,
     OuterRef,
@@ -165,16 +164,11 @@ def _record_counts(as_of: datetime.date) -> dict[str, Expression]:
 TOTALS_PREFIX = "totals_"
 
 
-def with_totals(
-    records: QuerySet[LambingRecord], *, as_of: datetime.date, only: tuple[str, ...] = ()
-) -> QuerySet:
-    """``records``, each annotated with its own totals as of ``as_of`` (``totals_<name>``;
-    only the fields named in ``only``, when given), in the same query; read
-    them all with ``record_totals(record)``."""
+def with_totals(records: QuerySet[LambingRecord], *, as_of: datetime.date) -> QuerySet:
+    """``records``, each annotated with its own totals as of ``as_of`` (``totals_<name>``),
+    in the same query; read them with ``record_totals(record)``."""
     counts = _record_counts(as_of)
-    return records.annotate(
-        **{TOTALS_PREFIX + name: expr for name, expr in counts.items() if not only or name in only}
-    )
+    return records.annotate(**{TOTALS_PREFIX + name: expr for name, expr in counts.items()})
 
 
 def record_totals(record: LambingRecord) -> LambingTotals:
@@ -249,24 +243,6 @@ def _totals_from_sums(row: dict) -> LambingTotals:
     return LambingTotals.from_row(
         {name: row[SUM_PREFIX + name] for name in DailyRollup.COUNT_FIELDS}
     )
-
-
-def _recorded_by(as_of: datetime.date) -> Q:
-    """A record counts as of a date once it was made, or once it has an entry,
-    by then: a household added later does not change an earlier answer."""
-    dated_entry = LambingEntry.objects.filter(record=OuterRef("pk"), date__lte=as_of)
-    return Q(created_at__date__lte=as_of) | Q(Exists(dated_entry))
-
-
-def records_as_of(
-    *,
-    season: Season,
-    as_of: datetime.date,
-    place: Place | None = None,
-    user: scoping.User | None = None,
-) -> QuerySet[LambingRecord]:
-    """``records_within``, less the records not yet made (and without an entry) by ``as_of``."""
-    return records_within(season=season, place=place, user=user).filter(_recorded_by(as_of))
 
 
 def lambing_totals(

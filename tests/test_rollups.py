@@ -55,7 +55,8 @@ def rebuilt_rollups() -> dict[tuple, tuple]:
 
 
 def random_writes(rng: random.Random, records: list[LambingRecord], villages, steps: int) -> int:
-    """Creates, corrections, deletions, new ewes and moved households, at random,
+    """Creates, corrections, deletions, new ewes, a season's end moved and moved
+    households, at random,
     through the services; refused ones included. Returns how many were refused."""
     refused = 0
     causes = list(LossCause.values)
@@ -83,10 +84,16 @@ def random_writes(rng: random.Random, records: list[LambingRecord], villages, st
             elif action < 0.8 and record.entries.exists():
                 entry = rng.choice(list(record.entries.all()))
                 services.entry_delete(entry=entry, reason="entered twice")
-            elif action < 0.9:
+            elif action < 0.88:
                 services.record_update(
                     record=record, ewes_at_start=rng.choice([None, 40, 80]), reason="recounted"
                 )
+            elif action < 0.9:  # the season's end moved: the flags of its records move along
+                season = record.season
+                season.end_date = rng.choice(
+                    [datetime.date(2025, 2, 28), datetime.date(2025, 3, 9)]
+                )
+                season.save()
             else:
                 services.herder_update(record.herder, village=rng.choice(villages))
         except ValidationError:
@@ -111,6 +118,10 @@ def test_the_rollups_kept_through_a_random_season_equal_a_rebuild_from_the_entri
 
     assert LambingEntry.objects.count() > 20
     assert refused > 0  # some writes broke a rule and changed nothing
+    flag_columns = range(-len(DailyRollup.FLAG_FIELDS), 0)
+    assert [any(counts[column] for counts in kept.values()) for column in flag_columns] == [
+        True
+    ] * len(DailyRollup.FLAG_FIELDS), "each flag kept on some date"
     assert kept == rebuilt_rollups()
 
 

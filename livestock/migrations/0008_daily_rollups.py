@@ -6,10 +6,11 @@ from django.db import migrations, models
 
 def build_rollups(apps, schema_editor):
     """Sum the records already stored. The rows are derived data, made by the
-    current code; with no records this reads one empty table."""
+    current code: only if the table has the current columns (else a later
+    migration that adds columns makes them)."""
     from livestock import rollups
 
-    rollups.rebuild()
+    rollups.rebuild_in_migration(apps)
 
 
 class Migration(migrations.Migration):

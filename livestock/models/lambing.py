@@ -68,6 +68,19 @@ class Season(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        """Saved with its records' daily rollups when its dates move: the
+        data-quality flags of a record depend on its season's start and end."""
+        with transaction.atomic():
+            before = (
+                Season.objects.filter(pk=self.pk).values_list("start_date", "end_date").first()
+                if self.pk
+                else None
+            )
+            super().save(*args, **kwargs)
+            if before is not None and before != (self.start_date, self.end_date):
+                rollups.changed(self.lambing_records.values_list("pk", flat=True))
+
     @property
     def name(self) -> str:
         """ "2024–2025 冬羔" for a winter season crossing the new year."""

@@ -39,7 +39,8 @@ def _place(model, null: bool = True):
 
 
 class DailyRollup(models.Model):
-    """The change of every ``selectors.LambingTotals`` number on one date, for
+    """The change of every ``selectors.LambingTotals`` number (and of the
+    households with each data-quality flag) on one date, for
     one place of one level: a county, township, village or one herder
     household's record (the ledger the others are summed from). Counts are
     changes, so they may be negative (a later survival check counts fewer
@@ -71,7 +72,18 @@ class DailyRollup(models.Model):
         "lost_accident",
         "lost_unknown",
     )
-    COUNTED = COUNT_FIELDS + CAUSE_FIELDS
+    # Households with each data-quality flag (quality.FLAGS, in its order: a
+    # test holds them together), then with any flag: kept as changes too, since
+    # each flag of a record is a step function of the date (quality.flag_dates).
+    FLAG_FIELDS = (
+        "flagged_stale",
+        "flagged_high_losses",
+        "flagged_lambing_rate",
+        "flagged_no_final_check",
+        "flagged_backwards",
+        "flagged_any",
+    )
+    COUNTED = COUNT_FIELDS + CAUSE_FIELDS + FLAG_FIELDS
 
     season = models.ForeignKey(
         Season,
@@ -116,6 +128,12 @@ class DailyRollup(models.Model):
     lost_predator = models.IntegerField(default=0)
     lost_accident = models.IntegerField(default=0)
     lost_unknown = models.IntegerField(default=0)
+    flagged_stale = models.IntegerField(default=0)
+    flagged_high_losses = models.IntegerField(default=0)
+    flagged_lambing_rate = models.IntegerField(default=0)
+    flagged_no_final_check = models.IntegerField(default=0)
+    flagged_backwards = models.IntegerField(default=0)
+    flagged_any = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily rollup")
