@@ -416,13 +416,7 @@ def entries_create(
         new_by_record[record.pk].append(item)
 
     stored_counts: dict[int, list] = defaultdict(list)
-    # In no order (the rules sort by date): the model's ordering would join the
-    # records' seasons and herders to sort by them.
-    for counts in (
-        LambingEntry.objects.filter(record_id__in=list(new_by_record))
-        .order_by()
-        .values_list("record_id", *LambingEntry.RUNNING_TOTAL_FIELDS, named=True)
-    ):
+    for counts in LambingEntry.objects.filter(record_id__in=list(new_by_record)).running_counts():
         stored_counts[counts.record_id].append(counts)
     for record_id, new in new_by_record.items():
         _refuse_what_breaks_running_totals(records[record_id], stored_counts[record_id], new)
@@ -545,7 +539,7 @@ def entry_delete(*, entry: LambingEntry, reason: str) -> None:
     record = lock_record(entry.record)
     entry.record = record
     entry.check_not_locked()
-    remaining = record.entries.exclude(pk=entry.pk)
+    remaining = record.entries.exclude(pk=entry.pk).running_counts()
     violation = rules.first_running_total_violation(
         ewes_at_start=record.ewes_at_start, entries=remaining
     )

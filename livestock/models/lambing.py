@@ -144,6 +144,15 @@ class RollupKeepingQuerySet(models.QuerySet):
 class EntryQuerySet(RollupKeepingQuerySet):
     record_field = "record_id"
 
+    def running_counts(self):
+        """What the running-total rules (``rules.DatedCounts``) read of these
+        entries, with their record's id: tuples in no order (the rules sort by
+        date; the model's ordering would join the records' seasons and herders
+        to sort by them)."""
+        return self.order_by().values_list(
+            "record_id", *self.model.RUNNING_TOTAL_FIELDS, named=True
+        )
+
 
 class LambingRecord(Versioned):
     """One herder household's lambing in one season: the ewes it started with and
@@ -235,7 +244,7 @@ class LambingRecord(Versioned):
         if self.pk is None or self.ewes_at_start is None:
             return
         violation = rules.first_running_total_violation(
-            ewes_at_start=self.ewes_at_start, entries=self.entries.all()
+            ewes_at_start=self.ewes_at_start, entries=self.entries.running_counts()
         )
         if violation:
             raise ValidationError({"ewes_at_start": violation.error})
@@ -439,10 +448,8 @@ class LambingEntry(Versioned):
                 errors["date"] = error
         if not errors and self.check_running_totals:
             others = (
-                (self.record.entries.exclude(pk=self.pk) if self.pk else self.record.entries.all())
-                .order_by()
-                .values_list(*self.RUNNING_TOTAL_FIELDS, named=True)
-            )  # rules sort by date
+                self.record.entries.exclude(pk=self.pk) if self.pk else self.record.entries.all()
+            ).running_counts()
             violation = rules.first_running_total_violation(
                 ewes_at_start=self.record.ewes_at_start, entries=[*others, self]
             )
