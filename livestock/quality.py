@@ -19,6 +19,8 @@ The thresholds are the named constants below.
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet, Sum
@@ -93,9 +95,11 @@ def flags_as_of(
     of the flags. After the season, a record reads as on its last day."""
     day = min(as_of, season_end)
     counted = [entry for entry in entries if entry.date <= as_of]
-    ewes_lambed = sum(entry.ewes_lambed for entry in counted)
-    lambs_born = sum(entry.lambs_born for entry in counted)
-    lamb_losses = sum(entry.lambs_lost for entry in counted)
+    ewes_lambed = lambs_born = lamb_losses = 0
+    for entry in counted:
+        ewes_lambed += entry.ewes_lambed
+        lambs_born += entry.lambs_born
+        lamb_losses += entry.lambs_lost
     low, high = LAMBING_RATE_RANGE_PERCENT
     stale_since = day - datetime.timedelta(days=STALE_AFTER_DAYS)
     final_from = season_end - datetime.timedelta(days=FINAL_CHECK_WITHIN_DAYS)
@@ -121,21 +125,19 @@ def flags_as_of(
 def _went_backwards(entries: Sequence["EntryFacts"]) -> bool:
     """A survival check counts fewer lambs alive than the latest check of an
     earlier day less the losses recorded after that day up to the check's:
-    lambs gone without a recorded loss."""
-    previous: tuple[datetime.date, int] | None = None  # the latest check of an earlier day
-    for date in sorted({entry.date for entry in entries}):
-        same_day = [entry for entry in entries if entry.date == date]
-        for check in (entry for entry in same_day if entry.lambs_alive is not None):
-            if previous is not None:
-                previous_date, previous_alive = previous
-                lost_between = sum(
-                    entry.lambs_lost for entry in entries if previous_date < entry.date <= date
-                )
-                if check.lambs_alive < previous_alive - lost_between:
-                    return True
-        checks = [entry for entry in same_day if entry.lambs_alive is not None]
+    lambs gone without a recorded loss. One pass over the entries in date order."""
+    lost = 0  # losses up to the end of the day
+    previous: tuple[int, int] | None = None  # the latest check of an earlier day, losses then
+    for _date, same_day in groupby(entries, key=attrgetter("date")):
+        same_day = list(same_day)
+        lost += sum(entry.lambs_lost for entry in same_day)
+        checks = [entry.lambs_alive for entry in same_day if entry.lambs_alive is not None]
+        if previous is not None:
+            previous_alive, lost_then = previous
+            if any(alive < previous_alive - (lost - lost_then) for alive in checks):
+                return True
         if checks:
-            previous = (date, checks[-1].lambs_alive)
+            previous = (checks[-1], lost)
     return False
 
 
