@@ -293,3 +293,17 @@ def test_behind_the_proxy_the_api_limit_is_per_client_address(rates, behind_prox
     assert limited.status_code == 429
     other = second.get("/api/schema/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2")
     assert other.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("LOGIN_FAILURE_LIMIT", "0"), ("LOGIN_FAILURE_LIMIT", "-3"), ("LOGIN_LOCKOUT_MINUTES", "-15")],
+)
+def test_a_login_limit_below_one_stops_the_server_at_start(variable, value):
+    """0 failures allowed would lock every user out at their first typo; a
+    negative wait is no lockout at all. Neither is taken silently."""
+    from tests.test_settings import settings_check
+
+    result = settings_check(**{variable: value})
+    assert result.returncode != 0
+    assert f"{variable}={value!r} is less than 1" in result.stderr
