@@ -111,8 +111,9 @@ def default_as_of(season: Season) -> datetime.date:
 
 class ReviewActionForm(forms.Form):
     """A review state change posted from a township's summary page. The
-    township and the review are read within ``user``'s scope; whether the user
-    may make the change is the services' to say."""
+    township and its review are read within ``user``'s scope (a review of
+    another township is no review of this page); whether the user may make the
+    change is the services' to say."""
 
     ACTIONS = [
         ("submit", _("submit")),
@@ -150,9 +151,12 @@ class ReviewActionForm(forms.Form):
         cleaned_data = super().clean()
         review_id = cleaned_data.get("review")
         if cleaned_data.get("action") not in (None, "submit"):
+            township = cleaned_data.get("township")
             review = (
-                scoping.visible(self.user, Review.objects.all()).filter(pk=review_id).first()
-                if review_id
+                scoping.visible(self.user, Review.objects.filter(township=township))
+                .filter(pk=review_id)
+                .first()
+                if review_id and isinstance(township, Township)
                 else None
             )
             if review is None:

@@ -366,6 +366,29 @@ class TestSummaryPages:
         assert "The live figures have changed since the approval." in text
         assert "<td>10</td><td>12</td>" in text  # lambs born approved, live
 
+    def test_a_review_is_acted_on_only_from_its_own_townships_page(
+        self, submitted, burqin, woyimoke, winter_2024
+    ):
+        """The form names the township whose page it was posted from; a review of
+        another township is refused, not changed behind a page showing another."""
+        from livestock.models import Township
+
+        other = Township.objects.create(county=burqin, name="冲乎尔镇", name_latin="Chonghur")
+        response = logged_in(make_user("burqin-2", "official", burqin), "en").post(
+            "/review/",
+            {
+                "action": "approve",
+                "review": submitted.pk,
+                "township": other.pk,
+                "season": winter_2024.pk,
+                "as_of": "2024-12-15",
+            },
+            follow=True,
+        )
+        assert "No such review in your places." in response.content.decode()
+        submitted.refresh_from_db()
+        assert submitted.state == ReviewState.SUBMITTED
+
     def test_a_technician_cannot_approve_through_a_crafted_post(
         self, submitted, woyimoke_technician, woyimoke, winter_2024
     ):
