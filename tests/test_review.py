@@ -240,6 +240,31 @@ class TestLockThroughServices:
         record = services.record_create(herder=elsewhere, season=winter_2024, ewes_at_start=80)
         assert record.ewes_at_start == 80
 
+    def test_no_household_is_added_to_counts_approved_as_of_today(
+        self, tongke, woyimoke, woyimoke_technician, burqin_official
+    ):
+        """A record counts from the day it is made: added on a day whose counts
+        are approved, it would be one more household in the approved figures."""
+        from django.utils import timezone
+
+        from livestock.models import Herder, Season
+
+        today = timezone.localdate()
+        season = Season.objects.create(
+            kind="winter",
+            start_date=today - datetime.timedelta(days=30),
+            end_date=today + datetime.timedelta(days=30),
+        )
+        review = services.review_submit(
+            township=woyimoke, season=season, as_of=today, user=woyimoke_technician
+        )
+        services.review_approve(review=review, user=burqin_official)
+        herder = Herder.objects.create(village=tongke, name="努尔兰·哈力", name_latin="Nurlan Hali")
+        with pytest.raises(ValidationError) as error:
+            services.record_create(herder=herder, season=season)
+        assert "is locked: the counts of 窝依莫克镇" in error.value.message_dict["herder"][0]
+        assert not herder.lambing_records.exists()
+
     def test_a_sibling_township_is_not_locked(self, approved, sailike_record):
         entry, created = services.entry_create(record=sailike_record, date=DEC_10, lambs_born=2)
         assert created

@@ -212,7 +212,7 @@ class LambingRecord(Versioned):
         once any of the season's counts of the herder's township are approved,
         the ewes are part of the approved figures and locked with them: a new
         record may not bring ewes into them any more than a stored one may
-        change its own."""
+        change its own, nor be added on a day whose counts are approved."""
         stored = (
             type(self)
             .objects.filter(pk=self.pk)
@@ -236,11 +236,25 @@ class LambingRecord(Versioned):
             raise ValidationError(moved)
         stored_ewes = stored["ewes_at_start"] if stored else None
         has_herder = self.herder_id is not None or LambingRecord.herder.is_cached(self)
-        if stored_ewes != self.ewes_at_start and self.season_id is not None and has_herder:
-            try:
-                rules.check_ewes_not_locked(locked_through=self._approved_through())
-            except ValidationError as error:
-                raise ValidationError({"ewes_at_start": error}) from None
+        new_ewes = stored_ewes != self.ewes_at_start
+        if (stored is None or new_ewes) and self.season_id is not None and has_herder:
+            locked_through = self._approved_through()
+            if stored is None:
+                # A new record counts from today: a household of its own in the
+                # figures of any approval dated today.
+                try:
+                    rules.check_not_locked(
+                        value=timezone.localdate(),
+                        locked_through=locked_through,
+                        place_name=str(self.herder.village.township),
+                    )
+                except ValidationError as error:
+                    raise ValidationError({"herder": error}) from None
+            if new_ewes:
+                try:
+                    rules.check_ewes_not_locked(locked_through=locked_through)
+                except ValidationError as error:
+                    raise ValidationError({"ewes_at_start": error}) from None
         if self.pk is None or self.ewes_at_start is None:
             return
         violation = rules.first_running_total_violation(
