@@ -1,7 +1,7 @@
 """Data-quality flags: what in a season's records as of a date looks wrong
 enough for a person to check.
 
-Each flag is defined once, by ``flags_as_of`` over a record's entries and its
+Each flag is defined once, by ``FlagWalk`` over a record's entries and its
 season's dates. Per record, every flag is a step function of the as-of date
 (it changes on entry dates, a fixed number of days after them, and on the
 season's dates: ``flag_dates``), so the daily rollups keep "households
@@ -19,8 +19,7 @@ The thresholds are the named constants below.
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import groupby
-from operator import attrgetter
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet, Sum
@@ -83,74 +82,93 @@ ANY_FLAG_COLUMN = "flagged_any"
 # The definition
 
 
-def flags_as_of(
-    entries: Sequence["EntryFacts"],
-    *,
-    season_start: datetime.date,
-    season_end: datetime.date,
-    as_of: datetime.date,
-) -> frozenset[str]:
-    """The keys of the flags a record has as of the end of ``as_of``, from its
-    entries (in (date, pk) order) and its season's dates: the one definition
-    of the flags. After the season, a record reads as on its last day."""
-    day = min(as_of, season_end)
-    counted = [entry for entry in entries if entry.date <= as_of]
-    ewes_lambed = lambs_born = lamb_losses = 0
-    for entry in counted:
-        ewes_lambed += entry.ewes_lambed
-        lambs_born += entry.lambs_born
-        lamb_losses += entry.lambs_lost
-    low, high = LAMBING_RATE_RANGE_PERCENT
-    stale_since = day - datetime.timedelta(days=STALE_AFTER_DAYS)
-    final_from = season_end - datetime.timedelta(days=FINAL_CHECK_WITHIN_DAYS)
-    tripped = {
-        # Only once the season is older than the set days: no one is late on day 1.
-        "stale": season_start < stale_since
-        and not any(stale_since <= entry.date <= day for entry in entries),
-        # Zero is a value: 0 losses are not high, 0 lambs born to ewes lambed is a rate of 0 %.
-        "high_losses": lamb_losses > 0 and lamb_losses * 100 > lambs_born * MAX_LOSS_PERCENT,
-        "lambing_rate": ewes_lambed > 0
-        and not ewes_lambed * low <= lambs_born * 100 <= ewes_lambed * high,
-        "no_final_check": as_of >= season_end
-        and lambs_born > 0
-        and not any(
-            entry.lambs_alive is not None and final_from <= entry.date <= season_end
-            for entry in entries
-        ),
-        "backwards": _went_backwards(counted),
-    }
-    return frozenset(key for key, flagged in tripped.items() if flagged)
+class FlagWalk:
+    """A record's flags walked forward in time: the one definition of the flags.
 
+    Fed a record's entries one day at a time, in date order (``add_day``), it
+    tells the flags as of the end of the day reached (``flags``), from what it
+    keeps of the days before: the sums so far, the latest day with an entry,
+    whether a final-window check was made, the latest check. So the rollup walk
+    (``rollups.record_changes``) reads the flags on each of a record's dates in
+    one pass over its entries, as it carries the totals, instead of reading all
+    the entries again on each date. After the season, a record reads as on its
+    last day."""
 
-def _went_backwards(entries: Sequence["EntryFacts"]) -> bool:
-    """A survival check counts fewer lambs alive than the latest check of an
-    earlier day less the losses recorded after that day up to the check's:
-    lambs gone without a recorded loss. One pass over the entries in date order."""
-    lost = 0  # losses up to the end of the day
-    previous: tuple[int, int] | None = None  # the latest check of an earlier day, losses then
-    for _date, same_day in groupby(entries, key=attrgetter("date")):
-        same_day = list(same_day)
-        lost += sum(entry.lambs_lost for entry in same_day)
+    def __init__(self, *, season_start: datetime.date, season_end: datetime.date) -> None:
+        self.season_start = season_start
+        self.season_end = season_end
+        self.final_from = season_end - datetime.timedelta(days=FINAL_CHECK_WITHIN_DAYS)
+        self.stale_after = datetime.timedelta(days=STALE_AFTER_DAYS)
+        self.reached: datetime.date | None = None  # the latest day added
+        self.ewes_lambed = self.lambs_born = self.lamb_losses = 0
+        self.last_count_in_season: datetime.date | None = None  # up to the season's end
+        self.final_check = False  # a survival check dated in the final window
+        self.latest_check: tuple[int, int] | None = None  # lambs alive, losses by its day's end
+        self.went_backwards = False
+
+    def add_day(self, same_day: Sequence["EntryFacts"]) -> None:
+        """Count the entries of one day (in pk order), a later day than the last."""
+        date = same_day[0].date
+        if self.reached is not None and date <= self.reached:
+            raise ValueError(f"entries of {date} added after those of {self.reached}")
+        self.reached = date
+        for entry in same_day:
+            self.ewes_lambed += entry.ewes_lambed
+            self.lambs_born += entry.lambs_born
+            self.lamb_losses += entry.lambs_lost
+        if date <= self.season_end:
+            self.last_count_in_season = date
         checks = [entry.lambs_alive for entry in same_day if entry.lambs_alive is not None]
-        if previous is not None:
-            previous_alive, lost_then = previous
-            if any(alive < previous_alive - (lost - lost_then) for alive in checks):
-                return True
-        if checks:
-            previous = (checks[-1], lost)
-    return False
+        if not checks:
+            return
+        if self.final_from <= date <= self.season_end:
+            self.final_check = True
+        # A check counts fewer lambs alive than the latest check of an earlier day
+        # less the losses recorded after that day up to this one's end: lambs gone
+        # without a recorded loss.
+        if self.latest_check is not None:
+            previous_alive, lost_then = self.latest_check
+            lost_since = self.lamb_losses - lost_then
+            if any(alive < previous_alive - lost_since for alive in checks):
+                self.went_backwards = True
+        self.latest_check = (checks[-1], self.lamb_losses)
+
+    def flags(self, as_of: datetime.date) -> dict[str, bool]:
+        """Whether the record has each flag (by key) as of the end of ``as_of``:
+        every entry dated on or before it has been added, and none after it."""
+        if self.reached is not None and as_of < self.reached:
+            raise ValueError(f"flags asked as of {as_of}, entries of {self.reached} added")
+        day = min(as_of, self.season_end)
+        stale_since = day - self.stale_after
+        ewes_lambed, lambs_born, lamb_losses = self.ewes_lambed, self.lambs_born, self.lamb_losses
+        low, high = LAMBING_RATE_RANGE_PERCENT
+        return {
+            # Only once the season is older than the set days: no one is late on day 1.
+            "stale": self.season_start < stale_since
+            and (self.last_count_in_season is None or self.last_count_in_season < stale_since),
+            # Zero is a value: 0 losses are not high, 0 lambs born to ewes lambed is a rate of 0 %.
+            "high_losses": lamb_losses > 0 and lamb_losses * 100 > lambs_born * MAX_LOSS_PERCENT,
+            "lambing_rate": ewes_lambed > 0
+            and not ewes_lambed * low <= lambs_born * 100 <= ewes_lambed * high,
+            "no_final_check": as_of >= self.season_end and lambs_born > 0 and not self.final_check,
+            "backwards": self.went_backwards,
+        }
 
 
 def flag_dates(
     entries: Sequence["EntryFacts"], *, season_start: datetime.date, season_end: datetime.date
 ) -> set[datetime.date]:
-    """The dates on which ``flags_as_of`` may change, up to the season's end
+    """The dates on which a record's flags may change, up to the season's end
     (after it, nothing changes): each entry's date and the day it stops
-    being recent, the day the season is old enough to be stale, its end."""
+    being recent unless a later entry is recent by then, the day the season
+    is old enough to be stale, its end. (A date listed where nothing changes
+    costs the rollup walk a step, and no row.)"""
     after = datetime.timedelta(days=STALE_AFTER_DAYS + 1)
-    dates = {season_start + after, season_end}
-    for entry in entries:
-        dates |= {entry.date, entry.date + after}
+    entry_dates = sorted({entry.date for entry in entries})
+    dates = {season_start + after, season_end, *entry_dates}
+    for date, next_date in pairwise([*entry_dates, None]):
+        if next_date is None or next_date > date + after:
+            dates.add(date + after)
     return {date for date in dates if date <= season_end}
 
 

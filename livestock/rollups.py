@@ -25,6 +25,7 @@ again once, at the end of the block, instead of once per entry.
 """
 
 import datetime
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -85,7 +86,8 @@ def record_changes(
     day (the same numbers as ``selectors.record_timeline``; a test holds them
     together), then its lambs lost by cause (``DailyRollup.CAUSE_FIELDS``),
     then whether it has each data-quality flag and any (1 or 0,
-    ``DailyRollup.FLAG_FIELDS``, as ``quality.flags_as_of`` says on that day).
+    ``DailyRollup.FLAG_FIELDS``, as ``quality.FlagWalk`` says on that day: it
+    is walked along with the totals, fed each day's entries).
     The record counts from the day it was made, or its first entry if earlier;
     dates without a change are left out."""
     from livestock import quality
@@ -105,9 +107,14 @@ def record_changes(
     ewes_lambed = born = lost = alive = born_by_check = 0
     weaned: int | None = None
     previous = (0,) * (TOTALS_COUNT + len(causes) + len(DailyRollup.FLAG_FIELDS))
+    flag_walk = quality.FlagWalk(**season)
+    flag_keys = [flag.key for flag in quality.FLAGS]
     changes = {}
     for date in sorted({record.recorded_on, *by_date, *flag_dates}):
-        for entry in by_date.get(date, ()):
+        same_day = by_date.get(date, ())
+        if same_day:
+            flag_walk.add_day(same_day)
+        for entry in same_day:
             ewes_lambed += entry.ewes_lambed
             born += entry.lambs_born
             lost += entry.lambs_lost
@@ -117,9 +124,9 @@ def record_changes(
                 alive = entry.lambs_alive
                 if entry.is_weaning:
                     weaned = entry.lambs_alive
-        if any(entry.lambs_alive is not None for entry in by_date.get(date, ())):
+        if any(entry.lambs_alive is not None for entry in same_day):
             born_by_check = born  # lambs born up to the end of the latest check's day
-        flags = quality.flags_as_of(entries, as_of=date, **season)
+        flags = flag_walk.flags(date)
         state = (
             1,
             ewes,
@@ -134,13 +141,12 @@ def record_changes(
             (weaned or 0) if ewes_counted else 0,
             ewes if weaned is not None else 0,
             *lost_by_cause.values(),
-            *(int(flag.key in flags) for flag in quality.FLAGS),
-            int(bool(flags)),
+            *[int(flags[key]) for key in flag_keys],
+            int(any(flags.values())),
         )
-        change = tuple(now - before for now, before in zip(state, previous, strict=True))
-        if any(change):
-            changes[date] = change
-        previous = state
+        if state != previous:  # compared in C: most dates change few numbers, some none
+            changes[date] = tuple(map(operator.sub, state, previous))
+            previous = state
     return changes
 
 
