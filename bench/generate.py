@@ -1,7 +1,9 @@
 """Make a synthetic region for benchmarks: ``python bench/generate.py --herders 100000``.
 
-Counties of 8 townships of 8 villages (one county per 10,000 households, so a
-hundred for a million), herders spread over them, one winter season, and for
+Prefectures of up to 10 counties (Xinjiang's hundred pastoral counties lie in
+about fourteen prefectures), counties of 8 townships of 8 villages (one county
+per 10,000 households, so a hundred for a million, in ten prefectures),
+herders spread over them, one winter season, and for
 each household a record with the shape of a season: a flock of breeding ewes
 (log-normal, median about a hundred), births over several visits along a curve
 that peaks in late January, losses with causes (cold most often), survival
@@ -17,6 +19,7 @@ Refuses a database that has other places, so it never mixes with real data.
 
 import argparse
 import datetime
+import math
 import random
 import time
 import uuid
@@ -41,6 +44,7 @@ from livestock.models import (  # noqa: E402
 )
 
 BATCH = 20_000  # households per batch
+COUNTIES_PER_PREFECTURE = 10
 START = datetime.date(2024, 12, 1)
 END = datetime.date(2025, 2, 28)
 CAUSES = ["cold"] * 4 + ["starvation"] * 2 + ["disease"] * 2 + ["mismothering", "predator"]
@@ -153,18 +157,26 @@ def reset_sequences() -> None:
 
 def generate(herders: int, seed: int) -> None:
     rng = random.Random(seed)  # noqa: S311 (repeatable data, not secrets)
-    if Prefecture.objects.exclude(name="合成地区").exists() or Herder.objects.exists():
+    if Prefecture.objects.exclude(name__startswith="合成地区").exists() or Herder.objects.exists():
         raise SystemExit("This database holds places or herders; use an empty one for benchmarks.")
     started = time.perf_counter()
     now = timezone.now()
     with transaction.atomic():
-        prefecture = Prefecture.objects.create(name="合成地区", name_latin="Synthetic Prefecture")
         season = Season.objects.create(kind="winter", start_date=START, end_date=END)
         county_count = max(7, herders // 10_000)
+        prefectures = Prefecture.objects.bulk_create(
+            Prefecture(name=f"合成地区{p}", name_latin=f"Synthetic Prefecture {p}")
+            for p in range(math.ceil(county_count / COUNTIES_PER_PREFECTURE))
+        )
         counties = County.objects.bulk_create(
-            County(prefecture=prefecture, name=f"合成县{c}", name_latin=f"County {c}")
+            County(
+                prefecture=prefectures[c // COUNTIES_PER_PREFECTURE],
+                name=f"合成县{c}",
+                name_latin=f"County {c}",
+            )
             for c in range(county_count)
         )
+        prefecture_of = {county.pk: county.prefecture_id for county in counties}
         townships = Township.objects.bulk_create(
             Township(
                 county=county, name=f"{county.name}乡{t}", name_latin=f"{county.name_latin} T{t}"
@@ -201,7 +213,7 @@ def generate(herders: int, seed: int) -> None:
                     village_id=village.pk,
                     township_id=village.township_id,
                     county_id=village.township.county_id,
-                    prefecture_id=prefecture.pk,
+                    prefecture_id=prefecture_of[village.township.county_id],
                     ewes_at_start=ewes,
                     recorded_on=timezone.localtime(created).date(),
                     season_start=START,

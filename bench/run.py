@@ -3,7 +3,8 @@
 On the database DATABASE_URL names (filled by bench/generate.py):
 
 1. Reads, in-process through Django's test client as a superuser, ``--repeat``
-   times each: the overview and a county's drill-down (page and API), a
+   times each: a prefecture's page, the overview of every county and a
+   county's drill-down (page and API), a
    township's page, a filtered herder list, a lambing record with its totals
    as of a date. p50 and p95 in milliseconds and the SQL queries each takes;
    beside each summary, the p50 of the bare SQL that computes the same
@@ -116,10 +117,15 @@ def reads(repeat: int) -> list[tuple]:
     client.force_login(bench_user)
     season = Season.objects.order_by("-start_date").first()
     county = County.objects.order_by("pk").first()
+    prefecture = county.prefecture
     township = Township.objects.filter(county=county).order_by("pk").first()
     record = LambingRecord.objects.filter(season=season).order_by("pk").first()
     base = f"season={season.pk}&as_of={AS_OF}"
     overview_sql = (summary_sql(1, "county_id"), [season.pk, AS_OF])
+    prefecture_sql = (
+        summary_sql(1, "county_id", "AND prefecture_id = %s"),
+        [season.pk, AS_OF, prefecture.pk],
+    )
     county_sql = (
         summary_sql(2, "township_id", "AND county_id = %s"),
         [season.pk, AS_OF, county.pk],
@@ -133,8 +139,16 @@ def reads(repeat: int) -> list[tuple]:
         # the middleware and DRF, answering the API's index. The summaries' app ÷ SQL
         # cannot fall below (this + their SQL) ÷ their SQL.
         ("any API request (the API's index)", "/api/v1/", None),
-        ("overview page", f"/?{base}", overview_sql),
-        ("summary API, overview", f"/api/v1/summaries/?{base}", overview_sql),
+        # A prefecture's page: its counties (generate.py makes prefectures of up to 10).
+        ("prefecture page", f"/?{base}&place=prefecture:{prefecture.pk}", prefecture_sql),
+        (
+            "summary API, a prefecture",
+            f"/api/v1/summaries/?{base}&place=prefecture:{prefecture.pk}",
+            prefecture_sql,
+        ),
+        # The home page: every county the user may see, here all of them.
+        ("overview page, all counties", f"/?{base}", overview_sql),
+        ("summary API, all counties", f"/api/v1/summaries/?{base}", overview_sql),
         ("county page", f"/?{base}&place=county:{county.pk}", county_sql),
         ("summary API, county", f"/api/v1/summaries/?{base}&place=county:{county.pk}", county_sql),
         ("township page", f"/?{base}&place=township:{township.pk}", township_sql),
