@@ -40,6 +40,16 @@ PHONE_MAX_WIDTH = 767
 LOCAL_SCHEMES = {"data", "blob", "about"}
 
 BROWSER_TESTS = Path(__file__).parent
+
+
+def page_width(page: Page) -> int:
+    """How wide the page lays out once it has loaded, with its stylesheets,
+    scripts and fonts (to compare with a phone's width): what the phone's user
+    sees, not a page still loading on a busy machine."""
+    page.wait_for_load_state("load")
+    return page.evaluate("document.fonts.ready.then(() => document.documentElement.scrollWidth)")
+
+
 # Where ``new_page`` leaves the URLs of other hosts a test's pages asked for.
 FOREIGN_REQUESTS = pytest.StashKey[list[str]]()
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from livestock import services
 from livestock.audit import acting_as
+from tests.browser.conftest import page_width
 from tests.conftest import PASSWORD, make_user
 
 
@@ -33,7 +34,7 @@ def test_a_superuser_filters_the_trail_by_a_technician_and_downloads_it(
     expect(rows.first).to_contain_text("重新清点")
     page.screenshot(path=results_dir / "audit-trail-phone.png", full_page=True)
     # The table scrolls in its box; the page does not scroll sideways.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
 
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from livestock.models import LambingRecord, Township
+from tests.browser.conftest import page_width
 from tests.conftest import PASSWORD, make_user
 
 
@@ -33,7 +34,7 @@ def test_a_technician_on_a_phone_adds_a_count_and_sees_the_new_total(
     expect(page.locator(".messagelist")).to_contain_text("成功")
     new_row = page.locator(".field-running_totals tr", has_text="2025-02-10")
     expect(new_row).to_contain_text("56")  # 50 + 6 lambs born
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
     page.screenshot(path=results_dir / "record-after-entry-phone.png", full_page=True)
 
     record = LambingRecord.objects.get(herder__name="别克·木合亚提")

@@ -6,6 +6,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from livestock.models import Herder, LambingEntry
+from tests.browser.conftest import page_width
 from tests.conftest import PASSWORD, make_user
 
 DATA = Path(__file__).parent.parent / "data"
@@ -26,7 +27,7 @@ def test_a_technician_on_a_phone_previews_and_confirms_an_import(
     expect(page.locator("#import-errors")).to_contain_text("死亡羔羊")
     expect(page.get_by_role("button", name="确认并导入")).to_have_count(0)
     page.screenshot(path=results_dir / "import-refused-phone.png", full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
 
     page.locator("input[type=file]").set_input_files(DATA / "counts_good.csv")
     page.get_by_role("button", name="预览").click()

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from livestock.models import County, LambingRecord, Review, Township
+from tests.browser.conftest import page_width
 from tests.conftest import PASSWORD, make_user
 
 
@@ -25,7 +26,7 @@ def test_an_official_approves_a_township_and_its_locked_dates_are_refused(
     technician.get_by_role("button", name="提交截至 2025-02-11 的数字").click()
     expect(technician.locator(".messages")).to_contain_text("该乡镇的数字已提交审核")
     expect(technician.locator(".review-item")).to_contain_text("已提交")
-    assert technician.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(technician) <= 390
     technician.screenshot(path=results_dir / "submitted-phone.png", full_page=True)
 
     official = new_page(width=1280)
@@ -57,7 +58,7 @@ def test_an_official_approves_a_township_and_its_locked_dates_are_refused(
     expect(error).to_contain_text(
         "2025-02-10已锁定：窝依莫克镇 Woyimoke Town截至2025-02-11的数字已批准"
     )
-    assert technician.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(technician) <= 390
     technician.screenshot(path=results_dir / "locked-refused-phone.png", full_page=True)
     record = LambingRecord.objects.get(herder__name="别克·木合亚提")
     assert list(record.entries.values_list("lambs_born", flat=True)) == [50]

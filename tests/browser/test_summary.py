@@ -8,6 +8,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from livestock.models import Prefecture
+from tests.browser.conftest import page_width
 from tests.conftest import PASSWORD, make_user
 
 
@@ -25,7 +26,7 @@ def test_an_official_drills_down_to_a_herder_and_the_csv_matches_the_page(
         page.get_by_role("button", name="显示").click()
         expect(page.locator("p.as-of")).to_contain_text("截至 2025-02-11")
         page.screenshot(path=results_dir / f"overview-{name}.png", full_page=True)
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page_width(page) <= width
 
     burqin_row = page.locator("tr", has=page.get_by_role("link", name="布尔津县 Burqin County"))
     expect(burqin_row).to_contain_text("12,000 (2025-02-11)")
