@@ -621,6 +621,22 @@ def test_a_township_technician_adds_in_their_township_only(sailike_record, bieke
     assert not sailike_record.entries.exists()
 
 
+def test_records_one_user_named_do_not_become_nameable_by_another(
+    altay, fuhai_technician, sailike_record, bieke_record
+):
+    """The serializers' fields are built once per class and copied: the records
+    a bulk read for a prefecture's technician stay theirs."""
+    altay_technician = make_user("altay-tech", "technician", altay)
+    sent = api(altay_technician).post(BULK_URL, [new_entry(bieke_record, lambs_born=1)])
+    assert sent.status_code == 201, sent.content
+
+    response = api(fuhai_technician).post(URL, new_entry(bieke_record, lambs_born=1))
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["record"]
+    assert bieke_record.entries.count() == 1
+
+
 def test_a_bulk_request_that_is_not_json_is_refused_in_the_bulk_answers_shape(fuhai_technician):
     response = api(fuhai_technician).post(BULK_URL, data="\x00", content_type="application/json")
     assert response.status_code == 400
