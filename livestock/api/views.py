@@ -58,6 +58,14 @@ class RolePermissions(permissions.DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
 
+    def _queryset(self, view):
+        """Only its model is read: the view's queryset as declared, not narrowed
+        to the user's scope (``get_queryset``), which would build the scope's
+        conditions (and, for records, the totals) for nothing on every request."""
+        if getattr(view, "queryset", None) is not None:
+            return view.queryset
+        return super()._queryset(view)
+
 
 class CanReadRecords(permissions.BasePermission):
     """Totals are read from lambing records: a role that may read them."""
