@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
 
 
@@ -40,9 +41,36 @@ class AuditedChange(models.Model):
         abstract = True
 
 
+class _HistoryManagerMadeOnce(HistoryDescriptor):
+    """simple-history's ``Model.history``, its manager class made once. Theirs
+    makes a new class (``Manager.from_queryset``, which lists every method of the
+    queryset) on each access, and it is read by every audited save: about 0.4 ms
+    of CPU, 2 % of a single entry create through the API."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.manager_made = self.manager_class.from_queryset(self.queryset_class)
+
+    def __get__(self, instance, owner):
+        return self.manager_made(self.model, instance)
+
+
+class AuditedHistoricalRecords(HistoricalRecords):
+    """simple-history's ``HistoricalRecords`` with ``_HistoryManagerMadeOnce``."""
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        made = sender.__dict__.get(self.manager_name)
+        if type(made) is HistoryDescriptor:
+            once = _HistoryManagerMadeOnce(
+                made.model, manager=made.manager_class, queryset=made.queryset_class
+            )
+            setattr(sender, self.manager_name, once)
+
+
 def audited(**options) -> HistoricalRecords:
     """The history every audited model keeps."""
-    return HistoricalRecords(bases=[AuditedChange], **options)
+    return AuditedHistoricalRecords(bases=[AuditedChange], **options)
 
 
 _MISSING = object()
