@@ -144,7 +144,11 @@ class DailyRollup(models.Model):
             )
         ]
         indexes = [
-            # A drill-down: the rows of one level within a county, township or village.
+            # A drill-down: the rows of one level within a prefecture, county, township
+            # or village.
+            models.Index(
+                fields=["prefecture", "level", "date"], name="rollup_prefecture_level_date"
+            ),
             models.Index(fields=["county", "level", "date"], name="rollup_county_level_date"),
             models.Index(fields=["township", "level", "date"], name="rollup_township_level_date"),
             models.Index(fields=["village", "level", "date"], name="rollup_village_level_date"),
