@@ -288,6 +288,8 @@ REPORTED_METRICS = (
     Metric.LAMBS_ALIVE,
 )
 # Each level, the level of the rows below it, and the field naming the parent.
+# With no place: the counties, or the prefectures for a user who sees several
+# (``overview_level``).
 CHILD_LEVEL: dict[type[Place] | None, tuple[type[Place], str | None]] = {
     None: (County, None),
     Prefecture: (County, "prefecture"),
@@ -336,13 +338,25 @@ class PlaceSummary:
         return self.total.totals
 
 
+def overview_level(user: scoping.User) -> type[Place]:
+    """The rows of the overview, the summary with no place: the counties of the
+    user's prefecture, or, for a user who sees more than one prefecture (all
+    of Xinjiang's pastoral areas, some fourteen), the prefectures, so that the
+    first page stays a short table whatever the size of the region."""
+    prefectures = scoping.visible(user, Prefecture.objects.order_by("pk"))
+    return Prefecture if len(prefectures[:2]) > 1 else County
+
+
 def place_summary(
     *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
 ) -> PlaceSummary:
-    """A place's totals and a row per place one level below it (the counties,
-    with no place), all within ``user``'s scope, in a constant number of queries:
-    the places, their totals, their reported figures and the place's own."""
+    """A place's totals and a row per place one level below it (with no place,
+    the counties or prefectures of ``overview_level``), all within ``user``'s
+    scope, in a constant number of queries: the places, their totals, their
+    reported figures and the place's own."""
     child_model, parent_field = CHILD_LEVEL[type(place) if place else None]
+    if place is None:
+        child_model = overview_level(user)
     children = child_model.objects.order_by("pk")  # the order they were set up in
     if parent_field:
         children = children.filter(**{parent_field: place})

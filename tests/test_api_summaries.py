@@ -297,3 +297,45 @@ def test_the_prefectures_summary_takes_as_many_queries_for_25_counties_as_for_2(
     make_counties(23)
     with django_assert_num_queries(len(for_two.captured_queries)):
         assert len(client.get(URL, {"season": winter_2024.pk}).json()["rows"]) == 25
+
+
+@pytest.fixture
+def tacheng_counted(winter_2024):
+    """A second prefecture with a household counted: 7 lambs born."""
+    from livestock.models import Herder, Prefecture
+
+    tacheng = Prefecture.objects.create(name="塔城地区", name_latin="Tacheng Prefecture")
+    county = County.objects.create(prefecture=tacheng, name="托里县", name_latin="Toli County")
+    township = Township.objects.create(county=county, name="庙尔沟镇", name_latin="Miaoergou Town")
+    village = Village.objects.create(township=township, name="哈拉布拉村", name_latin="Halabula")
+    herder = Herder.objects.create(village=village, name="叶尔兰", name_latin="Yerlan")
+    record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=40)
+    services.entry_create(record=record, date=DEC_10, ewes_lambed=6, lambs_born=7)
+    return tacheng, county
+
+
+def rows_of(body: dict) -> list[tuple[str, str, int]]:
+    return [
+        (row["place"]["level"], row["place"]["name"], row["totals"]["lambs_born"])
+        for row in body["rows"]
+    ]
+
+
+def test_who_sees_several_prefectures_gets_a_row_per_prefecture_then_its_counties(
+    counted, tacheng_counted, altay, winter_2024
+):
+    tacheng, toli = tacheng_counted
+    root = make_user("xinjiang", None, superuser=True)
+    overview = summary(root, season=winter_2024.pk)
+    assert rows_of(overview) == [("prefecture", "阿勒泰地区", 36), ("prefecture", "塔城地区", 7)]
+    assert overview["totals"]["lambs_born"] == 43
+    drilled = summary(root, season=winter_2024.pk, place=f"prefecture:{tacheng.pk}")
+    assert rows_of(drilled) == [("county", "托里县", 7)]
+
+
+def test_who_sees_one_prefecture_still_gets_its_counties_first(
+    counted, tacheng_counted, prefecture_official, winter_2024
+):
+    overview = summary(prefecture_official, season=winter_2024.pk)
+    assert [level for level, _, _ in rows_of(overview)] == ["county", "county"]
+    assert overview["totals"]["lambs_born"] == 36

@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from livestock import selectors
 from livestock.models import County, Herder, LambingEntry, LambingRecord, Season, Township, Village
 from tests.conftest import PASSWORD, make_user
 
@@ -207,3 +208,23 @@ def test_a_user_with_places_but_no_role_reads_no_summary(seeded):
     client = Client()
     client.login(username="roleless", password=PASSWORD)
     assert client.get("/api/v1/summaries/").status_code == 403
+
+
+def test_the_overview_of_several_prefectures_lists_them_and_links_to_their_counties(seeded):
+    from livestock.models import Prefecture
+
+    tacheng = Prefecture.objects.create(name="塔城地区", name_latin="Tacheng Prefecture")
+    County.objects.create(prefecture=tacheng, name="托里县", name_latin="Toli County")
+    root = make_user("xinjiang", None, superuser=True)
+    status, page = page_for(root, season=seeded.pk, as_of="2025-02-11")
+    assert status == 200
+    altay = Prefecture.objects.get(name="阿勒泰地区")
+    born = selectors.lambing_totals(season=seeded, as_of=datetime.date(2025, 2, 11), place=altay)
+    assert born.lambs_born > 0
+    assert f"<td>{born.lambs_born}</td>" in row_of(page, "阿勒泰地区 Altay Prefecture")
+    assert "布尔津县" not in page.split("<table", 1)[1].split("</table>", 1)[0]
+    assert f"place=prefecture%3A{tacheng.pk}" in row_of(page, "塔城地区 Tacheng Prefecture")
+    status, page = page_for(
+        root, season=seeded.pk, as_of="2025-02-11", place=f"prefecture:{tacheng.pk}"
+    )
+    assert status == 200 and "托里县 Toli County" in page
