@@ -44,7 +44,7 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from livestock import services  # noqa: E402
+from livestock import selectors, services  # noqa: E402
 from livestock.models import (  # noqa: E402
     County,
     DailyRollup,
@@ -121,7 +121,13 @@ def reads(repeat: int) -> list[tuple]:
     township = Township.objects.filter(county=county).order_by("pk").first()
     record = LambingRecord.objects.filter(season=season).order_by("pk").first()
     base = f"season={season.pk}&as_of={AS_OF}"
-    overview_sql = (summary_sql(1, "county_id"), [season.pk, AS_OF])
+    # The overview's rows: the prefectures when there are several, else the counties.
+    if selectors.overview_level(bench_user) is Prefecture:
+        overview_sql = (summary_sql(0, "prefecture_id"), [season.pk, AS_OF])
+        overview_rows = f"{Prefecture.objects.count()} prefectures"
+    else:
+        overview_sql = (summary_sql(1, "county_id"), [season.pk, AS_OF])
+        overview_rows = f"{County.objects.count()} counties"
     prefecture_sql = (
         summary_sql(1, "county_id", "AND prefecture_id = %s"),
         [season.pk, AS_OF, prefecture.pk],
@@ -146,9 +152,9 @@ def reads(repeat: int) -> list[tuple]:
             f"/api/v1/summaries/?{base}&place=prefecture:{prefecture.pk}",
             prefecture_sql,
         ),
-        # The home page: every county the user may see, here all of them.
-        ("overview page, all counties", f"/?{base}", overview_sql),
-        ("summary API, all counties", f"/api/v1/summaries/?{base}", overview_sql),
+        # The home page: every prefecture (or county) the user may see, here all.
+        (f"overview page ({overview_rows})", f"/?{base}", overview_sql),
+        (f"summary API, overview ({overview_rows})", f"/api/v1/summaries/?{base}", overview_sql),
         ("county page", f"/?{base}&place=county:{county.pk}", county_sql),
         ("summary API, county", f"/api/v1/summaries/?{base}&place=county:{county.pk}", county_sql),
         ("township page", f"/?{base}&place=township:{township.pk}", township_sql),

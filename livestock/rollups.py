@@ -5,8 +5,8 @@ records of a number that, per record, only changes on the dates of its
 entries (and on the day the record is made); each data-quality flag also
 changes a fixed number of days after them and on its season's dates
 (``quality.flag_dates``), so "households flagged" is kept the same way. So each record's changes are
-kept per date as herder-level rows, and each county, township and village
-holds the sum of its records' rows per date. A summary as of a date sums the
+kept per date as herder-level rows, and each prefecture, county, township and
+village holds the sum of its records' rows per date. A summary as of a date sums the
 rows up to it: exact for any past date, and as small as places × days.
 
 ``changed(record_ids)`` makes a record's rows again from its entries and moves
@@ -187,9 +187,10 @@ def _columns() -> tuple[str, ...]:
 
 
 def place_rows(row: tuple) -> Iterator[tuple]:
-    """The county, township and village rows a herder-level row adds to."""
+    """The prefecture, county, township and village rows a herder-level row adds to."""
     season, _level, _place, date, prefecture, county, township, village = row[:8]
     counts = row[10:]
+    yield (season, 0, prefecture, date, prefecture, None, None, None, None, None, *counts)
     yield (season, 1, county, date, prefecture, county, None, None, None, None, *counts)
     yield (season, 2, township, date, prefecture, county, township, None, None, None, *counts)
     yield (season, 3, village, date, prefecture, county, township, village, None, None, *counts)
@@ -425,18 +426,24 @@ def rebuild(*, chunk: int = 20_000, progress=None) -> int:
     return written
 
 
-def rebuild_in_migration(apps) -> None:
-    """A migration's ``rebuild()``: the rows are made by the current code, so
-    only when the table at that migration has the current columns. A
-    migration that changes the columns calls this, and the rollups are made
-    once, by the last such migration, whatever migration a database starts from."""
+def rebuild_in_migration(apps, *, places_only: bool = False) -> None:
+    """A migration's ``rebuild()`` (or, with ``places_only``, its
+    ``sum_place_rows()`` from the stored herder-level rows): the rows are made by
+    the current code, so only when the table at that migration has the current
+    columns. A migration that changes the columns calls this, and the rollups
+    are made once, by the last such migration, whatever migration a database
+    starts from."""
     from livestock.models import DailyRollup
 
     def columns(model) -> set[str]:
         return {field.column for field in model._meta.concrete_fields}
 
     if columns(apps.get_model("livestock", "DailyRollup")) == columns(DailyRollup):
-        rebuild()
+        if places_only:
+            with transaction.atomic():
+                sum_place_rows()
+        else:
+            rebuild()
 
 
 def write_herder_rows(rows: list[tuple]) -> None:
@@ -466,28 +473,29 @@ def write_herder_rows(rows: list[tuple]) -> None:
 
 
 def sum_place_rows() -> None:
-    """Replace the county, township and village rows by the sums of the
-    herder-level rows, in the database."""
+    """Replace the prefecture, county, township and village rows by the sums of
+    the herder-level rows, in the database."""
     from livestock.models import DailyRollup
 
     DailyRollup.objects.exclude(level=HERDER_LEVEL).delete()
     table = DailyRollup._meta.db_table
     counts = DailyRollup.COUNTED
     sums = ", ".join(f"SUM({name})" for name in counts)
-    # level: the place column, and the township and village columns it keeps.
+    # level: the place column, and the county, township and village columns it keeps.
     levels = {
-        1: ("county_id", "NULL", "NULL"),
-        2: ("township_id", "township_id", "NULL"),
-        3: ("village_id", "township_id", "village_id"),
+        0: ("prefecture_id", "NULL", "NULL", "NULL"),
+        1: ("county_id", "county_id", "NULL", "NULL"),
+        2: ("township_id", "county_id", "township_id", "NULL"),
+        3: ("village_id", "county_id", "township_id", "village_id"),
     }
     with connection.cursor() as cursor:
-        for level, (place, township, village) in levels.items():
-            kept = [column for column in (township, village) if column != "NULL"]
-            group = ", ".join(["season_id", "date", "prefecture_id", "county_id", *kept])
+        for level, (place, county, township, village) in levels.items():
+            kept = [column for column in (county, township, village) if column != "NULL"]
+            group = ", ".join(["season_id", "date", "prefecture_id", *kept])
             cursor.execute(
                 f"INSERT INTO {table} (season_id, level, place_id, date, prefecture_id, "  # noqa: S608
                 f"county_id, township_id, village_id, herder_id, record_id, {', '.join(counts)}) "
-                f"SELECT season_id, {level}, {place}, date, prefecture_id, county_id, "
+                f"SELECT season_id, {level}, {place}, date, prefecture_id, {county}, "
                 f"{township}, {village}, NULL, NULL, {sums} FROM {table} "
                 f"WHERE level = {HERDER_LEVEL} GROUP BY {group}"
             )

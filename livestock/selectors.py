@@ -194,14 +194,14 @@ def records_within(
 
 
 ROLLUP_LEVEL: dict[type[Place], int] = {
-    Prefecture: RollupLevel.COUNTY,
+    Prefecture: RollupLevel.PREFECTURE,
     County: RollupLevel.COUNTY,
     Township: RollupLevel.TOWNSHIP,
     Village: RollupLevel.VILLAGE,
     Herder: RollupLevel.HERDER,
 }
 GRANT_ROLLUP_LEVEL = {
-    "prefecture": RollupLevel.COUNTY,
+    "prefecture": RollupLevel.PREFECTURE,
     "county": RollupLevel.COUNTY,
     "township": RollupLevel.TOWNSHIP,
     "village": RollupLevel.VILLAGE,
@@ -221,12 +221,12 @@ def rollups_within(
     of ``place`` (all when None) as ``user`` may see them (all when None),
     grouped by ``level`` or not: rows of the coarsest level that has a column
     for the group, the place and each of the user's grants (the counties'
-    rows for a prefecture-wide official, a village's for its technician)."""
+    rows for a county official, a village's for its technician)."""
     needed = [ROLLUP_LEVEL[model] for model in (level, type(place) if place else None) if model]
     if user is not None and not (user.is_authenticated and user.is_superuser):
         needed += [GRANT_ROLLUP_LEVEL[name] for name in scoping.grant_levels(user)]
     rows = DailyRollup.objects.filter(
-        season=season, level=max(needed, default=RollupLevel.COUNTY), date__lte=as_of
+        season=season, level=max(needed, default=RollupLevel.PREFECTURE), date__lte=as_of
     )
     if place is not None:
         rows = rows.filter(**{place._meta.model_name: place.pk})

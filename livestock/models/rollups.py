@@ -18,6 +18,7 @@ class RollupLevel(models.IntegerChoices):
     """From the coarsest to the finest: a summary grouped by a level, within a
     place, for a user with grants, reads the finest level any of them needs."""
 
+    PREFECTURE = 0, _("prefecture")
     COUNTY = 1, _("county")
     TOWNSHIP = 2, _("township")
     VILLAGE = 3, _("village")
@@ -97,7 +98,7 @@ class DailyRollup(models.Model):
     place_id = models.BigIntegerField(_("place"))
     date = models.DateField(_("date"))
     prefecture = _place(Prefecture, null=False)
-    county = _place(County, null=False)
+    county = _place(County)  # none on a prefecture's rows
     township = _place(Township)
     village = _place(Village)
     herder = _place(Herder)
