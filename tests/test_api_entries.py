@@ -443,6 +443,20 @@ def test_a_bulk_of_good_entries_is_stored_whole_with_counts(fuhai_technician, sa
     assert sailike_record.entries.count() == 3
 
 
+def test_a_bulk_listing_a_days_losses_before_its_births_is_stored_as_the_day_adds_up(
+    fuhai_technician, sailike_record
+):
+    items = [
+        new_entry(sailike_record, lambs_lost=1, loss_cause="cold"),
+        new_entry(sailike_record, ewes_lambed=3, lambs_born=4),
+    ]
+    response = api(fuhai_technician).post(BULK_URL, items)
+    assert response.status_code == 201, response.content
+    assert response.json()["created"] == 2
+    totals = api(fuhai_technician).get(f"{API}lambing-records/{sailike_record.pk}/").json()
+    assert (totals["totals"]["lambs_born"], totals["totals"]["lamb_losses"]) == (4, 1)
+
+
 def test_a_bulk_resent_is_a_200_with_every_entry_unchanged(fuhai_technician, sailike_record):
     client = api(fuhai_technician)
     items = [new_entry(sailike_record, lambs_born=2), new_entry(sailike_record, lambs_born=3)]
