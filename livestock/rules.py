@@ -48,6 +48,7 @@ class Violation:
 EWES_LAMBED_EXCEED_EWES = "ewes_lambed_exceed_ewes"
 LOSSES_EXCEED_BORN = "losses_exceed_born"
 ALIVE_EXCEED_SURVIVORS = "alive_exceed_survivors"
+TWO_CHECKS_ONE_DAY = "two_checks_one_day"
 
 
 def first_running_total_violation(
@@ -111,6 +112,23 @@ def first_running_total_violation(
                         },
                     ),
                 )
+        checks = [entry.lambs_alive for entry in same_day if entry.lambs_alive is not None]
+        if len(checks) > 1:
+            # A survival check is the count of live lambs on its date: a second one
+            # that day would make the day's count depend on which was typed last.
+            return Violation(
+                TWO_CHECKS_ONE_DAY,
+                date,
+                ValidationError(
+                    _(
+                        "On %(date)s a survival check is already recorded; correct that "
+                        "check instead of adding another (rule: one survival check per "
+                        "household a day; counted: %(counts)s)."
+                    ),
+                    code=TWO_CHECKS_ONE_DAY,
+                    params={"date": date, "counts": ", ".join(map(str, checks))},
+                ),
+            )
     return None
 
 
@@ -119,7 +137,10 @@ def entry_field_for(violation: Violation, entry: DatedCounts) -> str:
     the count the user typed that takes part in the rule."""
     if violation.rule == EWES_LAMBED_EXCEED_EWES:
         return "ewes_lambed"
-    if violation.rule == ALIVE_EXCEED_SURVIVORS and entry.lambs_alive is not None:
+    if (
+        violation.rule in (ALIVE_EXCEED_SURVIVORS, TWO_CHECKS_ONE_DAY)
+        and entry.lambs_alive is not None
+    ):
         return "lambs_alive"
     return "lambs_lost" if entry.lambs_lost else "lambs_born"
 

@@ -457,6 +457,20 @@ def test_a_bulk_listing_a_days_losses_before_its_births_is_stored_as_the_day_add
     assert (totals["totals"]["lambs_born"], totals["totals"]["lamb_losses"]) == (4, 1)
 
 
+def test_a_second_survival_check_on_one_day_is_refused_at_lambs_alive_naming_the_rule(
+    fuhai_technician, sailike_record
+):
+    client = api(fuhai_technician, language="zh-hans")
+    assert client.post(URL, new_entry(sailike_record, lambs_born=5)).status_code == 201
+    check = new_entry(sailike_record, lambs_alive=5, check_stage="birth")
+    assert client.post(URL, check).status_code == 201
+    response = client.post(URL, new_entry(sailike_record, lambs_alive=4, check_stage="birth"))
+    assert response.status_code == 400
+    message = response.json()["lambs_alive"][0]
+    assert "2024-12-12已有成活检查记录" in message and "每户每天一次成活检查" in message
+    assert sailike_record.entries.count() == 2
+
+
 def test_a_bulk_resent_is_a_200_with_every_entry_unchanged(fuhai_technician, sailike_record):
     client = api(fuhai_technician)
     items = [new_entry(sailike_record, lambs_born=2), new_entry(sailike_record, lambs_born=3)]
