@@ -36,17 +36,22 @@ class Place(models.Model):
             return super().save(*args, **kwargs)
         from livestock import rollups
 
-        parent_id = f"{self.parent_field}_id"
         with transaction.atomic(savepoint=False):
-            moved = (
-                type(self)
-                ._default_manager.filter(pk=self.pk)
-                .exclude(**{parent_id: getattr(self, parent_id)})
-                .exists()
-            )
+            moved = self.moved_from() is not None
             super().save(*args, **kwargs)
             if moved:
                 rollups.moved(self)
+
+    def moved_from(self) -> int | None:
+        """The id of the place above this one as stored, when this place is
+        stored and now names another (it is moving there); else None."""
+        if not self.parent_field or self._state.adding or self.pk is None:
+            return None
+        parent_id = f"{self.parent_field}_id"
+        stored = (
+            type(self)._default_manager.filter(pk=self.pk).values_list(parent_id, flat=True).first()
+        )
+        return None if stored in (None, getattr(self, parent_id)) else stored
 
 
 class Versioned(models.Model):
@@ -138,12 +143,8 @@ class Village(Place):
     def clean(self) -> None:
         """A village whose households are in a township's approved counts cannot
         move to another township, as none of its households can on its own."""
-        if self.pk is None or self.township_id is None:
-            return
-        stored_township = (
-            type(self).objects.filter(pk=self.pk).values_list("township_id", flat=True).first()
-        )
-        if stored_township in (None, self.township_id):
+        stored_township = self.moved_from()
+        if stored_township is None or self.township_id is None:
             return
         check_move_keeps_approvals(
             self,
@@ -174,12 +175,8 @@ class Herder(Versioned, Place):
         """A household whose counts are in a township's approved counts cannot
         move out of it (or into another township with approved counts): the
         approved figures would change. Reopening comes first."""
-        if self.pk is None or self.village_id is None:
-            return
-        stored_village = (
-            type(self).objects.filter(pk=self.pk).values_list("village_id", flat=True).first()
-        )
-        if stored_village in (None, self.village_id):
+        stored_village = self.moved_from()
+        if stored_village is None or self.village_id is None:
             return
         townships = set(
             Village.objects.filter(pk__in=[stored_village, self.village_id]).values_list(
