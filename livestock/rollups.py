@@ -426,24 +426,19 @@ def rebuild(*, chunk: int = 20_000, progress=None) -> int:
     return written
 
 
-def rebuild_in_migration(apps, *, places_only: bool = False) -> None:
-    """A migration's ``rebuild()`` (or, with ``places_only``, its
-    ``sum_place_rows()`` from the stored herder-level rows): the rows are made by
-    the current code, so only when the table at that migration has the current
-    columns. A migration that changes the columns calls this, and the rollups
-    are made once, by the last such migration, whatever migration a database
-    starts from."""
+def rebuild_in_migration(apps) -> None:
+    """A migration's ``rebuild()``: the rows are made by the current code, so
+    only when the table at that migration has the current columns, each as
+    nullable as now. A migration that changes the columns calls
+    this, and the rollups are made once, by the last such migration, whatever
+    migration a database starts from."""
     from livestock.models import DailyRollup
 
-    def columns(model) -> set[str]:
-        return {field.column for field in model._meta.concrete_fields}
+    def columns(model) -> set[tuple[str, bool]]:
+        return {(field.column, field.null) for field in model._meta.concrete_fields}
 
     if columns(apps.get_model("livestock", "DailyRollup")) == columns(DailyRollup):
-        if places_only:
-            with transaction.atomic():
-                sum_place_rows()
-        else:
-            rebuild()
+        rebuild()
 
 
 def write_herder_rows(rows: list[tuple]) -> None:

@@ -1,0 +1,52 @@
+"""A database made by an earlier version of the service, with counts in it,
+upgrades to this one: every migration runs, and the daily rollups it leaves
+are the ones the entries make."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from tests.test_rollups import rebuilt_rollups, stored_rollups
+
+BEFORE_ROLLUPS = ("livestock", "0007_user_roles_history")
+
+
+def migrate(target: list[tuple[str, str]]) -> MigrationExecutor:
+    executor = MigrationExecutor(connection)
+    executor.migrate(target)
+    return MigrationExecutor(connection)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_with_counts_from_before_the_rollups_upgrades_to_the_rollups_of_its_entries():
+    migrate([BEFORE_ROLLUPS])
+    apps = MigrationExecutor(connection).loader.project_state(BEFORE_ROLLUPS).apps
+
+    def model(name):
+        return apps.get_model("livestock", name)
+
+    altay = model("Prefecture").objects.create(name="阿勒泰地区", name_latin="Altay")
+    fuhai = model("County").objects.create(prefecture=altay, name="福海县", name_latin="Fuhai")
+    town = model("Township").objects.create(county=fuhai, name="阔克阿勒什乡", name_latin="K")
+    village = model("Village").objects.create(township=town, name="齐巴尔窝依村", name_latin="Q")
+    herder = model("Herder").objects.create(village=village, name="赛力克", name_latin="S")
+    season = model("Season").objects.create(
+        kind="winter", start_date=datetime.date(2024, 12, 1), end_date=datetime.date(2025, 2, 28)
+    )
+    record = model("LambingRecord").objects.create(herder=herder, season=season, ewes_at_start=90)
+    entries = model("LambingEntry").objects
+    entries.create(record=record, date=datetime.date(2024, 12, 12), ewes_lambed=6, lambs_born=7)
+    entries.create(record=record, date=datetime.date(2024, 12, 14), lambs_lost=2, loss_cause="cold")
+    entries.create(
+        record=record, date=datetime.date(2024, 12, 19), lambs_alive=5, check_stage="day7"
+    )
+
+    executor = MigrationExecutor(connection)
+    migrate(executor.loader.graph.leaf_nodes())
+
+    upgraded = stored_rollups()
+    levels = {key[1] for key in upgraded}
+    assert levels == {0, 1, 2, 3, 4}  # prefecture, county, township, village, household
+    assert upgraded == rebuilt_rollups()
