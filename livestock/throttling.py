@@ -15,6 +15,7 @@ lock a username out for everyone behind it; never an address the client wrote
 into ``X-Forwarded-For`` itself, so that rotating it escapes neither limit.
 """
 
+import ipaddress
 import math
 
 from axes.backends import AxesStandaloneBackend
@@ -26,10 +27,17 @@ from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateTh
 LOCKED_OUT = 429
 
 
-def client_address(request) -> str:
+def client_address(request) -> str | None:
     """The address a request comes from, for the login lockout: the same rule
-    as the API's throttles (DRF's, from the setting ``NUM_PROXIES``)."""
-    return BaseThrottle().get_ident(request)
+    as the API's throttles (DRF's, from the setting ``NUM_PROXIES``), when that
+    gives an IP address; else (a proxy that wrote something else, or a client
+    reaching the app around the proxy) the connection's, never a text that the
+    lockout's address column would refuse."""
+    address = BaseThrottle().get_ident(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return request.META.get("REMOTE_ADDR")
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):

@@ -307,3 +307,12 @@ def test_a_login_limit_below_one_stops_the_server_at_start(variable, value):
     result = settings_check(**{variable: value})
     assert result.returncode != 0
     assert f"{variable}={value!r} is less than 1" in result.stderr
+
+
+@pytest.mark.parametrize("forwarded_for", ["not-an-ip", "203.0.113.7:4444", "", "203.0.113.7, "])
+def test_behind_the_proxy_an_entry_that_is_not_an_address_counts_the_connections(
+    limits, behind_proxy, fuhai_technician, forwarded_for
+):
+    response = through_proxy(Client(), "fuhai-tech", "wrong-guess", forwarded_for)
+    assert response.status_code == 200  # the login form again, not a 500
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.0.0.1"]
