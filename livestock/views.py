@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from livestock import charts, exports, quality, scoping, selectors, services, summary_table
@@ -42,6 +43,11 @@ REVIEW_FIGURES = [
     if column.key
     in ("households", "ewes", "ewes_lambed", "lambs_born", "lamb_losses", "lambs_alive")
 ]
+
+
+# The overview's own row and title: its rows are counties or prefectures
+# (selectors.overview_level).
+ALL_YOUR_PLACES = gettext_lazy("All of your places")
 
 
 def trail(place: Place | None) -> list[Place]:
@@ -193,7 +199,7 @@ class SummaryPage(PermissionRequiredMixin, View):
         if isinstance(row, DateRow):
             label, url = row.date.isoformat(), ""
         elif is_total:
-            label, url = (str(place) if place else _("All counties in your places")), ""
+            label, url = str(place or ALL_YOUR_PLACES), ""
         else:
             label, url = str(place), link(place)
         cells = [
@@ -264,11 +270,11 @@ class SummaryPage(PermissionRequiredMixin, View):
             if isinstance(row, DateRow):
                 label = [row.date]
             elif row.place is None:
-                label = [_("All counties in your places"), ""]
+                label = [str(ALL_YOUR_PLACES), ""]
             else:
                 label = [row.place.name, row.place.name_latin]
             data.append(label + summary_table.export_values(row))
-        where = str(place) if place else _("All counties in your places")
+        where = str(place or ALL_YOUR_PLACES)
         return exports.table_file(
             kind=kind,
             filename=f"lambing-{season.start_date:%Y}-{season.kind}-{as_of:%Y%m%d}",

@@ -224,6 +224,8 @@ def test_the_overview_of_several_prefectures_lists_them_and_links_to_their_count
     assert f"<td>{born.lambs_born}</td>" in row_of(page, "阿勒泰地区 Altay Prefecture")
     assert "布尔津县" not in page.split("<table", 1)[1].split("</table>", 1)[0]
     assert f"place=prefecture%3A{tacheng.pk}" in row_of(page, "塔城地区 Tacheng Prefecture")
+    # The page and its total row name the user's places, not "counties".
+    assert page.count("您工作范围内的全部区域") >= 2 and "全部县" not in page
     status, page = page_for(
         root, season=seeded.pk, as_of="2025-02-11", place=f"prefecture:{tacheng.pk}"
     )
