@@ -223,6 +223,44 @@ def test_a_village_moved_to_another_township_takes_its_counts_along(
     assert stored_rollups() == rebuilt_rollups()
 
 
+def test_a_county_moved_to_another_prefecture_takes_its_counts_along(
+    bieke_record, sailike_record, winter_2024, altay, fuhai
+):
+    from livestock.models import Prefecture
+
+    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
+    services.entry_create(record=sailike_record, date=DEC_10, lambs_born=31)
+    tacheng = Prefecture.objects.create(name="塔城地区", name_latin="Tacheng Prefecture")
+
+    fuhai.prefecture = tacheng
+    fuhai.save()
+
+    assert lambing_totals(season=winter_2024, as_of=FEB_28, place=altay).lambs_born == 12
+    assert lambing_totals(season=winter_2024, as_of=FEB_28, place=tacheng).lambs_born == 31
+    assert stored_rollups() == rebuilt_rollups()
+
+
+def test_the_overview_of_several_prefectures_sums_their_own_rows(
+    bieke_record, sailike_record, winter_2024, fuhai
+):
+    """Ten prefectures × ninety days, not every county's rows: the overview of a
+    region stays as small as a prefecture's page."""
+    from livestock.models import Prefecture
+
+    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
+    services.entry_create(record=sailike_record, date=DEC_10, lambs_born=31)
+    fuhai.prefecture = Prefecture.objects.create(name="塔城地区", name_latin="Tacheng")
+    fuhai.save()
+    root = make_user("xinjiang", None, superuser=True)
+
+    with CaptureQueriesContext(connection) as queries:
+        summary = place_summary(season=winter_2024, as_of=FEB_28, user=root)
+
+    assert [row.totals.lambs_born for row in summary.rows] == [12, 31]
+    rollup_reads = [q["sql"] for q in queries if DailyRollup._meta.db_table in q["sql"]]
+    assert rollup_reads and all('"level" = 0' in sql for sql in rollup_reads)
+
+
 def test_losses_by_cause_are_summed_from_the_rollups_as_of_a_date(bieke_record, winter_2024):
     official = make_user("bureau", "official", bieke_record.herder.village.township.county)
     services.entry_create(record=bieke_record, date=DEC_10, lambs_born=20)
