@@ -37,6 +37,7 @@ from django.utils import timezone
 
 TOTALS_COUNT = 12  # the numbers of LambingTotals; then lambs lost by cause, then flags
 HERDER_LEVEL = 4
+KEY_COLUMNS = ("season_id", "level", "place_id", "date")  # one row per key
 PLACE_COLUMNS = (
     "prefecture_id",
     "county_id",
@@ -168,22 +169,12 @@ def herder_rows(record: RecordFacts, entries: Iterable[EntryFacts]) -> Iterator[
         )
 
 
-def _columns() -> tuple[str, ...]:
+def row_columns() -> tuple[str, ...]:
+    """A rollup row's columns, in the order of the tuples made here: its key,
+    its places, then what it counts."""
     from livestock.models import DailyRollup
 
-    return (
-        "season_id",
-        "level",
-        "place_id",
-        "date",
-        "prefecture_id",
-        "county_id",
-        "township_id",
-        "village_id",
-        "herder_id",
-        "record_id",
-        *DailyRollup.COUNTED,
-    )
+    return (*KEY_COLUMNS, *PLACE_COLUMNS, *DailyRollup.COUNTED)
 
 
 def place_rows(row: tuple) -> Iterator[tuple]:
@@ -301,7 +292,7 @@ def refresh(record_ids: Iterable[int]) -> None:
     record_ids = sorted(set(record_ids))
     if not record_ids:
         return
-    columns = _columns()
+    columns = row_columns()
     with transaction.atomic(savepoint=False):
         records, entries = _facts(record_ids)
         new_rows = _rows_of(records, entries)
@@ -347,7 +338,7 @@ def _rows_of(records: list[RecordFacts], entries: dict[int, list[EntryFacts]]) -
 
 def _key(row: tuple) -> tuple:
     """Season, level, place, date: the unique key, in the order rows are locked."""
-    return row[0], row[1], row[2], row[3]
+    return row[: len(KEY_COLUMNS)]
 
 
 def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -369,7 +360,7 @@ def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
         [f"{name} = {table}.{name} + excluded.{name}" for name in counts]
         + [f"{name} = excluded.{name}" for name in PLACE_COLUMNS]
     )
-    conflict = f"ON CONFLICT (season_id, level, place_id, date) DO UPDATE SET {update}"
+    conflict = f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {update}"
     insert = f"INSERT INTO {table} ({', '.join(columns)})"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -448,7 +439,7 @@ def write_herder_rows(rows: list[tuple]) -> None:
         return
     from livestock.models import DailyRollup
 
-    columns = _columns()
+    columns = row_columns()
     if connection.vendor == "postgresql":
         table = DailyRollup._meta.db_table
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"

@@ -33,20 +33,9 @@ FEB_28 = datetime.date(2025, 2, 28)
 
 def stored_rollups() -> dict[tuple, tuple]:
     """Every rollup row that counts something, by its key."""
-    rows = DailyRollup.objects.values_list(
-        "season_id",
-        "level",
-        "place_id",
-        "date",
-        "prefecture_id",
-        "county_id",
-        "township_id",
-        "village_id",
-        "herder_id",
-        "record_id",
-        *DailyRollup.COUNTED,
-    )
-    return {row[:10]: row[10:] for row in rows if any(row[10:])}
+    rows = DailyRollup.objects.values_list(*rollups.row_columns())
+    keys = len(rollups.KEY_COLUMNS) + len(rollups.PLACE_COLUMNS)
+    return {row[:keys]: row[keys:] for row in rows if any(row[keys:])}
 
 
 def rebuilt_rollups() -> dict[tuple, tuple]:
