@@ -2,9 +2,9 @@
 through these functions, so each write is validated by the model's rules and
 serialised per record: the record's row is locked while its entries are
 checked and saved, so two technicians adding to one record at once cannot
-both pass a check that only one of them may. The admin saves its validated
-forms itself but takes the same locks and rules (``lock_record``,
-``check_version``, ``require_reason``, ``rules``)."""
+both pass a check that only one of them may. The admin writes through them
+too: an edit made from a page carries the version the page showed
+(``seen_version``), and is refused when someone saved a newer one meanwhile."""
 
 import dataclasses
 import datetime
@@ -151,11 +151,14 @@ def herders_create(*, herders: list[Herder], user: AbstractBaseUser | None = Non
 
 
 @transaction.atomic
-def herder_update(herder: Herder, **changes) -> Herder:
-    """Rename a household or move it to another village."""
+def herder_update(herder: Herder, *, seen_version: int | None = None, **changes) -> Herder:
+    """Rename a household or move it to another village; made from a page that
+    showed ``seen_version``, refused if someone saved a newer one meanwhile."""
     unknown = set(changes) - {"village", "name", "name_latin"}
     if unknown:
         raise TypeError(f"herder_update() cannot change {sorted(unknown)}")
+    if seen_version is not None:
+        check_version(herder, seen_version=seen_version)
     herder = Herder.objects.select_for_update().get(pk=herder.pk)  # the stored one, held
     for field, value in changes.items():
         setattr(herder, field, value)
@@ -215,10 +218,17 @@ def records_create(
 
 @transaction.atomic
 def record_update(
-    *, record: LambingRecord, ewes_at_start: int | None, reason: str = ""
+    *,
+    record: LambingRecord,
+    ewes_at_start: int | None,
+    reason: str = "",
+    seen_version: int | None = None,
 ) -> LambingRecord:
     """Set the ewes at the season's start; changing a count already given is a
-    correction and needs a reason."""
+    correction and needs a reason. Made from a page that showed
+    ``seen_version``, it is refused if someone saved a newer one meanwhile."""
+    if seen_version is not None:
+        check_version(record, seen_version=seen_version)
     record = lock_record(record)
     if record.ewes_at_start not in (None, ewes_at_start):
         require_reason(reason)
@@ -510,13 +520,18 @@ def _refuse_what_breaks_running_totals(
 
 
 @transaction.atomic
-def entry_update(*, entry: LambingEntry, reason: str, **changes) -> LambingEntry:
+def entry_update(
+    *, entry: LambingEntry, reason: str, seen_version: int | None = None, **changes
+) -> LambingEntry:
     """Correct an entry's counts or date, saying why; the record's running totals
-    are checked again with the change in place."""
-    require_reason(reason)
+    are checked again with the change in place. Made from a page that showed
+    ``seen_version``, it is refused if someone saved a newer one meanwhile."""
     unknown = set(changes) - set(LambingEntry.CONTENT_FIELDS)
     if unknown:
         raise TypeError(f"entry_update() cannot change {sorted(unknown)}")
+    if seen_version is not None:
+        check_version(entry, seen_version=seen_version)
+    require_reason(reason)
     record = lock_record(entry.record)
     # Changes go onto the entry as stored now, held until saved, so that two
     # edits at once are applied one after the other, neither lost.
@@ -531,10 +546,13 @@ def entry_update(*, entry: LambingEntry, reason: str, **changes) -> LambingEntry
 
 
 @transaction.atomic
-def entry_delete(*, entry: LambingEntry, reason: str) -> None:
+def entry_delete(*, entry: LambingEntry, reason: str, seen_version: int | None = None) -> None:
     """Remove an entry, saying why (it stays in the history), unless the record's
     running totals would break without it (say, the births that later losses
-    were counted against)."""
+    were counted against). Made from a page that showed ``seen_version``, it is
+    refused if someone saved a newer one meanwhile."""
+    if seen_version is not None:
+        check_version(entry, seen_version=seen_version)
     require_reason(reason)
     record = lock_record(entry.record)
     entry.record = record

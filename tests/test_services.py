@@ -286,3 +286,32 @@ def test_two_edits_of_one_entry_at_once_are_both_kept(bieke_record):
 
     stored = LambingEntry.objects.get(pk=entry.pk)
     assert (stored.lambs_born, stored.note, stored.version) == (5, "recounted", 3)
+
+
+def test_an_edit_made_from_an_older_version_is_refused_with_who_changed_it(bieke_record):
+    """A page that showed version 1 cannot save over version 2: the correction,
+    the deletion and the record's ewes each say who saved the newer one."""
+    from livestock.audit import acting_as
+    from tests.conftest import make_user
+
+    colleague = make_user("colleague", "technician", bieke_record.herder.village)
+    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, lambs_born=3)
+    with acting_as(colleague):
+        services.entry_update(entry=entry, reason="recounted", lambs_born=4)
+        services.record_update(record=bieke_record, ewes_at_start=151, reason="recounted")
+    stale_writes = [
+        lambda: services.entry_update(entry=entry, reason="r", seen_version=1, lambs_born=9),
+        lambda: services.entry_delete(entry=entry, reason="r", seen_version=1),
+        lambda: services.record_update(
+            record=bieke_record, ewes_at_start=10, reason="r", seen_version=1
+        ),
+    ]
+    for write in stale_writes:
+        with pytest.raises(ValidationError) as refused:
+            write()
+        assert "colleague" in " ".join(refused.value.messages)
+    entry.refresh_from_db()
+    bieke_record.refresh_from_db()
+    assert (entry.lambs_born, bieke_record.ewes_at_start) == (4, 151)
+    services.entry_update(entry=entry, reason="r", seen_version=entry.version, lambs_born=5)
+    assert LambingEntry.objects.get(pk=entry.pk).lambs_born == 5
