@@ -12,19 +12,25 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from livestock import metrics
 from livestock.choices import Metric
 from livestock.models import ReportedFigure
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column: its header, the formula it follows (for rates), and its value."""
+    """A column: its header, the formula it follows (for rates), and its value.
+    The recorded counts and rates are ``metrics``' definitions, by code."""
 
     key: str
     label: str
     value: Callable[[object], int | Decimal | ReportedFigure | None]
     formula: str = ""
     kind: str = "count"  # count, rate or reported
+
+
+# The recorded counts a summary shows, in ``metrics.COUNTS`` order.
+SHOWN_COUNTS = ("households", "ewes", "ewes_lambed", "lambs_born", "lamb_losses", "lambs_alive")
 
 
 def _total(name: str) -> Callable:
@@ -35,48 +41,15 @@ def _reported(metric: str) -> Callable:
     return lambda row: row.reported.get(metric)
 
 
+def _metric_column(code: str) -> Column:
+    """A recorded count or rate, headed and explained as ``metrics`` defines it."""
+    metric = metrics.get(code)
+    return Column(code, metric.name, _total(code), metric.formula, metric.kind)
+
+
 COLUMNS: list[Column] = [
-    Column("households", _("households recorded"), _total("households")),
-    Column("ewes", _("ewes at the season's start"), _total("ewes")),
-    Column("ewes_lambed", _("ewes lambed"), _total("ewes_lambed")),
-    Column("lambs_born", _("lambs born"), _total("lambs_born")),
-    Column("lamb_losses", _("lamb losses"), _total("lamb_losses")),
-    Column("lambs_alive", _("lambs alive"), _total("lambs_alive")),
-    Column(
-        "lambing_rate",
-        _("lambing rate"),
-        _total("lambing_rate"),
-        _("lambs born ÷ ewes lambed"),
-        "rate",
-    ),
-    Column(
-        "reproduction_rate",
-        _("reproduction rate"),
-        _total("reproduction_rate"),
-        _("lambs born ÷ ewes at the season's start"),
-        "rate",
-    ),
-    Column(
-        "survival_rate",
-        _("survival rate"),
-        _total("survival_rate"),
-        _("lambs alive at the latest check ÷ lambs born by then"),
-        "rate",
-    ),
-    Column(
-        "reproductive_survival_rate",
-        _("reproductive survival rate"),
-        _total("reproductive_survival_rate"),
-        _("lambs alive at weaning ÷ ewes at the season's start"),
-        "rate",
-    ),
-    Column(
-        "mortality_rate",
-        _("mortality"),
-        _total("mortality_rate"),
-        _("lamb losses ÷ lambs born"),
-        "rate",
-    ),
+    *(_metric_column(metric.code) for metric in metrics.COUNTS if metric.code in SHOWN_COUNTS),
+    *(_metric_column(metric.code) for metric in metrics.RATES),
     Column(
         "reported_lambs_born",
         _("reported lambs born"),
@@ -86,9 +59,9 @@ COLUMNS: list[Column] = [
     Column("reported_ewes", _("reported ewes"), _reported(Metric.EWES), kind="reported"),
     Column(
         "coverage",
-        _("coverage"),
+        metrics.COVERAGE.name,
         lambda row: getattr(row, "coverage", None),
-        _("recorded lambs born ÷ reported lambs born"),
+        metrics.COVERAGE.formula,
         "rate",
     ),
 ]

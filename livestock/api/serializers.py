@@ -6,12 +6,12 @@ import copy
 from collections.abc import Iterable
 
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from livestock import scoping, services
+from livestock import metrics, scoping, services
 from livestock.models import (
     HOUSEHOLD_COUNT_LIMIT,
     County,
@@ -170,34 +170,47 @@ class SeasonSerializer(DescribedSerializer):
         fields = ["id", "kind", "name", "start_date", "end_date"]
 
 
-def _rate(help_text: str) -> serializers.DecimalField:
+def _rate(code: str) -> serializers.DecimalField:
+    metric = metrics.get(code)
     return serializers.DecimalField(
         max_digits=9,
         decimal_places=1,
         coerce_to_string=False,
         allow_null=True,
         read_only=True,
-        help_text=help_text + " In %; null when there is nothing to divide by.",
+        help_text=format_lazy(
+            "{} ({}) = {}. In %; null when there is nothing to divide by. "
+            "Its definition: /api/v1/metrics/.",
+            metric.name,
+            code,
+            metric.formula,
+        ),
+    )
+
+
+def _count(code: str) -> serializers.IntegerField:
+    metric = metrics.get(code)
+    return serializers.IntegerField(
+        help_text=format_lazy("{} ({}): {}", metric.name, code, metric.description)
     )
 
 
 class TotalsSerializer(serializers.Serializer):
-    """Recorded totals and rates (``selectors.LambingTotals``)."""
+    """Recorded totals and rates (``selectors.LambingTotals``); each key is the
+    code of its metric in ``/api/v1/metrics/``."""
 
-    households = serializers.IntegerField(help_text="Lambing records counted.")
-    ewes = serializers.IntegerField(help_text="Breeding ewes at the season's start.")
-    ewes_lambed = serializers.IntegerField(help_text="Ewes that have lambed so far.")
-    lambs_born = serializers.IntegerField(help_text="Lambs born so far.")
-    lamb_losses = serializers.IntegerField(help_text="Lambs that died so far.")
-    lambs_alive = serializers.IntegerField(help_text="At each record's latest survival check.")
-    lambs_alive_at_weaning = serializers.IntegerField(
-        help_text="At each record's latest weaning check."
-    )
-    lambing_rate = _rate("产羔率 = lambs born ÷ ewes lambed.")
-    reproduction_rate = _rate("繁殖率 = lambs born ÷ ewes at the season's start.")
-    survival_rate = _rate("羔羊成活率 = lambs alive at the latest check ÷ lambs born by then.")
-    reproductive_survival_rate = _rate("繁殖成活率 = lambs alive at weaning ÷ ewes.")
-    mortality_rate = _rate("Lamb mortality = lamb losses ÷ lambs born.")
+    households = _count("households")
+    ewes = _count("ewes")
+    ewes_lambed = _count("ewes_lambed")
+    lambs_born = _count("lambs_born")
+    lamb_losses = _count("lamb_losses")
+    lambs_alive = _count("lambs_alive")
+    lambs_alive_at_weaning = _count("lambs_alive_at_weaning")
+    lambing_rate = _rate("lambing_rate")
+    reproduction_rate = _rate("reproduction_rate")
+    survival_rate = _rate("survival_rate")
+    reproductive_survival_rate = _rate("reproductive_survival_rate")
+    mortality_rate = _rate("mortality_rate")
 
 
 class LambingRecordSerializer(StrictSerializer):
@@ -385,6 +398,36 @@ def place_ref(place) -> dict:
         "name": place.name,
         "name_latin": place.name_latin,
     }
+
+
+class MetricSerializer(serializers.Serializer):
+    """A definition of ``livestock.metrics``: what a count or rate of the
+    summaries is, by the code that names its value in the totals."""
+
+    code = serializers.CharField(help_text="The key of this value in the summaries' totals.")
+    name_zh = serializers.SerializerMethodField(help_text="Its name in Chinese.")
+    name_en = serializers.SerializerMethodField(help_text="Its name in English.")
+    kind = serializers.CharField(help_text="count or rate.")
+    unit = serializers.CharField(help_text="head, households or %.")
+    description = serializers.CharField(help_text="What it counts.")
+    formula = serializers.CharField(help_text="For a rate: numerator ÷ denominator; else empty.")
+    numerator = serializers.CharField(
+        help_text="For a rate: the totals' number it divides (its code); else empty."
+    )
+    denominator = serializers.CharField(
+        help_text="For a rate: the totals' number it divides by (its code); else empty."
+    )
+    households = serializers.CharField(help_text="Which households it counts.")
+    standard = serializers.CharField(help_text="The definition it follows.")
+    differences = serializers.CharField(
+        help_text="Where Chinese textbooks, statistical reporting rules or other tools differ."
+    )
+
+    def get_name_zh(self, metric) -> str:
+        return metric.name_in("zh-hans")
+
+    def get_name_en(self, metric) -> str:
+        return metric.name_in("en")
 
 
 class BulkResultSerializer(serializers.Serializer):

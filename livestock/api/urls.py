@@ -17,5 +17,6 @@ router.register("reviews", views.ReviewViewSet)
 
 urlpatterns = [
     path("summaries/", views.SummaryView.as_view(), name="summaries"),
+    path("metrics/", views.MetricListView.as_view(), name="metrics"),
     path("", include(router.urls)),
 ]

@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestock import filtersets, rollups, scoping, selectors, services, spreadsheets
+from livestock import filtersets, metrics, rollups, scoping, selectors, services, spreadsheets
 from livestock.api import errors, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.forms import SummaryQuery
@@ -600,3 +600,16 @@ class SummaryView(APIView):
             raise ValidationError(query.errors)
         summary = selectors.place_summary(user=request.user, **query.cleaned_data)
         return Response(serializers.SummarySerializer(summary).data)
+
+
+class MetricListView(APIView):
+    """The definitions of every count and rate the summaries show: code, name in
+    Chinese and English, formula, numerator, denominator, which households count,
+    the definition followed and where others differ. Each value of a summary's
+    totals is keyed by its metric's code."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=serializers.MetricSerializer(many=True))
+    def get(self, request):
+        return Response(serializers.MetricSerializer(metrics.METRICS.values(), many=True).data)

@@ -1,0 +1,259 @@
+"""The registry of what the summaries count and the rates they show: one
+definition per metric, read by the summary pages' headers and notes, the
+exports' header notes, the API's field descriptions and ``/api/v1/metrics/``.
+
+Why one registry: an official checks a rate with a calculator, and the same
+word (产羔率, 成活率) is computed differently by textbooks, by the statistical
+reporting forms and by other software. A rate is only trustworthy when every
+surface says the same thing about it: which numbers it divides, which
+households it counts, and which definition it follows. Writing that once,
+here, is what keeps the page, the file and the API from drifting apart.
+
+A metric's ``code`` is the name of its value in ``selectors.LambingTotals``
+(and in the API's totals), so a value names its metric by its key. A rate's
+``numerator`` and ``denominator`` are the ``LambingTotals`` numbers it
+divides.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """A count or a rate of the summaries, as every surface describes it."""
+
+    code: str
+    name: Promise
+    kind: str  # "count" or "rate"
+    unit: str  # "head", "households" or "%"
+    description: Promise
+    households: Promise  # which households the metric counts
+    formula: Promise | str = ""
+    numerator: str = ""  # a LambingTotals number, for a rate
+    denominator: str = ""
+    standard: Promise | str = ""  # the definition it follows
+    differences: Promise | str = ""  # where other definitions differ
+
+    @property
+    def is_rate(self) -> bool:
+        return self.kind == "rate"
+
+    def name_in(self, language: str) -> str:
+        """The name in ``language`` ("zh-hans", "en"), whatever the request's."""
+        with override(language):
+            return str(self.name)
+
+    def formula_in(self, language: str) -> str:
+        with override(language):
+            return str(self.formula)
+
+
+ALL_HOUSEHOLDS = _("every household with a lambing record this season")
+
+COUNTS = (
+    MetricDefinition(
+        code="households",
+        name=_("households recorded"),
+        kind="count",
+        unit="households",
+        description=_(
+            "Herder households with a lambing record of the season, made on or before the date."
+        ),
+        households=ALL_HOUSEHOLDS,
+    ),
+    MetricDefinition(
+        code="ewes",
+        name=_("ewes at the season's start"),
+        kind="count",
+        unit="head",
+        description=_(
+            "Breeding-age ewes (能繁母羊) in the flocks at the season's start, as recorded."
+        ),
+        households=_("households whose ewes at the season's start were counted"),
+    ),
+    MetricDefinition(
+        code="ewes_lambed",
+        name=_("ewes lambed"),
+        kind="count",
+        unit="head",
+        description=_("Ewes that have given birth so far this season (cumulative)."),
+        households=ALL_HOUSEHOLDS,
+    ),
+    MetricDefinition(
+        code="lambs_born",
+        name=_("lambs born"),
+        kind="count",
+        unit="head",
+        description=_("Lambs born so far this season (cumulative)."),
+        households=ALL_HOUSEHOLDS,
+    ),
+    MetricDefinition(
+        code="lamb_losses",
+        name=_("lamb losses"),
+        kind="count",
+        unit="head",
+        description=_("Lambs that died so far this season, each with a date and a cause."),
+        households=ALL_HOUSEHOLDS,
+    ),
+    MetricDefinition(
+        code="lambs_alive",
+        name=_("lambs alive"),
+        kind="count",
+        unit="head",
+        description=_(
+            "Lambs counted alive at each household's latest survival check on or before "
+            "the date. Unknown (not 0) where no check was made."
+        ),
+        households=_("households with a survival check on or before the date"),
+    ),
+    MetricDefinition(
+        code="lambs_alive_at_weaning",
+        name=_("lambs alive at weaning"),
+        kind="count",
+        unit="head",
+        description=_(
+            "Lambs counted alive at each household's latest weaning check. Unknown (not 0) "
+            "where no weaning check was made."
+        ),
+        households=_("households with a weaning check on or before the date"),
+    ),
+)
+
+RATES = (
+    MetricDefinition(
+        code="lambing_rate",
+        name=_("lambing rate"),
+        kind="rate",
+        unit="%",
+        description=_("Lambs born per ewe that has lambed, in %."),
+        formula=_("lambs born ÷ ewes lambed"),
+        numerator="lambs_born_where_ewes_lambed_counted",
+        denominator="ewes_lambed",
+        households=_(
+            "households with ewes lambed counted: lambs born where no ewe lambed was "
+            "counted are left out of the numerator"
+        ),
+        standard=_(
+            "Chinese animal-husbandry textbooks: 产羔率 = lambs born ÷ ewes that gave birth "
+            "(分娩母羊) × 100%."
+        ),
+        differences=_(
+            "Some statistical reports divide lambs born by the breeding ewes instead; that "
+            "is the reproduction rate (繁殖率) here. Western tools count per ewe joined or "
+            "scanned."
+        ),
+    ),
+    MetricDefinition(
+        code="reproduction_rate",
+        name=_("reproduction rate"),
+        kind="rate",
+        unit="%",
+        description=_("Lambs born per breeding ewe at the season's start, in %."),
+        formula=_("lambs born ÷ ewes at the season's start"),
+        numerator="lambs_born_where_ewes_counted",
+        denominator="ewes",
+        households=_(
+            "households whose ewes at the season's start were counted: lambs born where "
+            "the ewes were not counted are left out of the numerator"
+        ),
+        standard=_(
+            "Chinese animal-husbandry textbooks: 繁殖率 = lambs born ÷ breeding ewes "
+            "(能繁母羊) × 100%."
+        ),
+        differences=_(
+            "Textbooks take the breeding ewes (适繁母羊) at the end of the previous year; "
+            "this service takes the ewes recorded at the season's start."
+        ),
+    ),
+    MetricDefinition(
+        code="survival_rate",
+        name=_("lamb survival rate"),
+        kind="rate",
+        unit="%",
+        description=_(
+            "Lambs alive at each household's latest survival check per lamb born by that "
+            "check, in %."
+        ),
+        formula=_("lambs alive at the latest check ÷ lambs born by then"),
+        numerator="lambs_alive",
+        denominator="lambs_born_by_latest_check",
+        households=_(
+            "households with a survival check; lambs born after a household's latest "
+            "check are left out, since the check could not count them"
+        ),
+        standard=_(
+            "Chinese animal-husbandry textbooks: 羔羊成活率 = lambs alive at weaning ÷ lambs "
+            "born × 100%."
+        ),
+        differences=_(
+            "Textbooks count at weaning; during the season this service counts at each "
+            "household's latest check (at birth, day 7, day 30 or weaning). Statistical "
+            "reports count the young surviving at the year's end."
+        ),
+    ),
+    MetricDefinition(
+        code="reproductive_survival_rate",
+        name=_("reproductive survival rate"),
+        kind="rate",
+        unit="%",
+        description=_("Lambs alive at weaning per breeding ewe at the season's start, in %."),
+        formula=_("lambs alive at weaning ÷ ewes at the season's start"),
+        numerator="lambs_alive_at_weaning_where_ewes_counted",
+        denominator="ewes_where_weaned",
+        households=_(
+            "households with a weaning check whose ewes at the season's start were counted"
+        ),
+        standard=_(
+            "Chinese animal-husbandry textbooks: 繁殖成活率 = lambs alive at weaning ÷ "
+            "breeding ewes (适繁母羊) × 100%."
+        ),
+        differences=_(
+            "Textbooks divide by the breeding ewes (适繁母羊) at the end of the previous "
+            "year; this service by the ewes recorded at the season's start. Western tools "
+            "count per ewe joined or scanned."
+        ),
+    ),
+    MetricDefinition(
+        code="mortality_rate",
+        name=_("mortality"),
+        kind="rate",
+        unit="%",
+        description=_("Lambs that died per lamb born so far, in %."),
+        formula=_("lamb losses ÷ lambs born"),
+        numerator="lamb_losses",
+        denominator="lambs_born",
+        households=ALL_HOUSEHOLDS,
+        standard=_("羔羊死亡率 = lamb losses ÷ lambs born × 100%."),
+        differences=_(
+            "Statistical reports count deaths of young animals over the year against the "
+            "stock at its start; this service counts the season's lamb losses against its "
+            "lambs born."
+        ),
+    ),
+)
+
+# Beside the recorded numbers: how much of a reported figure the records hold.
+COVERAGE = MetricDefinition(
+    code="coverage",
+    name=_("coverage"),
+    kind="rate",
+    unit="%",
+    description=_(
+        "How much of the latest reported lambs born on or before the date the records hold, in %."
+    ),
+    formula=_("recorded lambs born ÷ reported lambs born"),
+    households=ALL_HOUSEHOLDS,
+    standard=_("This service's own measure: reports and records are counted apart."),
+)
+
+METRICS: dict[str, MetricDefinition] = {
+    metric.code: metric for metric in (*COUNTS, *RATES, COVERAGE)
+}
+
+
+def get(code: str) -> MetricDefinition:
+    return METRICS[code]

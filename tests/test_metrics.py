@@ -1,0 +1,66 @@
+"""The registry of metric definitions (``livestock.metrics``) and
+/api/v1/metrics/: every count and rate a summary shows is defined once, with
+its formula, the numbers it divides and the households it counts, and every
+surface names it the same way."""
+
+from livestock import metrics, summary_table
+from livestock.api.serializers import TotalsSerializer
+from livestock.selectors import LambingTotals
+from tests.test_api_base import API, api
+
+URL = API + "metrics/"
+
+
+def test_the_metrics_endpoint_lists_every_value_of_the_summaries_totals(prefecture_official):
+    response = api(prefecture_official).get(URL)
+    assert response.status_code == 200, response.content
+    codes = {metric["code"] for metric in response.json()}
+    summary_values = set(TotalsSerializer().fields) | {"coverage"}
+    assert summary_values <= codes
+
+
+def test_every_column_of_the_summary_table_is_a_metric_or_a_reported_figure():
+    for column in summary_table.COLUMNS:
+        assert column.kind == "reported" or column.key in metrics.METRICS, column.key
+
+
+def test_each_metric_has_its_chinese_and_english_name(prefecture_official):
+    by_code = {metric["code"]: metric for metric in api(prefecture_official).get(URL).json()}
+    assert by_code["lambing_rate"]["name_zh"] == "产羔率"
+    assert by_code["lambing_rate"]["name_en"] == "lambing rate"
+    assert by_code["survival_rate"]["name_zh"] == "羔羊成活率"
+    assert by_code["reproductive_survival_rate"]["name_zh"] == "繁殖成活率"
+    assert by_code["lambs_alive"]["name_zh"] == "成活羔羊"
+
+
+def test_a_rate_names_the_totals_it_divides_and_the_definition_it_follows(prefecture_official):
+    by_code = {metric["code"]: metric for metric in api(prefecture_official).get(URL).json()}
+    lambing = by_code["lambing_rate"]
+    assert lambing["kind"] == "rate"
+    assert lambing["unit"] == "%"
+    assert lambing["formula"] == "lambs born ÷ ewes lambed"
+    assert lambing["numerator"] == "lambs_born_where_ewes_lambed_counted"
+    assert lambing["denominator"] == "ewes_lambed"
+    assert "分娩母羊" in lambing["standard"]
+    assert "适繁母羊" in by_code["reproductive_survival_rate"]["differences"]
+
+
+def test_every_rates_numerator_and_denominator_are_numbers_of_the_totals():
+    totals = LambingTotals()
+    for metric in metrics.RATES:
+        assert isinstance(getattr(totals, metric.numerator), int), metric.code
+        assert isinstance(getattr(totals, metric.denominator), int), metric.code
+        assert metric.standard and metric.formula and metric.households
+
+
+def test_the_metrics_answer_in_the_language_asked_for_but_keep_both_names(prefecture_official):
+    response = api(prefecture_official, language="zh-hans").get(URL)
+    lambing = next(metric for metric in response.json() if metric["code"] == "lambing_rate")
+    assert lambing["formula"] == "产羔数 ÷ 产羔母羊"
+    assert lambing["name_en"] == "lambing rate"
+
+
+def test_an_anonymous_request_for_the_metrics_is_a_401(db):
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(URL).status_code == 401
