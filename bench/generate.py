@@ -244,9 +244,7 @@ def generate(herders: int, seed: int) -> None:
                     rollups.herder_rows(
                         facts,
                         [
-                            rollups.EntryFacts(
-                                date, lambed, born, lost, alive, stage == "weaning", cause
-                            )
+                            rollups.EntryFacts(date, lambed, born, lost, alive, stage, cause)
                             for date, lambed, born, lost, cause, alive, stage in household
                         ],
                     )

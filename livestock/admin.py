@@ -3,7 +3,7 @@
 Every list, form choice, autocomplete and URL is narrowed by
 ``scoping.visible``; an object outside the user's scope is a 404. Forms
 validate through the models' ``clean()`` (the rules of ``rules.py``) and, for
-a record's entries together, through ``rules.first_running_total_violation``.
+a record's entries together, through ``walk.first_violation``.
 An edit made from an older version is refused (``services.check_version``);
 a correction of saved counts needs a reason, kept in the history.
 """
@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from livestock import quality, rules, scoping, services, spreadsheets
 from livestock.admin_spreadsheets import SpreadsheetAdminMixin
+from livestock.counting import walk
 from livestock.filtersets import MAX_ID
 from livestock.forms import default_as_of
 from livestock.models import (
@@ -246,7 +247,7 @@ class EntryFormSet(forms.BaseInlineFormSet):
                 services.require_reason(self.change_reason)
             except ValidationError as error:
                 raise ValidationError(error.message_dict["reason"]) from None
-        violation = rules.first_running_total_violation(
+        violation = walk.first_violation(
             ewes_at_start=self.instance.ewes_at_start, entries=stored.values()
         )
         if violation:

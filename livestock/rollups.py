@@ -4,10 +4,11 @@ Why here and how it cannot be missed: every total of a summary is a sum over
 records of a number that, per record, only changes on the dates of its
 entries (and on the day the record is made); each data-quality flag also
 changes a fixed number of days after them and on its season's dates
-(``quality.flag_dates``), so "households flagged" is kept the same way. So each record's changes are
-kept per date as herder-level rows, and each prefecture, county, township and
-village holds the sum of its records' rows per date. A summary as of a date sums the
-rows up to it: exact for any past date, and as small as places × days.
+(``counting.flags.flag_dates``), so "households flagged" is kept the same
+way. Each record's changes, as its walk (``counting/walk.py``) says, are kept
+per date as herder-level rows, and each prefecture, county, township and
+village holds the sum of its records' rows per date. A summary as of a date
+sums the rows up to it: exact for any past date, and as small as places × days.
 
 ``changed(record_ids)`` makes a record's rows again from its entries and moves
 the difference into its places' rows, in the caller's transaction, under the
@@ -35,7 +36,10 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-TOTALS_COUNT = 12  # the numbers of LambingTotals; then lambs lost by cause, then flags
+from livestock.counting import walk
+from livestock.counting.flags import ANY_FLAG_COLUMN, FLAG_COLUMN, FLAGS
+from livestock.counting.totals import NUMBERS
+
 HERDER_LEVEL = 4
 KEY_COLUMNS = ("season_id", "level", "place_id", "date")  # one row per key
 PLACE_COLUMNS = (
@@ -67,88 +71,53 @@ class RecordFacts:
     season_end: datetime.date
 
 
-@dataclass(frozen=True)
-class EntryFacts:
-    """What the totals read of an entry; entries are given in (date, pk) order."""
-
-    date: datetime.date
-    ewes_lambed: int
-    lambs_born: int
-    lambs_lost: int
-    lambs_alive: int | None
-    is_weaning: bool
-    loss_cause: str
+EntryFacts = walk.EntryFacts  # what the rollups read of an entry, in (date, pk) order
 
 
 def record_changes(
-    record: RecordFacts, entries: Iterable[EntryFacts]
+    record: RecordFacts, entries: Iterable[walk.Counted]
 ) -> dict[datetime.date, tuple[int, ...]]:
-    """By date, how much each ``LambingTotals`` number of the record changed that
-    day (the same numbers as ``selectors.record_timeline``; a test holds them
-    together), then its lambs lost by cause (``DailyRollup.CAUSE_FIELDS``),
-    then whether it has each data-quality flag and any (1 or 0,
-    ``DailyRollup.FLAG_FIELDS``, as ``quality.FlagWalk`` says on that day: it
-    is walked along with the totals, fed each day's entries).
-    The record counts from the day it was made, or its first entry if earlier;
-    dates without a change are left out."""
-    from livestock import quality
-    from livestock.models import DailyRollup
-
-    entries = list(entries)
-    causes = [field.removeprefix("lost_") for field in DailyRollup.CAUSE_FIELDS]
-    lost_by_cause = dict.fromkeys(causes, 0)
-    by_date: dict[datetime.date, list[EntryFacts]] = defaultdict(list)
-    for entry in entries:
-        by_date[entry.date].append(entry)
-    season = {"season_start": record.season_start, "season_end": record.season_end}
-    first = min([record.recorded_on, *by_date])
-    flag_dates = {date for date in quality.flag_dates(entries, **season) if date > first}
-    ewes = record.ewes_at_start or 0
-    ewes_counted = record.ewes_at_start is not None
-    ewes_lambed = born = lost = alive = born_by_check = 0
-    weaned: int | None = None
-    previous = (0,) * (TOTALS_COUNT + len(causes) + len(DailyRollup.FLAG_FIELDS))
-    flag_walk = quality.FlagWalk(**season)
-    flag_keys = [flag.key for flag in quality.FLAGS]
+    """By date, how much each number the record's rollup rows count
+    (``DailyRollup.COUNTED``, in its order) changed that day, as the record's
+    walk (``counting/walk.py``) says: its totals, lambs lost by cause, and
+    whether it has each data-quality flag and any (1 or 0). The record counts
+    from the day it was made, or its first entry if earlier; dates without a
+    change are left out."""
+    facts = walk.RecordFacts(
+        ewes_at_start=record.ewes_at_start,
+        counts_from=record.recorded_on,
+        season_start=record.season_start,
+        season_end=record.season_end,
+    )
+    previous = (0,) * len(COUNTED)
     changes = {}
-    for date in sorted({record.recorded_on, *by_date, *flag_dates}):
-        same_day = by_date.get(date, ())
-        if same_day:
-            flag_walk.add_day(same_day)
-        for entry in same_day:
-            ewes_lambed += entry.ewes_lambed
-            born += entry.lambs_born
-            lost += entry.lambs_lost
-            if entry.lambs_lost:
-                lost_by_cause[entry.loss_cause] += entry.lambs_lost
-            if entry.lambs_alive is not None:
-                alive = entry.lambs_alive
-                if entry.is_weaning:
-                    weaned = entry.lambs_alive
-        if any(entry.lambs_alive is not None for entry in same_day):
-            born_by_check = born  # lambs born up to the end of the latest check's day
-        flags = flag_walk.flags(date)
-        state = (
-            1,
-            ewes,
-            ewes_lambed,
-            born,
-            lost,
-            alive,
-            weaned or 0,
-            born if ewes_lambed > 0 else 0,
-            born if ewes_counted else 0,
-            born_by_check,
-            (weaned or 0) if ewes_counted else 0,
-            ewes if weaned is not None else 0,
-            *lost_by_cause.values(),
-            *[int(flags[key]) for key in flag_keys],
-            int(any(flags.values())),
-        )
+    for day in walk.walk(facts, entries):
+        state = counted(day)
         if state != previous:  # compared in C: most dates change few numbers, some none
-            changes[date] = tuple(map(operator.sub, state, previous))
+            changes[day.date] = tuple(map(operator.sub, state, previous))
             previous = state
     return changes
+
+
+# What a rollup row counts, by name (``DailyRollup.COUNTED`` is made of the same names).
+COUNTED = (
+    *NUMBERS,
+    *(f"lost_{cause}" for cause in walk.CAUSES),
+    *(FLAG_COLUMN[flag.key] for flag in FLAGS),
+    ANY_FLAG_COLUMN,
+)
+_numbers = operator.attrgetter(*NUMBERS)
+
+
+def counted(day: walk.Day) -> tuple[int, ...]:
+    """A day of a record's walk as the values of ``COUNTED``."""
+    flags = day.flags
+    return (
+        *_numbers(day.totals),
+        *(day.lost_by_cause[cause] for cause in walk.CAUSES),
+        *(int(flags[flag.key]) for flag in FLAGS),
+        int(any(flags.values())),
+    )
 
 
 def herder_rows(record: RecordFacts, entries: Iterable[EntryFacts]) -> Iterator[tuple]:
@@ -172,26 +141,40 @@ def herder_rows(record: RecordFacts, entries: Iterable[EntryFacts]) -> Iterator[
 def row_columns() -> tuple[str, ...]:
     """A rollup row's columns, in the order of the tuples made here: its key,
     its places, then what it counts."""
-    from livestock.models import DailyRollup
+    return (*KEY_COLUMNS, *PLACE_COLUMNS, *COUNTED)
 
-    return (*KEY_COLUMNS, *PLACE_COLUMNS, *DailyRollup.COUNTED)
+
+def split(row: tuple) -> tuple[tuple, tuple, tuple]:
+    """A row made here (in ``row_columns()`` order) as its key (``KEY_COLUMNS``),
+    its places (``PLACE_COLUMNS``) and its counts (``COUNTED``)."""
+    return row[:_PLACES_AT], row[_PLACES_AT:_COUNTS_AT], row[_COUNTS_AT:]
+
+
+_PLACES_AT = len(KEY_COLUMNS)
+_COUNTS_AT = len(KEY_COLUMNS) + len(PLACE_COLUMNS)
+# The place rows a household's row adds to: per level, its place column and
+# the place columns it keeps (those above its level, and its own).
+PLACE_LEVELS = (
+    (0, "prefecture_id", ("prefecture_id",)),
+    (1, "county_id", ("prefecture_id", "county_id")),
+    (2, "township_id", ("prefecture_id", "county_id", "township_id")),
+    (3, "village_id", ("prefecture_id", "county_id", "township_id", "village_id")),
+)
 
 
 def place_rows(row: tuple) -> Iterator[tuple]:
     """The prefecture, county, township and village rows a herder-level row adds to."""
-    season, _level, _place, date, prefecture, county, township, village = row[:8]
-    counts = row[10:]
-    yield (season, 0, prefecture, date, prefecture, None, None, None, None, None, *counts)
-    yield (season, 1, county, date, prefecture, county, None, None, None, None, *counts)
-    yield (season, 2, township, date, prefecture, county, township, None, None, None, *counts)
-    yield (season, 3, village, date, prefecture, county, township, village, None, None, *counts)
+    (season, _level, _place, date), places, counts = split(row)
+    by_name = dict(zip(PLACE_COLUMNS, places, strict=True))
+    for level, place_column, kept in PLACE_LEVELS:
+        level_places = [by_name[name] if name in kept else None for name in PLACE_COLUMNS]
+        yield (season, level, by_name[place_column], date, *level_places, *counts)
 
 
 # Reading records and entries
 
 
 def _facts(record_ids: Iterable[int]) -> tuple[list[RecordFacts], dict[int, list[EntryFacts]]]:
-    from livestock.choices import CheckStage
     from livestock.models import LambingEntry, LambingRecord
 
     record_ids = sorted(set(record_ids))
@@ -237,10 +220,8 @@ def _facts(record_ids: Iterable[int]) -> tuple[list[RecordFacts], dict[int, list
             "loss_cause",
         )
     )
-    for record_id, *counts, stage, cause in rows:
-        entries[record_id].append(
-            EntryFacts(*counts, is_weaning=stage == CheckStage.WEANING, loss_cause=cause)
-        )
+    for record_id, *counts in rows:
+        entries[record_id].append(EntryFacts(*counts))
     return facts, entries
 
 
@@ -314,7 +295,7 @@ def refresh(record_ids: Iterable[int]) -> None:
         for rows, sign in ((old_rows, -1), (new_rows, 1)):
             for row in rows:
                 for changed_row in (row, *place_rows(row)):
-                    key, places, counts = changed_row[:4], changed_row[4:10], changed_row[10:]
+                    key, places, counts = split(changed_row)
                     before_after_counts = difference.setdefault(
                         key, [places, places, [0] * len(counts)]
                     )
@@ -338,7 +319,7 @@ def _rows_of(records: list[RecordFacts], entries: dict[int, list[EntryFacts]]) -
 
 def _key(row: tuple) -> tuple:
     """Season, level, place, date: the unique key, in the order rows are locked."""
-    return row[: len(KEY_COLUMNS)]
+    return row[:_PLACES_AT]
 
 
 def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:

@@ -2,9 +2,10 @@
 
 Every surface reaches these through ``LambingRecord.clean()`` and
 ``LambingEntry.clean()``, which the admin's forms, the API, imports and the
-services all call; where a form saves several entries of one record at once,
-the admin's ``EntryFormSet`` calls ``first_running_total_violation`` on them
-all together instead. Single-field limits (no negative counts, a loss needs a
+services all call; the running-total rules are asked of each day of a
+record's walk (``counting/walk.py``: ``first_violation``), which the
+services' batches and the admin's ``EntryFormSet`` call on several entries
+together. Single-field limits (no negative counts, a loss needs a
 cause) are also database constraints in ``models.py``; the rules here are the
 ones that need more than one row: running totals over a record's dated
 entries, and dates against the season and today.
@@ -13,13 +14,14 @@ Messages name the rule and the values; the caller keys them to a field.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import groupby
 from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from livestock.counting.totals import LambingTotals
 
 # A household's flock is counted in hundreds, rarely thousands; a larger
 # single count is a typing error, not a flock.
@@ -51,84 +53,87 @@ ALIVE_EXCEED_SURVIVORS = "alive_exceed_survivors"
 TWO_CHECKS_ONE_DAY = "two_checks_one_day"
 
 
-def first_running_total_violation(
-    *, ewes_at_start: int | None, entries: Iterable[DatedCounts]
+def running_total_violation(
+    *,
+    date: datetime.date,
+    ewes_at_start: int | None,
+    totals: LambingTotals,
+    checks: Sequence[int],
+    checks_stored: int | None = None,
 ) -> Violation | None:
-    """Walk a record's entries in date order and return the first date on which a
-    running total breaks a rule, or None when every date is sound.
+    """The first rule a record's running totals at the end of ``date`` break, or
+    None. ``checks`` are the lambs alive of the day's survival checks, in the
+    order they were typed; the totals include every entry of the day, so the
+    order of one day's entries does not matter otherwise. A record's walk
+    (``counting/walk.py``) asks this of each of its days with entries.
 
-    Totals on a date include every entry of that date, so the order in which
-    entries of one day were typed does not matter.
-    """
-    ewes_lambed = lambs_born = lambs_lost = 0
-    for date, same_day in groupby(sorted(entries, key=lambda e: e.date), key=lambda e: e.date):
-        same_day = list(same_day)
-        ewes_lambed += sum(e.ewes_lambed for e in same_day)
-        lambs_born += sum(e.lambs_born for e in same_day)
-        lambs_lost += sum(e.lambs_lost for e in same_day)
-        if ewes_at_start is not None and ewes_lambed > ewes_at_start:
+    ``checks_stored``: how many checks the day held before the write being
+    checked (None: the write is all there is). A day that already held two
+    checks (stored before the one-check rule) refuses only a write that adds
+    another, not every write to the record."""
+    ewes_lambed, lambs_born, lambs_lost = totals.ewes_lambed, totals.lambs_born, totals.lamb_losses
+    if ewes_at_start is not None and ewes_lambed > ewes_at_start:
+        return Violation(
+            EWES_LAMBED_EXCEED_EWES,
+            date,
+            ValidationError(
+                _(
+                    "By %(date)s the ewes lambed would total %(total)s, more than the "
+                    "%(ewes)s ewes at the season's start (rule: ewes lambed ≤ ewes)."
+                ),
+                code=EWES_LAMBED_EXCEED_EWES,
+                params={"date": date, "total": ewes_lambed, "ewes": ewes_at_start},
+            ),
+        )
+    if lambs_lost > lambs_born:
+        return Violation(
+            LOSSES_EXCEED_BORN,
+            date,
+            ValidationError(
+                _(
+                    "By %(date)s the lamb losses would total %(losses)s, more than the "
+                    "%(born)s lambs born (rule: losses ≤ lambs born)."
+                ),
+                code=LOSSES_EXCEED_BORN,
+                params={"date": date, "losses": lambs_lost, "born": lambs_born},
+            ),
+        )
+    for alive in checks:
+        if alive > lambs_born - lambs_lost:
             return Violation(
-                EWES_LAMBED_EXCEED_EWES,
+                ALIVE_EXCEED_SURVIVORS,
                 date,
                 ValidationError(
                     _(
-                        "By %(date)s the ewes lambed would total %(total)s, more than the "
-                        "%(ewes)s ewes at the season's start (rule: ewes lambed ≤ ewes)."
+                        "On %(date)s %(alive)s lambs alive were counted, more than the "
+                        "%(born)s lambs born less %(losses)s losses "
+                        "(rule: lambs alive ≤ lambs born − losses)."
                     ),
-                    code=EWES_LAMBED_EXCEED_EWES,
-                    params={"date": date, "total": ewes_lambed, "ewes": ewes_at_start},
+                    code=ALIVE_EXCEED_SURVIVORS,
+                    params={
+                        "date": date,
+                        "alive": alive,
+                        "born": lambs_born,
+                        "losses": lambs_lost,
+                    },
                 ),
             )
-        if lambs_lost > lambs_born:
-            return Violation(
-                LOSSES_EXCEED_BORN,
-                date,
-                ValidationError(
-                    _(
-                        "By %(date)s the lamb losses would total %(losses)s, more than the "
-                        "%(born)s lambs born (rule: losses ≤ lambs born)."
-                    ),
-                    code=LOSSES_EXCEED_BORN,
-                    params={"date": date, "losses": lambs_lost, "born": lambs_born},
+    if len(checks) > 1 and (checks_stored is None or len(checks) > checks_stored):
+        # A survival check is the count of live lambs on its date: a second one
+        # that day would make the day's count depend on which was typed last.
+        return Violation(
+            TWO_CHECKS_ONE_DAY,
+            date,
+            ValidationError(
+                _(
+                    "On %(date)s a survival check is already recorded; correct that "
+                    "check instead of adding another (rule: one survival check per "
+                    "household a day; counted: %(counts)s)."
                 ),
-            )
-        for entry in same_day:
-            if entry.lambs_alive is not None and entry.lambs_alive > lambs_born - lambs_lost:
-                return Violation(
-                    ALIVE_EXCEED_SURVIVORS,
-                    date,
-                    ValidationError(
-                        _(
-                            "On %(date)s %(alive)s lambs alive were counted, more than the "
-                            "%(born)s lambs born less %(losses)s losses "
-                            "(rule: lambs alive ≤ lambs born − losses)."
-                        ),
-                        code=ALIVE_EXCEED_SURVIVORS,
-                        params={
-                            "date": date,
-                            "alive": entry.lambs_alive,
-                            "born": lambs_born,
-                            "losses": lambs_lost,
-                        },
-                    ),
-                )
-        checks = [entry.lambs_alive for entry in same_day if entry.lambs_alive is not None]
-        if len(checks) > 1:
-            # A survival check is the count of live lambs on its date: a second one
-            # that day would make the day's count depend on which was typed last.
-            return Violation(
-                TWO_CHECKS_ONE_DAY,
-                date,
-                ValidationError(
-                    _(
-                        "On %(date)s a survival check is already recorded; correct that "
-                        "check instead of adding another (rule: one survival check per "
-                        "household a day; counted: %(counts)s)."
-                    ),
-                    code=TWO_CHECKS_ONE_DAY,
-                    params={"date": date, "counts": ", ".join(map(str, checks))},
-                ),
-            )
+                code=TWO_CHECKS_ONE_DAY,
+                params={"date": date, "counts": ", ".join(map(str, checks))},
+            ),
+        )
     return None
 
 

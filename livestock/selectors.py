@@ -10,26 +10,16 @@ before it. An entry dated later never changes an earlier answer.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from decimal import ROUND_HALF_UP, Decimal
-from itertools import groupby
+from decimal import Decimal
 
-from django.db.models import (
-    Case,
-    Expression,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    When,
-)
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan, IsNull
+from django.db.models import Q, QuerySet, Sum
 
 from livestock import scoping
-from livestock.choices import CheckStage, Metric
+from livestock.choices import Metric
+from livestock.counting import walk
+from livestock.counting.totals import LambingTotals, percent
 from livestock.models import (
     County,
     DailyRollup,
@@ -47,137 +37,25 @@ from livestock.models import (
 )
 
 
-def _percent(numerator: int, denominator: int) -> Decimal | None:
-    """numerator ÷ denominator × 100, to one decimal; None (not available) for 0."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(
-        Decimal("0.1"), rounding=ROUND_HALF_UP
+def record_totals(
+    records: Iterable[LambingRecord], *, as_of: datetime.date
+) -> dict[int, LambingTotals]:
+    """Each record's totals as of the end of ``as_of`` (by id), in one query:
+    the sums of its household's rollup rows up to the date, the rows every
+    summary reads, made by the record's walk. A record asked about a date
+    before it counts (made later, with no entry by then) has none: no
+    household, no ewes, as in the summaries."""
+    ids = [record.pk for record in records]
+    if not ids:
+        return {}
+    rows = (
+        DailyRollup.objects.filter(level=RollupLevel.HERDER, record__in=ids, date__lte=as_of)
+        .order_by()
+        .values("record")
+        .annotate(**_sums())
     )
-
-
-@dataclass(frozen=True)
-class LambingTotals:
-    """A season's recorded counts for a set of records as of a date, and the
-    rates of DOMAIN.md. Each rate counts only the records that have both of its
-    numbers, so a household not yet counted does not drag a rate down; the
-    ``*_where_*`` sums are those restricted numbers."""
-
-    households: int = 0
-    ewes: int = 0
-    ewes_lambed: int = 0
-    lambs_born: int = 0
-    lamb_losses: int = 0
-    lambs_alive: int = 0
-    lambs_alive_at_weaning: int = 0
-    lambs_born_where_ewes_lambed_counted: int = 0
-    lambs_born_where_ewes_counted: int = 0
-    lambs_born_by_latest_check: int = 0
-    lambs_alive_at_weaning_where_ewes_counted: int = 0
-    ewes_where_weaned: int = 0
-
-    @property
-    def lambing_rate(self) -> Decimal | None:
-        """产羔率 = lambs born ÷ ewes lambed × 100%."""
-        return _percent(self.lambs_born_where_ewes_lambed_counted, self.ewes_lambed)
-
-    @property
-    def reproduction_rate(self) -> Decimal | None:
-        """繁殖率 = lambs born ÷ breeding ewes at the season's start × 100%."""
-        return _percent(self.lambs_born_where_ewes_counted, self.ewes)
-
-    @property
-    def survival_rate(self) -> Decimal | None:
-        """羔羊成活率 = lambs alive at the latest check ÷ lambs born × 100%; lambs born
-        are counted up to each record's latest check, since a check cannot count
-        lambs born after it."""
-        return _percent(self.lambs_alive, self.lambs_born_by_latest_check)
-
-    @property
-    def reproductive_survival_rate(self) -> Decimal | None:
-        """繁殖成活率 = lambs alive at weaning ÷ breeding ewes at the season's start × 100%."""
-        return _percent(self.lambs_alive_at_weaning_where_ewes_counted, self.ewes_where_weaned)
-
-    @property
-    def mortality_rate(self) -> Decimal | None:
-        """Lamb mortality = lamb losses ÷ lambs born × 100%."""
-        return _percent(self.lamb_losses, self.lambs_born)
-
-    def __add__(self, other: "LambingTotals") -> "LambingTotals":
-        """Every field is a sum over records, so two disjoint sets of records add up."""
-        return LambingTotals(
-            **{
-                field.name: getattr(self, field.name) + getattr(other, field.name)
-                for field in fields(self)
-            }
-        )
-
-    @classmethod
-    def from_row(cls, row: dict) -> "LambingTotals":
-        return cls(**{field.name: row[field.name] or 0 for field in fields(cls)})
-
-
-def _record_counts(as_of: datetime.date) -> dict[str, Expression]:
-    """Per lambing record, the expressions of ``LambingTotals``' fields (but
-    ``households``) as of the end of ``as_of``. Summed, they are a place's."""
-    entries_until = LambingEntry.objects.filter(record=OuterRef("pk"), date__lte=as_of)
-
-    def summed(field: str, entries: QuerySet = entries_until) -> Coalesce:
-        total = entries.order_by().values("record").annotate(total=Sum(field)).values("total")
-        return Coalesce(Subquery(total, output_field=IntegerField()), 0)
-
-    def latest_alive(checks: QuerySet) -> Subquery:
-        latest = checks.order_by("-date", "-pk").values("lambs_alive")[:1]
-        return Subquery(latest, output_field=IntegerField())
-
-    def when(condition, then) -> Case:
-        return Case(When(condition, then=then), default=0, output_field=IntegerField())
-
-    ewes = Coalesce("ewes_at_start", 0)
-    ewes_counted = Q(ewes_at_start__isnull=False)
-    ewes_lambed = summed("ewes_lambed")
-    born = summed("lambs_born")
-    alive_at_weaning = latest_alive(entries_until.filter(check_stage=CheckStage.WEANING))
-    latest_check_date = LambingEntry.objects.filter(
-        record=OuterRef(OuterRef("pk")), date__lte=as_of, lambs_alive__isnull=False
-    ).order_by("-date")[:1]
-    entries_until_latest_check = LambingEntry.objects.filter(
-        record=OuterRef("pk"), date__lte=Subquery(latest_check_date.values("date"))
-    )
-    return {
-        "ewes": ewes,
-        "ewes_lambed": ewes_lambed,
-        "lambs_born": born,
-        "lamb_losses": summed("lambs_lost"),
-        "lambs_alive": Coalesce(latest_alive(entries_until.filter(lambs_alive__isnull=False)), 0),
-        "lambs_alive_at_weaning": Coalesce(alive_at_weaning, 0),
-        "lambs_born_where_ewes_lambed_counted": when(GreaterThan(ewes_lambed, 0), born),
-        "lambs_born_where_ewes_counted": when(ewes_counted, born),
-        "lambs_born_by_latest_check": summed("lambs_born", entries_until_latest_check),
-        "lambs_alive_at_weaning_where_ewes_counted": when(
-            ewes_counted, Coalesce(alive_at_weaning, 0)
-        ),
-        "ewes_where_weaned": when(IsNull(alive_at_weaning, False), ewes),
-    }
-
-
-TOTALS_PREFIX = "totals_"
-
-
-def with_totals(records: QuerySet[LambingRecord], *, as_of: datetime.date) -> QuerySet:
-    """``records``, each annotated with its own totals as of ``as_of`` (``totals_<name>``),
-    in the same query; read them with ``record_totals(record)``."""
-    counts = _record_counts(as_of)
-    return records.annotate(**{TOTALS_PREFIX + name: expr for name, expr in counts.items()})
-
-
-def record_totals(record: LambingRecord) -> LambingTotals:
-    """The totals of a record fetched through ``with_totals``."""
-    row = {"households": 1}
-    for field in fields(LambingTotals):
-        if field.name != "households":
-            row[field.name] = getattr(record, TOTALS_PREFIX + field.name)
-    return LambingTotals.from_row(row)
+    counted = {row["record"]: _totals_from_sums(row) for row in rows}
+    return {pk: counted.get(pk, LambingTotals()) for pk in ids}
 
 
 def records_within(
@@ -319,7 +197,7 @@ class PlaceRow:
         figure = self.reported.get(Metric.LAMBS_BORN)
         if figure is None:
             return None
-        return _percent(self.totals.lambs_born, figure.value)
+        return percent(self.totals.lambs_born, figure.value)
 
 
 @dataclass(frozen=True)
@@ -403,48 +281,12 @@ def _latest_figures(
 
 def record_timeline(*, record: LambingRecord) -> list[tuple[datetime.date, LambingTotals]]:
     """A record's totals and rates as of each date it has entries for, oldest
-    first, from one query. A single record's handful of entries is walked in
-    Python; each row equals ``lambing_totals(place=herder, as_of=date)``
-    (a test holds the two together)."""
+    first, from one query: the record's walk (``counting/walk.py``), which the
+    rollups are made by too, so each row equals
+    ``lambing_totals(place=herder, as_of=date)`` (a test holds the two together)."""
     entries = LambingEntry.objects.filter(record=record).order_by("date", "pk")
-    ewes = record.ewes_at_start
-    ewes_lambed = born = lost = 0
-    born_on: dict[datetime.date, int] = {}
-    check: tuple[datetime.date, int] | None = None
-    weaned: int | None = None
-    rows: list[tuple[datetime.date, LambingTotals]] = []
-    for date, same_day in groupby(entries, key=lambda entry: entry.date):
-        for entry in same_day:
-            ewes_lambed += entry.ewes_lambed
-            born += entry.lambs_born
-            lost += entry.lambs_lost
-            if entry.lambs_alive is not None:
-                check = (date, entry.lambs_alive)
-                if entry.check_stage == CheckStage.WEANING:
-                    weaned = entry.lambs_alive
-        born_on[date] = born
-        rows.append(
-            (
-                date,
-                LambingTotals(
-                    households=1,
-                    ewes=ewes or 0,
-                    ewes_lambed=ewes_lambed,
-                    lambs_born=born,
-                    lamb_losses=lost,
-                    lambs_alive=check[1] if check else 0,
-                    lambs_alive_at_weaning=weaned or 0,
-                    lambs_born_where_ewes_lambed_counted=born if ewes_lambed else 0,
-                    lambs_born_where_ewes_counted=born if ewes is not None else 0,
-                    lambs_born_by_latest_check=born_on[check[0]] if check else 0,
-                    lambs_alive_at_weaning_where_ewes_counted=(
-                        weaned or 0 if ewes is not None else 0
-                    ),
-                    ewes_where_weaned=ewes or 0 if weaned is not None else 0,
-                ),
-            )
-        )
-    return rows
+    facts = walk.RecordFacts(ewes_at_start=record.ewes_at_start)
+    return [(day.date, day.totals) for day in walk.timeline(facts, entries)]
 
 
 def _figures_exactly_at(

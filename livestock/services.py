@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
 from livestock import audit, roles, rules, scoping, selectors
+from livestock.counting import walk
 from livestock.models import (
     Herder,
     LambingEntry,
@@ -502,7 +503,7 @@ def _refuse_what_breaks_running_totals(
     admin's entry forms do) and check again, so every entry at fault is named."""
     kept = list(new)
     while kept:
-        violation = rules.first_running_total_violation(
+        violation = walk.first_violation(
             ewes_at_start=record.ewes_at_start,
             entries=[*stored, *(item.entry for item in kept)],
         )
@@ -558,9 +559,7 @@ def entry_delete(*, entry: LambingEntry, reason: str, seen_version: int | None =
     entry.record = record
     entry.check_not_locked()
     remaining = record.entries.exclude(pk=entry.pk).running_counts()
-    violation = rules.first_running_total_violation(
-        ewes_at_start=record.ewes_at_start, entries=remaining
-    )
+    violation = walk.first_violation(ewes_at_start=record.ewes_at_start, entries=remaining)
     if violation:
         raise ValidationError(
             _("This entry cannot be deleted: %(reason)s"),

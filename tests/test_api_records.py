@@ -4,6 +4,8 @@ totals and rates as of ``?as_of=`` (today by default)."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from livestock import selectors, services
@@ -161,6 +163,41 @@ def test_the_list_carries_each_records_totals_as_of_the_date_asked(
         (counted.pk, 10),
     ]
     assert {record["as_of"] for record in listed} == {"2024-12-15"}
+
+
+def test_a_record_made_today_asked_about_an_earlier_date_counts_as_in_the_summaries(
+    prefecture_official, bieke_record, altay
+):
+    """别克's record was made today, with 150 ewes and no entry yet. As of an
+    earlier date of its season it did not exist: the API's record list says
+    what the summaries say (no household, no ewes), not 1 and 150."""
+    feb_11 = datetime.date(2025, 2, 11)
+    summary = selectors.place_summary(
+        season=bieke_record.season, as_of=feb_11, user=prefecture_official, place=altay
+    )
+
+    listed = results(api(prefecture_official).get(URL, {"as_of": feb_11.isoformat()}))
+
+    [record] = [record for record in listed if record["id"] == bieke_record.pk]
+    totals = record["totals"]
+    assert (totals["households"], totals["ewes"]) == (0, 0)
+    assert (summary.totals.households, summary.totals.ewes) == (0, 0)
+    today = totals_of(api(prefecture_official), bieke_record)
+    assert (today["households"], today["ewes"]) == (1, 150)
+
+
+def test_the_list_reads_its_totals_in_one_query_whatever_the_number_of_records(
+    prefecture_official, counted, bieke_record
+):
+    client = api(prefecture_official)
+    client.get(URL, {"as_of": "2024-12-15"})  # the user's grants, once
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(URL, {"as_of": "2024-12-15", "page_size": 1}).status_code == 200
+    with CaptureQueriesContext(connection) as two:
+        assert client.get(URL, {"as_of": "2024-12-15"}).status_code == 200
+
+    assert len(two) == len(one)
+    assert sum("livestock_dailyrollup" in query["sql"] for query in two) == 1
 
 
 @pytest.mark.parametrize("as_of", [None, DEC_10, datetime.date(2024, 12, 19), DEC_20])

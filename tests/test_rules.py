@@ -3,12 +3,12 @@ record's dated entries, and an entry's date against its season and today.
 No database: the rules read plain objects."""
 
 import datetime
-from dataclasses import dataclass
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from livestock import rules
+from livestock.counting import walk
 
 DEC_1 = datetime.date(2024, 12, 1)
 DEC_10 = datetime.date(2024, 12, 10)
@@ -22,15 +22,7 @@ LATER_TODAY = datetime.date(2026, 1, 1)
 pytestmark = pytest.mark.usefixtures("english")
 
 
-@dataclass
-class Counted:
-    """An entry as the rules see it."""
-
-    date: datetime.date
-    ewes_lambed: int = 0
-    lambs_born: int = 0
-    lambs_lost: int = 0
-    lambs_alive: int | None = None
+Counted = walk.EntryFacts  # an entry as the rules see it
 
 
 def message_of(violation: rules.Violation) -> str:
@@ -38,7 +30,7 @@ def message_of(violation: rules.Violation) -> str:
 
 
 def test_a_record_without_entries_breaks_no_rule():
-    assert rules.first_running_total_violation(ewes_at_start=150, entries=[]) is None
+    assert walk.first_violation(ewes_at_start=150, entries=[]) is None
 
 
 def test_sound_entries_break_no_rule():
@@ -48,13 +40,13 @@ def test_sound_entries_break_no_rule():
         Counted(DEC_20, ewes_lambed=50, lambs_born=60, lambs_alive=160),
     ]
 
-    assert rules.first_running_total_violation(ewes_at_start=150, entries=entries) is None
+    assert walk.first_violation(ewes_at_start=150, entries=entries) is None
 
 
 def test_it_finds_ewes_lambed_above_the_ewes_at_the_start():
     entries = [Counted(DEC_10, ewes_lambed=100), Counted(DEC_20, ewes_lambed=51)]
 
-    violation = rules.first_running_total_violation(ewes_at_start=150, entries=entries)
+    violation = walk.first_violation(ewes_at_start=150, entries=entries)
 
     assert violation.rule == rules.EWES_LAMBED_EXCEED_EWES
     assert violation.date == DEC_20
@@ -69,19 +61,19 @@ def test_it_finds_ewes_lambed_above_the_ewes_at_the_start():
 def test_ewes_lambed_may_reach_the_ewes_at_the_start_exactly():
     entries = [Counted(DEC_10, ewes_lambed=100), Counted(DEC_20, ewes_lambed=50)]
 
-    assert rules.first_running_total_violation(ewes_at_start=150, entries=entries) is None
+    assert walk.first_violation(ewes_at_start=150, entries=entries) is None
 
 
 def test_ewes_lambed_are_not_limited_before_the_ewes_are_counted():
     entries = [Counted(DEC_10, ewes_lambed=10_000, lambs_born=10_000)]
 
-    assert rules.first_running_total_violation(ewes_at_start=None, entries=entries) is None
+    assert walk.first_violation(ewes_at_start=None, entries=entries) is None
 
 
 def test_it_finds_losses_above_lambs_born():
     entries = [Counted(DEC_10, lambs_born=10), Counted(DEC_20, lambs_lost=11)]
 
-    violation = rules.first_running_total_violation(ewes_at_start=None, entries=entries)
+    violation = walk.first_violation(ewes_at_start=None, entries=entries)
 
     assert violation.rule == rules.LOSSES_EXCEED_BORN
     assert violation.date == DEC_20
@@ -94,13 +86,13 @@ def test_it_finds_losses_above_lambs_born():
 def test_losses_may_equal_lambs_born():
     entries = [Counted(DEC_10, lambs_born=10), Counted(DEC_20, lambs_lost=10)]
 
-    assert rules.first_running_total_violation(ewes_at_start=None, entries=entries) is None
+    assert walk.first_violation(ewes_at_start=None, entries=entries) is None
 
 
 def test_a_loss_dated_before_the_births_breaks_the_rule_on_its_own_date():
     entries = [Counted(DEC_20, lambs_born=10), Counted(DEC_10, lambs_lost=1)]
 
-    violation = rules.first_running_total_violation(ewes_at_start=None, entries=entries)
+    violation = walk.first_violation(ewes_at_start=None, entries=entries)
 
     assert violation.rule == rules.LOSSES_EXCEED_BORN
     assert violation.date == DEC_10
@@ -113,7 +105,7 @@ def test_entries_of_one_day_count_together_whatever_the_order_they_were_typed_in
         Counted(DEC_10, lambs_born=10),
     ]
 
-    assert rules.first_running_total_violation(ewes_at_start=None, entries=loss_typed_first) is None
+    assert walk.first_violation(ewes_at_start=None, entries=loss_typed_first) is None
 
 
 def test_it_finds_more_lambs_alive_than_born_less_losses():
@@ -123,7 +115,7 @@ def test_it_finds_more_lambs_alive_than_born_less_losses():
         Counted(DEC_20, lambs_alive=9),
     ]
 
-    violation = rules.first_running_total_violation(ewes_at_start=None, entries=entries)
+    violation = walk.first_violation(ewes_at_start=None, entries=entries)
 
     assert violation.rule == rules.ALIVE_EXCEED_SURVIVORS
     assert violation.date == DEC_20
@@ -141,7 +133,7 @@ def test_lambs_alive_may_equal_lambs_born_less_losses():
         Counted(DEC_20, lambs_alive=8),
     ]
 
-    assert rules.first_running_total_violation(ewes_at_start=None, entries=entries) is None
+    assert walk.first_violation(ewes_at_start=None, entries=entries) is None
 
 
 def test_a_survival_check_is_held_to_the_totals_of_its_own_date_not_later_ones():
@@ -151,7 +143,7 @@ def test_a_survival_check_is_held_to_the_totals_of_its_own_date_not_later_ones()
         Counted(DEC_20, lambs_born=10),
     ]
 
-    violation = rules.first_running_total_violation(ewes_at_start=None, entries=entries)
+    violation = walk.first_violation(ewes_at_start=None, entries=entries)
 
     assert violation.rule == rules.ALIVE_EXCEED_SURVIVORS
     assert violation.date == DEC_12
@@ -164,7 +156,7 @@ def test_it_reports_the_earliest_broken_date_whatever_the_order_of_the_entries()
         Counted(DEC_10, lambs_born=10),
     ]
 
-    violation = rules.first_running_total_violation(ewes_at_start=None, entries=entries)
+    violation = walk.first_violation(ewes_at_start=None, entries=entries)
 
     assert violation.date == DEC_12
 

@@ -21,20 +21,13 @@ from hypothesis import strategies as st
 
 from livestock import rules, selectors, services
 from livestock.choices import CheckStage, LossCause
+from livestock.counting import walk
 from livestock.models import LambingEntry, LambingRecord, Season
 
 DEC_1 = datetime.date(2024, 12, 1)
 
 
-@dataclass(frozen=True)
-class Counted:
-    """An entry as the rules see it."""
-
-    date: datetime.date
-    ewes_lambed: int = 0
-    lambs_born: int = 0
-    lambs_lost: int = 0
-    lambs_alive: int | None = None
+Counted = walk.EntryFacts  # an entry as the rules see it
 
 
 # Counts small enough that sequences often come close to a limit and cross it.
@@ -85,7 +78,7 @@ def model_violations(ewes: int | None, entries) -> list[tuple[datetime.date, str
 
 
 def found(ewes, entries) -> tuple[datetime.date, str] | None:
-    violation = rules.first_running_total_violation(ewes_at_start=ewes, entries=entries)
+    violation = walk.first_violation(ewes_at_start=ewes, entries=entries)
     return violation and (violation.date, violation.rule)
 
 
@@ -125,7 +118,7 @@ def test_more_ewes_never_break_a_sound_sequence(entries):
 
 @given(ewes=ewes_at_start, entries=st.lists(counted(), max_size=12))
 def test_every_violation_names_its_date_and_the_rule(ewes, entries):
-    violation = rules.first_running_total_violation(ewes_at_start=ewes, entries=entries)
+    violation = walk.first_violation(ewes_at_start=ewes, entries=entries)
     if violation is not None:
         assert violation.error.code == violation.rule
         assert violation.error.params["date"] == violation.date

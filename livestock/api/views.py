@@ -256,16 +256,24 @@ class LambingRecordViewSet(
     def as_of(self) -> datetime.date:
         return parse_date(self.request, "as_of", timezone.localdate())
 
-    def get_queryset(self):
-        return selectors.with_totals(super().get_queryset(), as_of=self.as_of)
+    def paginate_queryset(self, queryset):
+        """The page's records, with their totals read for them all in one query."""
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self.totals = selectors.record_totals(page, as_of=self.as_of)
+        return page
+
+    totals: dict = {}
 
     def get_serializer_context(self):
         as_of = self.as_of if self.request else timezone.localdate()
 
         def totals_of(record):
-            if hasattr(record, selectors.TOTALS_PREFIX + "lambs_born"):
-                return selectors.record_totals(record)
-            return selectors.lambing_totals(season=record.season, as_of=as_of, place=record.herder)
+            """The record's totals as of ``as_of``: the same rollup rows a summary
+            reads (``selectors.record_totals``), read for the page at once."""
+            if record.pk not in self.totals:
+                self.totals = {**self.totals, **selectors.record_totals([record], as_of=as_of)}
+            return self.totals[record.pk]
 
         return {**super().get_serializer_context(), "as_of": as_of, "totals_of": totals_of}
 

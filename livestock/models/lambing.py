@@ -25,6 +25,7 @@ from livestock.choices import (
     LossCause,
     SeasonKind,
 )
+from livestock.counting import walk
 from livestock.models.places import Herder, Versioned
 from livestock.models.review import approved_through
 
@@ -145,7 +146,7 @@ class EntryQuerySet(RollupKeepingQuerySet):
     record_field = "record_id"
 
     def running_counts(self):
-        """What the running-total rules (``rules.DatedCounts``) read of these
+        """What a record's walk (``counting.walk.Counted``) reads of these
         entries, with their record's id: tuples in no order (the rules sort by
         date; the model's ordering would join the records' seasons and herders
         to sort by them)."""
@@ -257,7 +258,7 @@ class LambingRecord(Versioned):
                     raise ValidationError({"ewes_at_start": error}) from None
         if self.pk is None or self.ewes_at_start is None:
             return
-        violation = rules.first_running_total_violation(
+        violation = walk.first_violation(
             ewes_at_start=self.ewes_at_start, entries=self.entries.running_counts()
         )
         if violation:
@@ -290,8 +291,16 @@ class LambingEntry(Versioned):
         "note",
     )
 
-    # What the running-total rules read of the record's other entries (rules.DatedCounts).
-    RUNNING_TOTAL_FIELDS = ("date", "ewes_lambed", "lambs_born", "lambs_lost", "lambs_alive")
+    # What a record's walk reads of its other entries (``counting.walk.Counted``).
+    RUNNING_TOTAL_FIELDS = (
+        "date",
+        "ewes_lambed",
+        "lambs_born",
+        "lambs_lost",
+        "lambs_alive",
+        "check_stage",
+        "loss_cause",
+    )
 
     # clean() checks the record's running totals with this entry among the
     # stored ones. A form that saves several entries of one record at once
@@ -464,7 +473,7 @@ class LambingEntry(Versioned):
             others = (
                 self.record.entries.exclude(pk=self.pk) if self.pk else self.record.entries.all()
             ).running_counts()
-            violation = rules.first_running_total_violation(
+            violation = walk.first_violation(
                 ewes_at_start=self.record.ewes_at_start, entries=[*others, self]
             )
             if violation:

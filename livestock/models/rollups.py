@@ -10,6 +10,9 @@ them, and ``manage.py rebuild_rollups`` makes them again from the entries.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from livestock.counting.flags import ANY_FLAG_COLUMN, FLAG_COLUMN
+from livestock.counting.totals import NUMBERS
+from livestock.counting.walk import CAUSES
 from livestock.models.lambing import LambingRecord, Season
 from livestock.models.places import County, Herder, Prefecture, Township, Village
 
@@ -48,42 +51,13 @@ class DailyRollup(models.Model):
     lambs alive). The place columns above the row's level are filled, those
     below it empty, so that a row is found by any place it lies in."""
 
-    # The numbers of selectors.LambingTotals, in its order.
-    COUNT_FIELDS = (
-        "households",
-        "ewes",
-        "ewes_lambed",
-        "lambs_born",
-        "lamb_losses",
-        "lambs_alive",
-        "lambs_alive_at_weaning",
-        "lambs_born_where_ewes_lambed_counted",
-        "lambs_born_where_ewes_counted",
-        "lambs_born_by_latest_check",
-        "lambs_alive_at_weaning_where_ewes_counted",
-        "ewes_where_weaned",
-    )
-    # Lambs lost by cause (choices.LossCause), for the losses chart.
-    CAUSE_FIELDS = (
-        "lost_cold",
-        "lost_starvation",
-        "lost_disease",
-        "lost_mismothering",
-        "lost_predator",
-        "lost_accident",
-        "lost_unknown",
-    )
-    # Households with each data-quality flag (quality.FLAGS, in its order: a
-    # test holds them together), then with any flag: kept as changes too, since
-    # each flag of a record is a step function of the date (quality.flag_dates).
-    FLAG_FIELDS = (
-        "flagged_stale",
-        "flagged_high_losses",
-        "flagged_lambing_rate",
-        "flagged_no_final_check",
-        "flagged_backwards",
-        "flagged_any",
-    )
+    # What a row counts, named by the counting core: the numbers of
+    # ``LambingTotals``, lambs lost by cause (for the losses chart), then the
+    # households with each data-quality flag and with any (kept as changes too,
+    # since each flag of a record is a step function of the date).
+    COUNT_FIELDS = NUMBERS
+    CAUSE_FIELDS = tuple(f"lost_{cause}" for cause in CAUSES)
+    FLAG_FIELDS = (*FLAG_COLUMN.values(), ANY_FLAG_COLUMN)
     COUNTED = COUNT_FIELDS + CAUSE_FIELDS + FLAG_FIELDS
 
     season = models.ForeignKey(

@@ -1,0 +1,81 @@
+"""A set of records' totals and rates as of a date, by name: what a record's
+walk yields per date (``walk.py``), what a daily rollup row holds the change
+of (``DailyRollup.COUNT_FIELDS`` are these fields' names) and what every
+summary, page, export and API response shows."""
+
+from dataclasses import dataclass, fields
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def percent(numerator: int, denominator: int) -> Decimal | None:
+    """numerator ÷ denominator × 100, to one decimal; None (not available) for 0."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+@dataclass(frozen=True)
+class LambingTotals:
+    """A season's recorded counts for a set of records as of a date, and the
+    rates of DOMAIN.md. Each rate counts only the records that have both of its
+    numbers, so a household not yet counted does not drag a rate down; the
+    ``*_where_*`` sums are those restricted numbers."""
+
+    households: int = 0
+    ewes: int = 0
+    ewes_lambed: int = 0
+    lambs_born: int = 0
+    lamb_losses: int = 0
+    lambs_alive: int = 0
+    lambs_alive_at_weaning: int = 0
+    lambs_born_where_ewes_lambed_counted: int = 0
+    lambs_born_where_ewes_counted: int = 0
+    lambs_born_by_latest_check: int = 0
+    lambs_alive_at_weaning_where_ewes_counted: int = 0
+    ewes_where_weaned: int = 0
+
+    @property
+    def lambing_rate(self) -> Decimal | None:
+        """产羔率 = lambs born ÷ ewes lambed × 100%."""
+        return percent(self.lambs_born_where_ewes_lambed_counted, self.ewes_lambed)
+
+    @property
+    def reproduction_rate(self) -> Decimal | None:
+        """繁殖率 = lambs born ÷ breeding ewes at the season's start × 100%."""
+        return percent(self.lambs_born_where_ewes_counted, self.ewes)
+
+    @property
+    def survival_rate(self) -> Decimal | None:
+        """羔羊成活率 = lambs alive at the latest check ÷ lambs born × 100%; lambs born
+        are counted up to each record's latest check, since a check cannot count
+        lambs born after it."""
+        return percent(self.lambs_alive, self.lambs_born_by_latest_check)
+
+    @property
+    def reproductive_survival_rate(self) -> Decimal | None:
+        """繁殖成活率 = lambs alive at weaning ÷ breeding ewes at the season's start × 100%."""
+        return percent(self.lambs_alive_at_weaning_where_ewes_counted, self.ewes_where_weaned)
+
+    @property
+    def mortality_rate(self) -> Decimal | None:
+        """Lamb mortality = lamb losses ÷ lambs born × 100%."""
+        return percent(self.lamb_losses, self.lambs_born)
+
+    def __add__(self, other: "LambingTotals") -> "LambingTotals":
+        """Every field is a sum over records, so two disjoint sets of records add up."""
+        return LambingTotals(
+            **{
+                field.name: getattr(self, field.name) + getattr(other, field.name)
+                for field in fields(self)
+            }
+        )
+
+    @classmethod
+    def from_row(cls, row: dict) -> "LambingTotals":
+        return cls(**{field.name: row[field.name] or 0 for field in fields(cls)})
+
+
+# The names of the numbers a ``LambingTotals`` holds (every one a sum over records).
+NUMBERS = tuple(field.name for field in fields(LambingTotals))

@@ -1,0 +1,204 @@
+"""A record's entries walked a day at a time: the one place that says what a
+record's counts are as of each of its dates.
+
+Fed a record's facts (its ewes at the season's start, the day it counts
+from, its season's dates) and its entries, ``walk`` yields per date the
+record's running totals by name (``LambingTotals``), its lambs lost by
+cause, the first counting rule the day's totals break (``rules``) and its
+data-quality flags (``flags.FlagWalk``). Everything that needs a record's
+totals reads them here: the daily rollups (and through them every summary,
+export, approval and the API's record totals), the services' and models'
+rule checks (``first_violation``), the quality flags and the record's
+timeline on its pages.
+
+Pure: no model or query; entries are any objects with the entry's fields.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from livestock import rules
+from livestock.choices import CheckStage, LossCause
+from livestock.counting.flags import FlagWalk, flag_dates
+from livestock.counting.totals import LambingTotals
+
+CAUSES = tuple(LossCause.values)
+NO_FLAGS: Mapping[str, bool] = {}
+
+
+class Counted(Protocol):
+    """What the walk reads of an entry (``LambingEntry``'s fields)."""
+
+    date: datetime.date
+    ewes_lambed: int
+    lambs_born: int
+    lambs_lost: int
+    lambs_alive: int | None
+    check_stage: str
+    loss_cause: str
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """An entry as the walk reads it, for code that has its values, not the model."""
+
+    date: datetime.date
+    ewes_lambed: int = 0
+    lambs_born: int = 0
+    lambs_lost: int = 0
+    lambs_alive: int | None = None
+    check_stage: str = ""
+    loss_cause: str = ""
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """What a walk reads of a record besides its entries.
+
+    ``counts_from``: the day the record was made. A record counts (is one
+    household, with its ewes) from then, or from its first entry if earlier:
+    asked about an earlier date, it did not exist yet, and the answer given
+    then stays the answer (DOMAIN.md, "As-of"). None: from its first entry.
+    With the season's dates the flags are walked too, on the dates they may
+    change (``flags.flag_dates``) as well as the entries' dates."""
+
+    ewes_at_start: int | None
+    counts_from: datetime.date | None = None
+    season_start: datetime.date | None = None
+    season_end: datetime.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """A record as of the end of ``date``."""
+
+    date: datetime.date
+    totals: LambingTotals
+    lost_by_cause: Mapping[str, int]
+    # By flag key (``flags.FLAGS``); empty when the walk was given no season.
+    flags: Mapping[str, bool] = field(default_factory=dict)
+    # The first running-total rule the day's totals break, if any.
+    violation: rules.Violation | None = None
+    has_entries: bool = False
+
+
+def walk(
+    record: RecordFacts,
+    entries: Iterable[Counted],
+    *,
+    checks_stored: Mapping[datetime.date, int] | None = None,
+) -> Iterator[Day]:
+    """The record as of each of its dates, oldest first: from the day it counts
+    from, each date with entries and, with a season, each date its flags may
+    change on. Entries may come in any order; those of one day are read in the
+    order given (the order they were typed, for "the latest check").
+    ``checks_stored``: per date, the survival checks stored before the write
+    being checked (``rules.running_total_violation``)."""
+    by_date: dict[datetime.date, list[Counted]] = defaultdict(list)
+    for entry in entries:
+        by_date[entry.date].append(entry)
+    entry_dates = sorted(by_date)
+    if record.counts_from is None and not entry_dates:
+        return
+    first = min([*([record.counts_from] if record.counts_from else []), *entry_dates])
+    dates = {first, *entry_dates}
+    flag_walk = None
+    if record.season_start is not None and record.season_end is not None:
+        flag_walk = FlagWalk(season_start=record.season_start, season_end=record.season_end)
+        span = {"season_start": record.season_start, "season_end": record.season_end}
+        dates.update(date for date in flag_dates(entry_dates, **span) if date > first)
+
+    ewes_at_start = record.ewes_at_start
+    ewes = ewes_at_start or 0
+    ewes_counted = ewes_at_start is not None
+    ewes_lambed = born = lost = alive = born_by_check = 0
+    weaned: int | None = None
+    lost_by_cause = dict.fromkeys(CAUSES, 0)
+    totals = LambingTotals()
+    for date in sorted(dates):
+        same_day = by_date.get(date, ())
+        violation = None
+        if same_day:
+            checks = []
+            for entry in same_day:
+                ewes_lambed += entry.ewes_lambed
+                born += entry.lambs_born
+                lost += entry.lambs_lost
+                if entry.lambs_lost:
+                    lost_by_cause[entry.loss_cause] = (
+                        lost_by_cause.get(entry.loss_cause, 0) + entry.lambs_lost
+                    )
+                if entry.lambs_alive is not None:
+                    checks.append(entry.lambs_alive)
+                    alive = entry.lambs_alive
+                    if entry.check_stage == CheckStage.WEANING:
+                        weaned = entry.lambs_alive
+            if checks:
+                born_by_check = born  # lambs born up to the end of the latest check's day
+        if same_day or not totals.households:
+            weaned_or_0 = weaned or 0
+            totals = LambingTotals(
+                households=1,
+                ewes=ewes,
+                ewes_lambed=ewes_lambed,
+                lambs_born=born,
+                lamb_losses=lost,
+                lambs_alive=alive,
+                lambs_alive_at_weaning=weaned_or_0,
+                lambs_born_where_ewes_lambed_counted=born if ewes_lambed > 0 else 0,
+                lambs_born_where_ewes_counted=born if ewes_counted else 0,
+                lambs_born_by_latest_check=born_by_check,
+                lambs_alive_at_weaning_where_ewes_counted=weaned_or_0 if ewes_counted else 0,
+                ewes_where_weaned=ewes if weaned is not None else 0,
+            )
+        if same_day:
+            violation = rules.running_total_violation(
+                date=date,
+                ewes_at_start=ewes_at_start,
+                totals=totals,
+                checks=checks,
+                checks_stored=None if checks_stored is None else checks_stored.get(date, 0),
+            )
+        flags = NO_FLAGS
+        if flag_walk is not None:
+            if same_day:
+                flag_walk.add_day(date, checks=checks, totals=totals)
+            flags = flag_walk.flags(date)
+        yield Day(
+            date=date,
+            totals=totals,
+            lost_by_cause=dict(lost_by_cause),
+            flags=flags,
+            violation=violation,
+            has_entries=bool(same_day),
+        )
+
+
+def first_violation(
+    *,
+    ewes_at_start: int | None,
+    entries: Iterable[Counted],
+    stored: Iterable[Counted] | None = None,
+) -> rules.Violation | None:
+    """The first date on which the record's running totals, with ``entries``,
+    break a counting rule (its violation), or None when every date is sound.
+
+    ``stored``: the record's entries as they were before the write being
+    checked, when there were any; a day that already broke the one-check rule
+    then refuses only a write that adds a check to it."""
+    checks_stored = None
+    if stored is not None:
+        checks_stored = Counter(entry.date for entry in stored if entry.lambs_alive is not None)
+    facts = RecordFacts(ewes_at_start=ewes_at_start)
+    for day in walk(facts, entries, checks_stored=checks_stored):
+        if day.violation is not None:
+            return day.violation
+    return None
+
+
+def timeline(record: RecordFacts, entries: Iterable[Counted]) -> list[Day]:
+    """The record as of each date it has entries for, oldest first."""
+    return [day for day in walk(record, entries) if day.has_entries]
