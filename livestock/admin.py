@@ -220,6 +220,7 @@ class EntryFormSet(forms.BaseInlineFormSet):
         stored = (
             {entry.pk: entry for entry in self.instance.entries.all()} if self.instance.pk else {}
         )
+        before = list(stored.values())
         corrected = False
         sent = []  # the UUIDs of the new entries
         for form in self.forms:
@@ -248,7 +249,7 @@ class EntryFormSet(forms.BaseInlineFormSet):
             except ValidationError as error:
                 raise ValidationError(error.message_dict["reason"]) from None
         violation = walk.first_violation(
-            ewes_at_start=self.instance.ewes_at_start, entries=stored.values()
+            ewes_at_start=self.instance.ewes_at_start, entries=stored.values(), stored=before
         )
         if violation:
             form = next(

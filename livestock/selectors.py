@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from livestock import scoping
 from livestock.choices import Metric
@@ -287,6 +287,47 @@ def record_timeline(*, record: LambingRecord) -> list[tuple[datetime.date, Lambi
     entries = LambingEntry.objects.filter(record=record).order_by("date", "pk")
     facts = walk.RecordFacts(ewes_at_start=record.ewes_at_start)
     return [(day.date, day.totals) for day in walk.timeline(facts, entries)]
+
+
+@dataclass(frozen=True)
+class TwoChecksADay:
+    """A record's day holding more than one survival check: its lambs alive, in
+    the order they were typed."""
+
+    record: LambingRecord
+    date: datetime.date
+    lambs_alive: list[int]
+
+
+def records_with_two_checks_a_day() -> list[TwoChecksADay]:
+    """The days of records holding more than one survival check (stored before
+    the one-check rule, ``rules.TWO_CHECKS_ONE_DAY``), by record and date: what
+    ``manage.py check_records`` lists. Two queries, whatever the number of records."""
+    checks = LambingEntry.objects.filter(lambs_alive__isnull=False)
+    days = (
+        checks.order_by()
+        .values("record", "date")
+        .annotate(count=Count("pk"))
+        .filter(count__gt=1)
+        .values_list("record", "date")
+    )
+    wanted = set(days)
+    if not wanted:
+        return []
+    records = {record_id for record_id, _date in wanted}
+    alive: dict[tuple[int, datetime.date], list[int]] = {}
+    found = (
+        checks.filter(record__in=records)
+        .select_related("record__herder", "record__season")
+        .order_by("record", "date", "pk")
+    )
+    by_key = {}
+    for entry in found:
+        key = (entry.record_id, entry.date)
+        if key in wanted:
+            alive.setdefault(key, []).append(entry.lambs_alive)
+            by_key[key] = entry.record
+    return [TwoChecksADay(by_key[key], key[1], alive[key]) for key in sorted(alive)]
 
 
 def _figures_exactly_at(

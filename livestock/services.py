@@ -506,6 +506,7 @@ def _refuse_what_breaks_running_totals(
         violation = walk.first_violation(
             ewes_at_start=record.ewes_at_start,
             entries=[*stored, *(item.entry for item in kept)],
+            stored=stored,
         )
         if violation is None:
             return
@@ -558,8 +559,10 @@ def entry_delete(*, entry: LambingEntry, reason: str, seen_version: int | None =
     record = lock_record(entry.record)
     entry.record = record
     entry.check_not_locked()
-    remaining = record.entries.exclude(pk=entry.pk).running_counts()
-    violation = walk.first_violation(ewes_at_start=record.ewes_at_start, entries=remaining)
+    remaining = list(record.entries.exclude(pk=entry.pk).running_counts())
+    violation = walk.first_violation(
+        ewes_at_start=record.ewes_at_start, entries=remaining, stored=[*remaining, entry]
+    )
     if violation:
         raise ValidationError(
             _("This entry cannot be deleted: %(reason)s"),

@@ -3,10 +3,12 @@ with other content is a conflict, and updates and deletions go through the
 same rules as new entries."""
 
 import datetime
+import io
 import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from livestock import rules, services
 from livestock.choices import CheckStage, LossCause
@@ -315,3 +317,74 @@ def test_an_edit_made_from_an_older_version_is_refused_with_who_changed_it(bieke
     assert (entry.lambs_born, bieke_record.ewes_at_start) == (4, 151)
     services.entry_update(entry=entry, reason="r", seen_version=entry.version, lambs_born=5)
     assert LambingEntry.objects.get(pk=entry.pk).lambs_born == 5
+
+
+@pytest.fixture
+def two_checks_on_dec_10(bieke_record):
+    """别克's record as stored before the one-check rule: 12 lambs born on
+    10 December and two survival checks that day, 11 and 10 alive."""
+    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=10, lambs_born=12)
+    check = {"date": DEC_10, "check_stage": CheckStage.DAY_7}
+    LambingEntry.objects.bulk_create(  # as before the rule: no clean()
+        [
+            LambingEntry(record=bieke_record, lambs_alive=11, **check),
+            LambingEntry(record=bieke_record, lambs_alive=10, **check),
+        ]
+    )
+    return bieke_record
+
+
+def test_a_record_with_two_checks_on_a_day_still_takes_counts_that_add_no_check_there(
+    two_checks_on_dec_10,
+):
+    record = two_checks_on_dec_10
+
+    services.entry_create(record=record, date=DEC_20, ewes_lambed=2, lambs_born=3)
+    services.entry_create(record=record, date=DEC_12, lambs_alive=10, check_stage=CheckStage.DAY_7)
+    born = record.entries.get(date=DEC_10, lambs_born=12)
+    services.entry_update(entry=born, reason="recounted", lambs_born=13)
+    services.entry_delete(entry=record.entries.get(date=DEC_20), reason="entered twice")
+    services.record_update(record=record, ewes_at_start=140, reason="recounted")
+
+    assert lambs_born_of(record) == 13
+
+
+def test_a_record_with_two_checks_on_a_day_refuses_a_third_check_that_day(two_checks_on_dec_10):
+    record = two_checks_on_dec_10
+    before = stored_entries(record)
+
+    with pytest.raises(ValidationError) as refused:
+        services.entry_create(
+            record=record, date=DEC_10, lambs_alive=9, check_stage=CheckStage.WEANING
+        )
+    moved = record.entries.create(date=DEC_12, lambs_alive=10, check_stage=CheckStage.DAY_7)
+    with pytest.raises(ValidationError) as moved_there:
+        services.entry_update(entry=moved, reason="wrong day", date=DEC_10)
+
+    assert refused.value.error_dict["lambs_alive"][0].code == rules.TWO_CHECKS_ONE_DAY
+    assert moved_there.value.error_dict["lambs_alive"][0].code == rules.TWO_CHECKS_ONE_DAY
+    moved.delete()
+    assert stored_entries(record) == before
+
+
+def test_check_records_lists_the_records_with_two_checks_on_a_day(two_checks_on_dec_10):
+    out = io.StringIO()
+
+    with pytest.raises(SystemExit) as exit_status:
+        call_command("check_records", stdout=out)
+
+    assert exit_status.value.code == 1
+    assert f"record {two_checks_on_dec_10.pk} " in out.getvalue()
+    assert "2 survival checks on 2024-12-10 (lambs alive 11, 10)" in out.getvalue()
+
+
+def test_check_records_says_so_when_no_record_holds_two_checks_on_a_day(bieke_record):
+    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=5)
+    services.entry_create(
+        record=bieke_record, date=DEC_10, lambs_alive=5, check_stage=CheckStage.DAY_7
+    )
+    out = io.StringIO()
+
+    call_command("check_records", stdout=out)
+
+    assert "No record holds more than one survival check on a day." in out.getvalue()

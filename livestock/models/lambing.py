@@ -258,8 +258,9 @@ class LambingRecord(Versioned):
                     raise ValidationError({"ewes_at_start": error}) from None
         if self.pk is None or self.ewes_at_start is None:
             return
+        entries = list(self.entries.running_counts())
         violation = walk.first_violation(
-            ewes_at_start=self.ewes_at_start, entries=self.entries.running_counts()
+            ewes_at_start=self.ewes_at_start, entries=entries, stored=entries
         )
         if violation:
             raise ValidationError({"ewes_at_start": violation.error})
@@ -470,11 +471,21 @@ class LambingEntry(Versioned):
             except ValidationError as error:
                 errors["date"] = error
         if not errors and self.check_running_totals:
-            others = (
-                self.record.entries.exclude(pk=self.pk) if self.pk else self.record.entries.all()
-            ).running_counts()
+            others = list(
+                (
+                    self.record.entries.exclude(pk=self.pk)
+                    if self.pk
+                    else self.record.entries.all()
+                ).running_counts()
+            )
+            before = others
+            if stored is not None:
+                before = [
+                    *others,
+                    walk.EntryFacts(date=stored["date"], lambs_alive=stored["lambs_alive"]),
+                ]
             violation = walk.first_violation(
-                ewes_at_start=self.record.ewes_at_start, entries=[*others, self]
+                ewes_at_start=self.record.ewes_at_start, entries=[*others, self], stored=before
             )
             if violation:
                 errors[rules.entry_field_for(violation, self)] = violation.error
