@@ -217,6 +217,12 @@ REST_FRAMEWORK = {
     # pages would be a second HTML surface with inline styles the CSP refuses, and
     # filter forms that list objects from the whole database.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bounded in its nesting (a 400, not a RecursionError's 500), forms and files.
+    "DEFAULT_PARSER_CLASSES": [
+        "livestock.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -120,7 +120,8 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.get_object(request, object_id)
-        if not (version_id.isascii() and version_id.isdigit()) or int(version_id) > MAX_ID:
+        digits = version_id.isascii() and version_id.isdigit() and len(version_id) <= 19
+        if not digits or int(version_id) > MAX_ID:
             raise Http404(_("No such version."))
         if request.method != "GET":
             raise PermissionDenied(_("History is read only; change the current version."))

@@ -81,7 +81,11 @@ class SummaryQuery(forms.Form):
         if not value:
             return None
         level, _colon, place_id = value.partition(":")
-        if level not in self.levels or not (place_id.isascii() and place_id.isdigit()):
+        if (
+            level not in self.levels
+            or not (place_id.isascii() and place_id.isdigit())
+            or len(place_id) > 19
+        ):
             raise forms.ValidationError(
                 _("Give a place as LEVEL:ID, LEVEL one of %(levels)s."),
                 code="bad_place",

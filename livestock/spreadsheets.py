@@ -425,16 +425,18 @@ class _Importer:
     def parse(self, row: dict[str, str]) -> tuple[dict, list[tuple[str, str]]]:
         """The row's counts, date, codes and uuid as values, or what is wrong with them."""
         values, errors = {}, []
+        for key, text in row.items():
+            if "\x00" in text:
+                errors.append((key, _("a NUL character (\\x00) cannot be stored; remove it")))
         for key in ("ewes_at_start", *COUNT_KEYS, "lambs_alive"):
             text = row.get(key, "").replace(",", "")
             if not text:
                 values[key] = None if key in ("ewes_at_start", "lambs_alive") else 0
-            elif re.fullmatch(r"\d+", text):
-                values[key] = int(text)
-            else:
-                errors.append(
-                    (key, _("%(value)s is not a whole number of 0 or more") % {"value": text})
-                )
+                continue
+            try:
+                values[key] = whole_number(text)
+            except ValueError as error:
+                errors.append((key, str(error)))
         text = row.get("date", "")
         values["date"] = None
         if text:
@@ -497,9 +499,11 @@ class _Importer:
         name, name_latin = row.get("herder", ""), row.get("herder_latin", "")
         herder_id = row.get("herder_id", "")
         if herder_id:
-            if not herder_id.isdigit():
-                raise RowRefused([("herder_id", _("a herder id is a whole number"))])
-            herder = self.herders.select_related("village").filter(pk=int(herder_id)).first()
+            try:
+                herder_pk = whole_number(herder_id)
+            except ValueError as error:
+                raise RowRefused([("herder_id", str(error))]) from None
+            herder = self.herders.select_related("village").filter(pk=herder_pk).first()
             if herder is None:
                 raise RowRefused(
                     [("herder_id", _("no herder household with this id in your places"))]
@@ -717,9 +721,28 @@ def _column_of(kind: str, field_name: str) -> str:
     return FIELD_COLUMNS.get(field_name) or _default_column(kind)
 
 
+# Counts and ids have at most this many digits: more is no count, and past
+# 4,300 digits Python refuses to read the number at all.
+MAX_DIGITS = 18
+WHOLE_NUMBER = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
+
+
+def whole_number(text: str) -> int:
+    """A cell's whole number of 0 or more, in ASCII digits (``²`` or ``٣`` is no
+    count), or a ``ValueError`` whose message names the value and the rule."""
+    if WHOLE_NUMBER.fullmatch(text):
+        return int(text)
+    shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)})"
+    if text.isascii() and text.isdigit():
+        raise ValueError(
+            _("%(value)s has more than %(digits)s digits") % {"value": shown, "digits": MAX_DIGITS}
+        )
+    raise ValueError(_("%(value)s is not a whole number of 0 or more") % {"value": shown})
+
+
 def _named(text: str) -> Q:
     """A place by its Chinese name, its Latin name (any case) or its id."""
-    if text.isdigit():
+    if WHOLE_NUMBER.fullmatch(text):
         return Q(pk=int(text))
     return Q(name=text) | Q(name_latin__iexact=text)
 

@@ -16,6 +16,7 @@ class BoundedPagination(PageNumberPagination):
         in_range = requested is None or (
             requested.isascii()
             and requested.isdigit()
+            and len(requested) <= 3
             and 1 <= int(requested) <= self.max_page_size
         )
         if not in_range:

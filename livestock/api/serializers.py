@@ -112,7 +112,7 @@ def _integer_key(value) -> int | None:
     """An id sent as a number or as digits; anything else is left to DRF's checks."""
     if type(value) is int:
         return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)
     return None
 

@@ -1,0 +1,178 @@
+"""Input sent to break the server (issue 18): NUL characters, Unicode digits and
+numbers of thousands of digits in spreadsheet cells, JSON nested thousands deep,
+ids of thousands of digits and bodies over the limit. Each is answered with a
+4xx naming the field, row and rule, never a 500, and nothing is stored."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from livestock import spreadsheets
+from livestock.models import Herder, LambingEntry, LambingRecord
+from tests.test_admin import logged_in
+from tests.test_api_base import API, api
+
+BULK_URL = API + "entries/bulk/"
+HUGE_NUMBER = "9" * 5000
+ROW = {
+    "county": "福海县",
+    "township": "阔克阿勒什乡",
+    "village": "齐巴尔窝依村",
+    "herder": "哈力木·别克",
+    "herder_latin": "Halimu Bieke",
+    "season": "2024–2025 冬羔",
+    "ewes_at_start": "80",
+    "date": "2024-12-20",
+    "ewes_lambed": "5",
+    "lambs_born": "6",
+}
+
+
+def csv_file(**changes) -> bytes:
+    """A one-row import in the template's columns, with ``changes`` to the row."""
+    row = {**ROW, **changes}
+    text = io.StringIO()
+    text.write(",".join(spreadsheets.HEADERS) + "\n")
+    text.write(",".join(row.get(column.key, "") for column in spreadsheets.COLUMNS) + "\n")
+    return text.getvalue().encode()
+
+
+def send_file(user, content: bytes, name: str = "counts.csv", **fields):
+    upload = SimpleUploadedFile(name, content)
+    return api(user).post(BULK_URL, {"file": upload, **fields}, format="multipart")
+
+
+def nothing_stored() -> bool:
+    return not (
+        LambingEntry.objects.exists()
+        or LambingRecord.objects.exists()
+        or Herder.objects.filter(name__startswith="哈力木").exists()
+    )
+
+
+@pytest.fixture
+def writer(fuhai):
+    from livestock import services
+
+    return services.user_create(
+        username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
+    ).user
+
+
+# Spreadsheet cells
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("herder", "哈力木\x00别克"),
+        ("village", "齐巴尔窝依村\x00"),
+        ("note", "夜里\x00降温"),
+        ("herder_id", "²"),
+        ("village", "²"),
+        ("herder_id", HUGE_NUMBER),
+        ("ewes_at_start", HUGE_NUMBER),
+        ("lambs_born", HUGE_NUMBER),
+        ("village", HUGE_NUMBER),
+    ],
+)
+def test_a_cell_that_cannot_be_stored_is_a_400_naming_its_row_and_column(
+    key, value, writer, qibaerwoyi, winter_2024, english
+):
+    response = send_file(writer, csv_file(**{key: value}), dry_run="true")
+
+    assert response.status_code == 400, response.content[:300]
+    errors = [error for error in response.json()["errors"] if error.get("line")]
+    assert [(error["line"], error["column"]) for error in errors] == [
+        (2, spreadsheets.COLUMN_BY_KEY[key].header)
+    ]
+    assert nothing_stored()
+
+
+def test_the_admins_import_shows_a_bad_cell_as_a_refused_row(fuhai_technician, qibaerwoyi):
+    client = logged_in(fuhai_technician)
+    upload = SimpleUploadedFile("counts.csv", csv_file(lambs_born=HUGE_NUMBER, note="\x00"))
+
+    response = client.post("/admin/livestock/lambingrecord/import/", {"file": upload})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "产羔数" in page and "备注" in page
+    assert nothing_stored()
+
+
+# JSON bodies
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "entries/"),
+        ("post", "entries/bulk/"),
+        ("post", "herders/"),
+        ("post", "lambing-records/"),
+        ("patch", "herders/{herder}/"),
+    ],
+)
+def test_json_nested_ten_thousand_deep_is_a_400(method, url, opening, writer, sailike, english):
+    closing = "]" if opening == "[" else "}"
+    body = opening * 10_000 + "1" + closing * 10_000
+
+    response = getattr(api(writer), method)(
+        API + url.format(herder=sailike.pk), body, content_type="application/json"
+    )
+
+    assert response.status_code == 400, response.content[:300]
+    assert "nested too deep: at most 32 levels" in response.content.decode()
+
+
+@pytest.mark.parametrize("key", ["record", "village"])
+def test_an_id_of_five_thousand_digits_is_a_400_at_its_field(key, writer, english):
+    url, body = {
+        "record": ("entries/", {"record": HUGE_NUMBER, "date": "2024-12-20"}),
+        "village": ("herders/", {"village": HUGE_NUMBER, "name": "x", "name_latin": "x"}),
+    }[key]
+
+    response = api(writer).post(API + url, body)
+
+    assert response.status_code == 400
+    assert key in response.json()
+
+
+def test_an_id_of_five_thousand_digits_in_a_bulk_is_a_400_at_its_item(writer, english):
+    response = api(writer).post(BULK_URL, [{"record": HUGE_NUMBER, "date": "2024-12-20"}])
+
+    assert response.status_code == 400
+    assert "record" in response.json()["errors"][0]["errors"]
+
+
+@pytest.mark.parametrize("url", ["entries/", "herders/"])
+def test_a_path_id_of_five_thousand_digits_is_a_404(url, writer):
+    assert api(writer).get(API + url + HUGE_NUMBER + "/").status_code == 404
+
+
+def test_a_body_over_the_limit_is_a_413(writer, settings, english):
+    body = '{"note": "' + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + '"}'
+
+    response = api(writer).post(API + "entries/", body, content_type="application/json")
+
+    assert response.status_code == 413
+    assert "MB" in response.json()["detail"] or "bytes" in response.json()["detail"]
+
+
+def test_a_page_size_of_five_thousand_digits_is_a_400(writer):
+    response = api(writer).get(API + "herders/?page_size=" + HUGE_NUMBER)
+
+    assert response.status_code == 400
+    assert "page_size" in response.json()
+
+
+def test_a_summary_place_of_five_thousand_digits_is_a_400(writer, winter_2024):
+    assert api(writer).get(API + "summaries/?place=county:" + HUGE_NUMBER).status_code == 400
+
+
+def test_a_history_version_of_five_thousand_digits_is_a_404(admin_client, sailike):
+    url = f"/admin/livestock/herder/{sailike.pk}/history/{HUGE_NUMBER}/"
+    assert admin_client.get(url).status_code == 404
