@@ -128,6 +128,17 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
 }
 
+# Spreadsheet imports (the admin's and the API's bulk file; manage.py import_counts
+# takes any number of rows): what one file may hold, so that reading it costs work
+# bounded by these and not by what a few compressed kilobytes declare. A file past
+# one is refused as soon as the reading reaches it, naming the limit.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", default=5_000, minimum=1)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", default=40, minimum=17)
+IMPORT_MAX_CELL_CHARACTERS = env_int("IMPORT_MAX_CELL_CHARACTERS", default=1_000, minimum=100)
+IMPORT_MAX_UNZIPPED_MB = env_int("IMPORT_MAX_UNZIPPED_MB", default=50, minimum=1)
+# An answer lists this many refused rows' errors and counts the rest.
+IMPORT_MAX_ERRORS_LISTED = env_int("IMPORT_MAX_ERRORS_LISTED", default=100, minimum=1)
+
 # Login throttling against password guessing (django-axes; livestock/throttling.py):
 # after LOGIN_FAILURE_LIMIT failures for one username from one address, that pair
 # waits LOGIN_LOCKOUT_MINUTES, restarted by every try meanwhile. A lockout is

@@ -201,8 +201,8 @@ class SpreadsheetAdminMixin:
             )
         except spreadsheets.FileRefused as refused:
             context["file_error"] = str(refused)
-            context["errors"] = refused.errors
+            context["errors"], context["errors_not_listed"] = spreadsheets.listed(refused.errors)
             return None
         context["result"] = result
-        context["errors"] = result.errors
+        context["errors"], context["errors_not_listed"] = spreadsheets.listed(result.errors)
         return result

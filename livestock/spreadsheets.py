@@ -24,10 +24,12 @@ import datetime
 import io
 import re
 import uuid as uuid_module
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -38,6 +40,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from livestock import scoping, services
 from livestock.audit import Surface, acting_as
@@ -165,12 +168,36 @@ class Table:
         return COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else key
 
 
-def read_table(content: bytes) -> Table:
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one file may hold, so that reading it costs work bounded by the
+    limits, not by what its few compressed bytes declare: an 8 KB XLSX can
+    hold 20,000 rows, and a 2 KB one can declare a sheet of 16,384 columns by
+    a million rows. A file past a limit is refused as soon as the reading
+    reaches it, naming the limit. Settings ``IMPORT_MAX_*`` (README.md)."""
+
+    rows: int | None  # below the header; None: any number (the command)
+    columns: int
+    cell_characters: int
+    unzipped_bytes: int
+
+    @classmethod
+    def from_settings(cls, *, rows: bool = True) -> "ReadLimits":
+        return cls(
+            rows=settings.IMPORT_MAX_ROWS if rows else None,
+            columns=settings.IMPORT_MAX_COLUMNS,
+            cell_characters=settings.IMPORT_MAX_CELL_CHARACTERS,
+            unzipped_bytes=settings.IMPORT_MAX_UNZIPPED_MB * 1024 * 1024,
+        )
+
+
+def read_table(content: bytes, limits: ReadLimits | None = None) -> Table:
     """The rows of a CSV (UTF-8 with or without BOM, or GB18030) or XLSX file.
     The first row names the columns; rows that are blank or start with ``#``
-    are skipped."""
-    lines = _xlsx_lines(content) if content.startswith(XLSX_MAGIC) else _csv_lines(content)
-    lines = enumerate(lines, start=1)
+    are skipped. A file past ``limits`` is refused."""
+    limits = limits or ReadLimits.from_settings()
+    read = _xlsx_lines if content.startswith(XLSX_MAGIC) else _csv_lines
+    lines = iter(read(content, limits))
     header_line = next(((n, cells) for n, cells in lines if any(_text(c) for c in cells)), None)
     if header_line is None:
         raise FileRefused(_("The file is empty; the first row must name the columns."))
@@ -182,18 +209,14 @@ def read_table(content: bytes) -> Table:
         key = HEADER_SPELLINGS.get(_normal(header))
         if key is None or key in keys:
             rule = _("unknown column") if key is None else _("column given twice")
-            errors.append(
-                RowError(
-                    header_line[0],
-                    header or str(position),
-                    header,
-                    _("%(rule)s; the columns are: %(columns)s")
-                    % {"rule": rule, "columns": "; ".join(HEADERS)},
-                )
-            )
+            errors.append(RowError(header_line[0], header or str(position), _shown(header), rule))
         keys.append(key)
     if errors:
-        raise FileRefused(_("The first row names columns that the import does not know."), errors)
+        raise FileRefused(
+            _("The first row names columns that the import does not know; the columns are: %s")
+            % "; ".join(HEADERS),
+            errors,
+        )
     rows = []
     for line, cells in lines:
         texts = [_text(cell) for cell in cells[: len(keys)]]
@@ -201,6 +224,49 @@ def read_table(content: bytes) -> Table:
             continue
         rows.append((line, texts + [""] * (len(keys) - len(texts))))
     return Table(headers, keys, rows)
+
+
+def _shown(value: str, length: int = 60) -> str:
+    """A value as an error repeats it: whole when short, else its start and
+    its length, so that an answer stays a small multiple of the file."""
+    return value if len(value) <= length else f"{value[:length]}… ({len(value)})"
+
+
+def _bounded(lines: Iterable[tuple[int, list]], limits: ReadLimits) -> list[tuple[int, list]]:
+    """The lines as read, up to the limits: refused at the first line past one."""
+    kept = []
+    for line, cells in lines:
+        while cells and cells[-1] in (None, ""):
+            cells.pop()
+        if len(cells) > limits.columns:
+            raise FileRefused(
+                _("Line %(line)s has %(count)s columns; a file has at most %(limit)s.")
+                % {"line": line, "count": len(cells), "limit": limits.columns}
+            )
+        for position, cell in enumerate(cells, start=1):
+            if isinstance(cell, str) and len(cell) > limits.cell_characters:
+                raise FileRefused(
+                    _(
+                        "Line %(line)s, column %(column)s holds %(count)s characters; "
+                        "a cell holds at most %(limit)s."
+                    )
+                    % {
+                        "line": line,
+                        "column": position,
+                        "count": len(cell),
+                        "limit": limits.cell_characters,
+                    }
+                )
+        kept.append((line, cells))
+        if limits.rows is not None and len(kept) > limits.rows + 1:
+            raise FileRefused(
+                _(
+                    "The file has more than %(limit)s rows below its header; split it, or "
+                    "import it with manage.py import_counts."
+                )
+                % {"limit": limits.rows}
+            )
+    return kept
 
 
 def _decode(content: bytes) -> str:
@@ -215,27 +281,72 @@ def _decode(content: bytes) -> str:
     raise FileRefused(_("The file is neither XLSX nor a CSV in UTF-8 or GB18030."))
 
 
-def _csv_lines(content: bytes) -> list[list[str]]:
-    """The rows of a CSV, read whole here, so that a line the csv module cannot
-    read (a cell beyond its size limit) refuses the file with a message."""
+def _csv_lines(content: bytes, limits: ReadLimits) -> list[tuple[int, list]]:
+    """The rows of a CSV, read here up to the limits, so that a line the csv
+    module cannot read (a cell beyond its size limit) refuses the file with a
+    message."""
     try:
-        return list(csv.reader(io.StringIO(_decode(content), newline="")))
+        lines = csv.reader(io.StringIO(_decode(content), newline=""))
+        return _bounded(enumerate(lines, start=1), limits)
     except csv.Error as error:
         raise FileRefused(_("The CSV file cannot be read: %(error)s") % {"error": error}) from None
 
 
-def _xlsx_lines(content: bytes) -> list[tuple]:
-    """The first sheet's rows, read whole here: openpyxl reads a sheet's XML
-    lazily, so a file damaged past its first rows would otherwise fail in the
-    middle of the import instead of being refused as a file."""
+def _xlsx_lines(content: bytes, limits: ReadLimits) -> list[tuple[int, list]]:
+    """The first sheet's rows, read here up to the limits: openpyxl reads a
+    sheet's XML lazily, so a file damaged past its first rows would otherwise
+    fail in the middle of the import instead of being refused as a file.
+
+    Rows are read as the sheet holds them, each with the cells it has: the
+    worksheet's own row iterator pads every row to the width the sheet declares
+    (``<dimension ref="A1:XFD1048576"/>``: 16,384 cells a row) and yields the
+    empty rows between two distant ones, so a few kilobytes would cost
+    gigabytes. The archive's members are checked first: all of them together
+    unzip to at most ``limits.unzipped_bytes``."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, EOFError, ValueError) as error:
+        raise FileRefused(_("The XLSX file cannot be read: %(error)s") % {"error": error}) from None
+    if unzipped > limits.unzipped_bytes:
+        raise FileRefused(
+            _("The XLSX file unzips to %(size)s MB; a file may unzip to at most %(limit)s MB.")
+            % {
+                "size": round(unzipped / 1024 / 1024, 1),
+                "limit": limits.unzipped_bytes // 1024 // 1024,
+            }
+        )
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
-            return list(workbook.worksheets[0].iter_rows(values_only=True))
+            return _bounded(_sheet_rows(workbook, workbook.worksheets[0]), limits)
         finally:
             workbook.close()
+    except FileRefused:
+        raise
     except Exception as error:  # openpyxl raises many kinds for a broken file
         raise FileRefused(_("The XLSX file cannot be read: %(error)s") % {"error": error}) from None
+
+
+def _sheet_rows(workbook, sheet) -> Iterator[tuple[int, list]]:
+    """A read-only sheet's rows with their row numbers, each as a list as long
+    as its last cell, read from the sheet's XML by openpyxl's own parser."""
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            values = {cell["column"]: cell["value"] for cell in cells if cell["value"] is not None}
+            # One row at a time: _bounded refuses a row too wide before the next is read.
+            row = [None] * max(values, default=0)
+            for column, value in values.items():
+                row[column - 1] = value
+            yield number, row
 
 
 def _text(cell) -> str:
@@ -290,6 +401,14 @@ class ImportResult:
         ]
 
 
+def listed(errors: list[RowError]) -> tuple[list[RowError], int]:
+    """The errors an answer lists (``IMPORT_MAX_ERRORS_LISTED``), and how many
+    more it only counts: a file of thousands of bad rows is answered in a
+    page, not in thousands of rows of errors."""
+    limit = settings.IMPORT_MAX_ERRORS_LISTED
+    return errors[:limit], max(0, len(errors) - limit)
+
+
 class RowRefused(Exception):
     def __init__(self, errors: list[tuple[str, str]]):
         super().__init__(errors)
@@ -315,6 +434,7 @@ def import_counts(
     reason: str = "",
     progress: Callable[[int, int], None] | None = None,
     source: str = "",
+    limits: ReadLimits | None = None,
 ) -> ImportResult:
     """Import a file as ``user``, into ``user``'s places only. With any row
     refused, or ``dry_run``, nothing is kept and the result says what would
@@ -323,7 +443,7 @@ def import_counts(
     ``source`` (the file and the surface it was sent through)."""
     if not may_import(user):
         raise FileRefused(_("Importing needs the technician's right to add and change counts."))
-    table = read_table(content)
+    table = read_table(content, limits)
     result = ImportResult(rows=len(table.rows))
     importer = _Importer(table=table, user=user, reason=reason, result=result)
     importer.source = source
@@ -405,7 +525,7 @@ class _Importer:
     def refuse(self, line: int, row: dict[str, str], refused: RowRefused) -> None:
         for key, message in refused.errors:
             self.result.errors.append(
-                RowError(line, self.table.header_of(key), row.get(key, ""), message)
+                RowError(line, self.table.header_of(key), _shown(row.get(key, "")), message)
             )
 
     def import_row(self, line: int, row: dict[str, str]) -> None:

@@ -440,6 +440,13 @@ class BulkResultSerializer(serializers.Serializer):
             "column and value too."
         ),
     )
+    errors_not_listed = serializers.IntegerField(
+        required=False,
+        help_text=(
+            "For a spreadsheet: how many more refused rows' errors there are beyond those "
+            "listed (IMPORT_MAX_ERRORS_LISTED)."
+        ),
+    )
     entries = LambingEntrySerializer(
         many=True, help_text="The entries, in the order sent (none for a spreadsheet)."
     )

@@ -501,6 +501,7 @@ def _file_result(result, *, refused: str = "") -> Response:
     unchanged, each refused row (line, column, value, rule), and what the file
     did to herders, records and entries (``spreadsheet``)."""
     errors = [{"index": None, "errors": {"non_field_errors": [refused]}}] if refused else []
+    rows_listed, not_listed = spreadsheets.listed(result.errors)
     errors += [
         {
             "index": None,
@@ -509,12 +510,13 @@ def _file_result(result, *, refused: str = "") -> Response:
             "value": error.value,
             "errors": {error.column: [error.message]},
         }
-        for error in result.errors
+        for error in rows_listed
     ]
     body = {
         "created": 0 if errors else result.count("entry", "created"),
         "unchanged": 0 if errors else result.count("entry", "unchanged"),
         "errors": errors,
+        "errors_not_listed": not_listed,
         "entries": [],
         "spreadsheet": {
             "rows": result.rows,

@@ -69,6 +69,8 @@ class Command(BaseCommand):
                 reason=reason,
                 progress=progress,
                 source=f"manage.py import_counts {file.name} (OS user {audit.os_user()})",
+                # Any number of rows: the command is how a large file is imported.
+                limits=spreadsheets.ReadLimits.from_settings(rows=False),
             )
         except spreadsheets.FileRefused as refused:
             bar.close()

@@ -1,0 +1,213 @@
+"""A spreadsheet costs work bounded by the import's limits, not by what its few
+compressed bytes declare (issue 18): an XLSX declaring a sheet of 16,384
+columns by a million rows, or holding 20,000 rows in 8 KB, is refused at
+once with the limit named, the server's memory barely growing; a CSV of
+200,000 columns is answered in a few hundred bytes, and a file of thousands
+of bad rows lists the first ones and counts the rest."""
+
+import io
+import re
+import time
+import tracemalloc
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from livestock import spreadsheets
+from livestock.models import LambingEntry
+from tests.test_admin import logged_in
+from tests.test_api_base import API, api
+
+BULK_URL = API + "entries/bulk/"
+HUGE_DIMENSION = '<dimension ref="A1:XFD1048576"/>'
+
+
+def xlsx(*, extra_rows: str = "", dimension: str = HUGE_DIMENSION) -> bytes:
+    """An XLSX of the template's header and one good row, whose sheet declares
+    ``dimension`` and holds ``extra_rows`` (sheet XML) after them."""
+    workbook = Workbook()
+    workbook.active.append(spreadsheets.HEADERS)
+    workbook.active.append(
+        ["", "福海县", "阔克阿勒什乡", "齐巴尔窝依村", "", "哈力木·别克", "Halimu Bieke"]
+        + ["2024–2025 冬羔", 80, "2024-12-20", 5, 6]
+    )
+    out = io.BytesIO()
+    workbook.save(out)
+    rewritten = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(out.getvalue())) as source,
+        zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+    ):
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(r"<dimension [^>]*/>", dimension, data.decode())
+                text = text.replace("</sheetData>", extra_rows + "</sheetData>")
+                data = text.encode()
+            target.writestr(member.filename, data)
+    return rewritten.getvalue()
+
+
+def send(user, content: bytes, name: str):
+    upload = SimpleUploadedFile(name, content)
+    return api(user).post(BULK_URL, {"file": upload, "dry_run": "true"}, format="multipart")
+
+
+def measured(call):
+    """``call()``'s answer, its seconds, and the peak of memory it allocated (bytes),
+    once the server has answered a first time (loaded its URLs and translations)."""
+    call()
+    started = time.perf_counter()
+    response = call()
+    seconds = time.perf_counter() - started
+    tracemalloc.start()
+    try:
+        call()
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return response, seconds, peak
+
+
+@pytest.fixture
+def writer(fuhai):
+    from livestock import services
+
+    return services.user_create(
+        username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
+    ).user
+
+
+MB = 1024 * 1024
+
+
+def test_a_2_kb_xlsx_declaring_a_huge_sheet_is_refused_at_once_in_little_memory(
+    writer, qibaerwoyi, winter_2024, english
+):
+    content = xlsx(extra_rows='<row r="3"><c r="XFD3" t="n"><v>1</v></c></row>')
+    assert len(content) < 8 * 1024
+
+    response, seconds, peak = measured(lambda: send(writer, content, "dimension.xlsx"))
+
+    assert response.status_code == 400
+    message = response.json()["errors"][0]["errors"]["non_field_errors"][0]
+    assert message == "Line 3 has 16384 columns; a file has at most 40."
+    assert seconds < 1.0
+    assert peak < 20 * MB
+
+
+def test_an_8_kb_xlsx_of_20000_rows_is_refused_at_once_in_little_memory(
+    writer, qibaerwoyi, winter_2024, english
+):
+    content = xlsx(extra_rows='<row><c t="n"><v>1</v></c></row>' * 20_000)
+    assert len(content) < 8 * 1024
+
+    response, seconds, peak = measured(lambda: send(writer, content, "rows.xlsx"))
+
+    assert response.status_code == 400
+    message = response.json()["errors"][0]["errors"]["non_field_errors"][0]
+    assert "more than 5000 rows" in message
+    assert seconds < 1.0
+    assert peak < 50 * MB
+
+
+def test_a_sheet_declaring_a_huge_dimension_is_read_as_it_is(
+    writer, qibaerwoyi, winter_2024, english
+):
+    """Rows far apart are not filled in between, nor padded to the declared width."""
+    content = xlsx(
+        extra_rows='<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>#</t></is></c></row>'
+    )
+
+    response, seconds, peak = measured(lambda: send(writer, content, "far.xlsx"))
+
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["created"] == 1
+    assert seconds < 1.0
+    assert peak < 20 * MB
+
+
+def test_an_xlsx_that_unzips_past_the_limit_is_refused_before_it_is_read(writer, settings, english):
+    settings.IMPORT_MAX_UNZIPPED_MB = 1
+    content = xlsx(extra_rows="<!--" + " " * (2 * MB) + "-->")
+    assert len(content) < 16 * 1024
+
+    response = send(writer, content, "bomb.xlsx")
+
+    assert response.status_code == 400
+    message = response.json()["errors"][0]["errors"]["non_field_errors"][0]
+    assert "at most 1 MB" in message
+
+
+def test_a_csv_of_200000_columns_is_answered_in_a_few_hundred_bytes(writer, english):
+    content = ("a," * 200_000 + "\n").encode()
+
+    response = send(writer, content, "wide.csv")
+
+    assert response.status_code == 400
+    assert len(response.content) < 1000
+    assert "Line 1 has 200000 columns; a file has at most 40." in response.content.decode()
+
+
+def test_a_header_of_unknown_columns_names_the_columns_once(writer, english):
+    content = (",".join(f"x{n}" for n in range(40)) + "\n").encode()
+
+    response = send(writer, content, "unknown.csv")
+
+    assert response.status_code == 400
+    assert len(response.json()["errors"]) == 1 + 40
+    assert len(response.content) < 6000
+    assert response.content.decode().count("牧户编号 herder id") == 1
+
+
+def test_a_cell_past_the_limit_is_refused_naming_it(writer, english):
+    content = (",".join(spreadsheets.HEADERS) + "\n" + "," * 16 + "x" * 1001 + "\n").encode()
+
+    response = send(writer, content, "long.csv")
+
+    assert response.status_code == 400
+    message = response.json()["errors"][0]["errors"]["non_field_errors"][0]
+    assert message == "Line 2, column 17 holds 1001 characters; a cell holds at most 1000."
+
+
+def test_thousands_of_bad_rows_list_the_first_hundred_and_count_the_rest(
+    writer, qibaerwoyi, winter_2024, english
+):
+    row = ",福海县,阔克阿勒什乡,齐巴尔窝依村,,哈力木·别克,Halimu,,,2024-12-20,x,x,x,,,,"
+    content = (",".join(spreadsheets.HEADERS) + "\n" + (row + "\n") * 4000).encode()
+
+    response = send(writer, content, "bad.csv")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert len(body["errors"]) == 100
+    assert body["errors_not_listed"] == 3 * 4000 - 100
+    assert len(response.content) < 2 * len(content)
+    assert not LambingEntry.objects.exists()
+
+
+def test_the_admins_preview_lists_the_first_hundred_problems_and_counts_the_rest(
+    fuhai_technician, qibaerwoyi, winter_2024
+):
+    row = ",福海县,阔克阿勒什乡,齐巴尔窝依村,,哈力木·别克,Halimu,,,2024-12-20,x,,,,,,"
+    content = (",".join(spreadsheets.HEADERS) + "\n" + (row + "\n") * 300).encode()
+
+    response = logged_in(fuhai_technician).post(
+        "/admin/livestock/lambingrecord/import/", {"file": SimpleUploadedFile("b.csv", content)}
+    )
+
+    page = response.content.decode()
+    assert page.count('class="import-message"') == 100
+    assert "300" in page and 'id="import-errors-not-listed"' in page
+
+
+def test_the_command_imports_more_rows_than_the_web_takes(settings):
+    settings.IMPORT_MAX_ROWS = 1
+    limits = spreadsheets.ReadLimits.from_settings(rows=False)
+    content = (",".join(spreadsheets.HEADERS) + "\n" + ",,,村\n" * 3).encode()
+
+    assert len(spreadsheets.read_table(content, limits).rows) == 3
+    with pytest.raises(spreadsheets.FileRefused, match="more than 1 rows"):
+        spreadsheets.read_table(content)
