@@ -26,11 +26,19 @@ def table_file(
     return response
 
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+# What a spreadsheet reads as the start of a formula (OWASP's list: a tab or a
+# carriage return before one is skipped by some spreadsheets).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _inert(value):
-    """A name typed as ``=HYPERLINK(…)`` stays text in a spreadsheet."""
+def inert(value):
+    """A cell as a file writes it: a text that a spreadsheet would compute
+    (``=HYPERLINK(…)`` typed as a herder's name) gets a leading ``'`` and stays
+    text, in CSV and XLSX alike (openpyxl writes a text starting with ``=`` as
+    a formula). Every file the service writes passes every cell through here:
+    the tables' (``table_file``: summaries at every level, the audit trail,
+    their lines of context and headers too) and the admin's list exports
+    (``spreadsheets.write_csv``/``write_xlsx``)."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -40,7 +48,7 @@ def _csv(context, headers, rows) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text)
     for line in [*context, [], headers, *rows]:
-        writer.writerow([_inert(value) for value in line])
+        writer.writerow([inert(value) for value in line])
     return text.getvalue().encode("utf-8-sig")
 
 
@@ -48,13 +56,13 @@ def _xlsx(context, headers, rows) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     for line in context:
-        sheet.append(list(line))
+        sheet.append([inert(value) for value in line])
     sheet.append([])
-    sheet.append(headers)
+    sheet.append([inert(value) for value in headers])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_inert(value) for value in row])
+        sheet.append([inert(value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -39,6 +39,13 @@ from livestock.models import (
 )
 from livestock.models.review import approved_through_townships
 
+# What every surface answers for an entry sent under a uuid it may not use:
+# stored with other counts, on another record or in another county alike, so
+# that the answer says nothing of what is stored under it.
+USED_UUID = _(
+    "The uuid %(uuid)s is already used by another entry; send this entry with a new uuid."
+)
+
 
 class EntryConflict(Exception):
     """An entry arrived under a UUID that is already stored with other content."""

@@ -203,7 +203,7 @@ def test_the_admins_preview_lists_the_first_hundred_problems_and_counts_the_rest
     assert "300" in page and 'id="import-errors-not-listed"' in page
 
 
-def test_the_command_imports_more_rows_than_the_web_takes(settings):
+def test_the_command_imports_more_rows_than_the_web_takes(settings, english):
     settings.IMPORT_MAX_ROWS = 1
     limits = spreadsheets.ReadLimits.from_settings(rows=False)
     content = (",".join(spreadsheets.HEADERS) + "\n" + ",,,村\n" * 3).encode()

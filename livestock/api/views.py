@@ -315,7 +315,9 @@ class LambingEntryViewSet(
                 serializers.LambingEntrySerializer,
                 description="The same entry was sent before under this uuid; nothing changed.",
             ),
-            409: OpenApiResponse(description="This uuid is stored with other content."),
+            409: OpenApiResponse(
+                description="This uuid is used by another entry (or by other content)."
+            ),
         }
     )
     def create(self, request, *args, **kwargs):
@@ -327,13 +329,7 @@ class LambingEntryViewSet(
             )
         except services.EntryConflict as conflict:
             return Response(
-                {
-                    "detail": _(
-                        "An entry with uuid %(uuid)s is stored with other content; "
-                        "send it with a new uuid, or change the stored one."
-                    )
-                    % {"uuid": conflict.stored.uuid}
-                },
+                {"detail": services.USED_UUID % {"uuid": conflict.stored.uuid}},
                 status=status.HTTP_409_CONFLICT,
             )
         # Answered by the serializer that read the request, as DRF's own create
@@ -446,7 +442,7 @@ class LambingEntryViewSet(
             services.entries_create(items=new, created_by=request.user)
             for (index, _data), item in zip(valid, new, strict=True):
                 if item.conflict is not None:
-                    message = _("Stored with other content: %(uuid)s.") % {"uuid": item.uuid}
+                    message = services.USED_UUID % {"uuid": item.uuid}
                     errors.append({"index": index, "errors": {"uuid": [message]}})
                 elif item.error is not None:
                     errors.append({"index": index, "errors": _error_detail(item.error)})

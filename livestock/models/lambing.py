@@ -12,7 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,6 +28,9 @@ from livestock.choices import (
 from livestock.counting import walk
 from livestock.models.places import Herder, Versioned
 from livestock.models.review import approved_through
+
+# Characters in an entry's note.
+NOTE_MAX_LENGTH = 1000
 
 # Every count of a household: 0 or more, and no more than a household could count.
 HOUSEHOLD_COUNT_LIMIT = [
@@ -349,7 +352,9 @@ class LambingEntry(Versioned):
     check_stage = models.CharField(
         _("survival check"), max_length=10, choices=CheckStage.choices, blank=True
     )
-    note = models.TextField(_("note"), blank=True)
+    # Bounded by a validator, not the column's type (no table rewrite): a note is a
+    # technician's remark, and an unbounded one was a way to fill the database.
+    note = models.TextField(_("note"), blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,

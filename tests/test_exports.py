@@ -1,0 +1,104 @@
+"""Every file the service writes keeps a name typed as a formula inert
+(issue 18): the summary tables at every level (the herder's too, whose name
+is the file's "place" line), the admin's list exports and the audit trail, in
+CSV and XLSX, all through ``exports.inert``."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from livestock import exports, services
+from livestock.audit import acting_as
+from livestock.models import Herder
+from tests.conftest import PASSWORD, make_user
+from tests.test_admin import logged_in
+
+FORMULA = '=HYPERLINK("http://example.org/x","open")'
+
+
+def cells(response, kind: str) -> list:
+    """Every cell of a downloaded file: text as written, for a CSV; for an
+    XLSX, each cell's value and whether the spreadsheet would compute it."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if kind == "csv":
+        return [c for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))) for c in row]
+    sheet = load_workbook(io.BytesIO(content)).active
+    return [(cell.value, cell.data_type) for row in sheet.iter_rows() for cell in row]
+
+
+def assert_inert(found: list, kind: str) -> None:
+    """The formula is there, as text, and nothing in the file is a formula."""
+    if kind == "csv":
+        assert any(value.startswith("'=HYPERLINK") for value in found)
+        assert not any(value.startswith("=") for value in found)
+    else:
+        assert any(str(value).startswith("'=HYPERLINK") for value, _type in found)
+        assert not any(data_type == "f" for _value, data_type in found)
+
+
+@pytest.fixture
+def formula_herder(sailike_record, fuhai_technician):
+    with acting_as(fuhai_technician):
+        services.entry_create(
+            record=sailike_record, date=datetime.date(2024, 12, 10), lambs_born=2, ewes_lambed=2
+        )
+        return services.herder_update(Herder.objects.get(pk=sailike_record.herder_id), name=FORMULA)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize("level", ["herder", "village"])
+def test_a_summary_file_at_every_level_keeps_a_formula_name_inert(
+    kind, level, formula_herder, fuhai, winter_2024
+):
+    make_user("fuhai-official", "official", fuhai)
+    client = Client()
+    client.login(username="fuhai-official", password=PASSWORD)
+    place = formula_herder if level == "herder" else formula_herder.village
+    response = client.get(
+        "/",
+        {
+            "season": winter_2024.pk,
+            "as_of": "2024-12-31",
+            "place": f"{level}:{place.pk}",
+            "export": kind,
+        },
+    )
+
+    assert response.status_code == 200
+    assert_inert(cells(response, kind), kind)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_admins_list_exports_keep_a_formula_name_inert(kind, formula_herder, fuhai_technician):
+    response = logged_in(fuhai_technician).get(f"/admin/livestock/herder/export/herders.{kind}")
+
+    assert response.status_code == 200
+    assert_inert(cells(response, kind), kind)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_audit_trail_keeps_a_formula_filter_inert(kind, db):
+    """The file's lines of context repeat the filters: a user name may start
+    with ``-``, ``+`` or ``@``, which a spreadsheet computes."""
+    make_user("-2+3", "technician")
+    superuser = make_user("auditor", None, superuser=True)
+    response = logged_in(superuser).get("/admin/audit/", {"format": kind, "user": "-2+3"})
+
+    assert response.status_code == 200
+    found = cells(response, kind)
+    if kind == "csv":
+        assert "'-2+3" in found and "-2+3" not in found
+    else:
+        assert ("'-2+3", "s") in found
+        assert not any(data_type == "f" for _value, data_type in found)
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_inert_prefixes_every_start_a_spreadsheet_computes(start):
+    assert exports.inert(f"{start}1+1") == f"'{start}1+1"
+    assert exports.inert("别克") == "别克"
+    assert exports.inert(-3) == -3
