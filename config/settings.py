@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_rate, env_str
@@ -77,6 +78,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% load i18n %} everywhere (the admin's templates too) reads the text
+            # direction of the exact language, not of its base: see livestock/i18n.py.
+            "libraries": {"i18n": "livestock.templatetags.i18n_bidi"},
         },
     },
 ]
@@ -165,9 +169,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Chinese first, English beside it. Dates and "today" are Altay's.
+# Chinese first; Kazakh in the Arabic script (Xinjiang's, right to left) and in
+# Cyrillic (Kazakhstan's); English. Dates and "today" are Altay's.
+# Django knows Kazakh only as `kk`, Cyrillic. `kk-arab` is ours: its catalogs are
+# in locale/kk_Arab (to_locale), a browser's kk-Arab-CN falls back to it, and its
+# LANG_INFO says bidi, which livestock/i18n.py reads (Django's get_language_bidi
+# looks at the base language, `kk`, and would lay it out left to right).
+LANG_INFO.update(
+    {
+        "kk-arab": {
+            "bidi": True,
+            "code": "kk-arab",
+            "name": "Kazakh (Arabic script)",
+            "name_local": "قازاقشا",
+        },
+        "kk": {**LANG_INFO["kk"], "name": "Kazakh (Cyrillic)", "name_local": "Қазақша"},
+    }
+)
+# templates.W003 warns that two modules are named `i18n`: ours replaces Django's on
+# purpose (TEMPLATES above), and there is no other way into the admin's base.html.
+SILENCED_SYSTEM_CHECKS = ["templates.W003"]
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [
+    ("zh-hans", "简体中文"),
+    ("kk-arab", "قازاقشا"),
+    ("kk", "Қазақша"),
+    ("en", "English"),
+]
 LOCALE_PATHS = [BASE_DIR / "livestock" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -1,0 +1,26 @@
+"""Which way the active language is written.
+
+Django decides text direction from a language's base (``kk`` of ``kk-arab``,
+against ``LANGUAGES_BIDI``), so Kazakh in the Arabic script would be laid out
+left to right like Kazakh in Cyrillic. Here the direction is the ``bidi`` of the
+exact language's ``LANG_INFO`` entry (``config/settings.py`` adds ``kk-arab``),
+read in one place by the templates (``templatetags/i18n_bidi.py``) and the code.
+"""
+
+from django.utils import translation
+
+
+def language_bidi(language: str | None = None) -> bool:
+    """True when ``language`` (by default the active one) is written right to left."""
+    code = language or translation.get_language()
+    if code is None:
+        return False
+    try:
+        return bool(translation.get_language_info(code).get("bidi", False))
+    except KeyError:
+        return translation.get_language_bidi()
+
+
+def text_direction(language: str | None = None) -> str:
+    """The ``dir`` attribute of a page or an SVG in ``language``: "rtl" or "ltr"."""
+    return "rtl" if language_bidi(language) else "ltr"

@@ -1,0 +1,114 @@
+"""The four languages of the service: Chinese (the default), Kazakh in the Arabic
+script (right to left), Kazakh in Cyrillic and English, offered on every page,
+and spoken by the API by ``Accept-Language``."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from livestock.i18n import language_bidi
+from tests.conftest import PASSWORD
+from tests.test_api_base import api
+from tests.test_api_entries import URL as ENTRIES_URL
+from tests.test_api_entries import new_entry
+
+LANGUAGES = ["zh-hans", "kk-arab", "kk", "en"]
+
+
+def html_tag(page: str) -> str:
+    return re.search(r"<html[^>]*>", page).group()
+
+
+def switch_options(page: str) -> list[tuple[str, str]]:
+    """The language switch's choices: (code, name shown)."""
+    choice = page[page.index('id="language-choice"') : page.index("</select>")]
+    return re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', choice)
+
+
+def test_arabic_script_kazakh_is_right_to_left_and_cyrillic_kazakh_is_not():
+    assert language_bidi("kk-arab") is True
+    assert language_bidi("kk") is False
+    assert language_bidi("zh-hans") is False
+    assert translation.to_locale("kk-arab") == "kk_Arab"
+
+
+def test_a_browser_asking_for_kazakh_of_china_gets_the_arabic_script():
+    """Browsers send CLDR's kk-Arab-CN; it falls back to kk-arab, not to Cyrillic."""
+    assert translation.get_supported_language_variant("kk-Arab-CN".lower()) == "kk-arab"
+
+
+@pytest.mark.parametrize(
+    ("language", "direction", "title"),
+    [
+        ("kk-arab", "rtl", "قوزى الۋ ماۋسىمىنىڭ ەسەبى"),
+        ("kk", "ltr", "Қозы алу маусымының есебі"),
+        ("zh-hans", "ltr", "产羔季跟踪"),
+        ("en", "ltr", "Lambing-season tracker"),
+    ],
+)
+def test_the_summary_page_is_written_in_the_chosen_language_and_its_direction(
+    prefecture_official, language, direction, title
+):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.login(username=prefecture_official.username, password=PASSWORD)
+    page = client.get("/").content.decode()
+    assert html_tag(page) == f'<html lang="{language}" dir="{direction}">'
+    assert title in page
+
+
+def test_every_page_offers_the_four_languages_each_in_its_own_script(prefecture_official):
+    client = Client()
+    client.login(username=prefecture_official.username, password=PASSWORD)
+    expected = [
+        ("zh-hans", "简体中文"),
+        ("kk-arab", "قازاقشا"),
+        ("kk", "Қазақша"),
+        ("en", "English"),
+    ]
+    for url in ("/", "/admin/", "/admin/login/"):
+        assert switch_options(client.get(url, follow=True).content.decode()) == expected, url
+
+
+def test_choosing_arabic_script_kazakh_keeps_it_for_the_next_pages(prefecture_official):
+    client = Client()
+    client.login(username=prefecture_official.username, password=PASSWORD)
+    client.post("/i18n/setlang/", {"language": "kk-arab", "next": "/"})
+    assert 'dir="rtl"' in html_tag(client.get("/").content.decode())
+
+
+@pytest.mark.parametrize(("language", "direction"), [("kk-arab", "rtl"), ("kk", "ltr")])
+def test_the_admin_is_laid_out_in_the_languages_direction(prefecture_official, language, direction):
+    """Django's own admin templates ask the same question (their {% load i18n %} is ours)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.login(username=prefecture_official.username, password=PASSWORD)
+    page = client.get("/admin/").content.decode()
+    assert f'dir="{direction}"' in html_tag(page)
+    assert ("admin/css/rtl.css" in page) is (direction == "rtl")
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "kk-arab",
+            "2024-12-12 بويىنشا قوزى شىعىنى 6 بولار ەدى، بۇل تۋعان 5 قوزىدان كوپ "
+            "(ەرەجە: شىعىن ≤ تۋعان قوزىلار).",
+        ),
+        (
+            "kk",
+            "2024-12-12 бойынша қозы шығыны 6 болар еді, бұл туған 5 қозыдан көп "
+            "(ереже: шығын ≤ туған қозылар).",
+        ),
+    ],
+)
+def test_a_rule_broken_through_the_api_is_answered_in_kazakh_at_the_field(
+    fuhai_technician, sailike_record, language, message
+):
+    data = new_entry(sailike_record, lambs_born=5, lambs_lost=6, loss_cause="cold")
+    response = api(fuhai_technician, language=language).post(ENTRIES_URL, data)
+    assert response.status_code == 400
+    assert response.json() == {"lambs_lost": [message]}
+    assert response.headers["Content-Language"] == language
+    assert not sailike_record.entries.exists()
