@@ -42,6 +42,7 @@ from livestock.models import (
     Village,
     approved_through,
 )
+from livestock.names import normalize_name
 from livestock.selectors import record_timeline
 
 admin.site.site_header = _("Lambing-season tracker")
@@ -100,7 +101,8 @@ class ScopedAdmin(admin.ModelAdmin):
         change list's search form refuses it already; the autocomplete does not."""
         if "\x00" in search_term:
             return queryset.none(), False
-        return super().get_search_results(request, queryset, search_term)
+        # Typed as names are stored (NFC, Kazakh hamza), so either spelling finds them.
+        return super().get_search_results(request, queryset, normalize_name(search_term))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related: type[Model] = db_field.related_model
@@ -191,10 +193,10 @@ PLACE_FILTERS = [
 class HerderAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
     form = VersionedForm
     export_kinds = {"herders": (_("herder households"), spreadsheets.herder_rows)}
-    list_display = ["name", "name_latin", "village", "township"]
+    list_display = ["name", "name_latin", "name_kazakh", "village", "township"]
     list_filter = PLACE_FILTERS
     list_select_related = ["village__township"]
-    search_fields = ["name", "name_latin"]
+    search_fields = ["name", "name_latin", "name_kazakh"]
     autocomplete_fields = ["village"]
 
     @admin.display(description=_("township"), ordering="village__township__name")
@@ -393,7 +395,7 @@ class LambingRecordAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
         QualityFlagFilter,
     ]
     list_select_related = ["herder__village", "season"]
-    search_fields = ["herder__name", "herder__name_latin"]
+    search_fields = ["herder__name", "herder__name_latin", "herder__name_kazakh"]
     autocomplete_fields = ["herder"]
     readonly_fields = [
         "data_quality",

@@ -1,5 +1,5 @@
 """Filters for the API's lists: places by id at any level, seasons, date
-ranges, and a search on Chinese and Latin names."""
+ranges, and a search on Chinese and Latin names (and herders' Kazakh names)."""
 
 import django_filters as filters
 from django import forms
@@ -19,6 +19,7 @@ from livestock.models import (
     Village,
 )
 from livestock.models.review import ReviewState
+from livestock.names import normalize_name
 
 # Database ids are 64-bit; a larger number is no id (and overflows SQLite).
 MAX_ID = 2**63 - 1
@@ -45,6 +46,7 @@ class NameSearchFilterSet(filters.FilterSet):
     search = filters.CharFilter(method="filter_search", label=_("name (Chinese or Latin)"))
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = normalize_name(value)  # as names are stored: either spelling finds them
         condition = Q()
         for field in self.search_fields:
             condition |= Q(**{f"{field}__icontains": value})
@@ -56,6 +58,10 @@ class PlaceFilterSet(NameSearchFilterSet):
     village; ``village_path`` is the lookup from the model to it."""
 
     village_path = "village"
+    search_fields = ("name", "name_latin", "name_kazakh")
+    search = filters.CharFilter(
+        method="filter_search", label=_("herder's name (Chinese, Latin or Kazakh)")
+    )
     county = IdFilter(label=_("county id"))
     township = IdFilter(label=_("township id"))
     village = IdFilter(label=_("village id"))
@@ -100,7 +106,7 @@ class HerderFilterSet(PlaceFilterSet):
 
 class LambingRecordFilterSet(PlaceFilterSet):
     village_path = "herder__village"
-    search_fields = ("herder__name", "herder__name_latin")
+    search_fields = ("herder__name", "herder__name_latin", "herder__name_kazakh")
     season = IdFilter(label=_("season id"))
     herder = IdFilter(label=_("herder household id"))
 
@@ -111,7 +117,11 @@ class LambingRecordFilterSet(PlaceFilterSet):
 
 class LambingEntryFilterSet(PlaceFilterSet):
     village_path = "record__herder__village"
-    search_fields = ("record__herder__name", "record__herder__name_latin")
+    search_fields = (
+        "record__herder__name",
+        "record__herder__name_latin",
+        "record__herder__name_kazakh",
+    )
     season = IdFilter(field_name="record__season", label=_("season id"))
     record = IdFilter(label=_("lambing record id"))
     date = filters.DateFromToRangeFilter(label=_("date (date_after, date_before)"))

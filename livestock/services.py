@@ -130,18 +130,18 @@ def lock_record(record: LambingRecord) -> LambingRecord:
 
 
 @transaction.atomic
-def herder_create(*, village: Village, name: str, name_latin: str) -> Herder:
-    herder = Herder(village=village, name=name, name_latin=name_latin)
+def herder_create(*, village: Village, name: str, name_latin: str, name_kazakh: str = "") -> Herder:
+    herder = Herder(village=village, name=name, name_latin=name_latin, name_kazakh=name_kazakh)
     herder.full_clean()
     herder.save()
     return herder
 
 
-def herder_build(*, village: Village, name: str, name_latin: str) -> Herder:
+def herder_build(*, village: Village, name: str, name_latin: str, name_kazakh: str = "") -> Herder:
     """A new household, validated as ``herder_create`` validates it, not yet
     saved: an import saves its new households together (``herders_create``).
     ``village`` is one read from the database, so its existence is not asked again."""
-    herder = Herder(village=village, name=name, name_latin=name_latin)
+    herder = Herder(village=village, name=name, name_latin=name_latin, name_kazakh=name_kazakh)
     herder.full_clean(exclude=["village"])
     return herder
 
@@ -162,7 +162,7 @@ def herders_create(*, herders: list[Herder], user: AbstractBaseUser | None = Non
 def herder_update(herder: Herder, *, seen_version: int | None = None, **changes) -> Herder:
     """Rename a household or move it to another village; made from a page that
     showed ``seen_version``, refused if someone saved a newer one meanwhile."""
-    unknown = set(changes) - {"village", "name", "name_latin"}
+    unknown = set(changes) - {"village", "name", "name_latin", "name_kazakh"}
     if unknown:
         raise TypeError(f"herder_update() cannot change {sorted(unknown)}")
     if seen_version is not None:

@@ -56,6 +56,7 @@ from livestock.models import (
     Township,
     Village,
 )
+from livestock.names import normalize_name
 
 
 @dataclass(frozen=True)
@@ -635,7 +636,9 @@ class _Importer:
         )
         if key in self.herder_cache:
             return self.herder_cache[key]
-        name, name_latin = row.get("herder", ""), row.get("herder_latin", "")
+        # As names are stored (NFC, Kazakh hamza), so that the row finds its household.
+        name = normalize_name(row.get("herder", ""))
+        name_latin = normalize_name(row.get("herder_latin", ""))
         herder_id = row.get("herder_id", "")
         if herder_id:
             try:

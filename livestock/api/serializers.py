@@ -158,7 +158,16 @@ class HerderSerializer(StrictSerializer):
 
     class Meta:
         model = Herder
-        fields = ["id", "name", "name_latin", "village", "township", "county", "version"]
+        fields = [
+            "id",
+            "name",
+            "name_latin",
+            "name_kazakh",
+            "village",
+            "township",
+            "county",
+            "version",
+        ]
         read_only_fields = ["version"]
 
 

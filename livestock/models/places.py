@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit import audited
+from livestock.names import NameField
 
 
 class Place(models.Model):
@@ -21,8 +22,8 @@ class Place(models.Model):
     # counts in the daily rollups (``livestock/rollups.py``).
     parent_field: str = ""
 
-    name = models.CharField(_("name"), max_length=100)
-    name_latin = models.CharField(_("Latin name"), max_length=100)
+    name = NameField(_("name"), max_length=100)
+    name_latin = NameField(_("Latin name"), max_length=100)
 
     class Meta:
         abstract = True
@@ -156,13 +157,22 @@ class Village(Place):
 
 class Herder(Versioned, Place):
     """A herder household (牧民 / 养殖户), named after its head. Two households of
-    one village may share a name, so the name is not unique."""
+    one village may share a name, so the name is not unique. Most herders of
+    Altay are Kazakh: beside the Chinese and Latin names, the name as the family
+    writes it in Kazakh, for those who read Kazakh and to be found by it."""
 
     herder_path = "pk"
     parent_field = "village"
 
     village = models.ForeignKey(
         Village, models.PROTECT, related_name="herders", verbose_name=_("village")
+    )
+    name_kazakh = NameField(
+        _("Kazakh name"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("As the family writes it: in the Arabic script, or in Cyrillic. Optional."),
     )
     history = audited()
 

@@ -1,0 +1,84 @@
+"""How a name is stored and searched: the one place that writes it in a canonical form.
+
+Names come typed on phones, pasted from spreadsheets and sent by other systems;
+the same name must be stored, and found, the same way whatever produced it:
+
+- NFC (canonical composition), never NFKC: NFKC would turn a full-width letter
+  or a compatibility form into another character, and a name is kept exactly as
+  written (DOMAIN.md). NFC only chooses one of two encodings of the same text.
+- Kazakh in the Arabic script writes a word's front vowels with ARABIC LETTER HIGH
+  HAMZA (U+0674), once, before the word, as Unicode advises. Older keyboards and
+  encodings type the compatibility letters HIGH HAMZA ALEF, WAW, U and YEH
+  (U+0675–U+0678) instead; such a word is written again with the plain letters
+  and U+0674 before it (none when ە, ك or گ already show its vowels are front),
+  so that both spellings are one name (and one search).
+
+``NameField`` applies it to every name the models store; searches apply it to
+what is typed in the search box.
+"""
+
+import re
+import unicodedata
+
+from django.db import models
+
+HIGH_HAMZA = "\u0674"
+# The compatibility letters and the Kazakh letters they stand for. Unicode
+# decomposes U+0678 to YEH (U+064A); Kazakh writes і with the dotless U+0649.
+LEGACY_HAMZA_LETTERS = {
+    "\u0675": "\u0627",  # ٵ → ا  (ә)
+    "\u0676": "\u0648",  # ٶ → و  (ө)
+    "\u0677": "\u06c7",  # ٷ → ۇ  (ү)
+    "\u0678": "\u0649",  # ٸ → ى  (і)
+}
+ARABIC_WORD = re.compile(r"[\u0620-\u064a\u0660-\u06d5\u06ee-\u06ff]+")
+
+
+# Letters that show a word's vowels are front by themselves: such a word takes no hamza.
+FRONT_LETTERS = set("\u06d5\u0643\u06af")  # ە ك گ
+
+
+def _hamza_before_the_word(match: re.Match) -> str:
+    word = match.group()
+    if not any(letter in LEGACY_HAMZA_LETTERS for letter in word):
+        return word
+    letters = "".join(LEGACY_HAMZA_LETTERS.get(letter, letter) for letter in word)
+    letters = letters.replace(HIGH_HAMZA, "")
+    return letters if FRONT_LETTERS & set(letters) else HIGH_HAMZA + letters
+
+
+def normalize_name(text: str) -> str:
+    """``text`` as names are stored and searched: NFC, Kazakh hamza as Unicode advises."""
+    text = unicodedata.normalize("NFC", text)
+    if any(letter in LEGACY_HAMZA_LETTERS for letter in text):
+        text = ARABIC_WORD.sub(_hamza_before_the_word, text)
+    return text
+
+
+class NameField(models.CharField):
+    """A name, stored as ``normalize_name`` writes it, by whatever path it is saved
+    (a form, the API, an import, ``bulk_create``, a queryset's ``update``).
+
+    In the database it is a plain ``CharField``, and migrations see one
+    (``deconstruct``): what differs happens in Python, and calling it a new kind of
+    column would make SQLite rebuild every table of places and herders for nothing.
+    """
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_name(value) if isinstance(value, str) else value
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if isinstance(value, str):
+            value = normalize_name(value)
+            setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return normalize_name(value) if isinstance(value, str) else value

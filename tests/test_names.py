@@ -1,0 +1,96 @@
+"""Names are stored one way whatever typed them: NFC, never NFKC, and Kazakh in
+the Arabic script with the high hamza as Unicode advises; a herder is found by
+any of its names, in the admin and the API."""
+
+import unicodedata
+
+import pytest
+from django.test import Client
+
+from livestock import services
+from livestock.models import Herder
+from livestock.names import normalize_name
+from tests.conftest import PASSWORD
+from tests.test_api_base import API, api, names
+
+# Әлия, as Xinjiang writes it: the high hamza (U+0674) once, before the word.
+ALIYA = "\u0674\u0627\u0644\u064a\u064a\u0627"  # ٴالييا
+# The same name typed with the legacy HIGH HAMZA ALEF (U+0675) of older keyboards.
+ALIYA_LEGACY = "\u0675\u0644\u064a\u064a\u0627"  # ٵلييا
+# Серік: ە already shows the front vowels, so no hamza is written.
+SERIK = "سەرىك"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (ALIYA_LEGACY, ALIYA),
+        (ALIYA, ALIYA),
+        ("\u0633\u06d5\u0631\u0678\u0643", SERIK),  # ى typed as legacy ٸ: no hamza, ە is there
+        ("Бекзат Сері\u0439", "Бекзат Серій"),  # й typed as и + combining breve
+        ("Aliya Mukhame\u0301t", "Aliya Mukhamét"),
+        ("别克·木合亚提", "别克·木合亚提"),
+    ],
+)
+def test_a_name_is_stored_in_one_spelling(typed, stored):
+    assert normalize_name(typed) == stored
+    assert unicodedata.is_normalized("NFC", normalize_name(typed))
+
+
+def test_names_are_never_folded_by_nfkc():
+    """NFKC would make full-width letters and ligatures other characters."""
+    assert normalize_name("ＡＢ ﬁ") == "ＡＢ ﬁ"
+
+
+def test_a_herder_saved_with_a_legacy_spelling_is_stored_as_unicode_advises(qibaerwoyi):
+    herder = services.herder_create(
+        village=qibaerwoyi, name="阿丽娅", name_latin="Aliya", name_kazakh=ALIYA_LEGACY
+    )
+    assert Herder.objects.get(pk=herder.pk).name_kazakh == ALIYA
+    assert herder.name_kazakh == ALIYA
+
+
+@pytest.fixture
+def aliya(qibaerwoyi) -> Herder:
+    return services.herder_create(
+        village=qibaerwoyi, name="阿丽娅", name_latin="Aliya", name_kazakh=ALIYA
+    )
+
+
+@pytest.mark.parametrize("search", [ALIYA, ALIYA_LEGACY, "الييا", "阿丽娅", "aliya"])
+def test_the_api_finds_a_herder_by_any_of_its_names(fuhai_technician, aliya, sailike, search):
+    response = api(fuhai_technician).get(API + "herders/", {"search": search})
+    assert names(response) == ["阿丽娅"]
+    assert response.json()["results"][0]["name_kazakh"] == ALIYA
+
+
+def test_the_api_stores_a_herders_kazakh_name(fuhai_technician, qibaerwoyi):
+    response = api(fuhai_technician).post(
+        API + "herders/",
+        {
+            "name": "阿丽娅",
+            "name_latin": "Aliya",
+            "name_kazakh": ALIYA_LEGACY,
+            "village": qibaerwoyi.pk,
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["name_kazakh"] == ALIYA
+
+
+def test_the_api_finds_a_herders_records_by_its_kazakh_name(
+    fuhai_technician, aliya, sailike_record, winter_2024
+):
+    services.record_create(herder=aliya, season=winter_2024)
+    response = api(fuhai_technician).get(API + "lambing-records/", {"search": ALIYA_LEGACY})
+    assert [record["herder"] for record in response.json()["results"]] == [aliya.pk]
+
+
+@pytest.mark.parametrize("search", [ALIYA, ALIYA_LEGACY])
+def test_the_admin_finds_a_herder_by_its_kazakh_name(fuhai_technician, aliya, sailike, search):
+    client = Client()
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    page = client.get("/admin/livestock/herder/", {"q": search}).content.decode()
+    assert "阿丽娅" in page
+    assert ALIYA in page
+    assert "赛力克" not in page
