@@ -1,0 +1,78 @@
+"""Kazakh on a 360 px phone: in the Arabic script the pages are right to left and
+mirrored, in Cyrillic left to right; in both no text overlaps other text or is
+cut off, the page never scrolls sideways, digits stay Western, and the Arabic
+script is drawn with the app's own font."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from livestock.models import County, Prefecture, Season
+from tests.conftest import PASSWORD, make_user
+
+PHONE = 360
+
+# Overlapping or clipped text, and a page that scrolls sideways (layout_problems.js).
+LAYOUT_PROBLEMS = (Path(__file__).parent / "layout_problems.js").read_text()
+# Arabic-Indic and Extended Arabic-Indic digits: a locale must not switch to them.
+EASTERN_DIGITS = "[\u0660-\u0669\u06f0-\u06f9]"
+
+
+def switch_language(page: Page, language: str) -> None:
+    """Choose a language with the switch at the top of the page, as a user does."""
+    page.locator("#language-choice").select_option(language)
+    page.locator(".language-choice button").click()
+    page.wait_for_load_state("load")
+
+
+def check_layout(page: Page, *, language: str, direction: str) -> None:
+    expect(page.locator("html")).to_have_attribute("dir", direction)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    page.evaluate("document.fonts.ready")
+    if direction == "rtl":
+        loaded = page.evaluate(
+            "[...document.fonts].filter(f => f.family.includes('Noto Naskh Arabic Kazakh')"
+            " && f.status === 'loaded').length"
+        )
+        assert loaded >= 1, "the Arabic script is not drawn with the app's own font"
+    problems = page.evaluate(LAYOUT_PROBLEMS)
+    assert problems == [], "\n".join(problems)
+    expect(page.locator("body")).not_to_contain_text(re.compile(EASTERN_DIGITS))
+
+
+@pytest.mark.parametrize(
+    ("language", "direction", "as_of", "lambs_born"),
+    [
+        ("kk-arab", "rtl", "2025-02-11 بويىنشا", "تۋعان قوزىلار"),
+        ("kk", "ltr", "2025-02-11 бойынша", "туған қозылар"),
+    ],
+)
+def test_a_county_summary_reads_in_kazakh_on_a_360_px_phone(
+    new_page, log_in, results_dir, language, direction, as_of, lambs_born
+):
+    call_command("seed_reports", verbosity=0)
+    make_user("altay-official", "official", Prefecture.objects.get())
+    burqin = County.objects.get(name="布尔津县")
+    page = new_page(width=PHONE)
+    log_in(page, "altay-official", PASSWORD)
+    page.goto("/")
+    switch_language(page, language)
+    page.goto(f"/?season={Season.objects.get().pk}&as_of=2025-02-11&place=county:{burqin.pk}")
+
+    expect(page.locator("h1")).to_have_text("布尔津县 Burqin County")
+    expect(page.locator("h1 bdi")).to_have_text("布尔津县 Burqin County")
+    expect(page.locator("p.as-of")).to_contain_text(as_of)
+    expect(page.locator("table.summary thead")).to_contain_text(lambs_born)
+    page.screenshot(path=results_dir / f"county-summary-{language}-{PHONE}px.png", full_page=True)
+    check_layout(page, language=language, direction=direction)
+
+    # Mirrored: the place names' column starts at the side the language starts.
+    table = page.locator("table.summary").bounding_box()
+    first_column = page.locator("table.summary tbody th").first.bounding_box()
+    if direction == "rtl":
+        assert first_column["x"] + first_column["width"] >= table["x"] + table["width"] - 1
+    else:
+        assert first_column["x"] <= table["x"] + 1
