@@ -13,6 +13,7 @@ urlpatterns = [
     # Before the admin's own URLs, which would take it for an app's.
     path("admin/audit/", admin.site.admin_view(audit_view), name="audit-trail"),
     path("admin/", admin.site.urls),
+    path("field/", include("livestock.field.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("livestock.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

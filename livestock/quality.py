@@ -128,3 +128,23 @@ def flag_counts(
         for flag in FLAGS:
             by_flag[flag.key] += _flagged(row, flag.key)
     return FlagCounts(by_place=by_place, by_flag=by_flag)
+
+
+def flags_by_record(
+    records: QuerySet[LambingRecord], *, season: Season, as_of: datetime.date
+) -> dict[int, list[Flag]]:
+    """Each of ``records``' flags as of ``as_of`` (by record id; records without
+    a flag are absent), in one query over the households' rollup rows: the
+    field app's lists, where ``record_flags`` would be a query per household."""
+    rows = (
+        DailyRollup.objects.filter(
+            season=season,
+            level=RollupLevel.HERDER,
+            record__in=records.values("pk"),
+            date__lte=as_of,
+        )
+        .order_by()
+        .values("record")
+        .annotate(**_flag_sums())
+    )
+    return {row["record"]: _flags_of(row) for row in rows if _flagged(row)}

@@ -100,6 +100,9 @@ def pages(record) -> list[str]:
         "/admin/livestock/township/",
         "/admin/auth/user/add/",
         "/api/docs/",
+        "/field/",
+        f"/field/village/{record.herder.village_id}/",
+        f"/field/record/{record.pk}/",
     ]
 
 

@@ -1,0 +1,153 @@
+"""The per-entry rules, described for the phone from the definitions the server
+enforces, so that an entry typed offline is checked at once by the same limits
+and refused with the same message: nothing here states a limit or a message of
+its own.
+
+- each count's bounds and messages: the model field's validators
+  (``models.HOUSEHOLD_COUNT_LIMIT``, built from ``rules.MAX_HOUSEHOLD_COUNT``),
+  the tightest of them when a field has several;
+- the pairs that go together (lambs lost and a cause, lambs alive and a
+  stage): the model's check constraints, read from their conditions;
+- the choices of a cause and a stage: the fields' choices;
+- the date: the season's dates and today, with the messages of
+  ``rules.check_entry_date``.
+
+The running-total rules need the record's other entries and stay on the server.
+Messages are templates with ``%(name)s`` placeholders, in Chinese and English.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import CheckConstraint, Q
+from django.utils import translation
+
+from livestock import rules
+from livestock.models import LambingEntry, Season
+
+# Each label and message in Chinese first, English beside, under these keys.
+LANGUAGES = {"zh": "zh-hans", "en": "en"}
+
+
+def _in_languages(text) -> dict[str, str]:
+    """A lazily translated text in each language of the field app (Chinese first)."""
+    found = {}
+    for key, language in LANGUAGES.items():
+        with translation.override(language):
+            found[key] = str(text)
+    return found
+
+
+def _bound(field: models.Field, kind: type, tighter) -> dict | None:
+    validators = [v for v in field.validators if isinstance(v, kind)]
+    if not validators:
+        return None
+    # Of equal limits, the model's own (listed after the database's range) says the rule.
+    validator = tighter(reversed(validators), key=lambda v: v.limit_value)
+    return {"value": validator.limit_value, "message": _in_languages(validator.message)}
+
+
+def _count(field: models.Field) -> dict:
+    return {
+        "type": "integer",
+        "label": _in_languages(field.verbose_name),
+        # An empty count is the field's default (0), or none at all (no check made).
+        "empty": None if field.null else field.get_default(),
+        "min": _bound(field, MinValueValidator, max),
+        "max": _bound(field, MaxValueValidator, min),
+    }
+
+
+def _choice(field: models.Field) -> dict:
+    return {
+        "type": "choice",
+        "label": _in_languages(field.verbose_name),
+        "empty": "",
+        "choices": [
+            {"value": value, "label": _in_languages(label)} for value, label in field.flatchoices
+        ],
+    }
+
+
+def _together(constraint: CheckConstraint) -> dict:
+    """A constraint of the shape ``Q(a=EMPTY, b=EMPTY) | (a not empty & b not empty)``:
+    the fields are given together or not at all. Its first branch names each
+    field and its empty value (``x__isnull=True``: none)."""
+    condition = constraint.condition
+    empty_branch = condition.children[0] if condition.connector == Q.OR else None
+    if not isinstance(empty_branch, Q) or empty_branch.connector != Q.AND:
+        raise ValueError(f"constraint {constraint.name} is not of a shape the phone can check")
+    fields = {}
+    for lookup, value in empty_branch.children:
+        name, _, test = lookup.partition("__")
+        if test not in ("", "isnull") or (test == "isnull" and value is not True):
+            raise ValueError(f"constraint {constraint.name} is not of a shape the phone can check")
+        fields[name] = None if test == "isnull" else value
+    return {
+        "name": constraint.name,
+        "fields": fields,
+        "message": _in_languages(constraint.violation_error_message),
+    }
+
+
+def _rule_message(check, **probe) -> dict:
+    """The message ``check`` refuses ``probe`` with, as a template in each language."""
+    try:
+        check(**probe)
+    except ValidationError as error:
+        return {"code": error.code, "message": _in_languages(error.message)}
+    raise ValueError(f"{check.__name__} accepted {probe}")
+
+
+def describe(*, season: Season | None, today: datetime.date) -> dict:
+    """The rules an entry of ``season`` typed on ``today`` must keep, as JSON."""
+    entry_fields = {}
+    for name in LambingEntry.CONTENT_FIELDS:
+        field = LambingEntry._meta.get_field(name)
+        if isinstance(field, models.IntegerField):
+            entry_fields[name] = _count(field)
+        elif field.choices:
+            entry_fields[name] = _choice(field)
+        elif isinstance(field, models.DateField):
+            entry_fields[name] = {"type": "date", "label": _in_languages(field.verbose_name)}
+        else:
+            entry_fields[name] = {"type": "text", "label": _in_languages(field.verbose_name)}
+    day = datetime.timedelta(days=1)
+    date_rule = {
+        "today": today.isoformat(),
+        "season": None,
+        "future": _rule_message(
+            rules.check_entry_date,
+            value=today + day,
+            season_start=today,
+            season_end=today + day,
+            season_name="",
+            today=today,
+        ),
+        "outside_season": _rule_message(
+            rules.check_entry_date,
+            value=today - day,
+            season_start=today,
+            season_end=today + day,
+            season_name="",
+            today=today,
+        ),
+    }
+    if season is not None:
+        date_rule["season"] = {
+            "id": season.pk,
+            "name": season.name,
+            "start": season.start_date.isoformat(),
+            "end": season.end_date.isoformat(),
+        }
+    return {
+        "fields": entry_fields,
+        "together": [
+            _together(constraint)
+            for constraint in LambingEntry._meta.constraints
+            if isinstance(constraint, CheckConstraint)
+        ],
+        "date": date_rule,
+    }

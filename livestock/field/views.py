@@ -1,0 +1,387 @@
+"""The field app's pages: Today, a village's batch entry, a household; and what
+the phone keeps for offline work: the rules description, the roster, the
+service worker. Login required, the technician's role (may add entries),
+everything within ``scoping``; writes through ``services``, reads through
+``field.selectors``. The pages work without the script (each form posts to
+the server); with it, entries go to the phone's outbox and on to the API."""
+
+import datetime
+import uuid
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views import View
+
+from livestock import scoping, selectors, services
+from livestock.api.views import etag_of
+from livestock.field import forms, rules_description
+from livestock.field import selectors as field_selectors
+from livestock.models import LambingEntry, LambingRecord, ReportedFigure, Village
+
+STATIC = Path(__file__).resolve().parent.parent / "static" / "field"
+
+
+class TechnicianView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """A technician's page: logged in, and a role that may add counts."""
+
+    login_url = "admin:login"
+    permission_required = "livestock.add_lambingentry"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.today = timezone.localdate()
+        self.season = field_selectors.current_season(self.today)
+
+    def handle_no_permission(self):
+        if self.request.user.is_authenticated:
+            return render(self.request, "field/no_role.html", status=403)
+        return super().handle_no_permission()
+
+    def context(self, **extra) -> dict:
+        return {"today": self.today, "season": self.season, **extra}
+
+
+def _apply(form, error: ValidationError) -> None:
+    """A service's refusal shown on the form, at its field when it names one."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _villages_with_households(villages, households) -> list[dict]:
+    by_village: dict[int, list] = {}
+    for household in households:
+        by_village.setdefault(household.herder.village_id, []).append(household)
+    return [
+        {
+            "village": village,
+            "households": by_village.get(village.pk, []),
+            "need_visit": sum(h.needs_visit for h in by_village.get(village.pk, [])),
+        }
+        for village in villages
+    ]
+
+
+class TodayPage(TechnicianView):
+    """The technician's villages, each with its households of the season:
+    running totals as of today, the last count, flags; those needing a visit
+    first. ``q`` searches Chinese and Latin names."""
+
+    def get(self, request):
+        search = request.GET.get("q", "")
+        households = []
+        if self.season is not None:
+            households = field_selectors.households(
+                user=request.user, season=self.season, as_of=self.today, search=search
+            )
+        villages = list(field_selectors.villages(user=request.user))
+        if search:
+            shown = {household.herder.village_id for household in households}
+            villages = [village for village in villages if village.pk in shown]
+        context = self.context(
+            search=search,
+            villages=_villages_with_households(villages, households),
+            need_visit=[household for household in households if household.needs_visit],
+        )
+        return render(request, "field/today.html", context)
+
+
+class VillagePage(TechnicianView):
+    """A village's batch entry: a row per household taking today's count,
+    saved row by row (each a form, posted here without the script) or all at
+    once (the script), each saved row showing its new running total."""
+
+    def get_village(self, pk: int) -> Village:
+        villages = scoping.within(self.request.user, Village.objects.select_related("township"))
+        return get_object_or_404(villages, pk=pk)
+
+    def get(self, request, pk: int, *, refused: dict | None = None, status: int = 200):
+        village = self.get_village(pk)
+        households = []
+        if self.season is not None:
+            households = field_selectors.households(
+                user=request.user, season=self.season, as_of=self.today, village=village
+            )
+        refused = refused or {}
+        context = self.context(
+            village=village,
+            rows=[
+                {"h": h, "form": refused.get(h.record.pk), "uuid": uuid.uuid4()} for h in households
+            ],
+            new_household=forms.NewHouseholdForm(),
+            rules=rules_description.describe(season=self.season, today=self.today),
+        )
+        return render(request, "field/village.html", context, status=status)
+
+    def post(self, request, pk: int):
+        village = self.get_village(pk)
+        if request.POST.get("action") == "new_household":
+            return self.new_household(request, village)
+        records = selectors.records_within(season=self.season, place=village, user=request.user)
+        record = get_object_or_404(records, pk=request.POST.get("record"))
+        form = forms.EntryForm(request.POST)
+        if form.is_valid():
+            try:
+                services.entry_create(
+                    record=record,
+                    uuid=_uuid(request.POST.get("uuid")),
+                    created_by=request.user,
+                    **form.cleaned_data,
+                )
+            except services.EntryConflict:
+                form.add_error(None, "This entry was already saved with other counts.")
+            except ValidationError as error:
+                _apply(form, error)
+        if not form.is_valid():
+            return self.get(request, pk, refused={record.pk: form}, status=400)
+        totals = selectors.lambing_totals(season=self.season, as_of=self.today, place=record.herder)
+        messages.success(
+            request,
+            f"{record.herder.name} 已保存 saved — 产羔数 lambs born {totals.lambs_born}, "
+            f"死亡 lost {totals.lamb_losses}",
+        )
+        return HttpResponseRedirect(f"{request.path}#record-{record.pk}")
+
+    def new_household(self, request, village: Village):
+        form = forms.NewHouseholdForm(request.POST)
+        if form.is_valid() and self.season is not None:
+            try:
+                with transaction.atomic():
+                    herder = services.herder_create(
+                        village=village,
+                        name=form.cleaned_data["name"],
+                        name_latin=form.cleaned_data["name_latin"],
+                    )
+                    record = services.record_create(
+                        herder=herder,
+                        season=self.season,
+                        ewes_at_start=form.cleaned_data["ewes_at_start"],
+                    )
+            except ValidationError as error:
+                _apply(form, error)
+            else:
+                return HttpResponseRedirect(reverse("field:record", args=[record.pk]))
+        households = field_selectors.households(
+            user=request.user, season=self.season, as_of=self.today, village=village
+        )
+        context = self.context(
+            village=village,
+            rows=[{"h": h, "form": None, "uuid": uuid.uuid4()} for h in households],
+            new_household=form,
+            rules=rules_description.describe(season=self.season, today=self.today),
+        )
+        return render(request, "field/village.html", context, status=400)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+class RecordPage(TechnicianView):
+    """A household's record: totals as of each date (read only), its reported
+    figures, its entries each with a correction or deletion that needs a
+    reason, and a new record for the season when it has none."""
+
+    def get_record(self, pk: int) -> LambingRecord:
+        records = scoping.visible(
+            self.request.user,
+            LambingRecord.objects.select_related("herder__village__township", "season"),
+        )
+        return get_object_or_404(records, pk=pk)
+
+    def get(self, request, pk: int, *, forms_by_entry: dict | None = None, status: int = 200):
+        record = self.get_record(pk)
+        entries = list(
+            scoping.visible(request.user, LambingEntry.objects.filter(record=record))
+            .select_related("created_by")
+            .order_by("-date", "-pk")
+        )
+        forms_by_entry = forms_by_entry or {}
+        rows = [
+            {
+                "entry": entry,
+                "etag": etag_of(entry),
+                "form": forms_by_entry.get(entry.pk),
+            }
+            for entry in entries
+        ]
+        figures = (
+            scoping.visible(request.user, ReportedFigure.objects.filter(herder=record.herder))
+            .select_related("report")
+            .order_by("-as_of", "metric")
+        )
+        other_seasons = []
+        if self.season is not None and record.season_id != self.season.pk:
+            other_seasons = [self.season]
+        context = self.context(
+            record=record,
+            herder=record.herder,
+            timeline=list(reversed(selectors.record_timeline(record=record))),
+            entries=rows,
+            figures=figures,
+            new_record_seasons=[
+                season
+                for season in other_seasons
+                if not LambingRecord.objects.filter(herder=record.herder, season=season).exists()
+            ],
+            rules=rules_description.describe(season=record.season, today=self.today),
+        )
+        return render(request, "field/record.html", context, status=status)
+
+    def post(self, request, pk: int):
+        record = self.get_record(pk)
+        action = request.POST.get("action")
+        if action == "new_record":
+            return self.new_record(request, record)
+        entry = get_object_or_404(
+            scoping.visible(request.user, LambingEntry.objects.filter(record=record)),
+            pk=request.POST.get("entry"),
+        )
+        form_class = forms.DeletionForm if action == "delete" else forms.CorrectionForm
+        form = form_class(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version, reason = data.pop("version"), data.pop("reason")
+            try:
+                with transaction.atomic():
+                    services.check_version(entry, seen_version=version)
+                    if action == "delete":
+                        services.entry_delete(entry=entry, reason=reason)
+                    else:
+                        services.entry_update(entry=entry, reason=reason, **data)
+            except ValidationError as error:
+                _apply(form, error)
+        if not form.is_valid():
+            return self.get(request, pk, forms_by_entry={entry.pk: form}, status=400)
+        messages.success(request, "已保存 Saved")
+        return HttpResponseRedirect(request.path)
+
+    def new_record(self, request, record: LambingRecord):
+        form = forms.NewRecordForm(request.POST)
+        if form.is_valid() and self.season is not None:
+            try:
+                new = services.record_create(
+                    herder=record.herder,
+                    season=self.season,
+                    ewes_at_start=form.cleaned_data["ewes_at_start"],
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                return HttpResponseRedirect(reverse("field:record", args=[new.pk]))
+        return HttpResponseRedirect(request.path)
+
+
+class RulesDescription(TechnicianView):
+    """The per-entry rules as JSON, for checking an entry on the phone offline."""
+
+    def get(self, request):
+        description = rules_description.describe(season=self.season, today=self.today)
+        return JsonResponse(description, json_dumps_params={"ensure_ascii": False})
+
+
+class Roster(TechnicianView):
+    """The technician's households, records, totals as of today, flags and
+    villages, and the season's dates: what the phone keeps to work offline.
+    ``since`` (the ``refreshed`` of the last answer) sends only the records
+    changed after it, with the ids of every record so the phone drops the
+    others; ``full`` says which it is."""
+
+    # Writes committed just after a roster was read may carry an earlier time:
+    # a refresh looks this far back before ``since``.
+    OVERLAP = datetime.timedelta(minutes=2)
+
+    def get(self, request):
+        refreshed = timezone.now()
+        body = {"refreshed": refreshed.isoformat(), "today": self.today.isoformat()}
+        if self.season is None:
+            return JsonResponse({**body, "full": True, "season": None, "households": []})
+        since = parse_datetime(request.GET.get("since", "") or "")
+        changed = None
+        if since is not None and timezone.is_aware(since):
+            changed = field_selectors.changed_since(
+                user=request.user, season=self.season, since=since - self.OVERLAP
+            )
+        households = field_selectors.households(
+            user=request.user, season=self.season, as_of=self.today, record_ids=changed
+        )
+        all_ids = list(
+            selectors.records_within(season=self.season, user=request.user).values_list(
+                "pk", flat=True
+            )
+        )
+        villages = field_selectors.villages(user=request.user)
+        body.update(
+            full=changed is None,
+            season={
+                "id": self.season.pk,
+                "name": self.season.name,
+                "start": self.season.start_date.isoformat(),
+                "end": self.season.end_date.isoformat(),
+            },
+            record_ids=all_ids,
+            villages=[
+                {
+                    "id": village.pk,
+                    "name": village.name,
+                    "name_latin": village.name_latin,
+                    "url": reverse("field:village", args=[village.pk]),
+                }
+                for village in villages
+            ],
+            households=[_household_json(household) for household in households],
+        )
+        return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+def _household_json(household: field_selectors.Household) -> dict:
+    record, herder, totals = household.record, household.herder, household.totals
+    return {
+        "record": record.pk,
+        "version": record.version,
+        "herder": herder.pk,
+        "name": herder.name,
+        "name_latin": herder.name_latin,
+        "village": herder.village_id,
+        "ewes_at_start": record.ewes_at_start,
+        "totals": {
+            "ewes_lambed": totals.ewes_lambed,
+            "lambs_born": totals.lambs_born,
+            "lamb_losses": totals.lamb_losses,
+            "lambs_alive": household.lambs_alive,
+        },
+        "last_count": household.last_count.isoformat() if household.last_count else None,
+        "flags": [flag.label for flag in household.flags],
+        "sent_back": bool(household.sent_back),
+        "needs_visit": household.needs_visit,
+    }
+
+
+def service_worker(request):
+    """The service worker, served from ``/field/`` so that it may control the
+    field app's pages (a worker's scope is the folder it is served from)."""
+    response = HttpResponse((STATIC / "sw.js").read_bytes(), content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = reverse("field:today")
+    return response
+
+
+def manifest(request):
+    response = HttpResponse(
+        (STATIC / "manifest.webmanifest").read_bytes(), content_type="application/manifest+json"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response

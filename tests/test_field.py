@@ -1,0 +1,254 @@
+"""The field app's pages (/field/): a technician's Today, a village's batch
+entry, a household; the rules description and the roster the phone keeps.
+The browser's side (offline, outbox, sync) is in tests/browser/test_field.py."""
+
+import datetime
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from livestock import services
+from livestock.models import HOUSEHOLD_COUNT_LIMIT, Herder, LambingEntry, Season, Village
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def season(db) -> Season:
+    """A winter season running today, so that entries dated today are inside it."""
+    today = timezone.localdate()
+    return Season.objects.create(
+        kind="winter",
+        start_date=today - datetime.timedelta(days=40),
+        end_date=today + datetime.timedelta(days=50),
+    )
+
+
+@pytest.fixture
+def tech_client(client, fuhai_technician):
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    return client
+
+
+def household(village: Village, name: str, latin: str, season: Season, ewes: int = 100):
+    herder = services.herder_create(village=village, name=name, name_latin=latin)
+    return services.record_create(herder=herder, season=season, ewes_at_start=ewes)
+
+
+@pytest.fixture
+def sailike_now(qibaerwoyi, season):
+    return household(qibaerwoyi, "赛力克·屈克木", "Sailike Qukemu", season, ewes=120)
+
+
+def test_it_sends_a_visitor_to_log_in(client, db):
+    response = client.get("/field/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_an_official_is_told_the_pages_are_for_technicians(client, burqin_official):
+    client.login(username=burqin_official.username, password=PASSWORD)
+    response = client.get("/field/")
+    assert response.status_code == 403
+    assert "仅限技术员" in response.content.decode()
+
+
+def test_today_lists_the_households_of_my_villages_with_their_totals(
+    tech_client, sailike_now, season, bieke
+):
+    services.entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=7)
+    services.record_create(herder=bieke, season=season, ewes_at_start=10)  # 布尔津县: not mine
+    page = tech_client.get("/field/").content.decode()
+    assert f'data-record="{sailike_now.pk}"' in page
+    assert "赛力克·屈克木" in page and "Sailike Qukemu" in page
+    assert '<b data-total="lambs_born">7</b>' in page
+    assert "别克" not in page
+
+
+def test_today_puts_a_household_without_a_count_for_a_week_first(
+    tech_client, sailike_now, qibaerwoyi, season
+):
+    counted = household(qibaerwoyi, "阿依古丽", "Ayiguli", season)
+    services.entry_create(record=counted, date=timezone.localdate(), lambs_born=2)
+    page = tech_client.get("/field/").content.decode()
+    visit_first = page.split('class="visit"')[1].split("</section>")[0]
+    assert f'data-record="{sailike_now.pk}"' in visit_first
+    assert f'data-record="{counted.pk}"' not in visit_first
+
+
+def test_today_finds_a_household_by_its_latin_name(tech_client, sailike_now, qibaerwoyi, season):
+    other = household(qibaerwoyi, "阿依古丽", "Ayiguli", season)
+    page = tech_client.get("/field/", {"q": "sailike"}).content.decode()
+    assert f'data-record="{sailike_now.pk}"' in page
+    assert f'data-record="{other.pk}"' not in page
+    page = tech_client.get("/field/", {"q": "阿依"}).content.decode()
+    assert f'data-record="{other.pk}"' in page
+    assert f'data-record="{sailike_now.pk}"' not in page
+
+
+def test_a_village_page_has_a_row_per_household_with_the_api_field_names(
+    tech_client, sailike_now, qibaerwoyi
+):
+    page = tech_client.get(f"/field/village/{qibaerwoyi.pk}/").content.decode()
+    row = page.split(f'data-record="{sailike_now.pk}"')[1].split("</form>")[0]
+    for name in (
+        "date",
+        "ewes_lambed",
+        "lambs_born",
+        "lambs_lost",
+        "loss_cause",
+        "lambs_alive",
+        "check_stage",
+    ):
+        assert f'name="{name}"' in row
+    assert f'value="{timezone.localdate().isoformat()}"' in row
+
+
+def test_a_village_outside_my_places_is_not_found(tech_client, tongke):
+    assert tech_client.get(f"/field/village/{tongke.pk}/").status_code == 404
+
+
+def test_a_row_saved_without_the_script_is_stored_once_with_its_new_total(
+    tech_client, sailike_now, qibaerwoyi
+):
+    today = timezone.localdate().isoformat()
+    row = {"record": sailike_now.pk, "uuid": "6f1c1a52-0000-4000-8000-000000000001"}
+    row.update(date=today, ewes_lambed="3", lambs_born="4", lambs_lost="")
+    url = f"/field/village/{qibaerwoyi.pk}/"
+    first = tech_client.post(url, row, follow=True)
+    tech_client.post(url, row)  # a double tap sends it again
+    assert LambingEntry.objects.filter(record=sailike_now).count() == 1
+    assert "产羔数 lambs born 4" in first.content.decode()
+
+
+def test_a_refused_row_says_which_field_and_rule(tech_client, sailike_now, qibaerwoyi):
+    today = timezone.localdate().isoformat()
+    row = {"record": sailike_now.pk, "date": today, "lambs_born": "1", "lambs_lost": "2"}
+    row["loss_cause"] = "cold"
+    response = tech_client.post(f"/field/village/{qibaerwoyi.pk}/", row, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'data-error-for="lambs_lost"' in page
+    assert "rule: losses ≤ lambs born" in page
+    assert not LambingEntry.objects.filter(record=sailike_now).exists()
+
+
+def test_a_correction_needs_a_reason_and_the_version_seen(tech_client, sailike_now):
+    entry, _ = services.entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=5)
+    url = f"/field/record/{sailike_now.pk}/"
+    fields = {"entry": entry.pk, "version": entry.version, "action": "correct"}
+    fields.update(date=entry.date.isoformat(), lambs_born="6")
+    assert tech_client.post(url, fields).status_code == 400  # no reason
+    entry.refresh_from_db()
+    assert entry.lambs_born == 5
+    assert tech_client.post(url, {**fields, "reason": "miscounted"}).status_code == 302
+    entry.refresh_from_db()
+    assert entry.lambs_born == 6
+    stale = tech_client.post(url, {**fields, "lambs_born": "9", "reason": "again"})
+    assert stale.status_code == 400  # made from the version before the correction
+    entry.refresh_from_db()
+    assert entry.lambs_born == 6
+
+
+def test_a_new_household_gets_a_record_for_the_season(tech_client, qibaerwoyi, season):
+    response = tech_client.post(
+        f"/field/village/{qibaerwoyi.pk}/",
+        {"action": "new_household", "name": "努尔兰", "name_latin": "Nurlan", "ewes_at_start": 80},
+    )
+    herder = Herder.objects.get(name="努尔兰")
+    record = herder.lambing_records.get(season=season)
+    assert response["Location"] == f"/field/record/{record.pk}/"
+
+
+def test_the_record_page_shows_the_totals_as_of_each_date(tech_client, sailike_now):
+    today = timezone.localdate()
+    services.entry_create(record=sailike_now, date=today - datetime.timedelta(days=2), lambs_born=3)
+    services.entry_create(record=sailike_now, date=today, lambs_born=4)
+    page = tech_client.get(f"/field/record/{sailike_now.pk}/").content.decode()
+    timeline = page.split('class="timeline"')[1].split("</table>")[0]
+    assert "<td>7</td>" in timeline and "<td>3</td>" in timeline
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_today_and_a_village_cost_the_same_queries_for_3_or_30_households(
+    tech_client, qibaerwoyi, season
+):
+    for number in range(3):
+        record = household(qibaerwoyi, f"牧户{number}", f"Herder {number}", season)
+        services.entry_create(record=record, date=timezone.localdate(), lambs_born=1)
+    few = (
+        _queries(tech_client, "/field/"),
+        _queries(tech_client, f"/field/village/{qibaerwoyi.pk}/"),
+    )
+    other = Village.objects.create(township=qibaerwoyi.township, name="二村", name_latin="Second")
+    for number in range(27):
+        village = qibaerwoyi if number % 2 else other
+        record = household(village, f"新牧户{number}", f"New {number}", season)
+        services.entry_create(record=record, date=timezone.localdate(), lambs_lost=0, lambs_born=2)
+    many = (
+        _queries(tech_client, "/field/"),
+        _queries(tech_client, f"/field/village/{qibaerwoyi.pk}/"),
+    )
+    assert many == few
+
+
+def test_the_rules_description_is_the_servers_own(tech_client, season):
+    rules = tech_client.get("/field/rules.json").json()
+    born = rules["fields"]["lambs_born"]
+    assert born["min"]["value"] == 0 and born["max"]["value"] == 50_000
+    assert [c["value"] for c in rules["fields"]["loss_cause"]["choices"]][:2] == [
+        "cold",
+        "starvation",
+    ]
+    together = {tuple(sorted(rule["fields"])) for rule in rules["together"]}
+    assert together == {("lambs_lost", "loss_cause"), ("check_stage", "lambs_alive")}
+    assert rules["date"]["season"]["end"] == season.end_date.isoformat()
+    assert rules["date"]["today"] == timezone.localdate().isoformat()
+
+
+def test_a_limit_changed_in_the_model_changes_the_description_and_the_api_alike(
+    tech_client, sailike_now, monkeypatch
+):
+    """The description reads the validator the models enforce: lowering it to
+    900 lowers the served maximum, and the API then refuses 901."""
+    monkeypatch.setattr(HOUSEHOLD_COUNT_LIMIT[1], "limit_value", 900)
+    rules = tech_client.get("/field/rules.json").json()
+    assert rules["fields"]["lambs_born"]["max"]["value"] == 900
+    assert "900" not in json.dumps(rules["fields"]["lambs_born"]["max"]["message"])  # a template
+    response = tech_client.post(
+        "/api/v1/entries/",
+        {"record": sailike_now.pk, "date": timezone.localdate().isoformat(), "lambs_born": 901},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "lambs_born" in response.json()
+
+
+def test_a_season_moved_moves_the_dates_described(tech_client, season):
+    season.end_date = season.end_date + datetime.timedelta(days=3)
+    season.save()
+    rules = tech_client.get("/field/rules.json").json()
+    assert rules["date"]["season"]["end"] == season.end_date.isoformat()
+
+
+def test_the_roster_since_a_refresh_holds_only_what_changed(
+    tech_client, sailike_now, qibaerwoyi, season
+):
+    other = household(qibaerwoyi, "阿依古丽", "Ayiguli", season)
+    first = tech_client.get("/field/roster.json").json()
+    assert first["full"] is True
+    assert {h["record"] for h in first["households"]} == {sailike_now.pk, other.pk}
+    services.entry_create(record=other, date=timezone.localdate(), lambs_born=3)
+    second = tech_client.get("/field/roster.json", {"since": first["refreshed"]}).json()
+    assert second["full"] is False
+    changed = {h["record"]: h for h in second["households"]}
+    assert other.pk in changed and changed[other.pk]["totals"]["lambs_born"] == 3
+    assert set(second["record_ids"]) == {sailike_now.pk, other.pk}
