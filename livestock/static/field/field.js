@@ -1,0 +1,674 @@
+/* The field app's script: counts kept on the phone until the server answers.
+ *
+ * Every entry typed on a village page (and every correction on a household
+ * page) is checked at once against the per-entry rules the server describes
+ * (/field/rules.json), then put in an outbox in IndexedDB under its own uuid.
+ * The outbox is sent to the API's bulk endpoint (idempotent by uuid) whenever
+ * there is a connection, with retries and backoff. An item leaves the outbox
+ * only when the server has answered: stored (201/200) and removed, or refused
+ * and kept under "需要处理" with the server's message, to be corrected or
+ * discarded. A reload, a closed tab or a lost signal mid-sync leaves every
+ * unanswered item where it was; sent again under its uuid it is stored once.
+ * A correction carries the ETag of the version it was made from; a server
+ * copy changed meanwhile is a conflict shown side by side, theirs and mine.
+ */
+(function () {
+  "use strict";
+
+  const script = document.currentScript;
+  const urls = {
+    rules: script.dataset.rules,
+    roster: script.dataset.roster,
+    sw: script.dataset.sw,
+    scope: script.dataset.scope,
+    bulk: script.dataset.bulk,
+    entries: script.dataset.entries,
+  };
+  const BULK_LIMIT = 1000;
+  const MAX_BACKOFF_MS = 60000;
+  const COUNT_FIELDS = ["ewes_lambed", "lambs_born", "lambs_lost", "lambs_alive"];
+  const ENTRY_FIELDS = ["date", "ewes_lambed", "lambs_born", "lambs_lost", "loss_cause", "lambs_alive", "check_stage"];
+
+  /* IndexedDB: "outbox" (items by uuid) and "kept" (the rules, the roster). */
+
+  const dbReady = new Promise(function (resolve, reject) {
+    const request = indexedDB.open("lambing-field", 1);
+    request.onupgradeneeded = function () {
+      request.result.createObjectStore("outbox", { keyPath: "uuid" });
+      request.result.createObjectStore("kept");
+    };
+    request.onsuccess = function () { resolve(request.result); };
+    request.onerror = function () { reject(request.error); };
+  });
+
+  /* One transaction; resolves once it is committed (durably, for writes). */
+  async function transact(store, mode, work) {
+    const db = await dbReady;
+    return new Promise(function (resolve, reject) {
+      const options = mode === "readwrite" ? { durability: "strict" } : undefined;
+      const tx = db.transaction(store, mode, options);
+      let result;
+      const request = work(tx.objectStore(store));
+      if (request) request.onsuccess = function () { result = request.result; };
+      tx.oncomplete = function () { resolve(result); };
+      tx.onerror = tx.onabort = function () { reject(tx.error); };
+    });
+  }
+  const outbox = {
+    all: function () { return transact("outbox", "readonly", function (s) { return s.getAll(); }); },
+    put: function (item) { return transact("outbox", "readwrite", function (s) { s.put(item); }); },
+    remove: function (uuid) { return transact("outbox", "readwrite", function (s) { s.delete(uuid); }); },
+    /* An item replaced by its correction, in one transaction: never both, never neither. */
+    replace: function (old, item) {
+      return transact("outbox", "readwrite", function (s) { s.delete(old); s.put(item); });
+    },
+  };
+  const kept = {
+    get: function (key) { return transact("kept", "readonly", function (s) { return s.get(key); }); },
+    put: function (key, value) { return transact("kept", "readwrite", function (s) { s.put(value, key); }); },
+  };
+
+  function newUuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function localToday() {
+    const now = new Date();
+    const pad = function (n) { return String(n).padStart(2, "0"); };
+    return now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
+  }
+
+  /* A server message template ("%(value)s …") filled in. */
+  function fill(template, params) {
+    return template.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return name in params ? String(params[name]) : whole;
+    }).replace(/%%/g, "%");
+  }
+  function bilingual(message, params) {
+    return { zh: fill(message.zh, params || {}), en: fill(message.en, params || {}) };
+  }
+
+  /* The rules the server describes: fetched (through the service worker's
+     cache when offline) and kept in IndexedDB as a last resort. */
+  let rulesReady = null;
+  function loadRules() {
+    if (!rulesReady) {
+      rulesReady = fetch(urls.rules, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok || response.redirected) throw new Error("rules " + response.status);
+          return response.json();
+        })
+        .then(function (rules) { kept.put("rules", rules); return rules; })
+        .catch(function () { return kept.get("rules"); });
+    }
+    return rulesReady;
+  }
+
+  /* The per-entry rules, from the description: {field: {zh, en}} or null. */
+  function check(body, rules) {
+    const errors = {};
+    Object.keys(rules.fields).forEach(function (name) {
+      const field = rules.fields[name];
+      const value = body[name];
+      if (field.type !== "integer" || value === null || value === undefined || name in errors) return;
+      if (!Number.isInteger(value)) {
+        errors[name] = { zh: value + " 不是整数", en: value + " is not a whole number" };
+      } else if (field.min && value < field.min.value) {
+        errors[name] = bilingual(field.min.message, { show_value: value, limit_value: field.min.value });
+      } else if (field.max && value > field.max.value) {
+        errors[name] = bilingual(field.max.message, { show_value: value, limit_value: field.max.value });
+      }
+    });
+    rules.together.forEach(function (rule) {
+      const names = Object.keys(rule.fields);
+      const empty = names.filter(function (name) {
+        const value = body[name] === undefined ? rule.fields[name] : body[name];
+        return value === rule.fields[name] || (rule.fields[name] === null && value === null);
+      });
+      if (empty.length && empty.length < names.length && !(empty[0] in errors)) {
+        errors[empty[0]] = bilingual(rule.message);
+      }
+    });
+    const date = rules.date;
+    const today = localToday() > date.today ? localToday() : date.today;
+    if (!body.date) {
+      errors.date = { zh: "请填写日期", en: "Give the date." };
+    } else if (body.date > today) {
+      errors.date = bilingual(date.future.message, { value: body.date, today: today });
+    } else if (date.season && (body.date < date.season.start || body.date > date.season.end)) {
+      errors.date = bilingual(date.outside_season.message, {
+        value: body.date, season: date.season.name, start: date.season.start, end: date.season.end,
+      });
+    }
+    return Object.keys(errors).length ? errors : null;
+  }
+
+  /* What a row's inputs say, in the API's fields. */
+  function readCounts(form) {
+    const body = {};
+    ENTRY_FIELDS.forEach(function (name) {
+      const input = form.elements[name];
+      if (!input) return;
+      const raw = input.value.trim();
+      if (COUNT_FIELDS.indexOf(name) >= 0) {
+        body[name] = raw === "" ? (name === "lambs_alive" ? null : 0) : Number(raw);
+      } else {
+        body[name] = raw;
+      }
+    });
+    return body;
+  }
+  function typedSomething(form) {
+    return COUNT_FIELDS.some(function (name) { return form.elements[name] && form.elements[name].value.trim() !== ""; });
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll(".field-error").forEach(function (node) { node.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (node) { node.removeAttribute("aria-invalid"); });
+  }
+  function showErrors(form, errors) {
+    Object.keys(errors).forEach(function (name) {
+      const input = form.elements[name];
+      const note = document.createElement("span");
+      note.className = "field-error";
+      note.setAttribute("role", "alert");
+      note.dataset.errorFor = name;
+      note.textContent = errors[name].zh + (errors[name].en !== errors[name].zh ? " · " + errors[name].en : "");
+      if (input && input.closest("label")) {
+        input.setAttribute("aria-invalid", "true");
+        input.closest("label").appendChild(note);
+      } else {
+        form.prepend(note);
+      }
+    });
+  }
+  function rowStatus(form, text, kind) {
+    const status = form.querySelector("[data-row-status]");
+    if (!status) return;
+    status.textContent = text;
+    status.className = "row-status " + (kind || "");
+  }
+
+  function householdName(form) {
+    const heading = form.querySelector("h2 a, .name");
+    return heading ? heading.textContent.replace(/\s+/g, " ").trim() : "#" + form.dataset.record;
+  }
+
+  /* A village row: checked, then into the outbox. Returns whether it was kept. */
+  async function saveRow(form) {
+    const rules = await loadRules();
+    clearErrors(form);
+    const body = readCounts(form);
+    const errors = rules ? check(body, rules) : null;
+    if (errors) {
+      showErrors(form, errors);
+      rowStatus(form, "未保存：请改正 · Not saved: correct it", "refused");
+      return false;
+    }
+    const uuid = newUuid();
+    const record = Number(form.dataset.record);
+    await outbox.put({
+      uuid: uuid,
+      kind: "create",
+      state: "pending",
+      record: record,
+      label: householdName(form),
+      body: Object.assign({ uuid: uuid, record: record }, body),
+      created: Date.now(),
+    });
+    COUNT_FIELDS.concat(["loss_cause", "check_stage"]).forEach(function (name) {
+      if (form.elements[name]) form.elements[name].value = "";
+    });
+    await render();
+    sync();
+    return true;
+  }
+
+  /* A correction of a saved entry, from the version shown (its ETag). */
+  async function saveCorrection(form) {
+    const rules = await loadRules();
+    clearErrors(form);
+    const body = readCounts(form);
+    const errors = rules ? check(body, rules) : null;
+    if (errors) {
+      showErrors(form, errors);
+      return;
+    }
+    body.reason = form.elements.reason.value.trim();
+    await outbox.put({
+      uuid: newUuid(),
+      kind: "update",
+      state: "pending",
+      record: Number(form.dataset.record),
+      entry: Number(form.dataset.entry),
+      etag: form.dataset.etag,
+      label: (document.querySelector("h1") || {}).textContent || "",
+      body: body,
+      created: Date.now(),
+    });
+    rowStatus(form, "更正已保存在手机上，待上传 · Correction saved on this phone", "waiting");
+    await render();
+    sync();
+  }
+
+  /* Sending the outbox. One sync at a time across tabs (Web Locks), retried
+     with growing waits while the server cannot be reached. */
+
+  let backoff = 0;
+  let retryTimer = null;
+  let syncing = null;
+
+  function csrfToken() {
+    const cookie = document.cookie.split("; ").find(function (c) { return c.indexOf("csrftoken=") === 0; });
+    if (cookie) return decodeURIComponent(cookie.split("=")[1]);
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  function syncState(text) {
+    const node = document.querySelector("[data-sync-state]");
+    if (node) node.textContent = text;
+  }
+
+  function retryLater(seconds) {
+    backoff = Math.min(backoff ? backoff * 2 : 1000, MAX_BACKOFF_MS);
+    const wait = seconds ? seconds * 1000 : backoff + Math.floor(Math.random() * 500);
+    syncState("未连上服务器，" + Math.round(wait / 1000) + " 秒后重试 · No connection; trying again in " + Math.round(wait / 1000) + " s");
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(sync, wait);
+  }
+
+  function sync() {
+    if (syncing) return syncing;
+    const run = function () { return syncOnce(); };
+    syncing = (navigator.locks ? navigator.locks.request("lambing-field-sync", run) : run())
+      .catch(function () { retryLater(); })
+      .finally(function () { syncing = null; render(); });
+    return syncing;
+  }
+
+  function messageOf(errors) {
+    if (typeof errors === "string") return errors;
+    if (Array.isArray(errors)) return errors.map(messageOf).join(" ");
+    return Object.keys(errors).map(function (field) {
+      return (field === "non_field_errors" ? "" : field + ": ") + messageOf(errors[field]);
+    }).join(" ");
+  }
+
+  async function request(url, options) {
+    options.credentials = "same-origin";
+    options.headers = Object.assign({ "Accept": "application/json", "X-CSRFToken": csrfToken() }, options.headers || {});
+    return fetch(url, options);
+  }
+
+  /* Answers that say "try again later" rather than "no". */
+  function isTransient(response) {
+    return response.status === 429 || response.status >= 500;
+  }
+
+  async function syncOnce() {
+    const items = (await outbox.all()).filter(function (item) { return item.state === "pending"; });
+    items.sort(function (a, b) { return a.created - b.created; });
+    if (!items.length) { syncState(""); return; }
+    syncState("正在上传 · Uploading…");
+    let creates = items.filter(function (item) { return item.kind === "create"; });
+    while (creates.length) {
+      const batch = creates.slice(0, BULK_LIMIT);
+      let response, answer;
+      try {
+        response = await request(urls.bulk, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(batch.map(function (item) { return item.body; })),
+        });
+        answer = isTransient(response) ? null : await response.json();
+      } catch (error) {
+        return retryLater();
+      }
+      if (isTransient(response)) return retryLater(Number(response.headers.get("Retry-After")) || 0);
+      if (response.status === 401 || response.status === 403) {
+        syncState("请重新登录后再上传 · Log in again to upload");
+        return;
+      }
+      if (response.ok) {
+        /* Stored, or stored before (the same uuid): answered, so out of the outbox. */
+        for (const item of batch) await outbox.remove(item.uuid);
+        creates = creates.slice(batch.length);
+        continue;
+      }
+      /* All or nothing: the refused items wait under 需要处理, the rest go again. */
+      const refused = new Set();
+      (answer.errors || []).forEach(function (error) {
+        const indexes = error.index === null || error.index === undefined ? batch.map(function (_, i) { return i; }) : [error.index];
+        indexes.forEach(function (index) {
+          const item = batch[index];
+          if (!item) return;
+          refused.add(item.uuid);
+          item.state = "refused";
+          item.message = messageOf(error.errors);
+        });
+      });
+      if (!refused.size) return retryLater();
+      for (const item of batch) if (refused.has(item.uuid)) await outbox.put(item);
+      creates = creates.filter(function (item) { return !refused.has(item.uuid); });
+    }
+    for (const item of items.filter(function (i) { return i.kind === "update"; })) {
+      const done = await sendCorrection(item);
+      if (done === "retry") return retryLater();
+      if (done === "stop") return;
+    }
+    backoff = 0;
+    syncState("已全部上传 · All uploaded");
+    await refreshRoster();
+  }
+
+  function sameContent(server, body) {
+    return ENTRY_FIELDS.every(function (name) {
+      const mine = body[name] === undefined ? null : body[name];
+      const theirs = server[name] === undefined ? null : server[name];
+      return String(mine) === String(theirs);
+    });
+  }
+
+  async function sendCorrection(item) {
+    const url = urls.entries + item.entry + "/";
+    let response;
+    try {
+      response = await request(url, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json", "If-Match": item.etag },
+        body: JSON.stringify(item.body),
+      });
+      if (response.ok) {
+        await outbox.remove(item.uuid);
+        return "done";
+      }
+      if (isTransient(response)) return "retry";
+      if (response.status === 401 || response.status === 403) return "stop";
+      const answer = await response.json();
+      if (response.status === 412) {
+        const current = await request(url, { method: "GET" });
+        if (!current.ok) return current.status === 404 ? refuse(item, "已被删除 · Deleted on the server") : "retry";
+        const theirs = await current.json();
+        if (sameContent(theirs, item.body)) {
+          /* Our own correction, whose answer was lost on the way. */
+          await outbox.remove(item.uuid);
+          return "done";
+        }
+        item.state = "conflict";
+        item.theirs = theirs;
+        item.theirsEtag = current.headers.get("ETag");
+        item.message = messageOf(answer);
+        await outbox.put(item);
+        return "done";
+      }
+      return refuse(item, messageOf(answer));
+    } catch (error) {
+      return "retry";
+    }
+  }
+
+  async function refuse(item, message) {
+    item.state = "refused";
+    item.message = message;
+    await outbox.put(item);
+    return "done";
+  }
+
+  /* The roster: the technician's households and their totals, refreshed with
+     only what changed since the last refresh; village pages fetched once a
+     day so the service worker has them offline. */
+  async function refreshRoster() {
+    const roster = (await kept.get("roster")) || null;
+    const since = roster && roster.refreshed ? "?since=" + encodeURIComponent(roster.refreshed) : "";
+    let fresh;
+    try {
+      const response = await fetch(urls.roster + since, { credentials: "same-origin" });
+      if (!response.ok || response.redirected) return;
+      fresh = await response.json();
+    } catch (error) {
+      return;
+    }
+    const households = {};
+    if (!fresh.full && roster) {
+      const ids = new Set(fresh.record_ids);
+      (roster.households || []).forEach(function (h) { if (ids.has(h.record)) households[h.record] = h; });
+    }
+    fresh.households.forEach(function (h) { households[h.record] = h; });
+    fresh.households = Object.keys(households).map(function (key) { return households[key]; });
+    await kept.put("roster", fresh);
+    showTotals(fresh);
+    if (fresh.full && navigator.serviceWorker && navigator.serviceWorker.controller) {
+      (fresh.villages || []).slice(0, 100).forEach(function (village) {
+        fetch(village.url, { credentials: "same-origin" }).catch(function () {});
+      });
+    }
+  }
+
+  function showTotals(roster) {
+    (roster.households || []).forEach(function (h) {
+      document.querySelectorAll('[data-record="' + h.record + '"]').forEach(function (node) {
+        Object.keys(h.totals).forEach(function (name) {
+          const cell = node.querySelector('[data-total="' + name + '"]');
+          if (cell) cell.textContent = h.totals[name] === null ? "—" : h.totals[name];
+        });
+        const last = node.querySelector("[data-last-count]");
+        if (last && h.last_count) last.textContent = h.last_count;
+        const flags = node.querySelector("[data-flags]");
+        if (flags) {
+          flags.replaceChildren();
+          h.flags.concat(h.sent_back ? ["乡镇退回 sent back"] : []).forEach(function (label) {
+            const flag = document.createElement("span");
+            flag.className = "flag";
+            flag.textContent = label;
+            flags.append(flag);
+          });
+        }
+        node.classList.toggle("needs-visit", h.needs_visit);
+      });
+    });
+  }
+
+  /* The page: how many wait, what needs attention, each row's state. */
+
+  async function render() {
+    const items = await outbox.all();
+    const pending = items.filter(function (item) { return item.state === "pending"; });
+    const count = document.querySelector("[data-outbox-count]");
+    if (count) {
+      count.textContent = String(pending.length);
+      count.setAttribute("data-outbox-count", String(pending.length));
+      count.closest("[data-outbox]").hidden = pending.length === 0;
+    }
+    document.querySelectorAll("form[data-entry-form]").forEach(function (form) {
+      const waiting = pending.filter(function (item) { return item.record === Number(form.dataset.record); });
+      const status = form.querySelector("[data-row-status]");
+      if (waiting.length) {
+        rowStatus(form, "已保存在手机上，待上传 " + waiting.length + " 条 · waiting to upload", "waiting");
+      } else if (status && status.classList.contains("waiting")) {
+        const totals = form.querySelector("[data-total=lambs_born]");
+        rowStatus(form, "已上传 · Uploaded — 产羔数 lambs born " + (totals ? totals.textContent : ""), "saved");
+      }
+    });
+    renderAttention(items.filter(function (item) { return item.state !== "pending"; }));
+  }
+
+  function describeCounts(body) {
+    const parts = [body.date || ""];
+    if (body.ewes_lambed) parts.push("产羔母羊 " + body.ewes_lambed);
+    if (body.lambs_born) parts.push("产羔 " + body.lambs_born);
+    if (body.lambs_lost) parts.push("死亡 " + body.lambs_lost + " " + (body.loss_cause || ""));
+    if (body.lambs_alive !== null && body.lambs_alive !== undefined) parts.push("成活 " + body.lambs_alive + " " + (body.check_stage || ""));
+    return parts.join(" · ");
+  }
+
+  function button(text, action) {
+    const node = document.createElement("button");
+    node.type = "button";
+    node.textContent = text;
+    node.addEventListener("click", action);
+    return node;
+  }
+
+  function renderAttention(items) {
+    const section = document.querySelector("[data-attention]");
+    const list = document.querySelector("[data-attention-list]");
+    if (!section || !list) return;
+    section.hidden = items.length === 0;
+    list.replaceChildren();
+    items.forEach(function (item) {
+      const li = document.createElement("li");
+      li.dataset.record = item.record;
+      li.dataset.uuid = item.uuid;
+      li.dataset.state = item.state;
+      const title = document.createElement("p");
+      title.textContent = item.label + " — " + describeCounts(item.body);
+      const message = document.createElement("p");
+      message.className = "message";
+      message.dataset.serverMessage = "";
+      message.textContent = (item.state === "conflict" ? "服务器上的已被改动 · Changed on the server meanwhile. " : "") + (item.message || "");
+      li.append(title, message);
+      if (item.state === "conflict") {
+        const sides = document.createElement("div");
+        sides.className = "sides";
+        const theirs = document.createElement("div");
+        theirs.dataset.side = "theirs";
+        theirs.textContent = "服务器 theirs: " + describeCounts(item.theirs);
+        const mine = document.createElement("div");
+        mine.dataset.side = "mine";
+        mine.textContent = "我的 mine: " + describeCounts(item.body);
+        sides.append(theirs, mine);
+        li.append(sides);
+        li.append(
+          button("用我的 Keep mine", async function () {
+            item.state = "pending";
+            item.etag = item.theirsEtag;
+            delete item.theirs;
+            await outbox.put(item);
+            await render();
+            sync();
+          }),
+          button("用服务器的 Keep theirs", async function () {
+            await outbox.remove(item.uuid);
+            render();
+          })
+        );
+      } else {
+        li.append(
+          button("改正 Correct", function () { editRefused(li, item); }),
+          button("放弃 Discard", async function () {
+            await outbox.remove(item.uuid);
+            render();
+          })
+        );
+      }
+      list.append(li);
+    });
+  }
+
+  /* A refused item corrected where it waits: checked again, then sent under a
+     new uuid (the refused one was never stored), replacing it in one step. */
+  async function editRefused(li, item) {
+    const rules = await loadRules();
+    const form = document.createElement("form");
+    form.noValidate = true;
+    form.dataset.record = item.record;
+    ENTRY_FIELDS.forEach(function (name) {
+      const field = rules.fields[name];
+      const label = document.createElement("label");
+      label.textContent = field.label.zh + " " + field.label.en + " ";
+      let input;
+      if (field.type === "choice") {
+        input = document.createElement("select");
+        input.append(new Option("—", ""));
+        field.choices.forEach(function (choice) { input.append(new Option(choice.label.zh + " " + choice.label.en, choice.value)); });
+      } else {
+        input = document.createElement("input");
+        input.type = field.type === "date" ? "date" : "number";
+      }
+      input.name = name;
+      const value = item.body[name];
+      input.value = value === null || value === undefined ? "" : value;
+      label.append(input);
+      form.append(label);
+    });
+    form.append(button("重新上传 Send again", async function () {
+      clearErrors(form);
+      const body = readCounts(form);
+      const errors = check(body, rules);
+      if (errors) return showErrors(form, errors);
+      const uuid = newUuid();
+      const fresh = Object.assign({}, item, {
+        uuid: uuid, state: "pending", message: "", created: Date.now(),
+        body: Object.assign({}, item.body, body, { uuid: uuid }),
+      });
+      await outbox.replace(item.uuid, fresh);
+      await render();
+      sync();
+    }));
+    li.append(form);
+  }
+
+  /* Wiring. */
+
+  function registerServiceWorker() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register(urls.sw, { scope: urls.scope }).catch(function () {});
+    const keepThisPage = function () {
+      /* Fetched again through the worker, this page and what it loaded are kept for offline. */
+      const wanted = [location.href];
+      document.querySelectorAll("link[href], script[src]").forEach(function (node) {
+        wanted.push(node.href || node.src);
+      });
+      wanted.forEach(function (url) { fetch(url, { credentials: "same-origin" }).catch(function () {}); });
+    };
+    if (navigator.serviceWorker.controller) keepThisPage();
+    else navigator.serviceWorker.addEventListener("controllerchange", keepThisPage, { once: true });
+  }
+
+  function wire() {
+    document.querySelectorAll("form[data-entry-form]").forEach(function (form) {
+      form.noValidate = true;
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        saveRow(form);
+      });
+    });
+    const saveAll = document.querySelector("[data-save-all]");
+    if (saveAll) {
+      saveAll.hidden = false;
+      saveAll.addEventListener("click", async function () {
+        for (const form of document.querySelectorAll("form[data-entry-form]")) {
+          if (typedSomething(form)) await saveRow(form);
+        }
+      });
+    }
+    document.querySelectorAll("form[data-correction-form]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        const action = event.submitter ? event.submitter.value : "correct";
+        if (action === "delete") {
+          if (!navigator.onLine) {
+            event.preventDefault();
+            rowStatus(form, "删除需要联网 · Deleting needs a connection", "refused");
+          }
+          return;
+        }
+        event.preventDefault();
+        saveCorrection(form);
+      });
+    });
+    window.addEventListener("online", function () { backoff = 0; sync(); });
+    setInterval(function () { sync(); }, 30000);
+  }
+
+  wire();
+  registerServiceWorker();
+  loadRules();
+  kept.get("roster").then(function (roster) { if (roster) showTotals(roster); });
+  render().then(function () { return sync(); }).then(function () { return refreshRoster(); });
+})();

@@ -1,0 +1,285 @@
+"""A technician of 福海县 counts a village on a 360 px phone with no signal.
+
+How offline is made real here: Playwright's ``context.set_offline`` stops the
+page's own requests but not those of its service worker
+(microsoft/playwright#2311), so a test relying on it alone could pass with a
+worker quietly fetching from the server. The browser therefore reaches the
+live server only through ``Signal``, a TCP relay the test cuts: while
+offline, every connection from the page, the worker or the browser is
+refused, and the database is checked to hold nothing sent meanwhile.
+``set_offline`` is set as well, so that the page sees ``navigator.onLine``
+and the ``online`` event as a phone would. The sync runs in the page (not in
+the worker), so what it sends goes through the same relay.
+"""
+
+import datetime
+from collections.abc import Iterator
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from livestock import services
+from livestock.models import County, LambingEntry, Prefecture, Season, Township, Village
+from tests.browser.conftest import page_width
+from tests.browser.signal import Signal
+from tests.conftest import PASSWORD, make_user
+
+PHONE = {"width": 360, "height": 740}
+NAMES = [
+    ("赛力克·屈克木", "Sailike Qukemu"),
+    ("阿依古丽·努尔", "Ayiguli Nuer"),
+    ("别克·木合亚提", "Bieke Muheyati"),
+    ("努尔兰·哈山", "Nurlan Hashan"),
+    ("古丽米拉", "Gulimila"),
+]
+
+
+@pytest.fixture
+def fuhai_village(transactional_db):
+    """福海县's 齐巴尔窝依村 with five households, each with 100 ewes in a season
+    running today; and a technician of 福海县."""
+    today = timezone.localdate()
+    season = Season.objects.create(
+        kind="winter",
+        start_date=today - datetime.timedelta(days=30),
+        end_date=today + datetime.timedelta(days=60),
+    )
+    altay = Prefecture.objects.create(name="阿勒泰地区", name_latin="Altay Prefecture")
+    fuhai = County.objects.create(prefecture=altay, name="福海县", name_latin="Fuhai County")
+    township = Township.objects.create(
+        county=fuhai, name="阔克阿勒什乡", name_latin="Kuokealeshi Township"
+    )
+    village = Village.objects.create(
+        township=township, name="齐巴尔窝依村", name_latin="Qibaerwoyi Village"
+    )
+    records = []
+    for name, latin in NAMES:
+        herder = services.herder_create(village=village, name=name, name_latin=latin)
+        records.append(services.record_create(herder=herder, season=season, ewes_at_start=100))
+    make_user("fuhai-tech", "technician", fuhai)
+    return village, records
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server, fuhai_village) -> Iterator[tuple[Page, Signal]]:
+    """A 360×740 phone, logged in as the technician, reaching the server through
+    a signal the test can cut; on the village page, its worker installed and
+    the page kept for offline."""
+    host, port = live_server.url.removeprefix("http://").split(":")
+    signal = Signal((host, int(port)))
+    context: BrowserContext = browser.new_context(
+        base_url=signal.url,
+        locale="zh-CN",
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+    )
+    foreign = []
+    context.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((signal.url, "data:", "blob:", "about:"))
+            else foreign.append(request.url)
+        ),
+    )
+    page = context.new_page()
+    page.goto("/admin/login/?next=/field/")
+    page.get_by_label("用户名").fill("fuhai-tech")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/field/")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    village, _records = fuhai_village
+    page.get_by_role("link", name="录入今日计数").first.click()
+    page.wait_for_url(f"**/field/village/{village.pk}/")
+    # The worker keeps the page once it controls it (the first load may come before).
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.reload()
+    page.wait_for_function(
+        f"""caches.open("lambing-field-v1").then(cache =>
+              cache.match("/field/village/{village.pk}/", {{ignoreVary: true}})).then(Boolean)"""
+    )
+    yield page, signal
+    context.close()
+    signal.close()
+    assert not foreign, f"the page reached for other hosts: {foreign}"
+
+
+def go_offline(page: Page, signal: Signal) -> None:
+    signal.go_offline()
+    page.context.set_offline(True)
+
+
+def go_online(page: Page, signal: Signal) -> None:
+    signal.go_online()
+    page.context.set_offline(False)
+
+
+def row(page: Page, record) -> object:
+    return page.locator(f'form[data-record="{record.pk}"]')
+
+
+def enter(page: Page, record, **counts) -> None:
+    """Type one count into the household's row and save the row."""
+    form = row(page, record)
+    for name, value in counts.items():
+        field = form.locator(f'[name="{name}"]')
+        if name in ("loss_cause", "check_stage"):
+            field.select_option(value)
+        else:
+            field.fill(str(value))
+    form.get_by_role("button", name="保存").click()
+
+
+def outbox_count(page: Page):
+    return page.locator("[data-outbox-count]")
+
+
+def outbox_uuids(page: Page) -> set[str]:
+    return set(
+        page.evaluate(
+            """new Promise(resolve => {
+                 const open = indexedDB.open("lambing-field");
+                 open.onsuccess = () => {
+                   const all = open.result.transaction("outbox").objectStore("outbox").getAllKeys();
+                   all.onsuccess = () => resolve(all.result);
+                 };
+               })"""
+        )
+    )
+
+
+def twenty_counts(page: Page, records, *, last_breaks_running_total: bool) -> None:
+    """Four counts for each of five households; the fifth household's last
+    count, when asked, loses more lambs than were born (a running-total rule
+    the phone cannot check: it needs the record's other entries)."""
+    for round_ in range(4):
+        for number, record in enumerate(records):
+            if last_breaks_running_total and number == 4 and round_ == 3:
+                enter(page, record, lambs_lost=50, loss_cause="cold")
+            else:
+                enter(page, record, ewes_lambed=1, lambs_born=number + round_ + 1)
+            expect(outbox_count(page)).to_have_attribute(
+                "data-outbox-count", str(round_ * 5 + number + 1)
+            )
+
+
+def test_a_day_counted_offline_is_uploaded_once_when_the_signal_returns(
+    phone, fuhai_village, results_dir
+):
+    page, signal = phone
+    village, records = fuhai_village
+    go_offline(page, signal)
+
+    # A loss without its cause is refused on the spot, by the rule the server described.
+    enter(page, records[0], lambs_lost=2)
+    error = row(page, records[0]).locator('[data-error-for="loss_cause"]')
+    expect(error).to_contain_text("死亡羔羊须填写死因")
+    expect(page.locator("[data-outbox]")).to_be_hidden()
+    page.screenshot(path=results_dir / "1-refused-on-the-spot.png", full_page=True)
+    row(page, records[0]).locator('[name="lambs_lost"]').fill("")
+
+    twenty_counts(page, records, last_breaks_running_total=True)
+    expect(page.locator("[data-outbox]")).to_contain_text("已保存在手机上，待上传 20 条")
+    assert page_width(page) <= PHONE["width"]
+    page.screenshot(path=results_dir / "2-twenty-waiting-offline.png", full_page=True)
+
+    # Reloaded with no signal: the page comes from the worker, the outbox from IndexedDB.
+    page.reload()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "20")
+    expect(page.locator("[data-outbox]")).to_contain_text("已保存在手机上，待上传 20 条")
+    expect(row(page, records[4])).to_be_visible()
+    page.screenshot(path=results_dir / "3-reloaded-offline.png", full_page=True)
+    waiting = outbox_uuids(page)
+    assert len(waiting) == 20
+    assert not LambingEntry.objects.exists()  # nothing reached the server
+
+    go_online(page, signal)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=20_000)
+    attention = page.locator("[data-attention]")
+    expect(attention).to_be_visible()
+    expect(attention).to_contain_text("需要处理")
+    refused = attention.locator(f'li[data-record="{records[4].pk}"]')
+    expect(refused).to_have_count(1)
+    expect(refused.locator("[data-server-message]")).to_contain_text("超过产羔数")
+    expect(row(page, records[0]).locator('[data-total="lambs_born"]')).to_have_text(
+        str(1 + 2 + 3 + 4)
+    )
+    page.screenshot(path=results_dir / "4-uploaded-one-needs-attention.png", full_page=True)
+
+    # The API holds each of the 19 accepted entries once, under the phone's uuids.
+    answer = page.request.get("/api/v1/entries/?page_size=500").json()
+    stored = [entry["uuid"] for entry in answer["results"]]
+    refused_uuid = refused.get_attribute("data-uuid")
+    assert len(stored) == 19 == len(set(stored))
+    assert set(stored) == waiting - {refused_uuid}
+    assert LambingEntry.objects.count() == 19
+    assert sum(records[4].entries.values_list("lambs_lost", flat=True)) == 0
+
+    # Discarded, it leaves the list.
+    refused.get_by_role("button", name="放弃 Discard").click()
+    expect(attention).to_be_hidden()
+
+
+def test_a_signal_lost_halfway_through_the_sync_stores_each_entry_once(
+    phone, fuhai_village, results_dir
+):
+    page, signal = phone
+    _village, records = fuhai_village
+    go_offline(page, signal)
+    twenty_counts(page, records, last_breaks_running_total=False)
+    waiting = outbox_uuids(page)
+
+    # The server receives the bulk and stores it; its answer never reaches the phone.
+    signal.drop_bulk_answers = 1
+    go_online(page, signal)
+    page.wait_for_function("() => true")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=30_000)
+    assert signal.bulk_answers_dropped == 1
+    assert signal.bulk_requests >= 2  # sent again after the lost answer
+    page.reload()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0")
+    expect(page.locator("[data-attention]")).to_be_hidden()
+    page.screenshot(path=results_dir / "after-lost-answer.png", full_page=True)
+
+    stored = list(LambingEntry.objects.values_list("uuid", flat=True))
+    assert len(stored) == 20
+    assert {str(uuid) for uuid in stored} == waiting
+
+
+def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
+    phone, fuhai_village, results_dir
+):
+    """A correction carries the version it was made from; the server's copy
+    changed by someone else meanwhile is a conflict, shown theirs beside mine,
+    never overwritten until the technician chooses."""
+    page, signal = phone
+    _village, records = fuhai_village
+    entry, _new = services.entry_create(record=records[0], date=timezone.localdate(), lambs_born=5)
+    page.goto(f"/field/record/{records[0].pk}/")
+    go_offline(page, signal)
+    correction = page.locator(f'form[data-correction-form][data-entry="{entry.pk}"]')
+    page.locator(f"#entry-{entry.pk} summary").click()
+    correction.locator('[name="lambs_born"]').fill("6")
+    correction.locator('[name="reason"]').fill("数错了")
+    correction.get_by_role("button", name="更正").click()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+
+    services.entry_update(entry=entry, reason="another technician recounted", lambs_born=7)
+    go_online(page, signal)
+    conflict = page.locator('[data-attention] li[data-state="conflict"]')
+    expect(conflict).to_be_visible(timeout=20_000)
+    expect(conflict.locator('[data-side="theirs"]')).to_contain_text("产羔 7")
+    expect(conflict.locator('[data-side="mine"]')).to_contain_text("产羔 6")
+    entry.refresh_from_db()
+    assert entry.lambs_born == 7  # nothing overwritten silently
+    page.screenshot(path=results_dir / "conflict-side-by-side.png", full_page=True)
+
+    conflict.get_by_role("button", name="用我的 Keep mine").click()
+    expect(page.locator("[data-attention]")).to_be_hidden(timeout=20_000)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=30_000)
+    entry.refresh_from_db()
+    assert entry.lambs_born == 6
+    assert entry.history.first().history_change_reason == "数错了"
