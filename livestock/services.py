@@ -131,8 +131,11 @@ def lock_record(record: LambingRecord) -> LambingRecord:
 
 @transaction.atomic
 def herder_create(*, village: Village, name: str, name_latin: str, name_kazakh: str = "") -> Herder:
+    """A new household. Its Latin name may be left empty: a technician meeting a
+    household at a pasture (the field app) adds it before anyone has written its
+    transliteration; the API's and the admin's forms still ask for one."""
     herder = Herder(village=village, name=name, name_latin=name_latin, name_kazakh=name_kazakh)
-    herder.full_clean()
+    herder.full_clean(exclude=[] if name_latin else ["name_latin"])
     herder.save()
     return herder
 

@@ -153,10 +153,12 @@ def test_a_correction_needs_a_reason_and_the_version_seen(tech_client, sailike_n
     assert entry.lambs_born == 6
 
 
-def test_a_new_household_gets_a_record_for_the_season(tech_client, qibaerwoyi, season):
+def test_a_new_household_gets_a_record_for_the_season_without_a_latin_name_yet(
+    tech_client, qibaerwoyi, season
+):
     response = tech_client.post(
         f"/field/village/{qibaerwoyi.pk}/",
-        {"action": "new_household", "name": "努尔兰", "name_latin": "Nurlan", "ewes_at_start": 80},
+        {"action": "new_household", "name": "努尔兰", "name_latin": "", "ewes_at_start": 80},
     )
     herder = Herder.objects.get(name="努尔兰")
     record = herder.lambing_records.get(season=season)
