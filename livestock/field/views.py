@@ -256,12 +256,10 @@ class RecordPage(TechnicianView):
             data = dict(form.cleaned_data)
             version, reason = data.pop("version"), data.pop("reason")
             try:
-                with transaction.atomic():
-                    services.check_version(entry, seen_version=version)
-                    if action == "delete":
-                        services.entry_delete(entry=entry, reason=reason)
-                    else:
-                        services.entry_update(entry=entry, reason=reason, **data)
+                if action == "delete":
+                    services.entry_delete(entry=entry, reason=reason, seen_version=version)
+                else:
+                    services.entry_update(entry=entry, reason=reason, seen_version=version, **data)
             except ValidationError as error:
                 _apply(form, error)
         if not form.is_valid():
