@@ -74,9 +74,11 @@ def test_today_puts_a_household_without_a_count_for_a_week_first(
     counted = household(qibaerwoyi, "阿依古丽", "Ayiguli", season)
     services.entry_create(record=counted, date=timezone.localdate(), lambs_born=2)
     page = tech_client.get("/field/").content.decode()
-    visit_first = page.split('class="visit"')[1].split("</section>")[0]
-    assert f'data-record="{sailike_now.pk}"' in visit_first
-    assert f'data-record="{counted.pk}"' not in visit_first
+    visit_first = page.split('class="visit"')[1].split("</nav>")[0]
+    assert f'href="#record-{sailike_now.pk}"' in visit_first
+    assert f'href="#record-{counted.pk}"' not in visit_first
+    assert page.index(f'data-record="{sailike_now.pk}"') < page.index(f'data-record="{counted.pk}"')
+    assert page.count(f'data-record="{sailike_now.pk}"') == 1
 
 
 def test_today_finds_a_household_by_its_latin_name(tech_client, sailike_now, qibaerwoyi, season):
@@ -89,10 +91,17 @@ def test_today_finds_a_household_by_its_latin_name(tech_client, sailike_now, qib
     assert f'data-record="{sailike_now.pk}"' not in page
 
 
-def test_a_village_page_has_a_row_per_household_with_the_api_field_names(
-    tech_client, sailike_now, qibaerwoyi
+@pytest.mark.parametrize("where", ["today", "village", "household"])
+def test_each_household_takes_todays_count_in_fields_named_as_the_api(
+    tech_client, sailike_now, qibaerwoyi, where
 ):
-    page = tech_client.get(f"/field/village/{qibaerwoyi.pk}/").content.decode()
+    url = {
+        "today": "/field/",
+        "village": f"/field/village/{qibaerwoyi.pk}/",
+        "household": f"/field/record/{sailike_now.pk}/",
+    }[where]
+    page = tech_client.get(url).content.decode()
+    assert page.count(f'data-record="{sailike_now.pk}"') == 1
     row = page.split(f'data-record="{sailike_now.pk}"')[1].split("</form>")[0]
     for name in (
         "date",
@@ -254,3 +263,18 @@ def test_the_roster_since_a_refresh_holds_only_what_changed(
     changed = {h["record"]: h for h in second["households"]}
     assert other.pk in changed and changed[other.pk]["totals"]["lambs_born"] == 3
     assert set(second["record_ids"]) == {sailike_now.pk, other.pk}
+
+
+def test_a_household_without_a_record_this_season_gets_one_from_its_village(
+    tech_client, qibaerwoyi, season
+):
+    herder = services.herder_create(village=qibaerwoyi, name="哈力克", name_latin="Halike")
+    page = tech_client.get(f"/field/village/{qibaerwoyi.pk}/").content.decode()
+    assert "哈力克" in page.split('class="without-record"')[1]
+    response = tech_client.post(
+        f"/field/village/{qibaerwoyi.pk}/",
+        {"action": "new_record", "herder": herder.pk, "ewes_at_start": "60"},
+    )
+    record = herder.lambing_records.get(season=season)
+    assert record.ewes_at_start == 60
+    assert response["Location"] == f"/field/record/{record.pk}/"

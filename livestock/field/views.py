@@ -24,7 +24,7 @@ from livestock import scoping, selectors, services
 from livestock.api.views import etag_of
 from livestock.field import forms, rules_description
 from livestock.field import selectors as field_selectors
-from livestock.models import LambingEntry, LambingRecord, ReportedFigure, Village
+from livestock.models import Herder, LambingEntry, LambingRecord, ReportedFigure, Village
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "field"
 
@@ -59,17 +59,22 @@ def _apply(form, error: ValidationError) -> None:
 
 
 def _villages_with_households(villages, households) -> list[dict]:
+    """Each village with a row (an entry form) per household, those needing a
+    visit first; villages with households to visit first."""
     by_village: dict[int, list] = {}
     for household in households:
         by_village.setdefault(household.herder.village_id, []).append(household)
-    return [
+    found = [
         {
             "village": village,
-            "households": by_village.get(village.pk, []),
+            "rows": [
+                {"h": h, "form": None, "uuid": uuid.uuid4()} for h in by_village.get(village.pk, [])
+            ],
             "need_visit": sum(h.needs_visit for h in by_village.get(village.pk, [])),
         }
         for village in villages
     ]
+    return sorted(found, key=lambda village: not village["need_visit"])
 
 
 class TodayPage(TechnicianView):
@@ -92,6 +97,7 @@ class TodayPage(TechnicianView):
             search=search,
             villages=_villages_with_households(villages, households),
             need_visit=[household for household in households if household.needs_visit],
+            rules=rules_description.describe(season=self.season, today=self.today),
         )
         return render(request, "field/today.html", context)
 
@@ -114,6 +120,7 @@ class VillagePage(TechnicianView):
             )
         refused = refused or {}
         context = self.context(
+            without_record=self.without_record(village),
             village=village,
             rows=[
                 {"h": h, "form": refused.get(h.record.pk), "uuid": uuid.uuid4()} for h in households
@@ -123,10 +130,21 @@ class VillagePage(TechnicianView):
         )
         return render(request, "field/village.html", context, status=status)
 
+    def without_record(self, village: Village) -> list[Herder]:
+        """The village's households with no record for the season yet."""
+        if self.season is None:
+            return []
+        herders = scoping.visible(self.request.user, Herder.objects.filter(village=village))
+        return list(herders.exclude(lambing_records__season=self.season).order_by("name", "pk"))
+
     def post(self, request, pk: int):
         village = self.get_village(pk)
         if request.POST.get("action") == "new_household":
             return self.new_household(request, village)
+        if request.POST.get("action") == "new_record":
+            herders = scoping.visible(request.user, Herder.objects.filter(village=village))
+            herder = get_object_or_404(herders, pk=request.POST.get("herder"))
+            return self.new_record(request, herder)
         records = selectors.records_within(season=self.season, place=village, user=request.user)
         record = get_object_or_404(records, pk=request.POST.get("record"))
         form = forms.EntryForm(request.POST)
@@ -152,6 +170,23 @@ class VillagePage(TechnicianView):
         )
         return HttpResponseRedirect(f"{request.path}#record-{record.pk}")
 
+    def new_record(self, request, herder: Herder):
+        form = forms.NewRecordForm(request.POST)
+        if form.is_valid() and self.season is not None:
+            try:
+                record = services.record_create(
+                    herder=herder,
+                    season=self.season,
+                    ewes_at_start=form.cleaned_data["ewes_at_start"],
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                return HttpResponseRedirect(reverse("field:record", args=[record.pk]))
+        else:
+            messages.error(request, " ".join(str(e) for e in form.errors.values()))
+        return HttpResponseRedirect(request.path)
+
     def new_household(self, request, village: Village):
         form = forms.NewHouseholdForm(request.POST)
         if form.is_valid() and self.season is not None:
@@ -175,6 +210,7 @@ class VillagePage(TechnicianView):
             user=request.user, season=self.season, as_of=self.today, village=village
         )
         context = self.context(
+            without_record=self.without_record(village),
             village=village,
             rows=[{"h": h, "form": None, "uuid": uuid.uuid4()} for h in households],
             new_household=form,
@@ -226,9 +262,21 @@ class RecordPage(TechnicianView):
         other_seasons = []
         if self.season is not None and record.season_id != self.season.pk:
             other_seasons = [self.season]
+        household = next(
+            iter(
+                field_selectors.households(
+                    user=request.user,
+                    season=record.season,
+                    as_of=self.today,
+                    record_ids={record.pk},
+                )
+            ),
+            None,
+        )
         context = self.context(
             record=record,
             herder=record.herder,
+            row={"h": household, "form": None, "uuid": uuid.uuid4()} if household else None,
             timeline=list(reversed(selectors.record_timeline(record=record))),
             entries=rows,
             figures=figures,

@@ -13,6 +13,7 @@ the worker), so what it sends goes through the same relay.
 """
 
 import datetime
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -64,8 +65,8 @@ def fuhai_village(transactional_db):
 @pytest.fixture
 def phone(browser: Browser, live_server, fuhai_village) -> Iterator[tuple[Page, Signal]]:
     """A 360×740 phone, logged in as the technician, reaching the server through
-    a signal the test can cut; on the village page, its worker installed and
-    the page kept for offline."""
+    a signal the test can cut; on /field/, its worker installed and the pages
+    kept for offline."""
     host, port = live_server.url.removeprefix("http://").split(":")
     signal = Signal((host, int(port)))
     context: BrowserContext = browser.new_context(
@@ -90,17 +91,15 @@ def phone(browser: Browser, live_server, fuhai_village) -> Iterator[tuple[Page, 
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/field/")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     village, _records = fuhai_village
-    page.get_by_role("link", name="录入今日计数").first.click()
-    page.wait_for_url(f"**/field/village/{village.pk}/")
-    # The worker keeps the page once it controls it (the first load may come before).
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Once installed, the worker keeps Today and the technician's village pages.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    for url in ("/field/", f"/field/village/{village.pk}/"):
+        page.wait_for_function(
+            f"""() => caches.open("lambing-field-v1").then(cache =>
+                  cache.match("{url}", {{ignoreVary: true}})).then(Boolean)"""
+        )
     page.reload()
-    page.wait_for_function(
-        f"""caches.open("lambing-field-v1").then(cache =>
-              cache.match("/field/village/{village.pk}/", {{ignoreVary: true}})).then(Boolean)"""
-    )
     yield page, signal
     context.close()
     signal.close()
@@ -173,7 +172,8 @@ def test_a_day_counted_offline_is_uploaded_once_when_the_signal_returns(
     village, records = fuhai_village
     go_offline(page, signal)
 
-    # A loss without its cause is refused on the spot, by the rule the server described.
+    # On Today itself: a loss without its cause is refused on the spot, by the
+    # rule the server described.
     enter(page, records[0], lambs_lost=2)
     error = row(page, records[0]).locator('[data-error-for="loss_cause"]')
     expect(error).to_contain_text("死亡羔羊须填写死因")
@@ -201,7 +201,7 @@ def test_a_day_counted_offline_is_uploaded_once_when_the_signal_returns(
     attention = page.locator("[data-attention]")
     expect(attention).to_be_visible()
     expect(attention).to_contain_text("需要处理")
-    refused = attention.locator(f'li[data-record="{records[4].pk}"]')
+    refused = attention.locator(f'li[data-outbox-record="{records[4].pk}"]')
     expect(refused).to_have_count(1)
     expect(refused.locator("[data-server-message]")).to_contain_text("超过产羔数")
     expect(row(page, records[0]).locator('[data-total="lambs_born"]')).to_have_text(
@@ -227,15 +227,17 @@ def test_a_signal_lost_halfway_through_the_sync_stores_each_entry_once(
     phone, fuhai_village, results_dir
 ):
     page, signal = phone
-    _village, records = fuhai_village
+    village, records = fuhai_village
     go_offline(page, signal)
+    # The village's batch page, never opened, comes from the worker's copy.
+    page.get_by_role("link", name="齐巴尔窝依村").click()
+    page.wait_for_url(f"**/field/village/{village.pk}/")
     twenty_counts(page, records, last_breaks_running_total=False)
     waiting = outbox_uuids(page)
 
     # The server receives the bulk and stores it; its answer never reaches the phone.
     signal.drop_bulk_answers = 1
     go_online(page, signal)
-    page.wait_for_function("() => true")
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=30_000)
     assert signal.bulk_answers_dropped == 1
     assert signal.bulk_requests >= 2  # sent again after the lost answer
@@ -257,7 +259,12 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
     never overwritten until the technician chooses."""
     page, signal = phone
     _village, records = fuhai_village
+    # The test's own writes wait until the phone's requests cannot reach the
+    # server: the live server's SQLite test database takes one writer at a time.
+    go_offline(page, signal)
+    time.sleep(1)
     entry, _new = services.entry_create(record=records[0], date=timezone.localdate(), lambs_born=5)
+    go_online(page, signal)
     page.goto(f"/field/record/{records[0].pk}/")
     go_offline(page, signal)
     correction = page.locator(f'form[data-correction-form][data-entry="{entry.pk}"]')

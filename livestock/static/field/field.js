@@ -195,7 +195,7 @@
   }
 
   function householdName(form) {
-    const heading = form.querySelector("h2 a, .name");
+    const heading = form.querySelector("h3 a, .name");
     return heading ? heading.textContent.replace(/\s+/g, " ").trim() : "#" + form.dataset.record;
   }
 
@@ -244,7 +244,7 @@
       uuid: newUuid(),
       kind: "update",
       state: "pending",
-      record: Number(form.dataset.record),
+      record: Number(form.dataset.recordId),
       entry: Number(form.dataset.entry),
       etag: form.dataset.etag,
       label: (document.querySelector("h1") || {}).textContent || "",
@@ -523,7 +523,7 @@
     list.replaceChildren();
     items.forEach(function (item) {
       const li = document.createElement("li");
-      li.dataset.record = item.record;
+      li.dataset.outboxRecord = item.record;
       li.dataset.uuid = item.uuid;
       li.dataset.state = item.state;
       const title = document.createElement("p");
