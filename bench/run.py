@@ -158,6 +158,15 @@ def reads(repeat: int) -> list[tuple]:
         ("county page", f"/?{base}&place=county:{county.pk}", county_sql),
         ("summary API, county", f"/api/v1/summaries/?{base}&place=county:{county.pk}", county_sql),
         ("township page", f"/?{base}&place=township:{township.pk}", township_sql),
+        # The bureau's bulletin (HTML): the county's and the prefecture's, written from
+        # the same rollup sums as the pages (its townships' or counties'), this week's and
+        # the previous season's, and the reported figures.
+        ("bulletin, a county", f"/bulletin/?{base}&place=county:{county.pk}", county_sql),
+        (
+            "bulletin, a prefecture",
+            f"/bulletin/?{base}&place=prefecture:{prefecture.pk}",
+            prefecture_sql,
+        ),
         ("herders API, a county (page of 50)", f"/api/v1/herders/?county={county.pk}", None),
         ("record API with totals", f"/api/v1/lambing-records/{record.pk}/?as_of={AS_OF}", None),
     ]

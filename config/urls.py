@@ -5,11 +5,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from livestock.admin_audit import audit_view
+from livestock.monitoring.views import BulletinPage, OutliersPage, ReportingPage
 from livestock.views import ReviewAction, SummaryPage
 
 urlpatterns = [
     path("", SummaryPage.as_view(), name="summary"),
     path("review/", ReviewAction.as_view(), name="review"),
+    path("bulletin/", BulletinPage.as_view(), name="bulletin"),
+    path("outliers/", OutliersPage.as_view(), name="outliers"),
+    path("reporting/", ReportingPage.as_view(), name="reporting"),
     # Before the admin's own URLs, which would take it for an app's.
     path("admin/audit/", admin.site.admin_view(audit_view), name="audit-trail"),
     path("admin/", admin.site.urls),

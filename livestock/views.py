@@ -24,6 +24,7 @@ from livestock import charts, exports, quality, scoping, selectors, services, su
 from livestock.choices import LossCause, Metric
 from livestock.forms import ReviewActionForm, SummaryQuery, place_param
 from livestock.models import Herder, LambingRecord, Place, ReviewState, Township
+from livestock.monitoring import views as monitoring_views
 from livestock.selectors import LambingTotals
 
 
@@ -132,6 +133,9 @@ class SummaryPage(PermissionRequiredMixin, View):
             "csv_link": link(place, export="csv"),
             "xlsx_link": link(place, export="xlsx"),
             "charts": self.charts(request, season, as_of, place, rows),
+            "monitoring": monitoring_views.summary_section(
+                request=request, season=season, as_of=as_of, place=place
+            ),
         }
         return render(request, "livestock/summary.html", context)
 

@@ -5,20 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('livestock', '0011_rollup_prefecture_rows'),
+        ("livestock", "0011_rollup_prefecture_rows"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicallambingentry',
-            name='note',
-            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(1000)], verbose_name='note'),
+            model_name="historicallambingentry",
+            name="note",
+            field=models.TextField(
+                blank=True,
+                validators=[django.core.validators.MaxLengthValidator(1000)],
+                verbose_name="note",
+            ),
         ),
         migrations.AlterField(
-            model_name='lambingentry',
-            name='note',
-            field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(1000)], verbose_name='note'),
+            model_name="lambingentry",
+            name="note",
+            field=models.TextField(
+                blank=True,
+                validators=[django.core.validators.MaxLengthValidator(1000)],
+                verbose_name="note",
+            ),
         ),
     ]

@@ -4,20 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('livestock', '0012_entry_note_limit'),
+        ("livestock", "0012_entry_note_limit"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='herder',
-            name='name_kazakh',
-            field=models.CharField(blank=True, default='', help_text='As the family writes it: in the Arabic script, or in Cyrillic. Optional.', max_length=100, verbose_name='Kazakh name'),
+            model_name="herder",
+            name="name_kazakh",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="As the family writes it: in the Arabic script, or in Cyrillic. Optional.",
+                max_length=100,
+                verbose_name="Kazakh name",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalherder',
-            name='name_kazakh',
-            field=models.CharField(blank=True, default='', help_text='As the family writes it: in the Arabic script, or in Cyrillic. Optional.', max_length=100, verbose_name='Kazakh name'),
+            model_name="historicalherder",
+            name="name_kazakh",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="As the family writes it: in the Arabic script, or in Cyrillic. Optional.",
+                max_length=100,
+                verbose_name="Kazakh name",
+            ),
         ),
     ]

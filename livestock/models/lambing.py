@@ -54,6 +54,15 @@ class Season(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=SeasonKind.choices)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("expected end date"))
+    on_time_within_days = models.PositiveSmallIntegerField(
+        _("counts on time within (days)"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "A count entered within this many days of the date it counts is on time "
+            "(reporting timeliness)."
+        ),
+    )
     history = audited()
 
     class Meta:

@@ -1,0 +1,216 @@
+"""Where the season is heading: lambs expected by its end, per place.
+
+The method, as the pages write it (``METHOD``):
+
+1. **Lambs expected** = the ewes at the season's start × the lambing rate so
+   far (lambs born ÷ ewes lambed, ``LambingTotals.lambing_rate``): every
+   over-wintering ewe lambs once by the season's end, as many lambs each as
+   the ewes that lambed so far. Only households with their ewes counted
+   enter it.
+2. **Share done** = lambs born so far in those households ÷ lambs expected.
+3. **The season's birth curve**: the share done of the whole place on the
+   page, on the same day. A place more than ``BEHIND_BY`` percentage points
+   below it is **behind the curve**.
+4. **Finish**: the lambs still expected at the pace of the last 7 days
+   (lambs born in them ÷ 7 a day) give the day the place should be done;
+   compared with the season's expected end.
+5. **Previous season**: the share of its final lambs born that the previous
+   season of the same kind had reached on the same day of the season.
+
+Everything is summed from the daily rollups (``selectors.rollups_within``),
+one query for this season and one for the previous one, grouped by the places
+one level down.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from livestock import scoping
+from livestock.counting.totals import LambingTotals, percent
+from livestock.models import DailyRollup, Place, Season
+from livestock.selectors import rollups_within
+
+PACE_DAYS = 7
+BEHIND_BY = Decimal(10)  # percentage points below the place's own share done
+
+METHOD = _(
+    "Lambs expected by the season's end = ewes at the season's start × lambing rate so far "
+    "(lambs born ÷ ewes lambed), households with their ewes counted. Share done = lambs born "
+    "÷ lambs expected. A place is behind the curve when its share done is more than 10 "
+    "points below that of the whole place on the same day. The finish date carries on at the "
+    "pace of the last 7 days. The previous season's share is that of its final lambs born "
+    "reached on the same day of the season."
+)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A place's totals as of the date and a week before, and what they say of the end."""
+
+    place: Place | None
+    as_of: datetime.date
+    season_end: datetime.date
+    totals: LambingTotals
+    totals_week_before: LambingTotals
+    previous_share_done: Decimal | None = None
+    curve_share_done: Decimal | None = None
+
+    @property
+    def lambs_expected(self) -> int | None:
+        rate = self.totals.lambing_rate
+        if rate is None or not self.totals.ewes:
+            return None
+        born = self.totals.lambs_born_where_ewes_counted
+        return max(born, int(Decimal(self.totals.ewes) * rate / 100))
+
+    @property
+    def share_done(self) -> Decimal | None:
+        expected = self.lambs_expected
+        if expected is None:
+            return None
+        return percent(self.totals.lambs_born_where_ewes_counted, expected)
+
+    @property
+    def week_before(self) -> datetime.date:
+        return self.as_of - datetime.timedelta(days=PACE_DAYS)
+
+    @property
+    def born_this_week(self) -> int:
+        """Lambs born in the last 7 days (recorded): the week-on-week change."""
+        return self.totals.lambs_born - self.totals_week_before.lambs_born
+
+    @property
+    def finish_date(self) -> datetime.date | None:
+        """The day the lambs still expected are born at the last 7 days' pace;
+        None when nothing is expected or nothing was born in them."""
+        expected = self.lambs_expected
+        if expected is None:
+            return None
+        left = expected - self.totals.lambs_born_where_ewes_counted
+        if left <= 0:
+            return self.as_of
+        pace = (
+            self.totals.lambs_born_where_ewes_counted
+            - self.totals_week_before.lambs_born_where_ewes_counted
+        ) / PACE_DAYS
+        if pace <= 0:
+            return None
+        days = math.ceil(left / pace)
+        return self.as_of + datetime.timedelta(days=min(days, 3650))
+
+    @property
+    def on_time(self) -> bool | None:
+        """Done by the season's expected end, at the last week's pace."""
+        finish = self.finish_date
+        return None if finish is None else finish <= self.season_end
+
+    @property
+    def behind_curve(self) -> bool:
+        share, curve = self.share_done, self.curve_share_done
+        return share is not None and curve is not None and curve - share > BEHIND_BY
+
+
+FIELDS = DailyRollup.COUNT_FIELDS
+
+
+def _sums(*, until: datetime.date | None = None, prefix: str) -> dict[str, Sum]:
+    condition = Q(date__lte=until) if until else None
+    return {prefix + name: Sum(name, filter=condition) for name in FIELDS}
+
+
+def _totals(row: dict, prefix: str) -> LambingTotals:
+    return LambingTotals.from_row({name: row[prefix + name] for name in FIELDS})
+
+
+def _grouped_sums(rows, group: str | None, sums: dict) -> dict[int | None, dict]:
+    if group is None:
+        return {None: rows.aggregate(**sums)}
+    return {row[group]: row for row in rows.values(group).annotate(**sums).order_by()}
+
+
+def previous_season(season: Season) -> Season | None:
+    """The season of the same kind that started last before this one."""
+    return (
+        Season.objects.filter(kind=season.kind, start_date__lt=season.start_date)
+        .order_by("-start_date")
+        .first()
+    )
+
+
+def forecasts(
+    *,
+    season: Season,
+    as_of: datetime.date,
+    user: scoping.User,
+    place: Place | None = None,
+    level: type[Place] | None = None,
+    previous: Season | None = None,
+) -> tuple["Forecast", dict[int, "Forecast"]]:
+    """The place's own forecast and, with ``level``, each of its places of that
+    level (by id; places without records are absent), within ``user``'s scope.
+    ``previous`` (found with ``previous_season``) adds that season's share
+    done on the same day."""
+    week_before = as_of - datetime.timedelta(days=PACE_DAYS)
+    group = level._meta.model_name if level else None
+    rows = rollups_within(season=season, as_of=as_of, level=level, place=place, user=user)
+    sums = {**_sums(prefix="now_"), **_sums(until=week_before, prefix="before_")}
+    by_group = _grouped_sums(rows, group, sums)
+    previous_born: dict[int | None, tuple[int, int]] = {}  # (on the same day, at the end)
+    if previous is not None:
+        same_day = previous.start_date + (as_of - season.start_date)
+        earlier = rollups_within(
+            season=previous, as_of=previous.end_date, level=level, place=place, user=user
+        )
+        final = {
+            "final": Sum("lambs_born"),
+            "then": Sum("lambs_born", filter=Q(date__lte=same_day)),
+        }
+        for key, row in _grouped_sums(earlier, group, final).items():
+            previous_born[key] = (row["then"] or 0, row["final"] or 0)
+
+    def previous_share(*keys) -> Decimal | None:
+        if previous is None:
+            return None
+        born = [previous_born.get(key, (0, 0)) for key in keys]
+        return percent(sum(then for then, _ in born), sum(final for _, final in born))
+
+    def made(key, row, curve=None) -> Forecast:
+        return Forecast(
+            place=None,
+            as_of=as_of,
+            season_end=season.end_date,
+            totals=_totals(row, "now_"),
+            totals_week_before=_totals(row, "before_"),
+            previous_share_done=previous_share(key),
+            curve_share_done=curve,
+        )
+
+    if group is None:
+        whole = made(None, by_group[None])
+        return _placed(whole, place), {}
+    children = {key: made(key, row) for key, row in by_group.items() if row["now_households"]}
+    # Each record lies in one place below, so the whole is the sum of its places.
+    whole_totals = sum((child.totals for child in children.values()), LambingTotals())
+    before_totals = sum((child.totals_week_before for child in children.values()), LambingTotals())
+    whole = Forecast(
+        place=place,
+        as_of=as_of,
+        season_end=season.end_date,
+        totals=whole_totals,
+        totals_week_before=before_totals,
+        previous_share_done=previous_share(*previous_born),
+    )
+    curve = whole.share_done
+    return whole, {
+        key: Forecast(**{**child.__dict__, "curve_share_done": curve})
+        for key, child in children.items()
+    }
+
+
+def _placed(forecast: Forecast, place: Place | None) -> Forecast:
+    return Forecast(**{**forecast.__dict__, "place": place})

@@ -1,0 +1,64 @@
+"""Numbers written the way the bureaus write them: 万 for ten thousands, and a
+reported number's qualifier as the report put it (18.6万余只, 50多只, 20公斤左右).
+
+A reported figure keeps only "more than" as its qualifier; whether the
+report said 余 or 多 is in its sentence, so the sentence decides, and a
+number the sentence does not show takes 余 after 万 and 多 otherwise (the
+usual pairing)."""
+
+import datetime
+from decimal import Decimal
+
+from livestock.choices import Qualifier
+
+TEN_THOUSAND = Decimal(10000)
+
+
+def plain(value: Decimal | int) -> str:
+    """A number without trailing zeros or grouping: 12000, 1.5."""
+    return f"{Decimal(value).normalize():f}"
+
+
+def in_wan(value: Decimal | int) -> str:
+    """12000 → "1.2万", 186000 → "18.6万"; below 10,000, or not a whole number
+    of hundreds, the digits as they are (officials round to 万 only what the
+    report rounded)."""
+    value = Decimal(value)
+    if value >= TEN_THOUSAND and value % 100 == 0:
+        return f"{plain(value / TEN_THOUSAND)}万"
+    return plain(value)
+
+
+def reported(value: Decimal | int, *, qualifier: str, quote: str = "", unit: str = "只") -> str:
+    """A reported number as the bureau writes it, with its qualifier: in 万
+    unless the report's sentence wrote out the digits (截至2月5日，已产羔50000只)."""
+    number = plain(value) if plain(value) in quote else in_wan(value)
+    if qualifier == Qualifier.MORE_THAN:
+        if f"{number}多" in quote:
+            marker = "多"
+        elif f"{number}余" in quote:
+            marker = "余"
+        else:
+            marker = "余" if number.endswith("万") else "多"
+        return f"{number}{marker}{unit}"
+    if qualifier == Qualifier.ABOUT:
+        return f"{number}{unit}左右"
+    return f"{number}{unit}"
+
+
+def recorded(value: int, unit: str = "只") -> str:
+    """A recorded count: exact, in digits (a sum of counts is never rounded)."""
+    return f"{value}{unit}"
+
+
+def percent(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def month_day(date: datetime.date) -> str:
+    """2月11日, as bulletins date "截至…"."""
+    return f"{date.month}月{date.day}日"
+
+
+def full_date(date: datetime.date) -> str:
+    return f"{date.year}年{date.month}月{date.day}日"

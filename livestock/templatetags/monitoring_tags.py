@@ -1,0 +1,17 @@
+"""Filters of the monitoring pages: an unknown value is "—", never 0."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def percent(value) -> str:
+    """12.5 → "12.5%"; None (not available) → "—"."""
+    return "—" if value is None else f"{value}%"
+
+
+@register.filter
+def or_dash(value) -> str:
+    """None → "—"; 0 stays 0."""
+    return "—" if value is None else value

@@ -1,0 +1,40 @@
+"""An official opens the bulletin of 布尔津县 and prints it: the printed page
+holds the bulletin alone, with the reported and recorded numbers."""
+
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from livestock.models import County, Season
+from tests.browser.conftest import page_width
+from tests.conftest import PASSWORD, make_user
+
+
+def test_an_official_prints_the_bulletin_of_burqin(new_page, log_in, results_dir):
+    call_command("seed_reports", verbosity=0)
+    burqin = County.objects.get(name="布尔津县")
+    season = Season.objects.get()
+    make_user("burqin-official", "official", burqin)
+
+    page = new_page(width=1280)
+    log_in(page, "burqin-official", PASSWORD)
+    page.goto(f"/bulletin/?season={season.pk}&as_of=2025-02-11&place=county:{burqin.pk}")
+    bulletin = page.locator("article.bulletin")
+    expect(bulletin).to_contain_text("截至2月11日，布尔津县已产羔50只（报道1.2万只")
+    expect(bulletin).to_contain_text("18.6万余只")
+    page.screenshot(path=results_dir / "bulletin-screen.png", full_page=True)
+
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator("form.summary-query")).to_be_hidden()
+    expect(bulletin).to_be_visible()
+    page.screenshot(path=results_dir / "bulletin-printed.png", full_page=True)
+    printed = page.pdf(format="A4")
+    (results_dir / "bulletin-printed.pdf").write_bytes(printed)
+    assert printed.startswith(b"%PDF")
+
+    phone = new_page(width=390)
+    log_in(phone, "burqin-official", PASSWORD)
+    phone.goto(f"/bulletin/?season={season.pk}&as_of=2025-02-11&place=county:{burqin.pk}")
+    expect(phone.locator("article.bulletin")).to_contain_text("1.2万只")
+    phone.screenshot(path=results_dir / "bulletin-phone.png", full_page=True)
+    assert page_width(phone) <= 390

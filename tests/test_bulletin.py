@@ -1,0 +1,207 @@
+"""The bureau's bulletin: written from the data, each figure recorded or
+reported, in officials' style, printable and as a PDF, within the reader's
+places, in a constant number of queries."""
+
+import datetime
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from livestock import services
+from livestock.choices import Qualifier
+from livestock.models import County, Herder, Season, Township, Village
+from livestock.monitoring import bulletin, official_numbers, pdf
+from tests.conftest import PASSWORD, make_user
+from tests.test_completeness import entered_on
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_reports", verbosity=0)
+    return Season.objects.get()
+
+
+@pytest.fixture
+def burqin_seeded(seeded):
+    return County.objects.get(name="布尔津县")
+
+
+@pytest.fixture
+def official(burqin_seeded):
+    return make_user("burqin-official", "official", burqin_seeded)
+
+
+def get(user, path, **params):
+    client = Client()
+    client.login(username=user.username, password=PASSWORD)
+    return client.get(path, params)
+
+
+def test_the_bulletin_of_burqin_holds_the_reported_and_the_recorded_numbers(
+    seeded, burqin_seeded, official
+):
+    response = get(
+        official,
+        "/bulletin/",
+        season=seeded.pk,
+        as_of="2025-02-11",
+        place=f"county:{burqin_seeded.pk}",
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    text = bulletin.write_bulletin(
+        season=seeded, as_of=datetime.date(2025, 2, 11), place=burqin_seeded, user=official
+    ).text()
+    # The sentence as the bureau writes it: recorded 50 (别克's), reported 1.2万.
+    assert text.startswith("截至2月11日，布尔津县已产羔50只（报道1.2万只，2月11日）")
+    assert "季初越冬母羊150只（报道18.6万余只）" in text
+    # Each figure marked, and listed with its exact value, qualifier, date and sentence.
+    assert '<span class="figure reported" title="报道">1.2万只' in page
+    assert '<span class="figure reported" title="报道">18.6万余只' in page
+    assert '<span class="figure recorded" title="记录">50只' in page
+    assert "12,000" in page and '186,000 <span class="qualifier">多/余（以上）</span>' in page
+    assert "越冬母羊18.6万余只，截至2月11日，已产羔1.2万只" in page
+
+
+def test_the_bulletins_pdf_holds_the_same_numbers_as_text(
+    seeded, burqin_seeded, official, tmp_path
+):
+    response = get(
+        official,
+        "/bulletin/",
+        season=seeded.pk,
+        as_of="2025-02-11",
+        place=f"county:{burqin_seeded.pk}",
+        format="pdf",
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    path = tmp_path / "bulletin.pdf"
+    path.write_bytes(response.content)
+    pdftotext = shutil.which("pdftotext")  # Debian's poppler-utils (.ci/run installs it)
+    assert pdftotext, "pdftotext not found: apt-get install poppler-utils"
+    text = subprocess.run(  # noqa: S603 (the test's own arguments)
+        [pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = "".join(text.split())
+    for expected in (
+        "截至2月11日，布尔津县已产羔50只",
+        "1.2万只",
+        "18.6万余只",
+        "12,000",
+        "186,000",
+    ):
+        assert expected in flat, expected
+    assert "150只" in flat
+
+
+def test_a_place_outside_the_readers_places_is_refused_like_the_summary_refuses_it(seeded):
+    fuhai = County.objects.get(name="福海县")
+    burqin = County.objects.get(name="布尔津县")
+    fuhai_official = make_user("fuhai-official", "official", fuhai)
+    for path in ("/bulletin/", "/outliers/", "/reporting/"):
+        response = get(
+            fuhai_official, path, season=seeded.pk, as_of="2025-02-11", place=f"county:{burqin.pk}"
+        )
+        summary = get(
+            fuhai_official, "/", season=seeded.pk, as_of="2025-02-11", place=f"county:{burqin.pk}"
+        )
+        assert response.status_code == summary.status_code == 400
+        page = response.content.decode()
+        assert f"county {burqin.pk}" in page
+        assert "1.2万" not in page and "布尔津县已产羔" not in page
+
+
+def test_a_pdf_is_made_without_fetching_anything_but_the_apps_static_files():
+    fetcher = pdf.StaticFilesOnly()
+    served = fetcher.fetch(pdf.BASE_URL + "static/livestock/bulletin.css")
+    assert b"@media print" in served.read()
+    for url in (
+        "http://example.com/static/livestock/bulletin.css",
+        "file:///etc/passwd",
+        pdf.BASE_URL + "static/../config/settings.py",
+        pdf.BASE_URL + "admin/",
+    ):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+
+
+@pytest.mark.parametrize(
+    ("value", "qualifier", "quote", "written"),
+    [
+        (12000, Qualifier.EXACT, "截至2月11日，已产羔1.2万只", "1.2万只"),
+        (186000, Qualifier.MORE_THAN, "共有越冬母羊18.6万余只", "18.6万余只"),
+        (50, Qualifier.MORE_THAN, "已产羔50多只", "50多只"),
+        (50000, Qualifier.EXACT, "截至2月5日，福海县已产羔50000只。", "50000只"),
+        (20, Qualifier.ABOUT, "每天产奶量在20公斤左右", "20只左右"),
+        (12345, Qualifier.EXACT, "", "12345只"),
+    ],
+)
+def test_reported_numbers_are_written_as_the_report_wrote_them(value, qualifier, quote, written):
+    assert official_numbers.reported(Decimal(value), qualifier=qualifier, quote=quote) == written
+
+
+@pytest.fixture
+def two_townships(burqin, winter_2024):
+    """Two townships of 布尔津县, one well ahead, counted through February."""
+    households = []
+    for name, born_early, born_late in (("快乡", 80, 10), ("慢乡", 10, 5)):
+        township = Township.objects.create(county=burqin, name=name, name_latin=name)
+        village = Village.objects.create(township=township, name=f"{name}村", name_latin=name)
+        herder = Herder.objects.create(village=village, name=f"{name}牧户", name_latin=name)
+        with entered_on(datetime.date(2025, 1, 1)):
+            record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=100)
+        with entered_on(datetime.date(2025, 2, 1)):
+            services.entry_create(
+                record=record,
+                date=datetime.date(2025, 2, 1),
+                ewes_lambed=born_early,
+                lambs_born=born_early,
+            )
+        with entered_on(datetime.date(2025, 2, 9)):
+            services.entry_create(
+                record=record,
+                date=datetime.date(2025, 2, 9),
+                ewes_lambed=born_late,
+                lambs_born=born_late,
+            )
+        households.append(township)
+    return households
+
+
+def test_the_bulletin_says_the_weeks_increase_and_the_slowest_township(
+    two_townships, burqin, winter_2024, burqin_official
+):
+    written = bulletin.write_bulletin(
+        season=winter_2024, as_of=datetime.date(2025, 2, 11), place=burqin, user=burqin_official
+    )
+    text = written.text()
+    assert "已产羔105只" in text
+    assert "较上周增加15只" in text  # 10 + 5 born on 9 February
+    assert "进度最慢的乡镇为慢乡（已完成15.0%）" in text
+    assert "进度落后于布尔津县整体的乡镇有：慢乡" in text
+    assert "本季预计产羔200只，已完成52.5%" in text
+
+
+def test_the_bulletin_takes_the_same_number_of_queries_for_more_townships(
+    two_townships, burqin, winter_2024, burqin_official, django_assert_num_queries
+):
+    client = Client()
+    client.login(username=burqin_official.username, password=PASSWORD)
+    params = {"season": winter_2024.pk, "as_of": "2025-02-11", "place": f"county:{burqin.pk}"}
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as two:
+        assert client.get("/bulletin/", params).status_code == 200
+    for number in range(5):
+        township = Township.objects.create(county=burqin, name=f"乡{number}", name_latin="T")
+        village = Village.objects.create(township=township, name="村", name_latin="V")
+        herder = Herder.objects.create(village=village, name="户", name_latin="H")
+        services.record_create(herder=herder, season=winter_2024, ewes_at_start=10)
+    with django_assert_num_queries(len(two.captured_queries)):
+        assert client.get("/bulletin/", params).status_code == 200
