@@ -20,8 +20,11 @@ the same sums as ``selectors.place_summary``), the reported figures from
 import datetime
 from dataclasses import dataclass, field
 
-from livestock import scoping, selectors
+from django.utils import translation
+
+from livestock import metrics, scoping, selectors
 from livestock.choices import Metric, Qualifier
+from livestock.counting.totals import LambingTotals
 from livestock.models import County, Place, Prefecture, ReportedFigure, Season, Township, Village
 from livestock.monitoring import forecast, official_numbers, places
 
@@ -96,6 +99,16 @@ class _Writer:
             basis=basis,
         )
 
+    def metric_rate(self, totals: LambingTotals, code: str) -> Figure:
+        """A rate of the metric registry, with its definition, numerator and
+        denominator, and the households it counts, in Chinese."""
+        metric = metrics.get(code)
+        numerator = getattr(totals, metric.numerator)
+        denominator = getattr(totals, metric.denominator)
+        with translation.override("zh-hans"):
+            basis = f"{metric.formula} = {numerator} ÷ {denominator}；{metric.households}"
+        return self.rate(getattr(totals, code), metric.name_in("zh-hans"), basis)
+
     def reported(self, figure: ReportedFigure, what: str) -> Figure:
         qualifier = "" if figure.qualifier == Qualifier.EXACT else figure.get_qualifier_display()
         return self._add(
@@ -162,19 +175,9 @@ def write_bulletin(
         ]
     first += [
         "，产羔率",
-        write.rate(
-            totals.lambing_rate,
-            "产羔率",
-            f"产羔数{totals.lambs_born_where_ewes_lambed_counted} ÷ 产羔母羊{totals.ewes_lambed}"
-            "（只计已有产羔母羊数的户）",
-        ),
+        write.metric_rate(totals, "lambing_rate"),
         "，羔羊成活率",
-        write.rate(
-            totals.survival_rate,
-            "羔羊成活率",
-            f"成活羔羊{totals.lambs_alive} ÷ 至最近一次成活检查的产羔数"
-            f"{totals.lambs_born_by_latest_check}",
-        ),
+        write.metric_rate(totals, "survival_rate"),
         "，较上周增加",
         write.recorded(
             whole.born_this_week,
@@ -212,11 +215,7 @@ def write_bulletin(
         "；死亡羔羊",
         write.recorded(totals.lamb_losses, "死亡羔羊", f"{totals.households}户的记录之和"),
         "，死亡率",
-        write.rate(
-            totals.mortality_rate,
-            "羔羊死亡率",
-            f"死亡羔羊{totals.lamb_losses} ÷ 产羔数{totals.lambs_born}",
-        ),
+        write.metric_rate(totals, "mortality_rate"),
         "。",
     ]
     bulletin.paragraphs.append(second)

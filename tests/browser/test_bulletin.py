@@ -19,8 +19,10 @@ def test_an_official_prints_the_bulletin_of_burqin(new_page, log_in, results_dir
     log_in(page, "burqin-official", PASSWORD)
     page.goto(f"/bulletin/?season={season.pk}&as_of=2025-02-11&place=county:{burqin.pk}")
     bulletin = page.locator("article.bulletin")
-    expect(bulletin).to_contain_text("截至2月11日，布尔津县已产羔50只（报道1.2万只")
+    # Each figure carries its number in the list of sources (a superscript).
+    expect(bulletin).to_contain_text("截至2月11日，布尔津县已产羔50只1（报道1.2万只2，2月11日）")
     expect(bulletin).to_contain_text("18.6万余只")
+    expect(bulletin.locator(".bulletin-text .figure.reported")).to_have_count(2)
     page.screenshot(path=results_dir / "bulletin-screen.png", full_page=True)
 
     page.emulate_media(media="print")
