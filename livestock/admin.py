@@ -22,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from livestock import quality, rules, scoping, services, spreadsheets
+from livestock import quality, rollups, rules, scoping, services, spreadsheets
 from livestock.admin_spreadsheets import SpreadsheetAdminMixin
 from livestock.counting import walk
 from livestock.filtersets import MAX_ID
@@ -153,6 +153,13 @@ class PlaceAdmin(ScopedAdmin):
     list_display = ["name", "name_latin"]
     search_fields = ["name", "name_latin"]
 
+    def save_model(self, request, obj, form, change):
+        """A change goes through ``services.place_update``: a place moved under
+        another takes its households' counts along."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        services.place_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+
 
 @admin.register(Prefecture)
 class PrefectureAdmin(PlaceAdmin):
@@ -203,10 +210,24 @@ class HerderAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
     def township(self, herder: Herder) -> Township:
         return herder.village.township
 
+    def save_model(self, request, obj, form, change):
+        """A household moved to another village takes its counts along."""
+        moved = change and obj.moved_from() is not None
+        super().save_model(request, obj, form, change)
+        if moved:
+            rollups.moved(obj)
+
 
 @admin.register(Season)
 class SeasonAdmin(admin.ModelAdmin):
     list_display = ["__str__", "start_date", "end_date"]
+
+    def save_model(self, request, obj, form, change):
+        """A change goes through ``services.season_update``: its records' flags
+        move with its dates."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        services.season_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
 
 
 class EntryFormSet(forms.BaseInlineFormSet):
@@ -556,6 +577,14 @@ class LambingRecordAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
         obj._change_reason = form.cleaned_data.get("change_reason", "")
         if not change or form.has_changed():
             obj.save()
+            rollups.changed([obj.pk])
+
+    def delete_model(self, request, obj):
+        services.record_delete(record=obj)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            services.record_delete(record=record)
 
     def save_formset(self, request, form, formset, change):
         reason = form.cleaned_data.get("change_reason", "")
@@ -569,6 +598,7 @@ class LambingRecordAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
             else:
                 entry._change_reason = reason
             entry.save()
+        rollups.changed([form.instance.pk])
 
 
 def _html_table(headers: list, rows, note: str = "") -> str:

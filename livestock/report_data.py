@@ -162,9 +162,11 @@ class _Loader:
             obj = model(**lookup, **values)
             self.summary.created[kind] += 1
         elif any(getattr(obj, name) != value for name, value in values.items()):
+            self.summary.changed[kind] += 1
+            if isinstance(obj, Season):  # its records' flags move with its dates
+                return services.season_update(obj, **values)
             for name, value in values.items():
                 setattr(obj, name, value)
-            self.summary.changed[kind] += 1
         else:
             self.summary.unchanged[kind] += 1
             return obj

@@ -12,14 +12,15 @@ sums the rows up to it: exact for any past date, and as small as places × days.
 
 ``changed(record_ids)`` makes a record's rows again from its entries and moves
 the difference into its places' rows, in the caller's transaction, under the
-record's row lock. It is called by the models themselves (``LambingEntry`` and
-``LambingRecord`` ``save()``/``delete()``, and their querysets' ``bulk_create``,
-``bulk_update``, ``update`` and ``delete``; a herder or place moved elsewhere),
-so the services, the admin's forms, the API, imports and the shell all keep
-the rollups without knowing of them. Database triggers would also catch raw
-SQL, but they would be the counting rules written a second time, in two SQL
-dialects, out of reach of the tests' Python; raw SQL writes of entries are
-not made here, and ``rebuild()`` repairs any that are.
+record's row lock. The services call it, in the transaction of each write of
+an entry, a record or a season's dates (``moved(place)`` for a place moved
+elsewhere), so that reading a service says every write it makes; the models
+know nothing of the rollups. Every surface (the admin, the API, the field
+app, imports, commands) writes through the services. Database triggers would
+also catch raw SQL, but they would be the counting rules written a second
+time, in two SQL dialects, out of reach of the tests' Python; raw SQL or ORM
+writes that bypass the services are not made here, and ``rebuild()`` repairs
+any that are.
 
 A bulk path wraps its writes in ``deferred()``: each record is then made
 again once, at the end of the block, instead of once per entry.
@@ -39,6 +40,7 @@ from django.utils import timezone
 from livestock.counting import walk
 from livestock.counting.flags import ANY_FLAG_COLUMN, FLAG_COLUMN, FLAGS
 from livestock.counting.totals import NUMBERS
+from livestock.models import DailyRollup, LambingEntry, LambingRecord, Place
 
 HERDER_LEVEL = 4
 KEY_COLUMNS = ("season_id", "level", "place_id", "date")  # one row per key
@@ -175,8 +177,6 @@ def place_rows(row: tuple) -> Iterator[tuple]:
 
 
 def _facts(record_ids: Iterable[int]) -> tuple[list[RecordFacts], dict[int, list[EntryFacts]]]:
-    from livestock.models import LambingEntry, LambingRecord
-
     record_ids = sorted(set(record_ids))
     records = (
         LambingRecord.objects.filter(pk__in=record_ids)
@@ -268,8 +268,6 @@ def deferred():
 def refresh(record_ids: Iterable[int]) -> None:
     """Make the records' herder-level rows again from their entries (locking
     the records), and add the difference to their places' rows."""
-    from livestock.models import DailyRollup
-
     record_ids = sorted(set(record_ids))
     if not record_ids:
         return
@@ -331,8 +329,6 @@ def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
     statement took 0.2 ms each, and one statement of many rows makes psycopg
     parse its thousands of placeholders). SQLite runs the row statement once
     per row, in the process."""
-    from livestock.models import DailyRollup
-
     if not rows:
         return
     table = DailyRollup._meta.db_table
@@ -358,20 +354,22 @@ def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
         )
 
 
-def moved(place) -> None:
+def moved(place: Place) -> None:
     """``place`` (a county, township, village or herder) now lies in another
     place: its records' rows are made again, and every row within it takes
     its new place columns."""
-    from livestock.models import DailyRollup, LambingRecord
-
     records = LambingRecord.objects.filter(**{f"herder__{place.herder_path}": place.pk})
     changed(records.values_list("pk", flat=True))
-    above = {}
-    parent = place
-    while getattr(parent, "parent_field", ""):
-        parent = getattr(parent, parent.parent_field)
-        above[parent._meta.model_name] = parent.pk
-    DailyRollup.objects.filter(**{place._meta.model_name: place.pk}).update(**above)
+    # The places above it as stored now (not as the objects in memory say).
+    paths, model, path = {}, type(place), ""
+    while model.parent_field:
+        path = f"{path}__{model.parent_field}" if path else model.parent_field
+        model = model._meta.get_field(model.parent_field).related_model
+        paths[model._meta.model_name] = path
+    above = type(place)._default_manager.filter(pk=place.pk).values(*paths.values()).get()
+    DailyRollup.objects.filter(**{place._meta.model_name: place.pk}).update(
+        **{name: above[path] for name, path in paths.items()}
+    )
 
 
 # Making them again from the entries
@@ -381,8 +379,6 @@ def rebuild(*, chunk: int = 20_000, progress=None) -> int:
     """Delete every rollup and make them again from the records and entries,
     in one transaction; returns the number of herder-level rows. Records are
     read ``chunk`` at a time; on PostgreSQL the rows are written with COPY."""
-    from livestock.models import DailyRollup, LambingRecord
-
     with transaction.atomic():
         DailyRollup.objects.all().delete()
         record_ids = list(LambingRecord.objects.order_by("pk").values_list("pk", flat=True))
@@ -404,7 +400,6 @@ def rebuild_in_migration(apps) -> None:
     nullable as now. A migration that changes the columns calls
     this, and the rollups are made once, by the last such migration, whatever
     migration a database starts from."""
-    from livestock.models import DailyRollup
 
     def columns(model) -> set[tuple[str, bool]]:
         return {(field.column, field.null) for field in model._meta.concrete_fields}
@@ -418,8 +413,6 @@ def write_herder_rows(rows: list[tuple]) -> None:
     ``sum_place_rows`` makes those once all are written). COPY on PostgreSQL."""
     if not rows:
         return
-    from livestock.models import DailyRollup
-
     columns = row_columns()
     if connection.vendor == "postgresql":
         table = DailyRollup._meta.db_table
@@ -442,8 +435,6 @@ def write_herder_rows(rows: list[tuple]) -> None:
 def sum_place_rows() -> None:
     """Replace the prefecture, county, township and village rows by the sums of
     the herder-level rows, in the database."""
-    from livestock.models import DailyRollup
-
     DailyRollup.objects.exclude(level=HERDER_LEVEL).delete()
     table = DailyRollup._meta.db_table
     counts = DailyRollup.COUNTED

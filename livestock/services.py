@@ -4,7 +4,11 @@ serialised per record: the record's row is locked while its entries are
 checked and saved, so two technicians adding to one record at once cannot
 both pass a check that only one of them may. The admin writes through them
 too: an edit made from a page carries the version the page showed
-(``seen_version``), and is refused when someone saved a newer one meanwhile."""
+(``seen_version``), and is refused when someone saved a newer one meanwhile.
+
+Each write that changes what a record counts keeps the daily rollups in its
+own transaction, and says so (``rollups.changed``, ``rollups.moved``): the
+models keep nothing but their own rows."""
 
 import dataclasses
 import datetime
@@ -22,7 +26,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
-from livestock import audit, roles, rules, scoping, selectors
+from livestock import audit, roles, rollups, rules, scoping, selectors
 from livestock.counting import walk
 from livestock.models import (
     Herder,
@@ -170,12 +174,50 @@ def herder_update(herder: Herder, *, seen_version: int | None = None, **changes)
         raise TypeError(f"herder_update() cannot change {sorted(unknown)}")
     if seen_version is not None:
         check_version(herder, seen_version=seen_version)
-    herder = Herder.objects.select_for_update().get(pk=herder.pk)  # the stored one, held
+    return _place_save(Herder.objects.select_for_update().get(pk=herder.pk), changes)
+
+
+@transaction.atomic
+def place_update(place: Place, **changes) -> Place:
+    """Rename a prefecture, county, township or village, or move it under
+    another place (``parent_field``): its households' counts go along."""
+    allowed = {"name", "name_latin", *([place.parent_field] if place.parent_field else [])}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"place_update() cannot change {sorted(unknown)}")
+    return _place_save(type(place).objects.select_for_update().get(pk=place.pk), changes)
+
+
+def _place_save(place: Place, changes: dict) -> Place:
+    """Apply ``changes`` to the stored, held ``place`` and save it; when it
+    moved under another place, its records' daily rollups move with it."""
     for field, value in changes.items():
-        setattr(herder, field, value)
-    herder.full_clean()
-    herder.save()
-    return herder
+        setattr(place, field, value)
+    place.full_clean()
+    moved = place.moved_from() is not None
+    place.save()
+    if moved:
+        rollups.moved(place)
+    return place
+
+
+@transaction.atomic
+def season_update(season: Season, **changes) -> Season:
+    """Change a season's kind or dates. Its records' data-quality flags depend
+    on its dates (stale from the start, no final check at the end), so when
+    they move their daily rollups are made again."""
+    unknown = set(changes) - {"kind", "start_date", "end_date"}
+    if unknown:
+        raise TypeError(f"season_update() cannot change {sorted(unknown)}")
+    season = Season.objects.select_for_update().get(pk=season.pk)
+    before = (season.start_date, season.end_date)
+    for field, value in changes.items():
+        setattr(season, field, value)
+    season.full_clean()
+    season.save()
+    if (season.start_date, season.end_date) != before:
+        rollups.changed(season.lambing_records.values_list("pk", flat=True))
+    return season
 
 
 @transaction.atomic
@@ -192,6 +234,7 @@ def record_create(
         raise ValidationError(
             LambingRecord._meta.constraints[0].violation_error_message, code="unique"
         ) from None
+    rollups.changed([record.pk])  # a household, with its ewes, from today
     return record
 
 
@@ -214,7 +257,7 @@ def records_create(
     another request meanwhile refuses them all."""
     try:
         with transaction.atomic():
-            return bulk_create_with_history(
+            created = bulk_create_with_history(
                 records,
                 LambingRecord,
                 batch_size=500,
@@ -225,6 +268,8 @@ def records_create(
         raise ValidationError(
             LambingRecord._meta.constraints[0].violation_error_message, code="unique"
         ) from None
+    rollups.changed(record.pk for record in created)
+    return created
 
 
 @transaction.atomic
@@ -247,7 +292,17 @@ def record_update(
     record.full_clean()
     record._change_reason = reason
     record.save()
+    rollups.changed([record.pk])
     return record
+
+
+@transaction.atomic
+def record_delete(*, record: LambingRecord) -> None:
+    """Remove a record without entries (one with entries is protected by them),
+    and its household from the daily rollups."""
+    record = lock_record(record)
+    record.delete()
+    rollups.changed([record.pk])
 
 
 @transaction.atomic
@@ -301,6 +356,7 @@ def entry_create(
     try:
         with transaction.atomic():
             entry.save()
+            rollups.changed([record.pk])
     except IntegrityError as error:
         # The same uuid was saved meanwhile by a request holding another record's
         # lock (one for this record waits for our lock and finds ours): the unique
@@ -443,6 +499,7 @@ def entries_create(
         _refuse_what_breaks_running_totals(records[record_id], stored_counts[record_id], new)
 
     _insert_with_history([item for item in items if item.is_new], created_by=created_by)
+    rollups.changed(item.entry.record_id for item in items if item.is_new)
     for item, first in repeated:
         if first.error is not None:
             item.error = first.error
@@ -554,6 +611,7 @@ def entry_update(
     entry.full_clean()
     entry._change_reason = reason
     entry.save()
+    rollups.changed([record.pk])
     return entry
 
 
@@ -581,6 +639,7 @@ def entry_delete(*, entry: LambingEntry, reason: str, seen_version: int | None =
         )
     entry._change_reason = reason
     entry.delete()
+    rollups.changed([record.pk])
 
 
 def _review_allowed(user: AbstractBaseUser, permission: str, township: Township) -> None:

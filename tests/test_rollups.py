@@ -1,10 +1,11 @@
 """The daily rollups the summaries read: kept in step by every way an entry or
-record is written (services, the admin's forms, bulk paths, the ORM), equal to
-a rebuild from the entries, exact as of any date, and left as they were when
-a write is refused."""
+record is written (the services, and every surface through them: the API and
+its bulk endpoint, imports, the admin's forms), equal to a rebuild from the
+entries, exact as of any date, and left as they were when a write is refused."""
 
 import datetime
 import random
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from livestock.selectors import (
 )
 from tests.conftest import make_user
 from tests.test_admin import RECORD_URL, logged_in, record_form
+from tests.test_api_base import API, api
 
 DEC_10 = datetime.date(2024, 12, 10)
 DEC_20 = datetime.date(2024, 12, 20)
@@ -43,13 +45,50 @@ def rebuilt_rollups() -> dict[tuple, tuple]:
     return stored_rollups()
 
 
-def random_writes(rng: random.Random, records: list[LambingRecord], villages, steps: int) -> int:
-    """Creates, corrections, deletions, new ewes, a season's end moved and moved
-    households, at random,
-    through the services; refused ones included. Returns how many were refused."""
+class ThroughTheAPI:
+    """The writes of ``random_writes`` sent through the API, as a technician's
+    field app sends them: each entry alone or in a bulk of one, a correction,
+    a deletion, new ewes."""
+
+    def __init__(self, user):
+        self.client = api(user)
+
+    def entry_create(self, *, record, date, **counts):
+        body = {"record": record.pk, "date": date.isoformat(), **counts}
+        if random.Random(date.toordinal()).random() < 0.5:  # noqa: S311
+            return self.answer(self.client.post(API + "entries/bulk/", [body], format="json"))
+        return self.answer(self.client.post(API + "entries/", body, format="json"))
+
+    def entry_update(self, *, entry, reason, **changes):
+        body = {key: str(value) for key, value in changes.items()}
+        url = f"{API}entries/{entry.pk}/"
+        return self.answer(self.client.patch(url, {**body, "reason": reason}, format="json"))
+
+    def entry_delete(self, *, entry, reason):
+        url = f"{API}entries/{entry.pk}/?reason={reason}"
+        return self.answer(self.client.delete(url))
+
+    def record_update(self, *, record, ewes_at_start, reason):
+        body = {"ewes_at_start": ewes_at_start, "reason": reason}
+        url = f"{API}lambing-records/{record.pk}/"
+        return self.answer(self.client.patch(url, body, format="json"))
+
+    @staticmethod
+    def answer(response):
+        if response.status_code == 400:
+            raise ValidationError(str(response.content))
+        assert response.status_code < 300, (response.status_code, response.content)
+
+
+def random_writes(
+    rng: random.Random, records: list[LambingRecord], villages, steps: int, writer=services
+) -> int:
+    """Creates, corrections, deletions, new ewes, a season's end moved, moved
+    households and villages, at random, through ``writer`` (the services, or a
+    surface over them); refused ones included. Returns how many were refused."""
     refused = 0
     causes = list(LossCause.values)
-    for _step in range(steps):
+    for step in range(steps):
         record = rng.choice(records)
         date = datetime.date(2024, 12, 1) + datetime.timedelta(days=rng.randrange(90))
         action = rng.random()
@@ -63,28 +102,28 @@ def random_writes(rng: random.Random, records: list[LambingRecord], villages, st
                 else:
                     stage = rng.choice([CheckStage.DAY_7, CheckStage.WEANING])
                     counts = {"lambs_alive": rng.randint(0, 10), "check_stage": stage}
-                services.entry_create(record=record, date=date, **counts)
+                writer.entry_create(record=record, date=date, **counts)
             elif action < 0.65 and record.entries.exists():
                 entry = rng.choice(list(record.entries.all()))
                 changes = rng.choice(
                     [{"date": date}, {"lambs_born": rng.randint(0, 9)}, {"ewes_lambed": 1}]
                 )
-                services.entry_update(entry=entry, reason="recounted", **changes)
+                writer.entry_update(entry=entry, reason="recounted", **changes)
             elif action < 0.8 and record.entries.exists():
                 entry = rng.choice(list(record.entries.all()))
-                services.entry_delete(entry=entry, reason="entered twice")
+                writer.entry_delete(entry=entry, reason="entered twice")
             elif action < 0.88:
-                services.record_update(
+                writer.record_update(
                     record=record, ewes_at_start=rng.choice([None, 40, 80]), reason="recounted"
                 )
             elif action < 0.9:  # the season's end moved: the flags of its records move along
-                season = record.season
-                season.end_date = rng.choice(
-                    [datetime.date(2025, 2, 28), datetime.date(2025, 3, 9)]
-                )
-                season.save()
+                end = rng.choice([datetime.date(2025, 2, 28), datetime.date(2025, 3, 9)])
+                services.season_update(record.season, end_date=end)
             else:
                 services.herder_update(record.herder, village=rng.choice(villages))
+            if step % 50 == 49:  # a village moved to another township, with its households
+                village, other = villages[step // 50 % 2], villages[(step // 50 + 1) % 2]
+                services.place_update(village, township=other.township)
         except ValidationError:
             refused += 1
     return refused
@@ -112,6 +151,25 @@ def test_the_rollups_kept_through_a_random_season_equal_a_rebuild_from_the_entri
         True
     ] * len(DailyRollup.FLAG_FIELDS), "each flag kept on some date"
     assert kept == rebuilt_rollups()
+
+
+def test_the_rollups_kept_through_the_api_equal_a_rebuild_from_the_entries(
+    winter_2024, tongke, qibaerwoyi, bieke_record, sailike_record, altay
+):
+    rng = random.Random(16)  # noqa: S311 (repeatable test data)
+    technician = make_user("altay-tech", "technician", altay)
+
+    refused = random_writes(
+        rng,
+        [bieke_record, sailike_record],
+        [tongke, qibaerwoyi],
+        steps=80,
+        writer=ThroughTheAPI(technician),
+    )
+
+    assert LambingEntry.objects.count() > 10
+    assert refused > 0
+    assert stored_rollups() == rebuilt_rollups()
 
 
 def test_each_records_rollups_agree_with_its_timeline_on_every_date(
@@ -149,22 +207,28 @@ def test_counts_saved_through_the_admins_form_reach_the_summary(bieke_record, wi
 
 
 def test_entries_stored_in_bulk_reach_the_summary(bieke_record, sailike_record, winter_2024):
-    """The path a spreadsheet import takes: ``bulk_create``, then a queryset
-    update and delete; each keeps the rollups."""
-    LambingEntry.objects.bulk_create(
-        [
-            LambingEntry(record=bieke_record, date=DEC_10, ewes_lambed=5, lambs_born=6),
-            LambingEntry(record=sailike_record, date=DEC_20, ewes_lambed=3, lambs_born=4),
-        ]
-    )
+    """The path a spreadsheet import and the API's bulk endpoint take:
+    ``services.entries_create``, in a deferred block; each record is summed once."""
+    items = [
+        services.NewEntry(bieke_record, uuid.uuid4(), {"date": DEC_10, "lambs_born": 6}),
+        services.NewEntry(sailike_record, uuid.uuid4(), {"date": DEC_20, "lambs_born": 4}),
+    ]
+    with rollups.deferred():
+        services.entries_create(items=items)
+
     assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 10
-
-    LambingEntry.objects.filter(record=bieke_record).update(lambs_born=8)
-    assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 12
-
-    LambingEntry.objects.filter(record=sailike_record).delete()
-    assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 8
     assert stored_rollups() == rebuilt_rollups()
+
+
+def test_no_model_keeps_the_rollups_by_itself(bieke_record, winter_2024):
+    """The services say every write they make: a write around them (raw ORM)
+    leaves the rollups as they were, until ``rebuild_rollups`` repairs them."""
+    LambingEntry.objects.create(record=bieke_record, date=DEC_10, lambs_born=5)
+    assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 0
+
+    call_command("rebuild_rollups", verbosity=0)
+
+    assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 5
 
 
 def test_a_bulk_block_brings_each_record_up_to_date_once(bieke_record, winter_2024):
@@ -205,8 +269,7 @@ def test_a_village_moved_to_another_township_takes_its_counts_along(
 ):
     services.entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
 
-    tongke.township = kokeaheshi
-    tongke.save()
+    services.place_update(tongke, township=kokeaheshi)
 
     assert lambing_totals(season=winter_2024, as_of=FEB_28, place=fuhai).lambs_born == 12
     assert stored_rollups() == rebuilt_rollups()
@@ -221,8 +284,7 @@ def test_a_county_moved_to_another_prefecture_takes_its_counts_along(
     services.entry_create(record=sailike_record, date=DEC_10, lambs_born=31)
     tacheng = Prefecture.objects.create(name="塔城地区", name_latin="Tacheng Prefecture")
 
-    fuhai.prefecture = tacheng
-    fuhai.save()
+    services.place_update(fuhai, prefecture=tacheng)
 
     assert lambing_totals(season=winter_2024, as_of=FEB_28, place=altay).lambs_born == 12
     assert lambing_totals(season=winter_2024, as_of=FEB_28, place=tacheng).lambs_born == 31
@@ -238,8 +300,8 @@ def test_the_overview_of_several_prefectures_sums_their_own_rows(
 
     services.entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
     services.entry_create(record=sailike_record, date=DEC_10, lambs_born=31)
-    fuhai.prefecture = Prefecture.objects.create(name="塔城地区", name_latin="Tacheng")
-    fuhai.save()
+    tacheng = Prefecture.objects.create(name="塔城地区", name_latin="Tacheng")
+    services.place_update(fuhai, prefecture=tacheng)
     root = make_user("xinjiang", None, superuser=True)
 
     with CaptureQueriesContext(connection) as queries:

@@ -13,12 +13,12 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock import rollups, rules
+from livestock import rules
 from livestock.audit import audited
 from livestock.choices import (
     CheckStage,
@@ -81,19 +81,6 @@ class Season(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        """Saved with its records' daily rollups when its dates move: the
-        data-quality flags of a record depend on its season's start and end."""
-        with transaction.atomic():
-            before = (
-                Season.objects.filter(pk=self.pk).values_list("start_date", "end_date").first()
-                if self.pk
-                else None
-            )
-            super().save(*args, **kwargs)
-            if before is not None and before != (self.start_date, self.end_date):
-                rollups.changed(self.lambing_records.values_list("pk", flat=True))
-
     @property
     def name(self) -> str:
         """ "2024–2025 冬羔" for a winter season crossing the new year."""
@@ -105,58 +92,7 @@ class Season(models.Model):
         return f"{span} {self.get_kind_display()}"
 
 
-class RollupKeepingQuerySet(models.QuerySet):
-    """Bulk writes of records or entries keep the daily rollups too
-    (``rollups.changed``), so that no path of the ORM can leave them behind."""
-
-    record_field = "pk"
-
-    def _record_ids(self, objs=None) -> set[int]:
-        if objs is not None:
-            attribute = "pk" if self.record_field == "pk" else "record_id"
-            return {getattr(obj, attribute) for obj in objs}
-        return set(self.values_list(self.record_field, flat=True))
-
-    def bulk_create(self, objs, *args, **kwargs):
-        with transaction.atomic(using=self.db, savepoint=False):
-            created = super().bulk_create(objs, *args, **kwargs)
-            rollups.changed(self._record_ids(created))
-        return created
-
-    def bulk_update(self, objs, *args, **kwargs):
-        objs = list(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            before = self.model._default_manager.filter(pk__in=[obj.pk for obj in objs])
-            record_ids = set(before._record_ids()) | self._record_ids(objs)
-            updated = super().bulk_update(objs, *args, **kwargs)
-            rollups.changed(record_ids)
-        return updated
-
-    def update(self, **kwargs):
-        with transaction.atomic(using=self.db, savepoint=False):
-            record_ids = self._record_ids()
-            updated = super().update(**kwargs)
-            if "record" in kwargs or "record_id" in kwargs:
-                record_ids |= {getattr(kwargs.get("record"), "pk", kwargs.get("record_id"))}
-            rollups.changed(record_ids)
-        return updated
-
-    update.alters_data = True
-
-    def delete(self):
-        with transaction.atomic(using=self.db, savepoint=False):
-            record_ids = self._record_ids()
-            deleted = super().delete()
-            rollups.changed(record_ids)
-        return deleted
-
-    delete.alters_data = True
-    delete.queryset_only = True
-
-
-class EntryQuerySet(RollupKeepingQuerySet):
-    record_field = "record_id"
-
+class EntryQuerySet(models.QuerySet):
     def running_counts(self):
         """What a record's walk (``counting.walk.Counted``) reads of these
         entries, with their record's id: tuples in no order (the rules sort by
@@ -188,8 +124,6 @@ class LambingRecord(Versioned):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = audited()
 
-    objects = RollupKeepingQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("lambing record")
         verbose_name_plural = _("lambing records")
@@ -204,19 +138,6 @@ class LambingRecord(Versioned):
 
     def __str__(self) -> str:
         return f"{self.herder} · {self.season}"
-
-    def save(self, *args, **kwargs):
-        """Saved with its daily rollups (the ewes, the day it counts from)."""
-        with transaction.atomic(savepoint=False):
-            super().save(*args, **kwargs)
-            rollups.changed([self.pk])
-
-    def delete(self, *args, **kwargs):
-        with transaction.atomic(savepoint=False):
-            pk = self.pk
-            deleted = super().delete(*args, **kwargs)
-            rollups.changed([pk])
-        return deleted
 
     def clean(self) -> None:
         """A record stays with its household and season: its entries were
@@ -400,18 +321,6 @@ class LambingEntry(Versioned):
 
     def __str__(self) -> str:
         return f"{self.record} · {self.date}"
-
-    def save(self, *args, **kwargs):
-        """Saved with its record's daily rollups, whichever surface saves it."""
-        with transaction.atomic(savepoint=False):
-            super().save(*args, **kwargs)
-            rollups.changed([self.record_id])
-
-    def delete(self, *args, **kwargs):
-        with transaction.atomic(savepoint=False):
-            deleted = super().delete(*args, **kwargs)
-            rollups.changed([self.record_id])
-        return deleted
 
     def clean(self) -> None:
         """Apply the rules of ``rules.py``; each error is keyed to its field."""

@@ -2,7 +2,7 @@
 household itself; and ``Versioned``, for objects people edit at the same time."""
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit import audited
@@ -19,7 +19,7 @@ class Place(models.Model):
 
     herder_path: str = ""
     # The field naming the place above; moving a place moves its records'
-    # counts in the daily rollups (``livestock/rollups.py``).
+    # counts in the daily rollups (``services.place_update``).
     parent_field: str = ""
 
     name = NameField(_("name"), max_length=100)
@@ -31,17 +31,6 @@ class Place(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.name_latin}"
-
-    def save(self, *args, **kwargs):
-        if not self.parent_field or self._state.adding or self.pk is None:
-            return super().save(*args, **kwargs)
-        from livestock import rollups
-
-        with transaction.atomic(savepoint=False):
-            moved = self.moved_from() is not None
-            super().save(*args, **kwargs)
-            if moved:
-                rollups.moved(self)
 
     def moved_from(self) -> int | None:
         """The id of the place above this one as stored, when this place is
