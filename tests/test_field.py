@@ -124,7 +124,7 @@ def test_a_row_saved_without_the_script_is_stored_once_with_its_new_total(
     tech_client, sailike_now, qibaerwoyi
 ):
     today = timezone.localdate().isoformat()
-    row = {"record": sailike_now.pk, "uuid": "6f1c1a52-0000-4000-8000-000000000001"}
+    row = {"record": sailike_now.pk, "nonce": "6f1c1a52-0000-4000-8000-000000000001"}
     row.update(date=today, ewes_lambed="3", lambs_born="4", lambs_lost="")
     url = f"/field/village/{qibaerwoyi.pk}/"
     first = tech_client.post(url, row, follow=True)

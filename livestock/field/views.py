@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -46,7 +47,22 @@ class TechnicianView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return super().handle_no_permission()
 
     def context(self, **extra) -> dict:
-        return {"today": self.today, "season": self.season, **extra}
+        """What every field page draws with; a row's blank count inputs are drawn
+        once a page (``blank_inputs``), not once a household."""
+        rules = extra.setdefault(
+            "rules", rules_description.describe(season=self.season, today=self.today)
+        )
+        blank_inputs = render_to_string(
+            "field/_count_inputs.html",
+            {"rules": rules, "values": None, "default_date": self.today.isoformat()},
+        )
+        return {
+            "today": self.today,
+            "season": self.season,
+            "nonce": uuid.uuid4(),
+            "blank_inputs": blank_inputs,
+            **extra,
+        }
 
 
 def _apply(form, error: ValidationError) -> None:
@@ -67,9 +83,7 @@ def _villages_with_households(villages, households) -> list[dict]:
     found = [
         {
             "village": village,
-            "rows": [
-                {"h": h, "form": None, "uuid": uuid.uuid4()} for h in by_village.get(village.pk, [])
-            ],
+            "rows": [{"h": h, "form": None} for h in by_village.get(village.pk, [])],
             "need_visit": sum(h.needs_visit for h in by_village.get(village.pk, [])),
         }
         for village in villages
@@ -122,9 +136,7 @@ class VillagePage(TechnicianView):
         context = self.context(
             without_record=self.without_record(village),
             village=village,
-            rows=[
-                {"h": h, "form": refused.get(h.record.pk), "uuid": uuid.uuid4()} for h in households
-            ],
+            rows=[{"h": h, "form": refused.get(h.record.pk)} for h in households],
             new_household=forms.NewHouseholdForm(),
             rules=rules_description.describe(season=self.season, today=self.today),
         )
@@ -152,7 +164,7 @@ class VillagePage(TechnicianView):
             try:
                 services.entry_create(
                     record=record,
-                    uuid=_uuid(request.POST.get("uuid")),
+                    uuid=_entry_uuid(request.POST.get("nonce"), record),
                     created_by=request.user,
                     **form.cleaned_data,
                 )
@@ -212,16 +224,20 @@ class VillagePage(TechnicianView):
         context = self.context(
             without_record=self.without_record(village),
             village=village,
-            rows=[{"h": h, "form": None, "uuid": uuid.uuid4()} for h in households],
+            rows=[{"h": h, "form": None} for h in households],
             new_household=form,
             rules=rules_description.describe(season=self.season, today=self.today),
         )
         return render(request, "field/village.html", context, status=400)
 
 
-def _uuid(value: str | None) -> uuid.UUID | None:
+def _entry_uuid(nonce: str | None, record: LambingRecord) -> uuid.UUID | None:
+    """An entry posted without the script is named by the page it came from
+    (a nonce made when the page was drawn) and its record: the same form sent
+    twice (a double tap, a resend) is stored once. One nonce a page, not a
+    uuid a row, so that a page of hundreds of rows compresses to little."""
     try:
-        return uuid.UUID(value) if value else None
+        return uuid.uuid5(uuid.UUID(nonce), str(record.pk)) if nonce else None
     except ValueError:
         return None
 
@@ -276,7 +292,7 @@ class RecordPage(TechnicianView):
         context = self.context(
             record=record,
             herder=record.herder,
-            row={"h": household, "form": None, "uuid": uuid.uuid4()} if household else None,
+            row={"h": household, "form": None} if household else None,
             timeline=list(reversed(selectors.record_timeline(record=record))),
             entries=rows,
             figures=figures,

@@ -16,6 +16,10 @@
   "use strict";
 
   const script = document.currentScript;
+  /* The page as the server drew it (this script runs once it is parsed,
+     before it changes anything), kept for offline without a second download. */
+  const drawnPage = "<!DOCTYPE html>\n" + document.documentElement.outerHTML;
+  const CACHE = "lambing-field-v1";
   const urls = {
     rules: script.dataset.rules,
     roster: script.dataset.roster,
@@ -421,8 +425,7 @@
   }
 
   /* The roster: the technician's households and their totals, refreshed with
-     only what changed since the last refresh; village pages fetched once a
-     day so the service worker has them offline. */
+     only what changed since the last refresh. */
   async function refreshRoster() {
     const roster = (await kept.get("roster")) || null;
     const since = roster && roster.refreshed ? "?since=" + encodeURIComponent(roster.refreshed) : "";
@@ -443,11 +446,6 @@
     fresh.households = Object.keys(households).map(function (key) { return households[key]; });
     await kept.put("roster", fresh);
     showTotals(fresh);
-    if (fresh.full && navigator.serviceWorker && navigator.serviceWorker.controller) {
-      (fresh.villages || []).slice(0, 100).forEach(function (village) {
-        fetch(village.url, { credentials: "same-origin" }).catch(function () {});
-      });
-    }
   }
 
   function showTotals(roster) {
@@ -620,12 +618,16 @@
     if (!("serviceWorker" in navigator)) return;
     navigator.serviceWorker.register(urls.sw, { scope: urls.scope }).catch(function () {});
     const keepThisPage = function () {
-      /* Fetched again through the worker, this page and what it loaded are kept for offline. */
-      const wanted = [location.href];
-      document.querySelectorAll("link[href], script[src]").forEach(function (node) {
-        wanted.push(node.href || node.src);
+      /* This page, as drawn, and the files it loaded (asked again through the
+         worker, which keeps them; the browser's cache answers) kept for offline. */
+      caches.open(CACHE).then(function (cache) {
+        return cache.put(location.href, new Response(drawnPage, {
+          headers: { "Content-Type": "text/html; charset=utf-8" },
+        }));
+      }).catch(function () {});
+      document.querySelectorAll("link[rel=stylesheet], link[rel=icon], link[rel=manifest], script[src]").forEach(function (node) {
+        fetch(node.href || node.src, { credentials: "same-origin" }).catch(function () {});
       });
-      wanted.forEach(function (url) { fetch(url, { credentials: "same-origin" }).catch(function () {}); });
     };
     if (navigator.serviceWorker.controller) keepThisPage();
     else navigator.serviceWorker.addEventListener("controllerchange", keepThisPage, { once: true });

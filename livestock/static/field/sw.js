@@ -3,22 +3,17 @@
  * Served from /field/sw.js, so it controls the field app's pages. Pages and
  * JSON under /field/ are fetched from the network first and kept when they
  * arrive whole (a 200 that is not a redirect to the login page); offline, the
- * kept copy answers, and a page never kept falls back to Today. Static files
+ * kept copy answers, and a page never kept falls back to Today (which takes
+ * every household's count: no village page need be kept ahead). Static files
  * are answered from the cache first. Nothing else is touched: writes and the
  * API always go to the network, so an entry is never "sent" by the worker;
  * the page's outbox (IndexedDB) decides what is sent and when.
  */
 const CACHE = "lambing-field-v1";
-const SHELL = [
-  "/field/",
-  "/field/rules.json",
-  "/field/roster.json",
-  "/field/manifest.webmanifest",
-  "/static/field/field.css",
-  "/static/field/field.js",
-  "/static/field/icon.svg",
-  "/static/field/icon-192.png",
-];
+// Kept at installation. The pages keep themselves (field.js puts the page it
+// was drawn from in this cache, and network-first keeps every later one), and
+// the rules and the roster live in IndexedDB: nothing is downloaded twice.
+const SHELL = ["/field/manifest.webmanifest", "/static/field/icon-192.png"];
 
 function keepIfWhole(cache, request, response) {
   if (response.ok && !response.redirected && response.type === "basic") {
@@ -33,20 +28,11 @@ function keep(cache, url) {
     .catch(() => undefined);
 }
 
-/* The technician's village pages, named by the roster, kept as well: a
-   village not opened yet today can still take counts offline. */
-async function keepVillages(cache) {
-  const roster = await cache.match("/field/roster.json", { ignoreVary: true });
-  if (!roster) return;
-  const villages = ((await roster.json()).villages || []).slice(0, 100);
-  await Promise.all(villages.map((village) => keep(cache, village.url)));
-}
-
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => Promise.all(SHELL.map((url) => keep(cache, url))).then(() => keepVillages(cache)))
+      .then((cache) => Promise.all(SHELL.map((url) => keep(cache, url))))
       .then(() => self.skipWaiting())
   );
 });
