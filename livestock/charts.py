@@ -35,9 +35,11 @@ EMPTY_TEXT = "暂无数据 No data"
 NOT_AVAILABLE = "—"
 PERCENT_UNITS = ("%", "％")
 THIN_SPACE = "\u2009"
+# Kazakh in the Arabic script first: the pages' own font (site.css), which draws only that
+# script (its unicode-range), so Chinese and Latin labels fall through to the CJK fonts.
 FONT_FAMILY = (
-    "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', "
-    "'Microsoft YaHei', sans-serif"
+    "'Noto Naskh Arabic Kazakh', 'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', "
+    "'PingFang SC', 'Microsoft YaHei', sans-serif"
 )
 INK = "#000"
 GREY = "#555"

@@ -1,7 +1,8 @@
 """Fill the Arabic-script Kazakh catalog from the Cyrillic one.
 
-    .venv/bin/python scripts/kk_arabic_po.py           # fill empty msgstrs of kk_Arab
-    .venv/bin/python scripts/kk_arabic_po.py --all     # write every msgstr again
+    .venv/bin/python scripts/kk_arabic_po.py             # fill empty msgstrs of kk_Arab
+    .venv/bin/python scripts/kk_arabic_po.py --all       # write every msgstr again
+    .venv/bin/python scripts/kk_arabic_po.py --packages  # Django's and DRF's (after an upgrade)
 
 Translations are written once, in Cyrillic (``locale/kk``), following
 ``docs/glossary.md``; this writes them in the Arabic script of Xinjiang's
@@ -20,11 +21,20 @@ different things and a reviewer reads one wording. The orthography:
 Placeholders (``%(name)s``, ``%s``, ``{name}``), HTML tags, Latin words and
 digits are kept as they are: digits stay Western.
 
-Then it compiles both catalogs (GNU gettext's msgfmt). A native speaker reviews the Cyrillic; the
-Arabic script follows it.
+Then it compiles both catalogs (GNU gettext's msgfmt). A native speaker reviews the
+Cyrillic; the Arabic script follows it.
+
+``--packages`` does the same for the messages of Django (the admin, logins, form
+errors) and of Django REST framework (the API's own errors), which ship a
+Cyrillic ``kk`` catalog and no Arabic-script one: without it an Arabic-script
+page would show them in Cyrillic (gettext falls back from kk_Arab to kk). It
+writes ``livestock/locale_packages/kk_Arab`` from their installed ``kk``
+catalogs and from ``livestock/locale_packages/kk``, our Cyrillic for some of the
+admin's messages that Django's catalog leaves untranslated.
 """
 
 import argparse
+import importlib.util
 import re
 import subprocess
 import sys
@@ -34,6 +44,19 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "livestock" / "locale"
+PACKAGES = ROOT / "livestock" / "locale_packages"
+# Whose Kazakh catalogs, per domain, in the order Django prefers them (the admin's
+# over auth's over DRF's over Django's own); ours (PACKAGES/kk) come first.
+PACKAGE_CATALOGS = {
+    "django": [
+        "django.contrib.admin",
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "rest_framework",
+        "django.conf",
+    ],
+    "djangojs": ["django.contrib.admin"],
+}
 
 HIGH_HAMZA = "\u0674"
 LETTERS = {
@@ -144,19 +167,86 @@ def fill(*, everything: bool) -> int:
     return written
 
 
+def _package_entries(domain: str) -> list[polib.POEntry | polib.MOEntry]:
+    """Every translated Kazakh message of the packages' catalogs of ``domain``, the
+    preferred one of each msgid only."""
+    ours = PACKAGES / "kk" / "LC_MESSAGES" / f"{domain}.po"
+    catalogs = [polib.pofile(str(ours))] if ours.exists() else []
+    for package in PACKAGE_CATALOGS[domain]:
+        # Found, not imported: the admin cannot be imported without the settings.
+        package_folder = Path(importlib.util.find_spec(package).submodule_search_locations[0])
+        folder = package_folder / "locale" / "kk"
+        catalogs.append(polib.mofile(str(folder / "LC_MESSAGES" / f"{domain}.mo")))
+    entries: dict[tuple[str | None, str], polib.POEntry | polib.MOEntry] = {}
+    for catalog in catalogs:
+        for entry in catalog:
+            texts = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+            if entry.msgid and all(texts) and "fuzzy" not in entry.flags:
+                entries.setdefault((entry.msgctxt, entry.msgid), entry)
+    return list(entries.values())
+
+
+def write_packages() -> int:
+    """Write the packages' catalogs in the Arabic script; returns how many messages."""
+    written = 0
+    for domain in PACKAGE_CATALOGS:
+        catalog = polib.POFile(wrapwidth=0)
+        catalog.header = (
+            "Django's and Django REST framework's Kazakh messages in the Arabic script, written\n"
+            "by scripts/kk_arabic_po.py --packages from their Cyrillic catalogs (kk) and from\n"
+            "livestock/locale_packages/kk. Do not edit: run it again after upgrading them.\n"
+            "AWAITING REVIEW BY A NATIVE SPEAKER, like the rest of the Kazakh translations."
+        )
+        catalog.metadata = {
+            "Project-Id-Version": "lambing-season-tracker (Django, DRF)",
+            "Language": "kk_Arab",
+            "MIME-Version": "1.0",
+            "Content-Type": "text/plain; charset=UTF-8",
+            "Content-Transfer-Encoding": "8bit",
+            "Plural-Forms": "nplurals=2; plural=(n!=1);",
+        }
+        for entry in sorted(_package_entries(domain), key=lambda e: (e.msgctxt or "", e.msgid)):
+            catalog.append(
+                polib.POEntry(
+                    msgctxt=entry.msgctxt,
+                    msgid=entry.msgid,
+                    msgid_plural=entry.msgid_plural,
+                    msgstr="" if entry.msgid_plural else to_arabic(entry.msgstr),
+                    msgstr_plural={
+                        index: to_arabic(text) for index, text in entry.msgstr_plural.items()
+                    },
+                )
+            )
+            written += 1
+        folder = PACKAGES / "kk_Arab" / "LC_MESSAGES"
+        folder.mkdir(parents=True, exist_ok=True)
+        catalog.save(str(folder / f"{domain}.po"))
+    return written
+
+
+def compile_catalogs(root: Path) -> None:
+    """msgfmt itself, as compilemessages runs it: compilemessages skips a catalog whose
+    .mo is as new as its .po, which two writes within a moment can leave stale."""
+    for po_file in sorted(root.glob("kk*/LC_MESSAGES/*.po")):
+        command = ["msgfmt", "--check-format", "-o", po_file.with_suffix(".mo"), po_file]
+        # GNU gettext's msgfmt from the PATH, as Django's compilemessages runs it.
+        subprocess.run(command, check=True)  # noqa: S603, S607
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="write every msgstr again")
+    parser.add_argument(
+        "--packages", action="store_true", help="write Django's and DRF's messages instead"
+    )
     arguments = parser.parse_args()
-    written = fill(everything=arguments.all)
+    if arguments.packages:
+        written = write_packages()
+        compile_catalogs(PACKAGES)
+    else:
+        written = fill(everything=arguments.all)
+        compile_catalogs(LOCALE)
     print(f"{written} messages written in the Arabic script", file=sys.stderr)
-    # msgfmt itself, as compilemessages runs it: compilemessages skips a catalog whose
-    # .mo is as new as its .po, which two writes within a moment can leave stale.
-    for locale in ("kk", "kk_Arab"):
-        folder = LOCALE / locale / "LC_MESSAGES"
-        command = ["msgfmt", "--check-format", "-o", folder / "django.mo", folder / "django.po"]
-        # GNU gettext's msgfmt from the PATH, as Django's compilemessages runs it.
-        subprocess.run(command, check=True)  # noqa: S603, S607
 
 
 if __name__ == "__main__":

@@ -112,3 +112,30 @@ def test_a_rule_broken_through_the_api_is_answered_in_kazakh_at_the_field(
     assert response.json() == {"lambs_lost": [message]}
     assert response.headers["Content-Language"] == language
     assert not sailike_record.entries.exists()
+
+
+CYRILLIC = re.compile(r"[^<>]*[\u0400-\u04ff][^<>]*")
+
+
+def cyrillic_outside_the_switch(page: str) -> list[str]:
+    """Text in Cyrillic on a page, leaving out the switch (it names Қазақша)."""
+    page = re.sub(r'<select id="language-choice".*?</select>', "", page, flags=re.S)
+    return [text.strip() for text in CYRILLIC.findall(page)]
+
+
+def test_the_admin_in_arabic_script_kazakh_shows_no_cyrillic(fuhai_technician):
+    """Django's own messages fall back from kk_Arab to its Cyrillic kk catalog unless
+    the project gives them in the Arabic script (livestock/locale_packages)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="kk-arab")
+    assert cyrillic_outside_the_switch(client.get("/admin/login/").content.decode()) == []
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    for url in ("/admin/", "/admin/livestock/herder/", "/admin/livestock/herder/add/"):
+        page = client.get(url).content.decode()
+        assert 'dir="rtl"' in html_tag(page)
+        assert cyrillic_outside_the_switch(page) == [], url
+
+
+def test_the_apis_own_errors_are_in_arabic_script_kazakh(fuhai_technician, sailike_record):
+    response = api(fuhai_technician, language="kk-arab").post(ENTRIES_URL, {"date": "2024-12-12"})
+    assert response.status_code == 400
+    assert response.json()["record"] == ["بۇل ٴمان مىندەتتى."]

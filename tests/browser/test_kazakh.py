@@ -38,6 +38,9 @@ def check_layout(page: Page, *, language: str, direction: str) -> None:
             " && f.status === 'loaded').length"
         )
         assert loaded >= 1, "the Arabic script is not drawn with the app's own font"
+        for text in ("h1", "svg.chart text"):
+            family = page.locator(text).first.evaluate("e => getComputedStyle(e).fontFamily")
+            assert family.startswith('"Noto Naskh Arabic Kazakh"'), (text, family)
     problems = page.evaluate(LAYOUT_PROBLEMS)
     assert problems == [], "\n".join(problems)
     expect(page.locator("body")).not_to_contain_text(re.compile(EASTERN_DIGITS))
