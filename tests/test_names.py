@@ -1,14 +1,16 @@
 """Names are stored one way whatever typed them: NFC, never NFKC, and Kazakh in
 the Arabic script with the high hamza as Unicode advises; a herder is found by
-any of its names, in the admin and the API."""
+any of its names, in the field app, the admin and the API."""
 
+import datetime
 import unicodedata
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from livestock import services
-from livestock.models import Herder
+from livestock.models import Herder, Season
 from livestock.names import normalize_name
 from tests.conftest import PASSWORD
 from tests.test_api_base import API, api, names
@@ -94,3 +96,47 @@ def test_the_admin_finds_a_herder_by_its_kazakh_name(fuhai_technician, aliya, sa
     assert "阿丽娅" in page
     assert ALIYA in page
     assert "赛力克" not in page
+
+
+@pytest.mark.parametrize("search", [ALIYA, ALIYA_LEGACY])
+def test_the_field_app_finds_a_household_by_its_kazakh_name(fuhai_technician, qibaerwoyi, search):
+    today = timezone.localdate()
+    season = Season.objects.create(
+        kind="winter",
+        start_date=today - datetime.timedelta(days=40),
+        end_date=today + datetime.timedelta(days=50),
+    )
+    aliya = services.herder_create(
+        village=qibaerwoyi, name="阿丽娅", name_latin="Aliya", name_kazakh=ALIYA
+    )
+    record = services.record_create(herder=aliya, season=season, ewes_at_start=50)
+    sailike = services.herder_create(village=qibaerwoyi, name="赛力克", name_latin="Sailike")
+    other = services.record_create(herder=sailike, season=season, ewes_at_start=50)
+    client = Client()
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    page = client.get("/field/", {"q": search}).content.decode()
+    assert f'data-record="{record.pk}"' in page
+    assert f'data-record="{other.pk}"' not in page
+    assert f"<bdi>{ALIYA}</bdi>" in page
+
+
+def test_a_household_met_in_the_field_keeps_its_kazakh_name(fuhai_technician, qibaerwoyi):
+    today = timezone.localdate()
+    Season.objects.create(
+        kind="winter",
+        start_date=today - datetime.timedelta(days=40),
+        end_date=today + datetime.timedelta(days=50),
+    )
+    client = Client()
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    client.post(
+        f"/field/village/{qibaerwoyi.pk}/",
+        {
+            "action": "new_household",
+            "name": "阿丽娅",
+            "name_latin": "",
+            "name_kazakh": ALIYA_LEGACY,
+            "ewes_at_start": 80,
+        },
+    )
+    assert Herder.objects.get(name="阿丽娅").name_kazakh == ALIYA

@@ -20,6 +20,7 @@ from livestock.models import (
     Season,
     Village,
 )
+from livestock.names import normalize_name
 from livestock.selectors import LambingTotals
 
 
@@ -73,15 +74,17 @@ def households(
     record_ids: set[int] | None = None,
 ) -> list[Household]:
     """The season's households the user may see (in ``village``; named like
-    ``search`` in Chinese or Latin; among ``record_ids``), those needing a
+    ``search`` in Chinese, Latin or Kazakh; among ``record_ids``), those needing a
     visit first, then by village and name. Five queries: the records with
     their last count, their totals, their flags, the townships' latest reviews
     (and the user's grants, once)."""
     records = selectors.records_within(season=season, place=village, user=user)
-    search = search.strip()
+    search = normalize_name(search.strip())  # as names are stored: either spelling finds them
     if search:
         records = records.filter(
-            Q(herder__name__icontains=search) | Q(herder__name_latin__icontains=search)
+            Q(herder__name__icontains=search)
+            | Q(herder__name_latin__icontains=search)
+            | Q(herder__name_kazakh__icontains=search)
         )
     if record_ids is not None:
         records = records.filter(pk__in=record_ids)

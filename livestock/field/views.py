@@ -208,6 +208,7 @@ class VillagePage(TechnicianView):
                         village=village,
                         name=form.cleaned_data["name"],
                         name_latin=form.cleaned_data["name_latin"],
+                        name_kazakh=form.cleaned_data["name_kazakh"],
                     )
                     record = services.record_create(
                         herder=herder,
