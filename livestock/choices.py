@@ -84,3 +84,10 @@ METRIC_UNITS: dict[str, str] = {
     Metric.PROCESSING_COOPERATIVES: Unit.ENTERPRISES,
     Metric.SALES_POINTS: Unit.ENTERPRISES,
 }
+
+
+class ReviewState(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    APPROVED = "approved", _("approved")
+    RETURNED = "returned", _("sent back")
+    REOPENED = "reopened", _("reopened")

@@ -14,26 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from livestock import scoping
 from livestock.filtersets import MAX_ID
 from livestock.models import (
-    County,
-    Herder,
+    LADDER,
     Place,
-    Prefecture,
     Review,
     Season,
     Township,
-    Village,
 )
 
 # The earliest date a summary is asked for.
 FIRST_AS_OF = datetime.date(1900, 1, 1)
 
-PLACE_LEVELS: dict[str, type[Place]] = {
-    "prefecture": Prefecture,
-    "county": County,
-    "township": Township,
-    "village": Village,
-    "herder": Herder,
-}
+PLACE_LEVELS: dict[str, type[Place]] = {level.name: level.model for level in LADDER}
 
 
 def place_param(place: Place | None) -> str:

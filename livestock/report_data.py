@@ -23,16 +23,12 @@ from django.db import models, transaction
 from livestock import services
 from livestock.choices import Metric
 from livestock.models import (
-    County,
-    Herder,
+    LADDER,
     LambingEntry,
     LambingRecord,
-    Prefecture,
     Report,
     ReportedFigure,
     Season,
-    Township,
-    Village,
 )
 
 DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "altay_2025_02.jsonl"
@@ -43,13 +39,9 @@ FIGURE_ENTRY_NAMESPACE = uuid.UUID("6f1c8a52-4a4b-4f3e-9a53-2f0f6d1f6c11")
 
 # The levels of a place path, from the top, with the field naming the parent.
 PLACE_LEVELS: list[tuple[type[models.Model], str | None]] = [
-    (Prefecture, None),
-    (County, "prefecture"),
-    (Township, "county"),
-    (Village, "township"),
-    (Herder, "village"),
+    (level.model, level.parent_field) for level in LADDER
 ]
-PLACE_KINDS = {model.__name__.lower(): depth for depth, (model, _) in enumerate(PLACE_LEVELS)}
+PLACE_KINDS = {level.name: level.depth for level in LADDER}
 
 FIELDS = {
     **{
@@ -217,7 +209,7 @@ class _Loader:
 
     def _figure(self, item: dict) -> None:
         places = self._find_place(item["place"])
-        levels = ["prefecture", "county", "township", "village", "herder"]
+        levels = [level.name for level in LADDER]
         season = None
         if item.get("season") is not None:
             if item["season"] not in self.seasons:

@@ -40,18 +40,12 @@ from django.utils import timezone
 from livestock.counting import walk
 from livestock.counting.flags import ANY_FLAG_COLUMN, FLAG_COLUMN, FLAGS
 from livestock.counting.totals import NUMBERS
-from livestock.models import DailyRollup, LambingEntry, LambingRecord, Place
+from livestock.models import LADDER, LEVEL_OF, DailyRollup, LambingEntry, LambingRecord, Place
 
-HERDER_LEVEL = 4
+HERDER_LEVEL = LADDER[-1].depth  # a household's own rows: the ledger the others sum
 KEY_COLUMNS = ("season_id", "level", "place_id", "date")  # one row per key
-PLACE_COLUMNS = (
-    "prefecture_id",
-    "county_id",
-    "township_id",
-    "village_id",
-    "herder_id",
-    "record_id",
-)
+# A row's places, one column per rung of the ladder, then the household's record.
+PLACE_COLUMNS = (*(f"{level.name}_id" for level in LADDER), "record_id")
 
 _pending: ContextVar[set[int] | None] = ContextVar("rollups_pending", default=None)
 
@@ -154,13 +148,11 @@ def split(row: tuple) -> tuple[tuple, tuple, tuple]:
 
 _PLACES_AT = len(KEY_COLUMNS)
 _COUNTS_AT = len(KEY_COLUMNS) + len(PLACE_COLUMNS)
-# The place rows a household's row adds to: per level, its place column and
-# the place columns it keeps (those above its level, and its own).
-PLACE_LEVELS = (
-    (0, "prefecture_id", ("prefecture_id",)),
-    (1, "county_id", ("prefecture_id", "county_id")),
-    (2, "township_id", ("prefecture_id", "county_id", "township_id")),
-    (3, "village_id", ("prefecture_id", "county_id", "township_id", "village_id")),
+# The place rows a household's row adds to: per level above the household, its
+# place column and the place columns it keeps (those above its level, and its own).
+PLACE_LEVELS = tuple(
+    (level.depth, f"{level.name}_id", tuple(f"{above.name}_id" for above in LADDER[: depth + 1]))
+    for depth, level in enumerate(LADDER[:HERDER_LEVEL])
 )
 
 
@@ -361,11 +353,8 @@ def moved(place: Place) -> None:
     records = LambingRecord.objects.filter(**{f"herder__{place.herder_path}": place.pk})
     changed(records.values_list("pk", flat=True))
     # The places above it as stored now (not as the objects in memory say).
-    paths, model, path = {}, type(place), ""
-    while model.parent_field:
-        path = f"{path}__{model.parent_field}" if path else model.parent_field
-        model = model._meta.get_field(model.parent_field).related_model
-        paths[model._meta.model_name] = path
+    level = LEVEL_OF[type(place)]
+    paths = {above.name: level.path_to(above) for above in LADDER[: level.depth]}
     above = type(place)._default_manager.filter(pk=place.pk).values(*paths.values()).get()
     DailyRollup.objects.filter(**{place._meta.model_name: place.pk}).update(
         **{name: above[path] for name, path in paths.items()}
@@ -439,21 +428,12 @@ def sum_place_rows() -> None:
     table = DailyRollup._meta.db_table
     counts = DailyRollup.COUNTED
     sums = ", ".join(f"SUM({name})" for name in counts)
-    # level: the place column, and the county, township and village columns it keeps.
-    levels = {
-        0: ("prefecture_id", "NULL", "NULL", "NULL"),
-        1: ("county_id", "county_id", "NULL", "NULL"),
-        2: ("township_id", "county_id", "township_id", "NULL"),
-        3: ("village_id", "county_id", "township_id", "village_id"),
-    }
     with connection.cursor() as cursor:
-        for level, (place, county, township, village) in levels.items():
-            kept = [column for column in (county, township, village) if column != "NULL"]
-            group = ", ".join(["season_id", "date", "prefecture_id", *kept])
+        for level, place, kept in PLACE_LEVELS:
+            places = [column if column in kept else "NULL" for column in PLACE_COLUMNS]
+            group = ", ".join(["season_id", "date", *kept])
             cursor.execute(
-                f"INSERT INTO {table} (season_id, level, place_id, date, prefecture_id, "  # noqa: S608
-                f"county_id, township_id, village_id, herder_id, record_id, {', '.join(counts)}) "
-                f"SELECT season_id, {level}, {place}, date, prefecture_id, {county}, "
-                f"{township}, {village}, NULL, NULL, {sums} FROM {table} "
-                f"WHERE level = {HERDER_LEVEL} GROUP BY {group}"
+                f"INSERT INTO {table} ({', '.join(row_columns())}) "  # noqa: S608 (names are ours)
+                f"SELECT season_id, {level}, {place}, date, {', '.join(places)}, {sums} "
+                f"FROM {table} WHERE level = {HERDER_LEVEL} GROUP BY {group}"
             )

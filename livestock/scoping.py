@@ -17,29 +17,17 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, Q, QuerySet
 
 from livestock.models import (
-    County,
+    LEVEL_NAMED,
+    LEVEL_OF,
     DailyRollup,
     Herder,
     LambingEntry,
     LambingRecord,
-    Prefecture,
     ReportedFigure,
     Review,
     ScopeGrant,
     Township,
-    Village,
 )
-
-# From the top down: each place, the field naming its parent, the name of its children.
-HIERARCHY: list[tuple[type[Model], str | None, str | None]] = [
-    (Prefecture, None, "counties"),
-    (County, "prefecture", "townships"),
-    (Township, "county", "villages"),
-    (Village, "township", "herders"),
-    (Herder, "village", None),
-]
-LEVEL_OF = {model: depth for depth, (model, _, _) in enumerate(HIERARCHY)}
-GRANT_LEVELS = {"prefecture": 0, "county": 1, "township": 2, "village": 3}
 
 # Models that hang below a herder, with the lookup to it.
 BELOW_HERDER = {LambingRecord: "herder", LambingEntry: "record__herder"}
@@ -49,25 +37,16 @@ BELOW_TOWNSHIP = {Review: "township"}
 User = AbstractBaseUser | AnonymousUser
 
 
-def _place_path(depth: int, level: int) -> str:
-    """The lookup from a place at ``depth`` to the place of a grant at ``level``:
-    up through parents, or down through children."""
-    if depth == level:
-        return "pk"
-    if level < depth:
-        return "__".join(HIERARCHY[d][1] for d in range(depth, level, -1))
-    return "__".join(HIERARCHY[d][2] for d in range(depth, level))
-
-
 def _lookup(model: type[Model], level: str) -> str:
+    """The lookup from an object of ``model`` to its place of ``level``."""
+    granted = LEVEL_NAMED[level]
     if model in (ReportedFigure, DailyRollup):
         return level
     if model in BELOW_HERDER:
-        return f"{BELOW_HERDER[model]}__{_place_path(LEVEL_OF[Herder], GRANT_LEVELS[level])}"
+        return f"{BELOW_HERDER[model]}__{LEVEL_OF[Herder].path_to(granted)}"
     if model in BELOW_TOWNSHIP:
-        path = _place_path(LEVEL_OF[Township], GRANT_LEVELS[level])
-        return f"{BELOW_TOWNSHIP[model]}__{path}"
-    return _place_path(LEVEL_OF[model], GRANT_LEVELS[level])
+        return f"{BELOW_TOWNSHIP[model]}__{LEVEL_OF[Township].path_to(granted)}"
+    return LEVEL_OF[model].path_to(granted)
 
 
 def grants(user: User) -> list[ScopeGrant]:
@@ -81,10 +60,7 @@ def grants(user: User) -> list[ScopeGrant]:
 
 def grant_levels(user: User) -> set[str]:
     """The levels ("prefecture" … "village") of the places the user's grants name."""
-    return {
-        next(name for name in GRANT_LEVELS if getattr(grant, f"{name}_id"))
-        for grant in grants(user)
-    }
+    return {grant.level for grant in grants(user)}
 
 
 def visible(user: User, queryset: QuerySet) -> QuerySet:
@@ -106,11 +82,12 @@ def _narrowed(user: User, queryset: QuerySet, *, with_places_above: bool) -> Que
     condition = Q(pk__in=[])
     reaches_down = False
     for grant in grants(user):
-        level = next(name for name in GRANT_LEVELS if getattr(grant, f"{name}_id"))
-        finer = model in LEVEL_OF and GRANT_LEVELS[level] > LEVEL_OF[model]
+        level = grant.level
+        depth = LEVEL_NAMED[level].depth
+        finer = model in LEVEL_OF and depth > LEVEL_OF[model].depth
         if finer and not with_places_above:
             continue
-        if model in BELOW_TOWNSHIP and GRANT_LEVELS[level] > LEVEL_OF[Township]:
+        if model in BELOW_TOWNSHIP and depth > LEVEL_OF[Township].depth:
             # A review holds the whole township's totals: a village's grant does
             # not reach it.
             continue

@@ -21,9 +21,11 @@ from livestock.choices import Metric
 from livestock.counting import walk
 from livestock.counting.totals import LambingTotals, percent
 from livestock.models import (
+    LADDER,
+    LEVEL_NAMED,
+    LEVEL_OF,
     County,
     DailyRollup,
-    Herder,
     LambingEntry,
     LambingRecord,
     Place,
@@ -33,7 +35,6 @@ from livestock.models import (
     RollupLevel,
     Season,
     Township,
-    Village,
 )
 
 
@@ -71,19 +72,6 @@ def records_within(
     return records
 
 
-ROLLUP_LEVEL: dict[type[Place], int] = {
-    Prefecture: RollupLevel.PREFECTURE,
-    County: RollupLevel.COUNTY,
-    Township: RollupLevel.TOWNSHIP,
-    Village: RollupLevel.VILLAGE,
-    Herder: RollupLevel.HERDER,
-}
-GRANT_ROLLUP_LEVEL = {
-    "prefecture": RollupLevel.PREFECTURE,
-    "county": RollupLevel.COUNTY,
-    "township": RollupLevel.TOWNSHIP,
-    "village": RollupLevel.VILLAGE,
-}
 SUM_PREFIX = "sum_"
 
 
@@ -100,9 +88,10 @@ def rollups_within(
     grouped by ``level`` or not: rows of the coarsest level that has a column
     for the group, the place and each of the user's grants (the counties'
     rows for a county official, a village's for its technician)."""
-    needed = [ROLLUP_LEVEL[model] for model in (level, type(place) if place else None) if model]
+    # A place's rows are those of its level on the ladder (``RollupLevel``).
+    needed = [LEVEL_OF[model].depth for model in (level, type(place) if place else None) if model]
     if user is not None and not (user.is_authenticated and user.is_superuser):
-        needed += [GRANT_ROLLUP_LEVEL[name] for name in scoping.grant_levels(user)]
+        needed += [LEVEL_NAMED[name].depth for name in scoping.grant_levels(user)]
     rows = DailyRollup.objects.filter(
         season=season, level=max(needed, default=RollupLevel.PREFECTURE), date__lte=as_of
     )
@@ -165,17 +154,6 @@ REPORTED_METRICS = (
     Metric.LAMB_LOSSES,
     Metric.LAMBS_ALIVE,
 )
-# Each level, the level of the rows below it, and the field naming the parent.
-# With no place: the counties, or the prefectures for a user who sees several
-# (``overview_level``).
-CHILD_LEVEL: dict[type[Place] | None, tuple[type[Place], str | None]] = {
-    None: (County, None),
-    Prefecture: (County, "prefecture"),
-    County: (Township, "county"),
-    Township: (Village, "township"),
-    Village: (Herder, "village"),
-}
-FIGURE_LEVELS = ("prefecture", "county", "township", "village", "herder")
 
 
 @dataclass(frozen=True)
@@ -225,6 +203,24 @@ def overview_level(user: scoping.User) -> type[Place]:
     return Prefecture if len(prefectures[:2]) > 1 else County
 
 
+def child_level(*, user: scoping.User, place: Place | None) -> type[Place]:
+    """The model of the places one level below ``place`` on the ladder; with no
+    place, the overview's (``overview_level``)."""
+    if place is None:
+        return overview_level(user)
+    return LEVEL_OF[type(place)].child.model
+
+
+def places_below(*, user: scoping.User, place: Place | None) -> tuple[list[Place], type[Place]]:
+    """The places one level below ``place`` that ``user`` may see, in the order
+    they were set up, and their model: the rows of a summary."""
+    model = child_level(user=user, place=place)
+    children = model.objects.order_by("pk")
+    if place is not None:
+        children = children.filter(**{LEVEL_OF[model].parent_field: place})
+    return list(scoping.visible(user, children)), model
+
+
 def place_summary(
     *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
 ) -> PlaceSummary:
@@ -232,13 +228,7 @@ def place_summary(
     the counties or prefectures of ``overview_level``), all within ``user``'s
     scope, in a constant number of queries: the places, their totals, their
     reported figures and the place's own."""
-    child_model, parent_field = CHILD_LEVEL[type(place) if place else None]
-    if place is None:
-        child_model = overview_level(user)
-    children = child_model.objects.order_by("pk")  # the order they were set up in
-    if parent_field:
-        children = children.filter(**{parent_field: place})
-    children = list(scoping.visible(user, children))
+    children, child_model = places_below(user=user, place=place)
     totals = lambing_totals_by(
         season=season, as_of=as_of, level=child_model, place=place, user=user
     )
@@ -336,14 +326,13 @@ def _figures_exactly_at(
     """Figures reported for these places themselves (not for places below them),
     for the season or for no season, on or before ``as_of``, that ``user`` may
     see, oldest first."""
-    level = places[0]._meta.model_name
-    depth = FIGURE_LEVELS.index(level)
-    exactly_here = {f"{below}__isnull": True for below in FIGURE_LEVELS[depth + 1 :]}
+    level = LEVEL_OF[type(places[0])]
+    exactly_here = {f"{below.name}__isnull": True for below in LADDER[level.depth + 1 :]}
     figures = scoping.visible(user, ReportedFigure.objects.all())
     return (
         figures.filter(
             Q(season=season) | Q(season__isnull=True),
-            **{f"{level}__in": places},
+            **{f"{level.name}__in": places},
             **exactly_here,
             metric__in=metrics,
             as_of__lte=as_of,

@@ -23,7 +23,15 @@ from django.views import View
 from livestock import charts, exports, quality, scoping, selectors, services, summary_table
 from livestock.choices import LossCause, Metric
 from livestock.forms import ReviewActionForm, SummaryQuery, place_param
-from livestock.models import Herder, LambingRecord, Place, ReviewState, Township
+from livestock.models import (
+    LEVEL_OF,
+    County,
+    Herder,
+    LambingRecord,
+    Place,
+    ReviewState,
+    Township,
+)
 from livestock.monitoring import views as monitoring_views
 from livestock.selectors import LambingTotals
 
@@ -49,6 +57,7 @@ REVIEW_FIGURES = [
 # The overview's own row and title: its rows are counties or prefectures
 # (selectors.overview_level).
 ALL_YOUR_PLACES = gettext_lazy("All of your places")
+COUNTY = LEVEL_OF[County]  # a page's trail goes up to its county
 
 
 def trail(place: Place | None) -> list[Place]:
@@ -56,9 +65,8 @@ def trail(place: Place | None) -> list[Place]:
     chain = []
     while place is not None:
         chain.append(place)
-        parent_field = {"herder": "village", "village": "township", "township": "county"}
-        name = parent_field.get(place._meta.model_name)
-        place = getattr(place, name) if name else None
+        level = LEVEL_OF[type(place)]
+        place = getattr(place, level.parent_field) if level.depth > COUNTY.depth else None
     return chain[::-1]
 
 

@@ -23,6 +23,7 @@ from livestock.api import errors, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.forms import SummaryQuery
 from livestock.models import (
+    GRANT_LADDER,
     County,
     Herder,
     LambingEntry,
@@ -568,12 +569,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         return super().get_serializer(*args, **kwargs)
 
 
-PLACE_LEVELS = {
-    "prefecture": Prefecture,
-    "county": County,
-    "township": Township,
-    "village": Village,
-}
+PLACE_LEVELS = {level.name: level.model for level in GRANT_LADDER}
 
 
 class SummaryView(APIView):

@@ -4,8 +4,13 @@ everything is importable from ``livestock.models``."""
 
 from livestock.models.lambing import HOUSEHOLD_COUNT_LIMIT, LambingEntry, LambingRecord, Season
 from livestock.models.places import (
+    GRANT_LADDER,
+    LADDER,
+    LEVEL_NAMED,
+    LEVEL_OF,
     County,
     Herder,
+    Level,
     Place,
     Prefecture,
     Township,
@@ -19,6 +24,11 @@ from livestock.models.scopes import SCOPE_LEVELS, ScopeGrant
 from livestock.models.users import USER_FIELDS_NOT_KEPT
 
 __all__ = [
+    "GRANT_LADDER",
+    "LADDER",
+    "LEVEL_NAMED",
+    "LEVEL_OF",
+    "Level",
     "HOUSEHOLD_COUNT_LIMIT",
     "SCOPE_LEVELS",
     "USER_FIELDS_NOT_KEPT",

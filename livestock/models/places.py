@@ -1,11 +1,16 @@
 """Where herders live: prefecture, county, township, village, and the herder
-household itself; and ``Versioned``, for objects people edit at the same time."""
+household itself, and the ladder they form (``LADDER``); and ``Versioned``,
+for objects people edit at the same time."""
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit import audited
+from livestock.choices import ReviewState
 from livestock.names import NameField
 
 
@@ -187,6 +192,65 @@ class Herder(Versioned, Place):
         )
 
 
+@dataclass(frozen=True)
+class Level:
+    """One rung of the place ladder, prefecture → county → township → village →
+    herder household: the one table every layer derives its own from (scoping's
+    paths, the rollups' place columns and levels, the summaries' drill-down,
+    the forms' and the report data's place kinds, ``add_user``'s names)."""
+
+    depth: int  # 0 for the prefecture; also the level of its daily rollup rows
+    model: type[Place]
+    name: str  # the model's name: the column of a scope grant, rollup row or figure
+    parent_field: str | None  # the field naming the place above
+    children: str | None  # the related name of the places below
+    herder_path: str  # the lookup from a herder household up to a place of this level
+
+    @property
+    def parent(self) -> "Level | None":
+        return LADDER[self.depth - 1] if self.depth else None
+
+    @property
+    def child(self) -> "Level | None":
+        return LADDER[self.depth + 1] if self.depth + 1 < len(LADDER) else None
+
+    def path_to(self, other: "Level") -> str:
+        """The lookup from a place of this level to its place of ``other``'s level:
+        up through parents, or down through children (``pk`` for itself)."""
+        if other.depth == self.depth:
+            return "pk"
+        if other.depth < self.depth:
+            return "__".join(
+                LADDER[depth].parent_field for depth in range(self.depth, other.depth, -1)
+            )
+        return "__".join(LADDER[depth].children for depth in range(self.depth, other.depth))
+
+
+def _ladder(*models: type[Place]) -> tuple[Level, ...]:
+    return tuple(
+        Level(
+            depth=depth,
+            model=model,
+            name=model._meta.model_name,
+            parent_field=model.parent_field or None,
+            children=(
+                below._meta.get_field(below.parent_field).remote_field.related_name
+                if (below := (models[depth + 1] if depth + 1 < len(models) else None))
+                else None
+            ),
+            herder_path=model.herder_path,
+        )
+        for depth, model in enumerate(models)
+    )
+
+
+LADDER = _ladder(Prefecture, County, Township, Village, Herder)
+LEVEL_OF: dict[type[Place], Level] = {level.model: level for level in LADDER}
+LEVEL_NAMED: dict[str, Level] = {level.name: level for level in LADDER}
+# The levels a user may be granted (a scope grant names a place of one of them).
+GRANT_LADDER = LADDER[:-1]
+
+
 def check_move_keeps_approvals(
     place: Place, *, field: str, townships: set[int], herders: dict[str, int]
 ) -> None:
@@ -196,16 +260,17 @@ def check_move_keeps_approvals(
     would change. Within one township they stay as they are."""
     if len(townships) < 2:
         return
-    from livestock.models.review import Review, ReviewState  # review.py imports this module
-
-    lookup = {f"season__lambing_records__{name}": value for name, value in herders.items()}
-    approval = (
-        Review.objects.filter(state=ReviewState.APPROVED, township__in=townships, **lookup)
-        .select_related("township")
-        .order_by("-as_of")
+    # Read from the townships' side (``Township.reviews``), in one filter so
+    # that every condition holds of the same review: the models of reviews
+    # hang below places, and places import nothing of them.
+    lookup = {f"reviews__season__lambing_records__{name}": value for name, value in herders.items()}
+    township = (
+        Township.objects.filter(pk__in=townships, reviews__state=ReviewState.APPROVED, **lookup)
+        .annotate(locked=Max("reviews__as_of"))
+        .order_by("-locked")
         .first()
     )
-    if approval is not None:
+    if township is not None:
         raise ValidationError(
             {
                 field: ValidationError(
@@ -215,11 +280,7 @@ def check_move_keeps_approvals(
                         "(rule: approved counts are locked)."
                     ),
                     code="locked_date",
-                    params={
-                        "place": place,
-                        "township": approval.township,
-                        "locked": approval.as_of,
-                    },
+                    params={"place": place, "township": township, "locked": township.locked},
                 )
             }
         )

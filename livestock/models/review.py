@@ -17,14 +17,8 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit import audited
+from livestock.choices import ReviewState
 from livestock.models.places import Township, Versioned
-
-
-class ReviewState(models.TextChoices):
-    SUBMITTED = "submitted", _("submitted")
-    APPROVED = "approved", _("approved")
-    RETURNED = "returned", _("sent back")
-    REOPENED = "reopened", _("reopened")
 
 
 class Review(Versioned):

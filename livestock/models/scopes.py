@@ -9,9 +9,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit import audited
-from livestock.models.places import County, Place, Prefecture, Township, Village
+from livestock.models.places import GRANT_LADDER, County, Place, Prefecture, Township, Village
 
-SCOPE_LEVELS = ("prefecture", "county", "township", "village")
+SCOPE_LEVELS = tuple(level.name for level in GRANT_LADDER)
 
 
 def _exactly_one_of(names: tuple[str, ...]) -> Q:
@@ -77,5 +77,10 @@ class ScopeGrant(models.Model):
         return f"{self.user} → {self.place}"
 
     @property
+    def level(self) -> str:
+        """The level of the place the grant names ("prefecture" … "village")."""
+        return next(name for name in SCOPE_LEVELS if getattr(self, f"{name}_id"))
+
+    @property
     def place(self) -> Place:
-        return self.village or self.township or self.county or self.prefecture
+        return getattr(self, self.level)

@@ -160,9 +160,7 @@ def summary_section(*, request, season: Season, as_of, place: Place | None) -> d
     if isinstance(place, Herder):
         return None
     user = request.user
-    child_model, _parent = selectors.CHILD_LEVEL[type(place) if place else None]
-    if place is None:
-        child_model = selectors.overview_level(user)
+    child_model = selectors.child_level(user=user, place=place)
     asked = {"season": season, "as_of": as_of, "user": user, "place": place}
     reporting = completeness.completeness_by(**asked, level=child_model)
     whole, by_child = forecast.forecasts(

@@ -29,7 +29,7 @@ from django.utils import translation
 
 from livestock import roles, services
 from livestock.management.base import AuditedCommand
-from livestock.models import SCOPE_LEVELS, Place, ScopeGrant
+from livestock.models import GRANT_LADDER, LEVEL_NAMED, SCOPE_LEVELS, Place
 
 ROLES = tuple(roles.ROLE_PERMISSIONS)
 AUTHTOKEN_APP = "rest_framework.authtoken"
@@ -50,20 +50,10 @@ class GrantedPlace:
 
     def describe(self) -> str:
         """``村名 Latin (village:7, in 乡名 Latin)``: enough to tell two namesakes apart."""
-        parent_level = _parent_level(self.level)
+        parent_level = LEVEL_NAMED[self.level].parent_field
         parent = getattr(self.place, parent_level) if parent_level else None
         where = f", in {parent}" if parent else ""
         return f"{self.place} ({self.reference}{where})"
-
-
-def _model(level: str) -> type[Place]:
-    return ScopeGrant._meta.get_field(level).related_model
-
-
-def _parent_level(level: str) -> str | None:
-    """Each level's foreign key to its parent is named after the level above it."""
-    index = SCOPE_LEVELS.index(level)
-    return SCOPE_LEVELS[index - 1] if index else None
 
 
 def find_place(value: str) -> GrantedPlace:
@@ -74,7 +64,7 @@ def find_place(value: str) -> GrantedPlace:
         identifier = identifier.strip()
         if not (identifier.isascii() and identifier.isdigit()):
             raise CommandError(f"Place {value!r}: the ID after '{level}:' must be a number.")
-        place = _model(level).objects.filter(pk=int(identifier)).first()
+        place = LEVEL_NAMED[level].model.objects.filter(pk=int(identifier)).first()
         if place is None:
             raise CommandError(f"Place {value!r}: there is no {level} with ID {identifier}.")
         return GrantedPlace(level, place)
@@ -106,12 +96,11 @@ def _places_named(condition: Q, *, limit: int | None = None) -> list[GrantedPlac
     """The places at every level whose names meet ``condition``, from the top level down,
     at most ``limit`` of them."""
     found = []
-    for level in SCOPE_LEVELS:
-        places = _model(level).objects.filter(condition).order_by("pk")
-        parent_level = _parent_level(level)
-        if parent_level:
-            places = places.select_related(parent_level)
-        found.extend(GrantedPlace(level, place) for place in places[:limit])
+    for level in GRANT_LADDER:
+        places = level.model.objects.filter(condition).order_by("pk")
+        if level.parent_field:
+            places = places.select_related(level.parent_field)
+        found.extend(GrantedPlace(level.name, place) for place in places[:limit])
     return found[:limit]
 
 
