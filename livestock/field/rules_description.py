@@ -27,8 +27,9 @@ from django.utils import translation
 from livestock import rules
 from livestock.models import LambingEntry, Season
 
-# Each label and message in Chinese first, English beside, under these keys.
-LANGUAGES = {"zh": "zh-hans", "en": "en"}
+# Each label and message in Chinese first, English beside, under these keys; and in
+# Kazakh (each script) for a Kazakh page (templatetags/both.py).
+LANGUAGES = {"zh": "zh-hans", "en": "en", "kk": "kk", "kk_arab": "kk-arab"}
 
 
 def _in_languages(text) -> dict[str, str]:

@@ -1,0 +1,72 @@
+"""The field app's labels, in two languages at once.
+
+Technicians read Chinese, and many read Kazakh too; the field app shows each
+label in two languages: Chinese with English beside it, or, on a Kazakh page
+(either script), Kazakh with Chinese beside it, so that a term can always be
+checked against the Chinese one colleagues and forms use.
+
+``{% both "今日" _("Today") %}`` for a label written in the template: the
+Chinese, and the English msgid that makemessages extracts and the Kazakh
+catalogs translate. ``{{ label|both }}`` for a label of the rules description
+(``field/rules_description.py``: a dict with a text per language), and
+``{{ label|both_text }}`` where no markup may go (an ``<option>``).
+"""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
+
+register = template.Library()
+
+# The key of a label in the rules description for each Kazakh language.
+KAZAKH_KEYS = {"kk-arab": "kk_arab", "kk": "kk"}
+
+
+def _pair(*, zh: str, en: str, kazakh: str) -> tuple[str, str]:
+    """(first, beside) in the active language."""
+    if get_language() in KAZAKH_KEYS:
+        return kazakh, zh
+    return zh, en
+
+
+class BothNode(template.Node):
+    def __init__(self, zh: str, msgid: str):
+        self.zh, self.msgid = zh, msgid
+
+    def render(self, context) -> str:
+        first, beside = _pair(zh=self.zh, en=self.msgid, kazakh=gettext(self.msgid))
+        return format_html("{} <small>{}</small>", first, beside)
+
+
+def _literal(bit: str, parser_token) -> str:
+    if len(bit) < 2 or bit[0] not in "\"'" or bit[-1] != bit[0]:
+        raise template.TemplateSyntaxError(f"{parser_token!r}: expected a quoted string")
+    return bit[1:-1]
+
+
+@register.tag("both")
+def do_both(parser, token):
+    """``{% both "中文" _("English") %}``."""
+    bits = token.split_contents()
+    if len(bits) != 3 or not (bits[2].startswith("_(") and bits[2].endswith(")")):
+        raise template.TemplateSyntaxError(
+            f'{token.contents!r}: write {{% both "中文" _("English") %}}'
+        )
+    return BothNode(_literal(bits[1], token.contents), _literal(bits[2][2:-1], token.contents))
+
+
+def _label_pair(label: dict) -> tuple[str, str]:
+    key = KAZAKH_KEYS.get(get_language())
+    return _pair(zh=label["zh"], en=label["en"], kazakh=label.get(key or "", label["en"]))
+
+
+@register.filter
+def both(label: dict) -> str:
+    first, beside = _label_pair(label)
+    return format_html("{} <small>{}</small>", first, beside)
+
+
+@register.filter
+def both_text(label: dict) -> str:
+    first, beside = _label_pair(label)
+    return f"{first} {beside}"
