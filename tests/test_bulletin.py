@@ -59,6 +59,8 @@ def test_the_bulletin_of_burqin_holds_the_reported_and_the_recorded_numbers(
     # The sentence as the bureau writes it: recorded 50 (别克's), reported 1.2万.
     assert text.startswith("截至2月11日，布尔津县已产羔50只（报道1.2万只，2月11日）")
     assert "季初越冬母羊150只（报道18.6万余只）" in text
+    # 别克's record was counted (seeded) as of 7 February: within the 7 days.
+    assert "布尔津县已建档牧户1户，其中近7日有计数的1户（报告完整率100.0%）" in text
     # Each figure marked, and listed with its exact value, qualifier, date and sentence.
     assert '<span class="figure reported" title="报道">1.2万只' in page
     assert '<span class="figure reported" title="报道">18.6万余只' in page

@@ -26,7 +26,7 @@ from livestock import metrics, scoping, selectors
 from livestock.choices import Metric, Qualifier
 from livestock.counting.totals import LambingTotals
 from livestock.models import County, Place, Prefecture, ReportedFigure, Season, Township, Village
-from livestock.monitoring import forecast, official_numbers, places
+from livestock.monitoring import completeness, forecast, official_numbers, places
 
 RECORDED = "recorded"
 REPORTED = "reported"
@@ -204,8 +204,24 @@ def write_bulletin(
     first.append("。")
     bulletin.paragraphs.append(first)
 
+    reporting = completeness.completeness_by(
+        season=season, as_of=as_of, user=user, place=place
+    ).get(None, completeness.Completeness())
     second: list[str | Figure] = [
-        f"{name}已建档牧户{totals.households}户，季初越冬母羊",
+        f"{name}已建档牧户{totals.households}户，其中近{completeness.RECENT_DAYS}日有计数的",
+        write.recorded(
+            reporting.households_reporting,
+            "近7日有计数的户",
+            "建档户中没有“超过7天未计数”标记的户",
+            unit="户",
+        ),
+        "（报告完整率",
+        write.rate(
+            reporting.completeness,
+            "报告完整率",
+            f"近7日有计数的户{reporting.households_reporting} ÷ 建档户{reporting.households}",
+        ),
+        "）；季初越冬母羊",
         write.recorded(totals.ewes, "越冬母羊", "已填季初母羊数的户之和"),
     ]
     if reported.get(Metric.EWES):
