@@ -37,6 +37,7 @@ class MetricDefinition:
     denominator: str = ""
     standard: Promise | str = ""  # the definition it follows
     differences: Promise | str = ""  # where other definitions differ
+    on_summary: bool = True  # a column of the summary pages (every metric is in the API)
 
     @property
     def is_rate(self) -> bool:
@@ -120,6 +121,7 @@ COUNTS = (
             "where no weaning check was made."
         ),
         households=_("households with a weaning check on or before the date"),
+        on_summary=False,
     ),
 )
 

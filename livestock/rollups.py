@@ -201,16 +201,7 @@ def _facts(record_ids: Iterable[int]) -> tuple[list[RecordFacts], dict[int, list
     rows = (
         LambingEntry.objects.filter(record_id__in=record_ids)
         .order_by("record_id", "date", "pk")
-        .values_list(
-            "record_id",
-            "date",
-            "ewes_lambed",
-            "lambs_born",
-            "lambs_lost",
-            "lambs_alive",
-            "check_stage",
-            "loss_cause",
-        )
+        .values_list("record_id", *LambingEntry.RUNNING_TOTAL_FIELDS)  # EntryFacts' fields
     )
     for record_id, *counts in rows:
         entries[record_id].append(EntryFacts(*counts))

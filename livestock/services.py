@@ -310,35 +310,27 @@ def entry_create(
     *,
     record: LambingRecord,
     date: datetime.date,
-    ewes_lambed: int = 0,
-    lambs_born: int = 0,
-    lambs_lost: int = 0,
-    loss_cause: str = "",
-    lambs_alive: int | None = None,
-    check_stage: str = "",
-    note: str = "",
     uuid: uuid_module.UUID | None = None,
     created_by: AbstractBaseUser | None = None,
+    **content: int | str | None,
 ) -> tuple[LambingEntry, bool]:
     """Add a dated count to a record. Returns the entry and whether it is new.
+
+    ``content``: the entry's counts and note, by field name
+    (``LambingEntry.CONTENT_FIELDS``: ``ewes_lambed``, ``lambs_born``,
+    ``lambs_lost``, ``loss_cause``, ``lambs_alive``, ``check_stage``,
+    ``note``); a count left out is the field's default. Named by the model, so
+    that a new kind of count is one field there, not one more parameter here.
 
     An entry resent under the same ``uuid`` with the same content is the stored
     one (not new); under the same ``uuid`` with other content it is an
     ``EntryConflict``.
     """
+    unknown = set(content) - set(LambingEntry.CONTENT_FIELDS)
+    if unknown:
+        raise TypeError(f"entry_create() got unknown fields {sorted(unknown)}")
     record = lock_record(record)
-    entry = LambingEntry(
-        record=record,
-        date=date,
-        ewes_lambed=ewes_lambed,
-        lambs_born=lambs_born,
-        lambs_lost=lambs_lost,
-        loss_cause=loss_cause,
-        lambs_alive=lambs_alive,
-        check_stage=check_stage,
-        note=note,
-        created_by=created_by,
-    )
+    entry = LambingEntry(record=record, date=date, created_by=created_by, **content)
     if uuid is not None:
         entry.uuid = uuid
         stored = LambingEntry.objects.filter(uuid=uuid).first()

@@ -30,7 +30,7 @@ class Column:
 
 
 # The recorded counts a summary shows, in ``metrics.COUNTS`` order.
-SHOWN_COUNTS = ("households", "ewes", "ewes_lambed", "lambs_born", "lamb_losses", "lambs_alive")
+SHOWN_COUNTS = tuple(metric.code for metric in metrics.COUNTS if metric.on_summary)
 
 
 def _total(name: str) -> Callable:

@@ -49,8 +49,7 @@ class DateRow:
 REVIEW_FIGURES = [
     (column.label, column.key)
     for column in summary_table.COLUMNS
-    if column.key
-    in ("households", "ewes", "ewes_lambed", "lambs_born", "lamb_losses", "lambs_alive")
+    if column.key in summary_table.SHOWN_COUNTS
 ]
 
 

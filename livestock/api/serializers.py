@@ -204,22 +204,19 @@ def _count(code: str) -> serializers.IntegerField:
     )
 
 
-class TotalsSerializer(serializers.Serializer):
-    """Recorded totals and rates (``selectors.LambingTotals``); each key is the
-    code of its metric in ``/api/v1/metrics/``."""
-
-    households = _count("households")
-    ewes = _count("ewes")
-    ewes_lambed = _count("ewes_lambed")
-    lambs_born = _count("lambs_born")
-    lamb_losses = _count("lamb_losses")
-    lambs_alive = _count("lambs_alive")
-    lambs_alive_at_weaning = _count("lambs_alive_at_weaning")
-    lambing_rate = _rate("lambing_rate")
-    reproduction_rate = _rate("reproduction_rate")
-    survival_rate = _rate("survival_rate")
-    reproductive_survival_rate = _rate("reproductive_survival_rate")
-    mortality_rate = _rate("mortality_rate")
+# Recorded totals and rates (``selectors.LambingTotals``): a field per metric of
+# the registry, each key the code of its metric in ``/api/v1/metrics/``, so a
+# count added there is in every response that carries totals.
+TotalsSerializer = type(
+    "TotalsSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "Recorded totals and rates; each key is its metric's code in /api/v1/metrics/.",
+        "__module__": __name__,
+        **{metric.code: _count(metric.code) for metric in metrics.COUNTS},
+        **{metric.code: _rate(metric.code) for metric in metrics.RATES},
+    },
+)
 
 
 class LambingRecordSerializer(StrictSerializer):

@@ -9,6 +9,7 @@ the single-row ones.
 
 import datetime
 import uuid
+from dataclasses import fields
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -226,15 +227,7 @@ class LambingEntry(Versioned):
     )
 
     # What a record's walk reads of its other entries (``counting.walk.Counted``).
-    RUNNING_TOTAL_FIELDS = (
-        "date",
-        "ewes_lambed",
-        "lambs_born",
-        "lambs_lost",
-        "lambs_alive",
-        "check_stage",
-        "loss_cause",
-    )
+    RUNNING_TOTAL_FIELDS = tuple(field.name for field in fields(walk.EntryFacts))
 
     # clean() checks the record's running totals with this entry among the
     # stored ones. A form that saves several entries of one record at once

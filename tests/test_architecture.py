@@ -1,0 +1,44 @@
+"""What keeps a new kind of count to the few files ``docs/architecture.md``
+lists: every layer past those files reads the count by name from one
+declaration, so adding it there reaches the rollups, the API and the pages."""
+
+from dataclasses import fields
+
+from livestock import metrics, rollups, summary_table
+from livestock.api.serializers import LambingEntrySerializer, TotalsSerializer
+from livestock.counting import walk
+from livestock.counting.totals import NUMBERS, LambingTotals
+from livestock.models import DailyRollup, LambingEntry
+
+
+def test_what_the_walk_reads_of_an_entry_is_read_from_the_entries_by_name():
+    read = [field.name for field in fields(walk.EntryFacts)]
+    assert list(LambingEntry.RUNNING_TOTAL_FIELDS) == read
+    for name in read:
+        LambingEntry._meta.get_field(name)  # a model field, not a spelling of one
+
+
+def test_every_number_of_the_totals_is_a_rollup_column_of_the_same_name():
+    assert DailyRollup.COUNT_FIELDS == NUMBERS == tuple(f.name for f in fields(LambingTotals))
+    assert rollups.COUNTED == DailyRollup.COUNTED
+    for name in DailyRollup.COUNTED:
+        DailyRollup._meta.get_field(name)
+
+
+def test_the_apis_totals_carry_every_metric_of_the_registry():
+    codes = [metric.code for metric in (*metrics.COUNTS, *metrics.RATES)]
+    assert list(TotalsSerializer().fields) == codes
+    assert set(codes) <= {
+        *NUMBERS,
+        *(name for name in dir(LambingTotals) if name.endswith("_rate")),
+    }
+
+
+def test_an_entrys_content_is_the_apis_and_the_services():
+    entry_fields = set(LambingEntrySerializer().fields)
+    assert set(LambingEntry.CONTENT_FIELDS) <= entry_fields
+
+
+def test_the_summary_shows_the_registrys_counts_marked_for_it():
+    shown = [column.key for column in summary_table.COLUMNS if column.kind == "count"]
+    assert shown == [metric.code for metric in metrics.COUNTS if metric.on_summary]
