@@ -64,6 +64,13 @@ class NameField(models.CharField):
     column would make SQLite rebuild every table of places and herders for nothing.
     """
 
+    def formfield(self, **kwargs):
+        """Typed in any script: the box takes the direction of what is typed in it
+        (a Kazakh name in the Arabic script right to left, on any page)."""
+        field = super().formfield(**kwargs)
+        field.widget.attrs.setdefault("dir", "auto")
+        return field
+
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.CharField", args, kwargs

@@ -3,6 +3,7 @@ the Arabic script with the high hamza as Unicode advises; a herder is found by
 any of its names, in the field app, the admin and the API."""
 
 import datetime
+import re
 import unicodedata
 
 import pytest
@@ -140,3 +141,12 @@ def test_a_household_met_in_the_field_keeps_its_kazakh_name(fuhai_technician, qi
         },
     )
     assert Herder.objects.get(name="阿丽娅").name_kazakh == ALIYA
+
+
+def test_a_name_box_takes_the_direction_of_what_is_typed(fuhai_technician):
+    """A Kazakh name in the Arabic script is typed right to left even on a Chinese page."""
+    client = Client()
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    page = client.get("/admin/livestock/herder/add/").content.decode()
+    kazakh_box = re.search(r'<input[^>]*name="name_kazakh"[^>]*>', page).group()
+    assert 'dir="auto"' in kazakh_box
