@@ -34,7 +34,6 @@ run: $(VENV)/.installed-run
 # (README.md, "Running it for a county"): DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL.
 serve: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 

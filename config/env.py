@@ -5,6 +5,7 @@ a mode nobody asked for, so every helper raises ``ImproperlyConfigured``
 naming the variable and the value it could not read.
 """
 
+import ipaddress
 import os
 import re
 
@@ -68,3 +69,18 @@ def env_rate(name: str, default: str) -> str:
             "(per second, minute, hour or day)."
         )
     return value
+
+
+def env_networks(
+    name: str, default: list[str]
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of IP addresses or networks (``10.0.0.0/8``)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network such as 10.0.0.0/8."
+            ) from None
+    return networks

@@ -13,7 +13,8 @@ from csp.constants import NONE, SELF
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_rate, env_str
+from config import logs
+from config.env import env_bool, env_int, env_list, env_networks, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: what every later one reads of the client's address and scheme.
+    "livestock.middleware.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,6 +91,13 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 
+# Seconds a connection is kept for the next request of the same thread. gunicorn's
+# workers are a few long-lived threads; runserver (`make run`) starts a thread per
+# request, and a connection kept by each outlived it: 16 clients at once exhausted
+# PostgreSQL's 100 connections. So none are kept in development.
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", default=0 if DEBUG else 60, minimum=0)
+
+
 def _database(url: str | None) -> dict:
     """SQLite under var/ when DATABASE_URL is unset; otherwise the URL, PostgreSQL or SQLite."""
     if url is None:
@@ -99,7 +109,9 @@ def _database(url: str | None) -> dict:
         raise ImproperlyConfigured(
             f"DATABASE_URL scheme {scheme!r} is not supported; use postgres:// or sqlite://."
         )
-    database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    database = dj_database_url.parse(
+        url, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True
+    )
     if scheme == "sqlite":
         # A write transaction takes SQLite's write lock when it begins and waits
         # up to 20 s for it, instead of failing with "database is locked" when
@@ -125,7 +137,7 @@ for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", default=[]), star
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 # What the API throttles count must be shared by gunicorn's workers: a table in
-# the database in production (`make serve` creates it), memory in development.
+# the database in production (made by migration 0013), memory in development.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if DEBUG
@@ -161,6 +173,10 @@ AXES_LOCKOUT_CALLABLE = "livestock.throttling.lockout_response"
 # The address is the one the API's throttles use (REST_FRAMEWORK's NUM_PROXIES):
 # the connection's, or behind our proxy the address it saw (livestock/throttling.py).
 AXES_CLIENT_IP_CALLABLE = "livestock.throttling.client_address"
+
+# After logging in without a (safe) page to go back to: the summary, the home page.
+# Django's default, /accounts/profile/, is no page of this service.
+LOGIN_REDIRECT_URL = "summary"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -230,6 +246,10 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxy's own addresses (or networks): X-Forwarded-For and -Proto are read only
+# from a connection that comes from one of them; a client reaching gunicorn around
+# the proxy has them dropped (livestock/middleware.py).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Content-Security-Policy (django-csp): every page loads scripts, styles, fonts and
@@ -258,14 +278,11 @@ REST_FRAMEWORK = {
     # pages would be a second HTML surface with inline styles the CSP refuses, and
     # filter forms that list objects from the whole database.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # JSON bounded in its nesting (a 400, not a RecursionError's 500), forms and files.
-    "DEFAULT_PARSER_CLASSES": [
-        "livestock.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only, bounded in its nesting (a 400, not a RecursionError's 500); the bulk
+    # endpoint takes a spreadsheet as multipart too. Another body is a 415.
+    "DEFAULT_PARSER_CLASSES": ["livestock.api.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "livestock.throttling.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -293,6 +310,14 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": 1 if BEHIND_TLS_PROXY else 0,
 }
 
+# Wrong API tokens sent from one address, per period; past it every token from
+# that address waits for the period's end (livestock/throttling.py).
+API_TOKEN_FAILURE_RATE = env_rate("API_TOKEN_FAILURE_RATE", default="10/minute")
+
+# Unexpected exceptions with their traceback, request and user id, to stderr, in
+# production as in development (config/logs.py).
+LOGGING = logs.LOGGING
+
 # History is read in the admin, never restored from: see admin.ScopedHistoryAdmin.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
@@ -310,4 +335,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's error answers (400, 401, 403, 404, 409, 412, 413, 429 …).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "livestock.api.schema.document_errors",
+    ],
 }

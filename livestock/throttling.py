@@ -17,12 +17,22 @@ into ``X-Forwarded-For`` itself, so that rotating it escapes neither limit.
 
 import ipaddress
 import math
+import time
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_client_username, get_cool_off
+from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    BaseThrottle,
+    SimpleRateThrottle,
+    UserRateThrottle,
+)
 
 LOCKED_OUT = 429
 
@@ -87,3 +97,60 @@ def throttled_message(*, wait: float | None, rate: str) -> str:
         "Too many requests: at most %(rate)s. Try again in %(seconds)s seconds "
         "(the Retry-After header says the same)."
     ) % {"rate": rate, "seconds": seconds}
+
+
+class TokenGuessing(Throttled):
+    """Too many wrong tokens from one address: every token from it waits."""
+
+    default_code = "token_failures"
+
+
+class ThrottledTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, counting the wrong tokens sent from each
+    address: past ``API_TOKEN_FAILURE_RATE`` every token request from that
+    address is a 429 until the period ends, the right token too (else the
+    answer would still tell a guesser when a guess was right).
+
+    A wrong token fails while the request is authenticated, before any throttle
+    is asked, so the per-token and per-address rates never counted it. The
+    count is one number per address and period in the cache (``add`` then
+    ``incr``), written only when a token is wrong."""
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        key, seconds_left = _failure_window(request)
+        limit, _period = _failure_rate()
+        if cache.get(key, 0) >= limit:
+            raise TokenGuessing(
+                detail=_(
+                    "Too many wrong tokens from your address: at most %(rate)s. Try again in "
+                    "%(seconds)s seconds (the Retry-After header says the same)."
+                )
+                % {"rate": settings.API_TOKEN_FAILURE_RATE, "seconds": seconds_left},
+                wait=seconds_left,
+            )
+        try:
+            return super().authenticate(request)
+        except AuthenticationFailed:
+            cache.add(key, 0, timeout=seconds_left + 1)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=seconds_left + 1)
+            raise
+
+
+def _failure_rate() -> tuple[int, int]:
+    return SimpleRateThrottle.parse_rate(None, settings.API_TOKEN_FAILURE_RATE)
+
+
+def _failure_window(request) -> tuple[str, int]:
+    """The cache key of the request's address in the current period, and the
+    seconds left in that period."""
+    _limit, period = _failure_rate()
+    now = time.time()
+    window = int(now // period)
+    seconds_left = max(1, math.ceil((window + 1) * period - now))
+    return f"token-failures:{client_address(request)}:{window}", seconds_left

@@ -3,6 +3,7 @@
 with a clear answer saying how long to wait."""
 
 import datetime
+import ipaddress
 
 import pytest
 from axes.models import AccessAttempt
@@ -12,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from rest_framework.settings import api_settings
+from rest_framework.test import APIClient
 
 from config.env import env_rate
 from tests.conftest import PASSWORD
@@ -255,7 +257,11 @@ def test_an_address_written_by_the_client_does_not_escape_the_api_limit(rates):
 
 @pytest.fixture
 def behind_proxy(settings):
-    """As settings.py sets it for ``BEHIND_TLS_PROXY=true``."""
+    """As settings.py sets it for ``BEHIND_TLS_PROXY=true``, the proxy at 10.0.0.1
+    (``TRUSTED_PROXIES=10.0.0.1``)."""
+    settings.BEHIND_TLS_PROXY = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.1")]
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     return settings
 
@@ -316,3 +322,99 @@ def test_behind_the_proxy_an_entry_that_is_not_an_address_counts_the_connections
     response = through_proxy(Client(), "fuhai-tech", "wrong-guess", forwarded_for)
     assert response.status_code == 200  # the login form again, not a 500
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.0.0.1"]
+
+
+def test_behind_the_proxy_a_client_reaching_the_server_directly_cannot_choose_its_address(
+    rates, behind_proxy
+):
+    """Only the proxy's connection is believed: around it, X-Forwarded-For is dropped."""
+    client = Client()
+    codes = [
+        client.get(
+            "/api/schema/", REMOTE_ADDR="198.51.100.50", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"
+        ).status_code
+        for n in range(3)
+    ]
+    assert codes == [200, 200, 429]
+
+
+def test_behind_the_proxy_a_direct_client_cannot_say_it_came_over_https(behind_proxy):
+    behind_proxy.SECURE_SSL_REDIRECT = True
+    direct = Client().get("/", REMOTE_ADDR="198.51.100.50", HTTP_X_FORWARDED_PROTO="https")
+    proxied = Client().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+
+    assert direct.status_code == 301 and direct["Location"].startswith("https://")
+    assert proxied.status_code == 302  # to the login page: HTTPS as the proxy says
+
+
+def test_a_trusted_proxy_that_is_not_an_address_stops_the_server_at_start():
+    from tests.test_settings import settings_check
+
+    result = settings_check(TRUSTED_PROXIES="10.0.0.1,proxy.example.org")
+    assert result.returncode != 0
+    assert "'proxy.example.org' is not an IP address or network" in result.stderr
+
+
+# Wrong API tokens
+
+
+@pytest.fixture
+def token_failures(settings):
+    settings.API_TOKEN_FAILURE_RATE = "3/minute"
+    return settings
+
+
+def test_wrong_tokens_past_the_rate_get_a_429_and_so_does_the_right_one(
+    token_failures, fuhai_technician
+):
+    guesser = APIClient()
+    codes = []
+    for n in range(4):
+        guesser.credentials(HTTP_AUTHORIZATION=f"Token {n:040x}")
+        codes.append(guesser.get(HERDERS).status_code)
+    right = api(fuhai_technician).get(HERDERS)
+
+    assert codes == [401, 401, 401, 429]
+    assert right.status_code == 429
+    assert 0 < int(right["Retry-After"]) <= 60
+    assert "wrong tokens" in right.json()["detail"]
+
+
+def test_wrong_tokens_from_another_address_do_not_stop_a_token(token_failures, fuhai_technician):
+    guesser = APIClient()
+    guesser.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    for _ in range(4):
+        guesser.get(HERDERS, REMOTE_ADDR="198.51.100.7")
+
+    assert api(fuhai_technician).get(HERDERS).status_code == 200
+
+
+def test_wrong_tokens_are_counted_only_until_the_period_ends(token_failures, fuhai_technician):
+    guesser = APIClient()
+    guesser.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    with freeze_seconds(0):
+        for _ in range(3):
+            guesser.get(HERDERS)
+        assert api(fuhai_technician).get(HERDERS).status_code == 429
+    with freeze_seconds(61):
+        assert api(fuhai_technician).get(HERDERS).status_code == 200
+
+
+def freeze_seconds(offset: float):
+    """``time.time()`` of the throttling module, ``offset`` seconds after a fixed moment."""
+    from unittest import mock
+
+    return mock.patch("livestock.throttling.time.time", return_value=1_800_000_000 + offset)
+
+
+# After logging in
+
+
+def test_a_login_with_a_next_page_on_another_site_lands_on_the_home_page(client, fuhai_technician):
+    response = client.post(
+        LOGIN + "?next=https://evil.example.org/",
+        {"username": "fuhai-tech", "password": PASSWORD, "next": "https://evil.example.org/"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"

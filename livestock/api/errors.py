@@ -27,7 +27,12 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from livestock.throttling import AnonymousRateThrottle, TokenRateThrottle, throttled_message
+from livestock.throttling import (
+    AnonymousRateThrottle,
+    TokenGuessing,
+    TokenRateThrottle,
+    throttled_message,
+)
 
 STALE_EDIT = "stale_edit"
 # Seconds a client waits before sending again a request the database could not complete.
@@ -61,7 +66,7 @@ def exception_handler(exc, context) -> Response | None:
         )
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = PayloadTooLarge(_("The request sends too many form fields or files."))
-    elif isinstance(exc, exceptions.Throttled):
+    elif isinstance(exc, exceptions.Throttled) and not isinstance(exc, TokenGuessing):
         request = context["request"]
         scope = (
             TokenRateThrottle
@@ -87,6 +92,7 @@ def fault(exc: Exception, context) -> Response:
         getattr(request, "method", "?"),
         getattr(request, "path", "?"),
         exc_info=exc,
+        extra={"request": request},
     )
     if isinstance(exc, OperationalError | InterfaceError):
         # The connection dropped, the server is gone or broke a deadlock: not the

@@ -11,16 +11,24 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from livestock import filtersets, metrics, rollups, scoping, selectors, services, spreadsheets
-from livestock.api import errors, serializers
+from livestock.api import errors, idempotency, serializers
 from livestock.api.errors import PreconditionFailed
+from livestock.api.idempotency import IdempotentCreateMixin
+from livestock.api.parsers import BoundedJSONParser
 from livestock.forms import SummaryQuery
 from livestock.models import (
     GRANT_LADDER,
@@ -45,6 +53,22 @@ IF_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="The ETag of the version being changed; another version is a 412.",
 )
+
+
+def idempotent_create(serializer):
+    """A create's schema: its Idempotency-Key, and the 200 of a resend."""
+    return extend_schema(
+        parameters=[idempotency.PARAMETER],
+        responses={
+            201: serializer,
+            200: OpenApiResponse(
+                serializer,
+                description="Sent before under this Idempotency-Key: the object it created.",
+            ),
+        },
+    )
+
+
 BULK_LIMIT = 1000
 # A spreadsheet sent to the bulk endpoint; larger files are for manage.py import_counts.
 BULK_FILE_LIMIT = 10 * 1024 * 1024
@@ -138,9 +162,12 @@ class VersionedMixin:
     is not the stored version's is a 412 and changes nothing."""
 
     def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
+        return self.answer(self.get_object())
+
+    def answer(self, instance, status: int = status.HTTP_200_OK) -> Response:
+        """``instance`` as a detail answer, with its ETag."""
         data = self.get_serializer(instance).data
-        return Response(data, headers={"ETag": etag_of(instance)})
+        return Response(data, status=status, headers={"ETag": etag_of(instance)})
 
     def check_if_match(self, request, instance) -> None:
         if_match = request.headers.get("If-Match")
@@ -208,7 +235,14 @@ class VillageViewSet(PlaceViewSet):
     filterset_class = filtersets.VillageFilterSet
 
 
-class HerderViewSet(VersionedMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, PlaceViewSet):
+@extend_schema_view(create=idempotent_create(serializers.HerderSerializer))
+class HerderViewSet(
+    IdempotentCreateMixin,
+    VersionedMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    PlaceViewSet,
+):
     """Herder households in your places."""
 
     queryset = Herder.objects.select_related("village__township")
@@ -233,7 +267,9 @@ class SeasonViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema(parameters=[AS_OF])
+@extend_schema_view(create=idempotent_create(serializers.LambingRecordSerializer))
 class LambingRecordViewSet(
+    IdempotentCreateMixin,
     VersionedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -402,7 +438,7 @@ class LambingEntryViewSet(
             "value."
         ),
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], parser_classes=[BoundedJSONParser, MultiPartParser])
     def bulk(self, request):
         """Creates every entry, or none: with any item refused, the answer lists
         each refused item's index and errors and nothing is stored."""
