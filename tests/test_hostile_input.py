@@ -177,3 +177,22 @@ def test_a_summary_place_of_five_thousand_digits_is_a_400(writer, winter_2024):
 def test_a_history_version_of_five_thousand_digits_is_a_404(admin_client, sailike):
     url = f"/admin/livestock/herder/{sailike.pk}/history/{HUGE_NUMBER}/"
     assert admin_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("record", [-1509874585486436551622656, 2**63, -42, 0])
+def test_a_record_id_out_of_the_databases_range_is_a_400_at_its_item(writer, record, english):
+    response = api(writer).post(BULK_URL, [{"record": record, "date": "2024-12-20"}])
+
+    assert response.status_code == 400
+    assert "record" in response.json()["errors"][0]["errors"]
+
+
+@pytest.mark.parametrize(
+    "path", ["entries/-5.703072924331458e-40/", "entries/1.5e-40/", "no-such-thing/"]
+)
+def test_a_path_under_the_api_that_names_nothing_is_a_404_in_json(writer, path):
+    response = api(writer).get(API + path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from livestock import metrics, scoping, services
+from livestock.filtersets import MAX_ID
 from livestock.models import (
     HOUSEHOLD_COUNT_LIMIT,
     County,
@@ -96,11 +97,14 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     def preload(self, values: Iterable) -> None:
         """Read the objects named by ``values`` that the user may see, in one query."""
-        keys = {key for key in map(_integer_key, values) if key is not None}
+        keys = {key for key in map(_integer_key, values) if key is not None and 1 <= key <= MAX_ID}
         self.preloaded = {obj.pk: obj for obj in self.get_queryset().filter(pk__in=keys)}
 
     def to_internal_value(self, data):
         key = _integer_key(data)
+        if key is not None and not 1 <= key <= MAX_ID:
+            # No id is out of the database's range; asking it would be an overflow.
+            self.fail("does_not_exist", pk_value=data)
         if self.preloaded is None or key is None:
             return super().to_internal_value(data)  # its own query, and its messages
         if key not in self.preloaded:

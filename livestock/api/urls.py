@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from livestock.api import views
@@ -19,4 +19,6 @@ urlpatterns = [
     path("summaries/", views.SummaryView.as_view(), name="summaries"),
     path("metrics/", views.MetricListView.as_view(), name="metrics"),
     path("", include(router.urls)),
+    # Last: any other path under the API is a 404 in JSON, not Django's HTML page.
+    re_path(r"^", views.NotFoundView.as_view()),
 ]

@@ -651,3 +651,16 @@ class MetricListView(APIView):
     @extend_schema(responses=serializers.MetricSerializer(many=True))
     def get(self, request):
         return Response(serializers.MetricSerializer(metrics.METRICS.values(), many=True).data)
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Any path under the API that names no resource (``/api/v1/entries/1.5e-40/``,
+    which the router's patterns do not match): a 404 in JSON, as every other
+    answer of the API, whoever asks."""
+
+    permission_classes = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound()
