@@ -56,12 +56,14 @@ def send(user, content: bytes, name: str):
 
 
 def measured(call):
-    """``call()``'s answer, its seconds, and the peak of memory it allocated (bytes),
-    once the server has answered a first time (loaded its URLs and translations)."""
+    """``call()``'s answer, the processor's seconds it took (the work done, which a
+    machine busy with others' processes does not lengthen as it does the clock's),
+    and the peak of memory it allocated (bytes), once the server has answered a
+    first time (loaded its URLs and translations)."""
     call()
-    started = time.perf_counter()
+    started = time.process_time()
     response = call()
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     tracemalloc.start()
     try:
         call()
