@@ -34,7 +34,7 @@ elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("change-me")):
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "livestock.apps.LambingAdminConfig",  # django.contrib.admin, its index grouped
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,20 +1,19 @@
 """The Django admin: the field technicians' daily tool.
 
 Every list, form choice, autocomplete and URL is narrowed by
-``scoping.visible``; an object outside the user's scope is a 404. Forms
-validate through the models' ``clean()`` (the rules of ``rules.py``) and, for
-a record's entries together, through ``walk.first_violation``.
-An edit made from an older version is refused (``services.check_version``);
-a correction of saved counts needs a reason, kept in the history.
+``scoping.visible``; an object outside the user's scope is a 404. Forms check
+what was typed; every write is a call of ``services`` (which hold the rules,
+the locks, the reasons a correction needs and the versions), whose refusals
+are shown at their fields. A record's entries are written one at a time from
+its page (``admin_entries``).
 """
-
-import uuid
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Model, Q
 from django.http import Http404
 from django.utils import timezone
@@ -22,9 +21,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from livestock import quality, rollups, rules, scoping, services, spreadsheets
+from livestock import quality, scoping, services, spreadsheets
+from livestock.admin_entries import RecordEntriesMixin, add_service_error
 from livestock.admin_spreadsheets import SpreadsheetAdminMixin
-from livestock.counting import walk
 from livestock.filtersets import MAX_ID
 from livestock.forms import default_as_of
 from livestock.models import (
@@ -40,7 +39,6 @@ from livestock.models import (
     Season,
     Township,
     Village,
-    approved_through,
 )
 from livestock.names import normalize_name
 from livestock.selectors import record_timeline
@@ -61,25 +59,44 @@ SCOPED_MODELS = (
 )
 
 
-class VersionedForm(forms.ModelForm):
-    """Carries the version the user started from, so that a save made from an
-    older version is refused at the top of the form, not saved over a newer one."""
+class ServiceForm(forms.ModelForm):
+    """A model form that checks what was typed (whole numbers, real dates, a
+    place in scope) and leaves the rest to a service (``write``): the model's
+    rules, the reason a correction needs, and the version the page showed
+    (``seen_version``), so that a save made from an older version is refused,
+    naming who saved the newer one. Django's admin saves after validating, with
+    no way to show a refusal at its field; so the service is called as the
+    form's last validation step, inside the admin's transaction, and what it
+    refuses is shown at the field it names."""
 
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID
+    )
+    # The service's names for the form's fields, where they differ.
+    service_names: dict[str, str] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["seen_version"].initial = self.instance.version
 
-    def clean(self):
-        cleaned_data = super().clean()
-        if self.instance.pk is not None and self.has_changed():
-            seen = cleaned_data.get("seen_version") or self.instance.version
-            try:
-                services.check_version(self.instance, seen_version=seen)
-            except ValidationError as error:
-                self.add_error(None, error)
-        return cleaned_data
+    def _post_clean(self):
+        if self._errors:
+            return
+        try:
+            with transaction.atomic():
+                self.instance = self.write(self.cleaned_data)
+        except ValidationError as error:
+            add_service_error(self, error, self.service_names)
+
+    def write(self, data: dict) -> Model:
+        raise NotImplementedError
+
+
+class WrittenByServiceAdmin:
+    """An admin whose form has saved its object through a service already."""
+
+    def save_model(self, request, obj, form, change):
+        pass
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -196,9 +213,31 @@ PLACE_FILTERS = [
 ]
 
 
+class HerderForm(ServiceForm):
+    """A household, written by ``services.herder_create``/``herder_update`` (a
+    household moved to another village takes its counts along)."""
+
+    NAMES = ("village", "name", "name_latin", "name_kazakh")
+
+    class Meta:
+        model = Herder
+        fields = ["village", "name", "name_latin", "name_kazakh"]
+
+    def write(self, data: dict) -> Herder:
+        names = {field: data[field] for field in self.NAMES}
+        if self.instance.pk is None:
+            return services.herder_create(**names)
+        changes = {field: names[field] for field in self.changed_data if field in names}
+        if not changes:
+            return self.instance
+        return services.herder_update(
+            self.instance, seen_version=data.get("seen_version"), **changes
+        )
+
+
 @admin.register(Herder)
-class HerderAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
-    form = VersionedForm
+class HerderAdmin(WrittenByServiceAdmin, SpreadsheetAdminMixin, ScopedHistoryAdmin):
+    form = HerderForm
     export_kinds = {"herders": (_("herder households"), spreadsheets.herder_rows)}
     list_display = ["name", "name_latin", "name_kazakh", "village", "township"]
     list_filter = PLACE_FILTERS
@@ -209,13 +248,6 @@ class HerderAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
     @admin.display(description=_("township"), ordering="village__township__name")
     def township(self, herder: Herder) -> Township:
         return herder.village.township
-
-    def save_model(self, request, obj, form, change):
-        """A household moved to another village takes its counts along."""
-        moved = change and obj.moved_from() is not None
-        super().save_model(request, obj, form, change)
-        if moved:
-            rollups.moved(obj)
 
 
 @admin.register(Season)
@@ -230,136 +262,33 @@ class SeasonAdmin(admin.ModelAdmin):
         services.season_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
 
 
-class EntryFormSet(forms.BaseInlineFormSet):
-    """The entries of one record, checked together: what the forms would leave
-    stored must keep every running total sound, and a correction of a saved
-    entry needs a reason (``change_reason`` is set per request)."""
-
-    change_reason = ""
-
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        stored = (
-            {entry.pk: entry for entry in self.instance.entries.all()} if self.instance.pk else {}
-        )
-        before = list(stored.values())
-        corrected = False
-        sent = []  # the UUIDs of the new entries
-        for form in self.forms:
-            entry = form.instance
-            if self.can_delete and self._should_delete_form(form):
-                if entry.pk is not None:
-                    try:
-                        entry.check_not_locked(stored_date=form.initial.get("date"))
-                    except ValidationError as error:
-                        raise ValidationError(error.messages) from None
-                stored.pop(entry.pk, None)
-                corrected = True
-            elif form.has_changed():
-                corrected = corrected or entry.pk is not None
-                if entry.pk is None:
-                    sent.append(entry.uuid)
-                stored[entry.pk or id(form)] = entry
-        if LambingEntry.objects.filter(uuid__in=sent).exists():
-            raise ValidationError(
-                _("These counts were saved already (the form was sent twice); reload the page."),
-                code="sent_twice",
-            )
-        if corrected:
-            try:
-                services.require_reason(self.change_reason)
-            except ValidationError as error:
-                raise ValidationError(error.message_dict["reason"]) from None
-        violation = walk.first_violation(
-            ewes_at_start=self.instance.ewes_at_start, entries=stored.values(), stored=before
-        )
-        if violation:
-            form = next(
-                (
-                    f
-                    for f in reversed(self.forms)
-                    if f.has_changed() and f.instance.date <= violation.date
-                ),
-                None,
-            )
-            if form is None:
-                raise ValidationError(violation.error)
-            form.add_error(rules.entry_field_for(violation, form.instance), violation.error)
-
-
-class SentOnceField(forms.UUIDField):
-    """A hidden UUID drawn when the form is drawn. It never counts as a change
-    (a blank extra form stays blank), and it makes the form's entry the same
-    entry however often the form is sent."""
-
-    widget = forms.HiddenInput
-
-    def has_changed(self, initial, data):
-        return False
-
-
-class EntryForm(VersionedForm):
-    client_uuid = SentOnceField(required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # EntryFormSet checks the running totals of all the forms' entries together.
-        self.instance.check_running_totals = False
-        if self.instance.pk is None:
-            self.fields["client_uuid"].initial = uuid.uuid4
-
-    def clean(self):
-        cleaned_data = super().clean()
-        if self.instance.pk is None and cleaned_data.get("client_uuid"):
-            self.instance.uuid = cleaned_data["client_uuid"]
-        return cleaned_data
-
-
-class LambingEntryInline(admin.StackedInline):
-    model = LambingEntry
-    form = EntryForm
-    formset = EntryFormSet
-    extra = 1
-    fields = [*LambingEntry.CONTENT_FIELDS, "seen_version", "client_uuid"]
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.change_reason = request.POST.get("change_reason", "").strip()
-        return formset
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "date":
-            field.initial = timezone.localdate
-        return field
-
-
-class LambingRecordForm(VersionedForm):
+class LambingRecordForm(ServiceForm):
+    # A count's range is the model's rule, with its message naming the value.
+    ewes_at_start = LambingRecord._meta.get_field("ewes_at_start").formfield(min_value=None)
     change_reason = forms.CharField(
         label=_("reason for the correction"),
         required=False,
-        max_length=services.REASON_MAX_LENGTH,
         help_text=_("Needed when saved counts are changed or deleted; kept in the history."),
     )
+    service_names = {"reason": "change_reason"}
 
     class Meta:
         model = LambingRecord
         fields = ["herder", "season", "ewes_at_start"]
 
-    def clean(self):
-        cleaned_data = super().clean()
-        if self.instance.pk is not None:
-            # Entries are checked against this record; hold it still until they are saved.
-            services.lock_record(self.instance)
-            stored_ewes = self.initial.get("ewes_at_start")
-            if "ewes_at_start" in self.changed_data and stored_ewes is not None:
-                try:
-                    services.require_reason(cleaned_data.get("change_reason", ""))
-                except ValidationError as error:
-                    self.add_error("change_reason", error.message_dict["reason"])
-        return cleaned_data
+    def write(self, data: dict) -> LambingRecord:
+        if self.instance.pk is None:
+            return services.record_create(
+                herder=data["herder"], season=data["season"], ewes_at_start=data["ewes_at_start"]
+            )
+        if "ewes_at_start" not in self.changed_data:
+            return self.instance
+        return services.record_update(
+            record=self.instance,
+            ewes_at_start=data["ewes_at_start"],
+            reason=data["change_reason"],
+            seen_version=data.get("seen_version"),
+        )
 
 
 class QualityFlagFilter(admin.SimpleListFilter):
@@ -397,7 +326,14 @@ RATE_COLUMNS = [
 
 
 @admin.register(LambingRecord)
-class LambingRecordAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
+class LambingRecordAdmin(
+    RecordEntriesMixin, WrittenByServiceAdmin, SpreadsheetAdminMixin, ScopedHistoryAdmin
+):
+    """A record's page: today's count at the top, the record's own figures, its
+    entries newest first (read only, each with a link to correct or delete it),
+    its township's reviews when the user may see them, running totals and
+    history (``admin_entries``)."""
+
     form = LambingRecordForm
     with_import = True
     export_kinds = {
@@ -418,26 +354,31 @@ class LambingRecordAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
     list_select_related = ["herder__village", "season"]
     search_fields = ["herder__name", "herder__name_latin", "herder__name_kazakh"]
     autocomplete_fields = ["herder"]
-    readonly_fields = [
-        "data_quality",
-        "review",
-        "running_totals",
-        "reported_figures",
-        "entry_history",
-    ]
-    inlines = [LambingEntryInline]
+    readonly_fields = ["data_quality", "running_totals", "reported_figures", "entry_history"]
 
     def get_readonly_fields(self, request, obj=None):
         """A saved record stays with its household and season (``LambingRecord.clean``)."""
         readonly = super().get_readonly_fields(request, obj)
         return readonly if obj is None else [*readonly, "herder", "season"]
 
-    def get_fields(self, request, obj=None):
-        fields = ["herder", "season", "ewes_at_start", "seen_version"]
+    def get_fieldsets(self, request, obj=None):
+        """The record's own figures first; its entries follow them on the page
+        (``change_form.html``), then the running totals and the history."""
+        record = ["herder", "season", "ewes_at_start", "seen_version"]
+        if obj is None:
+            return [(None, {"fields": record})]
+        return [
+            (_("Lambing record"), {"fields": ["data_quality", *record, "change_reason"]}),
+            (
+                _("Running totals and history"),
+                {"fields": ["running_totals", "reported_figures", "entry_history"]},
+            ),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            fields = ["data_quality", "review", *fields]
-            fields += ["change_reason", "running_totals", "reported_figures", "entry_history"]
-        return fields
+            context.update(self.entries_context(request, obj, context.get("entry_form")))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("data quality"))
     def data_quality(self, record: LambingRecord) -> str:
@@ -455,36 +396,6 @@ class LambingRecordAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
             badges,
             _("as of %(date)s") % {"date": as_of.isoformat()},
         )
-
-    @admin.display(description=_("review"))
-    def review(self, record: LambingRecord) -> str:
-        """The reviews of the township's counts this season, latest date first:
-        the state, who changed it and when, the comment (a technician reads here
-        why counts were sent back), and which dates are locked."""
-        reviews = Review.objects.filter(
-            season_id=record.season_id, township__villages__herders=record.herder_id
-        ).select_related("changed_by")[:5]
-        rows = (
-            (
-                review.as_of,
-                review.get_state_display(),
-                review.changed_by or "—",
-                timezone.localtime(review.changed_at).strftime("%Y-%m-%d %H:%M"),
-                review.comment,
-            )
-            for review in reviews
-        )
-        locked = approved_through(season_id=record.season_id, herder_id=record.herder_id)
-        note = (
-            _("Entries dated on or before %(date)s are locked (approved).")
-            % {"date": locked.isoformat()}
-            if locked
-            else ""
-        )
-        if not reviews:
-            return _("not submitted yet")
-        headers = [_("as of"), _("review state"), _("who"), _("when"), _("comment")]
-        return _html_table(headers, rows, note=note)
 
     @admin.display(description=_("village"), ordering="herder__village__name")
     def village(self, record: LambingRecord) -> Village:
@@ -573,32 +484,12 @@ class LambingRecordAdmin(SpreadsheetAdminMixin, ScopedHistoryAdmin):
             ),
         ) or _("none")
 
-    def save_model(self, request, obj, form, change):
-        obj._change_reason = form.cleaned_data.get("change_reason", "")
-        if not change or form.has_changed():
-            obj.save()
-            rollups.changed([obj.pk])
-
     def delete_model(self, request, obj):
         services.record_delete(record=obj)
 
     def delete_queryset(self, request, queryset):
         for record in queryset:
             services.record_delete(record=record)
-
-    def save_formset(self, request, form, formset, change):
-        reason = form.cleaned_data.get("change_reason", "")
-        entries = formset.save(commit=False)
-        for entry in formset.deleted_objects:
-            entry._change_reason = reason
-            entry.delete()
-        for entry in entries:
-            if entry.pk is None:
-                entry.created_by = request.user
-            else:
-                entry._change_reason = reason
-            entry.save()
-        rollups.changed([form.instance.pk])
 
 
 def _html_table(headers: list, rows, note: str = "") -> str:

@@ -286,10 +286,19 @@ def record_update(
     if seen_version is not None:
         check_version(record, seen_version=seen_version)
     record = lock_record(record)
+    errors: dict[str, list[ValidationError]] = {}
     if record.ewes_at_start not in (None, ewes_at_start):
-        require_reason(reason)
+        try:
+            require_reason(reason)
+        except ValidationError as error:
+            errors.update(error.error_dict)
     record.ewes_at_start = ewes_at_start
-    record.full_clean()
+    try:
+        record.full_clean()
+    except ValidationError as error:  # said together with a missing reason, not one by one
+        errors.update(error.error_dict)
+    if errors:
+        raise ValidationError(errors)
     record._change_reason = reason
     record.save()
     rollups.changed([record.pk])

@@ -17,7 +17,7 @@ from livestock.audit import acting_as
 from livestock.audit_trail import audited_models
 from livestock.models import Herder, LambingEntry, Prefecture, ScopeGrant
 from tests.conftest import make_user
-from tests.test_admin import logged_in, record_form
+from tests.test_admin import add_count, logged_in
 from tests.test_api_base import api
 
 AUDIT_URL = "/admin/audit/"
@@ -61,16 +61,14 @@ def test_writes_inside_acting_as_name_the_user_in_the_history(bieke_record):
 def test_an_entry_added_through_the_admin_names_its_technician(
     auditor, woyimoke_technician, bieke_record
 ):
-    form = record_form(bieke_record, new=[{"date": DEC_5, "ewes_lambed": 2, "lambs_born": 3}])
-    response = logged_in(woyimoke_technician).post(
-        f"/admin/livestock/lambingrecord/{bieke_record.pk}/change/", form
-    )
+    client = logged_in(woyimoke_technician)
+    response = add_count(client, bieke_record, date=DEC_5, ewes_lambed=2, lambs_born=3)
     assert response.status_code == 302
 
     (row,) = audit(auditor, model="livestock.lambingentry")
     _when, who, surface, source, model, _object, action, changes, _reason = row
     assert (who, surface, model, action) == ("woyimoke-tech", "admin", "lambing entry", "added")
-    assert source == f"POST /admin/livestock/lambingrecord/{bieke_record.pk}/change/"
+    assert source == f"POST /admin/livestock/lambingrecord/{bieke_record.pk}/entries/add/"
     assert "lambs born: 3" in changes
 
 

@@ -12,6 +12,7 @@ import pytest
 from livestock import services
 from livestock.models import Herder, LambingEntry, LambingRecord
 from tests.conftest import make_user
+from tests.test_admin import add_count, correct, delete, record_form
 from tests.test_api_base import api
 
 TOO_BIG_FOR_THE_DATABASE = 2**63
@@ -77,60 +78,15 @@ def admin_client(client, fuhai_technician):
     return client
 
 
-def record_form(record: LambingRecord, **changes) -> dict:
-    """The record's change form as the admin draws it, with ``changes`` typed in."""
-    data = {
-        "herder": record.herder_id,
-        "season": record.season_id,
-        "ewes_at_start": record.ewes_at_start or "",
-        "seen_version": record.version,
-        "change_reason": "",
-        "entries-TOTAL_FORMS": 0,
-        "entries-INITIAL_FORMS": 0,
-        "entries-MIN_NUM_FORMS": 0,
-        "entries-MAX_NUM_FORMS": 1000,
-    }
-    entries = list(record.entries.order_by("date", "pk"))
-    for index, entry in enumerate(entries):
-        data.update(
-            {
-                f"entries-{index}-id": entry.pk,
-                f"entries-{index}-record": record.pk,
-                f"entries-{index}-date": entry.date.isoformat(),
-                f"entries-{index}-ewes_lambed": entry.ewes_lambed,
-                f"entries-{index}-lambs_born": entry.lambs_born,
-                f"entries-{index}-lambs_lost": entry.lambs_lost,
-                f"entries-{index}-loss_cause": entry.loss_cause,
-                f"entries-{index}-lambs_alive": ""
-                if entry.lambs_alive is None
-                else entry.lambs_alive,
-                f"entries-{index}-check_stage": entry.check_stage,
-                f"entries-{index}-note": entry.note,
-                f"entries-{index}-seen_version": entry.version,
-            }
-        )
-    data["entries-TOTAL_FORMS"] = data["entries-INITIAL_FORMS"] = len(entries)
-    new = {key: value for key, value in changes.items() if key.startswith("new_")}
-    if new:
-        index = len(entries)
-        data["entries-TOTAL_FORMS"] = index + 1
-        data.update(
-            {
-                f"entries-{index}-record": record.pk,
-                f"entries-{index}-date": "2024-12-12",
-                f"entries-{index}-ewes_lambed": 0,
-                f"entries-{index}-lambs_born": 0,
-                f"entries-{index}-lambs_lost": 0,
-                f"entries-{index}-loss_cause": "",
-                f"entries-{index}-lambs_alive": "",
-                f"entries-{index}-check_stage": "",
-                f"entries-{index}-note": "",
-                f"entries-{index}-client_uuid": "6f0c1e2a-1b5e-4c59-9a3e-2f7d9c1b0a11",
-            }
-        )
-        data.update({f"entries-{index}-{key[4:]}": value for key, value in new.items()})
-    data.update({key: value for key, value in changes.items() if not key.startswith("new_")})
-    return data
+def admin_post(client, record: LambingRecord, field: str, value):
+    """``value`` typed into ``field`` of the record's page: today's count
+    (``new_…``), or the record's own form."""
+    if field.startswith("new_"):
+        return add_count(client, record, **{field.removeprefix("new_"): value})
+    return client.post(
+        f"/admin/livestock/lambingrecord/{record.pk}/change/",
+        {**record_form(record), field: value},
+    )
 
 
 def errors_at(response, field: str) -> str:
@@ -161,8 +117,7 @@ def test_a_bad_count_or_date_in_the_admin_is_shown_at_its_field(
 ):
     record = counted.record
     before = stored(record)
-    data = record_form(record, **{field: value})
-    response = admin_client.post(f"/admin/livestock/lambingrecord/{record.pk}/change/", data)
+    response = admin_post(admin_client, record, field, value)
     assert response.status_code == 200  # the form again
     name = field.removeprefix("new_")
     assert said in errors_at(response, name)
@@ -174,9 +129,13 @@ def test_a_correction_in_the_admin_with_a_reason_too_long_is_refused_at_the_reas
 ):
     record = counted.record
     before = stored(record)
-    data = record_form(record, **{"entries-0-lambs_born": 5, "change_reason": LONG_REASON})
-    response = admin_client.post(f"/admin/livestock/lambingrecord/{record.pk}/change/", data)
+    response = correct(admin_client, counted, lambs_born=5, reason=LONG_REASON)
     assert response.status_code == 200
+    assert "100" in errors_at(response, "reason")
+    response = delete(admin_client, counted, reason=LONG_REASON)
+    assert "100" in errors_at(response, "reason")
+    data = {**record_form(record, reason=LONG_REASON), "ewes_at_start": 100}
+    response = admin_client.post(f"/admin/livestock/lambingrecord/{record.pk}/change/", data)
     assert "100" in errors_at(response, "change_reason")
     assert stored(record) == before
 

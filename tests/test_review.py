@@ -13,7 +13,15 @@ from django.test.utils import CaptureQueriesContext
 from livestock import services
 from livestock.models import LambingEntry, Review, ReviewState
 from tests.conftest import make_user
-from tests.test_admin import RECORD_URL, field_errors, logged_in, record_form
+from tests.test_admin import (
+    CORRECT_URL,
+    RECORD_URL,
+    add_count,
+    correct,
+    delete,
+    field_errors,
+    logged_in,
+)
 from tests.test_api_base import API, api
 
 ENTRIES_URL = API + "entries/"
@@ -280,14 +288,15 @@ class TestLockThroughServices:
 
 
 class TestLockInTheAdmin:
-    """The record's page saves its entries itself (``EntryFormSet``); the lock
-    holds there too, at the field, in Chinese."""
+    """The record's page writes its entries through the services; the lock
+    holds there too, at the field, in Chinese, and locked entries look locked."""
 
     def test_a_new_entry_on_a_locked_date_is_refused_at_its_date(
         self, approved, bieke_record, woyimoke_technician
     ):
-        data = record_form(bieke_record, new=[{"date": DEC_15, "lambs_born": 2}])
-        response = logged_in(woyimoke_technician).post(RECORD_URL.format(bieke_record.pk), data)
+        response = add_count(
+            logged_in(woyimoke_technician), bieke_record, date=DEC_15, lambs_born=2
+        )
         assert response.status_code == 200
         message = " ".join(field_errors(response)["date"])
         assert "2024-12-15已锁定" in message
@@ -298,20 +307,39 @@ class TestLockInTheAdmin:
     ):
         first, _second = counted
         client = logged_in(woyimoke_technician, "en")
-        corrected = record_form(bieke_record, changed={first.pk: {"lambs_born": 12}}, reason="typo")
-        response = client.post(RECORD_URL.format(bieke_record.pk), corrected)
+        response = correct(client, first, lambs_born=12, reason="typo")
         assert LOCKED in " ".join(field_errors(response)["date"])
-        deleted = record_form(bieke_record, deleted=[first.pk], reason="twice")
-        response = client.post(RECORD_URL.format(bieke_record.pk), deleted)
-        assert LOCKED in " ".join(field_errors(response)["__inline__"])
+        response = delete(client, first, reason="twice")
+        assert LOCKED in " ".join(field_errors(response)["__all__"])
         first.refresh_from_db()
         assert first.lambs_born == 10
+        # The page of a locked entry offers no form, and says why.
+        page = client.get(CORRECT_URL.format(bieke_record.pk, first.pk)).content.decode()
+        assert LOCKED in page and 'name="lambs_born"' not in page
+
+    def test_locked_entries_look_locked_on_the_record_page(
+        self, approved, counted, bieke_record, woyimoke_technician
+    ):
+        first, second = counted  # 10 and 20 December; counts approved up to the 15th
+        page = logged_in(woyimoke_technician, "en").get(RECORD_URL.format(bieke_record.pk))
+        rows = {row["entry"]: row for row in page.context["entry_rows"]}
+        assert LOCKED in rows[first]["lock"] and rows[second]["lock"] == ""
+        text = page.content.decode()
+
+        def row_of(entry) -> str:
+            start = text.index(f'data-entry="{entry.pk}"')
+            return text[start : text.index("</tr>", start)]
+
+        assert 'class="entry-locked"' in row_of(first) and "🔒" in row_of(first)
+        assert "/correct/" not in row_of(first) and "/delete/" not in row_of(first)
+        assert "/correct/" in row_of(second) and "🔒" not in row_of(second)
 
     def test_an_entry_after_the_approved_date_is_saved_beside_the_locked_ones(
         self, approved, bieke_record, woyimoke_technician
     ):
-        data = record_form(bieke_record, new=[{"date": DEC_20, "lambs_born": 2}])
-        response = logged_in(woyimoke_technician).post(RECORD_URL.format(bieke_record.pk), data)
+        response = add_count(
+            logged_in(woyimoke_technician), bieke_record, date=DEC_20, lambs_born=2
+        )
         assert response.status_code == 302
         assert bieke_record.entries.count() == 3
 

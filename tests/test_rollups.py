@@ -24,7 +24,7 @@ from livestock.selectors import (
     record_timeline,
 )
 from tests.conftest import make_user
-from tests.test_admin import RECORD_URL, logged_in, record_form
+from tests.test_admin import add_count, logged_in
 from tests.test_api_base import API, api
 
 DEC_10 = datetime.date(2024, 12, 10)
@@ -196,9 +196,9 @@ def test_a_refused_entry_leaves_the_rollups_as_they_were(bieke_record):
 
 def test_counts_saved_through_the_admins_form_reach_the_summary(bieke_record, winter_2024, burqin):
     technician = make_user("burqin-tech", "technician", burqin)
-    data = record_form(bieke_record, new=[{"date": DEC_10, "ewes_lambed": 9, "lambs_born": 11}])
-
-    response = logged_in(technician).post(RECORD_URL.format(bieke_record.pk), data)
+    response = add_count(
+        logged_in(technician), bieke_record, date=DEC_10, ewes_lambed=9, lambs_born=11
+    )
 
     assert response.status_code == 302
     totals = lambing_totals(season=winter_2024, as_of=FEB_28, place=burqin)
