@@ -1,13 +1,13 @@
 """The counting rules of DOMAIN.md ("Counts make sense"), written once.
 
 Every surface reaches these through ``LambingRecord.clean()`` and
-``LambingEntry.clean()``, which the admin's forms, the API, imports and the
-services all call; the running-total rules are asked of each day of a
+``LambingEntry.clean()``, which the services call for every surface (the
+admin, the API, imports); the running-total rules are asked of each day of a
 record's walk (``counting/walk.py``: ``first_violation``), which the
-services' batches and the admin's ``EntryFormSet`` call on several entries
-together. Single-field limits (no negative counts, a loss needs a
-cause) are also database constraints in ``models.py``; the rules here are the
-ones that need more than one row: running totals over a record's dated
+services' batches call on several entries together. Single-field limits (no
+negative counts, a loss needs a cause) are also database constraints in
+``models.py``; the rules here are the ones that need more than one row:
+running totals over a record's dated
 entries, and dates against the season and today.
 
 Messages name the rule and the values; the caller keys them to a field.

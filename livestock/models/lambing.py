@@ -230,8 +230,8 @@ class LambingEntry(Versioned):
     RUNNING_TOTAL_FIELDS = tuple(field.name for field in fields(walk.EntryFacts))
 
     # clean() checks the record's running totals with this entry among the
-    # stored ones. A form that saves several entries of one record at once
-    # turns this off and checks them all together (admin.EntryFormSet).
+    # stored ones. A batch that saves several entries of one record at once
+    # turns this off and checks them all together (services.entries_create).
     check_running_totals = True
     # The date through which the record's counts are approved (locked), when a
     # batch has looked it up once for all its entries (services.entries_create);
@@ -412,8 +412,8 @@ class LambingEntry(Versioned):
         """Refuse to add, change or delete this entry when its date (or the date
         it is stored under, for a change) is on or before a date whose counts of
         its township are approved. The one place every surface reaches for the
-        lock: ``clean()`` (forms, API, services, imports), ``services.entry_delete``
-        and the admin's ``EntryFormSet`` for deletions."""
+        lock: ``clean()`` (services, for every surface), ``services.entry_delete``
+        for deletions, and the admin's record page to show an entry as locked."""
         record = self.record
         locked_through = (
             self.locked_through
