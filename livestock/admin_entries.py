@@ -120,6 +120,10 @@ class ReasonForm(forms.Form):
 class CorrectionForm(ReasonForm, EntryCountsForm):
     """A saved entry's counts corrected, with the reason."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields([*LambingEntry.CONTENT_FIELDS, "reason"])
+
 
 class RecordEntriesMixin:
     """The entries' part of ``LambingRecordAdmin``: the views and the page's context."""

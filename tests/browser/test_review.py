@@ -50,11 +50,14 @@ def test_an_official_approves_a_township_and_its_locked_dates_are_refused(
 
     technician.goto("/admin/livestock/lambingrecord/")
     technician.get_by_role("link", name="别克·木合亚提 Bieke Muheyati").click()
-    expect(technician.locator(".field-review")).to_contain_text("核对无误")
-    technician.locator("#id_entries-1-date").fill("2025-02-10")
-    technician.locator("#id_entries-1-lambs_born").fill("3")
-    technician.locator("input[name=_continue]").click()
-    error = technician.locator(".field-date .errorlist")
+    expect(technician.locator("#reviews")).to_contain_text("核对无误")
+    locked = technician.locator("#entries tbody tr").first  # 50 lambs by 7 February
+    expect(locked).to_contain_text("已锁定")
+    expect(locked.get_by_role("link")).to_have_count(0)
+    technician.locator("#today_date").fill("2025-02-10")
+    technician.locator("#today_lambs_born").fill("3")
+    technician.get_by_role("button", name="保存计数").click()
+    error = technician.locator("#todays-count .field-date .errorlist")
     expect(error).to_contain_text(
         "2025-02-10已锁定：窝依莫克镇 Woyimoke Town截至2025-02-11的数字已批准"
     )
