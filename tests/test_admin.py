@@ -807,3 +807,38 @@ def test_the_index_lists_what_a_technician_does_first(woyimoke_technician):
     ]
     page = response.content.decode()
     assert page.index("产羔档案") < page.index("牧户") < page.index("审核") < page.index("地区")
+
+
+def test_a_record_is_added_through_the_service_and_a_second_one_refused_at_the_form(
+    woyimoke_technician, tongke, winter_2024
+):
+    herder = services.herder_create(village=tongke, name="哈那提", name_latin="Hanati")
+    client = logged_in(woyimoke_technician, "en")
+    data = {"herder": herder.pk, "season": winter_2024.pk, "ewes_at_start": 120}
+    response = client.post("/admin/livestock/lambingrecord/add/", data)
+    assert response.status_code == 302, field_errors(response)
+    record = LambingRecord.objects.get(herder=herder)
+    assert record.ewes_at_start == 120
+    assert record.history.get().history_user == woyimoke_technician
+
+    again = client.post("/admin/livestock/lambingrecord/add/", {**data, "ewes_at_start": 99})
+    assert again.status_code == 200
+    assert "already has a record" in " ".join(field_errors(again)["__all__"])
+    assert LambingRecord.objects.filter(herder=herder).count() == 1
+
+
+def test_a_herder_changed_meanwhile_is_not_overwritten_in_the_admin(
+    two_counties, woyimoke_technician, bieke
+):
+    from tests.conftest import make_user
+
+    colleague = make_user("colleague", "technician", bieke.village)
+    url = f"/admin/livestock/herder/{bieke.pk}/change/"
+    opened = {"village": bieke.village_id, "name": bieke.name, "seen_version": bieke.version}
+    saved = logged_in(woyimoke_technician).post(url, {**opened, "name_latin": "Bieke M."})
+    assert saved.status_code == 302, field_errors(saved)
+    refused = logged_in(colleague).post(url, {**opened, "name_latin": "Bieke Mukhiyat"})
+    assert refused.status_code == 200
+    assert "woyimoke-tech" in " ".join(field_errors(refused)["__all__"])
+    bieke.refresh_from_db()
+    assert bieke.name_latin == "Bieke M."
