@@ -103,17 +103,15 @@ COUNTED = (
     ANY_FLAG_COLUMN,
 )
 _numbers = operator.attrgetter(*NUMBERS)
+_causes = operator.itemgetter(*walk.CAUSES)
+_flags = operator.itemgetter(*(flag.key for flag in FLAGS))
 
 
 def counted(day: walk.Day) -> tuple[int, ...]:
-    """A day of a record's walk as the values of ``COUNTED``."""
-    flags = day.flags
-    return (
-        *_numbers(day.totals),
-        *(day.lost_by_cause[cause] for cause in walk.CAUSES),
-        *(int(flags[flag.key]) for flag in FLAGS),
-        int(any(flags.values())),
-    )
+    """A day of a record's walk as the values of ``COUNTED``, by name (made
+    for every date a rebuild walks: getters, not loops)."""
+    flags = _flags(day.flags)
+    return (*_numbers(day.totals), *_causes(day.lost_by_cause), *map(int, flags), int(any(flags)))
 
 
 def herder_rows(record: RecordFacts, entries: Iterable[EntryFacts]) -> Iterator[tuple]:

@@ -17,8 +17,8 @@ Pure: no model or query; entries are any objects with the entry's fields.
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 from livestock import rules
 from livestock.choices import CheckStage, LossCause
@@ -71,18 +71,19 @@ class RecordFacts:
     season_end: datetime.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Day:
-    """A record as of the end of ``date``."""
+class Day(NamedTuple):
+    """A record as of the end of ``date``. (A named tuple, read by name: made
+    for every date of every record a rebuild walks, it is cheaper to make
+    than a frozen dataclass.)"""
 
     date: datetime.date
     totals: LambingTotals
     lost_by_cause: Mapping[str, int]
     # By flag key (``flags.FLAGS``); empty when the walk was given no season.
-    flags: Mapping[str, bool] = field(default_factory=dict)
+    flags: Mapping[str, bool]
     # The first running-total rule the day's totals break, if any.
-    violation: rules.Violation | None = None
-    has_entries: bool = False
+    violation: rules.Violation | None
+    has_entries: bool
 
 
 def walk(
@@ -117,6 +118,7 @@ def walk(
     ewes_lambed = born = lost = alive = born_by_check = 0
     weaned: int | None = None
     lost_by_cause = dict.fromkeys(CAUSES, 0)
+    lost_by_cause_then = dict(lost_by_cause)  # as of the day reached; copied on a change
     totals = LambingTotals()
     for date in sorted(dates):
         same_day = by_date.get(date, ())
@@ -138,6 +140,8 @@ def walk(
                         weaned = entry.lambs_alive
             if checks:
                 born_by_check = born  # lambs born up to the end of the latest check's day
+            if lost_by_cause != lost_by_cause_then:
+                lost_by_cause_then = dict(lost_by_cause)
         if same_day or not totals.households:
             weaned_or_0 = weaned or 0
             totals = LambingTotals(
@@ -170,7 +174,7 @@ def walk(
         yield Day(
             date=date,
             totals=totals,
-            lost_by_cause=dict(lost_by_cause),
+            lost_by_cause=lost_by_cause_then,
             flags=flags,
             violation=violation,
             has_entries=bool(same_day),
