@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from livestock import services
-from livestock.models import HOUSEHOLD_COUNT_LIMIT, Herder, LambingEntry, Season, Village
+from livestock import rules, services
+from livestock.models import Herder, LambingEntry, Season, Village
 from tests.conftest import PASSWORD
 
 
@@ -225,15 +225,19 @@ def test_the_rules_description_is_the_servers_own(tech_client, season):
     assert rules["date"]["today"] == timezone.localdate().isoformat()
 
 
-def test_a_limit_changed_in_the_model_changes_the_description_and_the_api_alike(
+def test_a_limit_changed_in_rules_changes_the_description_and_the_api_alike(
     tech_client, sailike_now, monkeypatch
 ):
-    """The description reads the validator the models enforce: lowering it to
-    900 lowers the served maximum, and the API then refuses 901."""
-    monkeypatch.setattr(HOUSEHOLD_COUNT_LIMIT[1], "limit_value", 900)
-    rules = tech_client.get("/field/rules.json").json()
-    assert rules["fields"]["lambs_born"]["max"]["value"] == 900
-    assert "900" not in json.dumps(rules["fields"]["lambs_born"]["max"]["message"])  # a template
+    """The description reads the validator the models enforce, which reads
+    ``rules.MAX_HOUSEHOLD_COUNT``: lowering it to 900 lowers the served
+    maximum, and the API then refuses 901."""
+    assert tech_client.get("/field/rules.json").json()["fields"]["lambs_born"]["max"]["value"] == (
+        rules.MAX_HOUSEHOLD_COUNT
+    )
+    monkeypatch.setattr(rules, "MAX_HOUSEHOLD_COUNT", 900)
+    described = tech_client.get("/field/rules.json").json()
+    assert described["fields"]["lambs_born"]["max"]["value"] == 900
+    assert "900" not in json.dumps(described["fields"]["lambs_born"]["max"]["message"])
     response = tech_client.post(
         "/api/v1/entries/",
         {"record": sailike_now.pk, "date": timezone.localdate().isoformat(), "lambs_born": 901},

@@ -4,7 +4,7 @@ and refused with the same message: nothing here states a limit or a message of
 its own.
 
 - each count's bounds and messages: the model field's validators
-  (``models.HOUSEHOLD_COUNT_LIMIT``, built from ``rules.MAX_HOUSEHOLD_COUNT``),
+  (``models.HOUSEHOLD_COUNT_LIMIT``, which reads ``rules.MAX_HOUSEHOLD_COUNT``),
   the tightest of them when a field has several;
 - the pairs that go together (lambs lost and a cause, lambs alive and a
   stage): the model's check constraints, read from their conditions;

@@ -33,13 +33,27 @@ from livestock.models.review import approved_through
 # Characters in an entry's note.
 NOTE_MAX_LENGTH = 1000
 
+
+class AtMostHouseholdCount(MaxValueValidator):
+    """At most ``rules.MAX_HOUSEHOLD_COUNT``, read each time a value is checked
+    (and each time the field app describes the rule): the limit has one
+    definition, and changing it there changes every check and description."""
+
+    def __init__(self, message=None):
+        if message is not None:
+            self.message = message
+
+    @property
+    def limit_value(self) -> int:
+        return rules.MAX_HOUSEHOLD_COUNT
+
+
 # Every count of a household: 0 or more, and no more than a household could count.
 HOUSEHOLD_COUNT_LIMIT = [
     MinValueValidator(
         0, message=_("%(show_value)s is negative; a count is 0 or more (rule: no negative counts).")
     ),
-    MaxValueValidator(
-        rules.MAX_HOUSEHOLD_COUNT,
+    AtMostHouseholdCount(
         message=_(
             "%(show_value)s is more than one household could count (rule: at most %(limit_value)s)."
         ),
