@@ -319,6 +319,11 @@
     const items = (await outbox.all()).filter(function (item) { return item.state === "pending"; });
     items.sort(function (a, b) { return a.created - b.created; });
     if (!items.length) { syncState(""); return; }
+    if (navigator.onLine === false) {
+      /* No network at all: nothing is sent until the "online" event. */
+      syncState("离线：有信号时自动上传 · Offline: they upload when the signal returns");
+      return;
+    }
     syncState("正在上传 · Uploading…");
     let creates = items.filter(function (item) { return item.kind === "create"; });
     while (creates.length) {
