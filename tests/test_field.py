@@ -6,6 +6,7 @@ import datetime
 import json
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -282,3 +283,13 @@ def test_a_household_without_a_record_this_season_gets_one_from_its_village(
     record = herder.lambing_records.get(season=season)
     assert record.ewes_at_start == 60
     assert response["Location"] == f"/field/record/{record.pk}/"
+
+
+def test_the_app_is_installable_from_its_manifest_and_worker(client, db):
+    manifest = json.loads(client.get("/field/manifest.webmanifest").content)
+    assert manifest["start_url"] == "/field/" and manifest["scope"] == "/field/"
+    for icon in manifest["icons"]:
+        assert finders.find(icon["src"].removeprefix("/static/")), icon["src"]
+    worker = client.get("/field/sw.js")
+    assert worker["Content-Type"].startswith("text/javascript")
+    assert worker["Service-Worker-Allowed"] == "/field/"
