@@ -207,3 +207,31 @@ def test_the_bulletin_takes_the_same_number_of_queries_for_more_townships(
         services.record_create(herder=herder, season=winter_2024, ewes_at_start=10)
     with django_assert_num_queries(len(two.captured_queries)):
         assert client.get("/bulletin/", params).status_code == 200
+
+
+def test_the_bulletin_of_all_of_a_readers_places_and_of_a_township(
+    two_townships, burqin, winter_2024, prefecture_official
+):
+    overview = get(prefecture_official, "/bulletin/", season=winter_2024.pk, as_of="2025-02-11")
+    assert overview.status_code == 200
+    assert "截至2月11日，所辖各地已产羔" in overview.content.decode()
+    slow = two_townships[1]
+    township = get(
+        prefecture_official,
+        "/bulletin/",
+        season=winter_2024.pk,
+        as_of="2025-02-11",
+        place=f"township:{slow.pk}",
+    )
+    assert township.status_code == 200
+    text = bulletin.write_bulletin(
+        season=winter_2024, as_of=datetime.date(2025, 2, 11), place=slow, user=prefecture_official
+    ).text()
+    assert text.startswith("截至2月11日，慢乡已产羔15只")
+    assert '<span class="figure recorded" title="记录">15只' in township.content.decode()
+
+
+def test_a_herder_has_no_bulletin_of_its_own(bieke_record, bieke, winter_2024, burqin_official):
+    response = get(burqin_official, "/bulletin/", season=winter_2024.pk, place=f"herder:{bieke.pk}")
+    assert response.status_code == 400
+    assert "已产羔" not in response.content.decode()
