@@ -49,7 +49,7 @@ START = datetime.date(2024, 12, 1)
 END = datetime.date(2025, 2, 28)
 CAUSES = ["cold"] * 4 + ["starvation"] * 2 + ["disease"] * 2 + ["mismothering", "predator"]
 CAUSES += ["accident", "unknown"]
-HERDER_COLUMNS = ("id", "name", "name_latin", "village_id", "version")
+HERDER_COLUMNS = ("id", "name", "name_latin", "name_kazakh", "village_id", "version")
 RECORD_COLUMNS = ("id", "herder_id", "season_id", "ewes_at_start", "created_at", "updated_at")
 RECORD_COLUMNS += ("version",)
 ENTRY_COLUMNS = (
@@ -111,7 +111,12 @@ def season_of(ewes: int, rng: random.Random) -> list[tuple]:
             alive -= late_loss
         entries.append((last + datetime.timedelta(days=30), 0, 0, 0, "", alive, "day30"))
     if rng.random() < 0.5:
-        entries.append((END, 0, 0, 0, "", max(alive - rng.randint(0, 2), 0), "weaning"))
+        weaned = max(alive - rng.randint(0, 2), 0)
+        # One survival check per household a day (rules.TWO_CHECKS_ONE_DAY): a
+        # household whose day-7 or day-30 check falls on the season's last day
+        # already has that day's check, and no weaning check besides.
+        if all(entry[0] != END or entry[5] is None for entry in entries):
+            entries.append((END, 0, 0, 0, "", weaned, "weaning"))
     return entries
 
 
@@ -200,7 +205,7 @@ def generate(herders: int, seed: int) -> None:
             herder_rows, record_rows, entry_rows, ledger = [], [], [], []
             for number in range(made + 1, made + size + 1):
                 village = villages[rng.randrange(len(villages))]
-                herder_rows.append((number, f"牧户{number}", f"Herder {number}", village.pk, 1))
+                herder_rows.append((number, f"牧户{number}", f"Herder {number}", "", village.pk, 1))
                 ewes = min(max(5, int(rng.lognormvariate(4.6, 0.5))), 5000)
                 created = timezone.make_aware(
                     datetime.datetime.combine(day(rng.randint(-10, 3)), datetime.time(10))
