@@ -17,12 +17,20 @@ On the database DATABASE_URL names (filled by bench/generate.py):
    each, the CPU time one costs in gunicorn's processes and in the
    PostgreSQL backends (from /proc: Linux only), which the load of a shared
    machine inflates far less than the rates.
+3. An import (``--import-rows`` rows of new households in the region's
+   villages, five rows each as ``import_bench.py`` writes them), in-process
+   through ``spreadsheets.import_counts`` as a technician of every place.
+4. Beside each write, in the same run, its **bare SQL** (``bare_sql.py``: the
+   same rows written through psycopg with no Django: a create from as many
+   connections as clients, a bulk of 1,000, an import batch of 1,000 rows),
+   with app ÷ SQL for the rate and the CPU the database spent on each.
 
 Writes add entries (one lamb born on the as-of date, to records at random):
 run it on a benchmark database only.
 """
 
 import argparse
+import datetime
 import http.client
 import json
 import os
@@ -39,12 +47,14 @@ from _django import ROOT, setup
 
 setup()
 
+import bare_sql  # noqa: E402
+import import_bench  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from livestock import selectors, services  # noqa: E402
+from livestock import selectors, services, spreadsheets  # noqa: E402
 from livestock.models import (  # noqa: E402
     County,
     DailyRollup,
@@ -53,10 +63,11 @@ from livestock.models import (  # noqa: E402
     Prefecture,
     Season,
     Township,
+    Village,
 )
 
 AS_OF = "2025-02-11"
-PARTS = ["reads", "creates", "bulks"]
+PARTS = ["reads", "creates", "bulks", "imports"]
 # The integration's requests per minute under the bench: enough for the writes'
 # target (300/s), so that the throttle is counted as it is in production but
 # refuses none of them. Set API_RATE_PER_TOKEN to measure with another limit.
@@ -356,6 +367,60 @@ def cpu_per(server: subprocess.Popen, before: tuple[float, float], count: int, u
     )
 
 
+def imports(rows: int) -> None:
+    """Import ``rows`` rows of new households (five rows each) into the region's
+    villages, named by county, township and village, in-process as a
+    technician of every place; then the bare SQL of the same rows, 1,000 a
+    batch. The imported households stay (like the other writes' entries)."""
+    users = get_user_model()
+    if not users.objects.filter(username="bench-importer").exists():
+        services.user_create(
+            username="bench-importer",
+            role="technician",
+            places=list(Prefecture.objects.all()),
+            password=uuid.uuid4().hex,
+        )
+    user = users.objects.get(username="bench-importer")
+    rng = random.Random(rows)  # noqa: S311
+    villages = list(Village.objects.select_related("township__county").order_by("pk"))
+    first = LambingRecord.objects.count()
+    lines = []
+    for number in range(first, first + -(-rows // import_bench.ROWS_PER_HERDER)):
+        village = villages[rng.randrange(len(villages))]
+        for values in import_bench.season_rows(rng):
+            values = {
+                "county": village.township.county.name,
+                "township": village.township.name,
+                "village": village.name,
+                "herder": f"导入牧户{number}",
+                "herder_latin": f"Imported {number}",
+                "season": "2024–2025 冬羔",
+                **values,
+            }
+            lines.append([values.get(column.key, "") for column in spreadsheets.COLUMNS])
+    content = spreadsheets.write_csv(lines[:rows])
+    print(f"load average before the import: {os.getloadavg()}", flush=True)
+    cpu = time.process_time()
+    started = time.perf_counter()
+    result = spreadsheets.import_counts(content=content, user=user, source="bench/run.py")
+    elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    assert not result.errors, result.errors[:5]
+    app_rate = rows / elapsed
+    print(f"| import of {rows:,} rows, in-process | | | | **{app_rate:,.0f} rows/s** | |")
+    print(f"  CPU per 1,000 rows: app {cpu / rows * 1000:.2f} s (PostgreSQL: see the bare SQL)")
+    floor = bare_sql.Floor(user_id=user.pk, date=None)
+    try:
+        sql = floor.imports(max(1, rows // 1000))
+    finally:
+        floor.clean_up()
+    print(
+        f"| bare SQL of an import batch of 1,000 rows | {sql['p50']:.1f} | | | "
+        f"{sql['rate']:,.0f} rows/s | {app_rate / sql['rate']:.2f}× |"
+    )
+    print(f"  CPU per batch: PostgreSQL {sql['db_cpu_s']:.2f} s", flush=True)
+
+
 def main(arguments) -> None:
     herders = LambingRecord.objects.count()
     entries = LambingEntry.objects.count()
@@ -369,11 +434,17 @@ def main(arguments) -> None:
             sql = f"{sql_p50:.1f} | {p50 / sql_p50:.1f}×" if sql_p50 else "| "
             timed = f" ({times} requests)" if times < arguments.repeat else ""
             print(f"| {name}{timed} | {p50:.1f} | {p95:.1f} | {queries} | {sql} |", flush=True)
+    if "imports" in parts:
+        imports(arguments.import_rows)
     if not parts & {"creates", "bulks"}:
         print(f"\nload average after: {os.getloadavg()}")
         return
     record_ids = list(LambingRecord.objects.values_list("pk", flat=True))
     token = integration_token()
+    floor = bare_sql.Floor(
+        user_id=get_user_model().objects.get(username="bench-integration").pk,
+        date=datetime.date.fromisoformat(AS_OF),
+    )
     server = start_gunicorn(arguments.port, arguments.workers)
     try:
         warm_up(arguments.port, token, record_ids, arguments.workers)
@@ -390,6 +461,12 @@ def main(arguments) -> None:
             print(cpu_per(server, cpu_before, created, "create"))
             if failures:
                 print(f"  {len(failures)} refused: {sorted(set(failures))}")
+            sql = floor.creates(record_ids, arguments.clients, arguments.seconds)
+            print(
+                f"| bare SQL of a create, {arguments.clients} connections | {sql['p50']:.1f} | "
+                f"| | {sql['rate']:,.0f}/s | {rate / sql['rate']:.2f}× |"
+            )
+            print(f"  CPU per create: PostgreSQL {sql['db_cpu_ms']:.1f} ms", flush=True)
         if "bulks" in parts:
             print(f"load average before the bulks: {os.getloadavg()}", flush=True)
             cpu_before = server_cpu_seconds(server)
@@ -403,9 +480,16 @@ def main(arguments) -> None:
             print(cpu_per(server, cpu_before, arguments.bulks - len(failures), "bulk"))
             if failures:
                 print(f"  {len(failures)} refused: {sorted(set(failures))}")
+            sql = floor.bulks(record_ids, arguments.bulks)
+            print(
+                f"| bare SQL of a bulk of 1,000 | {sql['p50']:.1f} | | | "
+                f"{sql['rate']:,.0f} entries/s | {rate / sql['rate']:.2f}× |"
+            )
+            print(f"  CPU per bulk: PostgreSQL {sql['db_cpu_s']:.2f} s", flush=True)
     finally:
         server.terminate()
         server.wait()
+        floor.clean_up()
     print(f"\nload average after: {os.getloadavg()}")
 
 
@@ -417,12 +501,13 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--bulks", type=int, default=5)
     parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument(
         "--parts",
         nargs="+",
         choices=PARTS,
         default=PARTS,
-        help="what to time (default: all): the reads, the single creates, the bulks",
+        help="what to time (default: all): the reads, the single creates, the bulks, an import",
     )
     parser.add_argument(
         "--no-writes", action="store_const", const=["reads"], dest="parts", help="--parts reads"

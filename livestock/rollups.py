@@ -312,27 +312,34 @@ def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
     per row, in the process."""
     if not rows:
         return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                add_statement(columns, connection),
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        cursor.executemany(add_statement(columns, connection), rows)
+
+
+def add_statement(columns: tuple[str, ...], database) -> str:
+    """The SQL of ``_add`` on ``database`` (a connection): on PostgreSQL one
+    parameter per column, an array of its values; on SQLite one row's values.
+    Also what ``bench/bare_sql.py`` runs, as the floor of the writes."""
+    from livestock.models import DailyRollup
+
     table = DailyRollup._meta.db_table
-    counts = DailyRollup.COUNTED
     update = ", ".join(
-        [f"{name} = {table}.{name} + excluded.{name}" for name in counts]
+        [f"{name} = {table}.{name} + excluded.{name}" for name in DailyRollup.COUNTED]
         + [f"{name} = excluded.{name}" for name in PLACE_COLUMNS]
     )
     conflict = f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {update}"
     insert = f"INSERT INTO {table} ({', '.join(columns)})"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            types = {field.column: field.db_type(connection) for field in DailyRollup._meta.fields}
-            arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
-            cursor.execute(
-                f"{insert} SELECT * FROM unnest({arrays}) {conflict}",  # noqa: S608 (names are ours)
-                [list(column) for column in zip(*rows, strict=True)],
-            )
-            return
-        cursor.executemany(
-            f"{insert} VALUES ({', '.join(['%s'] * len(columns))}) {conflict}",  # noqa: S608
-            rows,
-        )
+    if database.vendor == "postgresql":
+        types = {field.column: field.db_type(database) for field in DailyRollup._meta.fields}
+        arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
+        return f"{insert} SELECT * FROM unnest({arrays}) {conflict}"  # noqa: S608 (names are ours)
+    return f"{insert} VALUES ({', '.join(['%s'] * len(columns))}) {conflict}"  # noqa: S608
 
 
 def moved(place: Place) -> None:

@@ -1,0 +1,357 @@
+# ruff: noqa: S608 (the SQL names only our own tables and columns; values are parameters)
+"""The database's own floor under the app's writes: the same rows written by
+bare SQL through psycopg, with no Django, no rules and no walk, so that
+``run.py`` can print app ÷ SQL beside each write it times.
+
+- a **create**: lock the record (reading its places, as the app's lock does),
+  insert the entry and its history row, add its household row and its four
+  place rows to the daily rollups (``rollups.add_statement``, the app's own
+  upsert); one transaction, from ``clients`` connections at once;
+- a **bulk of 1,000**: lock the records in id order, ``COPY`` the entries and
+  their history rows, one upsert of every household and place row they change;
+- an **import batch** of 1,000 rows (``import_bench.py``'s shape: 200 new
+  households of five entries each): ``COPY`` the households, their records and
+  the entries, each with their history rows, one upsert of the rollups.
+
+The entries count nothing (every count 0, a note saying what wrote them), so
+the rollups they add to stay what a rebuild makes, and every row written is
+deleted at the end: the floor leaves the database as it found it. The cost of
+a row does not depend on its counts.
+"""
+
+import datetime
+import os
+import random
+import statistics
+import threading
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import psycopg
+from django.db import connection
+from django.utils import timezone
+
+from livestock import rollups
+from livestock.models import (
+    DailyRollup,
+    Herder,
+    LambingEntry,
+    LambingRecord,
+    Village,
+)
+
+NOTE = "bench/bare_sql.py"
+ENTRY_COLUMNS = (
+    "id",
+    "uuid",
+    "record_id",
+    "date",
+    "ewes_lambed",
+    "lambs_born",
+    "lambs_lost",
+    "loss_cause",
+    "lambs_alive",
+    "check_stage",
+    "note",
+    "created_at",
+    "created_by_id",
+    "version",
+)
+HISTORY_COLUMNS = ("history_date", "history_type", "history_user_id", "history_source")
+HISTORY_COLUMNS += ("history_surface",)
+HERDER_COLUMNS = ("id", "name", "name_latin", "name_kazakh", "village_id", "version")
+RECORD_COLUMNS = ("id", "herder_id", "season_id", "ewes_at_start", "created_at", "updated_at")
+RECORD_COLUMNS += ("version",)
+LOCK_SQL = (
+    f"SELECT r.id, r.season_id, r.herder_id, h.village_id, v.township_id, t.county_id, "
+    f"c.prefecture_id FROM {LambingRecord._meta.db_table} r "
+    f"JOIN {Herder._meta.db_table} h ON h.id = r.herder_id "
+    f"JOIN livestock_village v ON v.id = h.village_id "
+    f"JOIN livestock_township t ON t.id = v.township_id "
+    f"JOIN livestock_county c ON c.id = t.county_id "
+    f"WHERE r.id = ANY(%s) ORDER BY r.id FOR UPDATE OF r"
+)
+
+
+def connect() -> psycopg.Connection:
+    settings = connection.settings_dict
+    return psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        autocommit=True,
+    )
+
+
+def history_table(model) -> str:
+    return model.history.model._meta.db_table
+
+
+def copy(cursor, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copying:
+        for row in rows:
+            copying.write_row(row)
+
+
+def next_ids(cursor, model, count: int) -> list[int]:
+    cursor.execute(
+        f"SELECT nextval(pg_get_serial_sequence('{model._meta.db_table}', 'id')) "
+        "FROM generate_series(1, %s)",
+        [count],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def entry_rows(ids, records, dates, now, user_id) -> tuple[list[tuple], list[tuple]]:
+    """Entries of nothing (every count 0) and their history rows ('+', the bench's user)."""
+    entries, history = [], []
+    for entry_id, record_id, date in zip(ids, records, dates, strict=True):
+        values = (entry_id, uuid.uuid4(), record_id, date, 0, 0, 0, "", None, "", NOTE, now)
+        entries.append((*values, user_id, 1))
+        history.append((entry_id, 1, *values[1:], user_id, now, "+", user_id, NOTE, "command"))
+    return entries, history
+
+
+ENTRY_HISTORY_COLUMNS = (
+    "id",
+    "version",
+    *ENTRY_COLUMNS[1:12],
+    "created_by_id",
+    *HISTORY_COLUMNS,
+)
+
+
+def rollup_rows(places_by_record: dict[int, tuple], dates_by_record: dict[int, list]) -> list:
+    """Household rows and their place rows, one per key, adding nothing."""
+    zeros = (0,) * len(DailyRollup.COUNTED)
+    rows = {}
+    for record_id, dates in dates_by_record.items():
+        season, herder, village, township, county, prefecture = places_by_record[record_id]
+        for date in dates:
+            row = (season, rollups.HERDER_LEVEL, herder, date, prefecture, county, township)
+            row = (*row, village, herder, record_id, *zeros)
+            for changed in (row, *rollups.place_rows(row)):
+                rows[changed[:4]] = changed
+    return [rows[key] for key in sorted(rows)]
+
+
+def add_rollups(cursor, rows: list[tuple]) -> None:
+    columns = rollups.row_columns()
+    cursor.execute(
+        rollups.add_statement(columns, connection),
+        [list(column) for column in zip(*rows, strict=True)],
+    )
+
+
+def lock(cursor, record_ids) -> dict[int, tuple]:
+    cursor.execute(LOCK_SQL, [sorted(set(record_ids))])
+    return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def backend_cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+class Floor:
+    """Runs the floors, keeps what they wrote, and deletes it at the end."""
+
+    def __init__(self, *, user_id: int, date: datetime.date):
+        self.user_id = user_id
+        self.date = date
+        self.entries: list[int] = []
+        self.records: list[int] = []
+        self.herders: list[int] = []
+        self.lock = threading.Lock()
+
+    def create(self, conn: psycopg.Connection, record_id: int) -> None:
+        now = timezone.now()
+        with conn.transaction(), conn.cursor() as cursor:
+            places = lock(cursor, [record_id])
+            entry = (uuid.uuid4(), record_id, self.date, 0, 0, 0, "", None, "", NOTE, now)
+            cursor.execute(
+                f"INSERT INTO {LambingEntry._meta.db_table} ({', '.join(ENTRY_COLUMNS[1:])}) "
+                f"VALUES ({', '.join(['%s'] * (len(ENTRY_COLUMNS) - 1))}) RETURNING id",
+                [*entry, self.user_id, 1],
+            )
+            entry_id = cursor.fetchone()[0]
+            history = (entry_id, 1, *entry, self.user_id, now, "+", self.user_id, NOTE, "command")
+            cursor.execute(
+                f"INSERT INTO {history_table(LambingEntry)} ({', '.join(ENTRY_HISTORY_COLUMNS)}) "
+                f"VALUES ({', '.join(['%s'] * len(ENTRY_HISTORY_COLUMNS))})",
+                history,
+            )
+            add_rollups(cursor, rollup_rows(places, {record_id: [self.date]}))
+        with self.lock:
+            self.entries.append(entry_id)
+
+    def creates(self, record_ids: list[int], clients: int, seconds: float) -> dict:
+        """Single creates from ``clients`` connections for ``seconds``."""
+        timings: list[float] = []
+        conns = [connect() for _ in range(clients)]
+        pids = [conn.info.backend_pid for conn in conns]
+        stop = time.perf_counter() + seconds
+
+        def client(conn, number):
+            rng = random.Random(number)  # noqa: S311
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                self.create(conn, rng.choice(record_ids))
+                timings.append((time.perf_counter() - started) * 1000)
+
+        cpu_before = backend_cpu_seconds(pids)
+        started = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(c, n)) for n, c in enumerate(conns)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        cpu = backend_cpu_seconds(pids) - cpu_before
+        for conn in conns:
+            conn.close()
+        return {
+            "rate": len(timings) / elapsed,
+            "p50": statistics.median(timings),
+            "db_cpu_ms": cpu / max(len(timings), 1) * 1000,
+        }
+
+    def bulk(self, conn: psycopg.Connection, record_ids: list[int]) -> None:
+        now = timezone.now()
+        with conn.transaction(), conn.cursor() as cursor:
+            places = lock(cursor, record_ids)
+            ids = next_ids(cursor, LambingEntry, len(record_ids))
+            dates = [self.date] * len(ids)
+            entries, history = entry_rows(ids, record_ids, dates, now, self.user_id)
+            copy(cursor, LambingEntry._meta.db_table, ENTRY_COLUMNS, entries)
+            copy(cursor, history_table(LambingEntry), ENTRY_HISTORY_COLUMNS, history)
+            add_rollups(cursor, rollup_rows(places, {pk: [self.date] for pk in record_ids}))
+        self.entries.extend(ids)
+
+    def bulks(self, record_ids: list[int], count: int, size: int = 1000) -> dict:
+        rng = random.Random(1000)  # noqa: S311
+        timings = []
+        with connect() as conn:
+            cpu_before = backend_cpu_seconds([conn.info.backend_pid])
+            for _ in range(count):
+                chosen = [rng.choice(record_ids) for _ in range(size)]
+                started = time.perf_counter()
+                self.bulk(conn, chosen)
+                timings.append(time.perf_counter() - started)
+            cpu = backend_cpu_seconds([conn.info.backend_pid]) - cpu_before
+        return {
+            "rate": size * count / sum(timings),
+            "p50": statistics.median(timings) * 1000,
+            "db_cpu_s": cpu / count,
+        }
+
+    def import_batch(self, conn, village_ids: list[int], season, rng, households: int) -> None:
+        """``households`` new households in villages at random, each with its
+        record and five entries on five days (import_bench.py's rows)."""
+        now = timezone.now()
+        with conn.transaction(), conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT v.id, v.township_id, t.county_id, c.prefecture_id "
+                "FROM livestock_village v JOIN livestock_township t ON t.id = v.township_id "
+                "JOIN livestock_county c ON c.id = t.county_id WHERE v.id = ANY(%s)",
+                [village_ids],
+            )
+            village_places = {row[0]: row[1:] for row in cursor.fetchall()}
+            herder_ids = next_ids(cursor, Herder, households)
+            record_ids = next_ids(cursor, LambingRecord, households)
+            entry_ids = next_ids(cursor, LambingEntry, households * 5)
+            herders, herder_history, records, record_history = [], [], [], []
+            places, dates, entry_records = {}, defaultdict(list), []
+            for herder_id, record_id in zip(herder_ids, record_ids, strict=True):
+                village = rng.choice(village_ids)
+                township, county, prefecture = village_places[village]
+                name = (f"bare-{herder_id}", f"Bare {herder_id}", "")
+                herders.append((herder_id, *name, village, 1))
+                herder_history.append((herder_id, *name, 1, now, "+", self.user_id, village))
+                records.append((record_id, herder_id, season.pk, 100, now, now, 1))
+                record_history.append(
+                    (record_id, 1, 100, now, now, now, "+", herder_id, self.user_id, season.pk)
+                )
+                places[record_id] = (season.pk, herder_id, village, township, county, prefecture)
+                for offset in range(5):
+                    dates[record_id].append(season.start_date + datetime.timedelta(days=offset))
+                    entry_records.append(record_id)
+            tail = (NOTE, "command")
+            copy(cursor, Herder._meta.db_table, HERDER_COLUMNS, herders)
+            copy(
+                cursor,
+                history_table(Herder),
+                ("id", "name", "name_latin", "name_kazakh", "version", "history_date")
+                + ("history_type",)
+                + ("history_user_id", "village_id", "history_source", "history_surface"),
+                [(*row, *tail) for row in herder_history],
+            )
+            copy(cursor, LambingRecord._meta.db_table, RECORD_COLUMNS, records)
+            copy(
+                cursor,
+                history_table(LambingRecord),
+                ("id", "version", "ewes_at_start", "created_at", "updated_at", "history_date")
+                + ("history_type", "herder_id", "history_user_id", "season_id")
+                + ("history_source", "history_surface"),
+                [(*row, *tail) for row in record_history],
+            )
+            entry_dates = [
+                dates[record_id][index % 5] for index, record_id in enumerate(entry_records)
+            ]
+            entries, history = entry_rows(entry_ids, entry_records, entry_dates, now, self.user_id)
+            copy(cursor, LambingEntry._meta.db_table, ENTRY_COLUMNS, entries)
+            copy(cursor, history_table(LambingEntry), ENTRY_HISTORY_COLUMNS, history)
+            add_rollups(cursor, rollup_rows(places, dates))
+        self.entries.extend(entry_ids)
+        self.records.extend(record_ids)
+        self.herders.extend(herder_ids)
+
+    def imports(self, batches: int, rows: int = 1000) -> dict:
+        from livestock.models import Season
+
+        season = Season.objects.order_by("-start_date").first()
+        village_ids = list(Village.objects.values_list("pk", flat=True))
+        rng = random.Random(2025)  # noqa: S311
+        timings = []
+        with connect() as conn:
+            cpu_before = backend_cpu_seconds([conn.info.backend_pid])
+            for _ in range(batches):
+                started = time.perf_counter()
+                self.import_batch(conn, village_ids, season, rng, rows // 5)
+                timings.append(time.perf_counter() - started)
+            cpu = backend_cpu_seconds([conn.info.backend_pid]) - cpu_before
+        return {
+            "rate": rows * batches / sum(timings),
+            "p50": statistics.median(timings) * 1000,
+            "db_cpu_s": cpu / batches,
+        }
+
+    def clean_up(self) -> None:
+        """Delete every row the floors wrote (their rollup rows add nothing;
+        the household rows of the deleted records go with them)."""
+        with connect() as conn, conn.transaction(), conn.cursor() as cursor:
+            for model, ids in (
+                (LambingEntry, self.entries),
+                (LambingRecord, self.records),
+                (Herder, self.herders),
+            ):
+                if not ids:
+                    continue
+                cursor.execute(f"DELETE FROM {history_table(model)} WHERE id = ANY(%s)", [ids])
+                if model is LambingRecord:
+                    cursor.execute(
+                        f"DELETE FROM {DailyRollup._meta.db_table} "
+                        f"WHERE level = {rollups.HERDER_LEVEL} AND record_id = ANY(%s)",
+                        [ids],
+                    )
+                cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE id = ANY(%s)", [ids])
