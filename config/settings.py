@@ -136,8 +136,10 @@ for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", default=[]), star
     DATABASE_REPLICAS.append(alias)
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
-# What the API throttles count must be shared by gunicorn's workers: a table in
-# the database in production (made by migration 0013), memory in development.
+# A cache shared by gunicorn's workers: a table in the database in production
+# (made by migration 0015), memory in development. The API's throttles count
+# requests in their own table (livestock/throttling.py); wrong tokens are
+# counted here.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if DEBUG

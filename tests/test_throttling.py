@@ -10,7 +10,9 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
@@ -122,9 +124,13 @@ def test_guessing_a_username_that_does_not_exist_is_locked_out_too(client, limit
 
 
 @pytest.fixture
-def rates(settings):
-    """Small rates, set the way settings.py sets them from the environment."""
-    from livestock.throttling import AnonymousRateThrottle, TokenRateThrottle
+def rates(settings, db, monkeypatch):
+    """Small rates, set the way settings.py sets them from the environment, and
+    the clock stopped in the middle of a minute: a test's requests all fall in
+    one window of the throttles' counts."""
+    from livestock.throttling import AnonymousRateThrottle, FixedWindowCount, TokenRateThrottle
+
+    monkeypatch.setattr(FixedWindowCount, "timer", lambda self: 1_000_000 * 60 + 30.0)
 
     throttles = (TokenRateThrottle, AnonymousRateThrottle)
     # DRF reads the rates once, into the class; follow the setting for the test.
@@ -177,6 +183,38 @@ def test_writes_count_against_the_rate_too_and_a_throttled_write_stores_nothing(
     refused = client.post(HERDERS, {"village": qibaerwoyi.pk, "name": "第四户", "name_latin": "x"})
     assert refused.status_code == 429
     assert not Herder.objects.filter(name="第四户").exists()
+
+
+def test_a_token_may_send_again_when_the_next_window_begins(rates, fuhai_technician, monkeypatch):
+    from livestock.throttling import FixedWindowCount
+
+    now = [1_000_000 * 60 + 59.5]  # half a second before a minute ends
+    monkeypatch.setattr(FixedWindowCount, "timer", lambda self: now[0])
+    client = api(fuhai_technician)
+    for _ in range(3):
+        assert client.get(HERDERS).status_code == 200
+    refused = client.get(HERDERS)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "1"
+    now[0] += 1
+    assert client.get(HERDERS).status_code == 200
+
+
+def test_counting_a_request_is_one_statement_not_a_list_of_times_rewritten(rates, fuhai_technician):
+    """DRF's throttle read the token's list of request times from the cache and
+    wrote it back whole: three queries and a row rewritten per request under
+    the database cache. A count is one atomic increment."""
+    from rest_framework.test import APIRequestFactory
+
+    from livestock.throttling import TokenRateThrottle
+
+    request = APIRequestFactory().get(HERDERS)
+    request.user = fuhai_technician
+    with CaptureQueriesContext(connection) as queries:
+        allowed = [TokenRateThrottle().allow_request(request, None) for _ in range(4)]
+    assert allowed == [True, True, True, False]
+    assert len(queries) == 4
+    assert all(query["sql"].startswith("INSERT INTO") for query in queries)
 
 
 @pytest.fixture

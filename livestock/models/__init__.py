@@ -22,6 +22,7 @@ from livestock.models.reports import Report, ReportedFigure
 from livestock.models.review import Review, ReviewState, approved_through
 from livestock.models.rollups import DailyRollup, RollupLevel
 from livestock.models.scopes import SCOPE_LEVELS, ScopeGrant
+from livestock.models.throttles import RequestCount
 from livestock.models.users import USER_FIELDS_NOT_KEPT
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Prefecture",
     "Report",
     "ReportedFigure",
+    "RequestCount",
     "Review",
     "ReviewState",
     "RollupLevel",
