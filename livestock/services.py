@@ -26,7 +26,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
-from livestock import audit, roles, rollups, rules, scoping, selectors
+from livestock import audit, bulk_insert, roles, rollups, rules, scoping, selectors
 from livestock.counting import walk
 from livestock.models import (
     Herder,
@@ -537,12 +537,8 @@ def _insert_with_history(items: list[NewEntry], *, created_by: AbstractBaseUser 
     while items:
         try:
             with transaction.atomic():
-                bulk_create_with_history(
-                    [item.entry for item in items],
-                    LambingEntry,
-                    batch_size=500,
-                    default_user=created_by,
-                    custom_historical_attrs=audit.current_change(),
+                bulk_insert.insert_with_history(
+                    [item.entry for item in items], LambingEntry, user=created_by
                 )
             return
         except IntegrityError as error:

@@ -162,9 +162,10 @@ def test_a_bulk_cut_by_a_database_error_midway_stores_nothing_and_asks_for_a_res
 ):
     items = [entry(sailike_record, lambs_born=n) for n in (1, 2, 3, 4)]
     client = failing_client(fuhai_technician)
-    # The entries' history rows fail: the entries themselves are already
-    # written in the transaction by then (a bulk inserts them together).
-    with connection.execute_wrapper(FailingStatement('"livestock_historicallambingentry"', 1)):
+    # The daily rollups' upsert fails: the entries and their history rows are
+    # already written in the transaction by then (a bulk inserts them
+    # together, on PostgreSQL by COPY, which no execute wrapper sees).
+    with connection.execute_wrapper(FailingStatement("INSERT INTO livestock_dailyrollup", 1)):
         response = client.post(BULK_URL, items)
 
     assert response.status_code == 503

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from livestock import services, spreadsheets
+from livestock import bulk_insert, services, spreadsheets
 from livestock.models import Herder, LambingEntry, LambingRecord, Village
 
 DATA = Path(__file__).parent / "data"
@@ -130,18 +130,16 @@ def test_an_error_midway_leaves_nothing_half_written(
 ):
     """A crash (say, the database going away) after the herders, records and
     entries were written rolls back every one of them."""
-    real_bulk_create = services.bulk_create_with_history
+    real_insert = bulk_insert.insert_with_history
     inserted = []
 
     def crash_after_inserting(objs, model, *args, **kwargs):
-        saved = real_bulk_create(objs, model, *args, **kwargs)
-        if model is not LambingEntry:
-            return saved
+        saved = real_insert(objs, model, *args, **kwargs)
         inserted.extend(saved)
         assert stored() == (3, 2, 4)  # written, inside the transaction
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(services, "bulk_create_with_history", crash_after_inserting)
+    monkeypatch.setattr(bulk_insert, "insert_with_history", crash_after_inserting)
 
     with pytest.raises(RuntimeError, match="connection lost"):
         run(DATA / "counts_good.csv", fuhai_technician)

@@ -1,0 +1,90 @@
+"""New rows and their history rows written together, fast: what simple-history's
+``bulk_create_with_history`` stores, without building a model instance and an
+INSERT parameter per field for each of them.
+
+On PostgreSQL the ids are drawn from the table's sequence in one query, then
+the rows and their history rows each go in one ``COPY``: for a bulk of 1,000
+entries the ORM's two ``bulk_create`` calls (compiling 30,000 placeholders,
+adapting each value, making 1,000 historical instances) cost more CPU than the
+rest of the bulk's writes together. The history rows hold what
+``bulk_history_create`` puts in them: every tracked field, the date, the
+user, no reason, ``+``, and the surface and source of the change
+(``audit.current_change``). SQLite takes the ORM's path.
+"""
+
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, models
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
+
+from livestock import audit
+
+
+def insert_with_history(
+    objs: Sequence[models.Model], model: type[models.Model], *, user: AbstractBaseUser | None
+) -> Sequence[models.Model]:
+    """Insert ``objs`` (new, unsaved) and a '+' history row for each, in the
+    caller's transaction; ``objs`` get their ids. A row the database refuses
+    (a unique or check constraint) raises ``IntegrityError`` and leaves
+    nothing of the call, as ``bulk_create`` does."""
+    if not objs:
+        return objs
+    if connection.vendor != "postgresql":
+        return bulk_create_with_history(
+            objs,
+            model,
+            batch_size=500,
+            default_user=user,
+            custom_historical_attrs=audit.current_change(),
+        )
+    history_model = get_history_manager_for_model(model).model
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    table = model._meta.db_table
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608 (ours)
+            "FROM generate_series(1, %s)",
+            [len(objs)],
+        )
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+        prepared = [(field.pre_save, field.get_db_prep_save) for field in fields]
+        rows = [
+            [obj.pk, *(prep(pre_save(obj, True), connection) for pre_save, prep in prepared)]
+            for obj in objs
+        ]
+        columns = [model._meta.pk.column, *(field.column for field in fields)]
+        _copy(cursor, table, columns, rows)
+
+        tracked = {field.attname for field in history_model.tracked_fields}
+        by_attname = {model._meta.pk.attname: 0}
+        by_attname |= {field.attname: index for index, field in enumerate(fields, start=1)}
+        kept = [attname for attname in by_attname if attname in tracked]
+        change = audit.current_change()
+        extra = {
+            "history_date": timezone.now(),
+            "history_user_id": user.pk if user is not None else None,
+            "history_change_reason": None,
+            "history_type": "+",
+            **change,
+        }
+        history_columns = [history_model._meta.get_field(name).column for name in kept + [*extra]]
+        positions = [by_attname[attname] for attname in kept]
+        extra_values = list(extra.values())
+        _copy(
+            cursor,
+            history_model._meta.db_table,
+            history_columns,
+            [[row[position] for position in positions] + extra_values for row in rows],
+        )
+    return objs
+
+
+def _copy(cursor, table: str, columns: list[str], rows: list[list]) -> None:
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
