@@ -84,6 +84,9 @@ def connect() -> psycopg.Connection:
         host=settings["HOST"] or None,
         port=settings["PORT"] or None,
         autocommit=True,
+        # No prepared statements: behind PgBouncer in transaction mode a
+        # statement prepared in one transaction is not there in the next.
+        prepare_threshold=None,
     )
 
 

@@ -122,7 +122,22 @@ def _database(url: str | None) -> dict:
     return database
 
 
-DATABASES = {"default": _database(env_str("DATABASE_URL"))}
+# Behind PgBouncer in transaction mode (docs/scale.md), a server connection is
+# a client's only for one transaction: no server-side cursors (Django's
+# .iterator() would declare one in a transaction and fetch from it in the
+# next, on another server connection). Django binds parameters on the client
+# with psycopg 3 (no prepared statements), and persistent connections to
+# PgBouncer are fine: they hold no server connection between transactions.
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", default=False)
+
+
+def _pooled(database: dict) -> dict:
+    if DATABASE_TRANSACTION_POOLING and database["ENGINE"].endswith("postgresql"):
+        return {**database, "DISABLE_SERVER_SIDE_CURSORS": True}
+    return database
+
+
+DATABASES = {"default": _pooled(_database(env_str("DATABASE_URL")))}
 
 # Read replicas of the primary, for summary reads (config/routers.py). In tests
 # each one mirrors the primary's test database instead of having its own.
@@ -134,7 +149,7 @@ for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", default=[]), star
             "PostgreSQL streaming replicas of DATABASE_URL."
         )
     alias = f"replica_{number}"
-    DATABASES[alias] = {**_database(url), "TEST": {"MIRROR": "default"}}
+    DATABASES[alias] = {**_pooled(_database(url)), "TEST": {"MIRROR": "default"}}
     DATABASE_REPLICAS.append(alias)
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
