@@ -51,11 +51,14 @@ def insert_with_history(
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
             obj._state.adding = False
-        prepared = [(field.pre_save, field.get_db_prep_save) for field in fields]
-        rows = [
-            [obj.pk, *(prep(pre_save(obj, True), connection) for pre_save, prep in prepared)]
-            for obj in objs
-        ]
+        # Each value as the object holds it (COPY adapts dates, UUIDs and times
+        # itself), but for the fields that set their own on insert (auto_now_add).
+        stamped = [field for field in fields if getattr(field, "auto_now_add", False)]
+        for obj in objs:
+            for field in stamped:
+                field.pre_save(obj, True)
+        attnames = [field.attname for field in fields]
+        rows = [[obj.pk, *(getattr(obj, attname) for attname in attnames)] for obj in objs]
         columns = [model._meta.pk.column, *(field.column for field in fields)]
         _copy(cursor, table, columns, rows)
 
