@@ -9,7 +9,7 @@ class RequestCount(models.Model):
     current window of its rate: one row per key, counted up by one atomic
     ``INSERT … ON CONFLICT DO UPDATE`` per request and started again at 1
     when a new window begins. Not audited and not a count of the domain: on
-    PostgreSQL the table is UNLOGGED (migration 0017), so a request's count
+    PostgreSQL the table is UNLOGGED (migration 0018), so a request's count
     writes no WAL and waits for no disk flush, and a crash forgets the
     counts of the current minute, which costs nothing."""
 

@@ -12,7 +12,7 @@ def unlogged(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("livestock", "0016_idempotent_requests"),
+        ("livestock", "0017_count_limit_read_from_rules"),
     ]
 
     operations = [
