@@ -334,8 +334,6 @@ def _add_copied(cursor, columns: tuple[str, ...], rows: list[tuple]) -> None:
     dropped at commit (so that it holds no state between transactions, as a
     pooler in transaction mode needs), then the same upsert from it, in key
     order."""
-    from livestock.models import DailyRollup
-
     names = ", ".join(columns)
     cursor.execute(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_changes ON COMMIT DROP AS "  # noqa: S608
@@ -364,8 +362,6 @@ _add_statements: dict[tuple, str] = {}
 
 
 def _make_add_statement(columns: tuple[str, ...], database, source: str) -> str:
-    from livestock.models import DailyRollup
-
     table = DailyRollup._meta.db_table
     update = ", ".join(
         [f"{name} = {table}.{name} + excluded.{name}" for name in DailyRollup.COUNTED]
