@@ -293,3 +293,56 @@ def test_the_app_is_installable_from_its_manifest_and_worker(client, db):
     worker = client.get("/field/sw.js")
     assert worker["Content-Type"].startswith("text/javascript")
     assert worker["Service-Worker-Allowed"] == "/field/"
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        "2024-13-45T00:00:00+00:00",
+        "2024-02-30T00:00:00+00:00",
+        "0001-01-01T00:00:00+00:00",
+        "9999-12-31T23:59:59+00:00",
+        "garbage",
+    ],
+)
+def test_a_roster_since_a_time_that_cannot_be_is_the_whole_roster(tech_client, sailike_now, since):
+    answer = tech_client.get("/field/roster.json", {"since": since})
+    assert answer.status_code == 200
+    assert answer.json()["full"] is True
+    assert [h["record"] for h in answer.json()["households"]] == [sailike_now.pk]
+
+
+@pytest.mark.parametrize("posted", ["abc", "", "1e5", "\x00", "99999999999999999999999"])
+def test_an_id_posted_that_names_nothing_is_not_found(tech_client, sailike_now, qibaerwoyi, posted):
+    entry, _ = services.entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=1)
+    village = f"/field/village/{qibaerwoyi.pk}/"
+    today = timezone.localdate().isoformat()
+    posts = [
+        (village, {"record": posted, "date": today, "lambs_born": "1"}),
+        (village, {"action": "new_record", "herder": posted, "ewes_at_start": "5"}),
+        (f"/field/record/{sailike_now.pk}/", {"action": "delete", "entry": posted, "reason": "x"}),
+    ]
+    for url, data in posts:
+        assert tech_client.post(url, data).status_code == 404, (url, data)
+    assert LambingEntry.objects.filter(record=sailike_now).get() == entry
+
+
+def test_another_countys_record_or_entry_posted_is_not_found(
+    tech_client, sailike_now, qibaerwoyi, bieke, season
+):
+    theirs = services.record_create(herder=bieke, season=season, ewes_at_start=10)
+    entry, _ = services.entry_create(record=theirs, date=timezone.localdate(), lambs_born=2)
+    today = timezone.localdate().isoformat()
+    village = f"/field/village/{qibaerwoyi.pk}/"
+    posts = [
+        (village, {"record": theirs.pk, "date": today, "lambs_born": "1"}),
+        (village, {"action": "new_record", "herder": bieke.pk, "ewes_at_start": "5"}),
+        (
+            f"/field/record/{sailike_now.pk}/",
+            {"action": "delete", "entry": entry.pk, "reason": "x"},
+        ),
+        (f"/field/record/{theirs.pk}/", {"action": "delete", "entry": entry.pk, "reason": "x"}),
+    ]
+    for url, data in posts:
+        assert tech_client.post(url, data).status_code == 404, (url, data)
+    assert LambingEntry.objects.filter(record=theirs).get() == entry

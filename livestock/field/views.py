@@ -25,6 +25,7 @@ from livestock import scoping, selectors, services
 from livestock.api.views import etag_of
 from livestock.field import forms, rules_description
 from livestock.field import selectors as field_selectors
+from livestock.filtersets import MAX_ID
 from livestock.models import Herder, LambingEntry, LambingRecord, ReportedFigure, Village
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "field"
@@ -155,10 +156,10 @@ class VillagePage(TechnicianView):
             return self.new_household(request, village)
         if request.POST.get("action") == "new_record":
             herders = scoping.visible(request.user, Herder.objects.filter(village=village))
-            herder = get_object_or_404(herders, pk=request.POST.get("herder"))
+            herder = get_object_or_404(herders, pk=_posted_id(request, "herder"))
             return self.new_record(request, herder)
         records = selectors.records_within(season=self.season, place=village, user=request.user)
-        record = get_object_or_404(records, pk=request.POST.get("record"))
+        record = get_object_or_404(records, pk=_posted_id(request, "record"))
         form = forms.EntryForm(request.POST)
         if form.is_valid():
             try:
@@ -230,6 +231,15 @@ class VillagePage(TechnicianView):
             rules=rules_description.describe(season=self.season, today=self.today),
         )
         return render(request, "field/village.html", context, status=400)
+
+
+def _posted_id(request, name: str) -> int | None:
+    """The id a form posted in ``name``; None (so not found, as an id of no
+    record) when it is not a whole number an id can be, never a 500."""
+    value = request.POST.get(name, "")
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
+        return int(value)
+    return None
 
 
 def _entry_uuid(nonce: str | None, record: LambingRecord) -> uuid.UUID | None:
@@ -313,7 +323,7 @@ class RecordPage(TechnicianView):
             return self.new_record(request, record)
         entry = get_object_or_404(
             scoping.visible(request.user, LambingEntry.objects.filter(record=record)),
-            pk=request.POST.get("entry"),
+            pk=_posted_id(request, "entry"),
         )
         form_class = forms.DeletionForm if action == "delete" else forms.CorrectionForm
         form = form_class(request.POST)
@@ -367,16 +377,29 @@ class Roster(TechnicianView):
     # a refresh looks this far back before ``since``.
     OVERLAP = datetime.timedelta(minutes=2)
 
+    def since(self, value: str, *, refreshed: datetime.datetime) -> datetime.datetime | None:
+        """The time to look back to for ``since``; None (the whole roster) for a
+        time that is not one (2024-13-45), has no zone, or lies beyond what a
+        date can hold once moved (0001-01-01), or comes after this answer's own
+        (9999-12-31): no ``refreshed`` the server sent can be later than now."""
+        try:
+            since = parse_datetime(value)
+            if since is None or not timezone.is_aware(since) or since > refreshed:
+                return None
+            return since - self.OVERLAP
+        except (ValueError, OverflowError):
+            return None
+
     def get(self, request):
         refreshed = timezone.now()
         body = {"refreshed": refreshed.isoformat(), "today": self.today.isoformat()}
         if self.season is None:
             return JsonResponse({**body, "full": True, "season": None, "households": []})
-        since = parse_datetime(request.GET.get("since", "") or "")
+        since = self.since(request.GET.get("since", ""), refreshed=refreshed)
         changed = None
-        if since is not None and timezone.is_aware(since):
+        if since is not None:
             changed = field_selectors.changed_since(
-                user=request.user, season=self.season, since=since - self.OVERLAP
+                user=request.user, season=self.season, since=since
             )
         households = field_selectors.households(
             user=request.user, season=self.season, as_of=self.today, record_ids=changed
