@@ -12,7 +12,8 @@ here, is what keeps the page, the file and the API from drifting apart.
 A metric's ``code`` is the name of its value in ``selectors.LambingTotals``
 (and in the API's totals), so a value names its metric by its key. A rate's
 ``numerator`` and ``denominator`` are the ``LambingTotals`` numbers it
-divides.
+divides, and ``households_covered`` the number of households they cover
+(``selectors.LambingTotals.rate_parts`` holds them together for one place).
 """
 
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ class MetricDefinition:
     formula: Promise | str = ""
     numerator: str = ""  # a LambingTotals number, for a rate
     denominator: str = ""
+    # The LambingTotals number of households a rate, or a count known only for
+    # some households (ewes counted, lambs alive at a check), covers.
+    households_covered: str = ""
     standard: Promise | str = ""  # the definition it follows
     differences: Promise | str = ""  # where other definitions differ
     on_summary: bool = True  # a column of the summary pages (every metric is in the API)
@@ -75,6 +79,7 @@ COUNTS = (
             "Breeding-age ewes (能繁母羊) in the flocks at the season's start, as recorded."
         ),
         households=_("households whose ewes at the season's start were counted"),
+        households_covered="households_ewes_counted",
     ),
     MetricDefinition(
         code="ewes_lambed",
@@ -110,6 +115,7 @@ COUNTS = (
             "the date. Unknown (not 0) where no check was made."
         ),
         households=_("households with a survival check on or before the date"),
+        households_covered="households_checked",
     ),
     MetricDefinition(
         code="lambs_alive_at_weaning",
@@ -122,6 +128,53 @@ COUNTS = (
         ),
         households=_("households with a weaning check on or before the date"),
         on_summary=False,
+        households_covered="households_weaned",
+    ),
+)
+
+
+def _households_with(code: str, name, description) -> MetricDefinition:
+    """A count of the households a rate or a partly known count covers."""
+    return MetricDefinition(
+        code=code,
+        name=name,
+        kind="count",
+        unit="households",
+        description=description,
+        households=ALL_HOUSEHOLDS,
+        on_summary=False,
+    )
+
+
+# The households each rate, or a count known only for some, covers.
+HOUSEHOLDS_COVERED = (
+    _households_with(
+        "households_ewes_counted",
+        _("households with ewes counted"),
+        _("Households whose ewes at the season's start were counted."),
+    ),
+    _households_with(
+        "households_ewes_lambed_counted",
+        _("households with ewes lambed counted"),
+        _("Households with at least one ewe lambed counted on or before the date."),
+    ),
+    _households_with(
+        "households_checked",
+        _("households checked"),
+        _("Households with a survival check on or before the date."),
+    ),
+    _households_with(
+        "households_weaned",
+        _("households with a weaning check"),
+        _("Households with a weaning check on or before the date."),
+    ),
+    _households_with(
+        "households_weaned_ewes_counted",
+        _("households with a weaning check and ewes counted"),
+        _(
+            "Households with a weaning check on or before the date whose ewes at the "
+            "season's start were counted."
+        ),
     ),
 )
 
@@ -135,6 +188,7 @@ RATES = (
         formula=_("lambs born ÷ ewes lambed"),
         numerator="lambs_born_where_ewes_lambed_counted",
         denominator="ewes_lambed",
+        households_covered="households_ewes_lambed_counted",
         households=_(
             "households with ewes lambed counted: lambs born where no ewe lambed was "
             "counted are left out of the numerator"
@@ -158,6 +212,7 @@ RATES = (
         formula=_("lambs born ÷ ewes at the season's start"),
         numerator="lambs_born_where_ewes_counted",
         denominator="ewes",
+        households_covered="households_ewes_counted",
         households=_(
             "households whose ewes at the season's start were counted: lambs born where "
             "the ewes were not counted are left out of the numerator"
@@ -183,6 +238,7 @@ RATES = (
         formula=_("lambs alive at the latest check ÷ lambs born by then"),
         numerator="lambs_alive",
         denominator="lambs_born_by_latest_check",
+        households_covered="households_checked",
         households=_(
             "households with a survival check; lambs born after a household's latest "
             "check are left out, since the check could not count them"
@@ -206,6 +262,7 @@ RATES = (
         formula=_("lambs alive at weaning ÷ ewes at the season's start"),
         numerator="lambs_alive_at_weaning_where_ewes_counted",
         denominator="ewes_where_weaned",
+        households_covered="households_weaned_ewes_counted",
         households=_(
             "households with a weaning check whose ewes at the season's start were counted"
         ),
@@ -228,6 +285,7 @@ RATES = (
         formula=_("lamb losses ÷ lambs born"),
         numerator="lamb_losses",
         denominator="lambs_born",
+        households_covered="households",
         households=ALL_HOUSEHOLDS,
         standard=_("羔羊死亡率 = lamb losses ÷ lambs born × 100%."),
         differences=_(
@@ -253,7 +311,7 @@ COVERAGE = MetricDefinition(
 )
 
 METRICS: dict[str, MetricDefinition] = {
-    metric.code: metric for metric in (*COUNTS, *RATES, COVERAGE)
+    metric.code: metric for metric in (*COUNTS, *HOUSEHOLDS_COVERED, *RATES, COVERAGE)
 }
 
 

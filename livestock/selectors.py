@@ -16,10 +16,10 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from livestock import scoping
+from livestock import metrics, scoping
 from livestock.choices import Metric
 from livestock.counting import walk
-from livestock.counting.totals import LambingTotals, percent
+from livestock.counting.totals import LambingTotals, RateParts, percent
 from livestock.models import (
     LADDER,
     LEVEL_NAMED,
@@ -176,6 +176,21 @@ class PlaceRow:
         if figure is None:
             return None
         return percent(self.totals.lambs_born, figure.value)
+
+    @property
+    def coverage_parts(self) -> RateParts | None:
+        """The coverage with the numbers it divides."""
+        figure = self.reported.get(Metric.LAMBS_BORN)
+        if figure is None:
+            return None
+        return RateParts(
+            metric=metrics.COVERAGE,
+            value=self.coverage,
+            numerator=self.totals.lambs_born,
+            denominator=figure.value,
+            households=self.totals.households,
+            of_households=self.totals.households,
+        )
 
 
 @dataclass(frozen=True)

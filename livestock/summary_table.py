@@ -15,36 +15,81 @@ from django.utils.translation import gettext_lazy as _
 from livestock import metrics
 from livestock.choices import Metric
 from livestock.models import ReportedFigure
+from livestock.selectors import RateParts
 
 
 @dataclass(frozen=True)
 class Column:
     """A column: its header, the formula it follows (for rates), and its value.
-    The recorded counts and rates are ``metrics``' definitions, by code."""
+    The recorded counts and rates are ``metrics``' definitions, by code: for
+    them ``parts`` gives the numbers a rate divides and the households a
+    value covers (``selectors.RateParts``)."""
 
     key: str
     label: str
     value: Callable[[object], int | Decimal | ReportedFigure | None]
     formula: str = ""
     kind: str = "count"  # count, rate or reported
+    parts: Callable[[object], RateParts | None] | None = None
+    metric: metrics.MetricDefinition | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value as a page shows it, with what explains it: for a rate, its
+    numerator ÷ denominator; for a value that covers fewer households than
+    the row holds, how many ("from 1 of 2 households")."""
+
+    text: str
+    parts: str = ""
+    households: str = ""
+    partial: bool = False
+    kind: str = "count"
 
 
 # The recorded counts a summary shows, in ``metrics.COUNTS`` order.
 SHOWN_COUNTS = tuple(metric.code for metric in metrics.COUNTS if metric.on_summary)
 
 
-def _total(name: str) -> Callable:
-    return lambda row: getattr(row.totals, name)
-
-
 def _reported(metric: str) -> Callable:
     return lambda row: row.reported.get(metric)
+
+
+def _covered(metric: metrics.MetricDefinition) -> Callable[[object], RateParts | None]:
+    """The households a count covers, as parts with no division."""
+
+    def parts(row) -> RateParts | None:
+        totals = row.totals
+        return RateParts(
+            metric=metric,
+            value=None,
+            numerator=0,
+            denominator=0,
+            households=getattr(totals, metric.households_covered),
+            of_households=totals.households,
+        )
+
+    return parts
 
 
 def _metric_column(code: str) -> Column:
     """A recorded count or rate, headed and explained as ``metrics`` defines it."""
     metric = metrics.get(code)
-    return Column(code, metric.name, _total(code), metric.formula, metric.kind)
+    if metric.is_rate:
+        parts = lambda row: row.totals.rate_parts(code)  # noqa: E731
+    elif metric.households_covered:
+        parts = _covered(metric)
+    else:
+        parts = None
+    return Column(
+        code,
+        metric.name,
+        lambda row: row.totals.shown(code),
+        metric.formula,
+        metric.kind,
+        parts=parts,
+        metric=metric,
+    )
 
 
 COLUMNS: list[Column] = [
@@ -63,6 +108,8 @@ COLUMNS: list[Column] = [
         lambda row: getattr(row, "coverage", None),
         metrics.COVERAGE.formula,
         "rate",
+        parts=lambda row: getattr(row, "coverage_parts", None),
+        metric=metrics.COVERAGE,
     ),
 ]
 
@@ -72,6 +119,30 @@ def number_text(value: int | Decimal) -> str:
     if isinstance(value, Decimal) and value == value.to_integral_value():
         value = int(value)
     return f"{value:,}"
+
+
+def households_text(parts: RateParts) -> str:
+    """Which of the row's households a value covers: "按2户中的1户计算"."""
+    if parts.partial:
+        return _("from %(covered)s of %(all)s households") % {
+            "covered": number_text(parts.households),
+            "all": number_text(parts.of_households),
+        }
+    return _("from all %(all)s households") % {"all": number_text(parts.of_households)}
+
+
+def cell(column: Column, row) -> Cell:
+    """A row's value in ``column`` as the page shows it, with its parts."""
+    value = column.value(row)
+    text = cell_text(column, value)
+    parts = column.parts(row) if column.parts else None
+    if parts is None or not parts.of_households or (value is None and column.kind == "count"):
+        return Cell(text, kind=column.kind)
+    division = ""
+    if column.kind == "rate":
+        division = f"{number_text(parts.numerator)} ÷ {number_text(parts.denominator)}"
+    households = households_text(parts) if column.kind == "rate" or parts.partial else ""
+    return Cell(text, division, households, parts.partial, column.kind)
 
 
 def cell_text(column: Column, value) -> str:
@@ -88,7 +159,10 @@ def cell_text(column: Column, value) -> str:
 
 
 def export_headers() -> list[str]:
-    """One header per exported value; a reported figure takes three columns."""
+    """One header per exported value: a reported figure takes three columns (value,
+    qualifier, date); a rate four (value, numerator, denominator, households it
+    covers), each saying what it is as ``metrics`` defines it; a count known
+    for some households only, two (value, households)."""
     headers = []
     for column in COLUMNS:
         if column.kind == "reported":
@@ -99,13 +173,28 @@ def export_headers() -> list[str]:
             ]
         elif column.kind == "rate":
             headers.append(f"{column.label} (%) = {column.formula}")
+            if column.parts:
+                numerator, denominator = (str(part).strip() for part in column.formula.split("÷"))
+                headers += [
+                    f"{column.label} · {_('numerator')} ({numerator})",
+                    f"{column.label} · {_('denominator')} ({denominator})",
+                ]
+                if column.metric.households_covered:
+                    headers.append(
+                        f"{column.label} · {_('households covered')} ({column.metric.households})"
+                    )
         else:
             headers.append(str(column.label))
+            if column.parts:
+                headers.append(
+                    f"{column.label} · {_('households covered')} ({column.metric.households})"
+                )
     return headers
 
 
 def export_values(row) -> list:
-    """The row's values in ``export_headers()`` order, as plain numbers."""
+    """The row's values in ``export_headers()`` order, as plain numbers; an
+    unknown value (no survival check, nothing to divide by) is empty, never 0."""
     values = []
     for column in COLUMNS:
         value = column.value(row)
@@ -113,6 +202,28 @@ def export_values(row) -> list:
             values += (
                 [value.value, value.get_qualifier_display(), value.as_of] if value else ["", "", ""]
             )
+            continue
+        values.append("" if value is None else value)
+        if column.parts is None:
+            continue
+        parts = column.parts(row)
+        if column.kind == "rate":
+            values += ["", ""] if parts is None else [parts.numerator, parts.denominator]
+            if column.metric.households_covered:
+                values.append("" if parts is None else parts.households)
         else:
-            values.append("" if value is None else value)
+            values.append(parts.households)
     return values
+
+
+def definition_lines() -> list[tuple[str, str]]:
+    """The exports' notes on what each rate is, from ``metrics``: its formula,
+    the households it counts and the definition it follows."""
+    return [
+        (
+            str(column.label),
+            f"= {column.formula}; {column.metric.households}. {column.metric.standard}",
+        )
+        for column in COLUMNS
+        if column.kind == "rate"
+    ]

@@ -178,11 +178,7 @@ class SummaryPage(PermissionRequiredMixin, View):
                     "review": row.review,
                     "changed_since": row.changed_since,
                     "figures": [
-                        (
-                            label,
-                            getattr(row.approved, name),
-                            getattr(row.live, name),
-                        )
+                        (label, row.approved.shown(name), row.live.shown(name))
                         for label, name in REVIEW_FIGURES
                     ]
                     if row.approved
@@ -213,9 +209,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             label, url = str(place or ALL_YOUR_PLACES), ""
         else:
             label, url = str(place), link(place)
-        cells = [
-            summary_table.cell_text(column, column.value(row)) for column in summary_table.COLUMNS
-        ]
+        cells = [summary_table.cell(column, row) for column in summary_table.COLUMNS]
         return {"label": label, "url": url, "cells": cells}
 
     def charts(self, request, season, as_of, place, rows) -> list:
@@ -294,6 +288,7 @@ class SummaryPage(PermissionRequiredMixin, View):
                 (_("as of"), as_of.isoformat()),
                 (_("place"), where),
                 (_("generated at"), timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")),
+                *summary_table.definition_lines(),
             ],
             headers=first + summary_table.export_headers(),
             rows=data,

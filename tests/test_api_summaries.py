@@ -45,11 +45,11 @@ def selector_summary(**arguments) -> dict:
     summary = selectors.place_summary(**arguments)
     return {
         "as_of": summary.as_of.isoformat(),
-        "totals": {name: number(getattr(summary.totals, name)) for name in TOTAL_FIELDS},
+        "totals": {name: number(summary.totals.shown(name)) for name in TOTAL_FIELDS},
         "rows": [
             {
                 "place": (row.place._meta.model_name, row.place.pk, row.place.name),
-                "totals": {name: number(getattr(row.totals, name)) for name in TOTAL_FIELDS},
+                "totals": {name: number(row.totals.shown(name)) for name in TOTAL_FIELDS},
                 "reported": {metric: figure.pk for metric, figure in row.reported.items()},
                 "coverage": number(row.coverage),
             }

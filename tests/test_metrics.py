@@ -15,7 +15,7 @@ def test_the_metrics_endpoint_lists_every_value_of_the_summaries_totals(prefectu
     response = api(prefecture_official).get(URL)
     assert response.status_code == 200, response.content
     codes = {metric["code"] for metric in response.json()}
-    summary_values = set(TotalsSerializer().fields) | {"coverage"}
+    summary_values = set(TotalsSerializer().fields) - {"rates"} | {"coverage"}
     assert summary_values <= codes
 
 
@@ -51,6 +51,8 @@ def test_every_rates_numerator_and_denominator_are_numbers_of_the_totals():
         assert isinstance(getattr(totals, metric.numerator), int), metric.code
         assert isinstance(getattr(totals, metric.denominator), int), metric.code
         assert metric.standard and metric.formula and metric.households
+        assert isinstance(getattr(totals, metric.households_covered), int), metric.code
+        assert metric.households_covered in metrics.METRICS, metric.code
 
 
 def test_the_metrics_answer_in_the_language_asked_for_but_keep_both_names(prefecture_official):

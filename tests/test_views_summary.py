@@ -53,7 +53,7 @@ def test_burqin_shows_reported_figures_beside_its_records_and_their_coverage(
     assert "12,000 (2025-02-11)" in burqin  # reported lambs born, exact
     assert "186,000 多/余（以上） (2024-12-01)" in burqin  # reported over-wintering ewes
     assert "<td>50</td>" in burqin  # recorded lambs born: 别克's 50
-    assert "<td>0.4%</td>" in burqin  # coverage: 50 ÷ 12,000
+    assert '<td class="rate">0.4%<small class="parts">= 50 ÷ 12,000</small>' in burqin
 
 
 def test_as_of_a_date_the_records_leave_out_later_entries(seeded, prefecture_official_seeded):

@@ -192,20 +192,71 @@ def _rate(code: str) -> serializers.DecimalField:
         allow_null=True,
         read_only=True,
         help_text=format_lazy(
-            "{} ({}) = {}. In %; null when there is nothing to divide by. "
-            "Its definition: /api/v1/metrics/.",
+            "{} ({}) = {}. In %; null when there is nothing to divide by. Its numbers are "
+            "in rates.{}; its definition in /api/v1/metrics/.",
             metric.name,
             code,
             metric.formula,
+            code,
         ),
     )
 
 
 def _count(code: str) -> serializers.IntegerField:
     metric = metrics.get(code)
-    return serializers.IntegerField(
-        help_text=format_lazy("{} ({}): {}", metric.name, code, metric.description)
+    unknown = (
+        " Null (unknown, not 0) when no household has it." if metric.households_covered else ""
     )
+    return serializers.IntegerField(
+        allow_null=bool(metric.households_covered),
+        help_text=format_lazy("{} ({}): {}{}", metric.name, code, metric.description, unknown),
+    )
+
+
+class RatePartsSerializer(serializers.Serializer):
+    """A rate with the numbers it divides (``selectors.RateParts``)."""
+
+    value = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=1,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text="numerator ÷ denominator × 100, to 0.1; null when the denominator is 0.",
+    )
+    numerator = serializers.IntegerField(help_text="The number divided (see the metric).")
+    denominator = serializers.IntegerField(help_text="The number divided by.")
+    households = serializers.IntegerField(
+        help_text="Households the two numbers cover (the metric's households_covered)."
+    )
+    of_households = serializers.IntegerField(
+        help_text="Households of the place (its households recorded)."
+    )
+
+
+class _TotalsBase(serializers.Serializer):
+    """The values of ``LambingTotals`` as every surface shows them
+    (``LambingTotals.shown``: unknown is null, never 0), and each rate with the
+    numbers it divides."""
+
+    rates = serializers.SerializerMethodField(
+        help_text="Each rate by its metric code, with its numerator, denominator and the "
+        "households it covers: value = numerator ÷ denominator."
+    )
+
+    def to_representation(self, totals):
+        data = super().to_representation(totals)
+        for name, field in self.fields.items():
+            if name in metrics.METRICS:
+                value = totals.shown(name)
+                data[name] = None if value is None else field.to_representation(value)
+        return data
+
+    @extend_schema_field(serializers.DictField(child=RatePartsSerializer()))
+    def get_rates(self, totals) -> dict:
+        return {
+            metric.code: RatePartsSerializer(totals.rate_parts(metric.code)).data
+            for metric in metrics.RATES
+        }
 
 
 # Recorded totals and rates (``selectors.LambingTotals``): a field per metric of
@@ -213,11 +264,14 @@ def _count(code: str) -> serializers.IntegerField:
 # count added there is in every response that carries totals.
 TotalsSerializer = type(
     "TotalsSerializer",
-    (serializers.Serializer,),
+    (_TotalsBase,),
     {
         "__doc__": "Recorded totals and rates; each key is its metric's code in /api/v1/metrics/.",
         "__module__": __name__,
-        **{metric.code: _count(metric.code) for metric in metrics.COUNTS},
+        **{
+            metric.code: _count(metric.code)
+            for metric in (*metrics.COUNTS, *metrics.HOUSEHOLDS_COVERED)
+        },
         **{metric.code: _rate(metric.code) for metric in metrics.RATES},
     },
 )
@@ -428,6 +482,9 @@ class MetricSerializer(serializers.Serializer):
         help_text="For a rate: the totals' number it divides by (its code); else empty."
     )
     households = serializers.CharField(help_text="Which households it counts.")
+    households_covered = serializers.CharField(
+        help_text="The code of the count of households it covers, when not every household."
+    )
     standard = serializers.CharField(help_text="The definition it follows.")
     differences = serializers.CharField(
         help_text="Where Chinese textbooks, statistical reporting rules or other tools differ."

@@ -6,6 +6,8 @@ summary, page, export and API response shows."""
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
+from livestock import metrics
+
 
 def percent(numerator: int, denominator: int) -> Decimal | None:
     """numerator ÷ denominator × 100, to one decimal; None (not available) for 0."""
@@ -17,11 +19,32 @@ def percent(numerator: int, denominator: int) -> Decimal | None:
 
 
 @dataclass(frozen=True)
+class RateParts:
+    """A rate as an official checks it with a calculator: the numbers it
+    divides (``value`` is ``numerator ÷ denominator``, rounded to 0.1 %), and
+    how many of the place's households they cover. ``metric`` says which
+    numbers of ``LambingTotals`` these are and why (``livestock.metrics``)."""
+
+    metric: metrics.MetricDefinition
+    value: Decimal | None
+    numerator: int | Decimal
+    denominator: int | Decimal
+    households: int
+    of_households: int
+
+    @property
+    def partial(self) -> bool:
+        """The rate leaves out some of the households the counts beside it hold."""
+        return self.households < self.of_households
+
+
+@dataclass(frozen=True)
 class LambingTotals:
     """A season's recorded counts for a set of records as of a date, and the
     rates of DOMAIN.md. Each rate counts only the records that have both of its
     numbers, so a household not yet counted does not drag a rate down; the
-    ``*_where_*`` sums are those restricted numbers."""
+    ``*_where_*`` sums are those restricted numbers, and the ``households_*``
+    counts the households each covers (``rate_parts`` shows them together)."""
 
     households: int = 0
     ewes: int = 0
@@ -35,6 +58,39 @@ class LambingTotals:
     lambs_born_by_latest_check: int = 0
     lambs_alive_at_weaning_where_ewes_counted: int = 0
     ewes_where_weaned: int = 0
+    households_ewes_counted: int = 0
+    households_ewes_lambed_counted: int = 0
+    households_checked: int = 0
+    households_weaned: int = 0
+    households_weaned_ewes_counted: int = 0
+
+    def shown(self, code: str) -> int | Decimal | None:
+        """The value of the metric ``code`` as every surface shows it: a rate, or
+        a count; None (unknown, never 0) for a rate with nothing to divide by
+        and for a count known only for some households (ewes counted, lambs
+        alive at a check) when there are households and none of them has it
+        (with no household at all there is nothing to count: 0)."""
+        metric = metrics.get(code)
+        if metric.is_rate:
+            return self.rate_parts(code).value
+        covered = metric.households_covered
+        if covered and self.households and not getattr(self, covered):
+            return None
+        return getattr(self, code)
+
+    def rate_parts(self, code: str) -> RateParts:
+        """The rate ``code`` (``metrics.RATES``) with the numbers it divides."""
+        metric = metrics.get(code)
+        numerator = getattr(self, metric.numerator)
+        denominator = getattr(self, metric.denominator)
+        return RateParts(
+            metric=metric,
+            value=percent(numerator, denominator),
+            numerator=numerator,
+            denominator=denominator,
+            households=getattr(self, metric.households_covered),
+            of_households=self.households,
+        )
 
     @property
     def lambing_rate(self) -> Decimal | None:

@@ -117,6 +117,7 @@ def walk(
     ewes_counted = ewes_at_start is not None
     ewes_lambed = born = lost = alive = born_by_check = 0
     weaned: int | None = None
+    checked = False  # a survival check made: lambs alive are known
     lost_by_cause = dict.fromkeys(CAUSES, 0)
     lost_by_cause_then = dict(lost_by_cause)  # as of the day reached; copied on a change
     totals = LambingTotals()
@@ -139,6 +140,7 @@ def walk(
                     if entry.check_stage == CheckStage.WEANING:
                         weaned = entry.lambs_alive
             if checks:
+                checked = True
                 born_by_check = born  # lambs born up to the end of the latest check's day
             if lost_by_cause != lost_by_cause_then:
                 lost_by_cause_then = dict(lost_by_cause)
@@ -157,6 +159,11 @@ def walk(
                 lambs_born_by_latest_check=born_by_check,
                 lambs_alive_at_weaning_where_ewes_counted=weaned_or_0 if ewes_counted else 0,
                 ewes_where_weaned=ewes if weaned is not None else 0,
+                households_ewes_counted=int(ewes_counted),
+                households_ewes_lambed_counted=int(ewes_lambed > 0),
+                households_checked=int(checked),
+                households_weaned=int(weaned is not None),
+                households_weaned_ewes_counted=int(weaned is not None and ewes_counted),
             )
         if same_day:
             violation = rules.running_total_violation(

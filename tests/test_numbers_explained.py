@@ -1,0 +1,222 @@
+"""Every number explainable (issue 15): each rate on the summary page, in the
+CSV and in the API shows its numerator, its denominator and the households it
+covers, and equals numerator ÷ denominator, as an official with a calculator
+finds it; unknown is "—" on pages and files and null in the API, never 0.
+
+布尔津县 as of 2025-02-11, as an official first met it: 别克 (from the report)
+has 150 ewes and 50 lambs born; a second household has 80 ewes lambed and 100
+lambs born but no ewes counted. The columns say 150 ewes, 80 lambed, 150
+born; 繁殖率 is 50 ÷ 150 (one household of two) and 产羔率 100 ÷ 80."""
+
+import csv
+import datetime
+import io
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from livestock import services
+from livestock.models import County, Herder, Prefecture, Season, Village
+from tests.conftest import PASSWORD, make_user
+from tests.test_api_base import API, api
+
+AS_OF = "2025-02-11"
+RATE_CELL = re.compile(
+    r'<td class="rate[^"]*">(?P<value>[\d.]+)%<small class="parts">= (?P<numerator>[\d,]+)'
+    r" ÷ (?P<denominator>[\d,]+)</small>(?:<small class=\"households\">(?P<households>[^<]*)"
+    r"</small>)?</td>"
+)
+
+
+def percent(numerator, denominator) -> Decimal:
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+def plain(number: str) -> int:
+    return int(number.replace(",", ""))
+
+
+@pytest.fixture
+def burqin_as_officials_met_it(db) -> Season:
+    call_command("seed_reports", verbosity=0)
+    season = Season.objects.get()
+    tongke = Village.objects.get(name="通克村")
+    neighbour = Herder.objects.create(village=tongke, name="阿依别克", name_latin="Ayibieke")
+    record = services.record_create(herder=neighbour, season=season, ewes_at_start=None)
+    services.entry_create(
+        record=record, date=datetime.date(2025, 2, 9), ewes_lambed=80, lambs_born=100
+    )
+    return season
+
+
+@pytest.fixture
+def official(burqin_as_officials_met_it):
+    return make_user("altay-official", "official", Prefecture.objects.get())
+
+
+def burqin_page(official, season) -> str:
+    client = Client()
+    client.login(username=official.username, password=PASSWORD)
+    burqin = County.objects.get(name="布尔津县")
+    response = client.get(
+        "/", {"season": season.pk, "as_of": AS_OF, "place": f"county:{burqin.pk}"}
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def total_row(page: str) -> str:
+    start = page.index('<tr class="total">')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_every_rate_on_the_county_page_equals_its_shown_numerator_over_denominator(
+    burqin_as_officials_met_it, official
+):
+    row = total_row(burqin_page(official, burqin_as_officials_met_it))
+    cells = list(RATE_CELL.finditer(row))
+    assert len(cells) >= 3  # lambing, reproduction, mortality (and coverage)
+    for cell in cells:
+        assert Decimal(cell["value"]) == percent(
+            plain(cell["numerator"]), plain(cell["denominator"])
+        ), cell.group(0)
+
+
+def test_the_page_shows_the_numbers_each_rate_actually_used_and_its_households(
+    burqin_as_officials_met_it, official
+):
+    row = total_row(burqin_page(official, burqin_as_officials_met_it))
+    assert "<td>150</td>" in row  # lambs born, both households
+    # 繁殖率: only 别克's ewes were counted, so only his 50 lambs are divided.
+    assert '33.3%<small class="parts">= 50 ÷ 150</small>' in row
+    assert "⚠ 按2户中的1户计算" in row
+    # 产羔率: only the neighbour counted ewes lambed.
+    assert '125.0%<small class="parts">= 100 ÷ 80</small>' in row
+
+
+def test_lambs_alive_with_no_check_made_is_a_dash_on_the_page_not_zero(
+    burqin_as_officials_met_it, official
+):
+    row = total_row(burqin_page(official, burqin_as_officials_met_it))
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    lambs_alive = cells[5]  # households, ewes, ewes lambed, born, losses, alive
+    assert lambs_alive == "—"
+
+
+def test_a_check_in_one_household_of_two_says_so_at_lambs_alive(
+    burqin_as_officials_met_it, official
+):
+    bieke = Herder.objects.get(name="别克·木合亚提")
+    record = bieke.lambing_records.get()
+    services.entry_create(
+        record=record,
+        date=datetime.date(2025, 2, 10),
+        lambs_alive=48,
+        check_stage="day7",
+    )
+    row = total_row(burqin_page(official, burqin_as_officials_met_it))
+    assert '<td class="count partial">48<small class="households">⚠ 按2户中的1户计算' in row
+    # 成活率 divides by the lambs born of the household checked, not all 150.
+    assert '96.0%<small class="parts">= 48 ÷ 50</small>' in row
+
+
+def csv_rows(official, season, **params) -> tuple[list[str], list[list[str]]]:
+    client = Client()
+    client.login(username=official.username, password=PASSWORD)
+    response = client.get("/", {"season": season.pk, "as_of": AS_OF, "export": "csv", **params})
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    headers = lines[lines.index([]) + 1]
+    return headers, lines[lines.index([]) + 2 :]
+
+
+def test_every_rate_in_the_csv_equals_its_numerator_over_denominator(
+    burqin_as_officials_met_it, official
+):
+    headers, rows = csv_rows(official, burqin_as_officials_met_it)
+    burqin = next(row for row in rows if row[0] == "布尔津县")
+    rates = [index for index, header in enumerate(headers) if "(%) =" in header]
+    assert len(rates) == 6
+    checked = 0
+    for index in rates:
+        assert headers[index + 1].startswith(headers[index].split(" (%)")[0] + " · 分子")
+        assert headers[index + 2].startswith(headers[index].split(" (%)")[0] + " · 分母")
+        value, numerator, denominator = burqin[index : index + 3]
+        if value == "":
+            assert denominator in ("", "0")
+            continue
+        assert Decimal(value) == percent(Decimal(numerator), Decimal(denominator)), headers[index]
+        checked += 1
+    assert checked >= 3
+    reproduction = headers.index("繁殖率 (%) = 产羔数 ÷ 季初能繁母羊")
+    assert burqin[reproduction : reproduction + 4] == ["33.3", "50", "150", "1"]
+
+
+def test_lambs_alive_with_no_check_made_is_empty_in_the_csv_not_zero(
+    burqin_as_officials_met_it, official
+):
+    headers, rows = csv_rows(official, burqin_as_officials_met_it)
+    burqin = next(row for row in rows if row[0] == "布尔津县")
+    assert burqin[headers.index("成活羔羊")] == ""
+    assert burqin[headers.index("产羔数")] == "150"
+
+
+def test_the_csv_says_what_each_rate_is_and_which_households_it_counts(
+    burqin_as_officials_met_it, official
+):
+    client = Client()
+    client.login(username=official.username, password=PASSWORD)
+    response = client.get(
+        "/", {"season": burqin_as_officials_met_it.pk, "as_of": AS_OF, "export": "csv"}
+    )
+    context = response.content.decode("utf-8-sig").split("\r\n\r\n")[0]
+    assert "繁殖成活率" in context and "适繁母羊" in context
+    assert "已登记产羔母羊的牧户" in context
+
+
+def burqin_api_totals(official, season) -> dict:
+    burqin = County.objects.get(name="布尔津县")
+    response = api(official).get(
+        API + "summaries/", {"season": season.pk, "as_of": AS_OF, "place": f"county:{burqin.pk}"}
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["totals"]
+
+
+def test_every_rate_in_the_api_equals_its_numerator_over_denominator(
+    burqin_as_officials_met_it, official
+):
+    totals = burqin_api_totals(official, burqin_as_officials_met_it)
+    assert set(totals["rates"]) == {
+        "lambing_rate",
+        "reproduction_rate",
+        "survival_rate",
+        "reproductive_survival_rate",
+        "mortality_rate",
+    }
+    for code, parts in totals["rates"].items():
+        assert totals[code] == parts["value"]
+        if parts["denominator"]:
+            assert Decimal(str(parts["value"])) == percent(parts["numerator"], parts["denominator"])
+        else:
+            assert parts["value"] is None
+    assert totals["rates"]["reproduction_rate"] == {
+        "value": 33.3,
+        "numerator": 50,
+        "denominator": 150,
+        "households": 1,
+        "of_households": 2,
+    }
+
+
+def test_lambs_alive_with_no_check_made_is_null_in_the_api(burqin_as_officials_met_it, official):
+    totals = burqin_api_totals(official, burqin_as_officials_met_it)
+    assert totals["lambs_alive"] is None
+    assert totals["lambs_alive_at_weaning"] is None
+    assert totals["survival_rate"] is None
+    assert totals["households_checked"] == 0
+    assert totals["lambs_born"] == 150
