@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from livestock.admin_audit import audit_view
 from livestock.monitoring.views import BulletinPage, OutliersPage, ReportingPage
-from livestock.views import ReviewAction, SummaryPage
+from livestock.views import MetricsPage, ReviewAction, SummaryPage
 
 urlpatterns = [
     path("", SummaryPage.as_view(), name="summary"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("bulletin/", BulletinPage.as_view(), name="bulletin"),
     path("outliers/", OutliersPage.as_view(), name="outliers"),
     path("reporting/", ReportingPage.as_view(), name="reporting"),
+    path("metrics/", MetricsPage.as_view(), name="metrics-page"),
     # Before the admin's own URLs, which would take it for an app's.
     path("admin/audit/", admin.site.admin_view(audit_view), name="audit-trail"),
     path("admin/", admin.site.urls),

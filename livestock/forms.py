@@ -56,8 +56,8 @@ class SummaryQuery(forms.Form):
     )
     place = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, data, *, user: scoping.User, levels=tuple(PLACE_LEVELS)):
-        super().__init__(data)
+    def __init__(self, data, *, user: scoping.User, levels=tuple(PLACE_LEVELS), initial=None):
+        super().__init__(data, initial=initial)
         self.user = user
         self.levels = levels
 

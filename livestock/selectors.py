@@ -32,6 +32,7 @@ from livestock.models import (
     Prefecture,
     ReportedFigure,
     Review,
+    ReviewState,
     RollupLevel,
     Season,
     Township,
@@ -481,3 +482,82 @@ def latest_reviews(
     for review in reviews.order_by("as_of", "pk"):
         latest[review.township_id] = review
     return latest
+
+
+def reviews_waiting(
+    *, season: Season, user: scoping.User, place: Place | None = None
+) -> list[Review]:
+    """The townships' counts submitted for review and waiting for ``user`` (an
+    official who may approve them; none for anyone else) within ``place``,
+    oldest date first, in one query: the official's inbox."""
+    if not user.has_perm("livestock.approve_review"):
+        return []
+    reviews = Review.objects.filter(season=season, state=ReviewState.SUBMITTED)
+    level = place._meta.model_name if place is not None else None
+    if level in ("village", "herder"):
+        return []  # a review stands for a whole township (see review_panel)
+    if level is not None:
+        path = {"prefecture": "township__county__prefecture", "county": "township__county"}
+        reviews = reviews.filter(**{path.get(level, "township"): place.pk})
+    reviews = scoping.visible(user, reviews).select_related("township", "changed_by")
+    return list(reviews.order_by("as_of", "township__name"))
+
+
+@dataclass(frozen=True)
+class WeekOnWeek:
+    """A place's totals as of a date beside those seven days before, for the
+    officials' cards (lambs born, survival, losses and their change)."""
+
+    now: LambingTotals
+    week_before: LambingTotals
+    week_before_date: datetime.date
+
+
+def week_on_week(
+    *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None, now=None
+) -> WeekOnWeek:
+    """``now`` (the place's totals as of ``as_of``, when the caller has them)
+    beside the totals seven days before, in one query."""
+    before = as_of - datetime.timedelta(days=7)
+    if now is None:
+        now = lambing_totals(season=season, as_of=as_of, place=place, user=user)
+    earlier = lambing_totals(season=season, as_of=before, place=place, user=user)
+    return WeekOnWeek(now=now, week_before=earlier, week_before_date=before)
+
+
+def ranked_by_progress(rows: list[PlaceRow]) -> list[PlaceRow]:
+    """The places of a summary, furthest along first: by the reproduction rate
+    so far (lambs born ÷ ewes at the season's start, ``metrics``), the measure
+    of lambing progress every place has whatever its size; places with no
+    ewes counted last."""
+    return sorted(
+        rows,
+        key=lambda row: (
+            row.totals.reproduction_rate is None,
+            -(row.totals.reproduction_rate or 0),
+            str(row.place),
+        ),
+    )
+
+
+def reported_as_of_each(
+    *, season: Season, place: Place, dates: list[datetime.date], user: scoping.User
+) -> dict[datetime.date, dict[str, ReportedFigure]]:
+    """For each of ``dates``, the latest figure per metric reported for ``place``
+    itself on or before it (as ``place_summary``'s rows hold them), from one
+    query: a herder's page shows, on each date's row, what its chart shows."""
+    if not dates:
+        return {}
+    figures = list(
+        _figures_exactly_at(
+            [place], season=season, as_of=max(dates), metrics=REPORTED_METRICS, user=user
+        )
+    )
+    by_date = {}
+    for date in dates:
+        latest: dict[str, ReportedFigure] = {}
+        for figure in figures:  # oldest first: a later one replaces it
+            if figure.as_of <= date:
+                latest[figure.metric] = figure
+        by_date[date] = latest
+    return by_date

@@ -45,6 +45,7 @@ class Cell:
     households: str = ""
     partial: bool = False
     kind: str = "count"
+    key: str = ""  # the column's
 
 
 # The recorded counts a summary shows, in ``metrics.COUNTS`` order.
@@ -114,6 +115,21 @@ COLUMNS: list[Column] = [
 ]
 
 
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+
+
+def change_text(column: Column, change: int | Decimal | None) -> str:
+    """A week-on-week change: "+12", "−3", "+1.5 个百分点" for a rate; "—" when
+    either side is unknown."""
+    if change is None:
+        return "—"
+    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    text = f"{sign}{number_text(abs(change))}"
+    if column.kind == "rate":
+        return _("%(change)s percentage points") % {"change": text}
+    return text
+
+
 def number_text(value: int | Decimal) -> str:
     """12000 → "12,000"; a whole Decimal loses its ".00"."""
     if isinstance(value, Decimal) and value == value.to_integral_value():
@@ -136,13 +152,14 @@ def cell(column: Column, row) -> Cell:
     value = column.value(row)
     text = cell_text(column, value)
     parts = column.parts(row) if column.parts else None
-    if parts is None or not parts.of_households or (value is None and column.kind == "count"):
-        return Cell(text, kind=column.kind)
+    if parts is None or not parts.of_households or value is None:
+        # Nothing to explain: no household, or nothing to divide by ("—").
+        return Cell(text, kind=column.kind, key=column.key)
     division = ""
     if column.kind == "rate":
         division = f"{number_text(parts.numerator)} ÷ {number_text(parts.denominator)}"
     households = households_text(parts) if column.kind == "rate" or parts.partial else ""
-    return Cell(text, division, households, parts.partial, column.kind)
+    return Cell(text, division, households, parts.partial, column.kind, column.key)
 
 
 def cell_text(column: Column, value) -> str:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from livestock import charts, exports, quality, scoping, selectors, services, summary_table
+from livestock import charts, exports, metrics, quality, scoping, selectors, services, summary_table
 from livestock.choices import LossCause, Metric
 from livestock.forms import ReviewActionForm, SummaryQuery, place_param
 from livestock.models import (
@@ -31,8 +31,10 @@ from livestock.models import (
     Place,
     ReviewState,
     Township,
+    Village,
 )
 from livestock.monitoring import views as monitoring_views
+from livestock.out_of_scope import out_of_scope
 from livestock.selectors import LambingTotals
 
 
@@ -78,8 +80,16 @@ class SummaryPage(PermissionRequiredMixin, View):
     def get(self, request):
         query = SummaryQuery(request.GET, user=request.user)
         if not query.is_valid():
+            if query.has_error("place", code="no_such_place"):
+                return out_of_scope(request, query)
             return render(request, "livestock/summary.html", {"query": query}, status=400)
         season, as_of, place = (query.cleaned_data[name] for name in ("season", "as_of", "place"))
+        # The picker shows the season and date in use, defaults included.
+        shown_query = SummaryQuery(
+            None,
+            user=request.user,
+            initial={"season": season.pk, "as_of": as_of.isoformat(), "place": place_param(place)},
+        )
         if isinstance(place, Herder):
             rows, total, children_level = self.herder_rows(request, season, as_of, place), None, ""
         else:
@@ -121,8 +131,28 @@ class SummaryPage(PermissionRequiredMixin, View):
         total_row = self.table_row(total, link, is_total=True) if total else None
         if total_row is not None and by_place:
             total_row["flagged"] = sum(flagged.values())
+        cards = (
+            self.cards(request, season, as_of, place, total)
+            if not isinstance(place, Herder)
+            else None
+        )
         context = {
-            "query": query,
+            "query": shown_query,
+            "cards": cards,
+            "ranked": [
+                {"label": str(row.place), "url": link(row.place), "cell": self.progress_cell(row)}
+                for row in selectors.ranked_by_progress(rows)
+            ]
+            if by_place and len(rows) > 1
+            else [],
+            "inbox": [
+                (review, link(review.township, as_of=review.as_of.isoformat()))
+                for review in selectors.reviews_waiting(
+                    season=season, user=request.user, place=place
+                )
+            ]
+            if not isinstance(place, Herder | Village)
+            else [],
             "season": season,
             "as_of": as_of,
             "place": place,
@@ -145,6 +175,34 @@ class SummaryPage(PermissionRequiredMixin, View):
             ),
         }
         return render(request, "livestock/summary.html", context)
+
+    def cards(self, request, season, as_of, place, total) -> list[dict]:
+        """Lambs born, survival and losses as of the date, each with its change
+        since seven days before (``selectors.week_on_week``)."""
+        weeks = selectors.week_on_week(
+            season=season,
+            as_of=as_of,
+            user=request.user,
+            place=place,
+            now=total.totals if total else None,
+        )
+        cards = []
+        for code in ("lambs_born", "survival_rate", "lamb_losses"):
+            column = summary_table.COLUMN_BY_KEY[code]
+            now, before = weeks.now.shown(code), weeks.week_before.shown(code)
+            change = None if now is None or before is None else now - before
+            cards.append(
+                {
+                    "label": column.label,
+                    "cell": summary_table.cell(column, DateRow(as_of, weeks.now)),
+                    "change": summary_table.change_text(column, change),
+                    "since": weeks.week_before_date,
+                }
+            )
+        return cards
+
+    def progress_cell(self, row):
+        return summary_table.cell(summary_table.COLUMN_BY_KEY["reproduction_rate"], row)
 
     def flag_list(self, request, season, as_of, place, counts) -> list[tuple[str, int]]:
         """Households with each data-quality flag within the page's place (for a
@@ -198,8 +256,12 @@ class SummaryPage(PermissionRequiredMixin, View):
         record = records.filter(herder=herder).first()
         if record is None:
             return []
-        timeline = selectors.record_timeline(record=record)
-        return [DateRow(date, totals) for date, totals in timeline if date <= as_of]
+        timeline = [(date, totals) for date, totals in selectors.record_timeline(record=record)]
+        dates = [date for date, _totals in timeline if date <= as_of]
+        reported = selectors.reported_as_of_each(
+            season=season, place=herder, dates=dates, user=request.user
+        )
+        return [DateRow(date, totals, reported[date]) for date, totals in timeline if date <= as_of]
 
     def table_row(self, row, link, is_total: bool = False) -> dict:
         place = getattr(row, "place", None)
@@ -292,6 +354,21 @@ class SummaryPage(PermissionRequiredMixin, View):
             ],
             headers=first + summary_table.export_headers(),
             rows=data,
+        )
+
+
+class MetricsPage(PermissionRequiredMixin, View):
+    """What each figure of the summaries is: ``livestock.metrics``, the same
+    definitions ``/api/v1/metrics/`` serves, for an official to read."""
+
+    login_url = "admin:login"
+    permission_required = "livestock.view_lambingrecord"
+
+    def get(self, request):
+        return render(
+            request,
+            "livestock/metrics.html",
+            {"counts": metrics.COUNTS, "rates": (*metrics.RATES, metrics.COVERAGE)},
         )
 
 

@@ -112,7 +112,7 @@ def test_a_place_outside_the_readers_places_is_refused_like_the_summary_refuses_
         summary = get(
             fuhai_official, "/", season=seeded.pk, as_of="2025-02-11", place=f"county:{burqin.pk}"
         )
-        assert response.status_code == summary.status_code == 400
+        assert response.status_code == summary.status_code == 404  # the out-of-scope page
         page = response.content.decode()
         assert f"county {burqin.pk}" in page
         assert "1.2万" not in page and "布尔津县已产羔" not in page

@@ -25,7 +25,7 @@ from tests.test_api_base import API, api
 
 AS_OF = "2025-02-11"
 RATE_CELL = re.compile(
-    r'<td class="rate[^"]*">(?P<value>[\d.]+)%<small class="parts">= (?P<numerator>[\d,]+)'
+    r'<td class="col-\w+ rate[^"]*">(?P<value>[\d.]+)%<small class="parts">= (?P<numerator>[\d,]+)'
     r" ÷ (?P<denominator>[\d,]+)</small>(?:<small class=\"households\">(?P<households>[^<]*)"
     r"</small>)?</td>"
 )
@@ -91,7 +91,7 @@ def test_the_page_shows_the_numbers_each_rate_actually_used_and_its_households(
     burqin_as_officials_met_it, official
 ):
     row = total_row(burqin_page(official, burqin_as_officials_met_it))
-    assert "<td>150</td>" in row  # lambs born, both households
+    assert '<td class="col-lambs_born">150</td>' in row  # lambs born, both households
     # 繁殖率: only 别克's ewes were counted, so only his 50 lambs are divided.
     assert '33.3%<small class="parts">= 50 ÷ 150</small>' in row
     assert "⚠ 按2户中的1户计算" in row
@@ -120,7 +120,9 @@ def test_a_check_in_one_household_of_two_says_so_at_lambs_alive(
         check_stage="day7",
     )
     row = total_row(burqin_page(official, burqin_as_officials_met_it))
-    assert '<td class="count partial">48<small class="households">⚠ 按2户中的1户计算' in row
+    assert (
+        '<td class="col-lambs_alive partial">48<small class="households">⚠ 按2户中的1户计算' in row
+    )
     # 成活率 divides by the lambs born of the household checked, not all 150.
     assert '96.0%<small class="parts">= 48 ÷ 50</small>' in row
 

@@ -21,6 +21,7 @@ from livestock import scoping, selectors
 from livestock.forms import PLACE_LEVELS, SummaryQuery, place_param
 from livestock.models import Herder, Place, Season, Township
 from livestock.monitoring import bulletin, completeness, forecast, outliers, pdf, places
+from livestock.out_of_scope import out_of_scope
 
 # The bulletin and the outliers are written for places, not for one household.
 PLACE_LEVELS_ABOVE_HERDER = tuple(level for level in PLACE_LEVELS if level != "herder")
@@ -42,6 +43,8 @@ class MonitoringPage(PermissionRequiredMixin, View):
     def get(self, request):
         query = SummaryQuery(request.GET, user=request.user, levels=PLACE_LEVELS_ABOVE_HERDER)
         if not query.is_valid():
+            if query.has_error("place", code="no_such_place"):
+                return out_of_scope(request, query)
             return render(request, self.template_name, {"query": query}, status=400)
         season, as_of, place = (query.cleaned_data[name] for name in ("season", "as_of", "place"))
         context = {
