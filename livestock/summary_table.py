@@ -17,6 +17,12 @@ from livestock.choices import Metric
 from livestock.models import ReportedFigure
 from livestock.selectors import RateParts
 
+# Headers of an export's parts of a rate; named here, not inside the f-strings below,
+# so that makemessages finds them (it reads no f-string).
+NUMERATOR = _("numerator")
+DENOMINATOR = _("denominator")
+HOUSEHOLDS_COVERED = _("households covered")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -193,18 +199,18 @@ def export_headers() -> list[str]:
             if column.parts:
                 numerator, denominator = (str(part).strip() for part in column.formula.split("÷"))
                 headers += [
-                    f"{column.label} · {_('numerator')} ({numerator})",
-                    f"{column.label} · {_('denominator')} ({denominator})",
+                    f"{column.label} · {NUMERATOR} ({numerator})",
+                    f"{column.label} · {DENOMINATOR} ({denominator})",
                 ]
                 if column.metric.households_covered:
                     headers.append(
-                        f"{column.label} · {_('households covered')} ({column.metric.households})"
+                        f"{column.label} · {HOUSEHOLDS_COVERED} ({column.metric.households})"
                     )
         else:
             headers.append(str(column.label))
             if column.parts:
                 headers.append(
-                    f"{column.label} · {_('households covered')} ({column.metric.households})"
+                    f"{column.label} · {HOUSEHOLDS_COVERED} ({column.metric.households})"
                 )
     return headers
 
