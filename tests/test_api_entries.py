@@ -118,12 +118,16 @@ def test_a_new_entry_is_stored_with_the_user_who_sent_it(fuhai_technician, saili
     assert response.headers["ETag"]
 
 
-def test_an_entry_without_a_uuid_is_given_one(fuhai_technician, sailike_record):
+def test_an_entry_without_a_uuid_is_refused_so_that_a_resend_cannot_store_it_twice(
+    fuhai_technician, sailike_record
+):
     data = new_entry(sailike_record, lambs_born=3)
     del data["uuid"]
-    response = api(fuhai_technician).post(URL, data)
-    assert response.status_code == 201
-    assert uuid.UUID(response.json()["uuid"]) == LambingEntry.objects.get().uuid
+    client = api(fuhai_technician)
+    answers = [client.post(URL, data) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert list(answers[0].json()) == ["uuid"]
+    assert not LambingEntry.objects.exists()
 
 
 def test_an_entry_resent_with_the_same_uuid_is_stored_once(fuhai_technician, sailike_record):

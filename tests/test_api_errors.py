@@ -4,6 +4,7 @@ their users make; schemathesis sends worse."""
 
 import datetime
 import json
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -32,7 +33,13 @@ def fuhai_client(fuhai_technician, sailike_record):
 @pytest.fixture
 def entry(sailike_record):
     """A sound entry of 赛力克's record, to spoil one field at a time."""
-    return {"record": sailike_record.pk, "date": "2024-12-10", "ewes_lambed": 3, "lambs_born": 4}
+    return {
+        "uuid": str(uuid.uuid4()),
+        "record": sailike_record.pk,
+        "date": "2024-12-10",
+        "ewes_lambed": 3,
+        "lambs_born": 4,
+    }
 
 
 def nothing_stored() -> bool:

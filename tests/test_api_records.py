@@ -2,6 +2,7 @@
 totals and rates as of ``?as_of=`` (today by default)."""
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
@@ -145,7 +146,8 @@ def test_a_later_dated_entry_does_not_change_an_earlier_as_of(fuhai_technician, 
     before = totals_of(client, counted, as_of=mid_december)
 
     response = client.post(
-        API + "entries/", {"record": counted.pk, "date": "2024-12-28", "lambs_born": 4}
+        API + "entries/",
+        {"uuid": str(uuid.uuid4()), "record": counted.pk, "date": "2024-12-28", "lambs_born": 4},
     )
     assert response.status_code == 201
 
@@ -350,7 +352,13 @@ def test_a_client_adds_a_household_a_record_and_counts_and_reads_the_new_totals(
     for date, born in (("2024-12-10", 7), ("2024-12-18", 5)):
         response = client.post(
             API + "entries/",
-            {"record": record["id"], "date": date, "ewes_lambed": born, "lambs_born": born},
+            {
+                "uuid": str(uuid.uuid4()),
+                "record": record["id"],
+                "date": date,
+                "ewes_lambed": born,
+                "lambs_born": born,
+            },
         )
         assert response.status_code == 201
 

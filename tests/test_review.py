@@ -4,6 +4,7 @@ approved dates are locked on every surface, and a user who may reopen does so
 with a reason, the approval staying in the history."""
 
 import datetime
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -367,13 +368,26 @@ class TestLockInTheApi:
         first, _second = counted
         client = api(woyimoke_technician)
         created = client.post(
-            ENTRIES_URL, {"record": bieke_record.pk, "date": "2024-12-15", "lambs_born": 1}
+            ENTRIES_URL,
+            {
+                "uuid": str(uuid.uuid4()),
+                "record": bieke_record.pk,
+                "date": "2024-12-15",
+                "lambs_born": 1,
+            },
         )
         changed = client.patch(f"{ENTRIES_URL}{first.pk}/", {"lambs_born": 12, "reason": "recount"})
         deleted = client.delete(f"{ENTRIES_URL}{first.pk}/?reason=twice")
         bulk = client.post(
             ENTRIES_URL + "bulk/",
-            [{"record": bieke_record.pk, "date": "2024-12-11", "lambs_born": 1}],
+            [
+                {
+                    "uuid": str(uuid.uuid4()),
+                    "record": bieke_record.pk,
+                    "date": "2024-12-11",
+                    "lambs_born": 1,
+                }
+            ],
             format="json",
         )
         for response in (created, changed, deleted, bulk):

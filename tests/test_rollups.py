@@ -54,7 +54,7 @@ class ThroughTheAPI:
         self.client = api(user)
 
     def entry_create(self, *, record, date, **counts):
-        body = {"record": record.pk, "date": date.isoformat(), **counts}
+        body = {"uuid": str(uuid.uuid4()), "record": record.pk, "date": date.isoformat(), **counts}
         if random.Random(date.toordinal()).random() < 0.5:  # noqa: S311
             return self.answer(self.client.post(API + "entries/bulk/", [body], format="json"))
         return self.answer(self.client.post(API + "entries/", body, format="json"))

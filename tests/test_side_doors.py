@@ -110,7 +110,12 @@ def test_a_derived_uuid_cannot_be_computed_from_the_record_and_counts(sailike_re
 
 
 def test_a_note_longer_than_the_limit_is_a_400_naming_it(writer, sailike_record, english):
-    body = {"record": sailike_record.pk, "date": "2024-12-11", "note": "记" * 1001}
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "record": sailike_record.pk,
+        "date": "2024-12-11",
+        "note": "记" * 1001,
+    }
 
     response = api(writer).post(API + "entries/", body)
 
@@ -120,7 +125,12 @@ def test_a_note_longer_than_the_limit_is_a_400_naming_it(writer, sailike_record,
 
 
 def test_a_note_of_the_limit_is_kept_whole(writer, sailike_record):
-    body = {"record": sailike_record.pk, "date": "2024-12-11", "note": "记" * 1000}
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "record": sailike_record.pk,
+        "date": "2024-12-11",
+        "note": "记" * 1000,
+    }
 
     response = api(writer).post(API + "entries/", body)
 

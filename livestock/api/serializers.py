@@ -326,8 +326,10 @@ class LambingRecordUpdateSerializer(LambingRecordSerializer):
 
 class LambingEntrySerializer(StrictSerializer):
     uuid = serializers.UUIDField(
-        required=False,
-        help_text="Made by the client. Sending the same entry again with it stores it once.",
+        help_text=(
+            "Made by the client (a random UUID, version 4), and required: sending the same "
+            "entry again with it, after a timeout or a lost answer, stores it once."
+        ),
     )
     record = ScopedPrimaryKeyField(
         queryset=LambingRecord.objects.all(),
