@@ -10,6 +10,7 @@ its page (``admin_entries``).
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -99,6 +100,16 @@ class WrittenByServiceAdmin:
         pass
 
 
+class IdAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete, which redraws a refused form's choice by looking
+    its value up: a value that is no id (abc, 1e5, past the database's range)
+    is not looked up, so the form shows its field's error instead of a 500."""
+
+    def optgroups(self, name, value, attr=None):
+        ids = [v for v in value if str(v).isascii() and str(v).isdigit() and int(v) <= MAX_ID]
+        return super().optgroups(name, ids, attr)
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """An admin whose lists, choices and URLs stop at the user's scope."""
 
@@ -125,6 +136,10 @@ class ScopedAdmin(admin.ModelAdmin):
         related: type[Model] = db_field.related_model
         if related in SCOPED_MODELS:
             kwargs["queryset"] = scoping.visible(request.user, related._default_manager.all())
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget", IdAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

@@ -842,3 +842,20 @@ def test_a_herder_changed_meanwhile_is_not_overwritten_in_the_admin(
     assert "woyimoke-tech" in " ".join(field_errors(refused)["__all__"])
     bieke.refresh_from_db()
     assert bieke.name_latin == "Bieke M."
+
+
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/admin/livestock/lambingrecord/add/", "herder"),
+        ("/admin/livestock/herder/add/", "village"),
+    ],
+)
+@pytest.mark.parametrize("posted", ["abc", "1e5", "99999999999999999999999"])
+def test_a_chosen_place_or_household_that_is_no_id_is_refused_at_its_field(
+    fuhai_technician, url, field, posted
+):
+    client = logged_in(fuhai_technician, "en")
+    answer = client.post(url, {field: posted})
+    assert answer.status_code == 200
+    assert field in answer.context["adminform"].form.errors
