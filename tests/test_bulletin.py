@@ -235,3 +235,17 @@ def test_a_herder_has_no_bulletin_of_its_own(bieke_record, bieke, winter_2024, b
     response = get(burqin_official, "/bulletin/", season=winter_2024.pk, place=f"herder:{bieke.pk}")
     assert response.status_code == 400
     assert "已产羔" not in response.content.decode()
+
+
+def test_the_pdf_of_a_place_outside_the_readers_places_is_refused_as_one_that_does_not_exist(
+    seeded,
+):
+    fuhai = County.objects.get(name="福海县")
+    burqin = County.objects.get(name="布尔津县")
+    fuhai_official = make_user("fuhai-official", "official", fuhai)
+    asked = {"season": seeded.pk, "as_of": "2025-02-11", "format": "pdf"}
+    theirs = get(fuhai_official, "/bulletin/", place=f"county:{burqin.pk}", **asked)
+    nowhere = get(fuhai_official, "/bulletin/", place="county:999999", **asked)
+    assert theirs.status_code == nowhere.status_code != 200
+    assert theirs["Content-Type"] == nowhere["Content-Type"] != "application/pdf"
+    assert "布尔津县" not in theirs.content.decode()
