@@ -346,3 +346,9 @@ def test_another_countys_record_or_entry_posted_is_not_found(
     for url, data in posts:
         assert tech_client.post(url, data).status_code == 404, (url, data)
     assert LambingEntry.objects.filter(record=theirs).get() == entry
+
+
+def test_a_search_holding_a_nul_character_finds_nothing(tech_client, sailike_now):
+    answer = tech_client.get("/field/", {"q": "赛力克\x00"})
+    assert answer.status_code == 200
+    assert f'data-record="{sailike_now.pk}"' not in answer.content.decode()

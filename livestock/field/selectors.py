@@ -80,7 +80,10 @@ def households(
     (and the user's grants, once)."""
     records = selectors.records_within(season=season, place=village, user=user)
     search = normalize_name(search.strip())  # as names are stored: either spelling finds them
-    if search:
+    if "\x00" in search:
+        # No stored name holds NUL, and PostgreSQL refuses it in a query: no match.
+        records = records.none()
+    elif search:
         records = records.filter(
             Q(herder__name__icontains=search)
             | Q(herder__name_latin__icontains=search)
