@@ -16,13 +16,30 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
 GENERATOR = shutil.which("openapi-python-client") or str(
     Path(sys.executable).with_name("openapi-python-client")
 )
+
+
+@pytest.fixture
+def wsgi_app():
+    """Django's WSGI application, without closing the database connection at each
+    request's start and end, as Django's test client does: the test's data lives in
+    a transaction that the connection must keep (on PostgreSQL a connection not in
+    autocommit is closed by ``close_old_connections``)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -60,7 +77,7 @@ def generated(tmp_path, monkeypatch, db):
 
 
 def test_a_generated_client_lists_creates_resends_edits_and_reads_a_412_and_a_400(
-    generated, fuhai_technician, sailike_record
+    generated, wsgi_app, fuhai_technician, sailike_record
 ):
     from lambing_client import AuthenticatedClient
     from lambing_client.api.v1 import (
@@ -86,7 +103,7 @@ def test_a_generated_client_lists_creates_resends_edits_and_reads_a_412_and_a_40
         prefix="Token",
         headers={"Accept-Language": "en"},
         raise_on_unexpected_status=True,  # an undocumented answer fails the test
-        httpx_args={"transport": httpx.WSGITransport(app=get_wsgi_application())},
+        httpx_args={"transport": httpx.WSGITransport(app=wsgi_app)},
     )
 
     listed = v1_entries_list.sync_detailed(client=client)
