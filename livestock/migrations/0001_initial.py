@@ -8,6 +8,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -16,613 +17,221 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Herder",
+            name='Herder',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("name_latin", models.CharField(max_length=100, verbose_name="Latin name")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name_latin', models.CharField(max_length=100, verbose_name='Latin name')),
             ],
             options={
-                "verbose_name": "herder household",
-                "verbose_name_plural": "herder households",
-                "ordering": ["name"],
-                "abstract": False,
+                'verbose_name': 'herder household',
+                'verbose_name_plural': 'herder households',
+                'ordering': ['name'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="Report",
+            name='Report',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="key")),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                (
-                    "publisher",
-                    models.CharField(blank=True, max_length=200, verbose_name="publisher"),
-                ),
-                ("authors", models.CharField(blank=True, max_length=200, verbose_name="authors")),
-                (
-                    "published_on",
-                    models.DateField(blank=True, null=True, verbose_name="published on"),
-                ),
-                (
-                    "published_note",
-                    models.CharField(
-                        blank=True, max_length=200, verbose_name="publication date as given"
-                    ),
-                ),
-                (
-                    "source",
-                    models.CharField(
-                        help_text="File or address.", max_length=300, verbose_name="source"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='key')),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('publisher', models.CharField(blank=True, max_length=200, verbose_name='publisher')),
+                ('authors', models.CharField(blank=True, max_length=200, verbose_name='authors')),
+                ('published_on', models.DateField(blank=True, null=True, verbose_name='published on')),
+                ('published_note', models.CharField(blank=True, max_length=200, verbose_name='publication date as given')),
+                ('source', models.CharField(help_text='File or address.', max_length=300, verbose_name='source')),
             ],
             options={
-                "verbose_name": "report",
-                "verbose_name_plural": "reports",
-                "ordering": ["title"],
+                'verbose_name': 'report',
+                'verbose_name_plural': 'reports',
+                'ordering': ['title'],
             },
         ),
         migrations.CreateModel(
-            name="Prefecture",
+            name='Prefecture',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("name_latin", models.CharField(max_length=100, verbose_name="Latin name")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name_latin', models.CharField(max_length=100, verbose_name='Latin name')),
             ],
             options={
-                "verbose_name": "prefecture",
-                "verbose_name_plural": "prefectures",
-                "ordering": ["name"],
-                "abstract": False,
-                "constraints": [
-                    models.UniqueConstraint(fields=("name",), name="prefecture_name_unique")
-                ],
+                'verbose_name': 'prefecture',
+                'verbose_name_plural': 'prefectures',
+                'ordering': ['name'],
+                'abstract': False,
+                'constraints': [models.UniqueConstraint(fields=('name',), name='prefecture_name_unique')],
             },
         ),
         migrations.CreateModel(
-            name="County",
+            name='County',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("name_latin", models.CharField(max_length=100, verbose_name="Latin name")),
-                (
-                    "prefecture",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="counties",
-                        to="livestock.prefecture",
-                        verbose_name="prefecture",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name_latin', models.CharField(max_length=100, verbose_name='Latin name')),
+                ('prefecture', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='counties', to='livestock.prefecture', verbose_name='prefecture')),
             ],
             options={
-                "verbose_name": "county",
-                "verbose_name_plural": "counties",
-                "ordering": ["name"],
-                "abstract": False,
+                'verbose_name': 'county',
+                'verbose_name_plural': 'counties',
+                'ordering': ['name'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="Season",
+            name='Season',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("winter", "winter lambing"), ("spring", "spring lambing")],
-                        max_length=10,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("start_date", models.DateField(verbose_name="start date")),
-                ("end_date", models.DateField(verbose_name="expected end date")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('winter', 'winter lambing'), ('spring', 'spring lambing')], max_length=10, verbose_name='kind')),
+                ('start_date', models.DateField(verbose_name='start date')),
+                ('end_date', models.DateField(verbose_name='expected end date')),
             ],
             options={
-                "verbose_name": "season",
-                "verbose_name_plural": "seasons",
-                "ordering": ["-start_date"],
-                "constraints": [
-                    models.UniqueConstraint(fields=("kind", "start_date"), name="season_unique"),
-                    models.CheckConstraint(
-                        condition=models.Q(("end_date__gt", models.F("start_date"))),
-                        name="season_ends_after_it_starts",
-                        violation_error_message="A season must end after it starts.",
-                    ),
-                ],
+                'verbose_name': 'season',
+                'verbose_name_plural': 'seasons',
+                'ordering': ['-start_date'],
+                'constraints': [models.UniqueConstraint(fields=('kind', 'start_date'), name='season_unique'), models.CheckConstraint(condition=models.Q(('end_date__gt', models.F('start_date'))), name='season_ends_after_it_starts', violation_error_message='A season must end after it starts.')],
             },
         ),
         migrations.CreateModel(
-            name="LambingRecord",
+            name='LambingRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "ewes_at_start",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Breeding ewes over-wintering in the flock; leave empty until counted.",
-                        null=True,
-                        validators=[django.core.validators.MaxValueValidator(50000)],
-                        verbose_name="ewes at the season's start",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "herder",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="lambing_records",
-                        to="livestock.herder",
-                        verbose_name="herder household",
-                    ),
-                ),
-                (
-                    "season",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="lambing_records",
-                        to="livestock.season",
-                        verbose_name="season",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('ewes_at_start', models.PositiveIntegerField(blank=True, help_text='Breeding ewes over-wintering in the flock; leave empty until counted.', null=True, validators=[django.core.validators.MaxValueValidator(50000)], verbose_name="ewes at the season's start")),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('herder', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lambing_records', to='livestock.herder', verbose_name='herder household')),
+                ('season', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lambing_records', to='livestock.season', verbose_name='season')),
             ],
             options={
-                "verbose_name": "lambing record",
-                "verbose_name_plural": "lambing records",
-                "ordering": ["season", "herder"],
+                'verbose_name': 'lambing record',
+                'verbose_name_plural': 'lambing records',
+                'ordering': ['season', 'herder'],
             },
         ),
         migrations.CreateModel(
-            name="Township",
+            name='Township',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("name_latin", models.CharField(max_length=100, verbose_name="Latin name")),
-                (
-                    "county",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="townships",
-                        to="livestock.county",
-                        verbose_name="county",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name_latin', models.CharField(max_length=100, verbose_name='Latin name')),
+                ('county', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='townships', to='livestock.county', verbose_name='county')),
             ],
             options={
-                "verbose_name": "township",
-                "verbose_name_plural": "townships",
-                "ordering": ["name"],
-                "abstract": False,
+                'verbose_name': 'township',
+                'verbose_name_plural': 'townships',
+                'ordering': ['name'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="Village",
+            name='Village',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("name_latin", models.CharField(max_length=100, verbose_name="Latin name")),
-                (
-                    "township",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="villages",
-                        to="livestock.township",
-                        verbose_name="township",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name_latin', models.CharField(max_length=100, verbose_name='Latin name')),
+                ('township', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='villages', to='livestock.township', verbose_name='township')),
             ],
             options={
-                "verbose_name": "village",
-                "verbose_name_plural": "villages",
-                "ordering": ["name"],
-                "abstract": False,
+                'verbose_name': 'village',
+                'verbose_name_plural': 'villages',
+                'ordering': ['name'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="ReportedFigure",
+            name='ReportedFigure',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key", models.SlugField(max_length=100, unique=True, verbose_name="key")),
-                ("as_of", models.DateField(verbose_name="as of")),
-                (
-                    "as_of_note",
-                    models.CharField(
-                        blank=True,
-                        help_text="What the report says of the date, where it gives no exact day.",
-                        max_length=200,
-                        verbose_name="date as given",
-                    ),
-                ),
-                (
-                    "metric",
-                    models.CharField(
-                        choices=[
-                            ("ewes", "over-wintering ewes"),
-                            ("ewes_lambed", "ewes lambed"),
-                            ("lambs_born", "lambs born"),
-                            ("lamb_losses", "lamb losses"),
-                            ("lambs_alive", "lambs alive"),
-                            ("sheep", "sheep in the flock"),
-                            ("family_ranches", "family ranches"),
-                            ("dairy_ranch_share", "share of family ranches keeping dairy cows"),
-                            ("ranch_area", "ranch area"),
-                            ("dairy_cows_brought_in", "dairy cows brought in"),
-                            ("milk_yield_per_cow", "milk yield per cow"),
-                            ("milk_sold", "fresh milk sold"),
-                            ("dairy_processors", "dairy processing enterprises"),
-                            ("processing_cooperatives", "processing cooperatives"),
-                            ("sales_points", "licensed sales points"),
-                        ],
-                        max_length=30,
-                        verbose_name="what it counts",
-                    ),
-                ),
-                (
-                    "value",
-                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="value"),
-                ),
-                (
-                    "qualifier",
-                    models.CharField(
-                        choices=[
-                            ("exact", "exact"),
-                            ("more_than", "more than"),
-                            ("about", "about"),
-                        ],
-                        max_length=10,
-                        verbose_name="qualifier",
-                    ),
-                ),
-                (
-                    "quote",
-                    models.TextField(
-                        help_text="The sentence the figure was taken from.", verbose_name="quote"
-                    ),
-                ),
-                (
-                    "county",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reported_figures",
-                        to="livestock.county",
-                        verbose_name="county",
-                    ),
-                ),
-                (
-                    "herder",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reported_figures",
-                        to="livestock.herder",
-                        verbose_name="herder household",
-                    ),
-                ),
-                (
-                    "prefecture",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="livestock.prefecture",
-                        verbose_name="prefecture",
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="figures",
-                        to="livestock.report",
-                        verbose_name="report",
-                    ),
-                ),
-                (
-                    "season",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reported_figures",
-                        to="livestock.season",
-                        verbose_name="season",
-                    ),
-                ),
-                (
-                    "township",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reported_figures",
-                        to="livestock.township",
-                        verbose_name="township",
-                    ),
-                ),
-                (
-                    "village",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reported_figures",
-                        to="livestock.village",
-                        verbose_name="village",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.SlugField(max_length=100, unique=True, verbose_name='key')),
+                ('as_of', models.DateField(verbose_name='as of')),
+                ('as_of_note', models.CharField(blank=True, help_text='What the report says of the date, where it gives no exact day.', max_length=200, verbose_name='date as given')),
+                ('metric', models.CharField(choices=[('ewes', 'over-wintering ewes'), ('ewes_lambed', 'ewes lambed'), ('lambs_born', 'lambs born'), ('lamb_losses', 'lamb losses'), ('lambs_alive', 'lambs alive'), ('sheep', 'sheep in the flock'), ('family_ranches', 'family ranches'), ('dairy_ranch_share', 'share of family ranches keeping dairy cows'), ('ranch_area', 'ranch area'), ('dairy_cows_brought_in', 'dairy cows brought in'), ('milk_yield_per_cow', 'milk yield per cow'), ('milk_sold', 'fresh milk sold'), ('dairy_processors', 'dairy processing enterprises'), ('processing_cooperatives', 'processing cooperatives'), ('sales_points', 'licensed sales points')], max_length=30, verbose_name='what it counts')),
+                ('value', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='value')),
+                ('qualifier', models.CharField(choices=[('exact', 'exact'), ('more_than', 'more than'), ('about', 'about')], max_length=10, verbose_name='qualifier')),
+                ('quote', models.TextField(help_text='The sentence the figure was taken from.', verbose_name='quote')),
+                ('county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reported_figures', to='livestock.county', verbose_name='county')),
+                ('herder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reported_figures', to='livestock.herder', verbose_name='herder household')),
+                ('prefecture', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='livestock.prefecture', verbose_name='prefecture')),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='figures', to='livestock.report', verbose_name='report')),
+                ('season', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reported_figures', to='livestock.season', verbose_name='season')),
+                ('township', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reported_figures', to='livestock.township', verbose_name='township')),
+                ('village', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reported_figures', to='livestock.village', verbose_name='village')),
             ],
             options={
-                "verbose_name": "reported figure",
-                "verbose_name_plural": "reported figures",
-                "ordering": ["as_of", "key"],
+                'verbose_name': 'reported figure',
+                'verbose_name_plural': 'reported figures',
+                'ordering': ['as_of', 'key'],
             },
         ),
         migrations.AddField(
-            model_name="herder",
-            name="village",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="herders",
-                to="livestock.village",
-                verbose_name="village",
-            ),
+            model_name='herder',
+            name='village',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='herders', to='livestock.village', verbose_name='village'),
         ),
         migrations.CreateModel(
-            name="LambingEntry",
+            name='LambingEntry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "uuid",
-                    models.UUIDField(
-                        default=uuid.uuid4, editable=False, unique=True, verbose_name="UUID"
-                    ),
-                ),
-                ("date", models.DateField(verbose_name="date")),
-                (
-                    "ewes_lambed",
-                    models.PositiveIntegerField(
-                        default=0,
-                        help_text="Ewes that gave birth since the last entry.",
-                        validators=[django.core.validators.MaxValueValidator(50000)],
-                        verbose_name="ewes lambed",
-                    ),
-                ),
-                (
-                    "lambs_born",
-                    models.PositiveIntegerField(
-                        default=0,
-                        help_text="Lambs born since the last entry.",
-                        validators=[django.core.validators.MaxValueValidator(50000)],
-                        verbose_name="lambs born",
-                    ),
-                ),
-                (
-                    "lambs_lost",
-                    models.PositiveIntegerField(
-                        default=0,
-                        help_text="Lambs that died since the last entry, all of one cause.",
-                        validators=[django.core.validators.MaxValueValidator(50000)],
-                        verbose_name="lambs lost",
-                    ),
-                ),
-                (
-                    "loss_cause",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("cold", "cold"),
-                            ("starvation", "starvation"),
-                            ("disease", "disease"),
-                            ("mismothering", "mismothering"),
-                            ("predator", "predator"),
-                            ("accident", "accident"),
-                            ("unknown", "unknown"),
-                        ],
-                        max_length=20,
-                        verbose_name="cause of loss",
-                    ),
-                ),
-                (
-                    "lambs_alive",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Live lambs counted at a survival check; empty if no check was made.",
-                        null=True,
-                        validators=[django.core.validators.MaxValueValidator(50000)],
-                        verbose_name="lambs alive",
-                    ),
-                ),
-                (
-                    "check_stage",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("birth", "at birth"),
-                            ("day7", "day 7"),
-                            ("day30", "day 30"),
-                            ("weaning", "at weaning"),
-                        ],
-                        max_length=10,
-                        verbose_name="survival check",
-                    ),
-                ),
-                ("note", models.TextField(blank=True, verbose_name="note")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="created by",
-                    ),
-                ),
-                (
-                    "record",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="entries",
-                        to="livestock.lambingrecord",
-                        verbose_name="lambing record",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='UUID')),
+                ('date', models.DateField(verbose_name='date')),
+                ('ewes_lambed', models.PositiveIntegerField(default=0, help_text='Ewes that gave birth since the last entry.', validators=[django.core.validators.MaxValueValidator(50000)], verbose_name='ewes lambed')),
+                ('lambs_born', models.PositiveIntegerField(default=0, help_text='Lambs born since the last entry.', validators=[django.core.validators.MaxValueValidator(50000)], verbose_name='lambs born')),
+                ('lambs_lost', models.PositiveIntegerField(default=0, help_text='Lambs that died since the last entry, all of one cause.', validators=[django.core.validators.MaxValueValidator(50000)], verbose_name='lambs lost')),
+                ('loss_cause', models.CharField(blank=True, choices=[('cold', 'cold'), ('starvation', 'starvation'), ('disease', 'disease'), ('mismothering', 'mismothering'), ('predator', 'predator'), ('accident', 'accident'), ('unknown', 'unknown')], max_length=20, verbose_name='cause of loss')),
+                ('lambs_alive', models.PositiveIntegerField(blank=True, help_text='Live lambs counted at a survival check; empty if no check was made.', null=True, validators=[django.core.validators.MaxValueValidator(50000)], verbose_name='lambs alive')),
+                ('check_stage', models.CharField(blank=True, choices=[('birth', 'at birth'), ('day7', 'day 7'), ('day30', 'day 30'), ('weaning', 'at weaning')], max_length=10, verbose_name='survival check')),
+                ('note', models.TextField(blank=True, verbose_name='note')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                ('record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='livestock.lambingrecord', verbose_name='lambing record')),
             ],
             options={
-                "verbose_name": "lambing entry",
-                "verbose_name_plural": "lambing entries",
-                "ordering": ["record", "date", "pk"],
-                "indexes": [
-                    models.Index(fields=["record", "date"], name="livestock_l_record__be0a55_idx")
-                ],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            models.Q(("lambs_lost", 0), ("loss_cause", "")),
-                            models.Q(
-                                ("lambs_lost__gt", 0), models.Q(("loss_cause", ""), _negated=True)
-                            ),
-                            _connector="OR",
-                        ),
-                        name="loss_has_a_cause",
-                        violation_error_message="Lambs lost need a cause, and a cause needs lambs lost.",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            models.Q(("check_stage", ""), ("lambs_alive__isnull", True)),
-                            models.Q(
-                                ("lambs_alive__isnull", False),
-                                models.Q(("check_stage", ""), _negated=True),
-                            ),
-                            _connector="OR",
-                        ),
-                        name="survival_check_has_a_stage",
-                        violation_error_message="Lambs alive need the survival check's stage, and a stage needs lambs alive.",
-                    ),
-                ],
+                'verbose_name': 'lambing entry',
+                'verbose_name_plural': 'lambing entries',
+                'ordering': ['record', 'date', 'pk'],
+                'indexes': [models.Index(fields=['record', 'date'], name='livestock_l_record__be0a55_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('lambs_lost', 0), ('loss_cause', '')), models.Q(('lambs_lost__gt', 0), models.Q(('loss_cause', ''), _negated=True)), _connector='OR'), name='loss_has_a_cause', violation_error_message='Lambs lost need a cause, and a cause needs lambs lost.'), models.CheckConstraint(condition=models.Q(models.Q(('check_stage', ''), ('lambs_alive__isnull', True)), models.Q(('lambs_alive__isnull', False), models.Q(('check_stage', ''), _negated=True)), _connector='OR'), name='survival_check_has_a_stage', violation_error_message="Lambs alive need the survival check's stage, and a stage needs lambs alive.")],
             },
         ),
         migrations.AddConstraint(
-            model_name="county",
-            constraint=models.UniqueConstraint(
-                fields=("prefecture", "name"), name="county_name_unique"
-            ),
+            model_name='county',
+            constraint=models.UniqueConstraint(fields=('prefecture', 'name'), name='county_name_unique'),
         ),
         migrations.AddConstraint(
-            model_name="lambingrecord",
-            constraint=models.UniqueConstraint(
-                fields=("herder", "season"),
-                name="one_record_per_herder_and_season",
-                violation_error_message="This household already has a record for this season.",
-            ),
+            model_name='lambingrecord',
+            constraint=models.UniqueConstraint(fields=('herder', 'season'), name='one_record_per_herder_and_season', violation_error_message='This household already has a record for this season.'),
         ),
         migrations.AddConstraint(
-            model_name="township",
-            constraint=models.UniqueConstraint(
-                fields=("county", "name"), name="township_name_unique"
-            ),
+            model_name='township',
+            constraint=models.UniqueConstraint(fields=('county', 'name'), name='township_name_unique'),
         ),
         migrations.AddConstraint(
-            model_name="village",
-            constraint=models.UniqueConstraint(
-                fields=("township", "name"), name="village_name_unique"
-            ),
+            model_name='village',
+            constraint=models.UniqueConstraint(fields=('township', 'name'), name='village_name_unique'),
         ),
         migrations.AddIndex(
-            model_name="reportedfigure",
-            index=models.Index(
-                fields=["county", "metric", "as_of"], name="livestock_r_county__f00ef8_idx"
-            ),
+            model_name='reportedfigure',
+            index=models.Index(fields=['county', 'metric', 'as_of'], name='livestock_r_county__f00ef8_idx'),
         ),
         migrations.AddConstraint(
-            model_name="reportedfigure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("value__gte", 0)), name="reported_value_not_negative"
-            ),
+            model_name='reportedfigure',
+            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='reported_value_not_negative'),
         ),
         migrations.AddConstraint(
-            model_name="reportedfigure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("herder__isnull", True), ("village__isnull", False), _connector="OR"
-                ),
-                name="herder_figure_has_village",
-            ),
+            model_name='reportedfigure',
+            constraint=models.CheckConstraint(condition=models.Q(('herder__isnull', True), ('village__isnull', False), _connector='OR'), name='herder_figure_has_village'),
         ),
         migrations.AddConstraint(
-            model_name="reportedfigure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("village__isnull", True), ("township__isnull", False), _connector="OR"
-                ),
-                name="village_figure_has_township",
-            ),
+            model_name='reportedfigure',
+            constraint=models.CheckConstraint(condition=models.Q(('village__isnull', True), ('township__isnull', False), _connector='OR'), name='village_figure_has_township'),
         ),
         migrations.AddConstraint(
-            model_name="reportedfigure",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("township__isnull", True), ("county__isnull", False), _connector="OR"
-                ),
-                name="township_figure_has_county",
-            ),
+            model_name='reportedfigure',
+            constraint=models.CheckConstraint(condition=models.Q(('township__isnull', True), ('county__isnull', False), _connector='OR'), name='township_figure_has_county'),
         ),
         migrations.AddIndex(
-            model_name="herder",
-            index=models.Index(fields=["village", "name"], name="livestock_h_village_12194a_idx"),
+            model_name='herder',
+            index=models.Index(fields=['village', 'name'], name='livestock_h_village_12194a_idx'),
         ),
     ]

@@ -5,106 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livestock", "0001_initial"),
+        ('livestock', '0001_initial'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="lambingentry",
-            name="ewes_lambed",
-            field=models.PositiveIntegerField(
-                default=0,
-                help_text="Ewes that gave birth since the last entry.",
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        0,
-                        message="%(show_value)s is negative; a count is 0 or more (rule: no negative counts).",
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        50000,
-                        message="%(show_value)s is more than one household could count (rule: at most %(limit_value)s).",
-                    ),
-                ],
-                verbose_name="ewes lambed",
-            ),
+            model_name='lambingentry',
+            name='ewes_lambed',
+            field=models.PositiveIntegerField(default=0, help_text='Ewes that gave birth since the last entry.', validators=[django.core.validators.MinValueValidator(0, message='%(show_value)s is negative; a count is 0 or more (rule: no negative counts).'), django.core.validators.MaxValueValidator(50000, message='%(show_value)s is more than one household could count (rule: at most %(limit_value)s).')], verbose_name='ewes lambed'),
         ),
         migrations.AlterField(
-            model_name="lambingentry",
-            name="lambs_alive",
-            field=models.PositiveIntegerField(
-                blank=True,
-                help_text="Live lambs counted at a survival check; empty if no check was made.",
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        0,
-                        message="%(show_value)s is negative; a count is 0 or more (rule: no negative counts).",
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        50000,
-                        message="%(show_value)s is more than one household could count (rule: at most %(limit_value)s).",
-                    ),
-                ],
-                verbose_name="lambs alive",
-            ),
+            model_name='lambingentry',
+            name='lambs_alive',
+            field=models.PositiveIntegerField(blank=True, help_text='Live lambs counted at a survival check; empty if no check was made.', null=True, validators=[django.core.validators.MinValueValidator(0, message='%(show_value)s is negative; a count is 0 or more (rule: no negative counts).'), django.core.validators.MaxValueValidator(50000, message='%(show_value)s is more than one household could count (rule: at most %(limit_value)s).')], verbose_name='lambs alive'),
         ),
         migrations.AlterField(
-            model_name="lambingentry",
-            name="lambs_born",
-            field=models.PositiveIntegerField(
-                default=0,
-                help_text="Lambs born since the last entry.",
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        0,
-                        message="%(show_value)s is negative; a count is 0 or more (rule: no negative counts).",
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        50000,
-                        message="%(show_value)s is more than one household could count (rule: at most %(limit_value)s).",
-                    ),
-                ],
-                verbose_name="lambs born",
-            ),
+            model_name='lambingentry',
+            name='lambs_born',
+            field=models.PositiveIntegerField(default=0, help_text='Lambs born since the last entry.', validators=[django.core.validators.MinValueValidator(0, message='%(show_value)s is negative; a count is 0 or more (rule: no negative counts).'), django.core.validators.MaxValueValidator(50000, message='%(show_value)s is more than one household could count (rule: at most %(limit_value)s).')], verbose_name='lambs born'),
         ),
         migrations.AlterField(
-            model_name="lambingentry",
-            name="lambs_lost",
-            field=models.PositiveIntegerField(
-                default=0,
-                help_text="Lambs that died since the last entry, all of one cause.",
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        0,
-                        message="%(show_value)s is negative; a count is 0 or more (rule: no negative counts).",
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        50000,
-                        message="%(show_value)s is more than one household could count (rule: at most %(limit_value)s).",
-                    ),
-                ],
-                verbose_name="lambs lost",
-            ),
+            model_name='lambingentry',
+            name='lambs_lost',
+            field=models.PositiveIntegerField(default=0, help_text='Lambs that died since the last entry, all of one cause.', validators=[django.core.validators.MinValueValidator(0, message='%(show_value)s is negative; a count is 0 or more (rule: no negative counts).'), django.core.validators.MaxValueValidator(50000, message='%(show_value)s is more than one household could count (rule: at most %(limit_value)s).')], verbose_name='lambs lost'),
         ),
         migrations.AlterField(
-            model_name="lambingrecord",
-            name="ewes_at_start",
-            field=models.PositiveIntegerField(
-                blank=True,
-                help_text="Breeding ewes over-wintering in the flock; leave empty until counted.",
-                null=True,
-                validators=[
-                    django.core.validators.MinValueValidator(
-                        0,
-                        message="%(show_value)s is negative; a count is 0 or more (rule: no negative counts).",
-                    ),
-                    django.core.validators.MaxValueValidator(
-                        50000,
-                        message="%(show_value)s is more than one household could count (rule: at most %(limit_value)s).",
-                    ),
-                ],
-                verbose_name="ewes at the season's start",
-            ),
+            model_name='lambingrecord',
+            name='ewes_at_start',
+            field=models.PositiveIntegerField(blank=True, help_text='Breeding ewes over-wintering in the flock; leave empty until counted.', null=True, validators=[django.core.validators.MinValueValidator(0, message='%(show_value)s is negative; a count is 0 or more (rule: no negative counts).'), django.core.validators.MaxValueValidator(50000, message='%(show_value)s is more than one household could count (rule: at most %(limit_value)s).')], verbose_name="ewes at the season's start"),
         ),
     ]

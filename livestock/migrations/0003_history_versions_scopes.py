@@ -9,451 +9,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livestock", "0002_count_messages"),
+        ('livestock', '0002_count_messages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="herder",
-            name="version",
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+            model_name='herder',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
-            model_name="lambingentry",
-            name="version",
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+            model_name='lambingentry',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.AddField(
-            model_name="lambingrecord",
-            name="version",
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+            model_name='lambingrecord',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
         ),
         migrations.CreateModel(
-            name="HistoricalHerder",
+            name='HistoricalHerder',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("name_latin", models.CharField(max_length=100, verbose_name="Latin name")),
-                (
-                    "version",
-                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "village",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.village",
-                        verbose_name="village",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name_latin', models.CharField(max_length=100, verbose_name='Latin name')),
+                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('village', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.village', verbose_name='village')),
             ],
             options={
-                "verbose_name": "historical herder household",
-                "verbose_name_plural": "historical herder households",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical herder household',
+                'verbose_name_plural': 'historical herder households',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalLambingEntry",
+            name='HistoricalLambingEntry',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "version",
-                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
-                ),
-                (
-                    "uuid",
-                    models.UUIDField(
-                        db_index=True, default=uuid.uuid4, editable=False, verbose_name="UUID"
-                    ),
-                ),
-                ("date", models.DateField(verbose_name="date")),
-                (
-                    "ewes_lambed",
-                    models.PositiveIntegerField(
-                        default=0,
-                        help_text="Ewes that gave birth since the last entry.",
-                        validators=[
-                            django.core.validators.MinValueValidator(
-                                0,
-                                message="%(show_value)s is negative; a count is 0 or more (rule: no negative counts).",
-                            ),
-                            django.core.validators.MaxValueValidator(
-                                50000,
-                                message="%(show_value)s is more than one household could count (rule: at most %(limit_value)s).",
-                            ),
-                        ],
-                        verbose_name="ewes lambed",
-                    ),
-                ),
-                (
-                    "lambs_born",
-                    models.PositiveIntegerField(
-                        default=0,
-                        help_text="Lambs born since the last entry.",
-                        validators=[
-                            django.core.validators.MinValueValidator(
-                                0,
-                                message="%(show_value)s is negative; a count is 0 or more (rule: no negative counts).",
-                            ),
-                            django.core.validators.MaxValueValidator(
-                                50000,
-                                message="%(show_value)s is more than one household could count (rule: at most %(limit_value)s).",
-                            ),
-                        ],
-                        verbose_name="lambs born",
-                    ),
-                ),
-                (
-                    "lambs_lost",
-                    models.PositiveIntegerField(
-                        default=0,
-                        help_text="Lambs that died since the last entry, all of one cause.",
-                        validators=[
-                            django.core.validators.MinValueValidator(
-                                0,
-                                message="%(show_value)s is negative; a count is 0 or more (rule: no negative counts).",
-                            ),
-                            django.core.validators.MaxValueValidator(
-                                50000,
-                                message="%(show_value)s is more than one household could count (rule: at most %(limit_value)s).",
-                            ),
-                        ],
-                        verbose_name="lambs lost",
-                    ),
-                ),
-                (
-                    "loss_cause",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("cold", "cold"),
-                            ("starvation", "starvation"),
-                            ("disease", "disease"),
-                            ("mismothering", "mismothering"),
-                            ("predator", "predator"),
-                            ("accident", "accident"),
-                            ("unknown", "unknown"),
-                        ],
-                        max_length=20,
-                        verbose_name="cause of loss",
-                    ),
-                ),
-                (
-                    "lambs_alive",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Live lambs counted at a survival check; empty if no check was made.",
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(
-                                0,
-                                message="%(show_value)s is negative; a count is 0 or more (rule: no negative counts).",
-                            ),
-                            django.core.validators.MaxValueValidator(
-                                50000,
-                                message="%(show_value)s is more than one household could count (rule: at most %(limit_value)s).",
-                            ),
-                        ],
-                        verbose_name="lambs alive",
-                    ),
-                ),
-                (
-                    "check_stage",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("birth", "at birth"),
-                            ("day7", "day 7"),
-                            ("day30", "day 30"),
-                            ("weaning", "at weaning"),
-                        ],
-                        max_length=10,
-                        verbose_name="survival check",
-                    ),
-                ),
-                ("note", models.TextField(blank=True, verbose_name="note")),
-                (
-                    "created_at",
-                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="created by",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "record",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.lambingrecord",
-                        verbose_name="lambing record",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ('uuid', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False, verbose_name='UUID')),
+                ('date', models.DateField(verbose_name='date')),
+                ('ewes_lambed', models.PositiveIntegerField(default=0, help_text='Ewes that gave birth since the last entry.', validators=[django.core.validators.MinValueValidator(0, message='%(show_value)s is negative; a count is 0 or more (rule: no negative counts).'), django.core.validators.MaxValueValidator(50000, message='%(show_value)s is more than one household could count (rule: at most %(limit_value)s).')], verbose_name='ewes lambed')),
+                ('lambs_born', models.PositiveIntegerField(default=0, help_text='Lambs born since the last entry.', validators=[django.core.validators.MinValueValidator(0, message='%(show_value)s is negative; a count is 0 or more (rule: no negative counts).'), django.core.validators.MaxValueValidator(50000, message='%(show_value)s is more than one household could count (rule: at most %(limit_value)s).')], verbose_name='lambs born')),
+                ('lambs_lost', models.PositiveIntegerField(default=0, help_text='Lambs that died since the last entry, all of one cause.', validators=[django.core.validators.MinValueValidator(0, message='%(show_value)s is negative; a count is 0 or more (rule: no negative counts).'), django.core.validators.MaxValueValidator(50000, message='%(show_value)s is more than one household could count (rule: at most %(limit_value)s).')], verbose_name='lambs lost')),
+                ('loss_cause', models.CharField(blank=True, choices=[('cold', 'cold'), ('starvation', 'starvation'), ('disease', 'disease'), ('mismothering', 'mismothering'), ('predator', 'predator'), ('accident', 'accident'), ('unknown', 'unknown')], max_length=20, verbose_name='cause of loss')),
+                ('lambs_alive', models.PositiveIntegerField(blank=True, help_text='Live lambs counted at a survival check; empty if no check was made.', null=True, validators=[django.core.validators.MinValueValidator(0, message='%(show_value)s is negative; a count is 0 or more (rule: no negative counts).'), django.core.validators.MaxValueValidator(50000, message='%(show_value)s is more than one household could count (rule: at most %(limit_value)s).')], verbose_name='lambs alive')),
+                ('check_stage', models.CharField(blank=True, choices=[('birth', 'at birth'), ('day7', 'day 7'), ('day30', 'day 30'), ('weaning', 'at weaning')], max_length=10, verbose_name='survival check')),
+                ('note', models.TextField(blank=True, verbose_name='note')),
+                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('record', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.lambingrecord', verbose_name='lambing record')),
             ],
             options={
-                "verbose_name": "historical lambing entry",
-                "verbose_name_plural": "historical lambing entries",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical lambing entry',
+                'verbose_name_plural': 'historical lambing entries',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalLambingRecord",
+            name='HistoricalLambingRecord',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "version",
-                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
-                ),
-                (
-                    "ewes_at_start",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Breeding ewes over-wintering in the flock; leave empty until counted.",
-                        null=True,
-                        validators=[
-                            django.core.validators.MinValueValidator(
-                                0,
-                                message="%(show_value)s is negative; a count is 0 or more (rule: no negative counts).",
-                            ),
-                            django.core.validators.MaxValueValidator(
-                                50000,
-                                message="%(show_value)s is more than one household could count (rule: at most %(limit_value)s).",
-                            ),
-                        ],
-                        verbose_name="ewes at the season's start",
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
-                ),
-                (
-                    "updated_at",
-                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "herder",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.herder",
-                        verbose_name="herder household",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "season",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.season",
-                        verbose_name="season",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ('ewes_at_start', models.PositiveIntegerField(blank=True, help_text='Breeding ewes over-wintering in the flock; leave empty until counted.', null=True, validators=[django.core.validators.MinValueValidator(0, message='%(show_value)s is negative; a count is 0 or more (rule: no negative counts).'), django.core.validators.MaxValueValidator(50000, message='%(show_value)s is more than one household could count (rule: at most %(limit_value)s).')], verbose_name="ewes at the season's start")),
+                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('herder', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.herder', verbose_name='herder household')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('season', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.season', verbose_name='season')),
             ],
             options={
-                "verbose_name": "historical lambing record",
-                "verbose_name_plural": "historical lambing records",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical lambing record',
+                'verbose_name_plural': 'historical lambing records',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="ScopeGrant",
+            name='ScopeGrant',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "county",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="livestock.county",
-                        verbose_name="county",
-                    ),
-                ),
-                (
-                    "prefecture",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="livestock.prefecture",
-                        verbose_name="prefecture",
-                    ),
-                ),
-                (
-                    "township",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="livestock.township",
-                        verbose_name="township",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="scope_grants",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
-                (
-                    "village",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="livestock.village",
-                        verbose_name="village",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('county', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='livestock.county', verbose_name='county')),
+                ('prefecture', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='livestock.prefecture', verbose_name='prefecture')),
+                ('township', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='livestock.township', verbose_name='township')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scope_grants', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ('village', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='livestock.village', verbose_name='village')),
             ],
             options={
-                "verbose_name": "scope grant",
-                "verbose_name_plural": "scope grants",
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            models.Q(
-                                ("county__isnull", True),
-                                ("prefecture__isnull", False),
-                                ("township__isnull", True),
-                                ("village__isnull", True),
-                            ),
-                            models.Q(
-                                ("county__isnull", False),
-                                ("prefecture__isnull", True),
-                                ("township__isnull", True),
-                                ("village__isnull", True),
-                            ),
-                            models.Q(
-                                ("county__isnull", True),
-                                ("prefecture__isnull", True),
-                                ("township__isnull", False),
-                                ("village__isnull", True),
-                            ),
-                            models.Q(
-                                ("county__isnull", True),
-                                ("prefecture__isnull", True),
-                                ("township__isnull", True),
-                                ("village__isnull", False),
-                            ),
-                            _connector="OR",
-                        ),
-                        name="scope_grant_names_one_place",
-                        violation_error_message="A scope grant names exactly one place.",
-                    )
-                ],
+                'verbose_name': 'scope grant',
+                'verbose_name_plural': 'scope grants',
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('county__isnull', True), ('prefecture__isnull', False), ('township__isnull', True), ('village__isnull', True)), models.Q(('county__isnull', False), ('prefecture__isnull', True), ('township__isnull', True), ('village__isnull', True)), models.Q(('county__isnull', True), ('prefecture__isnull', True), ('township__isnull', False), ('village__isnull', True)), models.Q(('county__isnull', True), ('prefecture__isnull', True), ('township__isnull', True), ('village__isnull', False)), _connector='OR'), name='scope_grant_names_one_place', violation_error_message='A scope grant names exactly one place.')],
             },
         ),
     ]

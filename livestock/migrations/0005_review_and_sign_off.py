@@ -13,221 +13,64 @@ def grant_review_permissions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livestock", "0004_role_groups"),
+        ('livestock', '0004_role_groups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="HistoricalReview",
+            name='HistoricalReview',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "version",
-                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
-                ),
-                ("as_of", models.DateField(verbose_name="as of")),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("submitted", "submitted"),
-                            ("approved", "approved"),
-                            ("returned", "sent back"),
-                            ("reopened", "reopened"),
-                        ],
-                        max_length=10,
-                        verbose_name="review state",
-                    ),
-                ),
-                ("comment", models.TextField(blank=True, verbose_name="comment")),
-                (
-                    "changed_at",
-                    models.DateTimeField(blank=True, editable=False, verbose_name="changed at"),
-                ),
-                (
-                    "approved_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="approved at"),
-                ),
-                (
-                    "approved_totals",
-                    models.JSONField(blank=True, null=True, verbose_name="approved totals"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "approved_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="approved by",
-                    ),
-                ),
-                (
-                    "changed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="changed by",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "season",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.season",
-                        verbose_name="season",
-                    ),
-                ),
-                (
-                    "township",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.township",
-                        verbose_name="township",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ('as_of', models.DateField(verbose_name='as of')),
+                ('state', models.CharField(choices=[('submitted', 'submitted'), ('approved', 'approved'), ('returned', 'sent back'), ('reopened', 'reopened')], max_length=10, verbose_name='review state')),
+                ('comment', models.TextField(blank=True, verbose_name='comment')),
+                ('changed_at', models.DateTimeField(blank=True, editable=False, verbose_name='changed at')),
+                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved at')),
+                ('approved_totals', models.JSONField(blank=True, null=True, verbose_name='approved totals')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('approved_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
+                ('changed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('season', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.season', verbose_name='season')),
+                ('township', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.township', verbose_name='township')),
             ],
             options={
-                "verbose_name": "historical review",
-                "verbose_name_plural": "historical reviews",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical review',
+                'verbose_name_plural': 'historical reviews',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="Review",
+            name='Review',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "version",
-                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
-                ),
-                ("as_of", models.DateField(verbose_name="as of")),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("submitted", "submitted"),
-                            ("approved", "approved"),
-                            ("returned", "sent back"),
-                            ("reopened", "reopened"),
-                        ],
-                        max_length=10,
-                        verbose_name="review state",
-                    ),
-                ),
-                ("comment", models.TextField(blank=True, verbose_name="comment")),
-                ("changed_at", models.DateTimeField(auto_now=True, verbose_name="changed at")),
-                (
-                    "approved_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="approved at"),
-                ),
-                (
-                    "approved_totals",
-                    models.JSONField(blank=True, null=True, verbose_name="approved totals"),
-                ),
-                (
-                    "approved_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="approved by",
-                    ),
-                ),
-                (
-                    "changed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="changed by",
-                    ),
-                ),
-                (
-                    "season",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reviews",
-                        to="livestock.season",
-                        verbose_name="season",
-                    ),
-                ),
-                (
-                    "township",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reviews",
-                        to="livestock.township",
-                        verbose_name="township",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ('as_of', models.DateField(verbose_name='as of')),
+                ('state', models.CharField(choices=[('submitted', 'submitted'), ('approved', 'approved'), ('returned', 'sent back'), ('reopened', 'reopened')], max_length=10, verbose_name='review state')),
+                ('comment', models.TextField(blank=True, verbose_name='comment')),
+                ('changed_at', models.DateTimeField(auto_now=True, verbose_name='changed at')),
+                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved at')),
+                ('approved_totals', models.JSONField(blank=True, null=True, verbose_name='approved totals')),
+                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
+                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
+                ('season', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='livestock.season', verbose_name='season')),
+                ('township', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='livestock.township', verbose_name='township')),
             ],
             options={
-                "verbose_name": "review",
-                "verbose_name_plural": "reviews",
-                "ordering": ["season", "township", "-as_of"],
-                "permissions": [
-                    ("submit_review", "Can submit a township's counts for review"),
-                    ("approve_review", "Can approve or send back a township's counts"),
-                    ("reopen_review", "Can reopen approved counts"),
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("township", "season", "as_of"),
-                        name="one_review_per_township_season_and_date",
-                        violation_error_message="This township's counts for this date are under review already.",
-                    )
-                ],
+                'verbose_name': 'review',
+                'verbose_name_plural': 'reviews',
+                'ordering': ['season', 'township', '-as_of'],
+                'permissions': [('submit_review', "Can submit a township's counts for review"), ('approve_review', "Can approve or send back a township's counts"), ('reopen_review', 'Can reopen approved counts')],
+                'constraints': [models.UniqueConstraint(fields=('township', 'season', 'as_of'), name='one_review_per_township_season_and_date', violation_error_message="This township's counts for this date are under review already.")],
             },
         ),
         migrations.RunPython(grant_review_permissions, migrations.RunPython.noop),

@@ -9,989 +9,299 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livestock", "0005_review_and_sign_off"),
+        ('livestock', '0005_review_and_sign_off'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="historicalherder",
-            name="history_source",
-            field=models.CharField(blank=True, max_length=200, verbose_name="source"),
+            model_name='historicalherder',
+            name='history_source',
+            field=models.CharField(blank=True, max_length=200, verbose_name='source'),
         ),
         migrations.AddField(
-            model_name="historicalherder",
-            name="history_surface",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("admin", "admin"),
-                    ("api", "API"),
-                    ("page", "page"),
-                    ("command", "command"),
-                    ("import", "import"),
-                    ("other", "other"),
-                ],
-                max_length=10,
-                verbose_name="surface",
-            ),
+            model_name='historicalherder',
+            name='history_surface',
+            field=models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface'),
         ),
         migrations.AddField(
-            model_name="historicallambingentry",
-            name="history_source",
-            field=models.CharField(blank=True, max_length=200, verbose_name="source"),
+            model_name='historicallambingentry',
+            name='history_source',
+            field=models.CharField(blank=True, max_length=200, verbose_name='source'),
         ),
         migrations.AddField(
-            model_name="historicallambingentry",
-            name="history_surface",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("admin", "admin"),
-                    ("api", "API"),
-                    ("page", "page"),
-                    ("command", "command"),
-                    ("import", "import"),
-                    ("other", "other"),
-                ],
-                max_length=10,
-                verbose_name="surface",
-            ),
+            model_name='historicallambingentry',
+            name='history_surface',
+            field=models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface'),
         ),
         migrations.AddField(
-            model_name="historicallambingrecord",
-            name="history_source",
-            field=models.CharField(blank=True, max_length=200, verbose_name="source"),
+            model_name='historicallambingrecord',
+            name='history_source',
+            field=models.CharField(blank=True, max_length=200, verbose_name='source'),
         ),
         migrations.AddField(
-            model_name="historicallambingrecord",
-            name="history_surface",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("admin", "admin"),
-                    ("api", "API"),
-                    ("page", "page"),
-                    ("command", "command"),
-                    ("import", "import"),
-                    ("other", "other"),
-                ],
-                max_length=10,
-                verbose_name="surface",
-            ),
+            model_name='historicallambingrecord',
+            name='history_surface',
+            field=models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface'),
         ),
         migrations.AddField(
-            model_name="historicalreview",
-            name="history_source",
-            field=models.CharField(blank=True, max_length=200, verbose_name="source"),
+            model_name='historicalreview',
+            name='history_source',
+            field=models.CharField(blank=True, max_length=200, verbose_name='source'),
         ),
         migrations.AddField(
-            model_name="historicalreview",
-            name="history_surface",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("admin", "admin"),
-                    ("api", "API"),
-                    ("page", "page"),
-                    ("command", "command"),
-                    ("import", "import"),
-                    ("other", "other"),
-                ],
-                max_length=10,
-                verbose_name="surface",
-            ),
+            model_name='historicalreview',
+            name='history_surface',
+            field=models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface'),
         ),
         migrations.CreateModel(
-            name="HistoricalCounty",
+            name='HistoricalCounty',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "history_surface",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("admin", "admin"),
-                            ("api", "API"),
-                            ("page", "page"),
-                            ("command", "command"),
-                            ("import", "import"),
-                            ("other", "other"),
-                        ],
-                        max_length=10,
-                        verbose_name="surface",
-                    ),
-                ),
-                (
-                    "history_source",
-                    models.CharField(blank=True, max_length=200, verbose_name="source"),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("name_latin", models.CharField(max_length=100, verbose_name="Latin name")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "prefecture",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.prefecture",
-                        verbose_name="prefecture",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('history_surface', models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface')),
+                ('history_source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name_latin', models.CharField(max_length=100, verbose_name='Latin name')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('prefecture', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.prefecture', verbose_name='prefecture')),
             ],
             options={
-                "verbose_name": "historical county",
-                "verbose_name_plural": "historical counties",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical county',
+                'verbose_name_plural': 'historical counties',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalGroup",
+            name='HistoricalGroup',
             fields=[
-                (
-                    "id",
-                    models.IntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(db_index=True, max_length=150, verbose_name="name")),
-                (
-                    "history_surface",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("admin", "admin"),
-                            ("api", "API"),
-                            ("page", "page"),
-                            ("command", "command"),
-                            ("import", "import"),
-                            ("other", "other"),
-                        ],
-                        max_length=10,
-                        verbose_name="surface",
-                    ),
-                ),
-                (
-                    "history_source",
-                    models.CharField(blank=True, max_length=200, verbose_name="source"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.IntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('name', models.CharField(db_index=True, max_length=150, verbose_name='name')),
+                ('history_surface', models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface')),
+                ('history_source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical group",
-                "verbose_name_plural": "historical groups",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical group',
+                'verbose_name_plural': 'historical groups',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalPrefecture",
+            name='HistoricalPrefecture',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "history_surface",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("admin", "admin"),
-                            ("api", "API"),
-                            ("page", "page"),
-                            ("command", "command"),
-                            ("import", "import"),
-                            ("other", "other"),
-                        ],
-                        max_length=10,
-                        verbose_name="surface",
-                    ),
-                ),
-                (
-                    "history_source",
-                    models.CharField(blank=True, max_length=200, verbose_name="source"),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("name_latin", models.CharField(max_length=100, verbose_name="Latin name")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('history_surface', models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface')),
+                ('history_source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name_latin', models.CharField(max_length=100, verbose_name='Latin name')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical prefecture",
-                "verbose_name_plural": "historical prefectures",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical prefecture',
+                'verbose_name_plural': 'historical prefectures',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalReport",
+            name='HistoricalReport',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "history_surface",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("admin", "admin"),
-                            ("api", "API"),
-                            ("page", "page"),
-                            ("command", "command"),
-                            ("import", "import"),
-                            ("other", "other"),
-                        ],
-                        max_length=10,
-                        verbose_name="surface",
-                    ),
-                ),
-                (
-                    "history_source",
-                    models.CharField(blank=True, max_length=200, verbose_name="source"),
-                ),
-                ("slug", models.SlugField(max_length=100, verbose_name="key")),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                (
-                    "publisher",
-                    models.CharField(blank=True, max_length=200, verbose_name="publisher"),
-                ),
-                ("authors", models.CharField(blank=True, max_length=200, verbose_name="authors")),
-                (
-                    "published_on",
-                    models.DateField(blank=True, null=True, verbose_name="published on"),
-                ),
-                (
-                    "published_note",
-                    models.CharField(
-                        blank=True, max_length=200, verbose_name="publication date as given"
-                    ),
-                ),
-                (
-                    "source",
-                    models.CharField(
-                        help_text="File or address.", max_length=300, verbose_name="source"
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('history_surface', models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface')),
+                ('history_source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('slug', models.SlugField(max_length=100, verbose_name='key')),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('publisher', models.CharField(blank=True, max_length=200, verbose_name='publisher')),
+                ('authors', models.CharField(blank=True, max_length=200, verbose_name='authors')),
+                ('published_on', models.DateField(blank=True, null=True, verbose_name='published on')),
+                ('published_note', models.CharField(blank=True, max_length=200, verbose_name='publication date as given')),
+                ('source', models.CharField(help_text='File or address.', max_length=300, verbose_name='source')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical report",
-                "verbose_name_plural": "historical reports",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical report',
+                'verbose_name_plural': 'historical reports',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalReportedFigure",
+            name='HistoricalReportedFigure',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "history_surface",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("admin", "admin"),
-                            ("api", "API"),
-                            ("page", "page"),
-                            ("command", "command"),
-                            ("import", "import"),
-                            ("other", "other"),
-                        ],
-                        max_length=10,
-                        verbose_name="surface",
-                    ),
-                ),
-                (
-                    "history_source",
-                    models.CharField(blank=True, max_length=200, verbose_name="source"),
-                ),
-                ("key", models.SlugField(max_length=100, verbose_name="key")),
-                ("as_of", models.DateField(verbose_name="as of")),
-                (
-                    "as_of_note",
-                    models.CharField(
-                        blank=True,
-                        help_text="What the report says of the date, where it gives no exact day.",
-                        max_length=200,
-                        verbose_name="date as given",
-                    ),
-                ),
-                (
-                    "metric",
-                    models.CharField(
-                        choices=[
-                            ("ewes", "over-wintering ewes"),
-                            ("ewes_lambed", "ewes lambed"),
-                            ("lambs_born", "lambs born"),
-                            ("lamb_losses", "lamb losses"),
-                            ("lambs_alive", "lambs alive"),
-                            ("sheep", "sheep in the flock"),
-                            ("family_ranches", "family ranches"),
-                            ("dairy_ranch_share", "share of family ranches keeping dairy cows"),
-                            ("ranch_area", "ranch area"),
-                            ("dairy_cows_brought_in", "dairy cows brought in"),
-                            ("milk_yield_per_cow", "milk yield per cow"),
-                            ("milk_sold", "fresh milk sold"),
-                            ("dairy_processors", "dairy processing enterprises"),
-                            ("processing_cooperatives", "processing cooperatives"),
-                            ("sales_points", "licensed sales points"),
-                        ],
-                        max_length=30,
-                        verbose_name="what it counts",
-                    ),
-                ),
-                (
-                    "value",
-                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="value"),
-                ),
-                (
-                    "qualifier",
-                    models.CharField(
-                        choices=[
-                            ("exact", "exact"),
-                            ("more_than", "more than"),
-                            ("about", "about"),
-                        ],
-                        max_length=10,
-                        verbose_name="qualifier",
-                    ),
-                ),
-                (
-                    "quote",
-                    models.TextField(
-                        help_text="The sentence the figure was taken from.", verbose_name="quote"
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "county",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.county",
-                        verbose_name="county",
-                    ),
-                ),
-                (
-                    "herder",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.herder",
-                        verbose_name="herder household",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "prefecture",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.prefecture",
-                        verbose_name="prefecture",
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.report",
-                        verbose_name="report",
-                    ),
-                ),
-                (
-                    "season",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.season",
-                        verbose_name="season",
-                    ),
-                ),
-                (
-                    "township",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.township",
-                        verbose_name="township",
-                    ),
-                ),
-                (
-                    "village",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.village",
-                        verbose_name="village",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('history_surface', models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface')),
+                ('history_source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('key', models.SlugField(max_length=100, verbose_name='key')),
+                ('as_of', models.DateField(verbose_name='as of')),
+                ('as_of_note', models.CharField(blank=True, help_text='What the report says of the date, where it gives no exact day.', max_length=200, verbose_name='date as given')),
+                ('metric', models.CharField(choices=[('ewes', 'over-wintering ewes'), ('ewes_lambed', 'ewes lambed'), ('lambs_born', 'lambs born'), ('lamb_losses', 'lamb losses'), ('lambs_alive', 'lambs alive'), ('sheep', 'sheep in the flock'), ('family_ranches', 'family ranches'), ('dairy_ranch_share', 'share of family ranches keeping dairy cows'), ('ranch_area', 'ranch area'), ('dairy_cows_brought_in', 'dairy cows brought in'), ('milk_yield_per_cow', 'milk yield per cow'), ('milk_sold', 'fresh milk sold'), ('dairy_processors', 'dairy processing enterprises'), ('processing_cooperatives', 'processing cooperatives'), ('sales_points', 'licensed sales points')], max_length=30, verbose_name='what it counts')),
+                ('value', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='value')),
+                ('qualifier', models.CharField(choices=[('exact', 'exact'), ('more_than', 'more than'), ('about', 'about')], max_length=10, verbose_name='qualifier')),
+                ('quote', models.TextField(help_text='The sentence the figure was taken from.', verbose_name='quote')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('county', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.county', verbose_name='county')),
+                ('herder', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.herder', verbose_name='herder household')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('prefecture', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.prefecture', verbose_name='prefecture')),
+                ('report', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.report', verbose_name='report')),
+                ('season', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.season', verbose_name='season')),
+                ('township', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.township', verbose_name='township')),
+                ('village', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.village', verbose_name='village')),
             ],
             options={
-                "verbose_name": "historical reported figure",
-                "verbose_name_plural": "historical reported figures",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical reported figure',
+                'verbose_name_plural': 'historical reported figures',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalScopeGrant",
+            name='HistoricalScopeGrant',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "history_surface",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("admin", "admin"),
-                            ("api", "API"),
-                            ("page", "page"),
-                            ("command", "command"),
-                            ("import", "import"),
-                            ("other", "other"),
-                        ],
-                        max_length=10,
-                        verbose_name="surface",
-                    ),
-                ),
-                (
-                    "history_source",
-                    models.CharField(blank=True, max_length=200, verbose_name="source"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "county",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.county",
-                        verbose_name="county",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "prefecture",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.prefecture",
-                        verbose_name="prefecture",
-                    ),
-                ),
-                (
-                    "township",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.township",
-                        verbose_name="township",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
-                (
-                    "village",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.village",
-                        verbose_name="village",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('history_surface', models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface')),
+                ('history_source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('county', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.county', verbose_name='county')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('prefecture', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.prefecture', verbose_name='prefecture')),
+                ('township', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.township', verbose_name='township')),
+                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ('village', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.village', verbose_name='village')),
             ],
             options={
-                "verbose_name": "historical scope grant",
-                "verbose_name_plural": "historical scope grants",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical scope grant',
+                'verbose_name_plural': 'historical scope grants',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalSeason",
+            name='HistoricalSeason',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "history_surface",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("admin", "admin"),
-                            ("api", "API"),
-                            ("page", "page"),
-                            ("command", "command"),
-                            ("import", "import"),
-                            ("other", "other"),
-                        ],
-                        max_length=10,
-                        verbose_name="surface",
-                    ),
-                ),
-                (
-                    "history_source",
-                    models.CharField(blank=True, max_length=200, verbose_name="source"),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("winter", "winter lambing"), ("spring", "spring lambing")],
-                        max_length=10,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("start_date", models.DateField(verbose_name="start date")),
-                ("end_date", models.DateField(verbose_name="expected end date")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('history_surface', models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface')),
+                ('history_source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('kind', models.CharField(choices=[('winter', 'winter lambing'), ('spring', 'spring lambing')], max_length=10, verbose_name='kind')),
+                ('start_date', models.DateField(verbose_name='start date')),
+                ('end_date', models.DateField(verbose_name='expected end date')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical season",
-                "verbose_name_plural": "historical seasons",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical season',
+                'verbose_name_plural': 'historical seasons',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalTownship",
+            name='HistoricalTownship',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "history_surface",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("admin", "admin"),
-                            ("api", "API"),
-                            ("page", "page"),
-                            ("command", "command"),
-                            ("import", "import"),
-                            ("other", "other"),
-                        ],
-                        max_length=10,
-                        verbose_name="surface",
-                    ),
-                ),
-                (
-                    "history_source",
-                    models.CharField(blank=True, max_length=200, verbose_name="source"),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("name_latin", models.CharField(max_length=100, verbose_name="Latin name")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "county",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.county",
-                        verbose_name="county",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('history_surface', models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface')),
+                ('history_source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name_latin', models.CharField(max_length=100, verbose_name='Latin name')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('county', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.county', verbose_name='county')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical township",
-                "verbose_name_plural": "historical townships",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical township',
+                'verbose_name_plural': 'historical townships',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalUser",
+            name='HistoricalUser',
             fields=[
-                (
-                    "id",
-                    models.IntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "is_superuser",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Designates that this user has all permissions without explicitly assigning them.",
-                        verbose_name="superuser status",
-                    ),
-                ),
-                (
-                    "username",
-                    models.CharField(
-                        db_index=True,
-                        error_messages={"unique": "A user with that username already exists."},
-                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
-                        max_length=150,
-                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
-                        verbose_name="username",
-                    ),
-                ),
-                (
-                    "first_name",
-                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
-                ),
-                (
-                    "last_name",
-                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
-                ),
-                (
-                    "email",
-                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
-                ),
-                (
-                    "is_staff",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Designates whether the user can log into this admin site.",
-                        verbose_name="staff status",
-                    ),
-                ),
-                (
-                    "is_active",
-                    models.BooleanField(
-                        default=True,
-                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
-                        verbose_name="active",
-                    ),
-                ),
-                (
-                    "date_joined",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="date joined"
-                    ),
-                ),
-                (
-                    "history_surface",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("admin", "admin"),
-                            ("api", "API"),
-                            ("page", "page"),
-                            ("command", "command"),
-                            ("import", "import"),
-                            ("other", "other"),
-                        ],
-                        max_length=10,
-                        verbose_name="surface",
-                    ),
-                ),
-                (
-                    "history_source",
-                    models.CharField(blank=True, max_length=200, verbose_name="source"),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.IntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
+                ('username', models.CharField(db_index=True, error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
+                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
+                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
+                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
+                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
+                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
+                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
+                ('history_surface', models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface')),
+                ('history_source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical user",
-                "verbose_name_plural": "historical users",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical user',
+                'verbose_name_plural': 'historical users',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalVillage",
+            name='HistoricalVillage',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "history_surface",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("admin", "admin"),
-                            ("api", "API"),
-                            ("page", "page"),
-                            ("command", "command"),
-                            ("import", "import"),
-                            ("other", "other"),
-                        ],
-                        max_length=10,
-                        verbose_name="surface",
-                    ),
-                ),
-                (
-                    "history_source",
-                    models.CharField(blank=True, max_length=200, verbose_name="source"),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("name_latin", models.CharField(max_length=100, verbose_name="Latin name")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "township",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.township",
-                        verbose_name="township",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('history_surface', models.CharField(blank=True, choices=[('admin', 'admin'), ('api', 'API'), ('page', 'page'), ('command', 'command'), ('import', 'import'), ('other', 'other')], max_length=10, verbose_name='surface')),
+                ('history_source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name_latin', models.CharField(max_length=100, verbose_name='Latin name')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('township', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.township', verbose_name='township')),
             ],
             options={
-                "verbose_name": "historical village",
-                "verbose_name_plural": "historical villages",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical village',
+                'verbose_name_plural': 'historical villages',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

@@ -14,154 +14,51 @@ def build_rollups(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livestock", "0007_user_roles_history"),
+        ('livestock', '0007_user_roles_history'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="DailyRollup",
+            name='DailyRollup',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "level",
-                    models.PositiveSmallIntegerField(
-                        choices=[
-                            (1, "county"),
-                            (2, "township"),
-                            (3, "village"),
-                            (4, "herder household"),
-                        ],
-                        verbose_name="level",
-                    ),
-                ),
-                ("place_id", models.BigIntegerField(verbose_name="place")),
-                ("date", models.DateField(verbose_name="date")),
-                ("households", models.IntegerField(default=0)),
-                ("ewes", models.IntegerField(default=0)),
-                ("ewes_lambed", models.IntegerField(default=0)),
-                ("lambs_born", models.IntegerField(default=0)),
-                ("lamb_losses", models.IntegerField(default=0)),
-                ("lambs_alive", models.IntegerField(default=0)),
-                ("lambs_alive_at_weaning", models.IntegerField(default=0)),
-                ("lambs_born_where_ewes_lambed_counted", models.IntegerField(default=0)),
-                ("lambs_born_where_ewes_counted", models.IntegerField(default=0)),
-                ("lambs_born_by_latest_check", models.IntegerField(default=0)),
-                ("lambs_alive_at_weaning_where_ewes_counted", models.IntegerField(default=0)),
-                ("ewes_where_weaned", models.IntegerField(default=0)),
-                ("lost_cold", models.IntegerField(default=0)),
-                ("lost_starvation", models.IntegerField(default=0)),
-                ("lost_disease", models.IntegerField(default=0)),
-                ("lost_mismothering", models.IntegerField(default=0)),
-                ("lost_predator", models.IntegerField(default=0)),
-                ("lost_accident", models.IntegerField(default=0)),
-                ("lost_unknown", models.IntegerField(default=0)),
-                (
-                    "county",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        db_index=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.county",
-                        verbose_name="county",
-                    ),
-                ),
-                (
-                    "herder",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.herder",
-                        verbose_name="herder household",
-                    ),
-                ),
-                (
-                    "prefecture",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        db_index=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.prefecture",
-                        verbose_name="prefecture",
-                    ),
-                ),
-                (
-                    "record",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.lambingrecord",
-                        verbose_name="lambing record",
-                    ),
-                ),
-                (
-                    "season",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        db_index=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.season",
-                        verbose_name="season",
-                    ),
-                ),
-                (
-                    "township",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.township",
-                        verbose_name="township",
-                    ),
-                ),
-                (
-                    "village",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="livestock.village",
-                        verbose_name="village",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('level', models.PositiveSmallIntegerField(choices=[(1, 'county'), (2, 'township'), (3, 'village'), (4, 'herder household')], verbose_name='level')),
+                ('place_id', models.BigIntegerField(verbose_name='place')),
+                ('date', models.DateField(verbose_name='date')),
+                ('households', models.IntegerField(default=0)),
+                ('ewes', models.IntegerField(default=0)),
+                ('ewes_lambed', models.IntegerField(default=0)),
+                ('lambs_born', models.IntegerField(default=0)),
+                ('lamb_losses', models.IntegerField(default=0)),
+                ('lambs_alive', models.IntegerField(default=0)),
+                ('lambs_alive_at_weaning', models.IntegerField(default=0)),
+                ('lambs_born_where_ewes_lambed_counted', models.IntegerField(default=0)),
+                ('lambs_born_where_ewes_counted', models.IntegerField(default=0)),
+                ('lambs_born_by_latest_check', models.IntegerField(default=0)),
+                ('lambs_alive_at_weaning_where_ewes_counted', models.IntegerField(default=0)),
+                ('ewes_where_weaned', models.IntegerField(default=0)),
+                ('lost_cold', models.IntegerField(default=0)),
+                ('lost_starvation', models.IntegerField(default=0)),
+                ('lost_disease', models.IntegerField(default=0)),
+                ('lost_mismothering', models.IntegerField(default=0)),
+                ('lost_predator', models.IntegerField(default=0)),
+                ('lost_accident', models.IntegerField(default=0)),
+                ('lost_unknown', models.IntegerField(default=0)),
+                ('county', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.county', verbose_name='county')),
+                ('herder', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.herder', verbose_name='herder household')),
+                ('prefecture', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.prefecture', verbose_name='prefecture')),
+                ('record', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.lambingrecord', verbose_name='lambing record')),
+                ('season', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.season', verbose_name='season')),
+                ('township', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.township', verbose_name='township')),
+                ('village', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.village', verbose_name='village')),
             ],
             options={
-                "verbose_name": "daily rollup",
-                "verbose_name_plural": "daily rollups",
-                "indexes": [
-                    models.Index(
-                        fields=["county", "level", "date"], name="rollup_county_level_date"
-                    ),
-                    models.Index(
-                        fields=["township", "level", "date"], name="rollup_township_level_date"
-                    ),
-                    models.Index(
-                        fields=["village", "level", "date"], name="rollup_village_level_date"
-                    ),
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("season", "level", "place_id", "date"),
-                        name="rollup_one_row_per_day",
-                    )
-                ],
+                'verbose_name': 'daily rollup',
+                'verbose_name_plural': 'daily rollups',
+                'indexes': [models.Index(fields=['county', 'level', 'date'], name='rollup_county_level_date'), models.Index(fields=['township', 'level', 'date'], name='rollup_township_level_date'), models.Index(fields=['village', 'level', 'date'], name='rollup_village_level_date')],
+                'constraints': [models.UniqueConstraint(fields=('season', 'level', 'place_id', 'date'), name='rollup_one_row_per_day')],
             },
         ),
         migrations.RunPython(build_rollups, migrations.RunPython.noop),

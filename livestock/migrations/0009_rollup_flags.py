@@ -13,39 +13,40 @@ def build_rollups(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livestock", "0008_daily_rollups"),
+        ('livestock', '0008_daily_rollups'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="dailyrollup",
-            name="flagged_any",
+            model_name='dailyrollup',
+            name='flagged_any',
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="dailyrollup",
-            name="flagged_backwards",
+            model_name='dailyrollup',
+            name='flagged_backwards',
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="dailyrollup",
-            name="flagged_high_losses",
+            model_name='dailyrollup',
+            name='flagged_high_losses',
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="dailyrollup",
-            name="flagged_lambing_rate",
+            model_name='dailyrollup',
+            name='flagged_lambing_rate',
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="dailyrollup",
-            name="flagged_no_final_check",
+            model_name='dailyrollup',
+            name='flagged_no_final_check',
             field=models.IntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="dailyrollup",
-            name="flagged_stale",
+            model_name='dailyrollup',
+            name='flagged_stale',
             field=models.IntegerField(default=0),
         ),
         migrations.RunPython(build_rollups, migrations.RunPython.noop),

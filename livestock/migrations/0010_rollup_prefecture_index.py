@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livestock", "0009_rollup_flags"),
+        ('livestock', '0009_rollup_flags'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="dailyrollup",
-            index=models.Index(
-                fields=["prefecture", "level", "date"], name="rollup_prefecture_level_date"
-            ),
+            model_name='dailyrollup',
+            index=models.Index(fields=['prefecture', 'level', 'date'], name='rollup_prefecture_level_date'),
         ),
     ]

@@ -16,37 +16,21 @@ def add_prefecture_rows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("livestock", "0010_rollup_prefecture_index"),
+        ('livestock', '0010_rollup_prefecture_index'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="dailyrollup",
-            name="county",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="livestock.county",
-                verbose_name="county",
-            ),
+            model_name='dailyrollup',
+            name='county',
+            field=models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='livestock.county', verbose_name='county'),
         ),
         migrations.AlterField(
-            model_name="dailyrollup",
-            name="level",
-            field=models.PositiveSmallIntegerField(
-                choices=[
-                    (0, "prefecture"),
-                    (1, "county"),
-                    (2, "township"),
-                    (3, "village"),
-                    (4, "herder household"),
-                ],
-                verbose_name="level",
-            ),
+            model_name='dailyrollup',
+            name='level',
+            field=models.PositiveSmallIntegerField(choices=[(0, 'prefecture'), (1, 'county'), (2, 'township'), (3, 'village'), (4, 'herder household')], verbose_name='level'),
         ),
         migrations.RunPython(add_prefecture_rows, migrations.RunPython.noop),
     ]
