@@ -80,6 +80,19 @@ def flagged_ids(
     filter. Read from the households' rollup rows."""
     column = FLAG_COLUMN[key] if key else ANY_FLAG_COLUMN
     return (
+        _per_record(records, season=season, as_of=as_of)
+        .annotate(flagged=Sum(column))
+        .filter(flagged__gt=0)
+        .values("record")
+    )
+
+
+def _per_record(
+    records: QuerySet[LambingRecord], *, season: Season, as_of: datetime.date
+) -> QuerySet:
+    """The households' rollup rows of ``records`` up to ``as_of``, grouped by
+    record: what the admin's flag filter and the field app's lists sum."""
+    return (
         DailyRollup.objects.filter(
             season=season,
             level=RollupLevel.HERDER,
@@ -87,9 +100,6 @@ def flagged_ids(
             date__lte=as_of,
         )
         .order_by()
-        .values("record")
-        .annotate(flagged=Sum(column))
-        .filter(flagged__gt=0)
         .values("record")
     )
 
@@ -136,15 +146,5 @@ def flags_by_record(
     """Each of ``records``' flags as of ``as_of`` (by record id; records without
     a flag are absent), in one query over the households' rollup rows: the
     field app's lists, where ``record_flags`` would be a query per household."""
-    rows = (
-        DailyRollup.objects.filter(
-            season=season,
-            level=RollupLevel.HERDER,
-            record__in=records.values("pk"),
-            date__lte=as_of,
-        )
-        .order_by()
-        .values("record")
-        .annotate(**_flag_sums())
-    )
+    rows = _per_record(records, season=season, as_of=as_of).annotate(**_flag_sums())
     return {row["record"]: _flags_of(row) for row in rows if _flagged(row)}
