@@ -26,7 +26,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from livestock.audit import Surface  # noqa: E402
+from livestock.audit.attribution import Surface  # noqa: E402
 from livestock.models import County, Herder, LambingEntry, Township  # noqa: E402
 
 BATCH = 5000

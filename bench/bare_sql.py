@@ -33,7 +33,7 @@ import psycopg
 from django.db import connection
 from django.utils import timezone
 
-from livestock import rollups
+from livestock.counting import rollups
 from livestock.models import (
     DailyRollup,
     Herder,

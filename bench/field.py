@@ -39,7 +39,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from generate import season_of  # noqa: E402
 
-from livestock import roles, services  # noqa: E402
+from livestock import services  # noqa: E402
+from livestock.access import roles  # noqa: E402
 from livestock.field.selectors import current_season  # noqa: E402
 from livestock.models import Village  # noqa: E402
 

@@ -31,7 +31,7 @@ setup()
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from livestock import rollups  # noqa: E402
+from livestock.counting import rollups  # noqa: E402
 from livestock.models import (  # noqa: E402
     County,
     Herder,

@@ -52,7 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: what every later one reads of the client's address and scheme.
-    "livestock.middleware.ProxyHeadersMiddleware",
+    "livestock.access.proxy_headers.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # With read replicas: a writer's next pages read what they wrote (config/routers.py).
@@ -155,7 +155,7 @@ DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 # A cache shared by gunicorn's workers: a table in the database in production
 # (made by migration 0015), memory in development. The API's throttles count
-# requests in their own table (livestock/throttling.py); wrong tokens are
+# requests in their own table (livestock/access/throttling.py); wrong tokens are
 # counted here.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -174,12 +174,12 @@ IMPORT_MAX_UNZIPPED_MB = env_int("IMPORT_MAX_UNZIPPED_MB", default=50, minimum=1
 # An answer lists this many refused rows' errors and counts the rest.
 IMPORT_MAX_ERRORS_LISTED = env_int("IMPORT_MAX_ERRORS_LISTED", default=100, minimum=1)
 
-# Login throttling against password guessing (django-axes; livestock/throttling.py):
+# Login throttling against password guessing (django-axes; livestock/access/throttling.py):
 # after LOGIN_FAILURE_LIMIT failures for one username from one address, that pair
 # waits LOGIN_LOCKOUT_MINUTES, restarted by every try meanwhile. A lockout is
 # lifted early by `manage.py axes_reset_username NAME` or in the admin.
 AUTHENTICATION_BACKENDS = [
-    "livestock.throttling.LoginThrottleBackend",
+    "livestock.access.throttling.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
@@ -188,10 +188,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", default=1
 # behind one address (a township office) do not lock each other out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "livestock.throttling.lockout_response"
+AXES_LOCKOUT_CALLABLE = "livestock.access.throttling.lockout_response"
 # The address is the one the API's throttles use (REST_FRAMEWORK's NUM_PROXIES):
-# the connection's, or behind our proxy the address it saw (livestock/throttling.py).
-AXES_CLIENT_IP_CALLABLE = "livestock.throttling.client_address"
+# the connection's, or behind our proxy the address it saw (livestock/access/throttling.py).
+AXES_CLIENT_IP_CALLABLE = "livestock.access.throttling.client_address"
 
 # After logging in without a (safe) page to go back to: the summary, the home page.
 # Django's default, /accounts/profile/, is no page of this service.
@@ -267,7 +267,7 @@ if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The proxy's own addresses (or networks): X-Forwarded-For and -Proto are read only
 # from a connection that comes from one of them; a client reaching gunicorn around
-# the proxy has them dropped (livestock/middleware.py).
+# the proxy has them dropped (livestock/access/proxy_headers.py).
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -301,7 +301,7 @@ REST_FRAMEWORK = {
     # endpoint takes a spreadsheet as multipart too. Another body is a 415.
     "DEFAULT_PARSER_CLASSES": ["livestock.api.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "livestock.throttling.ThrottledTokenAuthentication",
+        "livestock.access.throttling.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -315,8 +315,8 @@ REST_FRAMEWORK = {
     # Per token (its user) and, without credentials, per address; a 429 with
     # Retry-After beyond the rate. Rates as DRF writes them: 600/minute, 20/second.
     "DEFAULT_THROTTLE_CLASSES": [
-        "livestock.throttling.TokenRateThrottle",
-        "livestock.throttling.AnonymousRateThrottle",
+        "livestock.access.throttling.TokenRateThrottle",
+        "livestock.access.throttling.AnonymousRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "token": env_rate("API_RATE_PER_TOKEN", default="600/minute"),
@@ -330,7 +330,7 @@ REST_FRAMEWORK = {
 }
 
 # Wrong API tokens sent from one address, per period; past it every token from
-# that address waits for the period's end (livestock/throttling.py).
+# that address waits for the period's end (livestock/access/throttling.py).
 API_TOKEN_FAILURE_RATE = env_rate("API_TOKEN_FAILURE_RATE", default="10/minute")
 
 # Unexpected exceptions with their traceback, request and user id, to stderr, in

@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from livestock.admin_audit import audit_view
+from livestock.admin.audit_trail import audit_view
 from livestock.monitoring.views import BulletinPage, OutliersPage, ReportingPage
-from livestock.views import MetricsPage, ReviewAction, SummaryPage
+from livestock.pages.views import MetricsPage, ReviewAction, SummaryPage
 
 urlpatterns = [
     path("", SummaryPage.as_view(), name="summary"),

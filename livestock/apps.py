@@ -1,4 +1,20 @@
+"""The app, and Django's admin with this service's site.
+
+The admin site is here, not in ``livestock.admin``: Django makes the site
+before it imports that package, and importing a module inside it would run
+the package's registrations against a site not yet made.
+
+The admin's index is grouped by what a technician does. Django lists an
+app's models alphabetically by their names; in Chinese that is code-point
+order, which put places before counts and the records a technician opens every
+day in the middle. Here the service's models come in groups, in the order of a
+day's work: counts first, then reviews and the reports' figures, then places,
+then seasons. Other apps (users, login attempts) follow, for the superusers who
+see them.
+"""
+
 from django.apps import AppConfig
+from django.contrib import admin
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +29,7 @@ class LivestockConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from simple_history.signals import pre_create_historical_record
 
-        from livestock.audit import describe_change
+        from livestock.audit.attribution import describe_change
 
         pre_create_historical_record.connect(describe_change, dispatch_uid="audit_describe_change")
 
@@ -35,4 +51,37 @@ class LambingAdminConfig(admin_apps.AdminConfig):
     """Django's admin with this service's site: its index grouped for technicians."""
 
     default = False  # named in INSTALLED_APPS; "livestock" alone is LivestockConfig
-    default_site = "livestock.admin_site.LambingAdminSite"
+    default_site = "livestock.apps.LambingAdminSite"
+
+
+# (group, the models' names in it, in order). A model missing here is listed
+# at the end of the last group, so none is ever hidden.
+GROUPS = [
+    (_("Daily counts"), ["lambingrecord", "herder"]),
+    (_("Review and reports"), ["review", "reportedfigure", "report"]),
+    (_("Places"), ["village", "township", "county", "prefecture"]),
+    (_("Seasons"), ["season"]),
+]
+APP_LABEL = "livestock"
+
+
+class LambingAdminSite(admin.AdminSite):
+    """The admin's index in the groups of ``GROUPS``."""
+
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        grouped, others = [], []
+        for app in app_list:
+            if app["app_label"] != APP_LABEL:
+                others.append(app)
+                continue
+            models = {model["object_name"].lower(): model for model in app["models"]}
+            for name, model_names in GROUPS:
+                group = [
+                    models.pop(model_name) for model_name in model_names if model_name in models
+                ]
+                if group:
+                    grouped.append({**app, "name": name, "models": group})
+            if models and grouped:
+                grouped[-1]["models"].extend(models.values())
+        return [*grouped, *others]

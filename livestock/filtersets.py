@@ -19,7 +19,7 @@ from livestock.models import (
     Village,
 )
 from livestock.models.review import ReviewState
-from livestock.names import normalize_name
+from livestock.places.names import normalize_name
 
 # Database ids are 64-bit; a larger number is no id (and overflows SQLite).
 MAX_ID = 2**63 - 1

@@ -145,7 +145,7 @@ def make_user(username: str, role: str | None, *places, superuser: bool = False)
             # that the migration made; make them again as it did.
             from django.apps import apps
 
-            from livestock.roles import sync_role_groups
+            from livestock.access.roles import sync_role_groups
 
             sync_role_groups(apps)
         user.groups.add(Group.objects.get(name=role))

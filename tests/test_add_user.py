@@ -7,7 +7,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from livestock import roles
+from livestock.access import roles
 from livestock.models import ScopeGrant, Village
 
 STRONG_PASSWORD = "lambs-in-the-snow-2025"

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from livestock import services
-from livestock.admin_entries import SENT_ONCE
+from livestock.admin.entries import SENT_ONCE
 from livestock.models import Herder, LambingEntry, LambingRecord
 from tests.conftest import PASSWORD
 
@@ -691,7 +691,7 @@ def test_a_record_of_500_entries_takes_a_new_count_and_a_correction(
 def test_past_entries_are_listed_newest_first_a_page_at_a_time(
     two_counties, woyimoke_technician, bieke_record
 ):
-    from livestock.admin_entries import ENTRIES_PER_PAGE
+    from livestock.admin.entries import ENTRIES_PER_PAGE
 
     many_entries(bieke_record, 60)
     client = logged_in(woyimoke_technician)

@@ -9,7 +9,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from livestock import rules, services
+from livestock import services
+from livestock.counting import rules
 from livestock.models import Herder, LambingEntry, LambingRecord
 from tests.test_api_base import (
     API,

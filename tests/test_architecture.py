@@ -4,11 +4,11 @@ declaration, so adding it there reaches the rollups, the API and the pages."""
 
 from dataclasses import fields
 
-from livestock import metrics, rollups, summary_table
 from livestock.api.serializers import LambingEntrySerializer, TotalsSerializer
-from livestock.counting import walk
+from livestock.counting import metrics, rollups, walk
 from livestock.counting.totals import NUMBERS, LambingTotals
 from livestock.models import DailyRollup, LambingEntry
+from livestock.pages import summary_table
 
 
 def test_what_the_walk_reads_of_an_entry_is_read_from_the_entries_by_name():

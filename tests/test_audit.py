@@ -12,9 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from livestock import admin_audit, services
-from livestock.audit import acting_as
-from livestock.audit_trail import audited_models
+from livestock import services
+from livestock.admin import audit_trail as admin_audit
+from livestock.audit.attribution import acting_as
+from livestock.audit.trail import audited_models
 from livestock.models import Herder, LambingEntry, Prefecture, ScopeGrant
 from tests.conftest import make_user
 from tests.test_admin import add_count, logged_in

@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.db import connections
 
 from livestock import selectors, services
-from livestock.audit import acting_as
+from livestock.audit.attribution import acting_as
 from livestock.choices import CheckStage, LossCause
 from livestock.models import County, Herder, Prefecture, Season, Township, Village
-from livestock.report_data import load_report_data
+from livestock.places.report_data import load_report_data
 
 PLACE_LEVELS = (Prefecture, County, Township, Village, Herder)
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from livestock import rules
-from livestock.counting import walk
+from livestock.counting import rules, walk
 from livestock.models import LambingEntry, LambingRecord
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from livestock.charts import ReportedPoint, bar_chart, cumulative_chart
+from livestock.pages.charts import ReportedPoint, bar_chart, cumulative_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 THIN_SPACE = "\u2009"

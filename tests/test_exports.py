@@ -1,7 +1,7 @@
 """Every file the service writes keeps a name typed as a formula inert
 (issue 18): the summary tables at every level (the herder's too, whose name
 is the file's "place" line), the admin's list exports and the audit trail, in
-CSV and XLSX, all through ``exports.inert``."""
+CSV and XLSX, all through ``tables.inert``."""
 
 import csv
 import datetime
@@ -11,9 +11,10 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from livestock import exports, services
-from livestock.audit import acting_as
+from livestock import services
+from livestock.audit.attribution import acting_as
 from livestock.models import Herder
+from livestock.spreadsheets import tables
 from tests.conftest import PASSWORD, make_user
 from tests.test_admin import logged_in
 
@@ -99,6 +100,6 @@ def test_the_audit_trail_keeps_a_formula_filter_inert(kind, db):
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_inert_prefixes_every_start_a_spreadsheet_computes(start):
-    assert exports.inert(f"{start}1+1") == f"'{start}1+1"
-    assert exports.inert("别克") == "别克"
-    assert exports.inert(-3) == -3
+    assert tables.inert(f"{start}1+1") == f"'{start}1+1"
+    assert tables.inert("别克") == "别克"
+    assert tables.inert(-3) == -3

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from livestock import rules, services
+from livestock import services
+from livestock.counting import rules
 from livestock.models import Herder, LambingEntry, Season, Village
 from tests.conftest import PASSWORD
 

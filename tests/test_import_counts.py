@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from livestock import bulk_insert, services, spreadsheets
+from livestock import services, spreadsheets
+from livestock.audit import bulk_insert
 from livestock.models import Herder, LambingEntry, LambingRecord, Village
 
 DATA = Path(__file__).parent / "data"

@@ -138,7 +138,7 @@ def test_the_graph_is_read_from_every_module():
     assert "livestock.models.lambing" in edges["livestock.services"] | reaches(
         edges, "livestock.services"
     )
-    assert "livestock.rules" in edges["livestock.counting.walk"]
+    assert "livestock.counting.rules" in edges["livestock.counting.walk"]
 
 
 def test_no_cycle_among_livestock_modules():

@@ -2,7 +2,7 @@
 models, and read by scoping, the rollups, the summaries, the forms, the report
 data and ``add_user``."""
 
-from livestock import rollups
+from livestock.counting import rollups
 from livestock.models import (
     LADDER,
     LEVEL_NAMED,

@@ -1,10 +1,11 @@
-"""The registry of metric definitions (``livestock.metrics``) and
+"""The registry of metric definitions (``livestock.counting.metrics``) and
 /api/v1/metrics/: every count and rate a summary shows is defined once, with
 its formula, the numbers it divides and the households it counts, and every
 surface names it the same way."""
 
-from livestock import metrics, summary_table
 from livestock.api.serializers import TotalsSerializer
+from livestock.counting import metrics
+from livestock.pages import summary_table
 from livestock.selectors import LambingTotals
 from tests.test_api_base import API, api
 

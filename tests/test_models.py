@@ -9,8 +9,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from livestock import rules, services
+from livestock import services
 from livestock.choices import CheckStage, LossCause, SeasonKind
+from livestock.counting import rules
 from livestock.models import LambingEntry, LambingRecord, Season
 
 DEC_5 = datetime.date(2024, 12, 5)

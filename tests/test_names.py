@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from livestock import services
 from livestock.models import Herder, Season
-from livestock.names import normalize_name
+from livestock.places.names import normalize_name
 from tests.conftest import PASSWORD
 from tests.test_api_base import API, api, names
 

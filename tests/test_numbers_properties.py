@@ -1,7 +1,7 @@
 """A property (Hypothesis) of the rates every surface shows: for random
 households, entries and dates, each rate the summary API and the page's
 cells show equals its shown numerator ÷ denominator, and those numbers and the
-households they cover are what ``livestock.metrics`` says, recomputed here
+households they cover are what ``livestock.counting.metrics`` says, recomputed here
 from the entries as plainly as possible (a household counts as of a date once
 it has an entry dated on or before it)."""
 
@@ -15,8 +15,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from livestock import selectors, services, summary_table
+from livestock import selectors, services
 from livestock.models import Herder
+from livestock.pages import summary_table
 from tests.test_api_base import API, api
 
 DEC_1 = datetime.date(2024, 12, 1)

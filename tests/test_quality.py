@@ -9,8 +9,9 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from livestock import quality, rollups, services
+from livestock import services
 from livestock.choices import CheckStage, LossCause
+from livestock.counting import quality, rollups
 from livestock.models import DailyRollup, LambingEntry, LambingRecord, Season, Township, Village
 from tests.test_rules_properties import DATABASE_EXAMPLES, rolled_back
 

@@ -20,7 +20,7 @@ from livestock.models import (
     Township,
     Village,
 )
-from livestock.report_data import DEFAULT_DATA_FILE
+from livestock.places.report_data import DEFAULT_DATA_FILE
 from livestock.selectors import lambing_totals
 
 SOURCE = DEFAULT_DATA_FILE.parent / "sources" / "000_e8073e5aabd01383.txt"

@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from livestock import rollups, services
+from livestock import services
 from livestock.choices import CheckStage, LossCause
+from livestock.counting import rollups
 from livestock.models import DailyRollup, Herder, LambingEntry, LambingRecord, Village
 from livestock.selectors import (
     lambing_totals,

@@ -1,4 +1,4 @@
-"""The pure counting rules of ``livestock/rules.py``: running totals over a
+"""The pure counting rules of ``livestock/counting/rules.py``: running totals over a
 record's dated entries, and an entry's date against its season and today.
 No database: the rules read plain objects."""
 
@@ -7,8 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from livestock import rules
-from livestock.counting import walk
+from livestock.counting import rules, walk
 
 DEC_1 = datetime.date(2024, 12, 1)
 DEC_10 = datetime.date(2024, 12, 10)

@@ -19,9 +19,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from livestock import rules, selectors, services
+from livestock import selectors, services
 from livestock.choices import CheckStage, LossCause
-from livestock.counting import walk
+from livestock.counting import rules, walk
 from livestock.models import LambingEntry, LambingRecord, Season
 
 DEC_1 = datetime.date(2024, 12, 1)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from livestock import scoping
 from livestock.models import County, Herder, LambingEntry, LambingRecord, Township, Village
+from livestock.places import scoping
 from tests.conftest import make_user
 
 

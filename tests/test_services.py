@@ -10,8 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from livestock import rules, services
+from livestock import services
 from livestock.choices import CheckStage, LossCause
+from livestock.counting import rules
 from livestock.models import LambingEntry, LambingRecord
 from livestock.selectors import lambing_totals
 
@@ -293,7 +294,7 @@ def test_two_edits_of_one_entry_at_once_are_both_kept(bieke_record):
 def test_an_edit_made_from_an_older_version_is_refused_with_who_changed_it(bieke_record):
     """A page that showed version 1 cannot save over version 2: the correction,
     the deletion and the record's ewes each say who saved the newer one."""
-    from livestock.audit import acting_as
+    from livestock.audit.attribution import acting_as
     from tests.conftest import make_user
 
     colleague = make_user("colleague", "technician", bieke_record.herder.village)

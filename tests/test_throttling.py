@@ -128,7 +128,11 @@ def rates(settings, db, monkeypatch):
     """Small rates, set the way settings.py sets them from the environment, and
     the clock stopped in the middle of a minute: a test's requests all fall in
     one window of the throttles' counts."""
-    from livestock.throttling import AnonymousRateThrottle, FixedWindowCount, TokenRateThrottle
+    from livestock.access.throttling import (
+        AnonymousRateThrottle,
+        FixedWindowCount,
+        TokenRateThrottle,
+    )
 
     monkeypatch.setattr(FixedWindowCount, "timer", lambda self: 1_000_000 * 60 + 30.0)
 
@@ -186,7 +190,7 @@ def test_writes_count_against_the_rate_too_and_a_throttled_write_stores_nothing(
 
 
 def test_a_token_may_send_again_when_the_next_window_begins(rates, fuhai_technician, monkeypatch):
-    from livestock.throttling import FixedWindowCount
+    from livestock.access.throttling import FixedWindowCount
 
     now = [1_000_000 * 60 + 59.5]  # half a second before a minute ends
     monkeypatch.setattr(FixedWindowCount, "timer", lambda self: now[0])
@@ -206,7 +210,7 @@ def test_counting_a_request_is_one_statement_not_a_list_of_times_rewritten(rates
     the database cache. A count is one atomic increment."""
     from rest_framework.test import APIRequestFactory
 
-    from livestock.throttling import TokenRateThrottle
+    from livestock.access.throttling import TokenRateThrottle
 
     request = APIRequestFactory().get(HERDERS)
     request.user = fuhai_technician
@@ -442,7 +446,7 @@ def freeze_seconds(offset: float):
     """``time.time()`` of the throttling module, ``offset`` seconds after a fixed moment."""
     from unittest import mock
 
-    return mock.patch("livestock.throttling.time.time", return_value=1_800_000_000 + offset)
+    return mock.patch("livestock.access.throttling.time.time", return_value=1_800_000_000 + offset)
 
 
 # After logging in

@@ -13,7 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from livestock import rollups, selectors
+from livestock import selectors
+from livestock.counting import rollups
 from livestock.models import County, Herder, LambingEntry, LambingRecord, Season, Township, Village
 from tests.conftest import PASSWORD, make_user
 

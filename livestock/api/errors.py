@@ -27,7 +27,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from livestock.throttling import (
+from livestock.access.throttling import (
     AnonymousRateThrottle,
     TokenGuessing,
     TokenRateThrottle,

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from livestock import metrics, scoping, services
+from livestock import services
+from livestock.counting import metrics
 from livestock.filtersets import MAX_ID
 from livestock.models import (
     HOUSEHOLD_COUNT_LIMIT,
@@ -27,6 +28,7 @@ from livestock.models import (
     Township,
     Village,
 )
+from livestock.places import scoping
 from livestock.selectors import LambingTotals, approved_totals
 
 
@@ -467,7 +469,7 @@ def place_ref(place) -> dict:
 
 
 class MetricSerializer(serializers.Serializer):
-    """A definition of ``livestock.metrics``: what a count or rate of the
+    """A definition of ``livestock.counting.metrics``: what a count or rate of the
     summaries is, by the code that names its value in the totals."""
 
     code = serializers.CharField(help_text="The key of this value in the summaries' totals.")

@@ -24,12 +24,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestock import filtersets, metrics, rollups, scoping, selectors, services, spreadsheets
+from livestock import filtersets, selectors, services, spreadsheets
 from livestock.api import errors, idempotency, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.api.idempotency import IdempotentCreateMixin
 from livestock.api.parsers import BoundedJSONParser
-from livestock.forms import SummaryQuery
+from livestock.counting import metrics, rollups
 from livestock.models import (
     GRANT_LADDER,
     County,
@@ -43,6 +43,8 @@ from livestock.models import (
     Township,
     Village,
 )
+from livestock.pages.forms import SummaryQuery
+from livestock.places import scoping
 
 AS_OF = OpenApiParameter(
     "as_of", OpenApiTypes.DATE, description="Totals as of the end of this day (default: today)."

@@ -1,5 +1,5 @@
 """The data-quality flags' definitions: what in a record's counts as of a
-date looks wrong enough for a person to check (``livestock/quality.py``
+date looks wrong enough for a person to check (``livestock/counting/quality.py``
 reads them, as kept in the daily rollups).
 
 Per record every flag is a step function of the as-of date: it changes on

@@ -6,7 +6,7 @@ summary, page, export and API response shows."""
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
-from livestock import metrics
+from livestock.counting import metrics
 
 
 def percent(numerator: int, denominator: int) -> Decimal | None:
@@ -23,7 +23,7 @@ class RateParts:
     """A rate as an official checks it with a calculator: the numbers it
     divides (``value`` is ``numerator ÷ denominator``, rounded to 0.1 %), and
     how many of the place's households they cover. ``metric`` says which
-    numbers of ``LambingTotals`` these are and why (``livestock.metrics``)."""
+    numbers of ``LambingTotals`` these are and why (``livestock.counting.metrics``)."""
 
     metric: metrics.MetricDefinition
     value: Decimal | None

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from livestock import rules
 from livestock.choices import CheckStage, LossCause
+from livestock.counting import rules
 from livestock.counting.flags import FlagWalk, flag_dates
 from livestock.counting.totals import LambingTotals
 

@@ -24,7 +24,7 @@ from django.db import models
 from django.db.models import CheckConstraint, Q
 from django.utils import translation
 
-from livestock import rules
+from livestock.counting import rules
 from livestock.models import LambingEntry, Season
 
 # Each label and message in Chinese first, English beside, under these keys; and in

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from livestock import quality, scoping, selectors
+from livestock import selectors
+from livestock.counting import quality
 from livestock.models import (
     Herder,
     LambingEntry,
@@ -20,7 +21,8 @@ from livestock.models import (
     Season,
     Village,
 )
-from livestock.names import normalize_name
+from livestock.places import scoping
+from livestock.places.names import normalize_name
 from livestock.selectors import LambingTotals
 
 

@@ -21,12 +21,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views import View
 
-from livestock import scoping, selectors, services
+from livestock import selectors, services
 from livestock.api.views import etag_of
 from livestock.field import forms, rules_description
 from livestock.field import selectors as field_selectors
 from livestock.filtersets import MAX_ID
 from livestock.models import Herder, LambingEntry, LambingRecord, ReportedFigure, Village
+from livestock.places import scoping
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "field"
 

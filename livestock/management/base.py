@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from livestock.audit import Surface, acting_as, os_user
+from livestock.audit.attribution import Surface, acting_as, os_user
 
 
 class AuditedCommand(BaseCommand):

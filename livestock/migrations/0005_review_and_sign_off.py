@@ -5,7 +5,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from livestock.roles import sync_role_groups
+from livestock.access.roles import sync_role_groups
 
 
 def grant_review_permissions(apps, schema_editor):

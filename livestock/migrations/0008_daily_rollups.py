@@ -8,7 +8,7 @@ def build_rollups(apps, schema_editor):
     """Sum the records already stored. The rows are derived data, made by the
     current code: only if the table has the current columns (else a later
     migration that adds columns makes them)."""
-    from livestock import rollups
+    from livestock.counting import rollups
 
     rollups.rebuild_in_migration(apps)
 

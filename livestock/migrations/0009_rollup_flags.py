@@ -7,7 +7,7 @@ def build_rollups(apps, schema_editor):
     """Make the rollups again with their new columns: the households with each
     data-quality flag, walked from the entries like the totals (reads every
     entry once; at 100,000 households about a minute)."""
-    from livestock import rollups
+    from livestock.counting import rollups
 
     rollups.rebuild_in_migration(apps)
 

@@ -10,7 +10,7 @@ def add_prefecture_rows(apps, schema_editor):
     from the entries: a database coming from 0008 has no flag columns made yet
     (0009 could not insert prefecture rows before ``county`` was nullable).
     At 1,000,000 households about ten minutes; at a county's size, seconds."""
-    from livestock import rollups
+    from livestock.counting import rollups
 
     rollups.rebuild_in_migration(apps)
 

@@ -8,7 +8,7 @@ def add_households_covered(apps, schema_editor):
     (``rollups.rebuild_in_migration``: only when this is the last migration
     changing the table's columns). At 1,000,000 households about ten
     minutes; at a county's size, seconds."""
-    from livestock import rollups
+    from livestock.counting import rollups
 
     rollups.rebuild_in_migration(apps)
 

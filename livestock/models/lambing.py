@@ -19,14 +19,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock import rules
-from livestock.audit import audited
+from livestock.audit.attribution import audited
 from livestock.choices import (
     CheckStage,
     LossCause,
     SeasonKind,
 )
-from livestock.counting import walk
+from livestock.counting import rules, walk
 from livestock.models.places import Herder, Versioned
 from livestock.models.review import approved_through
 

@@ -9,9 +9,9 @@ from django.db import models
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from livestock.audit import audited
+from livestock.audit.attribution import audited
 from livestock.choices import ReviewState
-from livestock.names import NameField
+from livestock.places.names import NameField
 
 
 class Place(models.Model):

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from livestock.audit import audited
+from livestock.audit.attribution import audited
 from livestock.choices import (
     METRIC_UNITS,
     Metric,

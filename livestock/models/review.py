@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from livestock.audit import audited
+from livestock.audit.attribution import audited
 from livestock.choices import ReviewState
 from livestock.models.places import Township, Versioned
 

@@ -2,7 +2,7 @@
 each date, so that a summary reads a small table instead of every entry.
 
 A total as of a date is the sum of the rollup rows dated on or before it, so
-any past date stays exact. Rows are kept by ``livestock/rollups.py`` in the
+any past date stays exact. Rows are kept by ``livestock/counting/rollups.py`` in the
 same transaction as every write of an entry or record; nothing else writes
 them, and ``manage.py rebuild_rollups`` makes them again from the entries.
 """

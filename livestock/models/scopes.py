@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from livestock.audit import audited
+from livestock.audit.attribution import audited
 from livestock.models.places import GRANT_LADDER, County, Place, Prefecture, Township, Village
 
 SCOPE_LEVELS = tuple(level.name for level in GRANT_LADDER)

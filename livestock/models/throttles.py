@@ -1,4 +1,4 @@
-"""What the API's throttles count (``livestock.throttling``)."""
+"""What the API's throttles count (``livestock.access.throttling``)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -5,7 +5,7 @@ are not copied into the history (``apps.py`` keeps a login from adding a row).""
 from django.contrib.auth.models import Group, User
 from simple_history import register
 
-from livestock.audit import AuditedChange
+from livestock.audit.attribution import AuditedChange
 
 USER_FIELDS_NOT_KEPT = ["password", "last_login"]
 

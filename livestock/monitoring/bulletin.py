@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 
 from django.utils import translation
 
-from livestock import metrics, scoping, selectors
+from livestock import selectors
 from livestock.choices import Metric, Qualifier
+from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals
 from livestock.models import County, Place, Prefecture, ReportedFigure, Season, Township, Village
 from livestock.monitoring import completeness, forecast, official_numbers, places
+from livestock.places import scoping
 
 RECORDED = "recorded"
 REPORTED = "reported"

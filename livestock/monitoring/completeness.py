@@ -38,9 +38,10 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
-from livestock import quality, scoping
+from livestock.counting import quality
 from livestock.counting.totals import percent
 from livestock.models import LambingEntry, Place, Season, Township
+from livestock.places import scoping
 from livestock.selectors import records_within, rollups_within
 
 RECENT_DAYS = quality.STALE_AFTER_DAYS

@@ -30,9 +30,9 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from livestock import scoping
 from livestock.counting.totals import LambingTotals, percent
 from livestock.models import DailyRollup, Place, Season
+from livestock.places import scoping
 from livestock.selectors import rollups_within
 
 PACE_DAYS = 7

@@ -34,9 +34,9 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from livestock import scoping
 from livestock.counting.totals import percent
 from livestock.models import Herder, Place, Season, Township
+from livestock.places import scoping
 from livestock.selectors import rollups_within
 
 Z_LIMIT = 3.5

@@ -1,7 +1,8 @@
 """The places one level below a page's place, as the summary's rows are."""
 
-from livestock import scoping, selectors
+from livestock import selectors
 from livestock.models import Place
+from livestock.places import scoping
 
 
 def places_below(*, user: scoping.User, place: Place | None) -> tuple[list[Place], type[Place]]:

@@ -17,11 +17,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views import View
 
-from livestock import scoping, selectors
-from livestock.forms import PLACE_LEVELS, SummaryQuery, place_param
+from livestock import selectors
 from livestock.models import Herder, Place, Season, Township
 from livestock.monitoring import bulletin, completeness, forecast, outliers, pdf, places
-from livestock.out_of_scope import out_of_scope
+from livestock.pages.forms import PLACE_LEVELS, SummaryQuery, place_param
+from livestock.pages.out_of_scope import out_of_scope
+from livestock.places import scoping
 
 # The bulletin and the outliers are written for places, not for one household.
 PLACE_LEVELS_ABOVE_HERDER = tuple(level for level in PLACE_LEVELS if level != "herder")

@@ -6,7 +6,7 @@ import datetime
 from playwright.sync_api import expect
 
 from livestock import services
-from livestock.audit import acting_as
+from livestock.audit.attribution import acting_as
 from tests.browser.conftest import page_width
 from tests.conftest import PASSWORD, make_user
 

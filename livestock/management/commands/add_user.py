@@ -27,7 +27,8 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 from django.utils import translation
 
-from livestock import roles, services
+from livestock import services
+from livestock.access import roles
 from livestock.management.base import AuditedCommand
 from livestock.models import GRANT_LADDER, LEVEL_NAMED, SCOPE_LEVELS, Place
 

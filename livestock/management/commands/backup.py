@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from livestock.backups import BackupError, backup
+from livestock.audit.backups import BackupError, backup
 
 
 class Command(BaseCommand):

@@ -14,7 +14,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from livestock import audit, spreadsheets
+from livestock import spreadsheets
+from livestock.audit import attribution
 
 
 class Command(BaseCommand):
@@ -68,7 +69,7 @@ class Command(BaseCommand):
                 dry_run=dry_run,
                 reason=reason,
                 progress=progress,
-                source=f"manage.py import_counts {file.name} (OS user {audit.os_user()})",
+                source=f"manage.py import_counts {file.name} (OS user {attribution.os_user()})",
                 # Any number of rows: the command is how a large file is imported.
                 limits=spreadsheets.ReadLimits.from_settings(rows=False),
             )

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from livestock import rollups
+from livestock.counting import rollups
 
 
 class Command(BaseCommand):

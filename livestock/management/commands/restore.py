@@ -1,13 +1,13 @@
 """``python manage.py restore FILE [--force]``: the database from a backup.
 
-See README.md, "Backups", and ``livestock/backups.py``."""
+See README.md, "Backups", and ``livestock/audit/backups.py``."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from livestock.backups import BackupError, restore
+from livestock.audit.backups import BackupError, restore
 
 
 class Command(BaseCommand):

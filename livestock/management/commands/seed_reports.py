@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from livestock.management.base import AuditedCommand
-from livestock.report_data import DEFAULT_DATA_FILE, DataFileError, load_report_data
+from livestock.places.report_data import DEFAULT_DATA_FILE, DataFileError, load_report_data
 
 
 class Command(AuditedCommand):

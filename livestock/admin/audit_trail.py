@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from livestock import audit_trail, exports
-from livestock.audit import Surface
+from livestock.audit import trail
+from livestock.audit.attribution import Surface
 from livestock.models import County, Township
+from livestock.spreadsheets import tables
 
 PAGE_SIZE = 50
 # The files are read this many changes at a time: a few queries per chunk.
@@ -43,7 +44,7 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [("", "—")] + [
             (label, history.instance_type._meta.verbose_name)
-            for label, history in audit_trail.audited_models().items()
+            for label, history in trail.audited_models().items()
         ]
         self.fields["place"].choices = [("", "—")] + [
             (f"{model._meta.model_name}:{place.pk}", f"{model._meta.verbose_name} · {place}")
@@ -67,10 +68,10 @@ class AuditFilterForm(forms.Form):
             self.add_error("date_to", _("The end of the range is before its start."))
         return cleaned
 
-    def audit_filter(self) -> audit_trail.AuditFilter:
+    def audit_filter(self) -> trail.AuditFilter:
         data = self.cleaned_data
         level, _colon, place_id = (data.get("place") or "").partition(":")
-        return audit_trail.AuditFilter(
+        return trail.AuditFilter(
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             user_id=data["user"].pk if data.get("user") else None,
@@ -90,12 +91,12 @@ def audit_view(request: HttpRequest) -> HttpResponse:
         **admin.site.each_context(request),
         "title": _("Audit trail"),
         "form": form,
-        "headers": audit_trail.HEADERS,
+        "headers": trail.HEADERS,
     }
     if request.GET and not form.is_valid():
         return render(request, "admin/audit_trail.html", context, status=400)
-    audit_filter = form.audit_filter() if form.is_bound else audit_trail.AuditFilter()
-    changes = audit_trail.changes(audit_filter)
+    audit_filter = form.audit_filter() if form.is_bound else trail.AuditFilter()
+    changes = trail.changes(audit_filter)
     kind = request.GET.get("format")
     if kind in ("csv", "xlsx"):
         return _export(kind, form, changes)
@@ -105,17 +106,17 @@ def audit_view(request: HttpRequest) -> HttpResponse:
     query.pop("format", None)
     context.update(
         page=page,
-        changes=audit_trail.describe(list(page.object_list)),
+        changes=trail.describe(list(page.object_list)),
         query=query.urlencode(),
     )
     return render(request, "admin/audit_trail.html", context)
 
 
-def _export(kind: str, form: AuditFilterForm, changes: audit_trail.ChangeList) -> HttpResponse:
+def _export(kind: str, form: AuditFilterForm, changes: trail.ChangeList) -> HttpResponse:
     rows = [
         change.as_row()
         for chunk in changes.chunks(EXPORT_CHUNK)
-        for change in audit_trail.describe(chunk)
+        for change in trail.describe(chunk)
     ]
     filters = []
     for name, value in form.cleaned_data.items() if form.is_bound else []:
@@ -126,10 +127,10 @@ def _export(kind: str, form: AuditFilterForm, changes: audit_trail.ChangeList) -
         (_("Audit trail"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
         *filters,
     ]
-    return exports.table_file(
+    return tables.table_file(
         kind=kind,
         filename="audit-trail",
         context=context,
-        headers=[str(header) for header in audit_trail.HEADERS],
+        headers=[str(header) for header in trail.HEADERS],
         rows=rows,
     )

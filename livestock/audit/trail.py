@@ -22,7 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock.audit import AuditedChange, Surface
+from livestock.audit.attribution import AuditedChange, Surface
 from livestock.models import LambingRecord
 
 ACTIONS = {"+": _("added"), "~": _("changed"), "-": _("deleted")}

@@ -16,9 +16,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from livestock import metrics, scoping
 from livestock.choices import Metric
-from livestock.counting import walk
+from livestock.counting import metrics, walk
 from livestock.counting.totals import LambingTotals, RateParts, percent
 from livestock.models import (
     LADDER,
@@ -37,6 +36,7 @@ from livestock.models import (
     Season,
     Township,
 )
+from livestock.places import scoping
 
 
 def record_totals(

@@ -5,7 +5,7 @@ Every list, form choice, autocomplete and URL is narrowed by
 what was typed; every write is a call of ``services`` (which hold the rules,
 the locks, the reasons a correction needs and the versions), whose refusals
 are shown at their fields. A record's entries are written one at a time from
-its page (``admin_entries``).
+its page (``admin.entries``).
 """
 
 from django import forms
@@ -22,11 +22,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from livestock import quality, scoping, services, spreadsheets
-from livestock.admin_entries import RecordEntriesMixin, add_service_error
-from livestock.admin_spreadsheets import SpreadsheetAdminMixin
+from livestock import services, spreadsheets
+from livestock.admin.entries import RecordEntriesMixin, add_service_error
+from livestock.admin.spreadsheet_views import SpreadsheetAdminMixin
+from livestock.counting import quality
 from livestock.filtersets import MAX_ID
-from livestock.forms import default_as_of
 from livestock.models import (
     County,
     Herder,
@@ -41,7 +41,9 @@ from livestock.models import (
     Township,
     Village,
 )
-from livestock.names import normalize_name
+from livestock.pages.forms import default_as_of
+from livestock.places import scoping
+from livestock.places.names import normalize_name
 from livestock.selectors import record_timeline
 
 admin.site.site_header = _("Lambing-season tracker")
@@ -347,7 +349,7 @@ class LambingRecordAdmin(
     """A record's page: today's count at the top, the record's own figures, its
     entries newest first (read only, each with a link to correct or delete it),
     its township's reviews when the user may see them, running totals and
-    history (``admin_entries``)."""
+    history (``admin.entries``)."""
 
     form = LambingRecordForm
     with_import = True

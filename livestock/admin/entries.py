@@ -26,9 +26,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock import scoping, services
+from livestock import services
 from livestock.filtersets import MAX_ID
 from livestock.models import LambingEntry, LambingRecord, Review, approved_through
+from livestock.places import scoping
 
 ENTRIES_PER_PAGE = 25
 # The query parameter of the entries' page on the record's page.

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from livestock import services, spreadsheets
-from livestock.exports import CSV_TYPE, XLSX_TYPE
+from livestock.spreadsheets.tables import CSV_TYPE, XLSX_TYPE
 
 # Larger files are for ``manage.py import_counts``; the preview carries the file
 # back in the page, which must stay within Django's request limits.

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from livestock import charts, exports, metrics, quality, scoping, selectors, services, summary_table
+from livestock import selectors, services
 from livestock.choices import LossCause, Metric
-from livestock.forms import ReviewActionForm, SummaryQuery, place_param
+from livestock.counting import metrics, quality
 from livestock.models import (
     LEVEL_OF,
     County,
@@ -34,8 +34,12 @@ from livestock.models import (
     Village,
 )
 from livestock.monitoring import views as monitoring_views
-from livestock.out_of_scope import out_of_scope
+from livestock.pages import charts, summary_table
+from livestock.pages.forms import ReviewActionForm, SummaryQuery, place_param
+from livestock.pages.out_of_scope import out_of_scope
+from livestock.places import scoping
 from livestock.selectors import LambingTotals
+from livestock.spreadsheets import tables
 
 
 @dataclass(frozen=True)
@@ -342,7 +346,7 @@ class SummaryPage(PermissionRequiredMixin, View):
                 label = [row.place.name, row.place.name_latin]
             data.append(label + summary_table.export_values(row))
         where = str(place or ALL_YOUR_PLACES)
-        return exports.table_file(
+        return tables.table_file(
             kind=kind,
             filename=f"lambing-{season.start_date:%Y}-{season.kind}-{as_of:%Y%m%d}",
             context=[
@@ -358,7 +362,7 @@ class SummaryPage(PermissionRequiredMixin, View):
 
 
 class MetricsPage(PermissionRequiredMixin, View):
-    """What each figure of the summaries is: ``livestock.metrics``, the same
+    """What each figure of the summaries is: ``livestock.counting.metrics``, the same
     definitions ``/api/v1/metrics/`` serves, for an official to read."""
 
     login_url = "admin:login"

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from livestock import metrics
 from livestock.choices import Metric
+from livestock.counting import metrics
 from livestock.models import ReportedFigure
 from livestock.selectors import RateParts
 

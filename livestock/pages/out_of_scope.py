@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.shortcuts import render
 
-from livestock.forms import SummaryQuery
+from livestock.pages.forms import SummaryQuery
 
 
 def out_of_scope(request, query: SummaryQuery):

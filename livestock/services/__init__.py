@@ -26,8 +26,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
-from livestock import audit, bulk_insert, roles, rollups, rules, scoping, selectors
-from livestock.counting import walk
+from livestock import selectors
+from livestock.access import roles
+from livestock.audit import attribution, bulk_insert
+from livestock.counting import rollups, rules, walk
 from livestock.models import (
     Herder,
     LambingEntry,
@@ -42,6 +44,7 @@ from livestock.models import (
     Village,
 )
 from livestock.models.review import approved_through_townships
+from livestock.places import scoping
 
 # What every surface answers for an entry sent under a uuid it may not use:
 # stored with other counts, on another record or in another county alike, so
@@ -161,7 +164,7 @@ def herders_create(*, herders: list[Herder], user: AbstractBaseUser | None = Non
         Herder,
         batch_size=500,
         default_user=user,
-        custom_historical_attrs=audit.current_change(),
+        custom_historical_attrs=attribution.current_change(),
     )
 
 
@@ -262,7 +265,7 @@ def records_create(
                 LambingRecord,
                 batch_size=500,
                 default_user=user,
-                custom_historical_attrs=audit.current_change(),
+                custom_historical_attrs=attribution.current_change(),
             )
     except IntegrityError:
         raise ValidationError(

@@ -9,7 +9,7 @@ adapting each value, making 1,000 historical instances) cost more CPU than the
 rest of the bulk's writes together. The history rows hold what
 ``bulk_history_create`` puts in them: every tracked field, the date, the
 user, no reason, ``+``, and the surface and source of the change
-(``audit.current_change``). SQLite takes the ORM's path.
+(``attribution.current_change``). SQLite takes the ORM's path.
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ from django.db import connection, models
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
 
-from livestock import audit
+from livestock.audit import attribution
 
 
 def insert_with_history(
@@ -37,7 +37,7 @@ def insert_with_history(
             model,
             batch_size=500,
             default_user=user,
-            custom_historical_attrs=audit.current_change(),
+            custom_historical_attrs=attribution.current_change(),
         )
     history_model = get_history_manager_for_model(model).model
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
@@ -66,7 +66,7 @@ def insert_with_history(
         by_attname = {model._meta.pk.attname: 0}
         by_attname |= {field.attname: index for index, field in enumerate(fields, start=1)}
         kept = [attname for attname in by_attname if attname in tracked]
-        change = audit.current_change()
+        change = attribution.current_change()
         extra = {
             "history_date": timezone.now(),
             "history_user_id": user.pk if user is not None else None,

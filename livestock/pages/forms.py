@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock import scoping
 from livestock.filtersets import MAX_ID
 from livestock.models import (
     LADDER,
@@ -20,6 +19,7 @@ from livestock.models import (
     Season,
     Township,
 )
+from livestock.places import scoping
 
 # The earliest date a summary is asked for.
 FIRST_AS_OF = datetime.date(1900, 1, 1)

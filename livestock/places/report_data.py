@@ -31,7 +31,7 @@ from livestock.models import (
     Season,
 )
 
-DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "altay_2025_02.jsonl"
+DEFAULT_DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "altay_2025_02.jsonl"
 
 # Entries made from reported figures get a UUID derived from the figure's key,
 # so that loading the file again finds them instead of adding them twice.

@@ -9,7 +9,7 @@ herder's id and each entry's ``uuid``, so that an export imports back as
 "unchanged".
 
 An import is one transaction (all or nothing) run as the importing user
-(``audit.acting_as``), and every write goes through ``services``, so the rules
+(``attribution.acting_as``), and every write goes through ``services``, so the rules
 of ``rules.py``, the models' ``clean()`` and the record locks apply exactly as
 on every other surface. A preview is the same import rolled back.
 
@@ -43,10 +43,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._reader import WorkSheetParser
 
-from livestock import scoping, services
-from livestock.audit import Surface, acting_as
+from livestock import services
+from livestock.audit.attribution import Surface, acting_as
 from livestock.choices import CheckStage, LossCause
-from livestock.exports import FORMULA_STARTS, inert
 from livestock.models import (
     County,
     Herder,
@@ -56,7 +55,9 @@ from livestock.models import (
     Township,
     Village,
 )
-from livestock.names import normalize_name
+from livestock.places import scoping
+from livestock.places.names import normalize_name
+from livestock.spreadsheets.tables import FORMULA_STARTS, inert
 
 
 @dataclass(frozen=True)
