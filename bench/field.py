@@ -39,10 +39,13 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from generate import season_of  # noqa: E402
 
-from livestock import services  # noqa: E402
 from livestock.access import roles  # noqa: E402
 from livestock.field.selectors import current_season  # noqa: E402
 from livestock.models import Village  # noqa: E402
+from livestock.services.entries import NewEntry, entries_create  # noqa: E402
+from livestock.services.places import herder_create  # noqa: E402
+from livestock.services.records import record_create  # noqa: E402
+from livestock.services.users import user_create  # noqa: E402
 
 USERNAME = "bench-field-technician"
 
@@ -68,13 +71,13 @@ def top_up(village: Village, size: int, rng: random.Random) -> None:
     season = current_season(timezone.localdate())
     have = village.herders.count()
     for number in range(have, size):
-        herder = services.herder_create(
+        herder = herder_create(
             village=village, name=f"补充牧户{number}", name_latin=f"Extra {number}"
         )
         ewes = min(max(5, int(rng.lognormvariate(4.6, 0.5))), 5000)
-        record = services.record_create(herder=herder, season=season, ewes_at_start=ewes)
+        record = record_create(herder=herder, season=season, ewes_at_start=ewes)
         items = [
-            services.NewEntry(
+            NewEntry(
                 record=record,
                 uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
                 content={
@@ -91,14 +94,14 @@ def top_up(village: Village, size: int, rng: random.Random) -> None:
                 season_of(ewes, rng), key=lambda entry: entry[0]
             )
         ]
-        services.entries_create(items=items)
+        entries_create(items=items)
 
 
 def technician(village: Village):
     users = get_user_model()
     user = users.objects.filter(username=USERNAME).first()
     if user is None:
-        user = services.user_create(
+        user = user_create(
             username=USERNAME,
             role=roles.TECHNICIAN,
             places=[village.township],

@@ -25,9 +25,10 @@ setup()
 
 from django.utils import translation  # noqa: E402
 
-from livestock import services, spreadsheets  # noqa: E402
+from livestock import spreadsheets  # noqa: E402
 from livestock.choices import CheckStage, LossCause  # noqa: E402
 from livestock.models import County, Prefecture, Season, Township, Village  # noqa: E402
+from livestock.services.users import user_create  # noqa: E402
 
 START = datetime.date(2024, 12, 1)
 END = datetime.date(2025, 2, 28)
@@ -62,7 +63,7 @@ def places(villages_needed: int) -> list[Village]:
     from django.contrib.auth import get_user_model
 
     if not get_user_model().objects.filter(username="bench-importer").exists():
-        services.user_create(
+        user_create(
             username="bench-importer",
             role="technician",
             places=[prefecture],

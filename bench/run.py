@@ -54,7 +54,7 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from livestock import selectors, services, spreadsheets  # noqa: E402
+from livestock import selectors, spreadsheets  # noqa: E402
 from livestock.models import (  # noqa: E402
     County,
     DailyRollup,
@@ -65,6 +65,7 @@ from livestock.models import (  # noqa: E402
     Township,
     Village,
 )
+from livestock.services.users import user_create  # noqa: E402
 
 AS_OF = "2025-02-11"
 PARTS = ["reads", "creates", "bulks", "imports"]
@@ -238,7 +239,7 @@ def integration_token() -> str:
     users = get_user_model()
     user = users.objects.filter(username="bench-integration").first()
     if user is None:
-        services.user_create(
+        user_create(
             username="bench-integration",
             role="integration",
             places=list(Prefecture.objects.all()),
@@ -374,7 +375,7 @@ def imports(rows: int) -> None:
     batch. The imported households stay (like the other writes' entries)."""
     users = get_user_model()
     if not users.objects.filter(username="bench-importer").exists():
-        services.user_create(
+        user_create(
             username="bench-importer",
             role="technician",
             places=list(Prefecture.objects.all()),

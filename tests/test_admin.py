@@ -10,9 +10,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from livestock import services
 from livestock.admin.entries import SENT_ONCE
 from livestock.models import Herder, LambingEntry, LambingRecord
+from livestock.services.entries import NewEntry, entries_create, entry_create
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
+from livestock.services.reviews import review_return, review_submit
 from tests.conftest import PASSWORD
 
 DEC_10 = datetime.date(2024, 12, 10)
@@ -177,9 +180,9 @@ def field_errors(response) -> dict:
 def many_entries(record: LambingRecord, count: int) -> None:
     """``count`` entries of a lamb each across the season, made as an import makes them."""
     start = record.season.start_date
-    services.entries_create(
+    entries_create(
         items=[
-            services.NewEntry(
+            NewEntry(
                 record=record,
                 uuid=uuid.uuid4(),
                 content={"date": start + datetime.timedelta(days=i % 80), "lambs_born": 1},
@@ -232,8 +235,8 @@ def test_a_records_household_cannot_be_changed_on_its_page(
     """A record and its counts stay with their household (as through the API):
     changing the herder would hand every entry to another household, past any
     approval of the first one's township, without a reason."""
-    services.entry_create(record=sailike_record, date=DEC_10, ewes_lambed=2, lambs_born=3)
-    other = services.herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
+    entry_create(record=sailike_record, date=DEC_10, ewes_lambed=2, lambs_born=3)
+    other = herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
     client = logged_in(fuhai_technician, "en")
     page = client.get(RECORD_URL.format(sailike_record.pk)).content.decode()
     assert 'name="herder"' not in page and 'name="season"' not in page
@@ -248,7 +251,7 @@ def test_a_records_household_and_season_are_kept_by_the_model(sailike_record, qi
 
     from livestock.models import Season
 
-    other = services.herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
+    other = herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
     spring = Season.objects.create(
         kind="spring", start_date=datetime.date(2025, 3, 1), end_date=datetime.date(2025, 5, 31)
     )
@@ -377,7 +380,7 @@ def test_a_form_not_drawn_by_the_page_is_refused(two_counties, woyimoke_technici
 
 @pytest.fixture
 def counted(bieke_record):
-    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    entry, _ = entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
     return entry
 
 
@@ -435,9 +438,7 @@ def test_a_correction_is_kept_in_the_history_with_who_and_why(
 def test_a_correction_that_breaks_a_running_total_is_refused_at_its_field(
     two_counties, woyimoke_technician, bieke_record, counted
 ):
-    services.entry_create(
-        record=bieke_record, date=DEC_12, lambs_lost=4, loss_cause="cold", lambs_born=0
-    )
+    entry_create(record=bieke_record, date=DEC_12, lambs_lost=4, loss_cause="cold", lambs_born=0)
     response = correct(logged_in(woyimoke_technician), counted, lambs_born=3, reason="typo")
     assert response.status_code == 200
     assert "死亡羔羊累计将达4只，超过产羔数3只" in " ".join(field_errors(response)["lambs_born"])
@@ -593,15 +594,13 @@ def test_a_change_list_takes_as_many_queries_for_25_households_as_for_2(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from livestock import services
-
     client = logged_in(woyimoke_technician)
     counts = []
     for total in (2, 25):
         while Herder.objects.count() < total:
             number = Herder.objects.count()
-            herder = services.herder_create(village=tongke, name=f"牧户{number}", name_latin="H")
-            services.record_create(herder=herder, season=winter_2024, ewes_at_start=100)
+            herder = herder_create(village=tongke, name=f"牧户{number}", name_latin="H")
+            record_create(herder=herder, season=winter_2024, ewes_at_start=100)
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         counts.append(len(queries))
@@ -614,14 +613,13 @@ def test_the_review_list_takes_as_many_queries_for_12_reviews_as_for_2(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from livestock import services
     from livestock.models import Review
 
     client = logged_in(woyimoke_technician)
     counts = []
     for total in (2, 12):
         for day in range(Review.objects.count(), total):
-            services.review_submit(
+            review_submit(
                 township=woyimoke,
                 season=winter_2024,
                 as_of=datetime.date(2024, 12, 1) + datetime.timedelta(days=day),
@@ -733,13 +731,13 @@ def test_a_technician_of_one_village_does_not_see_the_townships_review(
     a technician granted only 别克's village reads neither on his record."""
     from tests.conftest import make_user
 
-    review = services.review_submit(
+    review = review_submit(
         township=bieke_record.herder.village.township,
         season=bieke_record.season,
         as_of=DEC_10,
         user=woyimoke_technician,
     )
-    services.review_return(review=review, user=burqin_official, comment="请核实全乡的数字")
+    review_return(review=review, user=burqin_official, comment="请核实全乡的数字")
     village_technician = make_user("tongke-tech", "technician", bieke_record.herder.village)
     url = RECORD_URL.format(bieke_record.pk)
 
@@ -756,8 +754,8 @@ def test_an_entry_of_another_county_answers_as_one_that_does_not_exist(
     """Naming another county's entry (in a crafted correction, deletion, or an
     old page's inline form) and naming no entry at all get the same answer,
     and nothing changes."""
-    others, _ = services.entry_create(record=sailike_record, date=DEC_10, lambs_born=5)
-    mine, _ = services.entry_create(record=bieke_record, date=DEC_10, lambs_born=5)
+    others, _ = entry_create(record=sailike_record, date=DEC_10, lambs_born=5)
+    mine, _ = entry_create(record=bieke_record, date=DEC_10, lambs_born=5)
     missing = others.pk + 1000
     client = logged_in(woyimoke_technician)
 
@@ -812,7 +810,7 @@ def test_the_index_lists_what_a_technician_does_first(woyimoke_technician):
 def test_a_record_is_added_through_the_service_and_a_second_one_refused_at_the_form(
     woyimoke_technician, tongke, winter_2024
 ):
-    herder = services.herder_create(village=tongke, name="哈那提", name_latin="Hanati")
+    herder = herder_create(village=tongke, name="哈那提", name_latin="Hanati")
     client = logged_in(woyimoke_technician, "en")
     data = {"herder": herder.pk, "season": winter_2024.pk, "ewes_at_start": 120}
     response = client.post("/admin/livestock/lambingrecord/add/", data)

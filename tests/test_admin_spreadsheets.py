@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from livestock import services, spreadsheets
+from livestock import spreadsheets
 from livestock.models import Herder, LambingEntry, LambingRecord
+from livestock.services.entries import entry_create
 from tests.test_admin import logged_in
 
 DATA = Path(__file__).parent / "data"
@@ -155,23 +156,23 @@ def test_a_preview_cannot_be_confirmed_by_another_user(
 def counted(sailike_record, bieke_record):
     """Entries of both counties, with a loss, a check and a note a spreadsheet
     would read as a formula."""
-    services.entry_create(
+    entry_create(
         record=sailike_record, date=datetime.date(2024, 12, 10), ewes_lambed=8, lambs_born=10
     )
-    services.entry_create(
+    entry_create(
         record=sailike_record,
         date=datetime.date(2024, 12, 20),
         lambs_lost=2,
         loss_cause="disease",
         note="-2 羔羊 病死",
     )
-    services.entry_create(
+    entry_create(
         record=sailike_record,
         date=datetime.date(2025, 1, 5),
         lambs_alive=8,
         check_stage="day30",
     )
-    services.entry_create(record=bieke_record, date=datetime.date(2024, 12, 11), lambs_born=3)
+    entry_create(record=bieke_record, date=datetime.date(2024, 12, 11), lambs_born=3)
     return sailike_record
 
 
@@ -261,7 +262,7 @@ def test_an_export_with_a_malformed_filter_value_is_refused_not_a_500(fuhai_tech
 def test_a_reason_longer_than_the_history_keeps_is_refused_at_the_reason(
     fuhai_technician, sailike, winter_2024
 ):
-    """The same limit as every other correction (services.REASON_MAX_LENGTH), at
+    """The same limit as every other correction (REASON_MAX_LENGTH), at
     the form's field, before the file is read."""
     client = logged_in(fuhai_technician, "en")
     response = upload(client, DATA / "counts_good.csv", reason="重新清点" * 30)

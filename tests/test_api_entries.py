@@ -10,8 +10,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from livestock import services
 from livestock.models import Herder, LambingEntry
+from livestock.services.entries import entry_create, entry_update
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
+from livestock.services.users import user_create
 from tests.conftest import PASSWORD, make_user
 from tests.test_api_base import (
     API,
@@ -31,17 +34,13 @@ ENTRY_UUID = "5b0c7c1e-8d0a-4c55-9d53-0f3a1f1e2a01"
 
 @pytest.fixture
 def sailike_entry(sailike_record):
-    entry, _created = services.entry_create(
-        record=sailike_record, date=DEC_10, ewes_lambed=8, lambs_born=10
-    )
+    entry, _created = entry_create(record=sailike_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
     return entry
 
 
 @pytest.fixture
 def bieke_entry(bieke_record):
-    entry, _created = services.entry_create(
-        record=bieke_record, date=DEC_10, ewes_lambed=5, lambs_born=6
-    )
+    entry, _created = entry_create(record=bieke_record, date=DEC_10, ewes_lambed=5, lambs_born=6)
     return entry
 
 
@@ -66,13 +65,11 @@ class TestEntries(ReadTests, ListQueryTests, WriteTests, VersionedTests):
         def make(n: int) -> None:
             start = Herder.objects.count()
             for number in range(start, start + n):
-                herder = services.herder_create(
+                herder = herder_create(
                     village=qibaerwoyi, name=f"牧户{number}", name_latin=f"Herder {number}"
                 )
-                record = services.record_create(herder=herder, season=winter_2024)
-                services.entry_create(
-                    record=record, date=DEC_10, lambs_born=2, created_by=fuhai_technician
-                )
+                record = record_create(herder=herder, season=winter_2024)
+                entry_create(record=record, date=DEC_10, lambs_born=2, created_by=fuhai_technician)
 
         return make
 
@@ -99,7 +96,7 @@ class TestEntries(ReadTests, ListQueryTests, WriteTests, VersionedTests):
         return {"date": "2024-12-11", "ewes_lambed": 7, "lambs_born": 9, "reason": "recounted"}
 
     def change_elsewhere(self, obj):
-        services.entry_update(reason="recounted", entry=obj, note="recounted by a colleague")
+        entry_update(reason="recounted", entry=obj, note="recounted by a colleague")
 
 
 def new_entry(record, **counts) -> dict:
@@ -159,8 +156,8 @@ def test_another_payload_under_a_used_uuid_is_a_409_and_changes_nothing(
 
 
 def test_a_used_uuid_sent_for_another_record_is_a_409(fuhai_technician, sailike_record, qibaerwoyi):
-    herder = services.herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
-    other = services.record_create(herder=herder, season=sailike_record.season)
+    herder = herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
+    other = record_create(herder=herder, season=sailike_record.season)
     client = api(fuhai_technician)
     data = new_entry(sailike_record, lambs_born=5)
     assert client.post(URL, data).status_code == 201
@@ -233,7 +230,7 @@ def test_an_entry_dated_outside_its_season_is_refused_at_the_date(fuhai_technici
 def test_a_correction_that_breaks_a_rule_is_refused_and_changes_nothing(
     fuhai_technician, sailike_entry
 ):
-    services.entry_create(record=sailike_entry.record, date=DEC_10, lambs_lost=9, loss_cause="cold")
+    entry_create(record=sailike_entry.record, date=DEC_10, lambs_lost=9, loss_cause="cold")
     response = api(fuhai_technician).patch(
         f"{URL}{sailike_entry.pk}/", {"lambs_born": 3, "reason": "recounted"}
     )
@@ -244,8 +241,8 @@ def test_a_correction_that_breaks_a_rule_is_refused_and_changes_nothing(
 
 
 def test_an_entry_cannot_be_moved_to_another_record(fuhai_technician, sailike_entry, qibaerwoyi):
-    herder = services.herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
-    other = services.record_create(herder=herder, season=sailike_entry.record.season)
+    herder = herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati")
+    other = record_create(herder=herder, season=sailike_entry.record.season)
     response = api(fuhai_technician).patch(f"{URL}{sailike_entry.pk}/", {"record": other.pk})
     assert response.status_code == 400
     assert "record" in response.json()
@@ -291,7 +288,7 @@ def test_delete_with_the_current_etag_removes_the_entry(fuhai_technician, sailik
 def test_delete_with_a_stale_if_match_is_a_412_and_keeps_the_entry(fuhai_technician, sailike_entry):
     client = api(fuhai_technician)
     stale = client.get(f"{URL}{sailike_entry.pk}/").headers["ETag"]
-    services.entry_update(reason="recounted", entry=sailike_entry, lambs_born=11)
+    entry_update(reason="recounted", entry=sailike_entry, lambs_born=11)
 
     response = client.delete(f"{URL}{sailike_entry.pk}/?reason=entered+twice", HTTP_IF_MATCH=stale)
 
@@ -320,7 +317,7 @@ def test_an_official_cannot_delete_an_entry(prefecture_official, sailike_entry):
 def test_deleting_the_births_that_later_losses_count_against_is_refused(
     fuhai_technician, sailike_entry
 ):
-    services.entry_create(
+    entry_create(
         record=sailike_entry.record,
         date=datetime.date(2024, 12, 11),
         lambs_lost=2,
@@ -338,13 +335,9 @@ def test_deleting_the_births_that_later_losses_count_against_is_refused(
 @pytest.fixture
 def entries_of_both_counties(sailike_record, bieke_record, prefecture_official):
     """赛力克 (福海县) counted on 10 and 20 December, 别克 (布尔津县) on 15 December."""
-    first, _ = services.entry_create(record=sailike_record, date=DEC_10, lambs_born=4)
-    second, _ = services.entry_create(
-        record=sailike_record, date=datetime.date(2024, 12, 20), lambs_born=2
-    )
-    bieke, _ = services.entry_create(
-        record=bieke_record, date=datetime.date(2024, 12, 15), lambs_born=7
-    )
+    first, _ = entry_create(record=sailike_record, date=DEC_10, lambs_born=4)
+    second, _ = entry_create(record=sailike_record, date=datetime.date(2024, 12, 20), lambs_born=2)
+    bieke, _ = entry_create(record=bieke_record, date=datetime.date(2024, 12, 15), lambs_born=7)
     return api(prefecture_official), first, second, bieke
 
 
@@ -567,8 +560,8 @@ def test_a_bulk_takes_as_many_queries_for_200_entries_of_20_households_as_for_2(
     their entries, approvals and UUIDs read together, the entries and their
     history inserted together, the daily rollups made again once."""
     records = [sailike_record] + [
-        services.record_create(
-            herder=services.herder_create(village=qibaerwoyi, name=f"牧户{n}", name_latin=f"H{n}"),
+        record_create(
+            herder=herder_create(village=qibaerwoyi, name=f"牧户{n}", name_latin=f"H{n}"),
             season=sailike_record.season,
         )
         for n in range(19)
@@ -604,8 +597,8 @@ def test_a_bulk_of_1000_entries_takes_as_many_queries_as_a_bulk_of_2(
     rows each go in one COPY, the rollups in one upsert); on SQLite, its
     inserts split by its limit of values per statement."""
     records = [sailike_record] + [
-        services.record_create(
-            herder=services.herder_create(village=qibaerwoyi, name=f"牧户{n}", name_latin=f"H{n}"),
+        record_create(
+            herder=herder_create(village=qibaerwoyi, name=f"牧户{n}", name_latin=f"H{n}"),
             season=sailike_record.season,
         )
         for n in range(19)
@@ -675,7 +668,7 @@ def test_an_official_cannot_send_a_bulk(prefecture_official, sailike_record):
 
 
 def test_an_integration_token_without_write_cannot_add_entries(fuhai, sailike_record):
-    created = services.user_create(
+    created = user_create(
         username="vet-system", role="integration", places=[fuhai], password=PASSWORD
     )
     client = api(created.user)

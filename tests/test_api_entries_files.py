@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from livestock.models import Herder, LambingEntry
+from livestock.services.users import user_create
 from tests.conftest import make_user
 from tests.test_api_base import API, api
 
@@ -22,9 +23,8 @@ def send(client, name: str, **fields):
 @pytest.fixture
 def writer(fuhai):
     """An integration of 福海县 whose token may write."""
-    from livestock import services
 
-    return services.user_create(
+    return user_create(
         username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
     ).user
 

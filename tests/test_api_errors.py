@@ -9,9 +9,9 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from livestock import services
 from livestock.counting import rules
 from livestock.models import Herder, LambingEntry, LambingRecord
+from livestock.services.places import herder_create
 from tests.test_api_base import (
     API,
     api,
@@ -360,7 +360,7 @@ def test_a_search_for_sql_finds_the_name_that_holds_it_and_nothing_else(
     fuhai_client, qibaerwoyi, sailike
 ):
     name, name_latin = NAMES_THAT_LOOK_LIKE_CODE[0]
-    services.herder_create(village=qibaerwoyi, name=name, name_latin=name_latin)
+    herder_create(village=qibaerwoyi, name=name, name_latin=name_latin)
     assert [h["name"] for h in results(fuhai_client.get(HERDERS, {"search": "' OR '1'='1"}))] == [
         name
     ]

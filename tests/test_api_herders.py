@@ -5,8 +5,9 @@ their scope."""
 import pytest
 from django.test import Client
 
-from livestock import services
 from livestock.models import Herder
+from livestock.services.places import herder_create, herder_update
+from livestock.services.users import user_create
 from tests.conftest import PASSWORD
 from tests.test_api_base import (
     API,
@@ -40,7 +41,7 @@ class TestHerders(ReadTests, ListQueryTests, WriteTests, VersionedTests):
         def make(n: int) -> None:
             start = Herder.objects.count()
             for number in range(start, start + n):
-                services.herder_create(
+                herder_create(
                     village=qibaerwoyi, name=f"牧户{number}", name_latin=f"Herder {number}"
                 )
 
@@ -63,7 +64,7 @@ class TestHerders(ReadTests, ListQueryTests, WriteTests, VersionedTests):
         return {"village": qibaerwoyi.pk, "name": "赛力克·曲克木", "name_latin": "Sailike Qukemu"}
 
     def change_elsewhere(self, obj):
-        services.herder_update(obj, name_latin="Changed by a colleague")
+        herder_update(obj, name_latin="Changed by a colleague")
 
 
 @pytest.fixture
@@ -132,7 +133,7 @@ def test_herders_are_ordered_by_the_field_asked_for(both_counties):
 
 def test_herders_come_in_pages_with_count_and_links(fuhai_technician, qibaerwoyi):
     for number in range(3):
-        services.herder_create(village=qibaerwoyi, name=f"牧户{number}", name_latin=f"H{number}")
+        herder_create(village=qibaerwoyi, name=f"牧户{number}", name_latin=f"H{number}")
     client = api(fuhai_technician)
     first = client.get(URL, {"page_size": 2, "ordering": "name"}).json()
     assert (first["count"], len(first["results"]), first["previous"]) == (3, 2, None)
@@ -156,7 +157,7 @@ def test_a_herder_cannot_be_deleted_through_the_api(fuhai_technician, sailike):
 
 
 def test_an_integration_token_without_write_reads_but_cannot_add(fuhai, qibaerwoyi, sailike):
-    created = services.user_create(
+    created = user_create(
         username="stats-platform", role="integration", places=[fuhai], password=PASSWORD
     )
     client = api(created.user)
@@ -167,7 +168,7 @@ def test_an_integration_token_without_write_reads_but_cannot_add(fuhai, qibaerwo
 
 
 def test_an_integration_token_granted_write_adds_a_herder_in_its_scope(fuhai, qibaerwoyi):
-    created = services.user_create(
+    created = user_create(
         username="mobile-app", role="integration", places=[fuhai], password=PASSWORD, write=True
     )
     response = api(created.user).post(

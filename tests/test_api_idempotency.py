@@ -9,14 +9,14 @@ import pytest
 import yaml
 
 from livestock.models import Herder, LambingRecord
+from livestock.services.users import user_create
 from tests.test_api_base import API, api
 
 
 @pytest.fixture
 def writer(fuhai):
-    from livestock import services
 
-    return services.user_create(
+    return user_create(
         username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
     ).user
 

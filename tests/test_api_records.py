@@ -9,8 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from livestock import selectors, services
+from livestock import selectors
 from livestock.models import Herder, LambingRecord, Season
+from livestock.services.entries import entry_create
+from livestock.services.places import herder_create
+from livestock.services.records import record_create, record_update
 from tests.test_api_base import (
     API,
     ListQueryTests,
@@ -30,7 +33,7 @@ DEC_20 = datetime.date(2024, 12, 20)
 @pytest.fixture
 def hanati(qibaerwoyi):
     """A 福海县 household without a record yet."""
-    return services.herder_create(village=qibaerwoyi, name="哈那提·阿依达尔", name_latin="Hanati")
+    return herder_create(village=qibaerwoyi, name="哈那提·阿依达尔", name_latin="Hanati")
 
 
 class TestRecords(ReadTests, ListQueryTests, WriteTests, VersionedTests):
@@ -54,12 +57,12 @@ class TestRecords(ReadTests, ListQueryTests, WriteTests, VersionedTests):
         def make(n: int) -> None:
             start = Herder.objects.count()
             for number in range(start, start + n):
-                herder = services.herder_create(
+                herder = herder_create(
                     village=qibaerwoyi, name=f"牧户{number}", name_latin=f"Herder {number}"
                 )
-                record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=40)
-                services.entry_create(record=record, date=DEC_10, ewes_lambed=9, lambs_born=10)
-                services.entry_create(
+                record = record_create(herder=herder, season=winter_2024, ewes_at_start=40)
+                entry_create(record=record, date=DEC_10, ewes_lambed=9, lambs_born=10)
+                entry_create(
                     record=record,
                     date=DEC_20,
                     lambs_lost=1,
@@ -87,7 +90,7 @@ class TestRecords(ReadTests, ListQueryTests, WriteTests, VersionedTests):
         return {"ewes_at_start": 125, "reason": "recounted the flock"}
 
     def change_elsewhere(self, obj):
-        services.record_update(reason="recounted", record=obj, ewes_at_start=99)
+        record_update(reason="recounted", record=obj, ewes_at_start=99)
 
     def test_put_changes_the_stored_values(self, user, inside, put_data):
         super().test_put_changes_the_stored_values(user, inside, put_data)
@@ -97,8 +100,8 @@ class TestRecords(ReadTests, ListQueryTests, WriteTests, VersionedTests):
 def counted(sailike_record):
     """赛力克's counts: 10 lambs of 8 ewes on 10 December; on 20 December 2 more
     lambs, 1 lost to cold, and 11 alive at the day-7 check."""
-    services.entry_create(record=sailike_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
-    services.entry_create(
+    entry_create(record=sailike_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    entry_create(
         record=sailike_record,
         date=DEC_20,
         ewes_lambed=2,
@@ -158,7 +161,7 @@ def test_a_later_dated_entry_does_not_change_an_earlier_as_of(fuhai_technician, 
 def test_the_list_carries_each_records_totals_as_of_the_date_asked(
     prefecture_official, counted, bieke_record
 ):
-    services.entry_create(record=bieke_record, date=DEC_20, ewes_lambed=3, lambs_born=3)
+    entry_create(record=bieke_record, date=DEC_20, ewes_lambed=3, lambs_born=3)
     listed = results(
         api(prefecture_official).get(URL, {"as_of": "2024-12-15", "ordering": "herder__name"})
     )
@@ -228,7 +231,7 @@ def spring_2025(db) -> Season:
 @pytest.fixture
 def records_of_both_counties(sailike_record, bieke_record, spring_2025, prefecture_official):
     """Winter records of 赛力克 (福海县) and 别克 (布尔津县), and 赛力克's spring one."""
-    spring = services.record_create(herder=sailike_record.herder, season=spring_2025)
+    spring = record_create(herder=sailike_record.herder, season=spring_2025)
     return api(prefecture_official), spring
 
 

@@ -6,8 +6,9 @@ import datetime
 
 import pytest
 
-from livestock import services
 from livestock.models import Review, ReviewState
+from livestock.services.entries import entry_create
+from livestock.services.reviews import review_approve, review_reopen, review_submit
 from tests.test_api_base import API, ListQueryTests, ReadTests, api
 
 URL = API + "reviews/"
@@ -46,12 +47,12 @@ class TestReviews(ReadTests, ListQueryTests):
 def test_an_approval_is_read_with_its_totals_and_every_state_change(
     bieke_record, woyimoke, winter_2024, woyimoke_technician, burqin_official
 ):
-    services.entry_create(record=bieke_record, date=datetime.date(2024, 12, 10), lambs_born=10)
-    submitted = services.review_submit(
+    entry_create(record=bieke_record, date=datetime.date(2024, 12, 10), lambs_born=10)
+    submitted = review_submit(
         township=woyimoke, season=winter_2024, as_of=DEC_15, user=woyimoke_technician
     )
-    approved = services.review_approve(review=submitted, user=burqin_official, comment="核对无误")
-    services.review_reopen(review=approved, user=burqin_official, reason="漏记")
+    approved = review_approve(review=submitted, user=burqin_official, comment="核对无误")
+    review_reopen(review=approved, user=burqin_official, reason="漏记")
 
     body = api(woyimoke_technician).get(f"{URL}{approved.pk}/").json()
 

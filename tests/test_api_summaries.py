@@ -8,8 +8,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from livestock import selectors, services
+from livestock import selectors
 from livestock.models import County, Report, ReportedFigure, Township, Village
+from livestock.services.entries import entry_create
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
 from tests.conftest import make_user
 from tests.test_api_base import (
     API,
@@ -84,8 +87,8 @@ def summary(user, **params) -> dict:
 @pytest.fixture
 def counted(sailike_record, bieke_record, fuhai, burqin):
     """Both counties counted in December, with a reported figure each."""
-    services.entry_create(record=sailike_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
-    services.entry_create(
+    entry_create(record=sailike_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    entry_create(
         record=sailike_record,
         date=DEC_20,
         lambs_born=2,
@@ -94,7 +97,7 @@ def counted(sailike_record, bieke_record, fuhai, burqin):
         lambs_alive=11,
         check_stage="day7",
     )
-    services.entry_create(record=bieke_record, date=DEC_20, ewes_lambed=20, lambs_born=24)
+    entry_create(record=bieke_record, date=DEC_20, ewes_lambed=20, lambs_born=24)
     report = Report.objects.create(slug="r", title="接羔育幼忙", source="test")
     for county, value in ((fuhai, 120), (burqin, 18600)):
         ReportedFigure.objects.create(
@@ -194,7 +197,7 @@ def test_a_later_dated_entry_does_not_change_an_earlier_summary(
 ):
     params = {"season": winter_2024.pk, "as_of": "2024-12-15"}
     before = summary(fuhai_technician, **params)
-    services.entry_create(record=sailike_record, date=datetime.date(2024, 12, 28), lambs_born=7)
+    entry_create(record=sailike_record, date=datetime.date(2024, 12, 28), lambs_born=7)
     assert summary(fuhai_technician, **params) == before
     later = summary(fuhai_technician, season=winter_2024.pk, as_of="2024-12-31")
     assert later["totals"]["lambs_born"] == 19
@@ -238,9 +241,9 @@ def make_townships(fuhai, winter_2024):
                 county=fuhai, name=f"乡{number}", name_latin=f"Township {number}"
             )
             village = Village.objects.create(township=township, name="村", name_latin="Village")
-            herder = services.herder_create(village=village, name="牧户", name_latin="Herder")
-            record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=9)
-            services.entry_create(record=record, date=DEC_10, ewes_lambed=3, lambs_born=4)
+            herder = herder_create(village=village, name="牧户", name_latin="Herder")
+            record = record_create(herder=herder, season=winter_2024, ewes_at_start=9)
+            entry_create(record=record, date=DEC_10, ewes_lambed=3, lambs_born=4)
             ReportedFigure.objects.create(
                 key=f"township-{number}",
                 report=report,
@@ -309,8 +312,8 @@ def tacheng_counted(winter_2024):
     township = Township.objects.create(county=county, name="庙尔沟镇", name_latin="Miaoergou Town")
     village = Village.objects.create(township=township, name="哈拉布拉村", name_latin="Halabula")
     herder = Herder.objects.create(village=village, name="叶尔兰", name_latin="Yerlan")
-    record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=40)
-    services.entry_create(record=record, date=DEC_10, ewes_lambed=6, lambs_born=7)
+    record = record_create(herder=herder, season=winter_2024, ewes_at_start=40)
+    entry_create(record=record, date=DEC_10, ewes_lambed=6, lambs_born=7)
     return tacheng, county
 
 

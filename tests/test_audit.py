@@ -12,11 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from livestock import services
 from livestock.admin import audit_trail as admin_audit
 from livestock.audit.attribution import acting_as
 from livestock.audit.trail import audited_models
 from livestock.models import Herder, LambingEntry, Prefecture, ScopeGrant
+from livestock.services.entries import entry_create, entry_delete, entry_update
+from livestock.services.places import herder_create, herder_update
+from livestock.services.reviews import review_submit
 from tests.conftest import make_user
 from tests.test_admin import add_count, logged_in
 from tests.test_api_base import api
@@ -50,10 +52,10 @@ def csv_rows(content: bytes) -> list[list[str]]:
 def test_writes_inside_acting_as_name_the_user_in_the_history(bieke_record):
     clerk = make_user("clerk", "technician")
     with acting_as(clerk):
-        entry, _ = services.entry_create(
+        entry, _ = entry_create(
             record=bieke_record, date=datetime.date(2024, 12, 5), ewes_lambed=1, lambs_born=1
         )
-    services.entry_update(entry=entry, reason="typo", lambs_born=2)
+    entry_update(entry=entry, reason="typo", lambs_born=2)
 
     users = [h.history_user for h in entry.history.order_by("history_date")]
     assert users == [clerk, None]
@@ -76,7 +78,7 @@ def test_an_entry_added_through_the_admin_names_its_technician(
 def test_a_correction_through_the_api_shows_before_after_and_reason(
     auditor, fuhai_technician, sailike_record
 ):
-    entry, _ = services.entry_create(record=sailike_record, date=DEC_5, lambs_born=4)
+    entry, _ = entry_create(record=sailike_record, date=DEC_5, lambs_born=4)
     response = api(fuhai_technician).patch(
         f"/api/v1/entries/{entry.pk}/", {"lambs_born": 5, "reason": "recounted the pen"}
     )
@@ -196,9 +198,9 @@ def test_the_list_filters_by_date_user_model_and_place(
     auditor, woyimoke_technician, fuhai_technician, bieke_record, sailike_record
 ):
     with acting_as(woyimoke_technician):
-        services.entry_create(record=bieke_record, date=DEC_5, lambs_born=1)
+        entry_create(record=bieke_record, date=DEC_5, lambs_born=1)
     with acting_as(fuhai_technician):
-        services.entry_create(record=sailike_record, date=DEC_5, lambs_born=2)
+        entry_create(record=sailike_record, date=DEC_5, lambs_born=2)
     burqin = bieke_record.herder.village.township.county
     today = datetime.date.today().isoformat()
 
@@ -224,9 +226,9 @@ def test_the_list_filters_by_date_user_model_and_place(
 
 def test_the_files_hold_the_rows_of_the_screen(auditor, fuhai_technician, sailike_record):
     with acting_as(fuhai_technician):
-        entry, _ = services.entry_create(record=sailike_record, date=DEC_5, lambs_born=3)
-        services.entry_update(entry=entry, reason="=1+1 typo", lambs_born=4)
-        services.entry_delete(entry=entry, reason="double count")
+        entry, _ = entry_create(record=sailike_record, date=DEC_5, lambs_born=3)
+        entry_update(entry=entry, reason="=1+1 typo", lambs_born=4)
+        entry_delete(entry=entry, reason="double count")
     client = logged_in(auditor, "en")
     filters = {"model": "livestock.lambingentry"}
     shown = screen_rows(client.get(AUDIT_URL, filters))
@@ -254,11 +256,11 @@ def test_pages_hold_fifty_changes_newest_first_and_the_file_all_of_them(
 ):
     with acting_as(fuhai_technician):
         for day in range(40):
-            services.entry_create(
+            entry_create(
                 record=sailike_record, date=datetime.date(2024, 12, 1) + datetime.timedelta(day)
             )
             if day % 2:
-                services.herder_create(village=qibaerwoyi, name=f"牧民{day}", name_latin="H")
+                herder_create(village=qibaerwoyi, name=f"牧民{day}", name_latin="H")
     client = logged_in(auditor, "en")
     first = client.get(AUDIT_URL, {"user": "fuhai-tech"})
     second = client.get(AUDIT_URL, {"user": "fuhai-tech", "page": 2})
@@ -288,14 +290,12 @@ def test_a_page_takes_as_many_queries_with_many_changes_as_with_few(
     def add_changes(count: int) -> None:
         with acting_as(fuhai_technician):
             for number in range(count):
-                herder = services.herder_create(
+                herder = herder_create(
                     village=qibaerwoyi, name=f"牧民{number}", name_latin=f"Herder {number}"
                 )
-                entry, _ = services.entry_create(
-                    record=sailike_record, date=DEC_5, lambs_born=number
-                )
-                services.entry_update(entry=entry, reason="recount", lambs_born=number + 1)
-                services.herder_update(herder, name=f"牧民{number}号")
+                entry, _ = entry_create(record=sailike_record, date=DEC_5, lambs_born=number)
+                entry_update(entry=entry, reason="recount", lambs_born=number + 1)
+                herder_update(herder, name=f"牧民{number}号")
 
     add_changes(3)
     few = queries_for_a_page()
@@ -313,9 +313,9 @@ def test_a_page_takes_as_many_queries_with_many_changes_as_with_few(
 def test_a_review_of_a_township_is_in_the_trail_under_its_township(
     auditor, woyimoke, winter_2024, woyimoke_technician, bieke_record
 ):
-    services.entry_create(record=bieke_record, date=DEC_5, lambs_born=1)
+    entry_create(record=bieke_record, date=DEC_5, lambs_born=1)
     with acting_as(woyimoke_technician):
-        services.review_submit(
+        review_submit(
             township=woyimoke,
             season=winter_2024,
             as_of=datetime.date(2024, 12, 15),

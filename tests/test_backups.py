@@ -11,11 +11,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connections
 
-from livestock import selectors, services
+from livestock import selectors
 from livestock.audit.attribution import acting_as
 from livestock.choices import CheckStage, LossCause
 from livestock.models import County, Herder, Prefecture, Season, Township, Village
 from livestock.places.report_data import load_report_data
+from livestock.services.entries import entry_create, entry_update
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
 
 PLACE_LEVELS = (Prefecture, County, Township, Village, Herder)
 
@@ -26,14 +29,12 @@ def add_a_season_of_entries(season: Season, clerk) -> None:
     with acting_as(clerk):
         for village in Village.objects.order_by("pk"):
             for number in range(2):
-                herder = services.herder_create(
+                herder = herder_create(
                     village=village, name=f"牧民{number}", name_latin=f"Herder {number}"
                 )
-                record = services.record_create(
-                    herder=herder, season=season, ewes_at_start=40 + number
-                )
+                record = record_create(herder=herder, season=season, ewes_at_start=40 + number)
                 for day in range(5):
-                    services.entry_create(
+                    entry_create(
                         record=record,
                         date=season.start_date + datetime.timedelta(days=7 * day),
                         ewes_lambed=2 + number,
@@ -41,14 +42,14 @@ def add_a_season_of_entries(season: Season, clerk) -> None:
                         lambs_lost=1 if day % 3 == 0 else 0,
                         loss_cause=LossCause.COLD if day % 3 == 0 else "",
                     )
-                services.entry_create(
+                entry_create(
                     record=record,
                     date=season.end_date,
                     lambs_alive=10,
                     check_stage=CheckStage.WEANING,
                 )
             first = record.entries.order_by("date").first()
-            services.entry_update(entry=first, reason="recounted", lambs_born=5 + number)
+            entry_update(entry=first, reason="recounted", lambs_born=5 + number)
 
 
 def everything_counted(user) -> dict:

@@ -9,8 +9,10 @@ import html
 
 import pytest
 
-from livestock import services
 from livestock.models import Herder, LambingEntry, LambingRecord
+from livestock.services.entries import entry_create
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
 from tests.conftest import make_user
 from tests.test_admin import add_count, correct, delete, record_form
 from tests.test_api_base import api
@@ -24,7 +26,7 @@ LONG_REASON = "数错了，" * 40  # 160 characters
 @pytest.fixture
 def counted(sailike_record):
     """赛力克's record with one entry, the counts every bad request must leave as they are."""
-    entry, _new = services.entry_create(
+    entry, _new = entry_create(
         record=sailike_record, date=datetime.date(2024, 12, 10), ewes_lambed=3, lambs_born=4
     )
     return entry
@@ -207,10 +209,8 @@ def test_a_herder_named_like_code_is_stored_as_typed_and_shown_escaped_in_the_ad
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     herder = Herder.objects.get(name=name)
-    record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=10)
-    services.entry_create(
-        record=record, date=datetime.date(2024, 12, 10), lambs_born=1, note=SCRIPT_NAME
-    )
+    record = record_create(herder=herder, season=winter_2024, ewes_at_start=10)
+    entry_create(record=record, date=datetime.date(2024, 12, 10), lambs_born=1, note=SCRIPT_NAME)
     for url in [
         "/admin/livestock/herder/",
         f"/admin/livestock/herder/{herder.pk}/change/",
@@ -293,9 +293,9 @@ def test_a_date_far_outside_the_season_is_answered(official_client, winter_2024)
 def test_names_like_code_are_escaped_on_the_summary_pages(
     official_client, qibaerwoyi, winter_2024, sailike
 ):
-    herder = services.herder_create(village=qibaerwoyi, name=SCRIPT_NAME, name_latin=SQL_NAME)
-    record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=10)
-    services.entry_create(record=record, date=datetime.date(2024, 12, 10), lambs_born=2)
+    herder = herder_create(village=qibaerwoyi, name=SCRIPT_NAME, name_latin=SQL_NAME)
+    record = record_create(herder=herder, season=winter_2024, ewes_at_start=10)
+    entry_create(record=record, date=datetime.date(2024, 12, 10), lambs_born=2)
     for place in (f"village:{qibaerwoyi.pk}", f"herder:{herder.pk}"):
         response = official_client.get(f"/?season={winter_2024.pk}&as_of=2024-12-31&place={place}")
         assert response.status_code == 200
@@ -305,7 +305,7 @@ def test_names_like_code_are_escaped_on_the_summary_pages(
 
 
 def test_names_like_code_come_back_as_written_in_the_apis_json(fuhai_technician, qibaerwoyi):
-    herder = services.herder_create(village=qibaerwoyi, name=SCRIPT_NAME, name_latin=SQL_NAME)
+    herder = herder_create(village=qibaerwoyi, name=SCRIPT_NAME, name_latin=SQL_NAME)
     response = api(fuhai_technician).get(f"/api/v1/herders/{herder.pk}/")
     assert response["Content-Type"] == "application/json"
     assert response.json()["name"] == SCRIPT_NAME

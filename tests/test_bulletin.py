@@ -11,10 +11,11 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from livestock import services
 from livestock.choices import Qualifier
 from livestock.models import County, Herder, Season, Township, Village
 from livestock.monitoring import bulletin, official_numbers, pdf
+from livestock.services.entries import entry_create
+from livestock.services.records import record_create
 from tests.conftest import PASSWORD, make_user
 from tests.test_completeness import entered_on
 
@@ -156,16 +157,16 @@ def two_townships(burqin, winter_2024):
         village = Village.objects.create(township=township, name=f"{name}村", name_latin=name)
         herder = Herder.objects.create(village=village, name=f"{name}牧户", name_latin=name)
         with entered_on(datetime.date(2025, 1, 1)):
-            record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=100)
+            record = record_create(herder=herder, season=winter_2024, ewes_at_start=100)
         with entered_on(datetime.date(2025, 2, 1)):
-            services.entry_create(
+            entry_create(
                 record=record,
                 date=datetime.date(2025, 2, 1),
                 ewes_lambed=born_early,
                 lambs_born=born_early,
             )
         with entered_on(datetime.date(2025, 2, 9)):
-            services.entry_create(
+            entry_create(
                 record=record,
                 date=datetime.date(2025, 2, 9),
                 ewes_lambed=born_late,
@@ -204,7 +205,7 @@ def test_the_bulletin_takes_the_same_number_of_queries_for_more_townships(
         township = Township.objects.create(county=burqin, name=f"乡{number}", name_latin="T")
         village = Village.objects.create(township=township, name="村", name_latin="V")
         herder = Herder.objects.create(village=village, name="户", name_latin="H")
-        services.record_create(herder=herder, season=winter_2024, ewes_at_start=10)
+        record_create(herder=herder, season=winter_2024, ewes_at_start=10)
     with django_assert_num_queries(len(two.captured_queries)):
         assert client.get("/bulletin/", params).status_code == 200
 

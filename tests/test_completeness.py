@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from livestock import services
 from livestock.models import County, Herder, Township, Village
 from livestock.monitoring import completeness
+from livestock.services.entries import entry_create
+from livestock.services.records import record_create
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -28,15 +29,15 @@ def entered_on(day: datetime.date, hour: int = 10):
 
 def count(record, date, entered, born=1):
     with entered_on(entered):
-        return services.entry_create(record=record, date=date, ewes_lambed=born, lambs_born=born)
+        return entry_create(record=record, date=date, ewes_lambed=born, lambs_born=born)
 
 
 @pytest.fixture
 def two_households(bieke, sailike, winter_2024):
     with entered_on(datetime.date(2024, 12, 1)):
         return (
-            services.record_create(herder=bieke, season=winter_2024, ewes_at_start=150),
-            services.record_create(herder=sailike, season=winter_2024, ewes_at_start=120),
+            record_create(herder=bieke, season=winter_2024, ewes_at_start=150),
+            record_create(herder=sailike, season=winter_2024, ewes_at_start=120),
         )
 
 
@@ -87,7 +88,7 @@ def test_a_township_shows_when_its_technicians_last_counted_and_who(
     bieke_record, winter_2024, woyimoke, woyimoke_technician, burqin_official
 ):
     with entered_on(datetime.date(2025, 2, 9), hour=18):
-        services.entry_create(
+        entry_create(
             record=bieke_record,
             date=datetime.date(2025, 2, 9),
             lambs_born=2,
@@ -173,7 +174,7 @@ def test_completeness_and_timeliness_never_pass_100_percent(
                 village=village, name=f"牧户{number}", name_latin=f"Herder {number}"
             )
             with entered_on(start + datetime.timedelta(days=day)):
-                records.append(services.record_create(herder=herder, season=winter_2024))
+                records.append(record_create(herder=herder, season=winter_2024))
         for which, day, late, born in entries:
             date = start + datetime.timedelta(days=day)
             entered = min(date + datetime.timedelta(days=late), winter_2024.end_date)
@@ -207,7 +208,7 @@ def test_the_reporting_page_shows_each_townships_last_count_in_constant_queries(
     from tests.conftest import PASSWORD
 
     with entered_on(datetime.date(2025, 2, 10), hour=9):
-        services.entry_create(
+        entry_create(
             record=bieke_record,
             date=datetime.date(2025, 2, 9),
             lambs_born=2,
@@ -230,6 +231,6 @@ def test_the_reporting_page_shows_each_townships_last_count_in_constant_queries(
         township = Township.objects.create(county=burqin, name=f"乡{number}", name_latin="T")
         village = Village.objects.create(township=township, name="村", name_latin="V")
         herder = Herder.objects.create(village=village, name="户", name_latin="H")
-        services.record_create(herder=herder, season=winter_2024, ewes_at_start=10)
+        record_create(herder=herder, season=winter_2024, ewes_at_start=10)
     with django_assert_num_queries(queries):
         client.get("/reporting/", params)

@@ -31,9 +31,14 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from livestock import selectors, services
+from livestock import selectors
 from livestock.counting import walk
 from livestock.models import Herder, LambingEntry, LambingRecord
+from livestock.services.entries import entry_create
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
+from livestock.services.reviews import review_approve, review_submit
+from livestock.services.users import user_create
 from tests.conftest import PASSWORD, make_user
 from tests.live_api import AdminSession, Client, Reply, at_once, new_uuid, requires_postgresql
 
@@ -160,13 +165,11 @@ def test_concurrent_writers_lose_nothing_and_break_no_rule(
     # Three households, each with a first entry that the writers edit.
     herders, records, hot_entries = [], [], []
     for number, ewes in enumerate(EWES):
-        herder = services.herder_create(
+        herder = herder_create(
             village=qibaerwoyi, name=f"牧户{number}·阿勒泰", name_latin=f"Herder {number}"
         )
-        record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=ewes)
-        hot, _new = services.entry_create(
-            record=record, date=SEASON_START, ewes_lambed=3, lambs_born=5
-        )
+        record = record_create(herder=herder, season=winter_2024, ewes_at_start=ewes)
+        hot, _new = entry_create(record=record, date=SEASON_START, ewes_lambed=3, lambs_born=5)
         herders.append(herder)
         records.append(record)
         hot_entries.append(hot)
@@ -180,7 +183,7 @@ def test_concurrent_writers_lose_nothing_and_break_no_rule(
     }
     users = [make_user(f"fuhai-tech-{n}", "technician", fuhai) for n in range(WRITERS // 2)]
     users += [
-        services.user_create(
+        user_create(
             username=f"platform-{n}",
             role="integration",
             places=[fuhai],
@@ -363,8 +366,8 @@ def test_an_entry_racing_an_approval_is_in_the_approved_totals_or_refused(
     totals the approval froze (DOMAIN.md, "As-of": the approved figure is the
     figure as of that date)."""
     approved_date = datetime.date(2024, 12, 15)
-    services.entry_create(record=bieke_record, date=approved_date, ewes_lambed=8, lambs_born=10)
-    review = services.review_submit(
+    entry_create(record=bieke_record, date=approved_date, ewes_lambed=8, lambs_born=10)
+    review = review_submit(
         township=woyimoke, season=winter_2024, as_of=approved_date, user=woyimoke_technician
     )
     checked = threading.Event()
@@ -381,7 +384,7 @@ def test_an_entry_racing_an_approval_is_in_the_approved_totals_or_refused(
 
     def add_entry():
         try:
-            services.entry_create(record=bieke_record, date=approved_date, lambs_born=3)
+            entry_create(record=bieke_record, date=approved_date, lambs_born=3)
             outcome["entry"] = "stored"
         except ValidationError as error:
             outcome["entry"] = error.message_dict
@@ -391,7 +394,7 @@ def test_an_entry_racing_an_approval_is_in_the_approved_totals_or_refused(
     def approve():
         try:
             assert checked.wait(10)
-            services.review_approve(review=review, user=burqin_official)
+            review_approve(review=review, user=burqin_official)
         finally:
             connection.close()
 

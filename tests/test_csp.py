@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from livestock import services
+from livestock.services.entries import entry_create, entry_update
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -63,10 +63,10 @@ def inline_code(response) -> list[str]:
 
 @pytest.fixture
 def record_with_entries(sailike_record, fuhai_technician):
-    services.entry_create(
+    entry_create(
         record=sailike_record, date=datetime.date(2024, 12, 10), ewes_lambed=3, lambs_born=4
     )
-    entry, _new = services.entry_create(
+    entry, _new = entry_create(
         record=sailike_record,
         date=datetime.date(2024, 12, 12),
         lambs_lost=1,
@@ -74,7 +74,7 @@ def record_with_entries(sailike_record, fuhai_technician):
         lambs_alive=3,
         check_stage="birth",
     )
-    services.entry_update(entry=entry, reason="recounted", lambs_alive=2)
+    entry_update(entry=entry, reason="recounted", lambs_alive=2)
     return sailike_record
 
 

@@ -11,9 +11,10 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from livestock import services
 from livestock.audit.attribution import acting_as
 from livestock.models import Herder
+from livestock.services.entries import entry_create
+from livestock.services.places import herder_update
 from livestock.spreadsheets import tables
 from tests.conftest import PASSWORD, make_user
 from tests.test_admin import logged_in
@@ -44,10 +45,10 @@ def assert_inert(found: list, kind: str) -> None:
 @pytest.fixture
 def formula_herder(sailike_record, fuhai_technician):
     with acting_as(fuhai_technician):
-        services.entry_create(
+        entry_create(
             record=sailike_record, date=datetime.date(2024, 12, 10), lambs_born=2, ewes_lambed=2
         )
-        return services.herder_update(Herder.objects.get(pk=sailike_record.herder_id), name=FORMULA)
+        return herder_update(Herder.objects.get(pk=sailike_record.herder_id), name=FORMULA)
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])

@@ -15,8 +15,12 @@ import pytest
 from django.db import OperationalError, connection, connections
 from rest_framework.test import APIClient
 
-from livestock import services
+from livestock.api import views as api_views
 from livestock.models import LambingEntry
+from livestock.services import entries as entry_services
+from livestock.services.entries import entry_create
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
 from tests.conftest import make_user
 from tests.live_api import Client, at_once, new_uuid, requires_postgresql
 from tests.test_api_base import API, api
@@ -84,14 +88,14 @@ def test_a_bulk_whose_uuid_was_stored_for_another_record_meanwhile_stores_nothin
     """The race a bulk loses at its insert: another request stored one of its
     uuids, for another record, after the bulk looked its uuids up. The unique
     index refuses the insert; the bulk names the item as a conflict."""
-    other = services.record_create(
-        herder=services.herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati"),
+    other = record_create(
+        herder=herder_create(village=qibaerwoyi, name="哈那提", name_latin="Hanati"),
         season=sailike_record.season,
     )
     taken = entry(other, lambs_born=1)
-    services.entry_create(record=other, uuid=taken["uuid"], date=datetime.date(2024, 12, 12))
+    entry_create(record=other, uuid=taken["uuid"], date=datetime.date(2024, 12, 12))
     items = [entry(sailike_record, lambs_born=2), {**taken, "record": sailike_record.pk}]
-    looked_up = services._stored_by_uuid
+    looked_up = entry_services._stored_by_uuid
     calls = 0
 
     def after_the_first(uuids):
@@ -99,7 +103,7 @@ def test_a_bulk_whose_uuid_was_stored_for_another_record_meanwhile_stores_nothin
         calls += 1
         return {} if calls == 1 else looked_up(uuids)  # the first: before it was stored
 
-    monkeypatch.setattr(services, "_stored_by_uuid", after_the_first)
+    monkeypatch.setattr(entry_services, "_stored_by_uuid", after_the_first)
 
     response = api(fuhai_technician).post(BULK_URL, items)
 
@@ -235,7 +239,7 @@ def test_a_failure_while_answering_an_edit_undoes_the_edit(
 ):
     """The edit was saved when the answer failed: the client cannot know it
     was, so it is undone, and the client's resend is not a stale edit."""
-    stored, _new = services.entry_create(record=sailike_record, date=SEASON_END, lambs_born=4)
+    stored, _new = entry_create(record=sailike_record, date=SEASON_END, lambs_born=4)
     client = failing_client(fuhai_technician)
     etag = client.get(f"{URL}{stored.pk}/").headers["ETag"]
     change = {"lambs_born": 5, "reason": "recounted"}
@@ -287,8 +291,8 @@ def test_identical_resends_racing_each_other_store_one_entry(
 def test_one_uuid_racing_into_two_records_is_stored_once_and_the_other_is_a_409(
     live_server, live_technician, sailike_record
 ):
-    other_record = services.record_create(
-        herder=services.herder_create(
+    other_record = record_create(
+        herder=herder_create(
             village=sailike_record.herder.village, name="阿依努尔", name_latin="Aynur"
         ),
         season=sailike_record.season,
@@ -333,8 +337,8 @@ def test_bulks_naming_the_same_records_in_opposite_orders_both_succeed(
     order of their items, two bulks would each wait for the other's record."""
     village = sailike_record.herder.village
     records = [sailike_record] + [
-        services.record_create(
-            herder=services.herder_create(village=village, name=f"牧户{n}", name_latin=f"H{n}"),
+        record_create(
+            herder=herder_create(village=village, name=f"牧户{n}", name_latin=f"H{n}"),
             season=sailike_record.season,
         )
         for n in range(3)
@@ -359,7 +363,7 @@ def test_a_resend_after_a_timeout_is_stored_once(
     first request is still being handled."""
     import requests
 
-    original = services.entry_create
+    original = entry_create
     first_arrived, first_done = threading.Event(), threading.Event()
 
     def slow_entry_create(**kwargs):
@@ -372,7 +376,7 @@ def test_a_resend_after_a_timeout_is_stored_once(
         finally:
             first_done.set()
 
-    monkeypatch.setattr(services, "entry_create", slow_entry_create)
+    monkeypatch.setattr(api_views, "entry_create", slow_entry_create)  # the API's call
     client = Client(live_server.url, live_technician)
     item = entry(sailike_record, ewes_lambed=2, lambs_born=3)
 

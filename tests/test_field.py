@@ -12,9 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from livestock import services
 from livestock.counting import rules
 from livestock.models import Herder, LambingEntry, Season, Village
+from livestock.services.entries import entry_create
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
 from tests.conftest import PASSWORD
 
 
@@ -36,8 +38,8 @@ def tech_client(client, fuhai_technician):
 
 
 def household(village: Village, name: str, latin: str, season: Season, ewes: int = 100):
-    herder = services.herder_create(village=village, name=name, name_latin=latin)
-    return services.record_create(herder=herder, season=season, ewes_at_start=ewes)
+    herder = herder_create(village=village, name=name, name_latin=latin)
+    return record_create(herder=herder, season=season, ewes_at_start=ewes)
 
 
 @pytest.fixture
@@ -61,8 +63,8 @@ def test_an_official_is_told_the_pages_are_for_technicians(client, burqin_offici
 def test_today_lists_the_households_of_my_villages_with_their_totals(
     tech_client, sailike_now, season, bieke
 ):
-    services.entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=7)
-    services.record_create(herder=bieke, season=season, ewes_at_start=10)  # 布尔津县: not mine
+    entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=7)
+    record_create(herder=bieke, season=season, ewes_at_start=10)  # 布尔津县: not mine
     page = tech_client.get("/field/").content.decode()
     assert f'data-record="{sailike_now.pk}"' in page
     assert "赛力克·屈克木" in page and "Sailike Qukemu" in page
@@ -74,7 +76,7 @@ def test_today_puts_a_household_without_a_count_for_a_week_first(
     tech_client, sailike_now, qibaerwoyi, season
 ):
     counted = household(qibaerwoyi, "阿依古丽", "Ayiguli", season)
-    services.entry_create(record=counted, date=timezone.localdate(), lambs_born=2)
+    entry_create(record=counted, date=timezone.localdate(), lambs_born=2)
     page = tech_client.get("/field/").content.decode()
     visit_first = page.split('class="visit"')[1].split("</nav>")[0]
     assert f'href="#record-{sailike_now.pk}"' in visit_first
@@ -148,7 +150,7 @@ def test_a_refused_row_says_which_field_and_rule(tech_client, sailike_now, qibae
 
 
 def test_a_correction_needs_a_reason_and_the_version_seen(tech_client, sailike_now):
-    entry, _ = services.entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=5)
+    entry, _ = entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=5)
     url = f"/field/record/{sailike_now.pk}/"
     fields = {"entry": entry.pk, "version": entry.version, "action": "correct"}
     fields.update(date=entry.date.isoformat(), lambs_born="6")
@@ -178,8 +180,8 @@ def test_a_new_household_gets_a_record_for_the_season_without_a_latin_name_yet(
 
 def test_the_record_page_shows_the_totals_as_of_each_date(tech_client, sailike_now):
     today = timezone.localdate()
-    services.entry_create(record=sailike_now, date=today - datetime.timedelta(days=2), lambs_born=3)
-    services.entry_create(record=sailike_now, date=today, lambs_born=4)
+    entry_create(record=sailike_now, date=today - datetime.timedelta(days=2), lambs_born=3)
+    entry_create(record=sailike_now, date=today, lambs_born=4)
     page = tech_client.get(f"/field/record/{sailike_now.pk}/").content.decode()
     timeline = page.split('class="timeline"')[1].split("</table>")[0]
     assert "<td>7</td>" in timeline and "<td>3</td>" in timeline
@@ -196,7 +198,7 @@ def test_today_and_a_village_cost_the_same_queries_for_3_or_30_households(
 ):
     for number in range(3):
         record = household(qibaerwoyi, f"牧户{number}", f"Herder {number}", season)
-        services.entry_create(record=record, date=timezone.localdate(), lambs_born=1)
+        entry_create(record=record, date=timezone.localdate(), lambs_born=1)
     few = (
         _queries(tech_client, "/field/"),
         _queries(tech_client, f"/field/village/{qibaerwoyi.pk}/"),
@@ -205,7 +207,7 @@ def test_today_and_a_village_cost_the_same_queries_for_3_or_30_households(
     for number in range(27):
         village = qibaerwoyi if number % 2 else other
         record = household(village, f"新牧户{number}", f"New {number}", season)
-        services.entry_create(record=record, date=timezone.localdate(), lambs_lost=0, lambs_born=2)
+        entry_create(record=record, date=timezone.localdate(), lambs_lost=0, lambs_born=2)
     many = (
         _queries(tech_client, "/field/"),
         _queries(tech_client, f"/field/village/{qibaerwoyi.pk}/"),
@@ -263,7 +265,7 @@ def test_the_roster_since_a_refresh_holds_only_what_changed(
     first = tech_client.get("/field/roster.json").json()
     assert first["full"] is True
     assert {h["record"] for h in first["households"]} == {sailike_now.pk, other.pk}
-    services.entry_create(record=other, date=timezone.localdate(), lambs_born=3)
+    entry_create(record=other, date=timezone.localdate(), lambs_born=3)
     second = tech_client.get("/field/roster.json", {"since": first["refreshed"]}).json()
     assert second["full"] is False
     changed = {h["record"]: h for h in second["households"]}
@@ -274,7 +276,7 @@ def test_the_roster_since_a_refresh_holds_only_what_changed(
 def test_a_household_without_a_record_this_season_gets_one_from_its_village(
     tech_client, qibaerwoyi, season
 ):
-    herder = services.herder_create(village=qibaerwoyi, name="哈力克", name_latin="Halike")
+    herder = herder_create(village=qibaerwoyi, name="哈力克", name_latin="Halike")
     page = tech_client.get(f"/field/village/{qibaerwoyi.pk}/").content.decode()
     assert "哈力克" in page.split('class="without-record"')[1]
     response = tech_client.post(
@@ -315,7 +317,7 @@ def test_a_roster_since_a_time_that_cannot_be_is_the_whole_roster(tech_client, s
 
 @pytest.mark.parametrize("posted", ["abc", "", "1e5", "\x00", "99999999999999999999999"])
 def test_an_id_posted_that_names_nothing_is_not_found(tech_client, sailike_now, qibaerwoyi, posted):
-    entry, _ = services.entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=1)
+    entry, _ = entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=1)
     village = f"/field/village/{qibaerwoyi.pk}/"
     today = timezone.localdate().isoformat()
     posts = [
@@ -331,8 +333,8 @@ def test_an_id_posted_that_names_nothing_is_not_found(tech_client, sailike_now, 
 def test_another_countys_record_or_entry_posted_is_not_found(
     tech_client, sailike_now, qibaerwoyi, bieke, season
 ):
-    theirs = services.record_create(herder=bieke, season=season, ewes_at_start=10)
-    entry, _ = services.entry_create(record=theirs, date=timezone.localdate(), lambs_born=2)
+    theirs = record_create(herder=bieke, season=season, ewes_at_start=10)
+    entry, _ = entry_create(record=theirs, date=timezone.localdate(), lambs_born=2)
     today = timezone.localdate().isoformat()
     village = f"/field/village/{qibaerwoyi.pk}/"
     posts = [

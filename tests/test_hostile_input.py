@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from livestock import spreadsheets
 from livestock.models import Herder, LambingEntry, LambingRecord
+from livestock.services.users import user_create
 from tests.test_admin import logged_in
 from tests.test_api_base import API, api
 
@@ -53,9 +54,8 @@ def nothing_stored() -> bool:
 
 @pytest.fixture
 def writer(fuhai):
-    from livestock import services
 
-    return services.user_create(
+    return user_create(
         username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
     ).user
 

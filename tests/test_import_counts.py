@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from livestock import services, spreadsheets
+from livestock import spreadsheets
 from livestock.audit import bulk_insert
 from livestock.models import Herder, LambingEntry, LambingRecord, Village
+from livestock.services.reviews import review_approve, review_submit
 
 DATA = Path(__file__).parent / "data"
 GOOD_FILES = ["counts_good.csv", "counts_gb18030.csv", "counts_utf8_no_bom.csv", "counts.xlsx"]
@@ -157,7 +158,7 @@ def test_an_error_between_the_records_and_the_entries_leaves_nothing_half_writte
         assert stored() == (3, 2, 0)  # herders and records written
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "entries_create", crash)
+    monkeypatch.setattr(spreadsheets, "entries_create", crash)  # the import's call
 
     with pytest.raises(RuntimeError, match="disk full"):
         run(DATA / "counts_good.csv", fuhai_technician)
@@ -250,13 +251,13 @@ def test_counts_of_an_approved_township_are_locked_to_the_import(
     from tests.conftest import make_user
 
     official = make_user("fuhai-official", "official", fuhai)
-    submitted = services.review_submit(
+    submitted = review_submit(
         township=kokeaheshi,
         season=sailike_record.season,
         as_of=datetime.date(2025, 1, 15),
         user=fuhai_technician,
     )
-    services.review_approve(review=submitted, user=official)
+    review_approve(review=submitted, user=official)
     path = tmp_path / "counts.csv"
     path.write_text(
         "村,牧户,日期,产羔数\n齐巴尔窝依村,赛力克·屈克木,2025-01-10,3\n"

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from livestock import spreadsheets
 from livestock.models import LambingEntry
+from livestock.services.users import user_create
 from tests.test_admin import logged_in
 from tests.test_api_base import API, api
 
@@ -75,9 +76,8 @@ def measured(call):
 
 @pytest.fixture
 def writer(fuhai):
-    from livestock import services
 
-    return services.user_create(
+    return user_create(
         username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
     ).user
 

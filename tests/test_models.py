@@ -9,10 +9,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from livestock import services
 from livestock.choices import CheckStage, LossCause, SeasonKind
 from livestock.counting import rules
 from livestock.models import LambingEntry, LambingRecord, Season
+from livestock.services.entries import entry_create, entry_delete, entry_update
+from livestock.services.records import record_create, record_update
 
 DEC_5 = datetime.date(2024, 12, 5)
 DEC_10 = datetime.date(2024, 12, 10)
@@ -44,7 +45,7 @@ def stored_entries(record: LambingRecord) -> list[dict]:
 
 
 def add(record: LambingRecord, date: datetime.date, **counts) -> LambingEntry:
-    entry, _ = services.entry_create(record=record, date=date, **counts)
+    entry, _ = entry_create(record=record, date=date, **counts)
     return entry
 
 
@@ -100,7 +101,7 @@ def test_a_negative_count_gets_only_the_no_negative_counts_message(bieke_record,
 
 def test_it_refuses_negative_ewes_at_the_start(bieke_record):
     with pytest.raises(ValidationError) as refused:
-        services.record_update(reason="recounted", record=bieke_record, ewes_at_start=-1)
+        record_update(reason="recounted", record=bieke_record, ewes_at_start=-1)
 
     assert "min_value" in codes_at(refused.value, "ewes_at_start")
     assert LambingRecord.objects.get(pk=bieke_record.pk).ewes_at_start == 150
@@ -158,7 +159,7 @@ def test_it_refuses_a_count_above_the_household_limit(bieke_record, field, count
 
 def test_it_accepts_counts_at_the_household_limit(bieke_record):
     limit = rules.MAX_HOUSEHOLD_COUNT
-    services.record_update(reason="recounted", record=bieke_record, ewes_at_start=limit)
+    record_update(reason="recounted", record=bieke_record, ewes_at_start=limit)
 
     add(bieke_record, DEC_10, ewes_lambed=limit, lambs_born=limit)
 
@@ -167,7 +168,7 @@ def test_it_accepts_counts_at_the_household_limit(bieke_record):
 
 def test_it_refuses_ewes_at_the_start_above_the_household_limit(sailike, winter_2024):
     with pytest.raises(ValidationError) as refused:
-        services.record_create(
+        record_create(
             herder=sailike, season=winter_2024, ewes_at_start=rules.MAX_HOUSEHOLD_COUNT + 1
         )
 
@@ -206,7 +207,7 @@ def test_it_refuses_lowering_ewes_at_the_start_below_the_ewes_already_lambed(bie
     add(bieke_record, DEC_10, ewes_lambed=100, lambs_born=120)
 
     with pytest.raises(ValidationError) as refused:
-        services.record_update(reason="recounted", record=bieke_record, ewes_at_start=99)
+        record_update(reason="recounted", record=bieke_record, ewes_at_start=99)
 
     assert codes_at(refused.value, "ewes_at_start") == [rules.EWES_LAMBED_EXCEED_EWES]
     message = message_at(refused.value, "ewes_at_start")
@@ -219,7 +220,7 @@ def test_it_refuses_lowering_ewes_at_the_start_below_the_ewes_already_lambed(bie
 def test_it_allows_lowering_ewes_at_the_start_to_the_ewes_already_lambed(bieke_record):
     add(bieke_record, DEC_10, ewes_lambed=100, lambs_born=120)
 
-    services.record_update(reason="recounted", record=bieke_record, ewes_at_start=100)
+    record_update(reason="recounted", record=bieke_record, ewes_at_start=100)
 
     assert LambingRecord.objects.get(pk=bieke_record.pk).ewes_at_start == 100
 
@@ -227,11 +228,11 @@ def test_it_allows_lowering_ewes_at_the_start_to_the_ewes_already_lambed(bieke_r
 def test_it_refuses_counting_fewer_ewes_than_lambed_before_the_ewes_were_counted(
     sailike, winter_2024
 ):
-    record = services.record_create(herder=sailike, season=winter_2024)
+    record = record_create(herder=sailike, season=winter_2024)
     add(record, DEC_10, ewes_lambed=80, lambs_born=90)
 
     with pytest.raises(ValidationError) as refused:
-        services.record_update(reason="recounted", record=record, ewes_at_start=79)
+        record_update(reason="recounted", record=record, ewes_at_start=79)
 
     assert codes_at(refused.value, "ewes_at_start") == [rules.EWES_LAMBED_EXCEED_EWES]
     assert LambingRecord.objects.get(pk=record.pk).ewes_at_start is None
@@ -276,7 +277,7 @@ def test_it_refuses_editing_a_back_dated_birth_entry_below_the_losses_counted_si
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_update(reason="recounted", entry=births, lambs_born=5)
+        entry_update(reason="recounted", entry=births, lambs_born=5)
 
     assert codes_at(refused.value, "lambs_born") == [rules.LOSSES_EXCEED_BORN]
     message = message_at(refused.value, "lambs_born")
@@ -292,7 +293,7 @@ def test_it_refuses_moving_births_after_the_losses_counted_against_them(bieke_re
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_update(reason="recounted", entry=births, date=DEC_25)
+        entry_update(reason="recounted", entry=births, date=DEC_25)
 
     assert codes_at(refused.value, "lambs_born") == [rules.LOSSES_EXCEED_BORN]
     assert stored_entries(bieke_record) == before
@@ -304,7 +305,7 @@ def test_it_refuses_deleting_the_births_that_later_losses_were_counted_against(b
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_delete(entry=births, reason="entered twice")
+        entry_delete(entry=births, reason="entered twice")
 
     assert refused.value.code == "delete_breaks_totals"
     message = " ".join(refused.value.messages)
@@ -420,7 +421,7 @@ def test_the_database_refuses_half_a_loss_or_half_a_survival_check_even_without_
 
 
 def test_it_refuses_an_entry_dated_tomorrow(bieke, this_season):
-    record = services.record_create(herder=bieke, season=this_season, ewes_at_start=150)
+    record = record_create(herder=bieke, season=this_season, ewes_at_start=150)
     today = timezone.localdate()
     tomorrow = today + datetime.timedelta(days=1)
 
@@ -436,7 +437,7 @@ def test_it_refuses_an_entry_dated_tomorrow(bieke, this_season):
 
 
 def test_it_accepts_an_entry_dated_today(bieke, this_season):
-    record = services.record_create(herder=bieke, season=this_season, ewes_at_start=150)
+    record = record_create(herder=bieke, season=this_season, ewes_at_start=150)
 
     add(record, timezone.localdate(), ewes_lambed=1, lambs_born=1)
 
@@ -474,7 +475,7 @@ def test_it_refuses_moving_an_entry_out_of_its_season(bieke_record):
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_update(reason="recounted", entry=births, date=datetime.date(2025, 3, 1))
+        entry_update(reason="recounted", entry=births, date=datetime.date(2025, 3, 1))
 
     assert codes_at(refused.value, "date") == ["outside_season"]
     assert stored_entries(bieke_record) == before
@@ -485,7 +486,7 @@ def test_it_refuses_moving_an_entry_out_of_its_season(bieke_record):
 
 def test_it_refuses_a_second_record_for_a_household_in_one_season(bieke_record):
     with pytest.raises(ValidationError) as refused:
-        services.record_create(herder=bieke_record.herder, season=bieke_record.season)
+        record_create(herder=bieke_record.herder, season=bieke_record.season)
 
     assert refused.value.message_dict[NON_FIELD_ERRORS] == [
         "This household already has a record for this season."
@@ -502,7 +503,7 @@ def test_the_database_refuses_a_second_record_even_without_the_rules(bieke_recor
 
 
 def test_a_household_has_a_record_in_each_season(bieke_record, this_season):
-    services.record_create(herder=bieke_record.herder, season=this_season)
+    record_create(herder=bieke_record.herder, season=this_season)
 
     seasons = LambingRecord.objects.filter(herder=bieke_record.herder).values_list(
         "season", flat=True
@@ -530,7 +531,7 @@ def test_the_update_service_cannot_move_an_entry_to_another_record(bieke_record,
     before = stored_entries(bieke_record)
 
     with pytest.raises(TypeError):
-        services.entry_update(reason="recounted", entry=births, record=sailike_record)
+        entry_update(reason="recounted", entry=births, record=sailike_record)
 
     assert stored_entries(bieke_record) == before
     assert stored_entries(sailike_record) == []

@@ -10,9 +10,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from livestock import services
 from livestock.models import Herder, Season
 from livestock.places.names import normalize_name
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
 from tests.conftest import PASSWORD
 from tests.test_api_base import API, api, names
 
@@ -46,7 +47,7 @@ def test_names_are_never_folded_by_nfkc():
 
 
 def test_a_herder_saved_with_a_legacy_spelling_is_stored_as_unicode_advises(qibaerwoyi):
-    herder = services.herder_create(
+    herder = herder_create(
         village=qibaerwoyi, name="阿丽娅", name_latin="Aliya", name_kazakh=ALIYA_LEGACY
     )
     assert Herder.objects.get(pk=herder.pk).name_kazakh == ALIYA
@@ -55,9 +56,7 @@ def test_a_herder_saved_with_a_legacy_spelling_is_stored_as_unicode_advises(qiba
 
 @pytest.fixture
 def aliya(qibaerwoyi) -> Herder:
-    return services.herder_create(
-        village=qibaerwoyi, name="阿丽娅", name_latin="Aliya", name_kazakh=ALIYA
-    )
+    return herder_create(village=qibaerwoyi, name="阿丽娅", name_latin="Aliya", name_kazakh=ALIYA)
 
 
 @pytest.mark.parametrize("search", [ALIYA, ALIYA_LEGACY, "الييا", "阿丽娅", "aliya"])
@@ -84,7 +83,7 @@ def test_the_api_stores_a_herders_kazakh_name(fuhai_technician, qibaerwoyi):
 def test_the_api_finds_a_herders_records_by_its_kazakh_name(
     fuhai_technician, aliya, sailike_record, winter_2024
 ):
-    services.record_create(herder=aliya, season=winter_2024)
+    record_create(herder=aliya, season=winter_2024)
     response = api(fuhai_technician).get(API + "lambing-records/", {"search": ALIYA_LEGACY})
     assert [record["herder"] for record in response.json()["results"]] == [aliya.pk]
 
@@ -107,12 +106,10 @@ def test_the_field_app_finds_a_household_by_its_kazakh_name(fuhai_technician, qi
         start_date=today - datetime.timedelta(days=40),
         end_date=today + datetime.timedelta(days=50),
     )
-    aliya = services.herder_create(
-        village=qibaerwoyi, name="阿丽娅", name_latin="Aliya", name_kazakh=ALIYA
-    )
-    record = services.record_create(herder=aliya, season=season, ewes_at_start=50)
-    sailike = services.herder_create(village=qibaerwoyi, name="赛力克", name_latin="Sailike")
-    other = services.record_create(herder=sailike, season=season, ewes_at_start=50)
+    aliya = herder_create(village=qibaerwoyi, name="阿丽娅", name_latin="Aliya", name_kazakh=ALIYA)
+    record = record_create(herder=aliya, season=season, ewes_at_start=50)
+    sailike = herder_create(village=qibaerwoyi, name="赛力克", name_latin="Sailike")
+    other = record_create(herder=sailike, season=season, ewes_at_start=50)
     client = Client()
     client.login(username=fuhai_technician.username, password=PASSWORD)
     page = client.get("/field/", {"q": search}).content.decode()

@@ -18,8 +18,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from livestock import services
 from livestock.models import County, Herder, Prefecture, Season, Village
+from livestock.services.entries import entry_create
+from livestock.services.records import record_create
 from tests.conftest import PASSWORD, make_user
 from tests.test_api_base import API, api
 
@@ -47,10 +48,8 @@ def burqin_as_officials_met_it(db) -> Season:
     season = Season.objects.get()
     tongke = Village.objects.get(name="通克村")
     neighbour = Herder.objects.create(village=tongke, name="阿依别克", name_latin="Ayibieke")
-    record = services.record_create(herder=neighbour, season=season, ewes_at_start=None)
-    services.entry_create(
-        record=record, date=datetime.date(2025, 2, 9), ewes_lambed=80, lambs_born=100
-    )
+    record = record_create(herder=neighbour, season=season, ewes_at_start=None)
+    entry_create(record=record, date=datetime.date(2025, 2, 9), ewes_lambed=80, lambs_born=100)
     return season
 
 
@@ -113,7 +112,7 @@ def test_a_check_in_one_household_of_two_says_so_at_lambs_alive(
 ):
     bieke = Herder.objects.get(name="别克·木合亚提")
     record = bieke.lambing_records.get()
-    services.entry_create(
+    entry_create(
         record=record,
         date=datetime.date(2025, 2, 10),
         lambs_alive=48,

@@ -15,9 +15,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from livestock import selectors, services
+from livestock import selectors
 from livestock.models import Herder
 from livestock.pages import summary_table
+from livestock.services.entries import entry_create
+from livestock.services.records import record_create
 from tests.test_api_base import API, api
 
 DEC_1 = datetime.date(2024, 12, 1)
@@ -86,7 +88,7 @@ def store(record, ewes: int | None, drawn: list[Day]) -> list[Stored]:
             alive,
             day.stage if alive is not None else "",
         )
-        services.entry_create(
+        entry_create(
             record=record,
             date=entry.date,
             ewes_lambed=entry.ewes_lambed,
@@ -174,7 +176,7 @@ def test_every_shown_rate_is_its_numerator_over_its_denominator(
         flocks = []
         for number, (ewes, days_drawn) in enumerate(drawn):
             herder = Herder.objects.create(village=tongke, name=f"牧户{number}")
-            record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=ewes)
+            record = record_create(herder=herder, season=winter_2024, ewes_at_start=ewes)
             flocks.append((ewes, store(record, ewes, days_drawn)))
         expected = model_parts(flocks, as_of)
 

@@ -11,8 +11,9 @@ import io
 import pytest
 from django.test import Client
 
-from livestock import services
 from livestock.models import LambingRecord
+from livestock.services.entries import entry_create
+from livestock.services.records import record_create
 from tests.conftest import PASSWORD
 from tests.test_api_base import API, api
 
@@ -24,10 +25,8 @@ AFTER_THE_ENTRY = datetime.date(2024, 12, 20)
 @pytest.fixture
 def made_today(bieke, winter_2024) -> LambingRecord:
     """别克's record, made today with 150 ewes, and a count dated last season."""
-    record = services.record_create(herder=bieke, season=winter_2024, ewes_at_start=150)
-    services.entry_create(
-        record=record, date=datetime.date(2024, 12, 10), ewes_lambed=8, lambs_born=10
-    )
+    record = record_create(herder=bieke, season=winter_2024, ewes_at_start=150)
+    entry_create(record=record, date=datetime.date(2024, 12, 10), ewes_lambed=8, lambs_born=10)
     return record
 
 

@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.test import Client
 
-from livestock import services
 from livestock.models import Herder, Season, Township, Village
 from livestock.monitoring import forecast, outliers
+from livestock.services.entries import entry_create
+from livestock.services.records import record_create
 from tests.conftest import PASSWORD
 from tests.test_completeness import entered_on
 
@@ -18,13 +19,13 @@ def household(village, number, season, *, ewes=100, born=100, lost=2, alive=None
     herder = Herder.objects.create(village=village, name=f"牧户{number}", name_latin=f"H{number}")
     on = on or datetime.date(2025, 2, 1)
     with entered_on(datetime.date(2025, 1, 1)):
-        record = services.record_create(herder=herder, season=season, ewes_at_start=ewes)
+        record = record_create(herder=herder, season=season, ewes_at_start=ewes)
     with entered_on(on):
-        services.entry_create(record=record, date=on, ewes_lambed=min(born, ewes), lambs_born=born)
+        entry_create(record=record, date=on, ewes_lambed=min(born, ewes), lambs_born=born)
         if lost:
-            services.entry_create(record=record, date=on, lambs_lost=lost, loss_cause="cold")
+            entry_create(record=record, date=on, lambs_lost=lost, loss_cause="cold")
         if alive is not None:
-            services.entry_create(record=record, date=on, lambs_alive=alive, check_stage="day7")
+            entry_create(record=record, date=on, lambs_alive=alive, check_stage="day7")
     return herder
 
 
@@ -101,10 +102,10 @@ def test_the_forecast_compares_with_the_previous_season_on_the_same_day(
     )
     with entered_on(datetime.date(2024, 2, 28)):
         herder = Herder.objects.create(village=tongke, name="老户", name_latin="Old")
-        record = services.record_create(herder=herder, season=previous, ewes_at_start=150)
+        record = record_create(herder=herder, season=previous, ewes_at_start=150)
         # 72 days into the season (2024-02-11): 30 of the season's 120 lambs.
         for date, born in ((datetime.date(2024, 2, 1), 30), (datetime.date(2024, 2, 20), 90)):
-            services.entry_create(record=record, date=date, ewes_lambed=born, lambs_born=born)
+            entry_create(record=record, date=date, ewes_lambed=born, lambs_born=born)
     household(tongke, 1, winter_2024, ewes=100, born=50, lost=0)
     assert forecast.previous_season(winter_2024) == previous
     whole, by_township = forecast.forecasts(

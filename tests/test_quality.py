@@ -9,10 +9,13 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from livestock import services
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import quality, rollups
 from livestock.models import DailyRollup, LambingEntry, LambingRecord, Season, Township, Village
+from livestock.services.entries import entry_create
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
+from livestock.services.seasons import season_update
 from tests.test_rules_properties import DATABASE_EXAMPLES, rolled_back
 
 DEC_1 = datetime.date(2024, 12, 1)
@@ -28,7 +31,7 @@ def flags(record, as_of) -> list[str]:
 
 
 def add(record, date, **counts):
-    entry, _created = services.entry_create(record=record, date=date, **counts)
+    entry, _created = entry_create(record=record, date=date, **counts)
     return entry
 
 
@@ -133,8 +136,8 @@ class TestCountsPerPlace:
     ):
         village = Village.objects.get(name="通克村")
         for number in range(5):
-            herder = services.herder_create(village=village, name=f"牧民{number}", name_latin="x")
-            record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=20)
+            herder = herder_create(village=village, name=f"牧民{number}", name_latin="x")
+            record = record_create(herder=herder, season=winter_2024, ewes_at_start=20)
             add(record, DEC_10, ewes_lambed=10, lambs_born=1)
         with django_assert_num_queries(1):
             counts = quality.flag_counts(
@@ -255,8 +258,8 @@ def test_the_flags_read_from_the_rollups_are_those_of_each_flags_definition(
         records = []
         for number, (made_day, drawn) in enumerate(households):
             village = (tongke, qibaerwoyi)[number % 2]
-            herder = services.herder_create(village=village, name=f"牧户{number}", name_latin="x")
-            record = services.record_create(herder=herder, season=season)
+            herder = herder_create(village=village, name=f"牧户{number}", name_latin="x")
+            record = record_create(herder=herder, season=season)
             made_on = SEASON_START + datetime.timedelta(days=made_day)
             made_at = timezone.make_aware(datetime.datetime.combine(made_on, datetime.time(9)))
             LambingRecord.objects.filter(pk=record.pk).update(created_at=made_at)
@@ -310,7 +313,7 @@ def test_a_season_that_ends_later_takes_its_flags_along(bieke_record, winter_202
     add(bieke_record, DEC_10, ewes_lambed=8, lambs_born=10)
     assert "no_final_check" in flags(bieke_record, FEB_28)
 
-    services.season_update(winter_2024, end_date=datetime.date(2025, 3, 15))
+    season_update(winter_2024, end_date=datetime.date(2025, 3, 15))
 
     assert "no_final_check" not in flags(bieke_record, FEB_28)  # not over yet
     assert "no_final_check" in flags(bieke_record, datetime.date(2025, 3, 15))

@@ -122,7 +122,9 @@ def manage(env: dict, *arguments: str, stdin: str = "") -> str:
 
 SETUP = """
 import datetime, json
-from livestock import services
+from livestock.services.entries import entry_create
+from livestock.services.records import record_create
+from livestock.services.users import user_create
 from livestock.models import County, Herder, Prefecture, Season, Township, Village
 altay = Prefecture.objects.create(name="阿勒泰地区", name_latin="Altay Prefecture")
 burqin = County.objects.create(prefecture=altay, name="布尔津县", name_latin="Burqin County")
@@ -132,10 +134,10 @@ herder = Herder.objects.create(village=village, name="别克·木合亚提", nam
 season = Season.objects.create(
     kind="winter", start_date=datetime.date(2024, 12, 1), end_date=datetime.date(2025, 2, 28)
 )
-record = services.record_create(herder=herder, season=season, ewes_at_start=100)
-services.entry_create(record=record, date=datetime.date(2025, 1, 10), lambs_born=5)
+record = record_create(herder=herder, season=season, ewes_at_start=100)
+entry_create(record=record, date=datetime.date(2025, 1, 10), lambs_born=5)
 for name, role in (("tech", "technician"), ("bureau", "official")):
-    services.user_create(username=name, role=role, places=[burqin], password="Pw-" + "x" * 12)
+    user_create(username=name, role=role, places=[burqin], password="Pw-" + "x" * 12)
 print(json.dumps({"season": season.pk, "record": record.pk}))
 """
 

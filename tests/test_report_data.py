@@ -22,6 +22,8 @@ from livestock.models import (
 )
 from livestock.places.report_data import DEFAULT_DATA_FILE
 from livestock.selectors import lambing_totals
+from livestock.services.entries import entry_update
+from livestock.services.records import record_update
 
 SOURCE = DEFAULT_DATA_FILE.parent / "sources" / "000_e8073e5aabd01383.txt"
 
@@ -204,12 +206,11 @@ def test_a_bad_line_leaves_a_seeded_database_as_it_was(tmp_path, seeded):
 
 
 def test_loading_again_leaves_a_technicians_corrections_standing(seeded):
-    from livestock import services
 
     record = LambingRecord.objects.get(herder__name="别克·木合亚提")
-    services.record_update(reason="recounted", record=record, ewes_at_start=148)
+    record_update(reason="recounted", record=record, ewes_at_start=148)
     entry = record.entries.get()
-    services.entry_update(reason="recounted", entry=entry, lambs_born=52)
+    entry_update(reason="recounted", entry=entry, lambs_born=52)
 
     seed()
 

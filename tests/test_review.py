@@ -11,8 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from livestock import services
 from livestock.models import LambingEntry, Review, ReviewState
+from livestock.services.entries import entry_create, entry_delete, entry_update
+from livestock.services.places import herder_update
+from livestock.services.records import record_build, record_create, record_update
+from livestock.services.reviews import review_approve, review_reopen, review_return, review_submit
 from tests.conftest import make_user
 from tests.test_admin import (
     CORRECT_URL,
@@ -37,25 +40,21 @@ pytestmark = pytest.mark.usefixtures("english")
 @pytest.fixture
 def counted(bieke_record):
     """别克's record with two entries: 10 lambs on 10 December, 4 on 20 December."""
-    first, _new = services.entry_create(
-        record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10
-    )
-    second, _new = services.entry_create(
-        record=bieke_record, date=DEC_20, ewes_lambed=3, lambs_born=4
-    )
+    first, _new = entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    second, _new = entry_create(record=bieke_record, date=DEC_20, ewes_lambed=3, lambs_born=4)
     return first, second
 
 
 @pytest.fixture
 def submitted(counted, woyimoke, winter_2024, woyimoke_technician) -> Review:
-    return services.review_submit(
+    return review_submit(
         township=woyimoke, season=winter_2024, as_of=DEC_15, user=woyimoke_technician
     )
 
 
 @pytest.fixture
 def approved(submitted, burqin_official) -> Review:
-    return services.review_approve(review=submitted, user=burqin_official, comment="核对无误")
+    return review_approve(review=submitted, user=burqin_official, comment="核对无误")
 
 
 def states(review: Review) -> list[tuple[str, str, str]]:
@@ -75,7 +74,7 @@ class TestStateChanges:
         self, counted, kokeaheshi, winter_2024, woyimoke_technician
     ):
         with pytest.raises(ValidationError) as error:
-            services.review_submit(
+            review_submit(
                 township=kokeaheshi, season=winter_2024, as_of=DEC_15, user=woyimoke_technician
             )
         assert error.value.message_dict == {"township": ["No such township in your places."]}
@@ -88,7 +87,7 @@ class TestStateChanges:
             kind="spring", start_date=datetime.date(2099, 3, 1), end_date=datetime.date(2099, 5, 31)
         )
         with pytest.raises(ValidationError) as error:
-            services.review_submit(
+            review_submit(
                 township=woyimoke,
                 season=season,
                 as_of=datetime.date(2099, 3, 10),
@@ -110,7 +109,7 @@ class TestStateChanges:
         ]
 
     def test_an_official_sends_back_with_a_comment(self, submitted, burqin_official):
-        review = services.review_return(
+        review = review_return(
             review=submitted, user=burqin_official, comment="12月10日产羔数请再核实"
         )
         assert review.state == ReviewState.RETURNED
@@ -118,14 +117,14 @@ class TestStateChanges:
 
     def test_sending_back_needs_a_comment(self, submitted, burqin_official):
         with pytest.raises(ValidationError) as error:
-            services.review_return(review=submitted, user=burqin_official, comment=" ")
+            review_return(review=submitted, user=burqin_official, comment=" ")
         assert error.value.message_dict == {"comment": ["Say what the technician should look at."]}
         submitted.refresh_from_db()
         assert submitted.state == ReviewState.SUBMITTED
 
     def test_counts_sent_back_are_submitted_again(self, submitted, burqin_official):
-        services.review_return(review=submitted, user=burqin_official, comment="请核实")
-        review = services.review_submit(
+        review_return(review=submitted, user=burqin_official, comment="请核实")
+        review = review_submit(
             township=submitted.township,
             season=submitted.season,
             as_of=DEC_15,
@@ -141,22 +140,22 @@ class TestStateChanges:
 
     def test_a_technician_cannot_approve(self, submitted, woyimoke_technician):
         with pytest.raises(ValidationError, match="Your role may not"):
-            services.review_approve(review=submitted, user=woyimoke_technician)
+            review_approve(review=submitted, user=woyimoke_technician)
         submitted.refresh_from_db()
         assert submitted.state == ReviewState.SUBMITTED
 
     def test_an_official_of_another_county_cannot_approve(self, submitted, fuhai):
         fuhai_official = make_user("fuhai-official", "official", fuhai)
         with pytest.raises(ValidationError, match="No such township"):
-            services.review_approve(review=submitted, user=fuhai_official)
+            review_approve(review=submitted, user=fuhai_official)
 
     def test_approved_counts_cannot_be_approved_again_or_submitted(
         self, approved, burqin_official, woyimoke_technician
     ):
         with pytest.raises(ValidationError, match="Cannot approve: the counts are approved"):
-            services.review_approve(review=approved, user=burqin_official)
+            review_approve(review=approved, user=burqin_official)
         with pytest.raises(ValidationError, match="Cannot submit: the counts are approved"):
-            services.review_submit(
+            review_submit(
                 township=approved.township,
                 season=approved.season,
                 as_of=DEC_15,
@@ -167,10 +166,8 @@ class TestStateChanges:
         self, approved, burqin_official
     ):
         with pytest.raises(ValidationError):
-            services.review_reopen(review=approved, user=burqin_official, reason="")
-        review = services.review_reopen(
-            review=approved, user=burqin_official, reason="12月10日漏记2只羔羊"
-        )
+            review_reopen(review=approved, user=burqin_official, reason="")
+        review = review_reopen(review=approved, user=burqin_official, reason="12月10日漏记2只羔羊")
         assert review.state == ReviewState.REOPENED
         assert states(review) == [
             ("submitted", "woyimoke-tech", ""),
@@ -182,7 +179,7 @@ class TestStateChanges:
 
     def test_a_technician_may_not_reopen(self, approved, woyimoke_technician):
         with pytest.raises(ValidationError, match="Your role may not"):
-            services.review_reopen(review=approved, user=woyimoke_technician, reason="错了")
+            review_reopen(review=approved, user=woyimoke_technician, reason="错了")
 
 
 LOCKED = "is locked: the counts of 窝依莫克镇 Woyimoke Town up to 2024-12-15 are approved"
@@ -191,12 +188,12 @@ LOCKED = "is locked: the counts of 窝依莫克镇 Woyimoke Town up to 2024-12-1
 class TestLockThroughServices:
     def test_an_entry_on_or_before_the_approved_date_cannot_be_added(self, approved, bieke_record):
         with pytest.raises(ValidationError) as error:
-            services.entry_create(record=bieke_record, date=DEC_15, lambs_born=1)
+            entry_create(record=bieke_record, date=DEC_15, lambs_born=1)
         assert LOCKED in error.value.message_dict["date"][0]
         assert bieke_record.entries.count() == 2
 
     def test_an_entry_after_the_approved_date_is_added(self, approved, bieke_record):
-        entry, created = services.entry_create(
+        entry, created = entry_create(
             record=bieke_record, date=datetime.date(2024, 12, 16), lambs_born=1
         )
         assert created
@@ -204,22 +201,22 @@ class TestLockThroughServices:
     def test_a_locked_entry_cannot_be_corrected_or_deleted(self, approved, counted):
         first, _second = counted
         with pytest.raises(ValidationError, match=LOCKED):
-            services.entry_update(entry=first, reason="typo", lambs_born=12)
+            entry_update(entry=first, reason="typo", lambs_born=12)
         with pytest.raises(ValidationError, match=LOCKED):
-            services.entry_delete(entry=first, reason="duplicate")
+            entry_delete(entry=first, reason="duplicate")
         first.refresh_from_db()
         assert first.lambs_born == 10
 
     def test_an_unlocked_entry_cannot_be_moved_into_the_locked_dates(self, approved, counted):
         _first, second = counted
         with pytest.raises(ValidationError, match=LOCKED):
-            services.entry_update(entry=second, reason="wrong day", date=DEC_10)
+            entry_update(entry=second, reason="wrong day", date=DEC_10)
 
     def test_the_ewes_at_the_start_are_locked_with_the_approved_counts(
         self, approved, bieke_record
     ):
         with pytest.raises(ValidationError) as error:
-            services.record_update(record=bieke_record, ewes_at_start=160, reason="recount")
+            record_update(record=bieke_record, ewes_at_start=160, reason="recount")
         assert "locked" in error.value.message_dict["ewes_at_start"][0]
 
     def test_a_new_record_with_ewes_cannot_be_added_to_the_approved_counts(
@@ -231,12 +228,12 @@ class TestLockThroughServices:
 
         herder = Herder.objects.create(village=tongke, name="努尔兰·哈力", name_latin="Nurlan Hali")
         with pytest.raises(ValidationError) as error:
-            services.record_create(herder=herder, season=winter_2024, ewes_at_start=80)
+            record_create(herder=herder, season=winter_2024, ewes_at_start=80)
         assert "locked" in error.value.message_dict["ewes_at_start"][0]
         assert not LambingRecord.objects.filter(herder=herder).exists()
         unsaved = Herder(village=tongke, name="阿依古丽", name_latin="Ayiguli")
         with pytest.raises(ValidationError, match="locked"):
-            services.record_build(herder=unsaved, season=winter_2024, ewes_at_start=60)
+            record_build(herder=unsaved, season=winter_2024, ewes_at_start=60)
 
     def test_a_new_record_is_added_without_ewes_or_outside_the_approved_township(
         self, approved, tongke, qibaerwoyi, winter_2024
@@ -244,9 +241,9 @@ class TestLockThroughServices:
         from livestock.models import Herder
 
         herder = Herder.objects.create(village=tongke, name="努尔兰·哈力", name_latin="Nurlan Hali")
-        assert services.record_create(herder=herder, season=winter_2024).pk
+        assert record_create(herder=herder, season=winter_2024).pk
         elsewhere = Herder.objects.create(village=qibaerwoyi, name="阿山", name_latin="Ashan")
-        record = services.record_create(herder=elsewhere, season=winter_2024, ewes_at_start=80)
+        record = record_create(herder=elsewhere, season=winter_2024, ewes_at_start=80)
         assert record.ewes_at_start == 80
 
     def test_no_household_is_added_to_counts_approved_as_of_today(
@@ -264,26 +261,26 @@ class TestLockThroughServices:
             start_date=today - datetime.timedelta(days=30),
             end_date=today + datetime.timedelta(days=30),
         )
-        review = services.review_submit(
+        review = review_submit(
             township=woyimoke, season=season, as_of=today, user=woyimoke_technician
         )
-        services.review_approve(review=review, user=burqin_official)
+        review_approve(review=review, user=burqin_official)
         herder = Herder.objects.create(village=tongke, name="努尔兰·哈力", name_latin="Nurlan Hali")
         with pytest.raises(ValidationError) as error:
-            services.record_create(herder=herder, season=season)
+            record_create(herder=herder, season=season)
         assert "is locked: the counts of 窝依莫克镇" in error.value.message_dict["herder"][0]
         assert not herder.lambing_records.exists()
 
     def test_a_sibling_township_is_not_locked(self, approved, sailike_record):
-        entry, created = services.entry_create(record=sailike_record, date=DEC_10, lambs_born=2)
+        entry, created = entry_create(record=sailike_record, date=DEC_10, lambs_born=2)
         assert created
 
     def test_after_reopening_a_correction_with_its_reason_is_kept_in_the_history(
         self, approved, counted, burqin_official
     ):
         first, _second = counted
-        services.review_reopen(review=approved, user=burqin_official, reason="漏记2只")
-        services.entry_update(entry=first, reason="漏记2只羔羊", lambs_born=12)
+        review_reopen(review=approved, user=burqin_official, reason="漏记2只")
+        entry_update(entry=first, reason="漏记2只羔羊", lambs_born=12)
         change = LambingEntry.history.filter(id=first.pk).latest("history_date")
         assert (change.lambs_born, change.history_change_reason) == (12, "漏记2只羔羊")
 
@@ -347,7 +344,7 @@ class TestLockInTheAdmin:
     def test_the_record_page_shows_the_review_with_its_comment_and_the_locked_dates(
         self, submitted, bieke_record, burqin_official, woyimoke_technician
     ):
-        services.review_return(review=submitted, user=burqin_official, comment="请核实12月10日")
+        review_return(review=submitted, user=burqin_official, comment="请核实12月10日")
         page = logged_in(woyimoke_technician, "en").get(RECORD_URL.format(bieke_record.pk))
         text = page.content.decode()
         assert "sent back" in text and "请核实12月10日" in text
@@ -426,8 +423,8 @@ class TestSummaryPages:
         self, approved, counted, burqin_official, woyimoke, winter_2024
     ):
         first, _second = counted
-        services.review_reopen(review=approved, user=burqin_official, reason="漏记")
-        services.entry_update(entry=first, reason="漏记2只", lambs_born=12)
+        review_reopen(review=approved, user=burqin_official, reason="漏记")
+        entry_update(entry=first, reason="漏记2只", lambs_born=12)
         page = f"/?season={winter_2024.pk}&as_of=2024-12-15&place=township:{woyimoke.pk}"
         text = logged_in(burqin_official, "en").get(page).content.decode()
         assert "The live figures have changed since the approval." in text
@@ -552,7 +549,7 @@ class TestMovingAHousehold:
         self, approved, bieke, qibaerwoyi
     ):
         with pytest.raises(ValidationError) as error:
-            services.herder_update(bieke, village=qibaerwoyi)
+            herder_update(bieke, village=qibaerwoyi)
         assert "cannot move" in error.value.message_dict["village"][0]
         bieke.refresh_from_db()
         assert bieke.village.name == "通克村"
@@ -563,9 +560,9 @@ class TestMovingAHousehold:
         from livestock.models import Village
 
         other = Village.objects.create(township=woyimoke, name="另一村", name_latin="Other")
-        assert services.herder_update(bieke, village=other).village == other
-        services.review_reopen(review=approved, user=burqin_official, reason="牧户搬迁")
-        assert services.herder_update(bieke, village=qibaerwoyi).village == qibaerwoyi
+        assert herder_update(bieke, village=other).village == other
+        review_reopen(review=approved, user=burqin_official, reason="牧户搬迁")
+        assert herder_update(bieke, village=qibaerwoyi).village == qibaerwoyi
 
     def test_a_village_in_approved_counts_cannot_move_to_another_township(
         self, approved, tongke, kokeaheshi, winter_2024
@@ -594,8 +591,8 @@ class TestVillageScope:
 
         village = Village.objects.create(township=woyimoke, name="阔斯阿热勒村", name_latin="Kosi")
         herder = Herder.objects.create(village=village, name="马合沙提", name_latin="Mahshat")
-        record = services.record_create(herder=herder, season=winter_2024, ewes_at_start=40)
-        services.entry_create(record=record, date=DEC_10, ewes_lambed=7, lambs_born=9)
+        record = record_create(herder=herder, season=winter_2024, ewes_at_start=40)
+        entry_create(record=record, date=DEC_10, ewes_lambed=7, lambs_born=9)
         return village
 
     @pytest.fixture
@@ -606,7 +603,7 @@ class TestVillageScope:
         self, other_village, submitted, tongke_official
     ):
         with pytest.raises(ValidationError, match="No such township"):
-            services.review_approve(review=submitted, user=tongke_official)
+            review_approve(review=submitted, user=tongke_official)
         submitted.refresh_from_db()
         assert submitted.state == ReviewState.SUBMITTED
 
@@ -615,9 +612,7 @@ class TestVillageScope:
     ):
         technician = make_user("tongke-tech", "technician", tongke)
         with pytest.raises(ValidationError, match="No such township"):
-            services.review_submit(
-                township=woyimoke, season=winter_2024, as_of=DEC_15, user=technician
-            )
+            review_submit(township=woyimoke, season=winter_2024, as_of=DEC_15, user=technician)
         assert not Review.objects.exists()
 
     def test_a_village_user_reads_no_township_wide_totals_through_a_review(

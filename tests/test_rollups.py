@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from livestock import services
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import rollups
 from livestock.models import DailyRollup, Herder, LambingEntry, LambingRecord, Village
@@ -24,6 +23,16 @@ from livestock.selectors import (
     place_summary,
     record_timeline,
 )
+from livestock.services.entries import (
+    NewEntry,
+    entries_create,
+    entry_create,
+    entry_delete,
+    entry_update,
+)
+from livestock.services.places import herder_update, place_update
+from livestock.services.records import record_create, record_update
+from livestock.services.seasons import season_update
 from tests.conftest import make_user
 from tests.test_admin import add_count, logged_in
 from tests.test_api_base import API, api
@@ -44,6 +53,15 @@ def stored_rollups() -> dict[tuple, tuple]:
 def rebuilt_rollups() -> dict[tuple, tuple]:
     rollups.rebuild()
     return stored_rollups()
+
+
+class ThroughTheServices:
+    """The writes of ``random_writes`` made by the services themselves."""
+
+    entry_create = staticmethod(entry_create)
+    entry_update = staticmethod(entry_update)
+    entry_delete = staticmethod(entry_delete)
+    record_update = staticmethod(record_update)
 
 
 class ThroughTheAPI:
@@ -82,11 +100,12 @@ class ThroughTheAPI:
 
 
 def random_writes(
-    rng: random.Random, records: list[LambingRecord], villages, steps: int, writer=services
+    rng: random.Random, records: list[LambingRecord], villages, steps: int, writer=None
 ) -> int:
     """Creates, corrections, deletions, new ewes, a season's end moved, moved
     households and villages, at random, through ``writer`` (the services, or a
     surface over them); refused ones included. Returns how many were refused."""
+    writer = writer or ThroughTheServices
     refused = 0
     causes = list(LossCause.values)
     for step in range(steps):
@@ -119,12 +138,12 @@ def random_writes(
                 )
             elif action < 0.9:  # the season's end moved: the flags of its records move along
                 end = rng.choice([datetime.date(2025, 2, 28), datetime.date(2025, 3, 9)])
-                services.season_update(record.season, end_date=end)
+                season_update(record.season, end_date=end)
             else:
-                services.herder_update(record.herder, village=rng.choice(villages))
+                herder_update(record.herder, village=rng.choice(villages))
             if step % 50 == 49:  # a village moved to another township, with its households
                 village, other = villages[step // 50 % 2], villages[(step // 50 + 1) % 2]
-                services.place_update(village, township=other.township)
+                place_update(village, township=other.township)
         except ValidationError:
             refused += 1
     return refused
@@ -135,7 +154,7 @@ def test_the_rollups_kept_through_a_random_season_equal_a_rebuild_from_the_entri
     winter_2024, tongke, qibaerwoyi, bieke_record, sailike_record
 ):
     rng = random.Random(8)  # noqa: S311 (repeatable test data)
-    third = services.record_create(
+    third = record_create(
         herder=Herder.objects.create(village=tongke, name="哈森", name_latin="Hasen"),
         season=winter_2024,
     )
@@ -186,11 +205,11 @@ def test_each_records_rollups_agree_with_its_timeline_on_every_date(
 
 
 def test_a_refused_entry_leaves_the_rollups_as_they_were(bieke_record):
-    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=10, lambs_born=12)
+    entry_create(record=bieke_record, date=DEC_10, ewes_lambed=10, lambs_born=12)
     before = stored_rollups()
 
     with pytest.raises(ValidationError):
-        services.entry_create(record=bieke_record, date=DEC_20, lambs_lost=50, loss_cause="cold")
+        entry_create(record=bieke_record, date=DEC_20, lambs_lost=50, loss_cause="cold")
 
     assert stored_rollups() == before
 
@@ -209,13 +228,13 @@ def test_counts_saved_through_the_admins_form_reach_the_summary(bieke_record, wi
 
 def test_entries_stored_in_bulk_reach_the_summary(bieke_record, sailike_record, winter_2024):
     """The path a spreadsheet import and the API's bulk endpoint take:
-    ``services.entries_create``, in a deferred block; each record is summed once."""
+    ``entries_create``, in a deferred block; each record is summed once."""
     items = [
-        services.NewEntry(bieke_record, uuid.uuid4(), {"date": DEC_10, "lambs_born": 6}),
-        services.NewEntry(sailike_record, uuid.uuid4(), {"date": DEC_20, "lambs_born": 4}),
+        NewEntry(bieke_record, uuid.uuid4(), {"date": DEC_10, "lambs_born": 6}),
+        NewEntry(sailike_record, uuid.uuid4(), {"date": DEC_20, "lambs_born": 4}),
     ]
     with rollups.deferred():
-        services.entries_create(items=items)
+        entries_create(items=items)
 
     assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 10
     assert stored_rollups() == rebuilt_rollups()
@@ -239,11 +258,11 @@ def test_a_bulk_block_brings_each_record_up_to_date_once(bieke_record, winter_20
                 with rollups.deferred():
                     for day in range(10, 20):
                         date = datetime.date(2024, 12, day)
-                        services.entry_create(record=bieke_record, date=date, lambs_born=1)
+                        entry_create(record=bieke_record, date=date, lambs_born=1)
             else:
                 for day in range(20, 30):
                     date = datetime.date(2024, 12, day)
-                    services.entry_create(record=bieke_record, date=date, lambs_born=1)
+                    entry_create(record=bieke_record, date=date, lambs_born=1)
         return len(queries)
 
     one_at_a_time, deferred = entries_in(False), entries_in(True)
@@ -256,9 +275,9 @@ def test_a_bulk_block_brings_each_record_up_to_date_once(bieke_record, winter_20
 def test_a_household_moved_to_another_county_takes_its_counts_along(
     bieke_record, winter_2024, burqin, fuhai, qibaerwoyi
 ):
-    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=10, lambs_born=12)
+    entry_create(record=bieke_record, date=DEC_10, ewes_lambed=10, lambs_born=12)
 
-    services.herder_update(bieke_record.herder, village=qibaerwoyi)
+    herder_update(bieke_record.herder, village=qibaerwoyi)
 
     by_county = lambing_totals_by(season=winter_2024, as_of=FEB_28, level=type(burqin))
     assert burqin.pk not in by_county
@@ -268,9 +287,9 @@ def test_a_household_moved_to_another_county_takes_its_counts_along(
 def test_a_village_moved_to_another_township_takes_its_counts_along(
     bieke_record, winter_2024, tongke, kokeaheshi, fuhai
 ):
-    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
 
-    services.place_update(tongke, township=kokeaheshi)
+    place_update(tongke, township=kokeaheshi)
 
     assert lambing_totals(season=winter_2024, as_of=FEB_28, place=fuhai).lambs_born == 12
     assert stored_rollups() == rebuilt_rollups()
@@ -281,11 +300,11 @@ def test_a_county_moved_to_another_prefecture_takes_its_counts_along(
 ):
     from livestock.models import Prefecture
 
-    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
-    services.entry_create(record=sailike_record, date=DEC_10, lambs_born=31)
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
+    entry_create(record=sailike_record, date=DEC_10, lambs_born=31)
     tacheng = Prefecture.objects.create(name="塔城地区", name_latin="Tacheng Prefecture")
 
-    services.place_update(fuhai, prefecture=tacheng)
+    place_update(fuhai, prefecture=tacheng)
 
     assert lambing_totals(season=winter_2024, as_of=FEB_28, place=altay).lambs_born == 12
     assert lambing_totals(season=winter_2024, as_of=FEB_28, place=tacheng).lambs_born == 31
@@ -299,10 +318,10 @@ def test_the_overview_of_several_prefectures_sums_their_own_rows(
     region stays as small as a prefecture's page."""
     from livestock.models import Prefecture
 
-    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
-    services.entry_create(record=sailike_record, date=DEC_10, lambs_born=31)
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=12)
+    entry_create(record=sailike_record, date=DEC_10, lambs_born=31)
     tacheng = Prefecture.objects.create(name="塔城地区", name_latin="Tacheng")
-    services.place_update(fuhai, prefecture=tacheng)
+    place_update(fuhai, prefecture=tacheng)
     root = make_user("xinjiang", None, superuser=True)
 
     with CaptureQueriesContext(connection) as queries:
@@ -315,9 +334,9 @@ def test_the_overview_of_several_prefectures_sums_their_own_rows(
 
 def test_losses_by_cause_are_summed_from_the_rollups_as_of_a_date(bieke_record, winter_2024):
     official = make_user("bureau", "official", bieke_record.herder.village.township.county)
-    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=20)
-    services.entry_create(record=bieke_record, date=DEC_20, lambs_lost=3, loss_cause="cold")
-    services.entry_create(record=bieke_record, date=JAN_10, lambs_lost=5, loss_cause="predator")
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=20)
+    entry_create(record=bieke_record, date=DEC_20, lambs_lost=3, loss_cause="cold")
+    entry_create(record=bieke_record, date=JAN_10, lambs_lost=5, loss_cause="predator")
 
     def losses(as_of):
         return losses_by_cause(season=winter_2024, as_of=as_of, user=official)
@@ -328,7 +347,7 @@ def test_losses_by_cause_are_summed_from_the_rollups_as_of_a_date(bieke_record, 
 
 def test_the_overview_reads_the_rollups_not_the_entries(bieke_record, winter_2024, altay):
     official = make_user("bureau", "official", altay)
-    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=7)
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=7)
 
     with CaptureQueriesContext(connection) as queries:
         summary = place_summary(season=winter_2024, as_of=FEB_28, user=official)
@@ -344,8 +363,8 @@ def test_a_village_technician_reads_only_the_village_rows(
     """A technician of one village, on the overview, sees their county with only
     their village's counts: rows of village level, narrowed by the grant."""
     Village.objects.create(township=tongke.township, name="别村", name_latin="Other")
-    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=7)
-    services.entry_create(record=sailike_record, date=DEC_10, lambs_born=5)
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=7)
+    entry_create(record=sailike_record, date=DEC_10, lambs_born=5)
     technician = make_user("tongke-tech", "technician", tongke)
 
     summary = place_summary(season=winter_2024, as_of=FEB_28, user=technician)
@@ -355,7 +374,7 @@ def test_a_village_technician_reads_only_the_village_rows(
 
 
 def test_the_rebuild_command_makes_the_rollups_again(bieke_record, winter_2024):
-    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=7)
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=7)
     kept = stored_rollups()
     DailyRollup.objects.all().delete()
 

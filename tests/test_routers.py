@@ -9,8 +9,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from config.routers import ReplicaRouter
-from livestock import services
 from livestock.models import DailyRollup, LambingEntry
+from livestock.services.entries import entry_create
 from tests.conftest import PASSWORD, REPLICA, make_user
 from tests.test_settings import settings_check
 
@@ -22,7 +22,7 @@ def test_the_summary_api_reads_its_totals_from_the_replica(
     settings, bieke_record, winter_2024, altay
 ):
     settings.DATABASE_REPLICAS = [REPLICA]
-    services.entry_create(record=bieke_record, date=datetime.date(2024, 12, 10), lambs_born=7)
+    entry_create(record=bieke_record, date=datetime.date(2024, 12, 10), lambs_born=7)
     make_user("bureau", "official", altay)
     client = Client()
     client.login(username="bureau", password=PASSWORD)
@@ -46,7 +46,7 @@ def test_writes_and_the_reads_they_make_stay_on_the_primary(settings, bieke_reco
     settings.DATABASE_REPLICAS = [REPLICA]
 
     with CaptureQueriesContext(connections[REPLICA]) as on_replica:
-        services.entry_create(record=bieke_record, date=datetime.date(2024, 12, 10), lambs_born=7)
+        entry_create(record=bieke_record, date=datetime.date(2024, 12, 10), lambs_born=7)
 
     assert not on_replica.captured_queries
     assert DailyRollup.objects.using("default").filter(lambs_born=7).exists()

@@ -19,10 +19,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from livestock import selectors, services
+from livestock import selectors
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import rules, walk
 from livestock.models import LambingEntry, LambingRecord, Season
+from livestock.services.entries import entry_create, entry_delete, entry_update
+from livestock.services.records import record_create
 
 DEC_1 = datetime.date(2024, 12, 1)
 
@@ -199,13 +201,13 @@ DATABASE_EXAMPLES = settings(
 @DATABASE_EXAMPLES
 @given(ewes=ewes_at_start, sent=st.lists(attempts(), max_size=10))
 def test_entries_accepted_one_by_one_are_exactly_the_ones_the_model_accepts(sailike, ewes, sent):
-    """Each entry sent through ``services.entry_create`` is stored if and only if
+    """Each entry sent through ``entry_create`` is stored if and only if
     the model says it is sound with the entries stored before it; a refused one
     changes nothing stored; and what is stored keeps every rule of DOMAIN.md as
     of every date, read back through the selectors the pages and API use."""
     with rolled_back():
         season = season_around_today()
-        record = services.record_create(herder=sailike, season=season, ewes_at_start=ewes)
+        record = record_create(herder=sailike, season=season, ewes_at_start=ewes)
         accepted: list[Attempt] = []
         for attempt in sent:
             should_accept = sound_by_itself(attempt, season) and not model_violations(
@@ -213,7 +215,7 @@ def test_entries_accepted_one_by_one_are_exactly_the_ones_the_model_accepts(sail
             )
             before = stored_counts(record)
             try:
-                services.entry_create(record=record, **attempt.__dict__)
+                entry_create(record=record, **attempt.__dict__)
             except ValidationError:
                 assert not should_accept, f"refused a sound entry {attempt}"
                 assert stored_counts(record) == before
@@ -254,11 +256,11 @@ def test_the_same_entries_stored_in_another_order_give_the_same_totals(sailike, 
         answers = {}
         for order in (sent, data.draw(st.permutations(sent))):
             with rolled_back():
-                record = services.record_create(herder=sailike, season=season, ewes_at_start=ewes)
+                record = record_create(herder=sailike, season=season, ewes_at_start=ewes)
                 stored = []
                 for attempt in order:
                     with contextlib.suppress(ValidationError):
-                        services.entry_create(record=record, **attempt.__dict__)
+                        entry_create(record=record, **attempt.__dict__)
                         stored.append(attempt)
                 days = sorted({attempt.date for attempt in stored})
                 key = tuple(sorted(stored, key=repr))
@@ -281,18 +283,16 @@ def test_a_second_survival_check_on_one_day_is_refused_so_the_days_count_is_the_
     refused, naming the rule, and the first is corrected instead."""
     season = season_around_today()
     day = timezone.localdate()
-    record = services.record_create(herder=sailike, season=season)
-    services.entry_create(record=record, date=day, lambs_born=1)
-    first, _ = services.entry_create(
-        record=record, date=day, lambs_alive=1, check_stage=CheckStage.BIRTH
-    )
+    record = record_create(herder=sailike, season=season)
+    entry_create(record=record, date=day, lambs_born=1)
+    first, _ = entry_create(record=record, date=day, lambs_alive=1, check_stage=CheckStage.BIRTH)
     with pytest.raises(ValidationError) as refused:
-        services.entry_create(record=record, date=day, lambs_alive=0, check_stage=CheckStage.BIRTH)
+        entry_create(record=record, date=day, lambs_alive=0, check_stage=CheckStage.BIRTH)
     assert [error.code for error in refused.value.error_dict["lambs_alive"]] == [
         rules.TWO_CHECKS_ONE_DAY
     ]
     assert selectors.lambing_totals(season=season, as_of=day, place=sailike).lambs_alive == 1
-    services.entry_update(entry=first, lambs_alive=0, reason="recounted")
+    entry_update(entry=first, lambs_alive=0, reason="recounted")
     assert selectors.lambing_totals(season=season, as_of=day, place=sailike).lambs_alive == 0
 
 
@@ -311,10 +311,10 @@ def test_a_refused_correction_or_deletion_changes_nothing(sailike, ewes, sent, c
     rule; when refused, every stored entry and total is as it was."""
     with rolled_back():
         season = season_around_today()
-        record = services.record_create(herder=sailike, season=season, ewes_at_start=ewes)
+        record = record_create(herder=sailike, season=season, ewes_at_start=ewes)
         for attempt in sent:
             with contextlib.suppress(ValidationError):
-                services.entry_create(record=record, **attempt.__dict__)
+                entry_create(record=record, **attempt.__dict__)
         stored = list(LambingEntry.objects.filter(record=record))
         if not stored:
             return
@@ -330,7 +330,7 @@ def test_a_refused_correction_or_deletion_changes_nothing(sailike, ewes, sent, c
         )
         before = stored_counts(record)
         try:
-            services.entry_update(entry=target, reason="recounted", **change)
+            entry_update(entry=target, reason="recounted", **change)
         except ValidationError:
             assert model_violations(ewes, [*others, corrected])
             assert stored_counts(record) == before
@@ -341,7 +341,7 @@ def test_a_refused_correction_or_deletion_changes_nothing(sailike, ewes, sent, c
         target = LambingEntry.objects.get(pk=target.pk)
         others = [entry for entry in LambingEntry.objects.filter(record=record) if entry != target]
         try:
-            services.entry_delete(entry=target, reason="entered twice")
+            entry_delete(entry=target, reason="entered twice")
         except ValidationError:
             assert model_violations(ewes, others)
             assert stored_counts(record) == before

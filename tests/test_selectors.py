@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from livestock import services
 from livestock.choices import CheckStage, LossCause
 from livestock.models import County, Herder, LambingRecord, Season, Township, Village
 from livestock.selectors import LambingTotals, lambing_totals, lambing_totals_by
+from livestock.services.entries import entry_create
+from livestock.services.records import record_create
 
 DEC_10 = datetime.date(2024, 12, 10)
 DEC_12 = datetime.date(2024, 12, 12)
@@ -26,7 +27,7 @@ FEB_28 = datetime.date(2025, 2, 28)
 
 
 def add(record: LambingRecord, date: datetime.date, **counts) -> None:
-    services.entry_create(record=record, date=date, **counts)
+    entry_create(record=record, date=date, **counts)
 
 
 def added_up(*totals: LambingTotals) -> LambingTotals:
@@ -48,7 +49,7 @@ def hasen(tongke) -> Herder:
 
 @pytest.fixture
 def hasen_record(hasen, winter_2024) -> LambingRecord:
-    return services.record_create(herder=hasen, season=winter_2024, ewes_at_start=60)
+    return record_create(herder=hasen, season=winter_2024, ewes_at_start=60)
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def test_a_total_counts_only_its_own_season(bieke_record, winter_2024):
     spring = Season.objects.create(
         kind="spring", start_date=datetime.date(2025, 3, 1), end_date=datetime.date(2025, 5, 31)
     )
-    spring_record = services.record_create(herder=bieke_record.herder, season=spring)
+    spring_record = record_create(herder=bieke_record.herder, season=spring)
     add(bieke_record, DEC_10, ewes_lambed=8, lambs_born=10)
     add(spring_record, datetime.date(2025, 3, 10), ewes_lambed=3, lambs_born=3)
 
@@ -249,7 +250,7 @@ def test_the_mortality_rate_is_lamb_losses_per_lamb_born(bieke_record, winter_20
 
 
 def test_no_rate_is_available_before_anything_is_counted(sailike, winter_2024):
-    record = services.record_create(herder=sailike, season=winter_2024)
+    record = record_create(herder=sailike, season=winter_2024)
     today = timezone.localdate()  # the record was made today
 
     totals = lambing_totals(season=winter_2024, as_of=today, place=record.herder)
@@ -273,7 +274,7 @@ def test_no_rate_is_available_for_a_place_without_records(counted, winter_2024, 
 
 
 def test_rates_over_ewes_are_not_available_until_the_ewes_are_counted(sailike, winter_2024):
-    record = services.record_create(herder=sailike, season=winter_2024)
+    record = record_create(herder=sailike, season=winter_2024)
     add(record, DEC_10, ewes_lambed=8, lambs_born=10)
     add(record, FEB_20, lambs_alive=10, check_stage=CheckStage.WEANING)
 
@@ -302,7 +303,7 @@ def test_a_household_not_yet_counted_does_not_drag_a_rate_down(
 ):
     add(bieke_record, DEC_10, ewes_lambed=100, lambs_born=120)
     add(bieke_record, DEC_20, lambs_alive=114, check_stage=CheckStage.DAY_7)
-    uncounted = services.record_create(herder=sailike, season=winter_2024)
+    uncounted = record_create(herder=sailike, season=winter_2024)
     add(uncounted, DEC_10, ewes_lambed=50, lambs_born=80)
 
     totals = lambing_totals(season=winter_2024, as_of=DEC_31, place=altay)
@@ -323,7 +324,7 @@ def add_households(count: int, villages: list[Village], season: Season) -> None:
             name=f"牧民{number}",
             name_latin=f"Herder {number}",
         )
-        record = services.record_create(herder=herder, season=season, ewes_at_start=50)
+        record = record_create(herder=herder, season=season, ewes_at_start=50)
         add(record, DEC_10, ewes_lambed=10, lambs_born=12)
         add(record, DEC_12, lambs_lost=1, loss_cause=LossCause.COLD)
         add(record, DEC_20, lambs_alive=11, check_stage=CheckStage.DAY_7)
@@ -359,15 +360,11 @@ def test_a_records_timeline_agrees_with_the_totals_as_of_each_date(bieke_record,
     from livestock.selectors import record_timeline
 
     dates = [datetime.date(2024, 12, day) for day in (10, 12, 15, 20, 25)]
-    services.entry_create(record=bieke_record, date=dates[0], ewes_lambed=8, lambs_born=10)
-    services.entry_create(record=bieke_record, date=dates[1], lambs_lost=1, loss_cause="cold")
-    services.entry_create(
-        record=bieke_record, date=dates[2], lambs_alive=9, check_stage=CheckStage.DAY_7
-    )
-    services.entry_create(record=bieke_record, date=dates[3], ewes_lambed=5, lambs_born=7)
-    services.entry_create(
-        record=bieke_record, date=dates[4], lambs_alive=15, check_stage=CheckStage.WEANING
-    )
+    entry_create(record=bieke_record, date=dates[0], ewes_lambed=8, lambs_born=10)
+    entry_create(record=bieke_record, date=dates[1], lambs_lost=1, loss_cause="cold")
+    entry_create(record=bieke_record, date=dates[2], lambs_alive=9, check_stage=CheckStage.DAY_7)
+    entry_create(record=bieke_record, date=dates[3], ewes_lambed=5, lambs_born=7)
+    entry_create(record=bieke_record, date=dates[4], lambs_alive=15, check_stage=CheckStage.WEANING)
 
     timeline = record_timeline(record=bieke_record)
 
@@ -383,8 +380,8 @@ def test_a_summarys_own_totals_equal_the_totals_asked_for_the_place(
     from livestock.selectors import place_summary
     from tests.conftest import make_user
 
-    services.entry_create(record=bieke_record, date=datetime.date(2024, 12, 10), lambs_born=7)
-    services.entry_create(record=sailike_record, date=datetime.date(2024, 12, 11), lambs_born=4)
+    entry_create(record=bieke_record, date=datetime.date(2024, 12, 10), lambs_born=7)
+    entry_create(record=sailike_record, date=datetime.date(2024, 12, 11), lambs_born=4)
     official = make_user("official", "official", altay)
     as_of = datetime.date(2025, 1, 1)
     for place in (None, altay, burqin):
@@ -396,10 +393,10 @@ def test_a_summarys_own_totals_equal_the_totals_asked_for_the_place(
 def test_a_household_recorded_later_does_not_change_an_earlier_answer(
     bieke_record, sailike, winter_2024, altay
 ):
-    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
     asked_before = lambing_totals(season=winter_2024, as_of=FEB_28, place=altay)
 
-    services.record_create(herder=sailike, season=winter_2024, ewes_at_start=90)  # made today
+    record_create(herder=sailike, season=winter_2024, ewes_at_start=90)  # made today
 
     assert lambing_totals(season=winter_2024, as_of=FEB_28, place=altay) == asked_before
     today = lambing_totals(season=winter_2024, as_of=timezone.localdate(), place=altay)

@@ -10,11 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from livestock import services
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import rules
 from livestock.models import LambingEntry, LambingRecord
 from livestock.selectors import lambing_totals
+from livestock.services.entries import EntryConflict, entry_create, entry_delete, entry_update
+from livestock.services.records import record_update
 
 DEC_10 = datetime.date(2024, 12, 10)
 DEC_12 = datetime.date(2024, 12, 12)
@@ -47,8 +48,8 @@ def lambs_born_of(record: LambingRecord) -> int:
 def test_an_entry_sent_twice_is_stored_and_counted_once(bieke_record):
     sent = {"date": DEC_10, "ewes_lambed": 8, "lambs_born": 10, "uuid": uuid.uuid4()}
 
-    first, first_is_new = services.entry_create(record=bieke_record, **sent)
-    again, again_is_new = services.entry_create(record=bieke_record, **sent)
+    first, first_is_new = entry_create(record=bieke_record, **sent)
+    again, again_is_new = entry_create(record=bieke_record, **sent)
 
     assert (first_is_new, again_is_new) == (True, False)
     assert again.pk == first.pk
@@ -57,7 +58,7 @@ def test_an_entry_sent_twice_is_stored_and_counted_once(bieke_record):
 
 
 def test_a_loss_sent_twice_is_stored_once(bieke_record):
-    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
     sent = {
         "date": DEC_12,
         "lambs_lost": 2,
@@ -66,8 +67,8 @@ def test_a_loss_sent_twice_is_stored_once(bieke_record):
         "uuid": uuid.uuid4(),
     }
 
-    services.entry_create(record=bieke_record, **sent)
-    _, again_is_new = services.entry_create(record=bieke_record, **sent)
+    entry_create(record=bieke_record, **sent)
+    _, again_is_new = entry_create(record=bieke_record, **sent)
 
     assert again_is_new is False
     assert [entry["lambs_lost"] for entry in stored_entries(bieke_record)] == [0, 2]
@@ -88,11 +89,11 @@ def test_an_entry_resent_with_other_content_is_a_conflict_and_changes_nothing(
     bieke_record, changed
 ):
     sent = {"date": DEC_10, "ewes_lambed": 8, "lambs_born": 10, "uuid": uuid.uuid4()}
-    first, _ = services.entry_create(record=bieke_record, **sent)
+    first, _ = entry_create(record=bieke_record, **sent)
     before = stored_entries(bieke_record)
 
-    with pytest.raises(services.EntryConflict) as conflict:
-        services.entry_create(record=bieke_record, **{**sent, **changed})
+    with pytest.raises(EntryConflict) as conflict:
+        entry_create(record=bieke_record, **{**sent, **changed})
 
     assert conflict.value.stored.pk == first.pk
     assert str(sent["uuid"]) in str(conflict.value)
@@ -101,11 +102,11 @@ def test_an_entry_resent_with_other_content_is_a_conflict_and_changes_nothing(
 
 def test_an_entry_resent_to_another_record_is_a_conflict(bieke_record, sailike_record):
     sent = {"date": DEC_10, "ewes_lambed": 8, "lambs_born": 10, "uuid": uuid.uuid4()}
-    services.entry_create(record=bieke_record, **sent)
+    entry_create(record=bieke_record, **sent)
     before = stored_entries(bieke_record)
 
-    with pytest.raises(services.EntryConflict):
-        services.entry_create(record=sailike_record, **sent)
+    with pytest.raises(EntryConflict):
+        entry_create(record=sailike_record, **sent)
 
     assert stored_entries(bieke_record) == before
     assert stored_entries(sailike_record) == []
@@ -114,8 +115,8 @@ def test_an_entry_resent_to_another_record_is_a_conflict(bieke_record, sailike_r
 def test_entries_sent_without_a_uuid_are_each_stored(bieke_record):
     sent = {"date": DEC_10, "ewes_lambed": 4, "lambs_born": 5}
 
-    services.entry_create(record=bieke_record, **sent)
-    services.entry_create(record=bieke_record, **sent)
+    entry_create(record=bieke_record, **sent)
+    entry_create(record=bieke_record, **sent)
 
     stored = stored_entries(bieke_record)
     assert len(stored) == 2
@@ -126,11 +127,11 @@ def test_entries_sent_without_a_uuid_are_each_stored(bieke_record):
 def test_a_refused_entry_does_not_hold_on_to_its_uuid(bieke_record):
     sent_uuid = uuid.uuid4()
     with pytest.raises(ValidationError):
-        services.entry_create(
+        entry_create(
             record=bieke_record, date=DEC_10, ewes_lambed=151, lambs_born=151, uuid=sent_uuid
         )
 
-    entry, is_new = services.entry_create(
+    entry, is_new = entry_create(
         record=bieke_record, date=DEC_10, ewes_lambed=150, lambs_born=151, uuid=sent_uuid
     )
 
@@ -139,7 +140,7 @@ def test_a_refused_entry_does_not_hold_on_to_its_uuid(bieke_record):
 
 
 def test_an_entry_remembers_who_counted_it(bieke_record, technician):
-    entry, _ = services.entry_create(
+    entry, _ = entry_create(
         record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10, created_by=technician
     )
 
@@ -150,11 +151,9 @@ def test_an_entry_remembers_who_counted_it(bieke_record, technician):
 
 
 def test_entry_update_stores_the_corrected_counts(bieke_record):
-    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    entry, _ = entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
 
-    services.entry_update(
-        reason="recounted", entry=entry, lambs_born=12, note="recounted in the pen"
-    )
+    entry_update(reason="recounted", entry=entry, lambs_born=12, note="recounted in the pen")
 
     stored = LambingEntry.objects.get(pk=entry.pk)
     assert (stored.lambs_born, stored.note) == (12, "recounted in the pen")
@@ -162,23 +161,23 @@ def test_entry_update_stores_the_corrected_counts(bieke_record):
 
 
 def test_entry_update_can_turn_a_survival_check_into_a_plain_entry(bieke_record):
-    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
-    check, _ = services.entry_create(
+    entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    check, _ = entry_create(
         record=bieke_record, date=DEC_20, lambs_alive=10, check_stage=CheckStage.DAY_7
     )
 
-    services.entry_update(reason="recounted", entry=check, lambs_alive=None, check_stage="")
+    entry_update(reason="recounted", entry=check, lambs_alive=None, check_stage="")
 
     stored = LambingEntry.objects.get(pk=check.pk)
     assert (stored.lambs_alive, stored.check_stage) == (None, "")
 
 
 def test_entry_update_refuses_a_change_that_breaks_a_rule_and_stores_none_of_it(bieke_record):
-    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    entry, _ = entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_update(reason="recounted", entry=entry, lambs_born=12, ewes_lambed=151)
+        entry_update(reason="recounted", entry=entry, lambs_born=12, ewes_lambed=151)
 
     assert [error.code for error in refused.value.error_dict["ewes_lambed"]] == [
         rules.EWES_LAMBED_EXCEED_EWES
@@ -190,26 +189,24 @@ def test_entry_update_refuses_a_change_that_breaks_a_rule_and_stores_none_of_it(
     "change", [{"uuid": uuid.UUID(int=1)}, {"created_by": None}, {"created_at": None}]
 )
 def test_entry_update_refuses_to_change_what_is_not_a_count(bieke_record, technician, change):
-    entry, _ = services.entry_create(
+    entry, _ = entry_create(
         record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10, created_by=technician
     )
     before = stored_entries(bieke_record)
 
     with pytest.raises(TypeError):
-        services.entry_update(reason="recounted", entry=entry, **change)
+        entry_update(reason="recounted", entry=entry, **change)
 
     assert stored_entries(bieke_record) == before
 
 
 def test_entry_update_checks_the_ewes_stored_now_not_when_the_entry_was_loaded(bieke_record):
-    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    entry, _ = entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
     assert entry.record.ewes_at_start == 150  # the copy an edit form would hold
-    services.record_update(
-        reason="recounted", record=bieke_record, ewes_at_start=100
-    )  # another technician
+    record_update(reason="recounted", record=bieke_record, ewes_at_start=100)  # another technician
 
     with pytest.raises(ValidationError):
-        services.entry_update(reason="recounted", entry=entry, ewes_lambed=120)
+        entry_update(reason="recounted", entry=entry, ewes_lambed=120)
 
     assert LambingEntry.objects.get(pk=entry.pk).ewes_lambed == 8
 
@@ -218,28 +215,22 @@ def test_entry_update_checks_the_ewes_stored_now_not_when_the_entry_was_loaded(b
 
 
 def test_entry_delete_removes_the_entry_from_the_totals(bieke_record):
-    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
-    mistaken, _ = services.entry_create(
-        record=bieke_record, date=DEC_12, ewes_lambed=3, lambs_born=4
-    )
+    entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    mistaken, _ = entry_create(record=bieke_record, date=DEC_12, ewes_lambed=3, lambs_born=4)
 
-    services.entry_delete(entry=mistaken, reason="entered twice")
+    entry_delete(entry=mistaken, reason="entered twice")
 
     assert not LambingEntry.objects.filter(pk=mistaken.pk).exists()
     assert lambs_born_of(bieke_record) == 10
 
 
 def test_entry_delete_refuses_removing_births_a_survival_check_counted(bieke_record):
-    births, _ = services.entry_create(
-        record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10
-    )
-    services.entry_create(
-        record=bieke_record, date=DEC_20, lambs_alive=10, check_stage=CheckStage.DAY_7
-    )
+    births, _ = entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    entry_create(record=bieke_record, date=DEC_20, lambs_alive=10, check_stage=CheckStage.DAY_7)
     before = stored_entries(bieke_record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_delete(entry=births, reason="entered twice")
+        entry_delete(entry=births, reason="entered twice")
 
     assert refused.value.code == "delete_breaks_totals"
     assert "rule: lambs alive ≤ lambs born − losses" in " ".join(refused.value.messages)
@@ -247,12 +238,12 @@ def test_entry_delete_refuses_removing_births_a_survival_check_counted(bieke_rec
 
 
 def test_entry_delete_may_remove_a_loss(bieke_record):
-    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
-    loss, _ = services.entry_create(
+    entry_create(record=bieke_record, date=DEC_10, ewes_lambed=8, lambs_born=10)
+    loss, _ = entry_create(
         record=bieke_record, date=DEC_12, lambs_lost=2, loss_cause=LossCause.PREDATOR
     )
 
-    services.entry_delete(entry=loss, reason="entered twice")
+    entry_delete(entry=loss, reason="entered twice")
 
     totals = lambing_totals(season=bieke_record.season, as_of=JAN_31, place=bieke_record.herder)
     assert totals.lamb_losses == 0
@@ -267,14 +258,14 @@ def test_two_edits_of_one_entry_at_once_are_both_kept(bieke_record):
 
     if connection.vendor != "postgresql":
         pytest.skip("needs row locks that block, as PostgreSQL's do; SQLite has none")
-    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, lambs_born=3)
+    entry, _ = entry_create(record=bieke_record, date=DEC_10, lambs_born=3)
     first_copy, second_copy = (LambingEntry.objects.get(pk=entry.pk) for _ in range(2))
     start = threading.Barrier(2)
 
     def edit(copy, **change):
         start.wait()
         try:
-            services.entry_update(reason="recounted", entry=copy, **change)
+            entry_update(reason="recounted", entry=copy, **change)
         finally:
             connection.close()
 
@@ -298,16 +289,14 @@ def test_an_edit_made_from_an_older_version_is_refused_with_who_changed_it(bieke
     from tests.conftest import make_user
 
     colleague = make_user("colleague", "technician", bieke_record.herder.village)
-    entry, _ = services.entry_create(record=bieke_record, date=DEC_10, lambs_born=3)
+    entry, _ = entry_create(record=bieke_record, date=DEC_10, lambs_born=3)
     with acting_as(colleague):
-        services.entry_update(entry=entry, reason="recounted", lambs_born=4)
-        services.record_update(record=bieke_record, ewes_at_start=151, reason="recounted")
+        entry_update(entry=entry, reason="recounted", lambs_born=4)
+        record_update(record=bieke_record, ewes_at_start=151, reason="recounted")
     stale_writes = [
-        lambda: services.entry_update(entry=entry, reason="r", seen_version=1, lambs_born=9),
-        lambda: services.entry_delete(entry=entry, reason="r", seen_version=1),
-        lambda: services.record_update(
-            record=bieke_record, ewes_at_start=10, reason="r", seen_version=1
-        ),
+        lambda: entry_update(entry=entry, reason="r", seen_version=1, lambs_born=9),
+        lambda: entry_delete(entry=entry, reason="r", seen_version=1),
+        lambda: record_update(record=bieke_record, ewes_at_start=10, reason="r", seen_version=1),
     ]
     for write in stale_writes:
         with pytest.raises(ValidationError) as refused:
@@ -316,7 +305,7 @@ def test_an_edit_made_from_an_older_version_is_refused_with_who_changed_it(bieke
     entry.refresh_from_db()
     bieke_record.refresh_from_db()
     assert (entry.lambs_born, bieke_record.ewes_at_start) == (4, 151)
-    services.entry_update(entry=entry, reason="r", seen_version=entry.version, lambs_born=5)
+    entry_update(entry=entry, reason="r", seen_version=entry.version, lambs_born=5)
     assert LambingEntry.objects.get(pk=entry.pk).lambs_born == 5
 
 
@@ -324,7 +313,7 @@ def test_an_edit_made_from_an_older_version_is_refused_with_who_changed_it(bieke
 def two_checks_on_dec_10(bieke_record):
     """别克's record as stored before the one-check rule: 12 lambs born on
     10 December and two survival checks that day, 11 and 10 alive."""
-    services.entry_create(record=bieke_record, date=DEC_10, ewes_lambed=10, lambs_born=12)
+    entry_create(record=bieke_record, date=DEC_10, ewes_lambed=10, lambs_born=12)
     check = {"date": DEC_10, "check_stage": CheckStage.DAY_7}
     LambingEntry.objects.bulk_create(  # as before the rule: no clean()
         [
@@ -340,12 +329,12 @@ def test_a_record_with_two_checks_on_a_day_still_takes_counts_that_add_no_check_
 ):
     record = two_checks_on_dec_10
 
-    services.entry_create(record=record, date=DEC_20, ewes_lambed=2, lambs_born=3)
-    services.entry_create(record=record, date=DEC_12, lambs_alive=10, check_stage=CheckStage.DAY_7)
+    entry_create(record=record, date=DEC_20, ewes_lambed=2, lambs_born=3)
+    entry_create(record=record, date=DEC_12, lambs_alive=10, check_stage=CheckStage.DAY_7)
     born = record.entries.get(date=DEC_10, lambs_born=12)
-    services.entry_update(entry=born, reason="recounted", lambs_born=13)
-    services.entry_delete(entry=record.entries.get(date=DEC_20), reason="entered twice")
-    services.record_update(record=record, ewes_at_start=140, reason="recounted")
+    entry_update(entry=born, reason="recounted", lambs_born=13)
+    entry_delete(entry=record.entries.get(date=DEC_20), reason="entered twice")
+    record_update(record=record, ewes_at_start=140, reason="recounted")
 
     assert lambs_born_of(record) == 13
 
@@ -355,12 +344,10 @@ def test_a_record_with_two_checks_on_a_day_refuses_a_third_check_that_day(two_ch
     before = stored_entries(record)
 
     with pytest.raises(ValidationError) as refused:
-        services.entry_create(
-            record=record, date=DEC_10, lambs_alive=9, check_stage=CheckStage.WEANING
-        )
+        entry_create(record=record, date=DEC_10, lambs_alive=9, check_stage=CheckStage.WEANING)
     moved = record.entries.create(date=DEC_12, lambs_alive=10, check_stage=CheckStage.DAY_7)
     with pytest.raises(ValidationError) as moved_there:
-        services.entry_update(entry=moved, reason="wrong day", date=DEC_10)
+        entry_update(entry=moved, reason="wrong day", date=DEC_10)
 
     assert refused.value.error_dict["lambs_alive"][0].code == rules.TWO_CHECKS_ONE_DAY
     assert moved_there.value.error_dict["lambs_alive"][0].code == rules.TWO_CHECKS_ONE_DAY
@@ -380,10 +367,8 @@ def test_check_records_lists_the_records_with_two_checks_on_a_day(two_checks_on_
 
 
 def test_check_records_says_so_when_no_record_holds_two_checks_on_a_day(bieke_record):
-    services.entry_create(record=bieke_record, date=DEC_10, lambs_born=5)
-    services.entry_create(
-        record=bieke_record, date=DEC_10, lambs_alive=5, check_stage=CheckStage.DAY_7
-    )
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=5)
+    entry_create(record=bieke_record, date=DEC_10, lambs_alive=5, check_stage=CheckStage.DAY_7)
     out = io.StringIO()
 
     call_command("check_records", stdout=out)

@@ -11,8 +11,10 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from livestock import services, spreadsheets
+from livestock import spreadsheets
 from livestock.models import LambingEntry
+from livestock.services.entries import entry_create
+from livestock.services.users import user_create
 from tests.test_api_base import API, api
 
 DEC_10 = datetime.date(2024, 12, 10)
@@ -20,7 +22,7 @@ DEC_10 = datetime.date(2024, 12, 10)
 
 @pytest.fixture
 def writer(fuhai):
-    return services.user_create(
+    return user_create(
         username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
     ).user
 
@@ -29,12 +31,8 @@ def writer(fuhai):
 def taken(sailike_record, bieke_record, sailike):
     """Two stored uuids the 福海县 writer may not use: one on 别克's record in 布尔津县
     (outside its places), one on a second 福海县 record of its own."""
-    outside, _new = services.entry_create(
-        record=bieke_record, date=DEC_10, lambs_born=2, uuid=uuid.uuid4()
-    )
-    inside, _new = services.entry_create(
-        record=sailike_record, date=DEC_10, lambs_born=3, uuid=uuid.uuid4()
-    )
+    outside, _new = entry_create(record=bieke_record, date=DEC_10, lambs_born=2, uuid=uuid.uuid4())
+    inside, _new = entry_create(record=sailike_record, date=DEC_10, lambs_born=3, uuid=uuid.uuid4())
     return outside.uuid, inside.uuid
 
 

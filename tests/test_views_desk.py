@@ -11,8 +11,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from livestock import services
 from livestock.models import County, Herder, Prefecture, Season, Township, Village
+from livestock.services.entries import entry_create
+from livestock.services.records import record_create
+from livestock.services.reviews import review_submit
 from tests.conftest import PASSWORD, make_user
 
 
@@ -54,7 +56,7 @@ def test_a_link_outside_the_users_places_says_so_and_leads_back(seeded):
 
 def submit(township: Township, season: Season, as_of: datetime.date):
     technician = make_user(f"tech-{township.pk}", "technician", township)
-    return services.review_submit(township=township, season=season, as_of=as_of, user=technician)
+    return review_submit(township=township, season=season, as_of=as_of, user=technician)
 
 
 def test_the_inbox_lists_the_townships_waiting_for_this_officials_review(seeded):
@@ -100,7 +102,7 @@ def test_the_inbox_takes_as_many_queries_for_five_townships_as_for_one(seeded):
 def test_the_cards_show_lambs_born_survival_and_losses_with_the_change_in_a_week(seeded, official):
     bieke = Herder.objects.get(name="别克·木合亚提")
     record = bieke.lambing_records.get()
-    services.entry_create(record=record, date=datetime.date(2025, 2, 10), lambs_born=12)
+    entry_create(record=record, date=datetime.date(2025, 2, 10), lambs_born=12)
     burqin = County.objects.get(name="布尔津县")
     page = (
         signed_in(official)
@@ -119,8 +121,8 @@ def test_places_are_ranked_by_progress_with_the_numbers_used(seeded, official):
     fuhai = County.objects.get(name="福海县")
     village = Village.objects.filter(township__county=fuhai).first()
     herder = Herder.objects.create(village=village, name="赛力克", name_latin="Sailike")
-    record = services.record_create(herder=herder, season=seeded, ewes_at_start=10)
-    services.entry_create(record=record, date=datetime.date(2025, 2, 1), lambs_born=12)
+    record = record_create(herder=herder, season=seeded, ewes_at_start=10)
+    entry_create(record=record, date=datetime.date(2025, 2, 1), lambs_born=12)
     page = signed_in(official).get("/", {"season": seeded.pk, "as_of": "2025-02-11"}).content
     page = page.decode()
     ranked = page[

@@ -22,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from livestock import services, spreadsheets
+from livestock import spreadsheets
 from livestock.admin.entries import RecordEntriesMixin, add_service_error
 from livestock.admin.spreadsheet_views import SpreadsheetAdminMixin
 from livestock.counting import quality
@@ -45,6 +45,9 @@ from livestock.pages.forms import default_as_of
 from livestock.places import scoping
 from livestock.places.names import normalize_name
 from livestock.selectors import record_timeline
+from livestock.services.places import herder_create, herder_update, place_update
+from livestock.services.records import record_create, record_delete, record_update
+from livestock.services.seasons import season_update
 
 admin.site.site_header = _("Lambing-season tracker")
 admin.site.site_title = _("Lambing-season tracker")
@@ -188,11 +191,11 @@ class PlaceAdmin(ScopedAdmin):
     search_fields = ["name", "name_latin"]
 
     def save_model(self, request, obj, form, change):
-        """A change goes through ``services.place_update``: a place moved under
+        """A change goes through ``place_update``: a place moved under
         another takes its households' counts along."""
         if not change:
             return super().save_model(request, obj, form, change)
-        services.place_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+        place_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
 
 
 @admin.register(Prefecture)
@@ -231,7 +234,7 @@ PLACE_FILTERS = [
 
 
 class HerderForm(ServiceForm):
-    """A household, written by ``services.herder_create``/``herder_update`` (a
+    """A household, written by ``herder_create``/``herder_update`` (a
     household moved to another village takes its counts along)."""
 
     NAMES = ("village", "name", "name_latin", "name_kazakh")
@@ -243,13 +246,11 @@ class HerderForm(ServiceForm):
     def write(self, data: dict) -> Herder:
         names = {field: data[field] for field in self.NAMES}
         if self.instance.pk is None:
-            return services.herder_create(**names)
+            return herder_create(**names)
         changes = {field: names[field] for field in self.changed_data if field in names}
         if not changes:
             return self.instance
-        return services.herder_update(
-            self.instance, seen_version=data.get("seen_version"), **changes
-        )
+        return herder_update(self.instance, seen_version=data.get("seen_version"), **changes)
 
 
 @admin.register(Herder)
@@ -272,11 +273,11 @@ class SeasonAdmin(admin.ModelAdmin):
     list_display = ["__str__", "start_date", "end_date"]
 
     def save_model(self, request, obj, form, change):
-        """A change goes through ``services.season_update``: its records' flags
+        """A change goes through ``season_update``: its records' flags
         move with its dates."""
         if not change:
             return super().save_model(request, obj, form, change)
-        services.season_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+        season_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
 
 
 class LambingRecordForm(ServiceForm):
@@ -295,12 +296,12 @@ class LambingRecordForm(ServiceForm):
 
     def write(self, data: dict) -> LambingRecord:
         if self.instance.pk is None:
-            return services.record_create(
+            return record_create(
                 herder=data["herder"], season=data["season"], ewes_at_start=data["ewes_at_start"]
             )
         if "ewes_at_start" not in self.changed_data:
             return self.instance
-        return services.record_update(
+        return record_update(
             record=self.instance,
             ewes_at_start=data["ewes_at_start"],
             reason=data["change_reason"],
@@ -502,11 +503,11 @@ class LambingRecordAdmin(
         ) or _("none")
 
     def delete_model(self, request, obj):
-        services.record_delete(record=obj)
+        record_delete(record=obj)
 
     def delete_queryset(self, request, queryset):
         for record in queryset:
-            services.record_delete(record=record)
+            record_delete(record=record)
 
 
 def _html_table(headers: list, rows, note: str = "") -> str:
@@ -530,7 +531,7 @@ def _rate(value) -> str:
 @admin.register(Review)
 class ReviewAdmin(ScopedHistoryAdmin):
     """The reviews of the townships in the user's places, read only: states
-    change on the summary pages (``services.review_*``), never by editing here."""
+    change on the summary pages (``services.reviews``), never by editing here."""
 
     list_display = [
         "township",

@@ -26,10 +26,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock import services
 from livestock.filtersets import MAX_ID
 from livestock.models import LambingEntry, LambingRecord, Review, approved_through
 from livestock.places import scoping
+from livestock.services.entries import EntryConflict, entry_create, entry_delete, entry_update
 
 ENTRIES_PER_PAGE = 25
 # The query parameter of the entries' page on the record's page.
@@ -185,13 +185,13 @@ class RecordEntriesMixin:
             counts = {name: form.cleaned_data[name] for name in LambingEntry.CONTENT_FIELDS}
             try:
                 with transaction.atomic():
-                    entry, is_new = services.entry_create(
+                    entry, is_new = entry_create(
                         record=record,
                         uuid=form.cleaned_data["sent_once"],
                         created_by=request.user,
                         **counts,
                     )
-            except services.EntryConflict:
+            except EntryConflict:
                 is_new = False
             except ValidationError as error:
                 add_service_error(form, error)
@@ -229,7 +229,7 @@ class RecordEntriesMixin:
                 changes = {name: form.cleaned_data[name] for name in LambingEntry.CONTENT_FIELDS}
                 try:
                     with transaction.atomic():
-                        services.entry_update(
+                        entry_update(
                             entry=entry,
                             reason=form.cleaned_data["reason"],
                             seen_version=form.cleaned_data["seen_version"],
@@ -257,7 +257,7 @@ class RecordEntriesMixin:
             if form.is_valid():
                 try:
                     with transaction.atomic():
-                        services.entry_delete(
+                        entry_delete(
                             entry=entry,
                             reason=form.cleaned_data["reason"],
                             seen_version=form.cleaned_data["seen_version"],

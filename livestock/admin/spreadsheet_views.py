@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from livestock import services, spreadsheets
+from livestock import spreadsheets
+from livestock.services.guards import REASON_MAX_LENGTH
 from livestock.spreadsheets.tables import CSV_TYPE, XLSX_TYPE
 
 # Larger files are for ``manage.py import_counts``; the preview carries the file
@@ -46,7 +47,7 @@ class ImportForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("reason for the correction"),
         required=False,
-        max_length=services.REASON_MAX_LENGTH,
+        max_length=REASON_MAX_LENGTH,
         help_text=gettext_lazy("Needed when the file changes saved ewes at the season's start."),
     )
 

@@ -2,7 +2,7 @@
 records: the same request sent again under the same key is answered with the
 object it created (200), never a second one; the key sent with another request
 is a 409. An entry is made safe to resend by its ``uuid`` instead, in the same
-way (``services.entry_create``)."""
+way (``services.entries.entry_create``)."""
 
 import hashlib
 import json

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from livestock import services
 from livestock.counting import metrics
 from livestock.filtersets import MAX_ID
 from livestock.models import (
@@ -30,6 +29,7 @@ from livestock.models import (
 )
 from livestock.places import scoping
 from livestock.selectors import LambingTotals, approved_totals
+from livestock.services.guards import REASON_MAX_LENGTH
 
 
 class DescribedSerializer(serializers.ModelSerializer):
@@ -306,7 +306,7 @@ def _reason() -> serializers.CharField:
         write_only=True,
         required=False,
         allow_blank=True,
-        max_length=services.REASON_MAX_LENGTH,
+        max_length=REASON_MAX_LENGTH,
         help_text="Why saved counts are corrected; kept in the history. Needed to change "
         "a count already given.",
     )

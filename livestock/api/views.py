@@ -24,7 +24,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestock import filtersets, selectors, services, spreadsheets
+from livestock import filtersets, selectors, spreadsheets
 from livestock.api import errors, idempotency, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.api.idempotency import IdempotentCreateMixin
@@ -45,6 +45,18 @@ from livestock.models import (
 )
 from livestock.pages.forms import SummaryQuery
 from livestock.places import scoping
+from livestock.services.entries import (
+    USED_UUID,
+    EntryConflict,
+    NewEntry,
+    entries_create,
+    entry_create,
+    entry_delete,
+    entry_update,
+)
+from livestock.services.guards import check_version
+from livestock.services.places import herder_create, herder_update
+from livestock.services.records import record_create, record_update
 
 AS_OF = OpenApiParameter(
     "as_of", OpenApiTypes.DATE, description="Totals as of the end of this day (default: today)."
@@ -182,7 +194,7 @@ class VersionedMixin:
                 % {"etag": etag_of(instance)}
             )
         # Lock it, and refuse if it changed between reading and locking.
-        services.check_version(instance, seen_version=instance.version)
+        check_version(instance, seen_version=instance.version)
 
     @extend_schema(parameters=[IF_MATCH])
     def update(self, request, *args, partial=False, **kwargs):
@@ -252,10 +264,10 @@ class HerderViewSet(
     filterset_class = filtersets.HerderFilterSet
 
     def perform_create(self, serializer):
-        serializer.instance = services.herder_create(**serializer.validated_data)
+        serializer.instance = herder_create(**serializer.validated_data)
 
     def save_update(self, instance, changes):
-        return services.herder_update(instance, **changes)
+        return herder_update(instance, **changes)
 
 
 class SeasonViewSet(viewsets.ReadOnlyModelViewSet):
@@ -317,10 +329,10 @@ class LambingRecordViewSet(
         return {**super().get_serializer_context(), "as_of": as_of, "totals_of": totals_of}
 
     def perform_create(self, serializer):
-        serializer.instance = services.record_create(**serializer.validated_data)
+        serializer.instance = record_create(**serializer.validated_data)
 
     def save_update(self, instance, changes):
-        return services.record_update(
+        return record_update(
             record=instance,
             ewes_at_start=changes.get("ewes_at_start", instance.ewes_at_start),
             reason=changes.get("reason", ""),
@@ -363,12 +375,10 @@ class LambingEntryViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            entry, created = services.entry_create(
-                **serializer.validated_data, created_by=request.user
-            )
-        except services.EntryConflict as conflict:
+            entry, created = entry_create(**serializer.validated_data, created_by=request.user)
+        except EntryConflict as conflict:
             return Response(
-                {"detail": services.USED_UUID % {"uuid": conflict.stored.uuid}},
+                {"detail": USED_UUID % {"uuid": conflict.stored.uuid}},
                 status=status.HTTP_409_CONFLICT,
             )
         # Answered by the serializer that read the request, as DRF's own create
@@ -381,7 +391,7 @@ class LambingEntryViewSet(
         )
 
     def save_update(self, instance, changes):
-        return services.entry_update(entry=instance, **{"reason": "", **changes})
+        return entry_update(entry=instance, **{"reason": "", **changes})
 
     @extend_schema(
         parameters=[
@@ -393,7 +403,7 @@ class LambingEntryViewSet(
         with transaction.atomic():
             entry = self.get_object()
             self.check_if_match(request, entry)
-            services.entry_delete(entry=entry, reason=request.query_params.get("reason", ""))
+            entry_delete(entry=entry, reason=request.query_params.get("reason", ""))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -470,7 +480,7 @@ class LambingEntryViewSet(
             except ValidationError as error:
                 errors.append({"index": index, "errors": error.detail})
         new = [
-            services.NewEntry(
+            NewEntry(
                 record=data.pop("record"), uuid=data.pop("uuid", None) or uuid.uuid4(), content=data
             )
             for _index, data in valid
@@ -478,10 +488,10 @@ class LambingEntryViewSet(
         # Each record's daily rollups are brought up to date once, at the end,
         # and not at all when an item is refused.
         with rollups.deferred():
-            services.entries_create(items=new, created_by=request.user)
+            entries_create(items=new, created_by=request.user)
             for (index, _data), item in zip(valid, new, strict=True):
                 if item.conflict is not None:
-                    message = services.USED_UUID % {"uuid": item.uuid}
+                    message = USED_UUID % {"uuid": item.uuid}
                     errors.append({"index": index, "errors": {"uuid": [message]}})
                 elif item.error is not None:
                     errors.append({"index": index, "errors": _error_detail(item.error)})

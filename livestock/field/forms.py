@@ -49,7 +49,7 @@ class NewHouseholdForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(fields_for_model(Herder, fields=["name", "name_latin", "name_kazakh"]))
-        self.fields["name_latin"].required = False  # services.herder_create: added later
+        self.fields["name_latin"].required = False  # services.places.herder_create: added later
         self.fields.update(fields_for_model(LambingRecord, fields=["ewes_at_start"]))
 
 

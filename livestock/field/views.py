@@ -21,13 +21,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views import View
 
-from livestock import selectors, services
+from livestock import selectors
 from livestock.api.views import etag_of
 from livestock.field import forms, rules_description
 from livestock.field import selectors as field_selectors
 from livestock.filtersets import MAX_ID
 from livestock.models import Herder, LambingEntry, LambingRecord, ReportedFigure, Village
 from livestock.places import scoping
+from livestock.services.entries import EntryConflict, entry_create, entry_delete, entry_update
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "field"
 
@@ -164,13 +167,13 @@ class VillagePage(TechnicianView):
         form = forms.EntryForm(request.POST)
         if form.is_valid():
             try:
-                services.entry_create(
+                entry_create(
                     record=record,
                     uuid=_entry_uuid(request.POST.get("nonce"), record),
                     created_by=request.user,
                     **form.cleaned_data,
                 )
-            except services.EntryConflict:
+            except EntryConflict:
                 form.add_error(None, "This entry was already saved with other counts.")
             except ValidationError as error:
                 _apply(form, error)
@@ -188,7 +191,7 @@ class VillagePage(TechnicianView):
         form = forms.NewRecordForm(request.POST)
         if form.is_valid() and self.season is not None:
             try:
-                record = services.record_create(
+                record = record_create(
                     herder=herder,
                     season=self.season,
                     ewes_at_start=form.cleaned_data["ewes_at_start"],
@@ -206,13 +209,13 @@ class VillagePage(TechnicianView):
         if form.is_valid() and self.season is not None:
             try:
                 with transaction.atomic():
-                    herder = services.herder_create(
+                    herder = herder_create(
                         village=village,
                         name=form.cleaned_data["name"],
                         name_latin=form.cleaned_data["name_latin"],
                         name_kazakh=form.cleaned_data["name_kazakh"],
                     )
-                    record = services.record_create(
+                    record = record_create(
                         herder=herder,
                         season=self.season,
                         ewes_at_start=form.cleaned_data["ewes_at_start"],
@@ -333,9 +336,9 @@ class RecordPage(TechnicianView):
             version, reason = data.pop("version"), data.pop("reason")
             try:
                 if action == "delete":
-                    services.entry_delete(entry=entry, reason=reason, seen_version=version)
+                    entry_delete(entry=entry, reason=reason, seen_version=version)
                 else:
-                    services.entry_update(entry=entry, reason=reason, seen_version=version, **data)
+                    entry_update(entry=entry, reason=reason, seen_version=version, **data)
             except ValidationError as error:
                 _apply(form, error)
         if not form.is_valid():
@@ -347,7 +350,7 @@ class RecordPage(TechnicianView):
         form = forms.NewRecordForm(request.POST)
         if form.is_valid() and self.season is not None:
             try:
-                new = services.record_create(
+                new = record_create(
                     herder=record.herder,
                     season=self.season,
                     ewes_at_start=form.cleaned_data["ewes_at_start"],

@@ -244,10 +244,10 @@ class LambingEntry(Versioned):
 
     # clean() checks the record's running totals with this entry among the
     # stored ones. A batch that saves several entries of one record at once
-    # turns this off and checks them all together (services.entries_create).
+    # turns this off and checks them all together (services.entries.entries_create).
     check_running_totals = True
     # The date through which the record's counts are approved (locked), when a
-    # batch has looked it up once for all its entries (services.entries_create);
+    # batch has looked it up once for all its entries (services.entries.entries_create);
     # otherwise check_not_locked() looks it up.
     locked_through_known = False
     locked_through: datetime.date | None = None
@@ -425,7 +425,7 @@ class LambingEntry(Versioned):
         """Refuse to add, change or delete this entry when its date (or the date
         it is stored under, for a change) is on or before a date whose counts of
         its township are approved. The one place every surface reaches for the
-        lock: ``clean()`` (services, for every surface), ``services.entry_delete``
+        lock: ``clean()`` (services, for every surface), ``services.entries.entry_delete``
         for deletions, and the admin's record page to show an entry as locked."""
         record = self.record
         locked_through = (

@@ -24,7 +24,7 @@ class Place(models.Model):
 
     herder_path: str = ""
     # The field naming the place above; moving a place moves its records'
-    # counts in the daily rollups (``services.place_update``).
+    # counts in the daily rollups (``services.places.place_update``).
     parent_field: str = ""
 
     name = NameField(_("name"), max_length=100)
@@ -52,7 +52,7 @@ class Place(models.Model):
 class Versioned(models.Model):
     """An object people edit at the same time. ``version`` goes up by one on
     every save, so an edit made from an older version can be refused instead
-    of silently overwriting the newer one (``services.check_version``). It is
+    of silently overwriting the newer one (``services.guards.check_version``). It is
     counted here, in ``save()``, so that no surface can forget it."""
 
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)

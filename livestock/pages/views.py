@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from livestock import selectors, services
+from livestock import selectors
 from livestock.choices import LossCause, Metric
 from livestock.counting import metrics, quality
 from livestock.models import (
@@ -39,6 +39,7 @@ from livestock.pages.forms import ReviewActionForm, SummaryQuery, place_param
 from livestock.pages.out_of_scope import out_of_scope
 from livestock.places import scoping
 from livestock.selectors import LambingTotals
+from livestock.services.reviews import review_approve, review_reopen, review_return, review_submit
 from livestock.spreadsheets import tables
 
 
@@ -395,7 +396,7 @@ class ReviewAction(PermissionRequiredMixin, View):
         action, review, comment = data["action"], data.get("review"), data["comment"]
         try:
             if action == "submit":
-                services.review_submit(
+                review_submit(
                     township=data["township"],
                     season=data["season"],
                     as_of=data["as_of"],
@@ -403,11 +404,11 @@ class ReviewAction(PermissionRequiredMixin, View):
                     comment=comment,
                 )
             elif action == "approve":
-                services.review_approve(review=review, user=request.user, comment=comment)
+                review_approve(review=review, user=request.user, comment=comment)
             elif action == "return":
-                services.review_return(review=review, user=request.user, comment=comment)
+                review_return(review=review, user=request.user, comment=comment)
             else:
-                services.review_reopen(review=review, user=request.user, reason=comment)
+                review_reopen(review=review, user=request.user, reason=comment)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)

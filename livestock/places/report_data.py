@@ -20,7 +20,6 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from livestock import services
 from livestock.choices import Metric
 from livestock.models import (
     LADDER,
@@ -30,6 +29,9 @@ from livestock.models import (
     ReportedFigure,
     Season,
 )
+from livestock.services.entries import EntryConflict, entry_create
+from livestock.services.records import record_create, record_update
+from livestock.services.seasons import season_update
 
 DEFAULT_DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "altay_2025_02.jsonl"
 
@@ -92,7 +94,7 @@ def load_report_data(path: Path = DEFAULT_DATA_FILE) -> LoadSummary:
                 loader.load(item)
             except ValidationError as error:
                 raise DataFileError(path, line_number, _describe(error)) from error
-            except (LookupError, ValueError, TypeError, services.EntryConflict) as error:
+            except (LookupError, ValueError, TypeError, EntryConflict) as error:
                 raise DataFileError(path, line_number, str(error)) from error
     return loader.summary
 
@@ -156,7 +158,7 @@ class _Loader:
         elif any(getattr(obj, name) != value for name, value in values.items()):
             self.summary.changed[kind] += 1
             if isinstance(obj, Season):  # its records' flags move with its dates
-                return services.season_update(obj, **values)
+                return season_update(obj, **values)
             for name, value in values.items():
                 setattr(obj, name, value)
         else:
@@ -248,22 +250,20 @@ class _Loader:
         record = LambingRecord.objects.filter(herder=figure.herder, season=figure.season).first()
         if record is None:
             ewes = count if figure.metric == Metric.EWES else None
-            record = services.record_create(
-                herder=figure.herder, season=figure.season, ewes_at_start=ewes
-            )
+            record = record_create(herder=figure.herder, season=figure.season, ewes_at_start=ewes)
             self.summary.created["record"] += 1
         if figure.metric == Metric.EWES:
             # Once made, a record is the technicians': a correction of its ewes
             # stands, and loading the report again does not undo it.
             if record.ewes_at_start is None:
-                services.record_update(record=record, ewes_at_start=count)
+                record_update(record=record, ewes_at_start=count)
                 self.summary.changed["record"] += 1
             return
         entry_uuid = uuid.uuid5(FIGURE_ENTRY_NAMESPACE, figure.key)
         if LambingEntry.objects.filter(uuid=entry_uuid).exists():
             self.summary.unchanged["entry"] += 1  # as loaded, or as corrected since
             return
-        services.entry_create(
+        entry_create(
             record=record,
             date=figure.as_of,
             lambs_born=count,

@@ -43,7 +43,6 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._reader import WorkSheetParser
 
-from livestock import services
 from livestock.audit.attribution import Surface, acting_as
 from livestock.choices import CheckStage, LossCause
 from livestock.models import (
@@ -57,6 +56,9 @@ from livestock.models import (
 )
 from livestock.places import scoping
 from livestock.places.names import normalize_name
+from livestock.services.entries import USED_UUID, NewEntry, entries_create
+from livestock.services.places import herder_build, herder_update, herders_create
+from livestock.services.records import record_build, record_update, records_create
 from livestock.spreadsheets.tables import FORMULA_STARTS, inert
 
 
@@ -504,7 +506,7 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
             transaction.set_rollback(True)
 
 
-# New entries are stored this many at a time (``services.entries_create``).
+# New entries are stored this many at a time (``entries_create``).
 ENTRY_BATCH = 1000
 
 
@@ -676,9 +678,7 @@ class _Importer:
             if not candidates:
                 herder = self.apply(
                     "herder",
-                    lambda: services.herder_build(
-                        village=village, name=name, name_latin=name_latin
-                    ),
+                    lambda: herder_build(village=village, name=name, name_latin=name_latin),
                 )
                 herder.import_key = ("new", id(herder))
                 self.new_herders.append(herder)
@@ -691,7 +691,7 @@ class _Importer:
         changes = {name: value for name, value in wanted.items() if getattr(herder, name) != value}
         if changes:
             stored = herder
-            herder = self.apply("herder", lambda: services.herder_update(stored, **changes))
+            herder = self.apply("herder", lambda: herder_update(stored, **changes))
             if "village" in changes:  # read both villages' households again when asked
                 self.village_herders.pop(stored.village_id, None)
                 self.village_herders.pop(herder.village_id, None)
@@ -760,9 +760,7 @@ class _Importer:
         if record is None:
             record = self.apply(
                 "record",
-                lambda: services.record_build(
-                    herder=herder, season=season, ewes_at_start=ewes_at_start
-                ),
+                lambda: record_build(herder=herder, season=season, ewes_at_start=ewes_at_start),
             )
             record.import_key = ("new", id(record))
             self.new_records.append(record)
@@ -771,7 +769,7 @@ class _Importer:
             stored = record
             record = self.apply(
                 "record",
-                lambda: services.record_update(
+                lambda: record_update(
                     record=stored, ewes_at_start=ewes_at_start, reason=self.reason
                 ),
             )
@@ -787,13 +785,13 @@ class _Importer:
 
     def store(self) -> None:
         """Save the new households and records, then the pending entries
-        (``services.entries_create``); each refused entry is its row's error.
+        (``entries_create``); each refused entry is its row's error.
         An entry's derived uuid needs its record's id, so it is made here."""
         if self.new_herders:
-            services.herders_create(herders=self.new_herders, user=self.user)
+            herders_create(herders=self.new_herders, user=self.user)
             self.new_herders = []
         if self.new_records:
-            services.records_create(records=self.new_records, user=self.user)
+            records_create(records=self.new_records, user=self.user)
             self.new_records = []
         pending, self.pending = self.pending, []
         items = []
@@ -807,11 +805,11 @@ class _Importer:
                 self.refuse(line, row, RowRefused([(column, message)]))
                 continue
             self.entry_lines[entry_uuid] = line
-            items.append((line, row, services.NewEntry(record, entry_uuid, content)))
-        services.entries_create(items=[item for _l, _r, item in items], created_by=self.user)
+            items.append((line, row, NewEntry(record, entry_uuid, content)))
+        entries_create(items=[item for _l, _r, item in items], created_by=self.user)
         for line, row, item in items:
             if item.conflict is not None:
-                message = services.USED_UUID % {"uuid": item.uuid}
+                message = USED_UUID % {"uuid": item.uuid}
                 self.refuse(line, row, RowRefused([("uuid", message)]))
             elif item.error is not None:
                 self.refuse(line, row, _refused("entry", item.error))

@@ -5,8 +5,8 @@ import datetime
 
 from playwright.sync_api import expect
 
-from livestock import services
 from livestock.audit.attribution import acting_as
+from livestock.services.entries import entry_create, entry_update
 from tests.browser.conftest import page_width
 from tests.conftest import PASSWORD, make_user
 
@@ -16,10 +16,8 @@ def test_a_superuser_filters_the_trail_by_a_technician_and_downloads_it(
 ):
     make_user("auditor", None, superuser=True)
     with acting_as(woyimoke_technician):
-        entry, _ = services.entry_create(
-            record=bieke_record, date=datetime.date(2024, 12, 5), lambs_born=4
-        )
-        services.entry_update(entry=entry, reason="重新清点", lambs_born=5)
+        entry, _ = entry_create(record=bieke_record, date=datetime.date(2024, 12, 5), lambs_born=4)
+        entry_update(entry=entry, reason="重新清点", lambs_born=5)
     page = new_page()
     log_in(page, "auditor", PASSWORD)
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from livestock import services
 from livestock.models import County, Prefecture, Season, Township
+from livestock.services.reviews import review_submit
 from tests.browser.conftest import page_width
 from tests.conftest import PASSWORD, make_user
 
@@ -21,7 +21,7 @@ def season_with_a_review(transactional_db) -> Season:
     season = Season.objects.get()
     woyimoke = Township.objects.get(name="窝依莫克镇")
     technician = make_user("woyimoke-tech", "technician", woyimoke)
-    services.review_submit(
+    review_submit(
         township=woyimoke, season=season, as_of=datetime.date(2025, 2, 10), user=technician
     )
     make_user("burqin-official", "official", County.objects.get(name="布尔津县"))

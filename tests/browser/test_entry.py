@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from livestock import services
 from livestock.models import LambingRecord, Township
+from livestock.services.entries import NewEntry, entries_create
 from tests.browser.conftest import page_width
 from tests.conftest import PASSWORD, make_user
 
@@ -72,9 +72,9 @@ def test_todays_form_is_at_the_top_of_a_record_of_150_entries_on_a_phone(
     page = bieke_record_page
     record = LambingRecord.objects.get(herder__name="别克·木合亚提")
     start = record.season.start_date
-    services.entries_create(
+    entries_create(
         items=[
-            services.NewEntry(
+            NewEntry(
                 record=record,
                 uuid=uuid.uuid4(),
                 content={"date": start + datetime.timedelta(days=i % 60), "lambs_born": 1},

@@ -20,8 +20,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from livestock import services
 from livestock.models import County, LambingEntry, Prefecture, Season, Township, Village
+from livestock.services.entries import entry_create, entry_update
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
 from tests.browser.conftest import page_width
 from tests.browser.signal import Signal
 from tests.conftest import PASSWORD, make_user
@@ -56,8 +58,8 @@ def fuhai_village(transactional_db):
     )
     records = []
     for name, latin in NAMES:
-        herder = services.herder_create(village=village, name=name, name_latin=latin)
-        records.append(services.record_create(herder=herder, season=season, ewes_at_start=100))
+        herder = herder_create(village=village, name=name, name_latin=latin)
+        records.append(record_create(herder=herder, season=season, ewes_at_start=100))
     make_user("fuhai-tech", "technician", fuhai)
     return village, records
 
@@ -264,7 +266,7 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
     # server: the live server's SQLite test database takes one writer at a time.
     go_offline(page, signal)
     time.sleep(1)
-    entry, _new = services.entry_create(record=records[0], date=timezone.localdate(), lambs_born=5)
+    entry, _new = entry_create(record=records[0], date=timezone.localdate(), lambs_born=5)
     go_online(page, signal)
     page.goto(f"/field/record/{records[0].pk}/")
     go_offline(page, signal)
@@ -275,7 +277,7 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
     correction.get_by_role("button", name="更正").click()
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
 
-    services.entry_update(entry=entry, reason="another technician recounted", lambs_born=7)
+    entry_update(entry=entry, reason="another technician recounted", lambs_born=7)
     go_online(page, signal)
     conflict = page.locator('[data-attention] li[data-state="conflict"]')
     expect(conflict).to_be_visible(timeout=20_000)

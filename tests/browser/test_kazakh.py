@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from livestock import services
 from livestock.models import County, Prefecture, Season
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
 from tests.conftest import PASSWORD, make_user
 
 PHONE = 360
@@ -106,10 +107,8 @@ def test_a_village_entry_reads_in_kazakh_on_a_360_px_phone(
         end_date=today + datetime.timedelta(days=60),
     )
     for name, latin, kazakh in HOUSEHOLDS:
-        herder = services.herder_create(
-            village=qibaerwoyi, name=name, name_latin=latin, name_kazakh=kazakh
-        )
-        services.record_create(herder=herder, season=season, ewes_at_start=100)
+        herder = herder_create(village=qibaerwoyi, name=name, name_latin=latin, name_kazakh=kazakh)
+        record_create(herder=herder, season=season, ewes_at_start=100)
     page = new_page(width=PHONE)
     log_in(page, fuhai_technician.username, PASSWORD)
     page.goto("/field/")

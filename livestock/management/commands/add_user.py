@@ -27,10 +27,10 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 from django.utils import translation
 
-from livestock import services
 from livestock.access import roles
 from livestock.management.base import AuditedCommand
 from livestock.models import GRANT_LADDER, LEVEL_NAMED, SCOPE_LEVELS, Place
+from livestock.services.users import UserNotCreated, user_create
 
 ROLES = tuple(roles.ROLE_PERMISSIONS)
 AUTHTOKEN_APP = "rest_framework.authtoken"
@@ -182,14 +182,14 @@ class Command(AuditedCommand):
                 ) from error
 
         try:
-            created = services.user_create(
+            created = user_create(
                 username=username,
                 role=role,
                 places=[place.place for place in granted],
                 password=password,
                 write=write,
             )
-        except services.UserNotCreated as error:
+        except UserNotCreated as error:
             raise CommandError(str(error)) from error
 
         access = " (may write)" if write else ""

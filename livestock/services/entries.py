@@ -1,0 +1,344 @@
+"""A record's dated entries: added one at a time or many at once (the API's
+bulk, imports, the field app's sync), corrected, deleted. An entry resent under
+its uuid is the stored one; the record's running totals are checked over its
+walk with the change in place."""
+
+import datetime
+import uuid as uuid_module
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from livestock.audit import bulk_insert
+from livestock.counting import rollups, rules, walk
+from livestock.models import (
+    LambingEntry,
+    LambingRecord,
+)
+from livestock.models.review import approved_through_townships
+from livestock.services.guards import check_version, lock_record, require_reason
+
+# What every surface answers for an entry sent under a uuid it may not use:
+# stored with other counts, on another record or in another county alike, so
+# that the answer says nothing of what is stored under it.
+USED_UUID = _(
+    "The uuid %(uuid)s is already used by another entry; send this entry with a new uuid."
+)
+
+
+class EntryConflict(Exception):
+    """An entry arrived under a UUID that is already stored with other content."""
+
+    def __init__(self, stored: LambingEntry):
+        super().__init__(f"entry {stored.uuid} is stored with other content")
+        self.stored = stored
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    record: LambingRecord,
+    date: datetime.date,
+    uuid: uuid_module.UUID | None = None,
+    created_by: AbstractBaseUser | None = None,
+    **content: int | str | None,
+) -> tuple[LambingEntry, bool]:
+    """Add a dated count to a record. Returns the entry and whether it is new.
+
+    ``content``: the entry's counts and note, by field name
+    (``LambingEntry.CONTENT_FIELDS``: ``ewes_lambed``, ``lambs_born``,
+    ``lambs_lost``, ``loss_cause``, ``lambs_alive``, ``check_stage``,
+    ``note``); a count left out is the field's default. Named by the model, so
+    that a new kind of count is one field there, not one more parameter here.
+
+    An entry resent under the same ``uuid`` with the same content is the stored
+    one (not new); under the same ``uuid`` with other content it is an
+    ``EntryConflict``.
+    """
+    unknown = set(content) - set(LambingEntry.CONTENT_FIELDS)
+    if unknown:
+        raise TypeError(f"entry_create() got unknown fields {sorted(unknown)}")
+    record = lock_record(record)
+    entry = LambingEntry(record=record, date=date, created_by=created_by, **content)
+    if uuid is not None:
+        entry.uuid = uuid
+        stored = LambingEntry.objects.filter(uuid=uuid).first()
+        if stored is not None:
+            return _same_entry_or_conflict(stored, entry), False
+    # The record is the one just locked and the user is the request's: neither
+    # is looked up again. The uuid's uniqueness is left to the database's index:
+    # a uuid stored since the lookup above is a resend or a conflict, not an
+    # invalid entry. The check constraints are the single-row rules clean()
+    # checks with their messages; the database holds them too (see
+    # ``_refused_by_constraint`` for one it refuses all the same).
+    entry.full_clean(
+        exclude=["record", "created_by"], validate_unique=False, validate_constraints=False
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+            rollups.changed([record.pk])
+    except IntegrityError as error:
+        # The same uuid was saved meanwhile by a request holding another record's
+        # lock (one for this record waits for our lock and finds ours): the unique
+        # index decided between the two, and the stored one is what counts.
+        stored = LambingEntry.objects.filter(uuid=entry.uuid).first()
+        if stored is None:
+            raise _refused_by_constraint(entry, error) from None
+        return _same_entry_or_conflict(stored, entry), False
+    return entry, True
+
+
+def _refused_by_constraint(entry: LambingEntry, error: IntegrityError) -> Exception:
+    """What to raise when the database refused ``entry`` for a reason other than
+    its uuid: the broken check constraint as a validation error with its
+    message (a 400), when that is why; else the database's error itself.
+    ``clean()`` checks every constraint's rule first, so this is a safety net
+    for a rule the database holds and ``clean()`` missed, not a path users take."""
+    try:
+        entry.validate_constraints(exclude=["uuid"])
+    except ValidationError as refused:
+        # Not keyed by a field: the rule is the constraint's, across fields.
+        return ValidationError(
+            [error for errors in refused.error_dict.values() for error in errors]
+        )
+    return error
+
+
+def _same_entry_or_conflict(stored: LambingEntry, sent: LambingEntry) -> LambingEntry:
+    """The stored entry, when ``sent`` is the same entry sent again; else a conflict."""
+    if stored.record_id == sent.record_id and all(
+        getattr(stored, field) == getattr(sent, field) for field in LambingEntry.CONTENT_FIELDS
+    ):
+        return stored
+    raise EntryConflict(stored)
+
+
+@dataclass
+class NewEntry:
+    """One entry of ``entries_create``: its record, UUID and content; after the
+    call, what became of it (``entry``, ``is_new``) or why it was refused
+    (``error``, keyed by field, or ``conflict``: the entry stored under its UUID)."""
+
+    record: LambingRecord
+    uuid: uuid_module.UUID
+    content: dict
+    entry: LambingEntry | None = None
+    is_new: bool = False
+    error: ValidationError | None = None
+    conflict: LambingEntry | None = None
+
+
+@transaction.atomic
+def entries_create(
+    *, items: list[NewEntry], created_by: AbstractBaseUser | None = None
+) -> list[NewEntry]:
+    """``entry_create`` for many entries at once, with the same rules, for imports
+    and the API's bulk endpoint: the records are locked together (in the order
+    of their ids), an entry resent under its UUID is the stored one (or a
+    conflict), and so is a UUID sent twice in ``items``; each entry is validated
+    by ``clean()``, each record's running totals are checked once, over its
+    stored entries and all its new ones, and each township's approval is looked
+    up once, after the locks. The new entries are inserted together, with their
+    history, and the records' rollups are made again once.
+
+    Entries that pass are stored even when others are refused: the caller
+    decides (the bulk endpoint and imports roll everything back). Whatever
+    ``entry_create`` checks or keeps up to date for each entry, this does for
+    the batch: keep them in step.
+    """
+    if not items:
+        return items
+    records = {
+        record.pk: record
+        for record in LambingRecord.objects.select_for_update(of=("self",))
+        .select_related("season", "herder__village__township")
+        .filter(pk__in={item.record.pk for item in items})
+        .order_by("pk")
+    }
+    stored_by_uuid = _stored_by_uuid([item.uuid for item in items])
+    locks = approved_through_townships(
+        (record.season_id, record.herder.village.township_id) for record in records.values()
+    )
+    first_by_uuid: dict[uuid_module.UUID, NewEntry] = {}
+    repeated: list[tuple[NewEntry, NewEntry]] = []
+    new_by_record: dict[int, list[NewEntry]] = defaultdict(list)
+    for item in items:
+        record = records[item.record.pk]
+        entry = LambingEntry(record=record, uuid=item.uuid, created_by=created_by, **item.content)
+        stored = stored_by_uuid.get(item.uuid)
+        if stored is not None:
+            _take_stored(item, stored, entry)
+            continue
+        if item.uuid in first_by_uuid:  # sent twice: the second is the first resent
+            item.entry = entry
+            repeated.append((item, first_by_uuid[item.uuid]))
+            continue
+        first_by_uuid[item.uuid] = item
+        entry.locked_through_known = True
+        entry.locked_through = locks[record.season_id, record.herder.village.township_id]
+        # The record is the locked one, the user the caller's, and the UUIDs were
+        # looked up above; the running totals are checked below for the record's
+        # entries together; the check constraints are clean()'s rules (see
+        # ``_insert_with_history`` for one the database refuses all the same).
+        entry.check_running_totals = False
+        try:
+            entry.full_clean(
+                exclude=["record", "created_by", "uuid"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as error:
+            item.error = error
+            continue
+        item.entry, item.is_new = entry, True
+        new_by_record[record.pk].append(item)
+
+    stored_counts: dict[int, list] = defaultdict(list)
+    for counts in LambingEntry.objects.filter(record_id__in=list(new_by_record)).running_counts():
+        stored_counts[counts.record_id].append(counts)
+    for record_id, new in new_by_record.items():
+        _refuse_what_breaks_running_totals(records[record_id], stored_counts[record_id], new)
+
+    _insert_with_history([item for item in items if item.is_new], created_by=created_by)
+    rollups.changed(item.entry.record_id for item in items if item.is_new)
+    for item, first in repeated:
+        if first.error is not None:
+            item.error = first.error
+        elif first.conflict is not None:
+            item.conflict = first.conflict
+        else:
+            _take_stored(item, first.entry, item.entry)
+    return items
+
+
+def _stored_by_uuid(uuids: list[uuid_module.UUID]) -> dict[uuid_module.UUID, LambingEntry]:
+    return {
+        entry.uuid: entry
+        for entry in LambingEntry.objects.filter(uuid__in=uuids)
+        .select_related("created_by")
+        .order_by()
+    }
+
+
+def _take_stored(item: NewEntry, stored: LambingEntry, sent: LambingEntry) -> None:
+    """``item`` was sent under the UUID of ``stored``: the same entry again, or a conflict."""
+    try:
+        item.entry, item.is_new = _same_entry_or_conflict(stored, sent), False
+    except EntryConflict:
+        item.entry, item.is_new, item.conflict = None, False, stored
+
+
+def _insert_with_history(items: list[NewEntry], *, created_by: AbstractBaseUser | None) -> None:
+    """Insert the items' entries with their history rows. A UUID stored meanwhile
+    by a write holding another record's lock (one for these records waits for
+    ours) makes its item a conflict, and the others are inserted; an entry the
+    database refuses for a check constraint is refused with the constraint's
+    message, as ``entry_create`` refuses it."""
+    while items:
+        try:
+            with transaction.atomic():
+                bulk_insert.insert_with_history(
+                    [item.entry for item in items], LambingEntry, user=created_by
+                )
+            return
+        except IntegrityError as error:
+            stored_by_uuid = _stored_by_uuid([item.uuid for item in items])
+            refused = False
+            for item in items:
+                stored = stored_by_uuid.get(item.uuid)
+                refusal = None if stored else _refused_by_constraint(item.entry, error)
+                if stored is not None:
+                    _take_stored(item, stored, item.entry)
+                elif isinstance(refusal, ValidationError):
+                    item.error, item.entry, item.is_new = refusal, None, False
+                else:
+                    continue
+                refused = True
+            if not refused:
+                raise
+            items = [item for item in items if item.is_new and item.error is None]
+
+
+def _refuse_what_breaks_running_totals(
+    record: LambingRecord, stored: list, new: list[NewEntry]
+) -> None:
+    """Check the record's running totals with its new entries; while a date
+    breaks a rule, refuse the last new entry dated on or before it (as the
+    admin's entry forms do) and check again, so every entry at fault is named."""
+    kept = list(new)
+    while kept:
+        violation = walk.first_violation(
+            ewes_at_start=record.ewes_at_start,
+            entries=[*stored, *(item.entry for item in kept)],
+            stored=stored,
+        )
+        if violation is None:
+            return
+        blamed = next(
+            (item for item in reversed(kept) if item.entry.date <= violation.date), kept[0]
+        )
+        blamed.error = ValidationError(
+            {rules.entry_field_for(violation, blamed.entry): violation.error}
+        )
+        blamed.is_new = False
+        blamed.entry = None
+        kept.remove(blamed)
+
+
+@transaction.atomic
+def entry_update(
+    *, entry: LambingEntry, reason: str, seen_version: int | None = None, **changes
+) -> LambingEntry:
+    """Correct an entry's counts or date, saying why; the record's running totals
+    are checked again with the change in place. Made from a page that showed
+    ``seen_version``, it is refused if someone saved a newer one meanwhile."""
+    unknown = set(changes) - set(LambingEntry.CONTENT_FIELDS)
+    if unknown:
+        raise TypeError(f"entry_update() cannot change {sorted(unknown)}")
+    if seen_version is not None:
+        check_version(entry, seen_version=seen_version)
+    require_reason(reason)
+    record = lock_record(entry.record)
+    # Changes go onto the entry as stored now, held until saved, so that two
+    # edits at once are applied one after the other, neither lost.
+    entry = LambingEntry.objects.select_for_update().get(pk=entry.pk)
+    entry.record = record
+    for field, value in changes.items():
+        setattr(entry, field, value)
+    entry.full_clean()
+    entry._change_reason = reason
+    entry.save()
+    rollups.changed([record.pk])
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, entry: LambingEntry, reason: str, seen_version: int | None = None) -> None:
+    """Remove an entry, saying why (it stays in the history), unless the record's
+    running totals would break without it (say, the births that later losses
+    were counted against). Made from a page that showed ``seen_version``, it is
+    refused if someone saved a newer one meanwhile."""
+    if seen_version is not None:
+        check_version(entry, seen_version=seen_version)
+    require_reason(reason)
+    record = lock_record(entry.record)
+    entry.record = record
+    entry.check_not_locked()
+    remaining = list(record.entries.exclude(pk=entry.pk).running_counts())
+    violation = walk.first_violation(
+        ewes_at_start=record.ewes_at_start, entries=remaining, stored=[*remaining, entry]
+    )
+    if violation:
+        raise ValidationError(
+            _("This entry cannot be deleted: %(reason)s"),
+            code="delete_breaks_totals",
+            params={"reason": " ".join(violation.error.messages)},
+        )
+    entry._change_reason = reason
+    entry.delete()
+    rollups.changed([record.pk])

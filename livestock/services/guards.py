@@ -1,0 +1,109 @@
+"""What every write checks before it saves: the version the page showed, a
+reason for a correction, and the locks of the records it changes, taken in one
+order."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from livestock.models import (
+    LambingEntry,
+    LambingRecord,
+    Versioned,
+)
+
+
+def check_version(obj: Versioned, *, seen_version: int) -> None:
+    """Refuse an edit made from an older version of ``obj``, naming who saved the
+    newer one and when. Locks ``obj``'s row (an entry's record first, the order
+    every path takes) until the transaction ends, so no other save can slip in
+    between this check and the edit's own save."""
+    if isinstance(obj, LambingEntry):
+        lock_record(obj.record)
+    current = (
+        type(obj)
+        ._default_manager.select_for_update()
+        .filter(pk=obj.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if current is None or current == seen_version:
+        return
+    latest = obj.history.order_by("-history_date").first()
+    who = getattr(latest and latest.history_user, "username", None) or _("someone")
+    when = timezone.localtime(latest.history_date) if latest else None
+    raise ValidationError(
+        _(
+            "Changed by %(user)s at %(time)s while you were editing — reload the page to "
+            "see their change, then make yours again."
+        ),
+        code="stale_edit",
+        params={"user": who, "time": formats.date_format(when, "DATETIME_FORMAT") if when else "?"},
+    )
+
+
+# What a history row keeps of a reason (django-simple-history's column).
+REASON_MAX_LENGTH = 100
+
+
+def require_reason(reason: str, *, kept_in_history: bool = True) -> None:
+    """A saved count is corrected or deleted only with a reason, kept in its
+    history with who and when (DOMAIN.md: as-of answers change only so); a
+    reason longer than the history keeps is refused, not cut short."""
+    if not reason or not reason.strip():
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _(
+                        "Say why saved counts are corrected or deleted; "
+                        "the reason is kept in the history."
+                    ),
+                    code="reason_required",
+                )
+            }
+        )
+    if kept_in_history and len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _(
+                        "The reason is %(length)s characters long; the history keeps up "
+                        "to %(limit)s. Say it more briefly."
+                    ),
+                    code="reason_too_long",
+                    params={"length": len(reason), "limit": REASON_MAX_LENGTH},
+                )
+            }
+        )
+
+
+def lock_record(record: LambingRecord) -> LambingRecord:
+    """The record, read again with its row locked until the transaction ends:
+    while its entries are checked and saved, no other write to it can interleave."""
+    return (
+        LambingRecord.objects.select_for_update(of=("self",))
+        .select_related("season")
+        .get(pk=record.pk)
+    )
+
+
+def lock_records(records: Iterable[LambingRecord]) -> None:
+    """Lock several records until the transaction ends, in the order of their ids.
+    A write that needs several records (a bulk of entries) takes them all first,
+    in the one order every such write uses: taken as they come, two writes could
+    each hold a record the other waits for, and PostgreSQL would break the
+    deadlock by failing one of them. ``records`` may be a queryset."""
+    ids = (
+        records.values("pk")
+        if isinstance(records, QuerySet)
+        else sorted({record.pk for record in records})
+    )
+    list(
+        LambingRecord.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,110 @@
+"""A household's lambing record of a season: made, its ewes at the start set
+or corrected, removed while it has no entries."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from simple_history.utils import bulk_create_with_history
+
+from livestock.audit import attribution
+from livestock.counting import rollups
+from livestock.models import (
+    Herder,
+    LambingRecord,
+    Season,
+)
+from livestock.services.guards import check_version, lock_record, require_reason
+
+
+@transaction.atomic
+def record_create(
+    *, herder: Herder, season: Season, ewes_at_start: int | None = None
+) -> LambingRecord:
+    record = LambingRecord(herder=herder, season=season, ewes_at_start=ewes_at_start)
+    record.full_clean()
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # Made by another request between the check and the save.
+        raise ValidationError(
+            LambingRecord._meta.constraints[0].violation_error_message, code="unique"
+        ) from None
+    rollups.changed([record.pk])  # a household, with its ewes, from today
+    return record
+
+
+def record_build(
+    *, herder: Herder, season: Season, ewes_at_start: int | None = None
+) -> LambingRecord:
+    """A new record, validated as ``record_create`` validates it, not yet saved:
+    an import saves its new records together (``records_create``). The herder
+    may be new too (made by ``herder_build``): it then has no record to clash with."""
+    record = LambingRecord(herder=herder, season=season, ewes_at_start=ewes_at_start)
+    record.full_clean(exclude=["herder", "season"], validate_constraints=herder.pk is not None)
+    return record
+
+
+@transaction.atomic
+def records_create(
+    *, records: list[LambingRecord], user: AbstractBaseUser | None = None
+) -> list[LambingRecord]:
+    """Save records made by ``record_build``, with their history. One made by
+    another request meanwhile refuses them all."""
+    try:
+        with transaction.atomic():
+            created = bulk_create_with_history(
+                records,
+                LambingRecord,
+                batch_size=500,
+                default_user=user,
+                custom_historical_attrs=attribution.current_change(),
+            )
+    except IntegrityError:
+        raise ValidationError(
+            LambingRecord._meta.constraints[0].violation_error_message, code="unique"
+        ) from None
+    rollups.changed(record.pk for record in created)
+    return created
+
+
+@transaction.atomic
+def record_update(
+    *,
+    record: LambingRecord,
+    ewes_at_start: int | None,
+    reason: str = "",
+    seen_version: int | None = None,
+) -> LambingRecord:
+    """Set the ewes at the season's start; changing a count already given is a
+    correction and needs a reason. Made from a page that showed
+    ``seen_version``, it is refused if someone saved a newer one meanwhile."""
+    if seen_version is not None:
+        check_version(record, seen_version=seen_version)
+    record = lock_record(record)
+    errors: dict[str, list[ValidationError]] = {}
+    if record.ewes_at_start not in (None, ewes_at_start):
+        try:
+            require_reason(reason)
+        except ValidationError as error:
+            errors.update(error.error_dict)
+    record.ewes_at_start = ewes_at_start
+    try:
+        record.full_clean()
+    except ValidationError as error:  # said together with a missing reason, not one by one
+        errors.update(error.error_dict)
+    if errors:
+        raise ValidationError(errors)
+    record._change_reason = reason
+    record.save()
+    rollups.changed([record.pk])
+    return record
+
+
+@transaction.atomic
+def record_delete(*, record: LambingRecord) -> None:
+    """Remove a record without entries (one with entries is protected by them),
+    and its household from the daily rollups."""
+    record = lock_record(record)
+    record.delete()
+    rollups.changed([record.pk])
