@@ -54,7 +54,7 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from livestock import selectors, spreadsheets  # noqa: E402
+from livestock import spreadsheets  # noqa: E402
 from livestock.models import (  # noqa: E402
     County,
     DailyRollup,
@@ -65,6 +65,7 @@ from livestock.models import (  # noqa: E402
     Township,
     Village,
 )
+from livestock.selectors.summaries import overview_level  # noqa: E402
 from livestock.services.users import user_create  # noqa: E402
 
 AS_OF = "2025-02-11"
@@ -134,7 +135,7 @@ def reads(repeat: int) -> list[tuple]:
     record = LambingRecord.objects.filter(season=season).order_by("pk").first()
     base = f"season={season.pk}&as_of={AS_OF}"
     # The overview's rows: the prefectures when there are several, else the counties.
-    if selectors.overview_level(bench_user) is Prefecture:
+    if overview_level(bench_user) is Prefecture:
         overview_sql = (summary_sql(0, "prefecture_id"), [season.pk, AS_OF])
         overview_rows = f"{Prefecture.objects.count()} prefectures"
     else:

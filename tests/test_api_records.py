@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from livestock import selectors
 from livestock.models import Herder, LambingRecord, Season
+from livestock.selectors.summaries import place_summary
+from livestock.selectors.totals import lambing_totals
 from livestock.services.entries import entry_create
 from livestock.services.places import herder_create
 from livestock.services.records import record_create, record_update
@@ -179,7 +180,7 @@ def test_a_record_made_today_asked_about_an_earlier_date_counts_as_in_the_summar
     earlier date of its season it did not exist: the API's record list says
     what the summaries say (no household, no ewes), not 1 and 150."""
     feb_11 = datetime.date(2025, 2, 11)
-    summary = selectors.place_summary(
+    summary = place_summary(
         season=bieke_record.season, as_of=feb_11, user=prefecture_official, place=altay
     )
 
@@ -210,9 +211,7 @@ def test_the_list_reads_its_totals_in_one_query_whatever_the_number_of_records(
 @pytest.mark.parametrize("as_of", [None, DEC_10, datetime.date(2024, 12, 19), DEC_20])
 def test_a_records_totals_equal_the_selectors_for_its_herder(fuhai_technician, counted, as_of):
     as_of_date = as_of or timezone.localdate()
-    expected = selectors.lambing_totals(
-        season=counted.season, as_of=as_of_date, place=counted.herder
-    )
+    expected = lambing_totals(season=counted.season, as_of=as_of_date, place=counted.herder)
     totals = totals_of(api(fuhai_technician), counted, as_of=as_of)
     for field in ("ewes", "ewes_lambed", "lambs_born", "lamb_losses", "lambs_alive"):
         assert totals[field] == expected.shown(field)

@@ -1,6 +1,6 @@
 """/api/v1/summaries/: a season's totals as of a date for a place, and a row
 per place one level below it beside the reported figures. The API answers
-what ``selectors.place_summary`` answers, within the user's scope."""
+what ``place_summary`` answers, within the user's scope."""
 
 import datetime
 from decimal import Decimal
@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from livestock import selectors
 from livestock.models import County, Report, ReportedFigure, Township, Village
+from livestock.selectors.summaries import place_summary
 from livestock.services.entries import entry_create
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
@@ -44,8 +44,8 @@ def number(value):
 
 
 def selector_summary(**arguments) -> dict:
-    """What ``selectors.place_summary`` says, in the shape compared below."""
-    summary = selectors.place_summary(**arguments)
+    """What ``place_summary`` says, in the shape compared below."""
+    summary = place_summary(**arguments)
     return {
         "as_of": summary.as_of.isoformat(),
         "totals": {name: number(summary.totals.shown(name)) for name in TOTAL_FIELDS},

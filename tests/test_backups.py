@@ -11,11 +11,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connections
 
-from livestock import selectors
 from livestock.audit.attribution import acting_as
 from livestock.choices import CheckStage, LossCause
 from livestock.models import County, Herder, Prefecture, Season, Township, Village
 from livestock.places.report_data import load_report_data
+from livestock.selectors.summaries import place_summary
+from livestock.selectors.totals import lambing_totals
 from livestock.services.entries import entry_create, entry_update
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
@@ -58,15 +59,15 @@ def everything_counted(user) -> dict:
     counted = {}
     for season in Season.objects.order_by("pk"):
         for as_of in (season.start_date, season.start_date + datetime.timedelta(days=20)):
-            counted[season.pk, as_of, "all"] = selectors.lambing_totals(season=season, as_of=as_of)
+            counted[season.pk, as_of, "all"] = lambing_totals(season=season, as_of=as_of)
         as_of = season.end_date
         for level in PLACE_LEVELS:
             for place in level.objects.order_by("pk"):
-                counted[season.pk, as_of, level.__name__, place.pk] = selectors.lambing_totals(
+                counted[season.pk, as_of, level.__name__, place.pk] = lambing_totals(
                     season=season, as_of=as_of, place=place
                 )
         for place in [None, *Prefecture.objects.all(), *County.objects.all()]:
-            summary = selectors.place_summary(season=season, as_of=as_of, user=user, place=place)
+            summary = place_summary(season=season, as_of=as_of, user=user, place=place)
             counted[season.pk, as_of, "summary", str(place)] = [
                 (str(row.place), row.totals, {k: f.value for k, f in row.reported.items()})
                 for row in [summary.total, *summary.rows]

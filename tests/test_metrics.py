@@ -5,8 +5,8 @@ surface names it the same way."""
 
 from livestock.api.serializers import TotalsSerializer
 from livestock.counting import metrics
+from livestock.counting.totals import LambingTotals
 from livestock.pages import summary_table
-from livestock.selectors import LambingTotals
 from tests.test_api_base import API, api
 
 URL = API + "metrics/"

@@ -15,9 +15,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from livestock import selectors
 from livestock.models import Herder
 from livestock.pages import summary_table
+from livestock.selectors.summaries import place_summary
 from livestock.services.entries import entry_create
 from livestock.services.records import record_create
 from tests.test_api_base import API, api
@@ -186,7 +186,7 @@ def test_every_shown_rate_is_its_numerator_over_its_denominator(
         )
         assert response.status_code == 200, response.content
         totals = response.json()["totals"]
-        summary = selectors.place_summary(
+        summary = place_summary(
             season=winter_2024, as_of=as_of, place=tongke, user=prefecture_official
         )
         page_cells = {

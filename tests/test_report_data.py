@@ -21,7 +21,7 @@ from livestock.models import (
     Village,
 )
 from livestock.places.report_data import DEFAULT_DATA_FILE
-from livestock.selectors import lambing_totals
+from livestock.selectors.totals import lambing_totals
 from livestock.services.entries import entry_update
 from livestock.services.records import record_update
 

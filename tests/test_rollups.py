@@ -16,13 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import rollups
 from livestock.models import DailyRollup, Herder, LambingEntry, LambingRecord, Village
-from livestock.selectors import (
-    lambing_totals,
-    lambing_totals_by,
-    losses_by_cause,
-    place_summary,
-    record_timeline,
-)
+from livestock.selectors.records import record_timeline
+from livestock.selectors.summaries import place_summary
+from livestock.selectors.totals import lambing_totals, lambing_totals_by, losses_by_cause
 from livestock.services.entries import (
     NewEntry,
     entries_create,

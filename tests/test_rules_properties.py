@@ -19,10 +19,10 @@ from django.utils import timezone
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from livestock import selectors
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import rules, walk
 from livestock.models import LambingEntry, LambingRecord, Season
+from livestock.selectors.totals import lambing_totals
 from livestock.services.entries import entry_create, entry_delete, entry_update
 from livestock.services.records import record_create
 
@@ -225,7 +225,7 @@ def test_entries_accepted_one_by_one_are_exactly_the_ones_the_model_accepts(sail
 
         assert len(stored_counts(record)) == len(accepted)
         for date in sorted({entry.date for entry in accepted}):
-            totals = selectors.lambing_totals(season=season, as_of=date, place=sailike)
+            totals = lambing_totals(season=season, as_of=date, place=sailike)
             ewes_lambed, born, lost = totals_as_of(accepted, date)
             assert (totals.ewes_lambed, totals.lambs_born, totals.lamb_losses) == (
                 ewes_lambed,
@@ -265,10 +265,7 @@ def test_the_same_entries_stored_in_another_order_give_the_same_totals(sailike, 
                 days = sorted({attempt.date for attempt in stored})
                 key = tuple(sorted(stored, key=repr))
                 answers.setdefault(key, []).append(
-                    [
-                        selectors.lambing_totals(season=season, as_of=day, place=sailike)
-                        for day in days
-                    ]
+                    [lambing_totals(season=season, as_of=day, place=sailike) for day in days]
                 )
         # One order may refuse a day's losses typed before its births; compare
         # the orders that stored the same entries.
@@ -291,9 +288,9 @@ def test_a_second_survival_check_on_one_day_is_refused_so_the_days_count_is_the_
     assert [error.code for error in refused.value.error_dict["lambs_alive"]] == [
         rules.TWO_CHECKS_ONE_DAY
     ]
-    assert selectors.lambing_totals(season=season, as_of=day, place=sailike).lambs_alive == 1
+    assert lambing_totals(season=season, as_of=day, place=sailike).lambs_alive == 1
     entry_update(entry=first, lambs_alive=0, reason="recounted")
-    assert selectors.lambing_totals(season=season, as_of=day, place=sailike).lambs_alive == 0
+    assert lambing_totals(season=season, as_of=day, place=sailike).lambs_alive == 0
 
 
 @pytest.mark.django_db

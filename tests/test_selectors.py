@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 
 from livestock.choices import CheckStage, LossCause
+from livestock.counting.totals import LambingTotals
 from livestock.models import County, Herder, LambingRecord, Season, Township, Village
-from livestock.selectors import LambingTotals, lambing_totals, lambing_totals_by
+from livestock.selectors.totals import lambing_totals, lambing_totals_by
 from livestock.services.entries import entry_create
 from livestock.services.records import record_create
 
@@ -357,7 +358,7 @@ def test_the_totals_of_a_place_take_one_query_whatever_the_number_of_households(
 
 
 def test_a_records_timeline_agrees_with_the_totals_as_of_each_date(bieke_record, winter_2024):
-    from livestock.selectors import record_timeline
+    from livestock.selectors.records import record_timeline
 
     dates = [datetime.date(2024, 12, day) for day in (10, 12, 15, 20, 25)]
     entry_create(record=bieke_record, date=dates[0], ewes_lambed=8, lambs_born=10)
@@ -377,7 +378,7 @@ def test_a_records_timeline_agrees_with_the_totals_as_of_each_date(bieke_record,
 def test_a_summarys_own_totals_equal_the_totals_asked_for_the_place(
     bieke_record, sailike_record, winter_2024, altay, burqin
 ):
-    from livestock.selectors import place_summary
+    from livestock.selectors.summaries import place_summary
     from tests.conftest import make_user
 
     entry_create(record=bieke_record, date=datetime.date(2024, 12, 10), lambs_born=7)

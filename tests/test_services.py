@@ -13,7 +13,7 @@ from django.core.management import call_command
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import rules
 from livestock.models import LambingEntry, LambingRecord
-from livestock.selectors import lambing_totals
+from livestock.selectors.totals import lambing_totals
 from livestock.services.entries import EntryConflict, entry_create, entry_delete, entry_update
 from livestock.services.records import record_update
 

@@ -13,9 +13,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from livestock import selectors
 from livestock.counting import rollups
 from livestock.models import County, Herder, LambingEntry, LambingRecord, Season, Township, Village
+from livestock.selectors.totals import lambing_totals
 from tests.conftest import PASSWORD, make_user
 
 
@@ -221,7 +221,7 @@ def test_the_overview_of_several_prefectures_lists_them_and_links_to_their_count
     status, page = page_for(root, season=seeded.pk, as_of="2025-02-11")
     assert status == 200
     altay = Prefecture.objects.get(name="阿勒泰地区")
-    born = selectors.lambing_totals(season=seeded, as_of=datetime.date(2025, 2, 11), place=altay)
+    born = lambing_totals(season=seeded, as_of=datetime.date(2025, 2, 11), place=altay)
     assert born.lambs_born > 0
     assert f'<td class="col-lambs_born">{born.lambs_born}</td>' in row_of(
         page, "阿勒泰地区 Altay Prefecture"

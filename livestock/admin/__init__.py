@@ -44,7 +44,7 @@ from livestock.models import (
 from livestock.pages.forms import default_as_of
 from livestock.places import scoping
 from livestock.places.names import normalize_name
-from livestock.selectors import record_timeline
+from livestock.selectors.records import record_timeline
 from livestock.services.places import herder_create, herder_update, place_update
 from livestock.services.records import record_create, record_delete, record_update
 from livestock.services.seasons import season_update

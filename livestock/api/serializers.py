@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from livestock.counting import metrics
+from livestock.counting.totals import LambingTotals
 from livestock.filtersets import MAX_ID
 from livestock.models import (
     HOUSEHOLD_COUNT_LIMIT,
@@ -28,7 +29,7 @@ from livestock.models import (
     Village,
 )
 from livestock.places import scoping
-from livestock.selectors import LambingTotals, approved_totals
+from livestock.selectors.reviews import approved_totals
 from livestock.services.guards import REASON_MAX_LENGTH
 
 
@@ -216,7 +217,7 @@ def _count(code: str) -> serializers.IntegerField:
 
 
 class RatePartsSerializer(serializers.Serializer):
-    """A rate with the numbers it divides (``selectors.RateParts``)."""
+    """A rate with the numbers it divides (``counting.totals.RateParts``)."""
 
     value = serializers.DecimalField(
         max_digits=9,
@@ -261,7 +262,7 @@ class _TotalsBase(serializers.Serializer):
         }
 
 
-# Recorded totals and rates (``selectors.LambingTotals``): a field per metric of
+# Recorded totals and rates (``counting.totals.LambingTotals``): a field per metric of
 # the registry, each key the code of its metric in ``/api/v1/metrics/``, so a
 # count added there is in every response that carries totals.
 TotalsSerializer = type(

@@ -24,7 +24,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestock import filtersets, selectors, spreadsheets
+from livestock import filtersets, spreadsheets
 from livestock.api import errors, idempotency, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.api.idempotency import IdempotentCreateMixin
@@ -45,6 +45,8 @@ from livestock.models import (
 )
 from livestock.pages.forms import SummaryQuery
 from livestock.places import scoping
+from livestock.selectors.records import record_totals
+from livestock.selectors.summaries import place_summary
 from livestock.services.entries import (
     USED_UUID,
     EntryConflict,
@@ -311,7 +313,7 @@ class LambingRecordViewSet(
         """The page's records, with their totals read for them all in one query."""
         page = super().paginate_queryset(queryset)
         if page is not None:
-            self.totals = selectors.record_totals(page, as_of=self.as_of)
+            self.totals = record_totals(page, as_of=self.as_of)
         return page
 
     totals: dict = {}
@@ -321,9 +323,9 @@ class LambingRecordViewSet(
 
         def totals_of(record):
             """The record's totals as of ``as_of``: the same rollup rows a summary
-            reads (``selectors.record_totals``), read for the page at once."""
+            reads (``record_totals``), read for the page at once."""
             if record.pk not in self.totals:
-                self.totals = {**self.totals, **selectors.record_totals([record], as_of=as_of)}
+                self.totals = {**self.totals, **record_totals([record], as_of=as_of)}
             return self.totals[record.pk]
 
         return {**super().get_serializer_context(), "as_of": as_of, "totals_of": totals_of}
@@ -648,7 +650,7 @@ class SummaryView(APIView):
             if query.has_error("place", code="no_such_place"):
                 raise NotFound(query.errors["place"][0])
             raise ValidationError(query.errors)
-        summary = selectors.place_summary(user=request.user, **query.cleaned_data)
+        summary = place_summary(user=request.user, **query.cleaned_data)
         return Response(serializers.SummarySerializer(summary).data)
 
 

@@ -9,11 +9,11 @@ surface says the same thing about it: which numbers it divides, which
 households it counts, and which definition it follows. Writing that once,
 here, is what keeps the page, the file and the API from drifting apart.
 
-A metric's ``code`` is the name of its value in ``selectors.LambingTotals``
+A metric's ``code`` is the name of its value in ``counting.totals.LambingTotals``
 (and in the API's totals), so a value names its metric by its key. A rate's
 ``numerator`` and ``denominator`` are the ``LambingTotals`` numbers it
 divides, and ``households_covered`` the number of households they cover
-(``selectors.LambingTotals.rate_parts`` holds them together for one place).
+(``counting.totals.LambingTotals.rate_parts`` holds them together for one place).
 """
 
 from dataclasses import dataclass

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
 
-from livestock import selectors
 from livestock.counting.flags import (
     ANY_FLAG_COLUMN,
     FINAL_CHECK_WITHIN_DAYS,
@@ -27,6 +26,7 @@ from livestock.counting.flags import (
     Flag,
 )
 from livestock.models import DailyRollup, LambingRecord, Place, RollupLevel, Season
+from livestock.selectors.totals import rollups_within
 
 __all__ = [
     "ANY_FLAG_COLUMN",
@@ -123,8 +123,8 @@ def flag_counts(
 ) -> FlagCounts:
     """The households within ``place`` that ``user`` may see with each flag, and
     with any, per place of ``level`` (None: none per place), in one query over
-    the same daily rollup rows as the totals (``selectors.rollups_within``)."""
-    rows = selectors.rollups_within(season=season, as_of=as_of, level=level, place=place, user=user)
+    the same daily rollup rows as the totals (``rollups_within``)."""
+    rows = rollups_within(season=season, as_of=as_of, level=level, place=place, user=user)
     if level is None:
         sums = rows.aggregate(**_flag_sums())
         by_flag = {flag.key: _flagged(sums, flag.key) for flag in FLAGS}

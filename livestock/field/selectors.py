@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from livestock import selectors
 from livestock.counting import quality
+from livestock.counting.totals import LambingTotals
 from livestock.models import (
     Herder,
     LambingEntry,
@@ -23,7 +23,8 @@ from livestock.models import (
 )
 from livestock.places import scoping
 from livestock.places.names import normalize_name
-from livestock.selectors import LambingTotals
+from livestock.selectors.reviews import latest_reviews
+from livestock.selectors.totals import lambing_totals_by, records_within
 
 
 def current_season(today: datetime.date) -> Season | None:
@@ -80,7 +81,7 @@ def households(
     visit first, then by village and name. Five queries: the records with
     their last count, their totals, their flags, the townships' latest reviews
     (and the user's grants, once)."""
-    records = selectors.records_within(season=season, place=village, user=user)
+    records = records_within(season=season, place=village, user=user)
     search = normalize_name(search.strip())  # as names are stored: either spelling finds them
     if "\x00" in search:
         # No stored name holds NUL, and PostgreSQL refuses it in a query: no match.
@@ -104,12 +105,10 @@ def households(
     )
     if not rows:
         return []
-    totals = selectors.lambing_totals_by(
-        season=season, as_of=as_of, level=Herder, place=village, user=user
-    )
+    totals = lambing_totals_by(season=season, as_of=as_of, level=Herder, place=village, user=user)
     flags = quality.flags_by_record(records, season=season, as_of=as_of)
     townships = list({record.herder.village.township for record in rows})
-    reviews = selectors.latest_reviews(season=season, as_of=as_of, townships=townships, user=user)
+    reviews = latest_reviews(season=season, as_of=as_of, townships=townships, user=user)
     found = [
         Household(
             record=record,
@@ -139,7 +138,7 @@ def changed_since(
         return None
     if Review.history.filter(season_id=season.pk, history_date__gt=since).exists():
         return None
-    records = selectors.records_within(season=season, user=user)
+    records = records_within(season=season, user=user)
     changed = set(
         LambingEntry.history.filter(history_date__gt=since, record__in=records.values("pk"))
         .order_by()

@@ -21,13 +21,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views import View
 
-from livestock import selectors
 from livestock.api.views import etag_of
 from livestock.field import forms, rules_description
 from livestock.field import selectors as field_selectors
 from livestock.filtersets import MAX_ID
 from livestock.models import Herder, LambingEntry, LambingRecord, ReportedFigure, Village
 from livestock.places import scoping
+from livestock.selectors.records import record_timeline
+from livestock.selectors.totals import lambing_totals, records_within
 from livestock.services.entries import EntryConflict, entry_create, entry_delete, entry_update
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
@@ -162,7 +163,7 @@ class VillagePage(TechnicianView):
             herders = scoping.visible(request.user, Herder.objects.filter(village=village))
             herder = get_object_or_404(herders, pk=_posted_id(request, "herder"))
             return self.new_record(request, herder)
-        records = selectors.records_within(season=self.season, place=village, user=request.user)
+        records = records_within(season=self.season, place=village, user=request.user)
         record = get_object_or_404(records, pk=_posted_id(request, "record"))
         form = forms.EntryForm(request.POST)
         if form.is_valid():
@@ -179,7 +180,7 @@ class VillagePage(TechnicianView):
                 _apply(form, error)
         if not form.is_valid():
             return self.get(request, pk, refused={record.pk: form}, status=400)
-        totals = selectors.lambing_totals(season=self.season, as_of=self.today, place=record.herder)
+        totals = lambing_totals(season=self.season, as_of=self.today, place=record.herder)
         messages.success(
             request,
             f"{record.herder.name} 已保存 saved — 产羔数 lambs born {totals.lambs_born}, "
@@ -308,7 +309,7 @@ class RecordPage(TechnicianView):
             record=record,
             herder=record.herder,
             row={"h": household, "form": None} if household else None,
-            timeline=list(reversed(selectors.record_timeline(record=record))),
+            timeline=list(reversed(record_timeline(record=record))),
             entries=rows,
             figures=figures,
             new_record_seasons=[
@@ -409,9 +410,7 @@ class Roster(TechnicianView):
             user=request.user, season=self.season, as_of=self.today, record_ids=changed
         )
         all_ids = list(
-            selectors.records_within(season=self.season, user=request.user).values_list(
-                "pk", flat=True
-            )
+            records_within(season=self.season, user=request.user).values_list("pk", flat=True)
         )
         villages = field_selectors.villages(user=request.user)
         body.update(

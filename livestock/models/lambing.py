@@ -2,7 +2,7 @@
 
 Counts are kept as dated entries that are added, never as totals that are
 overwritten: any total as of any date is the sum of the entries dated on or
-before it (see ``selectors.py``). The rules that keep counts sensible are in
+before it (see ``livestock.selectors``). The rules that keep counts sensible are in
 ``rules.py``; ``clean()`` below applies them and the database constraints back
 the single-row ones.
 """

@@ -25,7 +25,7 @@ class Review(Versioned):
     """The review of one township's counts of a season as of one date. Its row
     holds the current state; its history holds every state change.
 
-    ``approved_totals`` are ``selectors.lambing_totals`` of the township as of
+    ``approved_totals`` are ``selectors.totals.lambing_totals`` of the township as of
     ``as_of`` at the moment of approval (field name → value), so that a figure
     published from it can be shown again, and compared with the live figures."""
 

@@ -43,7 +43,7 @@ def _place(model, null: bool = True):
 
 
 class DailyRollup(models.Model):
-    """The change of every ``selectors.LambingTotals`` number (and of the
+    """The change of every ``counting.totals.LambingTotals`` number (and of the
     households with each data-quality flag) on one date, for
     one place of one level: a county, township, village or one herder
     household's record (the ledger the others are summed from). Counts are

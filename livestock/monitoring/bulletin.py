@@ -13,8 +13,8 @@ together: few herders are recorded one by one, so they are two numbers side
 by side.
 
 Totals and the forecast come from ``forecast.forecasts`` (the daily rollups,
-the same sums as ``selectors.place_summary``), the reported figures from
-``selectors.reported_for``: a constant number of queries for any place.
+the same sums as ``place_summary``), the reported figures from
+``reported_for``: a constant number of queries for any place.
 """
 
 import datetime
@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 
 from django.utils import translation
 
-from livestock import selectors
 from livestock.choices import Metric, Qualifier
 from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals
 from livestock.models import County, Place, Prefecture, ReportedFigure, Season, Township, Village
 from livestock.monitoring import completeness, forecast, official_numbers, places
 from livestock.places import scoping
+from livestock.selectors.figures import reported_for
 
 RECORDED = "recorded"
 REPORTED = "reported"
@@ -155,9 +155,7 @@ def write_bulletin(
     if place is not None:
         for metric in (Metric.LAMBS_BORN, Metric.EWES):
             reported[metric] = _latest(
-                selectors.reported_for(
-                    season=season, as_of=as_of, place=place, metric=metric, user=user
-                )
+                reported_for(season=season, as_of=as_of, place=place, metric=metric, user=user)
             )
     name = str(place.name) if place else "所辖各地"
     bulletin = Bulletin(season=season, as_of=as_of, place=place, place_name=name)

@@ -42,7 +42,7 @@ from livestock.counting import quality
 from livestock.counting.totals import percent
 from livestock.models import LambingEntry, Place, Season, Township
 from livestock.places import scoping
-from livestock.selectors import records_within, rollups_within
+from livestock.selectors.totals import records_within, rollups_within
 
 RECENT_DAYS = quality.STALE_AFTER_DAYS
 

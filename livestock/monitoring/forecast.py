@@ -17,7 +17,7 @@ The method, as the pages write it (``METHOD``):
 5. **Previous season**: the share of its final lambs born that the previous
    season of the same kind had reached on the same day of the season.
 
-Everything is summed from the daily rollups (``selectors.rollups_within``),
+Everything is summed from the daily rollups (``selectors.totals.rollups_within``),
 one query for this season and one for the previous one, grouped by the places
 one level down.
 """
@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from livestock.counting.totals import LambingTotals, percent
 from livestock.models import DailyRollup, Place, Season
 from livestock.places import scoping
-from livestock.selectors import rollups_within
+from livestock.selectors.totals import rollups_within
 
 PACE_DAYS = 7
 BEHIND_BY = Decimal(10)  # percentage points below the place's own share done

@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from livestock.counting.totals import percent
 from livestock.models import Herder, Place, Season, Township
 from livestock.places import scoping
-from livestock.selectors import rollups_within
+from livestock.selectors.totals import rollups_within
 
 Z_LIMIT = 3.5
 MIN_PEERS = 5

@@ -17,12 +17,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views import View
 
-from livestock import selectors
 from livestock.models import Herder, Place, Season, Township
 from livestock.monitoring import bulletin, completeness, forecast, outliers, pdf, places
 from livestock.pages.forms import PLACE_LEVELS, SummaryQuery, place_param
 from livestock.pages.out_of_scope import out_of_scope
 from livestock.places import scoping
+from livestock.selectors.summaries import child_level
 
 # The bulletin and the outliers are written for places, not for one household.
 PLACE_LEVELS_ABOVE_HERDER = tuple(level for level in PLACE_LEVELS if level != "herder")
@@ -164,7 +164,7 @@ def summary_section(*, request, season: Season, as_of, place: Place | None) -> d
     if isinstance(place, Herder):
         return None
     user = request.user
-    child_model = selectors.child_level(user=user, place=place)
+    child_model = child_level(user=user, place=place)
     asked = {"season": season, "as_of": as_of, "user": user, "place": place}
     reporting = completeness.completeness_by(**asked, level=child_model)
     whole, by_child = forecast.forecasts(

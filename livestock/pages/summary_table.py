@@ -1,7 +1,7 @@
 """The columns of a summary table, written once for the page, the CSV and the
 XLSX, so that an export always says what the page says.
 
-A row is anything with ``totals`` (``selectors.LambingTotals``) and
+A row is anything with ``totals`` (``counting.totals.LambingTotals``) and
 ``reported`` (the latest reported figure per metric): a place's row, or a
 herder's record as of one date.
 """
@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from livestock.choices import Metric
 from livestock.counting import metrics
+from livestock.counting.totals import RateParts
 from livestock.models import ReportedFigure
-from livestock.selectors import RateParts
 
 # Headers of an export's parts of a rate; named here, not inside the f-strings below,
 # so that makemessages finds them (it reads no f-string).
@@ -29,7 +29,7 @@ class Column:
     """A column: its header, the formula it follows (for rates), and its value.
     The recorded counts and rates are ``metrics``' definitions, by code: for
     them ``parts`` gives the numbers a rate divides and the households a
-    value covers (``selectors.RateParts``)."""
+    value covers (``counting.totals.RateParts``)."""
 
     key: str
     label: str

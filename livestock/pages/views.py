@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from livestock import selectors
 from livestock.choices import LossCause, Metric
 from livestock.counting import metrics, quality
+from livestock.counting.totals import LambingTotals
 from livestock.models import (
     LEVEL_OF,
     County,
@@ -38,7 +38,11 @@ from livestock.pages import charts, summary_table
 from livestock.pages.forms import ReviewActionForm, SummaryQuery, place_param
 from livestock.pages.out_of_scope import out_of_scope
 from livestock.places import scoping
-from livestock.selectors import LambingTotals
+from livestock.selectors.figures import reported_as_of_each, reported_for
+from livestock.selectors.records import record_timeline
+from livestock.selectors.reviews import latest_reviews, reviews_waiting, township_reviews
+from livestock.selectors.summaries import place_summary, ranked_by_progress
+from livestock.selectors.totals import lambs_born_by_date, losses_by_cause, week_on_week
 from livestock.services.reviews import review_approve, review_reopen, review_return, review_submit
 from livestock.spreadsheets import tables
 
@@ -61,7 +65,7 @@ REVIEW_FIGURES = [
 
 
 # The overview's own row and title: its rows are counties or prefectures
-# (selectors.overview_level).
+# (overview_level).
 ALL_YOUR_PLACES = gettext_lazy("All of your places")
 COUNTY = LEVEL_OF[County]  # a page's trail goes up to its county
 
@@ -98,9 +102,7 @@ class SummaryPage(PermissionRequiredMixin, View):
         if isinstance(place, Herder):
             rows, total, children_level = self.herder_rows(request, season, as_of, place), None, ""
         else:
-            summary = selectors.place_summary(
-                season=season, as_of=as_of, place=place, user=request.user
-            )
+            summary = place_summary(season=season, as_of=as_of, place=place, user=request.user)
             rows, total = summary.rows, summary.total
             children_level = summary.rows[0].level if summary.rows else ""
 
@@ -123,15 +125,13 @@ class SummaryPage(PermissionRequiredMixin, View):
         )
         flagged = flag_counts.by_place
         townships = [row.place for row in rows if isinstance(getattr(row, "place", None), Township)]
-        latest_reviews = selectors.latest_reviews(
-            season=season, as_of=as_of, townships=townships, user=request.user
-        )
+        reviews = latest_reviews(season=season, as_of=as_of, townships=townships, user=request.user)
         table_rows = []
         for row in rows:
             cells = self.table_row(row, link)
             if by_place:
                 cells["flagged"] = flagged.get(row.place.pk, 0)
-                cells["review"] = latest_reviews.get(row.place.pk)
+                cells["review"] = reviews.get(row.place.pk)
             table_rows.append(cells)
         total_row = self.table_row(total, link, is_total=True) if total else None
         if total_row is not None and by_place:
@@ -146,15 +146,13 @@ class SummaryPage(PermissionRequiredMixin, View):
             "cards": cards,
             "ranked": [
                 {"label": str(row.place), "url": link(row.place), "cell": self.progress_cell(row)}
-                for row in selectors.ranked_by_progress(rows)
+                for row in ranked_by_progress(rows)
             ]
             if by_place and len(rows) > 1
             else [],
             "inbox": [
                 (review, link(review.township, as_of=review.as_of.isoformat()))
-                for review in selectors.reviews_waiting(
-                    season=season, user=request.user, place=place
-                )
+                for review in reviews_waiting(season=season, user=request.user, place=place)
             ]
             if not isinstance(place, Herder | Village)
             else [],
@@ -183,8 +181,8 @@ class SummaryPage(PermissionRequiredMixin, View):
 
     def cards(self, request, season, as_of, place, total) -> list[dict]:
         """Lambs born, survival and losses as of the date, each with its change
-        since seven days before (``selectors.week_on_week``)."""
-        weeks = selectors.week_on_week(
+        since seven days before (``week_on_week``)."""
+        weeks = week_on_week(
             season=season,
             as_of=as_of,
             user=request.user,
@@ -229,7 +227,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             return None
         if not scoping.within(request.user, Township.objects.filter(pk=place.pk)).exists():
             return None  # a village's user signs off nothing of the township
-        reviews = selectors.township_reviews(season=season, township=place, user=request.user)
+        reviews = township_reviews(season=season, township=place, user=request.user)
         on_date = next((row.review for row in reviews if row.review.as_of == as_of), None)
         user = request.user
         can_submit = user.has_perm("livestock.submit_review") and (
@@ -261,11 +259,9 @@ class SummaryPage(PermissionRequiredMixin, View):
         record = records.filter(herder=herder).first()
         if record is None:
             return []
-        timeline = [(date, totals) for date, totals in selectors.record_timeline(record=record)]
+        timeline = [(date, totals) for date, totals in record_timeline(record=record)]
         dates = [date for date, _totals in timeline if date <= as_of]
-        reported = selectors.reported_as_of_each(
-            season=season, place=herder, dates=dates, user=request.user
-        )
+        reported = reported_as_of_each(season=season, place=herder, dates=dates, user=request.user)
         return [DateRow(date, totals, reported[date]) for date, totals in timeline if date <= as_of]
 
     def table_row(self, row, link, is_total: bool = False) -> dict:
@@ -280,14 +276,12 @@ class SummaryPage(PermissionRequiredMixin, View):
         return {"label": label, "url": url, "cells": cells}
 
     def charts(self, request, season, as_of, place, rows) -> list:
-        series = selectors.lambs_born_by_date(
-            season=season, as_of=as_of, user=request.user, place=place
-        )
+        series = lambs_born_by_date(season=season, as_of=as_of, user=request.user, place=place)
         if series and series[0][0] > season.start_date:
             series.insert(0, (season.start_date, 0))  # nothing is born before the season
         figures = []
         if place is not None:
-            figures = selectors.reported_for(
+            figures = reported_for(
                 season=season,
                 as_of=as_of,
                 place=place,
@@ -302,9 +296,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             )
             for figure in figures
         ]
-        losses = selectors.losses_by_cause(
-            season=season, as_of=as_of, user=request.user, place=place
-        )
+        losses = losses_by_cause(season=season, as_of=as_of, user=request.user, place=place)
         made = [
             charts.cumulative_chart(
                 series=series,

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock import selectors
 from livestock.models import (
     Review,
     ReviewState,
@@ -18,6 +17,7 @@ from livestock.models import (
     Township,
 )
 from livestock.places import scoping
+from livestock.selectors.totals import lambing_totals, records_within
 from livestock.services.guards import lock_records, require_reason
 
 
@@ -105,10 +105,8 @@ def review_approve(*, review: Review, user: AbstractBaseUser, comment: str = "")
     # Entries are checked against the lock while their record is held: hold the
     # township's records too, so that an entry checked before this approval is
     # in its totals, and one checked after it sees the lock.
-    lock_records(selectors.records_within(season=review.season, place=review.township))
-    totals = selectors.lambing_totals(
-        season=review.season, as_of=review.as_of, place=review.township
-    )
+    lock_records(records_within(season=review.season, place=review.township))
+    totals = lambing_totals(season=review.season, as_of=review.as_of, place=review.township)
     review.approved_totals = dataclasses.asdict(totals)
     review.approved_by = user
     review.approved_at = timezone.now()

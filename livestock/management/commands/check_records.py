@@ -3,7 +3,7 @@ rule they could break before the rule existed."""
 
 from django.core.management.base import BaseCommand
 
-from livestock import selectors
+from livestock.selectors.records import records_with_two_checks_a_day
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        found = selectors.records_with_two_checks_a_day()
+        found = records_with_two_checks_a_day()
         for day in found:
             record = day.record
             alive = ", ".join(map(str, day.lambs_alive))

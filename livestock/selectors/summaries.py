@@ -1,0 +1,148 @@
+"""A place's summary: its own row and a row per place one level below it,
+within the user's scope, each with its totals and the latest reported
+figures beside them."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from livestock.choices import Metric
+from livestock.counting import metrics
+from livestock.counting.totals import LambingTotals, RateParts, percent
+from livestock.models import (
+    LEVEL_OF,
+    County,
+    Place,
+    Prefecture,
+    ReportedFigure,
+    Season,
+)
+from livestock.places import scoping
+from livestock.selectors.figures import latest_figures
+from livestock.selectors.totals import lambing_totals_by
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    """One place of a summary: its recorded totals beside the latest reported
+    figures for it (by metric) on or before the summary's date."""
+
+    place: Place | None
+    totals: LambingTotals
+    reported: dict[str, ReportedFigure]
+
+    @property
+    def level(self) -> str:
+        return self.place._meta.model_name if self.place else ""
+
+    @property
+    def coverage(self) -> Decimal | None:
+        """How much of the reported lambs born the records hold, in %."""
+        figure = self.reported.get(Metric.LAMBS_BORN)
+        if figure is None:
+            return None
+        return percent(self.totals.lambs_born, figure.value)
+
+    @property
+    def coverage_parts(self) -> RateParts | None:
+        """The coverage with the numbers it divides."""
+        figure = self.reported.get(Metric.LAMBS_BORN)
+        if figure is None:
+            return None
+        return RateParts(
+            metric=metrics.COVERAGE,
+            value=self.coverage,
+            numerator=self.totals.lambs_born,
+            denominator=figure.value,
+            households=self.totals.households,
+            of_households=self.totals.households,
+        )
+
+
+@dataclass(frozen=True)
+class PlaceSummary:
+    """A place's own row (its totals and figures; no place: every county in the
+    user's scope together) and a row per place one level below it."""
+
+    season: Season
+    as_of: datetime.date
+    place: Place | None
+    total: PlaceRow
+    rows: list[PlaceRow]
+
+    @property
+    def totals(self) -> LambingTotals:
+        return self.total.totals
+
+
+def overview_level(user: scoping.User) -> type[Place]:
+    """The rows of the overview, the summary with no place: the counties of the
+    user's prefecture, or, for a user who sees more than one prefecture (all
+    of Xinjiang's pastoral areas, some fourteen), the prefectures, so that the
+    first page stays a short table whatever the size of the region."""
+    prefectures = scoping.visible(user, Prefecture.objects.order_by("pk"))
+    return Prefecture if len(prefectures[:2]) > 1 else County
+
+
+def child_level(*, user: scoping.User, place: Place | None) -> type[Place]:
+    """The model of the places one level below ``place`` on the ladder; with no
+    place, the overview's (``overview_level``)."""
+    if place is None:
+        return overview_level(user)
+    return LEVEL_OF[type(place)].child.model
+
+
+def places_below(*, user: scoping.User, place: Place | None) -> tuple[list[Place], type[Place]]:
+    """The places one level below ``place`` that ``user`` may see, in the order
+    they were set up, and their model: the rows of a summary."""
+    model = child_level(user=user, place=place)
+    children = model.objects.order_by("pk")
+    if place is not None:
+        children = children.filter(**{LEVEL_OF[model].parent_field: place})
+    return list(scoping.visible(user, children)), model
+
+
+def place_summary(
+    *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
+) -> PlaceSummary:
+    """A place's totals and a row per place one level below it (with no place,
+    the counties or prefectures of ``overview_level``), all within ``user``'s
+    scope, in a constant number of queries: the places, their totals, their
+    reported figures and the place's own."""
+    children, child_model = places_below(user=user, place=place)
+    totals = lambing_totals_by(
+        season=season, as_of=as_of, level=child_model, place=place, user=user
+    )
+    reported = latest_figures(season=season, as_of=as_of, places=children, user=user)
+    rows = [
+        PlaceRow(child, totals.get(child.pk, LambingTotals()), reported.get(child.pk, {}))
+        for child in children
+    ]
+    # Each record lies in exactly one place below, so the place's totals are
+    # the sum of theirs: no second pass over the entries.
+    own_totals = sum(totals.values(), LambingTotals())
+    own_figures = latest_figures(
+        season=season, as_of=as_of, places=[place] if place else [], user=user
+    )
+    return PlaceSummary(
+        season=season,
+        as_of=as_of,
+        place=place,
+        total=PlaceRow(place, own_totals, own_figures.get(place.pk, {}) if place else {}),
+        rows=rows,
+    )
+
+
+def ranked_by_progress(rows: list[PlaceRow]) -> list[PlaceRow]:
+    """The places of a summary, furthest along first: by the reproduction rate
+    so far (lambs born ÷ ewes at the season's start, ``metrics``), the measure
+    of lambing progress every place has whatever its size; places with no
+    ewes counted last."""
+    return sorted(
+        rows,
+        key=lambda row: (
+            row.totals.reproduction_rate is None,
+            -(row.totals.reproduction_rate or 0),
+            str(row.place),
+        ),
+    )

@@ -1,0 +1,163 @@
+"""Totals and rates of a season as of a date, for one place or per place:
+sums of the daily rollups up to the date, in one query per call."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet, Sum
+
+from livestock.counting.totals import LambingTotals
+from livestock.models import (
+    LEVEL_NAMED,
+    LEVEL_OF,
+    DailyRollup,
+    LambingRecord,
+    Place,
+    RollupLevel,
+    Season,
+)
+from livestock.places import scoping
+
+
+def records_within(
+    *, season: Season, place: Place | None = None, user: scoping.User | None = None
+) -> QuerySet[LambingRecord]:
+    """The season's lambing records of the herders in ``place`` (all when None)
+    that ``user`` may see (all when None: for code that is not asked by a user)."""
+    records = LambingRecord.objects.filter(season=season)
+    if place is not None:
+        records = records.filter(**{f"herder__{place.herder_path}": place.pk})
+    if user is not None:
+        records = scoping.visible(user, records)
+    return records
+
+
+SUM_PREFIX = "sum_"
+
+
+def rollups_within(
+    *,
+    season: Season,
+    as_of: datetime.date,
+    level: type[Place] | None = None,
+    place: Place | None = None,
+    user: scoping.User | None = None,
+) -> QuerySet[DailyRollup]:
+    """The daily rollup rows dated on or before ``as_of`` that sum to the totals
+    of ``place`` (all when None) as ``user`` may see them (all when None),
+    grouped by ``level`` or not: rows of the coarsest level that has a column
+    for the group, the place and each of the user's grants (the counties'
+    rows for a county official, a village's for its technician)."""
+    # A place's rows are those of its level on the ladder (``RollupLevel``).
+    needed = [LEVEL_OF[model].depth for model in (level, type(place) if place else None) if model]
+    if user is not None and not (user.is_authenticated and user.is_superuser):
+        needed += [LEVEL_NAMED[name].depth for name in scoping.grant_levels(user)]
+    rows = DailyRollup.objects.filter(
+        season=season, level=max(needed, default=RollupLevel.PREFECTURE), date__lte=as_of
+    )
+    if place is not None:
+        rows = rows.filter(**{place._meta.model_name: place.pk})
+    if user is not None:
+        rows = scoping.visible(user, rows)
+    return rows.order_by()
+
+
+def sum_columns(names=DailyRollup.COUNT_FIELDS) -> dict[str, Sum]:
+    return {SUM_PREFIX + name: Sum(name) for name in names}
+
+
+def totals_from_sums(row: dict) -> LambingTotals:
+    return LambingTotals.from_row(
+        {name: row[SUM_PREFIX + name] for name in DailyRollup.COUNT_FIELDS}
+    )
+
+
+def lambing_totals(
+    *,
+    season: Season,
+    as_of: datetime.date,
+    place: Place | None = None,
+    user: scoping.User | None = None,
+) -> LambingTotals:
+    """The totals of a herder, village, township, county or prefecture (or of
+    every record, with no place) as of the end of ``as_of``, summed from the
+    daily rollups in one query."""
+    rows = rollups_within(season=season, as_of=as_of, place=place, user=user)
+    return totals_from_sums(rows.aggregate(**sum_columns()))
+
+
+def lambing_totals_by(
+    *,
+    season: Season,
+    as_of: datetime.date,
+    level: type[Place],
+    place: Place | None = None,
+    user: scoping.User | None = None,
+) -> dict[int, LambingTotals]:
+    """The totals of each place of ``level`` (by id) within ``place``, in one query.
+    Places without records are absent."""
+    group = level._meta.model_name
+    rows = (
+        rollups_within(season=season, as_of=as_of, level=level, place=place, user=user)
+        .values(group)
+        .annotate(**sum_columns())
+        .filter(**{f"{SUM_PREFIX}households__gt": 0})
+    )
+    return {row[group]: totals_from_sums(row) for row in rows}
+
+
+def lambs_born_by_date(
+    *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
+) -> list[tuple[datetime.date, int]]:
+    """Recorded lambs born so far, on each date up to ``as_of`` when births were
+    recorded, from the daily rollups."""
+    daily = (
+        rollups_within(season=season, as_of=as_of, place=place, user=user)
+        .values("date")
+        .annotate(born=Sum("lambs_born"))
+        .exclude(born=0)
+        .order_by("date")
+    )
+    series, total = [], 0
+    for day in daily:
+        total += day["born"]
+        series.append((day["date"], total))
+    return series
+
+
+def losses_by_cause(
+    *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
+) -> list[tuple[str, int]]:
+    """Lamb losses up to ``as_of`` by cause, most first, from the daily rollups."""
+    sums = rollups_within(season=season, as_of=as_of, place=place, user=user).aggregate(
+        **sum_columns(DailyRollup.CAUSE_FIELDS)
+    )
+    lost = [
+        (name.removeprefix("lost_"), sums[SUM_PREFIX + name] or 0)
+        for name in DailyRollup.CAUSE_FIELDS
+    ]
+    return sorted(
+        ((cause, count) for cause, count in lost if count > 0), key=lambda item: (-item[1], item[0])
+    )
+
+
+@dataclass(frozen=True)
+class WeekOnWeek:
+    """A place's totals as of a date beside those seven days before, for the
+    officials' cards (lambs born, survival, losses and their change)."""
+
+    now: LambingTotals
+    week_before: LambingTotals
+    week_before_date: datetime.date
+
+
+def week_on_week(
+    *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None, now=None
+) -> WeekOnWeek:
+    """``now`` (the place's totals as of ``as_of``, when the caller has them)
+    beside the totals seven days before, in one query."""
+    before = as_of - datetime.timedelta(days=7)
+    if now is None:
+        now = lambing_totals(season=season, as_of=as_of, place=place, user=user)
+    earlier = lambing_totals(season=season, as_of=before, place=place, user=user)
+    return WeekOnWeek(now=now, week_before=earlier, week_before_date=before)
