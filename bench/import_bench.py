@@ -25,10 +25,10 @@ setup()
 
 from django.utils import translation  # noqa: E402
 
-from livestock import spreadsheets  # noqa: E402
 from livestock.choices import CheckStage, LossCause  # noqa: E402
 from livestock.models import County, Prefecture, Season, Township, Village  # noqa: E402
 from livestock.services.users import user_create  # noqa: E402
+from livestock.spreadsheets.columns import COLUMNS, HEADERS  # noqa: E402
 
 START = datetime.date(2024, 12, 1)
 END = datetime.date(2025, 2, 28)
@@ -110,7 +110,7 @@ def write(rows: int, out: Path, seed: int) -> None:
     written = 0
     with out.open("w", encoding="utf-8-sig", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(spreadsheets.HEADERS)
+        writer.writerow(HEADERS)
         for number in range(herders):
             village = villages[number // HERDERS_PER_VILLAGE]
             for values in season_rows(rng):
@@ -125,7 +125,7 @@ def write(rows: int, out: Path, seed: int) -> None:
                     "season": "2024–2025 冬羔",
                     **values,
                 }
-                writer.writerow([values.get(column.key, "") for column in spreadsheets.COLUMNS])
+                writer.writerow([values.get(column.key, "") for column in COLUMNS])
                 written += 1
     print(f"{written:,} rows, {herders:,} herders in {len(villages)} villages: {out}")
 

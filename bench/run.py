@@ -19,7 +19,7 @@ On the database DATABASE_URL names (filled by bench/generate.py):
    machine inflates far less than the rates.
 3. An import (``--import-rows`` rows of new households in the region's
    villages, five rows each as ``import_bench.py`` writes them), in-process
-   through ``spreadsheets.import_counts`` as a technician of every place.
+   through ``import_counts`` as a technician of every place.
 4. Beside each write, in the same run, its **bare SQL** (``bare_sql.py``: the
    same rows written through psycopg with no Django: a create from as many
    connections as clients, a bulk of 1,000, an import batch of 1,000 rows),
@@ -54,7 +54,6 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from livestock import spreadsheets  # noqa: E402
 from livestock.models import (  # noqa: E402
     County,
     DailyRollup,
@@ -67,6 +66,9 @@ from livestock.models import (  # noqa: E402
 )
 from livestock.selectors.summaries import overview_level  # noqa: E402
 from livestock.services.users import user_create  # noqa: E402
+from livestock.spreadsheets.columns import COLUMNS  # noqa: E402
+from livestock.spreadsheets.exporting import write_csv  # noqa: E402
+from livestock.spreadsheets.importing import import_counts  # noqa: E402
 
 AS_OF = "2025-02-11"
 PARTS = ["reads", "creates", "bulks", "imports"]
@@ -399,12 +401,12 @@ def imports(rows: int) -> None:
                 "season": "2024–2025 冬羔",
                 **values,
             }
-            lines.append([values.get(column.key, "") for column in spreadsheets.COLUMNS])
-    content = spreadsheets.write_csv(lines[:rows])
+            lines.append([values.get(column.key, "") for column in COLUMNS])
+    content = write_csv(lines[:rows])
     print(f"load average before the import: {os.getloadavg()}", flush=True)
     cpu = time.process_time()
     started = time.perf_counter()
-    result = spreadsheets.import_counts(content=content, user=user, source="bench/run.py")
+    result = import_counts(content=content, user=user, source="bench/run.py")
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu
     assert not result.errors, result.errors[:5]

@@ -8,9 +8,9 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from livestock import spreadsheets
 from livestock.models import Herder, LambingEntry, LambingRecord
 from livestock.services.users import user_create
+from livestock.spreadsheets.columns import COLUMN_BY_KEY, COLUMNS, HEADERS
 from tests.test_admin import logged_in
 from tests.test_api_base import API, api
 
@@ -34,8 +34,8 @@ def csv_file(**changes) -> bytes:
     """A one-row import in the template's columns, with ``changes`` to the row."""
     row = {**ROW, **changes}
     text = io.StringIO()
-    text.write(",".join(spreadsheets.HEADERS) + "\n")
-    text.write(",".join(row.get(column.key, "") for column in spreadsheets.COLUMNS) + "\n")
+    text.write(",".join(HEADERS) + "\n")
+    text.write(",".join(row.get(column.key, "") for column in COLUMNS) + "\n")
     return text.getvalue().encode()
 
 
@@ -86,7 +86,7 @@ def test_a_cell_that_cannot_be_stored_is_a_400_naming_its_row_and_column(
     assert response.status_code == 400, response.content[:300]
     errors = [error for error in response.json()["errors"] if error.get("line")]
     assert [(error["line"], error["column"]) for error in errors] == [
-        (2, spreadsheets.COLUMN_BY_KEY[key].header)
+        (2, COLUMN_BY_KEY[key].header)
     ]
     assert nothing_stored()
 

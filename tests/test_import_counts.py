@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from livestock import spreadsheets
 from livestock.audit import bulk_insert
 from livestock.models import Herder, LambingEntry, LambingRecord, Village
 from livestock.services.reviews import review_approve, review_submit
+from livestock.spreadsheets import importing
+from livestock.spreadsheets.importing import ENTRY_BATCH, import_counts
 
 DATA = Path(__file__).parent / "data"
 GOOD_FILES = ["counts_good.csv", "counts_gb18030.csv", "counts_utf8_no_bom.csv", "counts.xlsx"]
@@ -83,7 +84,7 @@ def test_a_file_with_bad_rows_stores_nothing_and_names_every_one(
         run(DATA / "counts_bad_rows.csv", fuhai_technician)
 
     assert stored() == before
-    result = spreadsheets.import_counts(
+    result = import_counts(
         content=(DATA / "counts_bad_rows.csv").read_bytes(), user=fuhai_technician
     )
     refused = {(e.line, e.column, e.value): e.message for e in result.errors}
@@ -158,7 +159,7 @@ def test_an_error_between_the_records_and_the_entries_leaves_nothing_half_writte
         assert stored() == (3, 2, 0)  # herders and records written
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(spreadsheets, "entries_create", crash)  # the import's call
+    monkeypatch.setattr(importing, "entries_create", crash)  # the import's call
 
     with pytest.raises(RuntimeError, match="disk full"):
         run(DATA / "counts_good.csv", fuhai_technician)
@@ -195,7 +196,7 @@ def test_an_ambiguous_village_is_refused_with_its_candidates(
     path = tmp_path / "counts.csv"
     path.write_text("村,牧户,牧户拉丁名\n齐巴尔窝依村,哈力木·别克,Halimu\n", encoding="utf-8")
 
-    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
 
     [error] = result.errors
     assert (error.line, error.column, error.value) == (2, "村", "齐巴尔窝依村")
@@ -204,7 +205,7 @@ def test_an_ambiguous_village_is_refused_with_its_candidates(
     path.write_text(
         "乡镇,村,牧户,牧户拉丁名\n解特阿热勒镇,齐巴尔窝依村,哈力木·别克,Halimu\n", encoding="utf-8"
     )
-    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
     assert result.errors == [] and Herder.objects.get().village.township == other
 
 
@@ -215,7 +216,7 @@ def test_two_identical_rows_of_one_file_are_refused_not_merged(
     row = "齐巴尔窝依村,赛力克·屈克木,2025-01-10,3\n"
     path.write_text("村,牧户,日期,产羔数\n" + row + row, encoding="utf-8")
 
-    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
 
     [error] = result.errors
     assert (error.line, error.column) == (3, "日期")
@@ -232,11 +233,11 @@ def test_correcting_ewes_at_start_needs_a_reason(
         f"村,牧户,产羔季,越冬母羊\n齐巴尔窝依村,赛力克·屈克木,{season},130\n", encoding="utf-8"
     )
 
-    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
     assert [e.column for e in result.errors] == ["越冬母羊"]
     assert "Say why" in result.errors[0].message
 
-    result = spreadsheets.import_counts(
+    result = import_counts(
         content=path.read_bytes(), user=fuhai_technician, reason="recounted in March"
     )
     assert result.errors == [] and result.count("record", "changed") == 1
@@ -265,7 +266,7 @@ def test_counts_of_an_approved_township_are_locked_to_the_import(
         encoding="utf-8",
     )
 
-    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
 
     [error] = result.errors
     assert (error.line, error.column) == (2, "日期")
@@ -273,13 +274,13 @@ def test_counts_of_an_approved_township_are_locked_to_the_import(
     assert LambingEntry.objects.count() == 0
 
 
-@pytest.mark.parametrize("batch", [1, spreadsheets.ENTRY_BATCH])
+@pytest.mark.parametrize("batch", [1, ENTRY_BATCH])
 def test_entries_that_break_a_running_total_together_are_refused(
     batch, tmp_path, fuhai_technician, sailike_record, english, monkeypatch
 ):
     """Each row alone is within the 120 ewes; together they are not. The row
     that tips the total over is refused, whether stored in one batch or two."""
-    monkeypatch.setattr(spreadsheets, "ENTRY_BATCH", batch)
+    monkeypatch.setattr(importing, "ENTRY_BATCH", batch)
     path = tmp_path / "counts.csv"
     path.write_text(
         "村,牧户,日期,产羔母羊,产羔数\n"
@@ -288,7 +289,7 @@ def test_entries_that_break_a_running_total_together_are_refused(
         encoding="utf-8",
     )
 
-    result = spreadsheets.import_counts(content=path.read_bytes(), user=fuhai_technician)
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
 
     [error] = result.errors
     assert (error.line, error.column, error.value) == (3, "产羔母羊", "60")

@@ -15,9 +15,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from livestock import spreadsheets
 from livestock.models import LambingEntry
 from livestock.services.users import user_create
+from livestock.spreadsheets.columns import HEADERS
+from livestock.spreadsheets.reading import FileRefused, ReadLimits, read_table
 from tests.test_admin import logged_in
 from tests.test_api_base import API, api
 
@@ -29,7 +30,7 @@ def xlsx(*, extra_rows: str = "", dimension: str = HUGE_DIMENSION) -> bytes:
     """An XLSX of the template's header and one good row, whose sheet declares
     ``dimension`` and holds ``extra_rows`` (sheet XML) after them."""
     workbook = Workbook()
-    workbook.active.append(spreadsheets.HEADERS)
+    workbook.active.append(HEADERS)
     workbook.active.append(
         ["", "福海县", "阔克阿勒什乡", "齐巴尔窝依村", "", "哈力木·别克", "Halimu Bieke"]
         + ["2024–2025 冬羔", 80, "2024-12-20", 5, 6]
@@ -165,7 +166,7 @@ def test_a_header_of_unknown_columns_names_the_columns_once(writer, english):
 
 
 def test_a_cell_past_the_limit_is_refused_naming_it(writer, english):
-    content = (",".join(spreadsheets.HEADERS) + "\n" + "," * 16 + "x" * 1001 + "\n").encode()
+    content = (",".join(HEADERS) + "\n" + "," * 16 + "x" * 1001 + "\n").encode()
 
     response = send(writer, content, "long.csv")
 
@@ -178,7 +179,7 @@ def test_thousands_of_bad_rows_list_the_first_hundred_and_count_the_rest(
     writer, qibaerwoyi, winter_2024, english
 ):
     row = ",福海县,阔克阿勒什乡,齐巴尔窝依村,,哈力木·别克,Halimu,,,2024-12-20,x,x,x,,,,"
-    content = (",".join(spreadsheets.HEADERS) + "\n" + (row + "\n") * 4000).encode()
+    content = (",".join(HEADERS) + "\n" + (row + "\n") * 4000).encode()
 
     response = send(writer, content, "bad.csv")
 
@@ -194,7 +195,7 @@ def test_the_admins_preview_lists_the_first_hundred_problems_and_counts_the_rest
     fuhai_technician, qibaerwoyi, winter_2024
 ):
     row = ",福海县,阔克阿勒什乡,齐巴尔窝依村,,哈力木·别克,Halimu,,,2024-12-20,x,,,,,,"
-    content = (",".join(spreadsheets.HEADERS) + "\n" + (row + "\n") * 300).encode()
+    content = (",".join(HEADERS) + "\n" + (row + "\n") * 300).encode()
 
     response = logged_in(fuhai_technician).post(
         "/admin/livestock/lambingrecord/import/", {"file": SimpleUploadedFile("b.csv", content)}
@@ -207,9 +208,9 @@ def test_the_admins_preview_lists_the_first_hundred_problems_and_counts_the_rest
 
 def test_the_command_imports_more_rows_than_the_web_takes(settings, english):
     settings.IMPORT_MAX_ROWS = 1
-    limits = spreadsheets.ReadLimits.from_settings(rows=False)
-    content = (",".join(spreadsheets.HEADERS) + "\n" + ",,,村\n" * 3).encode()
+    limits = ReadLimits.from_settings(rows=False)
+    content = (",".join(HEADERS) + "\n" + ",,,村\n" * 3).encode()
 
-    assert len(spreadsheets.read_table(content, limits).rows) == 3
-    with pytest.raises(spreadsheets.FileRefused, match="more than 1 rows"):
-        spreadsheets.read_table(content)
+    assert len(read_table(content, limits).rows) == 3
+    with pytest.raises(FileRefused, match="more than 1 rows"):
+        read_table(content)

@@ -11,10 +11,11 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from livestock import spreadsheets
 from livestock.models import LambingEntry
 from livestock.services.entries import entry_create
 from livestock.services.users import user_create
+from livestock.spreadsheets.columns import ENTRY_KEYS, HEADERS
+from livestock.spreadsheets.importing import derived_uuid
 from tests.test_api_base import API, api
 
 DEC_10 = datetime.date(2024, 12, 10)
@@ -74,7 +75,7 @@ def test_an_import_under_another_countys_uuid_is_answered_as_any_used_uuid(
 ):
     def imported(value):
         row = [str(value), "", "", "", str(sailike.pk), "", "", "", "", "2024-12-11", "", "1"]
-        content = ",".join(spreadsheets.HEADERS) + "\n" + ",".join(row) + "\n"
+        content = ",".join(HEADERS) + "\n" + ",".join(row) + "\n"
         upload = SimpleUploadedFile("c.csv", content.encode())
         return api(writer).post(
             API + "entries/bulk/", {"file": upload, "dry_run": "true"}, format="multipart"
@@ -91,20 +92,20 @@ def test_an_import_under_another_countys_uuid_is_answered_as_any_used_uuid(
 
 
 def test_a_derived_uuid_cannot_be_computed_from_the_record_and_counts(sailike_record, settings):
-    content = dict.fromkeys(spreadsheets.ENTRY_KEYS)
+    content = dict.fromkeys(ENTRY_KEYS)
     content.update(date=DEC_10, lambs_born=3, ewes_lambed=2, lambs_lost=0)
-    derived = spreadsheets.derived_uuid(sailike_record, content)
+    derived = derived_uuid(sailike_record, content)
     parts = [str(sailike_record.pk)] + [
-        "" if content[key] is None else str(content[key]) for key in spreadsheets.ENTRY_KEYS
+        "" if content[key] is None else str(content[key]) for key in ENTRY_KEYS
     ]
     public = uuid.uuid5(
         uuid.uuid5(uuid.NAMESPACE_URL, "lambing-tracker:import-row"), "|".join(parts)
     )
 
     assert derived != public
-    assert derived == spreadsheets.derived_uuid(sailike_record, content)  # stable: stored once
+    assert derived == derived_uuid(sailike_record, content)  # stable: stored once
     settings.SECRET_KEY = hashlib.sha256(b"another deployment").hexdigest()
-    assert spreadsheets.derived_uuid(sailike_record, content) != derived
+    assert derived_uuid(sailike_record, content) != derived
 
 
 def test_a_note_longer_than_the_limit_is_a_400_naming_it(writer, sailike_record, english):
@@ -140,7 +141,7 @@ def test_the_note_limit_holds_in_the_import_too(writer, sailike, winter_2024, en
     settings.IMPORT_MAX_CELL_CHARACTERS = 5000  # the note reaches the model's rule
     row = ["", "", "", "", str(sailike.pk), "", "", "", "", "2024-12-11", "", "1", "", "", ""]
     row += ["", "记" * 1001]
-    content = ",".join(spreadsheets.HEADERS) + "\n" + ",".join(row) + "\n"
+    content = ",".join(HEADERS) + "\n" + ",".join(row) + "\n"
     upload = SimpleUploadedFile("c.csv", io.BytesIO(content.encode()).getvalue())
 
     response = api(writer).post(API + "entries/bulk/", {"file": upload}, format="multipart")

@@ -22,7 +22,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from livestock import spreadsheets
 from livestock.admin.entries import RecordEntriesMixin, add_service_error
 from livestock.admin.spreadsheet_views import SpreadsheetAdminMixin
 from livestock.counting import quality
@@ -48,6 +47,7 @@ from livestock.selectors.records import record_timeline
 from livestock.services.places import herder_create, herder_update, place_update
 from livestock.services.records import record_create, record_delete, record_update
 from livestock.services.seasons import season_update
+from livestock.spreadsheets.exporting import entries_of, entry_rows, herder_rows, record_rows
 
 admin.site.site_header = _("Lambing-season tracker")
 admin.site.site_title = _("Lambing-season tracker")
@@ -256,7 +256,7 @@ class HerderForm(ServiceForm):
 @admin.register(Herder)
 class HerderAdmin(WrittenByServiceAdmin, SpreadsheetAdminMixin, ScopedHistoryAdmin):
     form = HerderForm
-    export_kinds = {"herders": (_("herder households"), spreadsheets.herder_rows)}
+    export_kinds = {"herders": (_("herder households"), herder_rows)}
     list_display = ["name", "name_latin", "name_kazakh", "village", "township"]
     list_filter = PLACE_FILTERS
     list_select_related = ["village__township"]
@@ -355,10 +355,10 @@ class LambingRecordAdmin(
     form = LambingRecordForm
     with_import = True
     export_kinds = {
-        "records": (_("lambing records"), spreadsheets.record_rows),
+        "records": (_("lambing records"), record_rows),
         "entries": (
             _("their entries"),
-            lambda records: spreadsheets.entry_rows(spreadsheets.entries_of(records)),
+            lambda records: entry_rows(entries_of(records)),
         ),
     }
     list_display = ["herder", "village", "season", "ewes_at_start"]

@@ -2,7 +2,7 @@
 before anything is stored, and exports of the change lists as shown (filters,
 search and the user's scope), in the columns the import takes back.
 
-The preview is the import itself, rolled back (``spreadsheets.import_counts``
+The preview is the import itself, rolled back (``import_counts``
 with ``dry_run``), so it shows exactly what the confirmation will store. The
 file travels from the preview to the confirmation inside the page, signed for
 the user who previewed it, so no server keeps it in between.
@@ -24,9 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from livestock import spreadsheets
 from livestock.services.guards import REASON_MAX_LENGTH
+from livestock.spreadsheets.exporting import write_csv, write_xlsx
+from livestock.spreadsheets.importing import import_counts, listed, may_import
+from livestock.spreadsheets.reading import FileRefused
 from livestock.spreadsheets.tables import CSV_TYPE, XLSX_TYPE
+from livestock.spreadsheets.template import template_rows
 
 # Larger files are for ``manage.py import_counts``; the preview carries the file
 # back in the page, which must stay within Django's request limits.
@@ -84,9 +87,9 @@ def _unsign(request, token: str) -> tuple[bytes, str]:
 def file_response(*, rows, kind: str, name: str) -> HttpResponse:
     """Rows in the import's columns, as a CSV or XLSX download."""
     if kind == "csv":
-        content, content_type = spreadsheets.write_csv(rows), CSV_TYPE
+        content, content_type = write_csv(rows), CSV_TYPE
     else:
-        content, content_type = spreadsheets.write_xlsx(rows), XLSX_TYPE
+        content, content_type = write_xlsx(rows), XLSX_TYPE
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     return response
@@ -124,7 +127,7 @@ class SpreadsheetAdminMixin:
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "may_import": spreadsheets.may_import(request.user),
+            "may_import": may_import(request.user),
             "export_links": [(what, label) for what, (label, _rows) in self.export_kinds.items()],
         }
         return super().changelist_view(request, extra_context)
@@ -150,13 +153,11 @@ class SpreadsheetAdminMixin:
     def template_view(self, request, kind: str):
         if kind not in KINDS:
             raise Http404(_("No such download."))
-        return file_response(
-            rows=spreadsheets.template_rows(), kind=kind, name="lambing-counts-template"
-        )
+        return file_response(rows=template_rows(), kind=kind, name="lambing-counts-template")
 
     def import_view(self, request):
         """Upload → preview (nothing stored) → confirm (stored, all or nothing)."""
-        if not spreadsheets.may_import(request.user):
+        if not may_import(request.user):
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
@@ -193,17 +194,17 @@ class SpreadsheetAdminMixin:
 
     def _run(self, request, content, reason, *, dry_run, context):
         try:
-            result = spreadsheets.import_counts(
+            result = import_counts(
                 content=content,
                 user=request.user,
                 dry_run=dry_run,
                 reason=reason,
                 source=f"admin {request.method} {request.path}"[:200],
             )
-        except spreadsheets.FileRefused as refused:
+        except FileRefused as refused:
             context["file_error"] = str(refused)
-            context["errors"], context["errors_not_listed"] = spreadsheets.listed(refused.errors)
+            context["errors"], context["errors_not_listed"] = listed(refused.errors)
             return None
         context["result"] = result
-        context["errors"], context["errors_not_listed"] = spreadsheets.listed(result.errors)
+        context["errors"], context["errors_not_listed"] = listed(result.errors)
         return result

@@ -24,7 +24,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestock import filtersets, spreadsheets
+from livestock import filtersets
 from livestock.api import errors, idempotency, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.api.idempotency import IdempotentCreateMixin
@@ -59,6 +59,8 @@ from livestock.services.entries import (
 from livestock.services.guards import check_version
 from livestock.services.places import herder_create, herder_update
 from livestock.services.records import record_create, record_update
+from livestock.spreadsheets.importing import ImportResult, import_counts, listed
+from livestock.spreadsheets.reading import FileRefused
 
 AS_OF = OpenApiParameter(
     "as_of", OpenApiTypes.DATE, description="Totals as of the end of this day (default: today)."
@@ -513,7 +515,7 @@ class LambingEntryViewSet(
         return Response(result, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def bulk_file(self, request):
-        """A spreadsheet, imported as ``spreadsheets.import_counts`` does for the
+        """A spreadsheet, imported as ``import_counts`` does for the
         admin and the command: the same rules, scope and identity of rows."""
         upload = request.FILES.get("file")
         if upload is None or upload.size > BULK_FILE_LIMIT:
@@ -523,17 +525,17 @@ class LambingEntryViewSet(
                 else _("The file is larger than %(limit)s MB.")
                 % {"limit": BULK_FILE_LIMIT // 1024 // 1024}
             )
-            return _file_result(spreadsheets.ImportResult(), refused=message)
+            return _file_result(ImportResult(), refused=message)
         try:
-            result = spreadsheets.import_counts(
+            result = import_counts(
                 content=upload.read(),
                 user=request.user,
                 dry_run=str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes"),
                 reason=request.data.get("reason", ""),
                 source=f"API {request.method} {request.path} {upload.name}"[:200],
             )
-        except spreadsheets.FileRefused as refused:
-            result = spreadsheets.ImportResult(errors=refused.errors)
+        except FileRefused as refused:
+            result = ImportResult(errors=refused.errors)
             return _file_result(result, refused=str(refused))
         return _file_result(result)
 
@@ -548,7 +550,7 @@ def _file_result(result, *, refused: str = "") -> Response:
     unchanged, each refused row (line, column, value, rule), and what the file
     did to herders, records and entries (``spreadsheet``)."""
     errors = [{"index": None, "errors": {"non_field_errors": [refused]}}] if refused else []
-    rows_listed, not_listed = spreadsheets.listed(result.errors)
+    rows_listed, not_listed = listed(result.errors)
     errors += [
         {
             "index": None,

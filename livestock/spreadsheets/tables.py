@@ -38,7 +38,7 @@ def inert(value):
     a formula). Every file the service writes passes every cell through here:
     the tables' (``table_file``: summaries at every level, the audit trail,
     their lines of context and headers too) and the admin's list exports
-    (``spreadsheets.write_csv``/``write_xlsx``)."""
+    (``spreadsheets.exporting.write_csv``/``write_xlsx``)."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

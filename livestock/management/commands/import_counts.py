@@ -1,7 +1,7 @@
 """``python manage.py import_counts FILE --user USERNAME [--dry-run] [--reason TEXT]``.
 
 Imports a township's spreadsheet of herders, records and dated entries (CSV in
-UTF-8 or GB18030, or XLSX; columns in ``spreadsheets.COLUMNS``) as USERNAME,
+UTF-8 or GB18030, or XLSX; columns in ``COLUMNS``) as USERNAME,
 into USERNAME's places only, all or nothing: with any row refused, every
 refused row is listed (line, column, value, rule) and nothing is stored. A
 file imported twice stores nothing the second time.
@@ -14,8 +14,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from livestock import spreadsheets
 from livestock.audit import attribution
+from livestock.spreadsheets.importing import import_counts
+from livestock.spreadsheets.reading import FileRefused, ReadLimits
 
 
 class Command(BaseCommand):
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             bar.update(done - bar.n)
 
         try:
-            result = spreadsheets.import_counts(
+            result = import_counts(
                 content=content,
                 user=importer,
                 dry_run=dry_run,
@@ -71,9 +72,9 @@ class Command(BaseCommand):
                 progress=progress,
                 source=f"manage.py import_counts {file.name} (OS user {attribution.os_user()})",
                 # Any number of rows: the command is how a large file is imported.
-                limits=spreadsheets.ReadLimits.from_settings(rows=False),
+                limits=ReadLimits.from_settings(rows=False),
             )
-        except spreadsheets.FileRefused as refused:
+        except FileRefused as refused:
             bar.close()
             self.print_errors(refused.errors)
             raise CommandError(f"{file}: {refused}") from None

@@ -1,0 +1,603 @@
+"""A counts spreadsheet imported: each row's household, record and entry
+written through the services as the importing user, in one transaction (all
+or nothing; a preview is the same import rolled back)."""
+
+import datetime
+import re
+import uuid as uuid_module
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from livestock.audit.attribution import Surface, acting_as
+from livestock.choices import CheckStage, LossCause
+from livestock.models import (
+    County,
+    Herder,
+    LambingRecord,
+    Season,
+    Township,
+    Village,
+)
+from livestock.places import scoping
+from livestock.places.names import normalize_name
+from livestock.services.entries import USED_UUID, NewEntry, entries_create
+from livestock.services.places import herder_build, herder_update, herders_create
+from livestock.services.records import record_build, record_update, records_create
+from livestock.spreadsheets.columns import (
+    COLUMN_BY_KEY,
+    COUNT_KEYS,
+    ENTRY_KEYS,
+    FIELD_COLUMNS,
+    normalized,
+)
+from livestock.spreadsheets.reading import (
+    FileRefused,
+    ReadLimits,
+    RowError,
+    Table,
+    read_table,
+    shown,
+)
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, rolled back, would do)."""
+
+    rows: int = 0
+    counts: Counter = field(default_factory=Counter)  # ("entry", "created") → n
+    errors: list[RowError] = field(default_factory=list)
+    applied: bool = False
+
+    def count(self, kind: str, outcome: str) -> int:
+        return self.counts[(kind, outcome)]
+
+    @property
+    def kinds(self) -> list[tuple[str, str, int, int, int]]:
+        """(kind, its name, created, changed, unchanged) per kind of object."""
+        names = {
+            "herder": gettext_lazy("herder households"),
+            "record": gettext_lazy("lambing records"),
+            "entry": gettext_lazy("lambing entries"),
+        }
+        return [
+            (
+                kind,
+                str(name),
+                self.count(kind, "created"),
+                self.count(kind, "changed"),
+                self.count(kind, "unchanged"),
+            )
+            for kind, name in names.items()
+        ]
+
+
+def listed(errors: list[RowError]) -> tuple[list[RowError], int]:
+    """The errors an answer lists (``IMPORT_MAX_ERRORS_LISTED``), and how many
+    more it only counts: a file of thousands of bad rows is answered in a
+    page, not in thousands of rows of errors."""
+    limit = settings.IMPORT_MAX_ERRORS_LISTED
+    return errors[:limit], max(0, len(errors) - limit)
+
+
+class RowRefused(Exception):
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__(errors)
+        self.errors = errors  # (column key, message)
+
+
+IMPORT_PERMISSIONS = [
+    f"livestock.{action}_{model}"
+    for action in ("add", "change")
+    for model in ("herder", "lambingrecord", "lambingentry")
+]
+
+
+def may_import(user: AbstractBaseUser) -> bool:
+    return user.is_active and user.has_perms(IMPORT_PERMISSIONS)
+
+
+def import_counts(
+    *,
+    content: bytes,
+    user: AbstractBaseUser,
+    dry_run: bool = False,
+    reason: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    source: str = "",
+    limits: ReadLimits | None = None,
+) -> ImportResult:
+    """Import a file as ``user``, into ``user``'s places only. With any row
+    refused, or ``dry_run``, nothing is kept and the result says what would
+    have been done. ``progress`` is called with the rows done and the rows in all.
+    The history names ``user`` and says the change came from an import, from
+    ``source`` (the file and the surface it was sent through)."""
+    if not may_import(user):
+        raise FileRefused(_("Importing needs the technician's right to add and change counts."))
+    table = read_table(content, limits)
+    result = ImportResult(rows=len(table.rows))
+    importer = _Importer(table=table, user=user, reason=reason, result=result)
+    importer.source = source
+    try:
+        _import_rows(importer, table, result, dry_run=dry_run, progress=progress)
+    except IntegrityError:
+        # Another request stored one of these entries or records between their
+        # look-up and the import's insert; the whole import was rolled back.
+        raise FileRefused(
+            _(
+                "Someone saved some of these counts while the file was being imported; "
+                "nothing was stored. Import the file again."
+            )
+        ) from None
+    return result
+
+
+def _import_rows(importer, table, result, *, dry_run, progress) -> None:
+    # No savepoint per row: each service is atomic on its own, and with any row
+    # refused the whole import is rolled back.
+    user, source = importer.user, importer.source
+    with transaction.atomic(), acting_as(user, surface=Surface.IMPORT, source=source):
+        for done, (line, cells) in enumerate(table.rows, start=1):
+            row = dict(zip(table.keys, cells, strict=True))
+            try:
+                importer.import_row(line, row)
+            except RowRefused as refused:
+                importer.refuse(line, row, refused)
+            if len(importer.pending) >= ENTRY_BATCH:
+                importer.store()
+            if progress is not None:
+                progress(done, result.rows)
+        importer.store()
+        result.errors.sort(key=lambda error: error.line)
+        result.applied = not (result.errors or dry_run)
+        if not result.applied:
+            transaction.set_rollback(True)
+
+
+# New entries are stored this many at a time (``entries_create``).
+ENTRY_BATCH = 1000
+
+
+class _Importer:
+    """Resolves a row's names within the user's places and applies it through
+    ``services``. Names looked up once are remembered for the file; a village's
+    households and their records are read once. Entries are stored in batches."""
+
+    def __init__(self, *, table: Table, user, reason: str, result: ImportResult):
+        self.user = user
+        self.reason = reason
+        self.result = result
+        self.villages = scoping.visible(user, Village.objects.all())
+        self.herders = scoping.visible(user, Herder.objects.all())
+        self.place_cache: dict[tuple, Village] = {}
+        self.season_cache: dict[str, Season] = {}
+        self.herder_cache: dict[tuple, Herder] = {}
+        self.record_cache: dict[tuple, LambingRecord] = {}
+        self.seasons = list(Season.objects.all())
+        self.entry_lines: dict[uuid_module.UUID, int] = {}
+        self.counted: set[tuple[str, int]] = set()
+        self.village_herders: dict[int, list[Herder]] = {}
+        # Made and validated row by row, saved together by store().
+        self.new_herders: list[Herder] = []
+        self.new_records: list[LambingRecord] = []
+        self.pending: list[tuple] = []
+        self.table = table
+        self.codes = {
+            "loss_cause": _choice_spellings(LossCause),
+            "check_stage": _choice_spellings(CheckStage),
+        }
+
+    def count(self, kind: str, outcome: str, obj) -> None:
+        """Count each object once, however many rows name it."""
+        if (kind, _key(obj)) not in self.counted:
+            self.counted.add((kind, _key(obj)))
+            self.result.counts[(kind, outcome)] += 1
+
+    def refuse(self, line: int, row: dict[str, str], refused: RowRefused) -> None:
+        for key, message in refused.errors:
+            self.result.errors.append(
+                RowError(line, self.table.header_of(key), shown(row.get(key, "")), message)
+            )
+
+    def import_row(self, line: int, row: dict[str, str]) -> None:
+        values, errors = self.parse(row)
+        if errors:
+            raise RowRefused(errors)
+        herder = self.herder(row)
+        season = self.season(row, values)
+        if season is None:
+            if values["ewes_at_start"] is not None:
+                raise RowRefused([("season", _("ewes at start belong to a season; name it"))])
+            return
+        record = self.record(herder, season, values["ewes_at_start"])
+        if values["date"] is not None:
+            self.entry(line, row, record, values)
+
+    def parse(self, row: dict[str, str]) -> tuple[dict, list[tuple[str, str]]]:
+        """The row's counts, date, codes and uuid as values, or what is wrong with them."""
+        values, errors = {}, []
+        for key, text in row.items():
+            if "\x00" in text:
+                errors.append((key, _("a NUL character (\\x00) cannot be stored; remove it")))
+        for key in ("ewes_at_start", *COUNT_KEYS, "lambs_alive"):
+            text = row.get(key, "").replace(",", "")
+            if not text:
+                values[key] = None if key in ("ewes_at_start", "lambs_alive") else 0
+                continue
+            try:
+                values[key] = whole_number(text)
+            except ValueError as error:
+                errors.append((key, str(error)))
+        text = row.get("date", "")
+        values["date"] = None
+        if text:
+            values["date"] = _parse_date(text)
+            if values["date"] is None:
+                message = _("%(value)s is not a date such as 2025-02-11") % {"value": text}
+                errors.append(("date", message))
+        for key, spellings in self.codes.items():
+            text = row.get(key, "")
+            values[key] = spellings.get(normalized(text), None) if text else ""
+            if values[key] is None:
+                errors.append(
+                    (
+                        key,
+                        _("%(value)s is not one of: %(choices)s")
+                        % {"value": text, "choices": ", ".join(sorted(set(spellings.values())))},
+                    )
+                )
+        values["note"] = row.get("note", "")
+        text = row.get("uuid", "")
+        values["uuid"] = None
+        if text:
+            try:
+                values["uuid"] = uuid_module.UUID(text)
+            except ValueError:
+                errors.append(("uuid", _("%(value)s is not a UUID") % {"value": text}))
+        has_entry_content = (
+            any(row.get(key) for key in ENTRY_KEYS if key != "date") or values["uuid"]
+        )
+        if values["date"] is None and not errors and has_entry_content:
+            errors.append(("date", _("counts need the date they were counted on")))
+        return values, errors
+
+    # Places and herders
+
+    def village(self, row: dict[str, str]) -> Village:
+        names = (row.get("county", ""), row.get("township", ""), row.get("village", ""))
+        if names in self.place_cache:
+            return self.place_cache[names]
+        county, township, village = names
+        if not village:
+            raise RowRefused([("village", _("name the village (or give the herder id)"))])
+        villages = self.villages.filter(_named(village)).select_related("township__county")
+        if township:
+            villages = villages.filter(township__in=Township.objects.filter(_named(township)))
+        if county:
+            villages = villages.filter(township__county__in=County.objects.filter(_named(county)))
+        found = _one_village(villages)
+        self.place_cache[names] = found
+        return found
+
+    def herder(self, row: dict[str, str]) -> Herder:
+        """The row's household: by id (then its names and village in the row are
+        changes to make), or by name within the village (created when new)."""
+        key = tuple(
+            row.get(k, "") for k in ("county", "township", "village", "herder_id", "herder")
+        )
+        if key in self.herder_cache:
+            return self.herder_cache[key]
+        # As names are stored (NFC, Kazakh hamza), so that the row finds its household.
+        name = normalize_name(row.get("herder", ""))
+        name_latin = normalize_name(row.get("herder_latin", ""))
+        herder_id = row.get("herder_id", "")
+        if herder_id:
+            try:
+                herder_pk = whole_number(herder_id)
+            except ValueError as error:
+                raise RowRefused([("herder_id", str(error))]) from None
+            herder = self.herders.select_related("village").filter(pk=herder_pk).first()
+            if herder is None:
+                raise RowRefused(
+                    [("herder_id", _("no herder household with this id in your places"))]
+                )
+            wanted = {
+                "village": self.village(row) if row.get("village") else herder.village,
+                "name": name or herder.name,
+                "name_latin": name_latin or herder.name_latin,
+            }
+        else:
+            if not name:
+                raise RowRefused([("herder", _("name the herder household or give its id"))])
+            village = self.village(row)
+            candidates = [
+                herder
+                for herder in self.herders_of(village)
+                if name in (herder.name, herder.name_latin)
+                or name.lower() == herder.name_latin.lower()
+            ]
+            if len(candidates) > 1:
+                listed = ", ".join(f"{h} (id {h.pk})" for h in candidates)
+                message = _(
+                    "ambiguous: several households of %(village)s have this name: %(listed)s; "
+                    "give the herder id"
+                ) % {"village": village, "listed": listed}
+                raise RowRefused([("herder", message)])
+            if not candidates:
+                herder = self.apply(
+                    "herder",
+                    lambda: herder_build(village=village, name=name, name_latin=name_latin),
+                )
+                herder.import_key = ("new", id(herder))
+                self.new_herders.append(herder)
+                self.count("herder", "created", herder)
+                self.herder_cache[key] = herder
+                self.village_herders[village.pk].append(herder)
+                return herder
+            herder = candidates[0]
+            wanted = {"name_latin": name_latin or herder.name_latin}
+        changes = {name: value for name, value in wanted.items() if getattr(herder, name) != value}
+        if changes:
+            stored = herder
+            herder = self.apply("herder", lambda: herder_update(stored, **changes))
+            if "village" in changes:  # read both villages' households again when asked
+                self.village_herders.pop(stored.village_id, None)
+                self.village_herders.pop(herder.village_id, None)
+            self.count("herder", "changed", herder)
+        else:
+            self.count("herder", "unchanged", herder)
+        self.herder_cache[key] = herder
+        return herder
+
+    def herders_of(self, village: Village) -> list[Herder]:
+        """The village's households, with their records, read once per file."""
+        if village.pk not in self.village_herders:
+            herders = list(self.herders.filter(village=village))
+            self.village_herders[village.pk] = herders
+            for record in LambingRecord.objects.filter(herder__in=[h.pk for h in herders]):
+                self.record_cache.setdefault((record.herder_id, record.season_id), record)
+        return self.village_herders[village.pk]
+
+    # Seasons, records, entries
+
+    def season(self, row: dict[str, str], values: dict) -> Season | None:
+        text = row.get("season", "")
+        if not text:
+            if values["date"] is None:
+                return None
+            found = [s for s in self.seasons if s.start_date <= values["date"] <= s.end_date]
+            if not found:
+                raise RowRefused(
+                    [
+                        (
+                            "date",
+                            _("%(value)s is in no season; name the season")
+                            % {"value": values["date"]},
+                        )
+                    ]
+                )
+            return found[0]
+        if text not in self.season_cache:
+            wanted = normalized(text).replace("-", "–")
+            for season in self.seasons:
+                names = {str(season.pk)}
+                for language in ("zh-hans", "en"):
+                    with translation.override(language):
+                        names.add(normalized(season.name))
+                if wanted in names:
+                    self.season_cache[text] = season
+                    break
+            else:
+                listed = "; ".join(s.name for s in self.seasons)
+                raise RowRefused(
+                    [
+                        (
+                            "season",
+                            _("no such season; the seasons are: %(listed)s") % {"listed": listed},
+                        )
+                    ]
+                )
+        return self.season_cache[text]
+
+    def record(self, herder: Herder, season: Season, ewes_at_start: int | None) -> LambingRecord:
+        key = (_key(herder), season.pk)
+        record = self.record_cache.get(key)
+        if record is None and herder.pk and herder.village_id not in self.village_herders:
+            # (A loaded village's records are all in the cache already.)
+            record = LambingRecord.objects.filter(herder=herder, season=season).first()
+        if record is None:
+            record = self.apply(
+                "record",
+                lambda: record_build(herder=herder, season=season, ewes_at_start=ewes_at_start),
+            )
+            record.import_key = ("new", id(record))
+            self.new_records.append(record)
+            self.count("record", "created", record)
+        elif ewes_at_start is not None and ewes_at_start != record.ewes_at_start:
+            stored = record
+            record = self.apply(
+                "record",
+                lambda: record_update(
+                    record=stored, ewes_at_start=ewes_at_start, reason=self.reason
+                ),
+            )
+            self.count("record", "changed", record)
+        else:
+            self.count("record", "unchanged", record)
+        self.record_cache[key] = record
+        return record
+
+    def entry(self, line: int, row: dict, record: LambingRecord, values: dict) -> None:
+        content = {key: values[key] for key in ENTRY_KEYS}
+        self.pending.append((line, row, record, content, values["uuid"]))
+
+    def store(self) -> None:
+        """Save the new households and records, then the pending entries
+        (``entries_create``); each refused entry is its row's error.
+        An entry's derived uuid needs its record's id, so it is made here."""
+        if self.new_herders:
+            herders_create(herders=self.new_herders, user=self.user)
+            self.new_herders = []
+        if self.new_records:
+            records_create(records=self.new_records, user=self.user)
+            self.new_records = []
+        pending, self.pending = self.pending, []
+        items = []
+        for line, row, record, content, given_uuid in pending:
+            entry_uuid = given_uuid or derived_uuid(record, content)
+            if entry_uuid in self.entry_lines:
+                column = "uuid" if given_uuid else "date"
+                message = _(
+                    "the same entry as line %(line)s; if both are counts, give each its own uuid"
+                ) % {"line": self.entry_lines[entry_uuid]}
+                self.refuse(line, row, RowRefused([(column, message)]))
+                continue
+            self.entry_lines[entry_uuid] = line
+            items.append((line, row, NewEntry(record, entry_uuid, content)))
+        entries_create(items=[item for _l, _r, item in items], created_by=self.user)
+        for line, row, item in items:
+            if item.conflict is not None:
+                message = USED_UUID % {"uuid": item.uuid}
+                self.refuse(line, row, RowRefused([("uuid", message)]))
+            elif item.error is not None:
+                self.refuse(line, row, _refused("entry", item.error))
+            else:
+                self.count("entry", "created" if item.is_new else "unchanged", item.entry)
+
+    def apply(self, kind: str, write: Callable):
+        """Run a service; its validation errors become the row's errors, each at
+        the column of its field."""
+        try:
+            return write()
+        except ValidationError as error:
+            raise _refused(kind, error) from None
+
+
+def _refused(kind: str, error: ValidationError) -> RowRefused:
+    """A service's validation error as a row's errors, each at its field's column."""
+    if not hasattr(error, "error_dict"):
+        return RowRefused([(_default_column(kind), " ".join(error.messages))])
+    return RowRefused(
+        [
+            (_column_of(kind, field_name), " ".join(ValidationError(errors).messages))
+            for field_name, errors in error.error_dict.items()
+        ]
+    )
+
+
+def _key(obj) -> object:
+    """An object's identity within an import: its id, or for one made by the
+    import and not saved yet, a key of its own that it keeps once saved."""
+    return getattr(obj, "import_key", None) or obj.pk
+
+
+# Derived entry identities are keyed with this salt and the SECRET_KEY.
+ROW_SALT = "livestock.spreadsheets.derived_uuid"
+
+
+def derived_uuid(record: LambingRecord, content: dict) -> uuid_module.UUID:
+    """An entry's identity when the file gives none: its record and everything
+    counted in it, keyed with this deployment's ``SECRET_KEY`` (an HMAC), so
+    that the same row imported again gets the same uuid and nobody else can
+    compute it: a plain uuid5 of record and counts let anyone send the uuid of
+    another county's candidate counts and learn from the answer whether they
+    are stored. (A new ``SECRET_KEY`` makes new identities: a file imported
+    before and after the change is stored twice.)"""
+    parts = [str(record.pk)] + [
+        "" if content[key] is None else str(content[key]) for key in ENTRY_KEYS
+    ]
+    digest = salted_hmac(ROW_SALT, "|".join(parts), algorithm="sha256").digest()
+    return uuid_module.UUID(bytes=digest[:16], version=5)
+
+
+def _default_column(kind: str) -> str:
+    return {"herder": "herder", "record": "ewes_at_start", "entry": "date"}[kind]
+
+
+def _column_of(kind: str, field_name: str) -> str:
+    if field_name in COLUMN_BY_KEY:
+        return field_name
+    return FIELD_COLUMNS.get(field_name) or _default_column(kind)
+
+
+# Counts and ids have at most this many digits: more is no count, and past
+# 4,300 digits Python refuses to read the number at all.
+MAX_DIGITS = 18
+
+
+WHOLE_NUMBER = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
+
+
+def whole_number(text: str) -> int:
+    """A cell's whole number of 0 or more, in ASCII digits (``²`` or ``٣`` is no
+    count), or a ``ValueError`` whose message names the value and the rule."""
+    if WHOLE_NUMBER.fullmatch(text):
+        return int(text)
+    shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)})"
+    if text.isascii() and text.isdigit():
+        raise ValueError(
+            _("%(value)s has more than %(digits)s digits") % {"value": shown, "digits": MAX_DIGITS}
+        )
+    raise ValueError(_("%(value)s is not a whole number of 0 or more") % {"value": shown})
+
+
+def _named(text: str) -> Q:
+    """A place by its Chinese name, its Latin name (any case) or its id."""
+    if WHOLE_NUMBER.fullmatch(text):
+        return Q(pk=int(text))
+    return Q(name=text) | Q(name_latin__iexact=text)
+
+
+def _one_village(villages: QuerySet) -> Village:
+    found = list(villages[:6])
+    if not found:
+        raise RowRefused([("village", _("no such village in your places"))])
+    if len(found) > 1:
+        listed = ", ".join(f"{place} (id {place.pk}, {_parents(place)})" for place in found[:5])
+        message = _(
+            "ambiguous: it names %(listed)s; add the township and county, or give the id"
+        ) % {"listed": listed}
+        raise RowRefused([("village", message)])
+    return found[0]
+
+
+def _parents(village: Village) -> str:
+    return f"{village.township.county.name} {village.township.name}"
+
+
+def _choice_spellings(choices) -> dict[str, str]:
+    """A choice by its code or its label in Chinese or English."""
+    spellings = {}
+    for code, label in choices.choices:
+        spellings[normalized(code)] = code
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                spellings[normalized(str(label))] = code
+    return spellings
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+def _parse_date(text: str) -> datetime.date | None:
+    text = text.strip().split(" ")[0]
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+# Writing: the template and exports

@@ -1,0 +1,281 @@
+"""A spreadsheet read into rows (CSV or XLSX), within the limits of size,
+rows and cells a file may have: a file refused says why, by line and column."""
+
+import csv
+import datetime
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.worksheet._reader import WorkSheetParser
+
+from livestock.spreadsheets.columns import (
+    COLUMN_BY_KEY,
+    COMMENT,
+    HEADER_SPELLINGS,
+    HEADERS,
+    normalized,
+)
+from livestock.spreadsheets.tables import FORMULA_STARTS
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A refused row: its line (the header is line 1), the column as the file
+    names it, the value, and the rule it breaks."""
+
+    line: int
+    column: str
+    value: str
+    message: str
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read: not a spreadsheet, an unknown column."""
+
+    def __init__(self, message: str, errors: list[RowError] | None = None):
+        super().__init__(message)
+        self.errors = errors or []
+
+
+# Reading
+
+
+@dataclass
+class Table:
+    """A file's header (as written) and its rows, each with its line number."""
+
+    headers: list[str]
+    keys: list[str]
+    rows: list[tuple[int, list[str]]]
+
+    def header_of(self, key: str) -> str:
+        if key in self.keys:
+            return self.headers[self.keys.index(key)]
+        return COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else key
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one file may hold, so that reading it costs work bounded by the
+    limits, not by what its few compressed bytes declare: an 8 KB XLSX can
+    hold 20,000 rows, and a 2 KB one can declare a sheet of 16,384 columns by
+    a million rows. A file past a limit is refused as soon as the reading
+    reaches it, naming the limit. Settings ``IMPORT_MAX_*`` (README.md)."""
+
+    rows: int | None  # below the header; None: any number (the command)
+    columns: int
+    cell_characters: int
+    unzipped_bytes: int
+
+    @classmethod
+    def from_settings(cls, *, rows: bool = True) -> "ReadLimits":
+        return cls(
+            rows=settings.IMPORT_MAX_ROWS if rows else None,
+            columns=settings.IMPORT_MAX_COLUMNS,
+            cell_characters=settings.IMPORT_MAX_CELL_CHARACTERS,
+            unzipped_bytes=settings.IMPORT_MAX_UNZIPPED_MB * 1024 * 1024,
+        )
+
+
+def read_table(content: bytes, limits: ReadLimits | None = None) -> Table:
+    """The rows of a CSV (UTF-8 with or without BOM, or GB18030) or XLSX file.
+    The first row names the columns; rows that are blank or start with ``#``
+    are skipped. A file past ``limits`` is refused."""
+    limits = limits or ReadLimits.from_settings()
+    read = _xlsx_lines if content.startswith(XLSX_MAGIC) else _csv_lines
+    lines = iter(read(content, limits))
+    header_line = next(((n, cells) for n, cells in lines if any(_text(c) for c in cells)), None)
+    if header_line is None:
+        raise FileRefused(_("The file is empty; the first row must name the columns."))
+    headers = [_text(cell) for cell in header_line[1]]
+    while headers and not headers[-1]:
+        headers.pop()
+    keys, errors = [], []
+    for position, header in enumerate(headers, start=1):
+        key = HEADER_SPELLINGS.get(normalized(header))
+        if key is None or key in keys:
+            rule = _("unknown column") if key is None else _("column given twice")
+            errors.append(RowError(header_line[0], header or str(position), shown(header), rule))
+        keys.append(key)
+    if errors:
+        raise FileRefused(
+            _("The first row names columns that the import does not know; the columns are: %s")
+            % "; ".join(HEADERS),
+            errors,
+        )
+    rows = []
+    for line, cells in lines:
+        texts = [_text(cell) for cell in cells[: len(keys)]]
+        if not any(texts) or texts[0].startswith(COMMENT):
+            continue
+        rows.append((line, texts + [""] * (len(keys) - len(texts))))
+    return Table(headers, keys, rows)
+
+
+def shown(value: str, length: int = 60) -> str:
+    """A value as an error repeats it: whole when short, else its start and
+    its length, so that an answer stays a small multiple of the file."""
+    return value if len(value) <= length else f"{value[:length]}… ({len(value)})"
+
+
+def _bounded(lines: Iterable[tuple[int, list]], limits: ReadLimits) -> list[tuple[int, list]]:
+    """The lines as read, up to the limits: refused at the first line past one."""
+    kept = []
+    for line, cells in lines:
+        while cells and cells[-1] in (None, ""):
+            cells.pop()
+        if len(cells) > limits.columns:
+            raise FileRefused(
+                _("Line %(line)s has %(count)s columns; a file has at most %(limit)s.")
+                % {"line": line, "count": len(cells), "limit": limits.columns}
+            )
+        for position, cell in enumerate(cells, start=1):
+            if isinstance(cell, str) and len(cell) > limits.cell_characters:
+                raise FileRefused(
+                    _(
+                        "Line %(line)s, column %(column)s holds %(count)s characters; "
+                        "a cell holds at most %(limit)s."
+                    )
+                    % {
+                        "line": line,
+                        "column": position,
+                        "count": len(cell),
+                        "limit": limits.cell_characters,
+                    }
+                )
+        kept.append((line, cells))
+        if limits.rows is not None and len(kept) > limits.rows + 1:
+            raise FileRefused(_too_many_rows(limits))
+    return kept
+
+
+def _decode(content: bytes) -> str:
+    """UTF-8 (a BOM is dropped) or, failing that, GB18030, which Chinese
+    spreadsheets save as "CSV". Valid UTF-8 is almost never meant as GB18030,
+    so the order decides without guessing."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileRefused(_("The file is neither XLSX nor a CSV in UTF-8 or GB18030."))
+
+
+def _csv_lines(content: bytes, limits: ReadLimits) -> list[tuple[int, list]]:
+    """The rows of a CSV, read here up to the limits, so that a line the csv
+    module cannot read (a cell beyond its size limit) refuses the file with a
+    message."""
+    try:
+        lines = csv.reader(io.StringIO(_decode(content), newline=""))
+        return _bounded(enumerate(lines, start=1), limits)
+    except csv.Error as error:
+        raise FileRefused(_("The CSV file cannot be read: %(error)s") % {"error": error}) from None
+
+
+def _xlsx_lines(content: bytes, limits: ReadLimits) -> list[tuple[int, list]]:
+    """The first sheet's rows, read here up to the limits: openpyxl reads a
+    sheet's XML lazily, so a file damaged past its first rows would otherwise
+    fail in the middle of the import instead of being refused as a file.
+
+    Rows are read as the sheet holds them, each with the cells it has: the
+    worksheet's own row iterator pads every row to the width the sheet declares
+    (``<dimension ref="A1:XFD1048576"/>``: 16,384 cells a row) and yields the
+    empty rows between two distant ones, so a few kilobytes would cost
+    gigabytes. The archive's members are checked first: all of them together
+    unzip to at most ``limits.unzipped_bytes``."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, EOFError, ValueError) as error:
+        raise FileRefused(_("The XLSX file cannot be read: %(error)s") % {"error": error}) from None
+    if unzipped > limits.unzipped_bytes:
+        raise FileRefused(
+            _("The XLSX file unzips to %(size)s MB; a file may unzip to at most %(limit)s MB.")
+            % {
+                "size": round(unzipped / 1024 / 1024, 1),
+                "limit": limits.unzipped_bytes // 1024 // 1024,
+            }
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            if limits.rows is not None:
+                _check_row_count(sheet, limits)
+            return _bounded(_sheet_rows(workbook, sheet), limits)
+        finally:
+            workbook.close()
+    except FileRefused:
+        raise
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise FileRefused(_("The XLSX file cannot be read: %(error)s") % {"error": error}) from None
+
+
+# A row element of a sheet's XML, with or without a namespace prefix.
+ROW_ELEMENT = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _check_row_count(sheet, limits: ReadLimits) -> None:
+    """Refuse a sheet of too many rows before parsing any: its rows counted
+    in its XML at the speed of a byte search (a few milliseconds for what
+    parsing would take a second), the XML being within the unzipped limit."""
+    with sheet._get_source() as source:
+        rows = len(ROW_ELEMENT.findall(source.read()))
+    if rows > limits.rows + 1:
+        raise FileRefused(_too_many_rows(limits))
+
+
+def _too_many_rows(limits: ReadLimits) -> str:
+    return _(
+        "The file has more than %(limit)s rows below its header; split it, or "
+        "import it with manage.py import_counts."
+    ) % {"limit": limits.rows}
+
+
+def _sheet_rows(workbook, sheet) -> Iterator[tuple[int, list]]:
+    """A read-only sheet's rows with their row numbers, each as a list as long
+    as its last cell, read from the sheet's XML by openpyxl's own parser."""
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            values = {cell["column"]: cell["value"] for cell in cells if cell["value"] is not None}
+            # One row at a time: _bounded refuses a row too wide before the next is read.
+            row = [None] * max(values, default=0)
+            for column, value in values.items():
+                row[column - 1] = value
+            yield number, row
+
+
+def _text(cell) -> str:
+    """A cell as text: dates as YYYY-MM-DD, whole numbers without ``.0``, and a
+    value a spreadsheet export made inert (``'=…``) as it was."""
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, datetime.date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    text = str(cell).strip()
+    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+# Importing
