@@ -68,6 +68,10 @@ APP_LABEL = "livestock"
 class LambingAdminSite(admin.AdminSite):
     """The admin's index in the groups of ``GROUPS``."""
 
+    site_header = _("Lambing-season tracker")
+    site_title = _("Lambing-season tracker")
+    index_title = _("Counts and places")
+
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)
         grouped, others = [], []

@@ -5,13 +5,7 @@ import datetime
 from django.db.models import Q, QuerySet
 
 from livestock.choices import Metric
-from livestock.models import (
-    LADDER,
-    LEVEL_OF,
-    Place,
-    ReportedFigure,
-    Season,
-)
+from livestock.models import LADDER, LEVEL_OF, Place, ReportedFigure, Season
 from livestock.places import scoping
 
 # What a place's summary row shows beside its recorded totals.

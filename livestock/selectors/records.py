@@ -10,12 +10,7 @@ from django.db.models import Count
 
 from livestock.counting import walk
 from livestock.counting.totals import LambingTotals
-from livestock.models import (
-    DailyRollup,
-    LambingEntry,
-    LambingRecord,
-    RollupLevel,
-)
+from livestock.models import DailyRollup, LambingEntry, LambingRecord, RollupLevel
 from livestock.selectors.totals import sum_columns, totals_from_sums
 
 

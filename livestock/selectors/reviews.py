@@ -5,13 +5,7 @@ import datetime
 from dataclasses import dataclass, fields
 
 from livestock.counting.totals import LambingTotals
-from livestock.models import (
-    Place,
-    Review,
-    ReviewState,
-    Season,
-    Township,
-)
+from livestock.models import Place, Review, ReviewState, Season, Township
 from livestock.places import scoping
 from livestock.selectors.totals import rollups_within, sum_columns, totals_from_sums
 

@@ -9,14 +9,7 @@ from decimal import Decimal
 from livestock.choices import Metric
 from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals, RateParts, percent
-from livestock.models import (
-    LEVEL_OF,
-    County,
-    Place,
-    Prefecture,
-    ReportedFigure,
-    Season,
-)
+from livestock.models import LEVEL_OF, County, Place, Prefecture, ReportedFigure, Season
 from livestock.places import scoping
 from livestock.selectors.figures import latest_figures
 from livestock.selectors.totals import lambing_totals_by

@@ -15,10 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from livestock.audit import bulk_insert
 from livestock.counting import rollups, rules, walk
-from livestock.models import (
-    LambingEntry,
-    LambingRecord,
-)
+from livestock.models import LambingEntry, LambingRecord
 from livestock.models.review import approved_through_townships
 from livestock.services.guards import check_version, lock_record, require_reason
 

@@ -9,11 +9,7 @@ from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock.models import (
-    LambingEntry,
-    LambingRecord,
-    Versioned,
-)
+from livestock.models import LambingEntry, LambingRecord, Versioned
 
 
 def check_version(obj: Versioned, *, seen_version: int) -> None:

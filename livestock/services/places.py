@@ -7,11 +7,7 @@ from simple_history.utils import bulk_create_with_history
 
 from livestock.audit import attribution
 from livestock.counting import rollups
-from livestock.models import (
-    Herder,
-    Place,
-    Village,
-)
+from livestock.models import Herder, Place, Village
 from livestock.services.guards import check_version
 
 

@@ -8,11 +8,7 @@ from simple_history.utils import bulk_create_with_history
 
 from livestock.audit import attribution
 from livestock.counting import rollups
-from livestock.models import (
-    Herder,
-    LambingRecord,
-    Season,
-)
+from livestock.models import Herder, LambingRecord, Season
 from livestock.services.guards import check_version, lock_record, require_reason
 
 

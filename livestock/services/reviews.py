@@ -10,12 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock.models import (
-    Review,
-    ReviewState,
-    Season,
-    Township,
-)
+from livestock.models import Review, ReviewState, Season, Township
 from livestock.places import scoping
 from livestock.selectors.totals import lambing_totals, records_within
 from livestock.services.guards import lock_records, require_reason

@@ -3,9 +3,7 @@
 from django.db import transaction
 
 from livestock.counting import rollups
-from livestock.models import (
-    Season,
-)
+from livestock.models import Season
 
 
 @transaction.atomic

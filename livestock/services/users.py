@@ -7,10 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import IntegrityError, transaction
 
 from livestock.access import roles
-from livestock.models import (
-    Place,
-    ScopeGrant,
-)
+from livestock.models import Place, ScopeGrant
 
 
 class UserNotCreated(Exception):

@@ -11,11 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from livestock.models import (
-    Herder,
-    LambingEntry,
-    LambingRecord,
-)
+from livestock.models import Herder, LambingEntry, LambingRecord
 from livestock.spreadsheets.columns import COLUMNS, HEADERS
 from livestock.spreadsheets.tables import inert
 

@@ -21,14 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from livestock.audit.attribution import Surface, acting_as
 from livestock.choices import CheckStage, LossCause
-from livestock.models import (
-    County,
-    Herder,
-    LambingRecord,
-    Season,
-    Township,
-    Village,
-)
+from livestock.models import County, Herder, LambingRecord, Season, Township, Village
 from livestock.places import scoping
 from livestock.places.names import normalize_name
 from livestock.services.entries import USED_UUID, NewEntry, entries_create

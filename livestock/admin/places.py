@@ -1,0 +1,99 @@
+"""The places' and the households' pages: a household is written by the
+services (moved to another village, it takes its counts along)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from livestock.admin.base import (
+    RelatedOnlyFilter,
+    ScopedAdmin,
+    ScopedHistoryAdmin,
+    ServiceForm,
+    WrittenByServiceAdmin,
+)
+from livestock.admin.spreadsheet_views import SpreadsheetAdminMixin
+from livestock.models import County, Herder, Prefecture, Township, Village
+from livestock.services.places import herder_create, herder_update, place_update
+from livestock.spreadsheets.exporting import herder_rows
+
+
+class PlaceAdmin(ScopedAdmin):
+    list_display = ["name", "name_latin"]
+    search_fields = ["name", "name_latin"]
+
+    def save_model(self, request, obj, form, change):
+        """A change goes through ``place_update``: a place moved under
+        another takes its households' counts along."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        place_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+
+
+@admin.register(Prefecture)
+class PrefectureAdmin(PlaceAdmin):
+    pass
+
+
+@admin.register(County)
+class CountyAdmin(PlaceAdmin):
+    list_display = ["name", "name_latin", "prefecture"]
+    list_select_related = ["prefecture"]
+    autocomplete_fields = ["prefecture"]
+
+
+@admin.register(Township)
+class TownshipAdmin(PlaceAdmin):
+    list_display = ["name", "name_latin", "county"]
+    list_filter = [("county", RelatedOnlyFilter)]
+    list_select_related = ["county"]
+    autocomplete_fields = ["county"]
+
+
+@admin.register(Village)
+class VillageAdmin(PlaceAdmin):
+    list_display = ["name", "name_latin", "township"]
+    list_filter = [("township__county", RelatedOnlyFilter)]
+    list_select_related = ["township"]
+    autocomplete_fields = ["township"]
+
+
+PLACE_FILTERS = [
+    ("village__township__county", RelatedOnlyFilter),
+    ("village__township", RelatedOnlyFilter),
+    ("village", RelatedOnlyFilter),
+]
+
+
+class HerderForm(ServiceForm):
+    """A household, written by ``herder_create``/``herder_update`` (a
+    household moved to another village takes its counts along)."""
+
+    NAMES = ("village", "name", "name_latin", "name_kazakh")
+
+    class Meta:
+        model = Herder
+        fields = ["village", "name", "name_latin", "name_kazakh"]
+
+    def write(self, data: dict) -> Herder:
+        names = {field: data[field] for field in self.NAMES}
+        if self.instance.pk is None:
+            return herder_create(**names)
+        changes = {field: names[field] for field in self.changed_data if field in names}
+        if not changes:
+            return self.instance
+        return herder_update(self.instance, seen_version=data.get("seen_version"), **changes)
+
+
+@admin.register(Herder)
+class HerderAdmin(WrittenByServiceAdmin, SpreadsheetAdminMixin, ScopedHistoryAdmin):
+    form = HerderForm
+    export_kinds = {"herders": (_("herder households"), herder_rows)}
+    list_display = ["name", "name_latin", "name_kazakh", "village", "township"]
+    list_filter = PLACE_FILTERS
+    list_select_related = ["village__township"]
+    search_fields = ["name", "name_latin", "name_kazakh"]
+    autocomplete_fields = ["village"]
+
+    @admin.display(description=_("township"), ordering="village__township__name")
+    def township(self, herder: Herder) -> Township:
+        return herder.village.township
