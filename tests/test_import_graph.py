@@ -5,6 +5,8 @@ imported): arrows point down only (STYLE.md, "The layers").
 - the models import, outside ``livestock.models``, only modules that never
   reach the models themselves (the pure ones: choices, audit, the counting
   rules and core);
+- no package's ``__init__`` re-exports its modules' names: a caller imports
+  a function from the module that does the job;
 - no function imports a livestock module: an import inside a function to
   dodge a cycle means the layers are wrong. The one exception is Django's
   own place for it, ``AppConfig.ready()``.
@@ -182,3 +184,22 @@ def test_no_function_imports_a_livestock_module(name):
         )
     ]
     assert inside_functions == []
+
+
+# Django's entry points: the app's models are ``livestock.models``, and the
+# admin's autodiscovery imports ``livestock.admin``, which imports its pages.
+ENTRY_POINTS = {"livestock.models", "livestock.admin"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        name
+        for name, path in MODULES.items()
+        if path.name == "__init__.py" and name not in ENTRY_POINTS
+    ),
+)
+def test_no_package_re_exports_its_modules(name):
+    body = ast.parse(MODULES[name].read_text(encoding="utf-8")).body
+    docstring = body[:1] if body and isinstance(body[0], ast.Expr) else []
+    assert body[len(docstring) :] == [], f"{MODULES[name].relative_to(ROOT)} holds code"
