@@ -1,9 +1,18 @@
 """The columns of a counts spreadsheet, written once for the template, the
 import and the exports: their keys, their headers in Chinese and English, and
-the spellings of a header an import accepts."""
+the spellings of a header an import accepts.
+
+An entry's columns are its content fields (``LambingEntry.CONTENT_FIELDS``),
+headed by each field's name in Chinese and English and read by its type, so
+that a new kind of count on an entry is a new column with no change here."""
 
 import re
 from dataclasses import dataclass
+
+from django.db import models
+from django.utils import translation
+
+from livestock.models import LambingEntry, LambingRecord
 
 
 @dataclass(frozen=True)
@@ -18,6 +27,16 @@ class Column:
         return f"{self.chinese} {self.english}"
 
 
+def _field_column(model: type[models.Model], name: str) -> Column:
+    """A model field's column, headed by its name in Chinese and in English."""
+    verbose_name = model._meta.get_field(name).verbose_name
+    with translation.override("zh-hans"):
+        chinese = str(verbose_name)
+    with translation.override("en"):
+        english = str(verbose_name)
+    return Column(name, chinese, english)
+
+
 COLUMNS = [
     Column("uuid", "条目编号", "entry uuid"),
     Column("county", "县市", "county"),
@@ -28,14 +47,7 @@ COLUMNS = [
     Column("herder_latin", "牧户拉丁名", "herder latin name"),
     Column("season", "产羔季", "season"),
     Column("ewes_at_start", "越冬母羊", "ewes at start"),
-    Column("date", "日期", "date"),
-    Column("ewes_lambed", "产羔母羊", "ewes lambed"),
-    Column("lambs_born", "产羔数", "lambs born"),
-    Column("lambs_lost", "死亡羔羊", "lambs lost"),
-    Column("loss_cause", "死亡原因", "cause of loss"),
-    Column("lambs_alive", "成活羔羊", "lambs alive"),
-    Column("check_stage", "成活检查", "survival check"),
-    Column("note", "备注", "note"),
+    *(_field_column(LambingEntry, name) for name in LambingEntry.CONTENT_FIELDS),
 ]
 
 
@@ -45,10 +57,23 @@ COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 HEADERS = [column.header for column in COLUMNS]
 
 
-COUNT_KEYS = ("ewes_lambed", "lambs_born", "lambs_lost")
+# An entry's columns, in the order of its content (a derived uuid reads them so).
+ENTRY_KEYS = LambingEntry.CONTENT_FIELDS
 
 
-ENTRY_KEYS = ("date", *COUNT_KEYS, "loss_cause", "lambs_alive", "check_stage", "note")
+# The fields each column fills, by what the import reads in it: a whole number
+# (empty: the field's default, or none), a choice (any spelling of one), text.
+FIELDS = {
+    "ewes_at_start": LambingRecord._meta.get_field("ewes_at_start"),
+    **{name: LambingEntry._meta.get_field(name) for name in ENTRY_KEYS},
+}
+NUMBER_KEYS = tuple(key for key, field in FIELDS.items() if isinstance(field, models.IntegerField))
+CHOICE_KEYS = tuple(key for key, field in FIELDS.items() if field.choices)
+TEXT_KEYS = tuple(
+    key
+    for key, field in FIELDS.items()
+    if isinstance(field, models.CharField | models.TextField) and not field.choices
+)
 
 
 # Which column shows a model field's error.

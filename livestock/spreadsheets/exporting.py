@@ -12,7 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from livestock.models import Herder, LambingEntry, LambingRecord
-from livestock.spreadsheets.columns import COLUMNS, HEADERS
+from livestock.spreadsheets.columns import CHOICE_KEYS, COLUMNS, ENTRY_KEYS, HEADERS
 from livestock.spreadsheets.tables import inert
 
 
@@ -50,17 +50,10 @@ def _row(*, herder: Herder, record: LambingRecord | None = None, entry=None) -> 
         values["season"] = record.season.name
         values["ewes_at_start"] = record.ewes_at_start
     if entry is not None:
-        values.update(
-            uuid=str(entry.uuid),
-            date=entry.date,
-            ewes_lambed=entry.ewes_lambed,
-            lambs_born=entry.lambs_born,
-            lambs_lost=entry.lambs_lost,
-            loss_cause=entry.get_loss_cause_display(),
-            lambs_alive=entry.lambs_alive,
-            check_stage=entry.get_check_stage_display(),
-            note=entry.note,
-        )
+        values["uuid"] = str(entry.uuid)
+        for key in ENTRY_KEYS:  # a choice by its label, as the import reads it back
+            shown = getattr(entry, f"get_{key}_display") if key in CHOICE_KEYS else None
+            values[key] = shown() if shown else getattr(entry, key)
     return [_cell(values.get(column.key)) for column in COLUMNS]
 
 

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from livestock.audit.attribution import Surface, acting_as
-from livestock.choices import CheckStage, LossCause
 from livestock.models import County, Herder, LambingRecord, Season, Township, Village
 from livestock.places import scoping
 from livestock.places.names import normalize_name
@@ -28,10 +27,13 @@ from livestock.services.entries import USED_UUID, NewEntry, entries_create
 from livestock.services.places import herder_build, herder_update, herders_create
 from livestock.services.records import record_build, record_update, records_create
 from livestock.spreadsheets.columns import (
+    CHOICE_KEYS,
     COLUMN_BY_KEY,
-    COUNT_KEYS,
     ENTRY_KEYS,
     FIELD_COLUMNS,
+    FIELDS,
+    NUMBER_KEYS,
+    TEXT_KEYS,
     normalized,
 )
 from livestock.spreadsheets.reading import (
@@ -186,10 +188,7 @@ class _Importer:
         self.new_records: list[LambingRecord] = []
         self.pending: list[tuple] = []
         self.table = table
-        self.codes = {
-            "loss_cause": _choice_spellings(LossCause),
-            "check_stage": _choice_spellings(CheckStage),
-        }
+        self.codes = {key: _choice_spellings(FIELDS[key].choices) for key in CHOICE_KEYS}
 
     def count(self, kind: str, outcome: str, obj) -> None:
         """Count each object once, however many rows name it."""
@@ -223,10 +222,10 @@ class _Importer:
         for key, text in row.items():
             if "\x00" in text:
                 errors.append((key, _("a NUL character (\\x00) cannot be stored; remove it")))
-        for key in ("ewes_at_start", *COUNT_KEYS, "lambs_alive"):
+        for key in NUMBER_KEYS:
             text = row.get(key, "").replace(",", "")
             if not text:
-                values[key] = None if key in ("ewes_at_start", "lambs_alive") else 0
+                values[key] = None if FIELDS[key].null else FIELDS[key].get_default()
                 continue
             try:
                 values[key] = whole_number(text)
@@ -250,7 +249,8 @@ class _Importer:
                         % {"value": text, "choices": ", ".join(sorted(set(spellings.values())))},
                     )
                 )
-        values["note"] = row.get("note", "")
+        for key in TEXT_KEYS:
+            values[key] = row.get(key, "")
         text = row.get("uuid", "")
         values["uuid"] = None
         if text:
@@ -572,7 +572,7 @@ def _parents(village: Village) -> str:
 def _choice_spellings(choices) -> dict[str, str]:
     """A choice by its code or its label in Chinese or English."""
     spellings = {}
-    for code, label in choices.choices:
+    for code, label in choices:
         spellings[normalized(code)] = code
         for language in ("zh-hans", "en"):
             with translation.override(language):
