@@ -281,8 +281,8 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
     go_online(page, signal)
     conflict = page.locator('[data-attention] li[data-state="conflict"]')
     expect(conflict).to_be_visible(timeout=20_000)
-    expect(conflict.locator('[data-side="theirs"]')).to_contain_text("产羔 7")
-    expect(conflict.locator('[data-side="mine"]')).to_contain_text("产羔 6")
+    expect(conflict.locator('[data-side="theirs"]')).to_contain_text("产羔数 7")
+    expect(conflict.locator('[data-side="mine"]')).to_contain_text("产羔数 6")
     entry.refresh_from_db()
     assert entry.lambs_born == 7  # nothing overwritten silently
     page.screenshot(path=results_dir / "conflict-side-by-side.png", full_page=True)

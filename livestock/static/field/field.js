@@ -30,8 +30,10 @@
   };
   const BULK_LIMIT = 1000;
   const MAX_BACKOFF_MS = 60000;
-  const COUNT_FIELDS = ["ewes_lambed", "lambs_born", "lambs_lost", "lambs_alive"];
-  const ENTRY_FIELDS = ["date", "ewes_lambed", "lambs_born", "lambs_lost", "loss_cause", "lambs_alive", "check_stage"];
+  /* An entry's inputs are drawn from the rules description (the server's
+     template and editRefused below): each carries data-field, and a count its
+     empty value (data-empty: "" for none). No field is named here. */
+  const FIELD_INPUTS = "[data-field]";
 
   /* IndexedDB: "outbox" (items by uuid) and "kept" (the rules, the roster). */
 
@@ -153,22 +155,24 @@
   }
 
   /* What a row's inputs say, in the API's fields. */
+  function isCount(input) {
+    return input.type === "number";
+  }
+  function emptyCount(input) {
+    return input.dataset.empty === "" || input.dataset.empty === undefined ? null : Number(input.dataset.empty);
+  }
   function readCounts(form) {
     const body = {};
-    ENTRY_FIELDS.forEach(function (name) {
-      const input = form.elements[name];
-      if (!input) return;
+    form.querySelectorAll(FIELD_INPUTS).forEach(function (input) {
       const raw = input.value.trim();
-      if (COUNT_FIELDS.indexOf(name) >= 0) {
-        body[name] = raw === "" ? (name === "lambs_alive" ? null : 0) : Number(raw);
-      } else {
-        body[name] = raw;
-      }
+      body[input.dataset.field] = isCount(input) ? (raw === "" ? emptyCount(input) : Number(raw)) : raw;
     });
     return body;
   }
   function typedSomething(form) {
-    return COUNT_FIELDS.some(function (name) { return form.elements[name] && form.elements[name].value.trim() !== ""; });
+    return Array.from(form.querySelectorAll(FIELD_INPUTS)).some(function (input) {
+      return isCount(input) && input.value.trim() !== "";
+    });
   }
 
   function clearErrors(form) {
@@ -225,8 +229,8 @@
       body: Object.assign({ uuid: uuid, record: record }, body),
       created: Date.now(),
     });
-    COUNT_FIELDS.concat(["loss_cause", "check_stage"]).forEach(function (name) {
-      if (form.elements[name]) form.elements[name].value = "";
+    form.querySelectorAll(FIELD_INPUTS).forEach(function (input) {
+      if (input.type !== "date") input.value = "";
     });
     await render();
     sync();
@@ -377,7 +381,7 @@
   }
 
   function sameContent(server, body) {
-    return ENTRY_FIELDS.every(function (name) {
+    return Object.keys(body).filter(function (name) { return name !== "reason"; }).every(function (name) {
       const mine = body[name] === undefined ? null : body[name];
       const theirs = server[name] === undefined ? null : server[name];
       return String(mine) === String(theirs);
@@ -498,15 +502,23 @@
         rowStatus(form, "已上传 · Uploaded — 产羔数 lambs born " + (totals ? totals.textContent : ""), "saved");
       }
     });
-    renderAttention(items.filter(function (item) { return item.state !== "pending"; }));
+    const attention = items.filter(function (item) { return item.state !== "pending"; });
+    renderAttention(attention, attention.length ? await loadRules() : null);
   }
 
-  function describeCounts(body) {
+  /* An entry in a line: its date, then each field given (not left at its
+     empty value) by its Chinese label, a choice by its label. */
+  function describeCounts(body, rules) {
     const parts = [body.date || ""];
-    if (body.ewes_lambed) parts.push("产羔母羊 " + body.ewes_lambed);
-    if (body.lambs_born) parts.push("产羔 " + body.lambs_born);
-    if (body.lambs_lost) parts.push("死亡 " + body.lambs_lost + " " + (body.loss_cause || ""));
-    if (body.lambs_alive !== null && body.lambs_alive !== undefined) parts.push("成活 " + body.lambs_alive + " " + (body.check_stage || ""));
+    const fields = rules ? rules.fields : {};
+    Object.keys(fields).forEach(function (name) {
+      const field = fields[name];
+      const value = body[name];
+      const empty = field.empty === undefined ? "" : field.empty;
+      if (field.type === "date" || field.type === "text" || value === undefined || value === null || value === empty) return;
+      const choice = (field.choices || []).find(function (each) { return each.value === value; });
+      parts.push(field.label.zh + " " + (choice ? choice.label.zh : value));
+    });
     return parts.join(" · ");
   }
 
@@ -518,7 +530,7 @@
     return node;
   }
 
-  function renderAttention(items) {
+  function renderAttention(items, rules) {
     const section = document.querySelector("[data-attention]");
     const list = document.querySelector("[data-attention-list]");
     if (!section || !list) return;
@@ -530,7 +542,7 @@
       li.dataset.uuid = item.uuid;
       li.dataset.state = item.state;
       const title = document.createElement("p");
-      title.textContent = item.label + " — " + describeCounts(item.body);
+      title.textContent = item.label + " — " + describeCounts(item.body, rules);
       const message = document.createElement("p");
       message.className = "message";
       message.dataset.serverMessage = "";
@@ -541,10 +553,10 @@
         sides.className = "sides";
         const theirs = document.createElement("div");
         theirs.dataset.side = "theirs";
-        theirs.textContent = "服务器 theirs: " + describeCounts(item.theirs);
+        theirs.textContent = "服务器 theirs: " + describeCounts(item.theirs, rules);
         const mine = document.createElement("div");
         mine.dataset.side = "mine";
-        mine.textContent = "我的 mine: " + describeCounts(item.body);
+        mine.textContent = "我的 mine: " + describeCounts(item.body, rules);
         sides.append(theirs, mine);
         li.append(sides);
         li.append(
@@ -581,8 +593,9 @@
     const form = document.createElement("form");
     form.noValidate = true;
     form.dataset.record = item.record;
-    ENTRY_FIELDS.forEach(function (name) {
+    Object.keys(rules.fields).forEach(function (name) {
       const field = rules.fields[name];
+      if (field.type === "text") return; /* as the row's inputs: counts, choices, the date */
       const label = document.createElement("label");
       label.textContent = field.label.zh + " " + field.label.en + " ";
       let input;
@@ -595,6 +608,8 @@
         input.type = field.type === "date" ? "date" : "number";
       }
       input.name = name;
+      input.dataset.field = name;
+      if (field.type === "integer") input.dataset.empty = field.empty === null ? "" : field.empty;
       const value = item.body[name];
       input.value = value === null || value === undefined ? "" : value;
       label.append(input);

@@ -1,0 +1,17 @@
+"""The field app's inputs, drawn from the rules description: a field's value by
+its name, from a bound form's data, an entry, or nothing."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def value_of(values, name: str):
+    """``values[name]`` of a form's data, or ``values.name`` of an entry; none
+    without values (a blank row)."""
+    if values is None:
+        return None
+    if hasattr(values, "get"):
+        return values.get(name)
+    return getattr(values, name, None)
