@@ -2,13 +2,23 @@
 lists: every layer past those files reads the count by name from one
 declaration, so adding it there reaches the rollups, the API and the pages."""
 
+import datetime
+import re
 from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from django.utils import translation
 
 from livestock.api.serializers import LambingEntrySerializer, TotalsSerializer
 from livestock.counting import metrics, rollups, walk
 from livestock.counting.totals import NUMBERS, LambingTotals
+from livestock.field import rules_description
 from livestock.models import DailyRollup, LambingEntry
 from livestock.pages import summary_table
+from livestock.spreadsheets import columns
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_what_the_walk_reads_of_an_entry_is_read_from_the_entries_by_name():
@@ -45,3 +55,41 @@ def test_an_entrys_content_is_the_apis_and_the_services():
 def test_the_summary_shows_the_registrys_counts_marked_for_it():
     shown = [column.key for column in summary_table.COLUMNS if column.kind == "count"]
     assert shown == [metric.code for metric in metrics.COUNTS if metric.on_summary]
+
+
+FIELD_APP = [
+    ROOT / "templates" / "field" / "_count_inputs.html",
+    ROOT / "livestock" / "static" / "field" / "field.js",
+]
+
+
+@pytest.mark.parametrize("path", FIELD_APP, ids=lambda path: path.name)
+def test_the_field_apps_entry_inputs_name_no_field_of_an_entry(path):
+    """The field app's form and script draw an entry's inputs from the rules
+    description, so a new kind of count needs neither file: no field but the
+    date (every entry's, with its own input) is named, as a string, a property
+    or an attribute's value. (The script may read a total the page shows,
+    ``[data-total=…]``: not an input.)"""
+    text = re.sub(r"data-total=[^\]]*\]", "", path.read_text(encoding="utf-8"))
+    named = [
+        name
+        for name in LambingEntry.CONTENT_FIELDS
+        if name != "date" and re.search(rf"[\"'.=]{name}\b", text)
+    ]
+    assert named == []
+
+
+def test_the_rules_description_holds_every_field_an_entry_takes():
+    description = rules_description.describe(season=None, today=datetime.date(2025, 2, 11))
+    assert list(description["fields"]) == list(LambingEntry.CONTENT_FIELDS)
+
+
+def test_a_spreadsheets_entry_columns_are_the_entrys_fields_by_their_names():
+    assert columns.ENTRY_KEYS == LambingEntry.CONTENT_FIELDS
+    for name in LambingEntry.CONTENT_FIELDS:
+        label = LambingEntry._meta.get_field(name).verbose_name
+        with translation.override("zh-hans"):
+            chinese = str(label)
+        with translation.override("en"):
+            english = str(label)
+        assert columns.COLUMN_BY_KEY[name].header == f"{chinese} {english}"
