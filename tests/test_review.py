@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from livestock.models import LambingEntry, Review, ReviewState
+from livestock.models import TRANSITIONS, LambingEntry, Review, ReviewState, actions_allowed
 from livestock.services.entries import entry_create, entry_delete, entry_update
 from livestock.services.places import herder_update
 from livestock.services.records import record_build, record_create, record_update
@@ -630,3 +630,77 @@ class TestVillageScope:
         text = page.content.decode()
         assert "通克村" in text and "阔斯阿热勒村" not in text
         assert "Review and sign-off" not in text and "<td>19</td>" not in text
+
+
+# Each state a review can be in, and the actions that bring it there.
+PATHS = {
+    None: [],
+    ReviewState.SUBMITTED: ["submit"],
+    ReviewState.APPROVED: ["submit", "approve"],
+    ReviewState.RETURNED: ["submit", "return"],
+    ReviewState.REOPENED: ["submit", "approve", "reopen"],
+}
+
+
+def act(action: str, review, *, user, township, season) -> Review:
+    """``action`` through its service, as the summary page's form posts it."""
+    if action == "submit":
+        return review_submit(township=township, season=season, as_of=DEC_15, user=user)
+    if action == "approve":
+        return review_approve(review=review, user=user)
+    if action == "return":
+        return review_return(review=review, user=user, comment="再核对一下")
+    return review_reopen(review=review, user=user, reason="漏记")
+
+
+@pytest.fixture
+def signs_everything(burqin):
+    """A user of 布尔津县 in both roles: every review permission there is."""
+    from django.contrib.auth.models import Group
+
+    user = make_user("burqin-both", "official", burqin)
+    user.groups.add(Group.objects.get(name="technician"))
+    return user
+
+
+class TestTransitionTable:
+    """One table of allowed transitions (``models.TRANSITIONS``): the services
+    take exactly its transitions, and the township's page offers exactly them."""
+
+    @pytest.mark.parametrize("state", list(PATHS), ids=str)
+    @pytest.mark.parametrize("action", list(TRANSITIONS))
+    def test_the_services_take_exactly_the_tables_transitions(
+        self, state, action, counted, signs_everything, woyimoke, winter_2024
+    ):
+        where = {"user": signs_everything, "township": woyimoke, "season": winter_2024}
+        review = None
+        for step in PATHS[state]:
+            review = act(step, review, **where)
+        allowed = state in TRANSITIONS[action].from_states
+        if action != "submit" and review is None:
+            assert not allowed  # nothing to approve, send back or reopen
+            return
+        if allowed:
+            changed = act(action, review, **where)
+            assert changed.state == TRANSITIONS[action].to_state
+        else:
+            with pytest.raises(ValidationError) as error:
+                act(action, review, **where)
+            assert "Cannot" in str(error.value)
+            review.refresh_from_db()
+            assert review.state == state
+
+    @pytest.mark.parametrize("state", [state for state in PATHS if state], ids=str)
+    @pytest.mark.parametrize("role", ["technician", "official"])
+    def test_the_townships_page_offers_the_tables_actions_for_the_role(
+        self, state, role, counted, signs_everything, woyimoke, winter_2024
+    ):
+        where = {"user": signs_everything, "township": woyimoke, "season": winter_2024}
+        review = None
+        for step in PATHS[state]:
+            review = act(step, review, **where)
+        user = make_user(f"burqin-{role}", role, woyimoke)
+        page = f"/?season={winter_2024.pk}&as_of=2024-12-15&place=township:{woyimoke.pk}"
+        text = logged_in(user, "en").get(page).content.decode()
+        offered = [action for action in TRANSITIONS if f'name="action" value="{action}"' in text]
+        assert offered == actions_allowed(user, state)

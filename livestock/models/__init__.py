@@ -19,7 +19,13 @@ from livestock.models.places import (
     Village,
 )
 from livestock.models.reports import Report, ReportedFigure
-from livestock.models.review import Review, ReviewState, approved_through
+from livestock.models.review import (
+    TRANSITIONS,
+    Review,
+    ReviewState,
+    actions_allowed,
+    approved_through,
+)
 from livestock.models.rollups import DailyRollup, RollupLevel
 from livestock.models.scopes import SCOPE_LEVELS, ScopeGrant
 from livestock.models.throttles import RequestCount
@@ -46,6 +52,8 @@ __all__ = [
     "ReportedFigure",
     "RequestCount",
     "Review",
+    "TRANSITIONS",
+    "actions_allowed",
     "ReviewState",
     "RollupLevel",
     "ScopeGrant",

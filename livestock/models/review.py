@@ -10,6 +10,7 @@ comment, in the review's history.
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +20,67 @@ from django.utils.translation import gettext_lazy as _
 from livestock.audit.attribution import audited
 from livestock.choices import ReviewState
 from livestock.models.places import Township, Versioned
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What an action does to a township's review: from which states (``None``:
+    no review of the township for the date yet) to which, and the permission a
+    user's role needs for it."""
+
+    action: str
+    label: str
+    from_states: tuple[str | None, ...]
+    to_state: str
+    permission: str  # a codename of this app (Review.Meta.permissions)
+
+
+# The allowed review transitions, written once: the services refuse any other,
+# and the summary page offers a user the ones their role may take.
+TRANSITIONS = {
+    transition.action: transition
+    for transition in (
+        Transition(
+            action="submit",
+            label=_("submit"),
+            from_states=(None, ReviewState.RETURNED, ReviewState.REOPENED),
+            to_state=ReviewState.SUBMITTED,
+            permission="submit_review",
+        ),
+        Transition(
+            action="approve",
+            label=_("approve"),
+            from_states=(ReviewState.SUBMITTED,),
+            to_state=ReviewState.APPROVED,
+            permission="approve_review",
+        ),
+        Transition(
+            action="return",
+            label=_("send back"),
+            from_states=(ReviewState.SUBMITTED,),
+            to_state=ReviewState.RETURNED,
+            permission="approve_review",
+        ),
+        Transition(
+            action="reopen",
+            label=_("reopen"),
+            from_states=(ReviewState.APPROVED,),
+            to_state=ReviewState.REOPENED,
+            permission="reopen_review",
+        ),
+    )
+}
+
+
+def actions_allowed(user, state: str | None) -> list[str]:
+    """The actions ``user``'s role may take on a review in ``state`` (``None``:
+    none yet), in the table's order. Whether the township is in the user's
+    places is scoping's to say, not this table's."""
+    return [
+        transition.action
+        for transition in TRANSITIONS.values()
+        if state in transition.from_states and user.has_perm(f"livestock.{transition.permission}")
+    ]
 
 
 class Review(Versioned):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from livestock.filtersets import MAX_ID
 from livestock.models import (
     LADDER,
+    TRANSITIONS,
     Place,
     Review,
     Season,
@@ -110,12 +111,7 @@ class ReviewActionForm(forms.Form):
     another township is no review of this page); whether the user may make the
     change is the services' to say."""
 
-    ACTIONS = [
-        ("submit", _("submit")),
-        ("approve", _("approve")),
-        ("return", _("send back")),
-        ("reopen", _("reopen")),
-    ]
+    ACTIONS = [(transition.action, transition.label) for transition in TRANSITIONS.values()]
     DONE = {
         "submit": _("The township's counts are submitted for review."),
         "approve": _("Approved: the counts up to this date are locked."),

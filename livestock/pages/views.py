@@ -29,9 +29,9 @@ from livestock.models import (
     Herder,
     LambingRecord,
     Place,
-    ReviewState,
     Township,
     Village,
+    actions_allowed,
 )
 from livestock.monitoring import views as monitoring_views
 from livestock.pages import charts, summary_table
@@ -230,13 +230,11 @@ class SummaryPage(PermissionRequiredMixin, View):
         reviews = township_reviews(season=season, township=place, user=request.user)
         on_date = next((row.review for row in reviews if row.review.as_of == as_of), None)
         user = request.user
-        can_submit = user.has_perm("livestock.submit_review") and (
-            on_date is None or on_date.state in (ReviewState.RETURNED, ReviewState.REOPENED)
-        )
         return {
             "reviews": [
                 {
                     "review": row.review,
+                    "actions": actions_allowed(user, row.review.state),
                     "changed_since": row.changed_since,
                     "figures": [
                         (label, row.approved.shown(name), row.live.shown(name))
@@ -247,9 +245,7 @@ class SummaryPage(PermissionRequiredMixin, View):
                 }
                 for row in reviews
             ],
-            "can_submit": can_submit,
-            "can_approve": user.has_perm("livestock.approve_review"),
-            "can_reopen": user.has_perm("livestock.reopen_review"),
+            "can_submit": "submit" in actions_allowed(user, on_date.state if on_date else None),
             "action_url": reverse("review"),
             "as_of": as_of,
         }
