@@ -180,7 +180,9 @@ IMPORT_MAX_ERRORS_LISTED = env_int("IMPORT_MAX_ERRORS_LISTED", default=100, mini
 # lifted early by `manage.py axes_reset_username NAME` or in the admin.
 AUTHENTICATION_BACKENDS = [
     "livestock.access.throttling.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading a user's permissions in one query
+    # (livestock/access/permissions.py).
+    "livestock.access.permissions.RoleBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1))

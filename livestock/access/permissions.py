@@ -1,0 +1,60 @@
+"""How a user's permissions are read: Django's model permissions (a role's,
+``roles.py``, and any given to the user), in one query per request.
+
+Every API request asks them (``api.views.RolePermissions``), and a request's
+user is read anew, so Django's ``ModelBackend`` read them twice per request:
+the user's own permissions, then their groups'. ``RoleBackend`` reads both in
+one statement; what it answers is ``ModelBackend``'s (a test holds the two
+equal), and a user object keeps them for the rest of its request as Django's
+does (``_perm_cache``).
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+
+
+class RoleBackend(ModelBackend):
+    """``ModelBackend`` (logins, ``has_perm``), reading an active user's
+    permissions, their own and their groups', in one query."""
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if (
+            not user_obj.is_active
+            or user_obj.is_anonymous
+            or user_obj.is_superuser
+            or obj is not None
+        ):
+            return super().get_all_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            with connection.cursor() as cursor:
+                cursor.execute(_statement(), [user_obj.pk, user_obj.pk])
+                user_obj._perm_cache = {
+                    f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()
+                }
+        return user_obj._perm_cache
+
+
+def _statement() -> str:
+    """The permissions of a user (twice its id): their own and their groups',
+    as ``ModelBackend`` reads them, by app label and codename. Made once, from
+    the models' tables."""
+    global _made
+    if _made is None:
+        user_permissions = get_user_model().user_permissions.through._meta
+        user_groups = get_user_model().groups.through._meta
+        group_permissions = Group.permissions.through._meta
+        _made = (
+            f"SELECT t.app_label, p.codename FROM {Permission._meta.db_table} p "  # noqa: S608
+            f"JOIN {ContentType._meta.db_table} t ON t.id = p.content_type_id "
+            f"WHERE p.id IN ("
+            f"SELECT permission_id FROM {user_permissions.db_table} WHERE user_id = %s "
+            f"UNION SELECT g.permission_id FROM {group_permissions.db_table} g "
+            f"JOIN {user_groups.db_table} u ON u.group_id = g.group_id WHERE u.user_id = %s)"
+        )
+    return _made
+
+
+_made: str | None = None
