@@ -75,6 +75,30 @@ def test_a_loss_sent_twice_is_stored_once(bieke_record):
 
 
 @pytest.mark.parametrize(
+    "sent",
+    [
+        {"lambs_alive": 10, "check_stage": CheckStage.BIRTH},  # one survival check a day
+        {"ewes_lambed": 60},  # ewes lambed at most the ewes (60)
+    ],
+    ids=["survival_check", "all_ewes_lambed"],
+)
+def test_an_entry_resent_that_counted_twice_would_break_a_rule_is_the_stored_one(
+    bieke_record, sent
+):
+    bieke_record.ewes_at_start = 60
+    bieke_record.save()
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=10)
+    sent = {"date": DEC_12, "uuid": uuid.uuid4(), **sent}
+    first, _ = entry_create(record=bieke_record, **sent)
+    before = stored_entries(bieke_record)
+
+    again, again_is_new = entry_create(record=bieke_record, **sent)
+
+    assert (again.pk, again_is_new) == (first.pk, False)
+    assert stored_entries(bieke_record) == before
+
+
+@pytest.mark.parametrize(
     "changed",
     [
         {"lambs_born": 11},

@@ -91,7 +91,10 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     A serializer that validates many items (the bulk endpoint) reads the
     objects its items name at once, through the same scope (``preload``),
-    instead of one query per item."""
+    instead of one query per item. One whose service reads the object itself,
+    locked and within the same scope (a single entry's create: the context's
+    ``read_by_the_service``), takes its id only, and answers ``not_found`` when
+    the service found none."""
 
     preloaded: dict | None = None
 
@@ -108,11 +111,24 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         if key is not None and not 1 <= key <= MAX_ID:
             # No id is out of the database's range; asking it would be an overflow.
             self.fail("does_not_exist", pk_value=data)
+        if key is not None and self.context.get("read_by_the_service"):
+            # Not read here: the service reads it once, locked and narrowed to
+            # the user's scope in the same query, and says when it is not there
+            # (``not_found``).
+            return self.queryset.model(pk=key)
         if self.preloaded is None or key is None:
             return super().to_internal_value(data)  # its own query, and its messages
         if key not in self.preloaded:
             self.fail("does_not_exist", pk_value=data)
         return self.preloaded[key]
+
+    def not_found(self, data) -> serializers.ValidationError:
+        """The error of an object named by ``data`` that the service did not find
+        within the user's scope (``read_by_the_service``): as if read here."""
+        try:
+            self.fail("does_not_exist", pk_value=data)
+        except serializers.ValidationError as error:
+            return serializers.ValidationError({self.field_name: error.detail})
 
 
 def _integer_key(value) -> int | None:

@@ -376,10 +376,19 @@ class LambingEntryViewSet(
         }
     )
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        # The record is read once, by the service: locked, within the user's
+        # scope, with what the rules and the rollups read of it.
+        serializer = self.get_serializer(
+            data=request.data,
+            context={**self.get_serializer_context(), "read_by_the_service": True},
+        )
         serializer.is_valid(raise_exception=True)
         try:
-            entry, created = entry_create(**serializer.validated_data, created_by=request.user)
+            entry, created = entry_create(
+                **serializer.validated_data, created_by=request.user, visible_to=request.user
+            )
+        except LambingRecord.DoesNotExist:
+            raise serializer.fields["record"].not_found(request.data.get("record")) from None
         except EntryConflict as conflict:
             return Response(
                 {"detail": USED_UUID % {"uuid": conflict.stored.uuid}},

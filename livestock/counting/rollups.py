@@ -23,7 +23,10 @@ writes that bypass the services are not made here, and ``rebuild()`` repairs
 any that are.
 
 A bulk path wraps its writes in ``deferred()``: each record is then made
-again once, at the end of the block, instead of once per entry.
+again once, at the end of the block, instead of once per entry. A single
+entry's create, which has read the record and its entries under the lock for
+the rules, hands them over instead (``entries_written``): the rows move by the
+difference between the record's walk before and after, with nothing read again.
 """
 
 import datetime
@@ -258,38 +261,84 @@ def refresh(record_ids: Iterable[int]) -> None:
         new_rows = _rows_of(records, entries)
         stored = DailyRollup.objects.filter(level=HERDER_LEVEL, record_id__in=record_ids)
         old_rows = [tuple(values) for values in stored.values_list(*columns)]
-        # Only the household rows that changed move their places' rows: an entry
-        # changes its record's rows from its date on at most, and most of a
-        # bulk's records' rows stay as they were.
-        old_by_key = {_key(row): row for row in old_rows}
-        new_by_key = {_key(row): row for row in new_rows}
-        old_rows = [row for key, row in old_by_key.items() if new_by_key.get(key) != row]
-        new_rows = [row for key, row in new_by_key.items() if old_by_key.get(key) != row]
-        if not old_rows and not new_rows:
-            return
-        # By row (the household's own and its places'): its place columns before
-        # and after (a place may have moved), and how much its counts change.
-        # A household's date left without a change keeps a row of zeros.
-        difference: dict[tuple, list] = {}
-        for rows, sign in ((old_rows, -1), (new_rows, 1)):
-            for row in rows:
-                for changed_row in (row, *place_rows(row)):
-                    key, places, counts = split(changed_row)
-                    before_after_counts = difference.setdefault(
-                        key, [places, places, [0] * len(counts)]
-                    )
-                    before_after_counts[0 if sign < 0 else 1] = places
-                    total = before_after_counts[2]
-                    for index, count in enumerate(counts):
-                        total[index] += sign * count
-        _add(
-            columns,
-            [
-                (*key, *after, *counts)
-                for key, (before, after, counts) in sorted(difference.items())
-                if any(counts) or before != after
-            ],
-        )
+        _move(old_rows, new_rows)
+
+
+def entries_written(
+    record: RecordFacts, *, before: Iterable[EntryFacts], after: Iterable[EntryFacts]
+) -> None:
+    """One record's entries went from ``before`` to ``after`` (both read under
+    the record's lock by the write that changed them, in (date, pk) order):
+    move its rows and its places' rows by the difference between the two
+    walks, without reading the record, its entries or its rows again. The
+    stored rows are what the walk makes of the stored entries (every write
+    keeps them so, in its transaction, and ``rebuild()`` makes them so), so
+    the walk of ``before`` is what is stored. What a single entry's create
+    does (``services.entry_create``); inside ``deferred()``, the record is
+    made again at the end of the block like any other."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.add(record.record_id)
+        return
+    _move(list(herder_rows(record, before)), list(herder_rows(record, after)))
+
+
+def facts_of(record: LambingRecord) -> RecordFacts:
+    """``RecordFacts`` of a record read with its season and its places up to
+    the prefecture (``select_related("season", "herder__village__township__county")``)."""
+    village = record.herder.village
+    county = village.township.county
+    return RecordFacts(
+        record_id=record.pk,
+        season_id=record.season_id,
+        herder_id=record.herder_id,
+        village_id=village.pk,
+        township_id=village.township_id,
+        county_id=county.pk,
+        prefecture_id=county.prefecture_id,
+        ewes_at_start=record.ewes_at_start,
+        recorded_on=timezone.localtime(record.created_at).date(),
+        season_start=record.season.start_date,
+        season_end=record.season.end_date,
+    )
+
+
+def _move(old_rows: list[tuple], new_rows: list[tuple]) -> None:
+    """Records' herder-level rows go from ``old_rows`` to ``new_rows`` (in
+    ``row_columns()`` order): store the difference, in their rows and their
+    places' rows, in one upsert."""
+    # Only the household rows that changed move their places' rows: an entry
+    # changes its record's rows from its date on at most, and most of a
+    # bulk's records' rows stay as they were.
+    old_by_key = {_key(row): row for row in old_rows}
+    new_by_key = {_key(row): row for row in new_rows}
+    old_rows = [row for key, row in old_by_key.items() if new_by_key.get(key) != row]
+    new_rows = [row for key, row in new_by_key.items() if old_by_key.get(key) != row]
+    if not old_rows and not new_rows:
+        return
+    # By row (the household's own and its places'): its place columns before
+    # and after (a place may have moved), and how much its counts change.
+    # A household's date left without a change keeps a row of zeros.
+    difference: dict[tuple, list] = {}
+    for rows, sign in ((old_rows, -1), (new_rows, 1)):
+        for row in rows:
+            for changed_row in (row, *place_rows(row)):
+                key, places, counts = split(changed_row)
+                before_after_counts = difference.setdefault(
+                    key, [places, places, [0] * len(counts)]
+                )
+                before_after_counts[0 if sign < 0 else 1] = places
+                total = before_after_counts[2]
+                for index, count in enumerate(counts):
+                    total[index] += sign * count
+    _add(
+        row_columns(),
+        [
+            (*key, *after, *counts)
+            for key, (before, after, counts) in sorted(difference.items())
+            if any(counts) or before != after
+        ],
+    )
 
 
 def _rows_of(records: list[RecordFacts], entries: dict[int, list[EntryFacts]]) -> list[tuple]:
@@ -318,10 +367,17 @@ def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
         elif len(rows) < COPY_FROM_ROWS:
             cursor.execute(
                 add_statement(columns, connection),
-                [list(column) for column in zip(*rows, strict=True)],
+                [_array_text(column) for column in zip(*rows, strict=True)],
             )
         else:
             _add_copied(cursor, columns, rows)
+
+
+def _array_text(values: Iterable) -> str:
+    """A column's values (numbers, dates, None) as PostgreSQL writes an array
+    ('{3,NULL,2025-02-11}'), cast by the statement: psycopg adapts a list value
+    by value in Python, which was a third of a single create's upsert."""
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
 
 
 # From this many rows on, ``_add`` sends them by COPY: adapting a bulk's arrays

@@ -251,6 +251,10 @@ class LambingEntry(Versioned):
     # otherwise check_not_locked() looks it up.
     locked_through_known = False
     locked_through: datetime.date | None = None
+    # The record's stored entries (``EntryFacts``' fields), when the caller has
+    # read them under the record's lock for its own use as well (the rollups:
+    # services.entry_create); otherwise clean() reads them.
+    stored_entries: list | None = None
 
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     record = models.ForeignKey(
@@ -400,13 +404,16 @@ class LambingEntry(Versioned):
             except ValidationError as error:
                 errors["date"] = error
         if not errors and self.check_running_totals:
-            others = list(
-                (
-                    self.record.entries.exclude(pk=self.pk)
-                    if self.pk
-                    else self.record.entries.all()
-                ).running_counts()
-            )
+            if self.stored_entries is not None and self.pk is None:
+                others = self.stored_entries
+            else:
+                others = list(
+                    (
+                        self.record.entries.exclude(pk=self.pk)
+                        if self.pk
+                        else self.record.entries.all()
+                    ).running_counts()
+                )
             before = others
             if stored is not None:
                 before = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Max
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit.attribution import audited
@@ -155,11 +155,25 @@ def approved_through(
         if herder_id is None
         else {"township__villages__herders": herder_id}
     )
+    return _approved(season_id=season_id, **place).first()
+
+
+def approved_through_of_record() -> Subquery:
+    """``approved_through`` of a lambing record's township, as a column of a
+    query of records: read with the record (``services.lock_record``)."""
+    return Subquery(
+        _approved(
+            season_id=OuterRef("season_id"), township_id=OuterRef("herder__village__township_id")
+        )[:1]
+    )
+
+
+def _approved(**season_and_place) -> QuerySet:
+    """The dates through which the place's counts in the season are approved, latest first."""
     return (
-        Review.objects.filter(season_id=season_id, state=ReviewState.APPROVED, **place)
+        Review.objects.filter(state=ReviewState.APPROVED, **season_and_place)
         .order_by("-as_of")
         .values_list("as_of", flat=True)
-        .first()
     )
 
 

@@ -35,13 +35,13 @@ class EntryConflict(Exception):
         self.stored = stored
 
 
-@transaction.atomic
 def entry_create(
     *,
     record: LambingRecord,
     date: datetime.date,
     uuid: uuid_module.UUID | None = None,
     created_by: AbstractBaseUser | None = None,
+    visible_to: AbstractBaseUser | None = None,
     **content: int | str | None,
 ) -> tuple[LambingEntry, bool]:
     """Add a dated count to a record. Returns the entry and whether it is new.
@@ -54,39 +54,93 @@ def entry_create(
 
     An entry resent under the same ``uuid`` with the same content is the stored
     one (not new); under the same ``uuid`` with other content it is an
-    ``EntryConflict``.
+    ``EntryConflict``. ``visible_to``: the user whose scope the record must be
+    in (the API's caller), checked as the record is locked; outside it, the
+    record is ``LambingRecord.DoesNotExist``.
+
+    The record is read once, locked, with its places, season and approval
+    (``lock_record``), and its entries once: the rules check the new entry
+    against them, and the rollups move by the difference the new entry makes
+    to the record's walk (``rollups.entries_written``).
     """
     unknown = set(content) - set(LambingEntry.CONTENT_FIELDS)
     if unknown:
         raise TypeError(f"entry_create() got unknown fields {sorted(unknown)}")
-    record = lock_record(record)
-    entry = LambingEntry(record=record, date=date, created_by=created_by, **content)
-    if uuid is not None:
-        entry.uuid = uuid
-        stored = LambingEntry.objects.filter(uuid=uuid).first()
-        if stored is not None:
-            return _same_entry_or_conflict(stored, entry), False
-    # The record is the one just locked and the user is the request's: neither
-    # is looked up again. The uuid's uniqueness is left to the database's index:
-    # a uuid stored since the lookup above is a resend or a conflict, not an
-    # invalid entry. The check constraints are the single-row rules clean()
-    # checks with their messages; the database holds them too (see
-    # ``_refused_by_constraint`` for one it refuses all the same).
-    entry.full_clean(
-        exclude=["record", "created_by"], validate_unique=False, validate_constraints=False
-    )
     try:
         with transaction.atomic():
-            entry.save()
-            rollups.changed([record.pk])
-    except IntegrityError as error:
-        # The same uuid was saved meanwhile by a request holding another record's
-        # lock (one for this record waits for our lock and finds ours): the unique
-        # index decided between the two, and the stored one is what counts.
+            return _entry_create(
+                record,
+                date=date,
+                uuid=uuid,
+                created_by=created_by,
+                visible_to=visible_to,
+                **content,
+            )
+    except _Refused as refused:
+        # The uuid is stored already: sent before, or saved meanwhile by a request
+        # holding another record's lock (one for this record waits for our lock
+        # and finds ours); the unique index decided, and the stored one is what
+        # counts. Asked once the write is undone (the savepoint, or the
+        # transaction, rolled back).
+        entry, error = refused.args
         stored = LambingEntry.objects.filter(uuid=entry.uuid).first()
         if stored is None:
             raise _refused_by_constraint(entry, error) from None
         return _same_entry_or_conflict(stored, entry), False
+
+
+class _Refused(Exception):
+    """The database refused an entry (its uuid's index, or a check constraint)."""
+
+
+def _entry_create(
+    record: LambingRecord,
+    *,
+    date: datetime.date,
+    uuid: uuid_module.UUID | None,
+    created_by: AbstractBaseUser | None,
+    visible_to: AbstractBaseUser | None,
+    **content: int | str | None,
+) -> tuple[LambingEntry, bool]:
+    record = lock_record(record, visible_to=visible_to)
+    entry = LambingEntry(record=record, date=date, created_by=created_by, **content)
+    if uuid is not None:
+        entry.uuid = uuid
+    stored_entries = list(
+        record.entries.order_by("date", "pk").values_list(
+            *LambingEntry.RUNNING_TOTAL_FIELDS, named=True
+        )
+    )
+    entry.stored_entries = stored_entries
+    entry.locked_through_known = True
+    entry.locked_through = record.approved_through
+    # The record is the one just locked and the user is the request's: neither
+    # is looked up again. The check constraints are the single-row rules clean()
+    # checks with their messages; the database holds them too (see
+    # ``_refused_by_constraint`` for one it refuses all the same). The uuid is
+    # the database's unique index's to decide: a uuid stored already is a resend
+    # or a conflict, found when the entry is refused (by a rule, counted twice
+    # with itself, or by the index), so that a new entry is not looked up first.
+    try:
+        entry.full_clean(
+            exclude=["record", "created_by"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError:
+        stored = LambingEntry.objects.filter(uuid=uuid).first() if uuid is not None else None
+        if stored is None:
+            raise
+        return _same_entry_or_conflict(stored, entry), False
+    finally:
+        # What the check was handed holds under this lock only: the entry
+        # returned asks again, say when it is deleted after an approval.
+        del entry.stored_entries, entry.locked_through_known, entry.locked_through
+    try:
+        entry.save()
+    except IntegrityError as error:
+        raise _Refused(entry, error) from error
+    rollups.entries_written(
+        rollups.facts_of(record), before=stored_entries, after=[*stored_entries, entry]
+    )
     return entry, True
 
 

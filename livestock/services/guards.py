@@ -4,12 +4,15 @@ order."""
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from livestock.models import LambingEntry, LambingRecord, Versioned
+from livestock.models.review import approved_through_of_record
+from livestock.places import scoping
 
 
 def check_version(obj: Versioned, *, seen_version: int) -> None:
@@ -76,14 +79,25 @@ def require_reason(reason: str, *, kept_in_history: bool = True) -> None:
         )
 
 
-def lock_record(record: LambingRecord) -> LambingRecord:
+def lock_record(
+    record: LambingRecord, *, visible_to: AbstractBaseUser | None = None
+) -> LambingRecord:
     """The record, read again with its row locked until the transaction ends:
-    while its entries are checked and saved, no other write to it can interleave."""
-    return (
+    while its entries are checked and saved, no other write to it can interleave.
+    Read with it, in the same query: its season, its places up to the
+    prefecture (the rollups', and a locked date's message) and, as
+    ``approved_through``, the date through which its township's counts are
+    approved. ``visible_to``: the user it must be visible to (``scoping.visible``,
+    in the same query); a record outside their scope is
+    ``LambingRecord.DoesNotExist``, as one that does not exist."""
+    records = (
         LambingRecord.objects.select_for_update(of=("self",))
-        .select_related("season")
-        .get(pk=record.pk)
+        .select_related("season", "herder__village__township__county")
+        .annotate(approved_through=approved_through_of_record())
     )
+    if visible_to is not None:
+        records = scoping.visible(visible_to, records)
+    return records.get(pk=record.pk)
 
 
 def lock_records(records: Iterable[LambingRecord]) -> None:
