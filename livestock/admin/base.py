@@ -57,7 +57,8 @@ class ServiceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["seen_version"].initial = self.instance.version
+        # None for a model not edited by several people at once (models.Versioned).
+        self.fields["seen_version"].initial = getattr(self.instance, "version", None)
 
     def _post_clean(self):
         if self._errors:
@@ -70,6 +71,15 @@ class ServiceForm(forms.ModelForm):
 
     def write(self, data: dict) -> Model:
         raise NotImplementedError
+
+    def added_or_changed(self, data: dict, *, create, update) -> Model:
+        """``write`` for a page whose object is added by ``create`` (the form's
+        fields) and changed by ``update`` (the fields changed), both services."""
+        values = {name: data[name] for name in self.fields if name != "seen_version"}
+        if self.instance.pk is None:
+            return create(**values)
+        changes = {name: values[name] for name in self.changed_data if name in values}
+        return update(self.instance, **changes) if changes else self.instance
 
 
 class WrittenByServiceAdmin:

@@ -1,6 +1,8 @@
 """The places' and the households' pages: a household is written by the
 services (moved to another village, it takes its counts along)."""
 
+from functools import partial
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -12,21 +14,24 @@ from livestock.admin.base import (
     WrittenByServiceAdmin,
 )
 from livestock.admin.spreadsheet_views import SpreadsheetAdminMixin
-from livestock.models import County, Herder, Prefecture, Township, Village
-from livestock.services.places import herder_create, herder_update, place_update
+from livestock.models import County, Herder, Place, Prefecture, Township, Village
+from livestock.services.places import herder_create, herder_update, place_create, place_update
 from livestock.spreadsheets.exporting import herder_rows
 
 
-class PlaceAdmin(ScopedAdmin):
+class PlaceForm(ServiceForm):
+    """A place, added by ``place_create`` and changed by ``place_update`` (a
+    place moved under another takes its households' counts along)."""
+
+    def write(self, data: dict) -> Place:
+        create = partial(place_create, type(self.instance))
+        return self.added_or_changed(data, create=create, update=place_update)
+
+
+class PlaceAdmin(WrittenByServiceAdmin, ScopedAdmin):
+    form = PlaceForm
     list_display = ["name", "name_latin"]
     search_fields = ["name", "name_latin"]
-
-    def save_model(self, request, obj, form, change):
-        """A change goes through ``place_update``: a place moved under
-        another takes its households' counts along."""
-        if not change:
-            return super().save_model(request, obj, form, change)
-        place_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
 
 
 @admin.register(Prefecture)

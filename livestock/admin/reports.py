@@ -1,19 +1,38 @@
-"""The source reports and their figures."""
+"""The source reports and their figures, added and corrected by the services."""
 
 from django.contrib import admin
 
-from livestock.admin.base import RelatedFilter, RelatedOnlyFilter, ScopedAdmin
+from livestock.admin.base import (
+    RelatedFilter,
+    RelatedOnlyFilter,
+    ScopedAdmin,
+    ServiceForm,
+    WrittenByServiceAdmin,
+)
 from livestock.models import Report, ReportedFigure
+from livestock.services.reports import figure_create, figure_update, report_create, report_update
+
+
+class ReportForm(ServiceForm):
+    def write(self, data: dict) -> Report:
+        return self.added_or_changed(data, create=report_create, update=report_update)
+
+
+class ReportedFigureForm(ServiceForm):
+    def write(self, data: dict) -> ReportedFigure:
+        return self.added_or_changed(data, create=figure_create, update=figure_update)
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(WrittenByServiceAdmin, admin.ModelAdmin):
+    form = ReportForm
     list_display = ["title", "authors", "published_note"]
     search_fields = ["title"]
 
 
 @admin.register(ReportedFigure)
-class ReportedFigureAdmin(ScopedAdmin):
+class ReportedFigureAdmin(WrittenByServiceAdmin, ScopedAdmin):
+    form = ReportedFigureForm
     list_display = ["as_of", "place", "metric", "qualifier", "value", "report"]
     list_filter = ["metric", ("season", RelatedFilter), ("county", RelatedOnlyFilter)]
     list_select_related = ["report", "prefecture", "county", "township", "village", "herder"]

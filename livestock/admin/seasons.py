@@ -1,18 +1,23 @@
-"""The seasons' page."""
+"""The seasons' page: a season is added and changed by the services (its
+records' flags move with its dates)."""
 
 from django.contrib import admin
 
+from livestock.admin.base import ServiceForm, WrittenByServiceAdmin
 from livestock.models import Season
-from livestock.services.seasons import season_update
+from livestock.services.seasons import season_create, season_update
+
+
+class SeasonForm(ServiceForm):
+    class Meta:
+        model = Season
+        fields = ["kind", "start_date", "end_date"]
+
+    def write(self, data: dict) -> Season:
+        return self.added_or_changed(data, create=season_create, update=season_update)
 
 
 @admin.register(Season)
-class SeasonAdmin(admin.ModelAdmin):
+class SeasonAdmin(WrittenByServiceAdmin, admin.ModelAdmin):
+    form = SeasonForm
     list_display = ["__str__", "start_date", "end_date"]
-
-    def save_model(self, request, obj, form, change):
-        """A change goes through ``season_update``: its records' flags
-        move with its dates."""
-        if not change:
-            return super().save_model(request, obj, form, change)
-        season_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})

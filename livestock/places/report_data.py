@@ -15,6 +15,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,7 @@ from django.db import models, transaction
 from livestock.choices import Metric
 from livestock.models import (
     LADDER,
+    Herder,
     LambingEntry,
     LambingRecord,
     Report,
@@ -30,8 +32,10 @@ from livestock.models import (
     Season,
 )
 from livestock.services.entries import EntryConflict, entry_create
+from livestock.services.places import herder_create, herder_update, place_create, place_update
 from livestock.services.records import record_create, record_update
-from livestock.services.seasons import season_update
+from livestock.services.reports import figure_create, figure_update, report_create, report_update
+from livestock.services.seasons import season_create, season_update
 
 DEFAULT_DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "altay_2025_02.jsonl"
 
@@ -66,6 +70,22 @@ FIELDS = {
     },
 }
 OPTIONAL = {"publisher", "authors", "published_note", "season", "as_of_note"}
+
+# The services that write each kind, as every other surface writes it.
+CREATE = {
+    **{model: partial(place_create, model) for model, _parent in PLACE_LEVELS},
+    Herder: herder_create,
+    Season: season_create,
+    Report: report_create,
+    ReportedFigure: figure_create,
+}
+UPDATE = {
+    **dict.fromkeys((model for model, _parent in PLACE_LEVELS), place_update),
+    Herder: herder_update,
+    Season: season_update,
+    Report: report_update,
+    ReportedFigure: figure_update,
+}
 
 
 class DataFileError(Exception):
@@ -150,23 +170,18 @@ class _Loader:
             getattr(self, f"_{kind}")(item)
 
     def _save(self, kind: str, model: type[models.Model], lookup: dict, values: dict):
-        """Create the object, or bring it in line with the file, saving only on change."""
+        """Create the object, or bring it in line with the file, saving only on
+        change; either through the service every surface writes it with."""
         obj = model.objects.filter(**lookup).first()
         if obj is None:
-            obj = model(**lookup, **values)
             self.summary.created[kind] += 1
-        elif any(getattr(obj, name) != value for name, value in values.items()):
-            self.summary.changed[kind] += 1
-            if isinstance(obj, Season):  # its records' flags move with its dates
-                return season_update(obj, **values)
-            for name, value in values.items():
-                setattr(obj, name, value)
-        else:
+            return CREATE[model](**lookup, **values)
+        changes = {name: value for name, value in values.items() if getattr(obj, name) != value}
+        if not changes:
             self.summary.unchanged[kind] += 1
             return obj
-        obj.full_clean()
-        obj.save()
-        return obj
+        self.summary.changed[kind] += 1
+        return UPDATE[model](obj, **changes)
 
     def _find_place(self, path: list[str]) -> list[models.Model]:
         """The places named by a path from the prefecture down, each one found."""

@@ -56,6 +56,20 @@ def herder_update(herder: Herder, *, seen_version: int | None = None, **changes)
 
 
 @transaction.atomic
+def place_create(model: type[Place], **fields) -> Place:
+    """A new prefecture, county, township or village: its names and, below a
+    prefecture, the place it lies in (``parent_field``)."""
+    allowed = {"name", "name_latin", *([model.parent_field] if model.parent_field else [])}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"place_create() cannot set {sorted(unknown)}")
+    place = model(**fields)
+    place.full_clean()
+    place.save()
+    return place
+
+
+@transaction.atomic
 def place_update(place: Place, **changes) -> Place:
     """Rename a prefecture, county, township or village, or move it under
     another place (``parent_field``): its households' counts go along."""

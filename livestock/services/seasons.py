@@ -1,9 +1,22 @@
-"""Seasons: their kind and dates (the flags of their records follow the dates)."""
+"""Seasons: added, their kind and dates changed (the flags of their records
+follow the dates). The admin's page and the report data's loader write
+through these."""
+
+import datetime
 
 from django.db import transaction
 
 from livestock.counting import rollups
 from livestock.models import Season
+
+
+@transaction.atomic
+def season_create(*, kind: str, start_date: datetime.date, end_date: datetime.date) -> Season:
+    """A new season; its kind and start name it (one season per kind and start)."""
+    season = Season(kind=kind, start_date=start_date, end_date=end_date)
+    season.full_clean()
+    season.save()
+    return season
 
 
 @transaction.atomic
