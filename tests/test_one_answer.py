@@ -89,3 +89,32 @@ def test_a_record_made_today_has_the_same_totals_on_every_surface(
     prefecture_official, made_today, surface, as_of, expected
 ):
     assert surface(prefecture_official, made_today, as_of) == expected
+
+
+def test_the_admin_record_page_shows_the_walks_totals_for_each_date_as_the_api_does(
+    woyimoke_technician, made_today
+):
+    """The admin's record page lists the record's running totals as of each
+    date it has entries for (its walk, ``record_timeline``); each row is what
+    the API's record says as of that date."""
+    entry_create(
+        record=made_today, date=datetime.date(2024, 12, 14), lambs_lost=1, loss_cause="cold"
+    )
+    client = Client()
+    client.login(username=woyimoke_technician.username, password=PASSWORD)
+    page = client.get(f"/admin/livestock/lambingrecord/{made_today.pk}/change/").content.decode()
+    for date, (ewes_lambed, lambs_born, losses) in {
+        datetime.date(2024, 12, 10): (8, 10, 0),
+        datetime.date(2024, 12, 14): (8, 10, 1),
+    }.items():
+        cells = (date.isoformat(), ewes_lambed, lambs_born, losses, "—")  # no survival check
+        assert "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) in page
+        detail = api(woyimoke_technician).get(
+            f"{API}lambing-records/{made_today.pk}/", {"as_of": date.isoformat()}
+        )
+        totals = detail.json()["totals"]
+        assert (totals["ewes_lambed"], totals["lambs_born"], totals["lamb_losses"]) == (
+            ewes_lambed,
+            lambs_born,
+            losses,
+        )

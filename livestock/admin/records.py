@@ -178,10 +178,12 @@ class LambingRecordAdmin(
         rows = (
             (
                 date,
-                totals.ewes_lambed,
-                totals.lambs_born,
-                totals.lamb_losses,
-                totals.lambs_alive,
+                # As every surface shows them: lambs alive before any check are
+                # unknown (—), not 0 (LambingTotals.shown).
+                *(
+                    _count(totals.shown(name))
+                    for name in ("ewes_lambed", "lambs_born", "lamb_losses", "lambs_alive")
+                ),
                 *(_rate(getattr(totals, name)) for _label, name in RATE_COLUMNS),
             )
             for date, totals in record_timeline(record=record)
@@ -268,6 +270,10 @@ def _html_table(headers: list, rows, note: str = "") -> str:
         body,
         note_html,
     )
+
+
+def _count(value) -> int | str:
+    return "—" if value is None else value
 
 
 def _rate(value) -> str:
