@@ -115,9 +115,9 @@ def test_a_bulk_whose_uuid_was_stored_for_another_record_meanwhile_stores_nothin
 def test_a_bulk_item_the_database_refuses_for_a_rule_is_named_with_the_rule(
     fuhai_technician, sailike_record, monkeypatch
 ):
-    """Were ``clean()`` ever to miss a rule the database's check constraints
+    """Were the model's rules ever to miss one the database's check constraints
     hold, a bulk still answers 400 naming the item and the rule, not 500."""
-    monkeypatch.setattr(LambingEntry, "clean", lambda entry: None)
+    monkeypatch.setattr(LambingEntry, "_pairing_errors", lambda entry: {})
     items = [entry(sailike_record, lambs_born=5), entry(sailike_record, lambs_lost=1)]
 
     response = api(fuhai_technician).post(BULK_URL, items)
@@ -150,7 +150,7 @@ def test_a_bulk_whose_third_entry_fails_stores_nothing_and_says_so(
 ):
     items = [entry(sailike_record, ewes_lambed=1, lambs_born=n) for n in (1, 2, 3, 4)]
     # The bulk checks its entries one by one before inserting them together.
-    raise_on_call(monkeypatch, LambingEntry, "clean", 3, RuntimeError("injected fault"))
+    raise_on_call(monkeypatch, LambingEntry, "clean_new", 3, RuntimeError("injected fault"))
 
     response = failing_client(fuhai_technician).post(BULK_URL, items)
 

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from livestock.choices import CheckStage, LossCause, SeasonKind
 from livestock.counting import rules
 from livestock.models import LambingEntry, LambingRecord, Season
+from livestock.models.lambing import _PLAINLY_VALID
 from livestock.services.entries import entry_create, entry_delete, entry_update
 from livestock.services.records import record_create, record_update
 
@@ -555,3 +556,39 @@ def test_it_explains_a_broken_rule_in_chinese_to_a_chinese_user(bieke_record):
     assert any("\u4e00" <= character <= "\u9fff" for character in chinese_message)
     assert "11" in chinese_message
     assert "10" in chinese_message
+
+
+@pytest.mark.parametrize("name", LambingEntry.CONTENT_FIELDS)
+def test_a_value_a_batch_takes_as_plainly_valid_is_one_its_field_accepts(name):
+    """``LambingEntry.clean_new`` checks a plainly valid value quickly and any
+    other by its field: for each content field, what it takes as plainly valid
+    its field's ``clean()`` accepts as it is, and values at and past the limits
+    are left to the field."""
+    field = LambingEntry._meta.get_field(name)
+    limit = rules.MAX_HOUSEHOLD_COUNT
+    samples = [
+        None,
+        True,
+        0,
+        1,
+        -1,
+        limit,
+        limit + 1,
+        2.0,
+        "3",
+        "",
+        " ",
+        "cold",
+        "day7",
+        "weaning",
+        "x" * 1000,
+        "x" * 1001,
+        datetime.date(2025, 1, 1),
+        datetime.datetime(2025, 1, 1),
+        "2025-01-01",
+    ]
+    taken = [value for value in samples if _PLAINLY_VALID[name](value)]
+    assert taken, "some value is plainly valid"
+    for value in taken:
+        assert field.clean(value, LambingEntry()) == value
+    assert set(_PLAINLY_VALID) == set(LambingEntry.CONTENT_FIELDS)

@@ -188,6 +188,56 @@ def test_the_rollups_kept_through_the_api_equal_a_rebuild_from_the_entries(
     assert stored_rollups() == rebuilt_rollups()
 
 
+def random_counts(rng: random.Random) -> dict:
+    """An entry's counts of one kind (births, a loss, a survival check), at random."""
+    kind = rng.random()
+    if kind < 0.5:
+        return {"ewes_lambed": rng.randint(0, 5), "lambs_born": rng.randint(0, 7)}
+    if kind < 0.75:
+        return {"lambs_lost": rng.randint(1, 3), "loss_cause": rng.choice(list(LossCause.values))}
+    stage = rng.choice([CheckStage.DAY_7, CheckStage.WEANING])
+    return {"lambs_alive": rng.randint(0, 10), "check_stage": stage}
+
+
+@pytest.mark.parametrize("copy_from_rows", [rollups.COPY_FROM_ROWS, 1])
+def test_the_rollups_kept_through_random_bulks_equal_a_rebuild_after_each(
+    winter_2024, tongke, bieke_record, sailike_record, copy_from_rows, monkeypatch
+):
+    """A bulk changes each record's rows by what one walk from its earliest new
+    date says, against the same walk of the stored entries, without reading the
+    rows back: after each of many bulks of entries on dates before, among and
+    after the stored ones (some refused for a rule, the others stored; some
+    resent), the rows are those a rebuild makes. (On PostgreSQL a large bulk's
+    rows go by COPY and the server sums its places' rows: ``copy_from_rows``.)"""
+    monkeypatch.setattr(rollups, "COPY_FROM_ROWS", copy_from_rows)
+    rng = random.Random(17)  # noqa: S311 (repeatable test data)
+    third = record_create(
+        herder=Herder.objects.create(village=tongke, name="哈森", name_latin="Hasen"),
+        season=winter_2024,
+        ewes_at_start=30,
+    )
+    records = [bieke_record, sailike_record, third]
+    sent: list[NewEntry] = []
+    refused = 0
+    for _bulk in range(30):
+        items = []
+        for _item in range(rng.randint(1, 8)):
+            if sent and rng.random() < 0.1:
+                resent = rng.choice(sent)
+                items.append(NewEntry(resent.record, resent.uuid, dict(resent.content)))
+                continue
+            date = datetime.date(2024, 12, 1) + datetime.timedelta(days=rng.randrange(90))
+            content = {"date": date, **random_counts(rng)}
+            items.append(NewEntry(rng.choice(records), uuid.uuid4(), content))
+        entries_create(items=items)
+        sent += [item for item in items if item.is_new]
+        refused += sum(item.error is not None for item in items)
+
+        assert stored_rollups() == rebuilt_rollups()
+    assert LambingEntry.objects.count() > 40
+    assert refused > 0
+
+
 def test_each_records_rollups_agree_with_its_timeline_on_every_date(
     winter_2024, bieke_record, tongke, qibaerwoyi, sailike_record
 ):

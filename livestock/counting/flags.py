@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Protocol
 
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,15 @@ LAMBING_RATE_RANGE_PERCENT = (80, 300)
 # Once the season is over, a household with lambs born needs a survival
 # check dated within this many days before the season's end.
 FINAL_CHECK_WITHIN_DAYS = 30
+
+
+class RunningCounts(Protocol):
+    """What the flags read of a record's running totals (``LambingTotals``, or
+    the walk's running sums on days it yields nothing for)."""
+
+    ewes_lambed: int
+    lambs_born: int
+    lamb_losses: int
 
 
 @dataclass(frozen=True)
@@ -86,13 +96,13 @@ class FlagWalk:
         self.final_from = season_end - datetime.timedelta(days=FINAL_CHECK_WITHIN_DAYS)
         self.stale_after = datetime.timedelta(days=STALE_AFTER_DAYS)
         self.reached: datetime.date | None = None  # the latest day added
-        self.totals = LambingTotals()  # the running totals at its end
+        self.totals: RunningCounts = LambingTotals()  # the running totals at its end
         self.last_count_in_season: datetime.date | None = None  # up to the season's end
         self.final_check = False  # a survival check dated in the final window
         self.latest_check: tuple[int, int] | None = None  # lambs alive, losses by its day's end
         self.went_backwards = False
 
-    def add_day(self, date: datetime.date, *, checks: Sequence[int], totals: LambingTotals) -> None:
+    def add_day(self, date: datetime.date, *, checks: Sequence[int], totals: RunningCounts) -> None:
         """A day with entries, later than the last: its survival checks' lambs
         alive (in pk order) and the record's running totals at its end."""
         if self.reached is not None and date <= self.reached:

@@ -82,20 +82,103 @@ def record_changes(
     whether it has each data-quality flag and any (1 or 0). The record counts
     from the day it was made, or its first entry if earlier; dates without a
     change are left out."""
-    facts = walk.RecordFacts(
+    return day_changes(walk.walk(walk_facts(record), entries))
+
+
+def walk_facts(record: RecordFacts) -> walk.RecordFacts:
+    """What the record's walk reads of it, for its rollup rows."""
+    return walk.RecordFacts(
         ewes_at_start=record.ewes_at_start,
         counts_from=record.recorded_on,
         season_start=record.season_start,
         season_end=record.season_end,
     )
+
+
+def day_changes(
+    days: Iterable[walk.Day], *, since: datetime.date | None = None
+) -> dict[datetime.date, tuple[int, ...]]:
+    """``record_changes`` of a record's walked days. From a walk ``since`` a
+    date, a day before it is the state the later days change from, not a change."""
     previous = (0,) * len(COUNTED)
     changes = {}
-    for day in walk.walk(facts, entries):
+    for day in days:
         state = counted(day)
+        if since is not None and day.date < since:
+            previous = state
+            continue
         if state != previous:  # compared in C: most dates change few numbers, some none
             changes[day.date] = tuple(map(operator.sub, state, previous))
             previous = state
     return changes
+
+
+def added_rows(
+    record: RecordFacts,
+    before: dict[datetime.date, tuple[int, ...]],
+    after: dict[datetime.date, tuple[int, ...]],
+) -> list[tuple]:
+    """The record's herder-level rows to add when its changes by date
+    (``day_changes``) go from ``before`` to ``after``: what a write of entries
+    does to its stored rows, computed from its walk instead of reading them
+    back. A date whose change is the same is left out."""
+    rows = []
+    places = (
+        record.prefecture_id,
+        record.county_id,
+        record.township_id,
+        record.village_id,
+        record.herder_id,
+        record.record_id,
+    )
+    zeros = (0,) * len(COUNTED)
+    for date in sorted(before.keys() | after.keys()):
+        old, new = before.get(date, zeros), after.get(date, zeros)
+        if old != new:
+            key = (record.season_id, HERDER_LEVEL, record.herder_id, date)
+            rows.append((*key, *places, *map(operator.sub, new, old)))
+    return rows
+
+
+def add_rows(rows: list[tuple]) -> None:
+    """Add herder-level rows made by ``added_rows`` and their sums to their
+    places' rows, in the caller's transaction (its records locked). A record
+    whose rows are made again at the end of a ``deferred()`` block is left to
+    it: what its rows held before may not be what its walk said."""
+    pending = _pending.get()
+    if pending:
+        rows = [row for row in rows if row[_RECORD_AT] not in pending]
+    if not rows:
+        return
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM_ROWS:
+        # The places' sums made by the server from the household rows sent by
+        # COPY: summing a bulk's rows into its places' rows in Python took a
+        # sixth of its CPU.
+        with connection.cursor() as cursor:
+            _copy_changes(cursor, row_columns(), rows)
+            source = " UNION ALL ".join(
+                ["SELECT * FROM rollup_changes", *_place_sums("rollup_changes")]
+            )
+            cursor.execute(add_statement(row_columns(), connection, source=f"({source}) AS summed"))
+            cursor.execute("DELETE FROM rollup_changes")
+        return
+    summed: dict[tuple, list] = {}
+    for row in rows:
+        for changed_row in (row, *place_rows(row)):
+            key, places, counts = split(changed_row)
+            held = summed.get(key)
+            if held is None:
+                summed[key] = [places, list(counts)]
+            else:
+                held[1] = list(map(operator.add, held[1], counts))
+    _add(
+        row_columns(),
+        [
+            (*key, *places, *counts)
+            for key, (places, counts) in sorted(summed.items())
+            if any(counts)  # a place's rows may add up to no change
+        ],
+    )
 
 
 # What a rollup row counts, by name (``DailyRollup.COUNTED`` is made of the same names).
@@ -149,6 +232,7 @@ def split(row: tuple) -> tuple[tuple, tuple, tuple]:
 
 _PLACES_AT = len(KEY_COLUMNS)
 _COUNTS_AT = len(KEY_COLUMNS) + len(PLACE_COLUMNS)
+_RECORD_AT = _COUNTS_AT - 1
 # The place rows a household's row adds to: per level above the household, its
 # place column and the place columns it keeps (those above its level, and its own).
 PLACE_LEVELS = tuple(
@@ -169,7 +253,12 @@ def place_rows(row: tuple) -> Iterator[tuple]:
 # Reading records and entries
 
 
-def _facts(record_ids: Iterable[int]) -> tuple[list[RecordFacts], dict[int, list[EntryFacts]]]:
+def read_records(
+    record_ids: Iterable[int],
+) -> tuple[list[RecordFacts], dict[int, list[walk.Counted]]]:
+    """The records (locked, in id order) and their entries by record, in (date,
+    pk) order, as the walk reads them: what their rollup rows are made from,
+    and what a write of entries checks its rules against."""
     record_ids = sorted(set(record_ids))
     records = (
         LambingRecord.objects.filter(pk__in=record_ids)
@@ -189,23 +278,24 @@ def _facts(record_ids: Iterable[int]) -> tuple[list[RecordFacts], dict[int, list
             "season__end_date",
         )
     )
+    zone = timezone.get_current_timezone()
     facts = [
         RecordFacts(
             *values[:8],
-            recorded_on=timezone.localtime(values[8]).date(),
+            recorded_on=values[8].astimezone(zone).date(),  # timezone.localtime's, read once
             season_start=values[9],
             season_end=values[10],
         )
         for values in records
     ]
-    entries: dict[int, list[EntryFacts]] = defaultdict(list)
+    entries: dict[int, list[walk.Counted]] = defaultdict(list)
     rows = (
         LambingEntry.objects.filter(record_id__in=record_ids)
         .order_by("record_id", "date", "pk")
-        .values_list("record_id", *LambingEntry.RUNNING_TOTAL_FIELDS)  # EntryFacts' fields
+        .values_list("record_id", *LambingEntry.RUNNING_TOTAL_FIELDS, named=True)
     )
-    for record_id, *counts in rows:
-        entries[record_id].append(EntryFacts(*counts))
+    for row in rows:  # named tuples with the walk's fields (EntryFacts'), made in C
+        entries[row.record_id].append(row)
     return facts, entries
 
 
@@ -257,7 +347,7 @@ def refresh(record_ids: Iterable[int]) -> None:
         return
     columns = row_columns()
     with transaction.atomic(savepoint=False):
-        records, entries = _facts(record_ids)
+        records, entries = read_records(record_ids)
         new_rows = _rows_of(records, entries)
         stored = DailyRollup.objects.filter(level=HERDER_LEVEL, record_id__in=record_ids)
         old_rows = [tuple(values) for values in stored.values_list(*columns)]
@@ -280,7 +370,8 @@ def entries_written(
     if pending is not None:
         pending.add(record.record_id)
         return
-    _move(list(herder_rows(record, before)), list(herder_rows(record, after)))
+    old, new = record_changes(record, before), record_changes(record, after)
+    add_rows(added_rows(record, before=old, after=new))
 
 
 def facts_of(record: LambingRecord) -> RecordFacts:
@@ -341,7 +432,7 @@ def _move(old_rows: list[tuple], new_rows: list[tuple]) -> None:
     )
 
 
-def _rows_of(records: list[RecordFacts], entries: dict[int, list[EntryFacts]]) -> list[tuple]:
+def _rows_of(records: list[RecordFacts], entries: dict[int, list[walk.Counted]]) -> list[tuple]:
     return [row for record in records for row in herder_rows(record, entries[record.record_id])]
 
 
@@ -390,6 +481,14 @@ def _add_copied(cursor, columns: tuple[str, ...], rows: list[tuple]) -> None:
     dropped at commit (so that it holds no state between transactions, as a
     pooler in transaction mode needs), then the same upsert from it, in key
     order."""
+    _copy_changes(cursor, columns, rows)
+    cursor.execute(add_statement(columns, connection, source="rollup_changes"))
+    cursor.execute("DELETE FROM rollup_changes")
+
+
+def _copy_changes(cursor, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """COPY rows into ``rollup_changes``, a temporary table of the rollups'
+    columns dropped at commit."""
     names = ", ".join(columns)
     cursor.execute(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_changes ON COMMIT DROP AS "  # noqa: S608
@@ -398,8 +497,6 @@ def _add_copied(cursor, columns: tuple[str, ...], rows: list[tuple]) -> None:
     with cursor.copy(f"COPY rollup_changes ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-    cursor.execute(add_statement(columns, connection, source="rollup_changes"))
-    cursor.execute("DELETE FROM rollup_changes")
 
 
 def add_statement(columns: tuple[str, ...], database, *, source: str = "") -> str:
@@ -462,7 +559,7 @@ def rebuild(*, chunk: int = 20_000, progress=None) -> int:
         record_ids = list(LambingRecord.objects.order_by("pk").values_list("pk", flat=True))
         written = 0
         for start in range(0, len(record_ids), chunk):
-            records, entries = _facts(record_ids[start : start + chunk])
+            records, entries = read_records(record_ids[start : start + chunk])
             rows = _rows_of(records, entries)
             write_herder_rows(rows)
             written += len(rows)
@@ -515,14 +612,21 @@ def sum_place_rows() -> None:
     the herder-level rows, in the database."""
     DailyRollup.objects.exclude(level=HERDER_LEVEL).delete()
     table = DailyRollup._meta.db_table
-    counts = DailyRollup.COUNTED
-    sums = ", ".join(f"SUM({name})" for name in counts)
     with connection.cursor() as cursor:
-        for level, place, kept in PLACE_LEVELS:
-            places = [column if column in kept else "NULL" for column in PLACE_COLUMNS]
-            group = ", ".join(["season_id", "date", *kept])
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(row_columns())}) "  # noqa: S608 (names are ours)
-                f"SELECT season_id, {level}, {place}, date, {', '.join(places)}, {sums} "
-                f"FROM {table} WHERE level = {HERDER_LEVEL} GROUP BY {group}"
-            )
+        for select in _place_sums(table, where=f"WHERE level = {HERDER_LEVEL}"):
+            cursor.execute(f"INSERT INTO {table} ({', '.join(row_columns())}) {select}")
+
+
+def _place_sums(source: str, where: str = "") -> list[str]:
+    """Per level above the household, the SELECT of its places' rows summed
+    from the household rows of ``source`` (a table), in ``row_columns()`` order."""
+    sums = ", ".join(f"SUM({name})" for name in DailyRollup.COUNTED)
+    selects = []
+    for level, place, kept in PLACE_LEVELS:
+        places = [column if column in kept else "NULL" for column in PLACE_COLUMNS]
+        group = ", ".join(["season_id", "date", *kept])
+        selects.append(
+            f"SELECT season_id, {level}, {place}, date, {', '.join(places)}, {sums} "  # noqa: S608
+            f"FROM {source} {where} GROUP BY {group}"
+        )
+    return selects

@@ -71,6 +71,15 @@ class RecordFacts:
     season_end: datetime.date | None = None
 
 
+class _Sums(NamedTuple):
+    """The running sums the flags read (``flags.RunningCounts``), on a day
+    before a walk's ``since``, for which no totals are made."""
+
+    ewes_lambed: int
+    lambs_born: int
+    lamb_losses: int
+
+
 class Day(NamedTuple):
     """A record as of the end of ``date``. (A named tuple, read by name: made
     for every date of every record a rebuild walks, it is cheaper to make
@@ -91,13 +100,19 @@ def walk(
     entries: Iterable[Counted],
     *,
     checks_stored: Mapping[datetime.date, int] | None = None,
+    since: datetime.date | None = None,
 ) -> Iterator[Day]:
     """The record as of each of its dates, oldest first: from the day it counts
     from, each date with entries and, with a season, each date its flags may
     change on. Entries may come in any order; those of one day are read in the
     order given (the order they were typed, for "the latest check").
     ``checks_stored``: per date, the survival checks stored before the write
-    being checked (``rules.running_total_violation``)."""
+    being checked (``rules.running_total_violation``).
+
+    ``since``: a write adds entries from this date on, so the days before it are
+    what they were; they are summed but not yielded, but for the last of them
+    (the state the later days change from: its totals and flags, and no rule
+    asked of it), when there is one."""
     by_date: dict[datetime.date, list[Counted]] = defaultdict(list)
     for entry in entries:
         by_date[entry.date].append(entry)
@@ -121,9 +136,15 @@ def walk(
     lost_by_cause = dict.fromkeys(CAUSES, 0)
     lost_by_cause_then = dict(lost_by_cause)  # as of the day reached; copied on a change
     totals = LambingTotals()
+    before: datetime.date | None = None  # the last date before ``since`` walked
     for date in sorted(dates):
         same_day = by_date.get(date, ())
         violation = None
+        if since is not None and before is not None and date >= since:
+            running = (ewes, ewes_counted, ewes_lambed, born, lost, alive, born_by_check)
+            base = _totals(*running, weaned, checked)
+            yield _base_day(before, base, lost_by_cause_then, flag_walk)
+            before = None
         if same_day:
             checks = []
             for entry in same_day:
@@ -144,26 +165,14 @@ def walk(
                 born_by_check = born  # lambs born up to the end of the latest check's day
             if lost_by_cause != lost_by_cause_then:
                 lost_by_cause_then = dict(lost_by_cause)
+        if since is not None and date < since:  # summed, not yielded
+            if same_day and flag_walk is not None:
+                flag_walk.add_day(date, checks=checks, totals=_Sums(ewes_lambed, born, lost))
+            before = date
+            continue
         if same_day or not totals.households:
-            weaned_or_0 = weaned or 0
-            totals = LambingTotals(
-                households=1,
-                ewes=ewes,
-                ewes_lambed=ewes_lambed,
-                lambs_born=born,
-                lamb_losses=lost,
-                lambs_alive=alive,
-                lambs_alive_at_weaning=weaned_or_0,
-                lambs_born_where_ewes_lambed_counted=born if ewes_lambed > 0 else 0,
-                lambs_born_where_ewes_counted=born if ewes_counted else 0,
-                lambs_born_by_latest_check=born_by_check,
-                lambs_alive_at_weaning_where_ewes_counted=weaned_or_0 if ewes_counted else 0,
-                ewes_where_weaned=ewes if weaned is not None else 0,
-                households_ewes_counted=int(ewes_counted),
-                households_ewes_lambed_counted=int(ewes_lambed > 0),
-                households_checked=int(checked),
-                households_weaned=int(weaned is not None),
-                households_weaned_ewes_counted=int(weaned is not None and ewes_counted),
+            totals = _totals(
+                ewes, ewes_counted, ewes_lambed, born, lost, alive, born_by_check, weaned, checked
             )
         if same_day:
             violation = rules.running_total_violation(
@@ -186,6 +195,55 @@ def walk(
             violation=violation,
             has_entries=bool(same_day),
         )
+    if before is not None:  # nothing from ``since`` on
+        running = (ewes, ewes_counted, ewes_lambed, born, lost, alive, born_by_check)
+        base = _totals(*running, weaned, checked)
+        yield _base_day(before, base, lost_by_cause_then, flag_walk)
+
+
+def _totals(
+    ewes: int,
+    ewes_counted: bool,
+    ewes_lambed: int,
+    born: int,
+    lost: int,
+    alive: int,
+    born_by_check: int,
+    weaned: int | None,
+    checked: bool,
+) -> LambingTotals:
+    """A record's totals, as one household, from its walk's running sums."""
+    weaned_or_0 = weaned or 0
+    return LambingTotals(
+        households=1,
+        ewes=ewes,
+        ewes_lambed=ewes_lambed,
+        lambs_born=born,
+        lamb_losses=lost,
+        lambs_alive=alive,
+        lambs_alive_at_weaning=weaned_or_0,
+        lambs_born_where_ewes_lambed_counted=born if ewes_lambed > 0 else 0,
+        lambs_born_where_ewes_counted=born if ewes_counted else 0,
+        lambs_born_by_latest_check=born_by_check,
+        lambs_alive_at_weaning_where_ewes_counted=weaned_or_0 if ewes_counted else 0,
+        ewes_where_weaned=ewes if weaned is not None else 0,
+        households_ewes_counted=int(ewes_counted),
+        households_ewes_lambed_counted=int(ewes_lambed > 0),
+        households_checked=int(checked),
+        households_weaned=int(weaned is not None),
+        households_weaned_ewes_counted=int(weaned is not None and ewes_counted),
+    )
+
+
+def _base_day(
+    date: datetime.date,
+    totals: LambingTotals,
+    lost_by_cause: Mapping[str, int],
+    flag_walk: FlagWalk | None,
+) -> Day:
+    """The last day before a walk's ``since``: what the days from it on change."""
+    flags = NO_FLAGS if flag_walk is None else flag_walk.flags(date)
+    return Day(date, totals, lost_by_cause, flags, violation=None, has_entries=False)
 
 
 def first_violation(

@@ -9,6 +9,7 @@ the single-row ones.
 
 import datetime
 import uuid
+from collections.abc import Callable
 from dataclasses import fields
 
 from django.conf import settings
@@ -150,6 +151,12 @@ class LambingRecord(Versioned):
             )
         ]
 
+    # The date through which the counts of the record's township are approved,
+    # when a batch has looked it up once for its records (an import, through
+    # services.records.record_build); otherwise clean() looks it up.
+    locked_through_known = False
+    locked_through: datetime.date | None = None
+
     def __str__(self) -> str:
         return f"{self.herder} · {self.season}"
 
@@ -187,7 +194,7 @@ class LambingRecord(Versioned):
         new_ewes = stored_ewes != self.ewes_at_start
         if (stored is None or new_ewes) and self.season_id is not None and has_herder:
             locked_through = self._approved_through()
-            if stored is None:
+            if stored is None and locked_through is not None:
                 # A new record counts from today: a household of its own in the
                 # figures of any approval dated today.
                 try:
@@ -214,7 +221,10 @@ class LambingRecord(Versioned):
 
     def _approved_through(self) -> datetime.date | None:
         """``approved_through`` for this record's township; an import's household
-        may be new (not saved yet), so it is found through its village."""
+        may be new (not saved yet), so it is found through its village. An
+        import looks it up once per township (``locked_through``)."""
+        if self.locked_through_known:
+            return self.locked_through
         herder = self.herder
         if herder.pk is not None:
             return approved_through(season_id=self.season_id, herder_id=herder.pk)
@@ -242,12 +252,8 @@ class LambingEntry(Versioned):
     # What a record's walk reads of its other entries (``counting.walk.Counted``).
     RUNNING_TOTAL_FIELDS = tuple(field.name for field in fields(walk.EntryFacts))
 
-    # clean() checks the record's running totals with this entry among the
-    # stored ones. A batch that saves several entries of one record at once
-    # turns this off and checks them all together (services.entries.entries_create).
-    check_running_totals = True
-    # The date through which the record's counts are approved (locked), when a
-    # batch has looked it up once for all its entries (services.entries.entries_create);
+    # The date through which the record's counts are approved (locked), when the
+    # caller has looked it up once for many entries (the admin's record page);
     # otherwise check_not_locked() looks it up.
     locked_through_known = False
     locked_through: datetime.date | None = None
@@ -334,29 +340,7 @@ class LambingEntry(Versioned):
 
     def clean(self) -> None:
         """Apply the rules of ``rules.py``; each error is keyed to its field."""
-        errors: dict[str, ValidationError] = {}
-        if self.lambs_lost and not self.loss_cause:
-            errors["loss_cause"] = ValidationError(
-                _("%(value)s lambs lost need a cause (rule: every loss has a cause)."),
-                code="loss_without_cause",
-                params={"value": self.lambs_lost},
-            )
-        if self.loss_cause and not self.lambs_lost:
-            errors["lambs_lost"] = ValidationError(
-                _("A cause of loss was given but no lambs lost (rule: a cause needs losses)."),
-                code="cause_without_loss",
-            )
-        if self.lambs_alive is not None and not self.check_stage:
-            errors["check_stage"] = ValidationError(
-                _("%(value)s lambs alive need the stage of the survival check."),
-                code="alive_without_stage",
-                params={"value": self.lambs_alive},
-            )
-        if self.check_stage and self.lambs_alive is None:
-            errors["lambs_alive"] = ValidationError(
-                _("A survival check needs the number of lambs alive."),
-                code="stage_without_alive",
-            )
+        errors = self._pairing_errors()
         counts = (self.ewes_lambed, self.lambs_born, self.lambs_lost)
         counts_are_whole = all(
             isinstance(count, int) and 0 <= count <= rules.MAX_HOUSEHOLD_COUNT
@@ -385,16 +369,13 @@ class LambingEntry(Versioned):
                     code="record_changed",
                 )
         season = self.record.season
-        try:
-            rules.check_entry_date(
-                value=self.date,
-                season_start=season.start_date,
-                season_end=season.end_date,
-                season_name=season.name,
-                today=timezone.localdate(),
-            )
-        except ValidationError as error:
-            errors["date"] = error
+        self._date_error(
+            errors,
+            season_start=season.start_date,
+            season_end=season.end_date,
+            season_name=lambda: season.name,
+            today=timezone.localdate(),
+        )
         unchanged = stored is not None and all(
             stored[field] == getattr(self, field) for field in self.CONTENT_FIELDS
         )
@@ -403,7 +384,7 @@ class LambingEntry(Versioned):
                 self.check_not_locked(stored_date=stored["date"] if stored else None)
             except ValidationError as error:
                 errors["date"] = error
-        if not errors and self.check_running_totals:
+        if not errors:
             if self.stored_entries is not None and self.pk is None:
                 others = self.stored_entries
             else:
@@ -428,6 +409,109 @@ class LambingEntry(Versioned):
         if errors:
             raise ValidationError(errors)
 
+    def clean_new(
+        self,
+        *,
+        season_start: datetime.date,
+        season_end: datetime.date,
+        season_name: Callable[[], str],
+        locked_through: datetime.date | None,
+        place_name: Callable[[], str],
+        today: datetime.date,
+    ) -> None:
+        """What ``full_clean()`` checks of a new entry but its record, user and
+        uuid (looked up already), its uniqueness, its constraints (``clean()``'s
+        rules) and its running totals (checked for a record's new entries
+        together): for a batch (``services.entries.entries_create``), which has read its
+        records' seasons and approvals once, without the queries and instances
+        ``full_clean()`` makes for each entry. The rules are ``clean()``'s; a
+        content field's value is checked quickly when it is plainly valid and
+        by the field's own ``clean()`` otherwise, for its message. The names
+        of the season and the township are made only for a message; ``today``
+        is the batch's (``timezone.localdate()``, read once)."""
+        field_errors = {}
+        for name, plainly_valid in _PLAINLY_VALID.items():
+            value = getattr(self, name)
+            if not plainly_valid(value):
+                field = self._meta.get_field(name)
+                try:
+                    setattr(self, field.attname, field.clean(value, self))
+                except ValidationError as error:
+                    field_errors[name] = error.error_list
+        if field_errors:
+            # As full_clean() says them: the fields' errors, then clean()'s
+            # rules that need no whole value.
+            for name, error in self._pairing_errors().items():
+                field_errors.setdefault(name, []).extend(error.error_list)
+            raise ValidationError(field_errors)
+        errors = self._pairing_errors()
+        self._date_error(
+            errors,
+            season_start=season_start,
+            season_end=season_end,
+            season_name=season_name,
+            today=today,
+        )
+        if "date" not in errors and locked_through is not None:
+            try:
+                rules.check_not_locked(
+                    value=self.date, locked_through=locked_through, place_name=place_name()
+                )
+            except ValidationError as error:
+                errors["date"] = error
+        if errors:
+            raise ValidationError(errors)
+
+    def _date_error(
+        self,
+        errors: dict,
+        *,
+        season_start: datetime.date,
+        season_end: datetime.date,
+        season_name: Callable[[], str],
+        today: datetime.date,
+    ) -> None:
+        """The date rule (``rules.check_entry_date``) into ``errors``; the
+        season's name is made only for a message."""
+        if self.date > today or not season_start <= self.date <= season_end:
+            try:
+                rules.check_entry_date(
+                    value=self.date,
+                    season_start=season_start,
+                    season_end=season_end,
+                    season_name=season_name(),
+                    today=today,
+                )
+            except ValidationError as error:
+                errors["date"] = error
+
+    def _pairing_errors(self) -> dict[str, ValidationError]:
+        """A loss and its cause, a survival check and its stage: each needs the other."""
+        errors: dict[str, ValidationError] = {}
+        if self.lambs_lost and not self.loss_cause:
+            errors["loss_cause"] = ValidationError(
+                _("%(value)s lambs lost need a cause (rule: every loss has a cause)."),
+                code="loss_without_cause",
+                params={"value": self.lambs_lost},
+            )
+        if self.loss_cause and not self.lambs_lost:
+            errors["lambs_lost"] = ValidationError(
+                _("A cause of loss was given but no lambs lost (rule: a cause needs losses)."),
+                code="cause_without_loss",
+            )
+        if self.lambs_alive is not None and not self.check_stage:
+            errors["check_stage"] = ValidationError(
+                _("%(value)s lambs alive need the stage of the survival check."),
+                code="alive_without_stage",
+                params={"value": self.lambs_alive},
+            )
+        if self.check_stage and self.lambs_alive is None:
+            errors["lambs_alive"] = ValidationError(
+                _("A survival check needs the number of lambs alive."),
+                code="stage_without_alive",
+            )
+        return errors
+
     def check_not_locked(self, *, stored_date: datetime.date | None = None) -> None:
         """Refuse to add, change or delete this entry when its date (or the date
         it is stored under, for a change) is on or before a date whose counts of
@@ -449,3 +533,29 @@ class LambingEntry(Versioned):
                 locked_through=locked_through,
                 place_name=str(record.herder.village.township),
             )
+
+
+def _a_count(value) -> bool:
+    return type(value) is int and 0 <= value <= rules.MAX_HOUSEHOLD_COUNT
+
+
+def _one_of(choices) -> Callable[[object], bool]:
+    allowed = frozenset(["", *choices.values])
+    return lambda value: type(value) is str and value in allowed
+
+
+# ``LambingEntry.clean_new``: per content field, a value its field's ``clean()``
+# plainly accepts (the field's type; a count within ``HOUSEHOLD_COUNT_LIMIT``; a
+# choice or blank; a note within its length). Any other value goes through the
+# field's ``clean()``, which says what is wrong with it. (``tests/test_models.py``
+# holds each to its field.)
+_PLAINLY_VALID: dict[str, Callable[[object], bool]] = {
+    "date": lambda value: type(value) is datetime.date,
+    "ewes_lambed": _a_count,
+    "lambs_born": _a_count,
+    "lambs_lost": _a_count,
+    "loss_cause": _one_of(LossCause),
+    "lambs_alive": lambda value: value is None or _a_count(value),
+    "check_stage": _one_of(CheckStage),
+    "note": lambda value: type(value) is str and len(value) <= NOTE_MAX_LENGTH,
+}

@@ -5,17 +5,18 @@ walk with the change in place."""
 
 import datetime
 import uuid as uuid_module
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit import bulk_insert
 from livestock.counting import rollups, rules, walk
-from livestock.models import LambingEntry, LambingRecord
+from livestock.models import LambingEntry, LambingRecord, Season, Township
 from livestock.models.review import approved_through_townships
 from livestock.services.guards import check_version, lock_record, require_reason
 
@@ -171,17 +172,22 @@ def _same_entry_or_conflict(stored: LambingEntry, sent: LambingEntry) -> Lambing
 
 @dataclass
 class NewEntry:
-    """One entry of ``entries_create``: its record, UUID and content; after the
-    call, what became of it (``entry``, ``is_new``) or why it was refused
-    (``error``, keyed by field, or ``conflict``: the entry stored under its UUID)."""
+    """One entry of ``entries_create``: its record (or the record's id), UUID and
+    content; after the call, what became of it (``entry``, ``is_new``) or why
+    it was refused (``error``, keyed by field, or ``conflict``: the entry
+    stored under its UUID)."""
 
-    record: LambingRecord
+    record: LambingRecord | int
     uuid: uuid_module.UUID
     content: dict
     entry: LambingEntry | None = None
     is_new: bool = False
     error: ValidationError | None = None
     conflict: LambingEntry | None = None
+
+    @property
+    def record_id(self) -> int:
+        return self.record if isinstance(self.record, int) else self.record.pk
 
 
 @transaction.atomic
@@ -190,12 +196,16 @@ def entries_create(
 ) -> list[NewEntry]:
     """``entry_create`` for many entries at once, with the same rules, for imports
     and the API's bulk endpoint: the records are locked together (in the order
-    of their ids), an entry resent under its UUID is the stored one (or a
-    conflict), and so is a UUID sent twice in ``items``; each entry is validated
-    by ``clean()``, each record's running totals are checked once, over its
-    stored entries and all its new ones, and each township's approval is looked
-    up once, after the locks. The new entries are inserted together, with their
-    history, and the records' rollups are made again once.
+    of their ids) and read with their entries once; an entry resent under its
+    UUID is the stored one (or a conflict), and so is a UUID sent twice in
+    ``items``; each entry is checked by the model's rules
+    (``LambingEntry.clean_new``) against its season and its township's
+    approval, looked up once; each record's running totals are checked by one
+    walk over its stored entries and its new ones, from the earliest new date;
+    the new entries are inserted together, with their history; and the
+    records' daily rollups change by what that walk says changed, against the
+    same walk of the stored entries (``rollups.added_rows``), without reading
+    their rows back.
 
     Entries that pass are stored even when others are refused: the caller
     decides (the bulk endpoint and imports roll everything back). Whatever
@@ -204,23 +214,20 @@ def entries_create(
     """
     if not items:
         return items
-    records = {
-        record.pk: record
-        for record in LambingRecord.objects.select_for_update(of=("self",))
-        .select_related("season", "herder__village__township")
-        .filter(pk__in={item.record.pk for item in items})
-        .order_by("pk")
-    }
+    facts, stored_entries = rollups.read_records(item.record_id for item in items)
+    records = {record.record_id: record for record in facts}
+    seasons = Season.objects.in_bulk({record.season_id for record in facts})
     stored_by_uuid = _stored_by_uuid([item.uuid for item in items])
-    locks = approved_through_townships(
-        (record.season_id, record.herder.village.township_id) for record in records.values()
-    )
+    locks = approved_through_townships((record.season_id, record.township_id) for record in facts)
     first_by_uuid: dict[uuid_module.UUID, NewEntry] = {}
     repeated: list[tuple[NewEntry, NewEntry]] = []
     new_by_record: dict[int, list[NewEntry]] = defaultdict(list)
+    today = timezone.localdate()
     for item in items:
-        record = records[item.record.pk]
-        entry = LambingEntry(record=record, uuid=item.uuid, created_by=created_by, **item.content)
+        record = records[item.record_id]
+        entry = LambingEntry(
+            record_id=record.record_id, uuid=item.uuid, created_by=created_by, **item.content
+        )
         stored = stored_by_uuid.get(item.uuid)
         if stored is not None:
             _take_stored(item, stored, entry)
@@ -230,33 +237,34 @@ def entries_create(
             repeated.append((item, first_by_uuid[item.uuid]))
             continue
         first_by_uuid[item.uuid] = item
-        entry.locked_through_known = True
-        entry.locked_through = locks[record.season_id, record.herder.village.township_id]
-        # The record is the locked one, the user the caller's, and the UUIDs were
-        # looked up above; the running totals are checked below for the record's
-        # entries together; the check constraints are clean()'s rules (see
-        # ``_insert_with_history`` for one the database refuses all the same).
-        entry.check_running_totals = False
+        season = seasons[record.season_id]
         try:
-            entry.full_clean(
-                exclude=["record", "created_by", "uuid"],
-                validate_unique=False,
-                validate_constraints=False,
+            entry.clean_new(
+                season_start=season.start_date,
+                season_end=season.end_date,
+                season_name=lambda season=season: season.name,
+                locked_through=locks[record.season_id, record.township_id],
+                place_name=lambda record=record: str(Township.objects.get(pk=record.township_id)),
+                today=today,
             )
         except ValidationError as error:
             item.error = error
             continue
         item.entry, item.is_new = entry, True
-        new_by_record[record.pk].append(item)
+        new_by_record[record.record_id].append(item)
 
-    stored_counts: dict[int, list] = defaultdict(list)
-    for counts in LambingEntry.objects.filter(record_id__in=list(new_by_record)).running_counts():
-        stored_counts[counts.record_id].append(counts)
-    for record_id, new in new_by_record.items():
-        _refuse_what_breaks_running_totals(records[record_id], stored_counts[record_id], new)
-
+    walked = {
+        record_id: _walk_new_entries(records[record_id], stored_entries[record_id], new)
+        for record_id, new in new_by_record.items()
+    }
     _insert_with_history([item for item in items if item.is_new], created_by=created_by)
-    rollups.changed(item.entry.record_id for item in items if item.is_new)
+    rows = []
+    for record_id, (kept, before, after) in walked.items():
+        if all(item.is_new for item in kept):
+            rows += rollups.added_rows(records[record_id], before=before, after=after)
+        else:  # an entry refused at the insert: its record's rows are made again
+            rollups.changed([record_id])
+    rollups.add_rows(rows)
     for item, first in repeated:
         if first.error is not None:
             item.error = first.error
@@ -265,6 +273,47 @@ def entries_create(
         else:
             _take_stored(item, first.entry, item.entry)
     return items
+
+
+def _walk_new_entries(
+    record: rollups.RecordFacts, stored: list[walk.Counted], new: list[NewEntry]
+) -> tuple[list[NewEntry], dict, dict]:
+    """Walk the record with its new entries from the earliest of their dates;
+    while a date breaks a rule, refuse the last new entry dated on or before it
+    (as the admin's entry forms do) and walk again, so every entry at fault is
+    named. Returns the new entries kept, and the record's changes by date
+    (``rollups.day_changes``) from that date on without them and with them."""
+    facts = rollups.walk_facts(record)
+    kept = list(new)
+    checks_stored = Counter(entry.date for entry in stored if entry.lambs_alive is not None)
+    while kept:
+        since = min(item.entry.date for item in kept)
+        days = list(
+            walk.walk(
+                facts,
+                [*stored, *(item.entry for item in kept)],
+                checks_stored=checks_stored,
+                since=since,
+            )
+        )
+        violation = next((day.violation for day in days if day.violation is not None), None)
+        if violation is None:
+            before = walk.walk(facts, stored, since=since)
+            return (
+                kept,
+                rollups.day_changes(before, since=since),
+                rollups.day_changes(days, since=since),
+            )
+        blamed = next(
+            (item for item in reversed(kept) if item.entry.date <= violation.date), kept[0]
+        )
+        blamed.error = ValidationError(
+            {rules.entry_field_for(violation, blamed.entry): violation.error}
+        )
+        blamed.is_new = False
+        blamed.entry = None
+        kept.remove(blamed)
+    return kept, {}, {}
 
 
 def _stored_by_uuid(uuids: list[uuid_module.UUID]) -> dict[uuid_module.UUID, LambingEntry]:
@@ -313,32 +362,6 @@ def _insert_with_history(items: list[NewEntry], *, created_by: AbstractBaseUser 
             if not refused:
                 raise
             items = [item for item in items if item.is_new and item.error is None]
-
-
-def _refuse_what_breaks_running_totals(
-    record: LambingRecord, stored: list, new: list[NewEntry]
-) -> None:
-    """Check the record's running totals with its new entries; while a date
-    breaks a rule, refuse the last new entry dated on or before it (as the
-    admin's entry forms do) and check again, so every entry at fault is named."""
-    kept = list(new)
-    while kept:
-        violation = walk.first_violation(
-            ewes_at_start=record.ewes_at_start,
-            entries=[*stored, *(item.entry for item in kept)],
-            stored=stored,
-        )
-        if violation is None:
-            return
-        blamed = next(
-            (item for item in reversed(kept) if item.entry.date <= violation.date), kept[0]
-        )
-        blamed.error = ValidationError(
-            {rules.entry_field_for(violation, blamed.entry): violation.error}
-        )
-        blamed.is_new = False
-        blamed.entry = None
-        kept.remove(blamed)
 
 
 @transaction.atomic
