@@ -489,6 +489,29 @@ def test_a_second_survival_check_on_one_day_is_refused_at_lambs_alive_naming_the
     assert sailike_record.entries.count() == 2
 
 
+def test_a_bulk_answers_each_entry_as_the_api_shows_it_alone(fuhai_technician, sailike_record):
+    """The bulk's answer is made without the serializer per entry: each entry
+    in it is what ``GET /entries/ID/`` answers, new or sent before."""
+    client = api(fuhai_technician)
+    sent_before = new_entry(sailike_record, lambs_born=2, note="点数于上午")
+    assert client.post(URL, sent_before).status_code == 201
+    items = [
+        new_entry(sailike_record, ewes_lambed=3, lambs_born=4, note="第二圈"),
+        sent_before,
+        new_entry(sailike_record, lambs_lost=1, loss_cause="cold"),
+        new_entry(sailike_record, lambs_alive=3, check_stage="day7"),
+        {**new_entry(sailike_record, lambs_born=1), "note": "  trimmed  "},  # the serializer's
+    ]
+    response = client.post(BULK_URL, items)
+    assert response.status_code == 201, response.content
+
+    answered = response.json()["entries"]
+    assert [entry["uuid"] for entry in answered] == [item["uuid"] for item in items]
+    assert answered[-1]["note"] == "trimmed"
+    for entry in answered:
+        assert entry == client.get(f"{URL}{entry['id']}/").json()
+
+
 def test_a_bulk_resent_is_a_200_with_every_entry_unchanged(fuhai_technician, sailike_record):
     client = api(fuhai_technician)
     items = [new_entry(sailike_record, lambs_born=2), new_entry(sailike_record, lambs_born=3)]

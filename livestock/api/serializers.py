@@ -103,11 +103,11 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     def preload(self, values: Iterable) -> None:
         """Read the objects named by ``values`` that the user may see, in one query."""
-        keys = {key for key in map(_integer_key, values) if key is not None and 1 <= key <= MAX_ID}
+        keys = {key for key in map(integer_key, values) if key is not None and 1 <= key <= MAX_ID}
         self.preloaded = {obj.pk: obj for obj in self.get_queryset().filter(pk__in=keys)}
 
     def to_internal_value(self, data):
-        key = _integer_key(data)
+        key = integer_key(data)
         if key is not None and not 1 <= key <= MAX_ID:
             # No id is out of the database's range; asking it would be an overflow.
             self.fail("does_not_exist", pk_value=data)
@@ -131,7 +131,7 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
             return serializers.ValidationError({self.field_name: error.detail})
 
 
-def _integer_key(value) -> int | None:
+def integer_key(value) -> int | None:
     """An id sent as a number or as digits; anything else is left to DRF's checks."""
     if type(value) is int:
         return value

@@ -25,11 +25,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from livestock import filtersets
-from livestock.api import errors, idempotency, serializers
+from livestock.api import bulk, errors, idempotency, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.api.idempotency import IdempotentCreateMixin
 from livestock.api.parsers import BoundedJSONParser
-from livestock.counting import metrics, rollups
+from livestock.counting import metrics
 from livestock.models import (
     GRANT_LADDER,
     County,
@@ -480,27 +480,19 @@ class LambingEntryViewSet(
             refused = {"index": None, "errors": {"non_field_errors": [message]}}
             result = {"created": 0, "unchanged": 0, "errors": [refused], "entries": []}
             return Response(result, status=status.HTTP_400_BAD_REQUEST)
-        errors, valid = [], []
-        # One serializer for every item: its fields are built once, and the
-        # records the items name are read at once, within the user's scope.
-        serializer = self.get_serializer()
-        serializer.fields["record"].preload(
-            item.get("record") for item in items if isinstance(item, dict)
-        )
-        for index, item in enumerate(items):
-            try:
-                valid.append((index, serializer.run_validation(item)))
-            except ValidationError as error:
-                errors.append({"index": index, "errors": error.detail})
+        # Items plainly well-typed are read directly, others by the serializer
+        # (its fields built once, the records the items name read at once,
+        # within the user's scope): ``api/bulk.py``.
+        valid, errors = bulk.ItemReader(self.get_serializer()).read(items)
         new = [
             NewEntry(
                 record=data.pop("record"), uuid=data.pop("uuid", None) or uuid.uuid4(), content=data
             )
             for _index, data in valid
         ]
-        # Each record's daily rollups are brought up to date once, at the end,
-        # and not at all when an item is refused.
-        with rollups.deferred():
+        # All or nothing: with any item refused, nothing of the bulk is stored
+        # (its entries, their history, the daily rollups they changed).
+        with transaction.atomic():
             entries_create(items=new, created_by=request.user)
             for (index, _data), item in zip(valid, new, strict=True):
                 if item.conflict is not None:
@@ -519,7 +511,7 @@ class LambingEntryViewSet(
             "created": created,
             "unchanged": len(new) - created,
             "errors": [],
-            "entries": self.get_serializer([item.entry for item in new], many=True).data,
+            "entries": bulk.entries_data(item.entry for item in new),
         }
         return Response(result, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
