@@ -138,6 +138,8 @@ def test_an_error_midway_leaves_nothing_half_written(
 
     def crash_after_inserting(objs, model, *args, **kwargs):
         saved = real_insert(objs, model, *args, **kwargs)
+        if model is not LambingEntry:  # the herders and records, written first
+            return saved
         inserted.extend(saved)
         assert stored() == (3, 2, 4)  # written, inside the transaction
         raise RuntimeError("connection lost")

@@ -49,11 +49,19 @@ def insert_with_history(
             [len(objs)],
         )
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            # A related object saved after this one was made (an import's new
+            # household, for its record) gives its id, as bulk_create takes it.
+            obj._prepare_related_fields_for_save(operation_name="insert_with_history")
             obj.pk = pk
             obj._state.adding = False
         # Each value as the object holds it (COPY adapts dates, UUIDs and times
-        # itself), but for the fields that set their own on insert (auto_now_add).
-        stamped = [field for field in fields if getattr(field, "auto_now_add", False)]
+        # itself), but for the fields that set their own on insert (auto_now_add,
+        # auto_now).
+        stamped = [
+            field
+            for field in fields
+            if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False)
+        ]
         for obj in objs:
             for field in stamped:
                 field.pre_save(obj, True)

@@ -3,9 +3,8 @@ records' daily rollups move with them)."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
 
-from livestock.audit import attribution
+from livestock.audit import bulk_insert
 from livestock.counting import rollups
 from livestock.models import Herder, Place, Village
 from livestock.services.guards import check_version
@@ -33,14 +32,9 @@ def herder_build(*, village: Village, name: str, name_latin: str, name_kazakh: s
 
 @transaction.atomic
 def herders_create(*, herders: list[Herder], user: AbstractBaseUser | None = None) -> list[Herder]:
-    """Save households made by ``herder_build``, with their history."""
-    return bulk_create_with_history(
-        herders,
-        Herder,
-        batch_size=500,
-        default_user=user,
-        custom_historical_attrs=attribution.current_change(),
-    )
+    """Save households made by ``herder_build``, with their history (by COPY on
+    PostgreSQL: ``bulk_insert``)."""
+    return bulk_insert.insert_with_history(herders, Herder, user=user)
 
 
 @transaction.atomic

@@ -1,12 +1,13 @@
 """A household's lambing record of a season: made, its ewes at the start set
 or corrected, removed while it has no entries."""
 
+import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from simple_history.utils import bulk_create_with_history
 
-from livestock.audit import attribution
+from livestock.audit import bulk_insert
 from livestock.counting import rollups
 from livestock.models import Herder, LambingRecord, Season
 from livestock.services.guards import check_version, lock_record, require_reason
@@ -31,12 +32,20 @@ def record_create(
 
 
 def record_build(
-    *, herder: Herder, season: Season, ewes_at_start: int | None = None
+    *,
+    herder: Herder,
+    season: Season,
+    ewes_at_start: int | None = None,
+    locked_through_known: bool = False,
+    locked_through: datetime.date | None = None,
 ) -> LambingRecord:
     """A new record, validated as ``record_create`` validates it, not yet saved:
     an import saves its new records together (``records_create``). The herder
-    may be new too (made by ``herder_build``): it then has no record to clash with."""
+    may be new too (made by ``herder_build``): it then has no record to clash with.
+    ``locked_through``: the date through which the township's counts are
+    approved, when the caller looked it up once for many (``locked_through_known``)."""
     record = LambingRecord(herder=herder, season=season, ewes_at_start=ewes_at_start)
+    record.locked_through_known, record.locked_through = locked_through_known, locked_through
     record.full_clean(exclude=["herder", "season"], validate_constraints=herder.pk is not None)
     return record
 
@@ -49,13 +58,7 @@ def records_create(
     another request meanwhile refuses them all."""
     try:
         with transaction.atomic():
-            created = bulk_create_with_history(
-                records,
-                LambingRecord,
-                batch_size=500,
-                default_user=user,
-                custom_historical_attrs=attribution.current_change(),
-            )
+            created = bulk_insert.insert_with_history(records, LambingRecord, user=user)
     except IntegrityError:
         raise ValidationError(
             LambingRecord._meta.constraints[0].violation_error_message, code="unique"

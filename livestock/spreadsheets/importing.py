@@ -6,7 +6,7 @@ import datetime
 import re
 import uuid as uuid_module
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from livestock.audit.attribution import Surface, acting_as
 from livestock.models import County, Herder, LambingRecord, Season, Township, Village
+from livestock.models.review import approved_through
 from livestock.places import scoping
 from livestock.places.names import normalize_name
 from livestock.services.entries import USED_UUID, NewEntry, entries_create
@@ -162,6 +163,9 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
 
 # New entries are stored this many at a time (``entries_create``).
 ENTRY_BATCH = 1000
+# A stored household's and record's columns, read as rows (``_Importer.herders_of``).
+HERDER_FIELDS = tuple(field.attname for field in Herder._meta.concrete_fields)
+RECORD_FIELDS = tuple(field.attname for field in LambingRecord._meta.concrete_fields)
 
 
 class _Importer:
@@ -182,7 +186,9 @@ class _Importer:
         self.seasons = list(Season.objects.all())
         self.entry_lines: dict[uuid_module.UUID, int] = {}
         self.counted: set[tuple[str, int]] = set()
-        self.village_herders: dict[int, list[Herder]] = {}
+        self.village_herders: dict[int, Households] = {}
+        self.village_records: dict[int, dict[tuple[int, int], tuple]] = {}
+        self.locks: dict[tuple[int, int], datetime.date | None] = {}
         # Made and validated row by row, saved together by store().
         self.new_herders: list[Herder] = []
         self.new_records: list[LambingRecord] = []
@@ -315,10 +321,8 @@ class _Importer:
                 raise RowRefused([("herder", _("name the herder household or give its id"))])
             village = self.village(row)
             candidates = [
-                herder
-                for herder in self.herders_of(village)
-                if name in (herder.name, herder.name_latin)
-                or name.lower() == herder.name_latin.lower()
+                self.stored_herder(herder, village)
+                for herder in self.herders_of(village).named(name)
             ]
             if len(candidates) > 1:
                 listed = ", ".join(f"{h} (id {h.pk})" for h in candidates)
@@ -336,7 +340,7 @@ class _Importer:
                 self.new_herders.append(herder)
                 self.count("herder", "created", herder)
                 self.herder_cache[key] = herder
-                self.village_herders[village.pk].append(herder)
+                self.village_herders[village.pk].add(herder)
                 return herder
             herder = candidates[0]
             wanted = {"name_latin": name_latin or herder.name_latin}
@@ -345,22 +349,44 @@ class _Importer:
             stored = herder
             herder = self.apply("herder", lambda: herder_update(stored, **changes))
             if "village" in changes:  # read both villages' households again when asked
-                self.village_herders.pop(stored.village_id, None)
-                self.village_herders.pop(herder.village_id, None)
+                for village_id in (stored.village_id, herder.village_id):
+                    self.village_herders.pop(village_id, None)
+                    self.village_records.pop(village_id, None)
             self.count("herder", "changed", herder)
         else:
             self.count("herder", "unchanged", herder)
         self.herder_cache[key] = herder
         return herder
 
-    def herders_of(self, village: Village) -> list[Herder]:
-        """The village's households, with their records, read once per file."""
+    def herders_of(self, village: Village) -> "Households":
+        """The village's households (new ones, and rows of stored ones with
+        their names), read once per file. A stored household becomes a model
+        instance only when a row names it (``stored_herder``): a village holds
+        hundreds of households, and making each an instance was most of an
+        import's time."""
         if village.pk not in self.village_herders:
-            herders = list(self.herders.filter(village=village))
-            self.village_herders[village.pk] = herders
-            for record in LambingRecord.objects.filter(herder__in=[h.pk for h in herders]):
-                self.record_cache.setdefault((record.herder_id, record.season_id), record)
+            herders = self.herders.filter(village=village).values_list(*HERDER_FIELDS, named=True)
+            self.village_herders[village.pk] = Households(herders)
         return self.village_herders[village.pk]
+
+    def records_of(self, village_id: int) -> dict[tuple[int, int], tuple]:
+        """The village's stored records as rows by (household, season), read once
+        per file when a row names one of its stored households."""
+        if village_id not in self.village_records:
+            records = LambingRecord.objects.filter(herder__village=village_id)
+            self.village_records[village_id] = {
+                (record.herder_id, record.season_id): record
+                for record in records.values_list(*RECORD_FIELDS, named=True)
+            }
+        return self.village_records[village_id]
+
+    def stored_herder(self, herder, village: Village) -> Herder:
+        """A household of ``herders_of(village)`` as a model instance."""
+        if isinstance(herder, Herder):
+            return herder
+        instance = Herder.from_db(self.herders.db, HERDER_FIELDS, herder)
+        instance.village = village
+        return instance
 
     # Seasons, records, entries
 
@@ -406,13 +432,20 @@ class _Importer:
     def record(self, herder: Herder, season: Season, ewes_at_start: int | None) -> LambingRecord:
         key = (_key(herder), season.pk)
         record = self.record_cache.get(key)
-        if record is None and herder.pk and herder.village_id not in self.village_herders:
-            # (A loaded village's records are all in the cache already.)
-            record = LambingRecord.objects.filter(herder=herder, season=season).first()
+        if record is None and herder.pk:
+            row = self.records_of(herder.village_id).get((herder.pk, season.pk))
+            record = row and LambingRecord.from_db(self.herders.db, RECORD_FIELDS, row)
         if record is None:
+            locked_through = self.locked_through(season, herder.village.township_id)
             record = self.apply(
                 "record",
-                lambda: record_build(herder=herder, season=season, ewes_at_start=ewes_at_start),
+                lambda: record_build(
+                    herder=herder,
+                    season=season,
+                    ewes_at_start=ewes_at_start,
+                    locked_through_known=True,
+                    locked_through=locked_through,
+                ),
             )
             record.import_key = ("new", id(record))
             self.new_records.append(record)
@@ -430,6 +463,14 @@ class _Importer:
             self.count("record", "unchanged", record)
         self.record_cache[key] = record
         return record
+
+    def locked_through(self, season: Season, township_id: int) -> datetime.date | None:
+        """The date through which the township's counts of the season are
+        approved, looked up once per file."""
+        key = (season.pk, township_id)
+        if key not in self.locks:
+            self.locks[key] = approved_through(season_id=season.pk, township_id=township_id)
+        return self.locks[key]
 
     def entry(self, line: int, row: dict, record: LambingRecord, values: dict) -> None:
         content = {key: values[key] for key in ENTRY_KEYS}
@@ -475,6 +516,31 @@ class _Importer:
             return write()
         except ValidationError as error:
             raise _refused(kind, error) from None
+
+
+class Households:
+    """A village's households (stored ones as rows, new ones as instances), found
+    by a row's name: its Chinese name, or its Latin name in any case. Indexed,
+    since each of a file's new households is looked for among hundreds."""
+
+    def __init__(self, herders: Iterable) -> None:
+        self.herders: list = []
+        self.by_name: dict[str, list[int]] = {}
+        self.by_latin: dict[str, list[int]] = {}  # lower-case
+        for herder in herders:
+            self.add(herder)
+
+    def add(self, herder) -> None:
+        position = len(self.herders)
+        self.herders.append(herder)
+        self.by_name.setdefault(herder.name, []).append(position)
+        self.by_latin.setdefault(herder.name_latin.lower(), []).append(position)
+
+    def named(self, name: str) -> list:
+        """Those named ``name``: their Chinese name, or their Latin name in any
+        case; in the order they were read."""
+        positions = {*self.by_name.get(name, ()), *self.by_latin.get(name.lower(), ())}
+        return [self.herders[position] for position in sorted(positions)]
 
 
 def _refused(kind: str, error: ValidationError) -> RowRefused:
