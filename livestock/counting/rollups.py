@@ -22,11 +22,15 @@ time, in two SQL dialects, out of reach of the tests' Python; raw SQL or ORM
 writes that bypass the services are not made here, and ``rebuild()`` repairs
 any that are.
 
-A bulk path wraps its writes in ``deferred()``: each record is then made
-again once, at the end of the block, instead of once per entry. A single
-entry's create, which has read the record and its entries under the lock for
-the rules, hands them over instead (``entries_written``): the rows move by the
-difference between the record's walk before and after, with nothing read again.
+A write of entries hands over what it read under the records' locks for the
+rules, and the rows move by the difference between each record's walk before
+and after, with nothing read again: a single entry's create
+(``entries_written``), and a batch of new entries
+(``services.entries.entries_create``: the API's bulk, imports), which walks
+each record once from its earliest new date, with and without the new
+entries (``added_rows``, ``add_rows``). A path of several writes may wrap them
+in ``deferred()``: each record changed inside is then made again once, at the
+end of the block, instead of once per write.
 """
 
 import datetime
@@ -318,10 +322,8 @@ def changed(record_ids: Iterable[int]) -> None:
 
 @contextmanager
 def deferred():
-    """Bulk writes: the records changed inside the block are brought up to date
-    once, at its end, in the same transaction. This is the function a bulk
-    path (an importer's ``bulk_create``, the API's bulk endpoint) wraps its
-    writes in."""
+    """Several writes: the records changed inside the block are brought up to
+    date once, at its end, in the same transaction."""
     if _pending.get() is not None:
         yield
         return
