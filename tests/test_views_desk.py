@@ -11,7 +11,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from livestock.counting import quality
 from livestock.models import County, Herder, Prefecture, Season, Township, Village
+from livestock.monitoring import completeness, forecast
+from livestock.selectors.summaries import child_level, place_summary
+from livestock.selectors.totals import lambing_totals, losses_by_cause, losses_from
 from livestock.services.entries import entry_create
 from livestock.services.records import record_create
 from livestock.services.reviews import review_submit
@@ -149,3 +153,82 @@ def test_the_definitions_page_says_what_each_rate_divides_and_which_standard(see
     page = signed_in(official).get("/metrics/").content.decode()
     assert "繁殖成活率" in page and "适繁母羊" in page
     assert "产羔数 ÷ 产羔母羊" in page
+
+
+@pytest.fixture
+def a_season_of_counts(seeded):
+    """Households in two counties with births, losses by cause, a survival check and
+    a household left without a count for weeks (the stale flag), before and within
+    the week before 2025-02-11."""
+    fuhai = County.objects.get(name="福海县")
+    village = Village.objects.filter(township__county=fuhai).first()
+    for number, (born, lost, cause) in enumerate([(30, 2, "cold"), (12, 1, "disease"), (8, 0, "")]):
+        herder = Herder.objects.create(
+            village=village, name=f"牧户{number}", name_latin=f"H{number}"
+        )
+        record = record_create(herder=herder, season=seeded, ewes_at_start=20 + number)
+        entry_create(record=record, date=datetime.date(2025, 1, 2), ewes_lambed=4, lambs_born=born)
+        if lost:
+            entry_create(
+                record=record, date=datetime.date(2025, 2, 8), lambs_lost=lost, loss_cause=cause
+            )
+        if number == 0:
+            entry_create(
+                record=record,
+                date=datetime.date(2025, 2, 9),
+                lambs_alive=born - lost,
+                check_stage="day7",
+            )
+    bieke = Herder.objects.get(name="别克·木合亚提").lambing_records.get()
+    entry_create(record=bieke, date=datetime.date(2025, 2, 10), lambs_born=12)
+    return seeded
+
+
+@pytest.mark.parametrize("level", ["overview", "prefecture", "county", "township"])
+def test_what_the_desk_reads_with_the_totals_is_what_its_own_queries_say(
+    a_season_of_counts, official, level
+):
+    """The summary page reads the week before, the flags, the losses, completeness
+    and the forecast in the totals' query (``place_summary(desk=True)``); each
+    equals what its own selector says when asked on its own."""
+    season, as_of = a_season_of_counts, datetime.date(2025, 2, 11)
+    place = {
+        "overview": None,
+        "prefecture": Prefecture.objects.get(),
+        "county": County.objects.get(name="福海县"),
+        "township": Township.objects.filter(county__name="福海县").first(),
+    }[level]
+    asked = {"season": season, "as_of": as_of, "user": official, "place": place}
+    summary = place_summary(**asked, desk=True)
+    below = child_level(user=official, place=place)
+    assert quality.flag_counts_of(summary) == quality.flag_counts(**asked, level=below)
+    assert completeness.completeness_of(summary) == completeness.completeness_by(
+        **asked, level=below
+    )
+    assert forecast.forecasts_of(summary, user=official) == forecast.forecasts(**asked, level=below)
+    assert summary.total.week_before == lambing_totals(
+        **{**asked, "as_of": datetime.date(2025, 2, 4)}
+    )
+    assert losses_from(summary.total.counted) == losses_by_cause(**asked)
+    # Not a case of zeros equal to zeros: the desk has something to show.
+    assert summary.totals.lambs_born > summary.total.week_before.lambs_born
+    assert losses_from(summary.total.counted)
+    assert summary.totals == place_summary(**asked).totals
+
+
+def test_the_summary_page_sums_the_rollups_in_two_queries_whatever_it_shows(
+    a_season_of_counts, official
+):
+    """The totals with the week before, the flags, the losses, completeness and
+    the forecast in one query; the chart's lambs born by date in another."""
+    fuhai = County.objects.get(name="福海县")
+    with CaptureQueriesContext(connection) as queries:
+        page = signed_in(official).get(
+            "/",
+            {"season": a_season_of_counts.pk, "as_of": "2025-02-11", "place": f"county:{fuhai.pk}"},
+        )
+    assert page.status_code == 200
+    assert 'class="cards"' in page.content.decode()
+    assert 'class="monitoring"' in page.content.decode()
+    rollup_queries = [query for query in queries if "livestock_dailyrollup" in query["sql"]]
+    assert len(rollup_queries) == 2, [query["sql"][:120] for query in rollup_queries]

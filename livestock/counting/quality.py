@@ -26,6 +26,7 @@ from livestock.counting.flags import (
     Flag,
 )
 from livestock.models import DailyRollup, LambingRecord, Place, RollupLevel, Season
+from livestock.selectors.summaries import PlaceSummary
 from livestock.selectors.totals import rollups_within
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Flag",
     "FlagCounts",
     "flag_counts",
+    "flag_counts_of",
     "flagged_ids",
     "record_flags",
 ]
@@ -130,13 +132,30 @@ def flag_counts(
         by_flag = {flag.key: _flagged(sums, flag.key) for flag in FLAGS}
         return FlagCounts(by_place={}, by_flag=by_flag)
     group = level._meta.model_name
+    return _counts_by_place(
+        (row[group], row) for row in rows.values(group).annotate(**_flag_sums())
+    )
+
+
+def flag_counts_of(summary: PlaceSummary) -> FlagCounts:
+    """``flag_counts`` per place of a summary read with ``desk=True``, whose
+    rows hold their flag columns' sums: no query of its own."""
+    return _counts_by_place(
+        (row.place.pk, {f"sum_{column}": row.counted[column] for column in DailyRollup.FLAG_FIELDS})
+        for row in summary.rows
+        if row.counted
+    )
+
+
+def _counts_by_place(rows) -> FlagCounts:
+    """From ``(place id, _flag_sums' row)`` pairs."""
     by_place: dict[int, int] = {}
     by_flag = dict.fromkeys((flag.key for flag in FLAGS), 0)
-    for row in rows.values(group).annotate(**_flag_sums()):
-        if _flagged(row):
-            by_place[row[group]] = _flagged(row)
+    for key, sums in rows:
+        if _flagged(sums):
+            by_place[key] = _flagged(sums)
         for flag in FLAGS:
-            by_flag[flag.key] += _flagged(row, flag.key)
+            by_flag[flag.key] += _flagged(sums, flag.key)
     return FlagCounts(by_place=by_place, by_flag=by_flag)
 
 

@@ -42,6 +42,7 @@ from livestock.counting import quality
 from livestock.counting.totals import percent
 from livestock.models import LambingEntry, Place, Season, Township
 from livestock.places import scoping
+from livestock.selectors.summaries import PlaceSummary
 from livestock.selectors.totals import records_within, rollups_within
 
 RECENT_DAYS = quality.STALE_AFTER_DAYS
@@ -119,10 +120,26 @@ def completeness_by(
         late=Sum(quality.FLAG_COLUMN["stale"]),
     )
     return {
-        key: Completeness(row["households"], row["households"] - (row["late"] or 0))
+        key: _completeness(row["households"], row["late"])
         for key, row in sums.items()
         if row["households"]
     }
+
+
+def completeness_of(summary: PlaceSummary) -> dict[int, Completeness]:
+    """``completeness_by`` per place of a summary read with ``desk=True`` (its
+    rows hold the stale flag's sums beside the households): no query of its own."""
+    stale = quality.FLAG_COLUMN["stale"]
+    return {
+        row.place.pk: _completeness(row.totals.households, row.counted[stale])
+        for row in summary.rows
+        if row.totals.households
+    }
+
+
+def _completeness(households: int, late: int | None) -> Completeness:
+    """Households recorded, and of them those not late (the stale flag)."""
+    return Completeness(households, households - (late or 0))
 
 
 def timeliness_by(

@@ -33,9 +33,10 @@ from django.utils.translation import gettext_lazy as _
 from livestock.counting.totals import LambingTotals, percent
 from livestock.models import DailyRollup, Place, Season
 from livestock.places import scoping
-from livestock.selectors.totals import rollups_within
+from livestock.selectors.summaries import PlaceSummary
+from livestock.selectors.totals import WEEK, rollups_within
 
-PACE_DAYS = 7
+PACE_DAYS = WEEK.days  # the same week as the cards' change
 BEHIND_BY = Decimal(10)  # percentage points below the place's own share done
 
 METHOD = _(
@@ -159,41 +160,100 @@ def forecasts(
     group = level._meta.model_name if level else None
     rows = rollups_within(season=season, as_of=as_of, level=level, place=place, user=user)
     sums = {**_sums(prefix="now_"), **_sums(until=week_before, prefix="before_")}
-    by_group = _grouped_sums(rows, group, sums)
-    previous_born: dict[int | None, tuple[int, int]] = {}  # (on the same day, at the end)
-    if previous is not None:
-        same_day = previous.start_date + (as_of - season.start_date)
-        earlier = rollups_within(
-            season=previous, as_of=previous.end_date, level=level, place=place, user=user
-        )
-        final = {
-            "final": Sum("lambs_born"),
-            "then": Sum("lambs_born", filter=Q(date__lte=same_day)),
-        }
-        for key, row in _grouped_sums(earlier, group, final).items():
-            previous_born[key] = (row["then"] or 0, row["final"] or 0)
+    by_group = {
+        key: (_totals(row, "now_"), _totals(row, "before_"))
+        for key, row in _grouped_sums(rows, group, sums).items()
+    }
+    asked = {"season": season, "as_of": as_of, "user": user, "place": place, "level": level}
+    return _forecasts(by_group, previous_born=_previous_born(previous, **asked), **asked)
+
+
+def forecasts_of(
+    summary: PlaceSummary, *, user: scoping.User, previous: Season | None = None
+) -> tuple["Forecast", dict[int, "Forecast"]]:
+    """``forecasts`` per place of a summary read with ``desk=True``, whose rows
+    hold their totals now and a week before (``PACE_DAYS``, the summary's
+    ``WEEK``): a query only for the previous season's, when there is one."""
+    by_group = {
+        row.place.pk: (row.totals, row.week_before) for row in summary.rows if row.totals.households
+    }
+    level = type(summary.rows[0].place) if summary.rows else None
+    asked = {
+        "season": summary.season,
+        "as_of": summary.as_of,
+        "user": user,
+        "place": summary.place,
+        "level": level,
+    }
+    if level is None:
+        by_group = {None: (summary.totals, summary.total.week_before)}
+    return _forecasts(by_group, previous_born=_previous_born(previous, **asked), **asked)
+
+
+def _previous_born(
+    previous: Season | None,
+    *,
+    season: Season,
+    as_of: datetime.date,
+    user: scoping.User,
+    place: Place | None,
+    level: type[Place] | None,
+) -> dict[int | None, tuple[int, int]] | None:
+    """The previous season's lambs born by the same day and by its end, per
+    place of ``level`` (None with no previous season), in one query."""
+    if previous is None:
+        return None
+    group = level._meta.model_name if level else None
+    same_day = previous.start_date + (as_of - season.start_date)
+    earlier = rollups_within(
+        season=previous, as_of=previous.end_date, level=level, place=place, user=user
+    )
+    final = {
+        "final": Sum("lambs_born"),
+        "then": Sum("lambs_born", filter=Q(date__lte=same_day)),
+    }
+    return {
+        key: (row["then"] or 0, row["final"] or 0)
+        for key, row in _grouped_sums(earlier, group, final).items()
+    }
+
+
+def _forecasts(
+    by_group: dict[int | None, tuple[LambingTotals, LambingTotals]],
+    *,
+    previous_born: dict[int | None, tuple[int, int]] | None,
+    season: Season,
+    as_of: datetime.date,
+    place: Place | None,
+    level: type[Place] | None,
+    user: scoping.User,
+) -> tuple["Forecast", dict[int, "Forecast"]]:
+    """The forecasts from each place's totals now and a week before (the key
+    None alone: the whole place) and the previous season's lambs born."""
 
     def previous_share(*keys) -> Decimal | None:
-        if previous is None:
+        if previous_born is None:
             return None
         born = [previous_born.get(key, (0, 0)) for key in keys]
         return percent(sum(then for then, _ in born), sum(final for _, final in born))
 
-    def made(key, row, curve=None) -> Forecast:
+    def made(key, now, before, curve=None) -> Forecast:
         return Forecast(
             place=None,
             as_of=as_of,
             season_end=season.end_date,
-            totals=_totals(row, "now_"),
-            totals_week_before=_totals(row, "before_"),
+            totals=now,
+            totals_week_before=before,
             previous_share_done=previous_share(key),
             curve_share_done=curve,
         )
 
-    if group is None:
-        whole = made(None, by_group[None])
+    if level is None:
+        whole = made(None, *by_group[None])
         return _placed(whole, place), {}
-    children = {key: made(key, row) for key, row in by_group.items() if row["now_households"]}
+    children = {
+        key: made(key, now, before) for key, (now, before) in by_group.items() if now.households
+    }
     # Each record lies in one place below, so the whole is the sum of its places.
     whole_totals = sum((child.totals for child in children.values()), LambingTotals())
     before_totals = sum((child.totals_week_before for child in children.values()), LambingTotals())
@@ -203,7 +263,7 @@ def forecasts(
         season_end=season.end_date,
         totals=whole_totals,
         totals_week_before=before_totals,
-        previous_share_done=previous_share(*previous_born),
+        previous_share_done=previous_share(*(previous_born or {})),
     )
     curve = whole.share_done
     return whole, {

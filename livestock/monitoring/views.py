@@ -17,12 +17,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views import View
 
-from livestock.models import Herder, Place, Season, Township
+from livestock.models import Place, Season, Township
 from livestock.monitoring import bulletin, completeness, forecast, outliers, pdf, places
 from livestock.pages.forms import PLACE_LEVELS, SummaryQuery, place_param
 from livestock.pages.out_of_scope import out_of_scope
-from livestock.places import scoping
-from livestock.selectors.summaries import child_level
+from livestock.selectors.summaries import PlaceSummary
 
 # The bulletin and the outliers are written for places, not for one household.
 PLACE_LEVELS_ABOVE_HERDER = tuple(level for level in PLACE_LEVELS if level != "herder")
@@ -155,29 +154,26 @@ class ReportingPage(MonitoringPage):
         return render(request, self.template_name, context)
 
 
-def summary_section(*, request, season: Season, as_of, place: Place | None) -> dict | None:
+def summary_section(*, request, summary: PlaceSummary) -> dict:
     """What the summary page shows of reporting and the forecast (the template
-    ``livestock/includes/monitoring.html``), from the daily rollups only, so
-    that the page stays as quick as its totals: the completeness and the
-    forecast of the place and of each place one level down that has records.
-    None on a herder's page."""
-    if isinstance(place, Herder):
-        return None
-    user = request.user
-    child_model = child_level(user=user, place=place)
-    asked = {"season": season, "as_of": as_of, "user": user, "place": place}
-    reporting = completeness.completeness_by(**asked, level=child_model)
-    whole, by_child = forecast.forecasts(
-        **asked, level=child_model, previous=forecast.previous_season(season)
+    ``livestock/includes/monitoring.html``): the completeness and the forecast
+    of the place and of each place one level down that has records, from the
+    page's own summary read with ``desk=True`` (its rows hold every sum they
+    need), so that the page stays as quick as its totals: no query but the
+    previous season's lambs born, when there is one."""
+    season, as_of, place = summary.season, summary.as_of, summary.place
+    reporting = completeness.completeness_of(summary)
+    whole, by_child = forecast.forecasts_of(
+        summary, user=request.user, previous=forecast.previous_season(season)
     )
-    children = scoping.visible(user, child_model.objects.filter(pk__in=list(by_child)))
     rows = [
         {
-            "place": child,
-            "reporting": reporting.get(child.pk, completeness.Completeness()),
-            "forecast": by_child[child.pk],
+            "place": row.place,
+            "reporting": reporting.get(row.place.pk, completeness.Completeness()),
+            "forecast": by_child[row.place.pk],
         }
-        for child in children.order_by("pk")
+        for row in summary.rows
+        if row.place.pk in by_child
     ]
     return {
         "reporting": sum(reporting.values(), completeness.Completeness()),

@@ -42,7 +42,12 @@ from livestock.selectors.figures import reported_as_of_each, reported_for
 from livestock.selectors.records import record_timeline
 from livestock.selectors.reviews import latest_reviews, reviews_waiting, township_reviews
 from livestock.selectors.summaries import place_summary, ranked_by_progress
-from livestock.selectors.totals import lambs_born_by_date, losses_by_cause, week_on_week
+from livestock.selectors.totals import (
+    lambs_born_by_date,
+    losses_by_cause,
+    losses_from,
+    week_on_week,
+)
 from livestock.services.reviews import review_approve, review_reopen, review_return, review_submit
 from livestock.spreadsheets import tables
 
@@ -99,10 +104,15 @@ class SummaryPage(PermissionRequiredMixin, View):
             user=request.user,
             initial={"season": season.pk, "as_of": as_of.isoformat(), "place": place_param(place)},
         )
+        summary = None
         if isinstance(place, Herder):
             rows, total, children_level = self.herder_rows(request, season, as_of, place), None, ""
         else:
-            summary = place_summary(season=season, as_of=as_of, place=place, user=request.user)
+            # With what the cards, the flags, the losses chart, completeness and the
+            # forecast read, in the same query as the totals.
+            summary = place_summary(
+                season=season, as_of=as_of, place=place, user=request.user, desk=True
+            )
             rows, total = summary.rows, summary.total
             children_level = summary.rows[0].level if summary.rows else ""
 
@@ -116,12 +126,15 @@ class SummaryPage(PermissionRequiredMixin, View):
         if export in ("csv", "xlsx"):
             return self.export(export, season, as_of, place, rows, total)
         by_place = bool(rows) and not isinstance(place, Herder)
-        flag_counts = quality.flag_counts(
-            season=season,
-            as_of=as_of,
-            level=type(rows[0].place) if by_place else None,
-            place=None if isinstance(place, Herder) else place,
-            user=request.user,
+        flag_counts = (
+            quality.flag_counts_of(summary)
+            if by_place
+            else quality.flag_counts(
+                season=season,
+                as_of=as_of,
+                place=None if isinstance(place, Herder) else place,
+                user=request.user,
+            )
         )
         flagged = flag_counts.by_place
         townships = [row.place for row in rows if isinstance(getattr(row, "place", None), Township)]
@@ -172,10 +185,10 @@ class SummaryPage(PermissionRequiredMixin, View):
             "rows_by_date": isinstance(place, Herder),
             "csv_link": link(place, export="csv"),
             "xlsx_link": link(place, export="xlsx"),
-            "charts": self.charts(request, season, as_of, place, rows),
-            "monitoring": monitoring_views.summary_section(
-                request=request, season=season, as_of=as_of, place=place
-            ),
+            "charts": self.charts(request, season, as_of, place, rows, total),
+            "monitoring": monitoring_views.summary_section(request=request, summary=summary)
+            if summary is not None
+            else None,
         }
         return render(request, "livestock/summary.html", context)
 
@@ -188,6 +201,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             user=request.user,
             place=place,
             now=total.totals if total else None,
+            before=total.week_before if total else None,
         )
         cards = []
         for code in ("lambs_born", "survival_rate", "lamb_losses"):
@@ -271,7 +285,7 @@ class SummaryPage(PermissionRequiredMixin, View):
         cells = [summary_table.cell(column, row) for column in summary_table.COLUMNS]
         return {"label": label, "url": url, "cells": cells}
 
-    def charts(self, request, season, as_of, place, rows) -> list:
+    def charts(self, request, season, as_of, place, rows, total) -> list:
         series = lambs_born_by_date(season=season, as_of=as_of, user=request.user, place=place)
         if series and series[0][0] > season.start_date:
             series.insert(0, (season.start_date, 0))  # nothing is born before the season
@@ -292,7 +306,11 @@ class SummaryPage(PermissionRequiredMixin, View):
             )
             for figure in figures
         ]
-        losses = losses_by_cause(season=season, as_of=as_of, user=request.user, place=place)
+        losses = (
+            losses_from(total.counted)
+            if total is not None and total.counted
+            else losses_by_cause(season=season, as_of=as_of, user=request.user, place=place)
+        )
         made = [
             charts.cumulative_chart(
                 series=series,

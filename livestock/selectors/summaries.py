@@ -3,7 +3,8 @@ within the user's scope, each with its totals and the latest reported
 figures beside them."""
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from livestock.choices import Metric
@@ -12,17 +13,23 @@ from livestock.counting.totals import LambingTotals, RateParts, percent
 from livestock.models import LEVEL_OF, County, Place, Prefecture, ReportedFigure, Season
 from livestock.places import scoping
 from livestock.selectors.figures import latest_figures
-from livestock.selectors.totals import lambing_totals_by
+from livestock.selectors.totals import DeskSums, desk_sums_by, lambing_totals_by
 
 
 @dataclass(frozen=True)
 class PlaceRow:
     """One place of a summary: its recorded totals beside the latest reported
-    figures for it (by metric) on or before the summary's date."""
+    figures for it (by metric) on or before the summary's date; on the
+    officials' pages (``place_summary(desk=True)``) also its totals seven days
+    before and the sums of the rollups' other columns, lambs lost by cause and
+    households flagged, by column (``totals.DeskSums``): what the cards, the
+    flags, completeness and the forecast read."""
 
     place: Place | None
     totals: LambingTotals
     reported: dict[str, ReportedFigure]
+    week_before: LambingTotals | None = None
+    counted: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def level(self) -> str:
@@ -96,24 +103,38 @@ def places_below(*, user: scoping.User, place: Place | None) -> tuple[list[Place
 
 
 def place_summary(
-    *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
+    *,
+    season: Season,
+    as_of: datetime.date,
+    user: scoping.User,
+    place: Place | None = None,
+    desk: bool = False,
 ) -> PlaceSummary:
     """A place's totals and a row per place one level below it (with no place,
     the counties or prefectures of ``overview_level``), all within ``user``'s
     scope, in a constant number of queries: the places, their totals, their
-    reported figures and the place's own."""
+    reported figures and the place's own. With ``desk``, each row also holds
+    its totals a week before and its losses by cause and households flagged
+    (``PlaceRow``), from the same query: the officials' pages show them all."""
     children, child_model = places_below(user=user, place=place)
-    totals = lambing_totals_by(
-        season=season, as_of=as_of, level=child_model, place=place, user=user
-    )
+    asked = {"season": season, "as_of": as_of, "level": child_model, "place": place, "user": user}
+    if desk:
+        sums = desk_sums_by(**asked)
+    else:
+        sums = {
+            key: DeskSums(totals, None, {}) for key, totals in lambing_totals_by(**asked).items()
+        }
     reported = latest_figures(season=season, as_of=as_of, places=children, user=user)
+    nothing = DeskSums(LambingTotals(), LambingTotals() if desk else None, {})
+
+    def row(of: Place | None, sums: DeskSums, figures: dict) -> PlaceRow:
+        return PlaceRow(of, sums.totals, figures, sums.week_before, sums.counted)
+
     rows = [
-        PlaceRow(child, totals.get(child.pk, LambingTotals()), reported.get(child.pk, {}))
-        for child in children
+        row(child, sums.get(child.pk, nothing), reported.get(child.pk, {})) for child in children
     ]
     # Each record lies in exactly one place below, so the place's totals are
     # the sum of theirs: no second pass over the entries.
-    own_totals = sum(totals.values(), LambingTotals())
     own_figures = latest_figures(
         season=season, as_of=as_of, places=[place] if place else [], user=user
     )
@@ -121,7 +142,9 @@ def place_summary(
         season=season,
         as_of=as_of,
         place=place,
-        total=PlaceRow(place, own_totals, own_figures.get(place.pk, {}) if place else {}),
+        total=row(
+            place, sum(sums.values(), nothing), own_figures.get(place.pk, {}) if place else {}
+        ),
         rows=rows,
     )
 

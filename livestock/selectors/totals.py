@@ -2,9 +2,11 @@
 sums of the daily rollups up to the date, in one query per call."""
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Sum, Value
+from django.db.models.lookups import LessThanOrEqual
 
 from livestock.counting.totals import LambingTotals
 from livestock.models import (
@@ -132,13 +134,85 @@ def losses_by_cause(
     sums = rollups_within(season=season, as_of=as_of, place=place, user=user).aggregate(
         **sum_columns(DailyRollup.CAUSE_FIELDS)
     )
+    return losses_from({name: sums[SUM_PREFIX + name] for name in DailyRollup.CAUSE_FIELDS})
+
+
+def losses_from(counted: Mapping[str, int | None]) -> list[tuple[str, int]]:
+    """``losses_by_cause`` from the causes' sums already read (by column: a
+    summary row's ``counted``, ``desk_sums_by``)."""
     lost = [
-        (name.removeprefix("lost_"), sums[SUM_PREFIX + name] or 0)
-        for name in DailyRollup.CAUSE_FIELDS
+        (name.removeprefix("lost_"), counted.get(name) or 0) for name in DailyRollup.CAUSE_FIELDS
     ]
     return sorted(
         ((cause, count) for cause, count in lost if count > 0), key=lambda item: (-item[1], item[0])
     )
+
+
+# The officials' cards compare a place's totals with those a week before.
+WEEK = datetime.timedelta(days=7)
+BEFORE_PREFIX = "before_"
+
+
+@dataclass(frozen=True)
+class DeskSums:
+    """A place's rollup sums as the officials' pages read them: its totals, its
+    totals a week before (``WEEK``) and the sums of the rollups' other columns,
+    lambs lost by cause and households flagged (``DailyRollup.CAUSE_FIELDS``,
+    ``FLAG_FIELDS``), by column. With no desk (``week_before`` None), the totals."""
+
+    totals: LambingTotals
+    week_before: LambingTotals | None
+    counted: Mapping[str, int]
+
+    def __add__(self, other: "DeskSums") -> "DeskSums":
+        return DeskSums(
+            self.totals + other.totals,
+            None if self.week_before is None else self.week_before + other.week_before,
+            {
+                name: self.counted.get(name, 0) + other.counted.get(name, 0)
+                for name in {*self.counted, *other.counted}
+            },
+        )
+
+
+def desk_sums_by(
+    *,
+    season: Season,
+    as_of: datetime.date,
+    level: type[Place],
+    place: Place | None = None,
+    user: scoping.User | None = None,
+) -> dict[int, DeskSums]:
+    """``lambing_totals_by``, and in the same query the totals as of a week
+    before (the same rows' sums, filtered by date) and the other columns' sums:
+    what the cards, the flags, the losses chart, completeness and the forecast
+    read, so that a summary page sums its rollups once."""
+    group = level._meta.model_name
+    # One condition for every filtered sum, built once (a Q per sum costs as much
+    # to compile again as the query's own filters).
+    earlier = LessThanOrEqual(F("date"), Value(as_of - WEEK))
+    others = DailyRollup.CAUSE_FIELDS + DailyRollup.FLAG_FIELDS
+    rows = (
+        rollups_within(season=season, as_of=as_of, level=level, place=place, user=user)
+        .values(group)
+        .annotate(
+            **sum_columns(DailyRollup.COUNT_FIELDS + others),
+            **{
+                BEFORE_PREFIX + name: Sum(name, filter=earlier) for name in DailyRollup.COUNT_FIELDS
+            },
+        )
+        .filter(**{f"{SUM_PREFIX}households__gt": 0})
+    )
+    return {
+        row[group]: DeskSums(
+            totals_from_sums(row),
+            LambingTotals.from_row(
+                {name: row[BEFORE_PREFIX + name] for name in DailyRollup.COUNT_FIELDS}
+            ),
+            {name: row[SUM_PREFIX + name] or 0 for name in others},
+        )
+        for row in rows
+    }
 
 
 @dataclass(frozen=True)
@@ -152,12 +226,20 @@ class WeekOnWeek:
 
 
 def week_on_week(
-    *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None, now=None
+    *,
+    season: Season,
+    as_of: datetime.date,
+    user: scoping.User,
+    place: Place | None,
+    now: LambingTotals | None = None,
+    before: LambingTotals | None = None,
 ) -> WeekOnWeek:
-    """``now`` (the place's totals as of ``as_of``, when the caller has them)
-    beside the totals seven days before, in one query."""
-    before = as_of - datetime.timedelta(days=7)
+    """The place's totals as of ``as_of`` beside those seven days before, one
+    query each that the caller does not already have (``place_summary(desk=True)``'s
+    own row holds both)."""
+    before_date = as_of - WEEK
     if now is None:
         now = lambing_totals(season=season, as_of=as_of, place=place, user=user)
-    earlier = lambing_totals(season=season, as_of=before, place=place, user=user)
-    return WeekOnWeek(now=now, week_before=earlier, week_before_date=before)
+    if before is None:
+        before = lambing_totals(season=season, as_of=before_date, place=place, user=user)
+    return WeekOnWeek(now=now, week_before=before, week_before_date=before_date)
