@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from livestock.choices import Metric
@@ -52,6 +53,31 @@ class Cell:
     partial: bool = False
     kind: str = "count"
     key: str = ""  # the column's
+
+    def __str__(self) -> str:
+        """The cell in a summary table (``{{ cell }}`` in a template, as a form's
+        field draws its widget): its text,
+        the division a rate is, and the households it covers, ⚠ when fewer than
+        the row's. Written here rather than as an included template: a table
+        has a few hundred cells, and one string each keeps the page quick."""
+        classes = f"col-{self.key}"
+        if self.kind == "rate":
+            classes += " rate"
+        if self.partial:
+            classes += " partial"
+        parts = format_html('<small class="parts">= {}</small>', self.parts) if self.parts else ""
+        households = (
+            format_html(
+                '<small class="households">{}{}</small>',
+                "⚠ " if self.partial else "",
+                self.households,
+            )
+            if self.households
+            else ""
+        )
+        return format_html('<td class="{}">{}{}{}</td>', classes, self.text, parts, households)
+
+    __html__ = __str__
 
 
 # The recorded counts a summary shows, in ``metrics.COUNTS`` order.
