@@ -3,7 +3,7 @@
 its formula, the numbers it divides and the households it counts, and every
 surface names it the same way."""
 
-from livestock.api.serializers import TotalsSerializer
+from livestock.api.serializers import MonitoringSerializer, TotalsSerializer
 from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals
 from livestock.pages import summary_table
@@ -18,6 +18,10 @@ def test_the_metrics_endpoint_lists_every_value_of_the_summaries_totals(prefectu
     codes = {metric["code"] for metric in response.json()}
     summary_values = set(TotalsSerializer().fields) - {"rates"} | {"coverage"}
     assert summary_values <= codes
+    # Completeness, timeliness and the forecast beside them; the rest are dates and yes/no.
+    monitoring = set(MonitoringSerializer().fields) - {"finish_date", "on_time", "behind_curve"}
+    assert monitoring <= codes
+    assert {"completeness", "timeliness", "lambs_expected", "share_done"} <= monitoring
 
 
 def test_every_column_of_the_summary_table_is_a_metric_or_a_reported_figure():

@@ -221,3 +221,88 @@ def test_lambs_alive_with_no_check_made_is_null_in_the_api(burqin_as_officials_m
     assert totals["survival_rate"] is None
     assert totals["households_checked"] == 0
     assert totals["lambs_born"] == 150
+
+
+def burqin_api_summary(official, season, **params) -> dict:
+    burqin = County.objects.get(name="布尔津县")
+    response = api(official).get(
+        API + "summaries/",
+        {"season": season.pk, "as_of": AS_OF, "place": f"county:{burqin.pk}", **params},
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def assert_explained(parts: dict) -> None:
+    """A rate of the API as an official checks it: numerator ÷ denominator, never
+    past 100 % when the numerator is a part of the denominator."""
+    if parts["denominator"]:
+        assert Decimal(str(parts["value"])) == percent(parts["numerator"], parts["denominator"])
+    else:
+        assert parts["value"] is None
+
+
+def test_the_api_gives_completeness_timeliness_and_the_forecast_by_metric_code(
+    burqin_as_officials_met_it, official
+):
+    summary = burqin_api_summary(official, burqin_as_officials_met_it, timeliness="true")
+    codes = {metric["code"] for metric in api(official).get(API + "metrics/").json()}
+    for monitoring in [summary["monitoring"], *(row["monitoring"] for row in summary["rows"])]:
+        named = set(monitoring) - {"finish_date", "on_time", "behind_curve"}
+        assert named <= codes, named - codes
+        for code in ("completeness", "timeliness"):
+            assert_explained(monitoring[code])
+            assert monitoring[code]["numerator"] <= monitoring[code]["denominator"]
+    whole = summary["monitoring"]
+    # 布尔津县's two households both counted in the last 7 days; its counts were
+    # entered today, long after 2025-02-11: none of them on time.
+    assert whole["completeness"] == {
+        "value": 100.0,
+        "numerator": 2,
+        "denominator": 2,
+        "households": 2,
+        "of_households": 2,
+    }
+    assert whole["timeliness"]["numerator"] == 0 and whole["timeliness"]["denominator"] >= 2
+    assert whole["timeliness"]["value"] == 0.0
+    # The forecast: ewes × lambing rate so far, of the households with ewes counted (别克).
+    assert_explained(whole["share_done"])
+    assert whole["lambs_expected"] == whole["share_done"]["denominator"]
+    assert whole["share_done"]["households"] == 1 and whole["share_done"]["of_households"] == 2
+    assert whole["previous_share_done"] is None  # no earlier winter season
+
+
+def test_timeliness_is_null_in_the_api_unless_asked_for_and_a_bad_answer_is_a_400(
+    burqin_as_officials_met_it, official
+):
+    summary = burqin_api_summary(official, burqin_as_officials_met_it)
+    assert summary["monitoring"]["timeliness"] is None
+    assert all(row["monitoring"]["timeliness"] is None for row in summary["rows"])
+    burqin = County.objects.get(name="布尔津县")
+    response = api(official).get(
+        API + "summaries/",
+        {
+            "season": burqin_as_officials_met_it.pk,
+            "place": f"county:{burqin.pk}",
+            "timeliness": "x",
+        },
+    )
+    assert response.status_code == 400
+    assert "timeliness" in response.json()
+
+
+def test_a_place_without_records_has_null_forecast_in_the_api(burqin_as_officials_met_it, official):
+    altay = Prefecture.objects.get()
+    response = api(official).get(
+        API + "summaries/",
+        {
+            "season": burqin_as_officials_met_it.pk,
+            "as_of": AS_OF,
+            "place": f"prefecture:{altay.pk}",
+        },
+    )
+    rows = {row["place"]["name"]: row["monitoring"] for row in response.json()["rows"]}
+    empty = next(monitoring for name, monitoring in rows.items() if name != "布尔津县")
+    assert empty["lambs_expected"] is None and empty["share_done"] is None
+    assert empty["completeness"]["value"] is None and empty["completeness"]["denominator"] == 0
+    assert rows["布尔津县"]["completeness"]["value"] == 100.0

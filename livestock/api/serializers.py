@@ -437,9 +437,54 @@ class PlaceRefSerializer(serializers.Serializer):
     name_latin = serializers.CharField(help_text="Latin transliteration.")
 
 
+class MonitoringSerializer(serializers.Serializer):
+    """A place's reporting and forecast as of the date (``PlaceMonitoring``):
+    each key is its metric's code in /api/v1/metrics/; null where unknown."""
+
+    completeness = RatePartsSerializer(
+        help_text="Households with a count in the last 7 days ÷ households recorded."
+    )
+    timeliness = RatePartsSerializer(
+        source="timeliness_parts",
+        allow_null=True,
+        help_text="Counts entered on time ÷ counts; null unless asked for with timeliness=true.",
+    )
+    lambs_expected = serializers.IntegerField(
+        allow_null=True,
+        help_text="Lambs expected by the season's end; null without ewes and ewes lambed counted.",
+    )
+    share_done = RatePartsSerializer(
+        allow_null=True,
+        help_text="Lambs born ÷ lambs expected (households with ewes counted); null with no "
+        "records.",
+    )
+    previous_share_done = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=1,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text="The previous season's share of its lambs born reached on the same day; null "
+        "with no previous season.",
+    )
+    finish_date = serializers.DateField(
+        allow_null=True,
+        help_text="When the lambs expected are born at the last 7 days' pace; null when "
+        "nothing is expected or nothing was born in them.",
+    )
+    on_time = serializers.BooleanField(
+        allow_null=True, help_text="Whether finish_date is by the season's expected end."
+    )
+    behind_curve = serializers.BooleanField(
+        help_text="Its share done is more than 10 points below that of the place above it."
+    )
+
+
 class SummaryRowSerializer(serializers.Serializer):
     place = serializers.SerializerMethodField(help_text="The place of this row.")
     totals = TotalsSerializer(help_text="Recorded totals and rates of its herders.")
+    monitoring = serializers.SerializerMethodField(
+        help_text="Its reporting completeness and timeliness and its forecast."
+    )
     reported = serializers.SerializerMethodField(
         help_text="The latest reported figure per metric on or before as_of."
     )
@@ -461,6 +506,10 @@ class SummaryRowSerializer(serializers.Serializer):
             metric: ReportedFigureSerializer(figure).data for metric, figure in row.reported.items()
         }
 
+    @extend_schema_field(MonitoringSerializer)
+    def get_monitoring(self, row) -> dict:
+        return MonitoringSerializer(self.context["monitoring"].by_place[row.place.pk]).data
+
 
 class SummarySerializer(serializers.Serializer):
     season = SeasonSerializer(help_text="The season summed.")
@@ -469,7 +518,14 @@ class SummarySerializer(serializers.Serializer):
         help_text="The place summed; null for all counties in your places."
     )
     totals = TotalsSerializer(help_text="The place's own totals.")
+    monitoring = serializers.SerializerMethodField(
+        help_text="The place's reporting completeness and timeliness and its forecast."
+    )
     rows = SummaryRowSerializer(many=True, help_text="A row per place one level below.")
+
+    @extend_schema_field(MonitoringSerializer)
+    def get_monitoring(self, summary) -> dict:
+        return MonitoringSerializer(self.context["monitoring"].whole).data
 
     @extend_schema_field(PlaceRefSerializer(allow_null=True))
     def get_place(self, summary) -> dict | None:

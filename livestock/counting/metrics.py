@@ -310,8 +310,98 @@ COVERAGE = MetricDefinition(
     standard=_("This service's own measure: reports and records are counted apart."),
 )
 
+# What the officials' desk shows beside the totals (``livestock.monitoring``):
+# reporting completeness and timeliness, and the forecast. In the summaries'
+# ``monitoring`` (API), on the pages' "Reporting and forecast" and the bulletin.
+FORECAST_METHOD = _(
+    "Lambs expected by the season's end = ewes at the season's start × lambing rate so far "
+    "(lambs born ÷ ewes lambed), households with their ewes counted. Share done = lambs born "
+    "÷ lambs expected. A place is behind the curve when its share done is more than 10 "
+    "points below that of the whole place on the same day. The finish date carries on at the "
+    "pace of the last 7 days. The previous season's share is that of its final lambs born "
+    "reached on the same day of the season."
+)
+NOT_PAST_100 = _(
+    "DHIS2's reporting rates, counted so that they cannot pass 100 %: the numerator is a "
+    "part of the denominator (DHIS2 divides by the forms expected and counts the forms "
+    "received, which need not be among them)."
+)
+FORECAST_STANDARD = _("This service's own forecast, from the season's own counts so far.")
+
+MONITORING = (
+    MetricDefinition(
+        code="completeness",
+        name=_("Completeness"),
+        kind="rate",
+        unit="%",
+        description=_(
+            "Households with a count dated in the last 7 days, of the households recorded, in %."
+        ),
+        formula=_("households with a count in the last 7 days ÷ households recorded"),
+        numerator="households_reporting",
+        denominator="households",
+        households_covered="households",
+        households=ALL_HOUSEHOLDS,
+        standard=NOT_PAST_100,
+        on_summary=False,
+    ),
+    MetricDefinition(
+        code="timeliness",
+        name=_("Timeliness"),
+        kind="rate",
+        unit="%",
+        description=_(
+            "Counts dated on or before the date that were entered within the season's days "
+            "of the day they count, of all those counts, in %."
+        ),
+        formula=_("counts entered on time ÷ counts"),
+        numerator="counts_on_time",
+        denominator="counts",
+        households_covered="households",
+        households=ALL_HOUSEHOLDS,
+        standard=NOT_PAST_100,
+        on_summary=False,
+    ),
+    MetricDefinition(
+        code="lambs_expected",
+        name=_("Lambs expected by the season's end"),
+        kind="count",
+        unit="head",
+        description=FORECAST_METHOD,
+        households=_("households with ewes counted"),
+        households_covered="households_ewes_counted",
+        standard=FORECAST_STANDARD,
+        on_summary=False,
+    ),
+    MetricDefinition(
+        code="share_done",
+        name=_("share done"),
+        kind="rate",
+        unit="%",
+        description=FORECAST_METHOD,
+        formula=_("lambs born ÷ lambs expected"),
+        numerator="lambs_born_where_ewes_counted",
+        denominator="lambs_expected",
+        households_covered="households_ewes_counted",
+        households=_("households with ewes counted"),
+        standard=FORECAST_STANDARD,
+        on_summary=False,
+    ),
+    MetricDefinition(
+        code="previous_share_done",
+        name=_("previous season on the same day"),
+        kind="rate",
+        unit="%",
+        description=FORECAST_METHOD,
+        formula=_("lambs born by the same day of the season ÷ lambs born in the whole season"),
+        households=_("the previous season's households"),
+        standard=FORECAST_STANDARD,
+        on_summary=False,
+    ),
+)
+
 METRICS: dict[str, MetricDefinition] = {
-    metric.code: metric for metric in (*COUNTS, *HOUSEHOLDS_COVERED, *RATES, COVERAGE)
+    metric.code: metric for metric in (*COUNTS, *HOUSEHOLDS_COVERED, *RATES, COVERAGE, *MONITORING)
 }
 
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, Sum
-from django.utils.translation import gettext_lazy as _
 
+from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals, percent
 from livestock.models import DailyRollup, Place, Season
 from livestock.places import scoping
@@ -39,14 +39,7 @@ from livestock.selectors.totals import WEEK, rollups_within
 PACE_DAYS = WEEK.days  # the same week as the cards' change
 BEHIND_BY = Decimal(10)  # percentage points below the place's own share done
 
-METHOD = _(
-    "Lambs expected by the season's end = ewes at the season's start × lambing rate so far "
-    "(lambs born ÷ ewes lambed), households with their ewes counted. Share done = lambs born "
-    "÷ lambs expected. A place is behind the curve when its share done is more than 10 "
-    "points below that of the whole place on the same day. The finish date carries on at the "
-    "pace of the last 7 days. The previous season's share is that of its final lambs born "
-    "reached on the same day of the season."
-)
+METHOD = metrics.FORECAST_METHOD
 
 
 @dataclass(frozen=True)

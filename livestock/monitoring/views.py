@@ -19,6 +19,7 @@ from django.views import View
 
 from livestock.models import Place, Season, Township
 from livestock.monitoring import bulletin, completeness, forecast, outliers, pdf, places
+from livestock.monitoring.summary import summary_monitoring
 from livestock.pages.forms import PLACE_LEVELS, SummaryQuery, place_param
 from livestock.pages.out_of_scope import out_of_scope
 from livestock.selectors.summaries import PlaceSummary
@@ -157,27 +158,21 @@ class ReportingPage(MonitoringPage):
 def summary_section(*, request, summary: PlaceSummary) -> dict:
     """What the summary page shows of reporting and the forecast (the template
     ``livestock/includes/monitoring.html``): the completeness and the forecast
-    of the place and of each place one level down that has records, from the
-    page's own summary read with ``desk=True`` (its rows hold every sum they
-    need), so that the page stays as quick as its totals: no query but the
-    previous season's lambs born, when there is one."""
+    of the place and of each place one level down that has records, as the
+    summary API gives them (``summary.summary_monitoring``, from the page's own
+    sums: the page stays as quick as its totals)."""
     season, as_of, place = summary.season, summary.as_of, summary.place
-    reporting = completeness.completeness_of(summary)
-    whole, by_child = forecast.forecasts_of(
-        summary, user=request.user, previous=forecast.previous_season(season)
-    )
-    rows = [
-        {
-            "place": row.place,
-            "reporting": reporting.get(row.place.pk, completeness.Completeness()),
-            "forecast": by_child[row.place.pk],
-        }
-        for row in summary.rows
-        if row.place.pk in by_child
-    ]
+    monitoring = summary_monitoring(summary, user=request.user)
+    rows = []
+    for row in summary.rows:
+        of_place = monitoring.by_place[row.place.pk]
+        if of_place.forecast is not None:
+            rows.append(
+                {"place": row.place, "reporting": of_place.reporting, "forecast": of_place.forecast}
+            )
     return {
-        "reporting": sum(reporting.values(), completeness.Completeness()),
-        "forecast": whole,
+        "reporting": monitoring.whole.reporting,
+        "forecast": monitoring.whole.forecast,
         "rows": rows,
         "recent_days": completeness.RECENT_DAYS,
         "method": forecast.METHOD,

@@ -379,7 +379,14 @@ class MetricsPage(PermissionRequiredMixin, View):
         return render(
             request,
             "livestock/metrics.html",
-            {"counts": metrics.COUNTS, "rates": (*metrics.RATES, metrics.COVERAGE)},
+            {
+                "counts": (*metrics.COUNTS, *(m for m in metrics.MONITORING if not m.is_rate)),
+                "rates": (
+                    *metrics.RATES,
+                    metrics.COVERAGE,
+                    *(m for m in metrics.MONITORING if m.is_rate),
+                ),
+            },
         )
 
 
