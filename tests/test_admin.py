@@ -3,6 +3,7 @@ scope, read-only officials, entry forms with the rules at their fields,
 corrections with reasons, history, and no lost edits."""
 
 import datetime
+import re
 import uuid
 from html.parser import HTMLParser
 
@@ -325,6 +326,34 @@ def test_a_technician_adds_todays_count_on_the_record_page(
     assert (entry.lambs_born, entry.created_by) == (11, woyimoke_technician)
     page = client.get(url).content.decode()
     assert "137.5%" in page  # lambing rate 11 ÷ 8 in the running totals
+
+
+def running_totals_rows(page: str) -> list[list[str]]:
+    """The running totals' table of a record page, row by row, by its headers."""
+    start = page.index("<th>成活羔羊</th><th>产羔率</th>")
+    table = page[page.rindex("<table>", 0, start) : page.index("</table>", start)]
+    body = table[table.index("<tbody>") :]
+    return [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
+def test_the_running_totals_show_lambs_alive_as_a_dash_until_a_survival_check(
+    two_counties, woyimoke_technician, bieke_record
+):
+    entry_create(record=bieke_record, date=DEC_12, ewes_lambed=8, lambs_born=11)
+    client = logged_in(woyimoke_technician)
+    page = client.get(RECORD_URL.format(bieke_record.pk)).content.decode()
+    (row,) = running_totals_rows(page)
+    # as of, ewes lambed, lambs born, lamb losses, lambs alive, then the rates
+    assert row[:5] == ["2024-12-12", "8", "11", "0", "—"]
+    assert row[6] == "—"  # survival rate: nothing to divide
+    entry_create(
+        record=bieke_record,
+        date=DEC_12 + datetime.timedelta(days=7),
+        lambs_alive=10,
+        check_stage="day7",
+    )
+    rows = running_totals_rows(client.get(RECORD_URL.format(bieke_record.pk)).content.decode())
+    assert rows[0][4] == "—" and rows[1][4] == "10"
 
 
 def test_a_new_entry_form_is_dated_today(two_counties, woyimoke_technician, bieke_record):

@@ -4,6 +4,7 @@ The browser's side (offline, outbox, sync) is in tests/browser/test_field.py."""
 
 import datetime
 import json
+import re
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -185,6 +186,23 @@ def test_the_record_page_shows_the_totals_as_of_each_date(tech_client, sailike_n
     page = tech_client.get(f"/field/record/{sailike_now.pk}/").content.decode()
     timeline = page.split('class="timeline"')[1].split("</table>")[0]
     assert "<td>7</td>" in timeline and "<td>3</td>" in timeline
+
+
+def test_the_record_page_shows_lambs_alive_as_a_dash_until_a_check_even_one_of_none(
+    tech_client, sailike_now
+):
+    """Unknown is never 0; a check that found no lamb alive is 0, not unknown."""
+    today = timezone.localdate()
+    entry_create(record=sailike_now, date=today - datetime.timedelta(days=3), lambs_born=2)
+    entry_create(
+        record=sailike_now, date=today - datetime.timedelta(days=2), lambs_lost=2, loss_cause="cold"
+    )
+    entry_create(record=sailike_now, date=today, lambs_alive=0, check_stage="day7")
+    page = tech_client.get(f"/field/record/{sailike_now.pk}/").content.decode()
+    timeline = page.split('class="timeline"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><th>[^<]*</th>(.*?)</tr>", timeline)
+    alive = [re.findall(r"<td>(.*?)</td>", row)[-1] for row in rows]
+    assert alive == ["0", "—", "—"]  # newest first
 
 
 def _queries(client, url: str) -> int:

@@ -309,7 +309,11 @@ class RecordPage(TechnicianView):
             record=record,
             herder=record.herder,
             row={"h": household, "form": None} if household else None,
-            timeline=list(reversed(record_timeline(record=record))),
+            # Lambs alive as every surface shows them: "—" before a survival check.
+            timeline=[
+                (date, totals, totals.shown("lambs_alive"))
+                for date, totals in reversed(record_timeline(record=record))
+            ],
             entries=rows,
             figures=figures,
             new_record_seasons=[
