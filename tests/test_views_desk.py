@@ -216,11 +216,12 @@ def test_what_the_desk_reads_with_the_totals_is_what_its_own_queries_say(
     assert summary.totals == place_summary(**asked).totals
 
 
-def test_the_summary_page_sums_the_rollups_in_two_queries_whatever_it_shows(
+def test_the_summary_page_reads_the_rollups_and_the_figures_in_two_queries_each(
     a_season_of_counts, official
 ):
     """The totals with the week before, the flags, the losses, completeness and
-    the forecast in one query; the chart's lambs born by date in another."""
+    the forecast in one query; the chart's lambs born by date in another. The
+    place's own reported figures once, for its row and its chart."""
     fuhai = County.objects.get(name="福海县")
     with CaptureQueriesContext(connection) as queries:
         page = signed_in(official).get(
@@ -232,3 +233,7 @@ def test_the_summary_page_sums_the_rollups_in_two_queries_whatever_it_shows(
     assert 'class="monitoring"' in page.content.decode()
     rollup_queries = [query for query in queries if "livestock_dailyrollup" in query["sql"]]
     assert len(rollup_queries) == 2, [query["sql"][:120] for query in rollup_queries]
+    # The reported figures: the townships' latest, and the county's own for its row
+    # and its chart together.
+    figure_queries = [query for query in queries if "livestock_reportedfigure" in query["sql"]]
+    assert len(figure_queries) == 2, [query["sql"][:120] for query in figure_queries]

@@ -185,7 +185,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             "rows_by_date": isinstance(place, Herder),
             "csv_link": link(place, export="csv"),
             "xlsx_link": link(place, export="xlsx"),
-            "charts": self.charts(request, season, as_of, place, rows, total),
+            "charts": self.charts(request, season, as_of, place, rows, summary),
             "monitoring": monitoring_views.summary_section(request=request, summary=summary)
             if summary is not None
             else None,
@@ -285,12 +285,14 @@ class SummaryPage(PermissionRequiredMixin, View):
         cells = [summary_table.cell(column, row) for column in summary_table.COLUMNS]
         return {"label": label, "url": url, "cells": cells}
 
-    def charts(self, request, season, as_of, place, rows, total) -> list:
+    def charts(self, request, season, as_of, place, rows, summary) -> list:
         series = lambs_born_by_date(season=season, as_of=as_of, user=request.user, place=place)
         if series and series[0][0] > season.start_date:
             series.insert(0, (season.start_date, 0))  # nothing is born before the season
         figures = []
-        if place is not None:
+        if summary is not None:
+            figures = summary.reported(Metric.LAMBS_BORN)  # read with the place's own row
+        elif place is not None:
             figures = reported_for(
                 season=season,
                 as_of=as_of,
@@ -307,8 +309,8 @@ class SummaryPage(PermissionRequiredMixin, View):
             for figure in figures
         ]
         losses = (
-            losses_from(total.counted)
-            if total is not None and total.counted
+            losses_from(summary.total.counted)
+            if summary is not None and summary.total.counted
             else losses_by_cause(season=season, as_of=as_of, user=request.user, place=place)
         )
         made = [

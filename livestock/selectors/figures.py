@@ -51,10 +51,15 @@ def latest_figures(
     figures = figures_exactly_at(
         places, season=season, as_of=as_of, metrics=REPORTED_METRICS, user=user
     )
-    latest: dict[int, dict[str, ReportedFigure]] = {}
+    by_place: dict[int, list[ReportedFigure]] = {}
     for figure in figures:
-        latest.setdefault(getattr(figure, f"{level}_id"), {})[figure.metric] = figure
-    return latest
+        by_place.setdefault(getattr(figure, f"{level}_id"), []).append(figure)
+    return {key: latest_of(place_figures) for key, place_figures in by_place.items()}
+
+
+def latest_of(figures: list[ReportedFigure]) -> dict[str, ReportedFigure]:
+    """The latest of each metric among one place's figures, oldest first."""
+    return {figure.metric: figure for figure in figures}
 
 
 def reported_for(

@@ -12,7 +12,12 @@ from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals, RateParts, percent
 from livestock.models import LEVEL_OF, County, Place, Prefecture, ReportedFigure, Season
 from livestock.places import scoping
-from livestock.selectors.figures import latest_figures
+from livestock.selectors.figures import (
+    REPORTED_METRICS,
+    figures_exactly_at,
+    latest_figures,
+    latest_of,
+)
 from livestock.selectors.totals import DeskSums, desk_sums_by, lambing_totals_by
 
 
@@ -69,10 +74,18 @@ class PlaceSummary:
     place: Place | None
     total: PlaceRow
     rows: list[PlaceRow]
+    # Every figure reported for the place itself on or before the date (of
+    # ``REPORTED_METRICS``), oldest first: ``total.reported`` holds the latest of
+    # each, a chart all of them (``reported_for`` without its query).
+    figures: list[ReportedFigure] = field(default_factory=list)
 
     @property
     def totals(self) -> LambingTotals:
         return self.total.totals
+
+    def reported(self, metric: str) -> list[ReportedFigure]:
+        """``figures.reported_for(place=self.place, metric=metric)``, from ``figures``."""
+        return [figure for figure in self.figures if figure.metric == metric]
 
 
 def overview_level(user: scoping.User) -> type[Place]:
@@ -135,17 +148,22 @@ def place_summary(
     ]
     # Each record lies in exactly one place below, so the place's totals are
     # the sum of theirs: no second pass over the entries.
-    own_figures = latest_figures(
-        season=season, as_of=as_of, places=[place] if place else [], user=user
+    own_figures = (
+        list(
+            figures_exactly_at(
+                [place], season=season, as_of=as_of, metrics=REPORTED_METRICS, user=user
+            )
+        )
+        if place
+        else []
     )
     return PlaceSummary(
         season=season,
         as_of=as_of,
         place=place,
-        total=row(
-            place, sum(sums.values(), nothing), own_figures.get(place.pk, {}) if place else {}
-        ),
+        total=row(place, sum(sums.values(), nothing), latest_of(own_figures)),
         rows=rows,
+        figures=own_figures,
     )
 
 
