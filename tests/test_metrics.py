@@ -36,6 +36,8 @@ def test_each_metric_has_its_chinese_and_english_name(prefecture_official):
     assert by_code["survival_rate"]["name_zh"] == "羔羊成活率"
     assert by_code["reproductive_survival_rate"]["name_zh"] == "繁殖成活率"
     assert by_code["lambs_alive"]["name_zh"] == "成活羔羊"
+    assert by_code["completeness"]["name_zh"] == "报告完整率"
+    assert by_code["timeliness"]["name_zh"] == "报告及时率"
 
 
 def test_a_rate_names_the_totals_it_divides_and_the_definition_it_follows(prefecture_official):
