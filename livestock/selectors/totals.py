@@ -150,7 +150,6 @@ def losses_from(counted: Mapping[str, int | None]) -> list[tuple[str, int]]:
 
 # The officials' cards compare a place's totals with those a week before.
 WEEK = datetime.timedelta(days=7)
-BEFORE_PREFIX = "before_"
 
 
 @dataclass(frozen=True)
@@ -184,35 +183,32 @@ def desk_sums_by(
     user: scoping.User | None = None,
 ) -> dict[int, DeskSums]:
     """``lambing_totals_by``, and in the same query the totals as of a week
-    before (the same rows' sums, filtered by date) and the other columns' sums:
+    before (the same rows' sums, of those dated by then) and the other columns' sums:
     what the cards, the flags, the losses chart, completeness and the forecast
     read, so that a summary page sums its rollups once."""
     group = level._meta.model_name
-    # One condition for every filtered sum, built once (a Q per sum costs as much
-    # to compile again as the query's own filters).
-    earlier = LessThanOrEqual(F("date"), Value(as_of - WEEK))
     others = DailyRollup.CAUSE_FIELDS + DailyRollup.FLAG_FIELDS
+    # Two rows per place, its rows dated in the week before the date and those
+    # up to a week before it: their sum is the place's, the second its totals a
+    # week before (one more column to group by, rather than a filtered sum per
+    # column: as many sums to compile as the totals').
     rows = (
         rollups_within(season=season, as_of=as_of, level=level, place=place, user=user)
-        .values(group)
-        .annotate(
-            **sum_columns(DailyRollup.COUNT_FIELDS + others),
-            **{
-                BEFORE_PREFIX + name: Sum(name, filter=earlier) for name in DailyRollup.COUNT_FIELDS
-            },
-        )
-        .filter(**{f"{SUM_PREFIX}households__gt": 0})
+        .annotate(week_before=LessThanOrEqual(F("date"), Value(as_of - WEEK)))
+        .values(group, "week_before")
+        .annotate(**sum_columns(DailyRollup.COUNT_FIELDS + others))
     )
-    return {
-        row[group]: DeskSums(
-            totals_from_sums(row),
-            LambingTotals.from_row(
-                {name: row[BEFORE_PREFIX + name] for name in DailyRollup.COUNT_FIELDS}
-            ),
+    nothing = DeskSums(LambingTotals(), LambingTotals(), {})
+    by_place: dict[int, DeskSums] = {}
+    for row in rows:
+        totals = totals_from_sums(row)
+        part = DeskSums(
+            totals,
+            totals if row["week_before"] else LambingTotals(),
             {name: row[SUM_PREFIX + name] or 0 for name in others},
         )
-        for row in rows
-    }
+        by_place[row[group]] = by_place.get(row[group], nothing) + part
+    return {key: sums for key, sums in by_place.items() if sums.totals.households > 0}
 
 
 @dataclass(frozen=True)
