@@ -33,13 +33,29 @@ def place_param(place: Place | None) -> str:
     return f"{place._meta.model_name}:{place.pk}" if place else ""
 
 
+class _ReadInOneQuery(forms.models.ModelChoiceIterator):
+    """A picker's few choices (the seasons) read by one plain query: Django's
+    iterator reads them through a server-side cursor, three round trips to
+    PostgreSQL (declare, fetch, close) on every page that draws the picker."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for choice in self.queryset.all():
+            yield self.choice(choice)
+
+
+class _SeasonChoice(forms.ModelChoiceField):
+    iterator = _ReadInOneQuery
+
+
 class SummaryQuery(forms.Form):
     """``season`` (default: the latest), ``as_of`` (default: today, or the
     season's end once it is over) and ``place`` as ``LEVEL:ID`` (default: the
     counties in the user's scope), read within ``user``'s scope: a place
     outside it reads as one that does not exist."""
 
-    season = forms.ModelChoiceField(
+    season = _SeasonChoice(
         Season.objects.order_by("-start_date"), required=False, label=_("season")
     )
     as_of = forms.DateField(
