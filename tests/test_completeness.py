@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from livestock.models import County, Herder, Township, Village
 from livestock.monitoring import completeness
+from livestock.selectors.summaries import place_summary
 from livestock.services.entries import entry_create
 from livestock.services.records import record_create
 
@@ -188,6 +189,13 @@ def test_completeness_and_timeliness_never_pass_100_percent(
             for row in completeness.timeliness_by(**asked_of, level=level).values():
                 assert 0 <= row.counts_on_time <= row.counts <= len(entries)
                 assert row.timeliness is None or 0 <= row.timeliness <= 100
+        # The pages and the API read completeness with the totals (desk=True): the same.
+        summary = place_summary(
+            season=winter_2024, as_of=asked, user=prefecture_official, place=county, desk=True
+        )
+        assert completeness.completeness_of(summary) == completeness.completeness_by(
+            **asked_of, place=county, level=Township
+        )
     finally:
         transaction.savepoint_rollback(sid)
 

@@ -211,3 +211,15 @@ def test_every_shown_rate_is_its_numerator_over_its_denominator(
         # Unknown, not 0: households, none of them checked (no household: nothing, 0).
         unknown = expected["survival_rate"][3] > 0 and expected["survival_rate"][2] == 0
         assert (totals["lambs_alive"] is None) == unknown
+        # Completeness and the forecast's share done beside them: numerator ÷
+        # denominator too, completeness never past 100 % (its numerator is a part).
+        monitoring = response.json()["monitoring"]
+        for code in ("completeness", "share_done"):
+            shown = monitoring[code]
+            if shown is None:  # no household: no forecast
+                assert code == "share_done" and totals["households"] == 0
+                continue
+            value = percent(shown["numerator"], shown["denominator"])
+            assert shown["value"] == (None if value is None else float(value)), code
+        reporting = monitoring["completeness"]
+        assert 0 <= reporting["numerator"] <= reporting["denominator"] == totals["households"]
