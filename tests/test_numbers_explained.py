@@ -14,6 +14,7 @@ import io
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -164,6 +165,30 @@ def test_lambs_alive_with_no_check_made_is_empty_in_the_csv_not_zero(
     burqin = next(row for row in rows if row[0] == "布尔津县")
     assert burqin[headers.index("成活羔羊")] == ""
     assert burqin[headers.index("产羔数")] == "150"
+
+
+def xlsx_rows(official, season, **params) -> tuple[list, list[list]]:
+    client = Client()
+    client.login(username=official.username, password=PASSWORD)
+    response = client.get("/", {"season": season.pk, "as_of": AS_OF, "export": "xlsx", **params})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    lines = [list(row) for row in sheet.iter_rows(values_only=True)]
+    blank = next(index for index, line in enumerate(lines) if all(cell is None for cell in line))
+    return lines[blank + 1], lines[blank + 2 :]
+
+
+def test_the_xlsx_holds_the_same_numbers_as_the_csv_lambs_alive_unknown_as_an_empty_cell(
+    burqin_as_officials_met_it, official
+):
+    headers, rows = xlsx_rows(official, burqin_as_officials_met_it)
+    burqin = next(row for row in rows if row[0] == "布尔津县")
+    assert burqin[headers.index("成活羔羊")] in (None, "")  # empty, not 0
+    assert burqin[headers.index("产羔数")] == 150
+    reproduction = headers.index("繁殖率 (%) = 产羔数 ÷ 季初能繁母羊")
+    value, numerator, denominator = burqin[reproduction : reproduction + 3]
+    assert Decimal(str(value)) == percent(numerator, denominator) == Decimal("33.3")
+    csv_headers, csv_lines = csv_rows(official, burqin_as_officials_met_it)
+    assert [str(header) for header in headers] == csv_headers
 
 
 def test_the_csv_says_what_each_rate_is_and_which_households_it_counts(
