@@ -58,6 +58,15 @@ def grants(user: User) -> list[ScopeGrant]:
     return user._scope_grants
 
 
+def scope_key(user: User) -> tuple:
+    """What ``visible()`` and ``within()`` narrow a query by for ``user``, as a
+    value: users with the same key are narrowed alike, so a query's compiled
+    form can be kept by it (``services.guards.lock_record``)."""
+    if user.is_authenticated and user.is_superuser:
+        return ("superuser",)
+    return tuple((grant.level, getattr(grant, f"{grant.level}_id")) for grant in grants(user))
+
+
 def grant_levels(user: User) -> set[str]:
     """The levels ("prefecture" … "village") of the places the user's grants name."""
     return {grant.level for grant in grants(user)}

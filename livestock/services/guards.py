@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from livestock.models import LambingEntry, LambingRecord, Versioned
+from livestock.models.prepared import PreparedGet
 from livestock.models.review import approved_through_of_record
 from livestock.places import scoping
 
@@ -89,15 +90,29 @@ def lock_record(
     ``approved_through``, the date through which its township's counts are
     approved. ``visible_to``: the user it must be visible to (``scoping.visible``,
     in the same query); a record outside their scope is
-    ``LambingRecord.DoesNotExist``, as one that does not exist."""
-    records = (
-        LambingRecord.objects.select_for_update(of=("self",))
-        .select_related("season", "herder__village__township__county")
-        .annotate(approved_through=approved_through_of_record())
-    )
-    if visible_to is not None:
-        records = scoping.visible(visible_to, records)
-    return records.get(pk=record.pk)
+    ``LambingRecord.DoesNotExist``, as one that does not exist.
+
+    The query is compiled once per scope (``PreparedGet``): building it took a
+    quarter of a single create's own CPU."""
+    key = None if visible_to is None else scoping.scope_key(visible_to)
+    prepared = _locking_reads.get(key)
+    if prepared is None:
+        if len(_locking_reads) >= LOCKING_READS_KEPT:
+            _locking_reads.clear()
+        records = (
+            LambingRecord.objects.select_for_update(of=("self",))
+            .select_related("season", "herder__village__township__county")
+            .annotate(approved_through=approved_through_of_record())
+        )
+        if visible_to is not None:
+            records = scoping.visible(visible_to, records)
+        prepared = _locking_reads[key] = PreparedGet(records)
+    return prepared.get(record.pk)
+
+
+# The compiled locking reads, by scope: one per set of grants in use.
+LOCKING_READS_KEPT = 1000
+_locking_reads: dict[tuple | None, PreparedGet] = {}
 
 
 def lock_records(records: Iterable[LambingRecord]) -> None:
