@@ -54,9 +54,12 @@ migrations-check: $(VENV)/.installed-dev
 # Needs GNU gettext (msgfmt); the compiled .mo files are committed. Kazakh is
 # translated in Cyrillic (locale/kk); scripts/kk_arabic_po.py writes the Arabic
 # script (locale/kk_Arab) from it and compiles both (docs/glossary.md).
+# The djangojs domain is what the field app's script writes (static/field/field.js).
 messages: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemessages --locale zh_Hans --locale kk --locale kk_Arab \
 		--no-obsolete --ignore ".venv/*" --ignore "var/*" --ignore "tests/*"
+	$(BIN)/python manage.py makemessages --domain djangojs --locale zh_Hans --locale kk \
+		--locale kk_Arab --no-obsolete --ignore ".venv/*" --ignore "var/*" --ignore "tests/*"
 	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
 	$(BIN)/python scripts/kk_arabic_po.py
 

@@ -24,3 +24,19 @@ def language_bidi(language: str | None = None) -> bool:
 def text_direction(language: str | None = None) -> str:
     """The ``dir`` attribute of a page or an SVG in ``language``: "rtl" or "ltr"."""
     return "rtl" if language_bidi(language) else "ltr"
+
+
+# Languages whose pages show Kazakh first. The field app shows each text in two
+# languages at once (templatetags/both.py, static/field/field.js): on a Kazakh page
+# Kazakh with the Chinese beside it, so that a term can be checked against the one
+# colleagues and forms use; on any other, Chinese with the English beside it.
+KAZAKH = ("kk-arab", "kk")
+CHINESE = "zh-hans"
+
+
+def shown_languages(language: str | None = None) -> tuple[str, str]:
+    """(first, beside): the two languages a field page in ``language`` shows its texts in."""
+    code = language or translation.get_language()
+    if code in KAZAKH:
+        return code, CHINESE
+    return CHINESE, "en"

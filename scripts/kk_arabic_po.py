@@ -1,6 +1,6 @@
 """Fill the Arabic-script Kazakh catalog from the Cyrillic one.
 
-    .venv/bin/python scripts/kk_arabic_po.py             # fill empty msgstrs of kk_Arab
+    .venv/bin/python scripts/kk_arabic_po.py             # empty msgstrs of kk_Arab, both domains
     .venv/bin/python scripts/kk_arabic_po.py --all       # write every msgstr again
     .venv/bin/python scripts/kk_arabic_po.py --packages  # Django's and DRF's (after an upgrade)
 
@@ -19,7 +19,8 @@ different things and a reviewer reads one wording. The orthography:
 - the comma, semicolon and question mark are the Arabic ones (، ؛ ؟).
 
 Placeholders (``%(name)s``, ``%s``, ``{name}``), HTML tags, Latin words and
-digits are kept as they are: digits stay Western.
+digits are kept as they are: digits stay Western; each placeholder is isolated
+(U+2068 … U+2069) so that a date or a name put in it keeps its own order.
 
 Then it compiles both catalogs (GNU gettext's msgfmt). A native speaker reviews the
 Cyrillic; the Arabic script follows it.
@@ -126,22 +127,41 @@ def _plain_to_arabic(text: str) -> str:
     return "".join(PUNCTUATION.get(character, character) for character in text)
 
 
+# FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE around what a placeholder stands for.
+ISOLATE = "\u2068{}\u2069"
+
+
 def to_arabic(text: str) -> str:
-    """Kazakh text in Cyrillic, in the Arabic script; placeholders and tags untouched."""
+    """Kazakh text in Cyrillic, in the Arabic script; placeholders and tags untouched.
+
+    Each placeholder is isolated (FSI … PDI), as Unicode advises for text of unknown
+    direction put into right-to-left text: what it stands for (a date, a count, a
+    Chinese or Latin name) keeps its own order whatever stands beside it, where an
+    ISO date after an Arabic word would otherwise read 06-12-2026. The marks are
+    invisible, and go with the message wherever it is shown (a page, the API)."""
     parts = []
     position = 0
     for match in KEPT.finditer(text):
         parts.append(_plain_to_arabic(text[position : match.start()]))
-        parts.append(match.group())
+        kept = match.group()
+        isolated = not kept.startswith("<") and kept != "%%"
+        parts.append(ISOLATE.format(kept) if isolated else kept)
         position = match.end()
     parts.append(_plain_to_arabic(text[position:]))
     return "".join(parts)
 
 
+DOMAINS = ["django", "djangojs"]  # the pages' and the field app script's
+
+
 def fill(*, everything: bool) -> int:
-    """Write kk_Arab's msgstrs from kk's; returns how many were written."""
-    cyrillic = polib.pofile(str(LOCALE / "kk" / "LC_MESSAGES" / "django.po"))
-    arabic_path = LOCALE / "kk_Arab" / "LC_MESSAGES" / "django.po"
+    """Write kk_Arab's msgstrs from kk's, in both domains; returns how many were written."""
+    return sum(_fill_domain(domain, everything=everything) for domain in DOMAINS)
+
+
+def _fill_domain(domain: str, *, everything: bool) -> int:
+    cyrillic = polib.pofile(str(LOCALE / "kk" / "LC_MESSAGES" / f"{domain}.po"))
+    arabic_path = LOCALE / "kk_Arab" / "LC_MESSAGES" / f"{domain}.po"
     arabic = polib.pofile(str(arabic_path))
     source = {(entry.msgctxt, entry.msgid): entry for entry in cyrillic}
     written = 0

@@ -373,3 +373,65 @@ def test_a_search_holding_a_nul_character_finds_nothing(tech_client, sailike_now
     answer = tech_client.get("/field/", {"q": "赛力克\x00"})
     assert answer.status_code == 200
     assert f'data-record="{sailike_now.pk}"' not in answer.content.decode()
+
+
+# What the field app's script writes, in each language a page can be in: the first
+# language's text and the one beside it (Kazakh and Chinese, or Chinese and English).
+SCRIPT_TEXTS = [
+    ("kk-arab", "تەلەفوندا ساقتالدى", "已保存在手机上"),
+    ("kk", "Телефонда сақталды", "已保存在手机上"),
+    ("zh-hans", "已保存在手机上", None),
+    ("en", "已保存在手机上", None),
+]
+
+
+@pytest.mark.parametrize(("language", "first", "beside"), SCRIPT_TEXTS)
+def test_the_scripts_texts_are_served_in_the_two_languages_of_a_page(
+    client, db, language, first, beside
+):
+    """Not logged in: the texts are no secret, and the worker keeps them for offline."""
+    response = client.get(f"/field/i18n/{language}.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    script = response.content.decode()
+    catalog = json.loads(re.search(r"const newcatalog = (\{.*?\n  \});", script, re.S)[1])
+    beside_catalog = json.loads(re.search(r"besideCatalog = (\{.*\});", script)[1])
+    waiting = "Saved on this phone, waiting to upload: %(count)s"
+    assert catalog[waiting].startswith(first)
+    if beside:
+        assert beside_catalog[waiting].startswith(beside)
+    else:  # English beside Chinese: the msgids themselves
+        assert beside_catalog == {}
+
+
+def test_a_language_the_app_does_not_speak_has_no_catalog(client, db):
+    assert client.get("/field/i18n/fr.js").status_code == 404
+
+
+def test_each_field_page_loads_the_catalog_of_its_own_language(tech_client, season):
+    tech_client.post("/i18n/setlang/", {"language": "kk-arab", "next": "/field/"})
+    page = tech_client.get("/field/").content.decode()
+    assert '<script src="/field/i18n/kk-arab.js" defer></script>' in page
+    assert 'data-languages="{&quot;first&quot;: &quot;kk_arab&quot;' in page
+    assert "<title>بۇگىن · " in page
+
+
+def test_the_app_is_named_in_the_language_it_is_installed_from(client, db):
+    client.post("/i18n/setlang/", {"language": "kk-arab", "next": "/field/"})
+    manifest = json.loads(client.get("/field/manifest.webmanifest").content)
+    assert manifest["lang"] == "kk-arab" and manifest["dir"] == "rtl"
+    assert manifest["name"].endswith(" · 产羔季跟踪 · 外业")
+    assert "قوزى" in manifest["name"]
+
+
+def test_the_roster_holds_each_kazakh_name_and_how_names_are_written(
+    tech_client, qibaerwoyi, season
+):
+    herder = herder_create(
+        village=qibaerwoyi, name="阿依古丽", name_latin="Ayiguli", name_kazakh="ايگۇل"
+    )
+    record_create(herder=herder, season=season, ewes_at_start=10)
+    roster = tech_client.get("/field/roster.json").json()
+    assert [h["name_kazakh"] for h in roster["households"]] == ["ايگۇل"]
+    assert roster["spelling"]["high_hamza"] == "\u0674"
+    assert roster["spelling"]["legacy_letters"]["\u0676"] == "\u0648"

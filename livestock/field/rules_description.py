@@ -30,6 +30,7 @@ from livestock.models import LambingEntry, Season
 # Each label and message in Chinese first, English beside, under these keys; and in
 # Kazakh (each script) for a Kazakh page (templatetags/both.py).
 LANGUAGES = {"zh": "zh-hans", "en": "en", "kk": "kk", "kk_arab": "kk-arab"}
+KEYS = {language: key for key, language in LANGUAGES.items()}
 
 
 def _in_languages(text) -> dict[str, str]:

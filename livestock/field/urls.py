@@ -12,4 +12,5 @@ urlpatterns = [
     path("roster.json", views.Roster.as_view(), name="roster"),
     path("sw.js", views.service_worker, name="service-worker"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("i18n/<str:language>.js", views.FieldCatalog.as_view(), name="catalog"),
 ]

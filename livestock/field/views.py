@@ -6,27 +6,33 @@ everything within ``scoping``; writes through ``services``, reads through
 the server); with it, entries go to the phone's outbox and on to the API."""
 
 import datetime
+import json
 import uuid
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import DjangoTranslation
 from django.views import View
+from django.views.i18n import JavaScriptCatalog
 
+from livestock import i18n
 from livestock.api.views import etag_of
 from livestock.field import forms, rules_description
 from livestock.field import selectors as field_selectors
 from livestock.filtersets import MAX_ID
 from livestock.models import Herder, LambingEntry, LambingRecord, ReportedFigure, Village
-from livestock.places import scoping
+from livestock.places import names, scoping
 from livestock.selectors.records import record_timeline
 from livestock.selectors.totals import lambing_totals, records_within
 from livestock.services.entries import EntryConflict, entry_create, entry_delete, entry_update
@@ -426,6 +432,9 @@ class Roster(TechnicianView):
                 "end": self.season.end_date.isoformat(),
             },
             record_ids=all_ids,
+            # How names are written, for a search on the phone to find them as the
+            # server does (livestock/names.py).
+            spelling=names.SPELLING,
             villages=[
                 {
                     "id": village.pk,
@@ -448,6 +457,7 @@ def _household_json(household: field_selectors.Household) -> dict:
         "herder": herder.pk,
         "name": herder.name,
         "name_latin": herder.name_latin,
+        "name_kazakh": herder.name_kazakh,
         "village": herder.village_id,
         "ewes_at_start": record.ewes_at_start,
         "totals": {
@@ -473,8 +483,58 @@ def service_worker(request):
 
 
 def manifest(request):
-    response = HttpResponse(
-        (STATIC / "manifest.webmanifest").read_bytes(), content_type="application/manifest+json"
+    """The app as a phone installs it, named in the two languages of the page it is
+    installed from (the icons and the rest are the static file's)."""
+    app = json.loads((STATIC / "manifest.webmanifest").read_text(encoding="utf-8"))
+    first, beside = i18n.shown_languages()
+    texts = {}
+    for language in (first, beside):
+        with translation.override(language):
+            texts[language] = {
+                "name": _("Lambing-season tracker: field app"),
+                "short_name": _("Lambing field app"),
+                "description": _("A technician's daily counts, offline too."),
+            }
+    app.update(
+        name=f"{texts[first]['name']} · {texts[beside]['name']}",
+        short_name=texts[first]["short_name"],
+        description=f"{texts[first]['description']} {texts[beside]['description']}",
+        lang=first,
+        dir=i18n.text_direction(first),
     )
+    response = JsonResponse(app, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
     response["Cache-Control"] = "no-cache"
+    response["Vary"] = "Cookie, Accept-Language"
     return response
+
+
+class FieldCatalog(JavaScriptCatalog):
+    """The texts the field app's script writes (``static/field/field.js``: the outbox,
+    the sync's state, what needs attention), as Django's JavaScript catalog of our
+    ``djangojs`` domain, in the two languages a page in ``language`` shows: the first
+    as ``django.gettext``, the one beside it as ``django.besideCatalog``.
+
+    The language is in the address, not taken from the cookie: the service worker
+    keeps one copy per address, and a page kept for offline work must find its own
+    language's catalog, whatever language was used since."""
+
+    domain = "djangojs"
+    packages = ["livestock"]
+
+    def get(self, request, language: str):
+        if language not in dict(settings.LANGUAGES):
+            raise Http404(language)
+        first, beside = i18n.shown_languages(language)
+        self.translation = DjangoTranslation(
+            beside, domain=self.domain, localedirs=self.get_paths(self.packages)
+        )
+        self.beside = self.get_catalog() if beside != "en" else {}  # English is the msgids
+        with translation.override(first):
+            return super().get(request)
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        beside = json.dumps(self.beside, ensure_ascii=False, sort_keys=True)
+        response.content += f"\nwindow.django.besideCatalog = {beside};\n".encode()
+        return response

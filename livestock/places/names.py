@@ -47,6 +47,16 @@ def _hamza_before_the_word(match: re.Match) -> str:
     return letters if FRONT_LETTERS & set(letters) else HIGH_HAMZA + letters
 
 
+# The letters above, for the field app's search on the phone (static/field/field.js
+# writes a name and what is typed as ``normalize_name`` does, with these).
+SPELLING = {
+    "high_hamza": HIGH_HAMZA,
+    "legacy_letters": LEGACY_HAMZA_LETTERS,
+    "front_letters": "".join(sorted(FRONT_LETTERS)),
+    "arabic_word": ARABIC_WORD.pattern,
+}
+
+
 def normalize_name(text: str) -> str:
     """``text`` as names are stored and searched: NFC, Kazakh hamza as Unicode advises."""
     text = unicodedata.normalize("NFC", text)

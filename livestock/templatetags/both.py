@@ -12,21 +12,16 @@ catalogs translate. ``{{ label|both }}`` for a label of the rules description
 ``{{ label|both_text }}`` where no markup may go (an ``<option>``).
 """
 
+import json
+
 from django import template
 from django.utils.html import format_html
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
+
+from livestock.field.rules_description import KEYS
+from livestock.i18n import CHINESE, shown_languages
 
 register = template.Library()
-
-# The key of a label in the rules description for each Kazakh language.
-KAZAKH_KEYS = {"kk-arab": "kk_arab", "kk": "kk"}
-
-
-def _pair(*, zh: str, en: str, kazakh: str) -> tuple[str, str]:
-    """(first, beside) in the active language."""
-    if get_language() in KAZAKH_KEYS:
-        return kazakh, zh
-    return zh, en
 
 
 class BothNode(template.Node):
@@ -34,7 +29,10 @@ class BothNode(template.Node):
         self.zh, self.msgid = zh, msgid
 
     def render(self, context) -> str:
-        first, beside = _pair(zh=self.zh, en=self.msgid, kazakh=gettext(self.msgid))
+        # Written in the template: the Chinese and the English; Kazakh from the catalog.
+        texts = {CHINESE: self.zh, "en": self.msgid}
+        first, beside = shown_languages()
+        first, beside = texts.get(first) or gettext(self.msgid), texts[beside]
         return format_html("{} <small>{}</small>", first, beside)
 
 
@@ -56,8 +54,8 @@ def do_both(parser, token):
 
 
 def _label_pair(label: dict) -> tuple[str, str]:
-    key = KAZAKH_KEYS.get(get_language())
-    return _pair(zh=label["zh"], en=label["en"], kazakh=label.get(key or "", label["en"]))
+    first, beside = shown_languages()
+    return label[KEYS[first]], label[KEYS[beside]]
 
 
 @register.filter
@@ -70,3 +68,11 @@ def both(label: dict) -> str:
 def both_text(label: dict) -> str:
     first, beside = _label_pair(label)
     return f"{first} {beside}"
+
+
+@register.simple_tag
+def shown_keys() -> str:
+    """The keys of a label's two texts on this page, for the field app's script
+    (it shows the rules description's messages as the page shows its labels)."""
+    first, beside = shown_languages()
+    return json.dumps({"first": KEYS[first], "beside": KEYS[beside]})

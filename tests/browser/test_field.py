@@ -293,3 +293,58 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
     entry.refresh_from_db()
     assert entry.lambs_born == 6
     assert entry.history.first().history_change_reason == "数错了"
+
+
+def expect_kept_roster_to_hold(page: Page, text: str, timeout: float = 30) -> None:
+    """Waits until the roster the phone keeps in IndexedDB holds ``text``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        roster = page.evaluate(
+            """() => new Promise(resolve => {
+                const open = indexedDB.open("lambing-field");
+                open.onsuccess = () => {
+                    const get = open.result.transaction("kept").objectStore("kept").get("roster");
+                    get.onsuccess = () => resolve(JSON.stringify(get.result || {}));
+                };
+            })"""
+        )
+        if text in roster:
+            return
+        assert time.monotonic() < deadline, f"the roster kept on the phone lacks {text}"
+        time.sleep(0.5)
+
+
+def test_a_household_is_found_offline_by_its_kazakh_name_typed_either_way(
+    phone, fuhai_village, results_dir
+):
+    """Offline, a search is answered on the phone from the roster it keeps: by the
+    Kazakh name too, typed with the legacy hamza letters (ٶ) or as stored (ٴو),
+    the way the server finds it (livestock/names.py)."""
+    page, signal = phone
+    _village, records = fuhai_village
+    go_offline(page, signal)
+    time.sleep(1)
+    herder = records[3].herder
+    herder.name_kazakh = "ٴومىرجان"  # Өміржан
+    herder.save()
+    go_online(page, signal)
+    page.reload()
+    # The roster the phone keeps has the name (a refresh sends what changed).
+    expect_kept_roster_to_hold(page, "ٴومىرجان")
+    go_offline(page, signal)
+    for typed in ("\u0676\u0645\u0649\u0631", "ٴومىر", "nurlan"):
+        page.get_by_role("searchbox").fill(typed)
+        page.get_by_role("button", name="查找").click()
+        page.wait_for_load_state()
+        expect(row(page, records[3])).to_be_visible()
+        for other in (records[0], records[1], records[2], records[4]):
+            expect(row(page, other)).to_be_hidden()
+        expect(page.locator(".searched-offline")).to_have_text(
+            "在手机上查找：找到 1 户 · Searched on this phone: 1 found."
+        )
+    page.screenshot(path=results_dir / "found-offline-by-kazakh-name.png", full_page=True)
+    page.get_by_role("searchbox").fill("屈克木")
+    page.get_by_role("button", name="查找").click()
+    page.wait_for_load_state()
+    expect(row(page, records[0])).to_be_visible()
+    expect(row(page, records[3])).to_be_hidden()

@@ -8,8 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation.trans_real import DjangoTranslation
 from playwright.sync_api import Page, expect
 
 from livestock.models import County, Prefecture, Season
@@ -54,7 +56,7 @@ def check_layout(page: Page, *, language: str, direction: str) -> None:
 @pytest.mark.parametrize(
     ("language", "direction", "as_of", "lambs_born"),
     [
-        ("kk-arab", "rtl", "2025-02-11 بويىنشا", "تۋعان قوزىلار"),
+        ("kk-arab", "rtl", "\u20682025-02-11\u2069 بويىنشا", "تۋعان قوزىلار"),
         ("kk", "ltr", "2025-02-11 бойынша", "туған қозылар"),
     ],
 )
@@ -91,33 +93,105 @@ HOUSEHOLDS = [
     ("赛力克·屈克木", "Sailike Qukemu", "سەرىك قۇقىم"),
     ("阿依古丽·努尔", "Ayiguli Nuer", "ايگۇل نۇر"),
 ]
+# A loss typed without its cause, refused on the phone by the rule the server describes.
+LOSS_NEEDS_CAUSE = "Lambs lost need a cause, and a cause needs lambs lost."
+# A loss with no lamb born, refused by the server's running-total rule once uploaded.
+LOSSES_EXCEED_BORN = (
+    "By %(date)s the lamb losses would total %(losses)s, more than the "
+    "%(born)s lambs born (rule: losses ≤ lambs born)."
+)
+
+
+def in_language(language: str, msgid: str, **params) -> str:
+    """What the server says for ``msgid`` in ``language``."""
+    with translation.override(language):
+        return translation.gettext(msgid) % params if params else translation.gettext(msgid)
+
+
+def in_script_catalog(language: str, msgid: str) -> str:
+    """What the field app's script writes for ``msgid`` in ``language`` (djangojs)."""
+    found = DjangoTranslation(language, domain="djangojs", localedirs=settings.LOCALE_PATHS)
+    return found.gettext(msgid)
 
 
 @pytest.mark.parametrize(
     ("language", "direction", "save"),
     [("kk-arab", "rtl", "ساقتاۋ"), ("kk", "ltr", "Сақтау")],
+    ids=["kk-arab", "kk"],
 )
-def test_a_village_entry_reads_in_kazakh_on_a_360_px_phone(
+def test_a_village_entry_reads_in_kazakh_on_a_360_px_phone_offline_too(
     new_page, log_in, results_dir, qibaerwoyi, fuhai_technician, language, direction, save
 ):
+    """The village's batch entry, its rows saved with no signal, then uploaded: every
+    line the field app's script writes (the rule refusing a row on the spot, the
+    rows and the outbox waiting, the sync's state, what the server refused and the
+    buttons beside it) is in Kazakh with the Chinese beside it, on a page laid out
+    in the language's direction."""
     today = timezone.localdate()
     season = Season.objects.create(
         kind="winter",
         start_date=today - datetime.timedelta(days=30),
         end_date=today + datetime.timedelta(days=60),
     )
+    records = []
     for name, latin, kazakh in HOUSEHOLDS:
         herder = herder_create(village=qibaerwoyi, name=name, name_latin=latin, name_kazakh=kazakh)
-        record_create(herder=herder, season=season, ewes_at_start=100)
+        records.append(record_create(herder=herder, season=season, ewes_at_start=100))
     page = new_page(width=PHONE)
     log_in(page, fuhai_technician.username, PASSWORD)
     page.goto("/field/")
     switch_language(page, language)
     page.goto(f"/field/village/{qibaerwoyi.pk}/")
+    expect(page).to_have_title(re.compile(in_language(language, "Lambing-season tracker")))
 
     expect(page.locator("h1 bdi")).to_contain_text(qibaerwoyi.name)
-    expect(page.locator("form.entry-row").first.locator("h3")).to_contain_text(HOUSEHOLDS[0][2])
-    expect(page.locator("form.entry-row button.save").first).to_contain_text(save)
-    page.locator("form.entry-row").first.locator("input[name=lambs_born]").fill("12")
+    first, second = (page.locator(f'form[data-record="{record.pk}"]') for record in records)
+    expect(first.locator("h3")).to_contain_text(HOUSEHOLDS[0][2])
+    expect(first.locator("button.save")).to_contain_text(save)
+
+    # No signal (the page sees navigator.onLine false and keeps everything).
+    page.context.set_offline(True)
+    second.locator("input[name=lambs_lost]").fill("3")
+    second.locator("button.save").click()
+    refused = second.locator('[data-error-for="loss_cause"]')
+    expect(refused).to_have_text(
+        f"{in_language(language, LOSS_NEEDS_CAUSE)} · {in_language('zh-hans', LOSS_NEEDS_CAUSE)}"
+    )
+    second.locator("select[name=loss_cause]").select_option("cold")
+    second.locator("button.save").click()
+    first.locator("input[name=lambs_born]").fill("12")
+    first.locator("button.save").click()
+    outbox = page.locator("[data-outbox]")
+    expect(outbox).to_have_attribute("data-outbox-count", "2")
+    waiting = in_script_catalog(language, "Saved on this phone, waiting to upload: %(count)s")
+    expect(outbox).to_contain_text(f"{waiting % {'count': 2}} · 已保存在手机上，待上传 2 条")
+    expect(first.locator("[data-row-status]")).to_have_text(
+        f"{waiting % {'count': 1}} · 已保存在手机上，待上传 1 条"
+    )
+    offline = in_script_catalog(language, "Offline: they upload when the signal returns.")
+    expect(page.locator("[data-sync-state]")).to_have_text(f"{offline} · 离线：有信号时自动上传")
     page.screenshot(path=results_dir / f"village-entry-{language}-{PHONE}px.png", full_page=True)
+    check_layout(page, language=language, direction=direction)
+
+    # The signal returns: one row is stored, the other refused by the server's rule,
+    # in the page's language, with its choices in Kazakh.
+    page.context.set_offline(False)
+    expect(outbox).to_be_hidden(timeout=20_000)
+    uploaded = in_script_catalog(language, "Uploaded. Lambs born: %(lambs_born)s")
+    expect(first.locator("[data-row-status]")).to_have_text(
+        f"{uploaded % {'lambs_born': 12}} · 已上传 — 产羔数 12"
+    )
+    attention = page.locator(f'[data-attention] li[data-outbox-record="{records[1].pk}"]')
+    rule = in_language(language, LOSSES_EXCEED_BORN, date=today.isoformat(), losses=3, born=0)
+    expect(attention.locator("[data-server-message]")).to_contain_text(rule)
+    expect(attention.get_by_role("button")).to_have_text(
+        [
+            f"{in_script_catalog(language, 'Correct')} 改正",
+            f"{in_script_catalog(language, 'Discard')} 放弃",
+        ]
+    )
+    expect(page.locator("[data-attention] h2")).to_contain_text("需要处理")
+    page.screenshot(
+        path=results_dir / f"village-entry-uploaded-{language}-{PHONE}px.png", full_page=True
+    )
     check_layout(page, language=language, direction=direction)

@@ -11,6 +11,14 @@
  * unanswered item where it was; sent again under its uuid it is stored once.
  * A correction carries the ETag of the version it was made from; a server
  * copy changed meanwhile is a conflict shown side by side, theirs and mine.
+ *
+ * What it writes is in the page's two languages, as the page shows its labels
+ * (templatetags/both.py: Kazakh with the Chinese beside it on a Kazakh page,
+ * Chinese with the English beside it otherwise): its own texts are the msgids
+ * of _("…") below, translated in the djangojs catalogs and served by Django's
+ * JavaScript catalog for the page's language (/field/i18n/<language>.js, loaded
+ * before this script and kept for offline like the page); the rules' messages
+ * and labels come in every language with the rules description.
  */
 (function () {
   "use strict";
@@ -34,6 +42,9 @@
      template and editRefused below): each carries data-field, and a count its
      empty value (data-empty: "" for none). No field is named here. */
   const FIELD_INPUTS = "[data-field]";
+  /* The keys of the page's two languages in the rules description ({first, beside}). */
+  const shown = JSON.parse(script.dataset.languages || '{"first": "zh", "beside": "en"}');
+  const catalog = window.django || {};
 
   /* IndexedDB: "outbox" (items by uuid) and "kept" (the rules, the roster). */
 
@@ -89,14 +100,44 @@
     return now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
   }
 
-  /* A server message template ("%(value)s …") filled in. */
+  /* A message template ("%(value)s …", the server's and the catalogs') filled in. */
   function fill(template, params) {
     return template.replace(/%\((\w+)\)s/g, function (whole, name) {
       return name in params ? String(params[name]) : whole;
     }).replace(/%%/g, "%");
   }
+  /* One of our texts in the page's two languages: {first, beside}. Without the
+     catalog (never kept) it is the English msgid. */
+  function _(msgid, params) {
+    const first = catalog.gettext ? catalog.gettext(msgid) : msgid;
+    const beside = (catalog.besideCatalog || {})[msgid] || msgid;
+    return { first: fill(first, params || {}), beside: fill(beside, params || {}) };
+  }
+  /* A message or label of the rules description (a text per language), likewise. */
   function bilingual(message, params) {
-    return { zh: fill(message.zh, params || {}), en: fill(message.en, params || {}) };
+    return {
+      first: fill(message[shown.first] || message.en, params || {}),
+      beside: fill(message[shown.beside] || message.en, params || {}),
+    };
+  }
+  /* A name or a date inside a line: isolated (FSI … PDI), as the catalogs isolate
+     their placeholders (scripts/kk_arabic_po.py), so that 2026-12-06 after an
+     Arabic-script word does not read 06-12-2026. */
+  function isolate(text) {
+    return "\u2068" + text + "\u2069";
+  }
+  /* Both texts as one line: "first · beside" (one, when they are the same). */
+  function both(pair, between) {
+    return pair.first === pair.beside ? pair.first : pair.first + (between || " · ") + pair.beside;
+  }
+  /* The same in an element, the text beside in its own <bdi> (as the templates
+     write it): Chinese beside Arabic-script Kazakh keeps its order. */
+  function showBoth(node, pair) {
+    if (!pair) return node.replaceChildren();
+    if (pair.first === pair.beside) return node.replaceChildren(pair.first);
+    const beside = document.createElement("bdi");
+    beside.textContent = pair.beside;
+    node.replaceChildren(pair.first + " · ", beside);
   }
 
   /* The rules the server describes: fetched (through the service worker's
@@ -110,7 +151,8 @@
           return response.json();
         })
         .then(function (rules) { kept.put("rules", rules); return rules; })
-        .catch(function () { return kept.get("rules"); });
+        .catch(function () { return kept.get("rules"); })
+        .then(function (rules) { knownRules = rules || null; return rules; });
     }
     return rulesReady;
   }
@@ -123,7 +165,7 @@
       const value = body[name];
       if (field.type !== "integer" || value === null || value === undefined || name in errors) return;
       if (!Number.isInteger(value)) {
-        errors[name] = { zh: value + " 不是整数", en: value + " is not a whole number" };
+        errors[name] = _("%(value)s is not a whole number.", { value: value });
       } else if (field.min && value < field.min.value) {
         errors[name] = bilingual(field.min.message, { show_value: value, limit_value: field.min.value });
       } else if (field.max && value > field.max.value) {
@@ -143,7 +185,7 @@
     const date = rules.date;
     const today = localToday() > date.today ? localToday() : date.today;
     if (!body.date) {
-      errors.date = { zh: "请填写日期", en: "Give the date." };
+      errors.date = _("Give the date.");
     } else if (body.date > today) {
       errors.date = bilingual(date.future.message, { value: body.date, today: today });
     } else if (date.season && (body.date < date.season.start || body.date > date.season.end)) {
@@ -186,7 +228,7 @@
       note.className = "field-error";
       note.setAttribute("role", "alert");
       note.dataset.errorFor = name;
-      note.textContent = errors[name].zh + (errors[name].en !== errors[name].zh ? " · " + errors[name].en : "");
+      showBoth(note, errors[name]);
       if (input && input.closest("label")) {
         input.setAttribute("aria-invalid", "true");
         input.closest("label").appendChild(note);
@@ -195,10 +237,10 @@
       }
     });
   }
-  function rowStatus(form, text, kind) {
+  function rowStatus(form, pair, kind) {
     const status = form.querySelector("[data-row-status]");
     if (!status) return;
-    status.textContent = text;
+    showBoth(status, pair);
     status.className = "row-status " + (kind || "");
   }
 
@@ -215,7 +257,7 @@
     const errors = rules ? check(body, rules) : null;
     if (errors) {
       showErrors(form, errors);
-      rowStatus(form, "未保存：请改正 · Not saved: correct it", "refused");
+      rowStatus(form, _("Not saved: correct it."), "refused");
       return false;
     }
     const uuid = newUuid();
@@ -259,7 +301,7 @@
       body: body,
       created: Date.now(),
     });
-    rowStatus(form, "更正已保存在手机上，待上传 · Correction saved on this phone", "waiting");
+    rowStatus(form, _("Correction saved on this phone, waiting to upload."), "waiting");
     await render();
     sync();
   }
@@ -278,15 +320,15 @@
     return meta ? meta.content : "";
   }
 
-  function syncState(text) {
+  function syncState(pair) {
     const node = document.querySelector("[data-sync-state]");
-    if (node) node.textContent = text;
+    if (node) showBoth(node, pair);
   }
 
   function retryLater(seconds) {
     backoff = Math.min(backoff ? backoff * 2 : 1000, MAX_BACKOFF_MS);
     const wait = seconds ? seconds * 1000 : backoff + Math.floor(Math.random() * 500);
-    syncState("未连上服务器，" + Math.round(wait / 1000) + " 秒后重试 · No connection; trying again in " + Math.round(wait / 1000) + " s");
+    syncState(_("No connection; trying again in %(seconds)s s.", { seconds: Math.round(wait / 1000) }));
     clearTimeout(retryTimer);
     retryTimer = setTimeout(sync, wait);
   }
@@ -300,11 +342,18 @@
     return syncing;
   }
 
+  /* The server's refusal (in the page's language: the request carries its
+     cookie), each message after the label of its field. */
+  let knownRules = null;
+  function fieldLabel(field) {
+    const described = knownRules && knownRules.fields[field];
+    return described ? bilingual(described.label).first : field;
+  }
   function messageOf(errors) {
     if (typeof errors === "string") return errors;
     if (Array.isArray(errors)) return errors.map(messageOf).join(" ");
     return Object.keys(errors).map(function (field) {
-      return (field === "non_field_errors" ? "" : field + ": ") + messageOf(errors[field]);
+      return (field === "non_field_errors" ? "" : fieldLabel(field) + ": ") + messageOf(errors[field]);
     }).join(" ");
   }
 
@@ -322,13 +371,13 @@
   async function syncOnce() {
     const items = (await outbox.all()).filter(function (item) { return item.state === "pending"; });
     items.sort(function (a, b) { return a.created - b.created; });
-    if (!items.length) { syncState(""); return; }
+    if (!items.length) { syncState(null); return; }
     if (navigator.onLine === false) {
       /* No network at all: nothing is sent until the "online" event. */
-      syncState("离线：有信号时自动上传 · Offline: they upload when the signal returns");
+      syncState(_("Offline: they upload when the signal returns."));
       return;
     }
-    syncState("正在上传 · Uploading…");
+    syncState(_("Uploading…"));
     let creates = items.filter(function (item) { return item.kind === "create"; });
     while (creates.length) {
       const batch = creates.slice(0, BULK_LIMIT);
@@ -345,7 +394,7 @@
       }
       if (isTransient(response)) return retryLater(Number(response.headers.get("Retry-After")) || 0);
       if (response.status === 401 || response.status === 403) {
-        syncState("请重新登录后再上传 · Log in again to upload");
+        syncState(_("Log in again to upload."));
         return;
       }
       if (response.ok) {
@@ -376,7 +425,7 @@
       if (done === "stop") return;
     }
     backoff = 0;
-    syncState("已全部上传 · All uploaded");
+    syncState(_("All uploaded."));
     await refreshRoster();
   }
 
@@ -406,7 +455,7 @@
       const answer = await response.json();
       if (response.status === 412) {
         const current = await request(url, { method: "GET" });
-        if (!current.ok) return current.status === 404 ? refuse(item, "已被删除 · Deleted on the server") : "retry";
+        if (!current.ok) return current.status === 404 ? refuse(item, both(_("Deleted on the server."))) : "retry";
         const theirs = await current.json();
         if (sameContent(theirs, item.body)) {
           /* Our own correction, whose answer was lost on the way. */
@@ -435,7 +484,14 @@
 
   /* The roster: the technician's households and their totals, refreshed with
      only what changed since the last refresh. */
-  async function refreshRoster() {
+  let refreshing = null;
+  function refreshRoster() {
+    /* One refresh at a time: two crossing would each merge into the copy they read. */
+    if (!refreshing) refreshing = refreshRosterOnce().finally(function () { refreshing = null; });
+    return refreshing;
+  }
+
+  async function refreshRosterOnce() {
     const roster = (await kept.get("roster")) || null;
     const since = roster && roster.refreshed ? "?since=" + encodeURIComponent(roster.refreshed) : "";
     let fresh;
@@ -446,6 +502,9 @@
     } catch (error) {
       return;
     }
+    /* An answer older than the copy kept now (another tab's refresh) changes nothing. */
+    const latest = (await kept.get("roster")) || null;
+    if (latest && latest.refreshed && fresh.refreshed <= latest.refreshed) return;
     const households = {};
     if (!fresh.full && roster) {
       const ids = new Set(fresh.record_ids);
@@ -469,7 +528,7 @@
         const flags = node.querySelector("[data-flags]");
         if (flags) {
           flags.replaceChildren();
-          h.flags.concat(h.sent_back ? ["乡镇退回 sent back"] : []).forEach(function (label) {
+          h.flags.concat(h.sent_back ? [both(_("sent back"), " ")] : []).forEach(function (label) {
             const flag = document.createElement("span");
             flag.className = "flag";
             flag.textContent = label;
@@ -486,20 +545,28 @@
   async function render() {
     const items = await outbox.all();
     const pending = items.filter(function (item) { return item.state === "pending"; });
-    const count = document.querySelector("[data-outbox-count]");
-    if (count) {
-      count.textContent = String(pending.length);
-      count.setAttribute("data-outbox-count", String(pending.length));
-      count.closest("[data-outbox]").hidden = pending.length === 0;
+    const outboxLine = document.querySelector("[data-outbox]");
+    if (outboxLine) {
+      outboxLine.setAttribute("data-outbox-count", String(pending.length));
+      showBoth(
+        outboxLine.querySelector("[data-outbox-text]"),
+        _("Saved on this phone, waiting to upload: %(count)s", { count: pending.length })
+      );
+      outboxLine.hidden = pending.length === 0;
     }
     document.querySelectorAll("form[data-entry-form]").forEach(function (form) {
       const waiting = pending.filter(function (item) { return item.record === Number(form.dataset.record); });
+      const refused = items.some(function (item) { return item.state !== "pending" && item.record === Number(form.dataset.record); });
       const status = form.querySelector("[data-row-status]");
       if (waiting.length) {
-        rowStatus(form, "已保存在手机上，待上传 " + waiting.length + " 条 · waiting to upload", "waiting");
+        rowStatus(form, _("Saved on this phone, waiting to upload: %(count)s", { count: waiting.length }), "waiting");
+      } else if (refused) {
+        rowStatus(form, _("Not uploaded: see what needs attention."), "refused needs-attention");
+      } else if (status && status.classList.contains("needs-attention")) {
+        rowStatus(form, null, "");
       } else if (status && status.classList.contains("waiting")) {
         const totals = form.querySelector("[data-total=lambs_born]");
-        rowStatus(form, "已上传 · Uploaded — 产羔数 lambs born " + (totals ? totals.textContent : ""), "saved");
+        rowStatus(form, _("Uploaded. Lambs born: %(lambs_born)s", { lambs_born: totals ? totals.textContent : "" }), "saved");
       }
     });
     const attention = items.filter(function (item) { return item.state !== "pending"; });
@@ -507,9 +574,9 @@
   }
 
   /* An entry in a line: its date, then each field given (not left at its
-     empty value) by its Chinese label, a choice by its label. */
+     empty value) by its label in the page's first language, a choice by its label. */
   function describeCounts(body, rules) {
-    const parts = [body.date || ""];
+    const parts = [isolate(body.date || "")];
     const fields = rules ? rules.fields : {};
     Object.keys(fields).forEach(function (name) {
       const field = fields[name];
@@ -517,15 +584,15 @@
       const empty = field.empty === undefined ? "" : field.empty;
       if (field.type === "date" || field.type === "text" || value === undefined || value === null || value === empty) return;
       const choice = (field.choices || []).find(function (each) { return each.value === value; });
-      parts.push(field.label.zh + " " + (choice ? choice.label.zh : value));
+      parts.push(bilingual(field.label).first + " " + (choice ? bilingual(choice.label).first : value));
     });
     return parts.join(" · ");
   }
 
-  function button(text, action) {
+  function button(pair, action) {
     const node = document.createElement("button");
     node.type = "button";
-    node.textContent = text;
+    node.textContent = both(pair, " ");
     node.addEventListener("click", action);
     return node;
   }
@@ -542,25 +609,25 @@
       li.dataset.uuid = item.uuid;
       li.dataset.state = item.state;
       const title = document.createElement("p");
-      title.textContent = item.label + " — " + describeCounts(item.body, rules);
+      title.textContent = isolate(item.label) + " — " + describeCounts(item.body, rules);
       const message = document.createElement("p");
       message.className = "message";
       message.dataset.serverMessage = "";
-      message.textContent = (item.state === "conflict" ? "服务器上的已被改动 · Changed on the server meanwhile. " : "") + (item.message || "");
+      message.textContent = (item.state === "conflict" ? both(_("Changed on the server meanwhile.")) + " " : "") + (item.message || "");
       li.append(title, message);
       if (item.state === "conflict") {
         const sides = document.createElement("div");
         sides.className = "sides";
         const theirs = document.createElement("div");
         theirs.dataset.side = "theirs";
-        theirs.textContent = "服务器 theirs: " + describeCounts(item.theirs, rules);
+        theirs.textContent = both(_("On the server:"), " ") + " " + describeCounts(item.theirs, rules);
         const mine = document.createElement("div");
         mine.dataset.side = "mine";
-        mine.textContent = "我的 mine: " + describeCounts(item.body, rules);
+        mine.textContent = both(_("Mine:"), " ") + " " + describeCounts(item.body, rules);
         sides.append(theirs, mine);
         li.append(sides);
         li.append(
-          button("用我的 Keep mine", async function () {
+          button(_("Keep mine"), async function () {
             item.state = "pending";
             item.etag = item.theirsEtag;
             delete item.theirs;
@@ -568,15 +635,15 @@
             await render();
             sync();
           }),
-          button("用服务器的 Keep theirs", async function () {
+          button(_("Keep the server's"), async function () {
             await outbox.remove(item.uuid);
             render();
           })
         );
       } else {
         li.append(
-          button("改正 Correct", function () { editRefused(li, item); }),
-          button("放弃 Discard", async function () {
+          button(_("Correct"), function () { editRefused(li, item); }),
+          button(_("Discard"), async function () {
             await outbox.remove(item.uuid);
             render();
           })
@@ -597,12 +664,12 @@
       const field = rules.fields[name];
       if (field.type === "text") return; /* as the row's inputs: counts, choices, the date */
       const label = document.createElement("label");
-      label.textContent = field.label.zh + " " + field.label.en + " ";
+      label.textContent = both(bilingual(field.label), " ") + " ";
       let input;
       if (field.type === "choice") {
         input = document.createElement("select");
         input.append(new Option("—", ""));
-        field.choices.forEach(function (choice) { input.append(new Option(choice.label.zh + " " + choice.label.en, choice.value)); });
+        field.choices.forEach(function (choice) { input.append(new Option(both(bilingual(choice.label), " "), choice.value)); });
       } else {
         input = document.createElement("input");
         input.type = field.type === "date" ? "date" : "number";
@@ -615,7 +682,7 @@
       label.append(input);
       form.append(label);
     });
-    form.append(button("重新上传 Send again", async function () {
+    form.append(button(_("Send again"), async function () {
       clearErrors(form);
       const body = readCounts(form);
       const errors = check(body, rules);
@@ -630,6 +697,53 @@
       sync();
     }));
     li.append(form);
+  }
+
+  /* A search on the phone. Offline, a search the worker never kept is answered
+     with the Today page kept without one (every household of the technician's);
+     the households shown are then those whose names, Chinese, Latin or Kazakh
+     (the roster's), hold what was typed, both written as the server stores and
+     searches names (livestock/names.py, whose letters the roster carries). */
+  function normalizeName(text, spelling) {
+    const normal = text.normalize("NFC");
+    const legacy = spelling.legacy_letters;
+    const hasLegacy = function (word) { return Array.from(word).some(function (c) { return c in legacy; }); };
+    if (!hasLegacy(normal)) return normal;
+    return normal.replace(new RegExp(spelling.arabic_word, "gu"), function (word) {
+      if (!hasLegacy(word)) return word;
+      const letters = Array.from(word).map(function (c) { return legacy[c] || c; }).join("").split(spelling.high_hamza).join("");
+      const front = Array.from(letters).some(function (c) { return spelling.front_letters.indexOf(c) >= 0; });
+      return front ? letters : spelling.high_hamza + letters;
+    });
+  }
+
+  async function searchOnThePhone() {
+    const box = document.querySelector("form.search input[name=q]");
+    const asked = (new URLSearchParams(location.search).get("q") || "").trim();
+    /* The server drew this page for this search: it has answered. */
+    if (!box || box.value.trim() === asked) return;
+    box.value = asked;
+    const roster = await kept.get("roster");
+    if (!roster || !roster.spelling) return;
+    const folded = function (text) { return normalizeName(text || "", roster.spelling).toLowerCase(); };
+    const wanted = folded(asked);
+    const found = new Set(roster.households.filter(function (h) {
+      return [h.name, h.name_latin, h.name_kazakh].some(function (name) { return name && folded(name).indexOf(wanted) >= 0; });
+    }).map(function (h) { return String(h.record); }));
+    document.querySelectorAll("form[data-entry-form]").forEach(function (form) {
+      form.hidden = !found.has(form.dataset.record);
+    });
+    document.querySelectorAll("section.village").forEach(function (section) {
+      section.hidden = !section.querySelector("form[data-entry-form]:not([hidden])");
+    });
+    document.querySelectorAll("nav.visit a[href^='#record-']").forEach(function (link) {
+      link.hidden = !found.has(link.getAttribute("href").slice("#record-".length));
+    });
+    const note = document.createElement("p");
+    note.className = "searched-offline";
+    note.setAttribute("role", "status");
+    showBoth(note, _("Searched on this phone: %(count)s found.", { count: found.size }));
+    box.form.after(note);
   }
 
   /* Wiring. */
@@ -676,7 +790,7 @@
         if (action === "delete") {
           if (!navigator.onLine) {
             event.preventDefault();
-            rowStatus(form, "删除需要联网 · Deleting needs a connection", "refused");
+            rowStatus(form, _("Deleting needs a connection."), "refused");
           }
           return;
         }
@@ -684,13 +798,15 @@
         saveCorrection(form);
       });
     });
-    window.addEventListener("online", function () { backoff = 0; sync(); });
-    setInterval(function () { sync(); }, 30000);
+    /* The roster too: a refresh that failed (a signal lost) is made again. */
+    window.addEventListener("online", function () { backoff = 0; sync().then(refreshRoster); });
+    setInterval(function () { sync().then(refreshRoster); }, 30000);
   }
 
   wire();
   registerServiceWorker();
-  loadRules();
+  loadRules().then(function () { return render(); });
+  searchOnThePhone();
   kept.get("roster").then(function (roster) { if (roster) showTotals(roster); });
   render().then(function () { return sync(); }).then(function () { return refreshRoster(); });
 })();

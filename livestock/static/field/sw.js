@@ -14,6 +14,10 @@ const CACHE = "lambing-field-v1";
 // was drawn from in this cache, and network-first keeps every later one), and
 // the rules and the roster live in IndexedDB: nothing is downloaded twice.
 const SHELL = ["/field/manifest.webmanifest", "/static/field/icon-192.png"];
+// Never kept: the worker itself, and the roster, which the page keeps in IndexedDB
+// and asks for what changed since its last copy; an old answer replayed from here
+// offline would put back names and totals the phone has since had fresher.
+const NETWORK_ONLY = new Set(["/field/sw.js", "/field/roster.json"]);
 
 function keepIfWhole(cache, request, response) {
   if (response.ok && !response.redirected && response.type === "basic") {
@@ -78,7 +82,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request));
-  } else if (url.pathname.startsWith("/field/") && url.pathname !== "/field/sw.js") {
+  } else if (url.pathname.startsWith("/field/") && !NETWORK_ONLY.has(url.pathname)) {
     event.respondWith(networkFirst(request));
   }
 });
