@@ -93,8 +93,10 @@ def test_the_admin_is_laid_out_in_the_languages_direction(prefecture_official, l
     [
         (
             "kk-arab",
-            "2024-12-12 بويىنشا قوزى شىعىنى 6 بولار ەدى، بۇل تۋعان 5 قوزىدان كوپ "
-            "(ەرەجە: شىعىن ≤ تۋعان قوزىلار).",
+            # What stands for a placeholder is isolated (U+2068 … U+2069), so that the
+            # date keeps its order beside Arabic-script words wherever it is shown.
+            "\u20682024-12-12\u2069 بويىنشا قوزى شىعىنى \u20686\u2069 بولار ەدى، "
+            "بۇل تۋعان \u20685\u2069 قوزىدان كوپ (ەرەجە: شىعىن ≤ تۋعان قوزىلار).",
         ),
         (
             "kk",
