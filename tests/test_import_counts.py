@@ -13,6 +13,7 @@ from livestock.audit import bulk_insert
 from livestock.models import Herder, LambingEntry, LambingRecord, Village
 from livestock.services.reviews import review_approve, review_submit
 from livestock.spreadsheets import importing
+from livestock.spreadsheets.exporting import herder_rows, write_csv
 from livestock.spreadsheets.importing import ENTRY_BATCH, import_counts
 
 DATA = Path(__file__).parent / "data"
@@ -309,3 +310,53 @@ def test_the_history_says_the_counts_came_from_an_import(fuhai_technician, saili
             ("import", next(iter(rows)).history_source)
         }
         assert "import_counts counts_good.csv" in rows.first().history_source
+
+
+def test_a_kazakh_name_column_is_optional_stored_as_names_are_and_exported_back(
+    tmp_path, fuhai_technician, qibaerwoyi, sailike, winter_2024, english
+):
+    path = tmp_path / "counts.csv"
+    # Өміржан typed with a legacy letter (ٶ), as an older keyboard writes it.
+    path.write_text(
+        "村,牧户,牧户拉丁名,牧户哈萨克文名\n"
+        "齐巴尔窝依村,哈力木·别克,Halimu,\u0676مىرجان\n"
+        f"齐巴尔窝依村,{sailike.name},{sailike.name_latin},سەرىك\n",
+        encoding="utf-8",
+    )
+    assert import_counts(content=path.read_bytes(), user=fuhai_technician).errors == []
+    halimu = Herder.objects.get(name="哈力木·别克")
+    assert halimu.name_kazakh == "\u0674ومىرجان"  # one spelling, as names.py stores it
+    sailike.refresh_from_db()
+    assert sailike.name_kazakh == "سەرىك"
+
+    # A file without the column leaves the Kazakh names as they are.
+    path.write_text(
+        f"村,牧户,牧户拉丁名\n齐巴尔窝依村,{sailike.name},{sailike.name_latin}\n", encoding="utf-8"
+    )
+    assert import_counts(content=path.read_bytes(), user=fuhai_technician).errors == []
+    sailike.refresh_from_db()
+    assert sailike.name_kazakh == "سەرىك"
+
+    # Exported in the column, and imported back unchanged.
+    exported = write_csv(herder_rows(Herder.objects.all()))
+    header, *rows = exported.decode("utf-8-sig").splitlines()
+    assert "牧户哈萨克文名 herder kazakh name" in header.split(",")
+    assert any("\u0674ومىرجان" in row for row in rows)
+    before = list(Herder.history.values_list("history_id", flat=True))
+    result = import_counts(content=exported, user=fuhai_technician)
+    assert result.errors == []
+    assert list(Herder.history.values_list("history_id", flat=True)) == before
+
+
+def test_a_household_is_found_in_its_village_by_its_kazakh_name(
+    tmp_path, fuhai_technician, qibaerwoyi, sailike, winter_2024, english
+):
+    sailike.name_kazakh = "سەرىك"
+    sailike.save()
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "村,牧户,产羔季,越冬母羊\n齐巴尔窝依村,سەرىك,2024–2025 冬羔,90\n", encoding="utf-8"
+    )
+    assert import_counts(content=path.read_bytes(), user=fuhai_technician).errors == []
+    assert Herder.objects.count() == 1
+    assert sailike.lambing_records.get().ewes_at_start == 90

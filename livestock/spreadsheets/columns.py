@@ -48,6 +48,9 @@ COLUMNS = [
     Column("season", "产羔季", "season"),
     Column("ewes_at_start", "越冬母羊", "ewes at start"),
     *(_field_column(LambingEntry, name) for name in LambingEntry.CONTENT_FIELDS),
+    # Optional, as the family writes it (Arabic script or Cyrillic; places/names.py).
+    # Last, so that every other column keeps its place in files made before it.
+    Column("herder_kazakh", "牧户哈萨克文名", "herder kazakh name"),
 ]
 
 
@@ -80,6 +83,7 @@ TEXT_KEYS = tuple(
 FIELD_COLUMNS = {
     "name": "herder",
     "name_latin": "herder_latin",
+    "name_kazakh": "herder_kazakh",
     "herder": "herder",
     "season": "season",
     "record": "herder",

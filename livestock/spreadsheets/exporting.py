@@ -45,6 +45,7 @@ def _row(*, herder: Herder, record: LambingRecord | None = None, entry=None) -> 
         "herder_id": herder.pk,
         "herder": herder.name,
         "herder_latin": herder.name_latin,
+        "herder_kazakh": herder.name_kazakh,
     }
     if record is not None:
         values["season"] = record.season.name

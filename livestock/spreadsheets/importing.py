@@ -300,6 +300,7 @@ class _Importer:
         # As names are stored (NFC, Kazakh hamza), so that the row finds its household.
         name = normalize_name(row.get("herder", ""))
         name_latin = normalize_name(row.get("herder_latin", ""))
+        name_kazakh = normalize_name(row.get("herder_kazakh", ""))
         herder_id = row.get("herder_id", "")
         if herder_id:
             try:
@@ -315,6 +316,7 @@ class _Importer:
                 "village": self.village(row) if row.get("village") else herder.village,
                 "name": name or herder.name,
                 "name_latin": name_latin or herder.name_latin,
+                "name_kazakh": name_kazakh or herder.name_kazakh,
             }
         else:
             if not name:
@@ -334,7 +336,9 @@ class _Importer:
             if not candidates:
                 herder = self.apply(
                     "herder",
-                    lambda: herder_build(village=village, name=name, name_latin=name_latin),
+                    lambda: herder_build(
+                        village=village, name=name, name_latin=name_latin, name_kazakh=name_kazakh
+                    ),
                 )
                 herder.import_key = ("new", id(herder))
                 self.new_herders.append(herder)
@@ -343,7 +347,10 @@ class _Importer:
                 self.village_herders[village.pk].add(herder)
                 return herder
             herder = candidates[0]
-            wanted = {"name_latin": name_latin or herder.name_latin}
+            wanted = {
+                "name_latin": name_latin or herder.name_latin,
+                "name_kazakh": name_kazakh or herder.name_kazakh,
+            }
         changes = {name: value for name, value in wanted.items() if getattr(herder, name) != value}
         if changes:
             stored = herder
@@ -520,13 +527,15 @@ class _Importer:
 
 class Households:
     """A village's households (stored ones as rows, new ones as instances), found
-    by a row's name: its Chinese name, or its Latin name in any case. Indexed,
+    by a row's name: its Chinese name, its Latin name in any case, or its Kazakh
+    name (names are stored normalized, and the row's is read so). Indexed,
     since each of a file's new households is looked for among hundreds."""
 
     def __init__(self, herders: Iterable) -> None:
         self.herders: list = []
         self.by_name: dict[str, list[int]] = {}
         self.by_latin: dict[str, list[int]] = {}  # lower-case
+        self.by_kazakh: dict[str, list[int]] = {}
         for herder in herders:
             self.add(herder)
 
@@ -535,11 +544,17 @@ class Households:
         self.herders.append(herder)
         self.by_name.setdefault(herder.name, []).append(position)
         self.by_latin.setdefault(herder.name_latin.lower(), []).append(position)
+        if herder.name_kazakh:
+            self.by_kazakh.setdefault(herder.name_kazakh, []).append(position)
 
     def named(self, name: str) -> list:
-        """Those named ``name``: their Chinese name, or their Latin name in any
-        case; in the order they were read."""
-        positions = {*self.by_name.get(name, ()), *self.by_latin.get(name.lower(), ())}
+        """Those named ``name``: their Chinese name, their Latin name in any case,
+        or their Kazakh name; in the order they were read."""
+        positions = {
+            *self.by_name.get(name, ()),
+            *self.by_latin.get(name.lower(), ()),
+            *self.by_kazakh.get(name, ()),
+        }
         return [self.herders[position] for position in sorted(positions)]
 
 

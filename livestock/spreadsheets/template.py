@@ -16,6 +16,7 @@ def template_rows() -> list[list]:
         "village": "通克村",
         "herder": "别克·木合亚提",
         "herder_latin": "Bieke Muheyati",
+        "herder_kazakh": "بەكە",
         "season": "2024–2025 冬羔",
         "ewes_at_start": 150,
         "date": "2025-02-11",
