@@ -135,7 +135,9 @@ def test_a_row_saved_without_the_script_is_stored_once_with_its_new_total(
     first = tech_client.post(url, row, follow=True)
     tech_client.post(url, row)  # a double tap sends it again
     assert LambingEntry.objects.filter(record=sailike_now).count() == 1
-    assert "产羔数 lambs born 4" in first.content.decode()
+    assert "已保存：产羔数 4，死亡羔羊 0 · 赛力克·屈克木 saved: lambs born 4, lambs lost 0." in (
+        first.content.decode()
+    )
 
 
 def test_a_refused_row_says_which_field_and_rule(tech_client, sailike_now, qibaerwoyi):

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.utils.translation.trans_real import DjangoTranslation
 from django.views import View
 from django.views.i18n import JavaScriptCatalog
@@ -75,6 +76,16 @@ class TechnicianView(LoginRequiredMixin, PermissionRequiredMixin, View):
             "blank_inputs": blank_inputs,
             **extra,
         }
+
+
+def _in_both(message: str, **params) -> str:
+    """A message of ours in the page's two languages, "first · beside", as the field
+    app shows its labels (i18n.shown_languages)."""
+    texts = []
+    for language in i18n.shown_languages():
+        with translation.override(language):
+            texts.append(_(message) % params if params else _(message))
+    return " · ".join(texts)
 
 
 def _apply(form, error: ValidationError) -> None:
@@ -181,7 +192,7 @@ class VillagePage(TechnicianView):
                     **form.cleaned_data,
                 )
             except EntryConflict:
-                form.add_error(None, "This entry was already saved with other counts.")
+                form.add_error(None, _("This entry was already saved with other counts."))
             except ValidationError as error:
                 _apply(form, error)
         if not form.is_valid():
@@ -189,8 +200,12 @@ class VillagePage(TechnicianView):
         totals = lambing_totals(season=self.season, as_of=self.today, place=record.herder)
         messages.success(
             request,
-            f"{record.herder.name} 已保存 saved — 产羔数 lambs born {totals.lambs_born}, "
-            f"死亡 lost {totals.lamb_losses}",
+            _in_both(
+                gettext_noop("%(household)s saved: lambs born %(born)s, lambs lost %(lost)s."),
+                household=record.herder.name,
+                born=totals.lambs_born,
+                lost=totals.lamb_losses,
+            ),
         )
         return HttpResponseRedirect(f"{request.path}#record-{record.pk}")
 
@@ -354,7 +369,7 @@ class RecordPage(TechnicianView):
                 _apply(form, error)
         if not form.is_valid():
             return self.get(request, pk, forms_by_entry={entry.pk: form}, status=400)
-        messages.success(request, "已保存 Saved")
+        messages.success(request, _in_both(gettext_noop("Saved.")))
         return HttpResponseRedirect(request.path)
 
     def new_record(self, request, record: LambingRecord):

@@ -15,7 +15,7 @@ catalogs translate. ``{{ label|both }}`` for a label of the rules description
 import json
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext
 
 from livestock.field.rules_description import KEYS
@@ -25,14 +25,16 @@ register = template.Library()
 
 
 class BothNode(template.Node):
-    def __init__(self, zh: str, msgid: str):
-        self.zh, self.msgid = zh, msgid
+    def __init__(self, zh: str, msgid: str, *, plain: bool = False):
+        self.zh, self.msgid, self.plain = zh, msgid, plain
 
     def render(self, context) -> str:
         # Written in the template: the Chinese and the English; Kazakh from the catalog.
         texts = {CHINESE: self.zh, "en": self.msgid}
         first, beside = shown_languages()
         first, beside = texts.get(first) or gettext(self.msgid), texts[beside]
+        if self.plain:  # an attribute: no markup
+            return escape(f"{first} {beside}")
         return format_html("{} <small>{}</small>", first, beside)
 
 
@@ -44,13 +46,17 @@ def _literal(bit: str, parser_token) -> str:
 
 @register.tag("both")
 def do_both(parser, token):
-    """``{% both "中文" _("English") %}``."""
+    """``{% both "中文" _("English") %}``; ``… plain %}`` in an attribute (no markup)."""
     bits = token.split_contents()
+    plain = bits[3:] == ["plain"]
+    if plain:
+        bits = bits[:3]
     if len(bits) != 3 or not (bits[2].startswith("_(") and bits[2].endswith(")")):
         raise template.TemplateSyntaxError(
             f'{token.contents!r}: write {{% both "中文" _("English") %}}'
         )
-    return BothNode(_literal(bits[1], token.contents), _literal(bits[2][2:-1], token.contents))
+    zh, msgid = _literal(bits[1], token.contents), _literal(bits[2][2:-1], token.contents)
+    return BothNode(zh, msgid, plain=plain)
 
 
 def _label_pair(label: dict) -> tuple[str, str]:
