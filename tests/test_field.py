@@ -437,3 +437,11 @@ def test_the_roster_holds_each_kazakh_name_and_how_names_are_written(
     assert [h["name_kazakh"] for h in roster["households"]] == ["ايگۇل"]
     assert roster["spelling"]["high_hamza"] == "\u0674"
     assert roster["spelling"]["legacy_letters"]["\u0676"] == "\u0648"
+
+
+def test_the_worker_keeps_every_languages_catalog_when_it_is_installed(client, db):
+    worker = client.get("/field/sw.js").content.decode()
+    catalogs = json.loads(re.search(r"const CATALOGS = (\[.*\]);", worker)[1])
+    assert catalogs == [f"/field/i18n/{code}.js" for code in ("zh-hans", "kk-arab", "kk", "en")]
+    for url in catalogs:
+        assert client.get(url).status_code == 200

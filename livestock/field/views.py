@@ -488,10 +488,19 @@ def _household_json(household: field_selectors.Household) -> dict:
     }
 
 
+def _filled(text: str, marker: str, value: str) -> str:
+    if marker not in text:
+        raise ValueError(f"{marker!r} is not in the service worker any more")
+    return text.replace(marker, value)
+
+
 def service_worker(request):
     """The service worker, served from ``/field/`` so that it may control the
     field app's pages (a worker's scope is the folder it is served from)."""
-    response = HttpResponse((STATIC / "sw.js").read_bytes(), content_type="text/javascript")
+    worker = (STATIC / "sw.js").read_text(encoding="utf-8")
+    catalogs = [reverse("field:catalog", args=[code]) for code, _name in settings.LANGUAGES]
+    worker = _filled(worker, "const CATALOGS = [];", f"const CATALOGS = {json.dumps(catalogs)};")
+    response = HttpResponse(worker, content_type="text/javascript")
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = reverse("field:today")
     return response

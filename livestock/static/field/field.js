@@ -44,7 +44,6 @@
   const FIELD_INPUTS = "[data-field]";
   /* The keys of the page's two languages in the rules description ({first, beside}). */
   const shown = JSON.parse(script.dataset.languages || '{"first": "zh", "beside": "en"}');
-  const catalog = window.django || {};
 
   /* IndexedDB: "outbox" (items by uuid) and "kept" (the rules, the roster). */
 
@@ -109,6 +108,7 @@
   /* One of our texts in the page's two languages: {first, beside}. Without the
      catalog (never kept) it is the English msgid. */
   function _(msgid, params) {
+    const catalog = window.django || {};
     const first = catalog.gettext ? catalog.gettext(msgid) : msgid;
     const beside = (catalog.besideCatalog || {})[msgid] || msgid;
     return { first: fill(first, params || {}), beside: fill(beside, params || {}) };

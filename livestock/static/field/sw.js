@@ -13,7 +13,11 @@ const CACHE = "lambing-field-v1";
 // Kept at installation. The pages keep themselves (field.js puts the page it
 // was drawn from in this cache, and network-first keeps every later one), and
 // the rules and the roster live in IndexedDB: nothing is downloaded twice.
-const SHELL = ["/field/manifest.webmanifest", "/static/field/icon-192.png"];
+// The catalogs of what field.js writes, one per language: a page kept for offline
+// work finds its own even if its first download of it failed. Filled in by the view
+// that serves this file (livestock/field/views.py, from the settings' languages).
+const CATALOGS = [];
+const SHELL = ["/field/manifest.webmanifest", "/static/field/icon-192.png", ...CATALOGS];
 // Never kept: the worker itself, and the roster, which the page keeps in IndexedDB
 // and asks for what changed since its last copy; an old answer replayed from here
 // offline would put back names and totals the phone has since had fresher.
