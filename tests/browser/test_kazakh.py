@@ -195,3 +195,15 @@ def test_a_village_entry_reads_in_kazakh_on_a_360_px_phone_offline_too(
         path=results_dir / f"village-entry-uploaded-{language}-{PHONE}px.png", full_page=True
     )
     check_layout(page, language=language, direction=direction)
+
+    # Today and the household's page, as the technician goes on.
+    for url, name in (("/field/", "today"), (f"/field/record/{records[0].pk}/", "household")):
+        page.goto(url)
+        expect(page.locator("h1")).to_contain_text(
+            in_language(language, "Today") if name == "today" else HOUSEHOLDS[0][0]
+        )
+        page.screenshot(path=results_dir / f"{name}-{language}-{PHONE}px.png", full_page=True)
+        # Scrolled to the end, where "save all" (which floats at the screen's foot
+        # over the rows, by design) rests in its own place.
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        check_layout(page, language=language, direction=direction)
