@@ -120,6 +120,7 @@ COMPILED = [
     PACKAGES / "kk" / "LC_MESSAGES" / "django.po",
     PACKAGES / "kk_Arab" / "LC_MESSAGES" / "django.po",
     PACKAGES / "kk_Arab" / "LC_MESSAGES" / "djangojs.po",
+    PACKAGES / "kk" / "LC_MESSAGES" / "djangojs.po",
 ]
 
 

@@ -50,7 +50,11 @@ class ServiceForm(forms.ModelForm):
     refuses is shown at the field it names."""
 
     seen_version = forms.IntegerField(
-        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID
+        label=_("version the page showed"),
+        widget=forms.HiddenInput,
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
     )
     # The service's names for the form's fields, where they differ.
     service_names: dict[str, str] = {}
