@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from livestock.audit.attribution import Surface, acting_as
+from livestock.counting import rollups
 from livestock.models import County, Herder, LambingRecord, Season, Township, Village
 from livestock.models.review import approved_through
 from livestock.places import scoping
@@ -490,6 +491,13 @@ class _Importer:
         if self.new_herders:
             herders_create(herders=self.new_herders, user=self.user)
             self.new_herders = []
+        # A new record's daily rollups are made once, from its entries, at the
+        # end of the block: not first as a household counted from today, then
+        # moved to its first entry's date (two upserts of as many rows).
+        with rollups.deferred():
+            self._store_records_and_entries()
+
+    def _store_records_and_entries(self) -> None:
         if self.new_records:
             records_create(records=self.new_records, user=self.user)
             self.new_records = []
