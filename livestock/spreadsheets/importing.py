@@ -5,7 +5,7 @@ or nothing; a preview is the same import rolled back)."""
 import datetime
 import re
 import uuid as uuid_module
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from livestock.audit.attribution import Surface, acting_as
 from livestock.counting import rollups
-from livestock.models import County, Herder, LambingRecord, Season, Township, Village
+from livestock.models import Herder, LambingRecord, Place, Season, Village
 from livestock.models.review import approved_through
 from livestock.places import scoping
 from livestock.places.names import normalize_name
@@ -164,6 +165,10 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
 
 # New entries are stored this many at a time (``entries_create``).
 ENTRY_BATCH = 1000
+# The villages a file names are read this many names a query, and their
+# households this many villages a query (``_Importer.villages_named``, ``herders_of``).
+NAMES_A_QUERY = 2000
+VILLAGES_A_QUERY = 200
 # A stored household's and record's columns, read as rows (``_Importer.herders_of``).
 HERDER_FIELDS = tuple(field.attname for field in Herder._meta.concrete_fields)
 RECORD_FIELDS = tuple(field.attname for field in LambingRecord._meta.concrete_fields)
@@ -188,6 +193,7 @@ class _Importer:
         self.entry_lines: dict[uuid_module.UUID, int] = {}
         self.counted: set[tuple[str, int]] = set()
         self.village_herders: dict[int, Households] = {}
+        self.named_villages: dict[str, list[Village]] | None = None
         self.village_records: dict[int, dict[tuple[int, int], tuple]] = {}
         self.locks: dict[tuple[int, int], datetime.date | None] = {}
         # Made and validated row by row, saved together by store().
@@ -281,14 +287,49 @@ class _Importer:
         county, township, village = names
         if not village:
             raise RowRefused([("village", _("name the village (or give the herder id)"))])
-        villages = self.villages.filter(_named(village)).select_related("township__county")
-        if township:
-            villages = villages.filter(township__in=Township.objects.filter(_named(township)))
-        if county:
-            villages = villages.filter(township__county__in=County.objects.filter(_named(county)))
-        found = _one_village(villages)
+        found = _one_village(
+            [
+                place
+                for place in self.villages_named(village)
+                if (not township or _is_named(place.township, township))
+                and (not county or _is_named(place.township.county, county))
+            ]
+        )
         self.place_cache[names] = found
         return found
+
+    def villages_named(self, text: str) -> list[Village]:
+        """The villages within the user's places that ``text`` names (by id,
+        Chinese name or Latin name in any case), in name order. The villages
+        every row of the file names are read at once, on the first call (with
+        their townships and counties): a file of households across a region
+        names thousands, and a query each was a third of its import."""
+        if self.named_villages is None:
+            texts = sorted({row.get("village", "") for row in self.table_rows()} - {""})
+            self.named_villages = defaultdict(list)
+            for start in range(0, len(texts), NAMES_A_QUERY):
+                part = texts[start : start + NAMES_A_QUERY]
+                words = [text for text in part if not WHOLE_NUMBER.fullmatch(text)]
+                places = (
+                    self.villages.select_related("township__county")
+                    .annotate(latin_upper=Upper("name_latin"))
+                    .filter(
+                        Q(pk__in=[int(text) for text in part if WHOLE_NUMBER.fullmatch(text)])
+                        | Q(name__in=words)
+                        | Q(latin_upper__in=[word.upper() for word in words])
+                    )
+                )
+                for place in places:
+                    for named in part:
+                        if _is_named(place, named):
+                            self.named_villages[named].append(place)
+            for found in self.named_villages.values():
+                found.sort(key=lambda place: (place.name, place.pk))
+        return self.named_villages.get(text, [])
+
+    def table_rows(self) -> Iterable[dict[str, str]]:
+        for _line, cells in self.table.rows:
+            yield dict(zip(self.table.keys, cells, strict=True))
 
     def herder(self, row: dict[str, str]) -> Herder:
         """The row's household: by id (then its names and village in the row are
@@ -373,8 +414,21 @@ class _Importer:
         hundreds of households, and making each an instance was most of an
         import's time."""
         if village.pk not in self.village_herders:
-            herders = self.herders.filter(village=village).values_list(*HERDER_FIELDS, named=True)
-            self.village_herders[village.pk] = Households(herders)
+            # With the households of other villages the file names, not read
+            # yet: a query per village was a third of a large file's import.
+            others = (
+                place.pk
+                for found in (self.named_villages or {}).values()
+                for place in found
+                if place.pk not in self.village_herders and place.pk != village.pk
+            )
+            chunk = [village.pk, *dict.fromkeys(others)][:VILLAGES_A_QUERY]
+            by_village: dict[int, list] = {pk: [] for pk in chunk}
+            herders = self.herders.filter(village__in=chunk).values_list(*HERDER_FIELDS, named=True)
+            for herder in herders:
+                by_village[herder.village_id].append(herder)
+            for pk, found in by_village.items():
+                self.village_herders[pk] = Households(found)
         return self.village_herders[village.pk]
 
     def records_of(self, village_id: int) -> dict[tuple[int, int], tuple]:
@@ -634,15 +688,16 @@ def whole_number(text: str) -> int:
     raise ValueError(_("%(value)s is not a whole number of 0 or more") % {"value": shown})
 
 
-def _named(text: str) -> Q:
-    """A place by its Chinese name, its Latin name (any case) or its id."""
+def _is_named(place: Place, text: str) -> bool:
+    """Whether ``text`` names ``place``: its id, its Chinese name or its Latin
+    name in any case."""
     if WHOLE_NUMBER.fullmatch(text):
-        return Q(pk=int(text))
-    return Q(name=text) | Q(name_latin__iexact=text)
+        return place.pk == int(text)
+    return place.name == text or place.name_latin.upper() == text.upper()
 
 
-def _one_village(villages: QuerySet) -> Village:
-    found = list(villages[:6])
+def _one_village(villages: list[Village]) -> Village:
+    found = villages[:6]
     if not found:
         raise RowRefused([("village", _("no such village in your places"))])
     if len(found) > 1:
