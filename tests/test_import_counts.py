@@ -212,6 +212,37 @@ def test_an_ambiguous_village_is_refused_with_its_candidates(
     assert result.errors == [] and Herder.objects.get().village.township == other
 
 
+def test_rows_naming_several_villages_each_find_their_own(
+    tmp_path, fuhai_technician, kokeaheshi, qibaerwoyi, winter_2024, english
+):
+    """A file's villages are read at once and each row matched to its own: by
+    Chinese name, by Latin name in any case and by id, in any order."""
+    others = [
+        Village.objects.create(township=kokeaheshi, name=f"{n}号村", name_latin=f"Cun {n}")
+        for n in (1, 2)
+    ]
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "村,牧户,牧户拉丁名\n"
+        f"{others[1].name},牧户甲,Jia\n"
+        "qibaerwoyi village,牧户乙,Yi\n"
+        f"{others[0].pk},牧户丙,Bing\n"
+        f"{others[1].name_latin.upper()},牧户丁,Ding\n",
+        encoding="utf-8",
+    )
+
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    assert result.errors == []
+    villages = dict(Herder.objects.values_list("name_latin", "village"))
+    assert villages == {
+        "Jia": others[1].pk,
+        "Yi": qibaerwoyi.pk,
+        "Bing": others[0].pk,
+        "Ding": others[1].pk,
+    }
+
+
 def test_two_identical_rows_of_one_file_are_refused_not_merged(
     tmp_path, fuhai_technician, sailike, winter_2024, english
 ):

@@ -319,10 +319,20 @@ class _Importer:
                         | Q(latin_upper__in=[word.upper() for word in words])
                     )
                 )
+                # Which of the part's texts may name a place: by its id, its
+                # name, its upper-cased Latin name (then asked as one row asks).
+                may_name: dict[object, list[str]] = defaultdict(list)
+                for given in part:
+                    if WHOLE_NUMBER.fullmatch(given):
+                        may_name[int(given)].append(given)
+                    else:
+                        may_name[given].append(given)
+                        may_name["latin", given.upper()].append(given)
                 for place in places:
-                    for named in part:
-                        if _is_named(place, named):
-                            self.named_villages[named].append(place)
+                    for key in (place.pk, place.name, ("latin", place.name_latin.upper())):
+                        for named in may_name.get(key, ()):
+                            if _is_named(place, named) and place not in self.named_villages[named]:
+                                self.named_villages[named].append(place)
             for found in self.named_villages.values():
                 found.sort(key=lambda place: (place.name, place.pk))
         return self.named_villages.get(text, [])
