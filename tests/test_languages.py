@@ -159,3 +159,18 @@ def test_the_admins_own_words_are_kazakh_not_the_chinese_fallback(
     assert skip_link in page
     for chinese in ("跳到主要内容", "切换主题", "认证和授权", "侧边栏", "开始输入以筛选"):
         assert chinese not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "start"),
+    [("kk-arab", "سۇراۋدىڭ"), ("kk", "Сұраудың"), ("zh-hans", "请求内容不是有效的 JSON")],
+)
+def test_a_body_that_is_not_json_is_refused_in_the_requests_language(
+    fuhai_technician, language, start
+):
+    """DRF writes its JSON parse error without gettext; ours is translated."""
+    response = api(fuhai_technician, language=language).post(
+        ENTRIES_URL, '{"record": 1,', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(start)

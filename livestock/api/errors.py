@@ -35,6 +35,8 @@ from livestock.access.throttling import (
 )
 
 STALE_EDIT = "stale_edit"
+# How DRF's JSON parser starts its (untranslated) message.
+JSON_PARSE_ERROR = "JSON parse error - "
 # Seconds a client waits before sending again a request the database could not complete.
 RETRY_AFTER = 5
 
@@ -63,6 +65,14 @@ def exception_handler(exc, context) -> Response | None:
         exc = PayloadTooLarge(
             _("The request's body is larger than %(limit)s bytes; send less at once.")
             % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
+    elif isinstance(exc, exceptions.ParseError) and str(exc.detail).startswith(JSON_PARSE_ERROR):
+        # DRF writes this one without gettext: in the request's language instead, with
+        # what the JSON decoder said (technical, as it is).
+        error = str(exc.detail).removeprefix(JSON_PARSE_ERROR)
+        exc = exceptions.ParseError(
+            _("The request's body is not valid JSON (%(error)s); nothing was stored.")
+            % {"error": error}
         )
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = PayloadTooLarge(_("The request sends too many form fields or files."))
