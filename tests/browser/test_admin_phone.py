@@ -1,0 +1,27 @@
+"""The admin's header on a 360 px phone in every language: the site's name and the
+language switch share the header's width, wrapping, and the page never scrolls
+sideways. In Cyrillic Kazakh the name (Қозы алу маусымының есебі) beside the switch
+was 379 px wide: every admin page of a technician's phone scrolled by 10 px."""
+
+import pytest
+
+from tests.browser.conftest import page_width
+from tests.conftest import PASSWORD
+
+PHONE = 360
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "kk-arab", "kk", "en"])
+def test_the_admin_pages_fit_a_360_px_phone_in_every_language(
+    woyimoke_technician, live_server, new_page, log_in, language
+):
+    page = new_page(width=PHONE)
+    log_in(page, woyimoke_technician.username, PASSWORD)
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
+
+    for url in ("/admin/", "/admin/livestock/lambingrecord/"):
+        page.goto(url)
+        assert page.locator("html").get_attribute("lang") == language
+        assert page_width(page) <= PHONE, url
