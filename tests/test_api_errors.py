@@ -248,9 +248,10 @@ def test_a_date_before_the_season_is_refused_at_the_date(fuhai_client, entry):
         (RECORDS, {"as_of": "2024-02-30"}, "as_of"),
         (RECORDS, {"as_of": "0000-01-01"}, "as_of"),
         (RECORDS, {"as_of": ""}, "as_of"),
-        (ENTRIES, {"date_after": "2024-12-xx"}, "date"),
-        (ENTRIES, {"date_before": "-1"}, "date"),
-        (API + "reported-figures/", {"as_of_after": "soon"}, "as_of"),
+        (ENTRIES, {"date_after": "2024-12-xx"}, "date_after"),
+        (ENTRIES, {"date_before": "-1"}, "date_before"),
+        (API + "reported-figures/", {"as_of_after": "soon"}, "as_of_after"),
+        (API + "reviews/", {"as_of_before": "2025-02-30"}, "as_of_before"),
         (SUMMARIES, {"as_of": "2024/12/10"}, "as_of"),
     ],
 )
@@ -258,6 +259,28 @@ def test_a_date_parameter_that_is_no_date_is_a_400_naming_it(fuhai_client, url, 
     response = fuhai_client.get(url, params)
     assert response.status_code == 400
     assert named in response.json()
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "named", "value"),
+    [
+        (
+            ENTRIES,
+            {"date_after": "2024-12-01", "date_before": "2024-12-xx"},
+            "date_before",
+            "2024-12-xx",
+        ),
+        (API + "reported-figures/", {"as_of_after": "soon"}, "as_of_after", "soon"),
+    ],
+)
+def test_a_date_range_bound_that_is_no_date_is_refused_at_the_bound_sent_with_its_value(
+    fuhai_client, url, params, named, value
+):
+    """django-filter reads a range's two bounds as one field: the bad bound was
+    refused as ``date`` (never sent) with "Enter a valid date.", and no value."""
+    response = fuhai_client.get(url, params, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json() == {named: [f"{value} is not a date (YYYY-MM-DD)."]}
 
 
 # Pages

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from livestock import filtersets
-from livestock.api import bulk, errors, idempotency, serializers
+from livestock.api import bulk, errors, filtering, idempotency, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.api.idempotency import IdempotentCreateMixin
 from livestock.api.parsers import BoundedJSONParser
@@ -126,9 +126,7 @@ def parse_date(request, name: str, default: datetime.date) -> datetime.date:
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise ValidationError(
-            {name: _("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}}
-        ) from None
+        raise ValidationError({name: filtering.not_a_date(value)}) from None
 
 
 def etag_of(obj) -> str:
