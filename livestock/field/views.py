@@ -448,7 +448,7 @@ class Roster(TechnicianView):
             },
             record_ids=all_ids,
             # How names are written, for a search on the phone to find them as the
-            # server does (livestock/names.py).
+            # server does (livestock/places/names.py).
             spelling=names.SPELLING,
             villages=[
                 {
