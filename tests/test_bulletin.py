@@ -3,6 +3,8 @@ reported, in officials' style, printable and as a PDF, within the reader's
 places, in a constant number of queries."""
 
 import datetime
+import html
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -10,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 
 from livestock.choices import Qualifier
 from livestock.models import County, Herder, Season, Township, Village
@@ -18,6 +21,15 @@ from livestock.services.entries import entry_create
 from livestock.services.records import record_create
 from tests.conftest import PASSWORD, make_user
 from tests.test_completeness import entered_on
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """The bulletin is written in the active language; a request in Kazakh leaves
+    Kazakh active in the thread, so each test starts (and ends) in the default."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -250,3 +262,79 @@ def test_the_pdf_of_a_place_outside_the_readers_places_is_refused_as_one_that_do
     assert theirs.status_code == nowhere.status_code != 200
     assert theirs["Content-Type"] == nowhere["Content-Type"] != "application/pdf"
     assert "布尔津县" not in theirs.content.decode()
+
+
+def bulletin_in(language, user, season, county, **params):
+    client = Client(headers={"accept-language": language})
+    client.login(username=user.username, password=PASSWORD)
+    query = {"season": season.pk, "as_of": "2025-02-11", "place": f"county:{county.pk}"}
+    return client.get("/bulletin/", {**query, **params})
+
+
+def sentences(page: str) -> str:
+    """The bulletin's sentences as a reader sees them (tags and isolates taken out)."""
+    text = "".join(re.findall(r'<p class="bulletin-text">(.*?)</p>', page, re.S))
+    text = re.sub(r"<sup>\d+</sup>", "", text)
+    return html.unescape(re.sub(r"<[^>]+>|[\u2066-\u2069]", "", text))
+
+
+def test_the_bulletin_in_arabic_script_kazakh_is_right_to_left_with_its_figures(
+    seeded, burqin_seeded, official
+):
+    response = bulletin_in("kk-arab", official, seeded, burqin_seeded)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'dir="rtl"' in page and '<article class="bulletin" lang="kk-Arab" dir="rtl">' in page
+    text = sentences(page)
+    # "As of 2025-02-11 布尔津县: lambs born 50 (reported 12 thousand, 2025-02-11)"
+    assert "2025-02-11 بويىنشا" in text
+    assert "تۋعان قوزىلار 50" in text
+    assert "حابارلانعان سان 12 مىڭ، 2025-02-11" in text
+    assert "186 مىڭ استام" in text  # the ewes: 18.6万余 in Chinese
+    assert "ماۋسىم باسىنداعى ساۋلىقتار 150" in text
+    # The Chinese place name is isolated inside the right-to-left sentence.
+    assert "<bdi>布尔津县</bdi>" in page
+    assert not any("\u4e00" <= char <= "\u9fff" for char in text.replace("布尔津县", ""))
+    assert "1.2万只" not in text  # the report's own sentence stays quoted, below, in Chinese
+
+
+def test_the_bulletin_in_cyrillic_kazakh_and_in_english(seeded, burqin_seeded, official):
+    kazakh = bulletin_in("kk", official, seeded, burqin_seeded)
+    page = kazakh.content.decode()
+    assert '<article class="bulletin" lang="kk" dir="ltr">' in page
+    text = sentences(page)
+    assert text.startswith("2025-02-11 бойынша 布尔津县: туған қозылар 50")
+    assert "(хабарланған сан 12 мың, 2025-02-11)" in text
+    assert "маусым басындағы саулықтар 150 (хабарланған сан 186 мың астам)" in text
+    assert "<bdi>布尔津县" not in page  # isolated only in right-to-left text
+    english = sentences(bulletin_in("en", official, seeded, burqin_seeded).content.decode())
+    assert english.startswith(
+        "As of 11 February, 布尔津县 had 50 lambs born (reported 12 thousand, 11 February)"
+    )
+    assert "ewes at the season's start 150 (reported more than 186 thousand)" in english
+    assert english.endswith(".") and "。" not in english
+
+
+def test_the_bulletins_pdf_in_kazakh_holds_the_figures(seeded, burqin_seeded, official, tmp_path):
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "pdftotext not found: apt-get install poppler-utils"
+    for language, expected in (
+        ("kk", ["туғанқозылар50", "12мың", "186мыңастам", "150"]),
+        # pdftotext writes right-to-left lines in visual order: words, not sentences.
+        ("kk-arab", ["تۋعانقوزىلار", "12مىڭ", "186مىڭ", "2025-02-11بويىنشا", "150"]),
+    ):
+        response = bulletin_in(language, official, seeded, burqin_seeded, format="pdf")
+        assert response.status_code == 200
+        path = tmp_path / f"{language}.pdf"
+        path.write_bytes(response.content)
+        text = subprocess.run(  # noqa: S603 (the test's own arguments)
+            [pdftotext, str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        flat = re.sub(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", "".join(text.split()))
+        for figure in expected:
+            assert figure in flat, (language, figure, flat[:400])
+        if language == "kk-arab":  # set in the app's own Noto Naskh Arabic, embedded
+            fonts = subprocess.run(  # noqa: S603 (the test's own arguments)
+                [shutil.which("pdffonts"), str(path)], capture_output=True, text=True, check=True
+            ).stdout
+            assert "Noto-Naskh-Arabic-Kazakh" in fonts

@@ -3,9 +3,14 @@
     截至2月11日，布尔津县已产羔50只（报道1.2万只），产羔率…，成活率…，
     较上周增加…只；进度最慢的乡镇为…
 
-It is a Chinese document whatever the page's language (the bureau files it
-as it is), so its sentences are written here in Chinese; the page around it
-is translated. Every figure in it is marked **recorded** (the sum of the
+Its sentences follow the page's language: in Chinese they are the bureau's
+own phrasing (the Chinese catalog's, exactly as the bureau files it); in
+Kazakh (both scripts) and English they are the catalogs' sentences, each with
+named placeholders so that a language may put the figures, dates and places in
+its own order, and numbers written that language's way (``official_numbers``).
+A place's name is a ``Name`` so the page can isolate it (``<bdi>``) in
+right-to-left text. The table of figures below the text (what each is, how it
+was made) is still in Chinese. Every figure in it is marked **recorded** (the sum of the
 herders' records, as of the date, with how it was made) or **reported**
 (a report's number with its qualifier, its date and its sentence), and
 listed below the text with those. Recorded and reported are never added
@@ -18,13 +23,16 @@ the same sums as ``place_summary``), the reported figures from
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.utils import translation
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from livestock.choices import Metric, Qualifier
 from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals
+from livestock.i18n import text_direction
 from livestock.models import County, Place, Prefecture, ReportedFigure, Season, Township, Village
 from livestock.monitoring import completeness, forecast, official_numbers, places
 from livestock.places import scoping
@@ -34,7 +42,42 @@ RECORDED = "recorded"
 REPORTED = "reported"
 
 # What a place's children are called in a bulletin.
-CHILD_NOUN = {Prefecture: "地区", County: "县（市）", Township: "乡镇", Village: "村"}
+CHILD_NOUN = {
+    Prefecture: pgettext_lazy("bulletin", "prefecture"),
+    County: pgettext_lazy("bulletin", "county or city"),
+    Township: pgettext_lazy("bulletin", "township"),
+    Village: pgettext_lazy("bulletin", "village"),
+}
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+class Name(str):
+    """A place's name inside a sentence: isolated (``<bdi>``) in right-to-left text."""
+
+    is_name = True
+
+
+def sentence(template: str, **values: "str | Figure") -> list["str | Figure"]:
+    """A translated sentence's parts: its words, and each named placeholder's value
+    (a Figure stays a Figure, a Name a Name) wherever the language put it."""
+    parts: list[str | Figure] = []
+    for index, piece in enumerate(PLACEHOLDER.split(template)):
+        if index % 2:
+            parts.append(values[piece])
+        elif piece:
+            parts.append(piece)
+    return parts
+
+
+def full_stop() -> str:
+    """A sentence's last mark: 。 in Chinese (the context tells translators what it is)."""
+    return pgettext("bulletin: the end of a sentence", ".")
+
+
+def html_language() -> str:
+    """The ``lang`` of the bulletin's text."""
+    return {"kk-arab": "kk-Arab", "kk": "kk", "en": "en"}.get(translation.get_language(), "zh-Hans")
 
 
 @dataclass(frozen=True)
@@ -66,6 +109,12 @@ class Bulletin:
     paragraphs: list[list[str | Figure]] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     behind: list[tuple[str, Figure]] = field(default_factory=list)
+    language: str = "zh-Hans"
+    direction: str = "ltr"
+
+    @property
+    def dated(self) -> str:
+        return official_numbers.full_date(self.as_of)
 
     def text(self) -> str:
         """The bulletin as plain text (the figures as written)."""
@@ -157,35 +206,48 @@ def write_bulletin(
             reported[metric] = _latest(
                 reported_for(season=season, as_of=as_of, place=place, metric=metric, user=user)
             )
-    name = str(place.name) if place else "所辖各地"
-    bulletin = Bulletin(season=season, as_of=as_of, place=place, place_name=name)
+    name = Name(place.name if place else pgettext("bulletin", "all places under it"))
+    bulletin = Bulletin(
+        season=season,
+        as_of=as_of,
+        place=place,
+        place_name=name,
+        language=html_language(),
+        direction=text_direction(),
+    )
     write = _Writer(bulletin)
     totals = whole.totals
+    day = official_numbers.month_day
 
-    first: list[str | Figure] = [
-        f"截至{official_numbers.month_day(as_of)}，{name}已产羔",
-        write.recorded(totals.lambs_born, "产羔数", f"{totals.households}户的记录之和"),
-    ]
+    first = sentence(
+        gettext("As of %(date)s, %(place)s had %(lambs)s lambs born"),
+        date=day(as_of),
+        place=name,
+        lambs=write.recorded(totals.lambs_born, "产羔数", f"{totals.households}户的记录之和"),
+    )
     if reported.get(Metric.LAMBS_BORN):
         figure = reported[Metric.LAMBS_BORN]
-        first += [
-            "（报道",
-            write.reported(figure, "产羔数（报道）"),
-            f"，{official_numbers.month_day(figure.as_of)}）",
-        ]
-    first += [
-        "，产羔率",
-        write.metric_rate(totals, "lambing_rate"),
-        "，羔羊成活率",
-        write.metric_rate(totals, "survival_rate"),
-        "，较上周增加",
-        write.recorded(
+        first += sentence(
+            gettext(" (reported %(number)s, %(date)s)"),
+            number=write.reported(figure, "产羔数（报道）"),
+            date=day(figure.as_of),
+        )
+    first += sentence(
+        gettext(", lambing rate %(rate)s"), rate=write.metric_rate(totals, "lambing_rate")
+    )
+    first += sentence(
+        gettext(", lamb survival rate %(rate)s"),
+        rate=write.metric_rate(totals, "survival_rate"),
+    )
+    first += sentence(
+        gettext(", %(lambs)s more than a week before"),
+        lambs=write.recorded(
             whole.born_this_week,
             "近7日产羔数",
             f"截至{official_numbers.month_day(as_of)}的产羔数减去"
             f"截至{official_numbers.month_day(whole.week_before)}的",
         ),
-    ]
+    )
     ranked = sorted(
         (
             (child_forecast.share_done, children[key])
@@ -196,84 +258,116 @@ def write_bulletin(
     )
     if ranked:
         share, slowest = ranked[0]
-        first += [
-            f"；进度最慢的{CHILD_NOUN[child_model]}为{slowest.name}（已完成",
-            write.rate(share, f"{slowest.name}完成比例", "产羔数 ÷ 预计产羔数（方法见下）"),
-            "）",
-        ]
-    first.append("。")
+        first += sentence(
+            gettext("; the slowest %(level)s is %(place)s (%(share)s done)"),
+            level=str(CHILD_NOUN[child_model]),
+            place=Name(slowest.name),
+            share=write.rate(share, f"{slowest.name}完成比例", "产羔数 ÷ 预计产羔数（方法见下）"),
+        )
+    first.append(full_stop())
     bulletin.paragraphs.append(first)
 
     reporting = completeness.completeness_by(
         season=season, as_of=as_of, user=user, place=place
     ).get(None, completeness.Completeness())
-    second: list[str | Figure] = [
-        f"{name}已建档牧户{totals.households}户，其中近{completeness.RECENT_DAYS}日有计数的",
-        write.recorded(
+    second = sentence(
+        gettext(
+            "%(place)s has %(households)s herder households on file, "
+            "%(reporting)s of them with counts in the last %(days)s days"
+        ),
+        place=name,
+        households=str(totals.households),
+        days=str(completeness.RECENT_DAYS),
+        reporting=write.recorded(
             reporting.households_reporting,
             "近7日有计数的户",
             "建档户中没有“超过7天未计数”标记的户",
             unit="户",
         ),
-        "（报告完整率",
-        write.rate(
+    )
+    second += sentence(
+        gettext(" (reporting completeness %(rate)s)"),
+        rate=write.rate(
             reporting.completeness,
             "报告完整率",
             f"近7日有计数的户{reporting.households_reporting} ÷ 建档户{reporting.households}",
         ),
-        "）；季初越冬母羊",
-        write.recorded(totals.ewes, "越冬母羊", "已填季初母羊数的户之和"),
-    ]
+    )
+    second += sentence(
+        gettext("; ewes at the season's start %(ewes)s"),
+        ewes=write.recorded(totals.ewes, "越冬母羊", "已填季初母羊数的户之和"),
+    )
     if reported.get(Metric.EWES):
         figure = reported[Metric.EWES]
-        second += ["（报道", write.reported(figure, "越冬母羊（报道）"), "）"]
-    second += [
-        "；死亡羔羊",
-        write.recorded(totals.lamb_losses, "死亡羔羊", f"{totals.households}户的记录之和"),
-        "，死亡率",
-        write.metric_rate(totals, "mortality_rate"),
-        "。",
-    ]
+        second += sentence(
+            gettext(" (reported %(number)s)"),
+            number=write.reported(figure, "越冬母羊（报道）"),
+        )
+    second += sentence(
+        gettext("; lambs lost %(lambs)s"),
+        lambs=write.recorded(totals.lamb_losses, "死亡羔羊", f"{totals.households}户的记录之和"),
+    )
+    second += sentence(
+        gettext(", mortality %(rate)s"), rate=write.metric_rate(totals, "mortality_rate")
+    )
+    second.append(full_stop())
     bulletin.paragraphs.append(second)
 
     third: list[str | Figure] = []
     if whole.lambs_expected is not None:
-        third += [
-            "按目前产羔率测算，本季预计产羔",
-            write.recorded(
+        third += sentence(
+            gettext("At the present lambing rate, %(lambs)s lambs are expected this season"),
+            lambs=write.recorded(
                 whole.lambs_expected,
                 "预计产羔数",
                 f"越冬母羊{totals.ewes} × 产羔率{official_numbers.percent(totals.lambing_rate)}",
             ),
-            "，已完成",
-            write.rate(
+        )
+        third += sentence(
+            gettext(", %(share)s of them born"),
+            share=write.rate(
                 whole.share_done,
                 "完成比例",
                 f"已填母羊数的户的产羔数{totals.lambs_born_where_ewes_counted} ÷ 预计产羔数",
             ),
-        ]
+        )
         finish = whole.finish_date
         end = official_numbers.month_day(season.end_date)
         if finish is None:
-            third.append("；近7日无新产羔记录，无法按进度推算完成日期")
-        elif whole.on_time:
             third.append(
-                f"，按近7日进度预计{official_numbers.month_day(finish)}前后完成，可在{end}前完成"
+                gettext("; no lambs recorded in the last 7 days, so no finish date can be told")
+            )
+        elif whole.on_time:
+            third += sentence(
+                gettext(
+                    ", at the last 7 days' pace finishing about %(finish)s, in time for %(end)s"
+                ),
+                finish=official_numbers.month_day(finish),
+                end=end,
             )
         else:
-            third.append(
-                f"，按近7日进度预计{official_numbers.full_date(finish)}前后完成，晚于预计结束日期{end}"
+            third += sentence(
+                gettext(
+                    ", at the last 7 days' pace finishing about %(finish)s, "
+                    "later than the expected end date %(end)s"
+                ),
+                finish=official_numbers.full_date(finish),
+                end=end,
             )
         if whole.previous_share_done is not None and previous is not None:
-            third += [
-                f"；上一季（{previous.name}）同期已完成全季产羔的",
-                write.rate(
+            third += sentence(
+                gettext(
+                    "; by the same day of the previous season (%(season)s) "
+                    "%(share)s of its lambs had been born"
+                ),
+                season=Name(previous.name),
+                share=write.rate(
                     whole.previous_share_done,
                     "上季同期完成比例",
                     "上季同一天的产羔数 ÷ 上季全季产羔数",
                 ),
-            ]
-        third.append("。")
+            )
+        third.append(full_stop())
         bulletin.paragraphs.append(third)
 
     behind: list[str | Figure] = []
@@ -287,8 +381,21 @@ def write_bulletin(
                 f"逾{forecast.BEHIND_BY}个百分点",
             )
             bulletin.behind.append((child, figure))
-            behind += [*(["、"] if behind else []), child, "（已完成", figure, "）"]
+            if behind:
+                behind.append(pgettext("bulletin: between two places of a list", ", "))
+            behind += sentence(
+                gettext("%(place)s (%(share)s done)"), place=Name(child), share=figure
+            )
     if behind:
-        noun = CHILD_NOUN[child_model]
-        bulletin.paragraphs.append([f"进度落后于{name}整体的{noun}有：", *behind, "。"])
+        bulletin.paragraphs.append(
+            [
+                *sentence(
+                    gettext("Behind %(place)s as a whole (%(level)s): "),
+                    place=name,
+                    level=str(CHILD_NOUN[child_model]),
+                ),
+                *behind,
+                full_stop(),
+            ]
+        )
     return bulletin
