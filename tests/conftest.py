@@ -118,6 +118,16 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def no_random_pruning(monkeypatch):
+    """One API request in a thousand also deletes the throttle's old windows:
+    one query more, at random, which would make the query-count tests flaky.
+    ``tests/test_throttling.py`` prunes on purpose."""
+    from livestock.access import throttling
+
+    monkeypatch.setattr(throttling, "prune_due", lambda: False)
+
+
+@pytest.fixture(autouse=True)
 def quick_passwords(settings):
     """Hashing each test user's password with the production hasher costs about
     half a second; what the tests check does not depend on the hasher."""

@@ -221,6 +221,25 @@ def test_counting_a_request_is_one_statement_not_a_list_of_times_rewritten(rates
     assert all(query["sql"].startswith("INSERT INTO") for query in queries)
 
 
+def test_a_pruning_request_deletes_the_windows_long_over_and_keeps_todays(
+    rates, fuhai_technician, monkeypatch
+):
+    """One request in a thousand also deletes the counts of windows over two
+    days ago (of addresses seen once, mostly): the table holds about one row
+    per client active today, and today's counts stay as they were."""
+    from livestock.access import throttling
+    from livestock.models import RequestCount
+
+    now = 1_000_000 * 60
+    old = now - throttling.PRUNE_AFTER_SECONDS - 60
+    throttling.count_request("gone-since-the-day-before-yesterday", window_start=old)
+    throttling.count_request("seen-today", window_start=now - 3600)
+    monkeypatch.setattr(throttling, "prune_due", lambda: True)
+    assert throttling.count_request("this-request", window_start=now) == 1
+    assert set(RequestCount.objects.values_list("key", flat=True)) == {"seen-today", "this-request"}
+    assert RequestCount.objects.get(key="seen-today").count == 1
+
+
 @pytest.fixture
 def shared_cache(settings, db):
     """The throttles' counts in a table of the database, as in production

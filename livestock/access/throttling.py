@@ -93,6 +93,11 @@ PRUNE_ONE_IN = 1000
 PRUNE_AFTER_SECONDS = 2 * 24 * 3600
 
 
+def prune_due() -> bool:
+    """Whether this request also prunes: one in ``PRUNE_ONE_IN``, at random."""
+    return random.randrange(PRUNE_ONE_IN) == 0  # noqa: S311 (spreading work, not a secret)
+
+
 def count_request(key: str, *, window_start: int) -> int:
     """Count one request of ``key`` in the window starting at ``window_start``
     and return how many it has made in that window, this one included. One
@@ -108,7 +113,7 @@ def count_request(key: str, *, window_start: int) -> int:
             [key, window_start],
         )
         (count,) = cursor.fetchone()
-        if random.randrange(PRUNE_ONE_IN) == 0:  # noqa: S311 (spreading work, not a secret)
+        if prune_due():
             cursor.execute(
                 f"DELETE FROM {table} WHERE window_start < %s",  # noqa: S608
                 [window_start - PRUNE_AFTER_SECONDS],
