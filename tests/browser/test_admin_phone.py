@@ -6,7 +6,7 @@ was 379 px wide: every admin page of a technician's phone scrolled by 10 px."""
 import pytest
 
 from tests.browser.conftest import page_width
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_user
 
 PHONE = 360
 
@@ -43,4 +43,21 @@ def test_a_record_s_history_fits_a_360_px_phone(
     page.goto(f"/admin/livestock/lambingrecord/{bieke_record.pk}/history/")
 
     assert page.locator("#change-history").is_visible()
+    assert page_width(page) <= PHONE
+
+
+def test_the_audit_trail_fits_a_360_px_phone_in_kazakh(
+    bieke_record, kokeaheshi, live_server, new_page, log_in
+):
+    """The trail's filters: the place select, as wide as its longest choice
+    (ауыл (қалашық) · 阔克阿勒什乡 Kuokealeshi Township), pushed the page 36 px past
+    a 360 px screen."""
+    make_user("auditor", None, superuser=True)
+    page = new_page(width=PHONE)
+    log_in(page, "auditor", PASSWORD)
+    page.context.add_cookies([{"name": "django_language", "value": "kk", "url": live_server.url}])
+
+    page.goto("/admin/audit/")
+
+    assert page.locator("#audit-trail").is_visible()
     assert page_width(page) <= PHONE
