@@ -338,3 +338,19 @@ def test_the_bulletins_pdf_in_kazakh_holds_the_figures(seeded, burqin_seeded, of
                 [shutil.which("pdffonts"), str(path)], capture_output=True, text=True, check=True
             ).stdout
             assert "Noto-Naskh-Arabic-Kazakh" in fonts
+
+
+def test_the_list_of_figures_is_in_the_pages_language_beside_the_reports_own_words(
+    seeded, burqin_seeded, official
+):
+    page = bulletin_in("en", official, seeded, burqin_seeded).content.decode()
+    figures = html.unescape(page[page.index('<section class="bulletin-sources">') :])
+    for words in ("Figure", "Basis", "lambs born (reported)", "the sum of 1 households' records"):
+        assert words in figures, words
+    assert "<td>reported</td>" in figures and "报道 reported" not in figures
+    # The report's own sentence stays quoted as the report wrote it.
+    assert "越冬母羊18.6万余只，截至2月11日，已产羔1.2万只" in figures
+    arabic = bulletin_in("kk-arab", official, seeded, burqin_seeded).content.decode()
+    figures = arabic[arabic.index('<section class="bulletin-sources">') :]
+    assert "تۋعان قوزىلار (حابارلانعان)" in figures
+    assert "产羔数" not in figures.replace("已产羔", "")

@@ -9,8 +9,9 @@ Kazakh (both scripts) and English they are the catalogs' sentences, each with
 named placeholders so that a language may put the figures, dates and places in
 its own order, and numbers written that language's way (``official_numbers``).
 A place's name is a ``Name`` so the page can isolate it (``<bdi>``) in
-right-to-left text. The table of figures below the text (what each is, how it
-was made) is still in Chinese. Every figure in it is marked **recorded** (the sum of the
+right-to-left text. The list of figures below the text (what each is, how it
+was made) is in the page's language too; a report's own sentence is quoted as
+the report wrote it. Every figure in it is marked **recorded** (the sum of the
 herders' records, as of the date, with how it was made) or **reported**
 (a report's number with its qualifier, its date and its sentence), and
 listed below the text with those. Recorded and reported are never added
@@ -73,6 +74,14 @@ def sentence(template: str, **values: "str | Figure") -> list["str | Figure"]:
 def full_stop() -> str:
     """A sentence's last mark: 。 in Chinese (the context tells translators what it is)."""
     return pgettext("bulletin: the end of a sentence", ".")
+
+
+def records_of(households: int) -> str:
+    return gettext("the sum of %(households)s households' records") % {"households": households}
+
+
+def share_done_in(place: str) -> str:
+    return gettext("%(place)s: share done") % {"place": place}
 
 
 def html_language() -> str:
@@ -156,9 +165,13 @@ class _Writer:
         metric = metrics.get(code)
         numerator = getattr(totals, metric.numerator)
         denominator = getattr(totals, metric.denominator)
-        with translation.override("zh-hans"):
-            basis = f"{metric.formula} = {numerator} ÷ {denominator}；{metric.households}"
-        return self.rate(getattr(totals, code), metric.name_in("zh-hans"), basis)
+        basis = gettext("%(formula)s = %(numerator)s ÷ %(denominator)s; %(households)s") % {
+            "formula": metric.formula,
+            "numerator": numerator,
+            "denominator": denominator,
+            "households": metric.households,
+        }
+        return self.rate(getattr(totals, code), str(metric.name), basis)
 
     def reported(self, figure: ReportedFigure, what: str) -> Figure:
         qualifier = "" if figure.qualifier == Qualifier.EXACT else figure.get_qualifier_display()
@@ -223,13 +236,19 @@ def write_bulletin(
         gettext("As of %(date)s, %(place)s had %(lambs)s lambs born"),
         date=day(as_of),
         place=name,
-        lambs=write.recorded(totals.lambs_born, "产羔数", f"{totals.households}户的记录之和"),
+        lambs=write.recorded(
+            totals.lambs_born,
+            pgettext("bulletin: what a figure is", "lambs born"),
+            records_of(totals.households),
+        ),
     )
     if reported.get(Metric.LAMBS_BORN):
         figure = reported[Metric.LAMBS_BORN]
         first += sentence(
             gettext(" (reported %(number)s, %(date)s)"),
-            number=write.reported(figure, "产羔数（报道）"),
+            number=write.reported(
+                figure, pgettext("bulletin: what a figure is", "lambs born (reported)")
+            ),
             date=day(figure.as_of),
         )
     first += sentence(
@@ -243,9 +262,9 @@ def write_bulletin(
         gettext(", %(lambs)s more than a week before"),
         lambs=write.recorded(
             whole.born_this_week,
-            "近7日产羔数",
-            f"截至{official_numbers.month_day(as_of)}的产羔数减去"
-            f"截至{official_numbers.month_day(whole.week_before)}的",
+            pgettext("bulletin: what a figure is", "lambs born in the last 7 days"),
+            gettext("lambs born as of %(date)s less those as of %(before)s")
+            % {"date": day(as_of), "before": day(whole.week_before)},
         ),
     )
     ranked = sorted(
@@ -262,7 +281,11 @@ def write_bulletin(
             gettext("; the slowest %(level)s is %(place)s (%(share)s done)"),
             level=str(CHILD_NOUN[child_model]),
             place=Name(slowest.name),
-            share=write.rate(share, f"{slowest.name}完成比例", "产羔数 ÷ 预计产羔数（方法见下）"),
+            share=write.rate(
+                share,
+                share_done_in(slowest.name),
+                gettext("lambs born ÷ lambs expected (the method is below)"),
+            ),
         )
     first.append(full_stop())
     bulletin.paragraphs.append(first)
@@ -280,8 +303,8 @@ def write_bulletin(
         days=str(completeness.RECENT_DAYS),
         reporting=write.recorded(
             reporting.households_reporting,
-            "近7日有计数的户",
-            "建档户中没有“超过7天未计数”标记的户",
+            pgettext("bulletin: what a figure is", "households with counts in the last 7 days"),
+            gettext("households on file without the “no count for over 7 days” flag"),
             unit="户",
         ),
     )
@@ -289,23 +312,37 @@ def write_bulletin(
         gettext(" (reporting completeness %(rate)s)"),
         rate=write.rate(
             reporting.completeness,
-            "报告完整率",
-            f"近7日有计数的户{reporting.households_reporting} ÷ 建档户{reporting.households}",
+            pgettext("bulletin: what a figure is", "reporting completeness"),
+            gettext(
+                "households with counts in the last 7 days %(reporting)s"
+                " ÷ households on file %(households)s"
+            )
+            % {"reporting": reporting.households_reporting, "households": reporting.households},
         ),
     )
     second += sentence(
         gettext("; ewes at the season's start %(ewes)s"),
-        ewes=write.recorded(totals.ewes, "越冬母羊", "已填季初母羊数的户之和"),
+        ewes=write.recorded(
+            totals.ewes,
+            pgettext("bulletin: what a figure is", "over-wintering ewes"),
+            gettext("the sum over the households that gave their ewes at the season's start"),
+        ),
     )
     if reported.get(Metric.EWES):
         figure = reported[Metric.EWES]
         second += sentence(
             gettext(" (reported %(number)s)"),
-            number=write.reported(figure, "越冬母羊（报道）"),
+            number=write.reported(
+                figure, pgettext("bulletin: what a figure is", "over-wintering ewes (reported)")
+            ),
         )
     second += sentence(
         gettext("; lambs lost %(lambs)s"),
-        lambs=write.recorded(totals.lamb_losses, "死亡羔羊", f"{totals.households}户的记录之和"),
+        lambs=write.recorded(
+            totals.lamb_losses,
+            pgettext("bulletin: what a figure is", "lambs lost"),
+            records_of(totals.households),
+        ),
     )
     second += sentence(
         gettext(", mortality %(rate)s"), rate=write.metric_rate(totals, "mortality_rate")
@@ -319,16 +356,20 @@ def write_bulletin(
             gettext("At the present lambing rate, %(lambs)s lambs are expected this season"),
             lambs=write.recorded(
                 whole.lambs_expected,
-                "预计产羔数",
-                f"越冬母羊{totals.ewes} × 产羔率{official_numbers.percent(totals.lambing_rate)}",
+                pgettext("bulletin: what a figure is", "lambs expected"),
+                gettext("over-wintering ewes %(ewes)s × lambing rate %(rate)s")
+                % {"ewes": totals.ewes, "rate": official_numbers.percent(totals.lambing_rate)},
             ),
         )
         third += sentence(
             gettext(", %(share)s of them born"),
             share=write.rate(
                 whole.share_done,
-                "完成比例",
-                f"已填母羊数的户的产羔数{totals.lambs_born_where_ewes_counted} ÷ 预计产羔数",
+                pgettext("bulletin: what a figure is", "share done"),
+                gettext(
+                    "lambs born in the households that gave their ewes %(lambs)s ÷ lambs expected"
+                )
+                % {"lambs": totals.lambs_born_where_ewes_counted},
             ),
         )
         finish = whole.finish_date
@@ -363,8 +404,13 @@ def write_bulletin(
                 season=Name(previous.name),
                 share=write.rate(
                     whole.previous_share_done,
-                    "上季同期完成比例",
-                    "上季同一天的产羔数 ÷ 上季全季产羔数",
+                    pgettext(
+                        "bulletin: what a figure is", "share done by the same day last season"
+                    ),
+                    gettext(
+                        "lambs born by the same day last season"
+                        " ÷ lambs born in the whole of last season"
+                    ),
                 ),
             )
         third.append(full_stop())
@@ -376,9 +422,15 @@ def write_bulletin(
             child = children[key].name
             figure = write.rate(
                 child_forecast.share_done,
-                f"{child}完成比例",
-                f"低于{name}整体的{official_numbers.percent(whole.share_done)}"
-                f"逾{forecast.BEHIND_BY}个百分点",
+                share_done_in(child),
+                gettext(
+                    "more than %(points)s percentage points below %(place)s as a whole (%(share)s)"
+                )
+                % {
+                    "points": forecast.BEHIND_BY,
+                    "place": name,
+                    "share": official_numbers.percent(whole.share_done),
+                },
             )
             bulletin.behind.append((child, figure))
             if behind:
