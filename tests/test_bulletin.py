@@ -293,7 +293,7 @@ def test_the_bulletin_in_arabic_script_kazakh_is_right_to_left_with_its_figures(
     assert "186 مىڭ استام" in text  # the ewes: 18.6万余 in Chinese
     assert "ماۋسىم باسىنداعى ساۋلىقتار 150" in text
     # The Chinese place name is isolated inside the right-to-left sentence.
-    assert "<bdi>布尔津县</bdi>" in page
+    assert "<bdi>布尔津县</bdi>" in page and "<bdi>2025-02-11</bdi>" in page
     assert not any("\u4e00" <= char <= "\u9fff" for char in text.replace("布尔津县", ""))
     assert "1.2万只" not in text  # the report's own sentence stays quoted, below, in Chinese
 

@@ -54,9 +54,16 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 class Name(str):
-    """A place's name inside a sentence: isolated (``<bdi>``) in right-to-left text."""
+    """A place's name or a date inside a sentence: isolated (``<bdi>``) in
+    right-to-left text, so that 布尔津县 or 2025-02-11 keeps its own order and a
+    date is not broken at its hyphens."""
 
     is_name = True
+
+
+def day(date: datetime.date) -> Name:
+    """A date as the sentences write it (2月11日, 2025-02-11, 11 February)."""
+    return Name(official_numbers.month_day(date))
 
 
 def sentence(template: str, **values: "str | Figure") -> list["str | Figure"]:
@@ -230,7 +237,6 @@ def write_bulletin(
     )
     write = _Writer(bulletin)
     totals = whole.totals
-    day = official_numbers.month_day
 
     first = sentence(
         gettext("As of %(date)s, %(place)s had %(lambs)s lambs born"),
@@ -373,7 +379,7 @@ def write_bulletin(
             ),
         )
         finish = whole.finish_date
-        end = official_numbers.month_day(season.end_date)
+        end = day(season.end_date)
         if finish is None:
             third.append(
                 gettext("; no lambs recorded in the last 7 days, so no finish date can be told")
@@ -383,7 +389,7 @@ def write_bulletin(
                 gettext(
                     ", at the last 7 days' pace finishing about %(finish)s, in time for %(end)s"
                 ),
-                finish=official_numbers.month_day(finish),
+                finish=day(finish),
                 end=end,
             )
         else:
@@ -392,7 +398,7 @@ def write_bulletin(
                     ", at the last 7 days' pace finishing about %(finish)s, "
                     "later than the expected end date %(end)s"
                 ),
-                finish=official_numbers.full_date(finish),
+                finish=Name(official_numbers.full_date(finish)),
                 end=end,
             )
         if whole.previous_share_done is not None and previous is not None:

@@ -207,3 +207,31 @@ def test_a_village_entry_reads_in_kazakh_on_a_360_px_phone_offline_too(
         # over the rows, by design) rests in its own place.
         page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
         check_layout(page, language=language, direction=direction)
+
+
+@pytest.mark.parametrize(
+    ("language", "direction", "lambs_born"),
+    [("kk-arab", "rtl", "تۋعان قوزىلار"), ("kk", "ltr", "туған қозылар")],
+)
+def test_the_bulletin_reads_in_kazakh_on_a_360_px_phone(
+    new_page, log_in, results_dir, language, direction, lambs_born
+):
+    call_command("seed_reports", verbosity=0)
+    burqin = County.objects.get(name="布尔津县")
+    make_user("burqin-official", "official", burqin)
+    page = new_page(width=PHONE)
+    log_in(page, "burqin-official", PASSWORD)
+    page.goto("/")
+    switch_language(page, language)
+    page.goto(
+        f"/bulletin/?season={Season.objects.get().pk}&as_of=2025-02-11&place=county:{burqin.pk}"
+    )
+    text = page.locator("article.bulletin .bulletin-text").first
+    expect(text).to_contain_text(lambs_born)
+    expect(page.locator("article.bulletin")).to_have_attribute("dir", direction)
+    if direction == "rtl":
+        # The Chinese name and the date keep their own order inside the Arabic script.
+        expect(text.locator("bdi", has_text="布尔津县").first).to_be_visible()
+        expect(text.locator("bdi", has_text="2025-02-11").first).to_be_visible()
+    page.screenshot(path=results_dir / f"bulletin-{language}-{PHONE}px.png", full_page=True)
+    check_layout(page, language=language, direction=direction)
