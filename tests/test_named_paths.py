@@ -1,8 +1,8 @@
 """The files our own words point to exist: after livestock/ was regrouped into
 packages, the README still sent readers to livestock/models.py and a comment to
 livestock/names.py. Every ``livestock/….py`` or ``….html`` named in the README,
-the docs, our Python and our templates is a file of the repository (the field
-app's script is checked by its own helper's work, not here)."""
+the docs, our Python, our templates, the field app's script and the tests is a
+file of the repository."""
 
 import re
 from pathlib import Path
@@ -14,6 +14,8 @@ READ = [
     *(ROOT / "docs").glob("*.md"),
     *(ROOT / "livestock").rglob("*.py"),
     *(ROOT / "templates").rglob("*.html"),
+    *(ROOT / "livestock" / "static").rglob("*.js"),
+    *(path for path in (ROOT / "tests").rglob("*.py") if path != Path(__file__).resolve()),
 ]
 
 

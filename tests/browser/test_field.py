@@ -319,7 +319,7 @@ def test_a_household_is_found_offline_by_its_kazakh_name_typed_either_way(
 ):
     """Offline, a search is answered on the phone from the roster it keeps: by the
     Kazakh name too, typed with the legacy hamza letters (ٶ) or as stored (ٴو),
-    the way the server finds it (livestock/names.py)."""
+    the way the server finds it (livestock/places/names.py)."""
     page, signal = phone
     _village, records = fuhai_village
     go_offline(page, signal)

@@ -703,7 +703,7 @@
      with the Today page kept without one (every household of the technician's);
      the households shown are then those whose names, Chinese, Latin or Kazakh
      (the roster's), hold what was typed, both written as the server stores and
-     searches names (livestock/names.py, whose letters the roster carries). */
+     searches names (livestock/places/names.py, whose letters the roster carries). */
   function normalizeName(text, spelling) {
     const normal = text.normalize("NFC");
     const legacy = spelling.legacy_letters;
