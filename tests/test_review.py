@@ -453,6 +453,15 @@ class TestSummaryPages:
         submitted.refresh_from_db()
         assert submitted.state == ReviewState.SUBMITTED
 
+    def test_an_empty_post_names_each_missing_field(self, submitted, burqin_official):
+        response = logged_in(burqin_official, "en").post("/review/", {}, follow=True)
+        text = response.content.decode()
+        assert response.status_code == 200
+        for label in ("action", "township", "season", "as of"):
+            assert f"{label}: This field is required." in text
+        submitted.refresh_from_db()
+        assert submitted.state == ReviewState.SUBMITTED
+
     def test_a_technician_cannot_approve_through_a_crafted_post(
         self, submitted, woyimoke_technician, woyimoke, winter_2024
     ):

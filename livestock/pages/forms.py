@@ -135,11 +135,11 @@ class ReviewActionForm(forms.Form):
         "reopen": _("Reopened: the counts can be corrected, each with a reason."),
     }
 
-    action = forms.ChoiceField(choices=ACTIONS)
-    township = forms.IntegerField(min_value=1, max_value=MAX_ID)
-    season = forms.ModelChoiceField(Season.objects.all())
-    as_of = forms.DateField()
-    review = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    action = forms.ChoiceField(choices=ACTIONS, label=_("action"))
+    township = forms.IntegerField(min_value=1, max_value=MAX_ID, label=_("township"))
+    season = forms.ModelChoiceField(Season.objects.all(), label=_("season"))
+    as_of = forms.DateField(label=_("as of"))
+    review = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False, label=_("review"))
     comment = forms.CharField(required=False, max_length=1000, label=_("comment"))
 
     def __init__(self, data, *, user: scoping.User):
@@ -170,6 +170,15 @@ class ReviewActionForm(forms.Form):
                 raise forms.ValidationError(_("No such review in your places."), code="scope")
             cleaned_data["review"] = review
         return cleaned_data
+
+    def named_errors(self) -> list[str]:
+        """Each error as a line of its own, led by the field it is about: the
+        page it is shown on has no form beside it to point at."""
+        return [
+            f"{self.fields[name].label}: {error}" if name in self.fields else str(error)
+            for name, errors in self.errors.items()
+            for error in errors
+        ]
 
     def back_link(self) -> str:
         """The township's summary page for the date, or the overview when the

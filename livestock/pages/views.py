@@ -403,9 +403,8 @@ class ReviewAction(PermissionRequiredMixin, View):
     def post(self, request):
         form = ReviewActionForm(request.POST, user=request.user)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            for error in form.named_errors():
+                messages.error(request, error)
             return HttpResponseRedirect(form.back_link())
         data = form.cleaned_data
         action, review, comment = data["action"], data.get("review"), data["comment"]
