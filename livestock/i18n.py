@@ -26,6 +26,19 @@ def text_direction(language: str | None = None) -> str:
     return "rtl" if language_bidi(language) else "ltr"
 
 
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def isolated(text: str) -> str:
+    """``text`` laid out on its own in a right-to-left language, where no
+    ``<bdi>`` can go (an ``<option>``, an attribute): a season's name
+    "2024–2025 冬春产羔季" in a Kazakh picker would otherwise read 2025–2024,
+    its two years ordered right to left. Unchanged in a left-to-right one."""
+    if not language_bidi():
+        return text
+    return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
+
+
 # Languages whose pages show Kazakh first. The field app shows each text in two
 # languages at once (templatetags/both.py, static/field/field.js): on a Kazakh page
 # Kazakh with the Chinese beside it, so that a term can be checked against the one

@@ -174,3 +174,27 @@ def test_a_body_that_is_not_json_is_refused_in_the_requests_language(
     )
     assert response.status_code == 400
     assert response.json()["detail"].startswith(start)
+
+
+@pytest.mark.parametrize("url", ["/", "/outliers/", "/reporting/", "/bulletin/"])
+def test_a_seasons_name_keeps_its_years_in_order_in_arabic_script_kazakh(
+    prefecture_official, winter_2024, url
+):
+    """ "2024–2025 …" set in a right-to-left line reads 2025–2024 unless it is
+    isolated: ``<bdi>`` in the page's text, the isolate characters where no tag
+    can go (the season picker's options). A left-to-right page shows the name as
+    it is."""
+    with translation.override("kk-arab"):
+        name = str(winter_2024.name)
+    assert re.match(r"\d{4}–\d{4} ", name)
+    client = Client(HTTP_ACCEPT_LANGUAGE="kk-arab")
+    client.login(username=prefecture_official.username, password=PASSWORD)
+    page = client.get(url).content.decode()
+    assert f">\u2068{name}\u2069</option>" in page
+    if url != "/bulletin/":
+        assert f"<bdi>{name}</bdi>" in page
+    with translation.override("zh-hans"):
+        name = str(winter_2024.name)
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese.login(username=prefecture_official.username, password=PASSWORD)
+    assert f">{name}</option>" in chinese.get(url).content.decode()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from livestock.filtersets import MAX_ID
+from livestock.i18n import isolated
 from livestock.models import (
     LADDER,
     TRANSITIONS,
@@ -47,6 +48,9 @@ class _ReadInOneQuery(forms.models.ModelChoiceIterator):
 
 class _SeasonChoice(forms.ModelChoiceField):
     iterator = _ReadInOneQuery
+
+    def label_from_instance(self, obj) -> str:
+        return isolated(str(obj))
 
 
 class SummaryQuery(forms.Form):
