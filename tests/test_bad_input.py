@@ -279,10 +279,17 @@ def test_a_bad_parameter_on_a_download_is_the_page_with_the_error_not_a_file(
     assert response["Content-Type"].startswith("text/html")
 
 
-def test_an_unknown_download_kind_shows_the_page(official_client):
-    response = official_client.get("/?export=pdf")
-    assert response.status_code == 200
+def test_an_unknown_download_kind_is_a_400_naming_the_kinds(official_client, english):
+    response = official_client.get("/?export=pdf", headers={"accept-language": "en"})
+    assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+    assert "export: pdf is not one of: csv, xlsx" in response.content.decode()
+
+
+def test_an_unknown_bulletin_format_is_a_400_naming_the_formats(official_client, english):
+    response = official_client.get("/bulletin/?format=xyz", headers={"accept-language": "en"})
+    assert response.status_code == 400
+    assert "format: xyz is not one of: pdf" in response.content.decode()
 
 
 def test_a_date_far_outside_the_season_is_answered(official_client, winter_2024):

@@ -40,12 +40,16 @@ class MonitoringPage(PermissionRequiredMixin, View):
     login_url = "admin:login"
     permission_required = "livestock.view_lambingrecord"
     template_name = ""
+    # The other forms of the page (``?format=``) besides HTML.
+    formats: tuple[str, ...] = ()
 
     def get(self, request):
         query = SummaryQuery(request.GET, user=request.user, levels=PLACE_LEVELS_ABOVE_HERDER)
         if not query.is_valid():
             if query.has_error("place", code="no_such_place"):
                 return out_of_scope(request, query)
+            return render(request, self.template_name, {"query": query}, status=400)
+        if self.formats and query.refuse_unknown("format", self.formats):
             return render(request, self.template_name, {"query": query}, status=400)
         season, as_of, place = (query.cleaned_data[name] for name in ("season", "as_of", "place"))
         context = {
@@ -69,6 +73,7 @@ class BulletinPage(MonitoringPage):
     ``format=pdf``, the same document as a PDF."""
 
     template_name = "livestock/bulletin.html"
+    formats = ("pdf",)
 
     def respond(self, request, context):
         written = bulletin.write_bulletin(

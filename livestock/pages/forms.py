@@ -113,6 +113,20 @@ class SummaryQuery(forms.Form):
             )
         return place
 
+    def refuse_unknown(self, name: str, allowed: tuple[str, ...]) -> bool:
+        """True, with the error added, when the page was sent ``name`` with a
+        value it does not know (``?format=xyz``): a page that ignored it would
+        answer with something other than what was asked for."""
+        value = self.data.get(name)
+        if not value or value in allowed:
+            return False
+        message = _("%(value)s is not one of: %(choices)s") % {
+            "value": value,
+            "choices": ", ".join(allowed),
+        }
+        self.add_error(None, f"{name}: {message}")
+        return True
+
     def clean(self):
         cleaned_data = super().clean()
         season = cleaned_data.get("season")

@@ -85,6 +85,10 @@ def trail(place: Place | None) -> list[Place]:
     return chain[::-1]
 
 
+# The downloads of a summary page (``?export=``).
+EXPORTS = ("csv", "xlsx")
+
+
 class SummaryPage(PermissionRequiredMixin, View):
     """The home page once logged in, for a role that may read lambing records."""
 
@@ -96,6 +100,8 @@ class SummaryPage(PermissionRequiredMixin, View):
         if not query.is_valid():
             if query.has_error("place", code="no_such_place"):
                 return out_of_scope(request, query)
+            return render(request, "livestock/summary.html", {"query": query}, status=400)
+        if query.refuse_unknown("export", EXPORTS):
             return render(request, "livestock/summary.html", {"query": query}, status=400)
         season, as_of, place = (query.cleaned_data[name] for name in ("season", "as_of", "place"))
         # The picker shows the season and date in use, defaults included.
@@ -123,7 +129,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             )
 
         export = request.GET.get("export")
-        if export in ("csv", "xlsx"):
+        if export in EXPORTS:
             return self.export(export, season, as_of, place, rows, total)
         by_place = bool(rows) and not isinstance(place, Herder)
         flag_counts = (
