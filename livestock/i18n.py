@@ -26,14 +26,26 @@ def text_direction(language: str | None = None) -> str:
     return "rtl" if language_bidi(language) else "ltr"
 
 
+LEFT_TO_RIGHT_ISOLATE = "\u2066"
 FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def left_to_right(text: str) -> str:
+    """``text`` (numbers joined by neutral marks: a season's years "2024–2025")
+    kept left to right inside a right-to-left line, where the dash between its
+    numbers would take the line's direction and set them 2025–2024, as the
+    Arabic-script catalog's isolated placeholders keep a date whole. Unchanged
+    in a left-to-right language."""
+    if not language_bidi():
+        return text
+    return f"{LEFT_TO_RIGHT_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
 
 
 def isolated(text: str) -> str:
     """``text`` laid out on its own in a right-to-left language, where no
     ``<bdi>`` can go (an ``<option>``, an attribute): a season's name
-    "2024–2025 冬春产羔季" in a Kazakh picker would otherwise read 2025–2024,
-    its two years ordered right to left. Unchanged in a left-to-right one."""
+    a season's name in a Kazakh picker would otherwise mix with the marks
+    around it. Unchanged in a left-to-right one."""
     if not language_bidi():
         return text
     return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"

@@ -186,7 +186,7 @@ def test_a_seasons_name_keeps_its_years_in_order_in_arabic_script_kazakh(
     it is."""
     with translation.override("kk-arab"):
         name = str(winter_2024.name)
-    assert re.match(r"\d{4}–\d{4} ", name)
+    assert name.startswith("\u20662024–2025\u2069 ")
     client = Client(HTTP_ACCEPT_LANGUAGE="kk-arab")
     client.login(username=prefecture_official.username, password=PASSWORD)
     page = client.get(url).content.decode()

@@ -27,6 +27,7 @@ from livestock.choices import (
     SeasonKind,
 )
 from livestock.counting import rules, walk
+from livestock.i18n import left_to_right
 from livestock.models.places import Herder, Versioned
 from livestock.models.review import approved_through
 
@@ -104,7 +105,7 @@ class Season(models.Model):
             if self.end_date.year != self.start_date.year
             else f"{self.start_date.year}"
         )
-        return f"{span} {self.get_kind_display()}"
+        return f"{left_to_right(span)} {self.get_kind_display()}"
 
 
 class EntryQuerySet(models.QuerySet):
