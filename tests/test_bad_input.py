@@ -326,3 +326,30 @@ def test_a_user_named_like_code_is_escaped_in_the_page_header(client, counted):
     page = client.get("/").content.decode()
     assert "<b>x</b>" not in page
     assert "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize("page", ["/", "/bulletin/", "/outliers/", "/reporting/"])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("as_of=2025-02-xx", "as_of: 2025-02-xx is not a date (YYYY-MM-DD)."),
+        ("season=999", "season: 999 is not a season id."),
+        ("season=abc", "season: abc is not a season id."),
+    ],
+)
+def test_a_bad_summary_parameter_is_named_with_its_rule_and_value(
+    official_client, page, query, message
+):
+    response = official_client.get(f"{page}?{query}", headers={"accept-language": "en"})
+    assert response.status_code == 400
+    assert message in html.unescape(response.content.decode())
+
+
+def test_a_bad_date_on_a_places_page_is_named_in_the_users_language(official_client, sailike):
+    response = official_client.get(
+        f"/?place=herder:{sailike.pk}&as_of=2025-02-xx", headers={"accept-language": "zh-hans"}
+    )
+    assert response.status_code == 400
+    assert "as_of: 2025-02-xx不是日期（格式：YYYY-MM-DD）。" in html.unescape(
+        response.content.decode()
+    )

@@ -7,14 +7,11 @@ the value as sent; every other filter's error is already at its parameter."""
 
 import datetime
 
-from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.widgets import SuffixedMultiWidget
 from rest_framework.exceptions import ValidationError
 
-
-def not_a_date(value: str) -> str:
-    return _("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}
+from livestock.pages.forms import not_a_date
 
 
 def is_date(value: str) -> bool:

@@ -29,6 +29,12 @@ FIRST_AS_OF = datetime.date(1900, 1, 1)
 PLACE_LEVELS: dict[str, type[Place]] = {level.name: level.model for level in LADDER}
 
 
+def not_a_date(value: str) -> str:
+    """The one wording of a date that is not one, for the pages' and the API's
+    parameters alike."""
+    return _("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}
+
+
 def place_param(place: Place | None) -> str:
     """How a place is written in a URL: ``county:3``."""
     return f"{place._meta.model_name}:{place.pk}" if place else ""
@@ -48,9 +54,20 @@ class _ReadInOneQuery(forms.models.ModelChoiceIterator):
 
 class _SeasonChoice(forms.ModelChoiceField):
     iterator = _ReadInOneQuery
+    default_error_messages = {"invalid_choice": _("%(value)s is not a season id.")}
 
     def label_from_instance(self, obj) -> str:
         return isolated(str(obj))
+
+
+class _IsoDateField(forms.DateField):
+    """A date refused with the value as sent and the form it should have."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(not_a_date(value), code="invalid") from None
 
 
 class SummaryQuery(forms.Form):
@@ -62,7 +79,7 @@ class SummaryQuery(forms.Form):
     season = _SeasonChoice(
         Season.objects.order_by("-start_date"), required=False, label=_("season")
     )
-    as_of = forms.DateField(
+    as_of = _IsoDateField(
         required=False,
         label=_("as of"),
         widget=forms.DateInput(attrs={"type": "date"}),
