@@ -353,3 +353,12 @@ def test_a_bad_date_on_a_places_page_is_named_in_the_users_language(official_cli
     assert "as_of: 2025-02-xx不是日期（格式：YYYY-MM-DD）。" in html.unescape(
         response.content.decode()
     )
+
+
+@pytest.mark.parametrize("page", ["/", "/bulletin/"])
+def test_a_badly_written_place_is_named_with_its_value(official_client, page):
+    response = official_client.get(f"{page}?place=parish:1", headers={"accept-language": "en"})
+    assert response.status_code == 400
+    assert "place: parish:1 is not a place as LEVEL:ID, LEVEL one of " in html.unescape(
+        response.content.decode()
+    )

@@ -116,9 +116,9 @@ class SummaryQuery(forms.Form):
             or len(place_id) > 19
         ):
             raise forms.ValidationError(
-                _("Give a place as LEVEL:ID, LEVEL one of %(levels)s."),
+                _("%(value)s is not a place as LEVEL:ID, LEVEL one of %(levels)s."),
                 code="bad_place",
-                params={"levels": ", ".join(self.levels)},
+                params={"value": value, "levels": ", ".join(self.levels)},
             )
         places = scoping.visible(self.user, PLACE_LEVELS[level].objects.all())
         place = places.filter(pk=int(place_id)).first() if int(place_id) <= MAX_ID else None
