@@ -345,8 +345,9 @@ def test_the_list_of_figures_is_in_the_pages_language_beside_the_reports_own_wor
 ):
     page = bulletin_in("en", official, seeded, burqin_seeded).content.decode()
     figures = html.unescape(page[page.index('<section class="bulletin-sources">') :])
-    for words in ("Figure", "Basis", "lambs born (reported)", "the sum of 1 households' records"):
+    for words in ("Figure", "Basis", "lambs born (reported)", "the record of 1 household"):
         assert words in figures, words
+    assert "1 households" not in figures
     assert "<td>reported</td>" in figures and "报道 reported" not in figures
     # The report's own sentence stays quoted as the report wrote it.
     assert "越冬母羊18.6万余只，截至2月11日，已产羔1.2万只" in figures
@@ -354,3 +355,15 @@ def test_the_list_of_figures_is_in_the_pages_language_beside_the_reports_own_wor
     figures = arabic[arabic.index('<section class="bulletin-sources">') :]
     assert "تۋعان قوزىلار (حابارلانعان)" in figures
     assert "产羔数" not in figures.replace("已产羔", "")
+
+
+def test_a_figures_basis_names_its_households_in_the_number_the_language_uses():
+    """English says "1 household" and "2 households'"; Chinese and Kazakh put the
+    number before the noun, which does not change."""
+    with translation.override("en"):
+        assert bulletin.records_of(1) == "the record of 1 household"
+        assert bulletin.records_of(2) == "the sum of 2 households' records"
+    with translation.override("zh-hans"):
+        assert [bulletin.records_of(n) for n in (1, 2)] == ["1户的记录之和", "2户的记录之和"]
+    with translation.override("kk"):
+        assert bulletin.records_of(2) == "2 отбасы жазбаларының қосындысы"

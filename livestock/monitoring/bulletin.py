@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.utils import translation
-from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
 from livestock.choices import Metric, Qualifier
 from livestock.counting import metrics
@@ -84,7 +84,11 @@ def full_stop() -> str:
 
 
 def records_of(households: int) -> str:
-    return gettext("the sum of %(households)s households' records") % {"households": households}
+    return ngettext(
+        "the record of %(households)s household",
+        "the sum of %(households)s households' records",
+        households,
+    ) % {"households": households}
 
 
 def share_done_in(place: str) -> str:
