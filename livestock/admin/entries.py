@@ -20,7 +20,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -227,23 +227,21 @@ class RecordEntriesMixin:
             form = CorrectionForm(request.POST)
             if form.is_valid():
                 changes = {name: form.cleaned_data[name] for name in LambingEntry.CONTENT_FIELDS}
-                try:
-                    with transaction.atomic():
-                        entry_update(
-                            entry=entry,
-                            reason=form.cleaned_data["reason"],
-                            seen_version=form.cleaned_data["seen_version"],
-                            **changes,
-                        )
-                except ValidationError as error:
-                    add_service_error(form, error)
-                else:
-                    messages.success(
-                        request,
-                        _("The entry of %(date)s is corrected.")
-                        % {"date": changes["date"].isoformat()},
-                    )
-                    return HttpResponseRedirect(self._record_url(record))
+                done = self._written(
+                    request,
+                    record,
+                    form,
+                    lambda: entry_update(
+                        entry=entry,
+                        reason=form.cleaned_data["reason"],
+                        seen_version=form.cleaned_data["seen_version"],
+                        **changes,
+                    ),
+                    _("The entry of %(date)s is corrected.")
+                    % {"date": changes["date"].isoformat()},
+                )
+                if done:
+                    return done
         else:
             initial = {name: getattr(entry, name) for name in LambingEntry.CONTENT_FIELDS}
             form = CorrectionForm(initial={**initial, "seen_version": entry.version})
@@ -255,25 +253,36 @@ class RecordEntriesMixin:
         if request.method == "POST":
             form = ReasonForm(request.POST)
             if form.is_valid():
-                try:
-                    with transaction.atomic():
-                        entry_delete(
-                            entry=entry,
-                            reason=form.cleaned_data["reason"],
-                            seen_version=form.cleaned_data["seen_version"],
-                        )
-                except ValidationError as error:
-                    add_service_error(form, error)
-                else:
-                    messages.success(
-                        request,
-                        _("The entry of %(date)s is deleted; it stays in the history.")
-                        % {"date": entry.date.isoformat()},
-                    )
-                    return HttpResponseRedirect(self._record_url(record))
+                done = self._written(
+                    request,
+                    record,
+                    form,
+                    lambda: entry_delete(
+                        entry=entry,
+                        reason=form.cleaned_data["reason"],
+                        seen_version=form.cleaned_data["seen_version"],
+                    ),
+                    _("The entry of %(date)s is deleted; it stays in the history.")
+                    % {"date": entry.date.isoformat()},
+                )
+                if done:
+                    return done
         else:
             form = ReasonForm(initial={"seen_version": entry.version})
         return self._entry_page(request, record, entry, form, action="delete")
+
+    def _written(self, request, record, form, write, message: str) -> HttpResponse | None:
+        """Run ``write`` (a service's call) in a transaction: the record's page
+        with ``message`` when it is done, or None with the service's refusal on
+        the form's fields."""
+        try:
+            with transaction.atomic():
+                write()
+        except ValidationError as error:
+            add_service_error(form, error)
+            return None
+        messages.success(request, message)
+        return HttpResponseRedirect(self._record_url(record))
 
     def _entry_page(self, request, record, entry, form, *, action: str):
         locked = entry_lock(entry, locked_through=self._locked_through(record))
