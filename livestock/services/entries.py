@@ -18,7 +18,7 @@ from livestock.audit import bulk_insert
 from livestock.counting import rollups, rules, walk
 from livestock.models import LambingEntry, LambingRecord, Season, Township
 from livestock.models.review import approved_through_townships
-from livestock.services.guards import check_version, lock_record, require_reason
+from livestock.services.guards import check_version, lock_record, only_fields, require_reason
 
 # What every surface answers for an entry sent under a uuid it may not use:
 # stored with other counts, on another record or in another county alike, so
@@ -371,9 +371,7 @@ def entry_update(
     """Correct an entry's counts or date, saying why; the record's running totals
     are checked again with the change in place. Made from a page that showed
     ``seen_version``, it is refused if someone saved a newer one meanwhile."""
-    unknown = set(changes) - set(LambingEntry.CONTENT_FIELDS)
-    if unknown:
-        raise TypeError(f"entry_update() cannot change {sorted(unknown)}")
+    only_fields("entry_update", changes, LambingEntry.CONTENT_FIELDS, verb="change")
     if seen_version is not None:
         check_version(entry, seen_version=seen_version)
     require_reason(reason)

@@ -16,6 +16,15 @@ from livestock.models.review import approved_through_of_record
 from livestock.places import scoping
 
 
+def only_fields(service: str, given: Iterable[str], allowed: Iterable[str], *, verb: str) -> None:
+    """A service's keyword arguments held to the fields it may ``verb`` ("set",
+    "change"): any other is the calling code's mistake, a TypeError, not a
+    user's input to answer with a message."""
+    unknown = set(given) - set(allowed)
+    if unknown:
+        raise TypeError(f"{service}() cannot {verb} {sorted(unknown)}")
+
+
 def check_version(obj: Versioned, *, seen_version: int) -> None:
     """Refuse an edit made from an older version of ``obj``, naming who saved the
     newer one and when. Locks ``obj``'s row (an entry's record first, the order

@@ -7,7 +7,7 @@ from django.db import transaction
 from livestock.audit import bulk_insert
 from livestock.counting import rollups
 from livestock.models import Herder, Place, Village
-from livestock.services.guards import check_version
+from livestock.services.guards import check_version, only_fields
 
 
 @transaction.atomic
@@ -41,9 +41,9 @@ def herders_create(*, herders: list[Herder], user: AbstractBaseUser | None = Non
 def herder_update(herder: Herder, *, seen_version: int | None = None, **changes) -> Herder:
     """Rename a household or move it to another village; made from a page that
     showed ``seen_version``, refused if someone saved a newer one meanwhile."""
-    unknown = set(changes) - {"village", "name", "name_latin", "name_kazakh"}
-    if unknown:
-        raise TypeError(f"herder_update() cannot change {sorted(unknown)}")
+    only_fields(
+        "herder_update", changes, {"village", "name", "name_latin", "name_kazakh"}, verb="change"
+    )
     if seen_version is not None:
         check_version(herder, seen_version=seen_version)
     return _place_save(Herder.objects.select_for_update().get(pk=herder.pk), changes)
@@ -54,9 +54,7 @@ def place_create(model: type[Place], **fields) -> Place:
     """A new prefecture, county, township or village: its names and, below a
     prefecture, the place it lies in (``parent_field``)."""
     allowed = {"name", "name_latin", *([model.parent_field] if model.parent_field else [])}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"place_create() cannot set {sorted(unknown)}")
+    only_fields("place_create", fields, allowed, verb="set")
     place = model(**fields)
     place.full_clean()
     place.save()
@@ -68,9 +66,7 @@ def place_update(place: Place, **changes) -> Place:
     """Rename a prefecture, county, township or village, or move it under
     another place (``parent_field``): its households' counts go along."""
     allowed = {"name", "name_latin", *([place.parent_field] if place.parent_field else [])}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise TypeError(f"place_update() cannot change {sorted(unknown)}")
+    only_fields("place_update", changes, allowed, verb="change")
     return _place_save(type(place).objects.select_for_update().get(pk=place.pk), changes)
 
 

@@ -5,6 +5,7 @@ each validated by the model (a figure's places must lie in one another)."""
 from django.db import models, transaction
 
 from livestock.models import Report, ReportedFigure
+from livestock.services.guards import only_fields
 
 
 def _editable(model: type[models.Model]) -> set[str]:
@@ -16,9 +17,7 @@ def _editable(model: type[models.Model]) -> set[str]:
 
 
 def _create(model: type[models.Model], name: str, fields: dict) -> models.Model:
-    unknown = set(fields) - _editable(model)
-    if unknown:
-        raise TypeError(f"{name}() cannot set {sorted(unknown)}")
+    only_fields(name, fields, _editable(model), verb="set")
     obj = model(**fields)
     obj.full_clean()
     obj.save()
@@ -26,9 +25,7 @@ def _create(model: type[models.Model], name: str, fields: dict) -> models.Model:
 
 
 def _update(obj: models.Model, name: str, changes: dict) -> models.Model:
-    unknown = set(changes) - _editable(type(obj))
-    if unknown:
-        raise TypeError(f"{name}() cannot change {sorted(unknown)}")
+    only_fields(name, changes, _editable(type(obj)), verb="change")
     obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     for field, value in changes.items():
         setattr(obj, field, value)

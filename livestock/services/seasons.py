@@ -8,6 +8,7 @@ from django.db import transaction
 
 from livestock.counting import rollups
 from livestock.models import Season
+from livestock.services.guards import only_fields
 
 
 @transaction.atomic
@@ -24,9 +25,7 @@ def season_update(season: Season, **changes) -> Season:
     """Change a season's kind or dates. Its records' data-quality flags depend
     on its dates (stale from the start, no final check at the end), so when
     they move their daily rollups are made again."""
-    unknown = set(changes) - {"kind", "start_date", "end_date"}
-    if unknown:
-        raise TypeError(f"season_update() cannot change {sorted(unknown)}")
+    only_fields("season_update", changes, {"kind", "start_date", "end_date"}, verb="change")
     season = Season.objects.select_for_update().get(pk=season.pk)
     before = (season.start_date, season.end_date)
     for field, value in changes.items():

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from livestock.access import roles
 from livestock.models import SCOPE_LEVELS, Place, ScopeGrant
+from livestock.services.guards import only_fields
 
 
 class UserNotCreated(Exception):
@@ -88,9 +89,7 @@ def user_update(
 ) -> AbstractBaseUser:
     """Change a user's names, flags, groups or permissions (each group or
     permission removed or added is kept in the history, with who and when)."""
-    unknown = set(changes) - USER_FIELDS
-    if unknown:
-        raise TypeError(f"user_update() cannot change {sorted(unknown)}")
+    only_fields("user_update", changes, USER_FIELDS, verb="change")
     user = get_user_model().objects.select_for_update().get(pk=user.pk)
     for field, value in changes.items():
         setattr(user, field, value)
