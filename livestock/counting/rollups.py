@@ -126,21 +126,12 @@ def added_rows(
     (``day_changes``) go from ``before`` to ``after``: what a write of entries
     does to its stored rows, computed from its walk instead of reading them
     back. A date whose change is the same is left out."""
-    rows = []
-    places = (
-        record.prefecture_id,
-        record.county_id,
-        record.township_id,
-        record.village_id,
-        record.herder_id,
-        record.record_id,
-    )
     zeros = (0,) * len(COUNTED)
+    rows = []
     for date in sorted(before.keys() | after.keys()):
         old, new = before.get(date, zeros), after.get(date, zeros)
         if old != new:
-            key = (record.season_id, HERDER_LEVEL, record.herder_id, date)
-            rows.append((*key, *places, *map(operator.sub, new, old)))
+            rows.append(_herder_row(record, date, map(operator.sub, new, old)))
     return rows
 
 
@@ -207,19 +198,25 @@ def counted(day: walk.Day) -> tuple[int, ...]:
 def herder_rows(record: RecordFacts, entries: Iterable[EntryFacts]) -> Iterator[tuple]:
     """The record's herder-level rows, as tuples in ``COLUMNS`` order."""
     for date, change in record_changes(record, entries).items():
-        yield (
-            record.season_id,
-            HERDER_LEVEL,
-            record.herder_id,
-            date,
-            record.prefecture_id,
-            record.county_id,
-            record.township_id,
-            record.village_id,
-            record.herder_id,
-            record.record_id,
-            *change,
-        )
+        yield _herder_row(record, date, change)
+
+
+def _herder_row(record: RecordFacts, date: datetime.date, change: Iterable[int]) -> tuple:
+    """The record's herder-level row of ``date`` adding ``change`` (``COUNTED``
+    values), in ``row_columns()`` order: its key, its places, its counts."""
+    return (
+        record.season_id,
+        HERDER_LEVEL,
+        record.herder_id,
+        date,
+        record.prefecture_id,
+        record.county_id,
+        record.township_id,
+        record.village_id,
+        record.herder_id,
+        record.record_id,
+        *change,
+    )
 
 
 def row_columns() -> tuple[str, ...]:
