@@ -289,7 +289,15 @@ def test_an_unknown_download_kind_is_a_400_naming_the_kinds(official_client, eng
 def test_an_unknown_bulletin_format_is_a_400_naming_the_formats(official_client, english):
     response = official_client.get("/bulletin/?format=xyz", headers={"accept-language": "en"})
     assert response.status_code == 400
-    assert "format: xyz is not one of: pdf" in response.content.decode()
+    assert "format: xyz is not one of: html, pdf" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["outliers", "reporting"])
+def test_an_unknown_format_of_an_html_only_page_is_a_400(official_client, english, page):
+    response = official_client.get(f"/{page}/?format=csv", headers={"accept-language": "en"})
+    assert response.status_code == 400
+    assert "format: csv is not one of: html" in response.content.decode()
+    assert official_client.get(f"/{page}/?format=html").status_code == 200
 
 
 def test_a_date_far_outside_the_season_is_answered(official_client, winter_2024):

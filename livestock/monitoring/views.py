@@ -40,8 +40,9 @@ class MonitoringPage(PermissionRequiredMixin, View):
     login_url = "admin:login"
     permission_required = "livestock.view_lambingrecord"
     template_name = ""
-    # The other forms of the page (``?format=``) besides HTML.
-    formats: tuple[str, ...] = ()
+    # The forms of the page (``?format=``); any other is refused, not ignored:
+    # a page that answered HTML to ``?format=csv`` would not be what was asked for.
+    formats: tuple[str, ...] = ("html",)
 
     def get(self, request):
         query = SummaryQuery(request.GET, user=request.user, levels=PLACE_LEVELS_ABOVE_HERDER)
@@ -49,7 +50,7 @@ class MonitoringPage(PermissionRequiredMixin, View):
             if query.has_error("place", code="no_such_place"):
                 return out_of_scope(request, query)
             return render(request, self.template_name, {"query": query}, status=400)
-        if self.formats and query.refuse_unknown("format", self.formats):
+        if query.refuse_unknown("format", self.formats):
             return render(request, self.template_name, {"query": query}, status=400)
         season, as_of, place = (query.cleaned_data[name] for name in ("season", "as_of", "place"))
         context = {
@@ -73,7 +74,7 @@ class BulletinPage(MonitoringPage):
     ``format=pdf``, the same document as a PDF."""
 
     template_name = "livestock/bulletin.html"
-    formats = ("pdf",)
+    formats = ("html", "pdf")
 
     def respond(self, request, context):
         written = bulletin.write_bulletin(
