@@ -37,7 +37,10 @@ serve: $(VENV)/.installed-run
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
+# Debian's Chromium, fonts and pdftotext for the browser and PDF tests: installed
+# when missing and possible (root), else those tests are skipped (scripts/system_packages.sh).
 test: $(VENV)/.installed-dev
+	@scripts/system_packages.sh
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev
