@@ -29,6 +29,7 @@ from livestock.services.entries import (
 from livestock.services.places import herder_update, place_update
 from livestock.services.records import record_create, record_update
 from livestock.services.seasons import season_update
+from livestock.spreadsheets.importing import import_counts
 from tests.conftest import make_user
 from tests.test_admin import add_count, logged_in
 from tests.test_api_base import API, api
@@ -283,6 +284,39 @@ def test_entries_stored_in_bulk_reach_the_summary(bieke_record, sailike_record, 
         entries_create(items=items)
 
     assert lambing_totals(season=winter_2024, as_of=FEB_28).lambs_born == 10
+    assert stored_rollups() == rebuilt_rollups()
+
+
+def test_an_imports_new_households_reach_the_summary_as_a_rebuild_makes_them(
+    fuhai_technician, sailike, bieke_record, qibaerwoyi, winter_2024
+):
+    """An import's new records' rows are added as their walk makes them, with
+    their places' sums (summed by the server from 200 rows on, on PostgreSQL),
+    not diffed against stored rows: a file of 60 new households, one with only
+    its ewes, and a stored household's first record of the season."""
+    header = "村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔母羊,产羔数,死亡羔羊,死亡原因"
+    lines = [header + ",成活羔羊,成活检查"]
+    for number in range(60):
+        name = f"齐巴尔窝依村,新牧户{number},New {number},2024–2025 冬羔,{50 + number}"
+        lines += [
+            f"{name},2024-12-{10 + number % 9},10,12,1,冻死,,",
+            f"{name},2025-01-{10 + number % 7},5,6,,,,",
+            f"{name},2025-01-{20 + number % 5},,,,,15,day7",
+        ]
+    lines += [
+        "齐巴尔窝依村,只有母羊,Only Ewes,2024–2025 冬羔,40,,,,,,,",
+        f"齐巴尔窝依村,{sailike.name},{sailike.name_latin},2024–2025 冬羔,70,2024-12-15,3,4,,,,",
+    ]
+    content = "\n".join(lines).encode("utf-8")
+    entry_create(record=bieke_record, date=DEC_10, ewes_lambed=2, lambs_born=2)
+
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert result.errors == [] and result.applied
+    assert result.count("record", "created") == 62
+    totals = lambing_totals(season=winter_2024, as_of=FEB_28)
+    # The household of ewes only counts from today, after the season.
+    assert (totals.households, totals.lambs_born) == (62, 60 * 18 + 4 + 2)
     assert stored_rollups() == rebuilt_rollups()
 
 

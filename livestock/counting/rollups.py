@@ -55,6 +55,8 @@ KEY_COLUMNS = ("season_id", "level", "place_id", "date")  # one row per key
 PLACE_COLUMNS = (*(f"{level.name}_id" for level in LADDER), "record_id")
 
 _pending: ContextVar[set[int] | None] = ContextVar("rollups_pending", default=None)
+# Of the pending records, those made inside the ``deferred()`` block (``created``).
+_pending_new: ContextVar[set[int] | None] = ContextVar("rollups_pending_new", default=None)
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,25 @@ def changed(record_ids: Iterable[int]) -> None:
     refresh(record_ids)
 
 
+def created(record_ids: Iterable[int]) -> None:
+    """These records were just inserted and have no rollup rows yet: make
+    their rows from their entries now, or at the end of the enclosing
+    ``deferred()`` block. Their rows and their places' sums are added as they
+    are, with no stored rows read to take a difference from (``refresh``'s
+    ``new``): for an import's thousands of new records, diffing their rows
+    against none and summing them into their places in Python was a third of
+    its time."""
+    record_ids = {pk for pk in record_ids if pk is not None}
+    if not record_ids:
+        return
+    pending, pending_new = _pending.get(), _pending_new.get()
+    if pending is not None and pending_new is not None:
+        pending.update(record_ids)
+        pending_new.update(record_ids)
+        return
+    refresh(record_ids, new=record_ids)
+
+
 @contextmanager
 def deferred():
     """Several writes: the records changed inside the block are brought up to
@@ -325,32 +346,46 @@ def deferred():
         yield
         return
     pending: set[int] = set()
+    pending_new: set[int] = set()
     token = _pending.set(pending)
+    token_new = _pending_new.set(pending_new)
     try:
         with transaction.atomic():
             yield
             _pending.reset(token)
-            token = None
+            _pending_new.reset(token_new)
+            token = token_new = None
             if not transaction.get_rollback():  # the block gave its writes up
-                refresh(pending)
+                refresh(pending, new=pending_new)
     finally:
         if token is not None:
             _pending.reset(token)
+        if token_new is not None:
+            _pending_new.reset(token_new)
 
 
-def refresh(record_ids: Iterable[int]) -> None:
+def refresh(record_ids: Iterable[int], *, new: Iterable[int] = ()) -> None:
     """Make the records' herder-level rows again from their entries (locking
-    the records), and add the difference to their places' rows."""
+    the records), and add the difference to their places' rows. Those of
+    ``new`` have no rows yet (``created``): theirs are added as they are."""
     record_ids = sorted(set(record_ids))
     if not record_ids:
         return
+    new = set(new)
     columns = row_columns()
     with transaction.atomic(savepoint=False):
         records, entries = read_records(record_ids)
-        new_rows = _rows_of(records, entries)
+        made = [record for record in records if record.record_id in new]
+        if made:
+            add_rows(_rows_of(made, entries))
+        # The others, and those gone (deleted: their rows are taken away).
+        record_ids = [pk for pk in record_ids if pk not in new]
+        if not record_ids:
+            return
+        records = [record for record in records if record.record_id not in new]
         stored = DailyRollup.objects.filter(level=HERDER_LEVEL, record_id__in=record_ids)
         old_rows = [tuple(values) for values in stored.values_list(*columns)]
-        _move(old_rows, new_rows)
+        _move(old_rows, _rows_of(records, entries))
 
 
 def entries_written(

@@ -63,7 +63,7 @@ def records_create(
         raise ValidationError(
             LambingRecord._meta.constraints[0].violation_error_message, code="unique"
         ) from None
-    rollups.changed(record.pk for record in created)
+    rollups.created(record.pk for record in created)
     return created
 
 
