@@ -243,6 +243,45 @@ def test_rows_naming_several_villages_each_find_their_own(
     }
 
 
+def test_stored_households_are_found_by_each_of_their_names_and_only_in_their_village(
+    tmp_path, fuhai_technician, kokeaheshi, qibaerwoyi, sailike, winter_2024, english
+):
+    """Only the households a file names are read, but each is found as before:
+    by its Chinese name, its Kazakh name, its Latin name in any case (beyond
+    ASCII too: Ä and ä, İ), never in another village; two of one name are
+    refused, naming both."""
+    other = Village.objects.create(township=kokeaheshi, name="1号村", name_latin="Cun 1")
+    aigul = Herder.objects.create(village=qibaerwoyi, name="阿依古丽", name_latin="Äigül İsa")
+    kazakh = Herder.objects.create(
+        village=qibaerwoyi, name="努尔兰", name_latin="Nurlan", name_kazakh="نۇرلان"
+    )
+    twins = [
+        Herder.objects.create(village=other, name="双胞胎", name_latin=f"Twin {n}") for n in (1, 2)
+    ]
+    elsewhere = Herder.objects.create(village=other, name="赛力克·屈克木", name_latin="Sailike 2")
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "村,牧户,产羔季,越冬母羊\n"
+        "齐巴尔窝依村,sAILIKE qUKEMU,2024–2025 冬羔,10\n"
+        "齐巴尔窝依村,äigül i̇sa,2024–2025 冬羔,11\n"
+        "齐巴尔窝依村,نۇرلان,2024–2025 冬羔,12\n"
+        "1号村,赛力克·屈克木,2024–2025 冬羔,13\n",
+        encoding="utf-8",
+    )
+
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    assert result.errors == []
+    assert result.count("herder", "created") == 0
+    ewes = dict(LambingRecord.objects.values_list("herder", "ewes_at_start"))
+    assert ewes == {sailike.pk: 10, aigul.pk: 11, kazakh.pk: 12, elsewhere.pk: 13}
+
+    path.write_text("村,牧户,产羔季,越冬母羊\n1号村,双胞胎,2024–2025 冬羔,14\n", encoding="utf-8")
+    [error] = import_counts(content=path.read_bytes(), user=fuhai_technician).errors
+    assert error.column == "牧户" and "ambiguous" in error.message
+    assert all(f"id {twin.pk}" in error.message for twin in twins)
+
+
 def test_two_identical_rows_of_one_file_are_refused_not_merged(
     tmp_path, fuhai_technician, sailike, winter_2024, english
 ):

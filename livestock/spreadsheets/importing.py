@@ -193,6 +193,7 @@ class _Importer:
         self.entry_lines: dict[uuid_module.UUID, int] = {}
         self.counted: set[tuple[str, int]] = set()
         self.village_herders: dict[int, Households] = {}
+        self.wanted_names: dict[int, set[str]] | None = None
         self.named_villages: dict[str, list[Village]] | None = None
         self.village_records: dict[int, dict[tuple[int, int], tuple]] = {}
         self.locks: dict[tuple[int, int], datetime.date | None] = {}
@@ -418,11 +419,13 @@ class _Importer:
         return herder
 
     def herders_of(self, village: Village) -> "Households":
-        """The village's households (new ones, and rows of stored ones with
-        their names), read once per file. A stored household becomes a model
-        instance only when a row names it (``stored_herder``): a village holds
-        hundreds of households, and making each an instance was most of an
-        import's time."""
+        """The village's households that the file may name (new ones, and rows
+        of stored ones), read once per file. Only the stored households named
+        as the file's rows of that village name theirs are read
+        (``names_wanted``, ``_may_be_named``): a file of new households in a
+        region's villages read every household of each, a hundred thousand
+        rows to find none. A stored household becomes a model instance only
+        when a row names it (``stored_herder``)."""
         if village.pk not in self.village_herders:
             # With the households of other villages the file names, not read
             # yet: a query per village was a third of a large file's import.
@@ -433,13 +436,34 @@ class _Importer:
                 if place.pk not in self.village_herders and place.pk != village.pk
             )
             chunk = [village.pk, *dict.fromkeys(others)][:VILLAGES_A_QUERY]
+            wanted = self.names_wanted()
+            names = set().union(*(wanted.get(pk, ()) for pk in chunk))
             by_village: dict[int, list] = {pk: [] for pk in chunk}
-            herders = self.herders.filter(village__in=chunk).values_list(*HERDER_FIELDS, named=True)
-            for herder in herders:
+            herders = (
+                self.herders.annotate(latin_upper=AsciiUpper("name_latin"))
+                .filter(village__in=chunk)
+                .filter(_may_be_named(names))
+            )
+            for herder in herders.values_list(*HERDER_FIELDS, named=True):
                 by_village[herder.village_id].append(herder)
             for pk, found in by_village.items():
                 self.village_herders[pk] = Households(found)
         return self.village_herders[village.pk]
+
+    def names_wanted(self) -> dict[int, set[str]]:
+        """By village id, the household names (as stored: ``normalize_name``)
+        of the rows whose village cell may name it (``villages_named``, before
+        their county and township narrow it), made once per file."""
+        if self.wanted_names is None:
+            by_text: dict[str, set[str]] = defaultdict(set)
+            for row in self.table_rows():
+                if row.get("herder") and not row.get("herder_id"):
+                    by_text[row.get("village", "")].add(normalize_name(row["herder"]))
+            self.wanted_names = defaultdict(set)
+            for text, names in by_text.items():
+                for place in self.villages_named(text):
+                    self.wanted_names[place.pk] |= names
+        return self.wanted_names
 
     def records_of(self, village_id: int) -> dict[tuple[int, int], tuple]:
         """The village's stored records as rows by (household, season), read once
@@ -628,6 +652,36 @@ class Households:
             *self.by_kazakh.get(name, ()),
         }
         return [self.herders[position] for position in sorted(positions)]
+
+
+class AsciiUpper(Upper):
+    """A text upper-cased in its ASCII letters only, on every database: as
+    SQLite's UPPER does, and PostgreSQL's in the "C" collation (in its own
+    locale it may upper-case more, and not as Python does)."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = 'UPPER((%(expressions)s) COLLATE "C")'
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+# A text with a letter beyond ASCII (as the database's regular expression reads it).
+NOT_ASCII = r"[^\x01-\x7f]"
+
+
+def _may_be_named(names: set[str]) -> Q:
+    """Households that one of ``names`` may name as ``Households.named`` finds
+    them (which decides), on a query annotated with ``latin_upper``
+    (``AsciiUpper``): by their Chinese or Kazakh name, by their Latin name
+    upper-cased in ASCII when the name is ASCII, and any whose Latin name is
+    not ASCII (Python's case rules beyond ASCII are not the database's)."""
+    if not names:
+        return Q(pk__in=[])
+    return (
+        Q(name__in=sorted(names))
+        | Q(name_kazakh__in=sorted(names))
+        | Q(latin_upper__in=sorted({name.lower().upper() for name in names if name.isascii()}))
+        | Q(name_latin__regex=NOT_ASCII)
+    )
 
 
 def _refused(kind: str, error: ValidationError) -> RowRefused:
