@@ -347,6 +347,37 @@ def test_counts_of_an_approved_township_are_locked_to_the_import(
     assert LambingEntry.objects.count() == 0
 
 
+def test_a_new_households_ewes_are_locked_only_in_its_own_approved_township(
+    tmp_path, fuhai_technician, kokeaheshi, qibaerwoyi, winter_2024, fuhai, english
+):
+    """The approvals of every township a file names are read at once; each new
+    record is checked against its own township's."""
+    from livestock.models import Township
+    from tests.conftest import make_user
+
+    other = Township.objects.create(county=fuhai, name="解特阿热勒镇", name_latin="Jiete")
+    Village.objects.create(township=other, name="1号村", name_latin="Cun 1")
+    submitted = review_submit(
+        township=kokeaheshi,
+        season=winter_2024,
+        as_of=datetime.date(2025, 1, 15),
+        user=fuhai_technician,
+    )
+    review_approve(review=submitted, user=make_user("fuhai-official", "official", fuhai))
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "村,牧户,牧户拉丁名,产羔季,越冬母羊\n"
+        "1号村,牧户甲,Jia,2024–2025 冬羔,30\n"
+        "齐巴尔窝依村,牧户乙,Yi,2024–2025 冬羔,40\n",
+        encoding="utf-8",
+    )
+
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    assert [(error.line, error.column) for error in result.errors] == [(3, "越冬母羊")]
+    assert LambingRecord.objects.count() == 0
+
+
 @pytest.mark.parametrize("batch", [1, ENTRY_BATCH])
 def test_entries_that_break_a_running_total_together_are_refused(
     batch, tmp_path, fuhai_technician, sailike_record, english, monkeypatch
