@@ -430,42 +430,44 @@ class _Importer:
         rows to find none. A stored household becomes a model instance only
         when a row names it (``stored_herder``)."""
         if village.pk not in self.village_herders:
-            # With the households of other villages the file names, not read
+            # With those of every other village the file's rows name, not read
             # yet: a query per village was a third of a large file's import.
-            others = (
-                place.pk
-                for found in (self.named_villages or {}).values()
-                for place in found
-                if place.pk not in self.village_herders and place.pk != village.pk
-            )
-            chunk = [village.pk, *dict.fromkeys(others)][:VILLAGES_A_QUERY]
             wanted = self.names_wanted()
-            names = set().union(*(wanted.get(pk, ()) for pk in chunk))
-            by_village: dict[int, list] = {pk: [] for pk in chunk}
-            herders = (
-                self.herders.annotate(latin_upper=AsciiUpper("name_latin"))
-                .filter(village__in=chunk)
-                .filter(_may_be_named(names))
-            )
-            for herder in herders.values_list(*HERDER_FIELDS, named=True):
-                by_village[herder.village_id].append(herder)
-            for pk, found in by_village.items():
-                self.village_herders[pk] = Households(found)
+            unread = [village.pk, *(pk for pk in wanted if pk not in self.village_herders)]
+            for start in range(0, len(unread), VILLAGES_A_QUERY):
+                chunk = list(dict.fromkeys(unread[start : start + VILLAGES_A_QUERY]))
+                names = set().union(*(wanted.get(pk, ()) for pk in chunk))
+                by_village: dict[int, list] = {pk: [] for pk in chunk}
+                herders = (
+                    self.herders.annotate(latin_upper=AsciiUpper("name_latin"))
+                    .filter(village__in=chunk)
+                    .filter(_may_be_named(names))
+                )
+                for herder in herders.values_list(*HERDER_FIELDS, named=True):
+                    by_village[herder.village_id].append(herder)
+                for pk, found in by_village.items():
+                    self.village_herders[pk] = Households(found)
         return self.village_herders[village.pk]
 
     def names_wanted(self) -> dict[int, set[str]]:
         """By village id, the household names (as stored: ``normalize_name``)
-        of the rows whose village cell may name it (``villages_named``, before
-        their county and township narrow it), made once per file."""
+        that the file's rows give in that village (found as ``village()``
+        finds a row's), made once per file."""
         if self.wanted_names is None:
-            by_text: dict[str, set[str]] = defaultdict(set)
+            by_place: dict[tuple[str, str, str], set[str]] = defaultdict(set)
             for row in self.table_rows():
                 if row.get("herder") and not row.get("herder_id"):
-                    by_text[row.get("village", "")].add(normalize_name(row["herder"]))
+                    place = tuple(row.get(key, "") for key in ("county", "township", "village"))
+                    by_place[place].add(normalize_name(row["herder"]))
             self.wanted_names = defaultdict(set)
-            for text, names in by_text.items():
-                for place in self.villages_named(text):
-                    self.wanted_names[place.pk] |= names
+            for (county, township, village), names in by_place.items():
+                try:
+                    place = self.village(
+                        {"county": county, "township": township, "village": village}
+                    )
+                except RowRefused:  # the row is refused when it comes
+                    continue
+                self.wanted_names[place.pk] |= names
         return self.wanted_names
 
     def records_of(self, village_id: int) -> dict[tuple[int, int], tuple]:
