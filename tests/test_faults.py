@@ -228,7 +228,7 @@ def test_a_write_whose_commit_fails_is_a_503_and_stores_nothing(
 def test_the_answer_to_a_fault_is_in_the_users_language(fuhai_technician, sailike_record):
     client = api(fuhai_technician, language="zh-hans")
     client.raise_request_exception = False
-    with connection.execute_wrapper(FailingStatement('"livestock_lambingentry"', 1)):
+    with connection.execute_wrapper(FailingStatement("INSERT INTO livestock_dailyrollup", 1)):
         response = client.post(URL, entry(sailike_record, lambs_born=3))
     assert response.status_code == 503
     assert "请求的内容均未保存" in response.json()["detail"]

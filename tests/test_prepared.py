@@ -1,16 +1,22 @@
 """A queryset compiled once (livestock/models/prepared.py) gives what the ORM
 gives, for any id, and refuses what the ORM refuses."""
 
-import pytest
-from django.db import transaction
-from django.db.transaction import TransactionManagementError
+import datetime
 
-from livestock.models import LambingRecord
-from livestock.models.prepared import PreparedGet
+import pytest
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+
+from livestock.models import LambingEntry, LambingRecord, ScopeGrant
+from livestock.models.prepared import PreparedGet, PreparedValues
 from livestock.models.review import approved_through_of_record
 from livestock.places import scoping
+from livestock.services.entries import entry_create
 from livestock.services.guards import lock_record
 from tests.conftest import make_user
+from tests.live_api import requires_postgresql
 
 
 def locking_read(user=None):
@@ -71,3 +77,72 @@ def test_users_of_the_same_places_share_a_scope_and_others_do_not(
 
     assert scoping.scope_key(other_of_fuhai) == scoping.scope_key(fuhai_technician)
     assert scoping.scope_key(woyimoke_technician) != scoping.scope_key(fuhai_technician)
+
+
+# Planned once per connection (PostgreSQL): ``prepared.execute``
+
+
+def logged(run) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return [query["sql"] for query in queries.captured_queries]
+
+
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_is_planned_once_per_connection_and_answers_as_the_orm(
+    bieke_record, sailike_record
+):
+    with transaction.atomic():
+        prepared = PreparedGet(locking_read())
+        for record in (bieke_record, sailike_record):
+            (statement,) = logged(lambda record=record: prepared.get(record.pk))
+            assert statement.startswith("EXECUTE get_livestock_lambingrecord_")
+            assert as_read(prepared.get(record.pk)) == as_read(locking_read().get(pk=record.pk))
+    # Prepared statements outlive a transaction rolled back, and a new
+    # connection prepares them again.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        prepared.get(bieke_record.pk)
+        raise RuntimeError("undone")
+    connection.close()
+    with transaction.atomic():
+        assert prepared.get(bieke_record.pk).pk == bieke_record.pk
+
+
+@requires_postgresql
+def test_behind_a_pooler_in_transaction_mode_statements_are_sent_whole(bieke_record, settings):
+    """The next transaction may be on another server connection, which never
+    saw the ``PREPARE``: nothing is prepared."""
+    settings.DATABASE_TRANSACTION_POOLING = True
+    with transaction.atomic():
+        prepared = PreparedGet(locking_read())
+        (statement,) = logged(lambda: prepared.get(bieke_record.pk))
+    assert statement.startswith("SELECT ")
+    assert "FOR UPDATE" in statement
+
+
+def test_objects_by_another_field_and_a_text_key_are_read_as_the_orm_reads_them(
+    fuhai_technician, woyimoke_technician
+):
+    grants = PreparedGet(ScopeGrant.objects.all(), field="user")
+    for user in (fuhai_technician, woyimoke_technician):
+        assert grants.all(user.pk) == list(ScopeGrant.objects.filter(user=user))
+    assert grants.all(10**9) == []
+
+    tokens = PreparedGet(Token.objects.select_related("user"))
+    token, _made = Token.objects.get_or_create(user=fuhai_technician)
+    assert tokens.get(token.key).user.username == "fuhai-tech"
+    for wrong in ("0" * 40, "x" * 200, ""):
+        with pytest.raises(Token.DoesNotExist):
+            tokens.get(wrong)
+
+
+def test_a_records_entries_are_read_in_date_order_as_the_orm_reads_them(sailike_record):
+    for day, born in ((12, 3), (10, 2), (12, 1)):
+        entry_create(record=sailike_record, date=datetime.date(2024, 12, day), lambs_born=born)
+    fields = LambingEntry.RUNNING_TOTAL_FIELDS
+    ordered = LambingEntry.objects.order_by("date", "pk").values_list(*fields)
+    values = PreparedValues(ordered, "record_id")
+    assert values.rows(sailike_record.pk) == list(ordered.filter(record=sailike_record))
+    assert [row[0].day for row in values.rows(sailike_record.pk)] == [10, 12, 12]
+    assert values.rows(10**9) == []

@@ -4,7 +4,9 @@
 Every API request asks them (``api.views.RolePermissions``), and a request's
 user is read anew, so Django's ``ModelBackend`` read them twice per request:
 the user's own permissions, then their groups'. ``RoleBackend`` reads both in
-one statement; what it answers is ``ModelBackend``'s (a test holds the two
+one statement, prepared once per connection on PostgreSQL
+(``models/prepared.py``: planning its joins and union cost the server more
+than running it); what it answers is ``ModelBackend``'s (a test holds the two
 equal), and a user object keeps them for the rest of its request as Django's
 does (``_perm_cache``).
 """
@@ -14,6 +16,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+
+from livestock.models.prepared import execute
 
 
 class RoleBackend(ModelBackend):
@@ -30,7 +34,7 @@ class RoleBackend(ModelBackend):
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
             with connection.cursor() as cursor:
-                cursor.execute(_statement(), [user_obj.pk, user_obj.pk])
+                execute(cursor, _statement(), [user_obj.pk, user_obj.pk], label="user_permissions")
                 user_obj._perm_cache = {
                     f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()
                 }

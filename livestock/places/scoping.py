@@ -28,6 +28,7 @@ from livestock.models import (
     ScopeGrant,
     Township,
 )
+from livestock.models.prepared import PreparedGet
 
 # Models that hang below a herder, with the lookup to it.
 BELOW_HERDER = {LambingRecord: "herder", LambingEntry: "record__herder"}
@@ -54,8 +55,14 @@ def grants(user: User) -> list[ScopeGrant]:
     if not user.is_authenticated:
         return []
     if not hasattr(user, "_scope_grants"):
-        user._scope_grants = list(ScopeGrant.objects.filter(user=user))
+        global _grants_of_user
+        if _grants_of_user is None:  # compiled and planned once (every API request asks)
+            _grants_of_user = PreparedGet(ScopeGrant.objects.all(), field="user")
+        user._scope_grants = _grants_of_user.all(user.pk)
     return user._scope_grants
+
+
+_grants_of_user: PreparedGet | None = None
 
 
 def scope_key(user: User) -> tuple:

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.utils import create_namedtuple_class
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit import bulk_insert
 from livestock.counting import rollups, rules, walk
 from livestock.models import LambingEntry, LambingRecord, Season, Township
+from livestock.models.prepared import PreparedValues
 from livestock.models.review import approved_through_townships
 from livestock.services.guards import check_version, lock_record, only_fields, require_reason
 
@@ -107,11 +109,7 @@ def _entry_create(
     entry = LambingEntry(record=record, date=date, created_by=created_by, **content)
     if uuid is not None:
         entry.uuid = uuid
-    stored_entries = list(
-        record.entries.order_by("date", "pk").values_list(
-            *LambingEntry.RUNNING_TOTAL_FIELDS, named=True
-        )
-    )
+    stored_entries = _stored_entries(record.pk)
     entry.stored_entries = stored_entries
     entry.locked_through_known = True
     entry.locked_through = record.approved_through
@@ -143,6 +141,24 @@ def _entry_create(
         rollups.facts_of(record), before=stored_entries, after=[*stored_entries, entry]
     )
     return entry, True
+
+
+def _stored_entries(record_id: int) -> list[walk.Counted]:
+    """The record's entries as its walk reads them, in (date, pk) order: a
+    query compiled and, on PostgreSQL, planned once (``PreparedValues``)."""
+    global _entries_of_record
+    if _entries_of_record is None:
+        _entries_of_record = PreparedValues(
+            LambingEntry.objects.order_by("date", "pk").values_list(
+                *LambingEntry.RUNNING_TOTAL_FIELDS
+            ),
+            "record_id",
+        )
+    return list(map(_EntryRow._make, _entries_of_record.rows(record_id)))
+
+
+_entries_of_record: PreparedValues | None = None
+_EntryRow = create_namedtuple_class(*LambingEntry.RUNNING_TOTAL_FIELDS)
 
 
 def _refused_by_constraint(entry: LambingEntry, error: IntegrityError) -> Exception:
