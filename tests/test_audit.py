@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from livestock.admin import audit_trail as admin_audit
+from livestock.audit import single_insert
 from livestock.audit.attribution import acting_as
 from livestock.audit.trail import audited_models
 from livestock.models import Herder, LambingEntry, Prefecture, ScopeGrant
@@ -59,6 +60,41 @@ def test_writes_inside_acting_as_name_the_user_in_the_history(bieke_record):
 
     users = [h.history_user for h in entry.history.order_by("history_date")]
     assert users == [clerk, None]
+
+
+@pytest.mark.parametrize("acting", ["clerk", None])
+def test_an_entry_stored_with_its_history_in_one_statement_keeps_what_save_keeps(
+    bieke_record, acting
+):
+    """``audit.single_insert`` (a single create's entry and history row, one
+    statement on PostgreSQL) stores the rows ``save()`` and simple-history's
+    signal store: every field, who, why, how, '+'."""
+    user = make_user("clerk", "technician") if acting else None
+    rows = []
+    for insert in (single_insert.insert_with_history, LambingEntry.save):
+        entry = LambingEntry(
+            record=bieke_record, date=DEC_5, lambs_lost=2, loss_cause="cold", created_by=user
+        )
+        entry._change_reason = "counted twice"
+        with acting_as(user, surface="api", source="POST /api/v1/entries/"):
+            insert(entry)
+        stored = LambingEntry.objects.filter(pk=entry.pk).values().get()
+        (history,) = LambingEntry.history.filter(id=entry.pk).values()
+        assert entry.created_at == stored["created_at"] == history["created_at"]
+        assert history["history_date"] >= entry.created_at
+        assert (entry.version, stored["version"]) == (1, 1)
+        differing = {"id", "uuid", "created_at", "history_id", "history_date"}
+        rows.append(
+            (
+                {name: value for name, value in stored.items() if name not in differing},
+                {name: value for name, value in history.items() if name not in differing},
+                {name: stored[name] == history[name] for name in stored},
+            )
+        )
+    assert rows[0] == rows[1]
+    assert rows[0][1]["history_user_id"] == (user.pk if user else None)
+    assert rows[0][1]["history_change_reason"] == "counted twice"
+    assert all(rows[0][2].values())
 
 
 def test_an_entry_added_through_the_admin_names_its_technician(

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from livestock.audit import single_insert
 from livestock.counting import walk
 from livestock.models import Herder, LambingEntry, LambingRecord
 from livestock.selectors.totals import lambing_totals
@@ -369,15 +370,15 @@ def test_an_entry_racing_an_approval_is_in_the_approved_totals_or_refused(
         township=woyimoke, season=winter_2024, as_of=approved_date, user=woyimoke_technician
     )
     checked = threading.Event()
-    original_save = LambingEntry.save
+    original_insert = single_insert.insert_with_history
 
-    def save_slowly(self, *args, **kwargs):
+    def insert_slowly(entry):
         # The entry passed its checks, the lock among them; the official acts now.
         checked.set()
         time.sleep(1)
-        return original_save(self, *args, **kwargs)
+        return original_insert(entry)
 
-    monkeypatch.setattr(LambingEntry, "save", save_slowly)
+    monkeypatch.setattr(single_insert, "insert_with_history", insert_slowly)
     outcome = {}
 
     def add_entry():

@@ -62,10 +62,17 @@ class AuditedHistoricalRecords(HistoricalRecords):
         super().finalize(sender, **kwargs)
         made = sender.__dict__.get(self.manager_name)
         if type(made) is HistoryDescriptor:
+            RECORDS_OF[sender] = self
             once = _HistoryManagerMadeOnce(
                 made.model, manager=made.manager_class, queryset=made.queryset_class
             )
             setattr(sender, self.manager_name, once)
+
+
+# Each audited model's ``HistoricalRecords``: what its saves' history rows are
+# made by (who made the change: ``get_history_user``), for a write that stores
+# its history row itself (``audit.single_insert``).
+RECORDS_OF: dict[type[models.Model], AuditedHistoricalRecords] = {}
 
 
 def audited(**options) -> HistoricalRecords:

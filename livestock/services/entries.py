@@ -15,7 +15,7 @@ from django.db.models.utils import create_namedtuple_class
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock.audit import bulk_insert
+from livestock.audit import bulk_insert, single_insert
 from livestock.counting import rollups, rules, walk
 from livestock.models import LambingEntry, LambingRecord, Season, Township
 from livestock.models.prepared import PreparedValues
@@ -134,7 +134,7 @@ def _entry_create(
         # returned asks again, say when it is deleted after an approval.
         del entry.stored_entries, entry.locked_through_known, entry.locked_through
     try:
-        entry.save()
+        single_insert.insert_with_history(entry)  # entry.save(), in one statement
     except IntegrityError as error:
         raise _Refused(entry, error) from error
     rollups.entries_written(
