@@ -106,6 +106,29 @@ def new_entry(record, **counts) -> dict:
 # Creating
 
 
+def test_a_create_answers_with_the_entry_as_reading_it_shows_it(fuhai_technician, sailike_record):
+    """A create's answer is made without the serializer (``bulk.entries_data``):
+    it is what the entry's own page says, made or resent, whatever types the
+    values were sent in (an id as text, a note trimmed)."""
+    client = api(fuhai_technician)
+    sent = [
+        new_entry(sailike_record, ewes_lambed=3, lambs_born=4, note="第二圈"),
+        new_entry(sailike_record, lambs_lost=1, loss_cause="cold"),
+        new_entry(sailike_record, lambs_alive=3, check_stage="day7"),
+        {**new_entry(sailike_record, lambs_born="2"), "record": str(sailike_record.pk)},
+        {**new_entry(sailike_record, lambs_born=1), "note": "  trimmed  "},
+    ]
+    for item in sent:
+        for status in (201, 200):  # made, then resent
+            response = client.post(URL, item)
+            assert response.status_code == status, response.content
+            answer = response.json()
+            assert answer == client.get(f"{URL}{answer['id']}/").json()
+            assert response.headers["ETag"] == f'"lambingentry-{answer["id"]}-v1"'
+    assert answer["note"] == "trimmed"
+    assert answer["created_by"] == "fuhai-tech"
+
+
 def test_a_record_outside_the_scope_reads_as_one_that_does_not_exist(
     fuhai_technician, bieke_record
 ):
