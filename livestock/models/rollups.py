@@ -49,7 +49,11 @@ class DailyRollup(models.Model):
     household's record (the ledger the others are summed from). Counts are
     changes, so they may be negative (a later survival check counts fewer
     lambs alive). The place columns above the row's level are filled, those
-    below it empty, so that a row is found by any place it lies in."""
+    below it empty, so that a row is found by any place it lies in.
+
+    On PostgreSQL the table leaves 30 % of each page free (migration 0020,
+    ``fillfactor``): most writes add to existing rows, and an updated row's
+    new version then fits on its page without an entry in each index."""
 
     # What a row counts, named by the counting core: the numbers of
     # ``LambingTotals``, lambs lost by cause (for the losses chart), then the
