@@ -8,7 +8,13 @@ bare SQL through psycopg, with no Django, no rules and no walk, so that
   place rows to the daily rollups (``rollups.add_statement``, the app's own
   upsert); one transaction, from ``clients`` connections at once;
 - a **bulk of 1,000**: lock the records in id order, ``COPY`` the entries and
-  their history rows, one upsert of every household and place row they change;
+  their history rows, one upsert of the rollups, timed twice: with the rows the
+  app writes for the same entries (``app_rollup_dates``: each record's
+  household rows that its walk says change, computed untimed by the app's own
+  walk before the app's bulks run: about 2.6 a record, since an entry also
+  moves the day its record turns stale, and their place rows), and, as before
+  2026-12-06, with one household row per entry and its place rows (about a
+  third of the rows the app must write for the same entries);
 - an **import batch** of 1,000 rows (``import_bench.py``'s shape: 200 new
   households of five entries each): ``COPY`` the households, their records and
   the entries, each with their history rows, one upsert of the rollups.
@@ -30,10 +36,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import psycopg
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from livestock.counting import rollups
+from livestock.counting import rollups, walk
 from livestock.models import (
     DailyRollup,
     Herder,
@@ -142,6 +148,30 @@ def rollup_rows(places_by_record: dict[int, tuple], dates_by_record: dict[int, l
     return [rows[key] for key in sorted(rows)]
 
 
+def app_rollup_dates(
+    record_ids: list[int], date: datetime.date, content: dict
+) -> dict[int, list[datetime.date]]:
+    """By record, the dates of the household rows the app's bulk changes when it
+    adds an entry of ``content`` on ``date`` for each of ``record_ids``: the
+    difference between each record's walk without and with its new entries
+    (``rollups.added_rows``, the app's own), from the entries stored now.
+    Untimed: what the app computes is the app's cost, the rows it writes are
+    the database's."""
+    with transaction.atomic():  # read_records locks the records, as the app does
+        records, stored = rollups.read_records(record_ids)
+    added = defaultdict(list)
+    for record_id in record_ids:
+        added[record_id].append(walk.EntryFacts(date=date, **content))
+    dates = {}
+    for record in records:
+        entries = stored[record.record_id]
+        before = rollups.record_changes(record, entries)
+        after = rollups.record_changes(record, [*entries, *added[record.record_id]])
+        rows = rollups.added_rows(record, before=before, after=after)
+        dates[record.record_id] = [row[3] for row in rows] or [date]
+    return dates
+
+
 def add_rollups(cursor, rows: list[tuple]) -> None:
     columns = rollups.row_columns()
     cursor.execute(
@@ -176,6 +206,7 @@ class Floor:
         self.records: list[int] = []
         self.herders: list[int] = []
         self.lock = threading.Lock()
+        self.planned: list[dict[int, list[datetime.date]]] = []
 
     def create(self, conn: psycopg.Connection, record_id: int) -> None:
         now = timezone.now()
@@ -229,8 +260,17 @@ class Floor:
             "db_cpu_ms": cpu / max(len(timings), 1) * 1000,
         }
 
-    def bulk(self, conn: psycopg.Connection, record_ids: list[int]) -> None:
+    def bulk(
+        self,
+        conn: psycopg.Connection,
+        record_ids: list[int],
+        rollup_dates: dict[int, list[datetime.date]] | None = None,
+    ) -> int:
+        """One bulk; ``rollup_dates``: the household rows' dates by record (one
+        row per entry, on its date, when None). Returns the rollup rows upserted."""
         now = timezone.now()
+        if rollup_dates is None:
+            rollup_dates = {pk: [self.date] for pk in record_ids}
         with conn.transaction(), conn.cursor() as cursor:
             places = lock(cursor, record_ids)
             ids = next_ids(cursor, LambingEntry, len(record_ids))
@@ -238,24 +278,41 @@ class Floor:
             entries, history = entry_rows(ids, record_ids, dates, now, self.user_id)
             copy(cursor, LambingEntry._meta.db_table, ENTRY_COLUMNS, entries)
             copy(cursor, history_table(LambingEntry), ENTRY_HISTORY_COLUMNS, history)
-            add_rollups(cursor, rollup_rows(places, {pk: [self.date] for pk in record_ids}))
+            rows = rollup_rows(places, rollup_dates)
+            add_rollups(cursor, rows)
         self.entries.extend(ids)
+        return len(rows)
 
-    def bulks(self, record_ids: list[int], count: int, size: int = 1000) -> dict:
+    def chosen_for_bulks(self, record_ids: list[int], count: int, size: int = 1000) -> list:
+        """The records of each bulk: those of ``run.py``'s bulks (the same seed)."""
         rng = random.Random(1000)  # noqa: S311
-        timings = []
+        return [[rng.choice(record_ids) for _ in range(size)] for _ in range(count)]
+
+    def plan_bulks(self, record_ids: list[int], count: int, content: dict) -> None:
+        """Before the app's bulks: the household rows the app will write for each
+        (``app_rollup_dates``), for ``bulks(same_rows=True)``."""
+        self.planned = [
+            app_rollup_dates(chosen, self.date, content)
+            for chosen in self.chosen_for_bulks(record_ids, count)
+        ]
+
+    def bulks(self, record_ids: list[int], count: int, *, same_rows: bool, size: int = 1000):
+        """``count`` bulks of ``size``: with the rollup rows the app writes for the
+        same entries (``same_rows``, after ``plan_bulks``), or one household row
+        per entry."""
+        timings, rows = [], []
         with connect() as conn:
             cpu_before = backend_cpu_seconds([conn.info.backend_pid])
-            for _ in range(count):
-                chosen = [rng.choice(record_ids) for _ in range(size)]
+            for number, chosen in enumerate(self.chosen_for_bulks(record_ids, count, size)):
                 started = time.perf_counter()
-                self.bulk(conn, chosen)
+                rows.append(self.bulk(conn, chosen, self.planned[number] if same_rows else None))
                 timings.append(time.perf_counter() - started)
             cpu = backend_cpu_seconds([conn.info.backend_pid]) - cpu_before
         return {
             "rate": size * count / sum(timings),
             "p50": statistics.median(timings) * 1000,
             "db_cpu_s": cpu / count,
+            "rows": statistics.median(rows),
         }
 
     def import_batch(self, conn, village_ids: list[int], season, rng, households: int) -> None:
