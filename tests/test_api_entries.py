@@ -548,6 +548,23 @@ def test_a_bulk_resent_is_a_200_with_every_entry_unchanged(fuhai_technician, sai
     assert sailike_record.entries.count() == 2
 
 
+def test_a_bulk_resending_a_survival_check_beside_new_entries_stores_only_the_new_ones(
+    fuhai_technician, sailike_record
+):
+    """A bulk's uuids are looked up only when something in it is refused: here
+    the resent check, counted as new, makes two checks on its day, and the bulk
+    is checked again knowing it is stored, so that it is the stored one."""
+    client = api(fuhai_technician)
+    check = new_entry(sailike_record, lambs_born=3, lambs_alive=3, check_stage="day7")
+    assert client.post(URL, check).status_code == 201  # its answer was lost
+
+    response = client.post(BULK_URL, [new_entry(sailike_record, lambs_born=1), check])
+
+    assert response.status_code == 201, response.content
+    assert (response.json()["created"], response.json()["unchanged"]) == (1, 1)
+    assert sorted(sailike_record.entries.values_list("lambs_born", flat=True)) == [1, 3]
+
+
 def test_a_bulk_with_one_bad_item_stores_nothing_and_names_its_index_and_errors(
     fuhai_technician, sailike_record
 ):

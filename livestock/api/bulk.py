@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from livestock.api.serializers import LambingEntrySerializer, integer_key
+from livestock.api.serializers import LambingEntrySerializer
 from livestock.filtersets import MAX_ID
 from livestock.models import LambingEntry
 
@@ -45,8 +45,11 @@ def _plain_date(value) -> datetime.date | None:
 
 class ItemReader:
     """Reads a bulk's items for ``serializer`` (a ``LambingEntrySerializer``
-    with the request in its context): the records they name within the user's
-    places in one query, the items one by one."""
+    with the request in its context), one by one. The records that plainly
+    read items name are not read here: the service reads them, locked and
+    narrowed to the user's places in the same query
+    (``entries_create(visible_to=…)``), and says which it did not find
+    (``not_found``)."""
 
     def __init__(self, serializer: LambingEntrySerializer):
         self.serializer = serializer
@@ -56,22 +59,13 @@ class ItemReader:
         self.choices = {
             name: frozenset(fields[name].choices) | {""} for name in ("loss_cause", "check_stage")
         }
-        self.records: set[int] = set()
         self.preloaded = False
 
     def read(self, items: list) -> tuple[list[tuple[int, dict]], list[dict]]:
         """Each valid item's index and values (``record`` an id, or the record
         for an item the serializer read), and each invalid one's index and
         errors, as the serializer says them."""
-        keys = {
-            key
-            for key in map(integer_key, (i.get("record") for i in items if type(i) is dict))
-            if key is not None and 1 <= key <= MAX_ID
-        }
         record_field = self.serializer.fields["record"]
-        self.records = set(
-            record_field.get_queryset().filter(pk__in=keys).values_list("pk", flat=True)
-        )
         valid, errors = [], []
         for index, item in enumerate(items):
             values = self.plainly(item)
@@ -97,7 +91,7 @@ class ItemReader:
         record = item["record"]
         if values["uuid"] is None or values["date"] is None:
             return None
-        if type(record) is not int or record not in self.records:
+        if type(record) is not int or not 1 <= record <= MAX_ID:
             return None
         for name in COUNT_FIELDS:
             if name in values and type(values[name]) is not int:

@@ -480,9 +480,10 @@ class LambingEntryViewSet(
             result = {"created": 0, "unchanged": 0, "errors": [refused], "entries": []}
             return Response(result, status=status.HTTP_400_BAD_REQUEST)
         # Items plainly well-typed are read directly, others by the serializer
-        # (its fields built once, the records the items name read at once,
-        # within the user's scope): ``api/bulk.py``.
-        valid, errors = bulk.ItemReader(self.get_serializer()).read(items)
+        # (its fields built once): ``api/bulk.py``. The records the items name
+        # are read by the service, locked and within the user's places.
+        serializer = self.get_serializer()
+        valid, errors = bulk.ItemReader(serializer).read(items)
         new = [
             NewEntry(
                 record=data.pop("record"), uuid=data.pop("uuid", None) or uuid.uuid4(), content=data
@@ -492,9 +493,12 @@ class LambingEntryViewSet(
         # All or nothing: with any item refused, nothing of the bulk is stored
         # (its entries, their history, the daily rollups they changed).
         with transaction.atomic():
-            entries_create(items=new, created_by=request.user)
+            entries_create(items=new, created_by=request.user, visible_to=request.user)
             for (index, _data), item in zip(valid, new, strict=True):
-                if item.conflict is not None:
+                if item.not_found:
+                    not_found = serializer.fields["record"].not_found(items[index]["record"])
+                    errors.append({"index": index, "errors": not_found.detail})
+                elif item.conflict is not None:
                     message = USED_UUID % {"uuid": item.uuid}
                     errors.append({"index": index, "errors": {"uuid": [message]}})
                 elif item.error is not None:

@@ -42,6 +42,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from livestock.counting import walk
@@ -257,14 +258,17 @@ def place_rows(row: tuple) -> Iterator[tuple]:
 
 
 def read_records(
-    record_ids: Iterable[int],
+    record_ids: Iterable[int], *, among: QuerySet[LambingRecord] | None = None
 ) -> tuple[list[RecordFacts], dict[int, list[walk.Counted]]]:
     """The records (locked, in id order) and their entries by record, in (date,
     pk) order, as the walk reads them: what their rollup rows are made from,
-    and what a write of entries checks its rules against."""
+    and what a write of entries checks its rules against. ``among``: the
+    records that may be read (a user's, ``scoping.visible``), checked in the
+    same query; the others are left out, as ids that name no record are."""
     record_ids = sorted(set(record_ids))
     records = (
-        LambingRecord.objects.filter(pk__in=record_ids)
+        (LambingRecord.objects if among is None else among)
+        .filter(pk__in=record_ids)
         .select_for_update(of=("self",))
         .order_by("pk")
         .values_list(
@@ -292,6 +296,8 @@ def read_records(
         for values in records
     ]
     entries: dict[int, list[walk.Counted]] = defaultdict(list)
+    if among is not None:
+        record_ids = [record.record_id for record in facts]
     rows = (
         LambingEntry.objects.filter(record_id__in=record_ids)
         .order_by("record_id", "date", "pk")

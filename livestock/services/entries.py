@@ -20,6 +20,7 @@ from livestock.counting import rollups, rules, walk
 from livestock.models import LambingEntry, LambingRecord, Season, Township
 from livestock.models.prepared import PreparedValues
 from livestock.models.review import approved_through_townships
+from livestock.places import scoping
 from livestock.services.guards import check_version, lock_record, only_fields, require_reason
 
 # What every surface answers for an entry sent under a uuid it may not use:
@@ -200,15 +201,30 @@ class NewEntry:
     is_new: bool = False
     error: ValidationError | None = None
     conflict: LambingEntry | None = None
+    # The record does not exist, or is outside the places of ``visible_to``.
+    not_found: bool = False
 
     @property
     def record_id(self) -> int:
         return self.record if isinstance(self.record, int) else self.record.pk
 
+    def undecided(self) -> None:
+        """Forget what became of the entry, to check it again."""
+        self.entry, self.is_new, self.error, self.conflict, self.not_found = (
+            None,
+            False,
+            None,
+            None,
+            False,
+        )
+
 
 @transaction.atomic
 def entries_create(
-    *, items: list[NewEntry], created_by: AbstractBaseUser | None = None
+    *,
+    items: list[NewEntry],
+    created_by: AbstractBaseUser | None = None,
+    visible_to: AbstractBaseUser | None = None,
 ) -> list[NewEntry]:
     """``entry_create`` for many entries at once, with the same rules, for imports
     and the API's bulk endpoint: the records are locked together (in the order
@@ -221,7 +237,15 @@ def entries_create(
     the new entries are inserted together, with their history; and the
     records' daily rollups change by what that walk says changed, against the
     same walk of the stored entries (``rollups.added_rows``), without reading
-    their rows back.
+    their rows back. ``visible_to``: the user whose places each record must be
+    in (the API's caller), checked in the query that locks the records; an
+    item whose record is not there, or outside them, is ``not_found``.
+
+    The UUIDs are the unique index's to decide, as for ``entry_create``: they
+    are looked up only when the batch meets a refusal (a rule's, or the
+    index's at the insert), since an entry sent before and counted as new
+    again may be what was refused; if any is stored, the batch is checked
+    again knowing them. A batch of new entries asks nothing of its UUIDs.
 
     Entries that pass are stored even when others are refused: the caller
     decides (the bulk endpoint and imports roll everything back). Whatever
@@ -230,17 +254,73 @@ def entries_create(
     """
     if not items:
         return items
-    facts, stored_entries = rollups.read_records(item.record_id for item in items)
-    records = {record.record_id: record for record in facts}
-    seasons = Season.objects.in_bulk({record.season_id for record in facts})
-    stored_by_uuid = _stored_by_uuid([item.uuid for item in items])
-    locks = approved_through_townships((record.season_id, record.township_id) for record in facts)
+    among = None if visible_to is None else scoping.visible(visible_to, LambingRecord.objects.all())
+    facts, stored_entries = rollups.read_records((item.record_id for item in items), among=among)
+    read = _Read(
+        records={record.record_id: record for record in facts},
+        entries=stored_entries,
+        seasons=Season.objects.in_bulk({record.season_id for record in facts}),
+        locks=approved_through_townships(
+            (record.season_id, record.township_id) for record in facts
+        ),
+    )
+    walked, repeated = _checked(items, read, {}, created_by)
+    new = [item for item in items if item.is_new]
+    if any(item.error is not None for item in items) or not _inserted(new, created_by):
+        stored_by_uuid = _stored_by_uuid([item.uuid for item in items])
+        if stored_by_uuid:
+            for item in items:
+                item.undecided()
+            walked, repeated = _checked(items, read, stored_by_uuid, created_by)
+        _insert_with_history([item for item in items if item.is_new], created_by=created_by)
+    rows = []
+    for record_id, (kept, before, after) in walked.items():
+        if all(item.is_new for item in kept):
+            rows += rollups.added_rows(read.records[record_id], before=before, after=after)
+        else:  # an entry refused at the insert: its record's rows are made again
+            rollups.changed([record_id])
+    rollups.add_rows(rows)
+    for item, first in repeated:
+        if first.error is not None:
+            item.error = first.error
+        elif first.conflict is not None:
+            item.conflict = first.conflict
+        else:
+            _take_stored(item, first.entry, item.entry)
+    return items
+
+
+@dataclass
+class _Read:
+    """What ``entries_create`` read once for a batch: its records (locked) and
+    their entries by record, their seasons, their townships' approvals."""
+
+    records: dict[int, rollups.RecordFacts]
+    entries: dict[int, list[walk.Counted]]
+    seasons: dict[int, Season]
+    locks: dict[tuple[int, int], datetime.date | None]
+
+
+def _checked(
+    items: list[NewEntry],
+    read: _Read,
+    stored_by_uuid: dict[uuid_module.UUID, LambingEntry],
+    created_by: AbstractBaseUser | None,
+) -> tuple[dict, list[tuple[NewEntry, NewEntry]]]:
+    """Check each item against its record, as stored and with the batch's other
+    new entries (``stored_by_uuid``: the entries stored under the items'
+    UUIDs, as far as known). Returns each record's walk with its new entries
+    (``_walk_new_entries``), and the items that repeat an earlier item's UUID,
+    with that item."""
     first_by_uuid: dict[uuid_module.UUID, NewEntry] = {}
     repeated: list[tuple[NewEntry, NewEntry]] = []
     new_by_record: dict[int, list[NewEntry]] = defaultdict(list)
     today = timezone.localdate()
     for item in items:
-        record = records[item.record_id]
+        record = read.records.get(item.record_id)
+        if record is None:
+            item.not_found = True
+            continue
         entry = LambingEntry(
             record_id=record.record_id, uuid=item.uuid, created_by=created_by, **item.content
         )
@@ -253,13 +333,13 @@ def entries_create(
             repeated.append((item, first_by_uuid[item.uuid]))
             continue
         first_by_uuid[item.uuid] = item
-        season = seasons[record.season_id]
+        season = read.seasons[record.season_id]
         try:
             entry.clean_new(
                 season_start=season.start_date,
                 season_end=season.end_date,
                 season_name=lambda season=season: season.name,
-                locked_through=locks[record.season_id, record.township_id],
+                locked_through=read.locks[record.season_id, record.township_id],
                 place_name=lambda record=record: str(Township.objects.get(pk=record.township_id)),
                 today=today,
             )
@@ -268,27 +348,24 @@ def entries_create(
             continue
         item.entry, item.is_new = entry, True
         new_by_record[record.record_id].append(item)
-
     walked = {
-        record_id: _walk_new_entries(records[record_id], stored_entries[record_id], new)
+        record_id: _walk_new_entries(read.records[record_id], read.entries[record_id], new)
         for record_id, new in new_by_record.items()
     }
-    _insert_with_history([item for item in items if item.is_new], created_by=created_by)
-    rows = []
-    for record_id, (kept, before, after) in walked.items():
-        if all(item.is_new for item in kept):
-            rows += rollups.added_rows(records[record_id], before=before, after=after)
-        else:  # an entry refused at the insert: its record's rows are made again
-            rollups.changed([record_id])
-    rollups.add_rows(rows)
-    for item, first in repeated:
-        if first.error is not None:
-            item.error = first.error
-        elif first.conflict is not None:
-            item.conflict = first.conflict
-        else:
-            _take_stored(item, first.entry, item.entry)
-    return items
+    return walked, repeated
+
+
+def _inserted(items: list[NewEntry], created_by: AbstractBaseUser | None) -> bool:
+    """Insert the items' entries with their history rows, or nothing (a
+    savepoint) when the database refuses any: False."""
+    try:
+        with transaction.atomic():
+            bulk_insert.insert_with_history(
+                [item.entry for item in items], LambingEntry, user=created_by
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def _walk_new_entries(
