@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from livestock.counting import rules, walk
+from livestock.counting.totals import LambingTotals
 
 DEC_1 = datetime.date(2024, 12, 1)
 DEC_10 = datetime.date(2024, 12, 10)
@@ -224,3 +225,41 @@ def test_a_date_both_in_the_future_and_outside_the_season_is_called_a_future_dat
         )
 
     assert refused.value.code == "future_date"
+
+
+def test_a_walked_day_holds_each_of_its_totals_under_its_name():
+    """A record's walk makes its totals without ``LambingTotals``' own
+    ``__init__`` (for speed): each number must land on its own field."""
+    day = walk.timeline(
+        walk.RecordFacts(ewes_at_start=100),
+        [
+            Counted(date=datetime.date(2024, 12, 5), ewes_lambed=7, lambs_born=11),
+            Counted(date=datetime.date(2024, 12, 6), lambs_lost=2, loss_cause="cold"),
+            Counted(
+                date=datetime.date(2024, 12, 6), lambs_born=1, lambs_alive=9, check_stage="day7"
+            ),
+            Counted(
+                date=datetime.date(2024, 12, 9), lambs_alive=8, check_stage="weaning", lambs_lost=1
+            ),
+        ],
+    )[-1]
+    assert day.totals == LambingTotals(
+        households=1,
+        ewes=100,
+        ewes_lambed=7,
+        lambs_born=12,
+        lamb_losses=3,
+        lambs_alive=8,
+        lambs_alive_at_weaning=8,
+        lambs_born_where_ewes_lambed_counted=12,
+        lambs_born_where_ewes_counted=12,
+        lambs_born_by_latest_check=12,
+        lambs_alive_at_weaning_where_ewes_counted=8,
+        ewes_where_weaned=100,
+        households_ewes_counted=1,
+        households_ewes_lambed_counted=1,
+        households_checked=1,
+        households_weaned=1,
+        households_weaned_ewes_counted=1,
+    )
+    assert day.totals.lambs_born == 12 and day.totals.lamb_losses == 3
