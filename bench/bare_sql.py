@@ -9,12 +9,13 @@ bare SQL through psycopg, with no Django, no rules and no walk, so that
   upsert); one transaction, from ``clients`` connections at once;
 - a **bulk of 1,000**: lock the records in id order, ``COPY`` the entries and
   their history rows, one upsert of the rollups, timed twice: with the rows the
-  app writes for the same entries (``app_rollup_dates``: each record's
-  household rows that its walk says change, computed untimed by the app's own
-  walk before the app's bulks run: about 2.6 a record, since an entry also
-  moves the day its record turns stale, and their place rows), and, as before
-  2026-12-06, with one household row per entry and its place rows (about a
-  third of the rows the app must write for the same entries);
+  app writes for the same entries (``app_rollup_rows``: each record's
+  household rows that its walk says change, about 2.6 a record since an entry
+  also moves the day its record turns stale, and their place rows; made by the
+  app's own walk and written as the upsert's text arrays untimed, before the
+  app's bulks run), and, as before 2026-12-06, with one household row per
+  entry and its place rows, made and adapted by psycopg inside the timing
+  (about a third of the rows the app must write for the same entries);
 - an **import batch** of 1,000 rows (``import_bench.py``'s shape: 200 new
   households of five entries each): ``COPY`` the households, their records and
   the entries, each with their history rows, one upsert of the rollups.
@@ -148,28 +149,44 @@ def rollup_rows(places_by_record: dict[int, tuple], dates_by_record: dict[int, l
     return [rows[key] for key in sorted(rows)]
 
 
-def app_rollup_dates(
-    record_ids: list[int], date: datetime.date, content: dict
-) -> dict[int, list[datetime.date]]:
-    """By record, the dates of the household rows the app's bulk changes when it
-    adds an entry of ``content`` on ``date`` for each of ``record_ids``: the
-    difference between each record's walk without and with its new entries
-    (``rollups.added_rows``, the app's own), from the entries stored now.
-    Untimed: what the app computes is the app's cost, the rows it writes are
-    the database's."""
+def app_rollup_rows(record_ids: list[int], date: datetime.date, content: dict) -> list[tuple]:
+    """The rollup rows the app's bulk writes when it adds an entry of
+    ``content`` on ``date`` for each of ``record_ids``, adding nothing: each
+    record's household rows whose dates the difference between its walk
+    without and with its new entries says change (``rollups.added_rows``, the
+    app's own), from the entries stored now, and their place rows. Untimed:
+    what the app computes is the app's cost, the rows it writes are the
+    database's."""
     with transaction.atomic():  # read_records locks the records, as the app does
         records, stored = rollups.read_records(record_ids)
     added = defaultdict(list)
     for record_id in record_ids:
         added[record_id].append(walk.EntryFacts(date=date, **content))
-    dates = {}
+    places, dates = {}, {}
     for record in records:
         entries = stored[record.record_id]
         before = rollups.record_changes(record, entries)
         after = rollups.record_changes(record, [*entries, *added[record.record_id]])
         rows = rollups.added_rows(record, before=before, after=after)
         dates[record.record_id] = [row[3] for row in rows] or [date]
-    return dates
+        places[record.record_id] = (
+            record.season_id,
+            record.herder_id,
+            record.village_id,
+            record.township_id,
+            record.county_id,
+            record.prefecture_id,
+        )
+    return rollup_rows(places, dates)
+
+
+def array_texts(rows: list[tuple]) -> list[str]:
+    """Each column of ``rows`` as PostgreSQL writes an array ('{3,NULL,2025-02-11}'),
+    the parameters of ``rollups.add_statement`` that cost the client least."""
+    return [
+        "{" + ",".join("NULL" if value is None else str(value) for value in column) + "}"
+        for column in zip(*rows, strict=True)
+    ]
 
 
 def add_rollups(cursor, rows: list[tuple]) -> None:
@@ -206,7 +223,7 @@ class Floor:
         self.records: list[int] = []
         self.herders: list[int] = []
         self.lock = threading.Lock()
-        self.planned: list[dict[int, list[datetime.date]]] = []
+        self.planned: list[tuple[int, list[str]]] = []
 
     def create(self, conn: psycopg.Connection, record_id: int) -> None:
         now = timezone.now()
@@ -261,16 +278,13 @@ class Floor:
         }
 
     def bulk(
-        self,
-        conn: psycopg.Connection,
-        record_ids: list[int],
-        rollup_dates: dict[int, list[datetime.date]] | None = None,
+        self, conn: psycopg.Connection, record_ids: list[int], planned: tuple | None = None
     ) -> int:
-        """One bulk; ``rollup_dates``: the household rows' dates by record (one
-        row per entry, on its date, when None). Returns the rollup rows upserted."""
+        """One bulk; ``planned``: its rollup rows' count and columns, made
+        untimed (``plan_bulks``); else one household row per entry, on its
+        date, and its place rows, made and adapted here as before 2026-12-06.
+        Returns the rollup rows upserted."""
         now = timezone.now()
-        if rollup_dates is None:
-            rollup_dates = {pk: [self.date] for pk in record_ids}
         with conn.transaction(), conn.cursor() as cursor:
             places = lock(cursor, record_ids)
             ids = next_ids(cursor, LambingEntry, len(record_ids))
@@ -278,10 +292,15 @@ class Floor:
             entries, history = entry_rows(ids, record_ids, dates, now, self.user_id)
             copy(cursor, LambingEntry._meta.db_table, ENTRY_COLUMNS, entries)
             copy(cursor, history_table(LambingEntry), ENTRY_HISTORY_COLUMNS, history)
-            rows = rollup_rows(places, rollup_dates)
-            add_rollups(cursor, rows)
+            if planned is not None:
+                count, arrays = planned
+                cursor.execute(rollups.add_statement(rollups.row_columns(), connection), arrays)
+            else:
+                rows = rollup_rows(places, {pk: [self.date] for pk in record_ids})
+                add_rollups(cursor, rows)
+                count = len(rows)
         self.entries.extend(ids)
-        return len(rows)
+        return count
 
     def chosen_for_bulks(self, record_ids: list[int], count: int, size: int = 1000) -> list:
         """The records of each bulk: those of ``run.py``'s bulks (the same seed)."""
@@ -289,12 +308,13 @@ class Floor:
         return [[rng.choice(record_ids) for _ in range(size)] for _ in range(count)]
 
     def plan_bulks(self, record_ids: list[int], count: int, content: dict) -> None:
-        """Before the app's bulks: the household rows the app will write for each
-        (``app_rollup_dates``), for ``bulks(same_rows=True)``."""
-        self.planned = [
-            app_rollup_dates(chosen, self.date, content)
-            for chosen in self.chosen_for_bulks(record_ids, count)
-        ]
+        """Before the app's bulks: the rollup rows the app will write for each
+        (``app_rollup_rows``), as the upsert's parameters, for
+        ``bulks(same_rows=True)``."""
+        self.planned = []
+        for chosen in self.chosen_for_bulks(record_ids, count):
+            rows = app_rollup_rows(chosen, self.date, content)
+            self.planned.append((len(rows), array_texts(rows)))
 
     def bulks(self, record_ids: list[int], count: int, *, same_rows: bool, size: int = 1000):
         """``count`` bulks of ``size``: with the rollup rows the app writes for the
