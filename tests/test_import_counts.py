@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DataError, connection
 
 from livestock.audit import bulk_insert
-from livestock.models import Herder, LambingEntry, LambingRecord, Village
+from livestock.counting import rollups
+from livestock.models import DailyRollup, Herder, LambingEntry, LambingRecord, Village
 from livestock.services.reviews import review_approve, review_submit
 from livestock.spreadsheets import importing
 from livestock.spreadsheets.exporting import herder_rows, write_csv
@@ -169,6 +171,37 @@ def test_an_error_between_the_records_and_the_entries_leaves_nothing_half_writte
 
     assert stored() == (1, 0, 0)
     assert not LambingRecord.history.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's pipeline mode: SQLite waits for each"
+)
+def test_an_error_of_rollups_left_running_while_the_next_rows_are_read_stores_nothing(
+    tmp_path, fuhai_technician, qibaerwoyi, winter_2024, monkeypatch
+):
+    """A batch's rollups are written while the next rows are read; when the
+    database fails them, the import fails and nothing of it is kept."""
+    real = rollups.add_statement
+    monkeypatch.setattr(rollups, "_add_statements", {})
+    monkeypatch.setattr(rollups, "_summed_statements", {})
+    monkeypatch.setattr(
+        rollups, "add_statement", lambda *args, **kwargs: real(*args, **kwargs) + " RETURNING 1/0"
+    )
+    monkeypatch.setattr(importing, "ENTRY_BATCH", 2)
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔数\n"
+        + "".join(
+            f"齐巴尔窝依村,牧户{n},H {n},2024–2025 冬羔,9,2024-12-1{n},{n}\n" for n in range(6)
+        ),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(DataError, match="division by zero"):
+        import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    assert stored() == (0, 0, 0)
+    assert not DailyRollup.objects.exists()
 
 
 def test_an_official_may_not_import(burqin_official, fuhai, winter_2024, english):

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from psycopg import pq
 
 from livestock.counting import walk
 from livestock.counting.flags import ANY_FLAG_COLUMN, FLAG_COLUMN, FLAGS
@@ -153,6 +154,10 @@ def add_rows(rows: list[tuple]) -> None:
         # COPY: summing a bulk's rows into its places' rows in Python took a
         # sixth of its CPU.
         with connection.cursor() as cursor:
+            if _pipelined():
+                columns = [_array_text(column) for column in zip(*rows, strict=True)]
+                cursor.execute(_summed_arrays_statement(), columns)
+                return
             _copy_changes(cursor, row_columns(), rows)
             source = " UNION ALL ".join(
                 ["SELECT * FROM rollup_changes", *_place_sums("rollup_changes")]
@@ -495,7 +500,7 @@ def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.executemany(add_statement(columns, connection), rows)
-        elif len(rows) < COPY_FROM_ROWS:
+        elif len(rows) < COPY_FROM_ROWS or _pipelined():
             cursor.execute(
                 add_statement(columns, connection),
                 [_array_text(column) for column in zip(*rows, strict=True)],
@@ -514,6 +519,33 @@ def _array_text(values: Iterable) -> str:
 # From this many rows on, ``_add`` sends them by COPY: adapting a bulk's arrays
 # of thousands of values took a tenth of its CPU, COPY's rows a few percent.
 COPY_FROM_ROWS = 200
+
+
+def _pipelined() -> bool:
+    """Whether the connection is in psycopg's pipeline mode, where statements
+    are sent without waiting for their results (an import writing a batch's
+    rollups while it reads its next rows) and COPY cannot run: the rows then
+    go as arrays, in one statement."""
+    return connection.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF
+
+
+def _summed_arrays_statement() -> str:
+    """``add_rows``' statement for herder-level rows sent as one array per
+    column (``_array_text``): the rows and their places' sums, made by the
+    server, added in key order."""
+    columns = row_columns()
+    if columns not in _summed_statements:
+        types = {field.column: field.db_type(connection) for field in DailyRollup._meta.fields}
+        arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
+        source = " UNION ALL ".join(["SELECT * FROM changes", *_place_sums("changes")])
+        _summed_statements[columns] = (
+            f"WITH changes ({', '.join(columns)}) AS (SELECT * FROM unnest({arrays})) "  # noqa: S608
+            + add_statement(columns, connection, source=f"({source}) AS summed")
+        )
+    return _summed_statements[columns]
+
+
+_summed_statements: dict[tuple, str] = {}
 
 
 def _add_copied(cursor, columns: tuple[str, ...], rows: list[tuple]) -> None:

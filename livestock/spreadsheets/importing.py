@@ -7,18 +7,20 @@ import re
 import uuid as uuid_module
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from psycopg import pq
 
 from livestock.audit.attribution import Surface, acting_as
 from livestock.counting import rollups
@@ -145,7 +147,11 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
     # No savepoint per row: each service is atomic on its own, and with any row
     # refused the whole import is rolled back.
     user, source = importer.user, importer.source
-    with transaction.atomic(), acting_as(user, surface=Surface.IMPORT, source=source):
+    with (
+        transaction.atomic(),
+        acting_as(user, surface=Surface.IMPORT, source=source),
+        importer.overlap,
+    ):
         for done, (line, cells) in enumerate(table.rows, start=1):
             row = dict(zip(table.keys, cells, strict=True))
             try:
@@ -157,6 +163,7 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
             if progress is not None:
                 progress(done, result.rows)
         importer.store()
+        importer.overlap.finish()
         result.errors.sort(key=lambda error: error.line)
         result.applied = not (result.errors or dry_run)
         if not result.applied:
@@ -205,6 +212,7 @@ class _Importer:
         self.new_records: list[LambingRecord] = []
         self.pending: list[tuple] = []
         self.table = table
+        self.overlap = Overlap()
         self.codes = {key: _choice_spellings(FIELDS[key].choices) for key in CHOICE_KEYS}
 
     def count(self, kind: str, outcome: str, obj) -> None:
@@ -592,7 +600,10 @@ class _Importer:
     def store(self) -> None:
         """Save the new households and records, then the pending entries
         (``entries_create``); each refused entry is its row's error.
-        An entry's derived uuid needs its record's id, so it is made here."""
+        An entry's derived uuid needs its record's id, so it is made here.
+        The rollups' upsert at the end runs on while the next rows are read
+        (``Overlap``)."""
+        self.overlap.finish()
         if self.new_herders:
             herders_create(herders=self.new_herders, user=self.user)
             self.new_herders = []
@@ -601,6 +612,7 @@ class _Importer:
         # moved to its first entry's date (two upserts of as many rows).
         with rollups.deferred():
             self._store_records_and_entries()
+            self.overlap.start()
 
     def _store_records_and_entries(self) -> None:
         if self.new_records:
@@ -636,6 +648,38 @@ class _Importer:
             return write()
         except ValidationError as error:
             raise _refused(kind, error) from None
+
+
+class Overlap:
+    """The statements sent between ``start()`` and ``finish()`` run on in the
+    database while Python goes on (psycopg's pipeline mode, on PostgreSQL):
+    an import's batch ends with its rollups' upsert, which the server works
+    through on its own core while the next rows are read and checked, and
+    the next batch waits for it first. A query whose answer is read meanwhile
+    waits for those before it; an error of any is raised by ``finish()`` at
+    the latest (the import is then rolled back). Used as a context manager,
+    it finishes on the way out, whatever happened. Elsewhere than PostgreSQL
+    it does nothing."""
+
+    def __init__(self) -> None:
+        self.pipeline = ExitStack()
+
+    def start(self) -> None:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            connection.ensure_connection()
+            if connection.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF:
+                self.pipeline.enter_context(connection.connection.pipeline())
+
+    def finish(self) -> None:
+        with connection.wrap_database_errors:
+            self.pipeline.close()
+
+    def __enter__(self) -> "Overlap":
+        return self
+
+    def __exit__(self, *exc_info) -> bool:
+        with connection.wrap_database_errors:
+            return self.pipeline.__exit__(*exc_info)
 
 
 class Households:
