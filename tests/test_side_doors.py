@@ -11,7 +11,7 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from livestock.models import LambingEntry
+from livestock.models import LambingEntry, LambingRecord
 from livestock.services.entries import entry_create
 from livestock.services.users import user_create
 from livestock.spreadsheets.columns import ENTRY_KEYS, HEADERS
@@ -106,6 +106,20 @@ def test_a_derived_uuid_cannot_be_computed_from_the_record_and_counts(sailike_re
     assert derived == derived_uuid(sailike_record, content)  # stable: stored once
     settings.SECRET_KEY = hashlib.sha256(b"another deployment").hexdigest()
     assert derived_uuid(sailike_record, content) != derived
+
+
+def test_a_derived_uuid_is_the_one_earlier_versions_derived(settings):
+    """A file imported again after an upgrade finds its entries: the uuid of a
+    row (record 7, these counts, this SECRET_KEY) as it was first derived."""
+    settings.SECRET_KEY = "pinned-secret-key-for-a-test-of-derived-uuids"
+    content = dict.fromkeys(ENTRY_KEYS)
+    content.update(
+        date=DEC_10, lambs_born=3, ewes_lambed=2, lambs_lost=1, loss_cause="cold", note="夜里降温"
+    )
+
+    derived = derived_uuid(LambingRecord(pk=7), content)
+
+    assert derived == uuid.UUID("887e86ff-c6ff-5576-8c60-4ec07c934f9a")
 
 
 def test_a_note_longer_than_the_limit_is_a_400_naming_it(writer, sailike_record, english):

@@ -60,7 +60,7 @@ SPELLING = {
 def normalize_name(text: str) -> str:
     """``text`` as names are stored and searched: NFC, Kazakh hamza as Unicode advises."""
     text = unicodedata.normalize("NFC", text)
-    if any(letter in LEGACY_HAMZA_LETTERS for letter in text):
+    if not LEGACY_HAMZA_LETTERS.keys().isdisjoint(text):
         text = ARABIC_WORD.sub(_hamza_before_the_word, text)
     return text
 

@@ -3,6 +3,7 @@ written through the services as the importing user, in one transaction (all
 or nothing; a preview is the same import rolled back)."""
 
 import datetime
+import functools
 import re
 import uuid as uuid_module
 from collections import Counter, defaultdict
@@ -170,6 +171,11 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
             transaction.set_rollback(True)
 
 
+# A number's value when its cell is empty: its field's default, or None where
+# the field may be empty (asked once: a field's get_default() was a tenth of parse()).
+NUMBER_DEFAULTS = {
+    key: None if FIELDS[key].null else FIELDS[key].get_default() for key in NUMBER_KEYS
+}
 # New entries are stored this many at a time (``entries_create``), with their
 # new households and records. Fewer, larger batches share more of their
 # places' rollup rows (a village's, a township's day) in one upsert: from 1,000
@@ -250,7 +256,7 @@ class _Importer:
         for key in NUMBER_KEYS:
             text = row.get(key, "").replace(",", "")
             if not text:
-                values[key] = None if FIELDS[key].null else FIELDS[key].get_default()
+                values[key] = NUMBER_DEFAULTS[key]
                 continue
             try:
                 values[key] = whole_number(text)
@@ -778,8 +784,18 @@ def derived_uuid(record: LambingRecord, content: dict) -> uuid_module.UUID:
     parts = [str(record.pk)] + [
         "" if content[key] is None else str(content[key]) for key in ENTRY_KEYS
     ]
-    digest = salted_hmac(ROW_SALT, "|".join(parts), algorithm="sha256").digest()
-    return uuid_module.UUID(bytes=digest[:16], version=5)
+    keyed = _row_hmac(settings.SECRET_KEY).copy()
+    keyed.update("|".join(parts).encode())
+    return uuid_module.UUID(bytes=keyed.digest()[:16], version=5)
+
+
+@functools.lru_cache(maxsize=4)
+def _row_hmac(secret: str):
+    """``salted_hmac(ROW_SALT, …)`` keyed once per ``SECRET_KEY``, before any
+    message: each row's is a copy of it, fed the row (the same digest as
+    ``salted_hmac``'s, without deriving its key again for each of a file's
+    rows)."""
+    return salted_hmac(ROW_SALT, b"", secret=secret, algorithm="sha256")
 
 
 def _default_column(kind: str) -> str:
@@ -852,8 +868,17 @@ def _choice_spellings(choices) -> dict[str, str]:
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
+# A date as a spreadsheet writes it most often, read without strptime.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _parse_date(text: str) -> datetime.date | None:
     text = text.strip().split(" ")[0]
+    if ISO_DATE.fullmatch(text):
+        try:
+            return datetime.date.fromisoformat(text)  # what %Y-%m-%d reads it as
+        except ValueError:
+            return None
     for date_format in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, date_format).date()
