@@ -113,7 +113,7 @@ def read_table(content: bytes, limits: ReadLimits | None = None) -> Table:
         )
     rows = []
     for line, cells in lines:
-        texts = [_text(cell) for cell in cells[: len(keys)]]
+        texts = _texts(cells[: len(keys)])
         if not any(texts) or texts[0].startswith(COMMENT):
             continue
         rows.append((line, texts + [""] * (len(keys) - len(texts))))
@@ -137,6 +137,11 @@ def _bounded(lines: Iterable[tuple[int, list]], limits: ReadLimits) -> list[tupl
                 _("Line %(line)s has %(count)s columns; a file has at most %(limit)s.")
                 % {"line": line, "count": len(cells), "limit": limits.columns}
             )
+        if _longest(cells) <= limits.cell_characters:
+            kept.append((line, cells))
+            if limits.rows is not None and len(kept) > limits.rows + 1:
+                raise FileRefused(_too_many_rows(limits))
+            continue
         for position, cell in enumerate(cells, start=1):
             if isinstance(cell, str) and len(cell) > limits.cell_characters:
                 raise FileRefused(
@@ -259,6 +264,26 @@ def _sheet_rows(workbook, sheet) -> Iterator[tuple[int, list]]:
             for column, value in values.items():
                 row[column - 1] = value
             yield number, row
+
+
+def _longest(cells: list) -> int:
+    """The length of a line's longest text (a CSV's cells are all text: measured
+    in one call in C; a sheet's may be numbers and dates, which have none)."""
+    try:
+        return max(map(len, cells), default=0)
+    except TypeError:
+        return max((len(cell) for cell in cells if isinstance(cell, str)), default=0)
+
+
+def _texts(cells: list) -> list[str]:
+    """``_text`` of each cell; a CSV's, all text, stripped in a comprehension
+    (a call per cell was most of reading a large file)."""
+    return [
+        (text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text)
+        if type(cell) is str and (text := cell.strip()) is not None
+        else _text(cell)
+        for cell in cells
+    ]
 
 
 def _text(cell) -> str:
