@@ -3,6 +3,7 @@ through the same services and rules as every other surface, with real files
 from ``tests/data/``."""
 
 import datetime
+import gc
 from io import StringIO
 from pathlib import Path
 
@@ -202,6 +203,28 @@ def test_an_error_of_rollups_left_running_while_the_next_rows_are_read_stores_no
 
     assert stored() == (0, 0, 0)
     assert not DailyRollup.objects.exists()
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(
+    fuhai_technician, sailike, winter_2024, monkeypatch
+):
+    """Collected rarely while a file is imported, as before after it, whether
+    the import worked or failed."""
+    before = gc.get_threshold()
+    during = []
+
+    def crash(**kwargs):
+        during.append(gc.get_threshold())
+        raise RuntimeError("disk full")
+
+    run(DATA / "counts_good.csv", fuhai_technician)
+    assert gc.get_threshold() == before
+    monkeypatch.setattr(importing, "entries_create", crash)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run(DATA / "counts_good.csv", fuhai_technician)
+
+    assert during[0][0] >= importing.COLLECT_AFTER > before[0]
+    assert gc.get_threshold() == before
 
 
 def test_an_official_may_not_import(burqin_official, fuhai, winter_2024, english):

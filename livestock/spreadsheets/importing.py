@@ -4,11 +4,12 @@ or nothing; a preview is the same import rolled back)."""
 
 import datetime
 import functools
+import gc
 import re
 import uuid as uuid_module
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -126,6 +127,11 @@ def import_counts(
     ``source`` (the file and the surface it was sent through)."""
     if not may_import(user):
         raise FileRefused(_("Importing needs the technician's right to add and change counts."))
+    with collected_rarely():
+        return _import(content, user, dry_run, reason, progress, source, limits)
+
+
+def _import(content, user, dry_run, reason, progress, source, limits) -> ImportResult:
     table = read_table(content, limits)
     result = ImportResult(rows=len(table.rows))
     importer = _Importer(table=table, user=user, reason=reason, result=result)
@@ -142,6 +148,28 @@ def import_counts(
             )
         ) from None
     return result
+
+
+# While a file is imported, Python's cyclic garbage collector looks at the
+# youngest objects after this many allocations (700 by default).
+COLLECT_AFTER = 100_000
+
+
+@contextmanager
+def collected_rarely() -> Iterator[None]:
+    """Python's cyclic garbage collector run rarely for the time of an import,
+    and as before after it. An import makes hundreds of thousands of objects
+    that live until its end (its rows, models, walks), and at the default
+    thresholds the collector went through them again and again: a quarter of
+    an import's CPU (20,000 rows: 0.8 s in 1,057 collections, 7 of them of
+    everything). They are seldom garbage in cycles (a 20,000-row import left
+    none), so the memory an import takes stays the same."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], COLLECT_AFTER), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def _import_rows(importer, table, result, *, dry_run, progress) -> None:
