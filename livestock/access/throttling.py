@@ -29,7 +29,6 @@ import time
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_client_username, get_cool_off
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.shortcuts import render
@@ -44,7 +43,7 @@ from rest_framework.throttling import (
 )
 
 from livestock.models import RequestCount
-from livestock.models.prepared import PreparedGet
+from livestock.models.prepared import PreparedGet, execute
 
 LOCKED_OUT = 429
 
@@ -123,6 +122,21 @@ def count_request(key: str, *, window_start: int) -> int:
     return count
 
 
+def requests_counted(key: str, *, window_start: int) -> int:
+    """How many requests ``count_request`` counted for ``key`` in the window
+    starting at ``window_start`` (none in a later window)."""
+    with connection.cursor() as cursor:
+        execute(
+            cursor,
+            f"SELECT count FROM {RequestCount._meta.db_table} "  # noqa: S608
+            "WHERE key = %s AND window_start = %s",
+            [key, window_start],
+            label="request_count",
+        )
+        row = cursor.fetchone()
+    return 0 if row is None else row[0]
+
+
 class FixedWindowCount:
     """DRF's rate throttle, counting each key's requests in fixed windows of
     the rate's period with ``count_request`` instead of keeping the time of
@@ -184,16 +198,18 @@ class ThrottledTokenAuthentication(TokenAuthentication):
 
     A wrong token fails while the request is authenticated, before any throttle
     is asked, so the per-token and per-address rates never counted it. The
-    count is one number per address and period in the cache (``add`` then
-    ``incr``), written only when a token is wrong."""
+    count is one number per address and period, counted as the rates count
+    (``count_request``) when a token is wrong, and read by one prepared
+    statement on every token request (``requests_counted``): the cache's read
+    was a query compiled anew each time, 5 % of a single create's CPU."""
 
     def authenticate(self, request):
         header = get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
-        key, seconds_left = _failure_window(request)
+        key, window_start, seconds_left = _failure_window(request)
         limit, _period = _failure_rate()
-        if cache.get(key, 0) >= limit:
+        if requests_counted(key, window_start=window_start) >= limit:
             raise TokenGuessing(
                 detail=_(
                     "Too many wrong tokens from your address: at most %(rate)s. Try again in "
@@ -205,11 +221,7 @@ class ThrottledTokenAuthentication(TokenAuthentication):
         try:
             return super().authenticate(request)
         except AuthenticationFailed:
-            cache.add(key, 0, timeout=seconds_left + 1)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=seconds_left + 1)
+            count_request(key, window_start=window_start)
             raise
 
     def authenticate_credentials(self, key):
@@ -235,11 +247,11 @@ def _failure_rate() -> tuple[int, int]:
     return SimpleRateThrottle.parse_rate(None, settings.API_TOKEN_FAILURE_RATE)
 
 
-def _failure_window(request) -> tuple[str, int]:
-    """The cache key of the request's address in the current period, and the
-    seconds left in that period."""
+def _failure_window(request) -> tuple[str, int, int]:
+    """The key the request's address counts wrong tokens under, the start of
+    the current period and the seconds left in it."""
     _limit, period = _failure_rate()
     now = time.time()
     window = int(now // period)
     seconds_left = max(1, math.ceil((window + 1) * period - now))
-    return f"token-failures:{client_address(request)}:{window}", seconds_left
+    return f"token-failures:{client_address(request)}", window * period, seconds_left
