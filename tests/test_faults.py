@@ -258,6 +258,27 @@ def test_a_failure_while_answering_an_edit_undoes_the_edit(
     assert client.patch(f"{URL}{stored.pk}/", change, HTTP_IF_MATCH=etag).status_code == 200
 
 
+def test_a_create_whose_answer_failed_is_stored_and_its_resend_answers_with_it(
+    fuhai_technician, sailike_record, monkeypatch
+):
+    """A single entry's create is its service's transaction, committed before
+    the answer is made (the rows it locks are held for the write alone): an
+    answer that fails leaves the entry stored, and the client's resend under
+    its uuid is answered with it, not stored twice."""
+    item = entry(sailike_record, lambs_born=3)
+    client = failing_client(fuhai_technician)
+    from livestock.api import views
+
+    raise_on_call(monkeypatch, views, "etag_of", 1, RuntimeError("injected fault"))
+
+    assert client.post(URL, item).status_code == 500
+    resent = client.post(URL, item)
+    assert resent.status_code == 200
+    assert resent.json()["uuid"] == item["uuid"]
+    assert sailike_record.entries.count() == 1
+    assert history_rows() == 1
+
+
 # Resent while the first is still on its way: real HTTP, PostgreSQL
 
 

@@ -146,7 +146,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
         answering (``errors``), undoes all of it, so a client that got an error
         or no answer at all can send the same request again. The transaction
         opens after the request is authenticated, allowed and throttled
-        (``initial``)."""
+        (``initial``); a write safe to resend whatever its answer is its
+        service's transaction alone (``writes_in_their_service``)."""
         if request.method in permissions.SAFE_METHODS:
             return super().dispatch(request, *args, **kwargs)
         try:
@@ -162,6 +163,11 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return response
 
     write_transaction_open = False
+    # Actions whose service's own transaction is the whole write, ended before
+    # the answer is made: writes that are safe to send again whatever their
+    # answer said (a single entry's create, by its uuid). They take no
+    # transaction of the request's, and so no savepoint for the service's.
+    writes_in_their_service: frozenset[str] = frozenset()
 
     def initial(self, request, *args, **kwargs):
         """Authentication, permissions and throttles, then a write's transaction.
@@ -171,7 +177,10 @@ class ScopedViewSet(viewsets.GenericViewSet):
         once instead of being held locked until the write commits, which made
         every write of one token wait for the one before it."""
         super().initial(request, *args, **kwargs)
-        if request.method not in permissions.SAFE_METHODS:
+        if (
+            request.method not in permissions.SAFE_METHODS
+            and self.action not in self.writes_in_their_service
+        ):
             self.write_transaction.enter_context(transaction.atomic())
             self.write_transaction_open = True
 
@@ -353,6 +362,14 @@ class LambingEntryViewSet(
     ScopedViewSet,
 ):
     """The dated counts of lambing records."""
+
+    # A create is entry_create's transaction, committed before the answer is
+    # made: an entry is safe to send again by its uuid (the stored one is the
+    # answer), so a failure while answering needs no undoing (as one while
+    # rendering the answer never had), and the rows it locks (its record's,
+    # its places' daily rollups, which every create of a county shares) are
+    # held for the write alone, not for the answer too.
+    writes_in_their_service = frozenset({"create"})
 
     queryset = LambingEntry.objects.select_related("created_by")
     filterset_class = filtersets.LambingEntryFilterSet
