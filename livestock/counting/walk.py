@@ -22,7 +22,7 @@ from typing import NamedTuple, Protocol
 
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import rules
-from livestock.counting.flags import FlagWalk, flag_dates
+from livestock.counting.flags import NO_TOTALS, FlagWalk, flag_dates
 from livestock.counting.totals import LambingTotals
 
 CAUSES = tuple(LossCause.values)
@@ -135,7 +135,7 @@ def walk(
     checked = False  # a survival check made: lambs alive are known
     lost_by_cause = dict.fromkeys(CAUSES, 0)
     lost_by_cause_then = dict(lost_by_cause)  # as of the day reached; copied on a change
-    totals = LambingTotals()
+    totals = NO_TOTALS
     before: datetime.date | None = None  # the last date before ``since`` walked
     for date in sorted(dates):
         same_day = by_date.get(date, ())
