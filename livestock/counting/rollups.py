@@ -14,8 +14,10 @@ sums the rows up to it: exact for any past date, and as small as places × days.
 the difference into its places' rows, in the caller's transaction, under the
 record's row lock. The services call it, in the transaction of each write of
 an entry, a record or a season's dates (``moved(place)`` for a place moved
-elsewhere), so that reading a service says every write it makes; the models
-know nothing of the rollups. Every surface (the admin, the API, the field
+elsewhere; ``created(record_ids)`` for records just inserted, which have no
+rows to take a difference from: theirs are added as their walk makes them),
+so that reading a service says every write it makes; the models know nothing
+of the rollups. Every surface (the admin, the API, the field
 app, imports, commands) writes through the services. Database triggers would
 also catch raw SQL, but they would be the counting rules written a second
 time, in two SQL dialects, out of reach of the tests' Python; raw SQL or ORM
