@@ -205,6 +205,35 @@ def test_an_error_of_rollups_left_running_while_the_next_rows_are_read_stores_no
     assert not DailyRollup.objects.exists()
 
 
+def test_a_crash_while_rows_are_read_with_rollups_still_running_stores_nothing(
+    tmp_path, fuhai_technician, qibaerwoyi, winter_2024, monkeypatch
+):
+    """A crash in Python while a batch's rollups are still being written (on
+    PostgreSQL, running on in the database) leaves nothing of the import, and
+    the connection as usable as before."""
+    real_import_row = importing._Importer.import_row
+
+    def crash_at_line_6(self, line, row):
+        if line == 6:
+            raise RuntimeError("out of memory")
+        return real_import_row(self, line, row)
+
+    monkeypatch.setattr(importing._Importer, "import_row", crash_at_line_6)
+    monkeypatch.setattr(importing, "ENTRY_BATCH", 2)
+    path = tmp_path / "counts.csv"
+    rows = [f"齐巴尔窝依村,牧户{n},H {n},2024–2025 冬羔,9,2024-12-1{n},{n}" for n in range(6)]
+    path.write_text("村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔数\n" + "\n".join(rows), "utf-8")
+
+    with pytest.raises(RuntimeError, match="out of memory"):
+        import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    assert stored() == (0, 0, 0)
+    assert not DailyRollup.objects.exists()
+    monkeypatch.setattr(importing._Importer, "import_row", real_import_row)
+    assert import_counts(content=path.read_bytes(), user=fuhai_technician).applied
+    assert stored() == (6, 6, 6)
+
+
 def test_an_import_leaves_the_garbage_collector_as_it_found_it(
     fuhai_technician, sailike, winter_2024, monkeypatch
 ):
