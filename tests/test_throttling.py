@@ -441,6 +441,45 @@ def test_wrong_tokens_past_the_rate_get_a_429_and_so_does_the_right_one(
     assert "wrong tokens" in right.json()["detail"]
 
 
+def test_each_kind_of_wrong_token_is_refused_in_drfs_words_and_counted(
+    token_failures, fuhai_technician
+):
+    """The count and the token are read together (one statement on
+    PostgreSQL): a header naming no token, a token with a space, an unknown
+    token and an inactive user's token are each refused as DRF refuses them,
+    and each counts against the address."""
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    inactive = api(fuhai_technician)
+    fuhai_technician.is_active = False
+    fuhai_technician.save()
+    guesser = APIClient()
+    answers = []
+    for header in ("Token", "Token a b", "Token " + "0" * 40):
+        guesser.credentials(HTTP_AUTHORIZATION=header)
+        answers.append(guesser.get(HERDERS, **english))
+    answers.append(inactive.get(HERDERS, **english))
+
+    assert [answer.status_code for answer in answers] == [401, 401, 401, 429]
+    assert [answer.json()["detail"] for answer in answers[:3]] == [
+        "Invalid token header. No credentials provided.",
+        "Invalid token header. Token string should not contain spaces.",
+        "Invalid token.",
+    ]
+    fuhai_technician.is_active = True
+    fuhai_technician.save()
+    with freeze_seconds(61):
+        assert inactive.get(HERDERS).status_code == 200
+
+
+def test_an_inactive_users_token_is_refused(fuhai_technician):
+    client = api(fuhai_technician)
+    fuhai_technician.is_active = False
+    fuhai_technician.save()
+    response = client.get(HERDERS, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
 def test_wrong_tokens_from_another_address_do_not_stop_a_token(token_failures, fuhai_technician):
     guesser = APIClient()
     guesser.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)

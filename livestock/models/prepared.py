@@ -132,6 +132,13 @@ class PreparedGet:
             rows = list(self.compiler.apply_converters(rows, self.converters))
         return rows
 
+    def object_from(self, row):
+        """The object of a row of this query's columns read by another
+        statement (one that holds this query as a subquery)."""
+        if self.converters:
+            row = next(iter(self.compiler.apply_converters([row], self.converters)))
+        return self._object(row)
+
     def _object(self, row):
         obj = self.model.from_db(self.db, self.init_list, row[self.start : self.end])
         for populator in self.populators:
