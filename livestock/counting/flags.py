@@ -13,11 +13,8 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Protocol
 
 from django.utils.translation import gettext_lazy as _
-
-from livestock.counting.totals import LambingTotals
 
 # A household with no entry for more than this many days during the season.
 STALE_AFTER_DAYS = 7
@@ -28,15 +25,6 @@ LAMBING_RATE_RANGE_PERCENT = (80, 300)
 # Once the season is over, a household with lambs born needs a survival
 # check dated within this many days before the season's end.
 FINAL_CHECK_WITHIN_DAYS = 30
-
-
-class RunningCounts(Protocol):
-    """What the flags read of a record's running totals (``LambingTotals``, or
-    the walk's running sums on days it yields nothing for)."""
-
-    ewes_lambed: int
-    lambs_born: int
-    lamb_losses: int
 
 
 @dataclass(frozen=True)
@@ -70,9 +58,8 @@ FLAGS = [
 ]
 FLAG_BY_KEY = {flag.key: flag for flag in FLAGS}
 
-# A record's totals before its first entry. Made once: a frozen dataclass of
-# seventeen fields is 2 µs to make, and a bulk makes a FlagWalk per record twice.
-NO_TOTALS = LambingTotals()
+# The flags' keys in ``FLAGS``' order: the order of ``FlagWalk.values``.
+FLAG_KEYS = tuple(flag.key for flag in FLAGS)
 
 # The daily rollups' column of each flag (``DailyRollup.FLAG_FIELDS``), and of "any flag".
 FLAG_COLUMN = {flag.key: f"flagged_{flag.key}" for flag in FLAGS}
@@ -97,22 +84,31 @@ class FlagWalk:
     def __init__(self, *, season_start: datetime.date, season_end: datetime.date) -> None:
         self.season_start = season_start
         self.season_end = season_end
-        self.final_from = season_end - datetime.timedelta(days=FINAL_CHECK_WITHIN_DAYS)
-        self.stale_after = datetime.timedelta(days=STALE_AFTER_DAYS)
+        self.final_from = season_end - _FINAL_WINDOW
         self.reached: datetime.date | None = None  # the latest day added
-        self.totals: RunningCounts = NO_TOTALS  # the running totals at its end
+        # The running totals the flags read, at its end.
+        self.ewes_lambed = self.lambs_born = self.lamb_losses = 0
         self.last_count_in_season: datetime.date | None = None  # up to the season's end
         self.final_check = False  # a survival check dated in the final window
         self.latest_check: tuple[int, int] | None = None  # lambs alive, losses by its day's end
         self.went_backwards = False
 
-    def add_day(self, date: datetime.date, *, checks: Sequence[int], totals: RunningCounts) -> None:
+    def add_day(
+        self,
+        date: datetime.date,
+        checks: Sequence[int],
+        ewes_lambed: int,
+        lambs_born: int,
+        lamb_losses: int,
+    ) -> None:
         """A day with entries, later than the last: its survival checks' lambs
-        alive (in pk order) and the record's running totals at its end."""
+        alive (in pk order) and the record's running totals at its end (the
+        three the flags read, as numbers: the walk adds a day for every date
+        with entries, and made no object of them on most)."""
         if self.reached is not None and date <= self.reached:
             raise ValueError(f"entries of {date} added after those of {self.reached}")
         self.reached = date
-        self.totals = totals
+        self.ewes_lambed, self.lambs_born, self.lamb_losses = ewes_lambed, lambs_born, lamb_losses
         if date <= self.season_end:
             self.last_count_in_season = date
         if not checks:
@@ -124,32 +120,46 @@ class FlagWalk:
         # without a recorded loss.
         if self.latest_check is not None:
             previous_alive, lost_then = self.latest_check
-            lost_since = totals.lamb_losses - lost_then
+            lost_since = lamb_losses - lost_then
             if any(alive < previous_alive - lost_since for alive in checks):
                 self.went_backwards = True
-        self.latest_check = (checks[-1], totals.lamb_losses)
+        self.latest_check = (checks[-1], lamb_losses)
 
-    def flags(self, as_of: datetime.date) -> dict[str, bool]:
-        """Whether the record has each flag (by key) as of the end of ``as_of``:
-        every entry dated on or before it has been added, and none after it."""
+    def values(self, as_of: datetime.date) -> tuple[bool, ...]:
+        """Whether the record has each flag as of the end of ``as_of``, in
+        ``FLAGS``' order (``FLAG_KEYS``): every entry dated on or before it has
+        been added, and none after it. (A tuple: the walk asks this of every
+        date it yields, and the rollups keep the flags in this order.)"""
         if self.reached is not None and as_of < self.reached:
             raise ValueError(f"flags asked as of {as_of}, entries of {self.reached} added")
-        day = min(as_of, self.season_end)
-        stale_since = day - self.stale_after
-        ewes_lambed, lambs_born = self.totals.ewes_lambed, self.totals.lambs_born
-        lamb_losses = self.totals.lamb_losses
-        low, high = LAMBING_RATE_RANGE_PERCENT
-        return {
-            # Only once the season is older than the set days: no one is late on day 1.
-            "stale": self.season_start < stale_since
-            and (self.last_count_in_season is None or self.last_count_in_season < stale_since),
-            # Zero is a value: 0 losses are not high, 0 lambs born to ewes lambed is a rate of 0 %.
-            "high_losses": lamb_losses > 0 and lamb_losses * 100 > lambs_born * MAX_LOSS_PERCENT,
-            "lambing_rate": ewes_lambed > 0
-            and not ewes_lambed * low <= lambs_born * 100 <= ewes_lambed * high,
-            "no_final_check": as_of >= self.season_end and lambs_born > 0 and not self.final_check,
-            "backwards": self.went_backwards,
-        }
+        season_end = self.season_end
+        stale_since = (as_of if as_of < season_end else season_end) - _STALE_AFTER_DAYS
+        ewes_lambed, lambs_born, lamb_losses = self.ewes_lambed, self.lambs_born, self.lamb_losses
+        last_count = self.last_count_in_season
+        return (
+            # stale: only once the season is older than the set days: no one
+            # is late on day 1.
+            self.season_start < stale_since and (last_count is None or last_count < stale_since),
+            # high_losses. Zero is a value: 0 losses are not high, 0 lambs born
+            # to ewes lambed is a rate of 0 %.
+            lamb_losses > 0 and lamb_losses * 100 > lambs_born * MAX_LOSS_PERCENT,
+            # lambing_rate
+            ewes_lambed > 0
+            and not ewes_lambed * _LOW_RATE <= lambs_born * 100 <= ewes_lambed * _HIGH_RATE,
+            # no_final_check
+            as_of >= season_end and lambs_born > 0 and not self.final_check,
+            # backwards
+            self.went_backwards,
+        )
+
+    def flags(self, as_of: datetime.date) -> dict[str, bool]:
+        """``values`` by flag key."""
+        return dict(zip(FLAG_KEYS, self.values(as_of), strict=True))
+
+
+_STALE_AFTER_DAYS = datetime.timedelta(days=STALE_AFTER_DAYS)
+_FINAL_WINDOW = datetime.timedelta(days=FINAL_CHECK_WITHIN_DAYS)
+_LOW_RATE, _HIGH_RATE = LAMBING_RATE_RANGE_PERCENT
 
 
 def flag_dates(
@@ -163,10 +173,15 @@ def flag_dates(
     being recent unless a later entry is recent by then, the day the season
     is old enough to be stale, its end. (A date listed where nothing changes
     costs the walk a step, and no rollup row.)"""
-    after = datetime.timedelta(days=STALE_AFTER_DAYS + 1)
     entry_dates = sorted(set(entry_dates))
-    dates = {season_start + after, season_end, *entry_dates}
-    for date, next_date in pairwise([*entry_dates, None]):
-        if next_date is None or next_date > date + after:
-            dates.add(date + after)
+    dates = {season_start + _NO_LONGER_RECENT, season_end, *entry_dates}
+    for date, next_date in pairwise(entry_dates):
+        if next_date > (stale := date + _NO_LONGER_RECENT):
+            dates.add(stale)
+    if entry_dates:
+        dates.add(entry_dates[-1] + _NO_LONGER_RECENT)
     return {date for date in dates if date <= season_end}
+
+
+# The days after an entry (or the season's start) on which a record turns stale.
+_NO_LONGER_RECENT = datetime.timedelta(days=STALE_AFTER_DAYS + 1)

@@ -49,8 +49,6 @@ from django.utils import timezone
 from psycopg import pq
 
 from livestock.counting import walk
-from livestock.counting.flags import ANY_FLAG_COLUMN, FLAG_COLUMN, FLAGS
-from livestock.counting.totals import NUMBERS
 from livestock.models import LADDER, LEVEL_OF, DailyRollup, LambingEntry, LambingRecord, Place
 
 HERDER_LEVEL = LADDER[-1].depth  # a household's own rows: the ledger the others sum
@@ -92,7 +90,7 @@ def record_changes(
     whether it has each data-quality flag and any (1 or 0). The record counts
     from the day it was made, or its first entry if earlier; dates without a
     change are left out."""
-    return day_changes(walk.walk(walk_facts(record), entries))
+    return day_changes(walk.counted_days(walk_facts(record), entries))
 
 
 def walk_facts(record: RecordFacts) -> walk.RecordFacts:
@@ -106,19 +104,19 @@ def walk_facts(record: RecordFacts) -> walk.RecordFacts:
 
 
 def day_changes(
-    days: Iterable[walk.Day], *, since: datetime.date | None = None
+    days: Iterable[walk.CountedDay], *, since: datetime.date | None = None
 ) -> dict[datetime.date, tuple[int, ...]]:
-    """``record_changes`` of a record's walked days. From a walk ``since`` a
-    date, a day before it is the state the later days change from, not a change."""
-    previous = (0,) * len(COUNTED)
+    """``record_changes`` of a record's walked days (``walk.counted_days``).
+    From a walk ``since`` a date, a day before it is the state the later days
+    change from, not a change."""
+    previous = _ZEROS
     changes = {}
-    for day in days:
-        state = counted(day)
-        if since is not None and day.date < since:
+    for date, state, _violation, _has_entries in days:
+        if since is not None and date < since:
             previous = state
             continue
         if state != previous:  # compared in C: most dates change few numbers, some none
-            changes[day.date] = tuple(map(operator.sub, state, previous))
+            changes[date] = tuple(map(operator.sub, state, previous))
             previous = state
     return changes
 
@@ -132,10 +130,9 @@ def added_rows(
     (``day_changes``) go from ``before`` to ``after``: what a write of entries
     does to its stored rows, computed from its walk instead of reading them
     back. A date whose change is the same is left out."""
-    zeros = (0,) * len(COUNTED)
     rows = []
     for date in sorted(before.keys() | after.keys()):
-        old, new = before.get(date, zeros), after.get(date, zeros)
+        old, new = before.get(date, _ZEROS), after.get(date, _ZEROS)
         if old != new:
             rows.append(_herder_row(record, date, map(operator.sub, new, old)))
     return rows
@@ -186,23 +183,10 @@ def add_rows(rows: list[tuple]) -> None:
     )
 
 
-# What a rollup row counts, by name (``DailyRollup.COUNTED`` is made of the same names).
-COUNTED = (
-    *NUMBERS,
-    *(f"lost_{cause}" for cause in walk.CAUSES),
-    *(FLAG_COLUMN[flag.key] for flag in FLAGS),
-    ANY_FLAG_COLUMN,
-)
-_numbers = operator.attrgetter(*NUMBERS)
-_causes = operator.itemgetter(*walk.CAUSES)
-_flags = operator.itemgetter(*(flag.key for flag in FLAGS))
-
-
-def counted(day: walk.Day) -> tuple[int, ...]:
-    """A day of a record's walk as the values of ``COUNTED``, by name (made
-    for every date a rebuild walks: getters, not loops)."""
-    flags = _flags(day.flags)
-    return (*_numbers(day.totals), *_causes(day.lost_by_cause), *map(int, flags), int(any(flags)))
+# What a rollup row counts, by name, in the order a record's walk counts it
+# (``DailyRollup.COUNTED`` is made of the same names).
+COUNTED = walk.VALUES
+_ZEROS = (0,) * len(COUNTED)
 
 
 def herder_rows(record: RecordFacts, entries: Iterable[EntryFacts]) -> Iterator[tuple]:

@@ -17,13 +17,14 @@ Pure: no model or query; entries are any objects with the entry's fields.
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from itertools import product
 from typing import NamedTuple, Protocol
 
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import rules
-from livestock.counting.flags import NO_TOTALS, FlagWalk, flag_dates
-from livestock.counting.totals import LambingTotals
+from livestock.counting.flags import ANY_FLAG_COLUMN, FLAG_COLUMN, FLAG_KEYS, FlagWalk, flag_dates
+from livestock.counting.totals import NUMBERS, LambingTotals
 
 CAUSES = tuple(LossCause.values)
 NO_FLAGS: Mapping[str, bool] = {}
@@ -72,12 +73,33 @@ class RecordFacts:
 
 
 class _Sums(NamedTuple):
-    """The running sums the flags read (``flags.RunningCounts``), on a day
-    before a walk's ``since``, for which no totals are made."""
+    """The running sums the rules read of a day's totals (``rules.running_total_violation``)."""
 
     ewes_lambed: int
     lambs_born: int
     lamb_losses: int
+
+
+# What a walk counts of a record on a date, by name, in the order of its
+# ``values`` (``counted_days``): its totals (``LambingTotals``' fields), its
+# lambs lost by cause, whether it has each data-quality flag and any (1 or 0).
+# The daily rollups' columns (``rollups.COUNTED``).
+VALUES = (
+    *NUMBERS,
+    *(f"lost_{cause}" for cause in CAUSES),
+    *(FLAG_COLUMN[key] for key in FLAG_KEYS),
+    ANY_FLAG_COLUMN,
+)
+_CAUSES_AT = len(NUMBERS)
+_FLAGS_AT = _CAUSES_AT + len(CAUSES)
+_CAUSE_INDEX = {cause: index for index, cause in enumerate(CAUSES)}
+# A day's flags (``FlagWalk.values``) as they are counted: 1 or 0 each, then
+# any. Looked up, not made, for every date walked: there are 32 of them.
+_FLAG_VALUES = {
+    flags: (*map(int, flags), int(any(flags)))
+    for flags in product((False, True), repeat=len(FLAG_KEYS))
+}
+_NO_FLAG_VALUES = _FLAG_VALUES[(False,) * len(FLAG_KEYS)]
 
 
 class Day(NamedTuple):
@@ -95,6 +117,10 @@ class Day(NamedTuple):
     has_entries: bool
 
 
+# A day of ``counted_days``: (date, values in ``VALUES`` order, violation, has entries).
+CountedDay = tuple[datetime.date, tuple[int, ...], rules.Violation | None, bool]
+
+
 def walk(
     record: RecordFacts,
     entries: Iterable[Counted],
@@ -102,24 +128,55 @@ def walk(
     checks_stored: Mapping[datetime.date, int] | None = None,
     since: datetime.date | None = None,
 ) -> Iterator[Day]:
+    """The record as of each of its dates, oldest first, by name: the days of
+    ``counted_days`` (which see), their values as ``LambingTotals``, lambs lost
+    by cause and flags by key."""
+    with_flags = record.season_start is not None and record.season_end is not None
+    for date, values, violation, has_entries in counted_days(
+        record, entries, checks_stored=checks_stored, since=since
+    ):
+        totals = _new(LambingTotals)  # see _new
+        totals.__dict__.update(zip(NUMBERS, values, strict=False))
+        flags = NO_FLAGS
+        if with_flags:
+            flags = {
+                key: bool(value) for key, value in zip(FLAG_KEYS, values[_FLAGS_AT:-1], strict=True)
+            }
+        lost_by_cause = dict(zip(CAUSES, values[_CAUSES_AT:_FLAGS_AT], strict=True))
+        yield Day(date, totals, lost_by_cause, flags, violation, has_entries)
+
+
+def counted_days(
+    record: RecordFacts,
+    entries: Iterable[Counted],
+    *,
+    checks_stored: Mapping[datetime.date, int] | None = None,
+    since: datetime.date | None = None,
+) -> Iterator[CountedDay]:
     """The record as of each of its dates, oldest first: from the day it counts
     from, each date with entries and, with a season, each date its flags may
-    change on. Entries may come in any order; those of one day are read in the
-    order given (the order they were typed, for "the latest check").
-    ``checks_stored``: per date, the survival checks stored before the write
-    being checked (``rules.running_total_violation``).
+    change on; per date what it counts (``VALUES``, as a tuple of numbers: what
+    its rollup rows hold the changes of, made without an object per day, for
+    the thousands of days a bulk or a rebuild walks), the first rule the day's
+    totals break (``rules``) and whether it has entries. Entries may come in
+    any order; those of one day are read in the order given (the order they
+    were typed, for "the latest check"). ``checks_stored``: per date, the
+    survival checks stored before the write being checked
+    (``rules.running_total_violation``).
 
     ``since``: a write adds entries from this date on, so the days before it are
     what they were; they are summed but not yielded, but for the last of them
-    (the state the later days change from: its totals and flags, and no rule
-    asked of it), when there is one."""
+    (the state the later days change from: its counts, and no rule asked of
+    it), when there is one."""
     by_date: dict[datetime.date, list[Counted]] = defaultdict(list)
     for entry in entries:
         by_date[entry.date].append(entry)
     entry_dates = sorted(by_date)
-    if record.counts_from is None and not entry_dates:
+    first = record.counts_from
+    if entry_dates and (first is None or entry_dates[0] < first):
+        first = entry_dates[0]
+    if first is None:
         return
-    first = min([*([record.counts_from] if record.counts_from else []), *entry_dates])
     dates = {first, *entry_dates}
     flag_walk = None
     if record.season_start is not None and record.season_end is not None:
@@ -133,28 +190,31 @@ def walk(
     ewes_lambed = born = lost = alive = born_by_check = 0
     weaned: int | None = None
     checked = False  # a survival check made: lambs alive are known
-    lost_by_cause = dict.fromkeys(CAUSES, 0)
-    lost_by_cause_then = dict(lost_by_cause)  # as of the day reached; copied on a change
-    totals = NO_TOTALS
+    lost_by_cause = [0] * len(CAUSES)
+    # The day's totals and lambs lost by cause (``VALUES`` up to the flags),
+    # made again on a day with entries only.
+    counts: tuple[int, ...] | None = None
+    flag_values = _NO_FLAG_VALUES
     before: datetime.date | None = None  # the last date before ``since`` walked
     for date in sorted(dates):
-        same_day = by_date.get(date, ())
-        violation = None
-        if since is not None and before is not None and date >= since:
+        same_day = by_date.get(date)
+        if before is not None and date >= since:
             running = (ewes, ewes_counted, ewes_lambed, born, lost, alive, born_by_check)
-            base = _totals(*running, weaned, checked)
-            yield _base_day(before, base, lost_by_cause_then, flag_walk)
+            counts = (*_totals(*running, weaned, checked), *lost_by_cause)
+            if flag_walk is not None:
+                flag_values = _FLAG_VALUES[flag_walk.values(before)]
+            yield before, counts + flag_values, None, False
             before = None
         if same_day:
             checks = []
             for entry in same_day:
                 ewes_lambed += entry.ewes_lambed
                 born += entry.lambs_born
-                lost += entry.lambs_lost
                 if entry.lambs_lost:
-                    lost_by_cause[entry.loss_cause] = (
-                        lost_by_cause.get(entry.loss_cause, 0) + entry.lambs_lost
-                    )
+                    lost += entry.lambs_lost
+                    cause = _CAUSE_INDEX.get(entry.loss_cause)
+                    if cause is not None:
+                        lost_by_cause[cause] += entry.lambs_lost
                 if entry.lambs_alive is not None:
                     checks.append(entry.lambs_alive)
                     alive = entry.lambs_alive
@@ -163,36 +223,32 @@ def walk(
             if checks:
                 checked = True
                 born_by_check = born  # lambs born up to the end of the latest check's day
-            if lost_by_cause != lost_by_cause_then:
-                lost_by_cause_then = dict(lost_by_cause)
+            if flag_walk is not None:
+                flag_walk.add_day(date, checks, ewes_lambed, born, lost)
         if since is not None and date < since:  # summed, not yielded
-            if same_day and flag_walk is not None:
-                flag_walk.add_day(date, checks=checks, totals=_Sums(ewes_lambed, born, lost))
             before = date
             continue
-        if same_day or not totals.households:
-            totals = _totals(
-                ewes, ewes_counted, ewes_lambed, born, lost, alive, born_by_check, weaned, checked
-            )
+        violation = None
+        if same_day or counts is None:
+            running = (ewes, ewes_counted, ewes_lambed, born, lost, alive, born_by_check)
+            counts = (*_totals(*running, weaned, checked), *lost_by_cause)
         if same_day:
             violation = rules.running_total_violation(
                 date=date,
                 ewes_at_start=ewes_at_start,
-                totals=totals,
+                totals=_Sums(ewes_lambed, born, lost),
                 checks=checks,
                 checks_stored=None if checks_stored is None else checks_stored.get(date, 0),
             )
-        flags = NO_FLAGS
         if flag_walk is not None:
-            if same_day:
-                flag_walk.add_day(date, checks=checks, totals=totals)
-            flags = flag_walk.flags(date)
-        # Positional: made for every date walked, a named tuple is quicker so.
-        yield Day(date, totals, lost_by_cause_then, flags, violation, bool(same_day))
+            flag_values = _FLAG_VALUES[flag_walk.values(date)]
+        yield date, counts + flag_values, violation, bool(same_day)
     if before is not None:  # nothing from ``since`` on
         running = (ewes, ewes_counted, ewes_lambed, born, lost, alive, born_by_check)
-        base = _totals(*running, weaned, checked)
-        yield _base_day(before, base, lost_by_cause_then, flag_walk)
+        counts = (*_totals(*running, weaned, checked), *lost_by_cause)
+        if flag_walk is not None:
+            flag_values = _FLAG_VALUES[flag_walk.values(before)]
+        yield before, counts + flag_values, None, False
 
 
 def _totals(
@@ -205,54 +261,35 @@ def _totals(
     born_by_check: int,
     weaned: int | None,
     checked: bool,
-) -> LambingTotals:
-    """A record's totals, as one household, from its walk's running sums."""
+) -> tuple[int, ...]:
+    """A record's totals, as one household, from its walk's running sums: the
+    values of ``LambingTotals``' fields (``NUMBERS``), in their order."""
     weaned_or_0 = weaned or 0
-    totals = _new(LambingTotals)  # made for every date with entries: see _TOTALS
-    totals.__dict__.update(
-        zip(
-            _TOTALS,
-            (
-                1,  # households
-                ewes,
-                ewes_lambed,
-                born,  # lambs_born
-                lost,  # lamb_losses
-                alive,  # lambs_alive
-                weaned_or_0,  # lambs_alive_at_weaning
-                born if ewes_lambed > 0 else 0,  # lambs_born_where_ewes_lambed_counted
-                born if ewes_counted else 0,  # lambs_born_where_ewes_counted
-                born_by_check,  # lambs_born_by_latest_check
-                weaned_or_0 if ewes_counted else 0,  # lambs_alive_at_weaning_where_ewes_counted
-                ewes if weaned is not None else 0,  # ewes_where_weaned
-                int(ewes_counted),  # households_ewes_counted
-                int(ewes_lambed > 0),  # households_ewes_lambed_counted
-                int(checked),  # households_checked
-                int(weaned is not None),  # households_weaned
-                int(weaned is not None and ewes_counted),  # households_weaned_ewes_counted
-            ),
-            strict=True,
-        )
+    return (
+        1,  # households
+        ewes,
+        ewes_lambed,
+        born,  # lambs_born
+        lost,  # lamb_losses
+        alive,  # lambs_alive
+        weaned_or_0,  # lambs_alive_at_weaning
+        born if ewes_lambed > 0 else 0,  # lambs_born_where_ewes_lambed_counted
+        born if ewes_counted else 0,  # lambs_born_where_ewes_counted
+        born_by_check,  # lambs_born_by_latest_check
+        weaned_or_0 if ewes_counted else 0,  # lambs_alive_at_weaning_where_ewes_counted
+        ewes if weaned is not None else 0,  # ewes_where_weaned
+        int(ewes_counted),  # households_ewes_counted
+        int(ewes_lambed > 0),  # households_ewes_lambed_counted
+        int(checked),  # households_checked
+        int(weaned is not None),  # households_weaned
+        int(weaned is not None and ewes_counted),  # households_weaned_ewes_counted
     )
-    return totals
 
 
-# ``LambingTotals``' fields in order, which ``_totals`` fills without its
+# A Day's ``LambingTotals`` is filled from ``_totals``' values without its
 # frozen dataclass's ``__init__`` (a setattr per field: 2.1 µs a day walked,
-# 0.7 µs so); a test holds the two equal on every field.
-_TOTALS = tuple(field.name for field in fields(LambingTotals))
+# 0.7 µs so).
 _new = object.__new__
-
-
-def _base_day(
-    date: datetime.date,
-    totals: LambingTotals,
-    lost_by_cause: Mapping[str, int],
-    flag_walk: FlagWalk | None,
-) -> Day:
-    """The last day before a walk's ``since``: what the days from it on change."""
-    flags = NO_FLAGS if flag_walk is None else flag_walk.flags(date)
-    return Day(date, totals, lost_by_cause, flags, violation=None, has_entries=False)
 
 
 def first_violation(
@@ -271,9 +308,11 @@ def first_violation(
     if stored is not None:
         checks_stored = Counter(entry.date for entry in stored if entry.lambs_alive is not None)
     facts = RecordFacts(ewes_at_start=ewes_at_start)
-    for day in walk(facts, entries, checks_stored=checks_stored):
-        if day.violation is not None:
-            return day.violation
+    for _date, _values, violation, _has_entries in counted_days(
+        facts, entries, checks_stored=checks_stored
+    ):
+        if violation is not None:
+            return violation
     return None
 
 

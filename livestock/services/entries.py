@@ -382,16 +382,16 @@ def _walk_new_entries(
     while kept:
         since = min(item.entry.date for item in kept)
         days = list(
-            walk.walk(
+            walk.counted_days(
                 facts,
                 [*stored, *(item.entry for item in kept)],
                 checks_stored=checks_stored,
                 since=since,
             )
         )
-        violation = next((day.violation for day in days if day.violation is not None), None)
+        violation = next((day[2] for day in days if day[2] is not None), None)
         if violation is None:
-            before = walk.walk(facts, stored, since=since)
+            before = walk.counted_days(facts, stored, since=since)
             return (
                 kept,
                 rollups.day_changes(before, since=since),
