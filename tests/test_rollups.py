@@ -27,7 +27,12 @@ from livestock.services.entries import (
     entry_update,
 )
 from livestock.services.places import herder_update, place_update
-from livestock.services.records import record_create, record_update
+from livestock.services.records import (
+    record_build,
+    record_create,
+    record_update,
+    records_create,
+)
 from livestock.services.seasons import season_update
 from livestock.spreadsheets.importing import import_counts
 from tests.conftest import make_user
@@ -317,6 +322,31 @@ def test_an_imports_new_households_reach_the_summary_as_a_rebuild_makes_them(
     totals = lambing_totals(season=winter_2024, as_of=FEB_28)
     # The household of ewes only counts from today, after the season.
     assert (totals.households, totals.lambs_born) == (62, 60 * 18 + 4 + 2)
+    assert stored_rollups() == rebuilt_rollups()
+
+
+def test_a_new_record_changed_again_in_its_block_is_counted_as_it_ends(sailike, winter_2024):
+    """A record made in a ``deferred()`` block has its rows made from the
+    entries a bulk hands over (``rollups.made_with``); a later write in the
+    same block (a single entry, new ewes) makes them stale, and the record is
+    then read and walked again at the block's end, as a rebuild makes it."""
+    with rollups.deferred():
+        record = records_create(records=[record_build(herder=sailike, season=winter_2024)])[0]
+        entries_create(
+            items=[
+                NewEntry(
+                    record.pk, uuid.uuid4(), {"date": DEC_10, "ewes_lambed": 5, "lambs_born": 6}
+                ),
+                NewEntry(
+                    record.pk, uuid.uuid4(), {"date": DEC_20, "lambs_lost": 1, "loss_cause": "cold"}
+                ),
+            ]
+        )
+        entry_create(record=record, date=DEC_10, lambs_born=2)
+        record_update(record=record, ewes_at_start=40)
+
+    totals = lambing_totals(season=winter_2024, as_of=FEB_28)
+    assert (totals.ewes, totals.lambs_born, totals.lamb_losses) == (40, 8, 1)
     assert stored_rollups() == rebuilt_rollups()
 
 

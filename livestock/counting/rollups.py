@@ -38,7 +38,7 @@ end of the block, instead of once per write.
 import datetime
 import operator
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -57,8 +57,12 @@ KEY_COLUMNS = ("season_id", "level", "place_id", "date")  # one row per key
 PLACE_COLUMNS = (*(f"{level.name}_id" for level in LADDER), "record_id")
 
 _pending: ContextVar[set[int] | None] = ContextVar("rollups_pending", default=None)
-# Of the pending records, those made inside the ``deferred()`` block (``created``).
-_pending_new: ContextVar[set[int] | None] = ContextVar("rollups_pending_new", default=None)
+# Of the pending records, those made inside the ``deferred()`` block (``created``),
+# each with its herder-level rows once a write of its entries made them
+# (``made_with``), else None (read and walked at the end of the block).
+_pending_new: ContextVar[dict[int, list[tuple] | None] | None] = ContextVar(
+    "rollups_pending_new", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -309,11 +313,45 @@ def changed(record_ids: Iterable[int]) -> None:
     record_ids = {pk for pk in record_ids if pk is not None}
     if not record_ids:
         return
-    pending = _pending.get()
-    if pending is not None:
-        pending.update(record_ids)
+    if _defer(record_ids):
         return
     refresh(record_ids)
+
+
+def _defer(record_ids: Iterable[int]) -> bool:
+    """Inside ``deferred()``: the records are made again at the end of the
+    block (True), and rows a write made of a new one's entries are no longer
+    its rows (something else changed it since)."""
+    pending = _pending.get()
+    if pending is None:
+        return False
+    pending.update(record_ids)
+    pending_new = _pending_new.get()
+    for pk in record_ids:
+        if pending_new.get(pk) is not None:
+            pending_new[pk] = None
+    return True
+
+
+def is_deferred(record_id: int) -> bool:
+    """Whether the record's rows are made at the end of the enclosing
+    ``deferred()`` block: a write of its entries need not work out the
+    difference they make."""
+    pending = _pending.get()
+    return pending is not None and record_id in pending
+
+
+def made_with(record: RecordFacts, entries: list[walk.Counted]) -> bool:
+    """A write of entries inside ``deferred()`` hands over every entry of a
+    record made in the block (``created``; in (date, pk) order): its rows are
+    made from them now and added with the block's others at its end, instead
+    of the record and its entries being read back and walked again there (an
+    import's thousands of new records). False for any other record."""
+    pending_new = _pending_new.get()
+    if pending_new is None or record.record_id not in pending_new:
+        return False
+    pending_new[record.record_id] = list(herder_rows(record, entries))
+    return True
 
 
 def created(record_ids: Iterable[int]) -> None:
@@ -330,9 +368,9 @@ def created(record_ids: Iterable[int]) -> None:
     pending, pending_new = _pending.get(), _pending_new.get()
     if pending is not None and pending_new is not None:
         pending.update(record_ids)
-        pending_new.update(record_ids)
+        pending_new.update(dict.fromkeys(record_ids))
         return
-    refresh(record_ids, new=record_ids)
+    refresh(record_ids, new=dict.fromkeys(record_ids))
 
 
 @contextmanager
@@ -343,7 +381,7 @@ def deferred():
         yield
         return
     pending: set[int] = set()
-    pending_new: set[int] = set()
+    pending_new: dict[int, list[tuple] | None] = {}
     token = _pending.set(pending)
     token_new = _pending_new.set(pending_new)
     try:
@@ -361,20 +399,25 @@ def deferred():
             _pending_new.reset(token_new)
 
 
-def refresh(record_ids: Iterable[int], *, new: Iterable[int] = ()) -> None:
+def refresh(
+    record_ids: Iterable[int], *, new: Mapping[int, list[tuple] | None] | None = None
+) -> None:
     """Make the records' herder-level rows again from their entries (locking
     the records), and add the difference to their places' rows. Those of
-    ``new`` have no rows yet (``created``): theirs are added as they are."""
+    ``new`` have no rows yet (``created``): theirs are added as they are,
+    without reading them when ``new`` holds them (``made_with``)."""
     record_ids = sorted(set(record_ids))
     if not record_ids:
         return
-    new = set(new)
+    new = new or {}
+    made_rows = [row for pk in record_ids for row in new.get(pk) or ()]
+    record_ids = [pk for pk in record_ids if new.get(pk) is None]
     columns = row_columns()
     with transaction.atomic(savepoint=False):
-        records, entries = read_records(record_ids)
+        records, entries = read_records(record_ids) if record_ids else ([], {})
         made = [record for record in records if record.record_id in new]
-        if made:
-            add_rows(_rows_of(made, entries))
+        if made or made_rows:
+            add_rows(made_rows + _rows_of(made, entries))
         # The others, and those gone (deleted: their rows are taken away).
         record_ids = [pk for pk in record_ids if pk not in new]
         if not record_ids:
@@ -397,9 +440,7 @@ def entries_written(
     the walk of ``before`` is what is stored. What a single entry's create
     does (``services.entry_create``); inside ``deferred()``, the record is
     made again at the end of the block like any other."""
-    pending = _pending.get()
-    if pending is not None:
-        pending.add(record.record_id)
+    if _defer([record.record_id]):
         return
     old, new = record_changes(record, before), record_changes(record, after)
     add_rows(added_rows(record, before=old, after=new))

@@ -275,10 +275,14 @@ def entries_create(
         _insert_with_history([item for item in items if item.is_new], created_by=created_by)
     rows = []
     for record_id, (kept, before, after) in walked.items():
-        if all(item.is_new for item in kept):
-            rows += rollups.added_rows(read.records[record_id], before=before, after=after)
-        else:  # an entry refused at the insert: its record's rows are made again
+        record = read.records[record_id]
+        if not all(item.is_new for item in kept):
+            # An entry refused at the insert: its record's rows are made again.
             rollups.changed([record_id])
+        elif not rollups.made_with(
+            record, [*read.entries[record_id], *(item.entry for item in kept)]
+        ):
+            rows += rollups.added_rows(record, before=before, after=after)
     rollups.add_rows(rows)
     for item, first in repeated:
         if first.error is not None:
@@ -349,7 +353,12 @@ def _checked(
         item.entry, item.is_new = entry, True
         new_by_record[record.record_id].append(item)
     walked = {
-        record_id: _walk_new_entries(read.records[record_id], read.entries[record_id], new)
+        record_id: _walk_new_entries(
+            read.records[record_id],
+            read.entries[record_id],
+            new,
+            changes=not rollups.is_deferred(record_id),
+        )
         for record_id, new in new_by_record.items()
     }
     return walked, repeated
@@ -369,13 +378,19 @@ def _inserted(items: list[NewEntry], created_by: AbstractBaseUser | None) -> boo
 
 
 def _walk_new_entries(
-    record: rollups.RecordFacts, stored: list[walk.Counted], new: list[NewEntry]
+    record: rollups.RecordFacts,
+    stored: list[walk.Counted],
+    new: list[NewEntry],
+    *,
+    changes: bool = True,
 ) -> tuple[list[NewEntry], dict, dict]:
     """Walk the record with its new entries from the earliest of their dates;
     while a date breaks a rule, refuse the last new entry dated on or before it
     (as the admin's entry forms do) and walk again, so every entry at fault is
     named. Returns the new entries kept, and the record's changes by date
-    (``rollups.day_changes``) from that date on without them and with them."""
+    (``rollups.day_changes``) from that date on without them and with them;
+    without ``changes`` (its rows are made again at the end of a
+    ``rollups.deferred()`` block), none."""
     facts = rollups.walk_facts(record)
     kept = list(new)
     checks_stored = Counter(entry.date for entry in stored if entry.lambs_alive is not None)
@@ -390,6 +405,8 @@ def _walk_new_entries(
             )
         )
         violation = next((day[2] for day in days if day[2] is not None), None)
+        if violation is None and not changes:
+            return kept, {}, {}
         if violation is None:
             before = walk.counted_days(facts, stored, since=since)
             return (
