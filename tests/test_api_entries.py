@@ -4,6 +4,7 @@ an ``If-Match`` keeps a stale edit from overwriting a newer one, and a bulk
 submission is stored whole or not at all."""
 
 import datetime
+import json
 import uuid
 
 import pytest
@@ -580,6 +581,23 @@ def test_a_bulk_with_one_bad_item_stores_nothing_and_names_its_index_and_errors(
     assert (body["created"], body["unchanged"], body["entries"]) == (0, 0, [])
     assert [error["index"] for error in body["errors"]] == [1]
     assert list(body["errors"][0]["errors"]) == ["lambs_born"]
+    assert not sailike_record.entries.exists()
+
+
+def test_a_bulk_item_whose_note_holds_a_lone_surrogate_is_refused_at_its_note(
+    fuhai_technician, sailike_record
+):
+    """JSON may carry half of a UTF-16 pair ("\\ud800"), which no database
+    stores: the item is refused at its note, as a single create refuses it,
+    not a 500."""
+    good = new_entry(sailike_record, lambs_born=2)
+    bad = {**new_entry(sailike_record, lambs_born=3), "note": "a\ud800b"}
+    body = json.dumps([good, bad])  # "\ud800" escaped, as a client sends it
+    response = api(fuhai_technician).post(BULK_URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert [(error["index"], list(error["errors"])) for error in response.json()["errors"]] == [
+        (1, ["note"])
+    ]
     assert not sailike_record.entries.exists()
 
 

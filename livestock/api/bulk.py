@@ -12,6 +12,7 @@ item is read here only when the serializer would read it the same way.
 """
 
 import datetime
+import re
 import uuid
 from collections.abc import Iterable
 
@@ -23,6 +24,9 @@ from livestock.filtersets import MAX_ID
 from livestock.models import LambingEntry
 
 COUNT_FIELDS = ("ewes_lambed", "lambs_born", "lambs_lost")
+# Half of a UTF-16 pair alone, which JSON may carry ("\ud800") and no database
+# can store: DRF's CharField refuses it (ProhibitSurrogateCharactersValidator).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _plain_uuid(value) -> uuid.UUID | None:
@@ -106,6 +110,8 @@ class ItemReader:
         note = values.get("note", "")
         if type(note) is not str or "\x00" in note or note != note.strip():
             return None  # not kept as it is: the serializer trims it, or refuses it
+        if not note.isascii() and _SURROGATE.search(note):
+            return None  # a lone surrogate (JSON's "\ud800"): the serializer refuses it
         return values
 
 
