@@ -28,6 +28,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
+from psycopg import pq
 
 # A value no row has, placed where the looked-up value goes when the SQL is
 # made, so that its position among the parameters is known.
@@ -50,7 +51,11 @@ def execute(cursor, sql: str, params=(), *, label: str) -> None:
     connection prepares again. The server replans it by itself when a table it
     reads changes (a migration)."""
     connection = cursor.db
-    if connection.vendor != "postgresql" or settings.DATABASE_TRANSACTION_POOLING:
+    if (
+        connection.vendor != "postgresql"
+        or settings.DATABASE_TRANSACTION_POOLING
+        or _pipelined(connection)
+    ):
         cursor.execute(sql, params)
         return
     name = f"{label[:40]}_{hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()}"
@@ -70,6 +75,17 @@ def execute(cursor, sql: str, params=(), *, label: str) -> None:
         cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
     else:
         cursor.execute(f"EXECUTE {name}")
+
+
+def _pipelined(connection) -> bool:
+    """Whether the connection is in psycopg's pipeline mode (an import's batch
+    whose rollups still run in the server, ``importing.Overlap``): a ``PREPARE``
+    sent then is only queued, and skipped by the server if a statement before
+    it fails; counted as prepared, its name would then be missing from the
+    connection for every later request on it (a 500 until it is replaced).
+    The statement is sent whole instead."""
+    raw = connection.connection
+    return raw is not None and raw.pgconn.pipeline_status != pq.PipelineStatus.OFF
 
 
 class PreparedGet:
