@@ -17,7 +17,12 @@ from livestock.models import DailyRollup, Herder, LambingEntry, LambingRecord, V
 from livestock.services.reviews import review_approve, review_submit
 from livestock.spreadsheets import importing
 from livestock.spreadsheets.exporting import herder_rows, write_csv
-from livestock.spreadsheets.importing import ENTRY_BATCH, import_counts
+from livestock.spreadsheets.importing import (
+    COLLECT_AFTER,
+    ENTRY_BATCH,
+    collected_rarely,
+    import_counts,
+)
 
 DATA = Path(__file__).parent / "data"
 GOOD_FILES = ["counts_good.csv", "counts_gb18030.csv", "counts_utf8_no_bom.csv", "counts.xlsx"]
@@ -546,3 +551,18 @@ def test_a_household_is_found_in_its_village_by_its_kazakh_name(
     assert import_counts(content=path.read_bytes(), user=fuhai_technician).errors == []
     assert Herder.objects.count() == 1
     assert sailike.lambing_records.get().ewes_at_start == 90
+
+
+def test_imports_at_once_in_one_process_leave_its_garbage_collector_as_it_was():
+    """The collector's thresholds are the process's: with two imports in its
+    threads at once, the one ending first leaves them raised for the other,
+    and the last puts back what was there before (not the raised ones)."""
+    before = gc.get_threshold()
+    first, second = collected_rarely(), collected_rarely()
+    first.__enter__()
+    second.__enter__()
+    assert gc.get_threshold()[0] >= COLLECT_AFTER
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[0] >= COLLECT_AFTER  # the second import still runs
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before

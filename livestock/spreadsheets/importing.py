@@ -6,6 +6,7 @@ import datetime
 import functools
 import gc
 import re
+import threading
 import uuid as uuid_module
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -153,6 +154,9 @@ def _import(content, user, dry_run, reason, progress, source, limits) -> ImportR
 # While a file is imported, Python's cyclic garbage collector looks at the
 # youngest objects after this many allocations (700 by default).
 COLLECT_AFTER = 100_000
+_collector_lock = threading.Lock()
+_imports_running = 0
+_thresholds_before: tuple[int, ...] = gc.get_threshold()
 
 
 @contextmanager
@@ -164,12 +168,21 @@ def collected_rarely() -> Iterator[None]:
     an import's CPU (20,000 rows: 0.8 s in 1,057 collections, 7 of them of
     everything). They are seldom garbage in cycles (a 20,000-row import left
     none), so the memory an import takes stays the same."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], COLLECT_AFTER), *thresholds[1:])
+    global _imports_running, _thresholds_before
+    # The thresholds are the process's: with imports at once in its threads,
+    # the first sets them and the last puts back what was there before it.
+    with _collector_lock:
+        if _imports_running == 0:
+            _thresholds_before = gc.get_threshold()
+            gc.set_threshold(max(_thresholds_before[0], COLLECT_AFTER), *_thresholds_before[1:])
+        _imports_running += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
+        with _collector_lock:
+            _imports_running -= 1
+            if _imports_running == 0:
+                gc.set_threshold(*_thresholds_before)
 
 
 def _import_rows(importer, table, result, *, dry_run, progress) -> None:
