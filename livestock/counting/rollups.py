@@ -46,10 +46,10 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from psycopg import pq
 
 from livestock.counting import walk
 from livestock.models import LADDER, LEVEL_OF, DailyRollup, LambingEntry, LambingRecord, Place
+from livestock.models.prepared import pipelined
 
 HERDER_LEVEL = LADDER[-1].depth  # a household's own rows: the ledger the others sum
 KEY_COLUMNS = ("season_id", "level", "place_id", "date")  # one row per key
@@ -157,7 +157,7 @@ def add_rows(rows: list[tuple]) -> None:
         # COPY: summing a bulk's rows into its places' rows in Python took a
         # sixth of its CPU.
         with connection.cursor() as cursor:
-            if _pipelined():
+            if pipelined(connection):  # no COPY in a pipeline: the rows as arrays
                 columns = [_array_text(column) for column in zip(*rows, strict=True)]
                 cursor.execute(_summed_arrays_statement(), columns)
                 return
@@ -527,7 +527,7 @@ def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.executemany(add_statement(columns, connection), rows)
-        elif len(rows) < COPY_FROM_ROWS or _pipelined():
+        elif len(rows) < COPY_FROM_ROWS or pipelined(connection):  # no COPY in a pipeline
             cursor.execute(
                 add_statement(columns, connection),
                 [_array_text(column) for column in zip(*rows, strict=True)],
@@ -546,14 +546,6 @@ def _array_text(values: Iterable) -> str:
 # From this many rows on, ``_add`` sends them by COPY: adapting a bulk's arrays
 # of thousands of values took a tenth of its CPU, COPY's rows a few percent.
 COPY_FROM_ROWS = 200
-
-
-def _pipelined() -> bool:
-    """Whether the connection is in psycopg's pipeline mode, where statements
-    are sent without waiting for their results (an import writing a batch's
-    rollups while it reads its next rows) and COPY cannot run: the rows then
-    go as arrays, in one statement."""
-    return connection.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF
 
 
 def _summed_arrays_statement() -> str:

@@ -51,10 +51,14 @@ def execute(cursor, sql: str, params=(), *, label: str) -> None:
     connection prepares again. The server replans it by itself when a table it
     reads changes (a migration)."""
     connection = cursor.db
+    # Pipelined, a ``PREPARE`` is only queued, and skipped by the server if a
+    # statement before it fails; counted as prepared, its name would then be
+    # missing from the connection for every later request on it (a 500 until
+    # the connection is replaced): the statement is sent whole instead.
     if (
         connection.vendor != "postgresql"
         or settings.DATABASE_TRANSACTION_POOLING
-        or _pipelined(connection)
+        or pipelined(connection)
     ):
         cursor.execute(sql, params)
         return
@@ -77,13 +81,10 @@ def execute(cursor, sql: str, params=(), *, label: str) -> None:
         cursor.execute(f"EXECUTE {name}")
 
 
-def _pipelined(connection) -> bool:
-    """Whether the connection is in psycopg's pipeline mode (an import's batch
-    whose rollups still run in the server, ``importing.Overlap``): a ``PREPARE``
-    sent then is only queued, and skipped by the server if a statement before
-    it fails; counted as prepared, its name would then be missing from the
-    connection for every later request on it (a 500 until it is replaced).
-    The statement is sent whole instead."""
+def pipelined(connection) -> bool:
+    """Whether the connection (Django's, PostgreSQL) is in psycopg's pipeline
+    mode, where statements are sent without waiting for their results (an
+    import's batch whose rollups still run in the server, ``importing.Overlap``)."""
     raw = connection.connection
     return raw is not None and raw.pgconn.pipeline_status != pq.PipelineStatus.OFF
 

@@ -23,11 +23,11 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from psycopg import pq
 
 from livestock.audit.attribution import Surface, acting_as
 from livestock.counting import rollups
 from livestock.models import Herder, LambingRecord, Place, Season, Village
+from livestock.models.prepared import pipelined
 from livestock.models.review import approved_through_townships
 from livestock.places import scoping
 from livestock.places.names import normalize_name
@@ -714,7 +714,7 @@ class Overlap:
     def start(self) -> None:
         if connection.vendor == "postgresql" and connection.in_atomic_block:
             connection.ensure_connection()
-            if connection.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF:
+            if not pipelined(connection):
                 self.pipeline.enter_context(connection.connection.pipeline())
 
     def finish(self) -> None:
