@@ -16,14 +16,23 @@ bare SQL through psycopg, with no Django, no rules and no walk, so that
   app's bulks run), and, as before 2026-12-06, with one household row per
   entry and its place rows, made and adapted by psycopg inside the timing
   (about a third of the rows the app must write for the same entries);
-- an **import batch** of 1,000 rows (``import_bench.py``'s shape: 200 new
-  households of five entries each): ``COPY`` the households, their records and
-  the entries, each with their history rows, one upsert of the rollups.
+- an **import** of the app's own file (since 2026-12-06; ``Floor.imports``):
+  the same households, records, entries, history rows and rollup rows (the
+  household rows the app's walk makes for each new record, about six a record,
+  and their place rows), in one transaction as the app's import is: ``COPY``
+  of each table, the household rollup rows too (new records have none to add
+  to), the place rows summed over the whole file and upserted once, every row
+  made untimed first; and, beside it, the floor until then (``imports_batched``):
+  batches of 1,000 rows of 200 new households on five days from the season's
+  start, each its own transaction with one upsert of its rollups, made
+  inside the timing (about half the rollup rows the app writes for as many
+  rows, and its Python's time).
 
-The entries count nothing (every count 0, a note saying what wrote them), so
-the rollups they add to stay what a rebuild makes, and every row written is
-deleted at the end: the floor leaves the database as it found it. The cost of
-a row does not depend on its counts.
+The rollup rows count nothing (every count 0), and so do the entries (a note
+saying what wrote them) but for the import's, which keep the file's counts
+(their walk makes the rollup rows' dates), so that the rollups stay what a
+rebuild makes; every row written is deleted at the end: the floor leaves the
+database as it found it. The cost of a row does not depend on its counts.
 """
 
 import datetime
@@ -34,6 +43,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import psycopg
@@ -211,6 +221,136 @@ def backend_cpu_seconds(pids: list[int]) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+# COPY's data is sent this many bytes a write.
+COPY_CHUNK = 1 << 20
+
+
+def copy_text(rows: Iterable[tuple]) -> bytes:
+    """Rows as ``COPY … FROM STDIN``'s text format: made before the timing, so
+    that the floor times the database, not the client's formatting."""
+    lines = []
+    for row in rows:
+        lines.append("\t".join(_copy_value(value) for value in row))
+    return ("\n".join(lines) + "\n").encode() if lines else b""
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return str(value)
+
+
+class ImportPlan:
+    """What ``Floor.imports`` writes for an import, made untimed: each table's
+    rows as ``COPY`` text, and the rollup rows of the new records (the
+    household rows as the app's walk makes them, and their place rows summed
+    over the whole file), every count 0."""
+
+    def __init__(self, user_id, season, households, herder_ids, record_ids, entry_ids):
+        now = timezone.now()
+        today = timezone.localdate()
+        tail = (NOTE, "import")
+        village_places = _village_places({village for village, _e, _r in households})
+        herders, herder_history, records, record_history, entries, entry_history = (
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
+        herder_rows = []
+        next_entry = iter(entry_ids)
+        for (village, ewes, facts), herder_id, record_id in zip(
+            households, herder_ids, record_ids, strict=True
+        ):
+            township, county, prefecture = village_places[village]
+            name = (f"bare-{herder_id}", f"Bare {herder_id}", "")
+            herders.append((herder_id, *name, village, 1))
+            herder_history.append((herder_id, *name, 1, now, "+", user_id, village, *tail))
+            records.append((record_id, herder_id, season.pk, ewes, now, now, 1))
+            record_history.append(
+                (record_id, 1, ewes, now, now, now, "+", herder_id, user_id, season.pk, *tail)
+            )
+            counted = []
+            for fields in facts:
+                entry_id = next(next_entry)
+                entry = {**ENTRY_DEFAULTS, **fields}
+                counted.append(walk.EntryFacts(**{k: entry[k] for k in WALKED}))
+                values = (uuid.uuid4(), record_id, *(entry[k] for k in ENTRY_CONTENT), NOTE, now)
+                entries.append((entry_id, *values, user_id, 1))
+                entry_history.append(
+                    (entry_id, 1, *values, user_id, now, "+", user_id, NOTE, "import")
+                )
+            record = rollups.RecordFacts(
+                record_id=record_id,
+                season_id=season.pk,
+                herder_id=herder_id,
+                village_id=village,
+                township_id=township,
+                county_id=county,
+                prefecture_id=prefecture,
+                ewes_at_start=ewes,
+                recorded_on=today,
+                season_start=season.start_date,
+                season_end=season.end_date,
+            )
+            herder_rows.extend(rollups.herder_rows(record, counted))
+        zeros = (0,) * len(DailyRollup.COUNTED)
+        herder_rows = [(*row[: -len(zeros)], *zeros) for row in herder_rows]
+        place_rows = {}
+        for row in herder_rows:
+            for place_row in rollups.place_rows(row):
+                place_rows[place_row[:4]] = place_row
+        self.herder_row_count = len(herder_rows)
+        self.place_row_count = len(place_rows)
+        self.place_rows = copy_text(place_rows[key] for key in sorted(place_rows))
+        self.copies = [
+            (Herder._meta.db_table, HERDER_COLUMNS, copy_text(herders)),
+            (history_table(Herder), HERDER_HISTORY_COLUMNS, copy_text(herder_history)),
+            (LambingRecord._meta.db_table, RECORD_COLUMNS, copy_text(records)),
+            (history_table(LambingRecord), RECORD_HISTORY_COLUMNS, copy_text(record_history)),
+            (LambingEntry._meta.db_table, ENTRY_COLUMNS, copy_text(entries)),
+            (history_table(LambingEntry), ENTRY_HISTORY_COLUMNS, copy_text(entry_history)),
+            (DailyRollup._meta.db_table, rollups.row_columns(), copy_text(herder_rows)),
+        ]
+
+
+# An entry's fields in ENTRY_COLUMNS' order between record_id and note, their
+# defaults, and those its walk reads.
+ENTRY_CONTENT = ENTRY_COLUMNS[3:10]
+ENTRY_DEFAULTS = {
+    "ewes_lambed": 0,
+    "lambs_born": 0,
+    "lambs_lost": 0,
+    "loss_cause": "",
+    "lambs_alive": None,
+    "check_stage": "",
+}
+WALKED = ("date", *ENTRY_DEFAULTS)
+HERDER_HISTORY_COLUMNS = ("id", "name", "name_latin", "name_kazakh", "version")
+HERDER_HISTORY_COLUMNS += ("history_date", "history_type", "history_user_id", "village_id")
+HERDER_HISTORY_COLUMNS += ("history_source", "history_surface")
+RECORD_HISTORY_COLUMNS = ("id", "version", "ewes_at_start", "created_at", "updated_at")
+RECORD_HISTORY_COLUMNS += ("history_date", "history_type", "herder_id", "history_user_id")
+RECORD_HISTORY_COLUMNS += ("season_id", "history_source", "history_surface")
+
+
+def _village_places(village_ids) -> dict[int, tuple[int, int, int]]:
+    """Each village's township, county and prefecture."""
+    villages = Village.objects.filter(pk__in=village_ids).values_list(
+        "pk", "township_id", "township__county_id", "township__county__prefecture_id"
+    )
+    return {pk: places for pk, *places in villages}
 
 
 class Floor:
@@ -396,7 +536,11 @@ class Floor:
         self.records.extend(record_ids)
         self.herders.extend(herder_ids)
 
-    def imports(self, batches: int, rows: int = 1000) -> dict:
+    def imports_batched(self, batches: int, rows: int = 1000) -> dict:
+        """The import's floor until 2026-12-06: ``batches`` batches of 1,000 rows
+        of new households on five days from the season's start, each its own
+        transaction (``import_batch``). Printed beside ``imports`` so that older
+        figures stay comparable."""
         from livestock.models import Season
 
         season = Season.objects.order_by("-start_date").first()
@@ -414,6 +558,60 @@ class Floor:
             "rate": rows * batches / sum(timings),
             "p50": statistics.median(timings) * 1000,
             "db_cpu_s": cpu / batches,
+        }
+
+    def imports(self, households: list[tuple[int, int | None, list[dict]]], season) -> dict:
+        """The bare SQL of an import of ``households``, the app's file as
+        (village id, ewes at the start, its entries' fields by name, codes for
+        choices): the same households, records, entries, history rows and
+        rollup rows the app writes for it, written the fastest plain way, in
+        one transaction (the app's import is one): ``COPY`` of each table, the
+        new records' household rollup rows by ``COPY`` too (no upsert: they
+        cannot exist yet), and the place rows summed over the whole file
+        (``import_place_rows``) and upserted once, from a temporary table
+        filled by ``COPY``. Everything the database is not needed for is made
+        untimed first (``ImportPlan``): the rows, as ``COPY``'s text, and the
+        rollup rows, by the app's own walk of each new record
+        (``rollups.herder_rows``), with their counts 0 so that the region
+        stays what a rebuild makes. Timed: drawing the ids from the sequences
+        and the writes. Returns the rate in the file's rows, the seconds, the
+        PostgreSQL CPU per 1,000 rows and the rollup rows written."""
+        rows = sum(len(entries) for _village, _ewes, entries in households)
+        with connect() as conn:
+            pid = conn.info.backend_pid
+            cpu_before = backend_cpu_seconds([pid])
+            started = time.perf_counter()
+            with conn.transaction(), conn.cursor() as cursor:
+                herder_ids = next_ids(cursor, Herder, len(households))
+                record_ids = next_ids(cursor, LambingRecord, len(households))
+                entry_ids = next_ids(cursor, LambingEntry, rows)
+            drawn = time.perf_counter() - started
+            plan = ImportPlan(self.user_id, season, households, herder_ids, record_ids, entry_ids)
+            started = time.perf_counter()
+            with conn.transaction(), conn.cursor() as cursor:
+                for table, columns, data in plan.copies:
+                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copying:
+                        for start in range(0, len(data), COPY_CHUNK):
+                            copying.write(data[start : start + COPY_CHUNK])
+                columns = rollups.row_columns()
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE bare_place_rows ON COMMIT DROP AS "
+                    f"SELECT {', '.join(columns)} FROM {DailyRollup._meta.db_table} WITH NO DATA"
+                )
+                with cursor.copy(f"COPY bare_place_rows ({', '.join(columns)}) FROM STDIN") as c:
+                    c.write(plan.place_rows)
+                cursor.execute(rollups.add_statement(columns, connection, source="bare_place_rows"))
+            elapsed = drawn + time.perf_counter() - started
+            cpu = backend_cpu_seconds([pid]) - cpu_before
+        self.entries.extend(entry_ids)
+        self.records.extend(record_ids)
+        self.herders.extend(herder_ids)
+        return {
+            "rate": rows / elapsed,
+            "seconds": elapsed,
+            "db_cpu_s": cpu / rows * 1000,
+            "herder_rows": plan.herder_row_count,
+            "place_rows": plan.place_row_count,
         }
 
     def clean_up(self) -> None:

@@ -15,6 +15,7 @@ Import it with the progress bar and the rate:
 import argparse
 import csv
 import datetime
+import functools
 import random
 import secrets
 from pathlib import Path
@@ -100,6 +101,27 @@ def season_rows(rng: random.Random) -> list[dict]:
             "check_stage": stages[CheckStage.WEANING],
         },
     ]
+
+
+@functools.cache
+def _codes() -> tuple[dict[str, str], dict[str, str]]:
+    """The loss causes' and check stages' codes by their Chinese labels."""
+    with translation.override("zh-hans"):
+        causes = {str(label): code for code, label in LossCause.choices}
+        stages = {str(label): code for code, label in CheckStage.choices}
+    return causes, stages
+
+
+def entry_fields(values: dict) -> dict:
+    """A row of ``season_rows`` as its entry's fields by name, choices as their
+    codes (what ``bench/bare_sql.py`` writes for the same rows)."""
+    causes, stages = _codes()
+    fields = {key: value for key, value in values.items() if key != "ewes_at_start"}
+    if "loss_cause" in fields:
+        fields["loss_cause"] = causes[fields["loss_cause"]]
+    if "check_stage" in fields:
+        fields["check_stage"] = stages[fields["check_stage"]]
+    return fields
 
 
 def write(rows: int, out: Path, seed: int) -> None:

@@ -401,10 +401,13 @@ def imports(rows: int) -> None:
     rng = random.Random(rows)  # noqa: S311
     villages = list(Village.objects.select_related("township__county").order_by("pk"))
     first = LambingRecord.objects.count()
-    lines = []
+    lines, households = [], []
     for number in range(first, first + -(-rows // import_bench.ROWS_PER_HERDER)):
         village = villages[rng.randrange(len(villages))]
-        for values in import_bench.season_rows(rng):
+        season_rows = import_bench.season_rows(rng)[: rows - len(lines)]
+        households.append((village.pk, season_rows[0]["ewes_at_start"], []))
+        for values in season_rows:
+            households[-1][2].append(import_bench.entry_fields(values))
             values = {
                 "county": village.township.county.name,
                 "township": village.township.name,
@@ -432,15 +435,25 @@ def imports(rows: int) -> None:
     print(f"| import of {rows:,} rows, in-process | | | | **{app_rate:,.0f} rows/s** | |")
     print(f"  CPU per 1,000 rows: app {cpu / rows * 1000:.2f} s (PostgreSQL: see the bare SQL)")
     floor = bare_sql.Floor(user_id=user.pk, date=None)
+    season = Season.objects.get(start_date=import_bench.START)
     try:
-        sql = floor.imports(max(1, rows // 1000))
+        sql = floor.imports(households, season)
+        batched = floor.imports_batched(max(1, rows // 1000))
     finally:
         floor.clean_up()
     print(
-        f"| bare SQL of an import batch of 1,000 rows | {sql['p50']:.1f} | | | "
+        f"| bare SQL of the same rows, one transaction | {sql['seconds'] * 1000:.1f} | | | "
         f"{sql['rate']:,.0f} rows/s | {app_rate / sql['rate']:.2f}× |"
     )
-    print(f"  CPU per batch: PostgreSQL {sql['db_cpu_s']:.2f} s", flush=True)
+    print(
+        f"  PostgreSQL CPU per 1,000 rows {sql['db_cpu_s']:.3f} s; rollup rows: "
+        f"{sql['herder_rows']:,} of households, {sql['place_rows']:,} of places"
+    )
+    print(
+        f"| the floor until 2026-12-06: batches of 1,000 rows | {batched['p50']:.1f} | | | "
+        f"{batched['rate']:,.0f} rows/s | {app_rate / batched['rate']:.2f}× |"
+    )
+    print(f"  CPU per batch: PostgreSQL {batched['db_cpu_s']:.2f} s", flush=True)
 
 
 def main(arguments) -> None:
