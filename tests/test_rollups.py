@@ -34,6 +34,7 @@ from livestock.services.records import (
     records_create,
 )
 from livestock.services.seasons import season_update
+from livestock.spreadsheets import importing
 from livestock.spreadsheets.importing import import_counts
 from tests.conftest import make_user
 from tests.test_admin import add_count, logged_in
@@ -322,6 +323,36 @@ def test_an_imports_new_households_reach_the_summary_as_a_rebuild_makes_them(
     totals = lambing_totals(season=winter_2024, as_of=FEB_28)
     # The household of ewes only counts from today, after the season.
     assert (totals.households, totals.lambs_born) == (62, 60 * 18 + 4 + 2)
+    assert stored_rollups() == rebuilt_rollups()
+
+
+@pytest.mark.parametrize("batch", [2, 4, 5000])
+def test_an_imports_places_summed_over_its_batches_are_what_a_rebuild_makes(
+    batch, fuhai_technician, sailike_record, qibaerwoyi, winter_2024, monkeypatch
+):
+    """On PostgreSQL an import adds its new households' rows batch by batch
+    and their places' rows once, summed over the whole file, at its end
+    (``rollups.places_summed_later``): a household whose rows fall in two
+    batches (its record new in the first, stored in the second), and a stored
+    one, count in their places as a rebuild counts them, whatever the batch."""
+    monkeypatch.setattr(importing, "ENTRY_BATCH", batch)
+    header = "村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔母羊,产羔数,死亡羔羊,死亡原因"
+    lines = [header + ",成活羔羊,成活检查"]
+    for number in range(7):
+        name = f"齐巴尔窝依村,分批{number},Batch {number},2024–2025 冬羔,{40 + number}"
+        lines += [
+            f"{name},2024-12-{10 + number},10,12,,,,",
+            f"{name},2025-01-{10 + number},,,1,冻死,,",
+            f"{name},2025-01-{20 + number},,,,,11,day7",
+        ]
+    lines.append(f"齐巴尔窝依村,{sailike_record.herder.name},,,,2024-12-15,3,4,,,,")
+    content = "\n".join(lines).encode("utf-8")
+
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert result.errors == [] and result.applied
+    totals = lambing_totals(season=winter_2024, as_of=FEB_28)
+    assert (totals.lambs_born, totals.lamb_losses) == (7 * 12 + 4, 7)
     assert stored_rollups() == rebuilt_rollups()
 
 

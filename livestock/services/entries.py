@@ -280,7 +280,9 @@ def entries_create(
             # An entry refused at the insert: its record's rows are made again.
             rollups.changed([record_id])
         elif not rollups.made_with(
-            record, [*read.entries[record_id], *(item.entry for item in kept)]
+            record,
+            [*read.entries[record_id], *(item.entry for item in kept)],
+            changes=after or None,
         ):
             rows += rollups.added_rows(record, before=before, after=after)
     rollups.add_rows(rows)
@@ -390,12 +392,14 @@ def _walk_new_entries(
     named. Returns the new entries kept, and the record's changes by date
     (``rollups.day_changes``) from that date on without them and with them;
     without ``changes`` (its rows are made again at the end of a
-    ``rollups.deferred()`` block), none."""
+    ``rollups.deferred()`` block), none, but for a record with no stored
+    entries (an import's new one): walked whole, its changes with them are
+    all its rows' (``rollups.made_with``), which need not walk it again."""
     facts = rollups.walk_facts(record)
     kept = list(new)
     checks_stored = Counter(entry.date for entry in stored if entry.lambs_alive is not None)
     while kept:
-        since = min(item.entry.date for item in kept)
+        since = min(item.entry.date for item in kept) if stored or changes else None
         days = list(
             walk.counted_days(
                 facts,
@@ -406,7 +410,7 @@ def _walk_new_entries(
         )
         violation = next((day[2] for day in days if day[2] is not None), None)
         if violation is None and not changes:
-            return kept, {}, {}
+            return kept, {}, {} if stored else rollups.day_changes(days)
         if violation is None:
             before = walk.counted_days(facts, stored, since=since)
             return (

@@ -192,6 +192,7 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
     with (
         transaction.atomic(),
         acting_as(user, surface=Surface.IMPORT, source=source),
+        rollups.places_summed_later(),
         importer.overlap,
     ):
         for done, (line, cells) in enumerate(table.rows, start=1):
@@ -205,6 +206,7 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
             if progress is not None:
                 progress(done, result.rows)
         importer.store()
+        rollups.add_summed_places()
         importer.overlap.finish()
         result.errors.sort(key=lambda error: error.line)
         result.applied = not (result.errors or dry_run)
