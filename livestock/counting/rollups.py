@@ -346,7 +346,7 @@ def read_records(
     record_ids = sorted(set(record_ids))
     records = (
         (LambingRecord.objects if among is None else among)
-        .filter(pk__in=record_ids)
+        .filter(pk__in_array=record_ids)
         .select_for_update(of=("self",))
         .order_by("pk")
         .values_list(
@@ -377,7 +377,7 @@ def read_records(
     if among is not None:
         record_ids = [record.record_id for record in facts]
     rows = (
-        LambingEntry.objects.filter(record_id__in=record_ids)
+        LambingEntry.objects.filter(record_id__in_array=record_ids)
         .order_by("record_id", "date", "pk")
         .values_list("record_id", *LambingEntry.RUNNING_TOTAL_FIELDS, named=True)
     )

@@ -2,6 +2,7 @@
 reports with their figures, and users' scope grants. One module per part;
 everything is importable from ``livestock.models``."""
 
+from livestock.models import lookups  # noqa: F401 (registers ``__in_array``)
 from livestock.models.idempotency import IdempotentRequest
 from livestock.models.lambing import HOUSEHOLD_COUNT_LIMIT, LambingEntry, LambingRecord, Season
 from livestock.models.places import (
