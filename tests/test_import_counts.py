@@ -14,15 +14,11 @@ from django.db import DataError, connection
 from livestock.audit import bulk_insert
 from livestock.counting import rollups
 from livestock.models import DailyRollup, Herder, LambingEntry, LambingRecord, Village
+from livestock.services.collector import COLLECT_AFTER, collected_rarely
 from livestock.services.reviews import review_approve, review_submit
 from livestock.spreadsheets import importing
 from livestock.spreadsheets.exporting import herder_rows, write_csv
-from livestock.spreadsheets.importing import (
-    COLLECT_AFTER,
-    ENTRY_BATCH,
-    collected_rarely,
-    import_counts,
-)
+from livestock.spreadsheets.importing import ENTRY_BATCH, import_counts
 
 DATA = Path(__file__).parent / "data"
 GOOD_FILES = ["counts_good.csv", "counts_gb18030.csv", "counts_utf8_no_bom.csv", "counts.xlsx"]
@@ -257,7 +253,7 @@ def test_an_import_leaves_the_garbage_collector_as_it_found_it(
     with pytest.raises(RuntimeError, match="disk full"):
         run(DATA / "counts_good.csv", fuhai_technician)
 
-    assert during[0][0] >= importing.COLLECT_AFTER > before[0]
+    assert during[0][0] >= COLLECT_AFTER > before[0]
     assert gc.get_threshold() == before
 
 

@@ -21,6 +21,7 @@ from livestock.models import LambingEntry, LambingRecord, Season, Township
 from livestock.models.prepared import PreparedValues
 from livestock.models.review import approved_through_townships
 from livestock.places import scoping
+from livestock.services.collector import collected_rarely
 from livestock.services.guards import check_version, lock_record, only_fields, require_reason
 
 # What every surface answers for an entry sent under a uuid it may not use:
@@ -220,6 +221,7 @@ class NewEntry:
 
 
 @transaction.atomic
+@collected_rarely()  # the batch's thousands of objects live until its end
 def entries_create(
     *,
     items: list[NewEntry],

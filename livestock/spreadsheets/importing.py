@@ -4,13 +4,11 @@ or nothing; a preview is the same import rolled back)."""
 
 import datetime
 import functools
-import gc
 import re
-import threading
 import uuid as uuid_module
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -31,6 +29,7 @@ from livestock.models.prepared import pipelined
 from livestock.models.review import approved_through_townships
 from livestock.places import scoping
 from livestock.places.names import normalize_name
+from livestock.services.collector import collected_rarely
 from livestock.services.entries import USED_UUID, NewEntry, entries_create
 from livestock.services.places import herder_build, herder_update, herders_create
 from livestock.services.records import record_build, record_update, records_create
@@ -149,40 +148,6 @@ def _import(content, user, dry_run, reason, progress, source, limits) -> ImportR
             )
         ) from None
     return result
-
-
-# While a file is imported, Python's cyclic garbage collector looks at the
-# youngest objects after this many allocations (700 by default).
-COLLECT_AFTER = 100_000
-_collector_lock = threading.Lock()
-_imports_running = 0
-_thresholds_before: tuple[int, ...] = gc.get_threshold()
-
-
-@contextmanager
-def collected_rarely() -> Iterator[None]:
-    """Python's cyclic garbage collector run rarely for the time of an import,
-    and as before after it. An import makes hundreds of thousands of objects
-    that live until its end (its rows, models, walks), and at the default
-    thresholds the collector went through them again and again: a quarter of
-    an import's CPU (20,000 rows: 0.8 s in 1,057 collections, 7 of them of
-    everything). They are seldom garbage in cycles (a 20,000-row import left
-    none), so the memory an import takes stays the same."""
-    global _imports_running, _thresholds_before
-    # The thresholds are the process's: with imports at once in its threads,
-    # the first sets them and the last puts back what was there before it.
-    with _collector_lock:
-        if _imports_running == 0:
-            _thresholds_before = gc.get_threshold()
-            gc.set_threshold(max(_thresholds_before[0], COLLECT_AFTER), *_thresholds_before[1:])
-        _imports_running += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _imports_running -= 1
-            if _imports_running == 0:
-                gc.set_threshold(*_thresholds_before)
 
 
 def _import_rows(importer, table, result, *, dry_run, progress) -> None:
