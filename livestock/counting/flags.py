@@ -121,7 +121,7 @@ class FlagWalk:
         if self.latest_check is not None:
             previous_alive, lost_then = self.latest_check
             lost_since = lamb_losses - lost_then
-            if any(alive < previous_alive - lost_since for alive in checks):
+            if min(checks) < previous_alive - lost_since:  # any check: the day's lowest
                 self.went_backwards = True
         self.latest_check = (checks[-1], lamb_losses)
 

@@ -182,7 +182,7 @@ def counted_days(
     if record.season_start is not None and record.season_end is not None:
         flag_walk = FlagWalk(season_start=record.season_start, season_end=record.season_end)
         span = {"season_start": record.season_start, "season_end": record.season_end}
-        dates.update(date for date in flag_dates(entry_dates, **span) if date > first)
+        dates.update([date for date in flag_dates(entry_dates, **span) if date > first])
 
     ewes_at_start = record.ewes_at_start
     ewes = ewes_at_start or 0
