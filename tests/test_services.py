@@ -3,6 +3,7 @@ with other content is a conflict, and updates and deletions go through the
 same rules as new entries."""
 
 import datetime
+import gc
 import io
 import uuid
 
@@ -14,7 +15,16 @@ from livestock.choices import CheckStage, LossCause
 from livestock.counting import rules
 from livestock.models import LambingEntry, LambingRecord
 from livestock.selectors.totals import lambing_totals
-from livestock.services.entries import EntryConflict, entry_create, entry_delete, entry_update
+from livestock.services import entries
+from livestock.services.collector import COLLECT_AFTER
+from livestock.services.entries import (
+    EntryConflict,
+    NewEntry,
+    entries_create,
+    entry_create,
+    entry_delete,
+    entry_update,
+)
 from livestock.services.records import record_update
 
 DEC_10 = datetime.date(2024, 12, 10)
@@ -398,3 +408,25 @@ def test_check_records_says_so_when_no_record_holds_two_checks_on_a_day(bieke_re
     call_command("check_records", stdout=out)
 
     assert "No record holds more than one survival check on a day." in out.getvalue()
+
+
+def test_a_batch_of_entries_runs_the_garbage_collector_rarely_and_leaves_it_as_it_was(
+    bieke_record, monkeypatch
+):
+    """A batch's thousands of objects live until its end: the collector is not
+    sent through them again and again meanwhile, and is as before after it."""
+    before = gc.get_threshold()
+    during = []
+    walk_new_entries = entries._walk_new_entries
+
+    def walked(*args, **kwargs):
+        during.append(gc.get_threshold())
+        return walk_new_entries(*args, **kwargs)
+
+    monkeypatch.setattr(entries, "_walk_new_entries", walked)
+    content = {"date": datetime.date(2024, 12, 10), "lambs_born": 2}
+    (item,) = entries_create(items=[NewEntry(bieke_record.pk, uuid.uuid4(), content)])
+
+    assert item.is_new
+    assert during[0][0] >= COLLECT_AFTER > before[0]
+    assert gc.get_threshold() == before
