@@ -1,0 +1,83 @@
+"""The layout checker (layout_problems.js) on small pages of its own: a bar that floats
+over rows scrolling under it (the field app's "save all") is a layer, not text over
+text, wherever the page is scrolled; text over text inside the bar, the page's text
+over the bar where it rests, and a bar that hides a line at every scroll are problems,
+wherever the page is scrolled too."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+LAYOUT_PROBLEMS = (Path(__file__).parent / "layout_problems.js").read_text()
+
+ROWS = "".join(f"<p class=row>Row {number}: lambs born, survival check</p>" for number in range(40))
+PAGE = """<!DOCTYPE html><html lang=en><head><meta name=viewport content="width=device-width">
+<style>
+  * {{ box-sizing: border-box; }}
+  body {{ margin: 0; font: 17px/1.45 sans-serif; }}
+  .row {{ margin: 0; padding: 10px 12px; border-bottom: 1px solid #ccc; }}
+  .bar {{ {bar} width: 100%; font-size: 1.1rem; min-height: 44px; }}
+  {extra}
+</style></head><body><main>{rows}<button class=bar>{label}</button>{after}</main></body></html>"""
+STICKY = "position: sticky; bottom: 8px;"
+SAVE_ALL = "Save all"
+AFTER = "<p>What follows the rows: a household to add.</p>"
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
+def problems_at_every_scroll(page: Page, html: str) -> list[str]:
+    """The checker's verdict, the same with the page scrolled to its top, two places
+    between and its end (and each time the page is left where it was)."""
+    page.set_content(html)
+    end = page.evaluate("document.documentElement.scrollHeight - innerHeight")
+    assert end > 1000  # the rows are taller than the screen
+    verdicts = []
+    for top in (0, 333, end // 2, end):
+        page.evaluate(f"scrollTo(0, {top})")
+        verdicts.append(page.evaluate(LAYOUT_PROBLEMS))
+        assert page.evaluate("scrollY") == top
+    assert all(verdict == verdicts[0] for verdict in verdicts), verdicts
+    return verdicts[0]
+
+
+def test_rows_scrolling_under_a_sticky_bar_are_no_problem(phone):
+    html = PAGE.format(bar=STICKY, extra="", rows=ROWS, label=SAVE_ALL, after=AFTER)
+    assert problems_at_every_scroll(phone, html) == []
+    # Compared where they are drawn, a row and the bar stuck over it would overlap.
+    phone.evaluate("scrollTo(0, 0)")
+    bar = phone.locator(".bar").bounding_box()
+    assert bar["y"] + bar["height"] == 740 - 8
+
+
+def test_text_over_text_inside_the_bar_is_a_problem(phone):
+    label = f"{SAVE_ALL}<span style='margin-inline-start: -3em'>Saved</span>"
+    html = PAGE.format(bar=STICKY, extra="", rows=ROWS, label=label, after=AFTER)
+    assert problems_at_every_scroll(phone, html) == ['<button> "Save all" overlaps <span> "Saved"']
+
+
+def test_the_pages_text_over_the_bar_where_it_rests_is_a_problem(phone):
+    extra = ".after { margin-top: -44px; }"
+    after = '<p class="after">What follows, drawn over the bar.</p>'
+    html = PAGE.format(bar=STICKY, extra=extra, rows=ROWS, label=SAVE_ALL, after=after)
+    assert problems_at_every_scroll(phone, html) == [
+        '<button> "Save all" overlaps <p> "What follows, drawn over the b"',
+        '<p> "What follows, drawn over the b" stays under <button> "Save all" at any scroll',
+    ]
+
+
+def test_a_bar_that_hides_the_last_row_at_every_scroll_is_a_problem(phone):
+    """A fixed bar with no room left for it at the page's end: the last row never
+    scrolls out from under it."""
+    fixed = "position: fixed; bottom: 0; inset-inline-start: 0;"
+    html = PAGE.format(bar=fixed, extra="", rows=ROWS, label=SAVE_ALL, after="")
+    assert problems_at_every_scroll(phone, html) == [
+        '<p> "Row 39: lambs born, survival c" stays under <button> "Save all" at any scroll'
+    ]
