@@ -8,7 +8,9 @@ connection is refused at once and open ones are cut, whoever opened them —
 page, service worker or the browser itself. ``drop_bulk_answers`` lets that
 many ``POST /api/v1/entries/bulk/`` through to the server, which stores them,
 and cuts the connection before the answer reaches the browser: a signal lost
-halfway through a sync.
+halfway through a sync. ``cut_heads`` holds paths whose answers are cut after
+their status line: a signal lost as a file's answer begins, which the browser
+reads as "200 OK" with no headers and no body.
 """
 
 import contextlib
@@ -25,6 +27,8 @@ class Signal:
         self.drop_bulk_answers = 0
         self.bulk_requests = 0
         self.bulk_answers_dropped = 0
+        self.cut_heads: set[str] = set()
+        self.heads_cut = 0
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -63,7 +67,7 @@ class Signal:
                 continue
             with self._lock:
                 self._open.update((client, server))
-            state = {"drop_answer": False}
+            state = {"drop_answer": False, "cut_head": False}
             threading.Thread(
                 target=self._requests, args=(client, server, state), daemon=True
             ).start()
@@ -101,6 +105,9 @@ class Signal:
                         if self.drop_bulk_answers > 0:
                             self.drop_bulk_answers -= 1
                             state["drop_answer"] = True
+                path = head.split(b" ", 2)[1].decode("latin-1") if b" " in head else ""
+                if path in self.cut_heads:
+                    state["cut_head"] = True
                 server.sendall(head + b"\r\n\r\n" + body)
         except OSError:
             return
@@ -118,6 +125,17 @@ class Signal:
                 if state["drop_answer"]:
                     with self._lock:
                         self.bulk_answers_dropped += 1
+                    return
+                if state["cut_head"]:
+                    # The status line, then nothing (gathered first, in case it is split).
+                    while b"\r\n" not in chunk:
+                        more = server.recv(65536)
+                        if not more:
+                            return
+                        chunk += more
+                    client.sendall(chunk[: chunk.index(b"\r\n") + 2])
+                    with self._lock:
+                        self.heads_cut += 1
                     return
                 client.sendall(chunk)
         except OSError:

@@ -225,6 +225,33 @@ def test_a_day_counted_offline_is_uploaded_once_when_the_signal_returns(
     expect(attention).to_be_hidden()
 
 
+def test_a_catalog_cut_short_as_the_signal_goes_leaves_the_kept_one_in_place(phone, fuhai_village):
+    """A signal lost as an answer begins reaches the worker as "200 OK" with no headers
+    and no body. Kept, that empty answer replaced the page's catalog: offline (and on
+    the page it answered) the field app's lines were in English only. The worker now
+    answers such a cut with the catalog it kept, and keeps that one."""
+    page, signal = phone
+    _village, records = fuhai_village
+    signal.cut_heads = {"/field/i18n/zh-hans.js"}
+    page.reload()
+    # The page's script and the copy it keeps for offline (field.js) were both cut.
+    deadline = time.monotonic() + 20
+    while signal.heads_cut < 2:
+        assert time.monotonic() < deadline, f"{signal.heads_cut} answers cut"
+        time.sleep(0.1)
+    go_offline(page, signal)
+    enter(page, records[0], lambs_born=3)
+    expect(page.locator("[data-outbox]")).to_contain_text("已保存在手机上，待上传 1 条")
+    page.reload()
+    expect(page.locator("[data-outbox]")).to_contain_text(
+        "已保存在手机上，待上传 1 条 · Saved on this phone, waiting to upload: 1"
+    )
+    kept = page.evaluate(
+        """caches.match("/field/i18n/zh-hans.js", {ignoreVary: true}).then(r => r.text())"""
+    )
+    assert "besideCatalog" in kept
+
+
 def test_a_signal_lost_halfway_through_the_sync_stores_each_entry_once(
     phone, fuhai_village, results_dir
 ):

@@ -2,8 +2,9 @@
  *
  * Served from /field/sw.js, so it controls the field app's pages. Pages and
  * JSON under /field/ are fetched from the network first and kept when they
- * arrive whole (a 200 that is not a redirect to the login page); offline, the
- * kept copy answers, and a page never kept falls back to Today (which takes
+ * arrive whole (a 200 that is not a redirect to the login page, with its body);
+ * offline, or when an answer was cut short, the kept copy answers, and a page
+ * never kept falls back to Today (which takes
  * every household's count: no village page need be kept ahead). Static files
  * are answered from the cache first. Nothing else is touched: writes and the
  * API always go to the network, so an entry is never "sent" by the worker;
@@ -16,31 +17,58 @@ const CACHE = "lambing-field-v1";
 // The catalogs of what field.js writes, one per language: a page kept for offline
 // work finds its own even if its first download of it failed. Filled in by the view
 // that serves this file (livestock/field/views.py, from the settings' languages).
+// They must all be kept for the worker to be installed: one that could not keep them
+// does not take over, and the next page's registration tries again.
 const CATALOGS = [];
-const SHELL = ["/field/manifest.webmanifest", "/static/field/icon-192.png", ...CATALOGS];
+const SHELL = ["/field/manifest.webmanifest", "/static/field/icon-192.png"];
 // Never kept: the worker itself, and the roster, which the page keeps in IndexedDB
 // and asks for what changed since its last copy; an old answer replayed from here
 // offline would put back names and totals the phone has since had fresher.
 const NETWORK_ONLY = new Set(["/field/sw.js", "/field/roster.json"]);
 
-function keepIfWhole(cache, request, response) {
-  if (response.ok && !response.redirected && response.type === "basic") {
-    return cache.put(request, response.clone());
+/* An answer of our own that could be kept: a 200, not a redirect (to the login page). */
+function ours(response) {
+  return response.ok && !response.redirected && response.type === "basic";
+}
+
+/* Whether such an answer came whole. A connection lost partway through an answer's
+   head (the signal going as a page loads) reaches us as "200 OK" with the head cut
+   short and no body: the browser takes a head ended by the connection's end as the
+   whole head, while a body cut short is an error (its length or its framing says so).
+   Kept, such an answer replaced the file for offline: an empty catalog, and the page
+   offline wrote only the English msgids. No answer the app keeps is empty. */
+async function whole(response) {
+  try {
+    return (await response.clone().arrayBuffer()).byteLength > 0;
+  } catch (cut) {
+    return false;
   }
-  return Promise.resolve();
+}
+
+/* Kept if whole; resolves to whether it was. */
+async function keepIfWhole(cache, request, response) {
+  if (!ours(response) || !(await whole(response))) return false;
+  await cache.put(request, response.clone());
+  return true;
 }
 
 function keep(cache, url) {
   return fetch(url, { credentials: "same-origin" })
     .then((response) => keepIfWhole(cache, url, response))
-    .catch(() => undefined);
+    .catch(() => false);
+}
+
+function keepAll(cache, urls) {
+  return Promise.all(urls.map((url) => keep(cache, url))).then((kept) => {
+    if (kept.includes(false)) throw new Error("not kept: " + urls.filter((_, i) => !kept[i]));
+  });
 }
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => Promise.all(SHELL.map((url) => keep(cache, url))))
+      .then((cache) => Promise.all([keepAll(cache, CATALOGS), ...SHELL.map((url) => keep(cache, url))]))
       .then(() => self.skipWaiting())
   );
 });
@@ -58,7 +86,10 @@ async function networkFirst(request) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    await keepIfWhole(cache, request, response);
+    if (await keepIfWhole(cache, request, response)) return response;
+    /* Cut short: answered like no answer at all. Anything else (an error page, the
+       login page it redirects to) goes to the page as it came. */
+    if (ours(response)) throw new Error("cut short");
     return response;
   } catch (offline) {
     const kept = await cache.match(request, { ignoreVary: true });
@@ -76,7 +107,7 @@ async function cacheFirst(request) {
   const kept = await cache.match(request, { ignoreVary: true });
   if (kept) return kept;
   const response = await fetch(request);
-  await keepIfWhole(cache, request, response);
+  if (!(await keepIfWhole(cache, request, response)) && ours(response)) return Response.error();
   return response;
 }
 
