@@ -9,7 +9,8 @@ for anything outside that server.
 import os
 import re
 import shutil
-from collections.abc import Callable, Generator, Iterator
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -96,9 +97,72 @@ def browser() -> Iterator[Browser]:
     playwright.stop()
 
 
+class RequestsInFlight:
+    """The live server's application, counting the requests it has not finished
+    answering (an answer is finished once closed: Django's request_finished has run).
+
+    A page closed at a test's end may leave a request of its own (the field app's
+    roster, asked for as each page loads) still running on the server. The test's
+    database is emptied as the test ends, from the test's thread, and a request
+    reading it meanwhile makes that fail ("database table is locked", SQLite) or fails
+    itself; so a test's pages are closed, then the server is waited for."""
+
+    def __init__(self, application):
+        self.application = application
+        self.running = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        with self.changed:
+            self.running += 1
+        try:
+            answer = self.application(environ, start_response)
+        except BaseException:
+            self.finished()
+            raise
+        return _Answer(answer, self.finished)
+
+    def finished(self) -> None:
+        with self.changed:
+            self.running -= 1
+            self.changed.notify_all()
+
+    def wait(self, timeout: float = 60) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.running == 0, timeout):
+                raise AssertionError(f"the live server still answers {self.running} requests")
+
+
+class _Answer:
+    """An answer's body, as the server sends it, that says when it is closed."""
+
+    def __init__(self, body: Iterable[bytes], closed: Callable[[], None]):
+        self.body = body
+        self.closed = closed
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self.closed()
+
+
+@pytest.fixture(scope="session")
+def server_requests(live_server) -> RequestsInFlight:
+    """The live server's requests in flight (``RequestsInFlight``), counted for the run."""
+    server = live_server.thread.httpd
+    counted = RequestsInFlight(server.get_app())
+    server.set_app(counted)
+    return counted
+
+
 @pytest.fixture
 def new_page(
-    browser: Browser, live_server, request: pytest.FixtureRequest
+    browser: Browser, live_server, server_requests, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., Page]]:
     """Opens pages on the live server: ``new_page(width=390)``.
 
@@ -142,6 +206,7 @@ def new_page(
 
     for context in contexts:
         context.close()
+    server_requests.wait()
 
 
 @pytest.fixture

@@ -65,7 +65,9 @@ def fuhai_village(transactional_db):
 
 
 @pytest.fixture
-def phone(browser: Browser, live_server, fuhai_village) -> Iterator[tuple[Page, Signal]]:
+def phone(
+    browser: Browser, live_server, server_requests, fuhai_village
+) -> Iterator[tuple[Page, Signal]]:
     """A 360×740 phone, logged in as the technician, reaching the server through
     a signal the test can cut; on /field/, its worker installed and the pages
     kept for offline."""
@@ -105,6 +107,7 @@ def phone(browser: Browser, live_server, fuhai_village) -> Iterator[tuple[Page, 
     yield page, signal
     context.close()
     signal.close()
+    server_requests.wait()
     assert not foreign, f"the page reached for other hosts: {foreign}"
 
 
