@@ -231,8 +231,9 @@ class _Importer:
 
     def count(self, kind: str, outcome: str, obj) -> None:
         """Count each object once, however many rows name it."""
-        if (kind, _key(obj)) not in self.counted:
-            self.counted.add((kind, _key(obj)))
+        counted = (kind, _key(obj))
+        if counted not in self.counted:
+            self.counted.add(counted)
             self.result.counts[(kind, outcome)] += 1
 
     def refuse(self, line: int, row: dict[str, str], refused: RowRefused) -> None:
@@ -258,9 +259,10 @@ class _Importer:
     def parse(self, row: dict[str, str]) -> tuple[dict, list[tuple[str, str]]]:
         """The row's counts, date, codes and uuid as values, or what is wrong with them."""
         values, errors = {}, []
-        for key, text in row.items():
-            if "\x00" in text:
-                errors.append((key, _("a NUL character (\\x00) cannot be stored; remove it")))
+        if "\x00" in "".join(row.values()):  # seldom: then which cells hold one
+            for key, text in row.items():
+                if "\x00" in text:
+                    errors.append((key, _("a NUL character (\\x00) cannot be stored; remove it")))
         for key in NUMBER_KEYS:
             text = row.get(key, "").replace(",", "")
             if not text:
@@ -370,8 +372,13 @@ class _Importer:
     def herder(self, row: dict[str, str]) -> Herder:
         """The row's household: by id (then its names and village in the row are
         changes to make), or by name within the village (created when new)."""
-        key = tuple(
-            row.get(k, "") for k in ("county", "township", "village", "herder_id", "herder")
+        get = row.get  # a tuple written out: one made from a generator was a tenth of this
+        key = (
+            get("county", ""),
+            get("township", ""),
+            get("village", ""),
+            get("herder_id", ""),
+            get("herder", ""),
         )
         if key in self.herder_cache:
             return self.herder_cache[key]
@@ -476,13 +483,16 @@ class _Importer:
         that the file's rows give in that village (found as ``village()``
         finds a row's), made once per file."""
         if self.wanted_names is None:
+            # The names as the rows give them, made as stored once each.
             by_place: dict[tuple[str, str, str], set[str]] = defaultdict(set)
             for row in self.table_rows():
-                if row.get("herder") and not row.get("herder_id"):
-                    place = tuple(row.get(key, "") for key in ("county", "township", "village"))
-                    by_place[place].add(normalize_name(row["herder"]))
+                get = row.get
+                if get("herder") and not get("herder_id"):
+                    place = (get("county", ""), get("township", ""), get("village", ""))
+                    by_place[place].add(row["herder"])
             self.wanted_names = defaultdict(set)
-            for (county, township, village), names in by_place.items():
+            for (county, township, village), given in by_place.items():
+                names = {normalize_name(name) for name in given}
                 try:
                     place = self.village(
                         {"county": county, "township": township, "village": village}
