@@ -184,6 +184,8 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
 NUMBER_DEFAULTS = {
     key: None if FIELDS[key].null else FIELDS[key].get_default() for key in NUMBER_KEYS
 }
+# An entry's columns but its date: a row with any of them is an entry's.
+ENTRY_KEYS_BUT_DATE = tuple(key for key in ENTRY_KEYS if key != "date")
 # New entries are stored this many at a time (``entries_create``), with their
 # new households and records. Fewer, larger batches share more of their
 # places' rollup rows (a village's, a township's day) in one upsert: from 1,000
@@ -299,9 +301,7 @@ class _Importer:
                 values["uuid"] = uuid_module.UUID(text)
             except ValueError:
                 errors.append(("uuid", _("%(value)s is not a UUID") % {"value": text}))
-        has_entry_content = (
-            any(row.get(key) for key in ENTRY_KEYS if key != "date") or values["uuid"]
-        )
+        has_entry_content = any(map(row.get, ENTRY_KEYS_BUT_DATE)) or values["uuid"]
         if values["date"] is None and not errors and has_entry_content:
             errors.append(("date", _("counts need the date they were counted on")))
         return values, errors
@@ -565,6 +565,8 @@ class _Importer:
     def record(self, herder: Herder, season: Season, ewes_at_start: int | None) -> LambingRecord:
         key = (_key(herder), season.pk)
         record = self.record_cache.get(key)
+        if record is not None and ewes_at_start in (None, record.ewes_at_start):
+            return record  # as a row found it before, and counted then
         if record is None and herder.pk:
             row = self.records_of(herder.village_id).get((herder.pk, season.pk))
             record = row and LambingRecord.from_db(self.herders.db, RECORD_FIELDS, row)
@@ -800,7 +802,7 @@ def derived_uuid(record: LambingRecord, content: dict) -> uuid_module.UUID:
     are stored. (A new ``SECRET_KEY`` makes new identities: a file imported
     before and after the change is stored twice.)"""
     parts = [str(record.pk)] + [
-        "" if content[key] is None else str(content[key]) for key in ENTRY_KEYS
+        "" if (value := content[key]) is None else str(value) for key in ENTRY_KEYS
     ]
     keyed = _row_hmac(settings.SECRET_KEY).copy()
     keyed.update("|".join(parts).encode())
