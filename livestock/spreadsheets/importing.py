@@ -333,7 +333,7 @@ class _Importer:
         their townships and counties): a file of households across a region
         names thousands, and a query each was a third of its import."""
         if self.named_villages is None:
-            texts = sorted({row.get("village", "") for row in self.table_rows()} - {""})
+            texts = sorted(set(self.table_column("village")) - {""})
             self.named_villages = defaultdict(list)
             for start in range(0, len(texts), NAMES_A_QUERY):
                 part = texts[start : start + NAMES_A_QUERY]
@@ -365,9 +365,14 @@ class _Importer:
                 found.sort(key=lambda place: (place.name, place.pk))
         return self.named_villages.get(text, [])
 
-    def table_rows(self) -> Iterable[dict[str, str]]:
-        for _line, cells in self.table.rows:
-            yield dict(zip(self.table.keys, cells, strict=True))
+    def table_column(self, key: str) -> list[str]:
+        """The cells of the column ``key``, a row each ("" for a column the file
+        has not): for a pass over the whole file, which made a dict of each
+        row's cells for the few it asks, most of the pass."""
+        if key not in self.table.keys:
+            return [""] * len(self.table.rows)
+        at = self.table.keys.index(key)
+        return [cells[at] for _line, cells in self.table.rows]
 
     def herder(self, row: dict[str, str]) -> Herder:
         """The row's household: by id (then its names and village in the row are
@@ -485,11 +490,12 @@ class _Importer:
         if self.wanted_names is None:
             # The names as the rows give them, made as stored once each.
             by_place: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-            for row in self.table_rows():
-                get = row.get
-                if get("herder") and not get("herder_id"):
-                    place = (get("county", ""), get("township", ""), get("village", ""))
-                    by_place[place].add(row["herder"])
+            columns = ("county", "township", "village", "herder_id", "herder")
+            for county, township, village, herder_id, herder in zip(
+                *map(self.table_column, columns), strict=True
+            ):
+                if herder and not herder_id:
+                    by_place[county, township, village].add(herder)
             self.wanted_names = defaultdict(set)
             for (county, township, village), given in by_place.items():
                 names = {normalize_name(name) for name in given}
