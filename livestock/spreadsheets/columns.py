@@ -95,8 +95,11 @@ FIELD_COLUMNS = {
 COMMENT = "#"
 
 
+SPACES = re.compile(r"\s+")
+
+
 def normalized(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower())
+    return SPACES.sub(" ", text.strip().lower())
 
 
 def _spellings(column: Column) -> set[str]:
