@@ -264,8 +264,14 @@ class LambingEntry(Versioned):
     stored_entries: list | None = None
 
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
+    # No index of its own: the (record, date) index below finds a record's
+    # entries, in date order (migration 0021 says why).
     record = models.ForeignKey(
-        LambingRecord, models.PROTECT, related_name="entries", verbose_name=_("lambing record")
+        LambingRecord,
+        models.PROTECT,
+        related_name="entries",
+        verbose_name=_("lambing record"),
+        db_index=False,
     )
     date = models.DateField(_("date"))
     ewes_lambed = models.PositiveIntegerField(
