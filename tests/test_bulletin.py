@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -144,8 +145,26 @@ def test_a_place_outside_the_readers_places_is_refused_like_the_summary_refuses_
         assert "1.2万" not in page and "布尔津县已产羔" not in page
 
 
+def test_a_process_loads_weasyprint_with_its_first_pdf_not_with_its_urls():
+    """Every process's first request loads the URLs, and with them the bulletin's
+    views: WeasyPrint (0.6 s, about 5 s under load) waits for the first PDF."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, django; django.setup(); import config.urls;"
+            " print('weasyprint' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
+    assert loaded.stdout.strip() == "False", loaded.stderr
+
+
 def test_a_pdf_is_made_without_fetching_anything_but_the_apps_static_files():
-    fetcher = pdf.StaticFilesOnly()
+    fetcher = pdf.static_files_only()
     served = fetcher.fetch(pdf.BASE_URL + "static/livestock/bulletin.css")
     assert b"@media print" in served.read()
     for url in (
