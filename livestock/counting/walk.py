@@ -201,9 +201,7 @@ def counted_days(
         if before is not None and date >= since:
             running = (ewes, ewes_counted, ewes_lambed, born, lost, alive, born_by_check)
             counts = (*_totals(*running, weaned, checked), *lost_by_cause)
-            if flag_walk is not None:
-                flag_values = _FLAG_VALUES[flag_walk.values(before)]
-            yield before, counts + flag_values, None, False
+            yield _day_before(before, counts, flag_walk)
             before = None
         if same_day:
             checks = []
@@ -245,10 +243,16 @@ def counted_days(
         yield date, counts + flag_values, violation, bool(same_day)
     if before is not None:  # nothing from ``since`` on
         running = (ewes, ewes_counted, ewes_lambed, born, lost, alive, born_by_check)
-        counts = (*_totals(*running, weaned, checked), *lost_by_cause)
-        if flag_walk is not None:
-            flag_values = _FLAG_VALUES[flag_walk.values(before)]
-        yield before, counts + flag_values, None, False
+        yield _day_before(before, (*_totals(*running, weaned, checked), *lost_by_cause), flag_walk)
+
+
+def _day_before(
+    date: datetime.date, counts: tuple[int, ...], flag_walk: FlagWalk | None
+) -> CountedDay:
+    """The last day before a walk's ``since``, from its counts (``VALUES`` up to
+    the flags): the state the later days change from, no rule asked of it."""
+    flag_values = _NO_FLAG_VALUES if flag_walk is None else _FLAG_VALUES[flag_walk.values(date)]
+    return date, counts + flag_values, None, False
 
 
 def _totals(
