@@ -256,12 +256,10 @@ def _kept_arrays_statement() -> str:
     (``_array_text``), added in key order, and kept in ``NEW_ROWS_TABLE``."""
     columns = row_columns()
     if columns not in _kept_statements:
-        types = {field.column: field.db_type(connection) for field in DailyRollup._meta.fields}
-        arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
         names = ", ".join(columns)
+        kept = f"kept AS (INSERT INTO {NEW_ROWS_TABLE} ({names}) SELECT {names} FROM changes)"  # noqa: S608
         _kept_statements[columns] = (
-            f"WITH changes ({names}) AS (SELECT * FROM unnest({arrays})), "  # noqa: S608
-            f"kept AS (INSERT INTO {NEW_ROWS_TABLE} ({names}) SELECT {names} FROM changes) "
+            f"{_changes_from_arrays(columns)}, {kept} "  # noqa: S608
             + add_statement(columns, connection, source="changes")
         )
     return _kept_statements[columns]
@@ -654,17 +652,23 @@ def _summed_arrays_statement() -> str:
     server, added in key order."""
     columns = row_columns()
     if columns not in _summed_statements:
-        types = {field.column: field.db_type(connection) for field in DailyRollup._meta.fields}
-        arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
         source = " UNION ALL ".join(["SELECT * FROM changes", *_place_sums("changes")])
-        _summed_statements[columns] = (
-            f"WITH changes ({', '.join(columns)}) AS (SELECT * FROM unnest({arrays})) "  # noqa: S608
-            + add_statement(columns, connection, source=f"({source}) AS summed")
+        _summed_statements[columns] = f"{_changes_from_arrays(columns)} " + add_statement(
+            columns, connection, source=f"({source}) AS summed"
         )
     return _summed_statements[columns]
 
 
 _summed_statements: dict[tuple, str] = {}
+
+
+def _changes_from_arrays(columns: tuple[str, ...]) -> str:
+    """The rows sent as one array per column (``_array_text``), each cast to
+    its column's type, as the table ``changes`` of a ``WITH``: what the two
+    statements above start from."""
+    types = {field.column: field.db_type(connection) for field in DailyRollup._meta.fields}
+    arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
+    return f"WITH changes ({', '.join(columns)}) AS (SELECT * FROM unnest({arrays}))"  # noqa: S608
 
 
 def _add_copied(cursor, columns: tuple[str, ...], rows: list[tuple]) -> None:
