@@ -21,6 +21,7 @@ lock a username out for everyone behind it; never an address the client wrote
 into ``X-Forwarded-For`` itself, so that rotating it escapes neither limit.
 """
 
+import functools
 import ipaddress
 import math
 import random
@@ -126,15 +127,16 @@ def requests_counted(key: str, *, window_start: int) -> int:
     """How many requests ``count_request`` counted for ``key`` in the window
     starting at ``window_start`` (none in a later window)."""
     with connection.cursor() as cursor:
-        execute(
-            cursor,
-            f"SELECT count FROM {RequestCount._meta.db_table} "  # noqa: S608
-            "WHERE key = %s AND window_start = %s",
-            [key, window_start],
-            label="request_count",
-        )
+        execute(cursor, _COUNTED, [key, window_start], label="request_count")
         row = cursor.fetchone()
     return 0 if row is None else row[0]
+
+
+# ``requests_counted``' read: a key's count in a window (none in a later one).
+_COUNTED = (
+    f"SELECT count FROM {RequestCount._meta.db_table} "  # noqa: S608
+    "WHERE key = %s AND window_start = %s"
+)
 
 
 class FixedWindowCount:
@@ -262,15 +264,10 @@ class ThrottledTokenAuthentication(TokenAuthentication):
         return (token.user, token)
 
 
+@functools.cache
 def _tokens_of(model) -> PreparedGet:
     """A token with its user, by its key (compiled once)."""
-    global _tokens
-    if _tokens is None:
-        _tokens = PreparedGet(model.objects.select_related("user"))
-    return _tokens
-
-
-_tokens: PreparedGet | None = None
+    return PreparedGet(model.objects.select_related("user"))
 
 
 class _FailuresAndToken:
@@ -282,8 +279,7 @@ class _FailuresAndToken:
     def __init__(self, tokens: PreparedGet):
         self.tokens = tokens
         self.sql = (
-            f"SELECT (SELECT count FROM {RequestCount._meta.db_table} "  # noqa: S608
-            f"WHERE key = %s AND window_start = %s), named.* "
+            f"SELECT ({_COUNTED}), named.* "  # noqa: S608
             f"FROM (SELECT 1) AS one LEFT JOIN ({tokens.sql}) AS named ON true"
         )
 
@@ -299,14 +295,9 @@ class _FailuresAndToken:
         return count or 0, self.tokens.object_from(row)
 
 
+@functools.cache
 def _failures_and_token(model) -> _FailuresAndToken:
-    global _failures_and_tokens
-    if _failures_and_tokens is None:
-        _failures_and_tokens = _FailuresAndToken(_tokens_of(model))
-    return _failures_and_tokens
-
-
-_failures_and_tokens: _FailuresAndToken | None = None
+    return _FailuresAndToken(_tokens_of(model))
 
 
 def _failure_rate() -> tuple[int, int]:

@@ -4,6 +4,7 @@ its uuid is the stored one; the record's running totals are checked over its
 walk with the change in place."""
 
 import datetime
+import functools
 import uuid as uuid_module
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -391,20 +392,17 @@ _ENTRY_FIELD_AT = {
     for at, field in enumerate(LambingEntry._meta.concrete_fields)
     for name in {field.name, field.attname}
 }
-_entry_default_values: list | None = None
 
 
-def _entry_defaults() -> list:
+@functools.cache
+def _entry_defaults() -> tuple:
     """Each of ``LambingEntry``'s fields' default, in their order, for an entry
     made by ``_new_entry`` (a field whose default is made per entry, as a
     UUID's, is then given by the caller)."""
-    global _entry_default_values
-    if _entry_default_values is None:
-        _entry_default_values = [
-            None if field.has_default() and callable(field.default) else field.get_default()
-            for field in LambingEntry._meta.concrete_fields
-        ]
-    return _entry_default_values
+    return tuple(
+        None if field.has_default() and callable(field.default) else field.get_default()
+        for field in LambingEntry._meta.concrete_fields
+    )
 
 
 def _inserted(items: list[NewEntry], created_by: AbstractBaseUser | None) -> bool:
