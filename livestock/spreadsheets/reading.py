@@ -92,10 +92,10 @@ def read_table(content: bytes, limits: ReadLimits | None = None) -> Table:
     limits = limits or ReadLimits.from_settings()
     read = _xlsx_lines if content.startswith(XLSX_MAGIC) else _csv_lines
     lines = iter(read(content, limits))
-    header_line = next(((n, cells) for n, cells in lines if any(_text(c) for c in cells)), None)
+    header_line = next(((n, cells) for n, cells in lines if any(_texts(cells))), None)
     if header_line is None:
         raise FileRefused(_("The file is empty; the first row must name the columns."))
-    headers = [_text(cell) for cell in header_line[1]]
+    headers = _texts(header_line[1])
     while headers and not headers[-1]:
         headers.pop()
     keys, errors = [], []
@@ -137,25 +137,21 @@ def _bounded(lines: Iterable[tuple[int, list]], limits: ReadLimits) -> list[tupl
                 _("Line %(line)s has %(count)s columns; a file has at most %(limit)s.")
                 % {"line": line, "count": len(cells), "limit": limits.columns}
             )
-        if _longest(cells) <= limits.cell_characters:
-            kept.append((line, cells))
-            if limits.rows is not None and len(kept) > limits.rows + 1:
-                raise FileRefused(_too_many_rows(limits))
-            continue
-        for position, cell in enumerate(cells, start=1):
-            if isinstance(cell, str) and len(cell) > limits.cell_characters:
-                raise FileRefused(
-                    _(
-                        "Line %(line)s, column %(column)s holds %(count)s characters; "
-                        "a cell holds at most %(limit)s."
+        if _longest(cells) > limits.cell_characters:  # then which cell
+            for position, cell in enumerate(cells, start=1):
+                if isinstance(cell, str) and len(cell) > limits.cell_characters:
+                    raise FileRefused(
+                        _(
+                            "Line %(line)s, column %(column)s holds %(count)s characters; "
+                            "a cell holds at most %(limit)s."
+                        )
+                        % {
+                            "line": line,
+                            "column": position,
+                            "count": len(cell),
+                            "limit": limits.cell_characters,
+                        }
                     )
-                    % {
-                        "line": line,
-                        "column": position,
-                        "count": len(cell),
-                        "limit": limits.cell_characters,
-                    }
-                )
         kept.append((line, cells))
         if limits.rows is not None and len(kept) > limits.rows + 1:
             raise FileRefused(_too_many_rows(limits))
@@ -276,19 +272,21 @@ def _longest(cells: list) -> int:
 
 
 def _texts(cells: list) -> list[str]:
-    """``_text`` of each cell; a CSV's, all text, stripped in a comprehension
-    (a call per cell was most of reading a large file)."""
+    """The cells as text: text stripped, and a value a spreadsheet export made
+    inert (``'=…``) as it was; the others as ``_value_text`` writes them. (A
+    CSV's cells, all text, in a comprehension: a call per cell was most of
+    reading a large file.)"""
     return [
         (text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text)
-        if type(cell) is str and (text := cell.strip()) is not None
-        else _text(cell)
+        if isinstance(cell, str) and (text := cell.strip()) is not None
+        else _value_text(cell)
         for cell in cells
     ]
 
 
-def _text(cell) -> str:
-    """A cell as text: dates as YYYY-MM-DD, whole numbers without ``.0``, and a
-    value a spreadsheet export made inert (``'=…``) as it was."""
+def _value_text(cell) -> str:
+    """A sheet's cell that is not text as text: dates as YYYY-MM-DD, whole
+    numbers without ``.0``, an empty cell as ""."""
     if cell is None:
         return ""
     if isinstance(cell, datetime.datetime):
@@ -297,10 +295,7 @@ def _text(cell) -> str:
         return cell.isoformat()
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
-    text = str(cell).strip()
-    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
-        return text[1:]
-    return text
+    return str(cell).strip()
 
 
 # Importing
