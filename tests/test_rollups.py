@@ -293,6 +293,12 @@ def test_entries_stored_in_bulk_reach_the_summary(bieke_record, sailike_record, 
     assert stored_rollups() == rebuilt_rollups()
 
 
+# The columns of the two imports below, as a technician's file names them.
+IMPORT_HEADER = (
+    "村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔母羊,产羔数,死亡羔羊,死亡原因,成活羔羊,成活检查"
+)
+
+
 def test_an_imports_new_households_reach_the_summary_as_a_rebuild_makes_them(
     fuhai_technician, sailike, bieke_record, qibaerwoyi, winter_2024
 ):
@@ -300,8 +306,7 @@ def test_an_imports_new_households_reach_the_summary_as_a_rebuild_makes_them(
     their places' sums (summed by the server from 200 rows on, on PostgreSQL),
     not diffed against stored rows: a file of 60 new households, one with only
     its ewes, and a stored household's first record of the season."""
-    header = "村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔母羊,产羔数,死亡羔羊,死亡原因"
-    lines = [header + ",成活羔羊,成活检查"]
+    lines = [IMPORT_HEADER]
     for number in range(60):
         name = f"齐巴尔窝依村,新牧户{number},New {number},2024–2025 冬羔,{50 + number}"
         lines += [
@@ -336,8 +341,7 @@ def test_an_imports_places_summed_over_its_batches_are_what_a_rebuild_makes(
     batches (its record new in the first, stored in the second), and a stored
     one, count in their places as a rebuild counts them, whatever the batch."""
     monkeypatch.setattr(importing, "ENTRY_BATCH", batch)
-    header = "村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔母羊,产羔数,死亡羔羊,死亡原因"
-    lines = [header + ",成活羔羊,成活检查"]
+    lines = [IMPORT_HEADER]
     for number in range(7):
         name = f"齐巴尔窝依村,分批{number},Batch {number},2024–2025 冬羔,{40 + number}"
         lines += [
