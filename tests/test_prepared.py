@@ -4,7 +4,7 @@ gives, for any id, and refuses what the ORM refuses."""
 import datetime
 
 import pytest
-from django.db import DataError, connection, transaction
+from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
@@ -16,7 +16,6 @@ from livestock.models.review import approved_through_of_record
 from livestock.places import scoping
 from livestock.services.entries import entry_create
 from livestock.services.guards import lock_record
-from livestock.spreadsheets.importing import Overlap
 from tests.conftest import make_user
 from tests.live_api import requires_postgresql
 
@@ -107,28 +106,6 @@ def test_a_statement_is_planned_once_per_connection_and_answers_as_the_orm(
         prepared.get(bieke_record.pk)
         raise RuntimeError("undone")
     connection.close()
-    with transaction.atomic():
-        assert prepared.get(bieke_record.pk).pk == bieke_record.pk
-
-
-@requires_postgresql
-@pytest.mark.django_db(transaction=True)
-def test_a_statement_run_while_an_import_overlaps_its_writes_leaves_the_connection_sound(
-    bieke_record,
-):
-    """While an import's rollups still run in the server (psycopg's pipeline,
-    ``importing.Overlap``), a ``PREPARE`` would only be queued, and skipped if
-    the statement before it failed (a deadlock, a timeout): the statement is
-    sent whole, so that the next request on the kept connection does not meet
-    a prepared statement that is not there."""
-    with transaction.atomic():
-        prepared = PreparedGet(locking_read())
-    with pytest.raises(DataError), transaction.atomic(), Overlap() as overlap:  # as an import
-        overlap.start()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1/0")  # the batch's rollups, failing in the server
-        prepared.get(bieke_record.pk)
-    # The same connection, as a kept one serves the next request (CONN_MAX_AGE).
     with transaction.atomic():
         assert prepared.get(bieke_record.pk).pk == bieke_record.pk
 

@@ -49,7 +49,6 @@ from django.utils import timezone
 
 from livestock.counting import walk
 from livestock.models import LADDER, LEVEL_OF, DailyRollup, LambingEntry, LambingRecord, Place
-from livestock.models.prepared import pipelined
 
 HERDER_LEVEL = LADDER[-1].depth  # a household's own rows: the ledger the others sum
 KEY_COLUMNS = ("season_id", "level", "place_id", "date")  # one row per key
@@ -157,10 +156,6 @@ def add_rows(rows: list[tuple]) -> None:
         # COPY: summing a bulk's rows into its places' rows in Python took a
         # sixth of its CPU.
         with connection.cursor() as cursor:
-            if pipelined(connection):  # no COPY in a pipeline: the rows as arrays
-                columns = [_array_text(column) for column in zip(*rows, strict=True)]
-                cursor.execute(_summed_arrays_statement(), columns)
-                return
             _copy_changes(cursor, row_columns(), rows)
             source = " UNION ALL ".join(
                 ["SELECT * FROM rollup_changes", *_place_sums("rollup_changes")]
@@ -619,7 +614,7 @@ def _add(columns: tuple[str, ...], rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.executemany(add_statement(columns, connection), rows)
-        elif len(rows) < COPY_FROM_ROWS or pipelined(connection):  # no COPY in a pipeline
+        elif len(rows) < COPY_FROM_ROWS:
             cursor.execute(
                 add_statement(columns, connection),
                 [_array_text(column) for column in zip(*rows, strict=True)],
@@ -646,26 +641,10 @@ def _array_text(values: Iterable) -> str:
 COPY_FROM_ROWS = 200
 
 
-def _summed_arrays_statement() -> str:
-    """``add_rows``' statement for herder-level rows sent as one array per
-    column (``_array_text``): the rows and their places' sums, made by the
-    server, added in key order."""
-    columns = row_columns()
-    if columns not in _summed_statements:
-        source = " UNION ALL ".join(["SELECT * FROM changes", *_place_sums("changes")])
-        _summed_statements[columns] = f"{_changes_from_arrays(columns)} " + add_statement(
-            columns, connection, source=f"({source}) AS summed"
-        )
-    return _summed_statements[columns]
-
-
-_summed_statements: dict[tuple, str] = {}
-
-
 def _changes_from_arrays(columns: tuple[str, ...]) -> str:
     """The rows sent as one array per column (``_array_text``), each cast to
-    its column's type, as the table ``changes`` of a ``WITH``: what the two
-    statements above start from."""
+    its column's type, as the table ``changes`` of a ``WITH``: what
+    ``_kept_arrays_statement`` starts from."""
     types = {field.column: field.db_type(connection) for field in DailyRollup._meta.fields}
     arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
     return f"WITH changes ({', '.join(columns)}) AS (SELECT * FROM unnest({arrays}))"  # noqa: S608

@@ -28,7 +28,6 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
-from psycopg import pq
 
 # A value no row has, placed where the looked-up value goes when the SQL is
 # made, so that its position among the parameters is known.
@@ -51,15 +50,7 @@ def execute(cursor, sql: str, params=(), *, label: str) -> None:
     connection prepares again. The server replans it by itself when a table it
     reads changes (a migration)."""
     connection = cursor.db
-    # Pipelined, a ``PREPARE`` is only queued, and skipped by the server if a
-    # statement before it fails; counted as prepared, its name would then be
-    # missing from the connection for every later request on it (a 500 until
-    # the connection is replaced): the statement is sent whole instead.
-    if (
-        connection.vendor != "postgresql"
-        or settings.DATABASE_TRANSACTION_POOLING
-        or pipelined(connection)
-    ):
+    if connection.vendor != "postgresql" or settings.DATABASE_TRANSACTION_POOLING:
         cursor.execute(sql, params)
         return
     name = f"{label[:40]}_{hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()}"
@@ -79,14 +70,6 @@ def execute(cursor, sql: str, params=(), *, label: str) -> None:
         cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
     else:
         cursor.execute(f"EXECUTE {name}")
-
-
-def pipelined(connection) -> bool:
-    """Whether the connection (Django's, PostgreSQL) is in psycopg's pipeline
-    mode, where statements are sent without waiting for their results (an
-    import's batch whose rollups still run in the server, ``importing.Overlap``)."""
-    raw = connection.connection
-    return raw is not None and raw.pgconn.pipeline_status != pq.PipelineStatus.OFF
 
 
 class PreparedGet:

@@ -2,9 +2,11 @@
 written through the services as the importing user, in one transaction (all
 or nothing; a preview is the same import rolled back)."""
 
+import contextvars
 import datetime
 import functools
 import re
+import threading
 import uuid as uuid_module
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -14,10 +16,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +27,6 @@ from django.utils.translation import gettext_lazy
 from livestock.audit.attribution import Surface, acting_as
 from livestock.counting import rollups
 from livestock.models import Herder, LambingRecord, Place, Season, Village
-from livestock.models.prepared import pipelined
 from livestock.models.review import approved_through_townships
 from livestock.places import scoping
 from livestock.places.names import normalize_name
@@ -153,12 +154,11 @@ def _import(content, user, dry_run, reason, progress, source, limits) -> ImportR
 def _import_rows(importer, table, result, *, dry_run, progress) -> None:
     # No savepoint per row: each service is atomic on its own, and with any row
     # refused the whole import is rolled back.
-    user, source = importer.user, importer.source
     with (
         transaction.atomic(),
-        acting_as(user, surface=Surface.IMPORT, source=source),
+        importer.acting(),
         rollups.places_summed_later(),
-        importer.overlap,
+        importer.writer,
     ):
         for done, (line, cells) in enumerate(table.rows, start=1):
             row = dict(zip(table.keys, cells, strict=True))
@@ -167,12 +167,11 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
             except RowRefused as refused:
                 importer.refuse(line, row, refused)
             if len(importer.pending) >= ENTRY_BATCH:
-                importer.store()
+                importer.store(meanwhile=True)
             if progress is not None:
                 progress(done, result.rows)
         importer.store()
         rollups.add_summed_places()
-        importer.overlap.finish()
         result.errors.sort(key=lambda error: error.line)
         result.applied = not (result.errors or dry_run)
         if not result.applied:
@@ -228,8 +227,12 @@ class _Importer:
         self.new_records: list[LambingRecord] = []
         self.pending: list[tuple] = []
         self.table = table
-        self.overlap = Overlap()
+        self.writer = BatchWriter()
         self.codes = {key: _choice_spellings(FIELDS[key].choices) for key in CHOICE_KEYS}
+
+    def acting(self):
+        """Who the history of what the import writes names, and how."""
+        return acting_as(self.user, surface=Surface.IMPORT, source=self.source)
 
     def count(self, kind: str, outcome: str, obj) -> None:
         """Count each object once, however many rows name it."""
@@ -629,28 +632,32 @@ class _Importer:
         content = {key: values[key] for key in ENTRY_KEYS}
         self.pending.append((line, row, record, content, values["uuid"]))
 
-    def store(self) -> None:
+    def store(self, *, meanwhile: bool = False) -> None:
         """Save the new households and records, then the pending entries
         (``entries_create``); each refused entry is its row's error.
         An entry's derived uuid needs its record's id, so it is made here.
-        The rollups' upsert at the end runs on while the next rows are read
-        (``Overlap``)."""
-        self.overlap.finish()
-        if self.new_herders:
-            herders_create(herders=self.new_herders, user=self.user)
-            self.new_herders = []
+        ``meanwhile``: in a second thread while the next rows are read
+        (``BatchWriter``); else at once, after the batch before."""
+        batch = (self.new_herders, self.new_records, self.pending)
+        self.new_herders, self.new_records, self.pending = [], [], []
+        if meanwhile:
+            self.writer.start(lambda: self._store(*batch), acting=self.acting)
+        else:
+            self.writer.finish()
+            self._store(*batch)
+
+    def _store(self, new_herders: list, new_records: list, pending: list) -> None:
+        if new_herders:
+            herders_create(herders=new_herders, user=self.user)
         # A new record's daily rollups are made once, from its entries, at the
         # end of the block: not first as a household counted from today, then
         # moved to its first entry's date (two upserts of as many rows).
         with rollups.deferred():
-            self._store_records_and_entries()
-            self.overlap.start()
+            if new_records:
+                records_create(records=new_records, user=self.user)
+            self._store_entries(pending)
 
-    def _store_records_and_entries(self) -> None:
-        if self.new_records:
-            records_create(records=self.new_records, user=self.user)
-            self.new_records = []
-        pending, self.pending = self.pending, []
+    def _store_entries(self, pending: list) -> None:
         items = []
         for line, row, record, content, given_uuid in pending:
             entry_uuid = given_uuid or derived_uuid(record, content)
@@ -682,36 +689,85 @@ class _Importer:
             raise _refused(kind, error) from None
 
 
-class Overlap:
-    """The statements sent between ``start()`` and ``finish()`` run on in the
-    database while Python goes on (psycopg's pipeline mode, on PostgreSQL):
-    an import's batch ends with its rollups' upsert, which the server works
-    through on its own core while the next rows are read and checked, and
-    the next batch waits for it first. A query whose answer is read meanwhile
-    waits for those before it; an error of any is raised by ``finish()`` at
-    the latest (the import is then rolled back). Used as a context manager,
-    it finishes on the way out, whatever happened. Elsewhere than PostgreSQL
-    it does nothing."""
+class BatchWriter:
+    """A batch's writes (``_Importer.store``) run in a second thread, on the
+    same connection and in the same transaction, while the calling thread
+    reads and checks the next rows: psycopg lets go of the GIL while it waits
+    for the server, so the server's work on a batch (its COPYs, its rollups'
+    upsert) runs on the second core beside the next batch's Python, where one
+    thread waited for it. One batch at a time: ``start`` waits for the one
+    before. A statement of the calling thread meanwhile (a stored household
+    looked up, a record changed, a savepoint) waits for the batch first
+    (``__call__``, the connection's execute wrapper), so that the two never
+    interleave on the connection; an error of the batch is raised by the
+    next ``start`` or ``finish`` at the latest (the import is then rolled
+    back). Used as a context manager, it waits for the batch on the way
+    out, whatever happened. Elsewhere than PostgreSQL, a batch is written at
+    once in the calling thread."""
 
     def __init__(self) -> None:
-        self.pipeline = ExitStack()
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.wrapped = ExitStack()
 
-    def start(self) -> None:
-        if connection.vendor == "postgresql" and connection.in_atomic_block:
-            connection.ensure_connection()
-            if not pipelined(connection):
-                self.pipeline.enter_context(connection.connection.pipeline())
+    def start(self, write: Callable[[], None], *, acting: Callable) -> None:
+        """Run ``write``; ``acting``: the ``acting_as`` it runs in (Django's
+        and simple-history's thread-locals are not the second thread's)."""
+        self.finish()
+        if connection.vendor != "postgresql" or not connection.in_atomic_block:
+            write()
+            return
+        database = connections[DEFAULT_DB_ALIAS]
+        language, zone = translation.get_language(), timezone.get_current_timezone()
+        context = contextvars.copy_context()  # the rollups' blocks
+
+        def run() -> None:
+            with translation.override(language), timezone.override(zone), acting():
+                write()
+
+        def in_thread() -> None:
+            connections[DEFAULT_DB_ALIAS] = database
+            try:
+                context.run(run)
+            except BaseException as error:  # raised in the calling thread  # noqa: BLE001
+                self.error = error
+            finally:
+                del connections[DEFAULT_DB_ALIAS]
+                database.dec_thread_sharing()
+
+        if not self.wrapped._exit_callbacks:
+            self.wrapped.enter_context(database.execute_wrapper(self))
+        database.inc_thread_sharing()
+        self.thread = threading.Thread(target=in_thread, name="import-batch-writer")
+        self.thread.start()
 
     def finish(self) -> None:
-        with connection.wrap_database_errors:
-            self.pipeline.close()
+        """Wait for the batch being written, and raise its error if it failed."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
 
-    def __enter__(self) -> "Overlap":
+    def __call__(self, execute, sql, params, many, context):
+        thread = self.thread
+        if thread is not None and thread is not threading.current_thread():
+            self.finish()
+        return execute(sql, params, many, context)
+
+    def __enter__(self) -> "BatchWriter":
         return self
 
-    def __exit__(self, *exc_info) -> bool:
-        with connection.wrap_database_errors:
-            return self.pipeline.__exit__(*exc_info)
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        try:
+            if exc_type is None:
+                self.finish()
+            elif self.thread is not None:  # the block's error is the one raised
+                self.thread.join()
+                self.thread, self.error = None, None
+        finally:
+            self.wrapped.close()
 
 
 class Households:
