@@ -48,23 +48,26 @@ def insert_with_history(
             "FROM generate_series(1, %s)",
             [len(objs)],
         )
+        # A related object saved after this one was made (an import's new
+        # household, for its record) gives its id, as bulk_create takes it:
+        # asked of an object with a relation's id missing only (an entry made
+        # with its record's id has none; asked of each, it was a tenth of a
+        # batch's insert).
+        relations = [field.attname for field in fields if field.is_relation]
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            # A related object saved after this one was made (an import's new
-            # household, for its record) gives its id, as bulk_create takes it.
-            obj._prepare_related_fields_for_save(operation_name="insert_with_history")
+            if None in [getattr(obj, attname) for attname in relations]:
+                obj._prepare_related_fields_for_save(operation_name="insert_with_history")
             obj.pk = pk
             obj._state.adding = False
         # Each value as the object holds it (COPY adapts dates, UUIDs and times
         # itself), but for the fields that set their own on insert (auto_now_add,
-        # auto_now).
-        stamped = [
-            field
-            for field in fields
-            if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False)
-        ]
-        for obj in objs:
-            for field in stamped:
-                field.pre_save(obj, True)
+        # auto_now): the time of the insert, one for its rows, as their history
+        # rows have one.
+        for field in fields:
+            if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+                stamp = field.pre_save(objs[0], True)
+                for obj in objs[1:]:
+                    setattr(obj, field.attname, stamp)
         attnames = [field.attname for field in fields]
         rows = [[obj.pk, *(getattr(obj, attname) for attname in attnames)] for obj in objs]
         columns = [model._meta.pk.column, *(field.column for field in fields)]

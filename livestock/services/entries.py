@@ -383,8 +383,14 @@ def _new_entry(
     values[_ENTRY_FIELD_AT["record_id"]] = record_id
     values[_ENTRY_FIELD_AT["uuid"]] = uuid
     entry = LambingEntry(*values)
-    entry.created_by = created_by
+    # The user as ``entry.created_by = created_by`` sets it, without the
+    # descriptor's checks of each assignment (a tenth of the entry's making).
+    entry.created_by_id = None if created_by is None else created_by.pk
+    _CREATED_BY.set_cached_value(entry, created_by)
     return entry
+
+
+_CREATED_BY = LambingEntry._meta.get_field("created_by")
 
 
 _ENTRY_FIELD_AT = {
