@@ -5,7 +5,7 @@ import datetime
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from livestock.models import LambingEntry, LambingRecord
+from livestock.models import Herder, LambingEntry, LambingRecord
 from livestock.services.entries import entry_create
 
 
@@ -30,3 +30,18 @@ def test_in_array_sends_one_parameter_on_postgresql(db):
         assert "= ANY(" in query["sql"]
     else:
         assert " IN (" in query["sql"]
+
+
+def test_in_array_finds_texts_as_in_finds_them(sailike, qibaerwoyi):
+    """Texts with the characters an array's text quotes, and none cut to a
+    stored one's length."""
+    odd = [
+        Herder.objects.create(village=qibaerwoyi, name=name, name_latin=f"Odd {n}")
+        for n, name in enumerate(["a,b", 'x"y', "q'z", "{}", "NULL", "back\\slash"])
+    ]
+    names = [herder.name for herder in odd]
+    found = Herder.objects.filter(name__in_array=[*names, sailike.name, None, "nobody"])
+    assert sorted(found.values_list("pk", flat=True)) == sorted(h.pk for h in [*odd, sailike])
+    longer = sailike.name + "x" * Herder._meta.get_field("name").max_length
+    assert not Herder.objects.filter(name__in_array=[longer]).exists()
+    assert not Herder.objects.filter(name__in_array=[]).exists()

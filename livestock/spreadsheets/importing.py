@@ -345,9 +345,9 @@ class _Importer:
                     self.villages.select_related("township__county")
                     .annotate(latin_upper=Upper("name_latin"))
                     .filter(
-                        Q(pk__in=[int(text) for text in part if WHOLE_NUMBER.fullmatch(text)])
-                        | Q(name__in=words)
-                        | Q(latin_upper__in=[word.upper() for word in words])
+                        Q(pk__in_array=[int(text) for text in part if WHOLE_NUMBER.fullmatch(text)])
+                        | Q(name__in_array=words)
+                        | Q(latin_upper__in_array=[word.upper() for word in words])
                     )
                 )
                 # Which of the part's texts may name a place: by its id, its
@@ -477,7 +477,7 @@ class _Importer:
                 by_village: dict[int, list] = {pk: [] for pk in chunk}
                 herders = (
                     self.herders.annotate(latin_upper=AsciiUpper("name_latin"))
-                    .filter(village__in=chunk)
+                    .filter(village__in_array=chunk)
                     .filter(_may_be_named(names))
                 )
                 for herder in herders.values_list(*HERDER_FIELDS, named=True):
@@ -826,9 +826,9 @@ def _may_be_named(names: set[str]) -> Q:
     if not names:
         return Q(pk__in=[])
     return (
-        Q(name__in=sorted(names))
-        | Q(name_kazakh__in=sorted(names))
-        | Q(latin_upper__in=sorted({name.lower().upper() for name in names if name.isascii()}))
+        Q(name__in_array=names)
+        | Q(name_kazakh__in_array=names)
+        | Q(latin_upper__in_array={name.lower().upper() for name in names if name.isascii()})
         | Q(name_latin__regex=NOT_ASCII)
     )
 
