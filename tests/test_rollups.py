@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import rollups
@@ -30,6 +31,7 @@ from livestock.services.places import herder_update, place_update
 from livestock.services.records import (
     record_build,
     record_create,
+    record_delete,
     record_update,
     records_create,
 )
@@ -255,6 +257,35 @@ def test_each_records_rollups_agree_with_its_timeline_on_every_date(
         record.refresh_from_db()
         for date, totals in record_timeline(record=record):
             assert lambing_totals(season=winter_2024, as_of=date, place=record.herder) == totals
+
+
+def test_a_deleted_record_takes_its_household_out_of_the_rollups(
+    bieke_record, winter_2024, tongke, burqin
+):
+    """Its rows are found by its household and season (the rollups' key) and
+    taken away with their places' sums, as a rebuild leaves them, inside a
+    bulk block too."""
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=4)
+    gone = record_create(
+        herder=Herder.objects.create(village=tongke, name="哈森", name_latin="Hasen"),
+        season=winter_2024,
+    )
+    today = timezone.localdate()  # the new record counts from the day it was made
+    households = lambing_totals(place=burqin, season=winter_2024, as_of=today).households
+
+    record_delete(record=gone)
+
+    assert households == 2
+    assert lambing_totals(place=burqin, season=winter_2024, as_of=today).households == 1
+    left = DailyRollup.objects.filter(record_id=gone.pk).values_list(*DailyRollup.COUNTED)
+    assert not any(map(any, left))  # a date left without a change keeps a row of zeros
+    with rollups.deferred():
+        changed = record_create(
+            herder=Herder.objects.create(village=tongke, name="叶尔兰", name_latin="Yerlan"),
+            season=winter_2024,
+        )
+        record_delete(record=changed)
+    assert stored_rollups() == rebuilt_rollups()
 
 
 def test_a_refused_entry_leaves_the_rollups_as_they_were(bieke_record):

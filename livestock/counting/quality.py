@@ -69,7 +69,11 @@ def record_flags(record: LambingRecord, *, as_of: datetime.date) -> list[Flag]:
     household's rollup rows: none before the record counts (the day it was
     made, or its first entry if earlier, as for the totals)."""
     rows = DailyRollup.objects.filter(
-        season=record.season_id, level=RollupLevel.HERDER, record=record, date__lte=as_of
+        season=record.season_id,
+        level=RollupLevel.HERDER,
+        place_id=record.herder_id,
+        record=record,
+        date__lte=as_of,
     )
     return _flags_of(rows.order_by().aggregate(**_flag_sums()))
 
@@ -98,6 +102,7 @@ def _per_record(
         DailyRollup.objects.filter(
             season=season,
             level=RollupLevel.HERDER,
+            place_id__in=records.values("herder_id"),  # the rollups' key
             record__in=records.values("pk"),
             date__lte=as_of,
         )

@@ -499,20 +499,40 @@ def refresh(
     new = new or {}
     made_rows = [row for pk in record_ids for row in new.get(pk) or ()]
     record_ids = [pk for pk in record_ids if new.get(pk) is None]
-    columns = row_columns()
     with transaction.atomic(savepoint=False):
         records, entries = read_records(record_ids) if record_ids else ([], {})
         made = [record for record in records if record.record_id in new]
         if made or made_rows:
             _add_new_rows(made_rows + _rows_of(made, entries))
-        # The others, and those gone (deleted: their rows are taken away).
-        record_ids = [pk for pk in record_ids if pk not in new]
-        if not record_ids:
-            return
+        # The others (a record deleted meanwhile took its rows away: ``removed``).
         records = [record for record in records if record.record_id not in new]
-        stored = DailyRollup.objects.filter(level=HERDER_LEVEL, record_id__in=record_ids)
-        old_rows = [tuple(values) for values in stored.values_list(*columns)]
-        _move(old_rows, _rows_of(records, entries))
+        if not records:
+            return
+        _move(_stored_rows(records), _rows_of(records, entries))
+
+
+def _stored_rows(records: list[RecordFacts]) -> list[tuple]:
+    """The records' herder-level rows as stored, in ``row_columns()`` order,
+    found by the rollups' key (a record is its herder's in its season)."""
+    stored = DailyRollup.objects.filter(
+        season_id__in={record.season_id for record in records},
+        level=HERDER_LEVEL,
+        place_id__in_array=[record.herder_id for record in records],
+        record_id__in_array=[record.record_id for record in records],
+    )
+    return [tuple(values) for values in stored.values_list(*row_columns())]
+
+
+def removed(record: LambingRecord) -> None:
+    """The record is being deleted: its herder-level rows are taken away, and
+    their places' rows by as much, in the caller's transaction (the record
+    locked, read with its season and places as ``facts_of`` reads it).
+    Inside ``deferred()`` it is no longer made again at the end of the block."""
+    pending, pending_new = _pending.get(), _pending_new.get()
+    if pending is not None:
+        pending.discard(record.pk)
+        pending_new.pop(record.pk, None)
+    _move(_stored_rows([facts_of(record)]), [])
 
 
 def entries_written(

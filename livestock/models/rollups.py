@@ -86,6 +86,11 @@ class DailyRollup(models.Model):
         null=True,
         related_name="+",
         db_constraint=False,
+        # No index: a record's rows are found by the rollups' key (its
+        # season, the household level, its herder: one record per herder and
+        # season), which every read of them has; an index of its own was
+        # written for every new row of a write, at a random place.
+        db_index=False,
         verbose_name=_("lambing record"),
     )
     households = models.IntegerField(default=0)

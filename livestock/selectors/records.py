@@ -22,11 +22,18 @@ def record_totals(
     summary reads, made by the record's walk. A record asked about a date
     before it counts (made later, with no entry by then) has none: no
     household, no ewes, as in the summaries."""
+    records = list(records)
     ids = [record.pk for record in records]
     if not ids:
         return {}
     rows = (
-        DailyRollup.objects.filter(level=RollupLevel.HERDER, record__in=ids, date__lte=as_of)
+        DailyRollup.objects.filter(
+            season__in={record.season_id for record in records},
+            level=RollupLevel.HERDER,
+            place_id__in={record.herder_id for record in records},
+            record__in=ids,
+            date__lte=as_of,
+        )
         .order_by()
         .values("record")
         .annotate(**sum_columns())

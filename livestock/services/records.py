@@ -105,5 +105,5 @@ def record_delete(*, record: LambingRecord) -> None:
     """Remove a record without entries (one with entries is protected by them),
     and its household from the daily rollups."""
     record = lock_record(record)
+    rollups.removed(record)
     record.delete()
-    rollups.changed([record.pk])
