@@ -4,6 +4,7 @@ places, in a constant number of queries."""
 
 import datetime
 import html
+import logging
 import os
 import re
 import shutil
@@ -369,6 +370,73 @@ def test_the_bulletins_pdf_in_kazakh_holds_the_figures(seeded, burqin_seeded, of
                 [shutil.which("pdffonts"), str(path)], capture_output=True, text=True, check=True
             ).stdout
             assert "Noto-Naskh-Arabic-Kazakh" in fonts
+
+
+# A4 in points, less the bulletin's 16 mm margins at either side (bulletin.css, @page).
+PAGE_WIDTH, SIDE_MARGIN = 595.28, 16 / 25.4 * 72
+
+
+def word_boxes(pdftotext: str, path) -> list[tuple[int, float, float, float, float, str]]:
+    """Each word of the PDF as pdftotext -bbox finds it: page, x0, y0, x1, y1, text."""
+    found = subprocess.run(  # noqa: S603 (the test's own arguments)
+        [pdftotext, "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    boxes = []
+    for page, text in enumerate(found.split("<page ")[1:], start=1):
+        for match in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+            text,
+        ):
+            x0, y0, x1, y1 = (float(value) for value in match.groups()[:4])
+            boxes.append((page, x0, y0, x1, y1, html.unescape(match.group(5))))
+    return boxes
+
+
+def words_over_one_another(boxes) -> list[tuple[str, str]]:
+    """The pairs of words drawn over each other (by more than half a point each way)."""
+    overlapping = []
+    for index, (page, x0, y0, x1, y1, text) in enumerate(boxes):
+        for other_page, ox0, oy0, ox1, oy1, other in boxes[index + 1 :]:
+            if page != other_page:
+                continue
+            if min(x1, ox1) - max(x0, ox0) > 0.5 and min(y1, oy1) - max(y0, oy0) > 0.5:
+                overlapping.append((text, other))
+    return overlapping
+
+
+def test_the_bulletins_pdf_in_arabic_script_kazakh_sets_no_word_over_another(
+    seeded, burqin_seeded, official, tmp_path, caplog
+):
+    """The figures' table in Kazakh (Arabic script) had words of one cell drawn
+    over the next cell's, and its last paragraph off the page: the app's Noto
+    Naskh Arabic had no space, Pango (which never changes font for a space) set
+    the spaces between Arabic words as .notdef, and WeasyPrint drew them at one
+    width per PDF font, whatever the size each was laid out at."""
+    pdftotext = pdftotext_or_skip()
+    altay_official = make_user("altay-official", "official", burqin_seeded.prefecture)
+    weasyprint_log = logging.getLogger("weasyprint")
+    weasyprint_log.addHandler(caplog.handler)
+    try:
+        for name, user, params in (
+            ("county", official, {}),
+            ("prefecture", altay_official, {"place": ""}),
+        ):
+            response = bulletin_in("kk-arab", user, seeded, burqin_seeded, format="pdf", **params)
+            assert response.status_code == 200
+            path = tmp_path / f"{name}.pdf"
+            path.write_bytes(response.content)
+            boxes = word_boxes(pdftotext, path)
+            assert len(boxes) > 300, name  # the sentences and a table of several rows
+            assert words_over_one_another(boxes) == [], name
+            off_the_page = [
+                text
+                for _page, x0, _y0, x1, _y1, text in boxes
+                if x0 < SIDE_MARGIN - 1 or x1 > PAGE_WIDTH - SIDE_MARGIN + 1
+            ]
+            assert off_the_page == [], name
+    finally:
+        weasyprint_log.removeHandler(caplog.handler)
+    assert ".notdef" not in caplog.text
 
 
 def test_the_list_of_figures_is_in_the_pages_language_beside_the_reports_own_words(
