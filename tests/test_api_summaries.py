@@ -192,7 +192,30 @@ def test_a_burqin_place_is_a_404_for_a_fuhai_user(counted, fuhai_technician, bur
 def test_a_user_with_no_place_gets_an_empty_summary(counted, unscoped_technician, winter_2024):
     body = summary(unscoped_technician, season=winter_2024.pk)
     assert body["rows"] == []
-    assert body["totals"]["lambs_born"] == 0
+    # No household: nothing counted, which is not 0 lambs born.
+    assert body["totals"]["households"] == 0
+    assert body["totals"]["lambs_born"] is None
+
+
+def test_a_township_with_no_household_has_its_counts_and_rates_null_not_0(
+    counted, prefecture_official, fuhai, winter_2024
+):
+    """A township of 福海县 with no herder household on file: nothing was
+    counted there, so every count of head and every rate is null (as "—" on the
+    pages), while its households are 0; its county's row beside it has numbers."""
+    empty = Township.objects.create(county=fuhai, name="空乡", name_latin="Kong Township")
+    body = summary(
+        prefecture_official, season=winter_2024.pk, as_of="2024-12-20", place=f"county:{fuhai.pk}"
+    )
+    [row] = [row for row in body["rows"] if row["place"]["id"] == empty.pk]
+    totals = row["totals"]
+    assert totals["households"] == totals["households_checked"] == 0
+    assert {name: totals[name] for name in TOTAL_FIELDS if name != "households"} == {
+        name: None for name in TOTAL_FIELDS if name != "households"
+    }
+    assert row["coverage"] is None
+    assert row["monitoring"]["completeness"]["value"] is None
+    assert body["totals"]["lambs_born"] == 12  # 福海县 itself: 赛力克's lambs
 
 
 def test_a_later_dated_entry_does_not_change_an_earlier_summary(

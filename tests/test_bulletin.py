@@ -372,6 +372,32 @@ def test_the_bulletins_pdf_in_kazakh_holds_the_figures(seeded, burqin_seeded, of
             assert "Noto-Naskh-Arabic-Kazakh" in fonts
 
 
+def test_the_bulletin_of_a_county_with_no_household_says_nothing_was_counted(seeded, tmp_path):
+    """阿勒泰市 has no herder household on file: each recorded figure is "—",
+    its basis 无牧户, in the page and in the PDF; its households are 0."""
+    city = County.objects.get(name="阿勒泰市")
+    user = make_user("altay-official", "official", city.prefecture)
+    params = {"season": seeded.pk, "as_of": "2025-02-11", "place": f"county:{city.pk}"}
+    written = bulletin.write_bulletin(
+        season=seeded, as_of=datetime.date(2025, 2, 11), place=city, user=user
+    )
+    assert written.text().startswith(
+        "截至2月11日，阿勒泰市已产羔—，产羔率—，羔羊成活率—，较上周增加—"
+    )
+    assert "阿勒泰市已建档牧户0户" in written.text() and "0只" not in written.text()
+    assert {figure.basis for figure in written.figures} == {"无牧户 no households"}
+    page = get(user, "/bulletin/", **params).content.decode()
+    figures = page[page.index('<table class="bulletin-figures">') :]
+    assert figures.count("<td>无牧户 no households</td>") == len(written.figures)
+    response = get(user, "/bulletin/", **params, format="pdf")
+    path = tmp_path / "bulletin.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(  # noqa: S603 (the test's own arguments)
+        [pdftotext_or_skip(), str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "".join(text.split()).count("无牧户nohouseholds") == len(written.figures)
+
+
 # A4 in points, less the bulletin's 16 mm margins at either side (bulletin.css, @page).
 PAGE_WIDTH, SIDE_MARGIN = 595.28, 16 / 25.4 * 72
 

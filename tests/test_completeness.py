@@ -242,3 +242,21 @@ def test_the_reporting_page_shows_each_townships_last_count_in_constant_queries(
         record_create(herder=herder, season=winter_2024, ewes_at_start=10)
     with django_assert_num_queries(queries):
         client.get("/reporting/", params)
+
+
+def test_the_reporting_page_says_a_township_with_no_household_has_nothing_to_count(
+    bieke_record, burqin, winter_2024, burqin_official
+):
+    """Its completeness and timeliness are "—" with 无牧户 beside them, not "0 / 0"."""
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    Township.objects.create(county=burqin, name="空乡", name_latin="Kong Township")
+    client = Client()
+    client.login(username=burqin_official.username, password=PASSWORD)
+    params = {"season": winter_2024.pk, "as_of": "2025-02-11", "place": f"county:{burqin.pk}"}
+    page = client.get("/reporting/", params).content.decode()
+    row = page[page.index(">空乡") : page.index("</tr>", page.index(">空乡"))]
+    assert row.count("<td>— <small>无牧户 no households</small></td>") == 2
+    assert "0 / 0" not in row

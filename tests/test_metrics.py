@@ -73,3 +73,35 @@ def test_an_anonymous_request_for_the_metrics_is_a_401(db):
     from rest_framework.test import APIClient
 
     assert APIClient().get(URL).status_code == 401
+
+
+def test_a_place_with_no_household_shows_nothing_counted_not_0():
+    """No household recorded: every count of head and every rate is unknown
+    (None, "—"), not 0; the households counted stay numbers (0 of 0)."""
+    nothing = LambingTotals()
+    assert nothing.nothing_counted
+    for metric in (*metrics.COUNTS, *metrics.HOUSEHOLDS_COVERED, *metrics.RATES):
+        expected = 0 if metric.unit == "households" else None
+        assert nothing.shown(metric.code) == expected, metric.code
+    one = LambingTotals(households=1, ewes=150, households_ewes_counted=1)
+    assert not one.nothing_counted
+    assert (one.shown("ewes"), one.shown("lambs_born"), one.shown("lambs_alive")) == (150, 0, None)
+
+
+def test_a_count_rises_from_a_place_with_nothing_counted_as_from_0():
+    before = LambingTotals()
+    now = LambingTotals(households=1, lambs_born=12, ewes_lambed=10)
+    assert now.change_since(before, "lambs_born") == 12
+    assert now.change_since(before, "lambing_rate") is None  # no rate a week before
+    assert before.change_since(before, "lambs_born") is None  # nothing either side
+    assert now.change_since(now, "lambs_born") == 0
+
+
+def test_no_households_is_written_chinese_first_with_english_beside():
+    from django.utils import translation
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert metrics.no_households_text() == "无牧户 no households"
+    with translation.override("kk"):
+        assert metrics.no_households_text() == "отбасы жоқ 无牧户"

@@ -11,6 +11,7 @@ import io
 import pytest
 from django.test import Client
 
+from livestock.counting import metrics
 from livestock.models import LambingRecord
 from livestock.services.entries import entry_create
 from livestock.services.records import record_create
@@ -69,8 +70,10 @@ def from_the_csv(user, record, as_of) -> tuple:
     headers = lines[lines.index([]) + 1]
     [row] = [line for line in lines if line[:1] == [record.herder.name]]
     labels = ("建档户数", "季初能繁母羊", "产羔母羊", "产羔数", "成活羔羊")
+    values = [row[headers.index(label)] for label in labels]
+    # Unknown is empty; nothing counted (no household) says so, as the page does.
     return tuple(
-        int(row[headers.index(label)]) if row[headers.index(label)] else None for label in labels
+        int(value) if value and value != metrics.no_households_text() else None for value in values
     )
 
 
@@ -80,7 +83,8 @@ SURFACES = [from_the_api_list, from_the_api_detail, from_the_api_summary, from_t
 @pytest.mark.parametrize(
     ("as_of", "expected"),
     [
-        (BEFORE_ANY_ENTRY, (0, 0, 0, 0, 0)),  # it did not exist yet: nothing, on every surface
+        # It did not exist yet: no household, nothing counted (not 0), on every surface.
+        (BEFORE_ANY_ENTRY, (0, None, None, None, None)),
         (AFTER_THE_ENTRY, (1, 150, 8, 10, None)),  # no survival check: lambs alive unknown
     ],
 )

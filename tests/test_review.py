@@ -544,7 +544,7 @@ class TestSummaryPages:
                 as_of=datetime.date(2024, 12, day),
                 state=ReviewState.APPROVED,
                 approved_by=burqin_official,
-                approved_totals={"lambs_born": 10},
+                approved_totals={"households": 1, "lambs_born": 10},
             )
         with django_assert_max_num_queries(len(before.captured_queries)):
             text = client.get(page).content.decode()

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from livestock.counting import rollups
 from livestock.models import County, Herder, LambingEntry, LambingRecord, Season, Township, Village
+from livestock.pages import summary_table
 from livestock.selectors.totals import lambing_totals
 from tests.conftest import PASSWORD, make_user
 
@@ -124,6 +125,86 @@ def test_the_xlsx_holds_the_same_numbers(seeded, prefecture_official_seeded):
     headers = next(row for row in rows if row and row[0] == "名称")
     burqin = next(row for row in rows if row and row[0] == "布尔津县")
     assert burqin[headers.index("产羔数")] == 50
+
+
+# What a place with no household shows for each recorded count and rate: nothing
+# was counted there ("—", saying why), which is not a count of 0.
+NO_HOUSEHOLDS = "无牧户 no households"
+RECORDED_COLUMNS = [
+    column
+    for column in summary_table.COLUMNS
+    if column.metric is not None and column.metric.unit != "households"
+]
+
+
+def test_a_county_with_no_household_shows_nothing_counted_not_0(seeded, prefecture_official_seeded):
+    """阿勒泰市 has no herder household on file: its row, its own page's cards
+    and its reporting say "—" with 无牧户 beside it, never "0" or "0.0%"."""
+    _, page = page_for(prefecture_official_seeded, season=seeded.pk, as_of="2025-02-11")
+    city = row_of(page, "阿勒泰市 Altay City")
+    # Said once, under its name; each cell "—" with the reason as its title.
+    assert f'Altay City</a></bdi><small class="nothing-counted">{NO_HOUSEHOLDS}</small>' in city
+    assert '<td class="col-households">0</td>' in city  # 0 households: a count
+    for column in RECORDED_COLUMNS:
+        kind = " rate" if column.kind == "rate" else ""
+        cell = f'<td class="col-{column.key}{kind} nothing-counted" title="{NO_HOUSEHOLDS}">—</td>'
+        assert cell in city, column.key
+    assert ">0<" not in city.replace('"col-households">0<', "").replace('col-flagged">0<', "")
+    burqin = row_of(page, "布尔津县 Burqin County")
+    assert '<td class="col-lambs_born">50</td>' in burqin and NO_HOUSEHOLDS not in burqin
+    progress = page[page.index('<section class="progress"') :]
+    city_progress = progress[
+        progress.index("阿勒泰市") : progress.index("</li>", progress.index("阿勒泰市"))
+    ]
+    assert f'<span class="rate">—</span> <small class="households">{NO_HOUSEHOLDS}' in city_progress
+
+    county = County.objects.get(name="阿勒泰市")
+    _, own = page_for(
+        prefecture_official_seeded,
+        season=seeded.pk,
+        as_of="2025-02-11",
+        place=f"county:{county.pk}",
+    )
+    cards = own[own.index('class="cards"') : own.index("</section>", own.index('class="cards"'))]
+    assert cards.count(NO_HOUSEHOLDS) == 3 and 'card-value">0<' not in cards
+    monitoring = own[own.index('class="monitoring"') :]
+    assert f"<strong>—</strong>\n      <small>{NO_HOUSEHOLDS}</small>" in monitoring
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_export_says_a_county_with_no_household_has_nothing_counted(
+    kind, seeded, prefecture_official_seeded
+):
+    client = Client()
+    client.login(username="altay-official", password=PASSWORD)
+    response = client.get("/", {"season": seeded.pk, "as_of": "2025-02-11", "export": kind})
+    if kind == "csv":
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    else:
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        rows = [
+            ["" if cell.value is None else cell.value for cell in row] for row in sheet.iter_rows()
+        ]
+    headers = next(row for row in rows if row and row[0] == "名称")
+    city = dict(
+        zip(headers, next(row for row in rows if row and row[0] == "阿勒泰市"), strict=True)
+    )
+    assert city["建档户数"] in ("0", 0)
+    for header in (
+        "季初能繁母羊",
+        "产羔母羊",
+        "产羔数",
+        "死亡羔羊",
+        "成活羔羊",
+        "死亡率 (%) = 死亡羔羊 ÷ 产羔数",
+    ):
+        assert city[header] == NO_HOUSEHOLDS, header
+    # The numbers a rate or a partly known count is made of: none, not 0 ÷ 0.
+    assert (
+        city["死亡率 · 分子 (死亡羔羊)"]
+        == city["成活羔羊 · 计算户数 (截至该日做过成活检查的牧户)"]
+        == ""
+    )
 
 
 def test_a_county_official_sees_only_that_county(seeded):

@@ -211,8 +211,8 @@ def _rate(code: str) -> serializers.DecimalField:
         allow_null=True,
         read_only=True,
         help_text=format_lazy(
-            "{} ({}) = {}. In %; null when there is nothing to divide by. Its numbers are "
-            "in rates.{}; its definition in /api/v1/metrics/.",
+            "{} ({}) = {}. In %; null when there is nothing to divide by (so with no "
+            "household). Its numbers are in rates.{}; its definition in /api/v1/metrics/.",
             metric.name,
             code,
             metric.formula,
@@ -221,13 +221,20 @@ def _rate(code: str) -> serializers.DecimalField:
     )
 
 
+# Where a place has no household (households 0), nothing was counted: every
+# count of head and every rate is null (``LambingTotals.shown``).
+NOTHING_COUNTED = " Null when the place has no household (households 0): nothing was counted."
+
+
 def _count(code: str) -> serializers.IntegerField:
     metric = metrics.get(code)
     unknown = (
         " Null (unknown, not 0) when no household has it." if metric.households_covered else ""
     )
+    if metric.unit != "households":
+        unknown += NOTHING_COUNTED
     return serializers.IntegerField(
-        allow_null=bool(metric.households_covered),
+        allow_null=metric.unit != "households",
         help_text=format_lazy("{} ({}): {}{}", metric.name, code, metric.description, unknown),
     )
 
@@ -505,7 +512,8 @@ class SummaryRowSerializer(serializers.Serializer):
         decimal_places=1,
         coerce_to_string=False,
         allow_null=True,
-        help_text="Recorded lambs born ÷ reported lambs born, in %.",
+        help_text="Recorded lambs born ÷ reported lambs born, in %; null without a reported "
+        "figure or with no household recorded.",
     )
 
     @extend_schema_field(PlaceRefSerializer)

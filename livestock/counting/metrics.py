@@ -22,6 +22,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
+from livestock.i18n import shown_languages
+
 
 @dataclass(frozen=True)
 class MetricDefinition:
@@ -399,6 +401,23 @@ MONITORING = (
         on_summary=False,
     ),
 )
+
+# What a place with no household recorded shows beside each of its counts and
+# rates ("—"): nothing was counted there, which is not a count of 0
+# (``LambingTotals.nothing_counted``).
+NO_HOUSEHOLDS = _("no households")
+
+
+def no_households_text() -> str:
+    """``NO_HOUSEHOLDS`` in the two languages the pages write such a note in
+    (``i18n.shown_languages``): "无牧户 no households", or Kazakh with the Chinese
+    beside it, so that an official reads it whatever the page's language."""
+    texts = []
+    for language in shown_languages():
+        with override(language):
+            texts.append(str(NO_HOUSEHOLDS))
+    return " ".join(texts)
+
 
 METRICS: dict[str, MetricDefinition] = {
     metric.code: metric for metric in (*COUNTS, *HOUSEHOLDS_COVERED, *RATES, COVERAGE, *MONITORING)

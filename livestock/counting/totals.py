@@ -64,19 +64,39 @@ class LambingTotals:
     households_weaned: int = 0
     households_weaned_ewes_counted: int = 0
 
+    @property
+    def nothing_counted(self) -> bool:
+        """No household has a record here (a village, a township or a county with
+        none yet, or any place before its first record was made): there is
+        nothing to count, which is not a count of 0."""
+        return not self.households
+
     def shown(self, code: str) -> int | Decimal | None:
         """The value of the metric ``code`` as every surface shows it: a rate, or
-        a count; None (unknown, never 0) for a rate with nothing to divide by
-        and for a count known only for some households (ewes counted, lambs
-        alive at a check) when there are households and none of them has it
-        (with no household at all there is nothing to count: 0)."""
+        a count; None (unknown, never 0) for a rate with nothing to divide by,
+        for a count known only for some households (ewes counted, lambs alive at
+        a check) when none of them has it, and for every count of head and every
+        rate where ``nothing_counted`` (the surfaces say why:
+        ``metrics.NO_HOUSEHOLDS``). Counts of households stay numbers: 0 of 0."""
         metric = metrics.get(code)
+        if self.nothing_counted and metric.unit != "households":
+            return None
         if metric.is_rate:
             return self.rate_parts(code).value
         covered = metric.households_covered
-        if covered and self.households and not getattr(self, covered):
+        if covered and not getattr(self, covered):
             return None
         return getattr(self, code)
+
+    def change_since(self, before: "LambingTotals", code: str) -> int | Decimal | None:
+        """How far the value of ``code`` moved from ``before`` (the same place's
+        totals at an earlier date): None when either side is unknown, but a
+        count rises from a place with nothing counted yet as from 0 (its first
+        households' lambs are all new)."""
+        now, then = self.shown(code), before.shown(code)
+        if then is None and before.nothing_counted and not metrics.get(code).is_rate:
+            then = 0 if now is not None else None
+        return None if now is None or then is None else now - then
 
     def rate_parts(self, code: str) -> RateParts:
         """The rate ``code`` (``metrics.RATES``) with the numbers it divides."""

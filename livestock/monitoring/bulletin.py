@@ -147,17 +147,21 @@ class Bulletin:
 class _Writer:
     """Numbers the figures in the order the sentences use them."""
 
-    def __init__(self, bulletin: Bulletin):
+    def __init__(self, bulletin: Bulletin, *, nothing_counted: bool = False):
         self.bulletin = bulletin
+        # The place has no household: its figures are "—", each saying why.
+        self.nothing_counted = nothing_counted
 
-    def recorded(self, value: int, what: str, basis: str, unit: str = "只") -> Figure:
+    def recorded(self, value: int | None, what: str, basis: str, unit: str = "只") -> Figure:
+        """A recorded count; None ("—") where the place has no household, and
+        then the basis says so (``metrics.NO_HOUSEHOLDS``)."""
         return self._add(
             text=official_numbers.recorded(value, unit),
             what=what,
             source=RECORDED,
             as_of=self.bulletin.as_of,
-            exact=f"{value:,}",
-            basis=basis,
+            exact=official_numbers.recorded(None) if value is None else f"{value:,}",
+            basis=metrics.no_households_text() if self.nothing_counted else basis,
         )
 
     def rate(self, value, what: str, basis: str) -> Figure:
@@ -167,7 +171,7 @@ class _Writer:
             source=RECORDED,
             as_of=self.bulletin.as_of,
             exact=official_numbers.percent(value),
-            basis=basis,
+            basis=metrics.no_households_text() if self.nothing_counted else basis,
         )
 
     def metric_rate(self, totals: LambingTotals, code: str) -> Figure:
@@ -182,7 +186,7 @@ class _Writer:
             "denominator": denominator,
             "households": metric.households,
         }
-        return self.rate(getattr(totals, code), str(metric.name), basis)
+        return self.rate(totals.shown(code), str(metric.name), basis)
 
     def reported(self, figure: ReportedFigure, what: str) -> Figure:
         qualifier = "" if figure.qualifier == Qualifier.EXACT else figure.get_qualifier_display()
@@ -239,15 +243,15 @@ def write_bulletin(
         language=html_language(),
         direction=text_direction(),
     )
-    write = _Writer(bulletin)
     totals = whole.totals
+    write = _Writer(bulletin, nothing_counted=totals.nothing_counted)
 
     first = sentence(
         gettext("As of %(date)s, %(place)s had %(lambs)s lambs born"),
         date=day(as_of),
         place=name,
         lambs=write.recorded(
-            totals.lambs_born,
+            totals.shown("lambs_born"),
             pgettext("bulletin: what a figure is", "lambs born"),
             records_of(totals.households),
         ),
@@ -333,7 +337,7 @@ def write_bulletin(
     second += sentence(
         gettext("; ewes at the season's start %(ewes)s"),
         ewes=write.recorded(
-            totals.ewes,
+            totals.shown("ewes"),
             pgettext("bulletin: what a figure is", "over-wintering ewes"),
             gettext("the sum over the households that gave their ewes at the season's start"),
         ),
@@ -349,7 +353,7 @@ def write_bulletin(
     second += sentence(
         gettext("; lambs lost %(lambs)s"),
         lambs=write.recorded(
-            totals.lamb_losses,
+            totals.shown("lamb_losses"),
             pgettext("bulletin: what a figure is", "lambs lost"),
             records_of(totals.households),
         ),

@@ -74,9 +74,10 @@ class Forecast:
         return self.as_of - datetime.timedelta(days=PACE_DAYS)
 
     @property
-    def born_this_week(self) -> int:
-        """Lambs born in the last 7 days (recorded): the week-on-week change."""
-        return self.totals.lambs_born - self.totals_week_before.lambs_born
+    def born_this_week(self) -> int | None:
+        """Lambs born in the last 7 days (recorded): the week-on-week change;
+        None where no household is recorded (``LambingTotals.change_since``)."""
+        return self.totals.change_since(self.totals_week_before, "lambs_born")
 
     @property
     def finish_date(self) -> datetime.date | None:

@@ -85,9 +85,12 @@ def _reported_in_chinese(value: Decimal | int, *, qualifier: str, quote: str, un
     return f"{number}{unit}"
 
 
-def recorded(value: int, unit: str = "只") -> str:
+def recorded(value: int | None, unit: str = "只") -> str:
     """A recorded count: exact, in digits (a sum of counts is never rounded); the
-    unit follows it in Chinese, elsewhere the sentence says it."""
+    unit follows it in Chinese, elsewhere the sentence says it. "—" where
+    nothing was counted."""
+    if value is None:
+        return "—"
     return f"{value}{unit}" if in_chinese() else f"{value}"
 
 

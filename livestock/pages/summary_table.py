@@ -53,18 +53,29 @@ class Cell:
     partial: bool = False
     kind: str = "count"
     key: str = ""  # the column's
+    nothing_counted: bool = False  # the place has no household ("—", 无牧户)
 
     def __str__(self) -> str:
         """The cell in a summary table (``{{ cell }}`` in a template, as a form's
         field draws its widget): its text,
         the division a rate is, and the households it covers, ⚠ when fewer than
         the row's. Written here rather than as an included template: a table
-        has a few hundred cells, and one string each keeps the page quick."""
+        has a few hundred cells, and one string each keeps the page quick. A
+        place with no household: "—", its reason in the cell's title, which the
+        row's heading says once (every column saying it would widen the table
+        past the screen)."""
         classes = f"col-{self.key}"
         if self.kind == "rate":
             classes += " rate"
         if self.partial:
             classes += " partial"
+        if self.nothing_counted:
+            return format_html(
+                '<td class="{} nothing-counted" title="{}">{}</td>',
+                classes,
+                self.households,
+                self.text,
+            )
         parts = format_html('<small class="parts">= {}</small>', self.parts) if self.parts else ""
         households = (
             format_html(
@@ -183,6 +194,14 @@ def cell(column: Column, row) -> Cell:
     """A row's value in ``column`` as the page shows it, with its parts."""
     value = column.value(row)
     text = cell_text(column, value)
+    if nothing_counted(column, row, value):
+        return Cell(
+            text,
+            households=metrics.no_households_text(),
+            kind=column.kind,
+            key=column.key,
+            nothing_counted=True,
+        )
     parts = column.parts(row) if column.parts else None
     if parts is None or not parts.of_households or value is None:
         # Nothing to explain: no household, or nothing to divide by ("—").
@@ -192,6 +211,13 @@ def cell(column: Column, row) -> Cell:
         division = f"{number_text(parts.numerator)} ÷ {number_text(parts.denominator)}"
     households = households_text(parts) if column.kind == "rate" or parts.partial else ""
     return Cell(text, division, households, parts.partial, column.kind, column.key)
+
+
+def nothing_counted(column: Column, row, value) -> bool:
+    """The row's place has no household, so the recorded ``column`` shows "—"
+    and says why (``LambingTotals.nothing_counted``); a reported figure is
+    the report's, whatever the records hold."""
+    return value is None and column.metric is not None and row.totals.nothing_counted
 
 
 def cell_text(column: Column, value) -> str:
@@ -243,7 +269,9 @@ def export_headers() -> list[str]:
 
 def export_values(row) -> list:
     """The row's values in ``export_headers()`` order, as plain numbers; an
-    unknown value (no survival check, nothing to divide by) is empty, never 0."""
+    unknown value (no survival check, nothing to divide by) is empty, never 0,
+    and where the place has no household it says so (``metrics.NO_HOUSEHOLDS``),
+    with the numbers it would be made of left empty."""
     values = []
     for column in COLUMNS:
         value = column.value(row)
@@ -252,16 +280,17 @@ def export_values(row) -> list:
                 [value.value, value.get_qualifier_display(), value.as_of] if value else ["", "", ""]
             )
             continue
-        values.append("" if value is None else value)
+        empty = nothing_counted(column, row, value)
+        values.append(metrics.no_households_text() if empty else "" if value is None else value)
         if column.parts is None:
             continue
-        parts = column.parts(row)
+        parts = None if empty else column.parts(row)
         if column.kind == "rate":
             values += ["", ""] if parts is None else [parts.numerator, parts.denominator]
             if column.metric.households_covered:
                 values.append("" if parts is None else parts.households)
         else:
-            values.append(parts.households)
+            values.append("" if parts is None else parts.households)
     return values
 
 

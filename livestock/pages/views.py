@@ -212,8 +212,7 @@ class SummaryPage(PermissionRequiredMixin, View):
         cards = []
         for code in ("lambs_born", "survival_rate", "lamb_losses"):
             column = summary_table.COLUMN_BY_KEY[code]
-            now, before = weeks.now.shown(code), weeks.week_before.shown(code)
-            change = None if now is None or before is None else now - before
+            change = weeks.now.change_since(weeks.week_before, code)
             cards.append(
                 {
                     "label": column.label,
@@ -289,7 +288,9 @@ class SummaryPage(PermissionRequiredMixin, View):
         else:
             label, url = str(place), link(place)
         cells = [summary_table.cell(column, row) for column in summary_table.COLUMNS]
-        return {"label": label, "url": url, "cells": cells}
+        # A place with no household says so once, under its name; its cells are "—".
+        nothing_counted = metrics.no_households_text() if row.totals.nothing_counted else ""
+        return {"label": label, "url": url, "cells": cells, "nothing_counted": nothing_counted}
 
     def charts(self, request, season, as_of, place, rows, summary) -> list:
         series = lambs_born_by_date(season=season, as_of=as_of, user=request.user, place=place)

@@ -42,17 +42,20 @@ class PlaceRow:
 
     @property
     def coverage(self) -> Decimal | None:
-        """How much of the reported lambs born the records hold, in %."""
+        """How much of the reported lambs born the records hold, in %; None
+        without a reported figure, or with no household recorded (nothing
+        counted, ``LambingTotals.shown``)."""
         figure = self.reported.get(Metric.LAMBS_BORN)
-        if figure is None:
+        recorded = self.totals.shown(Metric.LAMBS_BORN)
+        if figure is None or recorded is None:
             return None
-        return percent(self.totals.lambs_born, figure.value)
+        return percent(recorded, figure.value)
 
     @property
     def coverage_parts(self) -> RateParts | None:
         """The coverage with the numbers it divides."""
         figure = self.reported.get(Metric.LAMBS_BORN)
-        if figure is None:
+        if figure is None or self.totals.nothing_counted:
             return None
         return RateParts(
             metric=metrics.COVERAGE,
