@@ -8,8 +8,12 @@ one statement, prepared once per connection on PostgreSQL
 (``models/prepared.py``: planning its joins and union cost the server more
 than running it); what it answers is ``ModelBackend``'s (a test holds the two
 equal), and a user object keeps them for the rest of its request as Django's
-does (``_perm_cache``).
+does (``_perm_cache``). An API request with a token has them read with the
+token, in the same statement (``throttling.ThrottledTokenAuthentication``:
+``permission_names`` and ``keep_permissions``).
 """
+
+import functools
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -25,40 +29,49 @@ class RoleBackend(ModelBackend):
     permissions, their own and their groups', in one query."""
 
     def get_all_permissions(self, user_obj, obj=None):
-        if (
-            not user_obj.is_active
-            or user_obj.is_anonymous
-            or user_obj.is_superuser
-            or obj is not None
-        ):
+        if not _reads_roles(user_obj) or obj is not None:
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
             with connection.cursor() as cursor:
-                execute(cursor, _statement(), [user_obj.pk, user_obj.pk], label="user_permissions")
-                user_obj._perm_cache = {
-                    f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()
-                }
+                execute(
+                    cursor,
+                    permission_names(user_id="%s"),
+                    [user_obj.pk, user_obj.pk],
+                    label="user_permissions",
+                )
+                keep_permissions(user_obj, [name for (name,) in cursor.fetchall()])
         return user_obj._perm_cache
 
 
-def _statement() -> str:
-    """The permissions of a user (twice its id): their own and their groups',
-    as ``ModelBackend`` reads them, by app label and codename. Made once, from
-    the models' tables."""
-    global _made
-    if _made is None:
-        user_permissions = get_user_model().user_permissions.through._meta
-        user_groups = get_user_model().groups.through._meta
-        group_permissions = Group.permissions.through._meta
-        _made = (
-            f"SELECT t.app_label, p.codename FROM {Permission._meta.db_table} p "  # noqa: S608
-            f"JOIN {ContentType._meta.db_table} t ON t.id = p.content_type_id "
-            f"WHERE p.id IN ("
-            f"SELECT permission_id FROM {user_permissions.db_table} WHERE user_id = %s "
-            f"UNION SELECT g.permission_id FROM {group_permissions.db_table} g "
-            f"JOIN {user_groups.db_table} u ON u.group_id = g.group_id WHERE u.user_id = %s)"
-        )
-    return _made
+def _reads_roles(user) -> bool:
+    """Whether ``RoleBackend`` reads the user's permissions: an active user's,
+    not a superuser's (``ModelBackend`` answers the others)."""
+    return user.is_active and not user.is_anonymous and not user.is_superuser
 
 
-_made: str | None = None
+def keep_permissions(user, names: list[str]) -> None:
+    """Keep the permissions ``permission_names`` read for ``user`` for the rest
+    of its request, as ``get_all_permissions`` keeps what it reads (a user it
+    does not read them for is left to ``ModelBackend``)."""
+    if _reads_roles(user):
+        user._perm_cache = set(names)
+
+
+@functools.cache
+def permission_names(*, user_id: str) -> str:
+    """The SQL of a user's permissions, their own and their groups', as
+    ``ModelBackend`` reads them: one row each, ``app_label.codename``. The
+    user is ``user_id``, SQL written twice into it: ``%s`` (a parameter) or a
+    column of a statement it is a subquery of. Made once, from the models'
+    tables."""
+    user_permissions = get_user_model().user_permissions.through._meta
+    user_groups = get_user_model().groups.through._meta
+    group_permissions = Group.permissions.through._meta
+    return (
+        f"SELECT t.app_label || '.' || p.codename FROM {Permission._meta.db_table} p "  # noqa: S608
+        f"JOIN {ContentType._meta.db_table} t ON t.id = p.content_type_id "
+        f"WHERE p.id IN ("
+        f"SELECT permission_id FROM {user_permissions.db_table} WHERE user_id = {user_id} "
+        f"UNION SELECT g.permission_id FROM {group_permissions.db_table} g "
+        f"JOIN {user_groups.db_table} u ON u.group_id = g.group_id WHERE u.user_id = {user_id})"
+    )

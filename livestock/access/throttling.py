@@ -43,8 +43,10 @@ from rest_framework.throttling import (
     UserRateThrottle,
 )
 
+from livestock.access import permissions
 from livestock.models import RequestCount
 from livestock.models.prepared import PreparedGet, execute
+from livestock.places import scoping
 
 LOCKED_OUT = 429
 
@@ -205,10 +207,13 @@ class ThrottledTokenAuthentication(TokenAuthentication):
     statement on every token request (``requests_counted``): the cache's read
     was a query compiled anew each time, 5 % of a single create's CPU. On
     PostgreSQL the same statement reads the token the header names, with its
-    user (``_FailuresAndToken``): one query where there were two."""
+    user and what every API request asks of that user next, their
+    permissions and their scope's grants (``_FailuresAndToken``): one query
+    where there were four."""
 
-    # The token the header names, read with the count: (its key, the token or None).
-    _named: tuple[str, object] | None = None
+    # The token the header names, read with the count: (its key, the token or
+    # None, its user's permissions and grants).
+    _named: tuple[str, object, list, list] | None = None
 
     def authenticate(self, request):
         header = get_authorization_header(request).split()
@@ -240,10 +245,10 @@ class ThrottledTokenAuthentication(TokenAuthentication):
             except UnicodeError:  # DRF refuses it, in its words
                 token_key = None
             if token_key is not None:
-                failures, token = _failures_and_token(self.get_model()).read(
+                failures, *named = _failures_and_token(self.get_model()).read(
                     key, window_start, token_key
                 )
-                self._named = (token_key, token)
+                self._named = (token_key, *named)
                 return failures
         return requests_counted(key, window_start=window_start)
 
@@ -261,6 +266,9 @@ class ThrottledTokenAuthentication(TokenAuthentication):
                 token = None
         if token is None or not token.user.is_active:
             return super().authenticate_credentials(key)
+        if self._named is not None and self._named[0] == key:
+            permissions.keep_permissions(token.user, self._named[2])
+            scoping.keep_grants(token.user, self._named[3])
         return (token.user, token)
 
 
@@ -272,27 +280,37 @@ def _tokens_of(model) -> PreparedGet:
 
 class _FailuresAndToken:
     """One statement: the wrong tokens counted for an address in the current
-    period (``requests_counted``'s read) and the token a request names with
-    its user (``_tokens_of``' query, joined to the count so that a token that
-    does not exist still reads the count)."""
+    period (``requests_counted``'s read), the token a request names with its
+    user (``_tokens_of``' query, joined to the count so that a token that
+    does not exist still reads the count), and that user's permissions
+    (``permissions.permission_names``) and scope's grants
+    (``scoping.grant_rows``), which the request's permission check and its
+    scope ask next: each was a statement of its own on every API request (a
+    round trip, and the server's work of a statement, for a few rows)."""
 
     def __init__(self, tokens: PreparedGet):
         self.tokens = tokens
+        user_id = f"named.{tokens.model._meta.get_field('user').column}"
         self.sql = (
-            f"SELECT ({_COUNTED}), named.* "  # noqa: S608
+            f"SELECT ({_COUNTED}), named.*, "  # noqa: S608
+            f"ARRAY({permissions.permission_names(user_id=user_id)}), "
+            f"{scoping.grant_rows(user_id=user_id)} "
             f"FROM (SELECT 1) AS one LEFT JOIN ({tokens.sql}) AS named ON true"
         )
 
-    def read(self, key: str, window_start: int, token_key: str) -> tuple[int, object]:
-        """The count (0 when none), and the token with its user or None."""
+    def read(
+        self, key: str, window_start: int, token_key: str
+    ) -> tuple[int, object, list[str], list[list]]:
+        """The count (0 when none); the token with its user, or None; the
+        user's permissions (``app_label.codename``) and grants (rows)."""
         params = list(self.tokens.params)
         params[self.tokens.id_at] = token_key
         with connection.cursor() as cursor:
             execute(cursor, self.sql, [key, window_start, *params], label="token_and_failures")
-            count, *row = cursor.fetchone()
+            count, *row, permission_names, grant_rows = cursor.fetchone()
         if row[self.tokens.start] is None:  # no such token
-            return count or 0, None
-        return count or 0, self.tokens.object_from(row)
+            return count or 0, None, [], []
+        return count or 0, self.tokens.object_from(row), permission_names, grant_rows
 
 
 @functools.cache

@@ -13,6 +13,8 @@ place, a township's review with its totals, is visible only to grants that
 cover the place (``within()``).
 """
 
+import functools
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, Q, QuerySet
 
@@ -51,18 +53,47 @@ def _lookup(model: type[Model], level: str) -> str:
 
 
 def grants(user: User) -> list[ScopeGrant]:
-    """The user's grants, read once per user object (so once per request)."""
+    """The user's grants, read once per user object (so once per request; an
+    API request with a token reads them with the token: ``grant_rows``)."""
     if not user.is_authenticated:
         return []
     if not hasattr(user, "_scope_grants"):
-        global _grants_of_user
-        if _grants_of_user is None:  # compiled and planned once (every API request asks)
-            _grants_of_user = PreparedGet(ScopeGrant.objects.all(), field="user")
-        user._scope_grants = _grants_of_user.all(user.pk)
+        user._scope_grants = _grants_of_user().all(user.pk)
     return user._scope_grants
 
 
-_grants_of_user: PreparedGet | None = None
+@functools.cache
+def _grants_of_user() -> PreparedGet:
+    """A user's grants, by the user's id: compiled and planned once (every API
+    request asks)."""
+    return PreparedGet(ScopeGrant.objects.all(), field="user")
+
+
+@functools.cache
+def grant_rows(*, user_id: str) -> str:
+    """The SQL of ``grants``' read as one value, an array of the grants' rows
+    (each an array of their columns), for the user ``user_id``: SQL, a column
+    of the statement it is a subquery of (PostgreSQL). ``keep_grants`` takes
+    what it reads."""
+    prepared = _grants_of_user()
+    if prepared.sql.count("%s") != 1:
+        raise ValueError(f"a user's grants are read with one parameter: {prepared.sql}")
+    columns = ", ".join(f"g.{field.column}" for field in ScopeGrant._meta.concrete_fields)
+    return (
+        f"ARRAY(SELECT ARRAY[{columns}] "  # noqa: S608
+        f"FROM ({prepared.sql.replace('%s', user_id)}) AS g)"
+    )
+
+
+def keep_grants(user: User, rows: list[list[int | None]]) -> None:
+    """Keep the grants ``grant_rows`` read as ``user``'s, as ``grants`` keeps
+    what it reads."""
+    user._scope_grants = [
+        ScopeGrant.from_db(ScopeGrant.objects.db, _GRANT_FIELDS, row) for row in rows
+    ]
+
+
+_GRANT_FIELDS = [field.attname for field in ScopeGrant._meta.concrete_fields]
 
 
 def scope_key(user: User) -> tuple:
