@@ -4,6 +4,7 @@ from ``tests/data/``."""
 
 import datetime
 import gc
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -253,6 +254,30 @@ def test_an_import_leaves_the_garbage_collector_as_it_found_it(
 
     assert during[0][0] >= COLLECT_AFTER > before[0]
     assert gc.get_threshold() == before
+
+
+def test_an_import_leaves_the_switch_interval_as_it_found_it(
+    fuhai_technician, sailike, winter_2024, monkeypatch
+):
+    """Shorter while batches are written in a thread (on PostgreSQL), as
+    before after it."""
+    before = sys.getswitchinterval()
+    during = []
+    real = importing.entries_create
+
+    def recording(**kwargs):
+        during.append(sys.getswitchinterval())
+        return real(**kwargs)
+
+    monkeypatch.setattr(importing, "entries_create", recording)
+    monkeypatch.setattr(importing, "ENTRY_BATCH", 1)
+    run(DATA / "counts_good.csv", fuhai_technician)
+
+    assert sys.getswitchinterval() == before
+    if connection.vendor == "postgresql":
+        assert min(during) == min(before, importing.SWITCH_INTERVAL) < before
+    else:
+        assert set(during) == {before}
 
 
 def test_an_official_may_not_import(burqin_official, fuhai, winter_2024, english):
