@@ -430,3 +430,39 @@ def test_a_batch_of_entries_runs_the_garbage_collector_rarely_and_leaves_it_as_i
     assert item.is_new
     assert during[0][0] >= COLLECT_AFTER > before[0]
     assert gc.get_threshold() == before
+
+
+def test_a_batch_stores_the_entries_its_walks_keep_once_each_with_their_history(
+    bieke_record, sailike_record
+):
+    """On PostgreSQL the entries are inserted while their records are walked:
+    a batch whose walk refuses one entry (losses beyond the births) or which
+    resends a stored one keeps the others, each stored once with one history
+    row, and nothing of the refused one."""
+    stored, _new = entry_create(record=sailike_record, date=DEC_10, lambs_born=3)
+    refused_uuid = uuid.uuid4()
+    items = [
+        NewEntry(bieke_record.pk, uuid.uuid4(), {"date": DEC_10, "lambs_born": 2}),
+        NewEntry(bieke_record.pk, refused_uuid, {"date": DEC_12, "lambs_lost": 5}),
+        NewEntry(sailike_record.pk, uuid.uuid4(), {"date": DEC_20, "lambs_born": 1}),
+    ]
+    resent = [NewEntry(sailike_record.pk, stored.uuid, {"date": DEC_10, "lambs_born": 3})]
+    kept = [NewEntry(bieke_record.pk, uuid.uuid4(), {"date": DEC_20, "lambs_born": 4})]
+
+    entries_create(items=items)
+    entries_create(items=resent + kept)
+
+    assert [item.is_new for item in items] == [True, False, True]
+    assert items[1].error is not None
+    assert (resent[0].is_new, resent[0].entry.pk, kept[0].is_new) == (False, stored.pk, True)
+    new = [items[0].entry, items[2].entry, kept[0].entry]
+    assert set(LambingEntry.objects.exclude(pk=stored.pk).values_list("pk", flat=True)) == {
+        entry.pk for entry in new
+    }
+    assert not LambingEntry.history.filter(uuid=refused_uuid).exists()
+    for entry in new:
+        assert list(LambingEntry.history.filter(id=entry.pk).values_list("history_type")) == [
+            ("+",)
+        ]
+    totals = lambing_totals(place=bieke_record.herder, season=bieke_record.season, as_of=JAN_31)
+    assert totals.lambs_born == 6

@@ -5,16 +5,18 @@ walk with the change in place."""
 
 import datetime
 import functools
+import threading
 import uuid as uuid_module
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models.utils import create_namedtuple_class
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from livestock.audit import bulk_insert, single_insert
 from livestock.counting import rollups, rules, walk
@@ -267,9 +269,22 @@ def entries_create(
             (record.season_id, record.township_id) for record in facts
         ),
     )
-    walked, repeated = _checked(items, read, {}, created_by)
-    new = [item for item in items if item.is_new]
-    if any(item.error is not None for item in items) or not _inserted(new, created_by):
+    new_by_record, repeated = _checked_items(items, read, {}, created_by)
+    # The entries that pass their own rules are inserted while the records are
+    # walked, and kept when the walks refuse none of them.
+    meanwhile = _InsertedMeanwhile(
+        [] if any(item.error is not None for item in items) else _new_items(items), created_by
+    )
+    try:
+        walked = _walked(read, new_by_record)
+    finally:
+        meanwhile.wait()
+    new = _new_items(items)
+    refused = any(item.error is not None for item in items)
+    inserted = meanwhile.finish(keep=None if refused else new)
+    if inserted is None:
+        inserted = not refused and _inserted(new, created_by)
+    if refused or not inserted:
         stored_by_uuid = _stored_by_uuid([item.uuid for item in items])
         if stored_by_uuid:
             for item in items:
@@ -321,6 +336,24 @@ def _checked(
     UUIDs, as far as known). Returns each record's walk with its new entries
     (``_walk_new_entries``), and the items that repeat an earlier item's UUID,
     with that item."""
+    new_by_record, repeated = _checked_items(items, read, stored_by_uuid, created_by)
+    return _walked(read, new_by_record), repeated
+
+
+def _new_items(items: list[NewEntry]) -> list[NewEntry]:
+    return [item for item in items if item.is_new]
+
+
+def _checked_items(
+    items: list[NewEntry],
+    read: _Read,
+    stored_by_uuid: dict[uuid_module.UUID, LambingEntry],
+    created_by: AbstractBaseUser | None,
+) -> tuple[dict[int, list[NewEntry]], list[tuple[NewEntry, NewEntry]]]:
+    """``_checked``'s checks of each item alone (its record found, its UUID, the
+    entry's own rules): the items that pass, by record, to be walked
+    (``_walked``), and the items that repeat an earlier item's UUID, with that
+    item."""
     first_by_uuid: dict[uuid_module.UUID, NewEntry] = {}
     repeated: list[tuple[NewEntry, NewEntry]] = []
     new_by_record: dict[int, list[NewEntry]] = defaultdict(list)
@@ -355,7 +388,12 @@ def _checked(
             continue
         item.entry, item.is_new = entry, True
         new_by_record[record.record_id].append(item)
-    walked = {
+    return new_by_record, repeated
+
+
+def _walked(read: _Read, new_by_record: dict[int, list[NewEntry]]) -> dict:
+    """Each record's walk with its new entries (``_walk_new_entries``)."""
+    return {
         record_id: _walk_new_entries(
             read.records[record_id],
             read.entries[record_id],
@@ -364,7 +402,6 @@ def _checked(
         )
         for record_id, new in new_by_record.items()
     }
-    return walked, repeated
 
 
 def _new_entry(
@@ -422,6 +459,79 @@ def _inserted(items: list[NewEntry], created_by: AbstractBaseUser | None) -> boo
     except IntegrityError:
         return False
     return True
+
+
+class _InsertedMeanwhile:
+    """A batch's new entries inserted with their history (``_inserted``) in a
+    second thread, on the same connection and in the same transaction, inside
+    a savepoint, while the calling thread walks their records: psycopg lets
+    go of the GIL while it waits for the server, so the server's work (the
+    ids drawn, the two COPYs) runs on another core beside the walks' Python,
+    where the bulk waited for it after them. ``finish`` keeps the insert when
+    the walks kept every entry it inserted and the database took them all;
+    else it is undone (back to the savepoint) and the batch goes on as
+    without it. The calling thread makes no query until ``wait`` (the walks
+    make none). Only on PostgreSQL, in a transaction, on a connection no
+    other thread shares (an import's batch writer); elsewhere nothing is
+    inserted here."""
+
+    def __init__(self, items: list[NewEntry], created_by: AbstractBaseUser | None) -> None:
+        self.entries = [item.entry for item in items]
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        if (
+            not items
+            or connection.vendor != "postgresql"
+            or not connection.in_atomic_block
+            or connection.allow_thread_sharing
+        ):
+            return
+        self.savepoint = transaction.savepoint()
+        database = connections[DEFAULT_DB_ALIAS]
+        request = getattr(HistoricalRecords.context, "request", None)  # who, for the history
+
+        def insert() -> None:
+            connections[DEFAULT_DB_ALIAS] = database
+            if request is not None:
+                HistoricalRecords.context.request = request
+            try:
+                bulk_insert.insert_with_history(self.entries, LambingEntry, user=created_by)
+            except BaseException as error:  # raised by finish  # noqa: BLE001
+                self.error = error
+            finally:
+                del connections[DEFAULT_DB_ALIAS]
+                database.dec_thread_sharing()
+
+        database.inc_thread_sharing()
+        self.thread = threading.Thread(target=insert, name="bulk-entries-insert")
+        self.thread.start()
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    def finish(self, *, keep: list[NewEntry] | None) -> bool | None:
+        """After ``wait``: whether ``keep``'s entries (the batch's new entries,
+        after the walks; None: none is to be kept) are those inserted, and
+        were; the insert is kept then, else undone. None: nothing was
+        inserted here."""
+        if self.thread is None:
+            return None
+        self.thread = None
+        if (
+            self.error is None
+            and keep is not None
+            and len(keep) == len(self.entries)
+            and all(item.entry is entry for item, entry in zip(keep, self.entries, strict=True))
+        ):
+            transaction.savepoint_commit(self.savepoint)
+            return True
+        transaction.savepoint_rollback(self.savepoint)
+        for entry in self.entries:  # as made, to be inserted again
+            entry.pk, entry._state.adding = None, True
+        if self.error is not None and not isinstance(self.error, IntegrityError):
+            raise self.error
+        return False
 
 
 def _walk_new_entries(
