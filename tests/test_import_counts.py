@@ -4,13 +4,17 @@ from ``tests/data/``."""
 
 import datetime
 import gc
+import signal
 import sys
+import threading
+import time
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import DataError, connection
+from django.db import DataError, IntegrityError, connection
 
 from livestock.audit import bulk_insert
 from livestock.counting import rollups
@@ -456,6 +460,94 @@ def test_rows_read_while_a_batch_is_written_change_stored_records_in_turn(
     sailike_record.refresh_from_db()
     assert sailike_record.ewes_at_start == 130
     assert LambingEntry.history.filter(history_user=fuhai_technician).count() == 3
+
+
+def test_a_batch_refused_by_the_database_fails_the_import_not_a_row_read_meanwhile(
+    fuhai_technician, qibaerwoyi, winter_2024, monkeypatch, english
+):
+    """A batch written while the next rows are read (``BatchWriter``) whose
+    record another request saved meanwhile fails the import with
+    ``records_create``'s error, as a batch written at once does; it is not
+    taken for the error of the row read when it failed (a change of that
+    record, which waited for the batch), nor is the import reported as
+    refused rows."""
+    real_insert = bulk_insert.insert_with_history
+
+    def saved_meanwhile(objs, model, **kwargs):
+        if model is LambingRecord:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real_insert(objs, model, **kwargs)
+
+    monkeypatch.setattr(bulk_insert, "insert_with_history", saved_meanwhile)
+    monkeypatch.setattr(importing, "ENTRY_BATCH", 1)
+    content = (
+        "村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔数\n"
+        "齐巴尔窝依村,新牧户1,H 1,2024–2025 冬羔,9,2024-12-11,1\n"
+        "齐巴尔窝依村,新牧户1,H 1,2024–2025 冬羔,10,,\n"
+    ).encode()
+
+    with pytest.raises(ValidationError, match="already has a record for this season"):
+        import_counts(content=content, user=fuhai_technician, reason="recounted")
+
+    assert stored() == (0, 0, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite writes each batch at once")
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_while_a_batch_is_written_ends_the_import_with_nothing_stored(
+    fuhai_technician, qibaerwoyi, winter_2024, monkeypatch
+):
+    """Ctrl-C (``manage.py import_counts``) while the reading thread waits for
+    the batch being written in the second thread (``BatchWriter``) ends the
+    import once that batch has, with nothing of it stored. Interrupted,
+    Python 3.11's ``Thread.join`` takes the thread for ended and waits no
+    more: the transaction was rolled back under the batch, which then wrote
+    on in autocommit and kept its households."""
+    started, release = threading.Event(), threading.Event()
+    real_store = importing._Importer._store
+
+    def held_store(self, *batch):
+        if threading.current_thread() is not threading.main_thread():
+            started.set()
+            release.wait(10)
+        return real_store(self, *batch)
+
+    def ctrl_c_while_waiting() -> None:
+        started.wait(10)
+        main = threading.main_thread().ident
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the reading thread blocked, waiting for the batch
+            if sys._current_frames()[main].f_code.co_name in ("wait", "_wait_for_tstate_lock"):
+                signal.pthread_kill(main, signal.SIGINT)
+                break
+            time.sleep(0.01)
+        time.sleep(0.2)
+        release.set()
+
+    monkeypatch.setattr(importing._Importer, "_store", held_store)
+    monkeypatch.setattr(importing, "ENTRY_BATCH", 1)
+    rows = [f"齐巴尔窝依村,牧户{n},H {n},2024–2025 冬羔,9,2024-12-1{n},{n}\n" for n in range(3)]
+    content = ("村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔数\n" + "".join(rows)).encode()
+    # Ctrl-C raises KeyboardInterrupt, also where a shell started the tests with SIGINT ignored.
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    helper = threading.Thread(target=ctrl_c_while_waiting)
+    helper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            import_counts(content=content, user=fuhai_technician)
+        assert not any(thread.name == "import-batch-writer" for thread in threading.enumerate())
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        release.set()
+        helper.join()
+        for thread in threading.enumerate():
+            if thread.name == "import-batch-writer":
+                thread.join()
+
+    assert stored() == (0, 0, 0)
+    assert not DailyRollup.objects.exists()
+    assert import_counts(content=content, user=fuhai_technician).applied
+    assert stored() == (3, 3, 3)
 
 
 def test_counts_of_an_approved_township_are_locked_to_the_import(

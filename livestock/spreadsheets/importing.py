@@ -701,10 +701,11 @@ class BatchWriter:
     looked up, a record changed, a savepoint) waits for the batch first
     (``__call__``, the connection's execute wrapper), so that the two never
     interleave on the connection; an error of the batch is raised by the
-    next ``start`` or ``finish`` at the latest (the import is then rolled
-    back). Used as a context manager, it waits for the batch on the way
-    out, whatever happened. Elsewhere than PostgreSQL, a batch is written at
-    once in the calling thread.
+    next ``start`` or ``finish``, between rows, as a batch written at once
+    raised it (the import is then rolled back). Used as a context manager,
+    it waits for the batch on the way out, whatever happened, and raises its
+    error before the block's, which may follow from it. Elsewhere than
+    PostgreSQL, a batch is written at once in the calling thread.
 
     While batches are written so, the interpreter hands the GIL over sooner
     (``switched_often``): the writer's every round trip to the server (a
@@ -717,6 +718,7 @@ class BatchWriter:
 
     def __init__(self) -> None:
         self.thread: threading.Thread | None = None
+        self.ended = threading.Event()  # set by the batch's thread as it ends
         self.error: BaseException | None = None
         # What holds once batches are written in a thread, until the end.
         self.threaded: ExitStack | None = None
@@ -745,28 +747,46 @@ class BatchWriter:
             finally:
                 del connections[DEFAULT_DB_ALIAS]
                 database.dec_thread_sharing()
+                self.ended.set()
 
         if self.threaded is None:
             self.threaded = ExitStack()
             self.threaded.enter_context(database.execute_wrapper(self))
             self.threaded.enter_context(switched_often())
         database.inc_thread_sharing()
+        self.ended.clear()
         self.thread = threading.Thread(target=in_thread, name="import-batch-writer")
         self.thread.start()
 
+    def wait(self) -> None:
+        """Wait for the batch being written to end, through an interrupt
+        (Ctrl-C) meanwhile, which is raised once it has: the transaction must
+        not end under the batch. Not ``Thread.join`` alone: interrupted,
+        Python 3.11's takes the thread for ended, and waits no more."""
+        interrupted = None
+        while self.thread is not None:
+            try:
+                self.ended.wait()
+                self.thread.join()  # its last steps
+                self.thread = None
+            except BaseException as error:  # noqa: BLE001 (raised below)
+                interrupted = interrupted or error
+        if interrupted is not None:
+            raise interrupted
+
     def finish(self) -> None:
         """Wait for the batch being written, and raise its error if it failed."""
-        if self.thread is not None:
-            self.thread.join()
-            self.thread = None
+        self.wait()
         error, self.error = self.error, None
         if error is not None:
             raise error
 
     def __call__(self, execute, sql, params, many, context):
+        # The batch's error is left to the next start or finish: raised here,
+        # inside a row's service, it was taken for that row's error.
         thread = self.thread
         if thread is not None and thread is not threading.current_thread():
-            self.finish()
+            self.wait()
         return execute(sql, params, many, context)
 
     def __enter__(self) -> "BatchWriter":
@@ -774,11 +794,7 @@ class BatchWriter:
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         try:
-            if exc_type is None:
-                self.finish()
-            elif self.thread is not None:  # the block's error is the one raised
-                self.thread.join()
-                self.thread, self.error = None, None
+            self.finish()
         finally:
             if self.threaded is not None:
                 self.threaded.close()
