@@ -17,6 +17,16 @@
   if (root.scrollWidth > root.clientWidth) {
     problems.push(`the page scrolls sideways: ${root.scrollWidth} > ${root.clientWidth}`);
   }
+  // Text kept for screen readers only (Django's .visually-hidden: a 1 px box clipped to
+  // nothing) is drawn nowhere, so it is neither over other text nor cut off for a reader.
+  const forScreenReadersOnly = (element) => {
+    for (let node = element; node && node !== document.body; node = node.parentElement) {
+      const style = getComputedStyle(node);
+      const clipped = style.clip === "rect(0px, 0px, 0px, 0px)" || style.clipPath === "inset(50%)";
+      if (clipped && node.clientWidth <= 1 && node.clientHeight <= 1) return true;
+    }
+    return false;
+  };
   const quote = (element, text) => `<${element.tagName.toLowerCase()}> "${text.slice(0, 30)}"`;
   const label = (box) => quote(box.element, box.text);
 
@@ -54,7 +64,7 @@
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const element = node.parentElement;
     if (!node.textContent.trim() || !element.checkVisibility()) continue;
-    if (element.closest("select, option, script, style")) continue;
+    if (element.closest("select, option, script, style") || forScreenReadersOnly(element)) continue;
     const layer = layerOf(element);
     const fixed = layer !== null && layers.get(layer).position === "fixed";
     const shift = layer === null ? {x: 0, y: 0} : layers.get(layer).shift;
@@ -135,7 +145,8 @@
   for (const element of document.body.querySelectorAll("*")) {
     const style = getComputedStyle(element);
     const clips = ["hidden", "clip"].includes(style.overflowX) || style.textOverflow === "ellipsis";
-    if (clips && element.scrollWidth > element.clientWidth + 1 && element.textContent.trim()) {
+    if (clips && element.scrollWidth > element.clientWidth + 1 && element.textContent.trim()
+        && !forScreenReadersOnly(element)) {
       problems.push(`${quote(element, element.textContent.trim())} is cut off`);
     }
   }

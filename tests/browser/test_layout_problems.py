@@ -2,7 +2,7 @@
 over rows scrolling under it (the field app's "save all") is a layer, not text over
 text, wherever the page is scrolled; text over text inside the bar, the page's text
 over the bar where it rests, and a bar that hides a line at every scroll are problems,
-wherever the page is scrolled too."""
+wherever the page is scrolled too. Text kept for screen readers only is drawn nowhere."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,4 +80,21 @@ def test_a_bar_that_hides_the_last_row_at_every_scroll_is_a_problem(phone):
     html = PAGE.format(bar=fixed, extra="", rows=ROWS, label=SAVE_ALL, after="")
     assert problems_at_every_scroll(phone, html) == [
         '<p> "Row 39: lambs born, survival c" stays under <button> "Save all" at any scroll'
+    ]
+
+
+def test_text_for_screen_readers_only_is_no_problem_and_text_cut_off_is(phone):
+    """Django's admin labels its theme button for screen readers in a 1 px box clipped
+    to nothing (.visually-hidden); the same text in a box too narrow for it is cut off."""
+    hidden = (
+        "position: absolute; width: 1px; height: 1px; padding: 0; overflow: hidden;"
+        " clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0;"
+    )
+    label = "<span class=label>Toggle theme (current theme: auto)</span>"
+    html = PAGE.format(bar="", extra=f".label {{ {hidden} }}", rows=ROWS, label=label, after="")
+    assert problems_at_every_scroll(phone, html) == []
+    narrow = ".label { display: block; width: 40px; overflow: hidden; white-space: nowrap; }"
+    html = PAGE.format(bar="", extra=narrow, rows=ROWS, label=label, after="")
+    assert problems_at_every_scroll(phone, html) == [
+        '<span> "Toggle theme (current theme: a" is cut off'
     ]
