@@ -43,12 +43,44 @@ LOCAL_SCHEMES = {"data", "blob", "about"}
 BROWSER_TESTS = Path(__file__).parent
 
 
-def page_width(page: Page) -> int:
-    """How wide the page lays out once it has loaded, with its stylesheets,
-    scripts and fonts (to compare with a phone's width): what the phone's user
-    sees, not a page still loading on a busy machine."""
+# Overlapping or clipped text, and a page that scrolls sideways (layout_problems.js).
+LAYOUT_PROBLEMS = (Path(__file__).parent / "layout_problems.js").read_text()
+
+
+def loaded(page: Page) -> None:
+    """Returns once the page has loaded what it is laid out with: its stylesheets,
+    scripts and fonts. A click or an expectation goes on as soon as the next page's
+    text is there; on a busy machine its stylesheets may still be on their way, and
+    the page is then laid out without them (a table as wide as its columns, the page
+    980 px wide before its viewport's width applies), which a phone never paints: a
+    page measured, or a button aimed at, then is one no user sees. ``document.fonts.ready``
+    alone is no wait: it is ready before a late stylesheet has asked for its fonts."""
     page.wait_for_load_state("load")
-    return page.evaluate("document.fonts.ready.then(() => document.documentElement.scrollWidth)")
+    page.evaluate("document.fonts.ready.then(() => null)")
+
+
+def page_width(page: Page) -> int:
+    """How wide the page lays out once it has loaded (to compare with a phone's
+    width): what the phone's user sees, not a page still loading on a busy machine."""
+    loaded(page)
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def layout_problems(page: Page) -> list[str]:
+    """What layout_problems.js finds on the page once it has loaded, the same wherever
+    it is scrolled (its top, a third of the way, its end and where it was, a bar
+    floating over the rows covers other rows at each): a sentence for each problem,
+    with the scroll it was found at. The page is left where it was."""
+    loaded(page)
+    scrolled = page.evaluate("scrollY")
+    end = page.evaluate("document.documentElement.scrollHeight - innerHeight")
+    problems = []
+    for top in sorted({scrolled, 0, end // 3, end}):
+        page.evaluate(f"scrollTo(0, {top})")
+        found = page.evaluate(LAYOUT_PROBLEMS)
+        problems += [f"scrolled to {top} px: {problem}" for problem in found]
+    page.evaluate(f"scrollTo(0, {scrolled})")
+    return problems
 
 
 # Where ``new_page`` leaves the URLs of other hosts a test's pages asked for.

@@ -5,7 +5,6 @@ script is drawn with the app's own font."""
 
 import datetime
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -17,12 +16,11 @@ from playwright.sync_api import Page, expect
 from livestock.models import County, Prefecture, Season
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
+from tests.browser.conftest import layout_problems, loaded
 from tests.conftest import PASSWORD, make_user
 
 PHONE = 360
 
-# Overlapping or clipped text, and a page that scrolls sideways (layout_problems.js).
-LAYOUT_PROBLEMS = (Path(__file__).parent / "layout_problems.js").read_text()
 # Arabic-Indic and Extended Arabic-Indic digits: a locale must not switch to them.
 EASTERN_DIGITS = "[\u0660-\u0669\u06f0-\u06f9]"
 
@@ -37,26 +35,19 @@ def switch_language(page: Page, language: str) -> None:
 def check_layout(page: Page, *, language: str, direction: str) -> None:
     expect(page.locator("html")).to_have_attribute("dir", direction)
     expect(page.locator("html")).to_have_attribute("lang", language)
-    page.evaluate("document.fonts.ready")
+    loaded(page)
     if direction == "rtl":
-        loaded = page.evaluate(
+        naskh_faces = page.evaluate(
             "[...document.fonts].filter(f => f.family.includes('Noto Naskh Arabic Kazakh')"
             " && f.status === 'loaded').length"
         )
-        assert loaded >= 1, "the Arabic script is not drawn with the app's own font"
+        assert naskh_faces >= 1, "the Arabic script is not drawn with the app's own font"
         for text in ("h1", "svg.chart text"):
             if page.locator(text).count():
                 family = page.locator(text).first.evaluate("e => getComputedStyle(e).fontFamily")
                 assert family.startswith('"Noto Naskh Arabic Kazakh"'), (text, family)
-    # The same verdict wherever the page is scrolled (a bar floating over the rows
-    # covers other rows at each scroll), and the page is left where it was.
-    scrolled = page.evaluate("scrollY")
-    end = page.evaluate("document.documentElement.scrollHeight - innerHeight")
-    for top in sorted({scrolled, 0, end // 3, end}):
-        page.evaluate(f"scrollTo(0, {top})")
-        problems = page.evaluate(LAYOUT_PROBLEMS)
-        assert problems == [], f"scrolled to {top} px:\n" + "\n".join(problems)
-    page.evaluate(f"scrollTo(0, {scrolled})")
+    problems = layout_problems(page)
+    assert problems == [], "\n".join(problems)
     expect(page.locator("body")).not_to_contain_text(re.compile(EASTERN_DIGITS))
 
 

@@ -2,13 +2,19 @@
 over rows scrolling under it (the field app's "save all") is a layer, not text over
 text, wherever the page is scrolled; text over text inside the bar, the page's text
 over the bar where it rests, and a bar that hides a line at every scroll are problems,
-wherever the page is scrolled too. Text kept for screen readers only is drawn nowhere."""
+wherever the page is scrolled too. Text kept for screen readers only is drawn nowhere;
+a page is checked once its stylesheets have arrived, as a phone would draw it."""
 
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import layout_problems
 
 LAYOUT_PROBLEMS = (Path(__file__).parent / "layout_problems.js").read_text()
 
@@ -98,3 +104,48 @@ def test_text_for_screen_readers_only_is_no_problem_and_text_cut_off_is(phone):
     assert problems_at_every_scroll(phone, html) == [
         '<span> "Toggle theme (current theme: a" is cut off'
     ]
+
+
+WIDE_TABLE = """<!DOCTYPE html><html lang=en><head><meta name=viewport content="width=device-width">
+<link rel=stylesheet href=/late.css></head><body><h1>Preview</h1>
+<div class=box><table><tr>{cells}</tr></table></div><button>Preview</button></body></html>"""
+SCROLLS_IN_ITS_BOX = b".box { overflow-x: auto; max-width: 100%; }"
+
+
+class _PageWithALateStylesheet(BaseHTTPRequestHandler):
+    """A page whose stylesheet, which keeps its wide table scrolling inside its box,
+    arrives a second after the page, as on a busy machine."""
+
+    def do_GET(self) -> None:
+        if self.path == "/late.css":
+            time.sleep(1)
+            body, kind = SCROLLS_IN_ITS_BOX, "text/css"
+        else:
+            cells = "<td>lambs born</td>" * 40
+            body, kind = WIDE_TABLE.format(cells=cells).encode(), "text/html"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def late_stylesheet() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageWithALateStylesheet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_page_is_checked_once_its_stylesheets_have_arrived(phone, late_stylesheet):
+    """The table is on the page before the stylesheet that keeps it in its box: laid
+    out then, the page is thousands of pixels wide, which a phone never draws (it
+    waits for the page's stylesheets); checked, it is the page a phone shows."""
+    phone.goto(late_stylesheet, wait_until="commit")
+    expect(phone.get_by_role("button", name="Preview")).to_be_visible()
+    assert layout_problems(phone) == []
