@@ -8,6 +8,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 
@@ -492,6 +494,49 @@ def test_a_batch_refused_by_the_database_fails_the_import_not_a_row_read_meanwhi
     assert stored() == (0, 0, 0)
 
 
+def waiting_for_a_thread(frame) -> bool:
+    """Whether the thread of ``frame`` is waiting for a thread to end."""
+    while frame is not None:
+        if frame.f_code.co_qualname in ("WriteThread.wait", "Thread._wait_for_tstate_lock"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+@contextmanager
+def ctrl_c_while_waiting(started: threading.Event, release: threading.Event) -> Iterator[None]:
+    """Ctrl-C sent to the main thread once ``started`` is set and it waits for
+    a thread to end, ``release`` set soon after; the block
+    raises KeyboardInterrupt, and the threads are waited for on the way out."""
+
+    def send() -> None:
+        started.wait(10)
+        main = threading.main_thread().ident
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if waiting_for_a_thread(sys._current_frames()[main]):
+                signal.pthread_kill(main, signal.SIGINT)
+                break
+            time.sleep(0.01)
+        time.sleep(0.2)
+        release.set()
+
+    # Ctrl-C raises KeyboardInterrupt, also where a shell started the tests with SIGINT ignored.
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    helper = threading.Thread(target=send)
+    helper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        release.set()
+        helper.join()
+        for thread in threading.enumerate():
+            if thread.name in ("import-batch-writer", "bulk-entries-insert"):
+                thread.join()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite writes each batch at once")
 @pytest.mark.django_db(transaction=True)
 def test_ctrl_c_while_a_batch_is_written_ends_the_import_with_nothing_stored(
@@ -512,42 +557,58 @@ def test_ctrl_c_while_a_batch_is_written_ends_the_import_with_nothing_stored(
             release.wait(10)
         return real_store(self, *batch)
 
-    def ctrl_c_while_waiting() -> None:
-        started.wait(10)
-        main = threading.main_thread().ident
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # the reading thread blocked, waiting for the batch
-            if sys._current_frames()[main].f_code.co_name in ("wait", "_wait_for_tstate_lock"):
-                signal.pthread_kill(main, signal.SIGINT)
-                break
-            time.sleep(0.01)
-        time.sleep(0.2)
-        release.set()
-
     monkeypatch.setattr(importing._Importer, "_store", held_store)
     monkeypatch.setattr(importing, "ENTRY_BATCH", 1)
     rows = [f"齐巴尔窝依村,牧户{n},H {n},2024–2025 冬羔,9,2024-12-1{n},{n}\n" for n in range(3)]
     content = ("村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔数\n" + "".join(rows)).encode()
-    # Ctrl-C raises KeyboardInterrupt, also where a shell started the tests with SIGINT ignored.
-    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
-    helper = threading.Thread(target=ctrl_c_while_waiting)
-    helper.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
+
+    with ctrl_c_while_waiting(started, release):
+        try:
             import_counts(content=content, user=fuhai_technician)
-        assert not any(thread.name == "import-batch-writer" for thread in threading.enumerate())
-    finally:
-        signal.signal(signal.SIGINT, handler)
-        release.set()
-        helper.join()
-        for thread in threading.enumerate():
-            if thread.name == "import-batch-writer":
-                thread.join()
+        finally:
+            assert not any(thread.name == "import-batch-writer" for thread in threading.enumerate())
 
     assert stored() == (0, 0, 0)
     assert not DailyRollup.objects.exists()
     assert import_counts(content=content, user=fuhai_technician).applied
     assert stored() == (3, 3, 3)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite inserts the entries at once")
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_while_a_batch_s_entries_are_inserted_beside_its_walks_stores_nothing(
+    fuhai_technician, sailike_record, monkeypatch
+):
+    """Ctrl-C while the batch's entries are inserted in a second thread beside
+    their records' walks (``entries_create``'s ``_InsertedMeanwhile``): the
+    import ends once the insert has, with nothing stored. Interrupted, Python
+    3.11's ``Thread.join`` took the thread for ended; the transaction was
+    rolled back under the insert, whose entries of a stored household and
+    their history rows were then kept, in autocommit, without their rollups."""
+    started, release = threading.Event(), threading.Event()
+    real_insert = bulk_insert.insert_with_history
+
+    def held_insert(objs, model, **kwargs):
+        if threading.current_thread().name == "bulk-entries-insert":
+            started.set()
+            release.wait(10)
+        return real_insert(objs, model, **kwargs)
+
+    monkeypatch.setattr(bulk_insert, "insert_with_history", held_insert)
+    season = sailike_record.season_id
+    rows = [f"齐巴尔窝依村,赛力克·屈克木,{season},2024-12-1{n},{n}\n" for n in range(3)]
+    content = ("村,牧户,产羔季,日期,产羔数\n" + "".join(rows)).encode()
+
+    with ctrl_c_while_waiting(started, release):
+        try:
+            import_counts(content=content, user=fuhai_technician)
+        finally:
+            assert not any(thread.name == "bulk-entries-insert" for thread in threading.enumerate())
+
+    assert not LambingEntry.objects.exists()
+    assert not LambingEntry.history.exists()
+    assert import_counts(content=content, user=fuhai_technician).applied
+    assert LambingEntry.objects.count() == 3
 
 
 def test_counts_of_an_approved_township_are_locked_to_the_import(

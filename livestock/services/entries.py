@@ -5,7 +5,6 @@ walk with the change in place."""
 
 import datetime
 import functools
-import threading
 import uuid as uuid_module
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from livestock.models.review import approved_through_townships
 from livestock.places import scoping
 from livestock.services.collector import collected_rarely
 from livestock.services.guards import check_version, lock_record, only_fields, require_reason
+from livestock.services.threads import WriteThread
 
 # What every surface answers for an entry sent under a uuid it may not use:
 # stored with other counts, on another record or in another county alike, so
@@ -477,7 +477,7 @@ class _InsertedMeanwhile:
 
     def __init__(self, items: list[NewEntry], created_by: AbstractBaseUser | None) -> None:
         self.entries = [item.entry for item in items]
-        self.thread: threading.Thread | None = None
+        self.thread: WriteThread | None = None
         self.error: BaseException | None = None
         if (
             not items
@@ -503,12 +503,14 @@ class _InsertedMeanwhile:
                 database.dec_thread_sharing()
 
         database.inc_thread_sharing()
-        self.thread = threading.Thread(target=insert, name="bulk-entries-insert")
+        self.thread = WriteThread(insert, name="bulk-entries-insert")
         self.thread.start()
 
     def wait(self) -> None:
+        """Wait for the insert to end, through an interrupt meanwhile, raised
+        once it has (``WriteThread.wait``)."""
         if self.thread is not None:
-            self.thread.join()
+            self.thread.wait()
 
     def finish(self, *, keep: list[NewEntry] | None) -> bool | None:
         """After ``wait``: whether ``keep``'s entries (the batch's new entries,

@@ -35,6 +35,7 @@ from livestock.services.collector import collected_rarely
 from livestock.services.entries import USED_UUID, NewEntry, entries_create
 from livestock.services.places import herder_build, herder_update, herders_create
 from livestock.services.records import record_build, record_update, records_create
+from livestock.services.threads import WriteThread
 from livestock.spreadsheets.columns import (
     CHOICE_KEYS,
     COLUMN_BY_KEY,
@@ -717,8 +718,7 @@ class BatchWriter:
     up to 4.8 ms at 5 ms)."""
 
     def __init__(self) -> None:
-        self.thread: threading.Thread | None = None
-        self.ended = threading.Event()  # set by the batch's thread as it ends
+        self.thread: WriteThread | None = None
         self.error: BaseException | None = None
         # What holds once batches are written in a thread, until the end.
         self.threaded: ExitStack | None = None
@@ -747,32 +747,24 @@ class BatchWriter:
             finally:
                 del connections[DEFAULT_DB_ALIAS]
                 database.dec_thread_sharing()
-                self.ended.set()
 
         if self.threaded is None:
             self.threaded = ExitStack()
             self.threaded.enter_context(database.execute_wrapper(self))
             self.threaded.enter_context(switched_often())
         database.inc_thread_sharing()
-        self.ended.clear()
-        self.thread = threading.Thread(target=in_thread, name="import-batch-writer")
+        self.thread = WriteThread(in_thread, name="import-batch-writer")
         self.thread.start()
 
     def wait(self) -> None:
         """Wait for the batch being written to end, through an interrupt
-        (Ctrl-C) meanwhile, which is raised once it has: the transaction must
-        not end under the batch. Not ``Thread.join`` alone: interrupted,
-        Python 3.11's takes the thread for ended, and waits no more."""
-        interrupted = None
-        while self.thread is not None:
+        meanwhile, raised once it has (``WriteThread.wait``)."""
+        thread = self.thread
+        if thread is not None:
             try:
-                self.ended.wait()
-                self.thread.join()  # its last steps
+                thread.wait()
+            finally:
                 self.thread = None
-            except BaseException as error:  # noqa: BLE001 (raised below)
-                interrupted = interrupted or error
-        if interrupted is not None:
-            raise interrupted
 
     def finish(self) -> None:
         """Wait for the batch being written, and raise its error if it failed."""
