@@ -434,6 +434,58 @@ def test_correcting_ewes_at_start_needs_a_reason(
     assert sailike_record.history.first().history_change_reason == "recounted in March"
 
 
+@pytest.mark.parametrize("batch", [1, ENTRY_BATCH])
+def test_a_later_row_changes_a_new_household_s_ewes_as_a_stored_one_s(
+    batch, fuhai_technician, qibaerwoyi, winter_2024, english, monkeypatch
+):
+    """A household the file makes, given other ewes at start by a later row:
+    corrected as a stored one is (it needs a reason), whether its batch is
+    stored already, being written meanwhile (``ENTRY_BATCH`` 1) or not yet;
+    the history keeps both counts."""
+    monkeypatch.setattr(importing, "ENTRY_BATCH", batch)
+    content = (
+        "村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔数\n"
+        "齐巴尔窝依村,新牧户1,H 1,2024–2025 冬羔,9,2024-12-11,1\n"
+        "齐巴尔窝依村,新牧户1,H 1,2024–2025 冬羔,10,,\n"
+    ).encode()
+
+    result = import_counts(content=content, user=fuhai_technician)
+    assert [(e.line, e.column, e.value) for e in result.errors] == [(3, "越冬母羊", "10")]
+    assert "Say why" in result.errors[0].message
+    assert stored() == (0, 0, 0)
+
+    result = import_counts(content=content, user=fuhai_technician, reason="recounted")
+    assert result.errors == [] and result.applied
+    assert stored() == (1, 1, 1)
+    assert (result.count("record", "created"), result.count("record", "changed")) == (1, 0)
+    record = LambingRecord.objects.get()
+    assert [(h.ewes_at_start, h.history_change_reason) for h in record.history.all()] == [
+        (10, "recounted"),
+        (9, None),
+    ]
+
+
+@pytest.mark.parametrize("batch", [1, ENTRY_BATCH])
+def test_a_later_row_renames_a_new_household_as_a_stored_one(
+    batch, fuhai_technician, qibaerwoyi, winter_2024, english, monkeypatch
+):
+    """A household the file makes, found by a later row by its Latin name and
+    given another: renamed as a stored one is, one household counted once."""
+    monkeypatch.setattr(importing, "ENTRY_BATCH", batch)
+    content = (
+        "村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔数\n"
+        "齐巴尔窝依村,新牧户1,H 1,2024–2025 冬羔,9,2024-12-11,1\n"
+        "齐巴尔窝依村,H 1,H 2,2024–2025 冬羔,9,2024-12-12,2\n"
+    ).encode()
+
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert result.errors == [] and result.applied
+    assert stored() == (1, 1, 2)
+    assert (result.count("herder", "created"), result.count("herder", "changed")) == (1, 0)
+    assert Herder.objects.get().name_latin == "H 2"
+
+
 def test_rows_read_while_a_batch_is_written_change_stored_records_in_turn(
     tmp_path, fuhai_technician, sailike_record, english, monkeypatch
 ):

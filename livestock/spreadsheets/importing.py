@@ -448,8 +448,9 @@ class _Importer:
             }
         changes = {name: value for name, value in wanted.items() if getattr(herder, name) != value}
         if changes:
-            stored = herder
+            stored = self.saved(herder)
             herder = self.apply("herder", lambda: herder_update(stored, **changes))
+            herder.import_key = _key(stored)
             if "village" in changes:  # read both villages' households again when asked
                 for village_id in (stored.village_id, herder.village_id):
                     self.village_herders.pop(village_id, None)
@@ -597,13 +598,14 @@ class _Importer:
             self.new_records.append(record)
             self.count("record", "created", record)
         elif ewes_at_start is not None and ewes_at_start != record.ewes_at_start:
-            stored = record
+            stored = self.saved(record)
             record = self.apply(
                 "record",
                 lambda: record_update(
                     record=stored, ewes_at_start=ewes_at_start, reason=self.reason
                 ),
             )
+            record.import_key = _key(stored)
             self.count("record", "changed", record)
         else:
             self.count("record", "unchanged", record)
@@ -633,6 +635,17 @@ class _Importer:
     def entry(self, line: int, row: dict, record: LambingRecord, values: dict) -> None:
         content = {key: values[key] for key in ENTRY_KEYS}
         self.pending.append((line, row, record, content, values["uuid"]))
+
+    def saved(self, obj):
+        """``obj`` stored, for a row that changes it: a household or record that
+        an earlier row of the file made is stored first, with its batch (and
+        the batch being written meanwhile, waited for), so that a later row
+        changes it as it would a stored one, by the same service and rules (a
+        changed ewes count needs the import's reason), and its history keeps
+        both values."""
+        if obj.pk is None:
+            self.store()
+        return obj
 
     def store(self, *, meanwhile: bool = False) -> None:
         """Save the new households and records, then the pending entries
