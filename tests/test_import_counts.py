@@ -21,6 +21,7 @@ from django.db import DataError, IntegrityError, connection
 from livestock.audit import bulk_insert
 from livestock.counting import rollups
 from livestock.models import DailyRollup, Herder, LambingEntry, LambingRecord, Village
+from livestock.services import threads
 from livestock.services.collector import COLLECT_AFTER, collected_rarely
 from livestock.services.reviews import review_approve, review_submit
 from livestock.spreadsheets import importing
@@ -281,7 +282,7 @@ def test_an_import_leaves_the_switch_interval_as_it_found_it(
 
     assert sys.getswitchinterval() == before
     if connection.vendor == "postgresql":
-        assert min(during) == min(before, importing.SWITCH_INTERVAL) < before
+        assert min(during) == min(before, threads.SWITCH_INTERVAL) < before
     else:
         assert set(during) == {before}
 

@@ -9,8 +9,8 @@ without saying so."""
 import getpass
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import SimpleNamespace
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -137,6 +137,26 @@ def acting_as(
             del context.request
         else:
             context.request = previous
+
+
+def carried() -> Callable[[], AbstractContextManager[None]]:
+    """This thread's attribution, to be entered in a thread writing for it
+    (``services.threads.WriteThread``): simple-history's context, which
+    ``acting_as`` and the request's middleware set, is the thread's own."""
+    request = getattr(HistoricalRecords.context, "request", _MISSING)
+
+    @contextmanager
+    def entered() -> Iterator[None]:
+        if request is _MISSING:
+            yield
+            return
+        HistoricalRecords.context.request = request
+        try:
+            yield
+        finally:
+            del HistoricalRecords.context.request
+
+    return entered
 
 
 def current_change() -> dict[str, str]:

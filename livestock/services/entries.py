@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.utils import create_namedtuple_class
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from livestock.audit import bulk_insert, single_insert
 from livestock.counting import rollups, rules, walk
@@ -478,7 +477,6 @@ class _InsertedMeanwhile:
     def __init__(self, items: list[NewEntry], created_by: AbstractBaseUser | None) -> None:
         self.entries = [item.entry for item in items]
         self.thread: WriteThread | None = None
-        self.error: BaseException | None = None
         if (
             not items
             or connection.vendor != "postgresql"
@@ -487,23 +485,10 @@ class _InsertedMeanwhile:
         ):
             return
         self.savepoint = transaction.savepoint()
-        database = connections[DEFAULT_DB_ALIAS]
-        request = getattr(HistoricalRecords.context, "request", None)  # who, for the history
-
-        def insert() -> None:
-            connections[DEFAULT_DB_ALIAS] = database
-            if request is not None:
-                HistoricalRecords.context.request = request
-            try:
-                bulk_insert.insert_with_history(self.entries, LambingEntry, user=created_by)
-            except BaseException as error:  # raised by finish  # noqa: BLE001
-                self.error = error
-            finally:
-                del connections[DEFAULT_DB_ALIAS]
-                database.dec_thread_sharing()
-
-        database.inc_thread_sharing()
-        self.thread = WriteThread(insert, name="bulk-entries-insert")
+        self.thread = WriteThread(
+            lambda: bulk_insert.insert_with_history(self.entries, LambingEntry, user=created_by),
+            name="bulk-entries-insert",
+        )
         self.thread.start()
 
     def wait(self) -> None:
@@ -519,9 +504,9 @@ class _InsertedMeanwhile:
         inserted here."""
         if self.thread is None:
             return None
-        self.thread = None
+        error, self.thread = self.thread.error, None
         if (
-            self.error is None
+            error is None
             and keep is not None
             and len(keep) == len(self.entries)
             and all(item.entry is entry for item, entry in zip(keep, self.entries, strict=True))
@@ -531,8 +516,8 @@ class _InsertedMeanwhile:
         transaction.savepoint_rollback(self.savepoint)
         for entry in self.entries:  # as made, to be inserted again
             entry.pk, entry._state.adding = None, True
-        if self.error is not None and not isinstance(self.error, IntegrityError):
-            raise self.error
+        if error is not None and not isinstance(error, IntegrityError):
+            raise error
         return False
 
 

@@ -2,25 +2,23 @@
 written through the services as the importing user, in one transaction (all
 or nothing; a preview is the same import rolled back)."""
 
-import contextvars
 import datetime
 import functools
 import re
-import sys
 import threading
 import uuid as uuid_module
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +33,7 @@ from livestock.services.collector import collected_rarely
 from livestock.services.entries import USED_UUID, NewEntry, entries_create
 from livestock.services.places import herder_build, herder_update, herders_create
 from livestock.services.records import record_build, record_update, records_create
-from livestock.services.threads import WriteThread
+from livestock.services.threads import WriteThread, switched_often
 from livestock.spreadsheets.columns import (
     CHOICE_KEYS,
     COLUMN_BY_KEY,
@@ -656,7 +654,7 @@ class _Importer:
         batch = (self.new_herders, self.new_records, self.pending)
         self.new_herders, self.new_records, self.pending = [], [], []
         if meanwhile:
-            self.writer.start(lambda: self._store(*batch), acting=self.acting)
+            self.writer.start(lambda: self._store(*batch))
         else:
             self.writer.finish()
             self._store(*batch)
@@ -736,37 +734,17 @@ class BatchWriter:
         # What holds once batches are written in a thread, until the end.
         self.threaded: ExitStack | None = None
 
-    def start(self, write: Callable[[], None], *, acting: Callable) -> None:
-        """Run ``write``; ``acting``: the ``acting_as`` it runs in (Django's
-        and simple-history's thread-locals are not the second thread's)."""
+    def start(self, write: Callable[[], None]) -> None:
+        """Run ``write`` (in a ``WriteThread``, as this thread would)."""
         self.finish()
         if connection.vendor != "postgresql" or not connection.in_atomic_block:
             write()
             return
-        database = connections[DEFAULT_DB_ALIAS]
-        language, zone = translation.get_language(), timezone.get_current_timezone()
-        context = contextvars.copy_context()  # the rollups' blocks
-
-        def run() -> None:
-            with translation.override(language), timezone.override(zone), acting():
-                write()
-
-        def in_thread() -> None:
-            connections[DEFAULT_DB_ALIAS] = database
-            try:
-                context.run(run)
-            except BaseException as error:  # raised in the calling thread  # noqa: BLE001
-                self.error = error
-            finally:
-                del connections[DEFAULT_DB_ALIAS]
-                database.dec_thread_sharing()
-
         if self.threaded is None:
             self.threaded = ExitStack()
-            self.threaded.enter_context(database.execute_wrapper(self))
+            self.threaded.enter_context(connection.execute_wrapper(self))
             self.threaded.enter_context(switched_often())
-        database.inc_thread_sharing()
-        self.thread = WriteThread(in_thread, name="import-batch-writer")
+        self.thread = WriteThread(write, name="import-batch-writer")
         self.thread.start()
 
     def wait(self) -> None:
@@ -778,6 +756,7 @@ class BatchWriter:
                 thread.wait()
             finally:
                 self.thread = None
+                self.error = self.error or thread.error
 
     def finish(self) -> None:
         """Wait for the batch being written, and raise its error if it failed."""
@@ -804,35 +783,6 @@ class BatchWriter:
             if self.threaded is not None:
                 self.threaded.close()
                 self.threaded = None
-
-
-# The interpreter's switch interval while an import's batches are written in
-# a thread (``BatchWriter``); Python's default is 5 ms.
-SWITCH_INTERVAL = 0.0005
-_switch_lock = threading.Lock()
-_switching = 0
-_interval_before = sys.getswitchinterval()
-
-
-@contextmanager
-def switched_often() -> Iterator[None]:
-    """The GIL handed over after ``SWITCH_INTERVAL`` for the time of the block,
-    and as before after it: the interval is the process's, so with such
-    blocks at once in its threads (imports), the first sets it and the last
-    puts back what was there before it."""
-    global _switching, _interval_before
-    with _switch_lock:
-        if _switching == 0:
-            _interval_before = sys.getswitchinterval()
-            sys.setswitchinterval(min(_interval_before, SWITCH_INTERVAL))
-        _switching += 1
-    try:
-        yield
-    finally:
-        with _switch_lock:
-            _switching -= 1
-            if _switching == 0:
-                sys.setswitchinterval(_interval_before)
 
 
 class Households:
