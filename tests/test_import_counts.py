@@ -829,3 +829,52 @@ def test_imports_at_once_in_one_process_leave_its_garbage_collector_as_it_was():
     assert gc.get_threshold()[0] >= COLLECT_AFTER  # the second import still runs
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupt_out_of_a_writer_s_start_is_waited_through_and_stores_nothing(
+    fuhai_technician, qibaerwoyi, winter_2024, monkeypatch
+):
+    """Ctrl-C (or gunicorn's SystemExit) may come while ``Thread.start`` waits
+    for the new thread to say it started: the writer runs then, and the
+    interrupt comes out of ``start``. Modelled by raising it after the real
+    start. The import ends in it, with nothing stored and no thread left;
+    it hung for ever (the writer's end of sharing the connection failed,
+    given back twice, and its end was never told)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("batches are written in a thread on PostgreSQL only")
+    monkeypatch.setattr(importing, "ENTRY_BATCH", 1)
+    real_start = threading.Thread.start
+    writers, thread_errors, outcome = [], [], []
+
+    def start(self):
+        real_start(self)
+        if self.name == "import-batch-writer" and not writers:
+            writers.append(self)
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    monkeypatch.setattr(threading, "excepthook", lambda args: thread_errors.append(args.exc_value))
+    rows = [f"齐巴尔窝依村,牧户{n},H {n},2024–2025 冬羔,9,2024-12-1{n},{n}\n" for n in range(3)]
+    content = ("村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔数\n" + "".join(rows)).encode()
+
+    def run_import():
+        try:
+            import_counts(content=content, user=fuhai_technician)
+        except BaseException as error:  # noqa: BLE001 (what the import ended in)
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    importer = threading.Thread(target=run_import, daemon=True)
+    importer.start()
+    importer.join(10)
+    hung = importer.is_alive()
+    if hung:  # let it go, so that the test's flush is not stuck behind its locks
+        writers[0].ended.set()
+        importer.join(10)
+    assert not hung, "the import waits for ever for its writer"
+    assert thread_errors == []
+    assert not writers[0].is_alive()
+    assert isinstance(outcome[0], KeyboardInterrupt)
+    assert (Herder.objects.count(), LambingEntry.objects.count()) == (0, 0)

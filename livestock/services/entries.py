@@ -275,6 +275,7 @@ def entries_create(
         [] if any(item.error is not None for item in items) else _new_items(items), created_by
     )
     try:
+        meanwhile.start()
         walked = _walked(read, new_by_record)
     finally:
         meanwhile.wait()
@@ -489,7 +490,12 @@ class _InsertedMeanwhile:
             lambda: bulk_insert.insert_with_history(self.entries, LambingEntry, user=created_by),
             name="bulk-entries-insert",
         )
-        self.thread.start()
+
+    def start(self) -> None:
+        """Start the insert; inside the block whose end waits for it
+        (``wait``), so that an interrupt as it starts is waited through."""
+        if self.thread is not None:
+            self.thread.start()
 
     def wait(self) -> None:
         """Wait for the insert to end, through an interrupt meanwhile, raised

@@ -39,6 +39,7 @@ class WriteThread(threading.Thread):
         self.write = write
         self.error: BaseException | None = None
         self.ended = threading.Event()
+        self.starting = False  # ``wait`` has nothing to wait for until ``start``
         self.database = connections[DEFAULT_DB_ALIAS]
         self.language = translation.get_language()
         self.zone = timezone.get_current_timezone()
@@ -46,11 +47,20 @@ class WriteThread(threading.Thread):
         self.context = contextvars.copy_context()
 
     def start(self) -> None:
+        """Start it. The connection's sharing is given back by the thread as
+        it ends, or here if it could not be made (an error of
+        ``Thread.start`` before it ran: it is taken for ended). An interrupt
+        out of ``Thread.start``, which waits for the new thread to say it
+        started, leaves the thread running, to be waited for as any: it was
+        taken for never started, its sharing given back twice, and ``wait``
+        waited for ever for a thread that had ended in that error."""
+        self.starting = True
         self.database.inc_thread_sharing()
         try:
             super().start()
-        except BaseException:
+        except Exception:
             self.database.dec_thread_sharing()
+            self.ended.set()
             raise
 
     def run(self) -> None:
@@ -71,6 +81,8 @@ class WriteThread(threading.Thread):
             self.write()
 
     def wait(self) -> None:
+        if not self.starting:
+            return
         interrupted = None
         while True:
             try:
