@@ -665,9 +665,16 @@ def _changes_from_arrays(columns: tuple[str, ...]) -> str:
     """The rows sent as one array per column (``_array_text``), each cast to
     its column's type, as the table ``changes`` of a ``WITH``: what
     ``_kept_arrays_statement`` starts from."""
-    types = {field.column: field.db_type(connection) for field in DailyRollup._meta.fields}
-    arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
-    return f"WITH changes ({', '.join(columns)}) AS (SELECT * FROM unnest({arrays}))"  # noqa: S608
+    return (
+        f"WITH changes ({', '.join(columns)}) AS (SELECT * FROM {_unnested(columns, connection)})"  # noqa: S608
+    )
+
+
+def _unnested(columns: tuple[str, ...], database) -> str:
+    """The rows sent as one parameter per column, an array of its values
+    (``_array_text``), each cast to its column's type, as rows (PostgreSQL)."""
+    types = {field.column: field.db_type(database) for field in DailyRollup._meta.fields}
+    return f"unnest({', '.join(f'%s::{types[column]}[]' for column in columns)})"
 
 
 def _add_copied(cursor, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -723,9 +730,7 @@ def _make_add_statement(columns: tuple[str, ...], database, source: str) -> str:
         keys = ", ".join(KEY_COLUMNS)
         return f"{insert} SELECT {', '.join(columns)} FROM {source} ORDER BY {keys} {conflict}"  # noqa: S608
     if database.vendor == "postgresql":
-        types = {field.column: field.db_type(database) for field in DailyRollup._meta.fields}
-        arrays = ", ".join(f"%s::{types[column]}[]" for column in columns)
-        return f"{insert} SELECT * FROM unnest({arrays}) {conflict}"  # noqa: S608 (names are ours)
+        return f"{insert} SELECT * FROM {_unnested(columns, database)} {conflict}"  # noqa: S608 (names are ours)
     return f"{insert} VALUES ({', '.join(['%s'] * len(columns))}) {conflict}"  # noqa: S608
 
 
