@@ -487,6 +487,71 @@ def test_a_later_row_renames_a_new_household_as_a_stored_one(
     assert Herder.objects.get().name_latin == "H 2"
 
 
+@pytest.mark.parametrize("batch", [1, ENTRY_BATCH])
+def test_a_later_row_giving_a_new_household_another_latin_name_renames_it(
+    batch, fuhai_technician, qibaerwoyi, winter_2024, english, monkeypatch
+):
+    """Row 2 names the household row 1 made by the same Chinese name with
+    another Latin name: the household ends with row 2's name, its history
+    keeps both, and the preview counts one household created. (The rows
+    were matched by the Chinese name alone, and row 2's name was lost.)
+    Row 3 finds it by its new Latin name, as it would a stored household."""
+    monkeypatch.setattr(importing, "ENTRY_BATCH", batch)
+    content = (
+        "村,牧户,牧户拉丁名,日期,产羔数\n"
+        "齐巴尔窝依村,张三,Zhang San,2024-12-11,1\n"
+        "齐巴尔窝依村,张三,Zhang Sanr,2024-12-12,2\n"
+        "齐巴尔窝依村,zhang sanr,,2024-12-13,3\n"
+    ).encode()
+
+    preview = import_counts(content=content, user=fuhai_technician, dry_run=True)
+    assert preview.errors == [] and stored() == (0, 0, 0)
+    assert [kind[:5] for kind in preview.kinds] == [
+        ("herder", "herder households", 1, 0, 0),
+        ("record", "lambing records", 1, 0, 0),
+        ("entry", "lambing entries", 3, 0, 0),
+    ]
+
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert result.errors == [] and result.applied
+    assert result.kinds == preview.kinds
+    herder = Herder.objects.get()
+    assert (herder.name, herder.name_latin) == ("张三", "Zhang Sanr")
+    assert [h.name_latin for h in herder.history.all()] == ["Zhang Sanr", "Zhang San"]
+
+
+def test_each_row_s_latin_or_kazakh_name_for_a_stored_household_is_applied_in_turn(
+    fuhai_technician, sailike, winter_2024, english
+):
+    """Rows naming a stored household by its Chinese name with other Latin or
+    Kazakh names: each row's names are applied in the file's order, even a
+    name an earlier row gave and a later one changed (a row was matched by
+    the Chinese name alone, and only the first row's names were applied)."""
+    content = (
+        "村,牧户,牧户拉丁名,牧户哈萨克文名,日期,产羔数\n"
+        "齐巴尔窝依村,赛力克·屈克木,Sailike Qukemu,,2024-12-11,1\n"
+        "齐巴尔窝依村,赛力克·屈克木,Saylik Qukemu,,2024-12-12,1\n"
+        "齐巴尔窝依村,赛力克·屈克木,Sailike Qukemu,,2024-12-13,1\n"
+        "齐巴尔窝依村,赛力克·屈克木,,سەيلىك,2024-12-14,1\n"
+        "齐巴尔窝依村,Sailike Qukemu,,,2024-12-15,1\n"
+    ).encode()
+
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert result.errors == [] and result.applied
+    assert stored() == (1, 1, 5)
+    assert (result.count("herder", "unchanged"), result.count("herder", "changed")) == (0, 1)
+    sailike.refresh_from_db()
+    assert (sailike.name_latin, sailike.name_kazakh) == ("Sailike Qukemu", "سەيلىك")
+    assert [(h.name_latin, h.name_kazakh) for h in sailike.history.all()] == [
+        ("Sailike Qukemu", "سەيلىك"),
+        ("Sailike Qukemu", ""),
+        ("Saylik Qukemu", ""),
+        ("Sailike Qukemu", ""),
+    ]
+
+
 def test_rows_read_while_a_batch_is_written_change_stored_records_in_turn(
     tmp_path, fuhai_technician, sailike_record, english, monkeypatch
 ):

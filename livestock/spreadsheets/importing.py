@@ -212,11 +212,15 @@ class _Importer:
         self.herders = scoping.visible(user, Herder.objects.all())
         self.place_cache: dict[tuple, Village] = {}
         self.season_cache: dict[str, Season] = {}
-        self.herder_cache: dict[tuple, Herder] = {}
+        # A row's names → its household, and the names it had then (``_names``).
+        self.herder_cache: dict[tuple, tuple[Herder, tuple]] = {}
+        # Stored households named by the file, by id: one instance each, which
+        # a change by any row updates (``herder``), so no row reads an old name.
+        self.stored_herders: dict[int, Herder] = {}
         self.record_cache: dict[tuple, LambingRecord] = {}
         self.seasons = list(Season.objects.all())
         self.entry_lines: dict[uuid_module.UUID, int] = {}
-        self.counted: set[tuple[str, int]] = set()
+        self.counted: dict[tuple[str, object], str] = {}
         self.village_herders: dict[int, Households] = {}
         self.wanted_names: dict[int, set[str]] | None = None
         self.named_villages: dict[str, list[Village]] | None = None
@@ -235,10 +239,14 @@ class _Importer:
         return acting_as(self.user, surface=Surface.IMPORT, source=self.source)
 
     def count(self, kind: str, outcome: str, obj) -> None:
-        """Count each object once, however many rows name it."""
+        """Count each object once, however many rows name it: as created if a
+        row made it, else as changed if any row changed it."""
         counted = (kind, _key(obj))
-        if counted not in self.counted:
-            self.counted.add(counted)
+        before = self.counted.get(counted)
+        if before is None or (before == "unchanged" and outcome == "changed"):
+            if before is not None:
+                self.result.counts[(kind, before)] -= 1
+            self.counted[counted] = outcome
             self.result.counts[(kind, outcome)] += 1
 
     def refuse(self, line: int, row: dict[str, str], refused: RowRefused) -> None:
@@ -379,7 +387,9 @@ class _Importer:
 
     def herder(self, row: dict[str, str]) -> Herder:
         """The row's household: by id (then its names and village in the row are
-        changes to make), or by name within the village (created when new)."""
+        changes to make), or by name within the village (created when new). A
+        row naming it as an earlier row did is answered from the cache while
+        no row has changed it since; else its names are applied again."""
         get = row.get  # a tuple written out: one made from a generator was a tenth of this
         key = (
             get("county", ""),
@@ -387,9 +397,12 @@ class _Importer:
             get("village", ""),
             get("herder_id", ""),
             get("herder", ""),
+            get("herder_latin", ""),
+            get("herder_kazakh", ""),
         )
-        if key in self.herder_cache:
-            return self.herder_cache[key]
+        cached = self.herder_cache.get(key)
+        if cached is not None and cached[1] == _names(cached[0]):
+            return cached[0]
         # As names are stored (NFC, Kazakh hamza), so that the row finds its household.
         name = normalize_name(row.get("herder", ""))
         name_latin = normalize_name(row.get("herder_latin", ""))
@@ -400,11 +413,14 @@ class _Importer:
                 herder_pk = whole_number(herder_id)
             except ValueError as error:
                 raise RowRefused([("herder_id", str(error))]) from None
-            herder = self.herders.select_related("village").filter(pk=herder_pk).first()
+            herder = self.stored_herders.get(herder_pk)
             if herder is None:
-                raise RowRefused(
-                    [("herder_id", _("no herder household with this id in your places"))]
-                )
+                herder = self.herders.select_related("village").filter(pk=herder_pk).first()
+                if herder is None:
+                    raise RowRefused(
+                        [("herder_id", _("no herder household with this id in your places"))]
+                    )
+                self.stored_herders[herder_pk] = herder
             wanted = {
                 "village": self.village(row) if row.get("village") else herder.village,
                 "name": name or herder.name,
@@ -436,7 +452,7 @@ class _Importer:
                 herder.import_key = ("new", id(herder))
                 self.new_herders.append(herder)
                 self.count("herder", "created", herder)
-                self.herder_cache[key] = herder
+                self.herder_cache[key] = (herder, _names(herder))
                 self.village_herders[village.pk].add(herder)
                 return herder
             herder = candidates[0]
@@ -446,17 +462,23 @@ class _Importer:
             }
         changes = {name: value for name, value in wanted.items() if getattr(herder, name) != value}
         if changes:
+            before = _names(herder)
             stored = self.saved(herder)
-            herder = self.apply("herder", lambda: herder_update(stored, **changes))
-            herder.import_key = _key(stored)
+            changed = self.apply("herder", lambda: herder_update(stored, **changes))
+            # The one instance every row and cache of the file holds, changed.
+            for attname in HERDER_FIELDS:
+                setattr(herder, attname, getattr(changed, attname))
             if "village" in changes:  # read both villages' households again when asked
-                for village_id in (stored.village_id, herder.village_id):
+                herder.village = changed.village
+                for village_id in (before[0], herder.village_id):
                     self.village_herders.pop(village_id, None)
                     self.village_records.pop(village_id, None)
+            elif before[0] in self.village_herders:
+                self.village_herders[before[0]].renamed(herder, before)
             self.count("herder", "changed", herder)
         else:
             self.count("herder", "unchanged", herder)
-        self.herder_cache[key] = herder
+        self.herder_cache[key] = (herder, _names(herder))
         return herder
 
     def herders_of(self, village: Village) -> "Households":
@@ -524,11 +546,15 @@ class _Importer:
         return self.village_records[village_id]
 
     def stored_herder(self, herder, village: Village) -> Herder:
-        """A household of ``herders_of(village)`` as a model instance."""
+        """A household of ``herders_of(village)`` as a model instance, the
+        same one for each row that names it."""
         if isinstance(herder, Herder):
             return herder
-        instance = Herder.from_db(self.herders.db, HERDER_FIELDS, herder)
-        instance.village = village
+        instance = self.stored_herders.get(herder.id)
+        if instance is None:
+            instance = Herder.from_db(self.herders.db, HERDER_FIELDS, herder)
+            instance.village = village
+            self.stored_herders[herder.id] = instance
         return instance
 
     # Seasons, records, entries
@@ -800,12 +826,32 @@ class Households:
             self.add(herder)
 
     def add(self, herder) -> None:
-        position = len(self.herders)
         self.herders.append(herder)
-        self.by_name.setdefault(herder.name, []).append(position)
-        self.by_latin.setdefault(herder.name_latin.lower(), []).append(position)
-        if herder.name_kazakh:
-            self.by_kazakh.setdefault(herder.name_kazakh, []).append(position)
+        self._index(len(self.herders) - 1, herder.name, herder.name_latin, herder.name_kazakh)
+
+    def _index(self, position: int, name: str, name_latin: str, name_kazakh: str) -> None:
+        self.by_name.setdefault(name, []).append(position)
+        self.by_latin.setdefault(name_latin.lower(), []).append(position)
+        if name_kazakh:
+            self.by_kazakh.setdefault(name_kazakh, []).append(position)
+
+    def renamed(self, herder: Herder, before: tuple) -> None:
+        """``herder`` renamed by a row (``before``: its ``_names`` until then):
+        found by its new names from now on, as a stored one would be, and no
+        longer by its old ones."""
+        _village_id, name, name_latin, name_kazakh = before
+        for position in self.by_name.get(name, ()):
+            kept = self.herders[position]
+            if kept is herder or (not isinstance(kept, Herder) and kept.id == herder.pk):
+                break
+        else:
+            return
+        self.by_name[name].remove(position)
+        self.by_latin[name_latin.lower()].remove(position)
+        if name_kazakh:
+            self.by_kazakh[name_kazakh].remove(position)
+        self.herders[position] = herder
+        self._index(position, herder.name, herder.name_latin, herder.name_kazakh)
 
     def named(self, name: str) -> list:
         """Those named ``name``: their Chinese name, their Latin name in any case,
@@ -858,6 +904,11 @@ def _refused(kind: str, error: ValidationError) -> RowRefused:
             for field_name, errors in error.error_dict.items()
         ]
     )
+
+
+def _names(herder: Herder) -> tuple[int, str, str, str]:
+    """What a row may change of a household: its village and names."""
+    return (herder.village_id, herder.name, herder.name_latin, herder.name_kazakh)
 
 
 def _key(obj) -> object:
