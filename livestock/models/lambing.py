@@ -138,7 +138,9 @@ class LambingRecord(Versioned):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = audited()
+    # History is read by the record (``id``) and by date: the copies of the
+    # foreign keys' indexes were written with every history row and never read.
+    history = audited(no_db_index=["herder", "season"])
 
     class Meta:
         verbose_name = _("lambing record")
@@ -317,7 +319,10 @@ class LambingEntry(Versioned):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    history = audited()
+    # History is read by the entry (``id``), its record and by date: the
+    # copies of the UUID's and the creator's indexes (a UUID's a write to a
+    # random page of its index) were written with every history row and never read.
+    history = audited(no_db_index=["uuid", "created_by"])
 
     objects = EntryQuerySet.as_manager()
 

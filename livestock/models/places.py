@@ -168,7 +168,8 @@ class Herder(Versioned, Place):
         default="",
         help_text=_("As the family writes it: in the Arabic script, or in Cyrillic. Optional."),
     )
-    history = audited()
+    # History is read by the household (``id``) and by date, never by village.
+    history = audited(no_db_index=["village"])
 
     class Meta(Place.Meta):
         verbose_name = _("herder household")
