@@ -384,11 +384,15 @@ def cpu_per(server: subprocess.Popen, before: tuple[float, float], count: int, u
     )
 
 
-def imports(rows: int) -> None:
+def imports(rows: int, villages_in_file: int = 0) -> None:
     """Import ``rows`` rows of new households (five rows each) into the region's
     villages, named by county, township and village, in-process as a
     technician of every place; then the bare SQL of the same rows, 1,000 a
-    batch. The imported households stay (like the other writes' entries)."""
+    batch. The imported households stay (like the other writes' entries).
+    ``villages_in_file``: the households go to the region's first that many
+    villages (by id) only, so that the same file can be imported into regions
+    of any size; 0: to all of them, at random (the file's places then grow
+    with the region)."""
     users = get_user_model()
     if not users.objects.filter(username="bench-importer").exists():
         user_create(
@@ -400,6 +404,8 @@ def imports(rows: int) -> None:
     user = users.objects.get(username="bench-importer")
     rng = random.Random(rows)  # noqa: S311
     villages = list(Village.objects.select_related("township__county").order_by("pk"))
+    if villages_in_file:
+        villages = villages[:villages_in_file]
     first = LambingRecord.objects.count()
     lines, households = [], []
     for number in range(first, first + -(-rows // import_bench.ROWS_PER_HERDER)):
@@ -484,7 +490,7 @@ def main(arguments) -> None:
         print("| what | p50 ms | p95 ms | queries | bare SQL p50 ms | app ÷ SQL |")
         print("|---|---:|---:|---:|---:|---:|")
     if "imports" in parts:
-        imports(arguments.import_rows)
+        imports(arguments.import_rows, arguments.import_villages)
     if not parts & {"creates", "bulks"}:
         print(f"\nload average after: {os.getloadavg()}")
         return
@@ -558,6 +564,12 @@ if __name__ == "__main__":
     parser.add_argument("--bulks", type=int, default=5)
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--import-rows", type=int, default=10_000)
+    parser.add_argument(
+        "--import-villages",
+        type=int,
+        default=0,
+        help="the import's households in the region's first N villages only (default: all)",
+    )
     parser.add_argument(
         "--parts",
         nargs="+",
