@@ -5,16 +5,27 @@ with a reason, the approval staying in the history."""
 
 import datetime
 import uuid
+from dataclasses import asdict
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from livestock.models import TRANSITIONS, LambingEntry, Review, ReviewState, actions_allowed
+from livestock.models import (
+    TRANSITIONS,
+    Herder,
+    LambingEntry,
+    Review,
+    ReviewState,
+    Season,
+    actions_allowed,
+)
+from livestock.selectors.totals import lambing_totals
 from livestock.services.entries import entry_create, entry_delete, entry_update
 from livestock.services.places import herder_update
-from livestock.services.records import record_build, record_create, record_update
+from livestock.services.records import record_build, record_create, record_delete, record_update
 from livestock.services.reviews import review_approve, review_reopen, review_return, review_submit
 from tests.conftest import make_user
 from tests.test_admin import (
@@ -185,6 +196,37 @@ class TestStateChanges:
 LOCKED = "is locked: the counts of 窝依莫克镇 Woyimoke Town up to 2024-12-15 are approved"
 
 
+@pytest.fixture
+def tongke_record_today(tongke):
+    """A household of 通克村 recorded today, with 80 ewes and no entry yet, in a
+    season running now."""
+    today = timezone.localdate()
+    season = Season.objects.create(
+        kind="winter",
+        start_date=today - datetime.timedelta(days=30),
+        end_date=today + datetime.timedelta(days=30),
+    )
+    herder = Herder.objects.create(village=tongke, name="努尔兰·哈力", name_latin="Nurlan Hali")
+    return record_create(herder=herder, season=season, ewes_at_start=80)
+
+
+@pytest.fixture
+def approved_today(tongke_record_today, woyimoke, woyimoke_technician, burqin_official):
+    """窝依莫克镇's counts of that season approved as of today."""
+    review = review_submit(
+        township=woyimoke,
+        season=tongke_record_today.season,
+        as_of=timezone.localdate(),
+        user=woyimoke_technician,
+    )
+    return review_approve(review=review, user=burqin_official)
+
+
+def lambing_totals_of(review: Review) -> dict:
+    """The township's live totals as of the review's date, as an approval stores them."""
+    return asdict(lambing_totals(season=review.season, as_of=review.as_of, place=review.township))
+
+
 class TestLockThroughServices:
     def test_an_entry_on_or_before_the_approved_date_cannot_be_added(self, approved, bieke_record):
         with pytest.raises(ValidationError) as error:
@@ -271,6 +313,24 @@ class TestLockThroughServices:
         assert "is locked: the counts of 窝依莫克镇" in error.value.message_dict["herder"][0]
         assert not herder.lambing_records.exists()
 
+    def test_no_household_is_taken_out_of_counts_approved_as_of_today(
+        self, approved_today, tongke_record_today
+    ):
+        """A record counts from the day it is made: deleted while that day's counts
+        are approved, the approved figures would lose a household and its ewes."""
+        with pytest.raises(ValidationError) as error:
+            record_delete(record=tongke_record_today)
+        assert "is locked: the counts of 窝依莫克镇" in error.value.message_dict["herder"][0]
+        assert type(tongke_record_today).objects.filter(pk=tongke_record_today.pk).exists()
+        assert approved_today.approved_totals == lambing_totals_of(approved_today)
+
+    def test_a_record_is_deleted_once_the_counts_are_reopened(
+        self, approved_today, tongke_record_today, burqin_official
+    ):
+        review_reopen(review=approved_today, user=burqin_official, reason="建错了档")
+        record_delete(record=tongke_record_today)
+        assert not type(tongke_record_today).objects.filter(pk=tongke_record_today.pk).exists()
+
     def test_a_sibling_township_is_not_locked(self, approved, sailike_record):
         entry, created = entry_create(record=sailike_record, date=DEC_10, lambs_born=2)
         assert created
@@ -356,6 +416,29 @@ class TestLockInTheAdmin:
         assert "窝依莫克镇" in logged_in(woyimoke_technician).get(url).content.decode()
         assert "窝依莫克镇" not in logged_in(fuhai_technician).get(url).content.decode()
         assert logged_in(fuhai_technician).get(f"{url}{submitted.pk}/change/").status_code == 404
+
+    def test_deleting_a_record_in_approved_counts_is_refused_with_a_message(
+        self, approved_today, tongke_record_today
+    ):
+        """Django's admin would delete it and answer a server error once the
+        service refuses: the page says why, and the record stays, singly or
+        with the list's delete action."""
+        client = logged_in(make_user("root", None, superuser=True), "en")
+        record_id = tongke_record_today.pk
+        response = client.post(
+            f"/admin/livestock/lambingrecord/{record_id}/delete/", {"post": "yes"}, follow=True
+        )
+        assert response.status_code == 200
+        assert "is locked: the counts of 窝依莫克镇" in response.content.decode()
+        response = client.post(
+            "/admin/livestock/lambingrecord/",
+            {"action": "delete_selected", "_selected_action": [record_id], "post": "yes"},
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert "is locked: the counts of 窝依莫克镇" in response.content.decode()
+        assert "Successfully deleted" not in response.content.decode()
+        assert type(tongke_record_today).objects.filter(pk=record_id).exists()
 
 
 class TestLockInTheApi:

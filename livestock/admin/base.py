@@ -3,12 +3,12 @@ autocompletes narrowed to the user's places, forms whose save is a service's
 write (refusals shown at their fields), filters applied only when asked."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -87,10 +87,30 @@ class ServiceForm(forms.ModelForm):
 
 
 class WrittenByServiceAdmin:
-    """An admin whose form has saved its object through a service already."""
+    """An admin whose form has saved its object through a service already, and
+    whose deletions are a service's too: a deletion the service refuses (say, a
+    record in approved figures) is undone and said at the top of the page it
+    came from, as Django says a protected object, not a server error."""
 
     def save_model(self, request, obj, form, change):
         pass
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            return self._refused(request, error)
+
+    def response_action(self, request, queryset):
+        try:
+            with transaction.atomic():
+                return super().response_action(request, queryset)
+        except ValidationError as error:
+            return self._refused(request, error)
+
+    def _refused(self, request, error: ValidationError) -> HttpResponseRedirect:
+        self.message_user(request, " ".join(error.messages), messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())
 
 
 class IdAutocompleteSelect(AutocompleteSelect):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from livestock.audit import bulk_insert
-from livestock.counting import rollups
+from livestock.counting import rollups, rules
 from livestock.models import Herder, LambingRecord, Season
 from livestock.services.guards import check_version, lock_record, require_reason
 
@@ -103,7 +103,18 @@ def record_update(
 @transaction.atomic
 def record_delete(*, record: LambingRecord) -> None:
     """Remove a record without entries (one with entries is protected by them),
-    and its household from the daily rollups."""
+    and its household from the daily rollups. A record counts as a household,
+    with its ewes, from the day it was made: once that day's counts of its
+    township are approved, the record is in the approved figures and is locked
+    with them, as a new record is refused on such a day (``LambingRecord.clean``)."""
     record = lock_record(record)
+    try:
+        rules.check_not_locked(
+            value=rollups.facts_of(record).recorded_on,
+            locked_through=record.approved_through,
+            place_name=str(record.herder.village.township),
+        )
+    except ValidationError as error:
+        raise ValidationError({"herder": error}) from None
     rollups.removed(record)
     record.delete()
