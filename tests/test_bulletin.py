@@ -142,7 +142,7 @@ def test_a_place_outside_the_readers_places_is_refused_like_the_summary_refuses_
         )
         assert response.status_code == summary.status_code == 404  # the out-of-scope page
         page = response.content.decode()
-        assert f"county {burqin.pk}" in page
+        assert f"县（市） {burqin.pk}" in page
         assert "1.2万" not in page and "布尔津县已产羔" not in page
 
 

@@ -54,6 +54,7 @@ def test_a_link_outside_the_users_places_says_so_and_leads_back(seeded):
     assert response.status_code == 404
     page = response.content.decode()
     assert "这个地方不在您的工作范围内" in page
+    assert f"您的工作范围内没有县（市） {burqin.pk}。" in page  # the level in Chinese, not "county"
     assert f'href="/?season={seeded.pk}&amp;as_of=2025-02-11"' in page
     assert "Burqin" not in page and "布尔津" not in page and "12,000" not in page
 

@@ -126,7 +126,8 @@ class SummaryQuery(forms.Form):
             raise forms.ValidationError(
                 _("No %(level)s %(id)s in your places."),
                 code="no_such_place",
-                params={"level": level, "id": place_id},
+                # The level by its name in the page's language (县（市）, not "county").
+                params={"level": PLACE_LEVELS[level]._meta.verbose_name, "id": place_id},
             )
         return place
 
