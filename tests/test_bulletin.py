@@ -277,6 +277,49 @@ def test_the_bulletin_of_all_of_a_readers_places_and_of_a_township(
     assert '<span class="figure recorded" title="记录">15只' in township.content.decode()
 
 
+@pytest.fixture
+def two_households(burqin, winter_2024):
+    """A village of 布尔津县 with two households, one well ahead, counted through February."""
+    township = Township.objects.create(county=burqin, name="一乡", name_latin="Yi")
+    village = Village.objects.create(township=township, name="一村", name_latin="Yi")
+    for name, born_early, born_late in (("快户", 80, 10), ("慢户", 10, 5)):
+        herder = Herder.objects.create(village=village, name=name, name_latin=name)
+        with entered_on(datetime.date(2025, 1, 1)):
+            record = record_create(herder=herder, season=winter_2024, ewes_at_start=100)
+        for date, born in (
+            (datetime.date(2025, 2, 1), born_early),
+            (datetime.date(2025, 2, 9), born_late),
+        ):
+            with entered_on(date):
+                entry_create(record=record, date=date, ewes_lambed=born, lambs_born=born)
+    return village
+
+
+def test_the_bulletin_of_a_village_names_its_slowest_household(
+    two_households, winter_2024, burqin_official
+):
+    """A village's places below are its households: its bulletin ranks them as a
+    county's ranks its townships (it was a server error, HTML and PDF alike)."""
+    params = {
+        "season": winter_2024.pk,
+        "as_of": "2025-02-11",
+        "place": f"village:{two_households.pk}",
+    }
+    page = get(burqin_official, "/bulletin/", **params)
+    assert page.status_code == 200
+    assert "进度最慢的牧户为" in page.content.decode()
+    text = bulletin.write_bulletin(
+        season=winter_2024,
+        as_of=datetime.date(2025, 2, 11),
+        place=two_households,
+        user=burqin_official,
+    ).text()
+    assert "截至2月11日，一村已产羔105只" in text
+    assert "进度最慢的牧户为慢户（已完成15.0%）" in text
+    assert "进度落后于一村整体的牧户有：慢户" in text
+    assert get(burqin_official, "/bulletin/", format="pdf", **params).status_code == 200
+
+
 def test_a_herder_has_no_bulletin_of_its_own(bieke_record, bieke, winter_2024, burqin_official):
     response = get(burqin_official, "/bulletin/", season=winter_2024.pk, place=f"herder:{bieke.pk}")
     assert response.status_code == 400

@@ -34,7 +34,16 @@ from livestock.choices import Metric, Qualifier
 from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals
 from livestock.i18n import text_direction
-from livestock.models import County, Place, Prefecture, ReportedFigure, Season, Township, Village
+from livestock.models import (
+    County,
+    Herder,
+    Place,
+    Prefecture,
+    ReportedFigure,
+    Season,
+    Township,
+    Village,
+)
 from livestock.monitoring import completeness, forecast, official_numbers, places
 from livestock.places import scoping
 from livestock.selectors.figures import reported_for
@@ -48,6 +57,7 @@ CHILD_NOUN = {
     County: pgettext_lazy("bulletin", "county or city"),
     Township: pgettext_lazy("bulletin", "township"),
     Village: pgettext_lazy("bulletin", "village"),
+    Herder: pgettext_lazy("bulletin", "herder household"),
 }
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
