@@ -3,7 +3,9 @@ progress, the inbox of townships waiting for review, the season picker showing
 the season in use, an out-of-scope link answered by a page that leads back,
 and a herder's table showing the reported figures its chart shows."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
@@ -148,6 +150,29 @@ def test_a_herders_table_shows_the_reported_figures_its_chart_shows(seeded, offi
     start = page.index(">2025-02-07")
     row = page[page.rindex("<tr", 0, start) : page.index("</tr>", start)]
     assert "50 多/余（以上） (2025-02-07)" in row  # reported lambs born, as the chart shows
+
+
+def test_a_herders_table_gives_the_coverage_its_villages_table_gives(seeded, official):
+    """别克's 50 recorded lambs against his reported 50多: 100 % on his village's
+    page, and on his own page and its CSV, which said "—" and left it empty."""
+    bieke = Herder.objects.get(name="别克·木合亚提")
+    client = signed_in(official)
+    params = {"season": seeded.pk, "as_of": "2025-02-11"}
+    village_page = client.get("/", {**params, "place": f"village:{bieke.village_id}"})
+    herder_page = client.get("/", {**params, "place": f"herder:{bieke.pk}"})
+    for page, start in ((village_page, "别克·木合亚提 Bieke"), (herder_page, ">2025-02-07")):
+        html = page.content.decode()
+        at = html.index(start)
+        row = html[html.rindex("<tr", 0, at) : html.index("</tr>", at)]
+        coverage = row[
+            row.index('class="col-coverage') : row.index("</td>", row.index("col-coverage"))
+        ]
+        assert '100.0%<small class="parts">= 50 ÷ 50</small>' in coverage
+    exported = client.get("/", {**params, "place": f"herder:{bieke.pk}", "export": "csv"})
+    *_notes, header, row = csv.reader(io.StringIO(exported.content.decode("utf-8-sig")))
+    columns = dict(zip(header, row, strict=True))
+    assert columns["覆盖率 (%) = 记录产羔数 ÷ 报道产羔数"] == "100.0"
+    assert columns["覆盖率 · 分子 (记录产羔数)"] == "50"
 
 
 def test_the_definitions_page_says_what_each_rate_divides_and_which_standard(seeded, official):

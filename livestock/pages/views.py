@@ -41,7 +41,11 @@ from livestock.places import scoping
 from livestock.selectors.figures import reported_as_of_each, reported_for
 from livestock.selectors.records import record_timeline
 from livestock.selectors.reviews import latest_reviews, reviews_waiting, township_reviews
-from livestock.selectors.summaries import place_summary, ranked_by_progress
+from livestock.selectors.summaries import (
+    RecordedBesideReported,
+    place_summary,
+    ranked_by_progress,
+)
 from livestock.selectors.totals import (
     lambs_born_by_date,
     losses_by_cause,
@@ -53,8 +57,9 @@ from livestock.spreadsheets import tables
 
 
 @dataclass(frozen=True)
-class DateRow:
-    """A herder's record as of one date, read by the same columns as a place."""
+class DateRow(RecordedBesideReported):
+    """A herder's record as of one date, read by the same columns as a place,
+    its coverage of the reported figures too."""
 
     date: object
     totals: LambingTotals

@@ -21,24 +21,14 @@ from livestock.selectors.figures import (
 from livestock.selectors.totals import DeskSums, desk_sums_by, lambing_totals_by
 
 
-@dataclass(frozen=True)
-class PlaceRow:
-    """One place of a summary: its recorded totals beside the latest reported
-    figures for it (by metric) on or before the summary's date; on the
-    officials' pages (``place_summary(desk=True)``) also its totals seven days
-    before and the sums of the rollups' other columns, lambs lost by cause and
-    households flagged, by column (``totals.DeskSums``): what the cards, the
-    flags, completeness and the forecast read."""
+class RecordedBesideReported:
+    """A row of recorded ``totals`` beside the latest ``reported`` figures (by
+    metric): a place's row of a summary, or a herder's record as of one of its
+    dates. How much of the reported lambs born the records hold is asked of
+    both here, so that a herder's page and its village's page say the same."""
 
-    place: Place | None
     totals: LambingTotals
-    reported: dict[str, ReportedFigure]
-    week_before: LambingTotals | None = None
-    counted: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def level(self) -> str:
-        return self.place._meta.model_name if self.place else ""
+    reported: Mapping[str, ReportedFigure]
 
     @property
     def coverage(self) -> Decimal | None:
@@ -65,6 +55,26 @@ class PlaceRow:
             households=self.totals.households,
             of_households=self.totals.households,
         )
+
+
+@dataclass(frozen=True)
+class PlaceRow(RecordedBesideReported):
+    """One place of a summary: its recorded totals beside the latest reported
+    figures for it (by metric) on or before the summary's date; on the
+    officials' pages (``place_summary(desk=True)``) also its totals seven days
+    before and the sums of the rollups' other columns, lambs lost by cause and
+    households flagged, by column (``totals.DeskSums``): what the cards, the
+    flags, completeness and the forecast read."""
+
+    place: Place | None
+    totals: LambingTotals
+    reported: dict[str, ReportedFigure]
+    week_before: LambingTotals | None = None
+    counted: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def level(self) -> str:
+        return self.place._meta.model_name if self.place else ""
 
 
 @dataclass(frozen=True)
