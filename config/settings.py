@@ -168,7 +168,9 @@ CACHES = {
 # bounded by these and not by what a few compressed kilobytes declare. A file past
 # one is refused as soon as the reading reaches it, naming the limit.
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", default=5_000, minimum=1)
-IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", default=40, minimum=17)
+# At least the template's 18 columns (livestock/spreadsheets/columns.py), or an
+# export could not be imported back.
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", default=40, minimum=18)
 IMPORT_MAX_CELL_CHARACTERS = env_int("IMPORT_MAX_CELL_CHARACTERS", default=1_000, minimum=100)
 IMPORT_MAX_UNZIPPED_MB = env_int("IMPORT_MAX_UNZIPPED_MB", default=50, minimum=1)
 # An answer lists this many refused rows' errors and counts the rest.

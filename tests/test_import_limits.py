@@ -21,6 +21,7 @@ from livestock.spreadsheets.columns import HEADERS
 from livestock.spreadsheets.reading import FileRefused, ReadLimits, read_table
 from tests.test_admin import logged_in
 from tests.test_api_base import API, api
+from tests.test_settings import settings_check
 
 BULK_URL = API + "entries/bulk/"
 HUGE_DIMENSION = '<dimension ref="A1:XFD1048576"/>'
@@ -214,3 +215,14 @@ def test_the_command_imports_more_rows_than_the_web_takes(settings, english):
     assert len(read_table(content, limits).rows) == 3
     with pytest.raises(FileRefused, match="more than 1 rows"):
         read_table(content)
+
+
+def test_the_columns_limit_cannot_be_set_below_the_template_s_columns():
+    """IMPORT_MAX_COLUMNS at its smallest allowed value still takes the
+    template and the exports back: it could be set to 17, one fewer than
+    their columns, and every exported file was then refused."""
+    refused = settings_check(IMPORT_MAX_COLUMNS=str(len(HEADERS) - 1))
+    assert refused.returncode != 0
+    assert "IMPORT_MAX_COLUMNS" in refused.stderr
+    taken = settings_check(IMPORT_MAX_COLUMNS=str(len(HEADERS)))
+    assert taken.returncode == 0, taken.stderr
