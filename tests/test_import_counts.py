@@ -398,6 +398,28 @@ def test_stored_households_are_found_by_each_of_their_names_and_only_in_their_vi
     assert all(f"id {twin.pk}" in error.message for twin in twins)
 
 
+def test_a_value_beyond_the_named_columns_refuses_its_row(
+    tmp_path, fuhai_technician, sailike, winter_2024, english
+):
+    """1,200 ewes typed unquoted in a CSV is two cells, 1 and 200: the 200
+    lies beyond the columns the header names. The row is refused, naming
+    the cell; it was imported as 1 ewe, the 200 dropped without a word."""
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "村,牧户,产羔季,越冬母羊\n"
+        "齐巴尔窝依村,赛力克·屈克木,2024–2025 冬羔,1,200\n"
+        "# a comment, 1,2,3,4,5\n",
+        encoding="utf-8",
+    )
+
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column, error.value) == (2, "5", "200")
+    assert "names no column here" in error.message
+    assert not result.applied and LambingRecord.objects.count() == 0
+
+
 def test_two_identical_rows_of_one_file_are_refused_not_merged(
     tmp_path, fuhai_technician, sailike, winter_2024, english
 ):

@@ -134,7 +134,7 @@ def import_counts(
 
 def _import(content, user, dry_run, reason, progress, source, limits) -> ImportResult:
     table = read_table(content, limits)
-    result = ImportResult(rows=len(table.rows))
+    result = ImportResult(rows=len(table.rows), errors=list(table.errors))
     importer = _Importer(table=table, user=user, reason=reason, result=result)
     importer.source = source
     try:

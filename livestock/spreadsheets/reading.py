@@ -7,7 +7,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -55,6 +55,8 @@ class Table:
     headers: list[str]
     keys: list[str]
     rows: list[tuple[int, list[str]]]
+    # Cells beyond the columns the header names, which no column would read.
+    errors: list[RowError] = field(default_factory=list)
 
     def header_of(self, key: str) -> str:
         if key in self.keys:
@@ -111,13 +113,32 @@ def read_table(content: bytes, limits: ReadLimits | None = None) -> Table:
             % "; ".join(HEADERS),
             errors,
         )
-    rows = []
+    rows, beyond = [], []
+    width = len(keys)
     for line, cells in lines:
-        texts = _texts(cells[: len(keys)])
+        texts = _texts(cells[:width])
         if not any(texts) or texts[0].startswith(COMMENT):
             continue
-        rows.append((line, texts + [""] * (len(keys) - len(texts))))
-    return Table(headers, keys, rows)
+        if len(cells) > width:
+            beyond += _cells_beyond(line, width, _texts(cells[width:]))
+        rows.append((line, texts + [""] * (width - len(texts))))
+    return Table(headers, keys, rows, beyond)
+
+
+def _cells_beyond(line: int, width: int, texts: list[str]) -> list[RowError]:
+    """A row's values to the right of the last column the header names: no
+    column reads them, so the row is refused rather than imported without
+    them (a number typed with a comma, 1,200, in a CSV is two cells)."""
+    return [
+        RowError(
+            line,
+            str(position),
+            shown(text),
+            _("the first row names no column here; name it, or clear the cell"),
+        )
+        for position, text in enumerate(texts, start=width + 1)
+        if text
+    ]
 
 
 def shown(value: str, length: int = 60) -> str:
