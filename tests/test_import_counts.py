@@ -17,6 +17,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import DataError, IntegrityError, connection
+from django.utils import translation
 
 from livestock.audit import bulk_insert
 from livestock.counting import rollups
@@ -113,6 +114,30 @@ def test_a_file_with_bad_rows_stores_nothing_and_names_every_one(
     assert 2 not in {line for line, _c, _v in refused}
     assert not result.applied
     assert stored() == before
+
+
+def test_a_code_not_on_the_list_is_answered_with_the_list_in_the_user_s_language(
+    fuhai_technician, sailike, winter_2024
+):
+    """A Chinese technician who typed 冷 for the cause is shown the causes as
+    the template writes them (冻死 …), each with its code; they were shown
+    the codes alone (accident, cold, …). A cause in Kazakh, as a Kazakh page
+    lists them, is read as the Chinese or English one is."""
+    content = (
+        "村,牧户,日期,产羔数,死亡羔羊,死亡原因\n"
+        "齐巴尔窝依村,赛力克·屈克木,2025-01-05,2,1,冷\n"
+        "齐巴尔窝依村,赛力克·屈克木,2025-01-06,2,1,Суық\n"
+        "齐巴尔窝依村,赛力克·屈克木,2025-01-07,2,1,سۋىق\n"
+    )
+
+    with translation.override("zh-hans"):
+        [error] = import_counts(content=content.encode(), user=fuhai_technician).errors
+    assert (error.line, error.column, error.value) == (2, "死亡原因", "冷")
+    assert "冻死 (cold), 饿死 (starvation), 疾病 (disease)" in error.message
+
+    with translation.override("kk"):
+        [error] = import_counts(content=content.encode(), user=fuhai_technician).errors
+    assert "суық (cold), аштық (starvation)" in error.message
 
 
 def test_the_command_prints_each_refused_row_with_line_column_value_and_rule(

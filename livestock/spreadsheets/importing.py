@@ -300,7 +300,7 @@ class _Importer:
                     (
                         key,
                         _("%(value)s is not one of: %(choices)s")
-                        % {"value": text, "choices": ", ".join(sorted(set(spellings.values())))},
+                        % {"value": text, "choices": _choices_shown(FIELDS[key].choices)},
                     )
                 )
         for key in TEXT_KEYS:
@@ -1002,12 +1002,21 @@ def _parents(village: Village) -> str:
     return f"{village.township.county.name} {village.township.name}"
 
 
+def _choices_shown(choices) -> str:
+    """The choices as the user reads them, each by its label in the active
+    language and its code: 冻死 (cold), 饿死 (starvation), … A Chinese
+    technician was shown the codes alone (accident, cold, …), though the
+    template and the exports write the Chinese labels."""
+    return ", ".join(code if str(label) == code else f"{label} ({code})" for code, label in choices)
+
+
 def _choice_spellings(choices) -> dict[str, str]:
-    """A choice by its code or its label in Chinese or English."""
+    """A choice by its code or its label in any of the site's languages (a
+    Kazakh page's message lists them in Kazakh: ``_choices_shown``)."""
     spellings = {}
     for code, label in choices:
         spellings[normalized(code)] = code
-        for language in ("zh-hans", "en"):
+        for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 spellings[normalized(str(label))] = code
     return spellings
