@@ -445,6 +445,27 @@ def test_a_value_beyond_the_named_columns_refuses_its_row(
     assert not result.applied and LambingRecord.objects.count() == 0
 
 
+def test_an_exported_entry_edited_and_imported_again_is_refused_not_counted_twice(
+    fuhai_technician, sailike, winter_2024, english
+):
+    """An export's row with its uuid, its lambs born changed from 4 to 5 and
+    imported again: refused, saying to correct the entry on its record's page
+    (a file does not change a saved entry). The message told them to send it
+    under a new uuid, which would add a second entry beside the first: 9
+    lambs born where 5 were."""
+    header = "条目编号,村,牧户,日期,产羔母羊,产羔数\n"
+    row = "6f1c54a2-3e5b-4c1d-9a7e-2b8f0d4c6e11,齐巴尔窝依村,赛力克·屈克木,2025-01-05,4,{}\n"
+    assert import_counts(content=(header + row.format(4)).encode(), user=fuhai_technician).applied
+
+    result = import_counts(content=(header + row.format(5)).encode(), user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column) == (2, "条目编号")
+    assert "correct it on its record's page, with a reason" in error.message
+    assert "new uuid" not in error.message and "other counts" not in error.message
+    assert list(LambingEntry.objects.values_list("lambs_born", flat=True)) == [4]
+
+
 def test_two_identical_rows_of_one_file_are_refused_not_merged(
     tmp_path, fuhai_technician, sailike, winter_2024, english
 ):

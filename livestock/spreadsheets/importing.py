@@ -30,7 +30,7 @@ from livestock.models.review import approved_through_townships
 from livestock.places import scoping
 from livestock.places.names import normalize_name
 from livestock.services.collector import collected_rarely
-from livestock.services.entries import USED_UUID, NewEntry, entries_create
+from livestock.services.entries import NewEntry, entries_create
 from livestock.services.places import herder_build, herder_update, herders_create
 from livestock.services.records import record_build, record_update, records_create
 from livestock.services.threads import WriteThread, switched_often
@@ -712,7 +712,14 @@ class _Importer:
         entries_create(items=[item for _l, _r, item in items], created_by=self.user)
         for line, row, item in items:
             if item.conflict is not None:
-                message = USED_UUID % {"uuid": item.uuid}
+                # Not the API's advice (send it under a new uuid): from a file,
+                # a row so sent is a second entry, its counts counted twice.
+                # Said alike whoever's entry it is (tests/test_side_doors.py).
+                message = _(
+                    "the uuid %(uuid)s is a saved entry's; a file does not change a saved "
+                    "entry: correct it on its record's page, with a reason, or take this "
+                    "row out"
+                ) % {"uuid": item.uuid}
                 self.refuse(line, row, RowRefused([("uuid", message)]))
             elif item.error is not None:
                 self.refuse(line, row, _refused("entry", item.error))
