@@ -129,6 +129,33 @@ def test_json_nested_ten_thousand_deep_is_a_400(method, url, opening, writer, sa
     assert "nested too deep: at most 32 levels" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("post", "entries/", '{"record": 1e400, "date": "2024-12-20"}'),
+        ("post", "entries/bulk/", '[{"record": 1e400, "date": "2024-12-20"}]'),
+        ("post", "herders/", '{"village": 1e400, "name": "哈力木·别克", "name_latin": "x"}'),
+        ("patch", "herders/{herder}/", '{"village": -1e400}'),
+        ("post", "lambing-records/", '{"herder": {herder}, "season": 1e400}'),
+        ("post", "lambing-records/", '{"herder": 1e400, "season": {season}}'),
+    ],
+)
+def test_a_number_too_large_for_a_float_is_a_400_naming_it(
+    method, url, body, writer, sailike, winter_2024, english
+):
+    """Python's decoder reads 1e400 as infinity; as an id it was a 500 (OverflowError)."""
+    ids = {"{herder}": str(sailike.pk), "{season}": str(winter_2024.pk)}
+    for name, value in ids.items():
+        url, body = url.replace(name, value), body.replace(name, value)
+
+    response = getattr(api(writer), method)(API + url, body, content_type="application/json")
+
+    assert response.status_code == 400, response.content[:300]
+    assert "1e400" in response.content.decode()
+    assert nothing_stored()
+    assert Herder.objects.get(pk=sailike.pk).village_id == sailike.village_id
+
+
 @pytest.mark.parametrize("key", ["record", "village"])
 def test_an_id_of_five_thousand_digits_is_a_400_at_its_field(key, writer, english):
     url, body = {
