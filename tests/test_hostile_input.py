@@ -156,6 +156,39 @@ def test_a_number_too_large_for_a_float_is_a_400_naming_it(
     assert Herder.objects.get(pk=sailike.pk).village_id == sailike.village_id
 
 
+@pytest.mark.parametrize("number", [0.7, 0.0])
+@pytest.mark.parametrize("key", ["record", "bulk", "village", "season"])
+def test_an_id_sent_as_a_number_with_a_point_is_a_400_at_its_field(
+    key, number, writer, sailike, sailike_record, winter_2024, english
+):
+    """Django's query reads 4.7 as the id 4: the entry was stored in that record."""
+    entry = {"uuid": "7c1f6c52-52d6-4cf4-9f69-3e4a1d1b6a55", "date": "2024-12-20"}
+    entry |= {"ewes_lambed": 1, "lambs_born": 1, "record": sailike_record.pk + number}
+    url, body, field = {
+        "record": ("entries/", entry, "record"),
+        "bulk": ("entries/bulk/", [entry], "record"),
+        "village": (
+            "herders/",
+            {"village": sailike.village_id + number, "name": "x", "name_latin": "x"},
+            "village",
+        ),
+        "season": (
+            "lambing-records/",
+            {"herder": sailike.pk, "season": winter_2024.pk + number},
+            "season",
+        ),
+    }[key]
+
+    response = api(writer).post(API + url, body)
+
+    assert response.status_code == 400, response.content[:300]
+    errors = response.json()["errors"][0]["errors"] if key == "bulk" else response.json()
+    assert errors[field] == ["Incorrect type. Expected pk value, received float."]
+    assert not LambingEntry.objects.exists()
+    assert list(LambingRecord.objects.all()) == [sailike_record]
+    assert list(Herder.objects.all()) == [sailike]
+
+
 @pytest.mark.parametrize("key", ["record", "village"])
 def test_an_id_of_five_thousand_digits_is_a_400_at_its_field(key, writer, english):
     url, body = {

@@ -61,10 +61,24 @@ class DescribedSerializer(serializers.ModelSerializer):
         return field_class, kwargs
 
 
+class WholeNumberKeyField(serializers.PrimaryKeyRelatedField):
+    """An id, sent as a whole number or its digits. A JSON number with a point
+    (``4.7``, ``4.0``) is refused as the wrong type, as a string or a boolean
+    is: Django's query reads 4.7 as the id 4, so an entry meant for no record
+    was stored in record 4."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class StrictSerializer(DescribedSerializer):
     """Refuses fields it does not know, so that a misspelt ``lamb_born`` is an
     error and not a count silently left at 0; and keeps the model's own
     validators, whose messages name the value and the rule."""
+
+    serializer_related_field = WholeNumberKeyField
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -85,7 +99,7 @@ class StrictSerializer(DescribedSerializer):
         return super().to_internal_value(data)
 
 
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+class ScopedPrimaryKeyField(WholeNumberKeyField):
     """A reference to a place, herder or record: only those the user may see
     can be named; any other id reads as "does not exist".
 
