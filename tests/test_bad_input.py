@@ -62,6 +62,19 @@ def test_a_deletion_with_a_reason_too_long_is_a_400(fuhai_technician, counted):
     assert LambingEntry.objects.filter(pk=counted.pk).exists()
 
 
+def test_a_deletion_with_a_nul_character_for_its_reason_is_a_400(
+    fuhai_technician, counted, english
+):
+    """The reason comes from the query string, where no form field refuses a NUL;
+    it was kept in the history on SQLite, and PostgreSQL cannot store it at all."""
+    response = api(fuhai_technician).delete(f"/api/v1/entries/{counted.pk}/?reason=%00")
+
+    assert response.status_code == 400
+    assert response.json() == {"reason": ["Null characters are not allowed."]}
+    assert LambingEntry.objects.filter(pk=counted.pk, version=counted.version).exists()
+    assert counted.history.count() == 1
+
+
 def test_a_reason_of_the_longest_kind_is_kept_whole(fuhai_technician, counted):
     reason = "数" * 100
     response = api(fuhai_technician).patch(

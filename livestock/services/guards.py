@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,7 +62,10 @@ REASON_MAX_LENGTH = 100
 def require_reason(reason: str, *, kept_in_history: bool = True) -> None:
     """A saved count is corrected or deleted only with a reason, kept in its
     history with who and when (DOMAIN.md: as-of answers change only so); a
-    reason longer than the history keeps is refused, not cut short."""
+    reason longer than the history keeps is refused, not cut short, and so is
+    one holding a NUL character, which PostgreSQL cannot store in text (a
+    deletion's reason comes from the query string, where no form field
+    refuses it)."""
     if not reason or not reason.strip():
         raise ValidationError(
             {
@@ -74,6 +78,10 @@ def require_reason(reason: str, *, kept_in_history: bool = True) -> None:
                 )
             }
         )
+    try:
+        ProhibitNullCharactersValidator()(reason)
+    except ValidationError as error:
+        raise ValidationError({"reason": error}) from None
     if kept_in_history and len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(
             {
