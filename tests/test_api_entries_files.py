@@ -77,6 +77,30 @@ def test_a_dry_run_answers_what_would_be_stored(writer, sailike, winter_2024):
     assert LambingEntry.objects.count() == 0
 
 
+@pytest.mark.parametrize("dry_run", ["on", "yes", "1"])
+def test_a_dry_run_asked_as_a_form_would_stores_nothing(dry_run, writer, sailike, winter_2024):
+    response = send(api(writer), "counts_good.csv", dry_run=dry_run)
+
+    assert response.status_code == 200
+    assert response.json()["spreadsheet"]["stored"] is False
+    assert LambingEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize("dry_run", ["please", "\x00", "truе"])  # the last "е" is Cyrillic
+def test_a_dry_run_that_is_no_boolean_is_a_400_at_dry_run_and_stores_nothing(
+    dry_run, writer, sailike, winter_2024, english
+):
+    """It was read as false: a client that asked for a dry run in a way the API did
+    not read had its file stored."""
+    response = send(api(writer), "counts_good.csv", dry_run=dry_run)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"index": None, "errors": {"dry_run": ["Must be a valid boolean."]}}
+    ]
+    assert LambingEntry.objects.count() == 0 and Herder.objects.count() == 1
+
+
 def test_a_token_that_may_only_read_cannot_import(fuhai, sailike, winter_2024):
     reader = make_user("fuhai-reader", "integration", fuhai)
 

@@ -548,10 +548,19 @@ class LambingEntryViewSet(
             )
             return _file_result(ImportResult(), refused=message)
         try:
+            # A value that is no boolean ("\x00", "please") is refused, not read
+            # as false: a client asking for a dry run in a way we do not read
+            # had its file stored.
+            dry_run = rest_fields.BooleanField().run_validation(
+                request.data.get("dry_run") or False
+            )
+        except ValidationError as error:
+            return _file_result(ImportResult(), refused=error.detail[0], field="dry_run")
+        try:
             result = import_counts(
                 content=upload.read(),
                 user=request.user,
-                dry_run=str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes"),
+                dry_run=dry_run,
                 reason=request.data.get("reason", ""),
                 source=f"API {request.method} {request.path} {upload.name}"[:200],
             )
@@ -582,11 +591,12 @@ def _error_detail(error: DjangoValidationError) -> dict | list:
     return error.message_dict if hasattr(error, "error_dict") else error.messages
 
 
-def _file_result(result, *, refused: str = "") -> Response:
+def _file_result(result, *, refused: str = "", field: str = "non_field_errors") -> Response:
     """A spreadsheet's answer in the bulk answer's shape: entries created and
     unchanged, each refused row (line, column, value, rule), and what the file
-    did to herders, records and entries (``spreadsheet``)."""
-    errors = [{"index": None, "errors": {"non_field_errors": [refused]}}] if refused else []
+    did to herders, records and entries (``spreadsheet``); a whole request
+    ``refused``, at its ``field``."""
+    errors = [{"index": None, "errors": {field: [refused]}}] if refused else []
     rows_listed, not_listed = listed(result.errors)
     errors += [
         {
