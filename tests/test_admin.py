@@ -871,6 +871,33 @@ def test_a_herder_changed_meanwhile_is_not_overwritten_in_the_admin(
     assert bieke.name_latin == "Bieke M."
 
 
+@pytest.mark.parametrize("seen_version", [None, ""])
+def test_a_change_that_does_not_say_the_version_it_was_made_from_is_refused(
+    two_counties, woyimoke_technician, bieke, seen_version
+):
+    """Without it the version was not checked: a POST made some other way than
+    from the page saved over the colleague's newer edit."""
+    from tests.conftest import make_user
+
+    colleague = make_user("colleague", "technician", bieke.village)
+    url = f"/admin/livestock/herder/{bieke.pk}/change/"
+    opened = {"village": bieke.village_id, "name": bieke.name}
+    saved = logged_in(woyimoke_technician).post(
+        url, {**opened, "seen_version": bieke.version, "name_latin": "Bieke M."}
+    )
+    assert saved.status_code == 302, field_errors(saved)
+    version = {} if seen_version is None else {"seen_version": seen_version}
+
+    refused = logged_in(colleague, "en").post(
+        url, {**opened, **version, "name_latin": "Bieke Mukhiyat"}
+    )
+
+    assert refused.status_code == 200
+    assert field_errors(refused)["seen_version"] == ["This field is required."]
+    bieke.refresh_from_db()
+    assert (bieke.name_latin, bieke.version) == ("Bieke M.", 2)
+
+
 @pytest.mark.parametrize(
     "url, field",
     [

@@ -22,6 +22,7 @@ from livestock.models import (
     Prefecture,
     ReportedFigure,
     Township,
+    Versioned,
     Village,
 )
 from livestock.places import scoping
@@ -63,6 +64,11 @@ class ServiceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # None for a model not edited by several people at once (models.Versioned).
         self.fields["seen_version"].initial = getattr(self.instance, "version", None)
+        # A change of one that is must say the version it was made from: a POST
+        # without it (a page made some other way, a script) saved over whatever
+        # another person had saved meanwhile, unchecked.
+        changed = self.instance.pk is not None
+        self.fields["seen_version"].required = changed and isinstance(self.instance, Versioned)
 
     def _post_clean(self):
         if self._errors:
