@@ -312,7 +312,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "livestock.api.pagination.BoundedPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "livestock.api.filtering.SentParameterFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "livestock.api.filtering.StrictOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "livestock.api.errors.exception_handler",

@@ -350,8 +350,39 @@ def test_a_place_filter_too_big_for_the_database_is_not_a_500(fuhai_client, url)
         assert results(response) == []
 
 
-def test_an_ordering_by_an_unknown_field_keeps_the_default_order(fuhai_client, sailike):
-    assert ids(fuhai_client.get(HERDERS, {"ordering": "password"})) == [sailike.pk]
+@pytest.mark.parametrize(
+    ("url", "ordering", "named"),
+    [
+        (HERDERS, "password", "password"),
+        (HERDERS, "-name_latin,nmae", "nmae"),
+        (ENTRIES, "-", "-"),
+        (
+            RECORDS,
+            "herder__village__township__county__name",
+            "herder__village__township__county__name",
+        ),
+    ],
+)
+def test_an_ordering_by_a_field_the_list_cannot_be_ordered_by_is_a_400_naming_it(
+    fuhai_client, sailike_record, url, ordering, named, english
+):
+    """DRF dropped it and answered in the default order: a client that misspelt a
+    field was not told its list was not ordered as it asked."""
+    response = fuhai_client.get(url, {"ordering": ordering})
+
+    assert response.status_code == 400
+    [message] = response.json()["ordering"]
+    assert message.startswith(f"{named} is not a field to order by; use one of: ")
+
+
+def test_an_ordering_by_the_fields_named_is_served(fuhai_client, sailike):
+    aliya = herder_create(village=sailike.village, name="阿丽亚", name_latin="Aliya")
+
+    assert ids(fuhai_client.get(HERDERS, {"ordering": "name_latin"})) == [aliya.pk, sailike.pk]
+    assert ids(fuhai_client.get(HERDERS, {"ordering": "-name_latin, id,"})) == [
+        sailike.pk,
+        aliya.pk,
+    ]
 
 
 # Text that looks like code is data
