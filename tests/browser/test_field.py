@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -24,7 +25,7 @@ from livestock.models import County, LambingEntry, Prefecture, Season, Township,
 from livestock.services.entries import entry_create, entry_update
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
-from tests.browser.conftest import page_width
+from tests.browser.conftest import loaded, page_width
 from tests.browser.signal import Signal
 from tests.conftest import PASSWORD, make_user
 
@@ -76,6 +77,8 @@ def phone(
     context: BrowserContext = browser.new_context(
         base_url=signal.url,
         locale="zh-CN",
+        # A phone in Altay keeps Beijing time, as the server's dates do.
+        timezone_id=settings.TIME_ZONE,
         viewport=PHONE,
         is_mobile=True,
         has_touch=True,
@@ -378,3 +381,42 @@ def test_a_household_is_found_offline_by_its_kazakh_name_typed_either_way(
     page.wait_for_load_state()
     expect(row(page, records[0])).to_be_visible()
     expect(row(page, records[3])).to_be_hidden()
+
+
+def test_a_page_kept_offline_overnight_dates_the_next_days_counts_on_their_own_day(
+    phone, fuhai_village, results_dir
+):
+    """Today, kept by the worker, is drawn with its day in each row's date. Opened
+    the next morning with no signal, it came back with yesterday's date in every
+    row, and a count typed then was kept (and would have been stored) as
+    yesterday's: a day's lambs moved to the day before, with nothing to show it.
+    The rows left at the day drawn follow the phone's calendar; a date the
+    technician chose stays."""
+    page, signal = phone
+    _village, records = fuhai_village
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    go_offline(page, signal)
+    page.clock.install(time=timezone.now() + datetime.timedelta(days=1))
+    page.reload()
+    loaded(page)
+    expect(page.locator("h1")).to_contain_text(tomorrow.isoformat())
+    expect(row(page, records[0]).locator('[name="date"]')).to_have_value(tomorrow.isoformat())
+    page.screenshot(path=results_dir / "next-morning-offline.png", full_page=True)
+    enter(page, records[0], lambs_born=2)
+    row(page, records[1]).locator('[name="date"]').fill(today.isoformat())
+    enter(page, records[1], lambs_born=3)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+    dates = page.evaluate(
+        """new Promise(resolve => {
+             const open = indexedDB.open("lambing-field");
+             open.onsuccess = () => {
+               const all = open.result.transaction("outbox").objectStore("outbox").getAll();
+               all.onsuccess = () => resolve(all.result.map(item => [item.record, item.body.date]));
+             };
+           })"""
+    )
+    assert sorted(dates) == [
+        [records[0].pk, tomorrow.isoformat()],
+        [records[1].pk, today.isoformat()],
+    ]

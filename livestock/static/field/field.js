@@ -99,6 +99,25 @@
     return now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
   }
 
+  /* The day the page was drawn for; a page kept for offline work may be shown
+     days later (opened from the worker's cache with no signal). Its date inputs
+     default to that day, so each row left at it follows the phone's calendar:
+     a count typed the next morning is dated the next morning, not the day the
+     page was last fetched. A date the technician chose stays as chosen. */
+  let shownToday = script.dataset.today || "";
+  function catchUpWithToday() {
+    const today = localToday();
+    if (!shownToday || today <= shownToday) return;
+    document.querySelectorAll('form[data-entry-form] input[type=date]').forEach(function (input) {
+      if (input.value === shownToday) input.value = today;
+    });
+    document.querySelectorAll("input[type=date][max]").forEach(function (input) {
+      if (input.max < today) input.max = today;
+    });
+    document.querySelectorAll("[data-today-shown]").forEach(function (node) { node.textContent = today; });
+    shownToday = today;
+  }
+
   /* A message template ("%(value)s …", the server's and the catalogs') filled in. */
   function fill(template, params) {
     return template.replace(/%\((\w+)\)s/g, function (whole, name) {
@@ -251,6 +270,7 @@
 
   /* A village row: checked, then into the outbox. Returns whether it was kept. */
   async function saveRow(form) {
+    catchUpWithToday();
     const rules = await loadRules();
     clearErrors(form);
     const body = readCounts(form);
@@ -804,6 +824,11 @@
   }
 
   wire();
+  catchUpWithToday();
+  /* A phone left on the page overnight, woken the next day. */
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") catchUpWithToday();
+  });
   registerServiceWorker();
   loadRules().then(function () { return render(); });
   searchOnThePhone();
