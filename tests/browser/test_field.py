@@ -328,6 +328,15 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
     assert entry.history.first().history_change_reason == "数错了"
 
 
+def search(page: Page, typed: str) -> None:
+    """Searches Today for ``typed`` and returns once the answer's page has loaded
+    (not the page searched from, which shows the last search's households)."""
+    page.get_by_role("searchbox").fill(typed)
+    with page.expect_navigation():
+        page.get_by_role("button", name="查找").click()
+    loaded(page)
+
+
 def expect_kept_roster_to_hold(page: Page, text: str, timeout: float = 30) -> None:
     """Waits until the roster the phone keeps in IndexedDB holds ``text``."""
     deadline = time.monotonic() + timeout
@@ -366,9 +375,7 @@ def test_a_household_is_found_offline_by_its_kazakh_name_typed_either_way(
     expect_kept_roster_to_hold(page, "ٴومىرجان")
     go_offline(page, signal)
     for typed in ("\u0676\u0645\u0649\u0631", "ٴومىر", "nurlan"):
-        page.get_by_role("searchbox").fill(typed)
-        page.get_by_role("button", name="查找").click()
-        page.wait_for_load_state()
+        search(page, typed)
         expect(row(page, records[3])).to_be_visible()
         for other in (records[0], records[1], records[2], records[4]):
             expect(row(page, other)).to_be_hidden()
@@ -376,9 +383,7 @@ def test_a_household_is_found_offline_by_its_kazakh_name_typed_either_way(
             "在手机上查找：找到 1 户 · Searched on this phone: 1 found."
         )
     page.screenshot(path=results_dir / "found-offline-by-kazakh-name.png", full_page=True)
-    page.get_by_role("searchbox").fill("屈克木")
-    page.get_by_role("button", name="查找").click()
-    page.wait_for_load_state()
+    search(page, "屈克木")
     expect(row(page, records[0])).to_be_visible()
     expect(row(page, records[3])).to_be_hidden()
 

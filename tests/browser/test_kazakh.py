@@ -28,8 +28,9 @@ EASTERN_DIGITS = "[\u0660-\u0669\u06f0-\u06f9]"
 def switch_language(page: Page, language: str) -> None:
     """Choose a language with the switch at the top of the page, as a user does."""
     page.locator("#language-choice").select_option(language)
-    page.locator(".language-choice button").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.locator(".language-choice button").click()
+    loaded(page)
 
 
 def check_layout(page: Page, *, language: str, direction: str) -> None:
