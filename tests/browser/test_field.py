@@ -21,7 +21,15 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from livestock.models import County, LambingEntry, Prefecture, Season, Township, Village
+from livestock.models import (
+    County,
+    Herder,
+    LambingEntry,
+    Prefecture,
+    Season,
+    Township,
+    Village,
+)
 from livestock.services.entries import entry_create, entry_update
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
@@ -425,3 +433,48 @@ def test_a_page_kept_offline_overnight_dates_the_next_days_counts_on_their_own_d
         [records[0].pk, tomorrow.isoformat()],
         [records[1].pk, today.isoformat()],
     ]
+
+
+def test_a_household_added_with_no_signal_stays_typed_until_it_can_be_sent(
+    phone, fuhai_village, results_dir
+):
+    """A new household (and the language switch) must reach the server there and
+    then. Sent with no signal, the browser left the field app for its own "no
+    internet" page, and the household's names and ewes typed were gone. The page
+    now stays as typed and says it needs a connection; with the signal back, the
+    same tap adds the household."""
+    page, signal = phone
+    village, _records = fuhai_village
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    go_offline(page, signal)
+    page.locator("details.new-household summary").click()
+    form = page.locator("details.new-household form")
+    form.locator('[name="name"]').fill("叶尔兰·别克")
+    form.locator('[name="name_kazakh"]').fill("ەرلان")
+    form.locator('[name="ewes_at_start"]').fill("80")
+    form.get_by_role("button", name="添加").click()
+    expect(form.locator("[data-needs-connection]")).to_have_text(
+        "需要联网：填写的内容仍在此页，有信号时再提交 · "
+        "This needs a connection. What you typed stays here: send it when the signal returns."
+    )
+    assert page.url.endswith(f"/field/village/{village.pk}/")
+    expect(form.locator('[name="name"]')).to_have_value("叶尔兰·别克")
+    page.screenshot(path=results_dir / "new-household-offline.png", full_page=True)
+
+    # The language switch, likewise: the page stays, in Chinese.
+    page.locator("#language-choice").select_option("kk")
+    page.locator(".language-choice button").click()
+    expect(page.locator(".language-choice [data-needs-connection]")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    assert not Herder.objects.filter(name="叶尔兰·别克").exists()
+
+    go_online(page, signal)
+    with page.expect_navigation():
+        form.get_by_role("button", name="添加").click()
+    loaded(page)
+    herder = Herder.objects.get(name="叶尔兰·别克")
+    assert herder.name_kazakh == "ەرلان"
+    record = herder.lambing_records.get()
+    assert record.ewes_at_start == 80
+    assert page.url.endswith(f"/field/record/{record.pk}/")

@@ -35,6 +35,7 @@
     scope: script.dataset.scope,
     bulk: script.dataset.bulk,
     entries: script.dataset.entries,
+    probe: script.dataset.probe,
   };
   const BULK_LIMIT = 1000;
   const MAX_BACKOFF_MS = 60000;
@@ -766,6 +767,52 @@
     box.form.after(note);
   }
 
+  /* Forms the server must answer there and then (a new household or record, a
+     deletion, the language): sent with no signal, the browser left the page for
+     its own "no internet" page, and what was typed was gone. Before one is sent,
+     the server is asked whether it can be reached (a HEAD, which the worker leaves
+     to the network); if not, the page stays as typed, with a line saying why. */
+  const PROBE_TIMEOUT_MS = 8000;
+  async function reachable() {
+    if (navigator.onLine === false) return false;
+    const abort = new AbortController();
+    const timer = setTimeout(function () { abort.abort(); }, PROBE_TIMEOUT_MS);
+    try {
+      await fetch(urls.probe, { method: "HEAD", cache: "no-store", credentials: "same-origin", signal: abort.signal });
+      return true;
+    } catch (error) {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const reached = new WeakSet();
+  function sendWhenReachable(form, event, unreachable) {
+    if (reached.has(form)) {
+      reached.delete(form);
+      return;
+    }
+    event.preventDefault();
+    const submitter = event.submitter;
+    reachable().then(function (yes) {
+      if (!yes) return unreachable();
+      reached.add(form);
+      if (submitter) form.requestSubmit(submitter);
+      else form.requestSubmit();
+    });
+  }
+  function needsConnection(form) {
+    let note = form.querySelector("[data-needs-connection]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "field-error needs-connection";
+      note.setAttribute("role", "alert");
+      note.dataset.needsConnection = "";
+      form.append(note);
+    }
+    showBoth(note, _("This needs a connection. What you typed stays here: send it when the signal returns."));
+  }
+
   /* Wiring. */
 
   function registerServiceWorker() {
@@ -808,14 +855,18 @@
       form.addEventListener("submit", function (event) {
         const action = event.submitter ? event.submitter.value : "correct";
         if (action === "delete") {
-          if (!navigator.onLine) {
-            event.preventDefault();
+          sendWhenReachable(form, event, function () {
             rowStatus(form, _("Deleting needs a connection."), "refused");
-          }
+          });
           return;
         }
         event.preventDefault();
         saveCorrection(form);
+      });
+    });
+    document.querySelectorAll('form[method="post"]:not([data-entry-form]):not([data-correction-form])').forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        sendWhenReachable(form, event, function () { needsConnection(form); });
       });
     });
     /* The roster too: a refresh that failed (a signal lost) is made again. */
