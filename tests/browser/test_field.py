@@ -478,3 +478,40 @@ def test_a_household_added_with_no_signal_stays_typed_until_it_can_be_sent(
     record = herder.lambing_records.get()
     assert record.ewes_at_start == 80
     assert page.url.endswith(f"/field/record/{record.pk}/")
+
+
+def test_a_correction_is_checked_in_the_pages_words_and_says_when_it_is_uploaded(
+    phone, fuhai_village, results_dir
+):
+    """A correction with a negative count was stopped by the browser's own bubble,
+    in the browser's language and naming no rule, where a row's count is refused
+    by the server's rule in the page's languages; and once uploaded, its form
+    still said "waiting to upload" beside "all uploaded". Now it is checked as a
+    row is, and says when it is uploaded."""
+    page, signal = phone
+    _village, records = fuhai_village
+    go_offline(page, signal)
+    time.sleep(1)
+    entry, _new = entry_create(record=records[0], date=timezone.localdate(), lambs_born=5)
+    go_online(page, signal)
+    page.goto(f"/field/record/{records[0].pk}/")
+    loaded(page)
+    correction = page.locator(f'form[data-correction-form][data-entry="{entry.pk}"]')
+    page.locator(f"#entry-{entry.pk} summary").click()
+    correction.locator('[name="lambs_born"]').fill("-2")
+    correction.locator('[name="reason"]').fill("数错了")
+    correction.get_by_role("button", name="更正").click()
+    expect(correction.locator('[data-error-for="lambs_born"]')).to_contain_text(
+        "-2是负数；数量须为0或以上（规则：不得为负数）"
+    )
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0")
+
+    correction.locator('[name="lambs_born"]').fill("6")
+    correction.get_by_role("button", name="更正").click()
+    expect(correction.locator("[data-row-status]")).to_have_text(
+        "更正已上传 · Correction uploaded.", timeout=20_000
+    )
+    expect(page.locator("[data-sync-state]")).to_contain_text("已全部上传")
+    page.screenshot(path=results_dir / "correction-uploaded.png", full_page=True)
+    entry.refresh_from_db()
+    assert entry.lambs_born == 6

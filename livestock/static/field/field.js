@@ -310,6 +310,8 @@
       showErrors(form, errors);
       return;
     }
+    /* The reason the rules ask for: the browser's own note at the field. */
+    if (!form.elements.reason.reportValidity()) return;
     body.reason = form.elements.reason.value.trim();
     await outbox.put({
       uuid: newUuid(),
@@ -322,7 +324,6 @@
       body: body,
       created: Date.now(),
     });
-    rowStatus(form, _("Correction saved on this phone, waiting to upload."), "waiting");
     await render();
     sync();
   }
@@ -590,6 +591,20 @@
         rowStatus(form, _("Uploaded. Lambs born: %(lambs_born)s", { lambs_born: totals ? totals.textContent : "" }), "saved");
       }
     });
+    /* A correction's form, likewise: it said "waiting to upload" after the upload too. */
+    document.querySelectorAll("form[data-correction-form]").forEach(function (form) {
+      const mine = items.filter(function (item) { return item.kind === "update" && item.entry === Number(form.dataset.entry); });
+      const status = form.querySelector("[data-row-status]");
+      if (mine.some(function (item) { return item.state === "pending"; })) {
+        rowStatus(form, _("Correction saved on this phone, waiting to upload."), "waiting");
+      } else if (mine.length) {
+        rowStatus(form, _("Not uploaded: see what needs attention."), "refused needs-attention");
+      } else if (status && status.classList.contains("needs-attention")) {
+        rowStatus(form, null, "");
+      } else if (status && status.classList.contains("waiting")) {
+        rowStatus(form, _("Correction uploaded."), "saved");
+      }
+    });
     const attention = items.filter(function (item) { return item.state !== "pending"; });
     renderAttention(attention, attention.length ? await loadRules() : null);
   }
@@ -852,9 +867,16 @@
       });
     }
     document.querySelectorAll("form[data-correction-form]").forEach(function (form) {
+      /* Checked here, as a row is, by the rules the server describes, with their
+         messages in the page's languages (not the browser's, in its own). */
+      form.noValidate = true;
       form.addEventListener("submit", function (event) {
         const action = event.submitter ? event.submitter.value : "correct";
         if (action === "delete") {
+          if (!form.elements.reason.reportValidity()) {
+            event.preventDefault();
+            return;
+          }
           sendWhenReachable(form, event, function () {
             rowStatus(form, _("Deleting needs a connection."), "refused");
           });
