@@ -538,3 +538,30 @@ def test_the_first_load_of_today_comes_compressed_over_the_phones_link(
     for path in ("/field/rules.json", "/field/roster.json", "/field/i18n/zh-hans.js"):
         answer = next(a for url, a in answers.items() if urlsplit(url).path == path)
         assert answer.header_value("content-encoding") == "gzip", path
+
+
+def test_a_household_never_opened_online_says_today_is_shown_in_its_place(
+    phone, fuhai_village, results_dir
+):
+    """Offline, the worker answers a page the phone never kept (a household's page
+    tapped for the first time) with Today, which takes every household's count.
+    It said nothing: the tap seemed to lead back to Today. It now says so."""
+    page, signal = phone
+    _village, records = fuhai_village
+    go_offline(page, signal)
+    with page.expect_navigation():
+        row(page, records[2]).get_by_role("link").first.click()
+    loaded(page)
+    assert page.url.endswith(f"/field/record/{records[2].pk}/")
+    expect(page.locator("[data-not-kept]")).to_have_text(
+        "此页未保存在手机上供离线使用：改为显示“今日”，其中有每户的计数行 · "
+        "This page was not kept on this phone for offline work: Today is shown instead, "
+        "with every household's row."
+    )
+    expect(row(page, records[2])).to_be_visible()
+    page.screenshot(path=results_dir / "not-kept-offline.png")
+    # Today itself, kept, says nothing of the kind.
+    page.goto("/field/")
+    loaded(page)
+    expect(row(page, records[2])).to_be_visible()
+    expect(page.locator("[data-not-kept]")).to_have_count(0)

@@ -828,6 +828,20 @@
     showBoth(note, _("This needs a connection. What you typed stays here: send it when the signal returns."));
   }
 
+  /* Offline, a page the phone never kept is answered by the worker with Today (which
+     takes every household's count): said so, or a tapped household or village seemed
+     to lead back to Today with nothing to tell why. */
+  function sayIfShownInstead() {
+    if (!script.dataset.path || location.pathname === script.dataset.path) return;
+    const note = document.createElement("p");
+    note.className = "not-kept";
+    note.setAttribute("role", "status");
+    note.dataset.notKept = "";
+    showBoth(note, _("This page was not kept on this phone for offline work: Today is shown instead, with every household's row."));
+    const main = document.querySelector("main");
+    if (main) main.prepend(note);
+  }
+
   /* Wiring. */
 
   function registerServiceWorker() {
@@ -897,6 +911,7 @@
   }
 
   wire();
+  sayIfShownInstead();
   catchUpWithToday();
   /* A phone left on the page overnight, woken the next day. */
   document.addEventListener("visibilitychange", function () {
