@@ -565,3 +565,53 @@ def test_a_household_never_opened_online_says_today_is_shown_in_its_place(
     loaded(page)
     expect(row(page, records[2])).to_be_visible()
     expect(page.locator("[data-not-kept]")).to_have_count(0)
+
+
+def log_in_as(page: Page, username: str) -> None:
+    """Logs in on the phone's login page, on to /field/, once loaded."""
+    page.goto("/admin/login/?next=/field/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    with page.expect_navigation(url="**/field/"):
+        page.get_by_role("button", name="登录").click()
+    loaded(page)
+
+
+def test_counts_typed_by_one_technician_wait_for_them_when_a_colleague_logs_in(
+    phone, fuhai_village, results_dir
+):
+    """The outbox is the phone's, not the session's. Passed to a colleague who logs
+    in, the phone sent the first technician's counts in the colleague's session:
+    stored as the colleague's, a trace of who counted lost. Each count now waits
+    for the technician who typed it, and the colleague sees that it waits."""
+    page, signal = phone
+    _village, records = fuhai_village
+    make_user("fuhai-vet", "technician", records[0].herder.village.township.county)
+    go_offline(page, signal)
+    enter(page, records[0], lambs_born=2)
+    enter(page, records[1], lambs_born=3)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+    page.context.clear_cookies()  # logged out
+    go_online(page, signal)
+    log_in_as(page, "fuhai-vet")
+    expect(page.locator("[data-outbox-others]")).to_have_text(
+        "另有 2 条由 fuhai-tech 保存在手机上，待 fuhai-tech 在此登录后上传 · "
+        "2 more, saved on this phone by fuhai-tech, upload once fuhai-tech logs in here."
+    )
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0")
+    page.screenshot(path=results_dir / "a-colleagues-counts-wait.png")
+    enter(page, records[2], lambs_born=4)  # the vet's own count goes at once
+    expect(page.locator("[data-sync-state]")).to_contain_text("已全部上传", timeout=20_000)
+    assert list(LambingEntry.objects.values_list("created_by__username", flat=True)) == [
+        "fuhai-vet"
+    ]
+
+    page.context.clear_cookies()
+    log_in_as(page, "fuhai-tech")
+    expect(page.locator("[data-outbox]")).to_be_hidden(timeout=20_000)
+    stored = LambingEntry.objects.order_by("record_id")
+    assert [(e.record_id, e.created_by.username) for e in stored] == [
+        (records[0].pk, "fuhai-tech"),
+        (records[1].pk, "fuhai-tech"),
+        (records[2].pk, "fuhai-vet"),
+    ]

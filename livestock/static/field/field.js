@@ -71,8 +71,25 @@
       tx.onerror = tx.onabort = function () { reject(tx.error); };
     });
   }
+  /* Who is logged in: an item is the technician's who typed it, and is sent only in
+     their session, so that it is stored as theirs. A phone passed to a colleague who
+     logs in sent the first one's counts as the colleague's (and out of their places,
+     refused). Items kept before items were named (no user) go with whoever is in. */
+  const currentUser = script.dataset.user || "";
+  function isMine(item) {
+    return item.user === undefined || item.user === currentUser;
+  }
   const outbox = {
-    all: function () { return transact("outbox", "readonly", function (s) { return s.getAll(); }); },
+    all: function () {
+      return transact("outbox", "readonly", function (s) { return s.getAll(); }).then(function (items) {
+        return (items || []).filter(isMine);
+      });
+    },
+    others: function () {
+      return transact("outbox", "readonly", function (s) { return s.getAll(); }).then(function (items) {
+        return (items || []).filter(function (item) { return !isMine(item); });
+      });
+    },
     put: function (item) { return transact("outbox", "readwrite", function (s) { s.put(item); }); },
     remove: function (uuid) { return transact("outbox", "readwrite", function (s) { s.delete(uuid); }); },
     /* An item replaced by its correction, in one transaction: never both, never neither. */
@@ -287,6 +304,7 @@
       uuid: uuid,
       kind: "create",
       state: "pending",
+      user: currentUser,
       record: record,
       label: householdName(form),
       body: Object.assign({ uuid: uuid, record: record }, body),
@@ -317,6 +335,7 @@
       uuid: newUuid(),
       kind: "update",
       state: "pending",
+      user: currentUser,
       record: Number(form.dataset.recordId),
       entry: Number(form.dataset.entry),
       etag: form.dataset.etag,
@@ -574,7 +593,18 @@
         outboxLine.querySelector("[data-outbox-text]"),
         _("Saved on this phone, waiting to upload: %(count)s", { count: pending.length })
       );
-      outboxLine.hidden = pending.length === 0;
+      /* Another technician's, typed on this phone: they wait for them. */
+      const others = {};
+      (await outbox.others()).forEach(function (item) { others[item.user] = (others[item.user] || 0) + 1; });
+      const othersLine = outboxLine.querySelector("[data-outbox-others]");
+      if (othersLine) {
+        const lines = Object.keys(others).map(function (user) {
+          return both(_("%(count)s more, saved on this phone by %(user)s, upload once %(user)s logs in here.", { count: others[user], user: user }));
+        });
+        othersLine.textContent = lines.join(" ");
+        othersLine.hidden = lines.length === 0;
+      }
+      outboxLine.hidden = pending.length === 0 && Object.keys(others).length === 0;
     }
     document.querySelectorAll("form[data-entry-form]").forEach(function (form) {
       const waiting = pending.filter(function (item) { return item.record === Number(form.dataset.record); });
