@@ -26,6 +26,7 @@ from livestock.models import (
     County,
     Herder,
     LambingEntry,
+    LambingRecord,
     Prefecture,
     Season,
     Township,
@@ -615,3 +616,42 @@ def test_counts_typed_by_one_technician_wait_for_them_when_a_colleague_logs_in(
         (records[1].pk, "fuhai-tech"),
         (records[2].pk, "fuhai-vet"),
     ]
+
+
+def test_a_colleague_logged_in_on_the_phone_keeps_a_roster_of_their_own(
+    phone, fuhai_village, results_dir
+):
+    """The roster the phone keeps was refreshed with what changed since the last
+    copy, whoever's it was: a colleague of another county logging in on the phone
+    kept, of the first technician's copy, only the households both may see, and
+    none of their own unchanged since, so their search offline found nothing. The
+    copy is now the logged-in technician's, made whole when it is another's."""
+    page, signal = phone
+    village, _records = fuhai_village
+    expect_kept_roster_to_hold(page, "赛力克·屈克木")
+    burqin = County.objects.create(
+        prefecture=village.township.county.prefecture, name="布尔津县", name_latin="Burqin County"
+    )
+    tongke = Village.objects.create(
+        township=Township.objects.create(county=burqin, name="窝依莫克镇", name_latin="Woyimoke"),
+        name="通克村",
+        name_latin="Tongke Village",
+    )
+    herder = herder_create(village=tongke, name="巴合提别克", name_latin="Bahetibieke")
+    record = record_create(herder=herder, season=Season.objects.get(), ewes_at_start=60)
+    # Counted and changed long before the first technician's copy was made.
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    LambingRecord.objects.filter(pk=record.pk).update(updated_at=yesterday)
+    Herder.history.filter(id=herder.pk).update(history_date=yesterday)
+    make_user("burqin-tech", "technician", burqin)
+
+    page.context.clear_cookies()  # logged out
+    log_in_as(page, "burqin-tech")
+    expect_kept_roster_to_hold(page, "巴合提别克")
+    go_offline(page, signal)
+    search(page, "巴合提")
+    expect(row(page, record)).to_be_visible()
+    expect(page.locator(".searched-offline")).to_have_text(
+        "在手机上查找：找到 1 户 · Searched on this phone: 1 found."
+    )
+    page.screenshot(path=results_dir / "a-colleagues-own-roster.png")

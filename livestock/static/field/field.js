@@ -532,8 +532,16 @@
     return refreshing;
   }
 
-  async function refreshRosterOnce() {
+  /* The roster kept, if it is the logged-in technician's: another's (a phone passed
+     on) is no base for a refresh of what changed since, which would keep of it only
+     the households both may see, and miss the rest of this one's. */
+  async function keptRoster() {
     const roster = (await kept.get("roster")) || null;
+    return roster && roster.user === currentUser ? roster : null;
+  }
+
+  async function refreshRosterOnce() {
+    const roster = await keptRoster();
     const since = roster && roster.refreshed ? "?since=" + encodeURIComponent(roster.refreshed) : "";
     let fresh;
     try {
@@ -544,7 +552,7 @@
       return;
     }
     /* An answer older than the copy kept now (another tab's refresh) changes nothing. */
-    const latest = (await kept.get("roster")) || null;
+    const latest = await keptRoster();
     if (latest && latest.refreshed && fresh.refreshed <= latest.refreshed) return;
     const households = {};
     if (!fresh.full && roster) {
@@ -553,6 +561,7 @@
     }
     fresh.households.forEach(function (h) { households[h.record] = h; });
     fresh.households = Object.keys(households).map(function (key) { return households[key]; });
+    fresh.user = currentUser;
     await kept.put("roster", fresh);
     showTotals(fresh);
   }
@@ -789,7 +798,7 @@
     /* The server drew this page for this search: it has answered. */
     if (!box || box.value.trim() === asked) return;
     box.value = asked;
-    const roster = await kept.get("roster");
+    const roster = await keptRoster();
     if (!roster || !roster.spelling) return;
     const folded = function (text) { return normalizeName(text || "", roster.spelling).toLowerCase(); };
     const wanted = folded(asked);
@@ -950,6 +959,6 @@
   registerServiceWorker();
   loadRules().then(function () { return render(); });
   searchOnThePhone();
-  kept.get("roster").then(function (roster) { if (roster) showTotals(roster); });
+  keptRoster().then(function (roster) { if (roster) showTotals(roster); });
   render().then(function () { return sync(); }).then(function () { return refreshRoster(); });
 })();
