@@ -655,3 +655,34 @@ def test_a_colleague_logged_in_on_the_phone_keeps_a_roster_of_their_own(
         "在手机上查找：找到 1 户 · Searched on this phone: 1 found."
     )
     page.screenshot(path=results_dir / "a-colleagues-own-roster.png")
+
+
+def test_a_double_tap_saves_a_count_once_and_adds_a_household_once(
+    phone, fuhai_village, results_dir
+):
+    """A gloved double tap on a row's 保存 read the row's counts twice before the
+    first tap had cleared them: two items in the outbox under two uuids, the lambs
+    stored twice once uploaded. A double tap on 添加 added the household twice."""
+    page, signal = phone
+    village, records = fuhai_village
+    go_offline(page, signal)
+    row(page, records[0]).locator('[name="lambs_born"]').fill("3")
+    row(page, records[0]).get_by_role("button", name="保存").dblclick()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    page.wait_for_timeout(1000)  # a second item, if any, is in the outbox by now
+    assert len(outbox_uuids(page)) == 1
+    go_online(page, signal)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=20_000)
+    assert list(LambingEntry.objects.values_list("lambs_born", flat=True)) == [3]
+
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    page.locator("details.new-household summary").click()
+    form = page.locator("details.new-household form")
+    form.locator('[name="name"]').fill("叶尔兰·别克")
+    form.locator('[name="ewes_at_start"]').fill("80")
+    with page.expect_navigation(url="**/field/record/*/"):
+        form.get_by_role("button", name="添加").dblclick()
+    loaded(page)
+    page.wait_for_timeout(1000)
+    assert Herder.objects.filter(name="叶尔兰·别克").count() == 1

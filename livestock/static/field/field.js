@@ -286,8 +286,27 @@
     return heading ? heading.textContent.replace(/\s+/g, " ").trim() : "#" + form.dataset.record;
   }
 
+  /* One save of a form at a time. A second tap while the first was being kept (a
+     double tap in gloves, a tap on a slow phone) read the same counts again, before
+     the first had cleared them: the count went into the outbox twice, under two
+     uuids, and was stored twice. */
+  const saving = new WeakSet();
+  function onceAtATime(save) {
+    return async function (form) {
+      if (saving.has(form)) return false;
+      saving.add(form);
+      try {
+        return await save(form);
+      } finally {
+        saving.delete(form);
+      }
+    };
+  }
+  const saveRow = onceAtATime(keepRow);
+  const saveCorrection = onceAtATime(keepCorrection);
+
   /* A village row: checked, then into the outbox. Returns whether it was kept. */
-  async function saveRow(form) {
+  async function keepRow(form) {
     catchUpWithToday();
     const rules = await loadRules();
     clearErrors(form);
@@ -319,7 +338,7 @@
   }
 
   /* A correction of a saved entry, from the version shown (its ETag). */
-  async function saveCorrection(form) {
+  async function keepCorrection(form) {
     const rules = await loadRules();
     clearErrors(form);
     const body = readCounts(form);
@@ -841,15 +860,26 @@
     }
   }
   const reached = new WeakSet();
+  /* A form asked or sent already: a second tap (a double tap, a tap on a slow link)
+     sent it twice, and a household was added twice. */
+  let sending = new WeakSet();
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) sending = new WeakSet(); /* back to this page: it may be sent again */
+  });
   function sendWhenReachable(form, event, unreachable) {
     if (reached.has(form)) {
       reached.delete(form);
       return;
     }
     event.preventDefault();
+    if (sending.has(form)) return;
+    sending.add(form);
     const submitter = event.submitter;
     reachable().then(function (yes) {
-      if (!yes) return unreachable();
+      if (!yes) {
+        sending.delete(form);
+        return unreachable();
+      }
       reached.add(form);
       if (submitter) form.requestSubmit(submitter);
       else form.requestSubmit();
