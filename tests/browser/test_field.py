@@ -686,3 +686,23 @@ def test_a_double_tap_saves_a_count_once_and_adds_a_household_once(
     loaded(page)
     page.wait_for_timeout(1000)
     assert Herder.objects.filter(name="叶尔兰·别克").count() == 1
+
+
+def test_a_refused_count_corrected_and_sent_again_with_a_double_tap_is_stored_once(
+    phone, fuhai_village
+):
+    page, signal = phone
+    _village, records = fuhai_village
+    go_offline(page, signal)
+    enter(page, records[0], lambs_lost=5, loss_cause="cold")  # more than were born
+    go_online(page, signal)
+    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[0].pk}"]')
+    expect(refused.locator("[data-server-message]")).to_contain_text("超过产羔数", timeout=20_000)
+    refused.get_by_role("button", name="改正 Correct").dblclick()
+    expect(refused.locator("form")).to_have_count(1)
+    refused.locator('[name="lambs_born"]').fill("6")
+    refused.get_by_role("button", name="重新上传 Send again").dblclick()
+    expect(page.locator("[data-attention]")).to_be_hidden(timeout=20_000)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=20_000)
+    page.wait_for_timeout(1000)
+    assert list(LambingEntry.objects.values_list("lambs_born", "lambs_lost")) == [(6, 5)]

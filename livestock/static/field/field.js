@@ -683,11 +683,17 @@
     return parts.join(" · ");
   }
 
+  /* A button of what needs attention, acting once at a time: a double tap on
+     "Send again" put the corrected count in the outbox twice, under two uuids. */
   function button(pair, action) {
     const node = document.createElement("button");
     node.type = "button";
     node.textContent = both(pair, " ");
-    node.addEventListener("click", action);
+    node.addEventListener("click", function () {
+      if (node.disabled) return;
+      node.disabled = true;
+      Promise.resolve(action()).finally(function () { node.disabled = false; });
+    });
     return node;
   }
 
@@ -750,6 +756,7 @@
   /* A refused item corrected where it waits: checked again, then sent under a
      new uuid (the refused one was never stored), replacing it in one step. */
   async function editRefused(li, item) {
+    if (li.querySelector("form")) return; /* open already */
     const rules = await loadRules();
     const form = document.createElement("form");
     form.noValidate = true;
