@@ -587,8 +587,9 @@ def test_counts_typed_by_one_technician_wait_for_them_when_a_colleague_logs_in(
     for the technician who typed it, and the colleague sees that it waits."""
     page, signal = phone
     _village, records = fuhai_village
-    make_user("fuhai-vet", "technician", records[0].herder.village.township.county)
     go_offline(page, signal)
+    time.sleep(1)  # the test's own write once the phone's requests cannot reach the server
+    make_user("fuhai-vet", "technician", records[0].herder.village.township.county)
     enter(page, records[0], lambs_born=2)
     enter(page, records[1], lambs_born=3)
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
@@ -629,6 +630,10 @@ def test_a_colleague_logged_in_on_the_phone_keeps_a_roster_of_their_own(
     page, signal = phone
     village, _records = fuhai_village
     expect_kept_roster_to_hold(page, "赛力克·屈克木")
+    # The test's own writes wait until the phone's requests cannot reach the server:
+    # the live server's SQLite test database takes one writer at a time.
+    go_offline(page, signal)
+    time.sleep(1)
     burqin = County.objects.create(
         prefecture=village.township.county.prefecture, name="布尔津县", name_latin="Burqin County"
     )
@@ -646,6 +651,7 @@ def test_a_colleague_logged_in_on_the_phone_keeps_a_roster_of_their_own(
     make_user("burqin-tech", "technician", burqin)
 
     page.context.clear_cookies()  # logged out
+    go_online(page, signal)
     log_in_as(page, "burqin-tech")
     expect_kept_roster_to_hold(page, "巴合提别克")
     go_offline(page, signal)
