@@ -200,14 +200,7 @@ class LambingRecord(Versioned):
             if stored is None and locked_through is not None:
                 # A new record counts from today: a household of its own in the
                 # figures of any approval dated today.
-                try:
-                    rules.check_not_locked(
-                        value=timezone.localdate(),
-                        locked_through=locked_through,
-                        place_name=str(self.herder.village.township),
-                    )
-                except ValidationError as error:
-                    raise ValidationError({"herder": error}) from None
+                self.check_counted_day_not_locked(timezone.localdate(), locked_through)
             if new_ewes:
                 try:
                     rules.check_ewes_not_locked(locked_through=locked_through)
@@ -221,6 +214,22 @@ class LambingRecord(Versioned):
         )
         if violation:
             raise ValidationError({"ewes_at_start": violation.error})
+
+    def check_counted_day_not_locked(
+        self, day: datetime.date, locked_through: datetime.date | None
+    ) -> None:
+        """The record counts as a household, with its ewes, from ``day`` (the
+        day it is made, or was): neither made nor removed once that day's
+        counts of its township are approved (``locked_through``), an error at
+        its herder."""
+        try:
+            rules.check_not_locked(
+                value=day,
+                locked_through=locked_through,
+                place_name=str(self.herder.village.township),
+            )
+        except ValidationError as error:
+            raise ValidationError({"herder": error}) from None
 
     def _approved_through(self) -> datetime.date | None:
         """``approved_through`` for this record's township; an import's household

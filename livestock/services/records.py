@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from livestock.audit import bulk_insert
-from livestock.counting import rollups, rules
+from livestock.counting import rollups
 from livestock.models import Herder, LambingRecord, Season
 from livestock.services.guards import check_version, lock_record, require_reason
 
@@ -108,13 +108,8 @@ def record_delete(*, record: LambingRecord) -> None:
     township are approved, the record is in the approved figures and is locked
     with them, as a new record is refused on such a day (``LambingRecord.clean``)."""
     record = lock_record(record)
-    try:
-        rules.check_not_locked(
-            value=rollups.facts_of(record).recorded_on,
-            locked_through=record.approved_through,
-            place_name=str(record.herder.village.township),
-        )
-    except ValidationError as error:
-        raise ValidationError({"herder": error}) from None
+    record.check_counted_day_not_locked(
+        rollups.facts_of(record).recorded_on, record.approved_through
+    )
     rollups.removed(record)
     record.delete()
