@@ -611,6 +611,11 @@ def test_counts_typed_by_one_technician_wait_for_them_when_a_colleague_logs_in(
     page.context.clear_cookies()
     log_in_as(page, "fuhai-tech")
     expect(page.locator("[data-outbox]")).to_be_hidden(timeout=20_000)
+    # The outbox may be hidden before the page has sent its counts: wait for
+    # the server to hold them (up to 20 s), then check whose they are.
+    deadline = time.monotonic() + 20
+    while LambingEntry.objects.count() < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
     stored = LambingEntry.objects.order_by("record_id")
     assert [(e.record_id, e.created_by.username) for e in stored] == [
         (records[0].pk, "fuhai-tech"),
