@@ -110,6 +110,32 @@ def test_an_import_is_previewed_then_stored_on_confirmation(fuhai_technician, sa
     assert again.count("entry", "created") == 0 and again.count("entry", "unchanged") == 4
 
 
+def new_households(page: str) -> list[tuple[str, ...]]:
+    """The preview's list of the households the file would create, row by row."""
+    table = re.search(r'<table id="import-new-households">.*?</table>', page, re.S)
+    if table is None:
+        return []
+    rows = re.findall(r"<tr><td>.*?</tr>", table.group(), re.S)
+    return [tuple(re.findall(r"<td[^>]*>([^<]*)</td>", row)) for row in rows]
+
+
+def test_the_preview_lists_the_households_the_file_would_create(
+    fuhai_technician, sailike, winter_2024
+):
+    client = logged_in(fuhai_technician, "en")
+
+    page = upload(client, DATA / "counts_good.csv").content.decode()
+
+    assert "New herder households" in page
+    # 赛力克·屈克木 (lines 4 and 5) is stored already: not listed.
+    assert new_households(page) == [
+        ("2", "福海县 阔克阿勒什乡 齐巴尔窝依村", "哈力木·别克", "Halimu Bieke", ""),
+        ("6", "福海县 阔克阿勒什乡 齐巴尔窝依村", "努尔兰·托合塔尔", "Nuerlan Tuohetaer", ""),
+    ]
+    assert 'id="import-new-households-not-listed"' not in page
+    assert Herder.objects.count() == 1
+
+
 def test_a_file_with_bad_rows_lists_each_and_offers_no_confirmation(
     fuhai_technician, sailike, bieke, winter_2024
 ):

@@ -75,6 +75,17 @@ def test_a_good_file_stores_herders_records_and_entries(
     assert {e.created_by for e in LambingEntry.objects.all()} == {fuhai_technician}
 
 
+def test_a_dry_run_lists_the_households_it_would_create(
+    fuhai_technician, sailike, winter_2024, english
+):
+    out, _err = run(DATA / "counts_good.csv", fuhai_technician, "--dry-run")
+
+    assert "new: line 2, 福海县 阔克阿勒什乡 齐巴尔窝依村: 哈力木·别克 Halimu Bieke" in out
+    assert "new: line 6, 福海县 阔克阿勒什乡 齐巴尔窝依村: 努尔兰·托合塔尔 Nuerlan Tuohetaer" in out
+    assert "赛力克" not in out
+    assert stored() == (1, 0, 0)
+
+
 def test_the_same_file_twice_stores_nothing_new(fuhai_technician, sailike, winter_2024, english):
     run(DATA / "counts_good.csv", fuhai_technician)
     before = stored()

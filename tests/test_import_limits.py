@@ -15,7 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from livestock.models import LambingEntry
+from livestock.models import Herder, LambingEntry
 from livestock.services.users import user_create
 from livestock.spreadsheets.columns import HEADERS
 from livestock.spreadsheets.reading import FileRefused, ReadLimits, read_table
@@ -205,6 +205,41 @@ def test_the_admins_preview_lists_the_first_hundred_problems_and_counts_the_rest
     page = response.content.decode()
     assert page.count('class="import-message"') == 100
     assert "300" in page and 'id="import-errors-not-listed"' in page
+
+
+def test_a_preview_of_thousands_of_new_households_lists_the_first_hundred_and_counts_the_rest(
+    writer, fuhai_technician, qibaerwoyi, winter_2024, english
+):
+    rows = [f",福海县,阔克阿勒什乡,齐巴尔窝依村,,牧户{n},Herder {n}" for n in range(3000)]
+    content = (",".join(HEADERS) + "\n" + "\n".join(rows) + "\n").encode()
+
+    response = send(writer, content, "many.csv")
+
+    assert response.status_code == 200, response.content
+    spreadsheet = response.json()["spreadsheet"]
+    assert spreadsheet["herder"]["created"] == 3000
+    listed = spreadsheet["new_herders"]
+    assert [(h["line"], h["name"], h["name_latin"]) for h in listed[:2]] == [
+        (2, "牧户0", "Herder 0"),
+        (3, "牧户1", "Herder 1"),
+    ]
+    assert len(listed) == 100 and listed[-1]["line"] == 101
+    assert listed[0]["village"] == qibaerwoyi.pk
+    assert listed[0]["village_name"] == "福海县 阔克阿勒什乡 齐巴尔窝依村"
+    assert spreadsheet["new_herders_not_listed"] == 2900
+    assert len(response.content) < len(content)
+
+    page = (
+        logged_in(fuhai_technician, "en")
+        .post(
+            "/admin/livestock/lambingrecord/import/",
+            {"file": SimpleUploadedFile("many.csv", content)},
+        )
+        .content.decode()
+    )
+    assert page.count("<td>福海县 阔克阿勒什乡 齐巴尔窝依村</td>") == 100
+    assert "and 2900 more new households, not listed." in page
+    assert not Herder.objects.exists()
 
 
 def test_the_command_imports_more_rows_than_the_web_takes(settings, english):

@@ -632,7 +632,9 @@ class BulkResultSerializer(serializers.Serializer):
         required=False,
         help_text=(
             "For a spreadsheet: its rows, whether it was stored, and per kind (herder, record, "
-            "entry) how many were created, changed and unchanged."
+            "entry) how many were created, changed and unchanged; new_herders: the first 100 "
+            "herder households it creates (line, village id, village_name, name, name_latin, "
+            "name_kazakh), and new_herders_not_listed: how many more."
         ),
     )
 

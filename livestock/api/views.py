@@ -621,6 +621,18 @@ def _file_result(result, *, refused: str = "", field: str = "non_field_errors") 
                 kind: {"created": created, "changed": changed, "unchanged": unchanged}
                 for kind, _name, created, changed, unchanged in result.kinds
             },
+            "new_herders": [
+                {
+                    "line": household.line,
+                    "village": household.village_id,
+                    "village_name": household.village,
+                    "name": household.name,
+                    "name_latin": household.name_latin,
+                    "name_kazakh": household.name_kazakh,
+                }
+                for household in result.new_herders
+            ],
+            "new_herders_not_listed": result.new_herders_not_listed,
         },
     }
     if errors:

@@ -53,6 +53,23 @@ from livestock.spreadsheets.reading import (
     shown,
 )
 
+# A preview lists this many of the households a file creates, and counts the rest.
+NEW_HOUSEHOLDS_LISTED = 100
+
+
+@dataclass(frozen=True)
+class NewHousehold:
+    """A household a file creates, as its first row names it: a name misspelt
+    makes a second household beside the real one, and the preview's list is
+    where whoever imports can see it before anything is stored."""
+
+    line: int
+    village_id: int
+    village: str  # county, township and village, as a person reads them
+    name: str
+    name_latin: str
+    name_kazakh: str
+
 
 @dataclass
 class ImportResult:
@@ -62,9 +79,16 @@ class ImportResult:
     counts: Counter = field(default_factory=Counter)  # ("entry", "created") → n
     errors: list[RowError] = field(default_factory=list)
     applied: bool = False
+    # The first NEW_HOUSEHOLDS_LISTED households created, in the file's order.
+    new_herders: list[NewHousehold] = field(default_factory=list)
 
     def count(self, kind: str, outcome: str) -> int:
         return self.counts[(kind, outcome)]
+
+    @property
+    def new_herders_not_listed(self) -> int:
+        """How many households the file creates beyond those listed."""
+        return max(0, self.count("herder", "created") - len(self.new_herders))
 
     @property
     def kinds(self) -> list[tuple[str, str, int, int, int]]:
@@ -259,7 +283,7 @@ class _Importer:
         values, errors = self.parse(row)
         if errors:
             raise RowRefused(errors)
-        herder = self.herder(row)
+        herder = self.herder(line, row)
         season = self.season(row, values)
         if season is None:
             if values["ewes_at_start"] is not None:
@@ -385,7 +409,7 @@ class _Importer:
         at = self.table.keys.index(key)
         return [cells[at] for _line, cells in self.table.rows]
 
-    def herder(self, row: dict[str, str]) -> Herder:
+    def herder(self, line: int, row: dict[str, str]) -> Herder:
         """The row's household: by id (then its names and village in the row are
         changes to make), or by name within the village (created when new). A
         row naming it as an earlier row did is answered from the cache while
@@ -452,6 +476,17 @@ class _Importer:
                 herder.import_key = ("new", id(herder))
                 self.new_herders.append(herder)
                 self.count("herder", "created", herder)
+                if len(self.result.new_herders) < NEW_HOUSEHOLDS_LISTED:
+                    self.result.new_herders.append(
+                        NewHousehold(
+                            line,
+                            village.pk,
+                            f"{_parents(village)} {village.name}",
+                            herder.name,
+                            herder.name_latin,
+                            herder.name_kazakh,
+                        )
+                    )
                 self.herder_cache[key] = (herder, _names(herder))
                 self.village_herders[village.pk].add(herder)
                 return herder

@@ -85,6 +85,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{name}: {created} created, {changed} changed, {unchanged} unchanged"
             )
+        for household in result.new_herders:
+            names = " ".join(filter(None, (household.name, household.name_latin)))
+            self.stdout.write(f"  new: line {household.line}, {household.village}: {names}")
+        if result.new_herders_not_listed:
+            self.stdout.write(f"  and {result.new_herders_not_listed} more new households")
         rate = result.rows / elapsed if elapsed else 0
         self.stdout.write(f"{result.rows} rows in {elapsed:.1f} s: {rate:,.0f} rows/s")
         if result.errors:
