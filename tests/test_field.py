@@ -181,6 +181,32 @@ def test_a_new_household_gets_a_record_for_the_season_without_a_latin_name_yet(
     assert response["Location"] == f"/field/record/{record.pk}/"
 
 
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        (
+            "kk",
+            ["Атауы <small>名称</small>", "Маусым басындағы саулықтар <small>季初能繁母羊</small>"],
+        ),
+        (
+            "kk-arab",
+            ["اتاۋى <small>名称</small>", "ماۋسىم باسىنداعى ساۋلىقتار <small>季初能繁母羊</small>"],
+        ),
+        ("zh-hans", ["名称 <small>Name</small>", "季初能繁母羊 <small>Ewes at the season"]),
+    ],
+)
+def test_a_new_households_labels_show_the_chinese_beside_the_kazakh(
+    tech_client, qibaerwoyi, season, language, labels
+):
+    """On a Kazakh page the new household's labels were in Kazakh alone, where every
+    other label of the field app has the Chinese beside it."""
+    tech_client.post("/i18n/setlang/", {"language": language, "next": "/field/"})
+    page = tech_client.get(f"/field/village/{qibaerwoyi.pk}/").content.decode()
+    form = page.split('<details class="new-household"')[1]
+    for label in labels:
+        assert f"<label>{label}" in form
+
+
 def test_the_record_page_shows_the_totals_as_of_each_date(tech_client, sailike_now):
     today = timezone.localdate()
     entry_create(record=sailike_now, date=today - datetime.timedelta(days=2), lambs_born=3)

@@ -10,11 +10,14 @@ Chinese, and the English msgid that makemessages extracts and the Kazakh
 catalogs translate. ``{{ label|both }}`` for a label of the rules description
 (``field/rules_description.py``: a dict with a text per language), and
 ``{{ label|both_text }}`` where no markup may go (an ``<option>``).
+``{{ text|in_both }}`` for a text the code translates as it is shown (a form
+field's label, the model field's verbose name).
 """
 
 import json
 
 from django import template
+from django.utils import translation
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext
 
@@ -82,3 +85,20 @@ def shown_keys() -> str:
     (it shows the rules description's messages as the page shows its labels)."""
     first, beside = shown_languages()
     return json.dumps({"first": KEYS[first], "beside": KEYS[beside]})
+
+
+def _in_shown_languages(text) -> tuple[str, str]:
+    """``text``, translated as it is shown (lazily), in the page's two languages."""
+    first, beside = shown_languages()
+    with translation.override(first):
+        first_text = str(text)
+    with translation.override(beside):
+        return first_text, str(text)
+
+
+@register.filter
+def in_both(text) -> str:
+    """A text translated as it is shown (a form field's label) in the page's two
+    languages, marked up as ``both`` marks up a label."""
+    first, beside = _in_shown_languages(text)
+    return format_html("{} <small>{}</small>", first, beside)
