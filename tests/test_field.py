@@ -182,6 +182,41 @@ def test_a_new_household_gets_a_record_for_the_season_without_a_latin_name_yet(
 
 
 @pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "zh-hans",
+            "季初能繁母羊 <small>Ewes at the season&#x27;s start</small>: "
+            "-5是负数；数量须为0或以上（规则：不得为负数）。 · "
+            "<bdi>-5 is negative; a count is 0 or more (rule: no negative counts).</bdi>",
+        ),
+        (
+            "kk",
+            "Маусым басындағы саулықтар <small>季初能繁母羊</small>: "
+            "-5 теріс сан; сан 0 не одан көп болады (ереже: теріс сан болмайды). · "
+            "<bdi>-5是负数；数量须为0或以上（规则：不得为负数）。</bdi>",
+        ),
+    ],
+)
+def test_a_new_household_with_negative_ewes_is_refused_by_the_counts_rule(
+    tech_client, qibaerwoyi, season, language, said
+):
+    """Its ewes are a count, refused as every count is (models.HOUSEHOLD_COUNT_LIMIT):
+    the form answered with Django's own "Ensure this value is greater than or equal to
+    0", naming no rule, in one language."""
+    tech_client.post("/i18n/setlang/", {"language": language, "next": "/field/"})
+    response = tech_client.post(
+        f"/field/village/{qibaerwoyi.pk}/",
+        {"action": "new_household", "name": "努尔兰", "ewes_at_start": "-5"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'<li data-error-for="ewes_at_start">{said}</li>' in page
+    assert 'value="努尔兰"' in page  # as typed
+    assert not Herder.objects.filter(name="努尔兰").exists()
+
+
+@pytest.mark.parametrize(
     ("language", "labels"),
     [
         (

@@ -4,10 +4,27 @@ script and an entry sent by it are read alike. The rules are the models' and
 the services'; these only read what was typed."""
 
 from django import forms
+from django.db import models
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from livestock.models import Herder, LambingEntry, LambingRecord
+
+
+def _model_fields(model: type[models.Model], names: list[str]) -> dict[str, forms.Field]:
+    """``model``'s fields ``names`` as form fields, a count checked by its model
+    field's own validators (``models.HOUSEHOLD_COUNT_LIMIT``: the rule, its message
+    naming the value typed) instead of the bounds a form field adds of itself: their
+    message ("Ensure this value is greater than or equal to 0") named no rule, and
+    their ``min`` attribute had the browser stop the form with its own, in the
+    browser's language, before the server could answer."""
+
+    def formfield(model_field: models.Field, **kwargs) -> forms.Field | None:
+        if isinstance(model_field, models.IntegerField):
+            kwargs.update(min_value=None, max_value=None, validators=model_field.validators)
+        return model_field.formfield(**kwargs)
+
+    return fields_for_model(model, fields=names, formfield_callback=formfield)
 
 
 class EntryForm(forms.Form):
@@ -17,7 +34,7 @@ class EntryForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(LambingEntry, fields=LambingEntry.CONTENT_FIELDS))
+        self.fields.update(_model_fields(LambingEntry, LambingEntry.CONTENT_FIELDS))
         for name in LambingEntry.CONTENT_FIELDS:
             if LambingEntry._meta.get_field(name).has_default():
                 self.fields[name].required = False
@@ -48,9 +65,9 @@ class NewHouseholdForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(Herder, fields=["name", "name_latin", "name_kazakh"]))
+        self.fields.update(_model_fields(Herder, ["name", "name_latin", "name_kazakh"]))
         self.fields["name_latin"].required = False  # services.places.herder_create: added later
-        self.fields.update(fields_for_model(LambingRecord, fields=["ewes_at_start"]))
+        self.fields.update(_model_fields(LambingRecord, ["ewes_at_start"]))
 
 
 class NewRecordForm(forms.Form):
@@ -58,4 +75,4 @@ class NewRecordForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(LambingRecord, fields=["ewes_at_start"]))
+        self.fields.update(_model_fields(LambingRecord, ["ewes_at_start"]))

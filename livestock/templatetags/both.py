@@ -11,12 +11,16 @@ catalogs translate. ``{{ label|both }}`` for a label of the rules description
 (``field/rules_description.py``: a dict with a text per language), and
 ``{{ label|both_text }}`` where no markup may go (an ``<option>``).
 ``{{ text|in_both }}`` for a text the code translates as it is shown (a form
-field's label, the model field's verbose name).
+field's label, the model field's verbose name); ``{{ error|message_both }}`` for a
+form's error (an item of ``errors.as_data``): its message, filled with its values,
+"first · beside", as the script writes the rules' messages.
 """
 
 import json
+from collections.abc import Callable
 
 from django import template
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext
@@ -87,18 +91,31 @@ def shown_keys() -> str:
     return json.dumps({"first": KEYS[first], "beside": KEYS[beside]})
 
 
-def _in_shown_languages(text) -> tuple[str, str]:
-    """``text``, translated as it is shown (lazily), in the page's two languages."""
+def _in_shown_languages(text: Callable[[], str]) -> tuple[str, str]:
+    """``text()``, a text translated as it is made, in the page's two languages."""
     first, beside = shown_languages()
     with translation.override(first):
-        first_text = str(text)
+        first_text = text()
     with translation.override(beside):
-        return first_text, str(text)
+        return first_text, text()
 
 
 @register.filter
 def in_both(text) -> str:
     """A text translated as it is shown (a form field's label) in the page's two
     languages, marked up as ``both`` marks up a label."""
-    first, beside = _in_shown_languages(text)
+    first, beside = _in_shown_languages(lambda: str(text))
     return format_html("{} <small>{}</small>", first, beside)
+
+
+@register.filter
+def message_both(error: ValidationError) -> str:
+    """A form's error in the page's two languages, "first · beside" (once, when both
+    read the same): the rule a model's validator or a service refused a value with,
+    as the script shows a rule's message."""
+    first, beside = _in_shown_languages(
+        lambda: str(error.message % error.params if error.params else error.message)
+    )
+    if first == beside:
+        return first
+    return format_html("{} · <bdi>{}</bdi>", first, beside)

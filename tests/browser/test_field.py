@@ -717,3 +717,40 @@ def test_a_refused_count_corrected_and_sent_again_with_a_double_tap_is_stored_on
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=20_000)
     page.wait_for_timeout(1000)
     assert list(LambingEntry.objects.values_list("lambs_born", "lambs_lost")) == [(6, 5)]
+
+
+def test_a_new_household_with_negative_ewes_is_refused_by_the_counts_rule_in_two_languages(
+    phone, fuhai_village, results_dir
+):
+    """The ewes of a new household are a count: -5 was stopped by the browser's own
+    bubble (the field's min, in the browser's language, naming no rule), and posted
+    without it answered with Django's "Ensure this value is greater than or equal to
+    0". The server refuses it with the counts' rule, at the field, in the page's two
+    languages, and keeps what was typed, shown where the form is."""
+    page, _signal = phone
+    village, _records = fuhai_village
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    page.locator("details.new-household summary").click()
+    form = page.locator("details.new-household form")
+    form.locator('[name="name"]').fill("叶尔兰·别克")
+    form.locator('[name="ewes_at_start"]').fill("-5")
+    with page.expect_navigation():
+        form.get_by_role("button", name="添加").click()
+    loaded(page)
+    refused = form.locator('[data-error-for="ewes_at_start"]')
+    expect(refused).to_have_text(
+        "季初能繁母羊 Ewes at the season's start: "
+        "-5是负数；数量须为0或以上（规则：不得为负数）。 · "
+        "-5 is negative; a count is 0 or more (rule: no negative counts)."
+    )
+    expect(refused).to_be_in_viewport()  # the form is at the page's end
+    expect(form.locator('[name="name"]')).to_have_value("叶尔兰·别克")
+    assert page_width(page) <= PHONE["width"]
+    page.screenshot(path=results_dir / "new-household-negative-ewes.png", full_page=True)
+    assert not Herder.objects.filter(name="叶尔兰·别克").exists()
+
+    form.locator('[name="ewes_at_start"]').fill("80")
+    with page.expect_navigation(url="**/field/record/*/"):
+        form.get_by_role("button", name="添加").click()
+    assert Herder.objects.get(name="叶尔兰·别克").lambing_records.get().ewes_at_start == 80

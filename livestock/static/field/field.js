@@ -918,6 +918,14 @@
     if (main) main.prepend(note);
   }
 
+  /* A form the server refused (a new household, at the page's end) answers with the
+     page drawn again: its errors are brought into view, or the page opened at its
+     top with nothing to say why the form was not sent. */
+  function showRefusedForm() {
+    const refused = document.querySelector("main form .errorlist[role=alert]");
+    if (refused) refused.scrollIntoView({ block: "center" });
+  }
+
   /* Wiring. */
 
   function registerServiceWorker() {
@@ -987,6 +995,7 @@
   }
 
   wire();
+  showRefusedForm();
   sayIfShownInstead();
   catchUpWithToday();
   /* A phone left on the page overnight, woken the next day. */
