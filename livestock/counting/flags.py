@@ -40,6 +40,10 @@ class Flag:
     def label(self) -> str:
         return str(self.message) % dict(self.params) if self.params else str(self.message)
 
+    def __str__(self) -> str:
+        """The label, in the language active when it is shown."""
+        return self.label
+
 
 FLAGS = [
     Flag("stale", _("no count for more than %(days)s days"), (("days", STALE_AFTER_DAYS),)),

@@ -25,6 +25,7 @@ from django.db.models import CheckConstraint, Q
 from django.utils import translation
 
 from livestock.counting import rules
+from livestock.counting.flags import FLAGS
 from livestock.models import LambingEntry, Season
 
 # Each label and message in Chinese first, English beside, under these keys; and in
@@ -40,6 +41,14 @@ def _in_languages(text) -> dict[str, str]:
         with translation.override(language):
             found[key] = str(text)
     return found
+
+
+def flag_labels() -> dict[str, dict[str, str]]:
+    """Each data-quality flag's label (``counting/flags.py``) in each language, by
+    the flag's key: the roster names a household's flags by key, so that the phone
+    shows them in the languages of the page it draws them on, whatever language the
+    roster was fetched in, offline too."""
+    return {flag.key: _in_languages(flag) for flag in FLAGS}
 
 
 def _bound(field: models.Field, kind: type, tighter) -> dict | None:

@@ -397,8 +397,9 @@ class RulesDescription(TechnicianView):
 
 
 class Roster(TechnicianView):
-    """The technician's households, records, totals as of today, flags and
-    villages, and the season's dates: what the phone keeps to work offline.
+    """The technician's households, records, totals as of today, flags (by key,
+    with each flag's label in every language) and villages, and the season's
+    dates: what the phone keeps to work offline.
     ``since`` (the ``refreshed`` of the last answer) sends only the records
     changed after it, with the ids of every record so the phone drops the
     others; ``full`` says which it is."""
@@ -460,6 +461,7 @@ class Roster(TechnicianView):
                 for village in villages
             ],
             households=[_household_json(household) for household in households],
+            flag_labels=rules_description.flag_labels(),
         )
         return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
@@ -482,7 +484,7 @@ def _household_json(household: field_selectors.Household) -> dict:
             "lambs_alive": household.lambs_alive,
         },
         "last_count": household.last_count.isoformat() if household.last_count else None,
-        "flags": [flag.label for flag in household.flags],
+        "flags": [flag.key for flag in household.flags],
         "sent_back": bool(household.sent_back),
         "needs_visit": household.needs_visit,
     }

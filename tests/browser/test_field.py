@@ -754,3 +754,69 @@ def test_a_new_household_with_negative_ewes_is_refused_by_the_counts_rule_in_two
     with page.expect_navigation(url="**/field/record/*/"):
         form.get_by_role("button", name="添加").click()
     assert Herder.objects.get(name="叶尔兰·别克").lambing_records.get().ewes_at_start == 80
+
+
+def kept_roster_refreshed(page: Page) -> str:
+    """When the roster the phone keeps was last refreshed (its ``refreshed``)."""
+    return page.evaluate(
+        """() => new Promise(resolve => {
+            const open = indexedDB.open("lambing-field");
+            open.onsuccess = () => {
+                const get = open.result.transaction("kept").objectStore("kept").get("roster");
+                get.onsuccess = () => resolve((get.result || {}).refreshed || "");
+            };
+        })"""
+    )
+
+
+def switch_language_and_refresh(page: Page, language: str) -> None:
+    """Chooses ``language`` at the top of the page, then waits for the roster's refresh."""
+    before = kept_roster_refreshed(page)
+    page.locator("#language-choice").select_option(language)
+    with page.expect_navigation():
+        page.locator(".language-choice button").click()
+    loaded(page)
+    deadline = time.monotonic() + 20
+    while kept_roster_refreshed(page) == before:
+        assert time.monotonic() < deadline, "the roster was not refreshed"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize(
+    ("language", "stale"),
+    [
+        ("kk", "7 күннен астам сан жоқ 超过7天未计数"),
+        ("kk-arab", "\u20687\u2069 كۇننەن استام سان جوق 超过7天未计数"),
+    ],
+    ids=["kk", "kk-arab"],
+)
+def test_a_households_flags_follow_the_pages_language_offline_too(
+    phone, fuhai_village, results_dir, language, stale
+):
+    """The roster the phone keeps held each household's flags as labels, in the
+    language it was fetched in, and is refreshed with only what changed: once the
+    technician switched to Kazakh, the flags of households unchanged since stayed in
+    Chinese (超过7天未计数 on a Kazakh page), offline too. It now names them by key,
+    with each flag's label in every language, and the page shows them in its own two."""
+    page, signal = phone
+    _village, records = fuhai_village
+    row_flags = row(page, records[0]).locator("[data-flags] .flag")
+    expect(row_flags).to_have_text(["超过7天未计数 no count for more than 7 days"])
+    expect_kept_roster_to_hold(page, records[0].herder.name)
+    # Nothing changes meanwhile: the households were made long before the phone's
+    # copy (written once the phone's requests cannot reach the live server's SQLite).
+    go_offline(page, signal)
+    time.sleep(1)
+    long_ago = timezone.now() - datetime.timedelta(days=1)
+    LambingRecord.objects.update(updated_at=long_ago)
+    Herder.history.update(history_date=long_ago)
+    go_online(page, signal)
+
+    switch_language_and_refresh(page, language)
+    expect(row_flags).to_have_text([stale])
+    page.screenshot(path=results_dir / f"flags-{language}.png")
+    go_offline(page, signal)
+    page.reload()
+    loaded(page)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(row_flags).to_have_text([stale])

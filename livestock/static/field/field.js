@@ -177,6 +177,14 @@
     node.replaceChildren(pair.first + " · ", beside);
   }
 
+  /* A label in an element as the templates write one: "first <small>beside</small>". */
+  function showLabel(node, pair) {
+    if (pair.first === pair.beside) return node.replaceChildren(pair.first);
+    const beside = document.createElement("small");
+    beside.textContent = pair.beside;
+    node.replaceChildren(pair.first + " ", beside);
+  }
+
   /* The rules the server describes: fetched (through the service worker's
      cache when offline) and kept in IndexedDB as a last resort. */
   let rulesReady = null;
@@ -597,10 +605,14 @@
         const flags = node.querySelector("[data-flags]");
         if (flags) {
           flags.replaceChildren();
-          h.flags.concat(h.sent_back ? [both(_("sent back"), " ")] : []).forEach(function (label) {
+          /* By key, in the page's languages (a roster kept from before keys has labels). */
+          h.flags.map(function (key) {
+            const label = (roster.flag_labels || {})[key];
+            return label ? bilingual(label) : { first: key, beside: key };
+          }).concat(h.sent_back ? [_("sent back")] : []).forEach(function (pair) {
             const flag = document.createElement("span");
             flag.className = "flag";
-            flag.textContent = label;
+            showLabel(flag, pair);
             flags.append(flag);
           });
         }
