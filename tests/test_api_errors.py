@@ -101,6 +101,31 @@ def test_a_value_of_the_wrong_type_is_a_400_naming_its_field(fuhai_client, entry
     assert nothing_stored()
 
 
+@pytest.mark.parametrize("value", [12345, 0, True, 1.5e9], ids=repr)
+@pytest.mark.parametrize("bulk", [False, True], ids=["single", "bulk"])
+def test_a_uuid_sent_as_a_json_number_is_a_400_at_uuid_naming_the_value(
+    fuhai_client, entry, value, bulk, english
+):
+    """DRF read 12345 as the UUID of that integer (…-000000003039): the entry was
+    stored under a uuid the client never made, and its resend was not recognised."""
+    item = {**entry, "uuid": value}
+
+    if bulk:
+        response = fuhai_client.post(ENTRIES + "bulk/", [item])
+        errors = response.json()["errors"][0]["errors"]
+    else:
+        response = fuhai_client.post(ENTRIES, item)
+        errors = response.json()
+
+    assert response.status_code == 400
+    assert errors == {
+        "uuid": [
+            f"{value} is not a UUID; send one as text, like 1b4e28ba-2fa1-11d2-883f-0016d3cca427."
+        ]
+    }
+    assert nothing_stored()
+
+
 def test_a_missing_required_field_is_a_400_naming_it(fuhai_client, entry):
     del entry["date"]
     response = fuhai_client.post(ENTRIES, entry)

@@ -73,6 +73,25 @@ class WholeNumberKeyField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class TextUUIDField(serializers.UUIDField):
+    """A UUID sent as text, as JSON carries one. DRF also reads a JSON number as
+    the UUID of that integer (12345 as 00000000-0000-0000-0000-000000003039), so a
+    client that sent a counter or a record's id where the entry's uuid goes had
+    it stored under a uuid it never made, and its resend was no longer recognised."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                return super().to_internal_value(data)
+            except serializers.ValidationError:
+                pass
+        raise serializers.ValidationError(
+            _("%(value)s is not a UUID; send one as text, like %(example)s.")
+            % {"value": data, "example": "1b4e28ba-2fa1-11d2-883f-0016d3cca427"},
+            code="invalid",
+        )
+
+
 class StrictSerializer(DescribedSerializer):
     """Refuses fields it does not know, so that a misspelt ``lamb_born`` is an
     error and not a count silently left at 0; and keeps the model's own
@@ -374,7 +393,7 @@ class LambingRecordUpdateSerializer(LambingRecordSerializer):
 
 
 class LambingEntrySerializer(StrictSerializer):
-    uuid = serializers.UUIDField(
+    uuid = TextUUIDField(
         help_text=(
             "Made by the client (a random UUID, version 4), and required: sending the same "
             "entry again with it, after a timeout or a lost answer, stores it once."
