@@ -322,9 +322,40 @@ def test_the_largest_page_size_is_served(fuhai_client, sailike):
     assert ids(fuhai_client.get(HERDERS, {"page_size": 500})) == [sailike.pk]
 
 
-@pytest.mark.parametrize("page", ["2", "99", "0", "abc", str(TOO_BIG_FOR_THE_DATABASE)])
-def test_a_page_past_the_end_or_no_page_is_a_404(fuhai_client, sailike, page):
-    assert fuhai_client.get(HERDERS, {"page": page}).status_code == 404
+@pytest.mark.parametrize("page", ["2", "99", "0002", str(TOO_BIG_FOR_THE_DATABASE), "9" * 5000])
+def test_a_page_past_the_end_is_a_404_naming_it_and_the_last_page(
+    fuhai_client, sailike, page, english
+):
+    """DRF said "Invalid page.": not which page, nor how many there are."""
+    response = fuhai_client.get(HERDERS, {"page": page})
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": f"There is no page {page}: the last page is 1."}
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "2.5", "²", " 2", "1_0", "lastt"])
+def test_a_page_that_is_no_page_number_is_a_400_at_page_naming_it(
+    fuhai_client, sailike, page, english
+):
+    """DRF answered a 404 "Invalid page.", as for a page past the end: a client
+    could not tell its own bug from a list that had shrunk."""
+    response = fuhai_client.get(HERDERS, {"page": page})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "page": [f"{page} is not a page number; send a whole number from 1, or last."]
+    }
+
+
+@pytest.mark.parametrize("page", ["1", "01", "last", ""])
+def test_the_first_and_last_pages_are_served(fuhai_client, sailike, page):
+    assert ids(fuhai_client.get(HERDERS, {"page": page})) == [sailike.pk]
+
+
+def test_a_page_past_the_end_names_the_last_page_in_chinese(fuhai_technician, sailike):
+    response = api(fuhai_technician, language="zh-hans").get(HERDERS, {"page": 3, "page_size": 1})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "没有第3页：最后一页是第1页。"}
 
 
 @pytest.mark.parametrize(
