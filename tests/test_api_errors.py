@@ -272,7 +272,6 @@ def test_a_date_before_the_season_is_refused_at_the_date(fuhai_client, entry):
         (RECORDS, {"as_of": "yesterday"}, "as_of"),
         (RECORDS, {"as_of": "2024-02-30"}, "as_of"),
         (RECORDS, {"as_of": "0000-01-01"}, "as_of"),
-        (RECORDS, {"as_of": ""}, "as_of"),
         (ENTRIES, {"date_after": "2024-12-xx"}, "date_after"),
         (ENTRIES, {"date_before": "-1"}, "date_before"),
         (API + "reported-figures/", {"as_of_after": "soon"}, "as_of_after"),
@@ -284,6 +283,55 @@ def test_a_date_parameter_that_is_no_date_is_a_400_naming_it(fuhai_client, url, 
     response = fuhai_client.get(url, params)
     assert response.status_code == 400
     assert named in response.json()
+
+
+AS_OF_REFUSED = [
+    ("0001-01-01", "0001-01-01 is too early; ask for 1900-01-01 or later."),
+    ("1899-12-31", "1899-12-31 is too early; ask for 1900-01-01 or later."),
+    ("02/11/2025", "02/11/2025 is not a date (YYYY-MM-DD)."),
+    ("20250211", "20250211 is not a date (YYYY-MM-DD)."),
+    ("2025-W06-2", "2025-W06-2 is not a date (YYYY-MM-DD)."),
+    ("2025-02-11T00:00", "2025-02-11T00:00 is not a date (YYYY-MM-DD)."),
+]
+
+
+@pytest.mark.parametrize(("value", "message"), AS_OF_REFUSED)
+@pytest.mark.parametrize("where", ["records", "a record", "summaries"])
+def test_an_as_of_is_read_by_one_rule_on_records_and_summaries(
+    fuhai_client, sailike_record, where, value, message, english
+):
+    """Records read as_of with Python's fromisoformat (0001-01-01, 20250211 and
+    2025-W06-2 answered 200), summaries with a form's DateField (0001-01-01 refused,
+    02/11/2025 read as 11 February in English): the same date was a figure on one
+    and a 400 on the other."""
+    url = {
+        "records": RECORDS,
+        "a record": f"{RECORDS}{sailike_record.pk}/",
+        "summaries": SUMMARIES,
+    }[where]
+
+    response = fuhai_client.get(url, {"as_of": value})
+
+    assert response.status_code == 400
+    assert response.json() == {"as_of": [message]}
+
+
+@pytest.mark.parametrize("where", [RECORDS, SUMMARIES])
+@pytest.mark.parametrize("value", ["1900-01-01", "2024-12-10"])
+def test_an_as_of_that_the_rule_takes_is_served_on_both(fuhai_client, where, value):
+    body = fuhai_client.get(where, {"as_of": value}).json()
+    assert (body["results"][0] if where == RECORDS else body)["as_of"] == value
+
+
+def test_an_empty_as_of_is_today_on_records_as_on_summaries(fuhai_client):
+    """As the pages' date box sent empty: the default, named in the answer."""
+    [record] = results(fuhai_client.get(RECORDS, {"as_of": ""}))
+    assert record["as_of"] == timezone.localdate().isoformat()
+
+
+def test_an_as_of_too_early_is_refused_in_chinese(fuhai_technician, sailike_record):
+    response = api(fuhai_technician, language="zh-hans").get(RECORDS, {"as_of": "0001-01-01"})
+    assert response.json() == {"as_of": ["0001-01-01太早了，请选择1900-01-01或之后的日期。"]}
 
 
 @pytest.mark.parametrize(

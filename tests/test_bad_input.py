@@ -263,6 +263,8 @@ def test_a_place_id_too_big_for_the_database_is_a_place_not_in_your_places(offic
         ("as_of=2024-02-30", "as_of"),
         ("as_of=99999-01-01", "as_of"),
         ("as_of=0001-01-01", "as_of"),
+        ("as_of=02/11/2025", "as_of"),
+        ("as_of=2025-W06-2", "as_of"),
         ("as_of=%00", "as_of"),
         ("season=abc", "season"),
         (f"season={TOO_BIG_FOR_THE_DATABASE}", "season"),

@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from livestock import filtersets
-from livestock.api import bulk, errors, filtering, idempotency, serializers
+from livestock.api import bulk, errors, idempotency, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.api.idempotency import IdempotentCreateMixin
 from livestock.api.parsers import BoundedJSONParser
@@ -46,7 +46,7 @@ from livestock.models import (
     Village,
 )
 from livestock.monitoring.summary import summary_monitoring
-from livestock.pages.forms import SummaryQuery
+from livestock.pages.forms import SummaryQuery, parse_as_of
 from livestock.places import scoping
 from livestock.selectors.records import record_totals
 from livestock.selectors.summaries import place_summary
@@ -66,7 +66,9 @@ from livestock.spreadsheets.importing import ImportResult, import_counts, listed
 from livestock.spreadsheets.reading import FileRefused
 
 AS_OF = OpenApiParameter(
-    "as_of", OpenApiTypes.DATE, description="Totals as of the end of this day (default: today)."
+    "as_of",
+    OpenApiTypes.DATE,
+    description="Totals as of the end of this day, YYYY-MM-DD from 1900-01-01 (default: today).",
 )
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -120,14 +122,14 @@ class CanReadRecords(permissions.BasePermission):
         return request.user.has_perm("livestock.view_lambingrecord")
 
 
-def parse_date(request, name: str, default: datetime.date) -> datetime.date:
-    value = request.query_params.get(name)
-    if value is None:
-        return default
+def as_of_param(request) -> datetime.date:
+    """The ``as_of`` a request asks for (default: today), read as the pages and
+    the summaries read it (``parse_as_of``)."""
     try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError({name: filtering.not_a_date(value)}) from None
+        as_of = parse_as_of(request.query_params.get("as_of"))
+    except DjangoValidationError as error:
+        raise ValidationError({"as_of": error.messages}) from None
+    return as_of or timezone.localdate()
 
 
 def etag_of(obj) -> str:
@@ -319,7 +321,7 @@ class LambingRecordViewSet(
 
     @property
     def as_of(self) -> datetime.date:
-        return parse_date(self.request, "as_of", timezone.localdate())
+        return as_of_param(self.request)
 
     def paginate_queryset(self, queryset):
         """The page's records, with their totals read for them all in one query."""
@@ -695,7 +697,8 @@ class SummaryView(APIView):
             OpenApiParameter(
                 "as_of",
                 OpenApiTypes.DATE,
-                description="Default: today, or the season's end when it is over.",
+                description="YYYY-MM-DD from 1900-01-01. Default: today, or the season's end "
+                "when it is over.",
             ),
             OpenApiParameter(
                 "place",

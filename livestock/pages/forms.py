@@ -3,6 +3,7 @@ it for the pages and for the API, so both take the same parameters, the
 same defaults and give the same errors."""
 
 import datetime
+import re
 from urllib.parse import urlencode
 
 from django import forms
@@ -25,6 +26,8 @@ from livestock.places import scoping
 
 # The earliest date a summary is asked for.
 FIRST_AS_OF = datetime.date(1900, 1, 1)
+# A date as the pages' and the API's parameters take it.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 PLACE_LEVELS: dict[str, type[Place]] = {level.name: level.model for level in LADDER}
 
@@ -60,14 +63,40 @@ class _SeasonChoice(forms.ModelChoiceField):
         return isolated(str(obj))
 
 
-class _IsoDateField(forms.DateField):
-    """A date refused with the value as sent and the form it should have."""
+class AsOfField(forms.DateField):
+    """The one reading of an "as of" date, for the pages, the API's summaries and
+    its records alike (``parse_as_of``): YYYY-MM-DD and nothing else, from
+    ``FIRST_AS_OF`` on, refused with the value as sent. Not a format of the page's
+    language (Django's DateField read 02/11/2025 as 11 February in English and
+    refused it in Chinese), nor ISO's week dates or basic form (2025-W06-2,
+    20250211, which Python reads); and no date so early that days cannot be counted
+    back from it (the week before, the data-quality flags), which the records
+    alone accepted."""
+
+    default_validators = [
+        MinValueValidator(
+            FIRST_AS_OF,
+            message=_("%(show_value)s is too early; ask for %(limit_value)s or later."),
+        )
+    ]
 
     def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value
+        if not ISO_DATE.fullmatch(value):
+            raise forms.ValidationError(not_a_date(value), code="invalid")
         try:
-            return super().to_python(value)
-        except forms.ValidationError:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
             raise forms.ValidationError(not_a_date(value), code="invalid") from None
+
+
+def parse_as_of(value: str | None) -> datetime.date | None:
+    """``value`` read as an "as of" date (``AsOfField``); ``None`` when it is
+    missing or empty, for the caller's default. Raises ``ValidationError``."""
+    return AsOfField(required=False).clean(value)
 
 
 class SummaryQuery(forms.Form):
@@ -79,18 +108,10 @@ class SummaryQuery(forms.Form):
     season = _SeasonChoice(
         Season.objects.order_by("-start_date"), required=False, label=_("season")
     )
-    as_of = _IsoDateField(
+    as_of = AsOfField(
         required=False,
         label=_("as of"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[
-            # Dates near the calendar's start cannot have days counted back from
-            # them (the data-quality flags look back a number of days).
-            MinValueValidator(
-                FIRST_AS_OF,
-                message=_("%(show_value)s is too early; ask for %(limit_value)s or later."),
-            )
-        ],
     )
     place = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -174,7 +195,7 @@ class ReviewActionForm(forms.Form):
     action = forms.ChoiceField(choices=ACTIONS, label=_("action"))
     township = forms.IntegerField(min_value=1, max_value=MAX_ID, label=_("township"))
     season = forms.ModelChoiceField(Season.objects.all(), label=_("season"))
-    as_of = forms.DateField(label=_("as of"))
+    as_of = AsOfField(label=_("as of"))
     review = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False, label=_("review"))
     comment = forms.CharField(required=False, max_length=1000, label=_("comment"))
 
