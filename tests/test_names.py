@@ -15,7 +15,9 @@ from livestock.places.names import normalize_name
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
 from tests.conftest import PASSWORD
+from tests.test_admin import logged_in
 from tests.test_api_base import API, api, names
+from tests.test_hostile_input import csv_file, send_file
 
 # Әлия, as Xinjiang writes it: the high hamza (U+0674) once, before the word.
 ALIYA = "\u0674\u0627\u0644\u064a\u064a\u0627"  # ٴالييا
@@ -147,3 +149,106 @@ def test_a_name_box_takes_the_direction_of_what_is_typed(fuhai_technician):
     page = client.get("/admin/livestock/herder/add/").content.decode()
     kazakh_box = re.search(r'<input[^>]*name="name_kazakh"[^>]*>', page).group()
     assert 'dir="auto"' in kazakh_box
+
+
+# A name needs a visible character
+
+INVISIBLE = ["\u200b", "\u200c\u200d", "\ufeff", " \u200b ", "\u2060", "\u3164", "\u200b\u00a0"]
+
+
+def code_points(text: str) -> str:
+    return ", ".join(dict.fromkeys(f"U+{ord(character):04X}" for character in text))
+
+
+def invisible_message(text: str) -> str:
+    return (
+        "A name needs a visible character (a letter, digit or sign); "
+        f"this one holds only {code_points(text)}."
+    )
+
+
+@pytest.mark.parametrize("name", INVISIBLE, ids=ascii)
+@pytest.mark.parametrize("field", ["name", "name_latin", "name_kazakh"])
+def test_the_api_refuses_a_name_of_invisible_characters_naming_them(
+    fuhai_technician, qibaerwoyi, field, name, english
+):
+    """A zero-width space alone was stored: a household listed with no name, which
+    no search finds and nobody can tell from another."""
+    herder = {"name": "阿丽娅", "name_latin": "Aliya", "village": qibaerwoyi.pk}
+
+    response = api(fuhai_technician).post(API + "herders/", {**herder, field: name})
+
+    assert response.status_code == 400
+    assert response.json() == {field: [invisible_message(name.strip())]}
+    assert not Herder.objects.exists()
+
+
+def test_the_api_refuses_a_rename_to_invisible_characters(fuhai_technician, sailike, english):
+    response = api(fuhai_technician).patch(f"{API}herders/{sailike.pk}/", {"name": "\u200b"})
+
+    assert response.status_code == 400
+    assert response.json() == {"name": [invisible_message("\u200b")]}
+    assert Herder.objects.get(pk=sailike.pk).name == sailike.name
+
+
+def test_a_name_of_invisible_characters_is_refused_in_chinese(fuhai_technician, qibaerwoyi):
+    response = api(fuhai_technician, language="zh-hans").post(
+        API + "herders/", {"name": "\ufeff", "name_latin": "Aliya", "village": qibaerwoyi.pk}
+    )
+    assert response.json() == {"name": ["名称须含可见字符（字母、数字或符号）；此名称只含U+FEFF。"]}
+
+
+@pytest.mark.parametrize(
+    "name", ["别克·木合亚提", "\u200bАлия", "ئالييا\u200c", "Aliya\ufeff", "阿丽娅 2"], ids=ascii
+)
+def test_a_name_with_a_visible_character_is_stored_as_written(qibaerwoyi, name):
+    herder = herder_create(village=qibaerwoyi, name=name, name_latin="Aliya")
+    assert Herder.objects.get(pk=herder.pk).name == normalize_name(name)
+
+
+def test_the_admin_refuses_a_name_of_invisible_characters_at_its_field(
+    fuhai_technician, qibaerwoyi
+):
+    response = logged_in(fuhai_technician, "en").post(
+        "/admin/livestock/herder/add/",
+        {"name": "\u200b\u200c", "name_latin": "Aliya", "village": qibaerwoyi.pk},
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["name"] == [invisible_message("\u200b\u200c")]
+    assert not Herder.objects.exists()
+
+
+def test_the_field_app_refuses_a_household_named_with_invisible_characters(
+    fuhai_technician, qibaerwoyi
+):
+    today = timezone.localdate()
+    Season.objects.create(
+        kind="winter",
+        start_date=today - datetime.timedelta(days=40),
+        end_date=today + datetime.timedelta(days=50),
+    )
+    client = logged_in(fuhai_technician, "en")
+
+    response = client.post(
+        f"/field/village/{qibaerwoyi.pk}/",
+        {"action": "new_household", "name": "\ufeff", "name_latin": "", "ewes_at_start": 80},
+    )
+
+    assert response.status_code == 400
+    assert response.context["new_household"].errors["name"] == [invisible_message("\ufeff")]
+    assert invisible_message("\ufeff") in response.content.decode()
+    assert not Herder.objects.exists()
+
+
+def test_an_import_refuses_a_household_named_with_invisible_characters_at_its_cell(
+    fuhai_technician, winter_2024, qibaerwoyi, english
+):
+    response = send_file(fuhai_technician, csv_file(herder="\u200b\u200b"))
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["line"], error["column"], error["value"]) == (2, "牧户 herder", "\u200b\u200b")
+    assert error["errors"] == {"牧户 herder": [invisible_message("\u200b")]}
+    assert not Herder.objects.exists()

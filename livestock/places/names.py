@@ -14,13 +14,16 @@ the same name must be stored, and found, the same way whatever produced it:
   so that both spellings are one name (and one search).
 
 ``NameField`` applies it to every name the models store; searches apply it to
-what is typed in the search box.
+what is typed in the search box. It also refuses a name with nothing to see in it
+(``visible_name``): zero-width spaces and joiners, a byte order mark, spaces.
 """
 
 import re
 import unicodedata
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 HIGH_HAMZA = "\u0674"
 # The compatibility letters and the Kazakh letters they stand for. Unicode
@@ -65,6 +68,35 @@ def normalize_name(text: str) -> str:
     return text
 
 
+# Letters that draw nothing: the Hangul fillers, the halfwidth one, the blank braille pattern.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_visible(character: str) -> bool:
+    """A letter, digit, punctuation mark or symbol that draws something: not a
+    space, a control or format character (U+200B–U+200D, U+2060, U+FEFF, the bidi
+    marks), nor a combining mark on its own."""
+    return unicodedata.category(character)[0] in "LNPS" and character not in BLANK_LETTERS
+
+
+def visible_name(value: str) -> None:
+    """A name is read on a screen and found by a search: one with no visible
+    character (a zero-width space typed or pasted alone, a byte order mark left by
+    a spreadsheet) shows as an empty row that nobody can tell apart or look up.
+    The error names the characters it holds, which no one could see."""
+    if any(map(is_visible, value)):
+        return
+    characters = ", ".join(dict.fromkeys(f"U+{ord(character):04X}" for character in value))
+    raise ValidationError(
+        _(
+            "A name needs a visible character (a letter, digit or sign); "
+            "this one holds only %(characters)s."
+        ),
+        code="invisible_name",
+        params={"characters": characters},
+    )
+
+
 class NameField(models.CharField):
     """A name, stored as ``normalize_name`` writes it, by whatever path it is saved
     (a form, the API, an import, ``bulk_create``, a queryset's ``update``).
@@ -72,7 +104,10 @@ class NameField(models.CharField):
     In the database it is a plain ``CharField``, and migrations see one
     (``deconstruct``): what differs happens in Python, and calling it a new kind of
     column would make SQLite rebuild every table of places and herders for nothing.
+    A name, when given, needs a visible character (``visible_name``).
     """
+
+    default_validators = [visible_name]
 
     def formfield(self, **kwargs):
         """Typed in any script: the box takes the direction of what is typed in it
