@@ -369,6 +369,55 @@ def test_a_household_without_a_record_this_season_gets_one_from_its_village(
     assert response["Location"] == f"/field/record/{record.pk}/"
 
 
+NEGATIVE_EWES = (
+    "季初能繁母羊 <small>Ewes at the season&#x27;s start</small>: "
+    "-3是负数；数量须为0或以上（规则：不得为负数）。 · "
+    "<bdi>-3 is negative; a count is 0 or more (rule: no negative counts).</bdi>"
+)
+
+
+def test_a_new_record_with_negative_ewes_is_refused_at_its_household(
+    tech_client, qibaerwoyi, season
+):
+    """The village's households without a record this season each take one. Ewes
+    typed negative were answered with the form's errors as an escaped list of
+    markup (&lt;ul class="errorlist"…) at the page's top, in one language."""
+    herder = herder_create(village=qibaerwoyi, name="哈力克", name_latin="Halike")
+    other = herder_create(village=qibaerwoyi, name="努尔兰", name_latin="Nurlan")
+    response = tech_client.post(
+        f"/field/village/{qibaerwoyi.pk}/",
+        {"action": "new_record", "herder": herder.pk, "ewes_at_start": "-3"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    refused, untouched = (
+        page.split(f'<input type="hidden" name="herder" value="{pk}">')[1].split("</form>")[0]
+        for pk in (herder.pk, other.pk)
+    )
+    assert f'<li data-error-for="ewes_at_start">{NEGATIVE_EWES}</li>' in refused
+    assert 'name="ewes_at_start" value="-3"' in refused
+    assert "errorlist" not in untouched and "&lt;ul" not in page
+    assert not herder.lambing_records.exists()
+
+
+def test_a_new_record_from_a_households_page_says_why_it_is_refused(
+    tech_client, qibaerwoyi, season, winter_2024
+):
+    """A household counted in an earlier season takes a record for this one from
+    its page: ewes typed negative led back to the page with nothing said."""
+    herder = herder_create(village=qibaerwoyi, name="哈力克", name_latin="Halike")
+    earlier = record_create(herder=herder, season=winter_2024, ewes_at_start=50)
+    url = f"/field/record/{earlier.pk}/"
+    response = tech_client.post(url, {"action": "new_record", "ewes_at_start": "-3"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'<li data-error-for="ewes_at_start">{NEGATIVE_EWES}</li>' in page
+    assert not herder.lambing_records.filter(season=season).exists()
+    made = tech_client.post(url, {"action": "new_record", "ewes_at_start": "60"})
+    record = herder.lambing_records.get(season=season)
+    assert made["Location"] == f"/field/record/{record.pk}/" and record.ewes_at_start == 60
+
+
 def test_the_app_is_installable_from_its_manifest_and_worker(client, db):
     manifest = json.loads(client.get("/field/manifest.webmanifest").content)
     assert manifest["start_url"] == "/field/" and manifest["scope"] == "/field/"

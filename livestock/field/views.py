@@ -32,7 +32,14 @@ from livestock.api.views import etag_of
 from livestock.field import forms, rules_description
 from livestock.field import selectors as field_selectors
 from livestock.filtersets import MAX_ID
-from livestock.models import Herder, LambingEntry, LambingRecord, ReportedFigure, Village
+from livestock.models import (
+    Herder,
+    LambingEntry,
+    LambingRecord,
+    ReportedFigure,
+    Season,
+    Village,
+)
 from livestock.places import names, scoping
 from livestock.selectors.records import record_timeline
 from livestock.selectors.totals import lambing_totals, records_within
@@ -148,7 +155,18 @@ class VillagePage(TechnicianView):
         villages = scoping.within(self.request.user, Village.objects.select_related("township"))
         return get_object_or_404(villages, pk=pk)
 
-    def get(self, request, pk: int, *, refused: dict | None = None, status: int = 200):
+    def get(
+        self,
+        request,
+        pk: int,
+        *,
+        refused: dict | None = None,
+        new_household: forms.NewHouseholdForm | None = None,
+        new_record: tuple[int, forms.NewRecordForm] | None = None,
+        status: int = 200,
+    ):
+        """The page; drawn again with a refused form (a row's by record, the new
+        household's, a new record's by herder) showing what was typed and why."""
         village = self.get_village(pk)
         households = []
         if self.season is not None:
@@ -156,11 +174,15 @@ class VillagePage(TechnicianView):
                 user=request.user, season=self.season, as_of=self.today, village=village
             )
         refused = refused or {}
+        refused_herder, refused_record = new_record or (None, None)
         context = self.context(
-            without_record=self.without_record(village),
+            without_record=[
+                {"herder": herder, "form": refused_record if herder.pk == refused_herder else None}
+                for herder in self.without_record(village)
+            ],
             village=village,
             rows=[{"h": h, "form": refused.get(h.record.pk)} for h in households],
-            new_household=forms.NewHouseholdForm(),
+            new_household=new_household or forms.NewHouseholdForm(),
             rules=rules_description.describe(season=self.season, today=self.today),
         )
         return render(request, "field/village.html", context, status=status)
@@ -210,21 +232,12 @@ class VillagePage(TechnicianView):
         return HttpResponseRedirect(f"{request.path}#record-{record.pk}")
 
     def new_record(self, request, herder: Herder):
-        form = forms.NewRecordForm(request.POST)
-        if form.is_valid() and self.season is not None:
-            try:
-                record = record_create(
-                    herder=herder,
-                    season=self.season,
-                    ewes_at_start=form.cleaned_data["ewes_at_start"],
-                )
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                return HttpResponseRedirect(reverse("field:record", args=[record.pk]))
-        else:
-            messages.error(request, " ".join(str(e) for e in form.errors.values()))
-        return HttpResponseRedirect(request.path)
+        if self.season is None:
+            return HttpResponseRedirect(request.path)
+        made = _new_record(request, herder=herder, season=self.season)
+        if isinstance(made, LambingRecord):
+            return HttpResponseRedirect(reverse("field:record", args=[made.pk]))
+        return self.get(request, herder.village_id, new_record=(herder.pk, made), status=400)
 
     def new_household(self, request, village: Village):
         form = forms.NewHouseholdForm(request.POST)
@@ -246,17 +259,21 @@ class VillagePage(TechnicianView):
                 _apply(form, error)
             else:
                 return HttpResponseRedirect(reverse("field:record", args=[record.pk]))
-        households = field_selectors.households(
-            user=request.user, season=self.season, as_of=self.today, village=village
-        )
-        context = self.context(
-            without_record=self.without_record(village),
-            village=village,
-            rows=[{"h": h, "form": None} for h in households],
-            new_household=form,
-            rules=rules_description.describe(season=self.season, today=self.today),
-        )
-        return render(request, "field/village.html", context, status=400)
+        return self.get(request, village.pk, new_household=form, status=400)
+
+
+def _new_record(request, *, herder: Herder, season: Season) -> LambingRecord | forms.NewRecordForm:
+    """A household's record for ``season`` from a posted form: the record made, or
+    the form refused (by the counts' rule, or the service's), to be shown again."""
+    form = forms.NewRecordForm(request.POST)
+    if form.is_valid():
+        try:
+            return record_create(
+                herder=herder, season=season, ewes_at_start=form.cleaned_data["ewes_at_start"]
+            )
+        except ValidationError as error:
+            _apply(form, error)
+    return form
 
 
 def _posted_id(request, name: str) -> int | None:
@@ -291,7 +308,15 @@ class RecordPage(TechnicianView):
         )
         return get_object_or_404(records, pk=pk)
 
-    def get(self, request, pk: int, *, forms_by_entry: dict | None = None, status: int = 200):
+    def get(
+        self,
+        request,
+        pk: int,
+        *,
+        forms_by_entry: dict | None = None,
+        new_record: forms.NewRecordForm | None = None,
+        status: int = 200,
+    ):
         record = self.get_record(pk)
         entries = list(
             scoping.visible(request.user, LambingEntry.objects.filter(record=record))
@@ -342,6 +367,7 @@ class RecordPage(TechnicianView):
                 for season in other_seasons
                 if not LambingRecord.objects.filter(herder=record.herder, season=season).exists()
             ],
+            new_record=new_record,
             rules=rules_description.describe(season=record.season, today=self.today),
         )
         return render(request, "field/record.html", context, status=status)
@@ -373,19 +399,12 @@ class RecordPage(TechnicianView):
         return HttpResponseRedirect(request.path)
 
     def new_record(self, request, record: LambingRecord):
-        form = forms.NewRecordForm(request.POST)
-        if form.is_valid() and self.season is not None:
-            try:
-                new = record_create(
-                    herder=record.herder,
-                    season=self.season,
-                    ewes_at_start=form.cleaned_data["ewes_at_start"],
-                )
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                return HttpResponseRedirect(reverse("field:record", args=[new.pk]))
-        return HttpResponseRedirect(request.path)
+        if self.season is None:
+            return HttpResponseRedirect(request.path)
+        made = _new_record(request, herder=record.herder, season=self.season)
+        if isinstance(made, LambingRecord):
+            return HttpResponseRedirect(reverse("field:record", args=[made.pk]))
+        return self.get(request, record.pk, new_record=made, status=400)
 
 
 class RulesDescription(TechnicianView):

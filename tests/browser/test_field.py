@@ -820,3 +820,39 @@ def test_a_households_flags_follow_the_pages_language_offline_too(
     loaded(page)
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(row_flags).to_have_text([stale])
+
+
+def test_a_new_record_with_negative_ewes_says_why_on_the_households_page(
+    phone, fuhai_village, results_dir
+):
+    """A household counted in an earlier season takes a record for this one from its
+    page. Ewes typed negative were stopped by the browser's own bubble (the input's
+    min, in the browser's language, naming no rule), and posted without it the page
+    came back with nothing said. The counts' rule now answers at the form."""
+    page, signal = phone
+    village, _records = fuhai_village
+    go_offline(page, signal)
+    time.sleep(1)  # the test's own writes once the phone's requests cannot reach the server
+    today = timezone.localdate()
+    earlier_season = Season.objects.create(
+        kind="winter",
+        start_date=today - datetime.timedelta(days=400),
+        end_date=today - datetime.timedelta(days=300),
+    )
+    herder = herder_create(village=village, name="哈力克", name_latin="Halike")
+    earlier = record_create(herder=herder, season=earlier_season, ewes_at_start=50)
+    go_online(page, signal)
+    page.goto(f"/field/record/{earlier.pk}/")
+    loaded(page)
+    form = page.locator("form.new-record")
+    form.locator('[name="ewes_at_start"]').fill("-3")
+    with page.expect_navigation():
+        form.get_by_role("button", name="本季新记录").click()
+    loaded(page)
+    refused = form.locator('[data-error-for="ewes_at_start"]')
+    expect(refused).to_contain_text(
+        "-3是负数；数量须为0或以上（规则：不得为负数）。 · -3 is negative"
+    )
+    expect(form.locator('[name="ewes_at_start"]')).to_have_value("-3")
+    page.screenshot(path=results_dir / "new-record-negative-ewes.png", full_page=True)
+    assert herder.lambing_records.count() == 1
