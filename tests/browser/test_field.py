@@ -856,3 +856,35 @@ def test_a_new_record_with_negative_ewes_says_why_on_the_households_page(
     expect(form.locator('[name="ewes_at_start"]')).to_have_value("-3")
     page.screenshot(path=results_dir / "new-record-negative-ewes.png", full_page=True)
     assert herder.lambing_records.count() == 1
+
+
+def test_a_refused_form_is_not_what_the_phone_keeps_of_its_page(phone, fuhai_village, results_dir):
+    """The page drawn again with a refused form (its errors, what was typed) was kept
+    as the village's page for offline work: opened later with no signal, the village
+    said again that -5 ewes is negative, the household long since added."""
+    page, signal = phone
+    village, _records = fuhai_village
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    page.locator("details.new-household summary").click()
+    form = page.locator("details.new-household form")
+    form.locator('[name="name"]').fill("叶尔兰·别克")
+    form.locator('[name="ewes_at_start"]').fill("-5")
+    with page.expect_navigation():
+        form.get_by_role("button", name="添加").click()
+    loaded(page)
+    expect(form.locator('[data-error-for="ewes_at_start"]')).to_be_visible()
+    page.wait_for_timeout(1000)  # the page has kept what it keeps by now
+    form.locator('[name="ewes_at_start"]').fill("80")
+    with page.expect_navigation(url="**/field/record/*/"):
+        form.get_by_role("button", name="添加").click()
+    loaded(page)
+
+    go_offline(page, signal)
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    expect(page.locator("h1")).to_contain_text(village.name)
+    expect(page.locator("[data-error-for]")).to_have_count(0)
+    expect(page.locator("details.new-household")).not_to_have_attribute("open", "")
+    expect(page.locator('details.new-household [name="name"]')).to_have_value("")
+    page.screenshot(path=results_dir / "village-offline-after-a-refused-form.png", full_page=True)

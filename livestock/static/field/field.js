@@ -945,12 +945,18 @@
     navigator.serviceWorker.register(urls.sw, { scope: urls.scope }).catch(function () {});
     const keepThisPage = function () {
       /* This page, as drawn, and the files it loaded (asked again through the
-         worker, which keeps them; the browser's cache answers) kept for offline. */
-      caches.open(CACHE).then(function (cache) {
-        return cache.put(location.href, new Response(drawnPage, {
-          headers: { "Content-Type": "text/html; charset=utf-8" },
-        }));
-      }).catch(function () {});
+         worker, which keeps them; the browser's cache answers) kept for offline.
+         Not a page drawn again with a refused form (400: its errors, what was
+         typed): kept as its address's page, it came back offline with those errors
+         long after they were corrected. */
+      const drawn = performance.getEntriesByType("navigation")[0];
+      if (!drawn || !drawn.responseStatus || drawn.responseStatus === 200) {
+        caches.open(CACHE).then(function (cache) {
+          return cache.put(location.href, new Response(drawnPage, {
+            headers: { "Content-Type": "text/html; charset=utf-8" },
+          }));
+        }).catch(function () {});
+      }
       document.querySelectorAll("link[rel=stylesheet], link[rel=icon], link[rel=manifest], script[src]").forEach(function (node) {
         fetch(node.href || node.src, { credentials: "same-origin" }).catch(function () {});
       });
