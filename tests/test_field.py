@@ -418,6 +418,20 @@ def test_a_new_record_from_a_households_page_says_why_it_is_refused(
     assert made["Location"] == f"/field/record/{record.pk}/" and record.ewes_at_start == 60
 
 
+def test_a_households_entries_name_a_cause_and_a_stage_with_the_chinese_beside(
+    tech_client, sailike_now
+):
+    """On a Kazakh page an entry's cause of loss and its check's stage were in Kazakh
+    alone (суық), beside labels that each have the Chinese beside them."""
+    today = timezone.localdate()
+    entry_create(record=sailike_now, date=today, lambs_born=3, lambs_lost=1, loss_cause="cold")
+    entry_create(record=sailike_now, date=today, lambs_alive=2, check_stage="birth")
+    tech_client.post("/i18n/setlang/", {"language": "kk", "next": "/field/"})
+    page = tech_client.get(f"/field/record/{sailike_now.pk}/").content.decode()
+    assert "өлген <small>死亡</small> 1 (суық <small>冻死</small>)" in page
+    assert "тірі <small>成活</small> 2 (туғанда <small>出生时</small>)" in page
+
+
 def test_the_app_is_installable_from_its_manifest_and_worker(client, db):
     manifest = json.loads(client.get("/field/manifest.webmanifest").content)
     assert manifest["start_url"] == "/field/" and manifest["scope"] == "/field/"

@@ -11,7 +11,8 @@ catalogs translate. ``{{ label|both }}`` for a label of the rules description
 (``field/rules_description.py``: a dict with a text per language), and
 ``{{ label|both_text }}`` where no markup may go (an ``<option>``).
 ``{{ text|in_both }}`` for a text the code translates as it is shown (a form
-field's label, the model field's verbose name); ``{{ error|message_both }}`` for a
+field's label, the model field's verbose name), ``{{ entry|choice_both:"loss_cause" }}``
+for the label of a model's choice; ``{{ error|message_both }}`` for a
 form's error (an item of ``errors.as_data``): its message, filled with its values,
 "first · beside", as the script writes the rules' messages.
 """
@@ -106,6 +107,14 @@ def in_both(text) -> str:
     languages, marked up as ``both`` marks up a label."""
     first, beside = _in_shown_languages(lambda: str(text))
     return format_html("{} <small>{}</small>", first, beside)
+
+
+@register.filter
+def choice_both(instance, name: str) -> str:
+    """The label of ``instance``'s choice in its field ``name`` (a cause of loss, a
+    check's stage) in the page's two languages, where ``get_FOO_display`` gives one."""
+    value = getattr(instance, name)
+    return in_both(dict(instance._meta.get_field(name).flatchoices).get(value, value))
 
 
 @register.filter
