@@ -8,11 +8,12 @@ import datetime
 import io
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
 from livestock.audit.attribution import acting_as
-from livestock.models import Herder
+from livestock.models import County, Herder, Season
 from livestock.services.entries import entry_create
 from livestock.services.places import herder_update
 from livestock.spreadsheets import tables
@@ -104,3 +105,54 @@ def test_inert_prefixes_every_start_a_spreadsheet_computes(start):
     assert tables.inert(f"{start}1+1") == f"'{start}1+1"
     assert tables.inert("别克") == "别克"
     assert tables.inert(-3) == -3
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_summary_file_writes_reported_counts_as_whole_numbers_and_rates_to_their_tenth(kind, db):
+    """布尔津县's reported 1.2万 lambs and 18.6万余 ewes were written 12000.00 and
+    186000.00 (the stored decimal), and so was the coverage's denominator: a
+    count of head is whole. A rate keeps its one decimal, 0.0 included."""
+    call_command("seed_reports", verbosity=0)
+    burqin = County.objects.get(name="布尔津县")
+    make_user("burqin-official", "official", burqin)
+    client = Client()
+    client.login(username="burqin-official", password=PASSWORD)
+    response = client.get(
+        "/",
+        {
+            "season": Season.objects.get().pk,
+            "as_of": "2025-02-11",
+            "place": f"county:{burqin.pk}",
+            "export": kind,
+        },
+    )
+    assert response.status_code == 200
+    headers, county = table_rows(response, kind)[:2]
+    row = dict(zip(headers, county, strict=True))
+    if kind == "csv":
+        assert row["报道产羔数"] == "12000"
+        assert row["报道母羊数"] == "186000"
+        assert row["覆盖率 · 分母 (报道产羔数)"] == "12000"
+        assert row["覆盖率 (%) = 记录产羔数 ÷ 报道产羔数"] == "0.4"  # 50 ÷ 12000
+        assert row["死亡率 (%) = 死亡羔羊 ÷ 产羔数"] == "0.0"
+        assert not any(value.endswith(".00") for value in county)
+    else:
+        for header, number in (
+            ("报道产羔数", 12000),
+            ("报道母羊数", 186000),
+            ("覆盖率 · 分母 (报道产羔数)", 12000),
+        ):
+            assert row[header] == number and isinstance(row[header], int), header
+        assert row["覆盖率 (%) = 记录产羔数 ÷ 报道产羔数"] == 0.4
+
+
+def table_rows(response, kind: str) -> list[list]:
+    """The rows of a summary file from its headers on (the lines of context left out)."""
+    content = response.content
+    if kind == "csv":
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    else:
+        sheet = load_workbook(io.BytesIO(content)).active
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    start = next(index for index, row in enumerate(rows) if row and row[0] == "名称")
+    return rows[start:]

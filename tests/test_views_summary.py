@@ -113,7 +113,7 @@ def test_the_csv_holds_the_table_with_its_season_date_and_place(seeded, prefectu
     headers = lines[lines.index([]) + 1]
     burqin = next(line for line in lines if line[:1] == ["布尔津县"])
     assert burqin[headers.index("产羔数")] == "50"
-    assert burqin[headers.index("报道产羔数")] == "12000.00"
+    assert burqin[headers.index("报道产羔数")] == "12000"
 
 
 def test_the_xlsx_holds_the_same_numbers(seeded, prefecture_official_seeded):

@@ -1,5 +1,7 @@
 """Reports and the figures taken from them, kept as reported."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -143,6 +145,15 @@ class ReportedFigure(models.Model):
     def value_text(self) -> str:
         """The value as written: 150, not 150.00 or 1.5E+2."""
         return f"{self.value.normalize():f}"
+
+    @property
+    def number(self) -> int | Decimal:
+        """The value as a file or a division holds it: a whole value as a whole
+        number (50, not the stored 50.00; every count of head, households or
+        enterprises is whole), any other without trailing zeros (1.5)."""
+        if self.value == self.value.to_integral_value():
+            return int(self.value)
+        return self.value.normalize()
 
     def get_unit_display(self) -> str:
         return Unit(self.unit).label

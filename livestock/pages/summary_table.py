@@ -277,7 +277,9 @@ def export_values(row) -> list:
         value = column.value(row)
         if column.kind == "reported":
             values += (
-                [value.value, value.get_qualifier_display(), value.as_of] if value else ["", "", ""]
+                [value.number, value.get_qualifier_display(), value.as_of]
+                if value
+                else ["", "", ""]
             )
             continue
         empty = nothing_counted(column, row, value)

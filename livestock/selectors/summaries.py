@@ -51,7 +51,7 @@ class RecordedBesideReported:
             metric=metrics.COVERAGE,
             value=self.coverage,
             numerator=self.totals.lambs_born,
-            denominator=figure.value,
+            denominator=figure.number,
             households=self.totals.households,
             of_households=self.totals.households,
         )
