@@ -535,3 +535,35 @@ def test_a_figures_basis_names_its_households_in_the_number_the_language_uses():
         assert [bulletin.records_of(n) for n in (1, 2)] == ["1户的记录之和", "2户的记录之和"]
     with translation.override("kk"):
         assert bulletin.records_of(2) == "2 отбасы жазбаларының қосындысы"
+
+
+def first_two_lines(boxes, word: str) -> tuple[list, list]:
+    """The words of the line where ``word`` first stands and of the line below it
+    (a figure's raised number, a few points lower, is of its own line). pdftotext
+    writes an Arabic-script word's letters in the order they are drawn, reversed."""
+    page, _x0, y0, *_ = next(box for box in boxes if word in box[5] + " " + box[5][::-1])
+    below = min(box[2] for box in boxes if box[0] == page and box[2] > y0 + 10)
+    line = [box for box in boxes if box[0] == page and abs(box[2] - y0) < 5]
+    next_line = [box for box in boxes if box[0] == page and abs(box[2] - below) < 5]
+    return line, next_line
+
+
+def test_the_pdfs_paragraphs_are_indented_at_their_start_in_either_direction(
+    seeded, burqin_seeded, official, tmp_path
+):
+    """The second paragraph (布尔津县已建档牧户…) starts 2em in from the side its
+    language starts at: the left in Chinese, the right in Kazakh's Arabic script,
+    where WeasyPrint had put the indent at the first line's end, on the left."""
+    pdftotext = pdftotext_or_skip()
+    indent = 2 * 1.1 * 12  # 2em of the paragraphs' 1.1rem, in points
+    for language, first_word in (("zh-hans", "已建档牧户"), ("kk-arab", "تىركەلگەن")):
+        response = bulletin_in(language, official, seeded, burqin_seeded, format="pdf")
+        path = tmp_path / f"{language}.pdf"
+        path.write_bytes(response.content)
+        line, next_line = first_two_lines(word_boxes(pdftotext, path), first_word)
+        if language == "zh-hans":
+            start, next_start = min(b[1] for b in line), min(b[1] for b in next_line)
+            assert start - next_start == pytest.approx(indent, abs=3), language
+        else:
+            start, next_start = max(b[3] for b in line), max(b[3] for b in next_line)
+            assert next_start - start == pytest.approx(indent, abs=3), language
