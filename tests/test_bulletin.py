@@ -87,7 +87,7 @@ def test_the_bulletin_of_burqin_holds_the_reported_and_the_recorded_numbers(
     ).text()
     # The sentence as the bureau writes it: recorded 50 (别克's), reported 1.2万.
     assert text.startswith("截至2月11日，布尔津县已产羔50只（报道1.2万只，2月11日）")
-    assert "季初越冬母羊150只（报道18.6万余只）" in text
+    assert "季初越冬母羊150只（按全部1户计算；报道18.6万余只）" in text
     # 别克's record was counted (seeded) as of 7 February: within the 7 days.
     assert "布尔津县已建档牧户1户，其中近7日有计数的1户（报告完整率100.0%）" in text
     # Each figure marked, and listed with its exact value, qualifier, date and sentence.
@@ -320,6 +320,30 @@ def test_the_bulletin_of_a_village_names_its_slowest_household(
     assert get(burqin_official, "/bulletin/", format="pdf", **params).status_code == 200
 
 
+def test_the_bulletin_says_how_many_households_the_ewes_cover(
+    two_households, winter_2024, burqin_official
+):
+    """A third household of 一村 has a record but gave no ewes: the 200 ewes are
+    2 households' of 3, beside the figure and in its basis, as the summary's
+    cell says it."""
+    herder = Herder.objects.create(village=two_households, name="新户", name_latin="Xin")
+    with entered_on(datetime.date(2025, 1, 1)):
+        record_create(herder=herder, season=winter_2024, ewes_at_start=None)
+    asked = {
+        "season": winter_2024,
+        "as_of": datetime.date(2025, 2, 11),
+        "place": two_households,
+        "user": burqin_official,
+    }
+    written = bulletin.write_bulletin(**asked)
+    assert "季初越冬母羊200只（按3户中的2户计算）" in written.text()
+    [ewes] = [figure for figure in written.figures if figure.what == "越冬母羊"]
+    assert ewes.basis == "3户中已填季初母羊数的2户之和"
+    with translation.override("en"):
+        english = bulletin.write_bulletin(**asked).text()
+    assert "ewes at the season's start 200 (from 2 of 3 households)" in english
+
+
 def test_a_herder_has_no_bulletin_of_its_own(bieke_record, bieke, winter_2024, burqin_official):
     response = get(burqin_official, "/bulletin/", season=winter_2024.pk, place=f"herder:{bieke.pk}")
     assert response.status_code == 400
@@ -381,13 +405,18 @@ def test_the_bulletin_in_cyrillic_kazakh_and_in_english(seeded, burqin_seeded, o
     text = sentences(page)
     assert text.startswith("2025-02-11 бойынша 布尔津县: туған қозылар 50")
     assert "(хабарланған сан 12 мың, 2025-02-11)" in text
-    assert "маусым басындағы саулықтар 150 (хабарланған сан 186 мың астам)" in text
+    assert (
+        "маусым басындағы саулықтар 150 (1 отбасы бойынша; хабарланған сан 186 мың астам)" in text
+    )
     assert "<bdi>布尔津县" not in page  # isolated only in right-to-left text
     english = sentences(bulletin_in("en", official, seeded, burqin_seeded).content.decode())
     assert english.startswith(
         "As of 11 February, 布尔津县 had 50 lambs born (reported 12 thousand, 11 February)"
     )
-    assert "ewes at the season's start 150 (reported more than 186 thousand)" in english
+    assert (
+        "ewes at the season's start 150 (from the 1 household; reported more than 186 thousand)"
+        in english
+    )
     assert english.endswith(".") and "。" not in english
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from livestock.i18n import shown_languages
 
@@ -406,6 +406,24 @@ MONITORING = (
 # rates ("—"): nothing was counted there, which is not a count of 0
 # (``LambingTotals.nothing_counted``).
 NO_HOUSEHOLDS = _("no households")
+
+
+def households_text(covered: int, households: int) -> str:
+    """Which of a place's ``households`` a value covers: "from 1 of 2
+    households", or "from all 2 households" when it covers them all."""
+    numbers = {"covered": f"{covered:,}", "all": f"{households:,}"}
+    if covered < households:
+        return (
+            ngettext(
+                "from %(covered)s of %(all)s household",
+                "from %(covered)s of %(all)s households",
+                households,
+            )
+            % numbers
+        )
+    return (
+        ngettext("from the %(all)s household", "from all %(all)s households", households) % numbers
+    )
 
 
 def no_households_text() -> str:

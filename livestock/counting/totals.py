@@ -37,6 +37,11 @@ class RateParts:
         """The rate leaves out some of the households the counts beside it hold."""
         return self.households < self.of_households
 
+    def households_text(self) -> str:
+        """Which of the place's households the numbers cover, as the summary's
+        cells and the bulletin write it: "按2户中的1户计算", "按全部2户计算"."""
+        return metrics.households_text(self.households, self.of_households)
+
 
 @dataclass(frozen=True)
 class LambingTotals:
@@ -97,6 +102,22 @@ class LambingTotals:
         if then is None and before.nothing_counted and not metrics.get(code).is_rate:
             then = 0 if now is not None else None
         return None if now is None or then is None else now - then
+
+    def count_parts(self, code: str) -> RateParts:
+        """The count ``code``, known only for some households (its metric's
+        ``households_covered``: ewes counted, lambs alive at a check), with the
+        households it covers, as parts with no division: what the summary's
+        cell and the bulletin say beside it ("from 1 of 2 households"), so that
+        3,000 ewes read as the whole village's or a third of it."""
+        metric = metrics.get(code)
+        return RateParts(
+            metric=metric,
+            value=None,
+            numerator=0,
+            denominator=0,
+            households=getattr(self, metric.households_covered),
+            of_households=self.households,
+        )
 
     def rate_parts(self, code: str) -> RateParts:
         """The rate ``code`` (``metrics.RATES``) with the numbers it divides."""

@@ -344,21 +344,37 @@ def write_bulletin(
             % {"reporting": reporting.households_reporting, "households": reporting.households},
         ),
     )
+    # The ewes with the households they cover (those that gave their ewes), as
+    # the summary's cell says it: 3,000 ewes may be the village's or a third.
+    ewes_covered = totals.count_parts("ewes")
     second += sentence(
         gettext("; ewes at the season's start %(ewes)s"),
         ewes=write.recorded(
             totals.shown("ewes"),
             pgettext("bulletin: what a figure is", "over-wintering ewes"),
-            gettext("the sum over the households that gave their ewes at the season's start"),
+            ngettext(
+                "the sum over the %(covered)s of %(households)s household"
+                " that gave its ewes at the season's start",
+                "the sum over the %(covered)s of %(households)s households"
+                " that gave their ewes at the season's start",
+                ewes_covered.of_households,
+            )
+            % {"covered": ewes_covered.households, "households": ewes_covered.of_households},
         ),
     )
     if reported.get(Metric.EWES):
         figure = reported[Metric.EWES]
         second += sentence(
-            gettext(" (reported %(number)s)"),
+            gettext(" (%(households)s; reported %(number)s)"),
+            households=ewes_covered.households_text(),
             number=write.reported(
                 figure, pgettext("bulletin: what a figure is", "over-wintering ewes (reported)")
             ),
+        )
+    else:
+        second += sentence(
+            pgettext("bulletin: the households a figure covers", " (%(households)s)"),
+            households=ewes_covered.households_text(),
         )
     second += sentence(
         gettext("; lambs lost %(lambs)s"),

@@ -99,30 +99,13 @@ def _reported(metric: str) -> Callable:
     return lambda row: row.reported.get(metric)
 
 
-def _covered(metric: metrics.MetricDefinition) -> Callable[[object], RateParts | None]:
-    """The households a count covers, as parts with no division."""
-
-    def parts(row) -> RateParts | None:
-        totals = row.totals
-        return RateParts(
-            metric=metric,
-            value=None,
-            numerator=0,
-            denominator=0,
-            households=getattr(totals, metric.households_covered),
-            of_households=totals.households,
-        )
-
-    return parts
-
-
 def _metric_column(code: str) -> Column:
     """A recorded count or rate, headed and explained as ``metrics`` defines it."""
     metric = metrics.get(code)
     if metric.is_rate:
         parts = lambda row: row.totals.rate_parts(code)  # noqa: E731
     elif metric.households_covered:
-        parts = _covered(metric)
+        parts = lambda row: row.totals.count_parts(code)  # noqa: E731
     else:
         parts = None
     return Column(
@@ -180,16 +163,6 @@ def number_text(value: int | Decimal) -> str:
     return f"{value:,}"
 
 
-def households_text(parts: RateParts) -> str:
-    """Which of the row's households a value covers: "按2户中的1户计算"."""
-    if parts.partial:
-        return _("from %(covered)s of %(all)s households") % {
-            "covered": number_text(parts.households),
-            "all": number_text(parts.of_households),
-        }
-    return _("from all %(all)s households") % {"all": number_text(parts.of_households)}
-
-
 def cell(column: Column, row) -> Cell:
     """A row's value in ``column`` as the page shows it, with its parts."""
     value = column.value(row)
@@ -209,7 +182,7 @@ def cell(column: Column, row) -> Cell:
     division = ""
     if column.kind == "rate":
         division = f"{number_text(parts.numerator)} ÷ {number_text(parts.denominator)}"
-    households = households_text(parts) if column.kind == "rate" or parts.partial else ""
+    households = parts.households_text() if column.kind == "rate" or parts.partial else ""
     return Cell(text, division, households, parts.partial, column.kind, column.key)
 
 
