@@ -18,7 +18,15 @@ from django.test import Client
 from django.utils import translation
 
 from livestock.choices import Qualifier
-from livestock.models import County, Herder, Season, Township, Village
+from livestock.models import (
+    County,
+    Herder,
+    Report,
+    ReportedFigure,
+    Season,
+    Township,
+    Village,
+)
 from livestock.monitoring import bulletin, official_numbers, pdf
 from livestock.services.entries import entry_create
 from livestock.services.records import record_create
@@ -444,30 +452,72 @@ def test_the_bulletins_pdf_in_kazakh_holds_the_figures(seeded, burqin_seeded, of
             assert "Noto-Naskh-Arabic-Kazakh" in fonts
 
 
-def test_the_bulletin_of_a_county_with_no_household_says_nothing_was_counted(seeded, tmp_path):
-    """阿勒泰市 has no herder household on file: each recorded figure is "—",
-    its basis 无牧户, in the page and in the PDF; its households are 0."""
+def test_the_bulletin_of_a_county_with_no_household_says_so_in_a_sentence(seeded, tmp_path):
+    """阿勒泰市 has no herder household on file: the bulletin says so in a
+    sentence, in Chinese with the English beside it (Kazakh with the Chinese on
+    a Kazakh page), in the page and in the PDF, where it gave a "—" for every
+    count and rate and "0户"; its report's figure stays, with its source."""
     city = County.objects.get(name="阿勒泰市")
+    report = Report.objects.create(slug="city", title="阿勒泰市简报", source="test")
+    ReportedFigure.objects.create(
+        key="city-lambs",
+        report=report,
+        prefecture=city.prefecture,
+        county=city,
+        season=seeded,
+        as_of=datetime.date(2025, 2, 10),
+        metric="lambs_born",
+        value=3000,
+        qualifier="more_than",
+        quote="阿勒泰市已产羔3000多只",
+    )
     user = make_user("altay-official", "official", city.prefecture)
     params = {"season": seeded.pk, "as_of": "2025-02-11", "place": f"county:{city.pk}"}
     written = bulletin.write_bulletin(
         season=seeded, as_of=datetime.date(2025, 2, 11), place=city, user=user
     )
-    assert written.text().startswith(
-        "截至2月11日，阿勒泰市已产羔—，产羔率—，羔羊成活率—，较上周增加—"
+    said = (
+        "截至2月11日，阿勒泰市尚无建档牧户，没有记录的数字。 As of 11 February, no herder"
+        " household is registered in 阿勒泰市, so nothing is recorded there."
     )
-    assert "阿勒泰市已建档牧户0户" in written.text() and "0只" not in written.text()
-    assert {figure.basis for figure in written.figures} == {"无牧户 no households"}
+    assert written.text() == said + "\n报道：已产羔3000多只（2月10日）。"
+    assert "—" not in written.text() and "0户" not in written.text()
+    assert [(figure.what, figure.source) for figure in written.figures] == [
+        ("产羔数（报道）", bulletin.REPORTED)
+    ]
     page = get(user, "/bulletin/", **params).content.decode()
-    figures = page[page.index('<table class="bulletin-figures">') :]
-    assert figures.count("<td>无牧户 no households</td>") == len(written.figures)
+    assert said in sentences(page) and "—" not in sentences(page)
+    kazakh = sentences(bulletin_in("kk", user, seeded, city).content.decode())
+    assert kazakh.startswith(
+        "2025-02-11 бойынша 阿勒泰市: тіркелген малшы отбасы жоқ, сондықтан жазылған сан жоқ."
+        " 截至2月11日，阿勒泰市尚无建档牧户"
+    )
+    assert "Хабарламалар бойынша: туған қозылар 3000 астам (2025-02-10)." in kazakh
+    # Right to left, the Chinese beside keeps its own direction (its 。 at its end).
+    arabic = bulletin_in("kk-arab", user, seeded, city).content.decode()
+    assert '<span lang="zh-Hans" dir="ltr">截至2月11日，阿勒泰市尚无建档牧户' in arabic
     response = get(user, "/bulletin/", **params, format="pdf")
     path = tmp_path / "bulletin.pdf"
     path.write_bytes(response.content)
     text = subprocess.run(  # noqa: S603 (the test's own arguments)
         [pdftotext_or_skip(), str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "".join(text.split()).count("无牧户nohouseholds") == len(written.figures)
+    assert "阿勒泰市尚无建档牧户，没有记录的数字。" in "".join(text.split())
+
+
+def test_a_village_with_no_household_and_no_report_has_no_table_of_figures(
+    two_households, winter_2024, burqin_official
+):
+    empty = Village.objects.create(township=two_households.township, name="空村", name_latin="K")
+    page = get(
+        burqin_official,
+        "/bulletin/",
+        season=winter_2024.pk,
+        as_of="2025-02-11",
+        place=f"village:{empty.pk}",
+    ).content.decode()
+    assert sentences(page).startswith("截至2月11日，空村尚无建档牧户")
+    assert '<table class="bulletin-figures">' not in page
 
 
 # A4 in points, less the bulletin's 16 mm margins at either side (bulletin.css, @page).

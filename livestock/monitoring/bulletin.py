@@ -33,7 +33,7 @@ from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from livestock.choices import Metric, Qualifier
 from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals
-from livestock.i18n import text_direction
+from livestock.i18n import shown_languages, text_direction
 from livestock.models import (
     County,
     Herder,
@@ -71,6 +71,21 @@ class Name(str):
     is_name = True
 
 
+class Beside(str):
+    """A sentence in the language written beside the page's (Chinese beside
+    Kazakh, English beside Chinese): marked with its own language and
+    direction, so that Chinese inside Kazakh written right to left keeps its
+    order and its full stop at its end."""
+
+    is_beside = True
+
+    def __new__(cls, text: str, *, language: str) -> "Beside":
+        made = super().__new__(cls, text)
+        made.language = html_language(language)
+        made.direction = text_direction(language)
+        return made
+
+
 def day(date: datetime.date) -> Name:
     """A date as the sentences write it (2月11日, 2025-02-11, 11 February)."""
     return Name(official_numbers.month_day(date))
@@ -105,9 +120,11 @@ def share_done_in(place: str) -> str:
     return gettext("%(place)s: share done") % {"place": place}
 
 
-def html_language() -> str:
-    """The ``lang`` of the bulletin's text."""
-    return {"kk-arab": "kk-Arab", "kk": "kk", "en": "en"}.get(translation.get_language(), "zh-Hans")
+def html_language(language: str | None = None) -> str:
+    """The ``lang`` of the bulletin's text (in ``language``, or the active one)."""
+    return {"kk-arab": "kk-Arab", "kk": "kk", "en": "en"}.get(
+        language or translation.get_language(), "zh-Hans"
+    )
 
 
 @dataclass(frozen=True)
@@ -157,21 +174,18 @@ class Bulletin:
 class _Writer:
     """Numbers the figures in the order the sentences use them."""
 
-    def __init__(self, bulletin: Bulletin, *, nothing_counted: bool = False):
+    def __init__(self, bulletin: Bulletin):
         self.bulletin = bulletin
-        # The place has no household: its figures are "—", each saying why.
-        self.nothing_counted = nothing_counted
 
     def recorded(self, value: int | None, what: str, basis: str, unit: str = "只") -> Figure:
-        """A recorded count; None ("—") where the place has no household, and
-        then the basis says so (``metrics.NO_HOUSEHOLDS``)."""
+        """A recorded count; None ("—") where none of the households has it."""
         return self._add(
             text=official_numbers.recorded(value, unit),
             what=what,
             source=RECORDED,
             as_of=self.bulletin.as_of,
             exact=official_numbers.recorded(None) if value is None else f"{value:,}",
-            basis=metrics.no_households_text() if self.nothing_counted else basis,
+            basis=basis,
         )
 
     def rate(self, value, what: str, basis: str) -> Figure:
@@ -181,7 +195,7 @@ class _Writer:
             source=RECORDED,
             as_of=self.bulletin.as_of,
             exact=official_numbers.percent(value),
-            basis=metrics.no_households_text() if self.nothing_counted else basis,
+            basis=basis,
         )
 
     def metric_rate(self, totals: LambingTotals, code: str) -> Figure:
@@ -254,7 +268,10 @@ def write_bulletin(
         direction=text_direction(),
     )
     totals = whole.totals
-    write = _Writer(bulletin, nothing_counted=totals.nothing_counted)
+    write = _Writer(bulletin)
+    if totals.nothing_counted:
+        _write_nothing_recorded(bulletin, write, name=name, reported=reported)
+        return bulletin
 
     first = sentence(
         gettext("As of %(date)s, %(place)s had %(lambs)s lambs born"),
@@ -491,3 +508,57 @@ def write_bulletin(
             ]
         )
     return bulletin
+
+
+def _write_nothing_recorded(
+    bulletin: Bulletin, write: _Writer, *, name: Name, reported: dict
+) -> None:
+    """The bulletin of a place with no herder household on file: a sentence that
+    says so, in the page's two languages (Chinese with English beside it, or
+    Kazakh with Chinese, as ``metrics.no_households_text``), rather than a
+    "—" for every count and rate; then the reports' figures for it, if any."""
+    first, beside = shown_languages()
+    said = []
+    for language in (first, beside):
+        with translation.override(language):
+            said.append(
+                sentence(
+                    gettext(
+                        "As of %(date)s, no herder household is registered in %(place)s,"
+                        " so nothing is recorded there."
+                    ),
+                    date=day(bulletin.as_of),
+                    place=name,
+                )
+            )
+    bulletin.paragraphs.append([*said[0], " ", Beside("".join(said[1]), language=beside)])
+    figures: list[list[str | Figure]] = []
+    if reported.get(Metric.LAMBS_BORN):
+        figure = reported[Metric.LAMBS_BORN]
+        figures.append(
+            sentence(
+                gettext("lambs born %(number)s (%(date)s)"),
+                number=write.reported(
+                    figure, pgettext("bulletin: what a figure is", "lambs born (reported)")
+                ),
+                date=day(figure.as_of),
+            )
+        )
+    if reported.get(Metric.EWES):
+        figure = reported[Metric.EWES]
+        figures.append(
+            sentence(
+                gettext("over-wintering ewes %(number)s"),
+                number=write.reported(
+                    figure, pgettext("bulletin: what a figure is", "over-wintering ewes (reported)")
+                ),
+            )
+        )
+    if figures:
+        paragraph: list[str | Figure] = [gettext("Reported: ")]
+        for index, figure_said in enumerate(figures):
+            if index:
+                paragraph.append(pgettext("bulletin: between two figures of a list", "; "))
+            paragraph += figure_said
+        paragraph.append(full_stop())
+        bulletin.paragraphs.append(paragraph)
