@@ -646,3 +646,23 @@ def test_the_pdfs_paragraphs_are_indented_at_their_start_in_either_direction(
         else:
             start, next_start = max(b[3] for b in line), max(b[3] for b in next_line)
             assert next_start - start == pytest.approx(indent, abs=3), language
+
+
+def test_the_lambs_expected_are_the_ewes_times_the_rate_rounded_as_a_calculator_rounds(
+    bieke, winter_2024, burqin_official
+):
+    """407 ewes × 111.3 % (433 lambs of 389 ewes lambed) = 452.99: the bulletin
+    said 452 lambs expected beside that very product (the fraction was cut off)."""
+    with entered_on(datetime.date(2025, 1, 1)):
+        record = record_create(herder=bieke, season=winter_2024, ewes_at_start=407)
+    with entered_on(datetime.date(2025, 2, 9)):
+        entry_create(record=record, date=datetime.date(2025, 2, 9), ewes_lambed=389, lambs_born=433)
+    written = bulletin.write_bulletin(
+        season=winter_2024,
+        as_of=datetime.date(2025, 2, 11),
+        place=bieke.village,
+        user=burqin_official,
+    )
+    assert "本季预计产羔453只，已完成95.6%" in written.text()  # 433 ÷ 453
+    [expected] = [figure for figure in written.figures if figure.what == "预计产羔数"]
+    assert expected.basis == "越冬母羊407 × 产羔率111.3%"

@@ -25,7 +25,7 @@ one level down.
 import datetime
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
 
@@ -56,11 +56,17 @@ class Forecast:
 
     @property
     def lambs_expected(self) -> int | None:
+        """The ewes × the lambing rate as shown (to 0.1 %), rounded to a whole
+        lamb as a calculator rounds (407 × 111.3 % = 452.99 is 453, not 452):
+        what the bulletin and the pages say it is made of."""
         rate = self.totals.lambing_rate
         if rate is None or not self.totals.ewes:
             return None
         born = self.totals.lambs_born_where_ewes_counted
-        return max(born, int(Decimal(self.totals.ewes) * rate / 100))
+        expected = (Decimal(self.totals.ewes) * rate / 100).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP
+        )
+        return max(born, int(expected))
 
     @property
     def share_done(self) -> Decimal | None:
