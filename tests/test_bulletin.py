@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.management import call_command
@@ -666,3 +666,23 @@ def test_the_lambs_expected_are_the_ewes_times_the_rate_rounded_as_a_calculator_
     assert "本季预计产羔453只，已完成95.6%" in written.text()  # 433 ÷ 453
     [expected] = [figure for figure in written.figures if figure.what == "预计产羔数"]
     assert expected.basis == "越冬母羊407 × 产羔率111.3%"
+
+
+def test_every_rate_of_the_bulletin_shows_the_numbers_it_divides(
+    two_townships, burqin, winter_2024, burqin_official
+):
+    """An official checks each rate of the list with a calculator: each share
+    done said only "lambs born ÷ lambs expected", with no number to divide."""
+    written = bulletin.write_bulletin(
+        season=winter_2024, as_of=datetime.date(2025, 2, 11), place=burqin, user=burqin_official
+    )
+    rates = [figure for figure in written.figures if figure.text.endswith("%")]
+    assert len(rates) >= 6  # lambing, mortality, completeness, three shares done
+    for figure in rates:
+        division = re.search(r"(\d+) ÷ \D*?(\d+)", figure.basis)
+        assert division, (figure.what, figure.basis)
+        numerator, denominator = (Decimal(number) for number in division.groups())
+        shown = (numerator * 100 / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        assert figure.text == f"{shown}%", (figure.what, figure.basis)
+    slowest = next(figure for figure in rates if figure.what == "慢乡完成比例")
+    assert slowest.basis == "已填母羊数的户的产羔数15 ÷ 预计产羔数100"

@@ -120,6 +120,13 @@ def share_done_in(place: str) -> str:
     return gettext("%(place)s: share done") % {"place": place}
 
 
+def share_division(made: forecast.Forecast) -> str:
+    """What a share done divides, in numbers an official checks with a calculator."""
+    return gettext(
+        "lambs born in the households that gave their ewes %(lambs)s ÷ lambs expected %(expected)s"
+    ) % {"lambs": made.totals.lambs_born_where_ewes_counted, "expected": made.lambs_expected}
+
+
 def html_language(language: str | None = None) -> str:
     """The ``lang`` of the bulletin's text (in ``language``, or the active one)."""
     return {"kk-arab": "kk-Arab", "kk": "kk", "en": "en"}.get(
@@ -310,14 +317,14 @@ def write_bulletin(
     )
     ranked = sorted(
         (
-            (child_forecast.share_done, children[key])
+            (child_forecast.share_done, children[key], child_forecast)
             for key, child_forecast in by_child.items()
             if key in children and child_forecast.share_done is not None
         ),
         key=lambda item: (item[0], item[1].pk),
     )
     if ranked:
-        share, slowest = ranked[0]
+        share, slowest, slowest_forecast = ranked[0]
         first += sentence(
             gettext("; the slowest %(level)s is %(place)s (%(share)s done)"),
             level=str(CHILD_NOUN[child_model]),
@@ -325,7 +332,7 @@ def write_bulletin(
             share=write.rate(
                 share,
                 share_done_in(slowest.name),
-                gettext("lambs born ÷ lambs expected (the method is below)"),
+                share_division(slowest_forecast),
             ),
         )
     first.append(full_stop())
@@ -423,10 +430,7 @@ def write_bulletin(
             share=write.rate(
                 whole.share_done,
                 pgettext("bulletin: what a figure is", "share done"),
-                gettext(
-                    "lambs born in the households that gave their ewes %(lambs)s ÷ lambs expected"
-                )
-                % {"lambs": totals.lambs_born_where_ewes_counted},
+                share_division(whole),
             ),
         )
         finish = whole.finish_date
@@ -481,9 +485,11 @@ def write_bulletin(
                 child_forecast.share_done,
                 share_done_in(child),
                 gettext(
-                    "more than %(points)s percentage points below %(place)s as a whole (%(share)s)"
+                    "%(division)s; more than %(points)s percentage points below"
+                    " %(place)s as a whole (%(share)s)"
                 )
                 % {
+                    "division": share_division(child_forecast),
                     "points": forecast.BEHIND_BY,
                     "place": name,
                     "share": official_numbers.percent(whole.share_done),
