@@ -4,7 +4,9 @@ their users make; schemathesis sends worse."""
 
 import datetime
 import json
+import re
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils import timezone
 from livestock.counting import rules
 from livestock.models import Herder, LambingEntry, LambingRecord
 from livestock.services.places import herder_create
+from tests.conftest import make_user
 from tests.test_api_base import (
     API,
     api,
@@ -552,3 +555,156 @@ def test_a_stale_if_match_that_is_no_etag_at_all_is_a_412(fuhai_client, sailike_
     )
     assert response.status_code == 412
     assert LambingRecord.objects.get().ewes_at_start == 120
+
+
+# Query parameters: only those an endpoint reads
+
+LIST_PAGES = ["format", "ordering", "page", "page_size"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "params", "named", "accepted"),
+    [
+        (
+            "get",
+            HERDERS,
+            {"cuonty": "2"},
+            "cuonty",
+            ["county", *LIST_PAGES, "search", "township", "village"],
+        ),
+        (
+            "get",
+            ENTRIES,
+            {"date": ""},
+            "date",
+            [
+                "county",
+                "date_after",
+                "date_before",
+                *LIST_PAGES,
+                "record",
+                "search",
+                "season",
+                "township",
+                "village",
+            ],
+        ),
+        (
+            "get",
+            API + "reported-figures/",
+            {"as_of": "2025-02-11"},
+            "as_of",
+            [
+                "as_of_after",
+                "as_of_before",
+                "county",
+                "format",
+                "herder",
+                "metric",
+                "ordering",
+                "page",
+                "page_size",
+                "report",
+                "search",
+                "season",
+                "township",
+                "village",
+            ],
+        ),
+        (
+            "get",
+            SUMMARIES,
+            {"county": "1"},
+            "county",
+            ["as_of", "format", "place", "season", "timeliness"],
+        ),
+        ("get", API + "metrics/", {"lang": "en"}, "lang", ["format"]),
+        ("get", API, {"x": "1"}, "x", ["format"]),
+        (
+            "get",
+            API + "seasons/",
+            {"knd": "winter"},
+            "knd",
+            ["format", "kind", "ordering", "page", "page_size"],
+        ),
+        ("post", ENTRIES + "bulk/", {"dry_run": "1"}, "dry_run", ["format"]),
+    ],
+)
+def test_an_unknown_parameter_is_a_400_naming_it_and_those_the_request_takes(
+    fuhai_client, method, url, params, named, accepted
+):
+    """It was ignored: ?cuonty=2 answered every place of the prefecture, ?date= every
+    entry of every day, and the client took the answer for the one it asked."""
+    response = getattr(fuhai_client, method)(f"{url}?{urlencode(params)}")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        named: [f"{named} is not a parameter of this request; it takes: {', '.join(accepted)}."]
+    }
+
+
+def test_a_detail_takes_its_lists_filters_but_not_its_pages(fuhai_client, sailike_record):
+    url = f"{RECORDS}{sailike_record.pk}/"
+
+    county = sailike_record.herder.village.township.county_id
+
+    assert fuhai_client.get(url, {"as_of": "2024-12-10", "county": county + 1}).status_code == 404
+    assert fuhai_client.get(url, {"as_of": "2024-12-10", "county": county}).status_code == 200
+    assert fuhai_client.get(url, {"search": "赛", "ordering": "-id"}).status_code == 200
+    response = fuhai_client.get(url, {"page": "2"})
+    assert response.status_code == 400
+    assert response.json()["page"][0].startswith("page is not a parameter of this request")
+
+
+def test_a_write_sent_an_unknown_parameter_stores_nothing(fuhai_client, entry):
+    response = fuhai_client.post(f"{ENTRIES}?recrod={entry['record']}", entry)
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["recrod"]
+    assert nothing_stored()
+
+
+def test_a_deletion_takes_its_reason_in_the_query(fuhai_client, entry):
+    stored = fuhai_client.post(ENTRIES, entry).json()
+    url = f"{ENTRIES}{stored['id']}/"
+
+    assert list(fuhai_client.delete(url + "?reasn=typo").json()) == ["reasn"]
+    assert fuhai_client.delete(url + "?reason=typo").status_code == 204
+
+
+def test_an_unknown_parameter_is_named_in_chinese(fuhai_technician, sailike_record):
+    response = api(fuhai_technician, language="zh-hans").get(HERDERS, {"cuonty": "2"})
+    assert response.json() == {
+        "cuonty": [
+            "cuonty不是此请求的参数；可用的参数：county, format, ordering, page, page_size, "
+            "search, township, village。"
+        ]
+    }
+
+
+def test_an_unknown_parameter_sent_without_credentials_is_a_401_naming_none(db):
+    response = api().get(HERDERS, {"cuonty": "2"})
+    assert response.status_code == 401
+    assert "county" not in response.content.decode()
+
+
+def test_every_parameter_the_schema_documents_is_taken(client, sailike_record):
+    """The schema is what integrations are generated from: each query parameter
+    it gives an operation is one that operation takes."""
+    client.force_login(make_user("root", None, superuser=True))
+    schema = client.get("/api/schema/?format=json").json()
+    refused, sent = [], 0
+    for path, methods in schema["paths"].items():
+        url = re.sub(r"\{[^}]+\}", str(TOO_BIG_FOR_THE_DATABASE - 1), path)
+        for method, operation in methods.items():
+            names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+            for name in names:
+                response = getattr(client, method)(
+                    f"{url}?{urlencode({name: '1'})}", content_type="application/json"
+                )
+                sent += 1
+                body = response.content.decode()
+                if response.status_code == 400 and "is not a parameter" in body:
+                    refused.append(f"{method.upper()} {path} ?{name}")
+    assert sent > 50  # every list's filters, pages and ordering, a record's as_of …
+    assert refused == []

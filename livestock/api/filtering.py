@@ -1,4 +1,15 @@
-"""The API lists' filters and ordering, refused by the parameter the client sent.
+"""The API's query parameters: each request takes only those its endpoint reads
+(``KnownParametersMixin``), and the lists' filters and ordering are refused by
+the parameter the client sent.
+
+A parameter no endpoint reads was ignored, and the answer looked like one to what
+was asked: ``/herders/?cuonty=2`` listed every household of the prefecture,
+``/entries/?date=2025-02-11`` every entry of every day (the filter is
+``date_after`` / ``date_before``). Now it is a 400 at that parameter listing
+the ones the endpoint takes: ``format``, the pagination's on a list, the
+filters and ordering wherever the view filters its queryset (a list, and an
+object read, changed or deleted by its id), and whatever the view reads itself
+(``query_parameters``: a record's ``as_of``, a deletion's ``reason``).
 
 django-filter reads ``date_after`` and ``date_before`` as one field, ``date``, and
 refused a bad one as ``{"date": ["Enter a valid date."]}``: a field the client never
@@ -6,12 +17,15 @@ sent, and no value. Here a range's bad bound is refused at its own parameter, wi
 the value as sent; every other filter's error is already at its parameter."""
 
 import datetime
+from collections.abc import Iterable
 
+from django.forms import MultiWidget
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.widgets import SuffixedMultiWidget
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.settings import api_settings
 
 from livestock.pages.forms import not_a_date
 
@@ -44,7 +58,27 @@ def sent_parameter_errors(form, params) -> dict:
     return errors
 
 
+def _filter_parameters(filterset_class) -> tuple[str, ...]:
+    """The query parameters ``filterset_class`` reads: a filter's name, or the
+    names its form field's widget reads (a range's ``NAME_after``, ``NAME_before``)."""
+    names = []
+    for name, filter_ in filterset_class.base_filters.items():
+        widget = filter_.field.widget
+        if isinstance(widget, SuffixedMultiWidget):
+            names += [widget.suffixed(name, suffix) for suffix in widget.suffixes]
+        elif isinstance(widget, MultiWidget):
+            names += [name + suffix for suffix in widget.widgets_names]
+        else:
+            names.append(name)
+    return tuple(names)
+
+
 class SentParameterFilterBackend(DjangoFilterBackend):
+    def parameter_names(self, view) -> Iterable[str]:
+        """The parameters the view's filters read (a date range's two bounds)."""
+        filterset_class = self.get_filterset_class(view, view.queryset)
+        return _filter_parameters(filterset_class) if filterset_class else ()
+
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
@@ -77,3 +111,45 @@ class StrictOrderingFilter(OrderingFilter):
                 }
             )
         return valid
+
+    def parameter_names(self, view) -> Iterable[str]:
+        return (self.ordering_param,)
+
+
+class KnownParametersMixin:
+    """Refuses a request sent a query parameter its endpoint does not read (see
+    the module's docstring), once the request is authenticated and allowed: an
+    anonymous client learns no endpoint's parameters."""
+
+    # Parameters the view reads itself, on every action.
+    query_parameters: tuple[str, ...] = ()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        accepted = self.accepted_parameters()
+        unknown = [name for name in request.query_params if name not in accepted]
+        if unknown:
+            listed = ", ".join(sorted(accepted))
+            raise ValidationError(
+                {
+                    name: [
+                        _("%(name)s is not a parameter of this request; it takes: %(accepted)s.")
+                        % {"name": name, "accepted": listed}
+                    ]
+                    for name in unknown
+                }
+            )
+
+    def accepted_parameters(self) -> set[str]:
+        accepted = {api_settings.URL_FORMAT_OVERRIDE, *self.query_parameters}
+        action = getattr(self, "action", None)
+        if action == "list" and getattr(self, "paginator", None) is not None:
+            paginator = self.paginator
+            accepted |= {paginator.page_query_param, paginator.page_size_query_param}
+        # get_object() filters the queryset too: an object by its id is read,
+        # changed or deleted within the filters sent.
+        if action == "list" or getattr(self, "detail", False):
+            for backend in getattr(self, "filter_backends", ()):
+                accepted.update(backend().parameter_names(self))
+        accepted.discard(None)
+        return accepted

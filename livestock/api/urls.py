@@ -2,8 +2,15 @@ from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from livestock.api import views
+from livestock.api.filtering import KnownParametersMixin
+
+
+class APIRootView(KnownParametersMixin, DefaultRouter.APIRootView):
+    """The API's index, which takes no parameter but ``format`` either."""
+
 
 router = DefaultRouter()
+router.APIRootView = APIRootView
 router.register("prefectures", views.PrefectureViewSet)
 router.register("counties", views.CountyViewSet)
 router.register("townships", views.TownshipViewSet)

@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 from livestock import filtersets
 from livestock.api import bulk, errors, idempotency, serializers
 from livestock.api.errors import PreconditionFailed
+from livestock.api.filtering import KnownParametersMixin
 from livestock.api.idempotency import IdempotentCreateMixin
 from livestock.api.parsers import BoundedJSONParser
 from livestock.counting import metrics
@@ -136,7 +137,7 @@ def etag_of(obj) -> str:
     return f'"{obj._meta.model_name}-{obj.pk}-v{obj.version}"'
 
 
-class ScopedViewSet(viewsets.GenericViewSet):
+class ScopedViewSet(KnownParametersMixin, viewsets.GenericViewSet):
     permission_classes = [RolePermissions]
 
     def get_queryset(self):
@@ -286,7 +287,7 @@ class HerderViewSet(
         return herder_update(instance, **changes)
 
 
-class SeasonViewSet(viewsets.ReadOnlyModelViewSet):
+class SeasonViewSet(KnownParametersMixin, viewsets.ReadOnlyModelViewSet):
     """Lambing seasons: winter (冬羔) and spring (春羔), with their dates."""
 
     queryset = Season.objects.all()
@@ -309,6 +310,7 @@ class LambingRecordViewSet(
 ):
     """Lambing records, each with its totals and rates as of ``as_of``."""
 
+    query_parameters = ("as_of",)  # the totals of what is read, created or changed
     queryset = LambingRecord.objects.select_related("herder", "season")
     filterset_class = filtersets.LambingRecordFilterSet
     ordering_fields = ["id", "herder__name", "season__start_date"]
@@ -372,6 +374,10 @@ class LambingEntryViewSet(
     # its places' daily rollups, which every create of a county shares) are
     # held for the write alone, not for the answer too.
     writes_in_their_service = frozenset({"create"})
+
+    def accepted_parameters(self) -> set[str]:
+        # A deletion's reason comes in the query string (a DELETE has no body).
+        return super().accepted_parameters() | ({"reason"} if self.action == "destroy" else set())
 
     queryset = LambingEntry.objects.select_related("created_by")
     filterset_class = filtersets.LambingEntryFilterSet
@@ -685,11 +691,12 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 PLACE_LEVELS = {level.name: level.model for level in GRANT_LADDER}
 
 
-class SummaryView(APIView):
+class SummaryView(KnownParametersMixin, APIView):
     """A season's totals as of a date for a place, and a row per place one level
     below it, beside the reported figures: what the summary pages show."""
 
     permission_classes = [permissions.IsAuthenticated, CanReadRecords]
+    query_parameters = (*SummaryQuery.base_fields, "timeliness")
 
     @extend_schema(
         parameters=[
@@ -733,7 +740,7 @@ class SummaryView(APIView):
         )
 
 
-class MetricListView(APIView):
+class MetricListView(KnownParametersMixin, APIView):
     """The definitions of every count and rate the summaries show: code, name in
     Chinese and English, formula, numerator, denominator, which households count,
     the definition followed and where others differ. Each value of a summary's
