@@ -1,10 +1,14 @@
 """Filters for the API's lists: places by id at any level, seasons, date
 ranges, and a search on Chinese and Latin names (and herders' Kazakh names)."""
 
+import datetime
+import re
+
 import django_filters as filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import DateRangeField, RangeField
 from drf_spectacular.utils import extend_schema_field
 
 from livestock.choices import Metric
@@ -23,6 +27,49 @@ from livestock.places.names import normalize_name
 
 # Database ids are 64-bit; a larger number is no id (and overflows SQLite).
 MAX_ID = 2**63 - 1
+# A date as the API's and the pages' parameters take it.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def not_a_date(value: str) -> str:
+    """The one wording of a date that is not one, for the pages' and the API's
+    parameters alike."""
+    return _("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}
+
+
+def iso_date(value: str) -> datetime.date:
+    """``value`` read as YYYY-MM-DD and nothing else: not a format of the
+    request's language, as Django's DateField reads one (02/11/2025 was
+    11 February in English and refused in Chinese, 2025/02/11 the reverse), nor
+    ISO's week dates or basic form, which Python reads (2025-W06-2, 20250211)."""
+    if ISO_DATE.fullmatch(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise forms.ValidationError(not_a_date(value), code="invalid")
+
+
+class IsoDateField(forms.DateField):
+    """A date parameter, read by ``iso_date``, refused with the value as sent."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value
+        return iso_date(value)
+
+
+class IsoDateRangeField(DateRangeField):
+    def __init__(self, *args, **kwargs):
+        RangeField.__init__(self, (IsoDateField(), IsoDateField()), *args, **kwargs)
+
+
+class IsoDateRangeFilter(filters.DateFromToRangeFilter):
+    """``NAME_after`` and ``NAME_before``, each a date as ``iso_date`` reads it."""
+
+    field_class = IsoDateRangeField
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
@@ -124,7 +171,7 @@ class LambingEntryFilterSet(PlaceFilterSet):
     )
     season = IdFilter(field_name="record__season", label=_("season id"))
     record = IdFilter(label=_("lambing record id"))
-    date = filters.DateFromToRangeFilter(label=_("date (date_after, date_before)"))
+    date = IsoDateRangeFilter(label=_("date (date_after, date_before)"))
 
     class Meta:
         model = LambingEntry
@@ -132,7 +179,7 @@ class LambingEntryFilterSet(PlaceFilterSet):
 
 
 class ReportedFigureFilterSet(filters.FilterSet):
-    as_of = filters.DateFromToRangeFilter(label=_("as of (as_of_after, as_of_before)"))
+    as_of = IsoDateRangeFilter(label=_("as of (as_of_after, as_of_before)"))
     metric = filters.ChoiceFilter(choices=Metric.choices)
     search = filters.CharFilter(field_name="quote", lookup_expr="icontains", label=_("quote"))
 
@@ -149,7 +196,7 @@ class ReportedFigureFilterSet(filters.FilterSet):
 
 
 class ReviewFilterSet(filters.FilterSet):
-    as_of = filters.DateFromToRangeFilter(label=_("as of (as_of_after, as_of_before)"))
+    as_of = IsoDateRangeFilter(label=_("as of (as_of_after, as_of_before)"))
     state = filters.ChoiceFilter(choices=ReviewState.choices)
     county = IdFilter(field_name="township__county", label=_("county id"))
     township = IdFilter(label=_("township id"))

@@ -708,3 +708,36 @@ def test_every_parameter_the_schema_documents_is_taken(client, sailike_record):
                     refused.append(f"{method.upper()} {path} ?{name}")
     assert sent > 50  # every list's filters, pages and ordering, a record's as_of …
     assert refused == []
+
+
+NOT_A_DATE = {
+    "en": "{} is not a date (YYYY-MM-DD).",
+    "zh-hans": "{}不是日期（格式：YYYY-MM-DD）。",
+    "kk": "{} — күн емес (ЖЖЖЖ-АА-КК).",
+}
+
+
+@pytest.mark.parametrize("language", list(NOT_A_DATE))
+@pytest.mark.parametrize(
+    ("url", "bound", "value"),
+    [
+        (ENTRIES, "date_after", "02/11/2025"),
+        (ENTRIES, "date_before", "2025/02/11"),
+        (ENTRIES, "date_after", "20250211"),
+        (API + "reported-figures/", "as_of_after", "2025-W06-2"),
+        (API + "reviews/", "as_of_before", "11.02.2025"),
+    ],
+)
+def test_a_date_filter_takes_yyyy_mm_dd_in_every_language(
+    fuhai_technician, sailike_record, url, bound, value, language
+):
+    """django-filter read a range's bounds in the request's language: 02/11/2025 was
+    11 February on an English request and a 400 on a Chinese one, 2025/02/11 the
+    reverse; 20250211 was refused at ``date``, a parameter never sent."""
+    client = api(fuhai_technician, language=language)
+
+    response = client.get(url, {bound: value})
+
+    assert response.status_code == 400
+    assert response.json() == {bound: [NOT_A_DATE[language].format(value)]}
+    assert client.get(url, {bound: "2024-12-10"}).status_code == 200

@@ -16,9 +16,9 @@ refused a bad one as ``{"date": ["Enter a valid date."]}``: a field the client n
 sent, and no value. Here a range's bad bound is refused at its own parameter, with
 the value as sent; every other filter's error is already at its parameter."""
 
-import datetime
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.forms import MultiWidget
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -27,13 +27,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.settings import api_settings
 
-from livestock.pages.forms import not_a_date
+from livestock.filtersets import iso_date, not_a_date
 
 
 def is_date(value: str) -> bool:
     try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
+        iso_date(value)
+    except DjangoValidationError:
         return False
     return True
 

@@ -3,7 +3,6 @@ it for the pages and for the API, so both take the same parameters, the
 same defaults and give the same errors."""
 
 import datetime
-import re
 from urllib.parse import urlencode
 
 from django import forms
@@ -12,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock.filtersets import MAX_ID
+from livestock.filtersets import MAX_ID, IsoDateField
 from livestock.i18n import isolated
 from livestock.models import (
     LADDER,
@@ -26,16 +25,8 @@ from livestock.places import scoping
 
 # The earliest date a summary is asked for.
 FIRST_AS_OF = datetime.date(1900, 1, 1)
-# A date as the pages' and the API's parameters take it.
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 PLACE_LEVELS: dict[str, type[Place]] = {level.name: level.model for level in LADDER}
-
-
-def not_a_date(value: str) -> str:
-    """The one wording of a date that is not one, for the pages' and the API's
-    parameters alike."""
-    return _("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}
 
 
 def place_param(place: Place | None) -> str:
@@ -63,15 +54,12 @@ class _SeasonChoice(forms.ModelChoiceField):
         return isolated(str(obj))
 
 
-class AsOfField(forms.DateField):
+class AsOfField(IsoDateField):
     """The one reading of an "as of" date, for the pages, the API's summaries and
-    its records alike (``parse_as_of``): YYYY-MM-DD and nothing else, from
-    ``FIRST_AS_OF`` on, refused with the value as sent. Not a format of the page's
-    language (Django's DateField read 02/11/2025 as 11 February in English and
-    refused it in Chinese), nor ISO's week dates or basic form (2025-W06-2,
-    20250211, which Python reads); and no date so early that days cannot be counted
-    back from it (the week before, the data-quality flags), which the records
-    alone accepted."""
+    its records alike (``parse_as_of``): YYYY-MM-DD (``iso_date``) from
+    ``FIRST_AS_OF`` on, refused with the value as sent. No date so early that days
+    cannot be counted back from it (the week before, the data-quality flags),
+    which the records alone accepted."""
 
     default_validators = [
         MinValueValidator(
@@ -79,18 +67,6 @@ class AsOfField(forms.DateField):
             message=_("%(show_value)s is too early; ask for %(limit_value)s or later."),
         )
     ]
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, datetime.date):
-            return value
-        if not ISO_DATE.fullmatch(value):
-            raise forms.ValidationError(not_a_date(value), code="invalid")
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            raise forms.ValidationError(not_a_date(value), code="invalid") from None
 
 
 def parse_as_of(value: str | None) -> datetime.date | None:
