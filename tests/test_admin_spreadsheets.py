@@ -115,7 +115,7 @@ def new_households(page: str) -> list[tuple[str, ...]]:
     table = re.search(r'<table id="import-new-households">.*?</table>', page, re.S)
     if table is None:
         return []
-    rows = re.findall(r"<tr><td>.*?</tr>", table.group(), re.S)
+    rows = re.findall(r"<tr[^>]*><td>.*?</tr>", table.group(), re.S)
     return [tuple(re.findall(r"<td[^>]*>([^<]*)</td>", row)) for row in rows]
 
 
@@ -129,10 +129,34 @@ def test_the_preview_lists_the_households_the_file_would_create(
     assert "New herder households" in page
     # 赛力克·屈克木 (lines 4 and 5) is stored already: not listed.
     assert new_households(page) == [
-        ("2", "福海县 阔克阿勒什乡 齐巴尔窝依村", "哈力木·别克", "Halimu Bieke", ""),
-        ("6", "福海县 阔克阿勒什乡 齐巴尔窝依村", "努尔兰·托合塔尔", "Nuerlan Tuohetaer", ""),
+        ("2", "福海县 阔克阿勒什乡 齐巴尔窝依村", "哈力木·别克", "Halimu Bieke", "", ""),
+        ("6", "福海县 阔克阿勒什乡 齐巴尔窝依村", "努尔兰·托合塔尔", "Nuerlan Tuohetaer", "", ""),
     ]
     assert 'id="import-new-households-not-listed"' not in page
+    assert Herder.objects.count() == 1
+
+
+def test_the_preview_flags_a_new_household_that_looks_like_a_stored_one_and_refuses_it(
+    tmp_path, fuhai_technician, sailike, winter_2024
+):
+    path = tmp_path / "counts.csv"
+    path.write_text("村,牧户,产羔季,越冬母羊\n齐巴尔窝依村,赛力克・屈克木,2024–2025 冬羔,10\n")
+
+    page = upload(logged_in(fuhai_technician, "en"), path).content.decode()
+
+    assert new_households(page) == [
+        (
+            "2",
+            "福海县 阔克阿勒什乡 齐巴尔窝依村",
+            "赛力克・屈克木",
+            "",
+            "",
+            f"赛力克·屈克木 Sailike Qukemu (id {sailike.pk})",
+        )
+    ]
+    assert 'class="import-lookalike"' in page
+    assert "Refused: nothing will be stored" in page and 'name="confirm"' not in page
+    assert "write 赛力克·屈克木 or give the herder id" in page
     assert Herder.objects.count() == 1
 
 

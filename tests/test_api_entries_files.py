@@ -164,3 +164,22 @@ def test_a_csv_with_a_cell_too_long_to_read_is_refused_with_a_message(writer, sa
     assert response.status_code == 400, response.content
     [error] = response.json()["errors"]
     assert "The CSV file cannot be read" in error["errors"]["non_field_errors"][0]
+
+
+def test_a_dry_run_names_the_household_a_new_one_looks_like_and_refuses_its_row(
+    writer, sailike, winter_2024, tmp_path
+):
+    path = tmp_path / "counts.csv"
+    path.write_text("村,牧户,牧户拉丁名\n齐巴尔窝依村,赛力克·屈克木\u200b,Sailike\n")
+
+    with path.open("rb") as file:
+        response = api(writer).post(BULK_URL, {"file": file, "dry_run": "true"}, format="multipart")
+
+    assert response.status_code == 400
+    body = response.json()
+    [error] = body["errors"]
+    assert (error["line"], error["column"], error["value"]) == (2, "牧户", "赛力克·屈克木\u200b")
+    assert f"give the herder id {sailike.pk}" in error["errors"]["牧户"][0]
+    [new] = body["spreadsheet"]["new_herders"]
+    assert new["resembles"] == f"赛力克·屈克木 Sailike Qukemu (id {sailike.pk})"
+    assert Herder.objects.count() == 1

@@ -1022,3 +1022,111 @@ def test_an_interrupt_out_of_a_writer_s_start_is_waited_through_and_stores_nothi
     assert not writers[0].is_alive()
     assert isinstance(outcome[0], KeyboardInterrupt)
     assert (Herder.objects.count(), LambingEntry.objects.count()) == (0, 0)
+
+
+LOOKALIKE_HEADER = "村,牧户,牧户拉丁名,产羔季,越冬母羊\n"
+
+
+@pytest.mark.parametrize(
+    ("written", "differences"),
+    [
+        ("赛力克·屈克木\u200b", "U+200B ZERO WIDTH SPACE"),
+        ("赛力克・屈克木", "U+30FB KATAKANA MIDDLE DOT; U+00B7 MIDDLE DOT"),
+        ("赛力克 · 屈克木", "U+0020 SPACE"),
+        ("S\u0430ilike Qukemu", "U+0430 CYRILLIC SMALL LETTER A; U+0061 LATIN SMALL LETTER A"),
+        ("Sailike  Qukemu", "spaces"),  # two spaces
+    ],
+)
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_new_household_whose_name_looks_like_a_stored_ones_is_refused_saying_how_to_mean_it(
+    written, differences, dry_run, fuhai_technician, qibaerwoyi, sailike, winter_2024, english
+):
+    content = f"{LOOKALIKE_HEADER}齐巴尔窝依村,{written},,2024–2025 冬羔,10\n".encode()
+
+    result = import_counts(content=content, user=fuhai_technician, dry_run=dry_run)
+
+    [error] = result.errors
+    assert (error.line, error.column, error.value) == (2, "牧户", written)
+    assert error.message == (
+        f"looks like the household 赛力克·屈克木 Sailike Qukemu (id {sailike.pk}) of 齐巴尔窝依村 "
+        f"but is written with other characters ({differences}), and a file does not add a "
+        "household beside one whose name looks like it: to mean that household, write "
+        f"{'Sailike Qukemu' if 'S' in written else '赛力克·屈克木'} or give the herder id "
+        f"{sailike.pk}"
+    )
+    [listed] = result.new_herders
+    assert (listed.line, listed.name, listed.resembles) == (
+        2,
+        written,
+        f"赛力克·屈克木 Sailike Qukemu (id {sailike.pk})",
+    )
+    assert stored() == (1, 0, 0)
+
+
+def test_a_new_household_whose_name_looks_like_another_new_one_of_the_file_is_refused(
+    fuhai_technician, qibaerwoyi, winter_2024, english
+):
+    content = (
+        f"{LOOKALIKE_HEADER}"
+        "齐巴尔窝依村,哈力木·别克,Halimu,2024–2025 冬羔,10\n"
+        "齐巴尔窝依村,努尔兰,Nurlan,2024–2025 冬羔,10\n"
+        "齐巴尔窝依村,哈力木·别克\u200b\u200b,,2024–2025 冬羔,10\n"
+        "齐巴尔窝依村,NURL\u0410N,,2024–2025 冬羔,10\n"
+        "齐巴尔窝依村,NURL\u0410N,,,\n"
+    ).encode()
+
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert [(error.line, error.message) for error in result.errors] == [
+        (
+            4,
+            "looks like 哈力木·别克, a new household on line 2 of this file, but is written "
+            "with other characters (U+200B ZERO WIDTH SPACE): write both alike",
+        ),
+        (
+            5,
+            "looks like Nurlan, a new household on line 3 of this file, but is written with "
+            "other characters (U+0055 LATIN CAPITAL LETTER U; U+0052 LATIN CAPITAL LETTER R; "
+            "U+004C LATIN CAPITAL LETTER L; U+0410 CYRILLIC CAPITAL LETTER A): write both alike",
+        ),
+        (6, result.errors[1].message),  # each of its rows, listed once below
+    ]
+    assert [(h.line, h.resembles) for h in result.new_herders] == [
+        (2, ""),
+        (3, ""),
+        (4, "哈力木·别克 Halimu, new on line 2"),
+        (5, "努尔兰 Nurlan, new on line 3"),
+    ]
+    assert result.new_herders_not_listed == 0
+    assert stored() == (0, 0, 0)
+
+
+def test_a_look_alike_name_in_another_village_or_the_exact_name_is_no_look_alike(
+    fuhai_technician, kokeaheshi, qibaerwoyi, sailike, winter_2024, english
+):
+    """Only a household of the same village is taken for the one meant; a row
+    naming a household exactly finds it, as before."""
+    Village.objects.create(township=kokeaheshi, name="1号村", name_latin="Cun 1")
+    content = (
+        f"{LOOKALIKE_HEADER}"
+        "1号村,赛力克・屈克木,Sailike 2,2024–2025 冬羔,10\n"
+        "齐巴尔窝依村,赛力克·屈克木,,2024–2025 冬羔,11\n"
+    ).encode()
+
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert result.errors == [] and result.applied
+    assert result.count("herder", "created") == 1
+    new = Herder.objects.get(village__name="1号村")
+    assert (new.name, new.name_key) == ("赛力克・屈克木", "赛力克·屈克木")  # its key, as stored
+    assert sailike.lambing_records.get().ewes_at_start == 11
+
+
+def test_the_command_names_a_refused_look_alike_household(
+    tmp_path, fuhai_technician, qibaerwoyi, sailike, winter_2024, english
+):
+    path = tmp_path / "counts.csv"
+    path.write_text(f"{LOOKALIKE_HEADER}齐巴尔窝依村,赛力克·屈克木\u200b,,,\n", encoding="utf-8")
+
+    with pytest.raises(CommandError, match="1 rows refused"):
+        run(path, fuhai_technician, "--dry-run")

@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from livestock.models import Herder, Season
-from livestock.places.names import normalize_name
-from livestock.services.places import herder_create
+from livestock.places.names import lookalike_key, normalize_name
+from livestock.services.places import herder_create, herder_update
 from livestock.services.records import record_create
 from tests.conftest import PASSWORD
 from tests.test_admin import logged_in
@@ -252,3 +252,45 @@ def test_an_import_refuses_a_household_named_with_invisible_characters_at_its_ce
     assert (error["line"], error["column"], error["value"]) == (2, "牧户 herder", "\u200b\u200b")
     assert error["errors"] == {"牧户 herder": [invisible_message("\u200b")]}
     assert not Herder.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Sailike Qukemu", "S\u0430ilike Qukemu"),  # a Cyrillic а typed for a Latin a
+        ("Сайлау", "C\u0430\u0439\u043bay"),  # Cyrillic, with Latin C, a, y typed in it
+        ("牧户12", "牧户１２"),  # full-width digits
+        ("别克·木合亚提", "别克·木合亚提\u200b"),  # a trailing zero-width space
+        ("别克·木合亚提", "别克・木合亚提"),  # a katakana middle dot
+        ("别克·木合亚提", "别克 • 木合亚提"),  # a bullet, with spaces around it
+        ("Bieke Muheyati", "Bieke  MUHEYATI "),  # spaces, letter case
+        (ALIYA, ALIYA_LEGACY),
+    ],
+)
+def test_names_that_look_alike_have_one_key(one, other):
+    assert one != other
+    assert lookalike_key(one) == lookalike_key(other)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("别克", "别克·木合亚提"), ("Asan", "Hasan"), ("牧户1", "牧户2"), ("Серік", "Серіk2")],
+)
+def test_names_that_differ_keep_their_own_keys(one, other):
+    assert lookalike_key(one) != lookalike_key(other)
+
+
+def test_a_households_look_alike_keys_are_written_by_every_save(qibaerwoyi):
+    herder = herder_create(village=qibaerwoyi, name="别克・木合亚提", name_latin="B\u0435k")
+
+    herder.refresh_from_db()
+    assert herder.name == "别克・木合亚提"  # the name itself as written
+    assert (herder.name_key, herder.name_latin_key, herder.name_kazakh_key) == (
+        "别克·木合亚提",
+        "bek",
+        "",
+    )
+    herder_update(herder, name_kazakh="Бек")
+    herder.refresh_from_db()
+    assert herder.name_kazakh_key == "бek"
+    assert "name_key" not in {field.name for field in Herder.history.model._meta.fields}

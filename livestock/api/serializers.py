@@ -653,7 +653,8 @@ class BulkResultSerializer(serializers.Serializer):
             "For a spreadsheet: its rows, whether it was stored, and per kind (herder, record, "
             "entry) how many were created, changed and unchanged; new_herders: the first 100 "
             "herder households it creates (line, village id, village_name, name, name_latin, "
-            "name_kazakh), and new_herders_not_listed: how many more."
+            "name_kazakh; resembles: the household whose name it looks like, for which its row "
+            "is refused, or null), and new_herders_not_listed: how many more."
         ),
     )
 

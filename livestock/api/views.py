@@ -637,6 +637,7 @@ def _file_result(result, *, refused: str = "", field: str = "non_field_errors") 
                     "name": household.name,
                     "name_latin": household.name_latin,
                     "name_kazakh": household.name_kazakh,
+                    "resembles": household.resembles or None,
                 }
                 for household in result.new_herders
             ],

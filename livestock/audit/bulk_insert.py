@@ -63,12 +63,16 @@ def insert_with_history(
         # Each value as the object holds it (COPY adapts dates, UUIDs and times
         # itself), but for the fields that set their own on insert (auto_now_add,
         # auto_now): the time of the insert, one for its rows, as their history
-        # rows have one.
+        # rows have one; and a derived field (a name's look-alike key) from the
+        # object's other fields, as save() writes it.
         for field in fields:
             if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
                 stamp = field.pre_save(objs[0], True)
                 for obj in objs[1:]:
                     setattr(obj, field.attname, stamp)
+            elif getattr(field, "derived", False):  # written from the object's other fields
+                for obj in objs:
+                    field.pre_save(obj, True)
         # A row's values as one C call per object (attrgetter), not a
         # generator's getattr per field: a fifth of an import's inserts.
         values_of = operator.attrgetter(model._meta.pk.attname, *(f.attname for f in fields))

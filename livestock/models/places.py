@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from livestock.audit.attribution import audited
 from livestock.choices import ReviewState
-from livestock.places.names import NameField
+from livestock.places.names import LookalikeKeyField, NameField
 
 
 class Place(models.Model):
@@ -168,8 +168,16 @@ class Herder(Versioned, Place):
         default="",
         help_text=_("As the family writes it: in the Arabic script, or in Cyrillic. Optional."),
     )
-    # History is read by the household (``id``) and by date, never by village.
-    history = audited(no_db_index=["village"])
+    # How each name looks (``places/names.py``): an import finds by them the
+    # households of a village whose name looks like a new household's.
+    name_key = LookalikeKeyField(of="name")
+    name_latin_key = LookalikeKeyField(of="name_latin")
+    name_kazakh_key = LookalikeKeyField(of="name_kazakh")
+    # History is read by the household (``id``) and by date, never by village;
+    # the keys are the names' own, and kept with them.
+    history = audited(
+        no_db_index=["village"], excluded_fields=["name_key", "name_latin_key", "name_kazakh_key"]
+    )
 
     class Meta(Place.Meta):
         verbose_name = _("herder household")

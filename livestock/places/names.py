@@ -16,8 +16,15 @@ the same name must be stored, and found, the same way whatever produced it:
 ``NameField`` applies it to every name the models store; searches apply it to
 what is typed in the search box. It also refuses a name with nothing to see in it
 (``visible_name``): zero-width spaces and joiners, a byte order mark, spaces.
+
+Two names may also *look* alike and differ: a Cyrillic а typed for a Latin a, a
+full-width digit, a zero-width space, a space too many, another middle dot.
+``lookalike_key`` is what such names have in common; ``LookalikeKeyField`` keeps
+it beside a stored name, so that the names of a village that look like a given
+one are found in the database by it. It is never stored as a name, nor shown.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -97,6 +104,52 @@ def visible_name(value: str) -> None:
     )
 
 
+# Characters that draw nothing where a name is read, or nothing told from no
+# character: the soft hyphen, joiners and marks of direction, the zero-width and
+# word-joining spaces, variation selectors, fillers and tags, the BOM.
+INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    "\U000e0000-\U000e0fff]"
+)
+# Letters of Cyrillic and Greek drawn as a Latin letter (in either case), and
+# the dots typed between the parts of a Kazakh name written in Chinese
+# characters (别克·木合亚提), each as the one it is taken for. After casefold():
+# lower-case letters only.
+LOOKALIKES = str.maketrans(
+    {
+        **dict(zip("авекмнорстухіјѕԁүһӏ", "abekmhopctyxijsdyhl", strict=True)),
+        **dict(zip("αβεηικμνορτυχζ", "abehikmvoptyxz", strict=True)),
+        **dict.fromkeys("•‧・∙⋅.᛫", "·"),
+    }
+)
+SPACED_DOT = re.compile(" ?· ?")
+
+
+@functools.lru_cache(maxsize=65536)
+def lookalike_key(text: str) -> str:
+    """What names that look alike have in common: ``text`` as stored
+    (``normalize_name``), then NFKC (full-width letters and digits, compatibility
+    forms), without invisible characters, case-folded, Cyrillic and Greek
+    look-alikes as the Latin letter, every middle dot as U+00B7 with no space
+    around it, and spaces collapsed. Never stored as a name (DOMAIN.md: names are
+    kept NFC, never NFKC). Changing it needs a migration that writes the stored
+    keys again (``LookalikeKeyField``). Remembered for the names of a file."""
+    text = unicodedata.normalize("NFKC", normalize_name(text))
+    text = " ".join(INVISIBLE.sub("", text).casefold().translate(LOOKALIKES).split())
+    return SPACED_DOT.sub("·", text) if "·" in text else text
+
+
+def differences(text: str, other: str) -> list[str]:
+    """The characters one of two look-alike names has and the other has not, as
+    code point and Unicode name (an invisible character cannot be shown)."""
+    return [
+        f"U+{ord(character):04X} {unicodedata.name(character, '')}".strip()
+        for character in dict.fromkeys(text + other)
+        if (character in text) != (character in other)
+    ]
+
+
 class NameField(models.CharField):
     """A name, stored as ``normalize_name`` writes it, by whatever path it is saved
     (a form, the API, an import, ``bulk_create``, a queryset's ``update``).
@@ -134,3 +187,30 @@ class NameField(models.CharField):
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return normalize_name(value) if isinstance(value, str) else value
+
+
+class LookalikeKeyField(models.TextField):
+    """The ``lookalike_key`` of the model's name field ``of``, written from it by
+    whatever path the model is saved (``pre_save``: a form, the API, an import's
+    ``bulk_create``; ``audit.bulk_insert``'s COPY asks it too). Not edited, shown
+    nor kept in the history. A plain ``TextField`` to migrations, as ``NameField``
+    is a ``CharField``; rows written by SQL alone (the benchmark's) get ""."""
+
+    derived = True  # bulk_insert: computed on insert, as auto_now is
+
+    def __init__(self, *args, of: str = "", **kwargs):
+        self.of = of
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("db_default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.TextField", args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = lookalike_key(getattr(model_instance, self.of) or "")
+        setattr(model_instance, self.attname, value)
+        return value

@@ -28,7 +28,7 @@ from livestock.counting import rollups
 from livestock.models import Herder, LambingRecord, Place, Season, Village
 from livestock.models.review import approved_through_townships
 from livestock.places import scoping
-from livestock.places.names import normalize_name
+from livestock.places.names import differences, lookalike_key, normalize_name
 from livestock.services.collector import collected_rarely
 from livestock.services.entries import NewEntry, entries_create
 from livestock.services.places import herder_build, herder_update, herders_create
@@ -69,6 +69,9 @@ class NewHousehold:
     name: str
     name_latin: str
     name_kazakh: str
+    # The household its name looks like (``lookalike_key``), for which it is
+    # refused: a stored one "name (id N)", or one new on an earlier line.
+    resembles: str = ""
 
 
 @dataclass
@@ -87,8 +90,10 @@ class ImportResult:
 
     @property
     def new_herders_not_listed(self) -> int:
-        """How many households the file creates beyond those listed."""
-        return max(0, self.count("herder", "created") - len(self.new_herders))
+        """How many households the file creates beyond those listed (a household
+        refused for looking like another is listed, not created)."""
+        listed = sum(not household.resembles for household in self.new_herders)
+        return max(0, self.count("herder", "created") - listed)
 
     @property
     def kinds(self) -> list[tuple[str, str, int, int, int]]:
@@ -247,6 +252,8 @@ class _Importer:
         self.counted: dict[tuple[str, object], str] = {}
         self.village_herders: dict[int, Households] = {}
         self.wanted_names: dict[int, set[str]] | None = None
+        self.wanted_keys: dict[int, set[str]] = defaultdict(set)
+        self.lookalikes: set[tuple[int, str]] = set()  # (village id, name) refused as such
         self.named_villages: dict[str, list[Village]] | None = None
         self.village_records: dict[int, dict[tuple[int, int], tuple]] = {}
         self.locks: dict[tuple[int, int], datetime.date | None] = {}
@@ -467,6 +474,7 @@ class _Importer:
                 ) % {"village": village, "listed": listed}
                 raise RowRefused([("herder", message)])
             if not candidates:
+                self.check_not_lookalike(line, name, name_latin, name_kazakh, village)
                 herder = self.apply(
                     "herder",
                     lambda: herder_build(
@@ -474,19 +482,10 @@ class _Importer:
                     ),
                 )
                 herder.import_key = ("new", id(herder))
+                herder.import_line = line
                 self.new_herders.append(herder)
                 self.count("herder", "created", herder)
-                if len(self.result.new_herders) < NEW_HOUSEHOLDS_LISTED:
-                    self.result.new_herders.append(
-                        NewHousehold(
-                            line,
-                            village.pk,
-                            f"{_parents(village)} {village.name}",
-                            herder.name,
-                            herder.name_latin,
-                            herder.name_kazakh,
-                        )
-                    )
+                self.list_new(line, village, name, name_latin, name_kazakh)
                 self.herder_cache[key] = (herder, _names(herder))
                 self.village_herders[village.pk].add(herder)
                 return herder
@@ -516,6 +515,69 @@ class _Importer:
         self.herder_cache[key] = (herder, _names(herder))
         return herder
 
+    def list_new(self, line, village, name, name_latin, name_kazakh, resembles="") -> None:
+        """A new household in the preview's list, while it lists fewer than
+        ``NEW_HOUSEHOLDS_LISTED``."""
+        if len(self.result.new_herders) < NEW_HOUSEHOLDS_LISTED:
+            self.result.new_herders.append(
+                NewHousehold(
+                    line,
+                    village.pk,
+                    f"{_parents(village)} {village.name}",
+                    name,
+                    name_latin,
+                    name_kazakh,
+                    resembles,
+                )
+            )
+
+    def check_not_lookalike(self, line, name, name_latin, name_kazakh, village) -> None:
+        """Refuse a new household whose name looks like (``lookalike_key``) a
+        name of a household of its village, stored or new in the file: a
+        file names a household by its name, so one written with another
+        character, a space too many, is taken for a new one and stored beside
+        it. The message says how to write it to mean that one; a new household
+        that truly is another is added on its own (the admin, the field app)."""
+        resembled = self.herders_of(village).resembling(name)
+        if not resembled:
+            return
+        other = resembled[0]
+        key = lookalike_key(name)
+        written = next(
+            text
+            for text in (other.name, other.name_latin, other.name_kazakh)
+            if lookalike_key(text) == key
+        )
+        unlike = "; ".join(differences(name, written)[:4]) or _("spaces")
+        household = " ".join(filter(None, (other.name, other.name_latin)))
+        if other.id is None:  # new on an earlier line of the file
+            label = _("%(household)s, new on line %(line)s") % {
+                "household": household,
+                "line": other.import_line,
+            }
+            message = _(
+                "looks like %(written)s, a new household on line %(line)s of this file, but is "
+                "written with other characters (%(differences)s): write both alike"
+            ) % {"written": written, "line": other.import_line, "differences": unlike}
+        else:
+            label = f"{household} (id {other.id})"
+            message = _(
+                "looks like the household %(household)s of %(village)s but is written with other "
+                "characters (%(differences)s), and a file does not add a household beside one "
+                "whose name looks like it: to mean that household, write %(written)s or give "
+                "the herder id %(id)s"
+            ) % {
+                "household": label,
+                "village": village.name,
+                "differences": unlike,
+                "written": written,
+                "id": other.id,
+            }
+        if (village.pk, name) not in self.lookalikes:  # listed once, refused at each row
+            self.lookalikes.add((village.pk, name))
+            self.list_new(line, village, name, name_latin, name_kazakh, resembles=label)
+        raise RowRefused([("herder", message)])
+
     def herders_of(self, village: Village) -> "Households":
         """The village's households that the file may name (new ones, and rows
         of stored ones), read once per file. Only the stored households named
@@ -523,7 +585,10 @@ class _Importer:
         (``names_wanted``, ``_may_be_named``): a file of new households in a
         region's villages read every household of each, a hundred thousand
         rows to find none. A stored household becomes a model instance only
-        when a row names it (``stored_herder``)."""
+        when a row names it (``stored_herder``). With them, the stored
+        households whose names look like one of those (``lookalike_key``, by
+        the keys stored beside the names), so that a new one is checked against
+        them in memory."""
         if village.pk not in self.village_herders:
             # With those of every other village the file's rows name, not read
             # yet: a query per village was a third of a large file's import.
@@ -532,11 +597,12 @@ class _Importer:
             for start in range(0, len(unread), VILLAGES_A_QUERY):
                 chunk = list(dict.fromkeys(unread[start : start + VILLAGES_A_QUERY]))
                 names = set().union(*(wanted.get(pk, ()) for pk in chunk))
+                keys = set().union(*(self.wanted_keys.get(pk, ()) for pk in chunk))
                 by_village: dict[int, list] = {pk: [] for pk in chunk}
                 herders = (
                     self.herders.annotate(latin_upper=AsciiUpper("name_latin"))
                     .filter(village__in_array=chunk)
-                    .filter(_may_be_named(names))
+                    .filter(_may_be_named(names, keys))
                 )
                 for herder in herders.values_list(*HERDER_FIELDS, named=True):
                     by_village[herder.village_id].append(herder)
@@ -547,7 +613,8 @@ class _Importer:
     def names_wanted(self) -> dict[int, set[str]]:
         """By village id, the household names (as stored: ``normalize_name``)
         that the file's rows give in that village (found as ``village()``
-        finds a row's), made once per file."""
+        finds a row's), made once per file; and their look-alike keys
+        (``wanted_keys``)."""
         if self.wanted_names is None:
             # The names as the rows give them, made as stored once each.
             by_place: dict[tuple[str, str, str], set[str]] = defaultdict(set)
@@ -567,6 +634,7 @@ class _Importer:
                 except RowRefused:  # the row is refused when it comes
                     continue
                 self.wanted_names[place.pk] |= names
+                self.wanted_keys[place.pk] |= {lookalike_key(name) for name in names}
         return self.wanted_names
 
     def records_of(self, village_id: int) -> dict[tuple[int, int], tuple]:
@@ -864,6 +932,7 @@ class Households:
         self.by_name: dict[str, list[int]] = {}
         self.by_latin: dict[str, list[int]] = {}  # lower-case
         self.by_kazakh: dict[str, list[int]] = {}
+        self.by_key: dict[str, list[int]] = {}  # any of its names' lookalike_key
         for herder in herders:
             self.add(herder)
 
@@ -876,6 +945,8 @@ class Households:
         self.by_latin.setdefault(name_latin.lower(), []).append(position)
         if name_kazakh:
             self.by_kazakh.setdefault(name_kazakh, []).append(position)
+        for key in _keys(name, name_latin, name_kazakh):
+            self.by_key.setdefault(key, []).append(position)
 
     def renamed(self, herder: Herder, before: tuple) -> None:
         """``herder`` renamed by a row (``before``: its ``_names`` until then):
@@ -892,6 +963,8 @@ class Households:
         self.by_latin[name_latin.lower()].remove(position)
         if name_kazakh:
             self.by_kazakh[name_kazakh].remove(position)
+        for key in _keys(name, name_latin, name_kazakh):
+            self.by_key[key].remove(position)
         self.herders[position] = herder
         self._index(position, herder.name, herder.name_latin, herder.name_kazakh)
 
@@ -904,6 +977,17 @@ class Households:
             *self.by_kazakh.get(name, ()),
         }
         return [self.herders[position] for position in sorted(positions)]
+
+    def resembling(self, name: str) -> list:
+        """Those with a name that looks like ``name`` (``lookalike_key``), in
+        the order they were read."""
+        positions = self.by_key.get(lookalike_key(name), ())
+        return [self.herders[position] for position in sorted(set(positions))]
+
+
+def _keys(*names: str) -> set[str]:
+    """The look-alike keys of a household's names (an empty name has none)."""
+    return {lookalike_key(name) for name in names if name} - {""}
 
 
 class AsciiUpper(Upper):
@@ -920,19 +1004,25 @@ class AsciiUpper(Upper):
 NOT_ASCII = r"[^\x01-\x7f]"
 
 
-def _may_be_named(names: set[str]) -> Q:
+def _may_be_named(names: set[str], keys: set[str]) -> Q:
     """Households that one of ``names`` may name as ``Households.named`` finds
     them (which decides), on a query annotated with ``latin_upper``
     (``AsciiUpper``): by their Chinese or Kazakh name, by their Latin name
     upper-cased in ASCII when the name is ASCII, and any whose Latin name is
-    not ASCII (Python's case rules beyond ASCII are not the database's)."""
+    not ASCII (Python's case rules beyond ASCII are not the database's); and
+    those with a name that looks like one of them (its look-alike key among
+    ``keys``: ``Households.resembling`` decides)."""
     if not names:
         return Q(pk__in=[])
+    keys = keys - {""}
     return (
         Q(name__in_array=names)
         | Q(name_kazakh__in_array=names)
         | Q(latin_upper__in_array={name.lower().upper() for name in names if name.isascii()})
         | Q(name_latin__regex=NOT_ASCII)
+        | Q(name_key__in_array=keys)
+        | Q(name_latin_key__in_array=keys)
+        | Q(name_kazakh_key__in_array=keys)
     )
 
 

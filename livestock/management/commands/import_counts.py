@@ -87,7 +87,12 @@ class Command(BaseCommand):
             )
         for household in result.new_herders:
             names = " ".join(filter(None, (household.name, household.name_latin)))
-            self.stdout.write(f"  new: line {household.line}, {household.village}: {names}")
+            resembles = (
+                f" (refused: looks like {household.resembles})" if household.resembles else ""
+            )
+            self.stdout.write(
+                f"  new: line {household.line}, {household.village}: {names}{resembles}"
+            )
         if result.new_herders_not_listed:
             self.stdout.write(f"  and {result.new_herders_not_listed} more new households")
         rate = result.rows / elapsed if elapsed else 0
