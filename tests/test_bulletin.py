@@ -676,13 +676,41 @@ def test_every_rate_of_the_bulletin_shows_the_numbers_it_divides(
     written = bulletin.write_bulletin(
         season=winter_2024, as_of=datetime.date(2025, 2, 11), place=burqin, user=burqin_official
     )
-    rates = [figure for figure in written.figures if figure.text.endswith("%")]
+    rates = rates_checked_with_a_calculator(written)
     assert len(rates) >= 6  # lambing, mortality, completeness, three shares done
+    slowest = next(figure for figure in rates if figure.what == "慢乡完成比例")
+    assert slowest.basis == "已填母羊数的户的产羔数15 ÷ 预计产羔数100"
+
+
+def rates_checked_with_a_calculator(written: bulletin.Bulletin) -> list[bulletin.Figure]:
+    """The bulletin's rates, each found equal to the division its basis shows."""
+    rates = [figure for figure in written.figures if figure.text.endswith("%")]
     for figure in rates:
         division = re.search(r"(\d+) ÷ \D*?(\d+)", figure.basis)
         assert division, (figure.what, figure.basis)
         numerator, denominator = (Decimal(number) for number in division.groups())
         shown = (numerator * 100 / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
         assert figure.text == f"{shown}%", (figure.what, figure.basis)
-    slowest = next(figure for figure in rates if figure.what == "慢乡完成比例")
-    assert slowest.basis == "已填母羊数的户的产羔数15 ÷ 预计产羔数100"
+    return rates
+
+
+def test_the_share_done_by_the_same_day_last_season_shows_the_numbers_it_divides(
+    two_townships, burqin, winter_2024, burqin_official
+):
+    """It said only "上季同一天的产羔数 ÷ 上季全季产羔数"."""
+    previous = Season.objects.create(
+        kind="winter", start_date=datetime.date(2023, 12, 1), end_date=datetime.date(2024, 2, 28)
+    )
+    village = Village.objects.get(name="慢乡村")
+    with entered_on(datetime.date(2024, 2, 28)):
+        herder = Herder.objects.create(village=village, name="老户", name_latin="Old")
+        record = record_create(herder=herder, season=previous, ewes_at_start=150)
+        # 72 days into the season (2024-02-11): 30 of the season's 120 lambs.
+        for date, born in ((datetime.date(2024, 2, 1), 30), (datetime.date(2024, 2, 20), 90)):
+            entry_create(record=record, date=date, ewes_lambed=born, lambs_born=born)
+    written = bulletin.write_bulletin(
+        season=winter_2024, as_of=datetime.date(2025, 2, 11), place=burqin, user=burqin_official
+    )
+    assert "上一季（2023–2024 冬羔）同期已完成全季产羔的25.0%" in written.text()
+    rates = rates_checked_with_a_calculator(written)
+    assert "上季同一天的产羔数30 ÷ 上季全季产羔数120" in [figure.basis for figure in rates]

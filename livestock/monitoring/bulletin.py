@@ -457,6 +457,7 @@ def write_bulletin(
                 end=end,
             )
         if whole.previous_share_done is not None and previous is not None:
+            then, final = whole.previous_lambs_born
             third += sentence(
                 gettext(
                     "; by the same day of the previous season (%(season)s) "
@@ -469,9 +470,10 @@ def write_bulletin(
                         "bulletin: what a figure is", "share done by the same day last season"
                     ),
                     gettext(
-                        "lambs born by the same day last season"
-                        " ÷ lambs born in the whole of last season"
-                    ),
+                        "lambs born by the same day last season %(then)s"
+                        " ÷ lambs born in the whole of last season %(final)s"
+                    )
+                    % {"then": then, "final": final},
                 ),
             )
         third.append(full_stop())

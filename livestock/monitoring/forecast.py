@@ -51,8 +51,16 @@ class Forecast:
     season_end: datetime.date
     totals: LambingTotals
     totals_week_before: LambingTotals
-    previous_share_done: Decimal | None = None
+    # The previous season's lambs born by the same day and in the whole season.
+    previous_lambs_born: tuple[int, int] | None = None
     curve_share_done: Decimal | None = None
+
+    @property
+    def previous_share_done(self) -> Decimal | None:
+        """The share of its lambs the previous season had born by the same day."""
+        if self.previous_lambs_born is None:
+            return None
+        return percent(*self.previous_lambs_born)
 
     @property
     def lambs_expected(self) -> int | None:
@@ -231,11 +239,11 @@ def _forecasts(
     """The forecasts from each place's totals now and a week before (the key
     None alone: the whole place) and the previous season's lambs born."""
 
-    def previous_share(*keys) -> Decimal | None:
+    def previous_lambs(*keys) -> tuple[int, int] | None:
         if previous_born is None:
             return None
         born = [previous_born.get(key, (0, 0)) for key in keys]
-        return percent(sum(then for then, _ in born), sum(final for _, final in born))
+        return sum(then for then, _ in born), sum(final for _, final in born)
 
     def made(key, now, before, curve=None) -> Forecast:
         return Forecast(
@@ -244,7 +252,7 @@ def _forecasts(
             season_end=season.end_date,
             totals=now,
             totals_week_before=before,
-            previous_share_done=previous_share(key),
+            previous_lambs_born=previous_lambs(key),
             curve_share_done=curve,
         )
 
@@ -263,7 +271,7 @@ def _forecasts(
         season_end=season.end_date,
         totals=whole_totals,
         totals_week_before=before_totals,
-        previous_share_done=previous_share(*(previous_born or {})),
+        previous_lambs_born=previous_lambs(*(previous_born or {})),
     )
     curve = whole.share_done
     return whole, {
