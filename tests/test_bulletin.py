@@ -714,3 +714,21 @@ def test_the_share_done_by_the_same_day_last_season_shows_the_numbers_it_divides
     assert "上一季（2023–2024 冬羔）同期已完成全季产羔的25.0%" in written.text()
     rates = rates_checked_with_a_calculator(written)
     assert "上季同一天的产羔数30 ÷ 上季全季产羔数120" in [figure.basis for figure in rates]
+
+
+def test_a_place_with_one_place_below_it_names_none_the_slowest(
+    two_townships, burqin, winter_2024, burqin_official
+):
+    """慢乡 has one village: "进度最慢的村为慢乡村" named the only one the slowest."""
+    written = bulletin.write_bulletin(
+        season=winter_2024,
+        as_of=datetime.date(2025, 2, 11),
+        place=two_townships[1],
+        user=burqin_official,
+    )
+    assert written.text().startswith("截至2月11日，慢乡已产羔15只")
+    assert "进度最慢" not in written.text()
+    county = bulletin.write_bulletin(
+        season=winter_2024, as_of=datetime.date(2025, 2, 11), place=burqin, user=burqin_official
+    )
+    assert "进度最慢的乡镇为慢乡（已完成15.0%）" in county.text()

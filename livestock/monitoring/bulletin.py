@@ -323,7 +323,8 @@ def write_bulletin(
         ),
         key=lambda item: (item[0], item[1].pk),
     )
-    if ranked:
+    # The slowest of two or more: a place with one below it has none slower.
+    if len(ranked) > 1:
         share, slowest, slowest_forecast = ranked[0]
         first += sentence(
             gettext("; the slowest %(level)s is %(place)s (%(share)s done)"),
