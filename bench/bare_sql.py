@@ -58,6 +58,7 @@ from livestock.models import (
     LambingRecord,
     Village,
 )
+from livestock.models.copying import copy_rows
 
 NOTE = "bench/bare_sql.py"
 ENTRY_COLUMNS = (
@@ -112,9 +113,8 @@ def history_table(model) -> str:
 
 
 def copy(cursor, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copying:
-        for row in rows:
-            copying.write_row(row)
+    """COPY in binary format, as the app writes its rows (``copying``)."""
+    copy_rows(cursor, table, columns, rows)
 
 
 def next_ids(cursor, model, count: int) -> list[int]:

@@ -43,6 +43,7 @@ from livestock.models import (  # noqa: E402
     Season,
     Township,
     Village,
+    copying,
 )
 
 BATCH = 20_000  # households per batch
@@ -127,10 +128,8 @@ def copy_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     ``executemany`` INSERT on SQLite, with each value as its field stores it."""
     table = model._meta.db_table
     if connection.vendor == "postgresql":
-        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+        with connection.cursor() as cursor:
+            copying.copy_rows(cursor, table, columns, rows)
         return
     database = connections[DEFAULT_DB_ALIAS]
     fields = [model._meta.get_field(column) for column in columns]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
 
 from livestock.audit import attribution
+from livestock.models.copying import copy_rows
 
 
 def insert_with_history(
@@ -78,7 +79,7 @@ def insert_with_history(
         values_of = operator.attrgetter(model._meta.pk.attname, *(f.attname for f in fields))
         rows = [values_of(obj) for obj in objs]
         columns = [model._meta.pk.column, *(field.column for field in fields)]
-        _copy(cursor, table, columns, rows)
+        copy_rows(cursor, table, columns, rows)
 
         tracked = {field.attname for field in history_model.tracked_fields}
         by_attname = {model._meta.pk.attname: 0}
@@ -95,17 +96,10 @@ def insert_with_history(
         history_columns = [history_model._meta.get_field(name).column for name in kept + [*extra]]
         kept_of = operator.itemgetter(*(by_attname[attname] for attname in kept))
         extra_values = tuple(extra.values())
-        _copy(
+        copy_rows(
             cursor,
             history_model._meta.db_table,
             history_columns,
             [kept_of(row) + extra_values for row in rows],
         )
     return objs
-
-
-def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)

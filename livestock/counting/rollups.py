@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from livestock.counting import walk
 from livestock.models import LADDER, LEVEL_OF, DailyRollup, LambingEntry, LambingRecord, Place
+from livestock.models.copying import copy_rows
 
 HERDER_LEVEL = LADDER[-1].depth  # a household's own rows: the ledger the others sum
 KEY_COLUMNS = ("season_id", "level", "place_id", "date")  # one row per key
@@ -706,9 +707,7 @@ def _copy_changes(cursor, columns: tuple[str, ...], rows: list[tuple]) -> None:
         f"CREATE TEMPORARY TABLE IF NOT EXISTS rollup_changes ON COMMIT DROP AS "  # noqa: S608
         f"SELECT {names} FROM {DailyRollup._meta.db_table} WITH NO DATA"
     )
-    with cursor.copy(f"COPY rollup_changes ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    copy_rows(cursor, "rollup_changes", columns, rows)
 
 
 def add_statement(columns: tuple[str, ...], database, *, source: str = "") -> str:
@@ -803,11 +802,8 @@ def write_herder_rows(rows: list[tuple]) -> None:
         return
     columns = row_columns()
     if connection.vendor == "postgresql":
-        table = DailyRollup._meta.db_table
-        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+        with connection.cursor() as cursor:
+            copy_rows(cursor, DailyRollup._meta.db_table, columns, rows)
         return
     # SQLite: one executemany, dates as the DateField stores them.
     adapt = connection.ops.adapt_datefield_value
