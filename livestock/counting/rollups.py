@@ -44,11 +44,21 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from livestock.counting import walk
-from livestock.models import LADDER, LEVEL_OF, DailyRollup, LambingEntry, LambingRecord, Place
+from livestock.models import (
+    LADDER,
+    LEVEL_OF,
+    DailyRollup,
+    Herder,
+    LambingEntry,
+    LambingRecord,
+    Place,
+    Season,
+    Village,
+)
 from livestock.models.copying import copy_rows
 
 HERDER_LEVEL = LADDER[-1].depth  # a household's own rows: the ledger the others sum
@@ -754,9 +764,27 @@ def moved(place: Place) -> None:
     level = LEVEL_OF[type(place)]
     paths = {above.name: level.path_to(above) for above in LADDER[: level.depth]}
     above = type(place)._default_manager.filter(pk=place.pk).values(*paths.values()).get()
-    DailyRollup.objects.filter(**{place._meta.model_name: place.pk}).update(
-        **{name: above[path] for name, path in paths.items()}
-    )
+    for within in _rows_within(place):
+        DailyRollup.objects.filter(within).update(
+            **{name: above[path] for name, path in paths.items()}
+        )
+
+
+def _rows_within(place: Place) -> list[Q]:
+    """Every row within ``place``, as the indexes find them
+    (``DailyRollup.Meta.indexes``): a household's by the rollups' key, a
+    village's by its index; above a village, the places' own rows by their
+    level's index and the households' through their villages."""
+    if isinstance(place, Herder):
+        seasons = Season.objects.values("pk")
+        return [Q(season__in=seasons, level=HERDER_LEVEL, place_id=place.pk)]
+    if isinstance(place, Village):
+        return [Q(village=place.pk)]
+    villages = Village.objects.filter(**{place.herder_path.removeprefix("village__"): place.pk})
+    return [
+        Q(level__lt=HERDER_LEVEL, **{place._meta.model_name: place.pk}),
+        Q(level=HERDER_LEVEL, village__in=villages.values("pk")),
+    ]
 
 
 # Making them again from the entries

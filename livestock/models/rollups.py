@@ -28,6 +28,11 @@ class RollupLevel(models.IntegerChoices):
     HERDER = 4, _("herder household")
 
 
+# The rows of places, not of households: those the prefecture's, counties' and
+# townships' indexes hold.
+PLACES_ABOVE_HOUSEHOLDS = models.Q(level__lt=RollupLevel.HERDER)
+
+
 def _place(model, null: bool = True):
     """A place column: no database constraint or single-column index (the rows
     are derived data, found through the composite indexes below)."""
@@ -134,12 +139,25 @@ class DailyRollup(models.Model):
         ]
         indexes = [
             # A drill-down: the rows of one level within a prefecture, county, township
-            # or village.
+            # or village. The households' own rows (nineteen in twenty of the table)
+            # are in the village's index only: a read of them within a larger place
+            # names its villages (``selectors.totals.rollups_within``), and each new
+            # household row was an entry in three more indexes (migration 0025).
             models.Index(
-                fields=["prefecture", "level", "date"], name="rollup_prefecture_level_date"
+                fields=["prefecture", "level", "date"],
+                name="rollup_prefecture_level_date",
+                condition=PLACES_ABOVE_HOUSEHOLDS,
             ),
-            models.Index(fields=["county", "level", "date"], name="rollup_county_level_date"),
-            models.Index(fields=["township", "level", "date"], name="rollup_township_level_date"),
+            models.Index(
+                fields=["county", "level", "date"],
+                name="rollup_county_level_date",
+                condition=PLACES_ABOVE_HOUSEHOLDS,
+            ),
+            models.Index(
+                fields=["township", "level", "date"],
+                name="rollup_township_level_date",
+                condition=PLACES_ABOVE_HOUSEHOLDS,
+            ),
             models.Index(fields=["village", "level", "date"], name="rollup_village_level_date"),
         ]
 

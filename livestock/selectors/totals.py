@@ -13,10 +13,12 @@ from livestock.models import (
     LEVEL_NAMED,
     LEVEL_OF,
     DailyRollup,
+    Herder,
     LambingRecord,
     Place,
     RollupLevel,
     Season,
+    Village,
 )
 from livestock.places import scoping
 
@@ -54,14 +56,35 @@ def rollups_within(
     needed = [LEVEL_OF[model].depth for model in (level, type(place) if place else None) if model]
     if user is not None and not (user.is_authenticated and user.is_superuser):
         needed += [LEVEL_NAMED[name].depth for name in scoping.grant_levels(user)]
-    rows = DailyRollup.objects.filter(
-        season=season, level=max(needed, default=RollupLevel.PREFECTURE), date__lte=as_of
-    )
+    depth = max(needed, default=RollupLevel.PREFECTURE)
+    rows = DailyRollup.objects.filter(season=season, level=depth, date__lte=as_of)
     if place is not None:
         rows = rows.filter(**{place._meta.model_name: place.pk})
     if user is not None:
         rows = scoping.visible(user, rows)
+    if depth == RollupLevel.HERDER:
+        rows = _by_their_villages(rows, place=place, user=user)
     return rows.order_by()
+
+
+def _by_their_villages(
+    rows: QuerySet[DailyRollup], *, place: Place | None, user: scoping.User | None
+) -> QuerySet[DailyRollup]:
+    """Households' rows within a place larger than a village, or within a
+    user's places, found through their villages: only the villages' index
+    holds households' rows (``DailyRollup.Meta.indexes``); the others hold
+    the places' own. Every household's row of the region, asked for by no
+    one but a superuser, is read whole."""
+    if isinstance(place, (Village, Herder)):
+        return rows
+    villages = Village.objects.all()
+    if place is not None:
+        villages = villages.filter(**{place.herder_path.removeprefix("village__"): place.pk})
+    if user is not None:
+        villages = scoping.visible(user, villages)
+    if villages.query.where:
+        return rows.filter(village__in=villages.values("pk"))
+    return rows
 
 
 def sum_columns(names=DailyRollup.COUNT_FIELDS) -> dict[str, Sum]:
