@@ -50,3 +50,45 @@ def test_a_database_with_counts_from_before_the_rollups_upgrades_to_the_rollups_
     levels = {key[1] for key in upgraded}
     assert levels == {0, 1, 2, 3, 4}  # prefecture, county, township, village, household
     assert upgraded == rebuilt_rollups()
+
+
+BEFORE_LOOKALIKE_KEYS = ("livestock", "0023_history_without_unread_indexes")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_households_stored_before_the_lookalike_keys_get_theirs_on_upgrade():
+    """An import finds a look-alike of a household stored before the keys
+    existed: the upgrade writes each stored household's keys (2,003
+    households: a whole statement of 2,000 and the rest)."""
+    from livestock.models import Herder
+    from livestock.places.names import lookalike_key
+
+    migrate([BEFORE_LOOKALIKE_KEYS])
+    apps = MigrationExecutor(connection).loader.project_state(BEFORE_LOOKALIKE_KEYS).apps
+
+    def model(name):
+        return apps.get_model("livestock", name)
+
+    altay = model("Prefecture").objects.create(name="阿勒泰地区", name_latin="Altay")
+    fuhai = model("County").objects.create(prefecture=altay, name="福海县", name_latin="Fuhai")
+    town = model("Township").objects.create(county=fuhai, name="阔克阿勒什乡", name_latin="K")
+    village = model("Village").objects.create(township=town, name="齐巴尔窝依村", name_latin="Q")
+    names = [("赛力克\u200b·屈克木", "Sailike Qukemu", "Сәлік Құкем")] + [
+        (f"牧户{n}", f"HERDER {n}", "") for n in range(2002)
+    ]
+    model("Herder").objects.bulk_create(
+        model("Herder")(village=village, name=name, name_latin=latin, name_kazakh=kazakh)
+        for name, latin, kazakh in names
+    )
+
+    executor = MigrationExecutor(connection)
+    migrate(executor.loader.graph.leaf_nodes())
+
+    stored = Herder.objects.order_by("pk").values_list(
+        "name", "name_latin", "name_kazakh", "name_key", "name_latin_key", "name_kazakh_key"
+    )
+    assert len(stored) == 2003
+    for name, latin, kazakh, *keys in stored:
+        assert keys == [lookalike_key(name), lookalike_key(latin), lookalike_key(kazakh)]
+    assert stored[0][3] == lookalike_key("赛力克·屈克木")
+    assert stored[2002][4] == "herder 2001"
