@@ -169,6 +169,16 @@ def test_a_correction_needs_a_reason_and_the_version_seen(tech_client, sailike_n
     assert entry.lambs_born == 6
 
 
+def test_a_deleted_entry_is_said_deleted_not_saved(tech_client, sailike_now):
+    """A deletion was confirmed with 已保存 · Saved., as a correction is."""
+    entry, _ = entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=5)
+    url = f"/field/record/{sailike_now.pk}/"
+    fields = {"entry": entry.pk, "version": entry.version, "reason": "录错了"}
+    page = tech_client.post(url, {**fields, "action": "delete"}, follow=True).content.decode()
+    assert "计数已删除 · Entry deleted." in page and "已保存" not in page
+    assert not LambingEntry.objects.filter(pk=entry.pk).exists()
+
+
 def test_a_new_household_gets_a_record_for_the_season_without_a_latin_name_yet(
     tech_client, qibaerwoyi, season
 ):

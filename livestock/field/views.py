@@ -395,7 +395,10 @@ class RecordPage(TechnicianView):
                 _apply(form, error)
         if not form.is_valid():
             return self.get(request, pk, forms_by_entry={entry.pk: form}, status=400)
-        messages.success(request, _in_both(gettext_noop("Saved.")))
+        if action == "delete":
+            messages.success(request, _in_both(gettext_noop("Entry deleted.")))
+        else:
+            messages.success(request, _in_both(gettext_noop("Saved.")))
         return HttpResponseRedirect(request.path)
 
     def new_record(self, request, record: LambingRecord):
