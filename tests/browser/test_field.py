@@ -901,3 +901,46 @@ def test_a_refused_form_is_not_what_the_phone_keeps_of_its_page(phone, fuhai_vil
     expect(page.locator("details.new-household")).not_to_have_attribute("open", "")
     expect(page.locator('details.new-household [name="name"]')).to_have_value("")
     page.screenshot(path=results_dir / "village-offline-after-a-refused-form.png", full_page=True)
+
+
+def test_an_entry_corrected_twice_on_its_page_is_not_a_conflict_with_itself(
+    phone, fuhai_village, results_dir
+):
+    """A correction carries the version it was made from. Once one was uploaded, the
+    entry's form on the page still stood on the version before: a second correction
+    made from it (or a deletion) met the first as a change made meanwhile, 在服务器上
+    beside 我的, the technician's own count shown as another's."""
+    page, signal = phone
+    _village, records = fuhai_village
+    go_offline(page, signal)
+    time.sleep(1)
+    entry, _new = entry_create(record=records[0], date=timezone.localdate(), lambs_born=5)
+    go_online(page, signal)
+    page.goto(f"/field/record/{records[0].pk}/")
+    loaded(page)
+    correction = page.locator(f'form[data-correction-form][data-entry="{entry.pk}"]')
+    page.locator(f"#entry-{entry.pk} summary").click()
+    for born, reason in ((6, "数错了"), (7, "又数了一遍")):
+        correction.locator('[name="lambs_born"]').fill(str(born))
+        correction.locator('[name="reason"]').fill(reason)
+        correction.get_by_role("button", name="更正").click()
+        # Uploaded (the form said so after the first already): the server holds it.
+        deadline = time.monotonic() + 20
+        while LambingEntry.objects.get(pk=entry.pk).lambs_born != born:
+            assert time.monotonic() < deadline, f"{born} not stored"
+            time.sleep(0.2)
+        expect(correction.locator("[data-row-status]")).to_have_text(
+            "更正已上传 · Correction uploaded.", timeout=20_000
+        )
+    expect(page.locator("[data-attention]")).to_be_hidden()
+    entry.refresh_from_db()
+    assert entry.lambs_born == 7
+    assert entry.history.first().history_change_reason == "又数了一遍"
+
+    # Deleted from the same page, as the version now is.
+    correction.locator('[name="reason"]').fill("录重了")
+    with page.expect_navigation():
+        correction.get_by_role("button", name="删除").click()
+    loaded(page)
+    expect(page.locator(".messages")).to_contain_text("计数已删除")
+    assert not LambingEntry.objects.filter(pk=entry.pk).exists()

@@ -516,6 +516,8 @@
       });
       if (response.ok) {
         await outbox.remove(item.uuid);
+        const stored = await response.json().catch(function () { return {}; });
+        uploadedAs(item.entry, response.headers.get("ETag"), stored.version);
         return "done";
       }
       if (isTransient(response)) return "retry";
@@ -528,6 +530,7 @@
         if (sameContent(theirs, item.body)) {
           /* Our own correction, whose answer was lost on the way. */
           await outbox.remove(item.uuid);
+          uploadedAs(item.entry, current.headers.get("ETag"), theirs.version);
           return "done";
         }
         item.state = "conflict";
@@ -541,6 +544,18 @@
     } catch (error) {
       return "retry";
     }
+  }
+
+  /* A correction uploaded: the entry's forms on this page now stand on the version it
+     made. They stood on the one before, so a second correction made from them met the
+     first as a change made meanwhile (the technician's own count shown as the
+     server's), and a deletion was refused as made from an old version. */
+  function uploadedAs(entry, etag, version) {
+    document.querySelectorAll('[data-entry="' + entry + '"]').forEach(function (node) {
+      if (etag && node.dataset.etag !== undefined) node.dataset.etag = etag;
+      const seen = node.querySelector('input[name="version"]');
+      if (seen && version) seen.value = version;
+    });
   }
 
   async function refuse(item, message) {
