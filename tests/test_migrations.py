@@ -19,6 +19,14 @@ def migrate(target: list[tuple[str, str]]) -> MigrationExecutor:
     return MigrationExecutor(connection)
 
 
+def a_village(model):
+    """A village of Fuhai county, made with the models of an earlier migration."""
+    altay = model("Prefecture").objects.create(name="阿勒泰地区", name_latin="Altay")
+    fuhai = model("County").objects.create(prefecture=altay, name="福海县", name_latin="Fuhai")
+    town = model("Township").objects.create(county=fuhai, name="阔克阿勒什乡", name_latin="K")
+    return model("Village").objects.create(township=town, name="齐巴尔窝依村", name_latin="Q")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_database_with_counts_from_before_the_rollups_upgrades_to_the_rollups_of_its_entries():
     migrate([BEFORE_ROLLUPS])
@@ -27,10 +35,7 @@ def test_a_database_with_counts_from_before_the_rollups_upgrades_to_the_rollups_
     def model(name):
         return apps.get_model("livestock", name)
 
-    altay = model("Prefecture").objects.create(name="阿勒泰地区", name_latin="Altay")
-    fuhai = model("County").objects.create(prefecture=altay, name="福海县", name_latin="Fuhai")
-    town = model("Township").objects.create(county=fuhai, name="阔克阿勒什乡", name_latin="K")
-    village = model("Village").objects.create(township=town, name="齐巴尔窝依村", name_latin="Q")
+    village = a_village(model)
     herder = model("Herder").objects.create(village=village, name="赛力克", name_latin="S")
     season = model("Season").objects.create(
         kind="winter", start_date=datetime.date(2024, 12, 1), end_date=datetime.date(2025, 2, 28)
@@ -69,10 +74,7 @@ def test_households_stored_before_the_lookalike_keys_get_theirs_on_upgrade():
     def model(name):
         return apps.get_model("livestock", name)
 
-    altay = model("Prefecture").objects.create(name="阿勒泰地区", name_latin="Altay")
-    fuhai = model("County").objects.create(prefecture=altay, name="福海县", name_latin="Fuhai")
-    town = model("Township").objects.create(county=fuhai, name="阔克阿勒什乡", name_latin="K")
-    village = model("Village").objects.create(township=town, name="齐巴尔窝依村", name_latin="Q")
+    village = a_village(model)
     names = [("赛力克\u200b·屈克木", "Sailike Qukemu", "Сәлік Құкем")] + [
         (f"牧户{n}", f"HERDER {n}", "") for n in range(2002)
     ]

@@ -437,6 +437,17 @@ def test_a_page_kept_offline_overnight_dates_the_next_days_counts_on_their_own_d
     ]
 
 
+def new_household_form(page, name: str, ewes: str, *, name_kazakh: str = ""):
+    """The village page's new-household form, opened and filled in (not sent)."""
+    page.locator("details.new-household summary").click()
+    form = page.locator("details.new-household form")
+    form.locator('[name="name"]').fill(name)
+    if name_kazakh:
+        form.locator('[name="name_kazakh"]').fill(name_kazakh)
+    form.locator('[name="ewes_at_start"]').fill(ewes)
+    return form
+
+
 def test_a_household_added_with_no_signal_stays_typed_until_it_can_be_sent(
     phone, fuhai_village, results_dir
 ):
@@ -450,11 +461,7 @@ def test_a_household_added_with_no_signal_stays_typed_until_it_can_be_sent(
     page.goto(f"/field/village/{village.pk}/")
     loaded(page)
     go_offline(page, signal)
-    page.locator("details.new-household summary").click()
-    form = page.locator("details.new-household form")
-    form.locator('[name="name"]').fill("叶尔兰·别克")
-    form.locator('[name="name_kazakh"]').fill("ەرلان")
-    form.locator('[name="ewes_at_start"]').fill("80")
+    form = new_household_form(page, "叶尔兰·别克", "80", name_kazakh="ەرلان")
     form.get_by_role("button", name="添加").click()
     expect(form.locator("[data-needs-connection]")).to_have_text(
         "需要联网：填写的内容仍在此页，有信号时再提交 · "
@@ -482,6 +489,20 @@ def test_a_household_added_with_no_signal_stays_typed_until_it_can_be_sent(
     assert page.url.endswith(f"/field/record/{record.pk}/")
 
 
+def opened_correction(page, signal, record):
+    """An entry of 5 lambs born today, stored on the server while the phone was
+    offline, and its correction form on the record's page, opened."""
+    go_offline(page, signal)
+    time.sleep(1)
+    entry, _new = entry_create(record=record, date=timezone.localdate(), lambs_born=5)
+    go_online(page, signal)
+    page.goto(f"/field/record/{record.pk}/")
+    loaded(page)
+    correction = page.locator(f'form[data-correction-form][data-entry="{entry.pk}"]')
+    page.locator(f"#entry-{entry.pk} summary").click()
+    return entry, correction
+
+
 def test_a_correction_is_checked_in_the_pages_words_and_says_when_it_is_uploaded(
     phone, fuhai_village, results_dir
 ):
@@ -492,14 +513,7 @@ def test_a_correction_is_checked_in_the_pages_words_and_says_when_it_is_uploaded
     row is, and says when it is uploaded."""
     page, signal = phone
     _village, records = fuhai_village
-    go_offline(page, signal)
-    time.sleep(1)
-    entry, _new = entry_create(record=records[0], date=timezone.localdate(), lambs_born=5)
-    go_online(page, signal)
-    page.goto(f"/field/record/{records[0].pk}/")
-    loaded(page)
-    correction = page.locator(f'form[data-correction-form][data-entry="{entry.pk}"]')
-    page.locator(f"#entry-{entry.pk} summary").click()
+    entry, correction = opened_correction(page, signal, records[0])
     correction.locator('[name="lambs_born"]').fill("-2")
     correction.locator('[name="reason"]').fill("数错了")
     correction.get_by_role("button", name="更正").click()
@@ -701,10 +715,7 @@ def test_a_double_tap_saves_a_count_once_and_adds_a_household_once(
 
     page.goto(f"/field/village/{village.pk}/")
     loaded(page)
-    page.locator("details.new-household summary").click()
-    form = page.locator("details.new-household form")
-    form.locator('[name="name"]').fill("叶尔兰·别克")
-    form.locator('[name="ewes_at_start"]').fill("80")
+    form = new_household_form(page, "叶尔兰·别克", "80")
     with page.expect_navigation(url="**/field/record/*/"):
         form.get_by_role("button", name="添加").dblclick()
     loaded(page)
@@ -744,10 +755,7 @@ def test_a_new_household_with_negative_ewes_is_refused_by_the_counts_rule_in_two
     village, _records = fuhai_village
     page.goto(f"/field/village/{village.pk}/")
     loaded(page)
-    page.locator("details.new-household summary").click()
-    form = page.locator("details.new-household form")
-    form.locator('[name="name"]').fill("叶尔兰·别克")
-    form.locator('[name="ewes_at_start"]').fill("-5")
+    form = new_household_form(page, "叶尔兰·别克", "-5")
     with page.expect_navigation():
         form.get_by_role("button", name="添加").click()
     loaded(page)
@@ -879,10 +887,7 @@ def test_a_refused_form_is_not_what_the_phone_keeps_of_its_page(phone, fuhai_vil
     village, _records = fuhai_village
     page.goto(f"/field/village/{village.pk}/")
     loaded(page)
-    page.locator("details.new-household summary").click()
-    form = page.locator("details.new-household form")
-    form.locator('[name="name"]').fill("叶尔兰·别克")
-    form.locator('[name="ewes_at_start"]').fill("-5")
+    form = new_household_form(page, "叶尔兰·别克", "-5")
     with page.expect_navigation():
         form.get_by_role("button", name="添加").click()
     loaded(page)
@@ -912,14 +917,7 @@ def test_an_entry_corrected_twice_on_its_page_is_not_a_conflict_with_itself(
     beside 我的, the technician's own count shown as another's."""
     page, signal = phone
     _village, records = fuhai_village
-    go_offline(page, signal)
-    time.sleep(1)
-    entry, _new = entry_create(record=records[0], date=timezone.localdate(), lambs_born=5)
-    go_online(page, signal)
-    page.goto(f"/field/record/{records[0].pk}/")
-    loaded(page)
-    correction = page.locator(f'form[data-correction-form][data-entry="{entry.pk}"]')
-    page.locator(f"#entry-{entry.pk} summary").click()
+    entry, correction = opened_correction(page, signal, records[0])
     for born, reason in ((6, "数错了"), (7, "又数了一遍")):
         correction.locator('[name="lambs_born"]').fill(str(born))
         correction.locator('[name="reason"]').fill(reason)
