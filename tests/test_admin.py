@@ -604,6 +604,31 @@ def test_the_history_button_of_a_place_or_figure_works(two_counties, burqin_offi
     assert response.status_code == 200
 
 
+def test_the_list_of_reported_figures_writes_each_value_as_the_report_did(
+    two_counties, burqin_official
+):
+    """150 ewes, not the stored 150.00; 1.5 stays 1.5."""
+    from livestock.models import County, Report, ReportedFigure
+
+    county = County.objects.get(name="布尔津县")
+    report = Report.objects.create(slug="r", title="r", source="test")
+    for key, metric, value in (("ewes", "ewes", 150), ("milk", "milk_yield_per_cow", "1.5")):
+        ReportedFigure.objects.create(
+            key=key,
+            report=report,
+            prefecture=county.prefecture,
+            county=county,
+            as_of=DEC_10,
+            metric=metric,
+            value=value,
+            qualifier="exact",
+            quote="q",
+        )
+    page = logged_in(burqin_official).get("/admin/livestock/reportedfigure/").content.decode()
+    cells = re.findall(r'<td class="field-value_shown">([^<]*)</td>', page)
+    assert sorted(cells) == ["1.5", "150"]
+
+
 def test_a_count_sent_twice_is_stored_once(two_counties, woyimoke_technician, bieke_record):
     client = logged_in(woyimoke_technician, "en")
     data = todays_count(lambs_born=4)  # one form, drawn once

@@ -579,3 +579,29 @@ def test_the_worker_keeps_every_languages_catalog_when_it_is_installed(client, d
     assert catalogs == [f"/field/i18n/{code}.js" for code in ("zh-hans", "kk-arab", "kk", "en")]
     for url in catalogs:
         assert client.get(url).status_code == 200
+
+
+def test_a_households_reported_figure_is_written_as_a_whole_number(tech_client, sailike_now):
+    """A reported head count was shown as stored, 150.00 ewes: written as the
+    report wrote it, 150, as the bulletin and the admin's record page write it."""
+    from livestock.models import Report, ReportedFigure
+
+    herder = sailike_now.herder
+    village = herder.village
+    ReportedFigure.objects.create(
+        key="sailike-ewes",
+        report=Report.objects.create(slug="r", title="接羔育幼忙", source="test"),
+        prefecture=village.township.county.prefecture,
+        county=village.township.county,
+        township=village.township,
+        village=village,
+        herder=herder,
+        as_of=timezone.localdate(),
+        metric="ewes",
+        value=150,
+        qualifier="more_than",
+        quote="母羊150多只",
+    )
+    page = tech_client.get(f"/field/record/{sailike_now.pk}/").content.decode()
+    figure = page.split('<ul class="figures">')[1].split("</li>")[0]
+    assert ": 150 (" in figure and "150.00" not in figure

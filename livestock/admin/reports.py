@@ -1,6 +1,7 @@
 """The source reports and their figures, added and corrected by the services."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from livestock.admin.base import (
     RelatedFilter,
@@ -33,7 +34,12 @@ class ReportAdmin(WrittenByServiceAdmin, admin.ModelAdmin):
 @admin.register(ReportedFigure)
 class ReportedFigureAdmin(WrittenByServiceAdmin, ScopedAdmin):
     form = ReportedFigureForm
-    list_display = ["as_of", "place", "metric", "qualifier", "value", "report"]
+    list_display = ["as_of", "place", "metric", "qualifier", "value_shown", "report"]
     list_filter = ["metric", ("season", RelatedFilter), ("county", RelatedOnlyFilter)]
     list_select_related = ["report", "prefecture", "county", "township", "village", "herder"]
     search_fields = ["quote", "key"]
+
+    @admin.display(description=_("value"), ordering="value")
+    def value_shown(self, figure: ReportedFigure) -> str:
+        """As written (150, 1.5), not as stored (150.00)."""
+        return figure.value_text

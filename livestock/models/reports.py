@@ -131,7 +131,7 @@ class ReportedFigure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.place} · {self.get_metric_display()} {self.value}"
+        return f"{self.place} · {self.get_metric_display()} {self.value_text}"
 
     @property
     def place(self) -> Place:
