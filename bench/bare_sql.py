@@ -112,11 +112,6 @@ def history_table(model) -> str:
     return model.history.model._meta.db_table
 
 
-def copy(cursor, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """COPY in binary format, as the app writes its rows (``copying``)."""
-    copy_rows(cursor, table, columns, rows)
-
-
 def next_ids(cursor, model, count: int) -> list[int]:
     cursor.execute(
         f"SELECT nextval(pg_get_serial_sequence('{model._meta.db_table}', 'id')) "
@@ -430,8 +425,8 @@ class Floor:
             ids = next_ids(cursor, LambingEntry, len(record_ids))
             dates = [self.date] * len(ids)
             entries, history = entry_rows(ids, record_ids, dates, now, self.user_id)
-            copy(cursor, LambingEntry._meta.db_table, ENTRY_COLUMNS, entries)
-            copy(cursor, history_table(LambingEntry), ENTRY_HISTORY_COLUMNS, history)
+            copy_rows(cursor, LambingEntry._meta.db_table, ENTRY_COLUMNS, entries)
+            copy_rows(cursor, history_table(LambingEntry), ENTRY_HISTORY_COLUMNS, history)
             if planned is not None:
                 count, arrays = planned
                 cursor.execute(rollups.add_statement(rollups.row_columns(), connection), arrays)
@@ -516,8 +511,8 @@ class Floor:
                     dates[record_id].append(season.start_date + datetime.timedelta(days=offset))
                     entry_records.append(record_id)
             tail = (NOTE, "command")
-            copy(cursor, Herder._meta.db_table, HERDER_COLUMNS, herders)
-            copy(
+            copy_rows(cursor, Herder._meta.db_table, HERDER_COLUMNS, herders)
+            copy_rows(
                 cursor,
                 history_table(Herder),
                 ("id", "name", "name_latin", "name_kazakh", "version", "history_date")
@@ -525,8 +520,8 @@ class Floor:
                 + ("history_user_id", "village_id", "history_source", "history_surface"),
                 [(*row, *tail) for row in herder_history],
             )
-            copy(cursor, LambingRecord._meta.db_table, RECORD_COLUMNS, records)
-            copy(
+            copy_rows(cursor, LambingRecord._meta.db_table, RECORD_COLUMNS, records)
+            copy_rows(
                 cursor,
                 history_table(LambingRecord),
                 ("id", "version", "ewes_at_start", "created_at", "updated_at", "history_date")
@@ -538,8 +533,8 @@ class Floor:
                 dates[record_id][index % 5] for index, record_id in enumerate(entry_records)
             ]
             entries, history = entry_rows(entry_ids, entry_records, entry_dates, now, self.user_id)
-            copy(cursor, LambingEntry._meta.db_table, ENTRY_COLUMNS, entries)
-            copy(cursor, history_table(LambingEntry), ENTRY_HISTORY_COLUMNS, history)
+            copy_rows(cursor, LambingEntry._meta.db_table, ENTRY_COLUMNS, entries)
+            copy_rows(cursor, history_table(LambingEntry), ENTRY_HISTORY_COLUMNS, history)
             add_rollups(cursor, rollup_rows(places, dates))
         self.entries.extend(entry_ids)
         self.records.extend(record_ids)

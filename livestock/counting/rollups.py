@@ -58,6 +58,7 @@ from livestock.models import (
     Place,
     Season,
     Village,
+    villages_within,
 )
 from livestock.models.copying import copy_rows
 
@@ -780,10 +781,9 @@ def _rows_within(place: Place) -> list[Q]:
         return [Q(season__in=seasons, level=HERDER_LEVEL, place_id=place.pk)]
     if isinstance(place, Village):
         return [Q(village=place.pk)]
-    villages = Village.objects.filter(**{place.herder_path.removeprefix("village__"): place.pk})
     return [
         Q(level__lt=HERDER_LEVEL, **{place._meta.model_name: place.pk}),
-        Q(level=HERDER_LEVEL, village__in=villages.values("pk")),
+        Q(level=HERDER_LEVEL, village__in=villages_within(place).values("pk")),
     ]
 
 

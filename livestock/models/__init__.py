@@ -18,6 +18,7 @@ from livestock.models.places import (
     Township,
     Versioned,
     Village,
+    villages_within,
 )
 from livestock.models.reports import Report, ReportedFigure
 from livestock.models.review import (
@@ -63,4 +64,5 @@ __all__ = [
     "Versioned",
     "Village",
     "approved_through",
+    "villages_within",
 ]

@@ -260,6 +260,13 @@ LEVEL_NAMED: dict[str, Level] = {level.name: level for level in LADDER}
 GRANT_LADDER = LADDER[:-1]
 
 
+def villages_within(place: Place) -> "models.QuerySet[Village]":
+    """The villages of a prefecture, county or township (a village: itself),
+    by the ladder's lookup from a village up to ``place``'s level."""
+    lookup = LEVEL_OF[Village].path_to(LEVEL_OF[type(place)])
+    return Village.objects.filter(**{lookup: place.pk})
+
+
 def check_move_keeps_approvals(
     place: Place, *, field: str, townships: set[int], herders: dict[str, int]
 ) -> None:

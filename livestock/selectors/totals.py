@@ -19,6 +19,7 @@ from livestock.models import (
     RollupLevel,
     Season,
     Village,
+    villages_within,
 )
 from livestock.places import scoping
 
@@ -77,14 +78,12 @@ def _by_their_villages(
     one but a superuser, is read whole."""
     if isinstance(place, (Village, Herder)):
         return rows
-    villages = Village.objects.all()
-    if place is not None:
-        villages = villages.filter(**{place.herder_path.removeprefix("village__"): place.pk})
+    if place is None and (user is None or (user.is_authenticated and user.is_superuser)):
+        return rows
+    villages = Village.objects.all() if place is None else villages_within(place)
     if user is not None:
         villages = scoping.visible(user, villages)
-    if villages.query.where:
-        return rows.filter(village__in=villages.values("pk"))
-    return rows
+    return rows.filter(village__in=villages.values("pk"))
 
 
 def sum_columns(names=DailyRollup.COUNT_FIELDS) -> dict[str, Sum]:
