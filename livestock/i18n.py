@@ -65,3 +65,19 @@ def shown_languages(language: str | None = None) -> tuple[str, str]:
     if code in KAZAKH:
         return code, CHINESE
     return CHINESE, "en"
+
+
+def in_both(message: str, **params) -> str:
+    """``message`` (a msgid, marked with ``gettext_noop``) filled with ``params`` in
+    the two languages of ``shown_languages``, "first · beside": a refusal that a
+    technician, an official and an integrator each read, on whatever page or in
+    whatever language they asked. A param that is translated itself (a lazy
+    text) is written in each language with the message."""
+    texts = []
+    for language in shown_languages():
+        with translation.override(language):
+            text = translation.gettext(message)
+            if params:
+                text %= {name: str(value) for name, value in params.items()}
+            texts.append(text)
+    return " · ".join(dict.fromkeys(texts))

@@ -938,3 +938,41 @@ def test_a_chosen_place_or_household_that_is_no_id_is_refused_at_its_field(
     answer = client.post(url, {field: posted})
     assert answer.status_code == 200
     assert field in answer.context["adminform"].form.errors
+
+
+def test_a_household_named_like_one_of_its_village_is_added_only_once_confirmed(
+    fuhai_technician, sailike, qibaerwoyi
+):
+    """A zero-width space pasted into the name: refused, naming the household it
+    looks like and the character; the box to confirm is offered then, not before."""
+    client = logged_in(fuhai_technician)
+    url = "/admin/livestock/herder/add/"
+    assert 'type="checkbox" name="confirm_distinct"' not in client.get(url).content.decode()
+    typed = {
+        "village": qibaerwoyi.pk,
+        "name": "赛力克\u200b·屈克木",
+        "name_latin": "Sailike Qukemu",
+        "name_kazakh": "",
+        "seen_version": "",
+    }
+    response = client.post(url, typed)
+    assert response.status_code == 200
+    [error] = field_errors(response)["name"]
+    assert error.startswith(
+        f"与本村牧户赛力克·屈克木 Sailike Qukemu（id {sailike.pk}）的名字相似，"
+        "不同之处：U+200B ZERO WIDTH SPACE。如确为另一户，请勾选“确为另一户”"
+    )
+    assert (
+        f" · looks like the name of the household 赛力克·屈克木 Sailike Qukemu (id {sailike.pk})"
+        in error
+    )
+    page = response.content.decode()
+    assert 'type="checkbox" name="confirm_distinct"' in page
+    assert Herder.objects.count() == 1
+
+    parser = PageForms()
+    parser.feed(page)
+    [form] = [form for form in parser.forms if "name_latin" in form["fields"]]
+    response = client.post(url, {**form["fields"], "confirm_distinct": "on"})
+    assert response.status_code == 302
+    assert Herder.objects.filter(village=qibaerwoyi).count() == 2

@@ -203,3 +203,61 @@ def test_an_unknown_token_is_a_401(sailike):
     client = api()
     client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
     assert client.get(URL).status_code == 401
+
+
+def test_a_new_household_whose_name_looks_like_one_of_its_village_is_refused_naming_it(
+    fuhai_technician, qibaerwoyi, sailike
+):
+    """Spaces typed around the middle dot: a second 赛力克 would split the
+    season's counts between two households."""
+    response = api(fuhai_technician).post(
+        URL, {"village": qibaerwoyi.pk, "name": "赛力克 · 屈克木", "name_latin": "Sailike"}
+    )
+    assert response.status_code == 400, response.content
+    [message] = response.json()["name"]
+    chinese, english = message.split(" · ", 1)
+    assert chinese.startswith(
+        f"与本村牧户赛力克·屈克木 Sailike Qukemu（id {sailike.pk}）的名字相似"
+    )
+    assert "U+0020 SPACE" in chinese
+    assert english.startswith(
+        f"looks like the name of the household 赛力克·屈克木 Sailike Qukemu (id {sailike.pk}) "
+        "of this village; they differ in: U+0020 SPACE. "
+    )
+    assert "confirm_distinct: true" in english
+    assert list(Herder.objects.values_list("name", flat=True)) == ["赛力克·屈克木"]
+
+
+def test_the_very_same_name_in_the_village_is_refused_and_latin_look_alikes_too(
+    fuhai_technician, woyimoke_technician, qibaerwoyi, tongke, sailike, bieke
+):
+    client = api(fuhai_technician)
+    same = client.post(URL, {"village": qibaerwoyi.pk, "name": "赛力克·屈克木", "name_latin": "S"})
+    assert same.status_code == 400
+    assert "nothing, the same name" in same.json()["name"][0]
+    # the Latin name typed as the name, a Cyrillic а in it: found by any of its names
+    latin = client.post(
+        URL, {"village": qibaerwoyi.pk, "name": "Sаilike Qukemu", "name_latin": "S"}
+    )
+    assert latin.status_code == 400
+    assert f"(id {sailike.pk})" in latin.json()["name"][0]
+    assert "U+0430 CYRILLIC SMALL LETTER A; U+0061 LATIN SMALL LETTER A" in latin.json()["name"][0]
+    # the same name in another village is another household
+    elsewhere = api(woyimoke_technician).post(
+        URL, {"village": tongke.pk, "name": "赛力克·屈克木", "name_latin": "Sailike Qukemu"}
+    )
+    assert elsewhere.status_code == 201, elsewhere.content
+
+
+def test_a_household_confirmed_distinct_is_added_beside_the_look_alike(
+    fuhai_technician, qibaerwoyi, sailike
+):
+    client = api(fuhai_technician)
+    data = {"village": qibaerwoyi.pk, "name": "赛力克·屈克木", "name_latin": "Sailike Qukemu"}
+    response = client.post(URL, {**data, "confirm_distinct": True})
+    assert response.status_code == 201, response.content
+    assert "confirm_distinct" not in response.json()
+    assert Herder.objects.filter(village=qibaerwoyi, name="赛力克·屈克木").count() == 2
+    # and a rename of either is not asked to confirm again
+    renamed = client.patch(f"{URL}{response.json()['id']}/", {"name_latin": "Sailike Qukemu II"})
+    assert renamed.status_code == 200, renamed.content

@@ -62,9 +62,12 @@ def test_keys_are_each_users_own(writer, fuhai_technician, qibaerwoyi):
     body = {"village": qibaerwoyi.pk, "name": "哈力木·别克", "name_latin": "Halimu Bieke"}
 
     first = api(writer).post(API + "herders/", body, HTTP_IDEMPOTENCY_KEY="k")
-    second = api(fuhai_technician).post(API + "herders/", body, HTTP_IDEMPOTENCY_KEY="k")
+    # the same household's name again: another household, confirmed as such
+    again = {**body, "confirm_distinct": True}
+    second = api(fuhai_technician).post(API + "herders/", again, HTTP_IDEMPOTENCY_KEY="k")
 
     assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["id"] != second.json()["id"]
 
 
 def test_a_key_that_is_not_visible_ascii_is_a_400(writer, qibaerwoyi, english):

@@ -3,6 +3,7 @@ services (moved to another village, it takes its counts along)."""
 
 from functools import partial
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +16,13 @@ from livestock.admin.base import (
 )
 from livestock.admin.spreadsheet_views import SpreadsheetAdminMixin
 from livestock.models import County, Herder, Place, Prefecture, Township, Village
-from livestock.services.places import herder_create, herder_update, place_create, place_update
+from livestock.services.places import (
+    LOOKALIKE_NAME,
+    herder_create,
+    herder_update,
+    place_create,
+    place_update,
+)
 from livestock.spreadsheets.exporting import herder_rows
 
 
@@ -71,18 +78,36 @@ PLACE_FILTERS = [
 
 class HerderForm(ServiceForm):
     """A household, written by ``herder_create``/``herder_update`` (a
-    household moved to another village takes its counts along)."""
+    household moved to another village takes its counts along). A new one whose
+    name looks like a household's of its village is refused, and the box to
+    confirm it is another household is shown then, not before: ticked ahead of
+    any refusal, it would be ticked by habit."""
 
     NAMES = ("village", "name", "name_latin", "name_kazakh")
+
+    confirm_distinct = forms.BooleanField(
+        label=_("This is another household"),
+        help_text=_(
+            "Its name looks like the name of a household of its village: tick this only "
+            "when it truly is another household."
+        ),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         model = Herder
         fields = ["village", "name", "name_latin", "name_kazakh"]
 
+    def _post_clean(self):
+        super()._post_clean()
+        if self.has_error("name", LOOKALIKE_NAME):
+            self.fields["confirm_distinct"].widget = forms.CheckboxInput()
+
     def write(self, data: dict) -> Herder:
         names = {field: data[field] for field in self.NAMES}
         if self.instance.pk is None:
-            return herder_create(**names)
+            return herder_create(**names, confirm_distinct=data["confirm_distinct"])
         changes = {field: names[field] for field in self.changed_data if field in names}
         if not changes:
             return self.instance

@@ -211,6 +211,18 @@ class HerderSerializer(StrictSerializer):
     county = serializers.IntegerField(
         source="village.township.county_id", read_only=True, help_text="The county's id."
     )
+    confirm_distinct = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text=(
+            "On creation: true to add the household although its name looks like a name of "
+            "a household of its village (another script's letter, a full-width one, an "
+            "invisible character, a space, or the very same name), which without it is a 400 "
+            "at name naming that household (name, id) and the characters that differ. Send "
+            "it only once a person has checked that it truly is another household."
+        ),
+    )
 
     class Meta:
         model = Herder
@@ -223,6 +235,7 @@ class HerderSerializer(StrictSerializer):
             "township",
             "county",
             "version",
+            "confirm_distinct",
         ]
         read_only_fields = ["version"]
 

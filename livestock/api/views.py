@@ -284,6 +284,7 @@ class HerderViewSet(
         serializer.instance = herder_create(**serializer.validated_data)
 
     def save_update(self, instance, changes):
+        changes.pop("confirm_distinct", None)  # asked of a new household only
         return herder_update(instance, **changes)
 
 

@@ -9,6 +9,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from livestock.models import Herder, LambingEntry, LambingRecord
+from livestock.services.places import LOOKALIKE_NAME
 
 
 def _model_fields(model: type[models.Model], names: list[str]) -> dict[str, forms.Field]:
@@ -61,13 +62,26 @@ class DeletionForm(forms.Form):
 
 
 class NewHouseholdForm(forms.Form):
-    """A household met in a village, with its record for the season."""
+    """A household met in a village, with its record for the season. One whose
+    name looks like a household's of the village is refused by the service; the
+    page then offers to confirm it is another (``confirm_distinct``), not before."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(_model_fields(Herder, ["name", "name_latin", "name_kazakh"]))
         self.fields["name_latin"].required = False  # services.places.herder_create: added later
         self.fields.update(_model_fields(LambingRecord, ["ewes_at_start"]))
+        self.fields["confirm_distinct"] = forms.BooleanField(
+            label=_("This is another household"), required=False
+        )
+
+    @property
+    def asks_to_confirm(self) -> bool:
+        """Whether the page shows the box to confirm it is another household: once
+        the name was refused as looking like another's, or when it was ticked."""
+        return self.is_bound and (
+            self.has_error("name", LOOKALIKE_NAME) or bool(self.data.get("confirm_distinct"))
+        )
 
 
 class NewRecordForm(forms.Form):

@@ -85,16 +85,6 @@ class TechnicianView(LoginRequiredMixin, PermissionRequiredMixin, View):
         }
 
 
-def _in_both(message: str, **params) -> str:
-    """A message of ours in the page's two languages, "first · beside", as the field
-    app shows its labels (i18n.shown_languages)."""
-    texts = []
-    for language in i18n.shown_languages():
-        with translation.override(language):
-            texts.append(_(message) % params if params else _(message))
-    return " · ".join(texts)
-
-
 def _apply(form, error: ValidationError) -> None:
     """A service's refusal shown on the form, at its field when it names one."""
     if hasattr(error, "error_dict"):
@@ -222,7 +212,7 @@ class VillagePage(TechnicianView):
         totals = lambing_totals(season=self.season, as_of=self.today, place=record.herder)
         messages.success(
             request,
-            _in_both(
+            i18n.in_both(
                 gettext_noop("%(household)s saved: lambs born %(born)s, lambs lost %(lost)s."),
                 household=record.herder.name,
                 born=totals.lambs_born,
@@ -249,6 +239,7 @@ class VillagePage(TechnicianView):
                         name=form.cleaned_data["name"],
                         name_latin=form.cleaned_data["name_latin"],
                         name_kazakh=form.cleaned_data["name_kazakh"],
+                        confirm_distinct=form.cleaned_data["confirm_distinct"],
                     )
                     record = record_create(
                         herder=herder,
@@ -396,9 +387,9 @@ class RecordPage(TechnicianView):
         if not form.is_valid():
             return self.get(request, pk, forms_by_entry={entry.pk: form}, status=400)
         if action == "delete":
-            messages.success(request, _in_both(gettext_noop("Entry deleted.")))
+            messages.success(request, i18n.in_both(gettext_noop("Entry deleted.")))
         else:
-            messages.success(request, _in_both(gettext_noop("Saved.")))
+            messages.success(request, i18n.in_both(gettext_noop("Saved.")))
         return HttpResponseRedirect(request.path)
 
     def new_record(self, request, record: LambingRecord):

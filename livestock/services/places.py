@@ -2,23 +2,86 @@
 records' daily rollups move with them)."""
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_noop
 
+from livestock import i18n
 from livestock.audit import bulk_insert
 from livestock.counting import rollups
 from livestock.models import Herder, Place, Village
+from livestock.places.lookalikes import Resemblance, resemblance
+from livestock.places.names import lookalike_key
 from livestock.services.guards import check_version, only_fields
+
+LOOKALIKE_NAME = "lookalike_name"  # the code of the refusal, for the forms that offer to confirm
 
 
 @transaction.atomic
-def herder_create(*, village: Village, name: str, name_latin: str, name_kazakh: str = "") -> Herder:
+def herder_create(
+    *,
+    village: Village,
+    name: str,
+    name_latin: str,
+    name_kazakh: str = "",
+    confirm_distinct: bool = False,
+) -> Herder:
     """A new household. Its Latin name may be left empty: a technician meeting a
     household at a pasture (the field app) adds it before anyone has written its
-    transliteration; the API's and the admin's forms still ask for one."""
+    transliteration; the API's and the admin's forms still ask for one. Refused
+    when its name looks like one of its village's households' unless the user
+    confirms it is another household (``check_not_lookalike``)."""
     herder = Herder(village=village, name=name, name_latin=name_latin, name_kazakh=name_kazakh)
     herder.full_clean(exclude=[] if name_latin else ["name_latin"])
+    check_not_lookalike(village=village, name=herder.name, confirm_distinct=confirm_distinct)
     herder.save()
     return herder
+
+
+def herder_lookalike(*, village: Village, name: str) -> Resemblance | None:
+    """The household of ``village`` whose name (Chinese, Latin or Kazakh) looks
+    like ``name`` (``lookalike_key``, by the keys stored beside the names), the
+    first added; None when none does."""
+    key = lookalike_key(name)
+    if not key:
+        return None
+    households = (
+        Herder.objects.filter(village=village)
+        .filter(Q(name_key=key) | Q(name_latin_key=key) | Q(name_kazakh_key=key))
+        .only("pk", "name", "name_latin", "name_kazakh")
+        .order_by("pk")
+    )
+    return resemblance(name, households)
+
+
+def check_not_lookalike(*, village: Village, name: str, confirm_distinct: bool) -> None:
+    """Refuse a new household whose name looks like a household's of its village
+    (a Cyrillic а for a Latin a, a full-width letter, an invisible character, a
+    space around the middle dot, or the very same name): a name misspelt on a
+    phone became a second household, and the season's counts were split between
+    the two. In the field a technician may truly meet two households with names
+    that near, so the refusal names the household and the characters that differ,
+    and the user may confirm it is another (``confirm_distinct``). In the page's
+    two languages (Chinese with English beside it), as the admin, the API and
+    the field app each show it."""
+    if confirm_distinct:
+        return
+    found = herder_lookalike(village=village, name=name)
+    if found is None:
+        return
+    message = i18n.in_both(
+        gettext_noop(
+            "looks like the name of the household %(household)s (id %(id)s) of this village; "
+            "they differ in: %(differences)s. If it truly is another household, tick "
+            "“This is another household” (in the API: confirm_distinct: true) and "
+            "save it again."
+        ),
+        household=found.label,
+        id=found.household.pk,
+        differences=found.differences,
+    )
+    raise ValidationError({"name": ValidationError(message, code=LOOKALIKE_NAME)})
 
 
 def herder_build(*, village: Village, name: str, name_latin: str, name_kazakh: str = "") -> Herder:

@@ -28,7 +28,8 @@ from livestock.counting import rollups
 from livestock.models import Herder, LambingRecord, Place, Season, Village
 from livestock.models.review import approved_through_townships
 from livestock.places import scoping
-from livestock.places.names import differences, lookalike_key, normalize_name
+from livestock.places.lookalikes import resemblance
+from livestock.places.names import lookalike_key, normalize_name
 from livestock.services.collector import collected_rarely
 from livestock.services.entries import NewEntry, entries_create
 from livestock.services.places import herder_build, herder_update, herders_create
@@ -537,19 +538,15 @@ class _Importer:
         file names a household by its name, so one written with another
         character, a space too many, is taken for a new one and stored beside
         it. The message says how to write it to mean that one; a new household
-        that truly is another is added on its own (the admin, the field app)."""
-        resembled = self.herders_of(village).resembling(name)
-        if not resembled:
+        that truly is another is added on its own, confirmed as such (the admin,
+        the API, the field app: ``services.places.check_not_lookalike``). Which
+        household and which characters: ``places.lookalikes``, as there, but
+        among the households read with the file's names, in memory."""
+        found = resemblance(name, self.herders_of(village).resembling(name))
+        if found is None:
             return
-        other = resembled[0]
-        key = lookalike_key(name)
-        written = next(
-            text
-            for text in (other.name, other.name_latin, other.name_kazakh)
-            if lookalike_key(text) == key
-        )
-        unlike = "; ".join(differences(name, written)[:4]) or _("spaces")
-        household = " ".join(filter(None, (other.name, other.name_latin)))
+        other, written, unlike = found.household, found.written, found.differences
+        household = found.label
         if other.id is None:  # new on an earlier line of the file
             label = _("%(household)s, new on line %(line)s") % {
                 "household": household,

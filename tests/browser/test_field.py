@@ -777,6 +777,48 @@ def test_a_new_household_with_negative_ewes_is_refused_by_the_counts_rule_in_two
     assert Herder.objects.get(name="叶尔兰·别克").lambing_records.get().ewes_at_start == 80
 
 
+def test_a_household_named_like_one_of_the_village_is_added_once_the_technician_confirms_it(
+    phone, fuhai_village, results_dir
+):
+    """A name typed with a phone keyboard's other middle dot (・, U+30FB) looks
+    like 赛力克·屈克木's: added, it became a second household and the season's
+    counts were split between the two. It is refused, naming the household and
+    the characters that differ, in the page's two languages; the box to confirm
+    that it truly is another household shows then, and ticked, it is added."""
+    page, _signal = phone
+    village, _records = fuhai_village
+    sailike = Herder.objects.get(name="赛力克·屈克木")
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    form = new_household_form(page, "赛力克・屈克木", "80")
+    expect(form.locator('[name="confirm_distinct"]')).to_have_count(0)
+    with page.expect_navigation():
+        form.get_by_role("button", name="添加").click()
+    loaded(page)
+    refused = form.locator('[data-error-for="name"]')
+    expect(refused).to_have_text(
+        "名称 Name: "
+        f"与本村牧户赛力克·屈克木 Sailike Qukemu（id {sailike.pk}）的名字相似，不同之处："
+        "U+30FB KATAKANA MIDDLE DOT; U+00B7 MIDDLE DOT。如确为另一户，请勾选“确为另一户”"
+        "（API 中：confirm_distinct: true）后再保存。 · "
+        f"looks like the name of the household 赛力克·屈克木 Sailike Qukemu (id {sailike.pk}) "
+        "of this village; they differ in: U+30FB KATAKANA MIDDLE DOT; U+00B7 MIDDLE DOT. "
+        "If it truly is another household, tick “This is another household” "
+        "(in the API: confirm_distinct: true) and save it again."
+    )
+    expect(refused).to_be_in_viewport()
+    expect(form.locator('[name="name"]')).to_have_value("赛力克・屈克木")
+    assert page_width(page) <= PHONE["width"]
+    page.screenshot(path=results_dir / "new-household-lookalike.png", full_page=True)
+    assert Herder.objects.filter(village=village).count() == len(NAMES)
+
+    form.get_by_label("确为另一户").check()
+    with page.expect_navigation(url="**/field/record/*/"):
+        form.get_by_role("button", name="添加").click()
+    added = Herder.objects.get(name="赛力克・屈克木")
+    assert (added.village, added.lambing_records.get().ewes_at_start) == (village, 80)
+
+
 def kept_roster_refreshed(page: Page) -> str:
     """When the roster the phone keeps was last refreshed (its ``refreshed``)."""
     return page.evaluate(
