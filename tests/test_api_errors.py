@@ -363,10 +363,13 @@ def test_a_date_range_bound_that_is_no_date_is_refused_at_the_bound_sent_with_it
 
 
 @pytest.mark.parametrize("page_size", ["0", "100000", "abc", "-1", "", "2.5"])
-def test_a_page_size_out_of_bounds_is_a_400_naming_the_bounds(fuhai_client, page_size):
+def test_a_page_size_out_of_bounds_is_a_400_naming_the_bounds(fuhai_client, page_size, english):
+    """A list of messages at page_size, as at every other parameter and field:
+    it was a bare string, which a client reading ``errors[field][0]`` took
+    for its first letter."""
     response = fuhai_client.get(HERDERS, {"page_size": page_size})
     assert response.status_code == 400
-    assert "1 to 500" in str(response.json()["page_size"])
+    assert response.json() == {"page_size": [f"{page_size} is not a page size; use 1 to 500."]}
 
 
 def test_the_largest_page_size_is_served(fuhai_client, sailike):

@@ -25,8 +25,10 @@ class BoundedPagination(PageNumberPagination):
         if not in_range:
             raise ValidationError(
                 {
-                    self.page_size_query_param: _("%(value)s is not a page size; use 1 to %(max)s.")
-                    % {"value": requested, "max": self.max_page_size}
+                    self.page_size_query_param: [
+                        _("%(value)s is not a page size; use 1 to %(max)s.")
+                        % {"value": requested, "max": self.max_page_size}
+                    ]
                 }
             )
         return super().get_page_size(request)
