@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from livestock.admin.audit_trail import audit_view
+from livestock.api.docs import DocsView, SchemaView
 from livestock.monitoring.views import BulletinPage, OutliersPage, ReportingPage
 from livestock.pages.views import MetricsPage, ReviewAction, SummaryPage
 
@@ -21,12 +21,12 @@ urlpatterns = [
     path("field/", include("livestock.field.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("livestock.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     # Swagger UI with its start-up script served from its own URL and its page
     # styles from a static file, so that it runs under the CSP (no inline code).
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs.html"),
+        DocsView.as_view(url_name="schema", template_name="api_docs.html"),
         name="api-docs",
     ),
 ]

@@ -2,6 +2,7 @@
 what every operation and field is, and /api/docs/ renders it from local assets
 only. (`make fuzz` checks the live API against this same schema.)"""
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -128,3 +129,62 @@ def test_the_docs_render_with_local_assets_only(client, prefecture_official):
         assert finders.find(parts.path.removeprefix(static)), f"no app ships {url}"
     # Nor in an inline script or style: no address of another host at all.
     assert re.findall(r"https?://[^\s\"'<>)]+", page) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "named", "accepted"),
+    [
+        ("/api/schema/?formt=json", "formt", "format, lang"),
+        ("/api/schema/?version=2", "version", "format, lang"),
+        ("/api/docs/?langauge=en", "langauge", "format, lang, script"),
+    ],
+)
+def test_the_schema_and_the_docs_refuse_a_parameter_they_do_not_take(
+    client, prefecture_official, url, named, accepted
+):
+    """As every endpoint of the API does: ?formt=json answered YAML, and
+    ?version=2 wrote 2 into the schema's version."""
+    client.force_login(prefecture_official)
+    response = client.get(url, headers={"accept-language": "en"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        named: [f"{named} is not a parameter of this request; it takes: {accepted}."]
+    }
+
+
+def test_a_language_the_service_does_not_have_is_refused_at_lang(client, prefecture_official):
+    """?lang=english gave the schema in the default language, as if asked for it."""
+    client.force_login(prefecture_official)
+    for url in ("/api/schema/?lang=english", "/api/docs/?lang=english&script="):
+        response = client.get(url, headers={"accept-language": "en"})
+        assert response.status_code == 400, url
+        assert response.json() == {
+            "lang": [
+                "english is not a language of this service; use one of: zh-hans, kk-arab, kk, en."
+            ]
+        }
+
+
+def test_the_docs_page_takes_the_parameters_it_sends_to_its_script_and_schema(
+    client, prefecture_official
+):
+    """The page asks for its start-up script with its own lang and ``script``,
+    the script for the schema with that lang: each is answered, in that language."""
+    client.force_login(prefecture_official)
+    page = client.get("/api/docs/?lang=en")
+    assert page.status_code == 200
+    script_url = html.unescape(
+        re.search(r'<script src="(/api/docs/\?[^"]*)"', page.content.decode()).group(1)
+    )
+    script = client.get(script_url)
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    schema_url = json.loads(re.search(r'\burl: ("[^"]*")', script.content.decode()).group(1))
+    assert schema_url == "/api/schema/?lang=en"
+    schema = client.get(schema_url + "&format=json", headers={"accept-language": "zh-hans"})
+    assert schema.status_code == 200
+    figure = json.loads(schema.content)["components"]["schemas"]["ReportedFigure"]
+    # 数字出处的原句。 in Chinese, the language of the request's Accept-Language.
+    assert figure["properties"]["quote"]["description"] == "The sentence the figure was taken from."
+    assert client.get("/api/schema/", {"lang": "zh-hans", "format": "yaml"}).status_code == 200
