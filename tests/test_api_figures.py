@@ -2,6 +2,7 @@
 each with its report, date, qualifier and the sentence it came from."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -164,3 +165,26 @@ def test_figures_are_ordered_by_the_field_asked_for(figures):
     assert values[0] == 18600
     dates = [figure["as_of"] for figure in results(client.get(URL, {"ordering": "as_of"}))]
     assert dates[0] == "2025-01-20"
+
+
+@pytest.mark.parametrize(
+    ("metric", "stored", "sent"),
+    [
+        ("ewes", "150.00", "150"),
+        ("lambs_born", "186000", "186000"),
+        ("dairy_ranch_share", "12.35", "12.35"),
+        ("dairy_ranch_share", "40.50", "40.5"),
+        ("milk_yield_per_cow", "0.07", "0.07"),
+        ("ranch_area", "999999999999.99", "999999999999.99"),
+    ],
+)
+def test_a_figures_value_is_sent_as_the_report_wrote_it(
+    fuhai_technician, report, fuhai, metric, stored, sent
+):
+    """A count of head is a whole number, 150: it was sent as 150.0, a number no
+    report wrote (and the admin, the field app and the bulletin write 150). A
+    fraction keeps its digits exactly. Both stay JSON numbers, as they were."""
+    made = figure(report, fuhai, "figure", metric=metric, value=Decimal(stored))
+    body = api(fuhai_technician).get(f"{URL}{made.pk}/").content.decode()
+    assert f'"value":{sent},' in body
+    assert json.loads(body, parse_float=Decimal)["value"] == Decimal(stored)

@@ -165,6 +165,7 @@ def test_a_row_shows_the_reported_figure_beside_the_records_and_their_coverage(
     [row] = summary(fuhai_technician, season=winter_2024.pk, as_of="2024-12-31")["rows"]
     reported = row["reported"]["lambs_born"]
     assert (reported["value"], reported["qualifier"]) == (120, "more_than")
+    assert type(reported["value"]) is int  # 120 lambs, as the report wrote it: not 120.0
     assert reported["quote"] == "福海县已产羔120余只"
     assert row["coverage"] == 10.0  # 12 lambs recorded of the 120 reported
 

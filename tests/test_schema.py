@@ -188,3 +188,10 @@ def test_the_docs_page_takes_the_parameters_it_sends_to_its_script_and_schema(
     # 数字出处的原句。 in Chinese, the language of the request's Accept-Language.
     assert figure["properties"]["quote"]["description"] == "The sentence the figure was taken from."
     assert client.get("/api/schema/", {"lang": "zh-hans", "format": "yaml"}).status_code == 200
+
+
+def test_a_reported_figures_value_is_documented_as_a_number_whole_for_a_count(schema):
+    """Its type stays a number (integrations read it as one); never negative."""
+    value = schema["components"]["schemas"]["ReportedFigure"]["properties"]["value"]
+    assert (value["type"], value["minimum"]) == ("number", 0)
+    assert "a whole number for a count" in value["description"]

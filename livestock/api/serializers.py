@@ -463,11 +463,30 @@ class ReportSerializer(DescribedSerializer):
         ]
 
 
+@extend_schema_field(
+    {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMaximum": True,
+        "maximum": 10**12,
+    }
+)
+class ReportedValueField(serializers.ReadOnlyField):
+    """A reported figure's value as the report wrote it (``ReportedFigure.number``):
+    a JSON number, whole where it is whole (150 ewes, not 150.0), a fraction
+    exactly as stored (12.35): the model keeps at most 14 digits, which a JSON
+    reader's double holds, so 12.35 is read back as 12.35."""
+
+
 class ReportedFigureSerializer(DescribedSerializer):
     report = ReportSerializer(read_only=True, help_text="Where the figure was published.")
     unit = serializers.CharField(read_only=True, help_text="What the value is counted in.")
-    value = serializers.DecimalField(
-        max_digits=14, decimal_places=2, coerce_to_string=False, help_text="As reported."
+    value = ReportedValueField(
+        source="number",
+        help_text="As reported, in its unit: a whole number for a count (head, households, "
+        "enterprises) and wherever the report gave one (150, never 150.0 or 150.00); "
+        "otherwise exact to two decimal places (a share in %, kg a day: 12.35). Always a "
+        "JSON number, never a string; its qualifier (more than, about) is beside it.",
     )
 
     class Meta:
