@@ -281,7 +281,11 @@ def write_bulletin(
         return bulletin
 
     first = sentence(
-        gettext("As of %(date)s, %(place)s had %(lambs)s lambs born"),
+        ngettext(
+            "As of %(date)s, %(place)s had %(lambs)s lamb born",
+            "As of %(date)s, %(place)s had %(lambs)s lambs born",
+            totals.lambs_born,
+        ),
         date=day(as_of),
         place=name,
         lambs=write.recorded(
@@ -343,9 +347,12 @@ def write_bulletin(
         season=season, as_of=as_of, user=user, place=place
     ).get(None, completeness.Completeness())
     second = sentence(
-        gettext(
+        ngettext(
+            "%(place)s has %(households)s herder household on file, "
+            "%(reporting)s with counts in the last %(days)s days",
             "%(place)s has %(households)s herder households on file, "
-            "%(reporting)s of them with counts in the last %(days)s days"
+            "%(reporting)s of them with counts in the last %(days)s days",
+            totals.households,
         ),
         place=name,
         households=str(totals.households),
@@ -418,7 +425,11 @@ def write_bulletin(
     third: list[str | Figure] = []
     if whole.lambs_expected is not None:
         third += sentence(
-            gettext("At the present lambing rate, %(lambs)s lambs are expected this season"),
+            ngettext(
+                "At the present lambing rate, %(lambs)s lamb is expected this season",
+                "At the present lambing rate, %(lambs)s lambs are expected this season",
+                whole.lambs_expected,
+            ),
             lambs=write.recorded(
                 whole.lambs_expected,
                 pgettext("bulletin: what a figure is", "lambs expected"),
