@@ -779,3 +779,48 @@ def test_the_bulletin_in_english_writes_one_household_and_one_lamb_in_the_singul
             user=burqin_official,
         ).text()
     assert f"{village.name}已建档牧户2户，其中近7日有计数的2户" in chinese
+
+
+def figures_listed(page: str) -> str:
+    """The list of figures below the bulletin's text, as a reader sees it."""
+    listed = page[page.index('<section class="bulletin-sources">') :]
+    return html.unescape(re.sub(r"<[^>]+>|[\u2066-\u2069]", "", listed))
+
+
+def test_a_rate_with_nothing_to_divide_by_says_why_it_is_unknown(
+    seeded, burqin_seeded, official, tmp_path
+):
+    """布尔津县's one household has no survival check and no ewes lambed counted:
+    its survival rate's basis read "… = 0 ÷ 0", a division by zero, where the
+    rate is unknown (—) because no household has been checked."""
+    for language, survival, lambing in (
+        (
+            "zh-hans",
+            "最近一次检查的成活羔羊 ÷ 截至当时的产羔数：尚无成活检查",
+            "产羔数 ÷ 产羔母羊：尚未登记产羔母羊",
+        ),
+        (
+            "en",
+            "lambs alive at the latest check ÷ lambs born by then: no survival checks yet",
+            "lambs born ÷ ewes lambed: no ewes lambed counted yet",
+        ),
+        ("kk", "сақталу тексерісі әлі болған жоқ", "қоздаған саулықтар әлі саналмаған"),
+        ("kk-arab", "ساقتالۋ تەكسەرىسى ٴالى بولعان جوق", "قوزداعان ساۋلىقتار ٴالى سانالماعان"),
+    ):
+        listed = figures_listed(
+            bulletin_in(language, official, seeded, burqin_seeded).content.decode()
+        )
+        assert survival in listed, language
+        assert lambing in listed, language
+        assert "0 ÷ 0" not in listed, language
+    # The PDF lists the same figures.
+    pdftotext = pdftotext_or_skip()
+    response = bulletin_in("zh-hans", official, seeded, burqin_seeded, format="pdf")
+    path = tmp_path / "bulletin.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(  # noqa: S603 (the test's own arguments)
+        [pdftotext, str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = "".join(text.split())
+    assert "尚无成活检查" in flat and "尚未登记产羔母羊" in flat
+    assert "0÷0" not in flat

@@ -41,6 +41,9 @@ class MetricDefinition:
     # The LambingTotals number of households a rate, or a count known only for
     # some households (ewes counted, lambs alive at a check), covers.
     households_covered: str = ""
+    # What a rate says for itself when none of the households it counts has its
+    # numbers (``households_covered`` is 0): unknown, never "0 ÷ 0".
+    none_yet: Promise | str = ""
     standard: Promise | str = ""  # the definition it follows
     differences: Promise | str = ""  # where other definitions differ
     on_summary: bool = True  # a column of the summary pages (every metric is in the API)
@@ -191,6 +194,7 @@ RATES = (
         numerator="lambs_born_where_ewes_lambed_counted",
         denominator="ewes_lambed",
         households_covered="households_ewes_lambed_counted",
+        none_yet=_("no ewes lambed counted yet"),
         households=_(
             "households with ewes lambed counted: lambs born where no ewe lambed was "
             "counted are left out of the numerator"
@@ -215,6 +219,7 @@ RATES = (
         numerator="lambs_born_where_ewes_counted",
         denominator="ewes",
         households_covered="households_ewes_counted",
+        none_yet=_("no ewes at the season's start counted yet"),
         households=_(
             "households whose ewes at the season's start were counted: lambs born where "
             "the ewes were not counted are left out of the numerator"
@@ -241,6 +246,7 @@ RATES = (
         numerator="lambs_alive",
         denominator="lambs_born_by_latest_check",
         households_covered="households_checked",
+        none_yet=_("no survival checks yet"),
         households=_(
             "households with a survival check; lambs born after a household's latest "
             "check are left out, since the check could not count them"
@@ -265,6 +271,7 @@ RATES = (
         numerator="lambs_alive_at_weaning_where_ewes_counted",
         denominator="ewes_where_weaned",
         households_covered="households_weaned_ewes_counted",
+        none_yet=_("no weaning checks yet in the households with their ewes counted"),
         households=_(
             "households with a weaning check whose ewes at the season's start were counted"
         ),

@@ -31,7 +31,6 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
 from livestock.choices import Metric, Qualifier
-from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals
 from livestock.i18n import shown_languages, text_direction
 from livestock.models import (
@@ -207,17 +206,27 @@ class _Writer:
 
     def metric_rate(self, totals: LambingTotals, code: str) -> Figure:
         """A rate of the metric registry, with its definition, numerator and
-        denominator, and the households it counts, in Chinese."""
-        metric = metrics.get(code)
-        numerator = getattr(totals, metric.numerator)
-        denominator = getattr(totals, metric.denominator)
-        basis = gettext("%(formula)s = %(numerator)s ÷ %(denominator)s; %(households)s") % {
-            "formula": metric.formula,
-            "numerator": numerator,
-            "denominator": denominator,
-            "households": metric.households,
-        }
-        return self.rate(totals.shown(code), str(metric.name), basis)
+        denominator, and the households it counts; with nothing to divide by,
+        why it is unknown ("—"), never a division by zero."""
+        parts = totals.rate_parts(code)
+        metric = parts.metric
+        if parts.value is None:
+            if not parts.households and metric.none_yet:
+                reason = str(metric.none_yet)
+            else:
+                reason = gettext("no rate yet, as the number it divides by is 0")
+            basis = gettext("%(formula)s: %(reason)s") % {
+                "formula": metric.formula,
+                "reason": reason,
+            }
+        else:
+            basis = gettext("%(formula)s = %(numerator)s ÷ %(denominator)s; %(households)s") % {
+                "formula": metric.formula,
+                "numerator": parts.numerator,
+                "denominator": parts.denominator,
+                "households": metric.households,
+            }
+        return self.rate(parts.value, str(metric.name), basis)
 
     def reported(self, figure: ReportedFigure, what: str) -> Figure:
         qualifier = "" if figure.qualifier == Qualifier.EXACT else figure.get_qualifier_display()
