@@ -261,3 +261,17 @@ def test_a_household_confirmed_distinct_is_added_beside_the_look_alike(
     # and a rename of either is not asked to confirm again
     renamed = client.patch(f"{URL}{response.json()['id']}/", {"name_latin": "Sailike Qukemu II"})
     assert renamed.status_code == 200, renamed.content
+
+
+def test_a_new_household_named_in_traditional_characters_is_refused_as_a_look_alike(
+    fuhai_technician, qibaerwoyi, sailike, english
+):
+    """賽 is 赛 in traditional characters: the same household, typed on a phone
+    set to traditional characters."""
+    response = api(fuhai_technician).post(
+        URL, {"village": qibaerwoyi.pk, "name": "賽力克·屈克木", "name_latin": "Sailike"}
+    )
+    assert response.status_code == 400, response.content
+    [message] = response.json()["name"]
+    assert f"赛力克·屈克木 Sailike Qukemu (id {sailike.pk})" in message
+    assert "U+8CFD CJK UNIFIED IDEOGRAPH-8CFD; U+8D5B CJK UNIFIED IDEOGRAPH-8D5B" in message

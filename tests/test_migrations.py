@@ -5,8 +5,9 @@ are the ones the entries make."""
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models.functions import Lower
 
 from tests.test_rollups import rebuilt_rollups, stored_rollups
 
@@ -94,3 +95,39 @@ def test_households_stored_before_the_lookalike_keys_get_theirs_on_upgrade():
         assert keys == [lookalike_key(name), lookalike_key(latin), lookalike_key(kazakh)]
     assert stored[0][3] == lookalike_key("赛力克·屈克木")
     assert stored[2002][4] == "herder 2001"
+
+
+BEFORE_SIMPLIFIED_KEYS = ("livestock", "0025_rollup_households_in_village_index")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_households_stored_in_traditional_characters_get_the_simplified_keys_on_upgrade():
+    """Before, a household stored as 賽力克·屈克木 had its own key, and a new
+    赛力克·屈克木 was not found to look like it: the upgrade writes the keys
+    again (2,003 households whose keys were made without the table: a whole
+    statement of 2,000 and the rest)."""
+    from livestock.models import Herder
+    from livestock.places.names import lookalike_key
+
+    migrate([BEFORE_SIMPLIFIED_KEYS])
+    apps = MigrationExecutor(connection).loader.project_state(BEFORE_SIMPLIFIED_KEYS).apps
+    herders = apps.get_model("livestock", "Herder")
+    village = a_village(lambda name: apps.get_model("livestock", name))
+    traditional = [(f"賽力克·馬{n}", f"Sailike {n}") for n in range(2003)]
+    simplified = [("努尔兰", "Nurlan")]
+    herders.objects.bulk_create(
+        herders(village=village, name=name, name_latin=latin)
+        for name, latin in traditional + simplified
+    )
+    # The keys as the function made them before it read traditional characters:
+    # the name itself here, as these names change under nothing else.
+    herders.objects.update(name_key=models.F("name"), name_latin_key=Lower("name_latin"))
+
+    executor = MigrationExecutor(connection)
+    migrate(executor.loader.graph.leaf_nodes())
+
+    stored = dict(Herder.objects.values_list("name", "name_key"))
+    assert stored["賽力克·馬0"] == lookalike_key("赛力克·马0") == "赛力克·马0"
+    assert stored["賽力克·馬2002"] == "赛力克·马2002"
+    assert stored["努尔兰"] == "努尔兰"
+    assert Herder.objects.get(name="賽力克·馬7").name_latin_key == "sailike 7"

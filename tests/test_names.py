@@ -265,6 +265,9 @@ def test_an_import_refuses_a_household_named_with_invisible_characters_at_its_ce
         ("别克·木合亚提", "别克 • 木合亚提"),  # a bullet, with spaces around it
         ("Bieke Muheyati", "Bieke  MUHEYATI "),  # spaces, letter case
         (ALIYA, ALIYA_LEGACY),
+        ("赛力克·马尔", "賽力克·馬爾"),  # traditional characters for the simplified ones
+        ("阿尔达克", "阿爾達克"),
+        ("苎", "薴"),  # 薴 is 苧 in the table, and 苧 is 苎
     ],
 )
 def test_names_that_look_alike_have_one_key(one, other):
@@ -274,7 +277,13 @@ def test_names_that_look_alike_have_one_key(one, other):
 
 @pytest.mark.parametrize(
     ("one", "other"),
-    [("别克", "别克·木合亚提"), ("Asan", "Hasan"), ("牧户1", "牧户2"), ("Серік", "Серіk2")],
+    [
+        ("别克", "别克·木合亚提"),
+        ("Asan", "Hasan"),
+        ("牧户1", "牧户2"),
+        ("Серік", "Серіk2"),
+        ("马", "乌"),  # near in their strokes, not one character in two forms
+    ],
 )
 def test_names_that_differ_keep_their_own_keys(one, other):
     assert lookalike_key(one) != lookalike_key(other)

