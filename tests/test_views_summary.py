@@ -233,6 +233,22 @@ def test_the_date_defaults_to_the_seasons_end_once_it_is_over(seeded, prefecture
     assert "截至 2025-02-28" in page
 
 
+@pytest.mark.parametrize("path", ["/", "/bulletin/", "/outliers/", "/reporting/"])
+def test_the_picker_shows_the_season_and_date_a_page_was_made_for(
+    path, seeded, prefecture_official_seeded
+):
+    """Opened without a season or date, each page is of the latest season as of
+    its end, and its picker says so: a bulletin headed 截至2025年2月28日 above an
+    empty date and season, sent again as it stood, was of those defaults only by chance."""
+    client = Client()
+    client.login(username=prefecture_official_seeded.username, password=PASSWORD)
+    page = client.get(path).content.decode()
+    start = page.index('<form class="summary-query"')
+    picker = page[start : page.index("</form>", start)]
+    assert f'<option value="{seeded.pk}" selected>' in picker
+    assert 'name="as_of" value="2025-02-28"' in picker
+
+
 # A constant number of queries at every level
 
 

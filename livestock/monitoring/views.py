@@ -54,7 +54,7 @@ class MonitoringPage(PermissionRequiredMixin, View):
             return render(request, self.template_name, {"query": query}, status=400)
         season, as_of, place = (query.cleaned_data[name] for name in ("season", "as_of", "place"))
         context = {
-            "query": query,
+            "query": query.shown(),
             "season": season,
             "as_of": as_of,
             "place": place,

@@ -142,6 +142,18 @@ class SummaryQuery(forms.Form):
         self.add_error(None, f"{name}: {message}")
         return True
 
+    def shown(self) -> "SummaryQuery":
+        """The picker a page shows once this query is read: the season, date and
+        place in use, defaults included (a page of the latest season as of today
+        said so in its title while its picker stood empty)."""
+        season, as_of, place = (self.cleaned_data[name] for name in ("season", "as_of", "place"))
+        return SummaryQuery(
+            None,
+            user=self.user,
+            levels=self.levels,
+            initial={"season": season.pk, "as_of": as_of.isoformat(), "place": place_param(place)},
+        )
+
     def clean(self):
         cleaned_data = super().clean()
         season = cleaned_data.get("season")

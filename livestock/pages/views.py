@@ -109,12 +109,6 @@ class SummaryPage(PermissionRequiredMixin, View):
         if query.refuse_unknown("export", EXPORTS):
             return render(request, "livestock/summary.html", {"query": query}, status=400)
         season, as_of, place = (query.cleaned_data[name] for name in ("season", "as_of", "place"))
-        # The picker shows the season and date in use, defaults included.
-        shown_query = SummaryQuery(
-            None,
-            user=request.user,
-            initial={"season": season.pk, "as_of": as_of.isoformat(), "place": place_param(place)},
-        )
         summary = None
         if isinstance(place, Herder):
             rows, total, children_level = self.herder_rows(request, season, as_of, place), None, ""
@@ -166,7 +160,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             else None
         )
         context = {
-            "query": shown_query,
+            "query": query.shown(),
             "cards": cards,
             "ranked": [
                 {"label": str(row.place), "url": link(row.place), "cell": self.progress_cell(row)}
