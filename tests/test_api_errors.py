@@ -744,3 +744,17 @@ def test_a_date_filter_takes_yyyy_mm_dd_in_every_language(
     assert response.status_code == 400
     assert response.json() == {bound: [NOT_A_DATE[language].format(value)]}
     assert client.get(url, {bound: "2024-12-10"}).status_code == 200
+
+
+@pytest.mark.parametrize("url", [HERDERS, RECORDS, ENTRIES])
+def test_a_null_body_is_refused_as_an_object_that_says_so(fuhai_client, url):
+    """``null`` as the body: the answer is keyed like every refusal (by field,
+    or non_field_errors), as the schema documents it, and says the body is
+    empty, not "This field may not be null." of no field."""
+    response = fuhai_client.post(url, "null", content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert isinstance(body, dict), body
+    messages = " ".join(message for errors in body.values() for message in errors)
+    assert "null" in messages and "JSON" in messages
+    assert nothing_stored()

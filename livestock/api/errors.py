@@ -74,6 +74,8 @@ def exception_handler(exc, context) -> Response | None:
             _("The request's body is not valid JSON (%(error)s); nothing was stored.")
             % {"error": error}
         )
+    elif isinstance(exc, exceptions.ValidationError) and _of_the_whole_body(exc.detail):
+        exc = exceptions.ValidationError(_keyed(_of_the_whole_body(exc.detail)))
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = PayloadTooLarge(_("The request sends too many form fields or files."))
     elif isinstance(exc, exceptions.Throttled) and not isinstance(exc, TokenGuessing):
@@ -92,6 +94,28 @@ def exception_handler(exc, context) -> Response | None:
     if response is not None:
         return response
     return fault(exc, context)
+
+
+def _of_the_whole_body(detail) -> list | None:
+    """The errors of a refusal of the whole body rather than of its fields: a
+    bare list (a serializer's ``run_validation`` of ``null``), or DRF's own
+    "No data provided" (``is_valid`` of ``null``)."""
+    if isinstance(detail, list):
+        return detail
+    errors = detail.get(api_settings.NON_FIELD_ERRORS_KEY) if isinstance(detail, dict) else None
+    if len(detail) == 1 and errors and [getattr(e, "code", None) for e in errors] == ["null"]:
+        return errors
+    return None
+
+
+def _keyed(errors: list) -> dict:
+    """A refusal of the whole body, keyed as every refusal is (``non_field_errors``,
+    as the schema documents it), not a bare list of no field; a body of
+    ``null`` is said to be one ("This field may not be null.", of no field, named
+    nothing the sender could find)."""
+    if [getattr(error, "code", None) for error in errors] == ["null"]:
+        errors = [_("The request's body is null; send a JSON object of the fields.")]
+    return {api_settings.NON_FIELD_ERRORS_KEY: errors}
 
 
 def fault(exc: Exception, context) -> Response:
