@@ -595,7 +595,7 @@ def test_the_list_of_figures_is_in_the_pages_language_beside_the_reports_own_wor
     for words in ("Figure", "Basis", "lambs born (reported)", "the record of 1 household"):
         assert words in figures, words
     assert "1 households" not in figures
-    assert "<td>reported</td>" in figures and "报道 reported" not in figures
+    assert '"Source">reported</td>' in figures and "报道 reported" not in figures
     # The report's own sentence stays quoted as the report wrote it.
     assert "越冬母羊18.6万余只，截至2月11日，已产羔1.2万只" in figures
     arabic = bulletin_in("kk-arab", official, seeded, burqin_seeded).content.decode()

@@ -40,3 +40,24 @@ def test_an_official_prints_the_bulletin_of_burqin(new_page, log_in, results_dir
     expect(phone.locator("article.bulletin")).to_contain_text("1.2万只")
     phone.screenshot(path=results_dir / "bulletin-phone.png", full_page=True)
     assert page_width(phone) <= 390
+    # On a phone each figure is a block: its name on one line (the table's name
+    # column was squeezed to one character, 产/羔/数 down the cell), and its value,
+    # source, date and basis within the screen, each named.
+    figures = phone.locator(".bulletin-figures tbody tr")
+    expect(figures.first).to_be_visible()
+    read = figures.evaluate_all(
+        """rows => rows.map(row => {
+            const name = row.querySelector(".what");
+            const range = document.createRange();
+            range.selectNodeContents(name);
+            const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+            const cells = [...row.cells];
+            const right = Math.max(...cells.map(cell => cell.getBoundingClientRect().right));
+            const labels = cells.map(cell => getComputedStyle(cell, "::before").content);
+            return [name.textContent.trim(), lines, right, labels.join(" ")];
+        })"""
+    )
+    assert all(lines == 1 for _name, lines, _right, _text in read), read
+    assert all(right <= 390 for _name, _lines, right, _text in read), read
+    labels = read[0][3]
+    assert all(label in labels for label in ("数值", "来源", "日期", "依据")), labels
