@@ -156,3 +156,36 @@ def table_rows(response, kind: str) -> list[list]:
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     start = next(index for index, row in enumerate(rows) if row and row[0] == "名称")
     return rows[start:]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_summary_file_leaves_a_rates_numbers_empty_where_no_household_has_them(kind, db):
+    """布尔津县's one household has no survival check and no ewes lambed counted:
+    its survival rate is empty, and so is the lambs alive count, but the
+    rate's numerator and denominator were written 0 and 0, as if its lambs
+    had been counted dead. Unknown, not zero; its households covered stay 0."""
+    call_command("seed_reports", verbosity=0)
+    burqin = County.objects.get(name="布尔津县")
+    make_user("burqin-official", "official", burqin)
+    client = Client()
+    client.login(username="burqin-official", password=PASSWORD)
+    response = client.get(
+        "/",
+        {
+            "season": Season.objects.get().pk,
+            "as_of": "2025-02-11",
+            "place": f"county:{burqin.pk}",
+            "export": kind,
+        },
+    )
+    headers, county = table_rows(response, kind)[:2]
+    row = dict(zip(headers, county, strict=True))
+    empty = "" if kind == "csv" else None
+    for label in ("羔羊成活率", "产羔率"):
+        parts = {header: value for header, value in row.items() if header.startswith(label)}
+        assert len(parts) == 4, parts
+        numbers = [value for header, value in parts.items() if "户数" not in header]
+        assert numbers == [empty, empty, empty], parts
+        households = [value for header, value in parts.items() if "户数" in header]
+        assert households == ["0" if kind == "csv" else 0], parts
+    assert row["成活羔羊"] == empty

@@ -261,7 +261,10 @@ def export_values(row) -> list:
             continue
         parts = None if empty else column.parts(row)
         if column.kind == "rate":
-            values += ["", ""] if parts is None else [parts.numerator, parts.denominator]
+            # A rate none of whose households has its numbers (no survival check
+            # yet) divides nothing: its numbers are unknown as its value is, not 0 ÷ 0.
+            unknown = parts is None or (column.metric.households_covered and not parts.households)
+            values += ["", ""] if unknown else [parts.numerator, parts.denominator]
             if column.metric.households_covered:
                 values.append("" if parts is None else parts.households)
         else:
