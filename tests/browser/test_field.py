@@ -984,3 +984,48 @@ def test_an_entry_corrected_twice_on_its_page_is_not_a_conflict_with_itself(
     loaded(page)
     expect(page.locator(".messages")).to_contain_text("计数已删除")
     assert not LambingEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_two_corrections_of_an_entry_made_offline_are_uploaded_one_on_the_other(
+    phone, fuhai_village, results_dir
+):
+    """Each correction carries the version its form stood on. Two corrections of
+    one entry made with no signal both stood on the version before the first: once
+    the first was uploaded, the second met it as a change made meanwhile, under
+    需要处理, the technician's own 6 shown as the server's. The second now goes on
+    top of the first; a change someone else made meanwhile is still a conflict."""
+    page, signal = phone
+    _village, records = fuhai_village
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    for born, reason in ((6, "数错了"), (7, "又数了一遍")):
+        correction.locator('[name="lambs_born"]').fill(str(born))
+        correction.locator('[name="reason"]').fill(reason)
+        correction.get_by_role("button", name="更正").click()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+    go_online(page, signal)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=30_000)
+    expect(page.locator("[data-sync-state]")).to_contain_text("已全部上传", timeout=20_000)
+    expect(page.locator("[data-attention]")).to_be_hidden()
+    page.screenshot(path=results_dir / "two-corrections-uploaded.png", full_page=True)
+    entry.refresh_from_db()
+    assert entry.lambs_born == 7
+    assert [h.history_change_reason for h in entry.history.order_by("history_id")][-2:] == [
+        "数错了",
+        "又数了一遍",
+    ]
+
+    # Two more with no signal, and another technician's change meanwhile: a conflict.
+    go_offline(page, signal)
+    for born, reason in ((8, "补记"), (9, "再补记")):
+        correction.locator('[name="lambs_born"]').fill(str(born))
+        correction.locator('[name="reason"]').fill(reason)
+        correction.get_by_role("button", name="更正").click()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+    entry_update(entry=entry, reason="another technician recounted", lambs_born=10)
+    go_online(page, signal)
+    conflict = page.locator('[data-attention] li[data-state="conflict"]')
+    expect(conflict.first).to_be_visible(timeout=20_000)
+    expect(conflict.first.locator('[data-side="theirs"]')).to_contain_text("产羔数 10")
+    entry.refresh_from_db()
+    assert entry.lambs_born == 10

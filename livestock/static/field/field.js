@@ -90,6 +90,7 @@
         return (items || []).filter(function (item) { return !isMine(item); });
       });
     },
+    get: function (uuid) { return transact("outbox", "readonly", function (s) { return s.get(uuid); }); },
     put: function (item) { return transact("outbox", "readwrite", function (s) { s.put(item); }); },
     remove: function (uuid) { return transact("outbox", "readwrite", function (s) { s.delete(uuid); }); },
     /* An item replaced by its correction, in one transaction: never both, never neither. */
@@ -487,7 +488,10 @@
       for (const item of batch) if (refused.has(item.uuid)) await outbox.put(item);
       creates = creates.filter(function (item) { return !refused.has(item.uuid); });
     }
-    for (const item of items.filter(function (i) { return i.kind === "update"; })) {
+    for (const queued of items.filter(function (i) { return i.kind === "update"; })) {
+      /* As it is now: a correction uploaded before it may have moved it on (uploadedAs). */
+      const item = await outbox.get(queued.uuid);
+      if (!item || item.state !== "pending") continue;
       const done = await sendCorrection(item);
       if (done === "retry") return retryLater();
       if (done === "stop") return;
@@ -517,7 +521,7 @@
       if (response.ok) {
         await outbox.remove(item.uuid);
         const stored = await response.json().catch(function () { return {}; });
-        uploadedAs(item.entry, response.headers.get("ETag"), stored.version);
+        await uploadedAs(item, response.headers.get("ETag"), stored.version);
         return "done";
       }
       if (isTransient(response)) return "retry";
@@ -530,7 +534,7 @@
         if (sameContent(theirs, item.body)) {
           /* Our own correction, whose answer was lost on the way. */
           await outbox.remove(item.uuid);
-          uploadedAs(item.entry, current.headers.get("ETag"), theirs.version);
+          await uploadedAs(item, current.headers.get("ETag"), theirs.version);
           return "done";
         }
         item.state = "conflict";
@@ -549,13 +553,26 @@
   /* A correction uploaded: the entry's forms on this page now stand on the version it
      made. They stood on the one before, so a second correction made from them met the
      first as a change made meanwhile (the technician's own count shown as the
-     server's), and a deletion was refused as made from an old version. */
-  function uploadedAs(entry, etag, version) {
-    document.querySelectorAll('[data-entry="' + entry + '"]').forEach(function (node) {
+     server's), and a deletion was refused as made from an old version. So do the
+     technician's later corrections of the entry still waiting in the outbox that were
+     made from the same version as this one (with no signal, before it was uploaded):
+     each goes on top of it. One made from another version (a change from elsewhere
+     since) is left on its own, to meet that change as a conflict. */
+  async function uploadedAs(item, etag, version) {
+    document.querySelectorAll('[data-entry="' + item.entry + '"]').forEach(function (node) {
       if (etag && node.dataset.etag !== undefined) node.dataset.etag = etag;
       const seen = node.querySelector('input[name="version"]');
       if (seen && version) seen.value = version;
     });
+    if (!etag) return;
+    const later = (await outbox.all()).filter(function (other) {
+      return other.kind === "update" && other.state === "pending" && other.uuid !== item.uuid &&
+        other.entry === item.entry && other.etag === item.etag;
+    });
+    for (const other of later) {
+      other.etag = etag;
+      await outbox.put(other);
+    }
   }
 
   async function refuse(item, message) {
