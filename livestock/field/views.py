@@ -127,10 +127,14 @@ class TodayPage(TechnicianView):
         if search:
             shown = {household.herder.village_id for household in households}
             villages = [village for village in villages if village.pk in shown]
+        villages = _villages_with_households(villages, households)
         context = self.context(
             search=search,
-            villages=_villages_with_households(villages, households),
-            need_visit=[household for household in households if household.needs_visit],
+            villages=villages,
+            # In the order of the rows below, as the script lists them after an upload.
+            need_visit=[
+                row["h"] for village in villages for row in village["rows"] if row["h"].needs_visit
+            ],
             rules=rules_description.describe(season=self.season, today=self.today),
         )
         return render(request, "field/today.html", context)

@@ -1029,3 +1029,22 @@ def test_two_corrections_of_an_entry_made_offline_are_uploaded_one_on_the_other(
     expect(conflict.first.locator('[data-side="theirs"]')).to_contain_text("产羔数 10")
     entry.refresh_from_db()
     assert entry.lambs_born == 10
+
+
+def test_visit_first_on_today_follows_an_upload(phone, fuhai_village, results_dir):
+    """Today lists the households to visit first. A count uploaded that cleared a
+    household's flag cleared it on its row, but the household stayed in 先去走访 and
+    in its village's count of those to visit, until the page was reloaded."""
+    page, signal = phone
+    _village, records = fuhai_village
+    visit = page.locator("nav.visit")
+    first_name = records[0].herder.name
+    expect(visit.locator("h2")).to_contain_text("(5)")
+    expect(visit.get_by_role("link", name=first_name)).to_be_visible()
+    expect(page.locator("section.village .count")).to_contain_text("5")
+    enter(page, records[0], ewes_lambed=2, lambs_born=3)
+    expect(row(page, records[0]).locator("[data-flags] .flag")).to_have_count(0, timeout=20_000)
+    expect(visit.locator("h2")).to_contain_text("(4)")
+    expect(visit.get_by_role("link", name=first_name)).to_have_count(0)
+    expect(page.locator("section.village .count b")).to_have_text("4")
+    page.screenshot(path=results_dir / "visit-first-after-upload.png", full_page=True)

@@ -651,6 +651,39 @@
         node.classList.toggle("needs-visit", h.needs_visit);
       });
     });
+    showVisitFirst(roster);
+  }
+
+  /* Today's households to visit first, and each village's count of them, as its rows
+     now say (their needs-visit, from the roster): drawn once by the server, they kept
+     a household whose flag an upload had cleared until the page was reloaded. */
+  function showVisitFirst(roster) {
+    const nav = document.querySelector("[data-visit]");
+    if (!nav) return;
+    const names = {};
+    (roster.households || []).forEach(function (h) { names[h.record] = h.name; });
+    const rows = Array.from(document.querySelectorAll("form[data-entry-form].needs-visit"));
+    const links = [];
+    rows.forEach(function (form, index) {
+      const link = document.createElement("a");
+      link.href = "#record-" + form.dataset.record;
+      link.textContent = names[form.dataset.record] || householdName(form);
+      link.hidden = form.hidden; /* a search on the phone left it out */
+      const isolated = document.createElement("bdi");
+      isolated.append(link);
+      if (index) links.push(" · ");
+      links.push(isolated);
+    });
+    nav.querySelector("[data-visit-list]").replaceChildren(...links);
+    nav.querySelector("[data-visit-count]").textContent = rows.length;
+    nav.hidden = rows.length === 0;
+    document.querySelectorAll("section.village").forEach(function (section) {
+      const toVisit = section.querySelector("[data-to-visit]");
+      if (!toVisit) return;
+      const count = section.querySelectorAll("form[data-entry-form].needs-visit").length;
+      toVisit.querySelector("b").textContent = count;
+      toVisit.hidden = count === 0;
+    });
   }
 
   /* The page: how many wait, what needs attention, each row's state. */
