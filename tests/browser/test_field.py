@@ -1048,3 +1048,45 @@ def test_visit_first_on_today_follows_an_upload(phone, fuhai_village, results_di
     expect(visit.get_by_role("link", name=first_name)).to_have_count(0)
     expect(page.locator("section.village .count b")).to_have_text("4")
     page.screenshot(path=results_dir / "visit-first-after-upload.png", full_page=True)
+
+
+def test_a_correction_uploaded_shows_the_stored_counts_on_the_households_page(
+    phone, fuhai_village, results_dir
+):
+    """Once a correction made offline was uploaded, the household's page still said
+    5 lambs born in the entry's line and in the table of totals as of each date, until
+    it was reloaded. They now say what was stored."""
+    page, signal = phone
+    _village, records = fuhai_village
+    entry, correction = opened_correction(page, signal, records[0])
+    line = page.locator(f"#entry-{entry.pk} .entry-line")
+    born_by_date = page.locator("table.timeline tbody tr").first.locator("td").nth(1)
+    expect(line).to_contain_text("产羔 born 5")
+    expect(born_by_date).to_have_text("5")
+    go_offline(page, signal)
+    correction.locator('[name="lambs_born"]').fill("6")
+    correction.locator('[name="reason"]').fill("数错了")
+    correction.get_by_role("button", name="更正").click()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    go_online(page, signal)
+    expect(correction.locator("[data-row-status]")).to_have_text(
+        "更正已上传 · Correction uploaded.", timeout=20_000
+    )
+    expect(line).to_contain_text("产羔 born 6", timeout=20_000)
+    expect(born_by_date).to_have_text("6")
+    page.screenshot(path=results_dir / "correction-shown-as-stored.png", full_page=True)
+
+    # A count of today's made on the page: its entry is listed, and can be corrected.
+    enter(page, records[0], lambs_born=2)
+    expect(born_by_date).to_have_text("8", timeout=20_000)
+    expect(page.locator("ul.entries > li[data-entry]")).to_have_count(2)
+    added = LambingEntry.objects.exclude(pk=entry.pk).get()
+    page.locator(f"#entry-{added.pk} summary").click()
+    second = page.locator(f'form[data-correction-form][data-entry="{added.pk}"]')
+    second.locator('[name="lambs_born"]').fill("3")
+    second.locator('[name="reason"]').fill("数错了")
+    second.get_by_role("button", name="更正").click()
+    expect(page.locator(f"#entry-{added.pk} .entry-line")).to_contain_text(
+        "产羔 born 3", timeout=20_000
+    )
+    expect(born_by_date).to_have_text("9")

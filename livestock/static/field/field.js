@@ -499,6 +499,47 @@
     backoff = 0;
     syncState(_("All uploaded."));
     await refreshRoster();
+    await showStored();
+  }
+
+  /* A household's page once counts were uploaded: its entries' lines and its totals
+     as of each date, as the server now draws them (the page asked for again, which
+     the worker keeps for offline work in place of the copy drawn before). They kept
+     the numbers of before the upload until the page was reloaded. An entry new to the
+     page (counted here, or elsewhere) is added with its correction form; the forms
+     already here stay as they are, with what is typed in them. */
+  async function showStored() {
+    const timeline = document.querySelector("[data-timeline]");
+    const entries = document.querySelector("[data-entry-list]");
+    if (!timeline || !entries) return;
+    let drawn;
+    try {
+      const response = await fetch(location.pathname, { credentials: "same-origin" });
+      if (!response.ok || response.redirected) return;
+      drawn = new DOMParser().parseFromString(await response.text(), "text/html");
+    } catch (error) {
+      return;
+    }
+    const freshTimeline = drawn.querySelector("[data-timeline]");
+    const freshEntries = drawn.querySelector("[data-entry-list]");
+    if (!freshTimeline || !freshEntries) return;
+    timeline.tBodies[0].replaceWith(document.adoptNode(freshTimeline.tBodies[0]));
+    let before = null;
+    Array.from(freshEntries.querySelectorAll(":scope > li[data-entry]")).reverse().forEach(function (fresh) {
+      const here = document.getElementById(fresh.id);
+      if (here) {
+        here.querySelector(".entry-line").replaceWith(document.adoptNode(fresh.querySelector(".entry-line")));
+        before = here;
+        return;
+      }
+      const added = document.adoptNode(fresh);
+      entries.insertBefore(added, before);
+      added.querySelectorAll("form[data-correction-form]").forEach(wireCorrection);
+      before = added;
+    });
+    entries.querySelectorAll(":scope > li:not([data-entry])").forEach(function (none) {
+      if (entries.querySelector(":scope > li[data-entry]")) none.remove();
+    });
   }
 
   function sameContent(server, body) {
@@ -1030,6 +1071,29 @@
     else navigator.serviceWorker.addEventListener("controllerchange", keepThisPage, { once: true });
   }
 
+  /* An entry's correction (or deletion) form: a correction is checked here, as a row
+     is, by the rules the server describes, with their messages in the page's languages
+     (not the browser's, in its own), then kept in the outbox; a deletion needs a
+     connection. */
+  function wireCorrection(form) {
+    form.noValidate = true;
+    form.addEventListener("submit", function (event) {
+      const action = event.submitter ? event.submitter.value : "correct";
+      if (action === "delete") {
+        if (!form.elements.reason.reportValidity()) {
+          event.preventDefault();
+          return;
+        }
+        sendWhenReachable(form, event, function () {
+          rowStatus(form, _("Deleting needs a connection."), "refused");
+        });
+        return;
+      }
+      event.preventDefault();
+      saveCorrection(form);
+    });
+  }
+
   function wire() {
     document.querySelectorAll("form[data-entry-form]").forEach(function (form) {
       form.noValidate = true;
@@ -1047,26 +1111,7 @@
         }
       });
     }
-    document.querySelectorAll("form[data-correction-form]").forEach(function (form) {
-      /* Checked here, as a row is, by the rules the server describes, with their
-         messages in the page's languages (not the browser's, in its own). */
-      form.noValidate = true;
-      form.addEventListener("submit", function (event) {
-        const action = event.submitter ? event.submitter.value : "correct";
-        if (action === "delete") {
-          if (!form.elements.reason.reportValidity()) {
-            event.preventDefault();
-            return;
-          }
-          sendWhenReachable(form, event, function () {
-            rowStatus(form, _("Deleting needs a connection."), "refused");
-          });
-          return;
-        }
-        event.preventDefault();
-        saveCorrection(form);
-      });
-    });
+    document.querySelectorAll("form[data-correction-form]").forEach(wireCorrection);
     document.querySelectorAll('form[method="post"]:not([data-entry-form]):not([data-correction-form])').forEach(function (form) {
       form.addEventListener("submit", function (event) {
         sendWhenReachable(form, event, function () { needsConnection(form); });
