@@ -16,6 +16,7 @@ from django.utils import timezone
 from livestock.counting import rules
 from livestock.models import Herder, LambingEntry, Season, Village
 from livestock.services.entries import entry_create
+from livestock.services.guards import REASON_MAX_LENGTH
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
 from tests.conftest import PASSWORD
@@ -167,6 +168,29 @@ def test_a_correction_needs_a_reason_and_the_version_seen(tech_client, sailike_n
     assert stale.status_code == 400  # made from the version before the correction
     entry.refresh_from_db()
     assert entry.lambs_born == 6
+
+
+@pytest.mark.parametrize("action", ["correct", "delete"])
+def test_a_reason_is_as_long_as_the_history_keeps_whichever_way_it_is_sent(
+    tech_client, sailike_now, action
+):
+    """The reason's input took 100 characters, the form 200, the history keeps 100:
+    posted without the script, a reason of 201 characters was refused as longer
+    than 200, a limit nothing keeps. One limit, the service's, in the input and in
+    the message."""
+    entry, _ = entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=5)
+    url = f"/field/record/{sailike_now.pk}/"
+    page = tech_client.get(url).content.decode()
+    assert page.count(f'name="reason" required maxlength="{REASON_MAX_LENGTH}"') == 1
+    fields = {"entry": entry.pk, "version": entry.version, "action": action}
+    fields.update(date=entry.date.isoformat(), lambs_born="6", reason="数" * 201)
+    refused = tech_client.post(url, fields)
+    assert refused.status_code == 400
+    message = refused.content.decode().split('data-error-for="reason"')[1].split("</li>")[0]
+    assert f"原因有 201 个字符，历史记录最多保存 {REASON_MAX_LENGTH} 个" in message, message
+    assert "200" not in message
+    fields["reason"] = "数" * REASON_MAX_LENGTH
+    assert tech_client.post(url, fields).status_code == 302
 
 
 def test_a_deleted_entry_is_said_deleted_not_saved(tech_client, sailike_now):

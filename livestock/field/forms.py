@@ -49,16 +49,24 @@ class EntryForm(forms.Form):
         return data
 
 
+def _reason() -> forms.CharField:
+    """Why a saved count is corrected or deleted. How long it may be is the rule of
+    ``services.guards.require_reason`` (what the history keeps, ``REASON_MAX_LENGTH``),
+    refused there with a message saying so; the page's input takes as many characters
+    (``reason_max_length``)."""
+    return forms.CharField(label=_("reason"))
+
+
 class CorrectionForm(EntryForm):
     """A saved count corrected, from the version the technician saw, with a reason."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("reason"), max_length=200)
+    reason = _reason()
 
 
 class DeletionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("reason"), max_length=200)
+    reason = _reason()
 
 
 class NewHouseholdForm(forms.Form):

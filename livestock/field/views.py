@@ -44,6 +44,7 @@ from livestock.places import names, scoping
 from livestock.selectors.records import record_timeline
 from livestock.selectors.totals import lambing_totals, records_within
 from livestock.services.entries import EntryConflict, entry_create, entry_delete, entry_update
+from livestock.services.guards import REASON_MAX_LENGTH
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
 
@@ -363,6 +364,7 @@ class RecordPage(TechnicianView):
                 if not LambingRecord.objects.filter(herder=record.herder, season=season).exists()
             ],
             new_record=new_record,
+            reason_max_length=REASON_MAX_LENGTH,
             rules=rules_description.describe(season=record.season, today=self.today),
         )
         return render(request, "field/record.html", context, status=status)
