@@ -82,6 +82,9 @@ class TechnicianView(LoginRequiredMixin, PermissionRequiredMixin, View):
             "season": self.season,
             "nonce": uuid.uuid4(),
             "blank_inputs": blank_inputs,
+            # A record's ewes named as the model names them (季初能繁母羊, docs/glossary.md),
+            # as its form's label and its errors are.
+            "ewes_label": LambingRecord._meta.get_field("ewes_at_start").verbose_name,
             **extra,
         }
 

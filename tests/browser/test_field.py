@@ -1090,3 +1090,32 @@ def test_a_correction_uploaded_shows_the_stored_counts_on_the_households_page(
         "产羔 born 3", timeout=20_000
     )
     expect(born_by_date).to_have_text("9")
+
+
+def test_a_records_ewes_are_named_one_way_on_the_village_and_household_pages(
+    phone, fuhai_village, results_dir
+):
+    """A record's ewes at the season's start were 越冬母羊 in the labels the templates
+    wrote and 季初能繁母羊 in the new household's form and in every message about them:
+    both on the village's page, for one number. They are now named as the model names
+    them, 季初能繁母羊 (docs/glossary.md), wherever the field app shows them."""
+    page, signal = phone
+    village, records = fuhai_village
+    go_offline(page, signal)
+    time.sleep(1)  # the test's own write once the phone's requests cannot reach the server
+    herder_create(village=village, name="哈力克", name_latin="Halike")  # no record yet
+    go_online(page, signal)
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    page.locator("details.new-household summary").click()
+    main = page.locator("main")
+    expect(page.locator("section.without-record label")).to_contain_text(
+        "季初能繁母羊 ewes at the season's start"
+    )
+    expect(page.locator("details.new-household form")).to_contain_text("季初能繁母羊")
+    page.screenshot(path=results_dir / "village-ewes.png", full_page=True)
+    assert "越冬母羊" not in main.inner_text()
+    page.goto(f"/field/record/{records[0].pk}/")
+    loaded(page)
+    expect(main).to_contain_text("季初能繁母羊 ewes at the season's start: 100")
+    assert "越冬母羊" not in main.inner_text()
