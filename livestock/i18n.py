@@ -7,7 +7,13 @@ exact language's ``LANG_INFO`` entry (``config/settings.py`` adds ``kk-arab``),
 read in one place by the templates (``templatetags/i18n_bidi.py``) and the code.
 """
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
 from django.utils import translation
+
+T = TypeVar("T")
 
 
 def language_bidi(language: str | None = None) -> bool:
@@ -81,3 +87,45 @@ def in_both(message: str, **params) -> str:
                 text %= {name: str(value) for name, value in params.items()}
             texts.append(text)
     return " · ".join(dict.fromkeys(texts))
+
+
+# The header with which a field page's script asks the API for its messages in that
+# page's two languages (shown_languages of the language it names): what the server
+# refuses of an upload then reads as the page's own messages do, Chinese with the
+# English beside it (Kazakh with the Chinese on a Kazakh page), and in the page's
+# languages, whatever the session's language is since (a page kept for offline work
+# may be of another).
+SHOWN_LANGUAGES_HEADER = "X-Shown-Languages"
+
+
+def asked_languages(request) -> tuple[str, str] | None:
+    """The two languages ``request`` asks its messages in (``SHOWN_LANGUAGES_HEADER``
+    naming a language of the settings'), or None: the request's language alone."""
+    code = request.headers.get(SHOWN_LANGUAGES_HEADER, "").strip().lower()
+    if code not in dict(settings.LANGUAGES):
+        return None
+    return shown_languages(code)
+
+
+def in_languages(build: Callable[[], T], languages: tuple[str, str] | None) -> T:
+    """What ``build()`` makes (a message, or lists and dicts of them: an answer's
+    errors), made in each of ``languages`` and its texts joined "first · beside"
+    (once, where both read the same), as the field app writes a rule's message; with
+    no ``languages``, made once in the active language."""
+    if languages is None:
+        return build()
+    first, beside = languages
+    with translation.override(first):
+        made = build()
+    with translation.override(beside):
+        return _joined(made, build())
+
+
+def _joined(first, beside):
+    if isinstance(first, dict) and isinstance(beside, dict):
+        return {key: _joined(value, beside.get(key)) for key, value in first.items()}
+    if isinstance(first, list) and isinstance(beside, list) and len(first) == len(beside):
+        return [_joined(one, other) for one, other in zip(first, beside, strict=True)]
+    if isinstance(first, str) and isinstance(beside, str) and first != beside:
+        return f"{first} · {beside}"
+    return first

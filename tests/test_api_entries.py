@@ -264,6 +264,37 @@ def test_an_entry_dated_outside_its_season_is_refused_at_the_date(fuhai_technici
     assert not sailike_record.entries.exists()
 
 
+@pytest.mark.parametrize(
+    ("page_language", "first", "beside"),
+    [
+        ("zh-hans", "死亡羔羊5只，须填写死因", "5 lambs lost need a cause"),
+        ("kk", "5 өлген қозыға себеп керек", "死亡羔羊5只，须填写死因"),
+    ],
+)
+def test_a_refusal_is_said_in_a_field_pages_two_languages_when_it_asks(
+    fuhai_technician, sailike_record, sailike_entry, page_language, first, beside
+):
+    """The field app's script uploads through the API and shows what it refuses
+    beside the page's own lines, each in two languages (X-Shown-Languages: the
+    page's language): a bulk item's errors and a correction's alike.
+    Asked by no such header, the API answers in the request's language alone."""
+    client = api(fuhai_technician, language="en")
+    item = new_entry(sailike_record, lambs_born=5, lambs_lost=5)
+    asked = {"HTTP_X_SHOWN_LANGUAGES": page_language}
+    refused = client.post(BULK_URL, [item], format="json", **asked)
+    message = refused.json()["errors"][0]["errors"]["loss_cause"][0]
+    assert first in message and f" · {beside}" in message, message
+    alone = client.post(BULK_URL, [item], format="json")
+    assert alone.json()["errors"][0]["errors"]["loss_cause"] == [
+        "5 lambs lost need a cause (rule: every loss has a cause)."
+    ]
+    correction = {"lambs_lost": 5, "reason": "recounted"}
+    refused = client.patch(f"{URL}{sailike_entry.pk}/", correction, format="json", **asked)
+    assert refused.status_code == 400
+    message = refused.json()["loss_cause"][0]
+    assert first in message and f" · {beside}" in message, message
+
+
 # Changing and deleting
 
 

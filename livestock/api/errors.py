@@ -27,6 +27,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from livestock import i18n
 from livestock.access.throttling import (
     AnonymousRateThrottle,
     TokenGuessing,
@@ -55,10 +56,18 @@ class PreconditionFailed(exceptions.APIException):
 
 def exception_handler(exc, context) -> Response | None:
     if isinstance(exc, DjangoValidationError):
+        # A rule's refusal, in the two languages a field page asks for (i18n.asked_languages).
+        request = context.get("request")
+        languages = i18n.asked_languages(request) if request is not None else None
+        refusal = exc
         if getattr(exc, "code", None) == STALE_EDIT:
-            exc = PreconditionFailed(detail=exc.messages[0])
+            exc = PreconditionFailed(
+                detail=i18n.in_languages(lambda: refusal.messages[0], languages)
+            )
         else:
-            exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+            exc = exceptions.ValidationError(
+                detail=i18n.in_languages(lambda: as_serializer_error(refusal), languages)
+            )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, RequestDataTooBig):

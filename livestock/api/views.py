@@ -26,7 +26,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestock import filtersets
+from livestock import filtersets, i18n
 from livestock.api import bulk, errors, idempotency, serializers
 from livestock.api.errors import PreconditionFailed
 from livestock.api.filtering import KnownParametersMixin
@@ -207,8 +207,13 @@ class VersionedMixin:
         wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
         if etag_of(instance) not in wanted:
             raise PreconditionFailed(
-                _("This was changed since you read it; its ETag is now %(etag)s.")
-                % {"etag": etag_of(instance)}
+                i18n.in_languages(
+                    lambda: (
+                        _("This was changed since you read it; its ETag is now %(etag)s.")
+                        % {"etag": etag_of(instance)}
+                    ),
+                    i18n.asked_languages(request),
+                )
             )
         # Lock it, and refuse if it changed between reading and locking.
         check_version(instance, seen_version=instance.version)
@@ -509,30 +514,44 @@ class LambingEntryViewSet(
         # (its fields built once): ``api/bulk.py``. The records the items name
         # are read by the service, locked and within the user's places.
         serializer = self.get_serializer()
-        valid, errors = bulk.ItemReader(serializer).read(items)
+        valid, unread = bulk.ItemReader(serializer).read(items)
         new = [
             NewEntry(
                 record=data.pop("record"), uuid=data.pop("uuid", None) or uuid.uuid4(), content=data
             )
             for _index, data in valid
         ]
+
+        def refused(unread: list[dict]) -> list[dict]:
+            """Each refused item's index and errors, in the active language."""
+            found = list(unread)
+            for (index, _data), item in zip(valid, new, strict=True):
+                if item.not_found:
+                    not_found = serializer.fields["record"].not_found(items[index]["record"])
+                    found.append({"index": index, "errors": not_found.detail})
+                elif item.conflict is not None:
+                    message = USED_UUID % {"uuid": item.uuid}
+                    found.append({"index": index, "errors": {"uuid": [message]}})
+                elif item.error is not None:
+                    found.append({"index": index, "errors": _error_detail(item.error)})
+            return sorted(found, key=lambda error: error["index"])
+
         # All or nothing: with any item refused, nothing of the bulk is stored
         # (its entries, their history, the daily rollups they changed).
         with transaction.atomic():
             entries_create(items=new, created_by=request.user, visible_to=request.user)
-            for (index, _data), item in zip(valid, new, strict=True):
-                if item.not_found:
-                    not_found = serializer.fields["record"].not_found(items[index]["record"])
-                    errors.append({"index": index, "errors": not_found.detail})
-                elif item.conflict is not None:
-                    message = USED_UUID % {"uuid": item.uuid}
-                    errors.append({"index": index, "errors": {"uuid": [message]}})
-                elif item.error is not None:
-                    errors.append({"index": index, "errors": _error_detail(item.error)})
+            errors = refused(unread)
             if errors:
                 transaction.set_rollback(True)
         if errors:
-            errors.sort(key=lambda error: error["index"])
+            languages = i18n.asked_languages(request)
+            if languages is not None:
+                # Said again in the two languages asked for: the items read again
+                # (what the reader refuses it says in the language it reads in).
+                errors = i18n.in_languages(
+                    lambda: refused(bulk.ItemReader(self.get_serializer()).read(items)[1]),
+                    languages,
+                )
             result = {"created": 0, "unchanged": 0, "errors": errors, "entries": []}
             return Response(result, status=status.HTTP_400_BAD_REQUEST)
         created = sum(item.is_new for item in new)

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from livestock.models import (
@@ -326,6 +326,12 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
     expect(conflict).to_be_visible(timeout=20_000)
     expect(conflict.locator('[data-side="theirs"]')).to_contain_text("产羔数 7")
     expect(conflict.locator('[data-side="mine"]')).to_contain_text("产羔数 6")
+    expect(conflict.locator("[data-server-message]")).to_contain_text(
+        "服务器上的已被改动 · Changed on the server meanwhile. 自您读取后此内容已被修改"
+    )
+    expect(conflict.locator("[data-server-message]")).to_contain_text(
+        " · This was changed since you read it"
+    )
     entry.refresh_from_db()
     assert entry.lambs_born == 7  # nothing overwritten silently
     page.screenshot(path=results_dir / "conflict-side-by-side.png", full_page=True)
@@ -1119,3 +1125,56 @@ def test_a_records_ewes_are_named_one_way_on_the_village_and_household_pages(
     loaded(page)
     expect(main).to_contain_text("季初能繁母羊 ewes at the season's start: 100")
     assert "越冬母羊" not in main.inner_text()
+
+
+LOSSES_EXCEED_BORN = (
+    "By %(date)s the lamb losses would total %(losses)s, more than the "
+    "%(born)s lambs born (rule: losses ≤ lambs born)."
+)
+
+
+def in_language(language: str, msgid: str, **params) -> str:
+    with translation.override(language):
+        return translation.gettext(msgid) % params
+
+
+def test_what_the_server_refuses_of_an_upload_is_said_in_the_pages_two_languages(
+    phone, fuhai_village, results_dir
+):
+    """A count saved with no signal, or a correction, that the server refused once
+    uploaded (a running-total rule the phone cannot check) was shown under 需要处理
+    in Chinese alone, its field's label too, where every other line of the field app
+    is Chinese with the English beside it."""
+    page, signal = phone
+    _village, records = fuhai_village
+    today = timezone.localdate().isoformat()
+    go_offline(page, signal)
+    enter(page, records[1], lambs_lost=5, loss_cause="cold")
+    go_online(page, signal)
+    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[1].pk}"]')
+    rule = {
+        language: in_language(language, LOSSES_EXCEED_BORN, date=today, losses=5, born=0)
+        for language in ("zh-hans", "en")
+    }
+    expect(refused.locator("[data-server-message]")).to_have_text(
+        f"死亡羔羊 lambs lost: {rule['zh-hans']} · {rule['en']}", timeout=20_000
+    )
+    page.screenshot(path=results_dir / "count-refused-in-two-languages.png", full_page=True)
+
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    correction.locator('[name="lambs_lost"]').fill("7")
+    correction.locator('[name="loss_cause"]').select_option("cold")
+    correction.locator('[name="reason"]').fill("数错了")
+    correction.get_by_role("button", name="更正").click()
+    go_online(page, signal)
+    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[0].pk}"]')
+    rule = {
+        language: in_language(language, LOSSES_EXCEED_BORN, date=today, losses=7, born=5)
+        for language in ("zh-hans", "en")
+    }
+    expect(refused.locator("[data-server-message]")).to_have_text(
+        f"死亡羔羊 lambs lost: {rule['zh-hans']} · {rule['en']}", timeout=20_000
+    )
+    entry.refresh_from_db()
+    assert entry.lambs_lost == 0

@@ -182,7 +182,8 @@ def test_a_village_entry_reads_in_kazakh_on_a_360_px_phone_offline_too(
     )
     attention = page.locator(f'[data-attention] li[data-outbox-record="{records[1].pk}"]')
     rule = in_language(language, LOSSES_EXCEED_BORN, date=today.isoformat(), losses=3, born=0)
-    expect(attention.locator("[data-server-message]")).to_contain_text(rule)
+    beside = in_language("zh-hans", LOSSES_EXCEED_BORN, date=today.isoformat(), losses=3, born=0)
+    expect(attention.locator("[data-server-message]")).to_contain_text(f"{rule} · {beside}")
     expect(attention.get_by_role("button")).to_have_text(
         [
             f"{in_script_catalog(language, 'Correct')} 改正",

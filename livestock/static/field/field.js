@@ -411,24 +411,33 @@
     return syncing;
   }
 
-  /* The server's refusal (in the page's language: the request carries its
-     cookie), each message after the label of its field. */
+  /* The server's refusal, each message after the label of its field, both in the
+     page's two languages: the label as the rules describe it, the message as the
+     server writes it when asked for them (the X-Shown-Languages header below,
+     livestock/i18n.py: "first · beside"). */
   let knownRules = null;
   function fieldLabel(field) {
     const described = knownRules && knownRules.fields[field];
-    return described ? bilingual(described.label).first : field;
+    return described ? both(bilingual(described.label), " ") : field;
   }
   function messageOf(errors) {
     if (typeof errors === "string") return errors;
     if (Array.isArray(errors)) return errors.map(messageOf).join(" ");
     return Object.keys(errors).map(function (field) {
-      return (field === "non_field_errors" ? "" : fieldLabel(field) + ": ") + messageOf(errors[field]);
+      /* A refusal of the whole (a 412's "detail") is said without a label. */
+      const whole = field === "non_field_errors" || field === "detail";
+      return (whole ? "" : fieldLabel(field) + ": ") + messageOf(errors[field]);
     }).join(" ");
   }
 
   async function request(url, options) {
     options.credentials = "same-origin";
-    options.headers = Object.assign({ "Accept": "application/json", "X-CSRFToken": csrfToken() }, options.headers || {});
+    options.headers = Object.assign({
+      "Accept": "application/json",
+      "X-CSRFToken": csrfToken(),
+      /* Its messages in this page's two languages, whatever the session's is since. */
+      "X-Shown-Languages": document.documentElement.lang,
+    }, options.headers || {});
     return fetch(url, options);
   }
 
