@@ -172,6 +172,16 @@ def test_a_command_run_without_a_user_still_says_which_command_and_os_user(audit
     assert not Prefecture.history.filter(history_surface="").exists()
 
 
+@pytest.mark.parametrize("argv", [["-c"], ["-m"], []])
+def test_a_change_made_by_python_code_outside_a_request_is_named_python(argv, monkeypatch, db):
+    """``python -c`` (a test runner's worker, a one-line script): the history said
+    "-c (OS user root)", and the audit file '-c (…), as a formula made harmless."""
+    monkeypatch.setattr("sys.argv", argv)
+    Prefecture.objects.create(name="测试地区", name_latin="Test")
+    source = Prefecture.history.get(name="测试地区").history_source
+    assert source.startswith("python (OS user "), source
+
+
 def test_a_command_refuses_an_unknown_acting_user(db):
     from django.core.management import CommandError
 

@@ -92,7 +92,12 @@ def os_user() -> str:
 
 def _program() -> tuple[str, str]:
     """The surface and source of a write made outside a request."""
-    program = os.path.basename(sys.argv[0]) if sys.argv else "python"
+    program = os.path.basename(sys.argv[0]) if sys.argv else ""
+    if program in ("", "-c", "-m"):
+        # Code run by ``python -c`` (a test runner's worker, a one-line script) is
+        # named by its interpreter: not "-c", which an audit file writes as '-c
+        # (a leading - is a spreadsheet's formula) and which says nothing.
+        program = "python"
     if program in ("manage.py", "django-admin") and len(sys.argv) > 1:
         return Surface.COMMAND, f"manage.py {sys.argv[1]} (OS user {os_user()})"
     return Surface.OTHER, f"{program} (OS user {os_user()})"
