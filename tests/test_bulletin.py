@@ -734,8 +734,9 @@ def test_a_place_with_one_place_below_it_names_none_the_slowest(
     assert "进度最慢的乡镇为慢乡（已完成15.0%）" in county.text()
 
 
-def english_bulletin(place, season, user) -> str:
-    with translation.override("en"):
+def bulletin_text(place, season, user, language: str = "en") -> str:
+    """The bulletin's text as of 11 February 2025, in ``language``."""
+    with translation.override(language):
         return bulletin.write_bulletin(
             season=season, as_of=datetime.date(2025, 2, 11), place=place, user=user
         ).text()
@@ -751,33 +752,21 @@ def test_the_bulletin_in_english_writes_one_household_and_one_lamb_in_the_singul
         record = record_create(herder=bieke, season=winter_2024, ewes_at_start=1)
         entry_create(record=record, date=datetime.date(2025, 2, 9), ewes_lambed=1, lambs_born=1)
     village = bieke.village
-    one = english_bulletin(village, winter_2024, burqin_official)
+    one = bulletin_text(village, winter_2024, burqin_official)
     assert f"As of 11 February, {village.name} had 1 lamb born" in one
     assert f"{village.name} has 1 herder household on file, 1 with counts in the last 7 days" in one
     assert "At the present lambing rate, 1 lamb is expected this season" in one
-    with translation.override("kk"):
-        kazakh = bulletin.write_bulletin(
-            season=winter_2024,
-            as_of=datetime.date(2025, 2, 11),
-            place=village,
-            user=burqin_official,
-        ).text()
+    kazakh = bulletin_text(village, winter_2024, burqin_official, "kk")
     assert "тіркелген малшы отбасы 1, оның соңғы 7 күнде санақ бергені 1" in kazakh
     with entered_on(datetime.date(2025, 2, 9)):
         other = Herder.objects.create(village=village, name="新户", name_latin="Xin")
         record = record_create(herder=other, season=winter_2024, ewes_at_start=1)
         entry_create(record=record, date=datetime.date(2025, 2, 9), ewes_lambed=1, lambs_born=1)
-    two = english_bulletin(village, winter_2024, burqin_official)
+    two = bulletin_text(village, winter_2024, burqin_official)
     assert f"{village.name} had 2 lambs born" in two
     assert "has 2 herder households on file, 2 of them with counts in the last 7 days" in two
     assert "2 lambs are expected this season" in two
-    with translation.override("zh-hans"):
-        chinese = bulletin.write_bulletin(
-            season=winter_2024,
-            as_of=datetime.date(2025, 2, 11),
-            place=village,
-            user=burqin_official,
-        ).text()
+    chinese = bulletin_text(village, winter_2024, burqin_official, "zh-hans")
     assert f"{village.name}已建档牧户2户，其中近7日有计数的2户" in chinese
 
 
