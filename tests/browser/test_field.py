@@ -1151,14 +1151,7 @@ def test_what_the_server_refuses_of_an_upload_is_said_in_the_pages_two_languages
     go_offline(page, signal)
     enter(page, records[1], lambs_lost=5, loss_cause="cold")
     go_online(page, signal)
-    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[1].pk}"]')
-    rule = {
-        language: in_language(language, LOSSES_EXCEED_BORN, date=today, losses=5, born=0)
-        for language in ("zh-hans", "en")
-    }
-    expect(refused.locator("[data-server-message]")).to_have_text(
-        f"死亡羔羊 lambs lost: {rule['zh-hans']} · {rule['en']}", timeout=20_000
-    )
+    expect_refused_in_two_languages(page, records[1], today, losses=5, born=0)
     page.screenshot(path=results_dir / "count-refused-in-two-languages.png", full_page=True)
 
     entry, correction = opened_correction(page, signal, records[0])
@@ -1168,13 +1161,19 @@ def test_what_the_server_refuses_of_an_upload_is_said_in_the_pages_two_languages
     correction.locator('[name="reason"]').fill("数错了")
     correction.get_by_role("button", name="更正").click()
     go_online(page, signal)
-    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[0].pk}"]')
+    expect_refused_in_two_languages(page, records[0], today, losses=7, born=5)
+    entry.refresh_from_db()
+    assert entry.lambs_lost == 0
+
+
+def expect_refused_in_two_languages(page, record, today: str, *, losses: int, born: int) -> None:
+    """The record's upload listed under 需要处理 with the rule that refused its
+    losses, Chinese with the English beside it."""
+    refused = page.locator(f'[data-attention] li[data-outbox-record="{record.pk}"]')
     rule = {
-        language: in_language(language, LOSSES_EXCEED_BORN, date=today, losses=7, born=5)
+        language: in_language(language, LOSSES_EXCEED_BORN, date=today, losses=losses, born=born)
         for language in ("zh-hans", "en")
     }
     expect(refused.locator("[data-server-message]")).to_have_text(
         f"死亡羔羊 lambs lost: {rule['zh-hans']} · {rule['en']}", timeout=20_000
     )
-    entry.refresh_from_db()
-    assert entry.lambs_lost == 0
