@@ -421,8 +421,12 @@ def test_a_trusted_proxy_that_is_not_an_address_stops_the_server_at_start():
 
 @pytest.fixture
 def token_failures(settings):
+    """A rate of 3 wrong tokens a minute, and the clock stopped in the middle of
+    a minute: a test's wrong tokens all fall in one period of the count (run
+    across a minute's end, the fourth would start a new count and pass)."""
     settings.API_TOKEN_FAILURE_RATE = "3/minute"
-    return settings
+    with freeze_seconds(30):
+        yield settings
 
 
 def test_wrong_tokens_past_the_rate_get_a_429_and_so_does_the_right_one(
