@@ -6,6 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 WORKERS ?= 2
+# `make test` runs the tests on this many processes (pytest-xdist): `auto` is one
+# per core; TEST_WORKERS=0 runs them one at a time in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: run serve test lint format migrations-check messages clean
 
@@ -41,7 +44,7 @@ serve: $(VENV)/.installed-run
 # when missing and possible (root), else those tests are skipped (scripts/system_packages.sh).
 test: $(VENV)/.installed-dev
 	@scripts/system_packages.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

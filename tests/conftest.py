@@ -10,22 +10,33 @@ from hypothesis import settings as hypothesis_settings
 from livestock.models import County, Herder, Prefecture, Season, Township, Village
 from livestock.services.records import record_create
 
-# Lines of figures that tests measured, printed at the end of the run.
-FIGURES = pytest.StashKey[list[str]]()
+# Lines of figures that tests measured, printed at the end of the run. A test
+# adds them to its report (``user_properties``), which pytest-xdist carries from
+# the worker that ran it to the process that prints the summary.
+FIGURE = "figure"
+FIGURES: list[str] = []
 
 
 @pytest.fixture
 def print_figures(request):
     """Adds a line to the "figures" section that ends the run's output, shown
     even without ``-s``, so that CI's log carries what a test measured."""
-    return request.config.stash.setdefault(FIGURES, []).append
+
+    def add(line: str) -> None:
+        request.node.user_properties.append((FIGURE, line))
+
+    return add
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.when == "teardown":
+        FIGURES.extend(line for name, line in report.user_properties if name == FIGURE)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    lines = config.stash.get(FIGURES, [])
-    if lines:
+    if FIGURES:
         terminalreporter.section("figures")
-        for line in lines:
+        for line in FIGURES:
             terminalreporter.write_line(line)
 
 

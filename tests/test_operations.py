@@ -14,6 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "lambing.example.org"
 
+# One worker of `make test` runs them all: the production run is made once.
+pytestmark = pytest.mark.xdist_group("production_run")
+
 # Run in a fresh interpreter with production settings, on a database made by
 # ``migrate`` alone: a page and an API request are each forced to fail.
 SCRIPT = f"""

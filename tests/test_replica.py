@@ -48,7 +48,11 @@ def _why_skipped() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_why_skipped() is not None, reason=_why_skipped() or "")
+pytestmark = [
+    pytest.mark.skipif(_why_skipped() is not None, reason=_why_skipped() or ""),
+    # One worker of `make test` runs all of them: the clusters are made once.
+    pytest.mark.xdist_group("replica"),
+]
 
 
 def free_port() -> int:
