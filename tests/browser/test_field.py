@@ -657,6 +657,22 @@ def test_counts_typed_by_one_technician_wait_for_them_when_a_colleague_logs_in(
     ]
 
 
+def test_a_phone_logged_out_draws_no_login_page_behind_the_technicians_back(phone):
+    """When the session has ended, the page's own requests in the background (its
+    roster, on the signal's return) were led on to the login page and drew it, and
+    with no cookie yet each drawing set a new CSRF cookie: the login form the
+    technician was filling in meanwhile was then refused ("CSRF token incorrect").
+    They now stop at the redirect, and the server sets no cookie."""
+    page, signal = phone
+    go_offline(page, signal)
+    page.context.clear_cookies()  # logged out: the session ended, or the phone is new
+    with page.expect_response(lambda response: "/field/roster.json" in response.url):
+        go_online(page, signal)  # the phone sends its outbox, then refreshes its roster
+    page.wait_for_timeout(1000)  # a redirect followed is answered within milliseconds
+
+    assert [cookie["name"] for cookie in page.context.cookies()] == []
+
+
 def test_a_colleague_logged_in_on_the_phone_keeps_a_roster_of_their_own(
     phone, fuhai_village, results_dir
 ):

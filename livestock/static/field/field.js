@@ -186,14 +186,21 @@
     node.replaceChildren(pair.first + " ", beside);
   }
 
+  /* What the page asks for behind the technician's back (the rules, the roster, the
+     stored page) stops at a redirect, which means the session has ended: one followed
+     to the login page drew it, and with no cookie yet (cleared, or a new phone) set a
+     new CSRF cookie under the login form the technician was filling in, which was
+     then refused. A redirect's answer is not ok: the same as no answer. */
+  const inTheBackground = { credentials: "same-origin", redirect: "manual" };
+
   /* The rules the server describes: fetched (through the service worker's
      cache when offline) and kept in IndexedDB as a last resort. */
   let rulesReady = null;
   function loadRules() {
     if (!rulesReady) {
-      rulesReady = fetch(urls.rules, { credentials: "same-origin" })
+      rulesReady = fetch(urls.rules, inTheBackground)
         .then(function (response) {
-          if (!response.ok || response.redirected) throw new Error("rules " + response.status);
+          if (!response.ok) throw new Error("rules " + response.status);
           return response.json();
         })
         .then(function (rules) { kept.put("rules", rules); return rules; })
@@ -523,8 +530,8 @@
     if (!timeline || !entries) return;
     let drawn;
     try {
-      const response = await fetch(location.pathname, { credentials: "same-origin" });
-      if (!response.ok || response.redirected) return;
+      const response = await fetch(location.pathname, inTheBackground);
+      if (!response.ok) return;
       drawn = new DOMParser().parseFromString(await response.text(), "text/html");
     } catch (error) {
       return;
@@ -654,8 +661,8 @@
     const since = roster && roster.refreshed ? "?since=" + encodeURIComponent(roster.refreshed) : "";
     let fresh;
     try {
-      const response = await fetch(urls.roster + since, { credentials: "same-origin" });
-      if (!response.ok || response.redirected) return;
+      const response = await fetch(urls.roster + since, inTheBackground);
+      if (!response.ok) return;
       fresh = await response.json();
     } catch (error) {
       return;
