@@ -10,9 +10,11 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
+from livestock.i18n import shown_languages
 from livestock.models import Herder, LambingEntry
-from livestock.services.entries import entry_create, entry_update
+from livestock.services.entries import entry_create, entry_delete, entry_update
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
 from livestock.services.users import user_create
@@ -293,6 +295,60 @@ def test_a_refusal_is_said_in_a_field_pages_two_languages_when_it_asks(
     assert refused.status_code == 400
     message = refused.json()["loss_cause"][0]
     assert first in message and f" · {beside}" in message, message
+
+
+def drf_message(language: str, msgid: str, **params) -> str:
+    """One of DRF's own messages (``{name}`` placeholders) in ``language``."""
+    with translation.override(language):
+        return translation.gettext(msgid).format(**params)
+
+
+@pytest.mark.parametrize("page_language", ["zh-hans", "kk"])
+def test_what_the_apis_field_checks_refuse_of_an_upload_is_said_in_both_languages_too(
+    fuhai_technician, sailike_record, sailike_entry, page_language
+):
+    """A correction's fields are read by the serializer, whose messages DRF writes
+    out in the request's language as it refuses them: a reason longer than the
+    history keeps came back in English alone to a Chinese page that asked for two,
+    where a rule's refusal came in both. So did a new entry's field refused alone,
+    and a correction of an entry that is gone (404). Each is said in both now,
+    from the same checks; asked by no header, in the request's language alone."""
+    client = api(fuhai_technician, language="en")
+    asked = {"HTTP_X_SHOWN_LANGUAGES": page_language}
+    first, beside = shown_languages(page_language)
+    too_long = "Ensure this field has no more than {max_length} characters."
+    correction = {"lambs_born": 11, "reason": "数" * 101}
+    refused = client.patch(f"{URL}{sailike_entry.pk}/", correction, format="json", **asked)
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "reason": [
+            f"{drf_message(first, too_long, max_length=100)} · "
+            f"{drf_message(beside, too_long, max_length=100)}"
+        ]
+    }
+    alone = client.patch(f"{URL}{sailike_entry.pk}/", correction, format="json")
+    assert alone.json() == {"reason": [drf_message("en", too_long, max_length=100)]}
+    sailike_entry.refresh_from_db()
+    assert sailike_entry.lambs_born == 10
+
+    not_a_number = "A valid integer is required."
+    item = {**new_entry(sailike_record), "lambs_born": "many"}
+    refused = client.post(URL, item, format="json", **asked)
+    assert refused.json() == {
+        "lambs_born": [f"{drf_message(first, not_a_number)} · {drf_message(beside, not_a_number)}"]
+    }
+    refused = client.post(BULK_URL, [item], format="json", **asked)
+    assert refused.json()["errors"][0]["errors"] == {
+        "lambs_born": [f"{drf_message(first, not_a_number)} · {drf_message(beside, not_a_number)}"]
+    }
+
+    gone = sailike_entry.pk
+    entry_delete(entry=sailike_entry, reason="counted twice")
+    refused = client.patch(f"{URL}{gone}/", {"lambs_born": 1, "reason": "recounted"}, **asked)
+    assert refused.status_code == 404
+    assert refused.json() == {
+        "detail": f"{drf_message(first, 'Not found.')} · {drf_message(beside, 'Not found.')}"
+    }
 
 
 # Changing and deleting

@@ -342,6 +342,9 @@ def test_the_rules_description_is_the_servers_own(tech_client, season):
     assert together == {("lambs_lost", "loss_cause"), ("check_stage", "lambs_alive")}
     assert rules["date"]["season"]["end"] == season.end_date.isoformat()
     assert rules["date"]["today"] == timezone.localdate().isoformat()
+    # What a correction carries beside the entry's fields, named as its form names it.
+    reason = rules["correction_fields"]["reason"]["label"]
+    assert (reason["zh"], reason["en"], reason["kk"]) == ("原因", "reason", "себебі")
 
 
 def test_a_limit_changed_in_rules_changes_the_description_and_the_api_alike(

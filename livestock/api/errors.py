@@ -3,17 +3,20 @@ never a bare one for a fault of ours.
 
 Django's ``ValidationError`` (raised by the models' rules and the services)
 becomes a 400 keyed by field, like DRF's own; an edit made from an older
-version is a 412; too many requests for a token are a 429 that says how many
-may be sent and when to try again. Anything else that fails a request (a bug, a database that
-is gone, a deadlock) is answered in JSON, saying that nothing of the request
-was stored: every write runs in one transaction up to its answer, undone
-when the answer is an error (``views.ScopedViewSet.dispatch``). A database
-that could not serve the request is a 503 with ``Retry-After``, since the
-same request may well succeed a moment later; an entry sent again under its
-``uuid`` is stored once.
+version is a 412; each refusal is said here (``Refusal``), in the request's
+language or in the two a field page asks for. Too many requests for a token
+are a 429 that says how many may be sent and when to try again. Anything else
+that fails a request (a bug, a database that is gone, a deadlock) is answered
+in JSON, saying that nothing of the request was stored: every write runs in
+one transaction up to its answer, undone when the answer is an error
+(``views.ScopedViewSet.dispatch``). A database that could not serve the
+request is a 503 with ``Retry-After``, since the same request may well succeed
+a moment later; an entry sent again under its ``uuid`` is stored once.
 """
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -43,33 +46,77 @@ RETRY_AFTER = 5
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "payload_too_large"
 
 
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "precondition_failed"
+class Refusal(exceptions.APIException):
+    """What the API refuses of a request, said by ``exception_handler``: the one place
+    that says a refusal in the request's language, or in the two languages a field
+    page asks for (``i18n.asked_languages``), "first · beside", each made in its own
+    language by ``say()`` (``i18n.in_languages``). ``said``: what ``say()`` made
+    already in the active language, answered as it is when no languages are asked for.
+
+    A refusal is made again in each language, never translated once made: DRF writes
+    a message out in the active language as it raises it (a serializer's field
+    checks), so what its validation refuses is said in another language only by
+    validating again (``validated``); Django's ``ValidationError`` (the models' rules,
+    the services') keeps its messages lazy and is said again as it is."""
+
+    def __init__(
+        self,
+        say: Callable[[], dict | list | str],
+        *,
+        said: dict | list | str | None = None,
+        status_code: int = status.HTTP_400_BAD_REQUEST,
+    ):
+        super().__init__()
+        self.say = say
+        self.said = said
+        self.status_code = status_code
+
+    def answer(self, languages: tuple[str, str] | None) -> None:
+        """Its detail (the answer's body) in ``languages``, or in the active language."""
+        if languages is None and self.said is not None:
+            self.detail = self.said
+        else:
+            self.detail = i18n.in_languages(self.say, languages)
+
+
+def validated(check: Callable[[], T]) -> T:
+    """What ``check()`` returns: a DRF validation, which reads and stores nothing (a
+    serializer's ``run_validation``). What it refuses is a ``Refusal`` that checks
+    again in each language asked for, a refusal of the whole body keyed as every
+    refusal is (``_keyed``)."""
+    try:
+        return check()
+    except exceptions.ValidationError as refused:
+        said = _detail(refused)
+
+        def say():
+            try:
+                check()
+            except exceptions.ValidationError as again:
+                return _detail(again)
+            return said  # accepted now: said as it was refused
+
+        raise Refusal(say, said=said) from refused
+
+
+def _detail(refused: exceptions.ValidationError) -> dict | list:
+    whole = _of_the_whole_body(refused.detail)
+    return _keyed(whole) if whole else refused.detail
 
 
 def exception_handler(exc, context) -> Response | None:
-    if isinstance(exc, DjangoValidationError):
-        # A rule's refusal, in the two languages a field page asks for (i18n.asked_languages).
+    exc = _as_refusal(exc)
+    if isinstance(exc, Refusal):
         request = context.get("request")
-        languages = i18n.asked_languages(request) if request is not None else None
-        refusal = exc
-        if getattr(exc, "code", None) == STALE_EDIT:
-            exc = PreconditionFailed(
-                detail=i18n.in_languages(lambda: refusal.messages[0], languages)
-            )
-        else:
-            exc = exceptions.ValidationError(
-                detail=i18n.in_languages(lambda: as_serializer_error(refusal), languages)
-            )
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc.answer(i18n.asked_languages(request) if request is not None else None)
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(
             _("The request's body is larger than %(limit)s bytes; send less at once.")
@@ -103,6 +150,21 @@ def exception_handler(exc, context) -> Response | None:
     if response is not None:
         return response
     return fault(exc, context)
+
+
+def _as_refusal(exc: Exception) -> Exception:
+    """A rule's refusal (Django's ``ValidationError``: a 400 keyed by field, or a 412
+    for an edit made from an older version) or a 404, as a ``Refusal``; any other
+    exception as it is."""
+    if isinstance(exc, DjangoValidationError):
+        if getattr(exc, "code", None) == STALE_EDIT:
+            return Refusal(lambda: exc.messages[0], status_code=status.HTTP_412_PRECONDITION_FAILED)
+        return Refusal(lambda: as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        return Refusal(
+            lambda: str(exceptions.NotFound.default_detail), status_code=status.HTTP_404_NOT_FOUND
+        )
+    return exc
 
 
 def _of_the_whole_body(detail) -> list | None:

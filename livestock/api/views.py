@@ -26,9 +26,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from livestock import filtersets, i18n
+from livestock import filtersets
 from livestock.api import bulk, errors, idempotency, serializers
-from livestock.api.errors import PreconditionFailed
 from livestock.api.filtering import KnownParametersMixin
 from livestock.api.idempotency import IdempotentCreateMixin
 from livestock.api.parsers import BoundedJSONParser
@@ -206,14 +205,12 @@ class VersionedMixin:
             return
         wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
         if etag_of(instance) not in wanted:
-            raise PreconditionFailed(
-                i18n.in_languages(
-                    lambda: (
-                        _("This was changed since you read it; its ETag is now %(etag)s.")
-                        % {"etag": etag_of(instance)}
-                    ),
-                    i18n.asked_languages(request),
-                )
+            raise errors.Refusal(
+                lambda: (
+                    _("This was changed since you read it; its ETag is now %(etag)s.")
+                    % {"etag": etag_of(instance)}
+                ),
+                status_code=status.HTTP_412_PRECONDITION_FAILED,
             )
         # Lock it, and refuse if it changed between reading and locking.
         check_version(instance, seen_version=instance.version)
@@ -223,9 +220,10 @@ class VersionedMixin:
         with transaction.atomic():
             instance = self.get_object()
             self.check_if_match(request, instance)
-            serializer = self.get_serializer(instance, data=request.data, partial=partial)
-            serializer.is_valid(raise_exception=True)
-            instance = self.save_update(instance, serializer.validated_data)
+            changes = errors.validated(
+                lambda: self.get_serializer(instance, partial=partial).run_validation(request.data)
+            )
+            instance = self.save_update(instance, changes)
         data = self.get_serializer(instance).data
         return Response(data, headers={"ETag": etag_of(instance)})
 
@@ -413,18 +411,19 @@ class LambingEntryViewSet(
         # locked, within the user's scope, with what the rules and the rollups
         # read of it.
         reader = entry_reader(self.get_serializer_context())
-        values = reader.run_validation(request.data)  # its errors, as is_valid() says them
+        values = errors.validated(lambda: reader.run_validation(request.data))
         try:
             entry, created = entry_create(
                 **values, created_by=request.user, visible_to=request.user
             )
         except LambingRecord.DoesNotExist:
-            raise reader.fields["record"].not_found(request.data.get("record")) from None
+            record = request.data.get("record")
+            raise errors.Refusal(lambda: reader.fields["record"].not_found(record).detail) from None
         except EntryConflict as conflict:
-            return Response(
-                {"detail": USED_UUID % {"uuid": conflict.stored.uuid}},
-                status=status.HTTP_409_CONFLICT,
-            )
+            used = conflict.stored.uuid
+            raise errors.Refusal(
+                lambda: USED_UUID % {"uuid": used}, status_code=status.HTTP_409_CONFLICT
+            ) from None
         # Answered as the bulk answers each entry (``bulk.entries_data``, held
         # equal to the serializer's representation by a test).
         return Response(
@@ -536,24 +535,23 @@ class LambingEntryViewSet(
                     found.append({"index": index, "errors": _error_detail(item.error)})
             return sorted(found, key=lambda error: error["index"])
 
+        def answer(refusals: list[dict]) -> dict:
+            return {"created": 0, "unchanged": 0, "errors": refusals, "entries": []}
+
         # All or nothing: with any item refused, nothing of the bulk is stored
         # (its entries, their history, the daily rollups they changed).
         with transaction.atomic():
             entries_create(items=new, created_by=request.user, visible_to=request.user)
-            errors = refused(unread)
-            if errors:
+            refusals = refused(unread)
+            if refusals:
                 transaction.set_rollback(True)
-        if errors:
-            languages = i18n.asked_languages(request)
-            if languages is not None:
-                # Said again in the two languages asked for: the items read again
-                # (what the reader refuses it says in the language it reads in).
-                errors = i18n.in_languages(
-                    lambda: refused(bulk.ItemReader(self.get_serializer()).read(items)[1]),
-                    languages,
-                )
-            result = {"created": 0, "unchanged": 0, "errors": errors, "entries": []}
-            return Response(result, status=status.HTTP_400_BAD_REQUEST)
+        if refusals:
+            # Said in another language, the items are read again: what the reader
+            # refuses it says in the language it reads in.
+            raise errors.Refusal(
+                lambda: answer(refused(bulk.ItemReader(self.get_serializer()).read(items)[1])),
+                said=answer(refusals),
+            )
         created = sum(item.is_new for item in new)
         result = {
             "created": created,

@@ -10,7 +10,9 @@ its own.
   stage): the model's check constraints, read from their conditions;
 - the choices of a cause and a stage: the fields' choices;
 - the date: the season's dates and today, with the messages of
-  ``rules.check_entry_date``.
+  ``rules.check_entry_date``;
+- the label of what a correction carries beside an entry's fields (its reason),
+  by which the phone names it in what the server refuses of a correction.
 
 The running-total rules need the record's other entries and stay on the server.
 Messages are templates with ``%(name)s`` placeholders, in Chinese and English.
@@ -26,6 +28,7 @@ from django.utils import translation
 
 from livestock.counting import rules
 from livestock.counting.flags import FLAGS
+from livestock.field.forms import CorrectionForm
 from livestock.models import LambingEntry, Season
 
 # Each label and message in Chinese first, English beside, under these keys; and in
@@ -161,4 +164,10 @@ def describe(*, season: Season | None, today: datetime.date) -> dict:
             if isinstance(constraint, CheckConstraint)
         ],
         "date": date_rule,
+        "correction_fields": {
+            "reason": {
+                "type": "text",
+                "label": _in_languages(CorrectionForm.base_fields["reason"].label),
+            }
+        },
     }

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from livestock.counting import rules
 from livestock.models import (
     County,
     Herder,
@@ -1193,3 +1194,55 @@ def expect_refused_in_two_languages(page, record, today: str, *, losses: int, bo
     expect(refused.locator("[data-server-message]")).to_have_text(
         f"死亡羔羊 lambs lost: {rule['zh-hans']} · {rule['en']}", timeout=20_000
     )
+
+
+MORE_THAN_A_HOUSEHOLD = (
+    "%(show_value)s is more than one household could count (rule: at most %(limit_value)s)."
+)
+REASON_REQUIRED = (
+    "Say why saved counts are corrected or deleted; the reason is kept in the history."
+)
+
+
+def test_a_correction_refused_by_the_apis_field_checks_is_said_in_the_pages_two_languages(
+    phone, fuhai_village, results_dir, monkeypatch
+):
+    """A correction the phone let through, refused once uploaded by the API's own
+    check of its field (a limit lowered on the server while the phone had no signal),
+    was shown under 需要处理 in Chinese alone, where a rule's refusal came in Chinese
+    with the English beside it. And a refusal of a correction's reason (one of spaces
+    only) was labelled "reason", the API's name for it."""
+    page, signal = phone
+    _village, records = fuhai_village
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    correction.locator('[name="lambs_born"]').fill("901")
+    correction.locator('[name="reason"]').fill("数错了")
+    correction.get_by_role("button", name="更正").click()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    monkeypatch.setattr(rules, "MAX_HOUSEHOLD_COUNT", 900)
+    go_online(page, signal)
+    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[0].pk}"]')
+    rule = {
+        language: in_language(language, MORE_THAN_A_HOUSEHOLD, show_value=901, limit_value=900)
+        for language in ("zh-hans", "en")
+    }
+    expect(refused.locator("[data-server-message]")).to_have_text(
+        f"产羔数 lambs born: {rule['zh-hans']} · {rule['en']}", timeout=20_000
+    )
+    page.screenshot(path=results_dir / "field-check-in-two-languages.png", full_page=True)
+    refused.get_by_role("button", name="放弃 Discard").click()
+    expect(refused).to_have_count(0)
+
+    go_offline(page, signal)
+    correction.locator('[name="lambs_born"]').fill("6")
+    correction.locator('[name="reason"]').fill("   ")
+    correction.get_by_role("button", name="更正").click()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    go_online(page, signal)
+    reason = {language: in_language(language, REASON_REQUIRED) for language in ("zh-hans", "en")}
+    expect(refused.locator("[data-server-message]")).to_have_text(
+        f"原因 reason: {reason['zh-hans']} · {reason['en']}", timeout=20_000
+    )
+    entry.refresh_from_db()
+    assert entry.lambs_born == 5

@@ -419,12 +419,12 @@
   }
 
   /* The server's refusal, each message after the label of its field, both in the
-     page's two languages: the label as the rules describe it, the message as the
-     server writes it when asked for them (the X-Shown-Languages header below,
-     livestock/i18n.py: "first · beside"). */
+     page's two languages: the label as the rules describe it (a correction's reason
+     too), the message as the server writes it when asked for them (the
+     X-Shown-Languages header below; livestock/api/errors.py says every refusal so). */
   let knownRules = null;
   function fieldLabel(field) {
-    const described = knownRules && knownRules.fields[field];
+    const described = knownRules && (knownRules.fields[field] || (knownRules.correction_fields || {})[field]);
     return described ? both(bilingual(described.label), " ") : field;
   }
   function messageOf(errors) {
