@@ -1115,6 +1115,47 @@ def test_a_correction_uploaded_shows_the_stored_counts_on_the_households_page(
     expect(born_by_date).to_have_text("9")
 
 
+def test_a_households_page_kept_for_offline_work_follows_what_is_uploaded(
+    phone, fuhai_village, results_dir
+):
+    """A household's page opened with a signal is kept on the phone for offline work.
+    Counts uploaded from Today left that copy as it was: opened with no signal after
+    the upload, the household's page showed no count at all, as if the one just
+    uploaded were lost. The pages an upload changed are asked for again before the
+    phone says all is uploaded; one that cannot be (the signal lost as its answer
+    begins) is no longer kept, and Today is shown in its place, saying so."""
+    page, signal = phone
+    _village, records = fuhai_village
+    for record in records[:2]:
+        page.goto(f"/field/record/{record.pk}/")
+        loaded(page)
+    page.goto("/field/")
+    loaded(page)
+    enter(page, records[0], ewes_lambed=2, lambs_born=3)
+    expect(page.locator("[data-sync-state]")).to_contain_text("已全部上传", timeout=20_000)
+    go_offline(page, signal)
+    page.goto(f"/field/record/{records[0].pk}/")
+    loaded(page)
+    born_by_date = page.locator("table.timeline tbody tr").first.locator("td").nth(1)
+    expect(born_by_date).to_have_text("3")
+    expect(page.locator("ul.entries > li[data-entry] .entry-line")).to_contain_text("产羔 born 3")
+    expect(page.locator("[data-not-kept]")).to_have_count(0)
+    page.screenshot(path=results_dir / "household-offline-after-upload.png", full_page=True)
+
+    go_online(page, signal)
+    page.goto("/field/")
+    loaded(page)
+    signal.cut_heads = {f"/field/record/{records[1].pk}/"}
+    enter(page, records[1], ewes_lambed=1, lambs_born=2)
+    expect(page.locator("[data-sync-state]")).to_contain_text("已全部上传", timeout=20_000)
+    assert signal.heads_cut >= 1
+    go_offline(page, signal)
+    page.goto(f"/field/record/{records[1].pk}/")
+    loaded(page)
+    expect(page.locator("[data-not-kept]")).to_be_visible()
+    expect(page.locator("table.timeline")).to_have_count(0)
+
+
 def test_a_records_ewes_are_named_one_way_on_the_village_and_household_pages(
     phone, fuhai_village, results_dir
 ):

@@ -36,6 +36,8 @@
     bulk: script.dataset.bulk,
     entries: script.dataset.entries,
     probe: script.dataset.probe,
+    /* A household's page, its record's id in place of the 0. */
+    recordPage: script.dataset.recordPage,
   };
   const BULK_LIMIT = 1000;
   const MAX_BACKOFF_MS = 60000;
@@ -485,6 +487,7 @@
       if (response.ok) {
         /* Stored, or stored before (the same uuid): answered, so out of the outbox. */
         for (const item of batch) await outbox.remove(item.uuid);
+        await uploaded(batch);
         creates = creates.slice(batch.length);
         continue;
       }
@@ -513,9 +516,43 @@
       if (done === "stop") return;
     }
     backoff = 0;
-    syncState(_("All uploaded."));
+    /* What the phone keeps for offline work follows the upload before it says so. */
     await refreshRoster();
+    await keepChangedPages();
     await showStored();
+    syncState(_("All uploaded."));
+  }
+
+  /* The household pages an upload changed, as the phone keeps them for offline work.
+     Kept as they were, they came back offline with the numbers of before the upload,
+     until opened again with a signal (and the one shown, if the signal went before it
+     was asked for again). Each is dropped from the kept pages as soon as the upload is
+     answered, then asked for again (the worker keeps the answer): with no signal left
+     to ask, it is a page not kept (offline, Today is shown in its place, saying so),
+     never one of before the upload; it is asked for again with the next sync. */
+  const changedPages = new Set();
+  let shownPageChanged = false;
+  async function uploaded(items) {
+    if (typeof caches === "undefined") return;
+    const cache = await caches.open(CACHE);
+    const pages = new Set(items.map(function (item) {
+      return urls.recordPage.replace(/\/0\/$/, "/" + item.record + "/");
+    }));
+    for (const url of pages) {
+      const dropped = await cache.delete(url, { ignoreVary: true });
+      if (url === location.pathname) shownPageChanged = true; /* asked for again by showStored */
+      else if (dropped) changedPages.add(url);
+    }
+  }
+  async function keepChangedPages() {
+    for (const url of Array.from(changedPages)) {
+      try {
+        await fetch(url, inTheBackground);
+        changedPages.delete(url); /* answered: kept by the worker, or not ours to keep */
+      } catch (error) {
+        /* No answer: not kept until the next sync asks again. */
+      }
+    }
   }
 
   /* A household's page once counts were uploaded: its entries' lines and its totals
@@ -577,6 +614,7 @@
       });
       if (response.ok) {
         await outbox.remove(item.uuid);
+        await uploaded([item]);
         const stored = await response.json().catch(function () { return {}; });
         await uploadedAs(item, response.headers.get("ETag"), stored.version);
         return "done";
@@ -591,6 +629,7 @@
         if (sameContent(theirs, item.body)) {
           /* Our own correction, whose answer was lost on the way. */
           await outbox.remove(item.uuid);
+          await uploaded([item]);
           await uploadedAs(item, current.headers.get("ETag"), theirs.version);
           return "done";
         }
@@ -1072,7 +1111,8 @@
          typed): kept as its address's page, it came back offline with those errors
          long after they were corrected. */
       const drawn = performance.getEntriesByType("navigation")[0];
-      if (!drawn || !drawn.responseStatus || drawn.responseStatus === 200) {
+      /* Nor one an upload has changed since it was drawn (uploaded above). */
+      if (!shownPageChanged && (!drawn || !drawn.responseStatus || drawn.responseStatus === 200)) {
         caches.open(CACHE).then(function (cache) {
           return cache.put(location.href, new Response(drawnPage, {
             headers: { "Content-Type": "text/html; charset=utf-8" },
@@ -1133,9 +1173,11 @@
         sendWhenReachable(form, event, function () { needsConnection(form); });
       });
     });
-    /* The roster too: a refresh that failed (a signal lost) is made again. */
-    window.addEventListener("online", function () { backoff = 0; sync().then(refreshRoster); });
-    setInterval(function () { sync().then(refreshRoster); }, 30000);
+    /* The roster and the pages an upload changed too: a refresh that failed (a signal
+       lost) is made again. */
+    const refreshKept = function () { return refreshRoster().then(keepChangedPages); };
+    window.addEventListener("online", function () { backoff = 0; sync().then(refreshKept); });
+    setInterval(function () { sync().then(refreshKept); }, 30000);
   }
 
   wire();

@@ -12,7 +12,8 @@
  */
 const CACHE = "lambing-field-v1";
 // Kept at installation. The pages keep themselves (field.js puts the page it
-// was drawn from in this cache, and network-first keeps every later one), and
+// was drawn from in this cache, and network-first keeps every later one; field.js
+// drops a household's page an upload changed and asks for it again), and
 // the rules and the roster live in IndexedDB: nothing is downloaded twice.
 // The catalogs of what field.js writes, one per language: a page kept for offline
 // work finds its own even if its first download of it failed. Filled in by the view
