@@ -215,8 +215,95 @@ def test_a_township_with_no_household_has_its_counts_and_rates_null_not_0(
         name: None for name in TOTAL_FIELDS if name != "households"
     }
     assert row["coverage"] is None
+    # Its mortality's numbers too (lambs lost and born, null above); the
+    # households reporting, of none, are counted: 0 of 0.
+    assert totals["rates"]["mortality_rate"] == {
+        "value": None,
+        "numerator": None,
+        "denominator": None,
+        "households": 0,
+        "of_households": 0,
+    }
     assert row["monitoring"]["completeness"]["value"] is None
+    assert row["monitoring"]["completeness"]["numerator"] == 0
+    assert row["monitoring"]["completeness"]["denominator"] == 0
     assert body["totals"]["lambs_born"] == 12  # 福海县 itself: 赛力克's lambs
+
+
+def test_a_rate_none_of_whose_households_has_its_numbers_has_them_null_not_0(
+    counted, prefecture_official, winter_2024, bieke_record
+):
+    """别克 of 布尔津县 has had no survival check: its survival rate divided
+    lambs alive 0 by lambs born 0, as if his lambs had been counted dead. Its
+    numbers are unknown, as its value and lambs alive are (null, as the summary
+    file leaves them empty); the households it covers stay 0. His lambing rate
+    beside it, and 福海县's survival rate, have their numbers. The record's own
+    totals say the same."""
+    body = summary(prefecture_official, season=winter_2024.pk, as_of="2024-12-20")
+    rows = {row["place"]["name"]: row["totals"] for row in body["rows"]}
+    burqin, fuhai = rows["布尔津县"], rows["福海县"]
+    assert burqin["lambs_alive"] is None
+    unknown = {"value": None, "numerator": None, "denominator": None}
+    assert burqin["rates"]["survival_rate"] == {**unknown, "households": 0, "of_households": 1}
+    assert burqin["rates"]["reproductive_survival_rate"] == {
+        **unknown,
+        "households": 0,
+        "of_households": 1,
+    }
+    assert burqin["rates"]["lambing_rate"] == {
+        "value": 120.0,
+        "numerator": 24,
+        "denominator": 20,
+        "households": 1,
+        "of_households": 1,
+    }
+    assert fuhai["rates"]["survival_rate"] == {
+        "value": 91.7,
+        "numerator": 11,
+        "denominator": 12,
+        "households": 1,
+        "of_households": 1,
+    }
+    # Both counties: one household checked of two, its numbers alone.
+    assert body["totals"]["rates"]["survival_rate"] == {
+        "value": 91.7,
+        "numerator": 11,
+        "denominator": 12,
+        "households": 1,
+        "of_households": 2,
+    }
+    response = api(prefecture_official).get(
+        f"{API}lambing-records/{bieke_record.pk}/", {"as_of": "2024-12-20"}
+    )
+    assert response.status_code == 200, response.content
+    rates = response.json()["totals"]["rates"]
+    assert rates["survival_rate"] == {**unknown, "households": 0, "of_households": 1}
+    assert (rates["lambing_rate"]["numerator"], rates["lambing_rate"]["denominator"]) == (24, 20)
+
+
+def test_a_rate_whose_households_divide_by_0_keeps_its_numbers_0_and_0(
+    prefecture_official, bieke_record, winter_2024
+):
+    """别克's survival check at birth, made before any lamb was born, counted 0
+    lambs alive of 0 born: numbers known, nothing to divide (value null), unlike
+    a rate with no check made. His mortality, 0 lost of 0 born, likewise."""
+    entry_create(record=bieke_record, date=DEC_10, lambs_alive=0, check_stage="birth")
+    totals = summary(
+        prefecture_official,
+        season=winter_2024.pk,
+        as_of="2024-12-20",
+        place=f"village:{bieke_record.herder.village_id}",
+    )["totals"]
+    assert totals["lambs_alive"] == 0
+    known_nothing_to_divide = {
+        "value": None,
+        "numerator": 0,
+        "denominator": 0,
+        "households": 1,
+        "of_households": 1,
+    }
+    assert totals["rates"]["survival_rate"] == known_nothing_to_divide
+    assert totals["rates"]["mortality_rate"] == known_nothing_to_divide
 
 
 def test_a_later_dated_entry_does_not_change_an_earlier_summary(

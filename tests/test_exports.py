@@ -182,3 +182,38 @@ def test_a_summary_file_leaves_a_rates_numbers_empty_where_no_household_has_them
         households = [value for header, value in parts.items() if "户数" in header]
         assert households == ["0" if kind == "csv" else 0], parts
     assert row["成活羔羊"] == empty
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_summary_file_keeps_a_rates_numbers_where_its_households_divide_by_0(
+    kind, bieke_record, burqin, winter_2024
+):
+    """别克's survival check at birth, made before any lamb was born, counted 0
+    lambs alive of 0 born: the survival rate is empty (nothing to divide), but
+    its numbers are known, 0 and 0, from his one household; unlike a rate with
+    no check made (above), which the same rule (``RateParts.numbers_known``)
+    leaves empty."""
+    entry_create(
+        record=bieke_record, date=datetime.date(2024, 12, 10), lambs_alive=0, check_stage="birth"
+    )
+    make_user("burqin-official", "official", burqin)
+    client = Client()
+    client.login(username="burqin-official", password=PASSWORD)
+    response = client.get(
+        "/",
+        {
+            "season": winter_2024.pk,
+            "as_of": "2024-12-20",
+            "place": f"village:{bieke_record.herder.village_id}",
+            "export": kind,
+        },
+    )
+    headers, village = table_rows(response, kind)[:2]
+    row = dict(zip(headers, village, strict=True))
+    parts = [value for header, value in row.items() if header.startswith("羔羊成活率")]
+    if kind == "csv":
+        assert parts == ["", "0", "0", "1"], parts
+        assert row["成活羔羊"] == "0"
+    else:
+        assert parts == [None, 0, 0, 1], parts
+        assert row["成活羔羊"] == 0

@@ -5,7 +5,7 @@ surface names it the same way."""
 
 from livestock.api.serializers import MonitoringSerializer, TotalsSerializer
 from livestock.counting import metrics
-from livestock.counting.totals import LambingTotals
+from livestock.counting.totals import LambingTotals, RateParts
 from livestock.pages import summary_table
 from tests.test_api_base import API, api
 
@@ -86,6 +86,39 @@ def test_a_place_with_no_household_shows_nothing_counted_not_0():
     one = LambingTotals(households=1, ewes=150, households_ewes_counted=1)
     assert not one.nothing_counted
     assert (one.shown("ewes"), one.shown("lambs_born"), one.shown("lambs_alive")) == (150, 0, None)
+
+
+def test_a_rates_numbers_are_unknown_where_none_of_its_households_has_them():
+    """One answer every surface asks (``RateParts.numbers_known``): a rate none
+    of whose households has its numbers (no survival check yet, no household)
+    has no numbers, not 0 ÷ 0; one whose households have them but divide by 0
+    (a check made before any lamb was born) has 0 ÷ 0 and no value; the
+    households reporting of none are counted, 0 of 0."""
+    nothing = LambingTotals()
+    assert not any(nothing.rate_parts(metric.code).numbers_known for metric in metrics.RATES)
+    unchecked = LambingTotals(
+        households=1,
+        ewes_lambed=4,
+        lambs_born=5,
+        lambs_born_where_ewes_lambed_counted=5,
+        households_ewes_lambed_counted=1,
+    )
+    assert not unchecked.rate_parts("survival_rate").numbers_known
+    assert unchecked.rate_parts("lambing_rate").numbers_known
+    assert unchecked.rate_parts("mortality_rate").numbers_known  # 0 lost of 5 born
+    checked_before_any_lamb = LambingTotals(households=1, households_checked=1)
+    survival = checked_before_any_lamb.rate_parts("survival_rate")
+    assert survival.numbers_known
+    assert (survival.value, survival.numerator, survival.denominator) == (None, 0, 0)
+    no_one_reporting = RateParts(
+        metric=metrics.get("completeness"),
+        value=None,
+        numerator=0,
+        denominator=0,
+        households=0,
+        of_households=0,
+    )
+    assert no_one_reporting.numbers_known
 
 
 def test_a_count_rises_from_a_place_with_nothing_counted_as_from_0():

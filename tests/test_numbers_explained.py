@@ -108,6 +108,17 @@ def test_lambs_alive_with_no_check_made_is_a_dash_on_the_page_not_zero(
     assert lambs_alive == "—"
 
 
+def test_a_rate_with_no_check_made_is_a_dash_on_the_page_saying_why_not_0_over_0(
+    burqin_as_officials_met_it, official
+):
+    """No household of 布尔津县 has a survival check: its survival rate is "—"
+    with no division beside it (its numbers are unknown, not 0 ÷ 0), and says
+    why in its title, as the bulletin does (``RateParts.numbers_known``)."""
+    row = total_row(burqin_page(official, burqin_as_officials_met_it))
+    assert '<td class="col-survival_rate rate" title="尚无成活检查">—</td>' in row
+    assert "0 ÷ 0" not in row
+
+
 def test_a_check_in_one_household_of_two_says_so_at_lambs_alive(
     burqin_as_officials_met_it, official
 ):

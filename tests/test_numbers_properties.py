@@ -104,7 +104,8 @@ def store(record, ewes: int | None, drawn: list[Day]) -> list[Stored]:
 
 
 def model_parts(flocks: list[tuple[int | None, list[Stored]]], as_of) -> dict[str, tuple]:
-    """Per rate code: (numerator, denominator, households covered, households)."""
+    """Per rate code: (numerator, denominator, households covered, households);
+    the two numbers None (unknown, not 0) where no household is covered."""
     parts = {
         code: [0, 0, 0]
         for code in (
@@ -143,7 +144,12 @@ def model_parts(flocks: list[tuple[int | None, list[Stored]]], as_of) -> dict[st
         if weanings and ewes is not None:
             add("reproductive_survival_rate", weanings[-1].lambs_alive, ewes)
         add("mortality_rate", lost, born)
-    return {code: (*numbers, counted) for code, numbers in parts.items()}
+    return {
+        code: (numerator, denominator, covered, counted)
+        if covered
+        else (None, None, covered, counted)
+        for code, (numerator, denominator, covered) in parts.items()
+    }
 
 
 def percent(numerator, denominator):
@@ -198,7 +204,7 @@ def test_every_shown_rate_is_its_numerator_over_its_denominator(
             assert (shown["numerator"], shown["denominator"]) == (numerator, denominator), code
             assert (shown["households"], shown["of_households"]) == (covered, of), code
             assert covered <= of
-            value = percent(numerator, denominator)
+            value = None if numerator is None else percent(numerator, denominator)
             assert totals[code] == (None if value is None else float(value)), code
             cell = page_cells[code]
             if value is None:
@@ -218,6 +224,10 @@ def test_every_shown_rate_is_its_numerator_over_its_denominator(
             shown = monitoring[code]
             if shown is None:  # no household: no forecast
                 assert code == "share_done" and totals["households"] == 0
+                continue
+            if shown["numerator"] is None:  # no household with its ewes counted
+                assert code == "share_done" and shown["households"] == 0, code
+                assert shown["denominator"] is None and shown["value"] is None, code
                 continue
             value = percent(shown["numerator"], shown["denominator"])
             assert shown["value"] == (None if value is None else float(value)), code

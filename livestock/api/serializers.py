@@ -285,24 +285,47 @@ def _count(code: str) -> serializers.IntegerField:
     )
 
 
+# When a rate's two numbers are null (``RateParts.numbers_known``).
+NUMBERS_UNKNOWN = (
+    " Null (unknown, not 0) when the rate divides the records' counts and none of the "
+    "households it covers has them (households 0: no survival check made yet, no ewes lambed "
+    "counted, no household); completeness and timeliness, counted by the service, never are."
+)
+
+
 class RatePartsSerializer(serializers.Serializer):
-    """A rate with the numbers it divides (``counting.totals.RateParts``)."""
+    """A rate with the numbers it divides (``counting.totals.RateParts``); its
+    numbers null where they are unknown (``RateParts.numbers_known``), never 0 ÷ 0."""
 
     value = serializers.DecimalField(
         max_digits=9,
         decimal_places=1,
         coerce_to_string=False,
         allow_null=True,
-        help_text="numerator ÷ denominator × 100, to 0.1; null when the denominator is 0.",
+        help_text="numerator ÷ denominator × 100, to 0.1; null when the denominator is 0 or "
+        "unknown.",
     )
-    numerator = serializers.IntegerField(help_text="The number divided (see the metric).")
-    denominator = serializers.IntegerField(help_text="The number divided by.")
+    numerator = serializers.IntegerField(
+        allow_null=True, help_text="The number divided (see the metric)." + NUMBERS_UNKNOWN
+    )
+    denominator = serializers.IntegerField(
+        allow_null=True,
+        help_text="The number divided by; 0 where the households covered have nothing to "
+        "divide by (value null)." + NUMBERS_UNKNOWN,
+    )
     households = serializers.IntegerField(
-        help_text="Households the two numbers cover (the metric's households_covered)."
+        help_text="Households the two numbers cover (the metric's households_covered); 0, "
+        "never null, when none has them."
     )
     of_households = serializers.IntegerField(
         help_text="Households of the place (its households recorded)."
     )
+
+    def to_representation(self, parts):
+        data = super().to_representation(parts)
+        if not parts.numbers_known:
+            data["numerator"] = data["denominator"] = None
+        return data
 
 
 # Drawn many times a response by method fields, so made once: a serializer made
@@ -318,7 +341,8 @@ class _TotalsBase(serializers.Serializer):
 
     rates = serializers.SerializerMethodField(
         help_text="Each rate by its metric code, with its numerator, denominator and the "
-        "households it covers: value = numerator ÷ denominator."
+        "households it covers: value = numerator ÷ denominator. The two numbers are null, "
+        "not 0, where none of the households it covers has them."
     )
 
     def to_representation(self, totals):

@@ -33,6 +33,21 @@ class RateParts:
     of_households: int
 
     @property
+    def numbers_known(self) -> bool:
+        """Whether its numerator and denominator are numbers at all, the one
+        answer every surface asks before it shows them. A rate of the records'
+        counts (its numerator a ``LambingTotals`` number) has them only from
+        the households its metric covers (``households_covered``): where none
+        of them has (no survival check made yet, no ewes lambed counted, no
+        household at all) they are unknown as its value is, "—", empty or
+        null, never 0 ÷ 0 (0 lambs alive would read as lambs counted dead).
+        A rate whose households have its numbers but divide by 0 (0 lambs born
+        by the latest check) has known numbers and no value; and what the
+        service counts itself (households reporting, counts entered on time)
+        is known when it is 0 of 0."""
+        return bool(self.households) or self.metric.numerator not in NUMBERS
+
+    @property
     def partial(self) -> bool:
         """The rate leaves out some of the households the counts beside it hold."""
         return self.households < self.of_households

@@ -54,6 +54,7 @@ class Cell:
     kind: str = "count"
     key: str = ""  # the column's
     nothing_counted: bool = False  # the place has no household ("—", 无牧户)
+    unknown_why: str = ""  # a rate whose numbers are unknown ("—"): why, in its title
 
     def __str__(self) -> str:
         """The cell in a summary table (``{{ cell }}`` in a template, as a form's
@@ -63,7 +64,8 @@ class Cell:
         has a few hundred cells, and one string each keeps the page quick. A
         place with no household: "—", its reason in the cell's title, which the
         row's heading says once (every column saying it would widen the table
-        past the screen)."""
+        past the screen). A rate whose numbers are unknown: "—", why in its
+        title (no survival checks yet), for the same reason."""
         classes = f"col-{self.key}"
         if self.kind == "rate":
             classes += " rate"
@@ -75,6 +77,10 @@ class Cell:
                 classes,
                 self.households,
                 self.text,
+            )
+        if self.unknown_why:
+            return format_html(
+                '<td class="{}" title="{}">{}</td>', classes, self.unknown_why, self.text
             )
         parts = format_html('<small class="parts">= {}</small>', self.parts) if self.parts else ""
         households = (
@@ -176,6 +182,11 @@ def cell(column: Column, row) -> Cell:
             nothing_counted=True,
         )
     parts = column.parts(row) if column.parts else None
+    if column.kind == "rate" and parts is not None and not parts.numbers_known:
+        # Unknown, not 0 ÷ 0: "—" with no division, why in its title (no survival
+        # checks yet), as the bulletin says it.
+        why = str(column.metric.none_yet or metrics.NO_HOUSEHOLDS)
+        return Cell(text, kind=column.kind, key=column.key, unknown_why=why)
     if parts is None or not parts.of_households or value is None:
         # Nothing to explain: no household, or nothing to divide by ("—").
         return Cell(text, kind=column.kind, key=column.key)
@@ -261,10 +272,8 @@ def export_values(row) -> list:
             continue
         parts = None if empty else column.parts(row)
         if column.kind == "rate":
-            # A rate none of whose households has its numbers (no survival check
-            # yet) divides nothing: its numbers are unknown as its value is, not 0 ÷ 0.
-            unknown = parts is None or (column.metric.households_covered and not parts.households)
-            values += ["", ""] if unknown else [parts.numerator, parts.denominator]
+            known = parts is not None and parts.numbers_known
+            values += [parts.numerator, parts.denominator] if known else ["", ""]
             if column.metric.households_covered:
                 values.append("" if parts is None else parts.households)
         else:
