@@ -306,6 +306,39 @@ def test_a_rate_whose_households_divide_by_0_keeps_its_numbers_0_and_0(
     assert totals["rates"]["mortality_rate"] == known_nothing_to_divide
 
 
+def test_a_share_done_with_no_lambs_expected_yet_is_null_not_divided_by_0(
+    prefecture_official, bieke_record, winter_2024
+):
+    """别克's 150 ewes are counted and 3 lambs born, but no ewe lambed: no lambing
+    rate, so no lambs can be expected (null). The share done divided his 3
+    lambs by 0, as if none were expected; it is null as the lambs expected are."""
+    entry_create(record=bieke_record, date=DEC_10, lambs_born=3)
+    monitoring = summary(
+        prefecture_official,
+        season=winter_2024.pk,
+        as_of="2024-12-20",
+        place=f"village:{bieke_record.herder.village_id}",
+    )["monitoring"]
+    assert monitoring["lambs_expected"] is None
+    assert monitoring["share_done"] is None
+    entry_create(record=bieke_record, date=DEC_20, ewes_lambed=2, lambs_born=1)
+    monitoring = summary(
+        prefecture_official,
+        season=winter_2024.pk,
+        as_of="2024-12-20",
+        place=f"village:{bieke_record.herder.village_id}",
+    )["monitoring"]
+    # 150 ewes × 200.0 % (4 lambs of 2 ewes lambed): 300 expected, 4 born.
+    assert monitoring["lambs_expected"] == 300
+    assert monitoring["share_done"] == {
+        "value": 1.3,
+        "numerator": 4,
+        "denominator": 300,
+        "households": 1,
+        "of_households": 1,
+    }
+
+
 def test_a_later_dated_entry_does_not_change_an_earlier_summary(
     counted, fuhai_technician, sailike_record, winter_2024
 ):

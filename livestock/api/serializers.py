@@ -560,8 +560,9 @@ class MonitoringSerializer(serializers.Serializer):
     )
     share_done = RatePartsSerializer(
         allow_null=True,
-        help_text="Lambs born ÷ lambs expected (households with ewes counted); null with no "
-        "records.",
+        help_text="Lambs born ÷ lambs expected (households with ewes counted); null, as "
+        "lambs_expected is, with no records or no lambs expected yet (no ewes, or no ewes "
+        "lambed, counted).",
     )
     previous_share_done = serializers.DecimalField(
         max_digits=9,

@@ -59,14 +59,16 @@ class PlaceMonitoring:
 
     @property
     def share_done(self) -> RateParts | None:
-        if self.forecast is None:
+        """Lambs born ÷ lambs expected; None where no lambs can be expected yet
+        (no ewes, or no ewes lambed, counted): its divisor is unknown, not 0."""
+        if self.forecast is None or self.forecast.lambs_expected is None:
             return None
         totals = self.forecast.totals
         return RateParts(
             metric=metrics.get("share_done"),
             value=self.forecast.share_done,
             numerator=totals.lambs_born_where_ewes_counted,
-            denominator=self.forecast.lambs_expected or 0,
+            denominator=self.forecast.lambs_expected,
             households=totals.households_ewes_counted,
             of_households=totals.households,
         )
