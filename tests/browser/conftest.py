@@ -10,11 +10,13 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import OperationalError
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 # Playwright's sync API runs its asyncio event loop on the test thread, and the
@@ -57,6 +59,25 @@ def loaded(page: Page) -> None:
     alone is no wait: it is ready before a late stylesheet has asked for its fonts."""
     page.wait_for_load_state("load")
     page.evaluate("document.fonts.ready.then(() => null)")
+
+
+def wait_until_stored(check: Callable[[], bool], what: str, timeout: float = 20) -> None:
+    """Waits until ``check()``, a read of the test's database, is true: what the
+    page sent has reached the server. The live server may be writing as it is
+    read; on SQLite's in-memory test database (one cache shared by the server's
+    thread and the test's) the read then fails at once with "database table is
+    locked", a lock of the shared cache that waits for no timeout, and is tried
+    again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
+        assert time.monotonic() < deadline, f"not stored within {timeout} s: {what}"
+        time.sleep(0.2)
 
 
 def page_width(page: Page) -> int:

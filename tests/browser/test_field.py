@@ -36,7 +36,7 @@ from livestock.models import (
 from livestock.services.entries import entry_create, entry_update
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
-from tests.browser.conftest import loaded, page_width
+from tests.browser.conftest import loaded, page_width, wait_until_stored
 from tests.browser.signal import Signal
 from tests.conftest import PASSWORD, make_user
 
@@ -647,9 +647,7 @@ def test_counts_typed_by_one_technician_wait_for_them_when_a_colleague_logs_in(
     expect(page.locator("[data-outbox]")).to_be_hidden(timeout=20_000)
     # The outbox may be hidden before the page has sent its counts: wait for
     # the server to hold them (up to 20 s), then check whose they are.
-    deadline = time.monotonic() + 20
-    while LambingEntry.objects.count() < 3 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until_stored(lambda: LambingEntry.objects.count() >= 3, "the three counts")
     stored = LambingEntry.objects.order_by("record_id")
     assert [(e.record_id, e.created_by.username) for e in stored] == [
         (records[0].pk, "fuhai-tech"),
@@ -988,10 +986,10 @@ def test_an_entry_corrected_twice_on_its_page_is_not_a_conflict_with_itself(
         correction.locator('[name="reason"]').fill(reason)
         correction.get_by_role("button", name="更正").click()
         # Uploaded (the form said so after the first already): the server holds it.
-        deadline = time.monotonic() + 20
-        while LambingEntry.objects.get(pk=entry.pk).lambs_born != born:
-            assert time.monotonic() < deadline, f"{born} not stored"
-            time.sleep(0.2)
+        wait_until_stored(
+            lambda born=born: LambingEntry.objects.get(pk=entry.pk).lambs_born == born,
+            f"{born} lambs born",
+        )
         expect(correction.locator("[data-row-status]")).to_have_text(
             "更正已上传 · Correction uploaded.", timeout=20_000
         )
