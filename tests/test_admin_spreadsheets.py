@@ -76,6 +76,9 @@ def test_the_blank_template_has_both_languages_and_an_example_the_import_skips(
         header, example = ([c or "" for c in row] for row in sheet.iter_rows(values_only=True))
     assert header[:3] == ["条目编号 entry uuid", "县市 county", "乡镇 township"]
     assert "产羔数 lambs born" in header and "死亡原因 cause of loss" in header
+    # The ewes as the app names them (docs/glossary.md), no longer the reports' 越冬母羊.
+    assert "季初能繁母羊 ewes at start" in header
+    assert not any("越冬" in cell for cell in header)
     assert example[0].startswith("#") and "别克·木合亚提" in example
     # The template as downloaded imports as nothing at all.
     result = import_counts(content=response.content, user=fuhai_technician)

@@ -95,7 +95,7 @@ def test_the_bulletin_of_burqin_holds_the_reported_and_the_recorded_numbers(
     ).text()
     # The sentence as the bureau writes it: recorded 50 (别克's), reported 1.2万.
     assert text.startswith("截至2月11日，布尔津县已产羔50只（报道1.2万只，2月11日）")
-    assert "季初越冬母羊150只（按全部1户计算；报道18.6万余只）" in text
+    assert "季初能繁母羊150只（按全部1户计算；报道18.6万余只）" in text
     # 别克's record was counted (seeded) as of 7 February: within the 7 days.
     assert "布尔津县已建档牧户1户，其中近7日有计数的1户（报告完整率100.0%）" in text
     # Each figure marked, and listed with its exact value, qualifier, date and sentence.
@@ -104,6 +104,26 @@ def test_the_bulletin_of_burqin_holds_the_reported_and_the_recorded_numbers(
     assert '<span class="figure recorded" title="记录">50只' in page
     assert "12,000" in page and '186,000 <span class="qualifier">多/余（以上）</span>' in page
     assert "越冬母羊18.6万余只，截至2月11日，已产羔1.2万只" in page
+
+
+def test_the_bulletin_names_the_ewes_at_the_seasons_start_as_the_app_does(
+    seeded, burqin_seeded, official
+):
+    """The records' ewes at the season's start were 季初越冬母羊 in the bulletin's
+    sentence and 越冬母羊 in its list of figures, where the summary and the field
+    app say 季初能繁母羊 (docs/glossary.md). The reported figure keeps the report's
+    own word, 越冬母羊, as quoted."""
+    page = bulletin_in("zh-hans", official, seeded, burqin_seeded).content.decode()
+    said = sentences(page)
+    assert "季初能繁母羊150只" in said
+    assert "越冬母羊" not in said
+    written = bulletin.write_bulletin(
+        season=seeded, as_of=datetime.date(2025, 2, 11), place=burqin_seeded, user=official
+    )
+    whats = {figure.what for figure in written.figures}
+    assert "季初能繁母羊" in whats and "越冬母羊（报道）" in whats
+    assert not any("越冬" in what for what in whats - {"越冬母羊（报道）"})
+    assert "季初越冬母羊" not in page
 
 
 def test_the_bulletins_pdf_holds_the_same_numbers_as_text(
@@ -344,8 +364,8 @@ def test_the_bulletin_says_how_many_households_the_ewes_cover(
         "user": burqin_official,
     }
     written = bulletin.write_bulletin(**asked)
-    assert "季初越冬母羊200只（按3户中的2户计算）" in written.text()
-    [ewes] = [figure for figure in written.figures if figure.what == "越冬母羊"]
+    assert "季初能繁母羊200只（按3户中的2户计算）" in written.text()
+    [ewes] = [figure for figure in written.figures if figure.what == "季初能繁母羊"]
     assert ewes.basis == "3户中已填季初母羊数的2户之和"
     with translation.override("en"):
         english = bulletin.write_bulletin(**asked).text()
@@ -665,7 +685,7 @@ def test_the_lambs_expected_are_the_ewes_times_the_rate_rounded_as_a_calculator_
     )
     assert "本季预计产羔453只，已完成95.6%" in written.text()  # 433 ÷ 453
     [expected] = [figure for figure in written.figures if figure.what == "预计产羔数"]
-    assert expected.basis == "越冬母羊407 × 产羔率111.3%"
+    assert expected.basis == "季初能繁母羊407 × 产羔率111.3%"
 
 
 def test_every_rate_of_the_bulletin_shows_the_numbers_it_divides(

@@ -434,6 +434,26 @@ def test_stored_households_are_found_by_each_of_their_names_and_only_in_their_vi
     assert all(f"id {twin.pk}" in error.message for twin in twins)
 
 
+@pytest.mark.parametrize(
+    "header", ["季初能繁母羊 ewes at start", "季初能繁母羊", "越冬母羊", "越冬母羊 ewes at start"]
+)
+def test_the_ewes_column_is_read_by_its_name_and_by_the_one_it_had_before(
+    header, tmp_path, fuhai_technician, sailike, winter_2024
+):
+    """The ewes' column is headed 季初能繁母羊, as the app names the number
+    (docs/glossary.md); files made before, headed 越冬母羊, still import."""
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        f"村,牧户,产羔季,{header}\n齐巴尔窝依村,赛力克·屈克木,2024–2025 冬羔,130\n",
+        encoding="utf-8",
+    )
+
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    assert result.errors == []
+    assert LambingRecord.objects.get(herder=sailike).ewes_at_start == 130
+
+
 def test_a_value_beyond_the_named_columns_refuses_its_row(
     tmp_path, fuhai_technician, sailike, winter_2024, english
 ):

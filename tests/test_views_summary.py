@@ -11,9 +11,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from openpyxl import load_workbook
 
 from livestock.counting import rollups
+from livestock.counting.metrics import METRICS
 from livestock.models import County, Herder, LambingEntry, LambingRecord, Season, Township, Village
 from livestock.pages import summary_table
 from livestock.selectors.totals import lambing_totals
@@ -205,6 +207,21 @@ def test_an_export_says_a_county_with_no_household_has_nothing_counted(
         == city["成活羔羊 · 计算户数 (截至该日做过成活检查的牧户)"]
         == ""
     )
+
+
+def test_the_summary_explains_its_figures_with_the_ewes_as_the_app_names_them(
+    seeded, prefecture_official_seeded
+):
+    """The forecast's method under the summary and the reason a rate of ewes is
+    unknown said 季初越冬母羊 (and 越冬母羊) where the table's column says
+    季初能繁母羊 (docs/glossary.md) for the same number."""
+    _, page = page_for(prefecture_official_seeded, season=seeded.pk, as_of="2025-02-11")
+    assert "预计本季产羔数 = 季初能繁母羊 × 目前产羔率" in page
+    assert "越冬母羊" not in page
+    with translation.override("zh-hans"):
+        assert str(METRICS["reproduction_rate"].none_yet) == "尚未登记季初能繁母羊"
+        weaned = str(METRICS["reproductive_survival_rate"].none_yet)
+    assert weaned == "已登记季初能繁母羊的牧户尚无断奶检查"
 
 
 def test_a_county_official_sees_only_that_county(seeded):

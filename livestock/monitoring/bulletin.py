@@ -393,7 +393,7 @@ def write_bulletin(
         gettext("; ewes at the season's start %(ewes)s"),
         ewes=write.recorded(
             totals.shown("ewes"),
-            pgettext("bulletin: what a figure is", "over-wintering ewes"),
+            pgettext("bulletin: what a figure is", "ewes at the season's start"),
             ngettext(
                 "the sum over the %(covered)s of %(households)s household"
                 " that gave its ewes at the season's start",
@@ -443,7 +443,7 @@ def write_bulletin(
             lambs=write.recorded(
                 whole.lambs_expected,
                 pgettext("bulletin: what a figure is", "lambs expected"),
-                gettext("over-wintering ewes %(ewes)s × lambing rate %(rate)s")
+                gettext("ewes at the season's start %(ewes)s × lambing rate %(rate)s")
                 % {"ewes": totals.ewes, "rate": official_numbers.percent(totals.lambing_rate)},
             ),
         )

@@ -1,6 +1,7 @@
 """The columns of a counts spreadsheet, written once for the template, the
 import and the exports: their keys, their headers in Chinese and English, and
-the spellings of a header an import accepts.
+the spellings of a header an import accepts (a column's former Chinese name
+among them, so that files made before a renaming still import).
 
 An entry's columns are its content fields (``LambingEntry.CONTENT_FIELDS``),
 headed by each field's name in Chinese and English and read by its type, so
@@ -20,6 +21,8 @@ class Column:
     key: str
     chinese: str
     english: str
+    # Chinese names the column was headed by before, still read by the import.
+    former_chinese: tuple[str, ...] = ()
 
     @property
     def header(self) -> str:
@@ -46,7 +49,9 @@ COLUMNS = [
     Column("herder", "牧户", "herder"),
     Column("herder_latin", "牧户拉丁名", "herder latin name"),
     Column("season", "产羔季", "season"),
-    Column("ewes_at_start", "越冬母羊", "ewes at start"),
+    # 季初能繁母羊 as the app names the number everywhere (docs/glossary.md);
+    # headed 越冬母羊 until December 2026, the word of the regional reports.
+    Column("ewes_at_start", "季初能繁母羊", "ewes at start", former_chinese=("越冬母羊",)),
     *(_field_column(LambingEntry, name) for name in LambingEntry.CONTENT_FIELDS),
     # Optional, as the family writes it (Arabic script or Cyrillic; places/names.py).
     # Last, so that every other column keeps its place in files made before it.
@@ -103,17 +108,18 @@ def normalized(text: str) -> str:
 
 
 def _spellings(column: Column) -> set[str]:
-    chinese, english = column.chinese, column.english.lower()
-    return {
-        column.key,
-        chinese,
-        english,
-        f"{chinese} {english}",
-        f"{chinese}/{english}",
-        f"{chinese} / {english}",
-        f"{chinese}({english})",
-        f"{chinese}（{english}）",
-    }
+    english = column.english.lower()
+    spellings = {column.key, english}
+    for chinese in (column.chinese, *column.former_chinese):
+        spellings |= {
+            chinese,
+            f"{chinese} {english}",
+            f"{chinese}/{english}",
+            f"{chinese} / {english}",
+            f"{chinese}({english})",
+            f"{chinese}（{english}）",
+        }
+    return spellings
 
 
 HEADER_SPELLINGS = {spelling: column.key for column in COLUMNS for spelling in _spellings(column)}
