@@ -976,3 +976,65 @@ def test_a_household_named_like_one_of_its_village_is_added_only_once_confirmed(
     response = client.post(url, {**form["fields"], "confirm_distinct": "on"})
     assert response.status_code == 302
     assert Herder.objects.filter(village=qibaerwoyi).count() == 2
+
+
+def test_a_household_renamed_like_another_of_its_village_is_refused_until_confirmed(
+    fuhai_technician, sailike, qibaerwoyi
+):
+    """哈力木·别克 renamed 賽力克·屈克木 (赛力克·屈克木 in traditional characters) on
+    its change page, as a browser sends the page's form: refused at the name,
+    naming 赛力克 and the characters that differ, in Chinese with English beside
+    it; nothing stored changes, and the box to confirm is offered then. Ticked,
+    the rename is saved."""
+    halimu = herder_create(village=qibaerwoyi, name="哈力木·别克", name_latin="Halimu Bieke")
+    client = logged_in(fuhai_technician)
+    url = f"/admin/livestock/herder/{halimu.pk}/change/"
+    assert 'type="checkbox" name="confirm_distinct"' not in client.get(url).content.decode()
+    _action, fields, _prefix = page_form(client, url, holding="name_latin")
+
+    response = client.post(url, {**fields, "name": "賽力克·屈克木"})
+
+    assert response.status_code == 200
+    [error] = field_errors(response)["name"]
+    chinese, english = error.split(" · ")
+    assert chinese == (
+        f"与本村牧户赛力克·屈克木 Sailike Qukemu（id {sailike.pk}）的名字相似，不同之处："
+        "U+8CFD CJK UNIFIED IDEOGRAPH-8CFD; U+8D5B CJK UNIFIED IDEOGRAPH-8D5B。"
+        "如确为另一户，请勾选“确为另一户”（API 中：confirm_distinct: true）后再保存。"
+    )
+    assert english == (
+        f"looks like the name of the household 赛力克·屈克木 Sailike Qukemu (id {sailike.pk}) "
+        "of this village; they differ in: U+8CFD CJK UNIFIED IDEOGRAPH-8CFD; "
+        "U+8D5B CJK UNIFIED IDEOGRAPH-8D5B. If it truly is another household, tick "
+        "“This is another household” (in the API: confirm_distinct: true) and save it again."
+    )
+    page = response.content.decode()
+    assert 'type="checkbox" name="confirm_distinct"' in page
+    halimu.refresh_from_db()
+    assert (halimu.name, halimu.version, halimu.history.count()) == ("哈力木·别克", 1, 1)
+
+    parser = PageForms()
+    parser.feed(page)
+    [form] = [form for form in parser.forms if "name_latin" in form["fields"]]
+    assert form["fields"]["name"] == "賽力克·屈克木"
+    confirmed = client.post(url, {**form["fields"], "confirm_distinct": "on"})
+    assert confirmed.status_code == 302, field_errors(confirmed)
+    halimu.refresh_from_db()
+    assert (halimu.name, halimu.version) == ("賽力克·屈克木", 2)
+
+
+def test_a_household_is_not_its_own_look_alike_renamed_in_traditional_characters_or_not(
+    fuhai_technician, sailike
+):
+    """赛力克·屈克木 written 賽力克·屈克木 looks like one household alone: itself."""
+    client = logged_in(fuhai_technician)
+    url = f"/admin/livestock/herder/{sailike.pk}/change/"
+    unchanged = send_page_form(client, url, holding="name_latin")
+    assert unchanged.status_code == 302, field_errors(unchanged)
+
+    renamed = send_page_form(client, url, holding="name_latin", name="賽力克·屈克木")
+
+    assert renamed.status_code == 302, field_errors(renamed)
+    sailike.refresh_from_db()
+    assert sailike.name == "賽力克·屈克木"
+    assert Herder.objects.count() == 1

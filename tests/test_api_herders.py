@@ -5,7 +5,7 @@ their scope."""
 import pytest
 from django.test import Client
 
-from livestock.models import Herder
+from livestock.models import Herder, Village
 from livestock.services.places import herder_create, herder_update
 from livestock.services.users import user_create
 from tests.conftest import PASSWORD
@@ -275,3 +275,85 @@ def test_a_new_household_named_in_traditional_characters_is_refused_as_a_look_al
     [message] = response.json()["name"]
     assert f"赛力克·屈克木 Sailike Qukemu (id {sailike.pk})" in message
     assert "U+8CFD CJK UNIFIED IDEOGRAPH-8CFD; U+8D5B CJK UNIFIED IDEOGRAPH-8D5B" in message
+
+
+def test_a_household_renamed_like_another_of_its_village_is_refused_until_confirmed(
+    fuhai_technician, qibaerwoyi, sailike
+):
+    """哈力木·别克 renamed with a Cyrillic а in 赛力克's Latin name: it would be
+    taken for 赛力克 by every file and search after. Refused naming him and the
+    character, in Chinese with English beside it; nothing changes. Confirmed,
+    the rename is saved."""
+    halimu = herder_create(village=qibaerwoyi, name="哈力木·别克", name_latin="Halimu Bieke")
+    client = api(fuhai_technician)
+    url = f"{URL}{halimu.pk}/"
+
+    response = client.patch(url, {"name": "S\u0430ilike Qukemu"})
+
+    assert response.status_code == 400, response.content
+    [message] = response.json()["name"]
+    chinese, english = message.split(" · ")
+    assert chinese == (
+        f"与本村牧户赛力克·屈克木 Sailike Qukemu（id {sailike.pk}）的名字相似，不同之处："
+        "U+0430 CYRILLIC SMALL LETTER A; U+0061 LATIN SMALL LETTER A。"
+        "如确为另一户，请勾选“确为另一户”（API 中：confirm_distinct: true）后再保存。"
+    )
+    assert english.startswith(
+        f"looks like the name of the household 赛力克·屈克木 Sailike Qukemu (id {sailike.pk}) "
+        "of this village; they differ in: U+0430 CYRILLIC SMALL LETTER A; "
+        "U+0061 LATIN SMALL LETTER A. "
+    )
+    halimu.refresh_from_db()
+    assert (halimu.name, halimu.version, halimu.history.count()) == ("哈力木·别克", 1, 1)
+    assert client.get(url).json()["name"] == "哈力木·别克"
+
+    confirmed = client.patch(url, {"name": "S\u0430ilike Qukemu", "confirm_distinct": True})
+
+    assert confirmed.status_code == 200, confirmed.content
+    assert (confirmed.json()["name"], confirmed.json()["version"]) == ("S\u0430ilike Qukemu", 2)
+    assert "confirm_distinct" not in confirmed.json()
+
+
+def test_a_household_moved_to_a_village_with_one_of_its_name_is_refused_until_confirmed(
+    fuhai_technician, kokeaheshi, qibaerwoyi, sailike
+):
+    other = Village.objects.create(township=kokeaheshi, name="1号村", name_latin="Cun 1")
+    namesake = herder_create(village=other, name="赛力克·屈克木", name_latin="Sailike 2")
+    client = api(fuhai_technician)
+    url = f"{URL}{namesake.pk}/"
+
+    response = client.patch(url, {"village": qibaerwoyi.pk})
+
+    assert response.status_code == 400, response.content
+    [message] = response.json()["name"]
+    assert f"（id {sailike.pk}）的名字相似，不同之处：无，名字相同。" in message
+    assert f"(id {sailike.pk}) of this village; they differ in: nothing, the same name." in message
+    namesake.refresh_from_db()
+    assert (namesake.village, namesake.version) == (other, 1)
+
+    confirmed = client.patch(url, {"village": qibaerwoyi.pk, "confirm_distinct": True})
+    assert confirmed.status_code == 200, confirmed.content
+    assert Herder.objects.filter(village=qibaerwoyi, name="赛力克·屈克木").count() == 2
+
+
+def test_a_household_is_not_its_own_look_alike_nor_asked_again_for_names_it_keeps(
+    fuhai_technician, qibaerwoyi, sailike
+):
+    """赛力克·屈克木 renamed 賽力克·屈克木 (traditional characters) looks like
+    itself alone; and a household confirmed distinct before is sent whole again
+    (PUT) with the name it has, unchanged."""
+    client = api(fuhai_technician)
+    renamed = client.patch(f"{URL}{sailike.pk}/", {"name": "賽力克·屈克木"})
+    assert renamed.status_code == 200, renamed.content
+    namesake = herder_create(
+        village=qibaerwoyi, name="赛力克·屈克木", name_latin="Sailike 2", confirm_distinct=True
+    )
+    whole = {"village": qibaerwoyi.pk, "name": "赛力克·屈克木", "name_latin": "Sailike II"}
+
+    sent_again = client.put(f"{URL}{namesake.pk}/", whole)
+
+    assert sent_again.status_code == 200, sent_again.content
+    assert list(Herder.objects.order_by("pk").values_list("name", "name_latin")) == [
+        ("賽力克·屈克木", "Sailike Qukemu"),
+        ("赛力克·屈克木", "Sailike II"),
+    ]

@@ -1150,3 +1150,95 @@ def test_the_command_names_a_refused_look_alike_household(
 
     with pytest.raises(CommandError, match="1 rows refused"):
         run(path, fuhai_technician, "--dry-run")
+
+
+RENAME_HEADER = "牧户编号,村,牧户,牧户拉丁名,产羔季,越冬母羊\n"
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_row_renaming_a_household_like_another_of_its_village_refuses_the_file(
+    dry_run, fuhai_technician, qibaerwoyi, sailike, winter_2024, english
+):
+    """A row giving 哈力木's id with 赛力克's name, spaces typed around its dot:
+    stored, 哈力木 would be taken for 赛力克 by every file and search after.
+    The row is refused, naming 赛力克 and the characters that differ, and the
+    whole file stores nothing, its sound row neither."""
+    halimu = Herder.objects.create(village=qibaerwoyi, name="哈力木·别克", name_latin="Halimu")
+    content = (
+        f"{RENAME_HEADER}"
+        f"{sailike.pk},,,,2024–2025 冬羔,10\n"
+        f"{halimu.pk},,赛力克 · 屈克木,,2024–2025 冬羔,11\n"
+    ).encode()
+
+    result = import_counts(content=content, user=fuhai_technician, dry_run=dry_run)
+
+    [error] = result.errors
+    assert (error.line, error.column, error.value) == (3, "牧户", "赛力克 · 屈克木")
+    assert error.message == (
+        f"与本村牧户赛力克·屈克木 Sailike Qukemu（id {sailike.pk}）的名字相似，不同之处："
+        "U+0020 SPACE。文件无法确认是另一户：如确为另一户，请在管理后台改名并勾选“确为另一户”"
+        "（API 中：confirm_distinct: true）。 · "
+        f"looks like the name of the household 赛力克·屈克木 Sailike Qukemu (id {sailike.pk}) "
+        "of this village; they differ in: U+0020 SPACE. A file cannot confirm that it is "
+        "another household: if it truly is, rename it in the admin, ticking “This is another "
+        "household” (in the API: confirm_distinct: true)."
+    )
+    assert not result.applied
+    halimu.refresh_from_db()
+    assert (halimu.name, halimu.version, halimu.history.count()) == ("哈力木·别克", 1, 1)
+    assert stored() == (2, 0, 0)
+
+
+def test_a_row_renaming_a_household_like_one_new_on_an_earlier_line_is_refused(
+    fuhai_technician, qibaerwoyi, winter_2024, english
+):
+    """The household the file adds on line 2 is not stored yet when line 3
+    renames another with a zero-width space in its name: still found."""
+    halimu = Herder.objects.create(village=qibaerwoyi, name="哈力木·别克", name_latin="Halimu")
+    content = (
+        f"{RENAME_HEADER}"
+        ",齐巴尔窝依村,努尔兰,Nurlan,2024–2025 冬羔,10\n"
+        f"{halimu.pk},,努尔兰\u200b,,2024–2025 冬羔,11\n"
+    ).encode()
+
+    result = import_counts(content=content, user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column) == (3, "牧户")
+    assert "looks like the name of the household 努尔兰 Nurlan (id " in error.message
+    assert "they differ in: U+200B ZERO WIDTH SPACE." in error.message
+    assert list(Herder.objects.values_list("name", flat=True)) == ["哈力木·别克"]
+    assert stored() == (1, 0, 0)
+
+
+def test_a_row_moving_a_household_to_a_village_with_one_of_its_name_is_refused(
+    fuhai_technician, kokeaheshi, qibaerwoyi, sailike, winter_2024, english
+):
+    other = Village.objects.create(township=kokeaheshi, name="1号村", name_latin="Cun 1")
+    namesake = Herder.objects.create(village=other, name="赛力克·屈克木", name_latin="Sailike 2")
+    content = f"{RENAME_HEADER}{namesake.pk},齐巴尔窝依村,,,2024–2025 冬羔,10\n".encode()
+
+    [error] = import_counts(content=content, user=fuhai_technician).errors
+
+    assert (error.line, error.column, error.value) == (2, "牧户", "")
+    assert f"(id {sailike.pk}) of this village; they differ in: nothing, the same name." in (
+        error.message
+    )
+    namesake.refresh_from_db()
+    assert namesake.village == other
+    assert stored() == (2, 0, 0)
+
+
+def test_a_row_renaming_a_household_in_traditional_characters_renames_it(
+    fuhai_technician, qibaerwoyi, sailike, winter_2024, english
+):
+    """賽力克·屈克木 looks like 赛力克·屈克木 alone, the household renamed: no
+    household is its own look-alike."""
+    content = f"{RENAME_HEADER}{sailike.pk},,賽力克·屈克木,,2024–2025 冬羔,10\n".encode()
+
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert result.errors == [] and result.applied
+    assert result.count("herder", "changed") == 1
+    sailike.refresh_from_db()
+    assert sailike.name == "賽力克·屈克木"

@@ -78,10 +78,10 @@ PLACE_FILTERS = [
 
 class HerderForm(ServiceForm):
     """A household, written by ``herder_create``/``herder_update`` (a
-    household moved to another village takes its counts along). A new one whose
-    name looks like a household's of its village is refused, and the box to
-    confirm it is another household is shown then, not before: ticked ahead of
-    any refusal, it would be ticked by habit."""
+    household moved to another village takes its counts along). A new one, or
+    one renamed or moved, whose name looks like another household's of its
+    village is refused, and the box to confirm it is another household is shown
+    then, not before: ticked ahead of any refusal, it would be ticked by habit."""
 
     NAMES = ("village", "name", "name_latin", "name_kazakh")
 
@@ -111,7 +111,12 @@ class HerderForm(ServiceForm):
         changes = {field: names[field] for field in self.changed_data if field in names}
         if not changes:
             return self.instance
-        return herder_update(self.instance, seen_version=data.get("seen_version"), **changes)
+        return herder_update(
+            self.instance,
+            seen_version=data.get("seen_version"),
+            confirm_distinct=data["confirm_distinct"],
+            **changes,
+        )
 
 
 @admin.register(Herder)

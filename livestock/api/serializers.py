@@ -216,11 +216,13 @@ class HerderSerializer(StrictSerializer):
         required=False,
         default=False,
         help_text=(
-            "On creation: true to add the household although its name looks like a name of "
-            "a household of its village (another script's letter, a full-width one, an "
+            "On creation, or a change of name or village: true to add, rename or move the "
+            "household although its name looks like a name of another household of its "
+            "village (another script's letter, a traditional character, a full-width one, an "
             "invisible character, a space, or the very same name), which without it is a 400 "
             "at name naming that household (name, id) and the characters that differ. Send "
-            "it only once a person has checked that it truly is another household."
+            "it only once a person has checked that it truly is another household. A name "
+            "and village sent as they are stored are not checked."
         ),
     )
 

@@ -287,8 +287,8 @@ class HerderViewSet(
         serializer.instance = herder_create(**serializer.validated_data)
 
     def save_update(self, instance, changes):
-        changes.pop("confirm_distinct", None)  # asked of a new household only
-        return herder_update(instance, **changes)
+        confirm_distinct = changes.pop("confirm_distinct", False)
+        return herder_update(instance, confirm_distinct=confirm_distinct, **changes)
 
 
 class SeasonViewSet(KnownParametersMixin, viewsets.ReadOnlyModelViewSet):

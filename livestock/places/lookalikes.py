@@ -1,8 +1,9 @@
 """Which household of a village a new household's name looks like, and how the
-two are written differently: what every surface that adds a household says
-when it refuses one (``services.places.check_not_lookalike`` for the admin,
-the API and the field app; the spreadsheet import, which checks its rows in
-memory against the households it read, ``spreadsheets.importing``).
+two are written differently: what every surface that adds, renames or moves a
+household says when it refuses one (``services.places.check_not_lookalike`` for
+the admin, the API, the field app and an import's renames; the spreadsheet
+import's new households, which it checks in memory against the households it
+read, ``spreadsheets.importing``).
 
 A household here is anything with ``id``, ``name``, ``name_latin`` and
 ``name_kazakh``: a ``Herder``, a row of one read as a tuple, or a household new

@@ -1,6 +1,8 @@
 """Households and places: added, renamed, moved under another place (their
 records' daily rollups move with them)."""
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -39,10 +41,13 @@ def herder_create(
     return herder
 
 
-def herder_lookalike(*, village: Village, name: str) -> Resemblance | None:
+def herder_lookalike(
+    *, village: Village, name: str, herder: Herder | None = None
+) -> Resemblance | None:
     """The household of ``village`` whose name (Chinese, Latin or Kazakh) looks
     like ``name`` (``lookalike_key``, by the keys stored beside the names), the
-    first added; None when none does."""
+    first added; None when none does. ``herder``, the household being renamed
+    or moved, is not among them: a household is never its own look-alike."""
     key = lookalike_key(name)
     if not key:
         return None
@@ -52,36 +57,59 @@ def herder_lookalike(*, village: Village, name: str) -> Resemblance | None:
         .only("pk", "name", "name_latin", "name_kazakh")
         .order_by("pk")
     )
+    if herder is not None:
+        households = households.exclude(pk=herder.pk)
     return resemblance(name, households)
 
 
-def check_not_lookalike(*, village: Village, name: str, confirm_distinct: bool) -> None:
-    """Refuse a new household whose name looks like a household's of its village
-    (a Cyrillic а for a Latin a, a full-width letter, an invisible character, a
-    space around the middle dot, or the very same name): a name misspelt on a
-    phone became a second household, and the season's counts were split between
-    the two. In the field a technician may truly meet two households with names
-    that near, so the refusal names the household and the characters that differ,
-    and the user may confirm it is another (``confirm_distinct``). In the page's
-    two languages (Chinese with English beside it), as the admin, the API and
-    the field app each show it."""
+def check_not_lookalike(
+    *,
+    village: Village,
+    name: str,
+    confirm_distinct: bool,
+    herder: Herder | None = None,
+    confirmable: bool = True,
+) -> None:
+    """Refuse a household named ``name`` in ``village`` (a new one, or
+    ``herder`` renamed or moved there) whose name looks like a household's of
+    the village (a Cyrillic а for a Latin a, a full-width letter, an invisible
+    character, a space around the middle dot, or the very same name): a name
+    misspelt on a phone became a second household, and the season's counts were
+    split between the two; a household renamed so became one that every later
+    count, file and search took for the other. ``herder`` itself is never its
+    own look-alike (马 renamed 馬). In the field a technician may truly meet two
+    households with names that near, so the refusal names the household and the
+    characters that differ, and the user may confirm it is another
+    (``confirm_distinct``); where they cannot (``confirmable`` False: a file's
+    row), the refusal says where they can. In the page's two languages (Chinese
+    with English beside it), as the admin, the API, the field app and an import
+    each show it."""
     if confirm_distinct:
         return
-    found = herder_lookalike(village=village, name=name)
+    found = herder_lookalike(village=village, name=name, herder=herder)
     if found is None:
         return
-    message = i18n.in_both(
-        gettext_noop(
+    if confirmable:
+        message = gettext_noop(
             "looks like the name of the household %(household)s (id %(id)s) of this village; "
             "they differ in: %(differences)s. If it truly is another household, tick "
             "“This is another household” (in the API: confirm_distinct: true) and "
             "save it again."
-        ),
+        )
+    else:
+        message = gettext_noop(
+            "looks like the name of the household %(household)s (id %(id)s) of this village; "
+            "they differ in: %(differences)s. A file cannot confirm that it is another "
+            "household: if it truly is, rename it in the admin, ticking “This is another "
+            "household” (in the API: confirm_distinct: true)."
+        )
+    refusal = i18n.in_both(
+        message,
         household=found.label,
         id=found.household.pk,
         differences=found.differences,
     )
-    raise ValidationError({"name": ValidationError(message, code=LOOKALIKE_NAME)})
+    raise ValidationError({"name": ValidationError(refusal, code=LOOKALIKE_NAME)})
 
 
 def herder_build(*, village: Village, name: str, name_latin: str, name_kazakh: str = "") -> Herder:
@@ -101,15 +129,39 @@ def herders_create(*, herders: list[Herder], user: AbstractBaseUser | None = Non
 
 
 @transaction.atomic
-def herder_update(herder: Herder, *, seen_version: int | None = None, **changes) -> Herder:
+def herder_update(
+    herder: Herder,
+    *,
+    seen_version: int | None = None,
+    confirm_distinct: bool = False,
+    confirmable: bool = True,
+    **changes,
+) -> Herder:
     """Rename a household or move it to another village; made from a page that
-    showed ``seen_version``, refused if someone saved a newer one meanwhile."""
+    showed ``seen_version``, refused if someone saved a newer one meanwhile.
+    A new name, or a new village, is refused when the name looks like one of the
+    village's other households' unless the user confirms it is another
+    (``check_not_lookalike``); a name and village kept as they were are not
+    asked again (two households confirmed distinct keep their names)."""
     only_fields(
         "herder_update", changes, {"village", "name", "name_latin", "name_kazakh"}, verb="change"
     )
     if seen_version is not None:
         check_version(herder, seen_version=seen_version)
-    return _place_save(Herder.objects.select_for_update().get(pk=herder.pk), changes)
+    held = Herder.objects.select_for_update().get(pk=herder.pk)
+    named = (held.village_id, held.name)
+
+    def check(renamed: Herder) -> None:
+        if (renamed.village_id, renamed.name) != named:
+            check_not_lookalike(
+                village=renamed.village,
+                name=renamed.name,
+                confirm_distinct=confirm_distinct,
+                herder=renamed,
+                confirmable=confirmable,
+            )
+
+    return _place_save(held, changes, check=check)
 
 
 @transaction.atomic
@@ -133,12 +185,17 @@ def place_update(place: Place, **changes) -> Place:
     return _place_save(type(place).objects.select_for_update().get(pk=place.pk), changes)
 
 
-def _place_save(place: Place, changes: dict) -> Place:
-    """Apply ``changes`` to the stored, held ``place`` and save it; when it
-    moved under another place, its records' daily rollups move with it."""
+def _place_save(
+    place: Place, changes: dict, *, check: Callable[[Place], None] | None = None
+) -> Place:
+    """Apply ``changes`` to the stored, held ``place`` and save it, once valid
+    and ``check`` has not refused it as changed; when it moved under another
+    place, its records' daily rollups move with it."""
     for field, value in changes.items():
         setattr(place, field, value)
     place.full_clean()
+    if check is not None:
+        check(place)
     moved = place.moved_from() is not None
     place.save()
     if moved:

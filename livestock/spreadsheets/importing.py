@@ -499,7 +499,13 @@ class _Importer:
         if changes:
             before = _names(herder)
             stored = self.saved(herder)
-            changed = self.apply("herder", lambda: herder_update(stored, **changes))
+            if self.new_herders and {"name", "village"} & changes.keys():
+                # A new name is checked against the village's households in the
+                # database (``check_not_lookalike``): the new ones of earlier rows too.
+                self.store()
+            changed = self.apply(
+                "herder", lambda: herder_update(stored, confirmable=False, **changes)
+            )
             # The one instance every row and cache of the file holds, changed.
             for attname in HERDER_FIELDS:
                 setattr(herder, attname, getattr(changed, attname))
