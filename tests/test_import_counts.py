@@ -1242,3 +1242,36 @@ def test_a_row_renaming_a_household_in_traditional_characters_renames_it(
     assert result.count("herder", "changed") == 1
     sailike.refresh_from_db()
     assert sailike.name == "賽力克·屈克木"
+
+
+def test_a_later_row_finds_a_household_by_the_name_an_earlier_row_gave_it(
+    fuhai_technician, qibaerwoyi, winter_2024, english
+):
+    """The village's households were read for line 2, before line 3 renamed
+    哈力木 阿依古丽: line 4 naming 阿依古丽 was taken for a new household beside
+    him (refused for want of a Latin name, or added with one), and line 5's
+    look-alike was not refused."""
+    halimu = Herder.objects.create(village=qibaerwoyi, name="哈力木·别克", name_latin="Halimu")
+    content = (
+        f"{RENAME_HEADER}"
+        ",齐巴尔窝依村,努尔兰,Nurlan,2024–2025 冬羔,10\n"
+        f"{halimu.pk},,阿依古丽,Aigul,2024–2025 冬羔,11\n"
+        ",齐巴尔窝依村,阿依古丽,,2024–2025 冬羔,11\n"
+    )
+    lookalike = f"{content},齐巴尔窝依村,阿依古丽\u200b,A2,2024–2025 冬羔,13\n"
+
+    [error] = import_counts(content=lookalike.encode(), user=fuhai_technician).errors
+
+    assert (error.line, error.column) == (5, "牧户")
+    assert error.message.startswith(
+        f"looks like the household 阿依古丽 Aigul (id {halimu.pk}) of 齐巴尔窝依村 but is written "
+        "with other characters (U+200B ZERO WIDTH SPACE)"
+    )
+    assert stored() == (1, 0, 0)
+
+    result = import_counts(content=content.encode(), user=fuhai_technician)
+
+    assert result.errors == [] and result.applied
+    assert (result.count("herder", "created"), result.count("herder", "changed")) == (1, 1)
+    assert stored() == (2, 2, 0)  # 哈力木, now 阿依古丽, and 努尔兰
+    assert halimu.lambing_records.get().ewes_at_start == 11

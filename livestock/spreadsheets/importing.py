@@ -954,13 +954,16 @@ class Households:
     def renamed(self, herder: Herder, before: tuple) -> None:
         """``herder`` renamed by a row (``before``: its ``_names`` until then):
         found by its new names from now on, as a stored one would be, and no
-        longer by its old ones."""
+        longer by its old ones. One not read with the village (no row named it
+        by its old names) is added: a later row may name it by its new ones,
+        or by one that looks like them."""
         _village_id, name, name_latin, name_kazakh = before
         for position in self.by_name.get(name, ()):
             kept = self.herders[position]
             if kept is herder or (not isinstance(kept, Herder) and kept.id == herder.pk):
                 break
         else:
+            self.add(herder)
             return
         self.by_name[name].remove(position)
         self.by_latin[name_latin.lower()].remove(position)
