@@ -281,19 +281,24 @@ def test_a_rate_none_of_whose_households_has_its_numbers_has_them_null_not_0(
     assert (rates["lambing_rate"]["numerator"], rates["lambing_rate"]["denominator"]) == (24, 20)
 
 
+def bieke_village_summary(official, bieke_record) -> dict:
+    """The summary of 别克's village, his record's season, as of 20 December 2024."""
+    return summary(
+        official,
+        season=bieke_record.season_id,
+        as_of="2024-12-20",
+        place=f"village:{bieke_record.herder.village_id}",
+    )
+
+
 def test_a_rate_whose_households_divide_by_0_keeps_its_numbers_0_and_0(
-    prefecture_official, bieke_record, winter_2024
+    prefecture_official, bieke_record
 ):
     """别克's survival check at birth, made before any lamb was born, counted 0
     lambs alive of 0 born: numbers known, nothing to divide (value null), unlike
     a rate with no check made. His mortality, 0 lost of 0 born, likewise."""
     entry_create(record=bieke_record, date=DEC_10, lambs_alive=0, check_stage="birth")
-    totals = summary(
-        prefecture_official,
-        season=winter_2024.pk,
-        as_of="2024-12-20",
-        place=f"village:{bieke_record.herder.village_id}",
-    )["totals"]
+    totals = bieke_village_summary(prefecture_official, bieke_record)["totals"]
     assert totals["lambs_alive"] == 0
     known_nothing_to_divide = {
         "value": None,
@@ -307,27 +312,17 @@ def test_a_rate_whose_households_divide_by_0_keeps_its_numbers_0_and_0(
 
 
 def test_a_share_done_with_no_lambs_expected_yet_is_null_not_divided_by_0(
-    prefecture_official, bieke_record, winter_2024
+    prefecture_official, bieke_record
 ):
     """别克's 150 ewes are counted and 3 lambs born, but no ewe lambed: no lambing
     rate, so no lambs can be expected (null). The share done divided his 3
     lambs by 0, as if none were expected; it is null as the lambs expected are."""
     entry_create(record=bieke_record, date=DEC_10, lambs_born=3)
-    monitoring = summary(
-        prefecture_official,
-        season=winter_2024.pk,
-        as_of="2024-12-20",
-        place=f"village:{bieke_record.herder.village_id}",
-    )["monitoring"]
+    monitoring = bieke_village_summary(prefecture_official, bieke_record)["monitoring"]
     assert monitoring["lambs_expected"] is None
     assert monitoring["share_done"] is None
     entry_create(record=bieke_record, date=DEC_20, ewes_lambed=2, lambs_born=1)
-    monitoring = summary(
-        prefecture_official,
-        season=winter_2024.pk,
-        as_of="2024-12-20",
-        place=f"village:{bieke_record.herder.village_id}",
-    )["monitoring"]
+    monitoring = bieke_village_summary(prefecture_official, bieke_record)["monitoring"]
     # 150 ewes × 200.0 % (4 lambs of 2 ewes lambed): 300 expected, 4 born.
     assert monitoring["lambs_expected"] == 300
     assert monitoring["share_done"] == {
