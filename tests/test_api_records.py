@@ -314,7 +314,7 @@ def test_changing_a_records_herder_is_refused_not_silently_ignored(
     [
         (
             "zh-hans",
-            "截至2024-12-20，产羔母羊累计将达10只，超过季初母羊9只（规则：产羔母羊 ≤ 母羊数）",
+            "截至2024-12-20，产羔母羊累计将达10只，超过季初能繁母羊9只（规则：产羔母羊 ≤ 母羊数）",
         ),
         (
             "en",

@@ -366,7 +366,7 @@ def test_the_bulletin_says_how_many_households_the_ewes_cover(
     written = bulletin.write_bulletin(**asked)
     assert "季初能繁母羊200只（按3户中的2户计算）" in written.text()
     [ewes] = [figure for figure in written.figures if figure.what == "季初能繁母羊"]
-    assert ewes.basis == "3户中已填季初母羊数的2户之和"
+    assert ewes.basis == "3户中已填季初能繁母羊数的2户之和"
     with translation.override("en"):
         english = bulletin.write_bulletin(**asked).text()
     assert "ewes at the season's start 200 (from 2 of 3 households)" in english
