@@ -48,6 +48,16 @@ class RateParts:
         return bool(self.households) or self.metric.numerator not in NUMBERS
 
     @property
+    def why_unknown(self) -> str:
+        """Why its numbers are unknown, said where they would be ("—", or a
+        bulletin's basis): none of its households has them yet (the metric's
+        ``none_yet``: no survival checks yet), or there is no household at all;
+        "" when they are known."""
+        if self.numbers_known:
+            return ""
+        return str(self.metric.none_yet or metrics.NO_HOUSEHOLDS)
+
+    @property
     def partial(self) -> bool:
         """The rate leaves out some of the households the counts beside it hold."""
         return self.households < self.of_households

@@ -31,7 +31,6 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
 from livestock.choices import Metric, Qualifier
-from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals
 from livestock.i18n import shown_languages, text_direction
 from livestock.models import (
@@ -212,10 +211,7 @@ class _Writer:
         parts = totals.rate_parts(code)
         metric = parts.metric
         if parts.value is None:
-            if not parts.numbers_known:
-                reason = str(metric.none_yet or metrics.NO_HOUSEHOLDS)
-            else:
-                reason = gettext("no rate yet, as the number it divides by is 0")
+            reason = parts.why_unknown or gettext("no rate yet, as the number it divides by is 0")
             basis = gettext("%(formula)s: %(reason)s") % {
                 "formula": metric.formula,
                 "reason": reason,

@@ -185,8 +185,7 @@ def cell(column: Column, row) -> Cell:
     if column.kind == "rate" and parts is not None and not parts.numbers_known:
         # Unknown, not 0 ÷ 0: "—" with no division, why in its title (no survival
         # checks yet), as the bulletin says it.
-        why = str(column.metric.none_yet or metrics.NO_HOUSEHOLDS)
-        return Cell(text, kind=column.kind, key=column.key, unknown_why=why)
+        return Cell(text, kind=column.kind, key=column.key, unknown_why=parts.why_unknown)
     if parts is None or not parts.of_households or value is None:
         # Nothing to explain: no household, or nothing to divide by ("—").
         return Cell(text, kind=column.kind, key=column.key)
