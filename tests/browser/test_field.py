@@ -316,9 +316,7 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
     go_offline(page, signal)
     correction = page.locator(f'form[data-correction-form][data-entry="{entry.pk}"]')
     page.locator(f"#entry-{entry.pk} summary").click()
-    correction.locator('[name="lambs_born"]').fill("6")
-    correction.locator('[name="reason"]').fill("数错了")
-    correction.get_by_role("button", name="更正").click()
+    correct(correction, lambs_born=6, reason="数错了")
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
 
     entry_update(entry=entry, reason="another technician recounted", lambs_born=7)
@@ -510,6 +508,13 @@ def opened_correction(page, signal, record):
     return entry, correction
 
 
+def correct(correction, *, lambs_born: int, reason: str) -> None:
+    """Types lambs born and the reason into an entry's correction form, and sends it."""
+    correction.locator('[name="lambs_born"]').fill(str(lambs_born))
+    correction.locator('[name="reason"]').fill(reason)
+    correction.get_by_role("button", name="更正").click()
+
+
 def test_a_correction_is_checked_in_the_pages_words_and_says_when_it_is_uploaded(
     phone, fuhai_village, results_dir
 ):
@@ -521,9 +526,7 @@ def test_a_correction_is_checked_in_the_pages_words_and_says_when_it_is_uploaded
     page, signal = phone
     _village, records = fuhai_village
     entry, correction = opened_correction(page, signal, records[0])
-    correction.locator('[name="lambs_born"]').fill("-2")
-    correction.locator('[name="reason"]').fill("数错了")
-    correction.get_by_role("button", name="更正").click()
+    correct(correction, lambs_born=-2, reason="数错了")
     expect(correction.locator('[data-error-for="lambs_born"]')).to_contain_text(
         "-2是负数；数量须为0或以上（规则：不得为负数）"
     )
@@ -982,9 +985,7 @@ def test_an_entry_corrected_twice_on_its_page_is_not_a_conflict_with_itself(
     _village, records = fuhai_village
     entry, correction = opened_correction(page, signal, records[0])
     for born, reason in ((6, "数错了"), (7, "又数了一遍")):
-        correction.locator('[name="lambs_born"]').fill(str(born))
-        correction.locator('[name="reason"]').fill(reason)
-        correction.get_by_role("button", name="更正").click()
+        correct(correction, lambs_born=born, reason=reason)
         # Uploaded (the form said so after the first already): the server holds it.
         wait_until_stored(
             lambda born=born: LambingEntry.objects.get(pk=entry.pk).lambs_born == born,
@@ -1020,9 +1021,7 @@ def test_two_corrections_of_an_entry_made_offline_are_uploaded_one_on_the_other(
     entry, correction = opened_correction(page, signal, records[0])
     go_offline(page, signal)
     for born, reason in ((6, "数错了"), (7, "又数了一遍")):
-        correction.locator('[name="lambs_born"]').fill(str(born))
-        correction.locator('[name="reason"]').fill(reason)
-        correction.get_by_role("button", name="更正").click()
+        correct(correction, lambs_born=born, reason=reason)
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
     go_online(page, signal)
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=30_000)
@@ -1039,9 +1038,7 @@ def test_two_corrections_of_an_entry_made_offline_are_uploaded_one_on_the_other(
     # Two more with no signal, and another technician's change meanwhile: a conflict.
     go_offline(page, signal)
     for born, reason in ((8, "补记"), (9, "再补记")):
-        correction.locator('[name="lambs_born"]').fill(str(born))
-        correction.locator('[name="reason"]').fill(reason)
-        correction.get_by_role("button", name="更正").click()
+        correct(correction, lambs_born=born, reason=reason)
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
     entry_update(entry=entry, reason="another technician recounted", lambs_born=10)
     go_online(page, signal)
@@ -1085,9 +1082,7 @@ def test_a_correction_uploaded_shows_the_stored_counts_on_the_households_page(
     expect(line).to_contain_text("产羔 born 5")
     expect(born_by_date).to_have_text("5")
     go_offline(page, signal)
-    correction.locator('[name="lambs_born"]').fill("6")
-    correction.locator('[name="reason"]').fill("数错了")
-    correction.get_by_role("button", name="更正").click()
+    correct(correction, lambs_born=6, reason="数错了")
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
     go_online(page, signal)
     expect(correction.locator("[data-row-status]")).to_have_text(
@@ -1255,9 +1250,7 @@ def test_a_correction_refused_by_the_apis_field_checks_is_said_in_the_pages_two_
     _village, records = fuhai_village
     entry, correction = opened_correction(page, signal, records[0])
     go_offline(page, signal)
-    correction.locator('[name="lambs_born"]').fill("901")
-    correction.locator('[name="reason"]').fill("数错了")
-    correction.get_by_role("button", name="更正").click()
+    correct(correction, lambs_born=901, reason="数错了")
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
     monkeypatch.setattr(rules, "MAX_HOUSEHOLD_COUNT", 900)
     go_online(page, signal)
@@ -1274,9 +1267,7 @@ def test_a_correction_refused_by_the_apis_field_checks_is_said_in_the_pages_two_
     expect(refused).to_have_count(0)
 
     go_offline(page, signal)
-    correction.locator('[name="lambs_born"]').fill("6")
-    correction.locator('[name="reason"]').fill("   ")
-    correction.get_by_role("button", name="更正").click()
+    correct(correction, lambs_born=6, reason="   ")
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
     go_online(page, signal)
     reason = {language: in_language(language, REASON_REQUIRED) for language in ("zh-hans", "en")}
