@@ -10,7 +10,10 @@ replica may be a moment behind, which a summary can bear and a write cannot.
 next page, whatever the replica's lag: after a write (a request other than
 GET/HEAD/OPTIONS answered without an error) ``ReadYourWritesMiddleware``
 gives the client a signed cookie holding the primary's WAL position then
-(``pg_current_wal_lsn()``); while a request carries it, a replica is read
+(``pg_current_wal_insert_lsn()``: where the next record goes, so past the
+write's commit record even before an asynchronous commit
+(``synchronous_commit = off``) has written it out, which
+``pg_current_wal_lsn()`` may not be); while a request carries it, a replica is read
 only once it has replayed that far (``pg_last_wal_replay_lsn()``, asked once
 per replica and request), else the primary answers. Other users read the
 replica as before. The cookie lasts ``READ_YOUR_WRITES_SECONDS``; a replica
@@ -96,7 +99,7 @@ class ReadYourWritesMiddleware:
             _written_at.reset(token)
         if request.method not in SAFE_METHODS and response.status_code < 400:
             with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-                cursor.execute("SELECT pg_current_wal_lsn()::text")
+                cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
                 (lsn,) = cursor.fetchone()
             response.set_signed_cookie(
                 READ_YOUR_WRITES_COOKIE,

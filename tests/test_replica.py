@@ -89,9 +89,13 @@ def clusters():
                     *("-h", "127.0.0.1", "-p", str(ports["primary"]), "-U", "postgres"),
                     *("-D", str(replica), "-R", "-X", "stream", "-c", "fast"),
                 )
+            # Commits are asynchronous and the WAL writer wakes every 5 s, so
+            # a commit's record is written out well after the commit returns:
+            # a writer's position must be the insert position, not the write
+            # position, or a replica "caught up" may not have the commit yet.
             options = (
                 f"-p {ports[name]} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off"
+                "-c synchronous_commit=off -c full_page_writes=off -c wal_writer_delay=5s"
             )
             as_postgres(
                 str(BIN / "pg_ctl"),
@@ -215,7 +219,7 @@ def on(database_url: str, sql: str, params=()) -> list:
 
 
 def replayed_all(app) -> bool:
-    (lsn,) = on(app["primary"], "SELECT pg_current_wal_lsn()::text")[0]
+    (lsn,) = on(app["primary"], "SELECT pg_current_wal_insert_lsn()::text")[0]
     return on(app["replica"], "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])[0][0]
 
 
