@@ -3,6 +3,9 @@ lists: every layer past those files reads the count by name from one
 declaration, so adding it there reaches the rollups, the API and the pages."""
 
 import datetime
+import importlib
+import inspect
+import pkgutil
 import re
 from dataclasses import fields
 from pathlib import Path
@@ -10,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from livestock import i18n, templatetags
 from livestock.api.serializers import LambingEntrySerializer, TotalsSerializer
 from livestock.counting import metrics, rollups, walk
 from livestock.counting.totals import NUMBERS, LambingTotals
@@ -93,3 +97,23 @@ def test_a_spreadsheets_entry_columns_are_the_entrys_fields_by_their_names():
         with translation.override("en"):
             english = str(label)
         assert columns.COLUMN_BY_KEY[name].header == f"{chinese} {english}"
+
+
+def test_no_template_filter_or_tag_is_named_as_a_function_of_i18n():
+    """One name, one meaning: ``i18n.in_both`` makes a message's plain "first ·
+    beside" from a msgid and its values, and a template filter also named
+    ``in_both`` made a label's marked-up pair from a lazily translated text (now
+    ``label_both``): who read one in a template took it for the other."""
+    helpers = {
+        name
+        for name, value in vars(i18n).items()
+        if inspect.isfunction(value) and value.__module__ == i18n.__name__
+    }
+    shared = {}
+    for module in pkgutil.iter_modules(templatetags.__path__):
+        library = importlib.import_module(f"{templatetags.__name__}.{module.name}").register
+        for name, made in {**library.filters, **library.tags}.items():
+            # Django's own, which i18n_bidi hands on (its language_bidi filter is i18n's).
+            if name in helpers and made.__module__.startswith("livestock."):
+                shared[name] = module.name
+    assert shared == {}

@@ -10,7 +10,7 @@ Chinese, and the English msgid that makemessages extracts and the Kazakh
 catalogs translate. ``{{ label|both }}`` for a label of the rules description
 (``field/rules_description.py``: a dict with a text per language), and
 ``{{ label|both_text }}`` where no markup may go (an ``<option>``).
-``{{ text|in_both }}`` for a text the code translates as it is shown (a form
+``{{ text|label_both }}`` for a label the code translates as it is shown (a form
 field's label, the model field's verbose name), ``{{ entry|choice_both:"loss_cause" }}``
 for the label of a model's choice; ``{{ error|message_both }}`` for a
 form's error (an item of ``errors.as_data``): its message, filled with its values,
@@ -102,9 +102,11 @@ def _in_shown_languages(text: Callable[[], str]) -> tuple[str, str]:
 
 
 @register.filter
-def in_both(text) -> str:
-    """A text translated as it is shown (a form field's label) in the page's two
-    languages, marked up as ``both`` marks up a label."""
+def label_both(text) -> str:
+    """A label translated as it is shown (a form field's label) in the page's two
+    languages, marked up as ``both`` marks up a label. (Not ``i18n.in_both``, which
+    makes a message's plain "first · beside" from a msgid and its values; this
+    filter bore that name too.)"""
     first, beside = _in_shown_languages(lambda: str(text))
     return format_html("{} <small>{}</small>", first, beside)
 
@@ -114,7 +116,7 @@ def choice_both(instance, name: str) -> str:
     """The label of ``instance``'s choice in its field ``name`` (a cause of loss, a
     check's stage) in the page's two languages, where ``get_FOO_display`` gives one."""
     value = getattr(instance, name)
-    return in_both(dict(instance._meta.get_field(name).flatchoices).get(value, value))
+    return label_both(dict(instance._meta.get_field(name).flatchoices).get(value, value))
 
 
 @register.filter
