@@ -426,13 +426,14 @@ def test_past_entries_are_read_only_with_links_to_correct_or_delete_them(
     assert "<input" not in entries[: entries.index("</table>")]  # nothing to change by accident
 
 
+@pytest.mark.parametrize("reason", ["", "   "], ids=["none", "spaces"])
 def test_correcting_a_saved_count_needs_a_reason(
-    two_counties, woyimoke_technician, bieke_record, counted
+    two_counties, woyimoke_technician, bieke_record, counted, reason
 ):
     client = logged_in(woyimoke_technician)
-    response = correct(client, counted, lambs_born=12)
+    response = correct(client, counted, lambs_born=12, reason=reason)
     assert response.status_code == 200
-    assert "更正" in str(field_errors(response)["reason"])
+    assert "原因为空或只有空格" in str(field_errors(response)["reason"])
     assert LambingEntry.objects.get(pk=counted.pk).lambs_born == 10
 
 
@@ -474,10 +475,13 @@ def test_a_correction_that_breaks_a_running_total_is_refused_at_its_field(
     assert LambingEntry.objects.get(pk=counted.pk).lambs_born == 10
 
 
-def test_deleting_an_entry_needs_a_reason(two_counties, woyimoke_technician, bieke_record, counted):
-    response = delete(logged_in(woyimoke_technician), counted)
+@pytest.mark.parametrize("reason", ["", "   "], ids=["none", "spaces"])
+def test_deleting_an_entry_needs_a_reason(
+    two_counties, woyimoke_technician, bieke_record, counted, reason
+):
+    response = delete(logged_in(woyimoke_technician), counted, reason=reason)
     assert response.status_code == 200
-    assert "更正" in str(field_errors(response)["reason"])
+    assert "原因为空或只有空格" in str(field_errors(response)["reason"])
     assert LambingEntry.objects.filter(pk=counted.pk).exists()
 
 

@@ -6,6 +6,7 @@ submission is stored whole or not at all."""
 import datetime
 import json
 import uuid
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -390,15 +391,24 @@ def test_a_correction_keeps_the_entry_in_the_history_with_who_made_it_and_why(
     assert latest.history_change_reason == "recounted the pen"
 
 
+@pytest.mark.parametrize("reason", [None, "   "], ids=["none", "spaces"])
 @pytest.mark.parametrize("method", ["patch", "delete"])
 def test_a_correction_or_deletion_without_a_reason_is_refused(
-    fuhai_technician, sailike_entry, method
+    fuhai_technician, sailike_entry, method, reason
 ):
+    """No reason, or one of spaces alone: the service's rule, as every surface says it."""
     client = api(fuhai_technician)
     url = f"{URL}{sailike_entry.pk}/"
-    response = client.patch(url, {"lambs_born": 11}) if method == "patch" else client.delete(url)
+    given = {} if reason is None else {"reason": reason}
+    if method == "patch":
+        response = client.patch(url, {"lambs_born": 11, **given})
+    else:
+        response = client.delete(url + ("" if reason is None else f"?reason={quote(reason)}"))
     assert response.status_code == 400
-    assert "history" in " ".join(response.json()["reason"])
+    assert response.json()["reason"] == [
+        "The reason is empty or only spaces; say why the saved counts are corrected or "
+        "deleted (rule: a correction needs a reason, kept in the history)."
+    ]
     sailike_entry.refresh_from_db()
     assert (sailike_entry.lambs_born, sailike_entry.version) == (10, 1)
 

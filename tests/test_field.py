@@ -170,6 +170,40 @@ def test_a_correction_needs_a_reason_and_the_version_seen(tech_client, sailike_n
     assert entry.lambs_born == 6
 
 
+REASON_BLANK_ZH = (
+    "原因为空或只有空格；请写明更正或删除已保存数量的原因"
+    "（规则：更正须写明原因，原因记入历史记录）。"
+)
+REASON_BLANK_EN = (
+    "The reason is empty or only spaces; say why the saved counts are corrected or deleted "
+    "(rule: a correction needs a reason, kept in the history)."
+)
+
+
+@pytest.mark.parametrize("action", ["correct", "delete"])
+def test_a_reason_of_spaces_alone_is_refused_by_the_rule_in_the_pages_two_languages(
+    tech_client, sailike_now, action
+):
+    """Posted without the script, a correction or deletion whose reason was spaces
+    was refused with the form's own "This field is required.", naming no rule, where
+    the admin, the API and an import say the service's rule: now the field app says
+    it too, at the reason, Chinese with the English beside it, and nothing changes."""
+    entry, _ = entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=5)
+    url = f"/field/record/{sailike_now.pk}/"
+    fields = {"entry": entry.pk, "version": entry.version, "action": action, "reason": "   "}
+    fields.update(date=entry.date.isoformat(), lambs_born="6")
+
+    refused = tech_client.post(url, fields)
+
+    assert refused.status_code == 400
+    message = refused.content.decode().split('data-error-for="reason"')[1].split("</li>")[0]
+    assert message == (
+        f">原因 <small>reason</small>: {REASON_BLANK_ZH} · <bdi>{REASON_BLANK_EN}</bdi>"
+    )
+    entry.refresh_from_db()
+    assert (entry.lambs_born, entry.version) == (5, 1)
+
+
 @pytest.mark.parametrize("action", ["correct", "delete"])
 def test_a_reason_is_as_long_as_the_history_keeps_whichever_way_it_is_sent(
     tech_client, sailike_now, action
@@ -345,6 +379,10 @@ def test_the_rules_description_is_the_servers_own(tech_client, season):
     # What a correction carries beside the entry's fields, named as its form names it.
     reason = rules["correction_fields"]["reason"]["label"]
     assert (reason["zh"], reason["en"], reason["kk"]) == ("原因", "reason", "себебі")
+    # And the service's message for a reason empty or of spaces, which the phone shows.
+    blank = rules["correction_fields"]["reason"]["blank"]
+    assert blank["code"] == "reason_required"
+    assert (blank["message"]["zh"], blank["message"]["en"]) == (REASON_BLANK_ZH, REASON_BLANK_EN)
 
 
 def test_a_limit_changed_in_rules_changes_the_description_and_the_api_alike(

@@ -50,11 +50,14 @@ class EntryForm(forms.Form):
 
 
 def _reason() -> forms.CharField:
-    """Why a saved count is corrected or deleted. How long it may be is the rule of
+    """Why a saved count is corrected or deleted. That it is given (not empty, not
+    spaces alone) and how long it may be are the rules of
     ``services.guards.require_reason`` (what the history keeps, ``REASON_MAX_LENGTH``),
     refused there with a message saying so; the page's input takes as many characters
-    (``reason_max_length``)."""
-    return forms.CharField(label=_("reason"))
+    (``reason_max_length``). Not required here: the form's own "This field is
+    required." named no rule, where the admin, the API and an import say the
+    service's."""
+    return forms.CharField(label=_("reason"), required=False)
 
 
 class CorrectionForm(EntryForm):

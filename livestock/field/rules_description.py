@@ -11,8 +11,10 @@ its own.
 - the choices of a cause and a stage: the fields' choices;
 - the date: the season's dates and today, with the messages of
   ``rules.check_entry_date``;
-- the label of what a correction carries beside an entry's fields (its reason),
-  by which the phone names it in what the server refuses of a correction.
+- what a correction carries beside an entry's fields (its reason): its label,
+  by which the phone names it in what the server refuses of a correction, and
+  the message of ``services.guards.require_reason`` for one empty or of spaces
+  alone, refused on the phone before the correction is kept.
 
 The running-total rules need the record's other entries and stay on the server.
 Messages are templates with ``%(name)s`` placeholders, in Chinese and English.
@@ -30,6 +32,7 @@ from livestock.counting import rules
 from livestock.counting.flags import FLAGS
 from livestock.field.forms import CorrectionForm
 from livestock.models import LambingEntry, Season
+from livestock.services import guards
 
 # Each label and message in Chinese first, English beside, under these keys; and in
 # Kazakh (each script) for a Kazakh page (templatetags/both.py).
@@ -106,13 +109,16 @@ def _together(constraint: CheckConstraint) -> dict:
     }
 
 
-def _rule_message(check, **probe) -> dict:
-    """The message ``check`` refuses ``probe`` with, as a template in each language."""
+def _rule_message(check, *args, **probe) -> dict:
+    """The message ``check`` refuses ``probe`` with, as a template in each language
+    (a check that keys its refusal to a field refuses one)."""
     try:
-        check(**probe)
+        check(*args, **probe)
     except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            [[error]] = error.error_dict.values()
         return {"code": error.code, "message": _in_languages(error.message)}
-    raise ValueError(f"{check.__name__} accepted {probe}")
+    raise ValueError(f"{check.__name__} accepted {args or probe}")
 
 
 def describe(*, season: Season | None, today: datetime.date) -> dict:
@@ -168,6 +174,7 @@ def describe(*, season: Season | None, today: datetime.date) -> dict:
             "reason": {
                 "type": "text",
                 "label": _in_languages(CorrectionForm.base_fields["reason"].label),
+                "blank": _rule_message(guards.require_reason, "   "),
             }
         },
     }

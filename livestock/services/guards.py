@@ -61,9 +61,13 @@ REASON_MAX_LENGTH = 100
 
 def require_reason(reason: str, *, kept_in_history: bool = True) -> None:
     """A saved count is corrected or deleted only with a reason, kept in its
-    history with who and when (DOMAIN.md: as-of answers change only so); a
-    reason longer than the history keeps is refused, not cut short, and so is
-    one holding a NUL character, which PostgreSQL cannot store in text (a
+    history with who and when (DOMAIN.md: as-of answers change only so). A
+    reason of spaces alone is none: this is where it is refused, for every
+    surface (a form or a serializer that strips it first hands on an empty one,
+    refused the same); the field app's script refuses it before it keeps a
+    correction, with this message (``field/rules_description.py``). A reason
+    longer than the history keeps is refused, not cut short, and so is one
+    holding a NUL character, which PostgreSQL cannot store in text (a
     deletion's reason comes from the query string, where no form field
     refuses it)."""
     if not reason or not reason.strip():
@@ -71,8 +75,9 @@ def require_reason(reason: str, *, kept_in_history: bool = True) -> None:
             {
                 "reason": ValidationError(
                     _(
-                        "Say why saved counts are corrected or deleted; "
-                        "the reason is kept in the history."
+                        "The reason is empty or only spaces; say why the saved counts are "
+                        "corrected or deleted (rule: a correction needs a reason, kept in "
+                        "the history)."
                     ),
                     code="reason_required",
                 )

@@ -33,6 +33,7 @@ from livestock.models import (
     Township,
     Village,
 )
+from livestock.services import guards
 from livestock.services.entries import entry_create, entry_update
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
@@ -1233,8 +1234,13 @@ def expect_refused_in_two_languages(page, record, today: str, *, losses: int, bo
 MORE_THAN_A_HOUSEHOLD = (
     "%(show_value)s is more than one household could count (rule: at most %(limit_value)s)."
 )
-REASON_REQUIRED = (
-    "Say why saved counts are corrected or deleted; the reason is kept in the history."
+REASON_BLANK = (
+    "The reason is empty or only spaces; say why the saved counts are corrected or deleted "
+    "(rule: a correction needs a reason, kept in the history)."
+)
+REASON_TOO_LONG = (
+    "The reason is %(length)s characters long; the history keeps up to %(limit)s. "
+    "Say it more briefly."
 )
 
 
@@ -1244,8 +1250,9 @@ def test_a_correction_refused_by_the_apis_field_checks_is_said_in_the_pages_two_
     """A correction the phone let through, refused once uploaded by the API's own
     check of its field (a limit lowered on the server while the phone had no signal),
     was shown under 需要处理 in Chinese alone, where a rule's refusal came in Chinese
-    with the English beside it. And a refusal of a correction's reason (one of spaces
-    only) was labelled "reason", the API's name for it."""
+    with the English beside it. And a refusal of a correction's reason (one longer
+    than the server keeps, its limit lowered likewise) was labelled "reason", the
+    API's name for it."""
     page, signal = phone
     _village, records = fuhai_village
     entry, correction = opened_correction(page, signal, records[0])
@@ -1267,12 +1274,54 @@ def test_a_correction_refused_by_the_apis_field_checks_is_said_in_the_pages_two_
     expect(refused).to_have_count(0)
 
     go_offline(page, signal)
-    correct(correction, lambs_born=6, reason="   ")
+    correct(correction, lambs_born=6, reason="数错了吧")
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    monkeypatch.setattr(guards, "REASON_MAX_LENGTH", 3)
     go_online(page, signal)
-    reason = {language: in_language(language, REASON_REQUIRED) for language in ("zh-hans", "en")}
+    reason = {
+        language: in_language(language, REASON_TOO_LONG, length=4, limit=3)
+        for language in ("zh-hans", "en")
+    }
     expect(refused.locator("[data-server-message]")).to_have_text(
         f"原因 reason: {reason['zh-hans']} · {reason['en']}", timeout=20_000
     )
     entry.refresh_from_db()
     assert entry.lambs_born == 5
+
+
+def test_a_correction_whose_reason_is_spaces_is_refused_on_the_phone_before_it_is_kept(
+    phone, fuhai_village, results_dir
+):
+    """A reason of spaces passed the browser's check of a required field: the
+    correction was kept in the outbox and sent, to be refused by the server once
+    there was a signal, hours later at a winter pasture. Now the phone refuses it
+    at once, at the reason, with the server's rule (field, rule, value) in Chinese
+    with the English beside it, offline too, and keeps nothing; a deletion alike."""
+    page, signal = phone
+    _village, records = fuhai_village
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    correct(correction, lambs_born=6, reason="   ")
+    blank = {language: in_language(language, REASON_BLANK) for language in ("zh-hans", "en")}
+    note = correction.locator('[data-error-for="reason"]')
+    expect(note).to_have_text(f"{blank['zh-hans']} · {blank['en']}")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0")
+    page.screenshot(path=results_dir / "correction-reason-of-spaces.png", full_page=True)
+
+    go_online(page, signal)
+    correction.get_by_role("button", name="删除").click()
+    expect(note).to_have_text(f"{blank['zh-hans']} · {blank['en']}")
+    expect(note).to_have_count(1)
+    assert page.url.endswith(f"/field/record/{records[0].pk}/")
+    entry.refresh_from_db()
+    assert (entry.lambs_born, entry.version) == (5, 1)
+
+    correction.locator('[name="reason"]').fill(" 数错了 ")
+    correction.get_by_role("button", name="更正").click()
+    expect(correction.locator("[data-row-status]")).to_have_text(
+        "更正已上传 · Correction uploaded.", timeout=20_000
+    )
+    expect(note).to_have_count(0)
+    entry.refresh_from_db()
+    assert entry.lambs_born == 6
+    assert entry.history.latest("history_date").history_change_reason == "数错了"

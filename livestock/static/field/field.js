@@ -355,17 +355,28 @@
     return true;
   }
 
+  /* The reason a correction or a deletion needs (services.guards.require_reason):
+     one empty or of spaces alone is none, refused at its field with the server's
+     message, in the page's two languages, before anything is kept or sent. (Without
+     the rules, never fetched, the browser's own note refuses an empty one.) */
+  function reasonError(form, rules) {
+    const rule = rules && rules.correction_fields && rules.correction_fields.reason.blank;
+    if (!rule || form.elements.reason.value.trim() !== "") return null;
+    return bilingual(rule.message);
+  }
+
   /* A correction of a saved entry, from the version shown (its ETag). */
   async function keepCorrection(form) {
     const rules = await loadRules();
     clearErrors(form);
     const body = readCounts(form);
-    const errors = rules ? check(body, rules) : null;
-    if (errors) {
+    const errors = Object.assign({}, rules ? check(body, rules) : null);
+    const reason = reasonError(form, rules);
+    if (reason) errors.reason = reason;
+    if (Object.keys(errors).length) {
       showErrors(form, errors);
       return;
     }
-    /* The reason the rules ask for: the browser's own note at the field. */
     if (!form.elements.reason.reportValidity()) return;
     body.reason = form.elements.reason.value.trim();
     await outbox.put({
@@ -1136,7 +1147,10 @@
     form.addEventListener("submit", function (event) {
       const action = event.submitter ? event.submitter.value : "correct";
       if (action === "delete") {
-        if (!form.elements.reason.reportValidity()) {
+        clearErrors(form);
+        const reason = reasonError(form, knownRules);
+        if (reason) showErrors(form, { reason: reason });
+        if (reason || !form.elements.reason.reportValidity()) {
           event.preventDefault();
           return;
         }
