@@ -1190,25 +1190,91 @@ def test_a_row_renaming_a_household_like_another_of_its_village_refuses_the_file
     assert stored() == (2, 0, 0)
 
 
-def test_a_row_renaming_a_household_like_one_new_on_an_earlier_line_is_refused(
-    fuhai_technician, qibaerwoyi, winter_2024, english
+@pytest.mark.parametrize("batch", [1, ENTRY_BATCH])
+@pytest.mark.parametrize("change", ["rename", "move"])
+def test_a_row_renaming_or_moving_a_household_like_one_new_on_an_earlier_line_names_it_by_line(
+    change, batch, fuhai_technician, kokeaheshi, qibaerwoyi, winter_2024, english, monkeypatch
 ):
-    """The household the file adds on line 2 is not stored yet when line 3
-    renames another with a zero-width space in its name: still found."""
+    """Line 3 renames 哈力木 (by his herder id) with a zero-width space after the name
+    of the household line 2 adds, or moves a namesake from another village beside it.
+    The refusal named that household "努尔兰 Nurlan (id 7)": the id it held inside the
+    import, stored first to be checked against, which the file's author never saw
+    and which named nothing once the file was refused. It names it by its line, in
+    Chinese with the English beside it, whether its batch was stored already
+    (``ENTRY_BATCH`` 1) or not."""
+    monkeypatch.setattr(importing, "ENTRY_BATCH", batch)
     halimu = Herder.objects.create(village=qibaerwoyi, name="哈力木·别克", name_latin="Halimu")
-    content = (
-        f"{RENAME_HEADER}"
-        ",齐巴尔窝依村,努尔兰,Nurlan,2024–2025 冬羔,10\n"
-        f"{halimu.pk},,努尔兰\u200b,,2024–2025 冬羔,11\n"
-    ).encode()
+    other = Village.objects.create(township=kokeaheshi, name="1号村", name_latin="Cun 1")
+    namesake = Herder.objects.create(village=other, name="努尔兰", name_latin="Nurlan 2")
+    header = "牧户编号,村,牧户,牧户拉丁名,产羔季,越冬母羊,日期,产羔数\n"
+    new_on_line_2 = ",齐巴尔窝依村,努尔兰,Nurlan,2024–2025 冬羔,10,2024-12-11,1\n"
+    if change == "rename":
+        line_3, value, differ = (
+            f"{halimu.pk},,努尔兰\u200b",
+            "努尔兰\u200b",
+            "U+200B ZERO WIDTH SPACE",
+        )
+    else:
+        line_3, value, differ = f"{namesake.pk},齐巴尔窝依村,", "", None
+    content = f"{header}{new_on_line_2}{line_3},,2024–2025 冬羔,11,2024-12-11,2\n".encode()
 
     result = import_counts(content=content, user=fuhai_technician)
 
     [error] = result.errors
-    assert (error.line, error.column) == (3, "牧户")
-    assert "looks like the name of the household 努尔兰 Nurlan (id " in error.message
-    assert "they differ in: U+200B ZERO WIDTH SPACE." in error.message
-    assert list(Herder.objects.values_list("name", flat=True)) == ["哈力木·别克"]
+    assert (error.line, error.column, error.value) == (3, "牧户", value)
+    assert error.message == (
+        f"与本文件第 2 行新建的牧户努尔兰 Nurlan的名字相似，不同之处：{differ or '无，名字相同'}。"
+        "如两行指的是同一户，请在第 2 行也填写其牧户编号；文件无法确认是另一户：如确为另一户，"
+        "请在管理后台改名并勾选“确为另一户”（API 中：confirm_distinct: true）。 · "
+        "looks like the name of the household 努尔兰 Nurlan, new on line 2 of this file; they "
+        f"differ in: {differ or 'nothing, the same name'}. If both lines mean this household, "
+        "give its herder id on line 2 too; a file cannot confirm that it is another household: "
+        "if it truly is, rename it in the admin, ticking “This is another household” (in the "
+        "API: confirm_distinct: true)."
+    )
+    assert "(id " not in error.message and "（id" not in error.message
+    assert stored() == (2, 0, 0)
+    halimu.refresh_from_db()
+    namesake.refresh_from_db()
+    assert (halimu.name, namesake.village) == ("哈力木·别克", other)
+
+
+@pytest.mark.parametrize("batch", [1, ENTRY_BATCH])
+def test_a_household_new_on_an_earlier_line_is_named_by_its_line_once_its_batch_is_stored(
+    batch, fuhai_technician, qibaerwoyi, sailike, winter_2024, english, monkeypatch
+):
+    """A new household like one line 2 adds, and a name two households answer to
+    (one line 2 adds): the refusals named line 2's household by the id it held
+    once its batch was stored (``ENTRY_BATCH`` 1: "… (id 9) … or give the herder id
+    9"), or by none ("(id None)"). They name it by its line."""
+    monkeypatch.setattr(importing, "ENTRY_BATCH", batch)
+    content = (
+        "牧户编号,村,牧户,牧户拉丁名,日期,产羔数\n"
+        ",齐巴尔窝依村,努尔兰,Nurlan,2024-12-11,1\n"
+        ",齐巴尔窝依村,努尔兰\u200b,,2024-12-11,1\n"
+        ",齐巴尔窝依村,阿依古丽,Sailike Qukemu,2024-12-11,1\n"
+        ",齐巴尔窝依村,Sailike Qukemu,,2024-12-12,1\n"
+    ).encode()
+
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert [(error.line, error.message) for error in result.errors] == [
+        (
+            3,
+            "looks like 努尔兰, a new household on line 2 of this file, but is written with "
+            "other characters (U+200B ZERO WIDTH SPACE): write both alike",
+        ),
+        (
+            5,
+            "ambiguous: several households of 齐巴尔窝依村 Qibaerwoyi Village have this name: "
+            f"赛力克·屈克木 Sailike Qukemu (id {sailike.pk}), 阿依古丽 Sailike Qukemu, new on "
+            "line 4; give the herder id",
+        ),
+    ]
+    assert [(h.line, h.resembles) for h in result.new_herders][:2] == [
+        (2, ""),
+        (3, "努尔兰 Nurlan, new on line 2"),
+    ]
     assert stored() == (1, 0, 0)
 
 

@@ -21,8 +21,9 @@ from django.db.models.functions import Upper
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from livestock import i18n
 from livestock.audit.attribution import Surface, acting_as
 from livestock.counting import rollups
 from livestock.models import Herder, LambingRecord, Place, Season, Village
@@ -260,6 +261,13 @@ class _Importer:
         self.locks: dict[tuple[int, int], datetime.date | None] = {}
         # Made and validated row by row, saved together by store().
         self.new_herders: list[Herder] = []
+        # The households the file adds, by village id, and once stored, the line
+        # that adds each by its id (``new_line``): a row renaming or moving a
+        # household is checked against them (``check_not_like_new``), and a
+        # message names one by its line, never by the id it holds while the file
+        # is imported (``known_as``).
+        self.new_in_village: dict[int, list[Herder]] = defaultdict(list)
+        self.new_lines: dict[int, int] = {}
         self.new_records: list[LambingRecord] = []
         self.pending: list[tuple] = []
         self.table = table
@@ -468,7 +476,7 @@ class _Importer:
                 for herder in self.herders_of(village).named(name)
             ]
             if len(candidates) > 1:
-                listed = ", ".join(f"{h} (id {h.pk})" for h in candidates)
+                listed = ", ".join(self.known_as(h) for h in candidates)
                 message = _(
                     "ambiguous: several households of %(village)s have this name: %(listed)s; "
                     "give the herder id"
@@ -485,6 +493,7 @@ class _Importer:
                 herder.import_key = ("new", id(herder))
                 herder.import_line = line
                 self.new_herders.append(herder)
+                self.new_in_village[village.pk].append(herder)
                 self.count("herder", "created", herder)
                 self.list_new(line, village, name, name_latin, name_kazakh)
                 self.herder_cache[key] = (herder, _names(herder))
@@ -497,6 +506,8 @@ class _Importer:
             }
         changes = {name: value for name, value in wanted.items() if getattr(herder, name) != value}
         if changes:
+            if {"name", "village"} & changes.keys():
+                self.check_not_like_new(herder, village=wanted["village"], name=wanted["name"])
             before = _names(herder)
             stored = self.saved(herder)
             if self.new_herders and {"name", "village"} & changes.keys():
@@ -538,6 +549,57 @@ class _Importer:
                 )
             )
 
+    def new_line(self, household) -> int | None:
+        """The line of the file that adds ``household`` (a ``Herder``, or a row of
+        one read from the database), or None for a household stored before."""
+        line = getattr(household, "import_line", None)
+        if line is None and household.id is not None:
+            line = self.new_lines.get(household.id)
+        return line
+
+    def known_as(self, household) -> str:
+        """A household as whoever imports the file knows it: by its names and its
+        id, or, one the file adds, by its names and the line that adds it. The id
+        such a household has while the file is imported is nobody's: none before
+        its batch is stored, then one the file's author never saw, rolled back
+        with a file refused or previewed."""
+        label = " ".join(filter(None, (household.name, household.name_latin)))
+        line = self.new_line(household)
+        if line is None:
+            return f"{label} (id {household.id})"
+        return _("%(household)s, new on line %(line)s") % {"household": label, "line": line}
+
+    def check_not_like_new(self, herder: Herder, *, village: Village, name: str) -> None:
+        """Refuse a row renaming or moving a household (by its herder id) so that its
+        name looks like (``lookalike_key``) that of a household the file adds to the
+        village. ``herder_update`` refuses it too, by the same rule
+        (``services.places.check_not_lookalike``), once those households are stored,
+        but names the one it found by the id it holds inside this import; here it is
+        named by its line, and the message says how to mean it."""
+        found = resemblance(
+            name,
+            (
+                new
+                for new in self.new_in_village.get(village.pk, ())
+                if new is not herder and new.village_id == village.pk
+            ),
+        )
+        if found is None:
+            return
+        message = i18n.in_both(
+            gettext_noop(
+                "looks like the name of the household %(household)s, new on line %(line)s of "
+                "this file; they differ in: %(differences)s. If both lines mean this household, "
+                "give its herder id on line %(line)s too; a file cannot confirm that it is "
+                "another household: if it truly is, rename it in the admin, ticking “This is "
+                "another household” (in the API: confirm_distinct: true)."
+            ),
+            household=found.label,
+            line=self.new_line(found.household),
+            differences=found.differences,
+        )
+        raise RowRefused([("herder", message)])
+
     def check_not_lookalike(self, line, name, name_latin, name_kazakh, village) -> None:
         """Refuse a new household whose name looks like (``lookalike_key``) a
         name of a household of its village, stored or new in the file: a
@@ -552,18 +614,14 @@ class _Importer:
         if found is None:
             return
         other, written, unlike = found.household, found.written, found.differences
-        household = found.label
-        if other.id is None:  # new on an earlier line of the file
-            label = _("%(household)s, new on line %(line)s") % {
-                "household": household,
-                "line": other.import_line,
-            }
+        label = self.known_as(other)
+        other_line = self.new_line(other)
+        if other_line is not None:  # new on an earlier line of the file, stored or not
             message = _(
                 "looks like %(written)s, a new household on line %(line)s of this file, but is "
                 "written with other characters (%(differences)s): write both alike"
-            ) % {"written": written, "line": other.import_line, "differences": unlike}
+            ) % {"written": written, "line": other_line, "differences": unlike}
         else:
-            label = f"{household} (id {other.id})"
             message = _(
                 "looks like the household %(household)s of %(village)s but is written with other "
                 "characters (%(differences)s), and a file does not add a household beside one "
@@ -794,6 +852,7 @@ class _Importer:
     def _store(self, new_herders: list, new_records: list, pending: list) -> None:
         if new_herders:
             herders_create(herders=new_herders, user=self.user)
+            self.new_lines.update((herder.pk, herder.import_line) for herder in new_herders)
         # A new record's daily rollups are made once, from its entries, at the
         # end of the block: not first as a household counted from today, then
         # moved to its first entry's date (two upserts of as many rows).
