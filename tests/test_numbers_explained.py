@@ -59,8 +59,8 @@ def official(burqin_as_officials_met_it):
     return make_user("altay-official", "official", Prefecture.objects.get())
 
 
-def burqin_page(official, season) -> str:
-    client = Client()
+def burqin_page(official, season, language: str = "zh-hans") -> str:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.login(username=official.username, password=PASSWORD)
     burqin = County.objects.get(name="布尔津县")
     response = client.get(
@@ -113,10 +113,20 @@ def test_a_rate_with_no_check_made_is_a_dash_on_the_page_saying_why_not_0_over_0
 ):
     """No household of 布尔津县 has a survival check: its survival rate is "—"
     with no division beside it (its numbers are unknown, not 0 ÷ 0), and says
-    why in its title, as the bulletin does (``RateParts.numbers_known``)."""
+    why in its title, as the bulletin does (``RateParts.numbers_known``): in the
+    page's two languages, as its other notes (无牧户 no households), Chinese with
+    the English beside it, or Kazakh with the Chinese on a Kazakh page."""
     row = total_row(burqin_page(official, burqin_as_officials_met_it))
-    assert '<td class="col-survival_rate rate" title="尚无成活检查">—</td>' in row
+    assert (
+        '<td class="col-survival_rate rate" title="尚无成活检查 no survival checks yet">—</td>'
+        in row
+    )
     assert "0 ÷ 0" not in row
+    row = total_row(burqin_page(official, burqin_as_officials_met_it, language="kk"))
+    assert (
+        '<td class="col-survival_rate rate" title="сақталу тексерісі әлі болған жоқ 尚无成活检查">'
+        "—</td>" in row
+    )
 
 
 def test_a_check_in_one_household_of_two_says_so_at_lambs_alive(

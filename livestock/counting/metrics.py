@@ -433,15 +433,21 @@ def households_text(covered: int, households: int) -> str:
     )
 
 
-def no_households_text() -> str:
-    """``NO_HOUSEHOLDS`` in the two languages the pages write such a note in
+def in_shown_languages(text: Promise | str) -> str:
+    """A note beside a "—" (why a number is unknown: ``NO_HOUSEHOLDS``, a rate's
+    ``none_yet``) in the two languages the pages write such a note in
     (``i18n.shown_languages``): "无牧户 no households", or Kazakh with the Chinese
     beside it, so that an official reads it whatever the page's language."""
     texts = []
     for language in shown_languages():
         with override(language):
-            texts.append(str(NO_HOUSEHOLDS))
+            texts.append(str(text))
     return " ".join(texts)
+
+
+def no_households_text() -> str:
+    """``NO_HOUSEHOLDS`` as the pages write it: "无牧户 no households"."""
+    return in_shown_languages(NO_HOUSEHOLDS)
 
 
 METRICS: dict[str, MetricDefinition] = {

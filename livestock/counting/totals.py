@@ -6,6 +6,8 @@ summary, page, export and API response shows."""
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.functional import Promise
+
 from livestock.counting import metrics
 
 
@@ -48,14 +50,16 @@ class RateParts:
         return bool(self.households) or self.metric.numerator not in NUMBERS
 
     @property
-    def why_unknown(self) -> str:
+    def why_unknown(self) -> Promise | str:
         """Why its numbers are unknown, said where they would be ("—", or a
         bulletin's basis): none of its households has them yet (the metric's
         ``none_yet``: no survival checks yet), or there is no household at all;
-        "" when they are known."""
+        "" when they are known. A lazy text, written by each surface in its
+        language: the bulletin's sentence in the page's, a page's "—" in the two
+        it writes its notes in (``metrics.in_shown_languages``)."""
         if self.numbers_known:
             return ""
-        return str(self.metric.none_yet or metrics.NO_HOUSEHOLDS)
+        return self.metric.none_yet or metrics.NO_HOUSEHOLDS
 
     @property
     def partial(self) -> bool:

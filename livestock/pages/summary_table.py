@@ -184,8 +184,9 @@ def cell(column: Column, row) -> Cell:
     parts = column.parts(row) if column.parts else None
     if column.kind == "rate" and parts is not None and not parts.numbers_known:
         # Unknown, not 0 ÷ 0: "—" with no division, why in its title (no survival
-        # checks yet), as the bulletin says it.
-        return Cell(text, kind=column.kind, key=column.key, unknown_why=parts.why_unknown)
+        # checks yet), as the bulletin says it, in the page's two languages.
+        unknown_why = metrics.in_shown_languages(parts.why_unknown)
+        return Cell(text, kind=column.kind, key=column.key, unknown_why=unknown_why)
     if parts is None or not parts.of_households or value is None:
         # Nothing to explain: no household, or nothing to divide by ("—").
         return Cell(text, kind=column.kind, key=column.key)
