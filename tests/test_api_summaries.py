@@ -203,10 +203,16 @@ def test_a_township_with_no_household_has_its_counts_and_rates_null_not_0(
 ):
     """A township of 福海县 with no herder household on file: nothing was
     counted there, so every count of head and every rate is null (as "—" on the
-    pages), while its households are 0; its county's row beside it has numbers."""
+    pages), while its households are 0; its county's row beside it has numbers.
+    Its completeness and timeliness too: no household reports there, which is not
+    0 of 0 households reporting."""
     empty = Township.objects.create(county=fuhai, name="空乡", name_latin="Kong Township")
     body = summary(
-        prefecture_official, season=winter_2024.pk, as_of="2024-12-20", place=f"county:{fuhai.pk}"
+        prefecture_official,
+        season=winter_2024.pk,
+        as_of="2024-12-20",
+        place=f"county:{fuhai.pk}",
+        timeliness="true",
     )
     [row] = [row for row in body["rows"] if row["place"]["id"] == empty.pk]
     totals = row["totals"]
@@ -215,18 +221,20 @@ def test_a_township_with_no_household_has_its_counts_and_rates_null_not_0(
         name: None for name in TOTAL_FIELDS if name != "households"
     }
     assert row["coverage"] is None
-    # Its mortality's numbers too (lambs lost and born, null above); the
-    # households reporting, of none, are counted: 0 of 0.
-    assert totals["rates"]["mortality_rate"] == {
+    # Its mortality's numbers too (lambs lost and born, null above), and the
+    # households reporting and counts on time, of none.
+    unknown = {
         "value": None,
         "numerator": None,
         "denominator": None,
         "households": 0,
         "of_households": 0,
     }
-    assert row["monitoring"]["completeness"]["value"] is None
-    assert row["monitoring"]["completeness"]["numerator"] == 0
-    assert row["monitoring"]["completeness"]["denominator"] == 0
+    assert totals["rates"]["mortality_rate"] == unknown
+    assert row["monitoring"]["completeness"] == unknown
+    assert row["monitoring"]["timeliness"] == unknown
+    county = body["monitoring"]  # 福海县's own: 赛力克 counted
+    assert (county["completeness"]["numerator"], county["completeness"]["denominator"]) == (1, 1)
     assert body["totals"]["lambs_born"] == 12  # 福海县 itself: 赛力克's lambs
 
 

@@ -92,8 +92,10 @@ def test_a_rates_numbers_are_unknown_where_none_of_its_households_has_them():
     """One answer every surface asks (``RateParts.numbers_known``): a rate none
     of whose households has its numbers (no survival check yet, no household)
     has no numbers, not 0 ÷ 0; one whose households have them but divide by 0
-    (a check made before any lamb was born) has 0 ÷ 0 and no value; the
-    households reporting of none are counted, 0 of 0."""
+    (a check made before any lamb was born) has 0 ÷ 0 and no value; the counts
+    entered on time of a place with households but no count yet are counted,
+    0 of 0, but those of a place with no household are unknown, as every rate's
+    there, and say so (``why_unknown``)."""
     nothing = LambingTotals()
     assert not any(nothing.rate_parts(metric.code).numbers_known for metric in metrics.RATES)
     unchecked = LambingTotals(
@@ -110,15 +112,27 @@ def test_a_rates_numbers_are_unknown_where_none_of_its_households_has_them():
     survival = checked_before_any_lamb.rate_parts("survival_rate")
     assert survival.numbers_known
     assert (survival.value, survival.numerator, survival.denominator) == (None, 0, 0)
-    no_one_reporting = RateParts(
-        metric=metrics.get("completeness"),
+    no_count_yet = RateParts(
+        metric=metrics.get("timeliness"),
         value=None,
         numerator=0,
         denominator=0,
-        households=0,
-        of_households=0,
+        households=1,
+        of_households=1,
     )
-    assert no_one_reporting.numbers_known
+    assert no_count_yet.numbers_known and no_count_yet.why_unknown == ""
+    for code in ("completeness", "timeliness"):
+        no_household = RateParts(
+            metric=metrics.get(code),
+            value=None,
+            numerator=0,
+            denominator=0,
+            households=0,
+            of_households=0,
+        )
+        assert not no_household.numbers_known
+        assert str(no_household.why_unknown) == str(metrics.NO_HOUSEHOLDS)
+    assert str(nothing.rate_parts("survival_rate").why_unknown) == str(metrics.NO_HOUSEHOLDS)
 
 
 def test_a_count_rises_from_a_place_with_nothing_counted_as_from_0():

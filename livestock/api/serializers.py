@@ -291,7 +291,8 @@ def _count(code: str) -> serializers.IntegerField:
 NUMBERS_UNKNOWN = (
     " Null (unknown, not 0) when the rate divides the records' counts and none of the "
     "households it covers has them (households 0: no survival check made yet, no ewes lambed "
-    "counted, no household); completeness and timeliness, counted by the service, never are."
+    "counted, no household); completeness and timeliness, counted by the service, only where "
+    "the place has no household (of_households 0)."
 )
 
 

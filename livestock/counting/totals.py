@@ -46,7 +46,10 @@ class RateParts:
         A rate whose households have its numbers but divide by 0 (0 lambs born
         by the latest check) has known numbers and no value; and what the
         service counts itself (households reporting, counts entered on time)
-        is known when it is 0 of 0."""
+        is known when it is 0 of 0 in a place with households (no count yet),
+        but not in a place with none, where no rate has numbers."""
+        if not self.of_households:
+            return False
         return bool(self.households) or self.metric.numerator not in NUMBERS
 
     @property
@@ -59,6 +62,8 @@ class RateParts:
         it writes its notes in (``metrics.in_shown_languages``)."""
         if self.numbers_known:
             return ""
+        if not self.of_households:
+            return metrics.NO_HOUSEHOLDS
         return self.metric.none_yet or metrics.NO_HOUSEHOLDS
 
     @property

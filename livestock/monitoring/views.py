@@ -19,7 +19,7 @@ from django.views import View
 
 from livestock.models import Place, Season, Township
 from livestock.monitoring import bulletin, completeness, forecast, outliers, pdf, places
-from livestock.monitoring.summary import summary_monitoring
+from livestock.monitoring.summary import PlaceMonitoring, summary_monitoring
 from livestock.pages.forms import PLACE_LEVELS, SummaryQuery, place_param
 from livestock.pages.out_of_scope import out_of_scope
 from livestock.selectors.summaries import PlaceSummary
@@ -142,14 +142,18 @@ class ReportingPage(MonitoringPage):
             townships.append(place)
         last = completeness.last_counts(season=season, as_of=as_of, user=user, townships=townships)
         context.update(
-            reporting=sum(reporting.values(), completeness.Completeness()),
-            timeliness=sum(timely.values(), completeness.Timeliness()),
+            whole=_reporting(
+                sum(reporting.values(), completeness.Completeness()),
+                sum(timely.values(), completeness.Timeliness()),
+            ),
             last_count=last.get(place.pk) if isinstance(place, Township) else None,
             rows=[
                 {
                     "place": child,
-                    "reporting": reporting.get(child.pk, completeness.Completeness()),
-                    "timeliness": timely.get(child.pk, completeness.Timeliness()),
+                    "monitoring": _reporting(
+                        reporting.get(child.pk, completeness.Completeness()),
+                        timely.get(child.pk, completeness.Timeliness()),
+                    ),
                     "last_count": last.get(child.pk),
                 }
                 for child in children
@@ -159,6 +163,20 @@ class ReportingPage(MonitoringPage):
             on_time_days=season.on_time_within_days,
         )
         return render(request, self.template_name, context)
+
+
+def _reporting(
+    reporting: completeness.Completeness, timeliness: completeness.Timeliness
+) -> PlaceMonitoring:
+    """A place's completeness and timeliness as the summary API gives them
+    (``PlaceMonitoring.completeness``, ``timeliness_parts``): a place with no
+    household has their numbers unknown ("—", why beside it), not 0 of 0."""
+    return PlaceMonitoring(
+        households=reporting.households,
+        reporting=reporting,
+        forecast=None,
+        timeliness=timeliness,
+    )
 
 
 def summary_section(*, request, summary: PlaceSummary) -> dict:
@@ -174,10 +192,14 @@ def summary_section(*, request, summary: PlaceSummary) -> dict:
         of_place = monitoring.by_place[row.place.pk]
         if of_place.forecast is not None:
             rows.append(
-                {"place": row.place, "reporting": of_place.reporting, "forecast": of_place.forecast}
+                {
+                    "place": row.place,
+                    "completeness": of_place.completeness,
+                    "forecast": of_place.forecast,
+                }
             )
     return {
-        "reporting": monitoring.whole.reporting,
+        "completeness": monitoring.whole.completeness,
         "forecast": monitoring.whole.forecast,
         "rows": rows,
         "recent_days": completeness.RECENT_DAYS,

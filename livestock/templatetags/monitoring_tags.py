@@ -1,8 +1,10 @@
 """Filters of the monitoring pages: an unknown value is "—", never 0."""
 
 from django import template
+from django.utils.html import format_html
 
 from livestock.counting import metrics
+from livestock.counting.totals import RateParts
 
 register = template.Library()
 
@@ -20,7 +22,19 @@ def or_dash(value) -> str:
 
 
 @register.simple_tag
-def no_households() -> str:
-    """Beside a "—" of a place with no household: nothing was counted there
-    ("无牧户 no households", ``metrics.NO_HOUSEHOLDS``), as the summary tables say."""
-    return metrics.no_households_text()
+def why_unknown(parts: RateParts) -> str:
+    """Beside the "—" of a rate whose numbers are unknown (``RateParts.numbers_known``):
+    why, in the page's two languages, as the summary tables say it: "无牧户 no
+    households" where the place has no household, nothing counted there."""
+    return metrics.in_shown_languages(parts.why_unknown)
+
+
+@register.simple_tag
+def rate_division(parts: RateParts) -> str:
+    """A rate in a monitoring table's cell: "50.0% <small>1 / 2</small>", its
+    numerator of its denominator; "— <small>无牧户 no households</small>" where
+    they are unknown (``why_unknown``), never "0 / 0"."""
+    beside = (
+        f"{parts.numerator} / {parts.denominator}" if parts.numbers_known else why_unknown(parts)
+    )
+    return format_html("{} <small>{}</small>", percent(parts.value), beside)
