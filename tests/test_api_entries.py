@@ -861,6 +861,57 @@ def test_a_bulk_of_more_than_1000_entries_is_refused_whole(fuhai_technician, sai
     assert not LambingEntry.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("page_language", "said"),
+    [
+        (
+            "zh-hans",
+            [
+                "请求内容是含1001条登记的列表（规则：每次1到1000条登记）。 · The request's body "
+                "is a list of 1001 entries (rule: 1 to 1000 entries at once).",
+                '请求内容是{"record": 1}，不是登记列表（规则：每次1到1000条登记）。 · The '
+                'request\'s body is {"record": 1}, not a list of entries (rule: 1 to 1000 '
+                "entries at once).",
+            ],
+        ),
+        (
+            "kk",
+            [
+                "Сұраудың мазмұны 1001 жазбадан тұратын тізім (ереже: бір жолы 1-ден 1000-ге "
+                "дейін жазба). · 请求内容是含1001条登记的列表（规则：每次1到1000条登记）。",
+                'Сұраудың мазмұны {"record": 1}, жазбалар тізімі емес (ереже: бір жолы 1-ден '
+                '1000-ге дейін жазба). · 请求内容是{"record": 1}，不是登记列表（规则：每次1到1000'
+                "条登记）。",
+            ],
+        ),
+    ],
+)
+def test_a_bulk_refused_whole_says_what_it_held_and_the_rule_in_both_languages(
+    fuhai_technician, sailike_record, page_language, said
+):
+    """A bulk of 1,001 entries, or a body that is no list, is refused whole with
+    what it holds and the rule, in the field page's two languages as every other
+    refusal (X-Shown-Languages), where it came in the request's language alone;
+    asked by no such header, in the request's language."""
+    client = api(fuhai_technician, language="en")
+    asked = {"HTTP_X_SHOWN_LANGUAGES": page_language}
+    too_many = [new_entry(sailike_record, lambs_born=1) for _ in range(1001)]
+    for body, message in zip([too_many, {"record": 1}], said, strict=True):
+        refused = client.post(BULK_URL, body, format="json", **asked)
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "created": 0,
+            "unchanged": 0,
+            "errors": [{"index": None, "errors": {"non_field_errors": [message]}}],
+            "entries": [],
+        }
+    alone = client.post(BULK_URL, [], format="json")
+    assert alone.json()["errors"][0]["errors"]["non_field_errors"] == [
+        "The request's body is a list of 0 entries (rule: 1 to 1000 entries at once)."
+    ]
+    assert not LambingEntry.objects.exists()
+
+
 def test_an_official_cannot_send_a_bulk(prefecture_official, sailike_record):
     response = api(prefecture_official).post(BULK_URL, [new_entry(sailike_record, lambs_born=1)])
     assert response.status_code == 403

@@ -3,6 +3,7 @@ the scope is a 404), every write through ``services`` (the models' rules),
 every total through ``selectors``."""
 
 import datetime
+import json
 import threading
 import uuid
 from contextlib import ExitStack
@@ -501,14 +502,11 @@ class LambingEntryViewSet(
         try:
             items = request.data
         except ParseError as error:
-            items, message = None, str(error.detail)
-        else:
-            message = _("Send a list of 1 to %(limit)s entries.") % {"limit": BULK_LIMIT}
+            # What the parser said as it read the body, in the request's language.
+            return Response(_refused_whole(str(error.detail)), status=status.HTTP_400_BAD_REQUEST)
         if not isinstance(items, list) or not 1 <= len(items) <= BULK_LIMIT:
-            # Refused whole, in the same shape as a list refused item by item.
-            refused = {"index": None, "errors": {"non_field_errors": [message]}}
-            result = {"created": 0, "unchanged": 0, "errors": [refused], "entries": []}
-            return Response(result, status=status.HTTP_400_BAD_REQUEST)
+            # Said in each language asked for, as every refusal (``errors.Refusal``).
+            raise errors.Refusal(lambda: _refused_whole(_not_a_bulk(items)))
         # Items plainly well-typed are read directly, others by the serializer
         # (its fields built once): ``api/bulk.py``. The records the items name
         # are read by the service, locked and within the user's places.
@@ -610,6 +608,33 @@ def entry_reader(context: dict) -> serializers.LambingEntrySerializer:
         reader.fields  # noqa: B018 (built now, once)
     reader._context = {**context, "read_by_the_service": True}
     return reader
+
+
+def _refused_whole(message: str) -> dict:
+    """A bulk refused whole, in the same shape as a list refused item by item."""
+    refused = {"index": None, "errors": {"non_field_errors": [message]}}
+    return {"created": 0, "unchanged": 0, "errors": [refused], "entries": []}
+
+
+# How much of a body that is no list a bulk's refusal quotes.
+QUOTED_BODY_LENGTH = 40
+
+
+def _not_a_bulk(items) -> str:
+    """Why a JSON body is no bulk, in the active language: what it holds (how
+    many entries, or the start of what it is) and the rule it breaks."""
+    if isinstance(items, list):
+        return _(
+            "The request's body is a list of %(count)s entries (rule: 1 to %(limit)s "
+            "entries at once)."
+        ) % {"count": len(items), "limit": BULK_LIMIT}
+    sent = json.dumps(items, ensure_ascii=False)
+    if len(sent) > QUOTED_BODY_LENGTH:
+        sent = sent[:QUOTED_BODY_LENGTH] + "…"
+    return _(
+        "The request's body is %(value)s, not a list of entries (rule: 1 to %(limit)s "
+        "entries at once)."
+    ) % {"value": sent, "limit": BULK_LIMIT}
 
 
 def _error_detail(error: DjangoValidationError) -> dict | list:
