@@ -335,6 +335,29 @@ def test_fewer_ewes_than_already_lambed_is_refused_at_the_field_in_the_users_lan
     assert counted.ewes_at_start == 120
 
 
+@pytest.mark.parametrize("ewes_at_start", [120, 130], ids=["unchanged", "corrected"])
+def test_a_reason_longer_than_the_history_keeps_is_refused_saying_its_length(
+    fuhai_technician, counted, ewes_at_start
+):
+    """With a correction or not (the ewes sent again as they were), a reason is
+    kept in the history, which holds 100 characters: a longer one is refused by
+    the service's rule, naming the reason, its length and the limit, and nothing
+    is saved (it was stored whole on SQLite and a database error on PostgreSQL
+    before the serializer's own check of its length, which said no length)."""
+    response = api(fuhai_technician).patch(
+        f"{URL}{counted.pk}/", {"ewes_at_start": ewes_at_start, "reason": "数" * 101}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "reason": [
+            "The reason is 101 characters long; the history keeps up to 100. Say it more briefly."
+        ]
+    }
+    counted.refresh_from_db()
+    assert counted.ewes_at_start == 120
+    assert counted.history.count() == 1
+
+
 def test_an_unknown_as_of_is_refused_naming_the_parameter(fuhai_technician, sailike_record):
     response = api(fuhai_technician).get(URL, {"as_of": "15 December"})
     assert response.status_code == 400

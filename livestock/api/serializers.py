@@ -408,13 +408,16 @@ class LambingRecordSerializer(StrictSerializer):
 
 
 def _reason() -> serializers.CharField:
+    """Why saved counts are corrected. How long it may be is the service's rule
+    (``services.guards.check_reason``), which refuses a longer one saying its
+    length and the limit: no second check here."""
     return serializers.CharField(
         write_only=True,
         required=False,
         allow_blank=True,
-        max_length=REASON_MAX_LENGTH,
         help_text="Why saved counts are corrected; kept in the history. Needed to change "
-        "a count already given.",
+        f"a count already given. At most {REASON_MAX_LENGTH} characters, what the history "
+        "keeps: a longer one is refused, not cut short.",
     )
 
 

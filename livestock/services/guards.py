@@ -61,15 +61,12 @@ REASON_MAX_LENGTH = 100
 
 def require_reason(reason: str, *, kept_in_history: bool = True) -> None:
     """A saved count is corrected or deleted only with a reason, kept in its
-    history with who and when (DOMAIN.md: as-of answers change only so). A
-    reason of spaces alone is none: this is where it is refused, for every
-    surface (a form or a serializer that strips it first hands on an empty one,
-    refused the same); the field app's script refuses it before it keeps a
-    correction, with this message (``field/rules_description.py``). A reason
-    longer than the history keeps is refused, not cut short, and so is one
-    holding a NUL character, which PostgreSQL cannot store in text (a
-    deletion's reason comes from the query string, where no form field
-    refuses it)."""
+    history with who and when (DOMAIN.md: as-of answers change only so), and
+    one that can be kept (``check_reason``). A reason of spaces alone is none:
+    this is where it is refused, for every surface (a form or a serializer that
+    strips it first hands on an empty one, refused the same); the field app's
+    script refuses it before it keeps a correction, with this message
+    (``field/rules_description.py``)."""
     if not reason or not reason.strip():
         raise ValidationError(
             {
@@ -83,6 +80,16 @@ def require_reason(reason: str, *, kept_in_history: bool = True) -> None:
                 )
             }
         )
+    check_reason(reason, kept_in_history=kept_in_history)
+
+
+def check_reason(reason: str, *, kept_in_history: bool = True) -> None:
+    """A reason, needed or given anyway, as it can be stored: one longer than
+    the history keeps (``REASON_MAX_LENGTH``) is refused, not cut short, and so
+    is one holding a NUL character, which PostgreSQL cannot store in text (a
+    deletion's reason comes from the query string, where no form field refuses
+    it). The one check of it every surface reaches: the API's and the field app's
+    fields leave its length to this."""
     try:
         ProhibitNullCharactersValidator()(reason)
     except ValidationError as error:

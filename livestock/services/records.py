@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from livestock.audit import bulk_insert
 from livestock.counting import rollups
 from livestock.models import Herder, LambingRecord, Season
-from livestock.services.guards import check_version, lock_record, require_reason
+from livestock.services.guards import check_reason, check_version, lock_record, require_reason
 
 
 @transaction.atomic
@@ -82,11 +82,13 @@ def record_update(
         check_version(record, seen_version=seen_version)
     record = lock_record(record)
     errors: dict[str, list[ValidationError]] = {}
-    if record.ewes_at_start not in (None, ewes_at_start):
-        try:
+    try:
+        if record.ewes_at_start not in (None, ewes_at_start):
             require_reason(reason)
-        except ValidationError as error:
-            errors.update(error.error_dict)
+        elif reason:
+            check_reason(reason)  # not needed, but kept in the history all the same
+    except ValidationError as error:
+        errors.update(error.error_dict)
     record.ewes_at_start = ewes_at_start
     try:
         record.full_clean()
