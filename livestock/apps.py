@@ -66,11 +66,14 @@ APP_LABEL = "livestock"
 
 
 class LambingAdminSite(admin.AdminSite):
-    """The admin's index in the groups of ``GROUPS``."""
+    """The admin's index in the groups of ``GROUPS``; its logout page drops the field
+    pages the phone kept for offline work (templates/admin/logged_out.html)."""
 
     site_header = _("Lambing-season tracker")
     site_title = _("Lambing-season tracker")
     index_title = _("Counts and places")
+    # Its logout drops what the phone kept for offline work (the field app's pages).
+    logout_template = "admin/logged_out.html"
 
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)

@@ -670,3 +670,40 @@ def test_a_households_reported_figure_is_written_as_a_whole_number(tech_client, 
     page = tech_client.get(f"/field/record/{sailike_now.pk}/").content.decode()
     figure = page.split('<ul class="figures">')[1].split("</li>")[0]
     assert ": 150 (" in figure and "150.00" not in figure
+
+
+def test_a_field_page_says_whose_it_is_for_the_phone_to_keep_it_as_theirs(
+    tech_client, fuhai_technician, sailike_now
+):
+    """The phone keeps a field page for offline work as the user's it was drawn for
+    (static/field/kept.js); the app's own files are anyone's."""
+    for url in ("/field/", f"/field/record/{sailike_now.pk}/", "/field/rules.json"):
+        assert tech_client.get(url)["X-Field-User"] == str(fuhai_technician.pk), url
+    for url in ("/field/offline/", "/field/i18n/zh-hans.js", "/field/manifest.webmanifest"):
+        assert "X-Field-User" not in tech_client.get(url), url
+
+
+def test_the_page_shown_offline_in_place_of_one_not_kept_says_so_in_every_language(client, db):
+    """Kept by the worker for anyone, it names no household and asks to log in."""
+    page = client.get("/field/offline/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    for said in ("离线时不能查看", "Not available offline", "Желісіз қолжетімсіз"):
+        assert said in text
+    assert '<section lang="kk-arab" dir="rtl">' in text
+    assert f'href="{reverse("admin:login")}?next=/field/"' in text
+    worker = client.get("/field/sw.js").content.decode()
+    assert 'importScripts("/static/field/kept.js");' in worker
+
+
+def test_logging_out_answers_with_the_page_that_drops_what_the_phone_kept(tech_client, sailike_now):
+    """The field app's footer logs out (through the admin's logout); the page a logout
+    answers with runs the script that drops the pages and households the phone kept
+    for offline work, and says how many counts typed on it still wait to upload."""
+    page = tech_client.get("/field/").content.decode()
+    assert f'<form class="logout" method="post" action="{reverse("admin:logout")}">' in page
+    logged_out = tech_client.post(reverse("admin:logout")).content.decode()
+    assert '<script src="/static/field/kept.js" defer></script>' in logged_out
+    assert '<script src="/static/field/logged_out.js" defer></script>' in logged_out
+    assert "这部手机为离线工作保存的页面和牧户已清除" in logged_out
+    assert tech_client.get("/field/").status_code == 302

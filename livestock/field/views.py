@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -49,6 +50,9 @@ from livestock.services.places import herder_create
 from livestock.services.records import record_create
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "field"
+# Whose page or file of the field app an answer is (the user's id): the phone keeps
+# it for offline work as theirs alone (static/field/kept.js).
+KEPT_FOR_HEADER = "X-Field-User"
 
 
 class TechnicianView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -66,6 +70,12 @@ class TechnicianView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if self.request.user.is_authenticated:
             return render(self.request, "field/no_role.html", status=403)
         return super().handle_no_permission()
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            response[KEPT_FOR_HEADER] = str(request.user.pk)
+        return response
 
     def context(self, **extra) -> dict:
         """What every field page draws with; a row's blank count inputs are drawn
@@ -410,6 +420,20 @@ class RecordPage(TechnicianView):
         return self.get(request, record.pk, new_record=made, status=400)
 
 
+def offline_page(request):
+    """What a field page asked for offline is answered with when the phone may show
+    none it kept: never kept, or kept for someone who has since logged out (or for
+    another user). Kept by the service worker at installation, for anyone: in every
+    language of the app, since it cannot know the page's."""
+    # Chinese first, English beside it, then Kazakh in each script (the settings' order).
+    first = [i18n.CHINESE, "en"]
+    languages = sorted(
+        settings.LANGUAGES,
+        key=lambda language: first.index(language[0]) if language[0] in first else len(first),
+    )
+    return render(request, "field/offline.html", {"languages": languages})
+
+
 class RulesDescription(TechnicianView):
     """The per-entry rules as JSON, for checking an entry on the phone offline."""
 
@@ -524,6 +548,11 @@ def service_worker(request):
     worker = (STATIC / "sw.js").read_text(encoding="utf-8")
     catalogs = [reverse("field:catalog", args=[code]) for code, _name in settings.LANGUAGES]
     worker = _filled(worker, "const CATALOGS = [];", f"const CATALOGS = {json.dumps(catalogs)};")
+    worker = _filled(
+        worker,
+        'importScripts("/static/field/kept.js");',
+        f"importScripts({json.dumps(static('field/kept.js'))});",
+    )
     response = HttpResponse(worker, content_type="text/javascript")
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = reverse("field:today")

@@ -19,6 +19,10 @@ import pytest
 from django.db import OperationalError
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
+# The field app's phone (a village, a technician logged in, a signal to cut), for the
+# field app's tests in more than one module.
+from tests.browser.field_phone import fuhai_village, phone  # noqa: F401
+
 # Playwright's sync API runs its asyncio event loop on the test thread, and the
 # session-wide browser keeps it there until the run ends. Django then sees a
 # running loop and refuses every ORM call with SynchronousOnlyOperation, in
@@ -242,13 +246,13 @@ def new_page(
             route.continue_()
 
     def open_page(width: int = PHONE_WIDTH) -> Page:
-        phone = width <= PHONE_MAX_WIDTH
+        phone_width = width <= PHONE_MAX_WIDTH
         context = browser.new_context(
             base_url=live_server.url,
             locale="zh-CN",
-            viewport={"width": width, "height": 844 if phone else 800},
-            is_mobile=phone,
-            has_touch=phone,
+            viewport={"width": width, "height": 844 if phone_width else 800},
+            is_mobile=phone_width,
+            has_touch=phone_width,
         )
         contexts.append(context)
         context.on("request", lambda browser_request: record(browser_request.url))

@@ -27,7 +27,9 @@
   /* The page as the server drew it (this script runs once it is parsed,
      before it changes anything), kept for offline without a second download. */
   const drawnPage = "<!DOCTYPE html>\n" + document.documentElement.outerHTML;
-  const CACHE = "lambing-field-v1";
+  /* kept.js, loaded before this script: whose pages and roster the phone keeps. */
+  const fieldKept = window.fieldKept;
+  const CACHE = fieldKept.CACHE;
   const urls = {
     rules: script.dataset.rules,
     roster: script.dataset.roster,
@@ -48,36 +50,19 @@
   /* The keys of the page's two languages in the rules description ({first, beside}). */
   const shown = JSON.parse(script.dataset.languages || '{"first": "zh", "beside": "en"}');
 
-  /* IndexedDB: "outbox" (items by uuid) and "kept" (the rules, the roster). */
-
-  const dbReady = new Promise(function (resolve, reject) {
-    const request = indexedDB.open("lambing-field", 1);
-    request.onupgradeneeded = function () {
-      request.result.createObjectStore("outbox", { keyPath: "uuid" });
-      request.result.createObjectStore("kept");
-    };
-    request.onsuccess = function () { resolve(request.result); };
-    request.onerror = function () { reject(request.error); };
-  });
-
-  /* One transaction; resolves once it is committed (durably, for writes). */
-  async function transact(store, mode, work) {
-    const db = await dbReady;
-    return new Promise(function (resolve, reject) {
-      const options = mode === "readwrite" ? { durability: "strict" } : undefined;
-      const tx = db.transaction(store, mode, options);
-      let result;
-      const request = work(tx.objectStore(store));
-      if (request) request.onsuccess = function () { result = request.result; };
-      tx.oncomplete = function () { resolve(result); };
-      tx.onerror = tx.onabort = function () { reject(tx.error); };
-    });
-  }
+  /* IndexedDB (kept.js): "outbox" (items by uuid) and "kept" (the rules, the roster,
+     and whose they are). */
+  const transact = fieldKept.transact;
   /* Who is logged in: an item is the technician's who typed it, and is sent only in
      their session, so that it is stored as theirs. A phone passed to a colleague who
      logs in sent the first one's counts as the colleague's (and out of their places,
      refused). Items kept before items were named (no user) go with whoever is in. */
   const currentUser = script.dataset.user || "";
+  /* The pages and the roster kept from now are this user's: another's, or those kept
+     before a logout, are dropped (kept.js). Only this page's user can be logged in:
+     the server drew it for them, or the worker showed it kept for them, logged in. */
+  const userId = script.dataset.userId || "";
+  const keptForMe = fieldKept.keptFor(userId, currentUser).catch(function () {});
   function isMine(item) {
     return item.user === undefined || item.user === currentUser;
   }
@@ -100,9 +85,19 @@
       return transact("outbox", "readwrite", function (s) { s.delete(old); s.put(item); });
     },
   };
+  /* The rules and the roster, kept once what another user's was kept is dropped:
+     put before, the page's own copy went with it. */
   const kept = {
-    get: function (key) { return transact("kept", "readonly", function (s) { return s.get(key); }); },
-    put: function (key, value) { return transact("kept", "readwrite", function (s) { s.put(value, key); }); },
+    get: function (key) {
+      return keptForMe.then(function () {
+        return transact("kept", "readonly", function (s) { return s.get(key); });
+      });
+    },
+    put: function (key, value) {
+      return keptForMe.then(function () {
+        return transact("kept", "readwrite", function (s) { s.put(value, key); });
+      });
+    },
   };
 
   function newUuid() {
@@ -1122,12 +1117,19 @@
          typed): kept as its address's page, it came back offline with those errors
          long after they were corrected. */
       const drawn = performance.getEntriesByType("navigation")[0];
-      /* Nor one an upload has changed since it was drawn (uploaded above). */
+      /* Nor one an upload has changed since it was drawn (uploaded above). Kept as
+         this page's user's, and only while they own what is kept, logged in: not
+         put back after a logout in another tab (kept.js). */
       if (!shownPageChanged && (!drawn || !drawn.responseStatus || drawn.responseStatus === 200)) {
-        caches.open(CACHE).then(function (cache) {
-          return cache.put(location.href, new Response(drawnPage, {
-            headers: { "Content-Type": "text/html; charset=utf-8" },
-          }));
+        keptForMe.then(function () {
+          return fieldKept.ownedBy(userId);
+        }).then(function (mine) {
+          if (!mine) return null;
+          return caches.open(CACHE).then(function (cache) {
+            const headers = { "Content-Type": "text/html; charset=utf-8" };
+            headers[fieldKept.USER_HEADER] = userId;
+            return cache.put(location.href, new Response(drawnPage, { headers: headers }));
+          });
         }).catch(function () {});
       }
       document.querySelectorAll("link[rel=stylesheet], link[rel=icon], link[rel=manifest], script[src]").forEach(function (node) {

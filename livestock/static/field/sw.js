@@ -9,8 +9,16 @@
  * are answered from the cache first. Nothing else is touched: writes and the
  * API always go to the network, so an entry is never "sent" by the worker;
  * the page's outbox (IndexedDB) decides what is sent and when.
+ *
+ * The pages kept are a technician's (kept.js): each is kept for the user the
+ * server drew it for, what was kept for another is dropped first, and offline
+ * a kept page is shown only to its owner while logged in. Otherwise a page asked
+ * for offline is answered with one saying it is not available offline and to
+ * log in (/field/offline/, kept at installation).
  */
-const CACHE = "lambing-field-v1";
+// fieldKept: whose pages are kept (the URL is filled in by the view that serves this file).
+importScripts("/static/field/kept.js");
+const CACHE = fieldKept.CACHE;
 // Kept at installation. The pages keep themselves (field.js puts the page it
 // was drawn from in this cache, and network-first keeps every later one; field.js
 // drops a household's page an upload changed and asks for it again), and
@@ -22,6 +30,9 @@ const CACHE = "lambing-field-v1";
 // does not take over, and the next page's registration tries again.
 const CATALOGS = [];
 const SHELL = ["/field/manifest.webmanifest", "/static/field/icon-192.png"];
+// Kept at installation too, for the worker to be installed: what a page asked for
+// offline is answered with when no kept page may be shown.
+const REQUIRED = [...CATALOGS, fieldKept.NOT_AVAILABLE];
 // Never kept: the worker itself, and the roster, which the page keeps in IndexedDB
 // and asks for what changed since its last copy; an old answer replayed from here
 // offline would put back names and totals the phone has since had fresher.
@@ -46,11 +57,19 @@ async function whole(response) {
   }
 }
 
-/* Kept if whole; resolves to whether it was. */
+/* Kept if whole; resolves to whether it was. A page drawn for a user is kept as
+   theirs: what was kept for another, or before a logout, is dropped first. */
 async function keepIfWhole(cache, request, response) {
   if (!ours(response) || !(await whole(response))) return false;
+  await fieldKept.keptFor(response.headers.get(fieldKept.USER_HEADER));
   await cache.put(request, response.clone());
   return true;
+}
+
+/* A kept answer to ``request`` that may be shown (kept.js, mayShow), or null. */
+async function shown(cache, request) {
+  const kept = await cache.match(request, { ignoreVary: true });
+  return kept && (await fieldKept.mayShow(request, kept)) ? kept : null;
 }
 
 function keep(cache, url) {
@@ -69,7 +88,7 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => Promise.all([keepAll(cache, CATALOGS), ...SHELL.map((url) => keep(cache, url))]))
+      .then((cache) => Promise.all([keepAll(cache, REQUIRED), ...SHELL.map((url) => keep(cache, url))]))
       .then(() => self.skipWaiting())
   );
 });
@@ -93,11 +112,13 @@ async function networkFirst(request) {
     if (ours(response)) throw new Error("cut short");
     return response;
   } catch (offline) {
-    const kept = await cache.match(request, { ignoreVary: true });
+    const kept = await shown(cache, request);
     if (kept) return kept;
     if (request.mode === "navigate") {
-      const today = await cache.match("/field/", { ignoreVary: true });
+      const today = await shown(cache, new Request("/field/"));
       if (today) return today;
+      const notAvailable = await cache.match(fieldKept.NOT_AVAILABLE, { ignoreVary: true });
+      if (notAvailable) return notAvailable;
     }
     return Response.error();
   }

@@ -1,0 +1,165 @@
+/* What this phone keeps of a technician's for offline work, and whose it is.
+ *
+ * The service worker keeps the field pages a technician opened (CacheStorage, by
+ * URL alone) and the page keeps their roster and the rules (IndexedDB "kept").
+ * Both are that technician's: their households' names, totals and counts. Kept
+ * for anyone, they were shown offline to whoever held the phone after the
+ * technician logged out, and to a colleague who logged in on it after them.
+ *
+ * So what is kept has an owner: the user the server drew it for (the header
+ * X-Field-User of each field page and file; data-user-id on a page). A page of
+ * another user drops what was kept before it is kept itself (keptFor); a logout
+ * marks the owner logged out, then drops it (loggedOut: the page a logout answers
+ * with, templates/admin/logged_out.html); and offline the worker shows a kept page
+ * only to its owner still logged in (mayShow). The outbox (IndexedDB "outbox", the
+ * counts not yet uploaded) is never dropped here: each count waits on the phone
+ * for the technician who typed it, and is uploaded when they log in again.
+ *
+ * Loaded by the service worker (importScripts), by every field page before
+ * field.js, and by the logout's page: one definition of whose things are kept.
+ */
+(function (scope) {
+  "use strict";
+
+  const CACHE = "lambing-field-v1";
+  const USER_HEADER = "X-Field-User";
+  /* The page the worker answers a page with offline when it may show none kept. */
+  const NOT_AVAILABLE = "/field/offline/";
+
+  /* Kept answers anyone may be shown: the app's files and the texts of its script
+     (the same for every user), and the page saying a page is not available. */
+  function isPublic(url) {
+    const path = new URL(url, scope.location.href).pathname;
+    return path.startsWith("/static/") || path.startsWith("/field/i18n/") ||
+      path === "/field/manifest.webmanifest" || path === NOT_AVAILABLE;
+  }
+
+  let database = null;
+  function open() {
+    if (!database) {
+      database = new Promise(function (resolve, reject) {
+        const request = indexedDB.open("lambing-field", 1);
+        request.onupgradeneeded = function () {
+          const db = request.result;
+          if (!db.objectStoreNames.contains("outbox")) db.createObjectStore("outbox", { keyPath: "uuid" });
+          if (!db.objectStoreNames.contains("kept")) db.createObjectStore("kept");
+        };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { database = null; reject(request.error); };
+      });
+    }
+    return database;
+  }
+
+  /* One transaction; resolves once it is committed (durably, for writes), with the
+     result of the request ``work`` returns, if it returns one. */
+  async function transact(store, mode, work) {
+    const db = await open();
+    return new Promise(function (resolve, reject) {
+      const options = mode === "readwrite" ? { durability: "strict" } : undefined;
+      const tx = db.transaction(store, mode, options);
+      let result;
+      const request = work(tx.objectStore(store));
+      if (request) request.onsuccess = function () { result = request.result; };
+      tx.oncomplete = function () { resolve(result); };
+      tx.onerror = tx.onabort = function () { reject(tx.error); };
+    });
+  }
+
+  /* {user, username, loggedOut} of what is kept, or null (nothing kept for anyone yet). */
+  function owner() {
+    return transact("kept", "readonly", function (store) { return store.get("owner"); })
+      .then(function (found) { return found || null; });
+  }
+  function setOwner(state) {
+    return transact("kept", "readwrite", function (store) { store.put(state, "owner"); });
+  }
+
+  /* One change of owner at a time, across the worker and the pages. */
+  function exclusively(work) {
+    const locks = scope.navigator && scope.navigator.locks;
+    return locks ? locks.request("lambing-field-kept", work) : work();
+  }
+
+  /* Everything kept of a user's (the pages, the roster, the rules); never the outbox.
+     Resolves to how many things were dropped. */
+  async function dropKept() {
+    let dropped = 0;
+    if (scope.caches) {
+      const cache = await scope.caches.open(CACHE);
+      const own = (await cache.keys()).filter(function (request) { return !isPublic(request.url); });
+      await Promise.all(own.map(function (request) { return cache.delete(request); }));
+      dropped += own.length;
+    }
+    await transact("kept", "readwrite", function (store) {
+      const keys = store.getAllKeys();
+      keys.onsuccess = function () {
+        keys.result.filter(function (key) { return key !== "owner"; }).forEach(function (key) {
+          dropped += 1;
+          store.delete(key);
+        });
+      };
+    });
+    return dropped;
+  }
+
+  /* What is kept from now is ``user``'s, logged in (a page drawn for them): anything
+     kept for another, or before a logout, is dropped first. */
+  function keptFor(user, username) {
+    if (!user) return Promise.resolve();
+    return exclusively(async function () {
+      const now = await owner();
+      if (now && now.user === user && !now.loggedOut) {
+        if (username && now.username !== username) await setOwner(Object.assign({}, now, { username: username }));
+        return;
+      }
+      await dropKept();
+      await setOwner({ user: user, username: username || (now && now.user === user ? now.username : ""), loggedOut: false });
+    });
+  }
+
+  /* The owner has logged out: marked so first (offline, the worker then shows none of
+     their pages, even if the phone is switched off before they are dropped), then
+     what was kept is dropped. Resolves to {owner, dropped}: who it was, and how many
+     things were dropped. */
+  function loggedOut() {
+    return exclusively(async function () {
+      const now = await owner();
+      await setOwner(Object.assign({ user: "", username: "" }, now || {}, { loggedOut: true }));
+      return { owner: now, dropped: await dropKept() };
+    });
+  }
+
+  /* Whether ``user`` owns what is kept and is still logged in. */
+  async function ownedBy(user) {
+    const now = await owner();
+    return Boolean(user && now && now.user === user && !now.loggedOut);
+  }
+
+  /* Whether a kept answer to ``request`` may be shown: a file anyone may see, or a
+     page kept for its owner while they are logged in. */
+  async function mayShow(request, kept) {
+    if (isPublic(request.url)) return true;
+    return ownedBy(kept.headers.get(USER_HEADER));
+  }
+
+  /* The counts saved on this phone and not yet uploaded: {username: how many}. */
+  async function unsent() {
+    const items = (await transact("outbox", "readonly", function (store) { return store.getAll(); })) || [];
+    const found = {};
+    items.forEach(function (item) { found[item.user || ""] = (found[item.user || ""] || 0) + 1; });
+    return found;
+  }
+
+  scope.fieldKept = {
+    CACHE: CACHE,
+    USER_HEADER: USER_HEADER,
+    NOT_AVAILABLE: NOT_AVAILABLE,
+    transact: transact,
+    keptFor: keptFor,
+    loggedOut: loggedOut,
+    ownedBy: ownedBy,
+    mayShow: mayShow,
+    unsent: unsent,
+  };
+})(self);

@@ -1,0 +1,223 @@
+"""What a phone keeps of a technician's for offline work is theirs alone.
+
+The service worker keeps the field pages a technician opened (by URL alone) and the
+page keeps their roster in IndexedDB. Logged out, or with a colleague logged in on
+the phone after them, those were still shown offline: Today with every household's
+name and totals, a household's page with its counts, to nobody logged in. Logging
+out now drops them, and so does a page drawn for another user; offline the phone
+says the page is not available and to log in. The counts typed and not uploaded
+stay, and are uploaded when their technician logs in again.
+
+Offline is made real as in test_field.py: the browser reaches the live server only
+through a relay the test cuts (``Signal``), since ``set_offline`` does not reach a
+service worker's requests (microsoft/playwright#2311).
+"""
+
+import datetime
+import json
+import time
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from livestock.models import County, Herder, LambingEntry, LambingRecord, Season, Township, Village
+from livestock.services.places import herder_create
+from livestock.services.records import record_create
+from tests.browser.conftest import loaded, wait_until_stored
+from tests.browser.field_phone import NAMES, go_offline, go_online
+from tests.browser.test_field import (
+    enter,
+    expect_kept_roster_to_hold,
+    log_in_as,
+    outbox_count,
+)
+from tests.conftest import make_user
+
+CHINESE_NAMES = [name for name, _latin in NAMES]
+
+
+def kept(page: Page, path: str) -> bool:
+    """Whether the phone's service worker keeps an answer for ``path``."""
+    return page.evaluate(
+        f"""caches.open("lambing-field-v1").then(cache =>
+              cache.match("{path}", {{ignoreVary: true}})).then(Boolean)"""
+    )
+
+
+def open_and_keep(page: Page, path: str) -> None:
+    """Opens ``path`` with a signal and waits until the phone keeps it."""
+    page.goto(path)
+    loaded(page)
+    deadline = time.monotonic() + 20
+    while not kept(page, path):
+        assert time.monotonic() < deadline, f"{path} was not kept"
+        time.sleep(0.2)
+
+
+def kept_in_indexeddb(page: Page) -> dict:
+    """What the phone keeps in IndexedDB: {"kept": the kept store's entries by key,
+    "outbox": the outbox's items}."""
+    return page.evaluate(
+        """() => new Promise(resolve => {
+            const open = indexedDB.open("lambing-field");
+            open.onsuccess = () => {
+                const tx = open.result.transaction(["kept", "outbox"]);
+                const keys = tx.objectStore("kept").getAllKeys();
+                const values = tx.objectStore("kept").getAll();
+                const outbox = tx.objectStore("outbox").getAll();
+                tx.oncomplete = () => {
+                    const kept = {};
+                    keys.result.forEach((key, i) => { kept[key] = values.result[i]; });
+                    resolve({kept: kept, outbox: outbox.result});
+                };
+            };
+        })"""
+    )
+
+
+def expect_not_available_offline(page: Page, path: str) -> None:
+    """Opened with no signal, ``path`` shows no household of anyone's: the phone says
+    the page is not available offline, and to log in."""
+    page.goto(path)
+    loaded(page)
+    shown = page.locator("[data-not-available]")
+    expect(shown).to_be_visible()
+    expect(shown).to_contain_text("离线时不能查看")
+    expect(shown).to_contain_text("Not available offline")
+    expect(shown.get_by_role("link", name="有信号时请登录")).to_be_visible()
+    body = page.locator("body")
+    for name in CHINESE_NAMES:
+        expect(body).not_to_contain_text(name)
+
+
+def log_out_in_the_field_app(page: Page) -> None:
+    page.goto("/field/")
+    loaded(page)
+    with page.expect_navigation(url="**/admin/logout/"):
+        page.get_by_role("button", name="退出 Log out").click()
+
+
+def log_out_in_the_admin(page: Page) -> None:
+    page.goto("/admin/")
+    loaded(page)
+    with page.expect_navigation(url="**/admin/logout/"):
+        page.locator("#logout-form button").click()
+
+
+@pytest.mark.parametrize(
+    "log_out",
+    [log_out_in_the_field_app, log_out_in_the_admin],
+    ids=["field-app", "admin"],
+)
+def test_a_technician_logged_out_leaves_no_household_to_read_offline_and_no_count_lost(
+    phone, fuhai_village, results_dir, log_out
+):
+    page, signal = phone
+    _village, records = fuhai_village
+    record_page = f"/field/record/{records[0].pk}/"
+    open_and_keep(page, record_page)
+    open_and_keep(page, "/field/")
+
+    # A count typed with no signal, still on the phone when the technician logs out
+    # (its upload refused on the way until then).
+    go_offline(page, signal)
+    enter(page, records[1], lambs_born=3)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    page.route("**/api/v1/entries/bulk/", lambda route: route.abort())
+    go_online(page, signal)
+
+    log_out(page)
+    cleared = page.locator("[data-kept-cleared]")
+    expect(cleared).to_have_attribute("data-kept-cleared", "done", timeout=20_000)
+    expect(cleared.locator("[data-kept-dropped]")).to_contain_text(
+        "这部手机为离线工作保存的页面和牧户已清除"
+    )
+    expect(cleared.locator("[data-unsent]")).to_contain_text("尚未上传的计数仍保存在这部手机上")
+    expect(cleared.locator("[data-unsent-count]")).to_have_text("1")
+    page.screenshot(path=results_dir / "logged-out.png", full_page=True)
+    assert not kept(page, record_page) and not kept(page, "/field/")
+    stored = kept_in_indexeddb(page)
+    assert "roster" not in stored["kept"]
+    assert [item["body"]["lambs_born"] for item in stored["outbox"]] == [3]
+    page.unroute("**/api/v1/entries/bulk/")
+
+    go_offline(page, signal)
+    expect_not_available_offline(page, "/field/")
+    page.screenshot(path=results_dir / "today-offline-logged-out.png", full_page=True)
+    expect_not_available_offline(page, record_page)
+    assert not LambingEntry.objects.exists()
+
+    # The same technician logs in again: the count typed before is uploaded, once.
+    go_online(page, signal)
+    log_in_as(page, "fuhai-tech")
+    wait_until_stored(lambda: LambingEntry.objects.count() == 1, "the count typed before")
+    entry = LambingEntry.objects.get()
+    assert (entry.record, entry.lambs_born, entry.created_by.username) == (
+        records[1],
+        3,
+        "fuhai-tech",
+    )
+    # And Today is kept for them again.
+    deadline = time.monotonic() + 20
+    while not kept(page, "/field/"):
+        assert time.monotonic() < deadline, "Today was not kept again"
+        time.sleep(0.2)
+    go_offline(page, signal)
+    page.goto("/field/")
+    loaded(page)
+    expect(page.locator("body")).to_contain_text(CHINESE_NAMES[0])
+
+
+def test_a_colleague_logged_in_on_the_phone_sees_none_of_the_first_technicians_pages_offline(
+    phone, fuhai_village, results_dir
+):
+    """The first technician's session ended without a logout (it expired, or the
+    phone's cookies were cleared), and a colleague of another county logged in: the
+    phone then showed the first one's household pages offline, to the colleague."""
+    page, signal = phone
+    village, records = fuhai_village
+    record_page = f"/field/record/{records[0].pk}/"
+    open_and_keep(page, record_page)
+    open_and_keep(page, "/field/")
+    expect_kept_roster_to_hold(page, CHINESE_NAMES[0])
+    # The test's own writes wait until the phone's requests cannot reach the server:
+    # the live server's SQLite test database takes one writer at a time.
+    go_offline(page, signal)
+    time.sleep(1)
+    burqin = County.objects.create(
+        prefecture=village.township.county.prefecture, name="布尔津县", name_latin="Burqin County"
+    )
+    tongke = Village.objects.create(
+        township=Township.objects.create(county=burqin, name="窝依莫克镇", name_latin="Woyimoke"),
+        name="通克村",
+        name_latin="Tongke Village",
+    )
+    herder = herder_create(village=tongke, name="巴合提别克", name_latin="Bahetibieke")
+    record_create(herder=herder, season=Season.objects.get(), ewes_at_start=60)
+    long_ago = timezone.now() - datetime.timedelta(days=1)
+    LambingRecord.objects.update(updated_at=long_ago)
+    Herder.history.update(history_date=long_ago)
+    make_user("burqin-tech", "technician", burqin)
+
+    page.context.clear_cookies()  # the first technician's session has ended
+    go_online(page, signal)
+    log_in_as(page, "burqin-tech")
+    expect_kept_roster_to_hold(page, "巴合提别克")
+    indexed = json.dumps(kept_in_indexeddb(page)["kept"], ensure_ascii=False)
+    for name in CHINESE_NAMES:
+        assert name not in indexed, f"{name} is still kept on the colleague's phone"
+
+    go_offline(page, signal)
+    page.goto(record_page)
+    loaded(page)
+    body = page.locator("body")
+    expect(page.locator(".bar .user")).to_have_text("burqin-tech")
+    for name in CHINESE_NAMES:
+        expect(body).not_to_contain_text(name)
+    page.screenshot(path=results_dir / "first-technicians-page-offline.png", full_page=True)
+    page.goto("/field/")
+    loaded(page)
+    expect(body).to_contain_text("巴合提别克")
+    for name in CHINESE_NAMES:
+        expect(body).not_to_contain_text(name)
