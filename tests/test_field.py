@@ -672,6 +672,27 @@ def test_a_households_reported_figure_is_written_as_a_whole_number(tech_client, 
     assert ": 150 (" in figure and "150.00" not in figure
 
 
+def test_the_rules_description_names_the_season_in_each_language_whatever_language_asks(
+    tech_client, season
+):
+    """The description named the season once, in the language of the page that asked
+    (the Kazakh name on a Kazakh page), and the phone filled that one name into the
+    date's message in every language: the Chinese half of a Kazakh page's refusal said
+    the Kazakh name, and a copy kept for offline work, fetched on a Kazakh page, said
+    it on a Chinese one. It now names the season in each language, and is the same
+    whatever language it is asked in."""
+    described = {}
+    for language in ("zh-hans", "kk-arab"):
+        tech_client.post("/i18n/setlang/", {"language": language, "next": "/field/"})
+        described[language] = tech_client.get("/field/rules.json").json()
+    assert described["zh-hans"] == described["kk-arab"]
+    name = described["zh-hans"]["date"]["season"]["name"]
+    span = f"{season.start_date.year}–{season.end_date.year}"
+    assert name["zh"] == f"{span} 冬羔"
+    assert name["en"] == f"{span} winter lambing"
+    assert name["kk_arab"].startswith(f"\u2066{span}\u2069 ")  # its years kept in order
+
+
 def test_a_field_page_says_whose_it_is_for_the_phone_to_keep_it_as_theirs(
     tech_client, fuhai_technician, sailike_now
 ):

@@ -17,10 +17,13 @@ its own.
   alone, refused on the phone before the correction is kept.
 
 The running-total rules need the record's other entries and stay on the server.
-Messages are templates with ``%(name)s`` placeholders, in Chinese and English.
+Messages are templates with ``%(name)s`` placeholders, and every label, message
+and name is given in each language of the field app: the description does not depend
+on the language it is asked in.
 """
 
 import datetime
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -40,13 +43,18 @@ LANGUAGES = {"zh": "zh-hans", "en": "en", "kk": "kk", "kk_arab": "kk-arab"}
 KEYS = {language: key for key, language in LANGUAGES.items()}
 
 
-def _in_languages(text) -> dict[str, str]:
-    """A lazily translated text in each language of the field app (Chinese first)."""
+def _made_in_languages(make: Callable[[], str]) -> dict[str, str]:
+    """What ``make()`` writes in each language of the field app (Chinese first)."""
     found = {}
     for key, language in LANGUAGES.items():
         with translation.override(language):
-            found[key] = str(text)
+            found[key] = make()
     return found
+
+
+def _in_languages(text) -> dict[str, str]:
+    """A lazily translated text in each language of the field app (Chinese first)."""
+    return _made_in_languages(lambda: str(text))
 
 
 def flag_labels() -> dict[str, dict[str, str]]:
@@ -158,7 +166,12 @@ def describe(*, season: Season | None, today: datetime.date) -> dict:
     if season is not None:
         date_rule["season"] = {
             "id": season.pk,
-            "name": season.name,
+            # In each language, as every message here: the phone fills each language's
+            # message with that language's name (2026–2027 冬羔 in the Chinese one, not
+            # the Kazakh name of a Kazakh page), and the description is the same
+            # whatever language it was fetched in, so a copy kept for offline work
+            # serves a page of any language.
+            "name": _made_in_languages(lambda: season.name),
             "start": season.start_date.isoformat(),
             "end": season.end_date.isoformat(),
         }

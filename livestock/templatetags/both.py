@@ -27,7 +27,7 @@ from django.utils.html import escape, format_html
 from django.utils.translation import gettext
 
 from livestock.field.rules_description import KEYS
-from livestock.i18n import CHINESE, shown_languages
+from livestock.i18n import CHINESE, shown_languages, text_direction
 
 register = template.Library()
 
@@ -87,9 +87,17 @@ def both_text(label: dict) -> str:
 @register.simple_tag
 def shown_keys() -> str:
     """The keys of a label's two texts on this page, for the field app's script
-    (it shows the rules description's messages as the page shows its labels)."""
+    (it shows the rules description's messages as the page shows its labels), with
+    each language's code and direction (it sets each text in its own ``<bdi>``)."""
     first, beside = shown_languages()
-    return json.dumps({"first": KEYS[first], "beside": KEYS[beside]})
+    return json.dumps(
+        {
+            "first": KEYS[first],
+            "beside": KEYS[beside],
+            "lang": {"first": first, "beside": beside},
+            "dir": {"first": text_direction(first), "beside": text_direction(beside)},
+        }
+    )
 
 
 def _in_shown_languages(text: Callable[[], str]) -> tuple[str, str]:

@@ -47,8 +47,11 @@
      template and editRefused below): each carries data-field, and a count its
      empty value (data-empty: "" for none). No field is named here. */
   const FIELD_INPUTS = "[data-field]";
-  /* The keys of the page's two languages in the rules description ({first, beside}). */
+  /* The page's two languages: their keys in the rules description ({first, beside}),
+     and each one's code and direction ({lang: {first, beside}, dir: {first, beside}}). */
   const shown = JSON.parse(script.dataset.languages || '{"first": "zh", "beside": "en"}');
+  shown.lang = shown.lang || { first: "zh-hans", beside: "en" };
+  shown.dir = shown.dir || { first: "ltr", beside: "ltr" };
 
   /* IndexedDB (kept.js): "outbox" (items by uuid) and "kept" (the rules, the roster,
      and whose they are). */
@@ -140,20 +143,39 @@
       return name in params ? String(params[name]) : whole;
     }).replace(/%%/g, "%");
   }
+  /* A text in the page's two languages: {first, beside}. */
+  function isPair(value) {
+    return Boolean(value) && typeof value === "object" && typeof value.first === "string" &&
+      typeof value.beside === "string";
+  }
+  /* The two texts of ``template`` ({first, beside}), each filled with ``params`` in its
+     own language: a param that is itself a pair (a season's name, a field's label)
+     gives each language its own, never one language's to both. */
+  function fillBoth(template, params) {
+    const filled = {};
+    ["first", "beside"].forEach(function (side) {
+      const own = {};
+      Object.keys(params || {}).forEach(function (name) {
+        own[name] = isPair(params[name]) ? params[name][side] : params[name];
+      });
+      filled[side] = fill(template[side], own);
+    });
+    return filled;
+  }
   /* One of our texts in the page's two languages: {first, beside}. Without the
      catalog (never kept) it is the English msgid. */
   function _(msgid, params) {
     const catalog = window.django || {};
     const first = catalog.gettext ? catalog.gettext(msgid) : msgid;
     const beside = (catalog.besideCatalog || {})[msgid] || msgid;
-    return { first: fill(first, params || {}), beside: fill(beside, params || {}) };
+    return fillBoth({ first: first, beside: beside }, params);
   }
   /* A message or label of the rules description (a text per language), likewise. */
   function bilingual(message, params) {
-    return {
-      first: fill(message[shown.first] || message.en, params || {}),
-      beside: fill(message[shown.beside] || message.en, params || {}),
-    };
+    return fillBoth({
+      first: message[shown.first] || message.en,
+      beside: message[shown.beside] || message.en,
+    }, params);
   }
   /* A name or a date inside a line: isolated (FSI … PDI), as the catalogs isolate
      their placeholders (scripts/kk_arabic_po.py), so that 2026-12-06 after an
@@ -165,14 +187,21 @@
   function both(pair, between) {
     return pair.first === pair.beside ? pair.first : pair.first + (between || " · ") + pair.beside;
   }
-  /* The same in an element, the text beside in its own <bdi> (as the templates
-     write it): Chinese beside Arabic-script Kazakh keeps its order. */
+  /* One language's text of a pair in its own <bdi>, with that language's code and
+     direction: laid out on its own, its brackets and full stop where its language
+     puts them (Chinese beside Arabic-script Kazakh ended "。数）" at the wrong end). */
+  function part(pair, side) {
+    const node = document.createElement("bdi");
+    node.lang = shown.lang[side];
+    node.dir = shown.dir[side];
+    node.textContent = pair[side];
+    return node;
+  }
+  /* The same in an element: each language's text in its own <bdi>, "first · beside". */
   function showBoth(node, pair) {
     if (!pair) return node.replaceChildren();
     if (pair.first === pair.beside) return node.replaceChildren(pair.first);
-    const beside = document.createElement("bdi");
-    beside.textContent = pair.beside;
-    node.replaceChildren(pair.first + " · ", beside);
+    node.replaceChildren(part(pair, "first"), " · ", part(pair, "beside"));
   }
 
   /* A label in an element as the templates write one: "first <small>beside</small>". */
@@ -237,13 +266,28 @@
     if (!body.date) {
       errors.date = _("Give the date.");
     } else if (body.date > today) {
-      errors.date = bilingual(date.future.message, { value: body.date, today: today });
+      errors.date = bilingual(date.future.message, { value: isolate(body.date), today: isolate(today) });
     } else if (date.season && (body.date < date.season.start || body.date > date.season.end)) {
       errors.date = bilingual(date.outside_season.message, {
-        value: body.date, season: date.season.name, start: date.season.start, end: date.season.end,
+        value: isolate(body.date),
+        season: seasonName(date.season),
+        start: isolate(date.season.start),
+        end: isolate(date.season.end),
       });
     }
     return Object.keys(errors).length ? errors : null;
+  }
+
+  /* A season's name in the page's two languages (the rules describe it in each), each
+     isolated: "2026–2027 冬羔" in the Chinese message, its Kazakh name in the Kazakh
+     one. A description kept from before it named the season in every language has
+     one name, in the language it was fetched in. */
+  function seasonName(season) {
+    if (typeof season.name === "string") return isolate(season.name);
+    return {
+      first: isolate(season.name[shown.first] || season.name.zh),
+      beside: isolate(season.name[shown.beside] || season.name.zh),
+    };
   }
 
   /* What a row's inputs say, in the API's fields. */

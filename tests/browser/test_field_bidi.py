@@ -1,0 +1,122 @@
+"""Chinese beside Arabic-script Kazakh on the field app's phone pages: each language's
+text in its own language and laid out in its own direction.
+
+On a right-to-left page (kk-arab) the field app shows each text in Kazakh with the
+Chinese beside it. The date-outside-season message's Chinese half named the season
+in Kazakh (the rules description named it once, in the language it was fetched in,
+and the phone kept that copy for pages of every language), and after the Arabic
+letters Chromium drew the season's start 2026-12-01 as 01-12-2026.
+
+What is checked is what a reader sees: the texts, and the order Chromium draws
+their characters in (each character's box, left to right).
+"""
+
+import datetime
+import re
+
+from django.utils import translation
+from playwright.sync_api import Locator, Page, expect
+
+from livestock.models import Season
+from tests.browser.conftest import loaded
+from tests.browser.field_phone import go_offline
+from tests.browser.test_field import row, switch_language_and_refresh
+from tests.browser.test_field_privacy import open_and_keep
+
+OUTSIDE_SEASON = (
+    "%(value)s is outside the season %(season)s, which runs from %(start)s to %(end)s "
+    "(rule: entries fall within their season)."
+)
+ARABIC_LETTERS = re.compile("[\u0600-\u06ff]")
+
+
+def isolated(text: str) -> str:
+    return f"\u2068{text}\u2069"
+
+
+def outside_season(language: str, season: Season, value: str) -> str:
+    """The rule's message for ``value`` in ``language``, as the phone fills it in: the
+    season named in that language, the dates and the name isolated."""
+    with translation.override(language):
+        return translation.gettext(OUTSIDE_SEASON) % {
+            "value": isolated(value),
+            "season": isolated(season.name),
+            "start": isolated(season.start_date.isoformat()),
+            "end": isolated(season.end_date.isoformat()),
+        }
+
+
+def drawn_left_to_right(element: Locator, text: str) -> list[str]:
+    """The characters of ``text`` (found in one of ``element``'s text nodes) in the
+    order Chromium draws them, left to right on their line."""
+    return element.evaluate(
+        """(element, text) => {
+            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.data.indexOf(text);
+                if (at < 0) continue;
+                const boxes = Array.from(text).map((character, i) => {
+                    const range = document.createRange();
+                    range.setStart(node, at + i);
+                    range.setEnd(node, at + i + 1);
+                    const box = range.getBoundingClientRect();
+                    return {character, left: box.left, top: Math.round(box.top)};
+                });
+                if (new Set(boxes.map(box => box.top)).size !== 1) return ["on two lines"];
+                return boxes.sort((a, b) => a.left - b.left).map(box => box.character);
+            }
+            return ["not found"];
+        }""",
+        text,
+    )
+
+
+def type_a_date_outside_the_season(page: Page, record, value: str) -> Locator:
+    """Types a count dated ``value`` in the household's row, saves it, and returns the
+    date's error."""
+    form = row(page, record)
+    form.locator('[name="date"]').fill(value)
+    form.locator('[name="lambs_born"]').fill("1")
+    form.get_by_role("button", name="保存").click()
+    return form.locator('[data-error-for="date"]')
+
+
+def test_a_date_outside_the_season_is_refused_with_each_languages_own_season_name(
+    phone, fuhai_village, results_dir
+):
+    page, signal = phone
+    village, records = fuhai_village
+    season = Season.objects.get()
+    value = (season.start_date - datetime.timedelta(days=11)).isoformat()
+    start = season.start_date.isoformat()
+    # The village's page kept in Chinese, before the technician switches to Kazakh.
+    open_and_keep(page, f"/field/village/{village.pk}/")
+    page.goto("/field/")
+    switch_language_and_refresh(page, "kk-arab")
+    go_offline(page, signal)
+
+    error = type_a_date_outside_the_season(page, records[0], value)
+    # The Chinese half names the season in Chinese ("2026–2027 冬羔"), not in Kazakh.
+    expect(error).to_contain_text(outside_season("zh-hans", season, value))
+    kazakh = error.locator('bdi[lang="kk-arab"][dir="rtl"]')
+    chinese = error.locator('bdi[lang="zh-hans"][dir="ltr"]')
+    expect(kazakh).to_have_text(outside_season("kk-arab", season, value))
+    expect(chinese).to_have_text(outside_season("zh-hans", season, value))
+    assert not ARABIC_LETTERS.search(chinese.text_content())
+    # 2026-12-01 drawn as it is written, in either half.
+    assert drawn_left_to_right(chinese, start) == list(start)
+    assert drawn_left_to_right(kazakh, start) == list(start)
+    error.screenshot(path=results_dir / "outside-the-season-kk-arab.png")
+
+    # The village's page kept in Chinese, opened with no signal after the switch: the
+    # rules the phone kept since (fetched on the Kazakh page) name the season in
+    # Chinese and English too.
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    error = type_a_date_outside_the_season(page, records[0], value)
+    expect(error).to_have_text(
+        f"{outside_season('zh-hans', season, value)} · {outside_season('en', season, value)}"
+    )
+    assert not ARABIC_LETTERS.search(error.text_content())
+    error.screenshot(path=results_dir / "outside-the-season-zh-hans.png")
