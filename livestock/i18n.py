@@ -96,6 +96,11 @@ def in_both(message: str, **params) -> str:
 # languages, whatever the session's language is since (a page kept for offline work
 # may be of another).
 SHOWN_LANGUAGES_HEADER = "X-Shown-Languages"
+# With it, ``X-Shown-Apart: 1`` asks for each message's two languages apart, as
+# {language code: text}, instead of joined "first · beside": the field app sets each
+# in its own <bdi>, laid out in its own direction (joined in one string on a
+# right-to-left page, the Chinese half's brackets and full stop went to the wrong end).
+SHOWN_APART_HEADER = "X-Shown-Apart"
 
 
 def asked_languages(request) -> tuple[str, str] | None:
@@ -107,25 +112,35 @@ def asked_languages(request) -> tuple[str, str] | None:
     return shown_languages(code)
 
 
-def in_languages(build: Callable[[], T], languages: tuple[str, str] | None) -> T:
+def asked_apart(request) -> bool:
+    """Whether ``request`` asks for its two languages' messages apart (``SHOWN_APART_HEADER``)."""
+    return request.headers.get(SHOWN_APART_HEADER, "").strip() == "1"
+
+
+def in_languages(
+    build: Callable[[], T], languages: tuple[str, str] | None, *, apart: bool = False
+) -> T:
     """What ``build()`` makes (a message, or lists and dicts of them: an answer's
     errors), made in each of ``languages`` and its texts joined "first · beside"
-    (once, where both read the same), as the field app writes a rule's message; with
-    no ``languages``, made once in the active language."""
+    (once, where both read the same), as the field app writes a rule's message, or,
+    ``apart``, each text that differs as {language code: text}; with no
+    ``languages``, made once in the active language."""
     if languages is None:
         return build()
     first, beside = languages
     with translation.override(first):
         made = build()
     with translation.override(beside):
-        return _joined(made, build())
+        return _joined(made, build(), languages if apart else None)
 
 
-def _joined(first, beside):
+def _joined(first, beside, apart: tuple[str, str] | None = None):
     if isinstance(first, dict) and isinstance(beside, dict):
-        return {key: _joined(value, beside.get(key)) for key, value in first.items()}
+        return {key: _joined(value, beside.get(key), apart) for key, value in first.items()}
     if isinstance(first, list) and isinstance(beside, list) and len(first) == len(beside):
-        return [_joined(one, other) for one, other in zip(first, beside, strict=True)]
+        return [_joined(one, other, apart) for one, other in zip(first, beside, strict=True)]
     if isinstance(first, str) and isinstance(beside, str) and first != beside:
+        if apart:
+            return {apart[0]: first, apart[1]: beside}
         return f"{first} · {beside}"
     return first

@@ -298,6 +298,28 @@ def test_a_refusal_is_said_in_a_field_pages_two_languages_when_it_asks(
     assert first in message and f" · {beside}" in message, message
 
 
+def test_a_refusal_is_said_in_each_of_a_field_pages_languages_apart_when_it_asks(
+    fuhai_technician, sailike_record
+):
+    """Joined in one string, "first · beside", the two languages of a refusal could
+    not each be laid out in its own direction: on an Arabic-script Kazakh page the
+    Chinese half's brackets and full stop went to its wrong end. Asked apart
+    (X-Shown-Apart: 1), each message is {language: text}, for the field app to set
+    each in its own <bdi>; what reads the same in both stays one text."""
+    client = api(fuhai_technician, language="en")
+    item = new_entry(sailike_record, lambs_born=5, lambs_lost=5)
+    asked = {"HTTP_X_SHOWN_LANGUAGES": "kk-arab", "HTTP_X_SHOWN_APART": "1"}
+    refused = client.post(BULK_URL, [item], format="json", **asked).json()["errors"][0]
+    [message] = refused["errors"]["loss_cause"]
+    assert set(message) == {"kk-arab", "zh-hans"}
+    assert "死亡羔羊5只，须填写死因" in message["zh-hans"]
+    assert "٥" not in message["kk-arab"] and "5" in message["kk-arab"]  # Western digits
+    assert refused["index"] == 0
+    joined = client.post(BULK_URL, [item], format="json", HTTP_X_SHOWN_LANGUAGES="kk-arab")
+    [said] = joined.json()["errors"][0]["errors"]["loss_cause"]
+    assert said == f"{message['kk-arab']} · {message['zh-hans']}"
+
+
 def drf_message(language: str, msgid: str, **params) -> str:
     """One of DRF's own messages (``{name}`` placeholders) in ``language``."""
     with translation.override(language):

@@ -293,7 +293,12 @@ def test_a_new_household_with_negative_ewes_is_refused_by_the_counts_rule(
         ),
         (
             "kk-arab",
-            ["اتاۋى <small>名称</small>", "ماۋسىم باسىنداعى ساۋلىقتار <small>季初能繁母羊</small>"],
+            # Chinese beside Arabic-script Kazakh in its own <bdi>, laid out left to right.
+            [
+                'اتاۋى <small><bdi lang="zh-hans" dir="ltr">名称</bdi></small>',
+                "ماۋسىم باسىنداعى ساۋلىقتار "
+                '<small><bdi lang="zh-hans" dir="ltr">季初能繁母羊</bdi></small>',
+            ],
         ),
         ("zh-hans", ["名称 <small>Name</small>", "季初能繁母羊 <small>Ewes at the season"]),
     ],

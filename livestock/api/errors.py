@@ -57,7 +57,8 @@ class PayloadTooLarge(exceptions.APIException):
 class Refusal(exceptions.APIException):
     """What the API refuses of a request, said by ``exception_handler``: the one place
     that says a refusal in the request's language, or in the two languages a field
-    page asks for (``i18n.asked_languages``), "first · beside", each made in its own
+    page asks for (``i18n.asked_languages``), "first · beside" (or each apart,
+    ``i18n.asked_apart``), each made in its own
     language by ``say()`` (``i18n.in_languages``). ``said``: what ``say()`` made
     already in the active language, answered as it is when no languages are asked for.
 
@@ -79,12 +80,13 @@ class Refusal(exceptions.APIException):
         self.said = said
         self.status_code = status_code
 
-    def answer(self, languages: tuple[str, str] | None) -> None:
-        """Its detail (the answer's body) in ``languages``, or in the active language."""
+    def answer(self, languages: tuple[str, str] | None, *, apart: bool = False) -> None:
+        """Its detail (the answer's body) in ``languages`` (each message's two apart,
+        ``apart``), or in the active language."""
         if languages is None and self.said is not None:
             self.detail = self.said
         else:
-            self.detail = i18n.in_languages(self.say, languages)
+            self.detail = i18n.in_languages(self.say, languages, apart=apart)
 
 
 def validated(check: Callable[[], T]) -> T:
@@ -116,7 +118,10 @@ def exception_handler(exc, context) -> Response | None:
     exc = _as_refusal(exc)
     if isinstance(exc, Refusal):
         request = context.get("request")
-        exc.answer(i18n.asked_languages(request) if request is not None else None)
+        if request is None:
+            exc.answer(None)
+        else:
+            exc.answer(i18n.asked_languages(request), apart=i18n.asked_apart(request))
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(
             _("The request's body is larger than %(limit)s bytes; send less at once.")

@@ -32,6 +32,19 @@ from livestock.i18n import CHINESE, shown_languages, text_direction
 register = template.Library()
 
 
+def _beside(text: str, *, isolated: bool = False) -> str:
+    """The text beside the first, as markup: in its own ``<bdi>`` with its language
+    and direction where the two are written different ways (Chinese beside
+    Arabic-script Kazakh), so that its brackets and full stop stay where Chinese puts
+    them, not drawn to the other end of a right-to-left line ("。数）"); where both run
+    the same way, as it is (or in a plain ``<bdi>``, ``isolated``)."""
+    first, beside = shown_languages()
+    direction = text_direction(beside)
+    if direction != text_direction(first):
+        return format_html('<bdi lang="{}" dir="{}">{}</bdi>', beside, direction, text)
+    return format_html("<bdi>{}</bdi>", text) if isolated else escape(text)
+
+
 class BothNode(template.Node):
     def __init__(self, zh: str, msgid: str, *, plain: bool = False):
         self.zh, self.msgid, self.plain = zh, msgid, plain
@@ -43,7 +56,7 @@ class BothNode(template.Node):
         first, beside = texts.get(first) or gettext(self.msgid), texts[beside]
         if self.plain:  # an attribute: no markup
             return escape(f"{first} {beside}")
-        return format_html("{} <small>{}</small>", first, beside)
+        return format_html("{} <small>{}</small>", first, _beside(beside))
 
 
 def _literal(bit: str, parser_token) -> str:
@@ -75,7 +88,7 @@ def _label_pair(label: dict) -> tuple[str, str]:
 @register.filter
 def both(label: dict) -> str:
     first, beside = _label_pair(label)
-    return format_html("{} <small>{}</small>", first, beside)
+    return format_html("{} <small>{}</small>", first, _beside(beside))
 
 
 @register.filter
@@ -116,7 +129,7 @@ def label_both(text) -> str:
     makes a message's plain "first · beside" from a msgid and its values; this
     filter bore that name too.)"""
     first, beside = _in_shown_languages(lambda: str(text))
-    return format_html("{} <small>{}</small>", first, beside)
+    return format_html("{} <small>{}</small>", first, _beside(beside))
 
 
 @register.filter
@@ -137,4 +150,4 @@ def message_both(error: ValidationError) -> str:
     )
     if first == beside:
         return first
-    return format_html("{} · <bdi>{}</bdi>", first, beside)
+    return format_html("{} · {}", first, _beside(beside, isolated=True))

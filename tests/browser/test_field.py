@@ -1130,7 +1130,7 @@ def expect_refused_in_two_languages(page, record, today: str, *, losses: int, bo
         for language in ("zh-hans", "en")
     }
     expect(refused.locator("[data-server-message]")).to_have_text(
-        f"死亡羔羊 lambs lost: {rule['zh-hans']} · {rule['en']}", timeout=20_000
+        f"死亡羔羊：{rule['zh-hans']} · lambs lost: {rule['en']}", timeout=20_000
     )
 
 
@@ -1170,7 +1170,7 @@ def test_a_correction_refused_by_the_apis_field_checks_is_said_in_the_pages_two_
         for language in ("zh-hans", "en")
     }
     expect(refused.locator("[data-server-message]")).to_have_text(
-        f"产羔数 lambs born: {rule['zh-hans']} · {rule['en']}", timeout=20_000
+        f"产羔数：{rule['zh-hans']} · lambs born: {rule['en']}", timeout=20_000
     )
     page.screenshot(path=results_dir / "field-check-in-two-languages.png", full_page=True)
     refused.get_by_role("button", name="放弃 Discard").click()
@@ -1186,7 +1186,7 @@ def test_a_correction_refused_by_the_apis_field_checks_is_said_in_the_pages_two_
         for language in ("zh-hans", "en")
     }
     expect(refused.locator("[data-server-message]")).to_have_text(
-        f"原因 reason: {reason['zh-hans']} · {reason['en']}", timeout=20_000
+        f"原因：{reason['zh-hans']} · reason: {reason['en']}", timeout=20_000
     )
     entry.refresh_from_db()
     assert entry.lambs_born == 5

@@ -5,7 +5,10 @@ On a right-to-left page (kk-arab) the field app shows each text in Kazakh with t
 Chinese beside it. The date-outside-season message's Chinese half named the season
 in Kazakh (the rules description named it once, in the language it was fetched in,
 and the phone kept that copy for pages of every language), and after the Arabic
-letters Chromium drew the season's start 2026-12-01 as 01-12-2026.
+letters Chromium drew the season's start 2026-12-01 as 01-12-2026. The server's
+refusals under 需要处理 were one string of both languages, and a village page's hint
+set its Chinese after the Kazakh with nothing isolating it: the Chinese part's
+closing bracket and full stop were drawn at its wrong end ("。数）").
 
 What is checked is what a reader sees: the texts, and the order Chromium draws
 their characters in (each character's box, left to right).
@@ -14,13 +17,19 @@ their characters in (each character's box, left to right).
 import datetime
 import re
 
-from django.utils import translation
+from django.utils import timezone, translation
 from playwright.sync_api import Locator, Page, expect
 
 from livestock.models import Season
 from tests.browser.conftest import loaded
-from tests.browser.field_phone import go_offline
-from tests.browser.test_field import row, switch_language_and_refresh
+from tests.browser.field_phone import go_offline, go_online
+from tests.browser.test_field import (
+    LOSSES_EXCEED_BORN,
+    enter,
+    in_language,
+    row,
+    switch_language_and_refresh,
+)
 from tests.browser.test_field_privacy import open_and_keep
 
 OUTSIDE_SEASON = (
@@ -120,3 +129,49 @@ def test_a_date_outside_the_season_is_refused_with_each_languages_own_season_nam
     )
     assert not ARABIC_LETTERS.search(error.text_content())
     error.screenshot(path=results_dir / "outside-the-season-zh-hans.png")
+
+
+def test_a_refusal_under_needs_attention_keeps_the_chinese_punctuation_at_its_end(
+    phone, fuhai_village, results_dir
+):
+    page, signal = phone
+    _village, records = fuhai_village
+    today = timezone.localdate().isoformat()
+    switch_language_and_refresh(page, "kk-arab")
+
+    # A loss with no lamb born, refused by the server once uploaded.
+    go_offline(page, signal)
+    enter(page, records[1], lambs_lost=5, loss_cause="cold")
+    go_online(page, signal)
+    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[1].pk}"]')
+    message = refused.locator("[data-server-message]")
+    rule = {
+        language: in_language(language, LOSSES_EXCEED_BORN, date=today, losses=5, born=0)
+        for language in ("kk-arab", "zh-hans")
+    }
+    expect(message).to_contain_text(rule["zh-hans"], timeout=20_000)
+    # Its bracket and full stop drawn at the end of the Chinese, not "。数）".
+    assert rule["zh-hans"].endswith("数）。")
+    assert drawn_left_to_right(message, "数）。") == list("数）。")
+    chinese = message.locator('bdi[lang="zh-hans"][dir="ltr"]')
+    expect(chinese).to_have_text(f"死亡羔羊：{rule['zh-hans']}")
+    expect(message.locator('bdi[lang="kk-arab"][dir="rtl"]')).to_contain_text(rule["kk-arab"])
+    refused.screenshot(path=results_dir / "refused-kk-arab.png")
+
+
+def test_a_village_pages_hint_keeps_its_chinese_full_stop_at_its_end(
+    phone, fuhai_village, results_dir
+):
+    """The hint at the top of a village's page, Kazakh with the Chinese beside it."""
+    page, _signal = phone
+    village, _records = fuhai_village
+    switch_language_and_refresh(page, "kk-arab")
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    hint = page.locator("p.hint")
+    assert drawn_left_to_right(hint, "全部保存。") == list("全部保存。")
+    expect(hint.locator('bdi[lang="zh-hans"][dir="ltr"]')).to_have_text(
+        "每户一行，填今日计数后保存；也可全部保存。"
+    )
+    page.evaluate("scrollTo(0, 0)")
+    page.screenshot(path=results_dir / "village-hint-kk-arab.png")

@@ -183,7 +183,10 @@ def test_a_village_entry_reads_in_kazakh_on_a_360_px_phone_offline_too(
     attention = page.locator(f'[data-attention] li[data-outbox-record="{records[1].pk}"]')
     rule = in_language(language, LOSSES_EXCEED_BORN, date=today.isoformat(), losses=3, born=0)
     beside = in_language("zh-hans", LOSSES_EXCEED_BORN, date=today.isoformat(), losses=3, born=0)
-    expect(attention.locator("[data-server-message]")).to_contain_text(f"{rule} · {beside}")
+    # Each language's part in its own <bdi>, in its own direction.
+    message = attention.locator("[data-server-message]")
+    expect(message.locator(f'bdi[lang="{language}"][dir="{direction}"]')).to_contain_text(rule)
+    expect(message.locator('bdi[lang="zh-hans"][dir="ltr"]')).to_have_text(f"死亡羔羊：{beside}")
     expect(attention.get_by_role("button")).to_have_text(
         [
             f"{in_script_catalog(language, 'Correct')} 改正",

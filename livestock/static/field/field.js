@@ -204,11 +204,12 @@
     node.replaceChildren(part(pair, "first"), " · ", part(pair, "beside"));
   }
 
-  /* A label in an element as the templates write one: "first <small>beside</small>". */
+  /* A label in an element as the templates write one: "first <small>beside</small>",
+     the text beside in its own <bdi> (templatetags/both.py). */
   function showLabel(node, pair) {
     if (pair.first === pair.beside) return node.replaceChildren(pair.first);
     const beside = document.createElement("small");
-    beside.textContent = pair.beside;
+    beside.append(part(pair, "beside"));
     node.replaceChildren(pair.first + " ", beside);
   }
 
@@ -470,23 +471,43 @@
     return syncing;
   }
 
-  /* The server's refusal, each message after the label of its field, both in the
-     page's two languages: the label as the rules describe it (a correction's reason
-     too), the message as the server writes it when asked for them (the
-     X-Shown-Languages header below; livestock/api/errors.py says every refusal so). */
+  /* The server's refusal in the page's two languages ({first, beside}), each message
+     after the label of its field in the same language: the label as the rules describe
+     it (a correction's reason too), the message as the server writes it when asked for
+     the page's languages apart (the X-Shown-Languages and X-Shown-Apart headers below;
+     livestock/api/errors.py says every refusal so): {language code: text} for each
+     message, a text alone where both languages read the same. Joined in one string,
+     the Chinese half's brackets and full stop were laid out at the wrong end of a
+     right-to-left page. */
   let knownRules = null;
   function fieldLabel(field) {
     const described = knownRules && (knownRules.fields[field] || (knownRules.correction_fields || {})[field]);
-    return described ? both(bilingual(described.label), " ") : field;
+    return described ? bilingual(described.label) : { first: field, beside: field };
+  }
+  function saidApart(said) {
+    if (typeof said === "string") return { first: said, beside: said };
+    if (said && typeof said[shown.lang.first] === "string" && typeof said[shown.lang.beside] === "string") {
+      return { first: said[shown.lang.first], beside: said[shown.lang.beside] };
+    }
+    return null;
+  }
+  function joined(pairs) {
+    return {
+      first: pairs.map(function (pair) { return pair.first; }).join(" "),
+      beside: pairs.map(function (pair) { return pair.beside; }).join(" "),
+    };
   }
   function messageOf(errors) {
-    if (typeof errors === "string") return errors;
-    if (Array.isArray(errors)) return errors.map(messageOf).join(" ");
-    return Object.keys(errors).map(function (field) {
-      /* A refusal of the whole (a 412's "detail") is said without a label. */
-      const whole = field === "non_field_errors" || field === "detail";
-      return (whole ? "" : fieldLabel(field) + ": ") + messageOf(errors[field]);
-    }).join(" ");
+    const said = saidApart(errors);
+    if (said) return said;
+    if (Array.isArray(errors)) return joined(errors.map(messageOf));
+    if (!errors || typeof errors !== "object") return { first: String(errors), beside: String(errors) };
+    return joined(Object.keys(errors).map(function (field) {
+      /* A refusal of the whole (a 404's "detail") is said without a label. */
+      const message = messageOf(errors[field]);
+      if (field === "non_field_errors" || field === "detail") return message;
+      return _("%(label)s: %(message)s", { label: fieldLabel(field), message: message });
+    }));
   }
 
   async function request(url, options) {
@@ -494,8 +515,10 @@
     options.headers = Object.assign({
       "Accept": "application/json",
       "X-CSRFToken": csrfToken(),
-      /* Its messages in this page's two languages, whatever the session's is since. */
+      /* Its messages in this page's two languages, whatever the session's is since,
+         each language's apart (shown each in its own <bdi>). */
       "X-Shown-Languages": document.documentElement.lang,
+      "X-Shown-Apart": "1",
     }, options.headers || {});
     return fetch(url, options);
   }
@@ -674,7 +697,7 @@
       const answer = await response.json();
       if (response.status === 412) {
         const current = await request(url, { method: "GET" });
-        if (!current.ok) return current.status === 404 ? refuse(item, both(_("Deleted on the server."))) : "retry";
+        if (!current.ok) return current.status === 404 ? refuse(item, _("Deleted on the server.")) : "retry";
         const theirs = await current.json();
         if (sameContent(theirs, item.body)) {
           /* Our own correction, whose answer was lost on the way. */
@@ -936,7 +959,10 @@
       const message = document.createElement("p");
       message.className = "message";
       message.dataset.serverMessage = "";
-      message.textContent = (item.state === "conflict" ? both(_("Changed on the server meanwhile.")) + " " : "") + (item.message || "");
+      /* Kept before refusals were kept in each language apart: one string, as it came. */
+      if (typeof item.message === "string") message.textContent = item.message;
+      else showBoth(message, item.message);
+      if (item.state === "conflict") message.prepend(both(_("Changed on the server meanwhile.")) + " ");
       li.append(title, message);
       if (item.state === "conflict") {
         const sides = document.createElement("div");
