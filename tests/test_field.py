@@ -13,13 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from livestock.audit.attribution import acting_as
 from livestock.counting import rules
 from livestock.models import Herder, LambingEntry, Season, Village
-from livestock.services.entries import entry_create
+from livestock.services.entries import entry_create, entry_update
 from livestock.services.guards import REASON_MAX_LENGTH
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_user
 
 
 @pytest.fixture
@@ -733,3 +734,20 @@ def test_logging_out_answers_with_the_page_that_drops_what_the_phone_kept(tech_c
     assert '<script src="/static/field/logged_out.js" defer></script>' in logged_out
     assert "这部手机为离线工作保存的页面和牧户已清除" in logged_out
     assert tech_client.get("/field/").status_code == 302
+
+
+def test_who_last_changed_an_entry_is_told_within_the_technicians_places(
+    tech_client, sailike_now, bieke, season
+):
+    """What the phone says of a correction that met a change made meanwhile: who made
+    the change, when and why, in place of the API's ETag."""
+    entry, _new = entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=5)
+    vet = make_user("fuhai-vet", "technician", sailike_now.herder.village.township.county)
+    with acting_as(vet):
+        entry = entry_update(entry=entry, reason="recounted at dawn", lambs_born=7)
+    changed = tech_client.get(f"/field/entry/{entry.pk}/").json()
+    at = timezone.localtime(entry.history.first().history_date).strftime("%Y-%m-%d %H:%M")
+    assert changed == {"changed_by": "fuhai-vet", "changed_at": at, "reason": "recounted at dawn"}
+    elsewhere = record_create(herder=bieke, season=season, ewes_at_start=10)  # 布尔津县
+    theirs, _new = entry_create(record=elsewhere, date=timezone.localdate(), lambs_born=1)
+    assert tech_client.get(f"/field/entry/{theirs.pk}/").status_code == 404

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.TodayPage.as_view(), name="today"),
     path("village/<int:pk>/", views.VillagePage.as_view(), name="village"),
     path("record/<int:pk>/", views.RecordPage.as_view(), name="record"),
+    path("entry/<int:pk>/", views.EntryChange.as_view(), name="entry-change"),
     path("offline/", views.offline_page, name="offline"),
     path("rules.json", views.RulesDescription.as_view(), name="rules"),
     path("roster.json", views.Roster.as_view(), name="roster"),

@@ -420,6 +420,27 @@ class RecordPage(TechnicianView):
         return self.get(request, record.pk, new_record=made, status=400)
 
 
+class EntryChange(TechnicianView):
+    """Who last changed an entry, when and why, from its history: what the phone says
+    of a correction made offline that met a change made meanwhile (a conflict), in
+    place of the API's 412, which names an ETag."""
+
+    def get(self, request, pk: int):
+        entry = get_object_or_404(scoping.visible(request.user, LambingEntry.objects.all()), pk=pk)
+        latest = entry.history.select_related("history_user").order_by("-history_date").first()
+        if latest is None:
+            return JsonResponse({"changed_by": None, "changed_at": None, "reason": ""})
+        user = latest.history_user
+        return JsonResponse(
+            {
+                "changed_by": user.get_username() if user is not None else None,
+                "changed_at": timezone.localtime(latest.history_date).strftime("%Y-%m-%d %H:%M"),
+                "reason": latest.history_change_reason or "",
+            },
+            json_dumps_params={"ensure_ascii": False},
+        )
+
+
 def offline_page(request):
     """What a field page asked for offline is answered with when the phone may show
     none it kept: never kept, or kept for someone who has since logged out (or for

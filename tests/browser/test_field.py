@@ -20,6 +20,7 @@ import pytest
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
+from livestock.audit.attribution import acting_as
 from livestock.counting import rules
 from livestock.models import (
     County,
@@ -207,7 +208,10 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
 ):
     """A correction carries the version it was made from; the server's copy
     changed by someone else meanwhile is a conflict, shown theirs beside mine,
-    never overwritten until the technician chooses."""
+    never overwritten until the technician chooses. It is said in plain words, with
+    who changed it, when and why: the screen said the API's "its ETag is now
+    "lambingentry-39-v2"", a word technicians do not know, and the sync's line said
+    "已全部上传 · All uploaded." while the conflict waited under 需要处理."""
     page, signal = phone
     _village, records = fuhai_village
     # The test's own writes wait until the phone's requests cannot reach the
@@ -215,6 +219,7 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
     go_offline(page, signal)
     time.sleep(1)
     entry, _new = entry_create(record=records[0], date=timezone.localdate(), lambs_born=5)
+    vet = make_user("fuhai-vet", "technician", records[0].herder.village.township.county)
     go_online(page, signal)
     page.goto(f"/field/record/{records[0].pk}/")
     go_offline(page, signal)
@@ -223,18 +228,29 @@ def test_a_correction_made_offline_meets_a_change_made_meanwhile_side_by_side(
     correct(correction, lambs_born=6, reason="数错了")
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
 
-    entry_update(entry=entry, reason="another technician recounted", lambs_born=7)
+    with acting_as(vet):
+        entry_update(entry=entry, reason="another technician recounted", lambs_born=7)
+    changed_at = timezone.localtime(entry.history.first().history_date).strftime("%Y-%m-%d %H:%M")
     go_online(page, signal)
     conflict = page.locator('[data-attention] li[data-state="conflict"]')
     expect(conflict).to_be_visible(timeout=20_000)
     expect(conflict.locator('[data-side="theirs"]')).to_contain_text("产羔数 7")
     expect(conflict.locator('[data-side="mine"]')).to_contain_text("产羔数 6")
-    expect(conflict.locator("[data-server-message]")).to_contain_text(
-        "服务器上的已被改动 · Changed on the server meanwhile. 自您读取后此内容已被修改"
+    expect(conflict.locator("[data-server-message]")).to_have_text(
+        "您读取这条计数后，别人改动了它：请选择保留哪一份 · "
+        "Someone else changed this entry after you read it. Choose which counts to keep."
     )
-    expect(conflict.locator("[data-server-message]")).to_contain_text(
-        " · This was changed since you read it"
+    expect(conflict.locator("[data-changed-by]")).to_have_text(
+        f"改动人：\u2068fuhai-vet\u2069，时间：\u2068{changed_at}\u2069 "
+        "改动原因：\u2068another technician recounted\u2069 · "
+        f"Changed by \u2068fuhai-vet\u2069 at \u2068{changed_at}\u2069. "
+        "Their reason: \u2068another technician recounted\u2069"
     )
+    expect(conflict).not_to_contain_text("ETag")
+    # The sync's line says the conflict waits, never that all were uploaded.
+    sync_state = page.locator("[data-sync-state]")
+    expect(sync_state).to_be_visible()
+    expect(sync_state).to_have_text("需要处理：1 条，见下方 · Needs attention: 1, listed below.")
     entry.refresh_from_db()
     assert entry.lambs_born == 7  # nothing overwritten silently
     page.screenshot(path=results_dir / "conflict-side-by-side.png", full_page=True)

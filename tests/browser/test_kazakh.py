@@ -175,7 +175,12 @@ def test_a_village_entry_reads_in_kazakh_on_a_360_px_phone_offline_too(
     # The signal returns: one row is stored, the other refused by the server's rule,
     # in the page's language, with its choices in Kazakh.
     page.context.set_offline(False)
-    expect(outbox).to_be_hidden(timeout=20_000)
+    expect(outbox).to_have_attribute("data-outbox-count", "0", timeout=20_000)
+    # The sync's line says one waits under 需要处理, not that all were uploaded.
+    needs = in_script_catalog(language, "Needs attention: %(count)s, listed below.")
+    expect(page.locator("[data-sync-state]")).to_have_text(
+        f"{needs % {'count': 1}} · 需要处理：1 条，见下方", timeout=20_000
+    )
     uploaded = in_script_catalog(language, "Uploaded. Lambs born: %(lambs_born)s")
     expect(first.locator("[data-row-status]")).to_have_text(
         f"{uploaded % {'lambs_born': 12}} · 已上传 — 产羔数 12"

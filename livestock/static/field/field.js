@@ -40,6 +40,8 @@
     probe: script.dataset.probe,
     /* A household's page, its record's id in place of the 0. */
     recordPage: script.dataset.recordPage,
+    /* Who last changed an entry, and when: its id in place of the 0. */
+    entryChange: script.dataset.entryChange,
   };
   const BULK_LIMIT = 1000;
   const MAX_BACKOFF_MS = 60000;
@@ -531,7 +533,7 @@
   async function syncOnce() {
     const items = (await outbox.all()).filter(function (item) { return item.state === "pending"; });
     items.sort(function (a, b) { return a.created - b.created; });
-    if (!items.length) { syncState(null); return; }
+    if (!items.length) return settled(null);
     if (navigator.onLine === false) {
       /* No network at all: nothing is sent until the "online" event. */
       syncState(_("Offline: they upload when the signal returns."));
@@ -593,7 +595,15 @@
     await refreshRoster();
     await keepChangedPages();
     await showStored();
-    syncState(_("All uploaded."));
+    await settled(_("All uploaded."));
+  }
+
+  /* What the line says once the server has answered all that was sent: ``done``,
+     unless items wait under 需要处理 (refused, or a conflict to resolve): then how
+     many. It said "All uploaded." with a conflict still waiting there. */
+  async function settled(done) {
+    const waiting = (await outbox.all()).filter(function (item) { return item.state !== "pending"; });
+    syncState(waiting.length ? _("Needs attention: %(count)s, listed below.", { count: waiting.length }) : done);
   }
 
   /* The household pages an upload changed, as the phone keeps them for offline work.
@@ -706,10 +716,13 @@
           await uploadedAs(item, current.headers.get("ETag"), theirs.version);
           return "done";
         }
+        /* Said in the field app's own words (the API's 412 names the ETag, a word for
+           integrations), with who changed it and when. */
         item.state = "conflict";
         item.theirs = theirs;
         item.theirsEtag = current.headers.get("ETag");
-        item.message = messageOf(answer);
+        item.changed = await whoChanged(item.entry);
+        delete item.message;
         await outbox.put(item);
         return "done";
       }
@@ -741,6 +754,17 @@
     for (const other of later) {
       other.etag = etag;
       await outbox.put(other);
+    }
+  }
+
+  /* Who last changed an entry, when and why ({changed_by, changed_at, reason}), or
+     null when that cannot be asked now. */
+  async function whoChanged(entry) {
+    try {
+      const response = await fetch(urls.entryChange.replace(/\/0\/$/, "/" + entry + "/"), inTheBackground);
+      return response.ok ? await response.json() : null;
+    } catch (error) {
+      return null;
     }
   }
 
@@ -860,13 +884,13 @@
   async function render() {
     const items = await outbox.all();
     const pending = items.filter(function (item) { return item.state === "pending"; });
+    const attention = items.filter(function (item) { return item.state !== "pending"; });
     const outboxLine = document.querySelector("[data-outbox]");
     if (outboxLine) {
       outboxLine.setAttribute("data-outbox-count", String(pending.length));
-      showBoth(
-        outboxLine.querySelector("[data-outbox-text]"),
-        _("Saved on this phone, waiting to upload: %(count)s", { count: pending.length })
-      );
+      const waitingText = outboxLine.querySelector("[data-outbox-text]");
+      showBoth(waitingText, _("Saved on this phone, waiting to upload: %(count)s", { count: pending.length }));
+      waitingText.hidden = pending.length === 0;
       /* Another technician's, typed on this phone: they wait for them. */
       const others = {};
       (await outbox.others()).forEach(function (item) { others[item.user] = (others[item.user] || 0) + 1; });
@@ -878,7 +902,8 @@
         othersLine.textContent = lines.join(" ");
         othersLine.hidden = lines.length === 0;
       }
-      outboxLine.hidden = pending.length === 0 && Object.keys(others).length === 0;
+      /* Shown too while items wait under 需要处理: the sync's line says how many. */
+      outboxLine.hidden = pending.length === 0 && Object.keys(others).length === 0 && attention.length === 0;
     }
     document.querySelectorAll("form[data-entry-form]").forEach(function (form) {
       const waiting = pending.filter(function (item) { return item.record === Number(form.dataset.record); });
@@ -909,7 +934,6 @@
         rowStatus(form, _("Correction uploaded."), "saved");
       }
     });
-    const attention = items.filter(function (item) { return item.state !== "pending"; });
     renderAttention(attention, attention.length ? await loadRules() : null);
   }
 
@@ -959,20 +983,25 @@
       const message = document.createElement("p");
       message.className = "message";
       message.dataset.serverMessage = "";
-      /* Kept before refusals were kept in each language apart: one string, as it came. */
-      if (typeof item.message === "string") message.textContent = item.message;
-      else showBoth(message, item.message);
-      if (item.state === "conflict") message.prepend(both(_("Changed on the server meanwhile.")) + " ");
       li.append(title, message);
       if (item.state === "conflict") {
+        showBoth(message, _("Someone else changed this entry after you read it. Choose which counts to keep."));
+        const changed = changedBy(item.changed);
+        if (changed) {
+          const who = document.createElement("p");
+          who.className = "changed-by";
+          who.dataset.changedBy = "";
+          showBoth(who, changed);
+          li.append(who);
+        }
         const sides = document.createElement("div");
         sides.className = "sides";
         const theirs = document.createElement("div");
         theirs.dataset.side = "theirs";
-        theirs.textContent = both(_("On the server:"), " ") + " " + describeCounts(item.theirs, rules);
+        showSide(theirs, _("On the server:"), describeCounts(item.theirs, rules));
         const mine = document.createElement("div");
         mine.dataset.side = "mine";
-        mine.textContent = both(_("Mine:"), " ") + " " + describeCounts(item.body, rules);
+        showSide(mine, _("Mine:"), describeCounts(item.body, rules));
         sides.append(theirs, mine);
         li.append(sides);
         li.append(
@@ -986,20 +1015,43 @@
           }),
           button(_("Keep the server's"), async function () {
             await outbox.remove(item.uuid);
-            render();
+            await render();
+            sync();
           })
         );
       } else {
+        /* Kept before refusals were kept in each language apart: one string, as it came. */
+        if (typeof item.message === "string") message.textContent = item.message;
+        else showBoth(message, item.message);
         li.append(
           button(_("Correct"), function () { editRefused(li, item); }),
           button(_("Discard"), async function () {
             await outbox.remove(item.uuid);
-            render();
+            await render();
+            sync();
           })
         );
       }
       list.append(li);
     });
+  }
+
+  /* Who changed an entry meanwhile, when and why, as far as the server said
+     (whoChanged): {first, beside}, or null when it is not known. */
+  function changedBy(changed) {
+    if (!changed || !changed.changed_at) return null;
+    const said = [changed.changed_by
+      ? _("Changed by %(user)s at %(time)s.", { user: isolate(changed.changed_by), time: isolate(changed.changed_at) })
+      : _("Changed at %(time)s.", { time: isolate(changed.changed_at) })];
+    if (changed.reason) said.push(_("Their reason: %(reason)s", { reason: isolate(changed.reason) }));
+    return joined(said);
+  }
+
+  /* One side of a conflict: its heading in the page's two languages, then the counts. */
+  function showSide(node, heading, counts) {
+    const label = document.createElement("b");
+    showLabel(label, heading);
+    node.replaceChildren(label, " " + counts);
   }
 
   /* A refused item corrected where it waits: checked again, then sent under a

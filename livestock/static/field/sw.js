@@ -35,8 +35,12 @@ const SHELL = ["/field/manifest.webmanifest", "/static/field/icon-192.png"];
 const REQUIRED = [...CATALOGS, fieldKept.NOT_AVAILABLE];
 // Never kept: the worker itself, and the roster, which the page keeps in IndexedDB
 // and asks for what changed since its last copy; an old answer replayed from here
-// offline would put back names and totals the phone has since had fresher.
+// offline would put back names and totals the phone has since had fresher. Nor who
+// last changed an entry (asked for when a correction meets a change made meanwhile).
 const NETWORK_ONLY = new Set(["/field/sw.js", "/field/roster.json"]);
+function networkOnly(path) {
+  return NETWORK_ONLY.has(path) || path.startsWith("/field/entry/");
+}
 
 /* An answer of our own that could be kept: a 200, not a redirect (to the login page). */
 function ours(response) {
@@ -139,7 +143,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request));
-  } else if (url.pathname.startsWith("/field/") && !NETWORK_ONLY.has(url.pathname)) {
+  } else if (url.pathname.startsWith("/field/") && !networkOnly(url.pathname)) {
     event.respondWith(networkFirst(request));
   }
 });
