@@ -27,11 +27,15 @@ class LivestockConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.models import update_last_login
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
         from simple_history.signals import pre_create_historical_record
 
         from livestock.audit.attribution import describe_change
+        from livestock.places.names import register_folding
 
         pre_create_historical_record.connect(describe_change, dispatch_uid="audit_describe_change")
+        # Names are found whatever their case in any script, SQLite too (places/names.py).
+        connection_created.connect(register_folding, dispatch_uid="names_register_folding")
 
         # A login saves the user's last_login; that is not a change to audit.
         def update_last_login_without_history(sender, user, **kwargs):

@@ -434,6 +434,28 @@ def test_stored_households_are_found_by_each_of_their_names_and_only_in_their_vi
     assert all(f"id {twin.pk}" in error.message for twin in twins)
 
 
+def test_a_village_is_found_by_its_latin_name_in_any_case_beyond_ascii_too(
+    tmp_path, fuhai_technician, kokeaheshi, sailike, winter_2024, english
+):
+    """A row names its village by the Latin name in any case, as a household's: by the
+    one rule of a name's case (places/names.py ``folded``), where SQLite's UPPER
+    upper-cased ASCII only and the file's KÖKTOGAY named no village Köktogay."""
+    koktogay = Village.objects.create(township=kokeaheshi, name="可可托海村", name_latin="Köktogay")
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "村,牧户,牧户拉丁名,产羔季,越冬母羊\n"
+        "KÖKTOGAY,阿丽娅,Aliya,2024–2025 冬羔,10\n"
+        "qibaerwoyi village,赛力克·屈克木,,2024–2025 冬羔,11\n",
+        encoding="utf-8",
+    )
+
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    assert result.errors == []
+    assert Herder.objects.get(name="阿丽娅").village == koktogay
+    assert LambingRecord.objects.get(herder=sailike).ewes_at_start == 11
+
+
 @pytest.mark.parametrize(
     "header", ["季初能繁母羊 ewes at start", "季初能繁母羊", "越冬母羊", "越冬母羊 ewes at start"]
 )

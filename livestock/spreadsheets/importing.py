@@ -17,7 +17,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.db.models.functions import Upper
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -30,7 +29,7 @@ from livestock.models import Herder, LambingRecord, Place, Season, Village
 from livestock.models.review import approved_through_townships
 from livestock.places import scoping
 from livestock.places.lookalikes import resemblance
-from livestock.places.names import lookalike_key, normalize_name
+from livestock.places.names import Folded, folded, lookalike_key, normalize_name
 from livestock.services.collector import collected_rarely
 from livestock.services.entries import NewEntry, entries_create
 from livestock.services.places import herder_build, herder_update, herders_create
@@ -391,24 +390,24 @@ class _Importer:
                 words = [text for text in part if not WHOLE_NUMBER.fullmatch(text)]
                 places = (
                     self.villages.select_related("township__county")
-                    .annotate(latin_upper=Upper("name_latin"))
+                    .annotate(latin_folded=Folded("name_latin"))
                     .filter(
                         Q(pk__in_array=[int(text) for text in part if WHOLE_NUMBER.fullmatch(text)])
                         | Q(name__in_array=words)
-                        | Q(latin_upper__in_array=[word.upper() for word in words])
+                        | Q(latin_folded__in_array=[folded(word) for word in words])
                     )
                 )
                 # Which of the part's texts may name a place: by its id, its
-                # name, its upper-cased Latin name (then asked as one row asks).
+                # name, its Latin name in any case (then asked as one row asks).
                 may_name: dict[object, list[str]] = defaultdict(list)
                 for given in part:
                     if WHOLE_NUMBER.fullmatch(given):
                         may_name[int(given)].append(given)
                     else:
                         may_name[given].append(given)
-                        may_name["latin", given.upper()].append(given)
+                        may_name["latin", folded(given)].append(given)
                 for place in places:
-                    for key in (place.pk, place.name, ("latin", place.name_latin.upper())):
+                    for key in (place.pk, place.name, ("latin", folded(place.name_latin))):
                         for named in may_name.get(key, ()):
                             if _is_named(place, named) and place not in self.named_villages[named]:
                                 self.named_villages[named].append(place)
@@ -661,7 +660,7 @@ class _Importer:
                 keys = set().union(*(self.wanted_keys.get(pk, ()) for pk in chunk))
                 by_village: dict[int, list] = {pk: [] for pk in chunk}
                 herders = (
-                    self.herders.annotate(latin_upper=AsciiUpper("name_latin"))
+                    self.herders.annotate(latin_folded=Folded("name_latin"))
                     .filter(village__in_array=chunk)
                     .filter(_may_be_named(names, keys))
                 )
@@ -992,7 +991,7 @@ class Households:
     def __init__(self, herders: Iterable) -> None:
         self.herders: list = []
         self.by_name: dict[str, list[int]] = {}
-        self.by_latin: dict[str, list[int]] = {}  # lower-case
+        self.by_latin: dict[str, list[int]] = {}  # folded (any case)
         self.by_kazakh: dict[str, list[int]] = {}
         self.by_key: dict[str, list[int]] = {}  # any of its names' lookalike_key
         for herder in herders:
@@ -1004,7 +1003,7 @@ class Households:
 
     def _index(self, position: int, name: str, name_latin: str, name_kazakh: str) -> None:
         self.by_name.setdefault(name, []).append(position)
-        self.by_latin.setdefault(name_latin.lower(), []).append(position)
+        self.by_latin.setdefault(folded(name_latin), []).append(position)
         if name_kazakh:
             self.by_kazakh.setdefault(name_kazakh, []).append(position)
         for key in _keys(name, name_latin, name_kazakh):
@@ -1025,7 +1024,7 @@ class Households:
             self.add(herder)
             return
         self.by_name[name].remove(position)
-        self.by_latin[name_latin.lower()].remove(position)
+        self.by_latin[folded(name_latin)].remove(position)
         if name_kazakh:
             self.by_kazakh[name_kazakh].remove(position)
         for key in _keys(name, name_latin, name_kazakh):
@@ -1038,7 +1037,7 @@ class Households:
         or their Kazakh name; in the order they were read."""
         positions = {
             *self.by_name.get(name, ()),
-            *self.by_latin.get(name.lower(), ()),
+            *self.by_latin.get(folded(name), ()),
             *self.by_kazakh.get(name, ()),
         }
         return [self.herders[position] for position in sorted(positions)]
@@ -1055,36 +1054,20 @@ def _keys(*names: str) -> set[str]:
     return {lookalike_key(name) for name in names if name} - {""}
 
 
-class AsciiUpper(Upper):
-    """A text upper-cased in its ASCII letters only, on every database: as
-    SQLite's UPPER does, and PostgreSQL's in the "C" collation (in its own
-    locale it may upper-case more, and not as Python does)."""
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        template = 'UPPER((%(expressions)s) COLLATE "C")'
-        return self.as_sql(compiler, connection, template=template, **extra_context)
-
-
-# A text with a letter beyond ASCII (as the database's regular expression reads it).
-NOT_ASCII = r"[^\x01-\x7f]"
-
-
 def _may_be_named(names: set[str], keys: set[str]) -> Q:
     """Households that one of ``names`` may name as ``Households.named`` finds
-    them (which decides), on a query annotated with ``latin_upper``
-    (``AsciiUpper``): by their Chinese or Kazakh name, by their Latin name
-    upper-cased in ASCII when the name is ASCII, and any whose Latin name is
-    not ASCII (Python's case rules beyond ASCII are not the database's); and
-    those with a name that looks like one of them (its look-alike key among
-    ``keys``: ``Households.resembling`` decides)."""
+    them (which decides), on a query annotated with ``latin_folded``
+    (``Folded``): by their Chinese or Kazakh name, by their Latin name in any
+    case (folded in the database as ``folded`` folds it in Python); and those
+    with a name that looks like one of them (its look-alike key among ``keys``:
+    ``Households.resembling`` decides)."""
     if not names:
         return Q(pk__in=[])
     keys = keys - {""}
     return (
         Q(name__in_array=names)
         | Q(name_kazakh__in_array=names)
-        | Q(latin_upper__in_array={name.lower().upper() for name in names if name.isascii()})
-        | Q(name_latin__regex=NOT_ASCII)
+        | Q(latin_folded__in_array={folded(name) for name in names})
         | Q(name_key__in_array=keys)
         | Q(name_latin_key__in_array=keys)
         | Q(name_kazakh_key__in_array=keys)
@@ -1179,7 +1162,7 @@ def _is_named(place: Place, text: str) -> bool:
     name in any case."""
     if WHOLE_NUMBER.fullmatch(text):
         return place.pk == int(text)
-    return place.name == text or place.name_latin.upper() == text.upper()
+    return place.name == text or folded(place.name_latin) == folded(text)
 
 
 def _one_village(villages: list[Village]) -> Village:
