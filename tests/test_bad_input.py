@@ -6,6 +6,7 @@ is shown back as text, escaped."""
 
 import datetime
 import html
+import uuid
 
 import pytest
 
@@ -14,7 +15,7 @@ from livestock.services.entries import entry_create
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
 from tests.conftest import make_user
-from tests.test_admin import add_count, correct, delete, record_form
+from tests.test_admin import add_count, correct, delete, field_errors, record_form
 from tests.test_api_base import api
 
 TOO_BIG_FOR_THE_DATABASE = 2**63
@@ -136,6 +137,49 @@ def test_a_bad_count_or_date_in_the_admin_is_shown_at_its_field(
     assert response.status_code == 200  # the form again
     name = field.removeprefix("new_")
     assert said in errors_at(response, name)
+    assert stored(record) == before
+
+
+NOT_WHOLE_ZH = "{}不是整数；数量须为0或以上的整数（规则：数量为整数）。"
+NOT_A_DATE_ZH = (
+    "2026-13-45不是日期；日期写作YYYY-MM-DD，如2025-02-11（规则：日期须为日历上真实的一天）。"
+)
+NOT_A_CAUSE_ZH = (
+    "xx不是可选项；可选：冻死 (cold), 饿死 (starvation), 疾病 (disease), 母羊弃羔 (mismothering), "
+    "兽害 (predator), 意外 (accident), 原因不明 (unknown)（规则：须从列表中选择）。"
+)
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "sent", "said"),
+    [
+        ("lambs_born", "abc", "abc", NOT_WHOLE_ZH.format("abc")),
+        ("lambs_born", "1.5", 1.5, NOT_WHOLE_ZH.format("1.5")),
+        ("lambs_alive", "many", "many", NOT_WHOLE_ZH.format("many")),
+        ("date", "2026-13-45", "2026-13-45", NOT_A_DATE_ZH),
+        ("loss_cause", "xx", "xx", NOT_A_CAUSE_ZH),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_refused_alike_in_the_admin_and_the_api(
+    admin_client, fuhai_technician, counted, field, typed, sent, said
+):
+    """One message naming the value and the rule, where the admin said 输入整数。 and
+    the API 请填写合法的整数值。 (DRF's), neither naming the value."""
+    record = counted.record
+    before = stored(record)
+    extra = {"lambs_lost": 1} if field == "loss_cause" else {}
+    admin = add_count(admin_client, record, **{field: typed, **extra})
+    assert field_errors(admin)[field] == [said]
+    body = {"uuid": str(uuid.uuid4()), "record": record.pk, "date": "2024-12-11"}
+    refused = api(fuhai_technician, language="zh-hans").post(
+        "/api/v1/entries/", {**body, **extra, field: sent}
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {field: [said]}
+    bulk = api(fuhai_technician, language="zh-hans").post(
+        "/api/v1/entries/bulk/", [{**body, **extra, field: sent}]
+    )
+    assert bulk.json()["errors"][0]["errors"] == {field: [said]}
     assert stored(record) == before
 
 

@@ -3,6 +3,7 @@ entry, a household; the rules description and the roster the phone keeps.
 The browser's side (offline, outbox, sync) is in tests/browser/test_field.py."""
 
 import datetime
+import html
 import json
 import re
 
@@ -151,6 +152,77 @@ def test_a_refused_row_says_which_field_and_rule(tech_client, sailike_now, qibae
     page = response.content.decode()
     assert 'data-error-for="lambs_lost"' in page
     assert "rule: losses ≤ lambs born" in page
+    assert not LambingEntry.objects.filter(record=sailike_now).exists()
+
+
+def error_shown(page: str, field: str) -> str:
+    """The text of the error a page shows at ``field`` (its label, then the message)."""
+    item = page.split(f'data-error-for="{field}">')[1].split("</li>")[0]
+    return html.unescape(re.sub(r"<[^>]+>", "", item))
+
+
+NOT_WHOLE = (
+    "{value}不是整数；数量须为0或以上的整数（规则：数量为整数）。 · "
+    "{value} is not a whole number; a count is a whole number, 0 or more "
+    "(rule: counts are whole numbers)."
+)
+CAUSES_ZH = (
+    "冻死 (cold), 饿死 (starvation), 疾病 (disease), 母羊弃羔 (mismothering), "
+    "兽害 (predator), 意外 (accident), 原因不明 (unknown)"
+)
+CAUSES_EN = "cold, starvation, disease, mismothering, predator, accident, unknown"
+
+
+@pytest.mark.parametrize(
+    ("typed", "field", "said"),
+    [
+        (
+            {"lambs_born": "abc"},
+            "lambs_born",
+            "产羔数 Lambs born: " + NOT_WHOLE.format(value="abc"),
+        ),
+        (
+            {"lambs_born": "1.5"},
+            "lambs_born",
+            "产羔数 Lambs born: " + NOT_WHOLE.format(value="1.5"),
+        ),
+        (
+            {"ewes_lambed": "-"},
+            "ewes_lambed",
+            "产羔母羊 Ewes lambed: " + NOT_WHOLE.format(value="-"),
+        ),
+        (
+            {"date": "2026-13-45"},
+            "date",
+            "日期 Date: 2026-13-45不是日期；日期写作YYYY-MM-DD，如2025-02-11"
+            "（规则：日期须为日历上真实的一天）。 · 2026-13-45 is not a date; write a day of "
+            "the calendar as YYYY-MM-DD, such as 2025-02-11 (rule: a date is a real day).",
+        ),
+        (
+            {"lambs_lost": "1", "loss_cause": "xx"},
+            "loss_cause",
+            f"死亡原因 Cause of loss: xx不是可选项；可选：{CAUSES_ZH}（规则：须从列表中选择）。 · "
+            f"xx is not one of the choices: {CAUSES_EN} (rule: choose one of the list).",
+        ),
+        (
+            {"lambs_born": "5", "lambs_alive": "3"},
+            "check_stage",
+            "成活检查 Survival check: "
+            "成活羔羊3只，须填写成活检查阶段（规则：成活检查须注明阶段）。 · "
+            "3 lambs alive need the stage of the survival check "
+            "(rule: a survival check has a stage).",
+        ),
+    ],
+)
+def test_a_row_refused_without_the_script_names_the_field_the_rule_and_the_value(
+    tech_client, sailike_now, qibaerwoyi, typed, field, said
+):
+    """Django's own messages named neither the value nor the rule ("输入整数。 · Enter a
+    whole number.", "输入一个有效的日期。"), and the rule of a check's stage had no 规则."""
+    row = {"record": sailike_now.pk, "date": timezone.localdate().isoformat(), **typed}
+    response = tech_client.post(f"/field/village/{qibaerwoyi.pk}/", row)
+    assert response.status_code == 400
+    assert error_shown(response.content.decode(), field) == said
     assert not LambingEntry.objects.filter(record=sailike_now).exists()
 
 

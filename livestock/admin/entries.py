@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models, transaction
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -51,13 +51,14 @@ def add_service_error(form: forms.Form, error: ValidationError, renames: dict | 
 
 def count_fields() -> dict[str, forms.Field]:
     """The form fields of an entry's counts, made from the model's fields: the
-    same labels, help, choices and required-ness as the model. A count's range
+    same labels, help, choices and required-ness as the model, and its messages
+    for what is no count, date or choice (``models.fields``). A count's range
     is left to the model (``services`` validate it), so that the message is the
     rule's, naming the value, not a form's generic one."""
     fields = {}
     for name in LambingEntry.CONTENT_FIELDS:
         model_field = LambingEntry._meta.get_field(name)
-        extra = {"min_value": None} if isinstance(model_field, models.IntegerField) else {}
+        extra = {}
         if name == "note":
             extra["widget"] = forms.Textarea(attrs={"rows": 2})
         if name == "date":  # a phone's own date picker

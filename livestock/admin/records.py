@@ -27,8 +27,6 @@ from livestock.spreadsheets.exporting import entries_of, entry_rows, record_rows
 
 
 class LambingRecordForm(ServiceForm):
-    # A count's range is the model's rule, with its message naming the value.
-    ewes_at_start = LambingRecord._meta.get_field("ewes_at_start").formfield(min_value=None)
     change_reason = forms.CharField(
         label=_("reason for the correction"),
         required=False,

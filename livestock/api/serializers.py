@@ -28,6 +28,13 @@ from livestock.models import (
     Township,
     Village,
 )
+from livestock.models.fields import (
+    CountField,
+    EntryDateField,
+    not_a_choice,
+    not_a_date,
+    not_a_whole_number,
+)
 from livestock.places import scoping
 from livestock.selectors.reviews import approved_totals
 from livestock.services.guards import REASON_MAX_LENGTH
@@ -92,12 +99,55 @@ class TextUUIDField(serializers.UUIDField):
         )
 
 
+class CountSerializerField(serializers.IntegerField):
+    """A count: what is no whole number (``"abc"``, ``1.5``, ``true``) is refused as
+    the model refuses it, naming the value and the rule (``models/fields.py``)."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if error.get_codes() != ["invalid"]:
+                raise
+            raise not_a_whole_number(data) from None
+
+
+class EntryDateSerializerField(serializers.DateField):
+    """An entry's date: what is no date (``2026-13-45``) is refused as the model refuses it."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if error.get_codes() != ["invalid"]:
+                raise
+            raise not_a_date(data) from None
+
+
+class ChoiceSerializerField(serializers.ChoiceField):
+    """A choice: a value not among them is refused as the model refuses it, listing them."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if error.get_codes() != ["invalid_choice"]:
+                raise
+            raise not_a_choice(data, self.choices.items()) from None
+
+
 class StrictSerializer(DescribedSerializer):
     """Refuses fields it does not know, so that a misspelt ``lamb_born`` is an
     error and not a count silently left at 0; and keeps the model's own
-    validators, whose messages name the value and the rule."""
+    validators and messages, which name the value and the rule."""
 
     serializer_related_field = WholeNumberKeyField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        CountField: CountSerializerField,
+        EntryDateField: EntryDateSerializerField,
+    }
+    serializer_choice_field = ChoiceSerializerField
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)

@@ -13,16 +13,14 @@ from livestock.services.places import LOOKALIKE_NAME
 
 
 def _model_fields(model: type[models.Model], names: list[str]) -> dict[str, forms.Field]:
-    """``model``'s fields ``names`` as form fields, a count checked by its model
-    field's own validators (``models.HOUSEHOLD_COUNT_LIMIT``: the rule, its message
-    naming the value typed) instead of the bounds a form field adds of itself: their
-    message ("Ensure this value is greater than or equal to 0") named no rule, and
-    their ``min`` attribute had the browser stop the form with its own, in the
-    browser's language, before the server could answer."""
+    """``model``'s fields ``names`` as form fields (``models.fields``: a value that is
+    no count, date or choice is refused naming it and the rule), a count checked by
+    its model field's own validators too (``models.HOUSEHOLD_COUNT_LIMIT``: the rule,
+    its message naming the value typed)."""
 
     def formfield(model_field: models.Field, **kwargs) -> forms.Field | None:
         if isinstance(model_field, models.IntegerField):
-            kwargs.update(min_value=None, max_value=None, validators=model_field.validators)
+            kwargs.update(validators=model_field.validators)
         return model_field.formfield(**kwargs)
 
     return fields_for_model(model, fields=names, formfield_callback=formfield)

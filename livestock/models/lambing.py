@@ -28,6 +28,7 @@ from livestock.choices import (
 )
 from livestock.counting import rules, walk
 from livestock.i18n import left_to_right
+from livestock.models.fields import ChoiceCodeField, CountField, EntryDateField
 from livestock.models.places import Herder, Versioned
 from livestock.models.review import approved_through
 
@@ -129,7 +130,7 @@ class LambingRecord(Versioned):
     season = models.ForeignKey(
         Season, models.PROTECT, related_name="lambing_records", verbose_name=_("season")
     )
-    ewes_at_start = models.PositiveIntegerField(
+    ewes_at_start = CountField(
         _("ewes at the season's start"),
         null=True,
         blank=True,
@@ -284,36 +285,36 @@ class LambingEntry(Versioned):
         verbose_name=_("lambing record"),
         db_index=False,
     )
-    date = models.DateField(_("date"))
-    ewes_lambed = models.PositiveIntegerField(
+    date = EntryDateField(_("date"))
+    ewes_lambed = CountField(
         _("ewes lambed"),
         default=0,
         validators=HOUSEHOLD_COUNT_LIMIT,
         help_text=_("Ewes that gave birth since the last entry."),
     )
-    lambs_born = models.PositiveIntegerField(
+    lambs_born = CountField(
         _("lambs born"),
         default=0,
         validators=HOUSEHOLD_COUNT_LIMIT,
         help_text=_("Lambs born since the last entry."),
     )
-    lambs_lost = models.PositiveIntegerField(
+    lambs_lost = CountField(
         _("lambs lost"),
         default=0,
         validators=HOUSEHOLD_COUNT_LIMIT,
         help_text=_("Lambs that died since the last entry, all of one cause."),
     )
-    loss_cause = models.CharField(
+    loss_cause = ChoiceCodeField(
         _("cause of loss"), max_length=20, choices=LossCause.choices, blank=True
     )
-    lambs_alive = models.PositiveIntegerField(
+    lambs_alive = CountField(
         _("lambs alive"),
         null=True,
         blank=True,
         validators=HOUSEHOLD_COUNT_LIMIT,
         help_text=_("Live lambs counted at a survival check; empty if no check was made."),
     )
-    check_stage = models.CharField(
+    check_stage = ChoiceCodeField(
         _("survival check"), max_length=10, choices=CheckStage.choices, blank=True
     )
     # Bounded by a validator, not the column's type (no table rewrite): a note is a
@@ -522,14 +523,22 @@ class LambingEntry(Versioned):
             )
         if self.lambs_alive is not None and not self.check_stage:
             errors["check_stage"] = ValidationError(
-                _("%(value)s lambs alive need the stage of the survival check."),
+                _(
+                    "%(value)s lambs alive need the stage of the survival check "
+                    "(rule: a survival check has a stage)."
+                ),
                 code="alive_without_stage",
                 params={"value": self.lambs_alive},
             )
         if self.check_stage and self.lambs_alive is None:
+            stages = dict(self._meta.get_field("check_stage").flatchoices)
             errors["lambs_alive"] = ValidationError(
-                _("A survival check needs the number of lambs alive."),
+                _(
+                    "A survival check (%(value)s) needs the number of lambs alive "
+                    "(rule: a stage needs lambs alive)."
+                ),
                 code="stage_without_alive",
+                params={"value": stages.get(self.check_stage, self.check_stage)},
             )
         return errors
 

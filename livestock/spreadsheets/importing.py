@@ -26,6 +26,7 @@ from livestock import i18n
 from livestock.audit.attribution import Surface, acting_as
 from livestock.counting import rollups
 from livestock.models import Herder, LambingRecord, Place, Season, Village
+from livestock.models.fields import not_a_choice, not_a_date, not_a_whole_number
 from livestock.models.review import approved_through_townships
 from livestock.places import scoping
 from livestock.places.lookalikes import resemblance
@@ -329,19 +330,12 @@ class _Importer:
         if text:
             values["date"] = _parse_date(text)
             if values["date"] is None:
-                message = _("%(value)s is not a date such as 2025-02-11") % {"value": text}
-                errors.append(("date", message))
+                errors.append(("date", not_a_date(text).messages[0]))
         for key, spellings in self.codes.items():
             text = row.get(key, "")
             values[key] = spellings.get(normalized(text), None) if text else ""
             if values[key] is None:
-                errors.append(
-                    (
-                        key,
-                        _("%(value)s is not one of: %(choices)s")
-                        % {"value": text, "choices": _choices_shown(FIELDS[key].choices)},
-                    )
-                )
+                errors.append((key, not_a_choice(text, FIELDS[key].choices).messages[0]))
         for key in TEXT_KEYS:
             values[key] = row.get(key, "")
         text = row.get("uuid", "")
@@ -1149,12 +1143,12 @@ def whole_number(text: str) -> int:
     count), or a ``ValueError`` whose message names the value and the rule."""
     if WHOLE_NUMBER.fullmatch(text):
         return int(text)
-    shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)})"
     if text.isascii() and text.isdigit():
         raise ValueError(
-            _("%(value)s has more than %(digits)s digits") % {"value": shown, "digits": MAX_DIGITS}
+            _("%(value)s has more than %(digits)s digits")
+            % {"value": shown(text), "digits": MAX_DIGITS}
         )
-    raise ValueError(_("%(value)s is not a whole number of 0 or more") % {"value": shown})
+    raise ValueError(not_a_whole_number(text).messages[0])
 
 
 def _is_named(place: Place, text: str) -> bool:
@@ -1182,17 +1176,9 @@ def _parents(village: Village) -> str:
     return f"{village.township.county.name} {village.township.name}"
 
 
-def _choices_shown(choices) -> str:
-    """The choices as the user reads them, each by its label in the active
-    language and its code: 冻死 (cold), 饿死 (starvation), … A Chinese
-    technician was shown the codes alone (accident, cold, …), though the
-    template and the exports write the Chinese labels."""
-    return ", ".join(code if str(label) == code else f"{label} ({code})" for code, label in choices)
-
-
 def _choice_spellings(choices) -> dict[str, str]:
     """A choice by its code or its label in any of the site's languages (a
-    Kazakh page's message lists them in Kazakh: ``_choices_shown``)."""
+    Kazakh page's message lists them in Kazakh: ``models.fields.not_a_choice``)."""
     spellings = {}
     for code, label in choices:
         spellings[normalized(code)] = code
