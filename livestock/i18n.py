@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.html import format_html
 
 T = TypeVar("T")
 
@@ -45,6 +46,15 @@ def left_to_right(text: str) -> str:
     if not language_bidi():
         return text
     return f"{LEFT_TO_RIGHT_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
+
+
+def left_to_right_html(text: str) -> str:
+    """``text``, numbers with the signs between them (a rate's "= 56 ÷ 40", "12 / 40"
+    households), as HTML laid out left to right on its own in any page: in a
+    right-to-left one the signs between the numbers took the page's direction, and
+    "= 56 ÷ 40" read "40 ÷ 56 =", a division an official would do the wrong way round.
+    ``<bdi dir="ltr">`` in a template does the same."""
+    return format_html('<bdi dir="ltr">{}</bdi>', text)
 
 
 def isolated(text: str) -> str:

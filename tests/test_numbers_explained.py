@@ -27,9 +27,9 @@ from tests.test_api_base import API, api
 
 AS_OF = "2025-02-11"
 RATE_CELL = re.compile(
-    r'<td class="col-\w+ rate[^"]*">(?P<value>[\d.]+)%<small class="parts">= (?P<numerator>[\d,]+)'
-    r" ÷ (?P<denominator>[\d,]+)</small>(?:<small class=\"households\">(?P<households>[^<]*)"
-    r"</small>)?</td>"
+    r'<td class="col-\w+ rate[^"]*">(?P<value>[\d.]+)%<small class="parts">'
+    r'<bdi dir="ltr">= (?P<numerator>[\d,]+) ÷ (?P<denominator>[\d,]+)</bdi></small>'
+    r'(?:<small class="households">(?P<households>[^<]*)</small>)?</td>'
 )
 
 
@@ -93,10 +93,10 @@ def test_the_page_shows_the_numbers_each_rate_actually_used_and_its_households(
     row = total_row(burqin_page(official, burqin_as_officials_met_it))
     assert '<td class="col-lambs_born">150</td>' in row  # lambs born, both households
     # 繁殖率: only 别克's ewes were counted, so only his 50 lambs are divided.
-    assert '33.3%<small class="parts">= 50 ÷ 150</small>' in row
+    assert '33.3%<small class="parts"><bdi dir="ltr">= 50 ÷ 150</bdi></small>' in row
     assert "⚠ 按2户中的1户计算" in row
     # 产羔率: only the neighbour counted ewes lambed.
-    assert '125.0%<small class="parts">= 100 ÷ 80</small>' in row
+    assert '125.0%<small class="parts"><bdi dir="ltr">= 100 ÷ 80</bdi></small>' in row
 
 
 def test_lambs_alive_with_no_check_made_is_a_dash_on_the_page_not_zero(
@@ -145,7 +145,7 @@ def test_a_check_in_one_household_of_two_says_so_at_lambs_alive(
         '<td class="col-lambs_alive partial">48<small class="households">⚠ 按2户中的1户计算' in row
     )
     # 成活率 divides by the lambs born of the household checked, not all 150.
-    assert '96.0%<small class="parts">= 48 ÷ 50</small>' in row
+    assert '96.0%<small class="parts"><bdi dir="ltr">= 48 ÷ 50</bdi></small>' in row
 
 
 def csv_rows(official, season, **params) -> tuple[list[str], list[list[str]]]:

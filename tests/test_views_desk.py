@@ -167,7 +167,7 @@ def test_a_herders_table_gives_the_coverage_its_villages_table_gives(seeded, off
         coverage = row[
             row.index('class="col-coverage') : row.index("</td>", row.index("col-coverage"))
         ]
-        assert '100.0%<small class="parts">= 50 ÷ 50</small>' in coverage
+        assert '100.0%<small class="parts"><bdi dir="ltr">= 50 ÷ 50</bdi></small>' in coverage
     exported = client.get("/", {**params, "place": f"herder:{bieke.pk}", "export": "csv"})
     *_notes, header, row = csv.reader(io.StringIO(exported.content.decode("utf-8-sig")))
     columns = dict(zip(header, row, strict=True))

@@ -57,7 +57,8 @@ def test_burqin_shows_reported_figures_beside_its_records_and_their_coverage(
     assert "12,000 (2025-02-11)" in burqin  # reported lambs born, exact
     assert "186,000 多/余（以上） (2024-12-01)" in burqin  # reported over-wintering ewes
     assert '<td class="col-lambs_born">50</td>' in burqin  # recorded lambs born: 别克's 50
-    assert '<td class="col-coverage rate">0.4%<small class="parts">= 50 ÷ 12,000</small>' in burqin
+    coverage = '<small class="parts"><bdi dir="ltr">= 50 ÷ 12,000</bdi></small>'
+    assert f'<td class="col-coverage rate">0.4%{coverage}' in burqin
 
 
 def test_as_of_a_date_the_records_leave_out_later_entries(seeded, prefecture_official_seeded):

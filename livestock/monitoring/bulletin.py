@@ -32,7 +32,7 @@ from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
 from livestock.choices import Metric, Qualifier
 from livestock.counting.totals import LambingTotals
-from livestock.i18n import shown_languages, text_direction
+from livestock.i18n import left_to_right, shown_languages, text_direction
 from livestock.models import (
     County,
     Herder,
@@ -217,10 +217,12 @@ class _Writer:
                 "reason": reason,
             }
         else:
-            basis = gettext("%(formula)s = %(numerator)s ÷ %(denominator)s; %(households)s") % {
+            # The division read left to right in a right-to-left bulletin too, where
+            # "56 ÷ 40" came out "40 ÷ 56".
+            division = left_to_right(f"{parts.numerator} ÷ {parts.denominator}")
+            basis = gettext("%(formula)s = %(division)s; %(households)s") % {
                 "formula": metric.formula,
-                "numerator": parts.numerator,
-                "denominator": parts.denominator,
+                "division": division,
                 "households": metric.households,
             }
         return self.rate(parts.value, str(metric.name), basis)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from livestock.choices import Metric
 from livestock.counting import metrics
 from livestock.counting.totals import RateParts
+from livestock.i18n import left_to_right_html
 from livestock.models import ReportedFigure
 
 # Headers of an export's parts of a rate; named here, not inside the f-strings below,
@@ -82,7 +83,7 @@ class Cell:
             return format_html(
                 '<td class="{}" title="{}">{}</td>', classes, self.unknown_why, self.text
             )
-        parts = format_html('<small class="parts">= {}</small>', self.parts) if self.parts else ""
+        parts = format_html('<small class="parts">{}</small>', self.division) if self.parts else ""
         households = (
             format_html(
                 '<small class="households">{}{}</small>',
@@ -95,6 +96,12 @@ class Cell:
         return format_html('<td class="{}">{}{}{}</td>', classes, self.text, parts, households)
 
     __html__ = __str__
+
+    @property
+    def division(self) -> str:
+        """ "= 56 ÷ 40", read left to right in a right-to-left page too (the table's
+        cell and the desk's card)."""
+        return left_to_right_html(f"= {self.parts}")
 
 
 # The recorded counts a summary shows, in ``metrics.COUNTS`` order.

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from livestock.counting import metrics
 from livestock.counting.totals import RateParts
+from livestock.i18n import left_to_right_html
 
 register = template.Library()
 
@@ -32,9 +33,12 @@ def why_unknown(parts: RateParts) -> str:
 @register.simple_tag
 def rate_division(parts: RateParts) -> str:
     """A rate in a monitoring table's cell: "50.0% <small>1 / 2</small>", its
-    numerator of its denominator; "— <small>无牧户 no households</small>" where
+    numerator of its denominator (read left to right in a right-to-left page too:
+    ``i18n.left_to_right_html``); "— <small>无牧户 no households</small>" where
     they are unknown (``why_unknown``), never "0 / 0"."""
     beside = (
-        f"{parts.numerator} / {parts.denominator}" if parts.numbers_known else why_unknown(parts)
+        left_to_right_html(f"{parts.numerator} / {parts.denominator}")
+        if parts.numbers_known
+        else why_unknown(parts)
     )
     return format_html("{} <small>{}</small>", percent(parts.value), beside)
