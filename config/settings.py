@@ -254,6 +254,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = None if DEBUG else BASE_DIR / "var" / "static"
 # WhiteNoise serves the static files from the app itself, with far-future cache
 # headers on hashed names once collected (make serve); no CDN, no other server.
+# The files a browser asks for at the site's root whatever the page says (a PDF, a
+# JSON answer opened in a tab): /favicon.ico, which was a 404 on every such page.
+WHITENOISE_ROOT = BASE_DIR / "livestock" / "root_files"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
