@@ -969,6 +969,45 @@ def test_two_corrections_of_an_entry_made_offline_are_uploaded_one_on_the_other(
     assert entry.lambs_born == 10
 
 
+def test_a_correction_tapped_while_the_one_before_is_being_kept_is_kept_too(
+    phone, fuhai_village, results_dir
+):
+    """A second 更正 of an entry tapped while the first was still being kept (put in
+    the phone's outbox, the page drawn again: a slow phone, a quick technician) was
+    dropped without a word, as a double tap is: the technician's second correction
+    was lost. It now waits for the first; a double tap (the same counts and reason
+    again, still waiting to upload) is kept once."""
+    page, signal = phone
+    _village, records = fuhai_village
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    # Sent as the buttons send them, the second while the first waits for the outbox.
+    correction.evaluate(
+        """async form => {
+            const send = (born, reason) => {
+                form.elements.lambs_born.value = born;
+                form.elements.reason.value = reason;
+                form.requestSubmit();
+            };
+            const ticks = async n => { for (let i = 0; i < n; i++) await Promise.resolve(); };
+            send(6, "数错了");
+            await ticks(20);  // the first has read its counts, and waits for the outbox
+            send(7, "又数了一遍");
+            await ticks(20);
+            send(7, "又数了一遍");  // a double tap of the second
+        }"""
+    )
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+    go_online(page, signal)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=30_000)
+    expect(page.locator("[data-sync-state]")).to_contain_text("已全部上传", timeout=20_000)
+    page.screenshot(path=results_dir / "both-corrections-uploaded.png", full_page=True)
+    entry.refresh_from_db()
+    assert entry.lambs_born == 7
+    reasons = [h.history_change_reason for h in entry.history.order_by("history_id")]
+    assert reasons[-2:] == ["数错了", "又数了一遍"] and reasons.count("又数了一遍") == 1
+
+
 def test_visit_first_on_today_follows_an_upload(phone, fuhai_village, results_dir):
     """Today lists the households to visit first. A count uploaded that cleared a
     household's flag cleared it on its row, but the household stayed in 先去走访 and

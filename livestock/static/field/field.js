@@ -363,7 +363,19 @@
     };
   }
   const saveRow = onceAtATime(keepRow);
-  const saveCorrection = onceAtATime(keepCorrection);
+
+  /* A correction's saves one after another. A correction's form keeps what is typed
+     in it once kept, so a second 更正 tapped while the first was being kept was
+     dropped here as a double tap is: the technician's second correction was lost.
+     Each now waits for the one before; a double tap (the same counts and reason as
+     a correction of the entry still waiting to upload) is kept once (keepCorrection). */
+  const correctionsUnderWay = new WeakMap();
+  function saveCorrection(form) {
+    const before = correctionsUnderWay.get(form) || Promise.resolve();
+    const next = before.catch(function () {}).then(function () { return keepCorrection(form); });
+    correctionsUnderWay.set(form, next);
+    return next;
+  }
 
   /* A village row: checked, then into the outbox. Returns whether it was kept. */
   async function keepRow(form) {
@@ -421,13 +433,19 @@
     }
     if (!form.elements.reason.reportValidity()) return;
     body.reason = form.elements.reason.value.trim();
+    const entry = Number(form.dataset.entry);
+    const again = (await outbox.all()).some(function (item) {
+      return item.kind === "update" && item.state === "pending" && item.entry === entry &&
+        JSON.stringify(item.body) === JSON.stringify(body);
+    });
+    if (again) return;
     await outbox.put({
       uuid: newUuid(),
       kind: "update",
       state: "pending",
       user: currentUser,
       record: Number(form.dataset.recordId),
-      entry: Number(form.dataset.entry),
+      entry: entry,
       etag: form.dataset.etag,
       label: (document.querySelector("h1") || {}).textContent || "",
       body: body,
