@@ -122,6 +122,43 @@ def test_the_row_being_typed_stays_above_the_save_all_bar(
     assert covered == []
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "kk-arab"])
+def test_a_field_tapped_just_above_save_all_brings_its_rows_save_above_the_bar(
+    field_phone, households, qibaerwoyi, results_dir, language
+):
+    """A row's first field tapped where it showed, just above "全部保存 Save all",
+    with the rest of its row under the bar: the browser left the page where it was,
+    and the row's 保存 Save stayed under the bar. The page now moves it above."""
+    page = field_phone(language)
+    page.goto(f"/field/village/{qibaerwoyi.pk}/")
+    loaded(page)
+    bar = page.locator("[data-save-all]")
+    expect(bar).to_be_visible()
+    rows = page.locator("form[data-entry-form]")
+    row = rows.nth(rows.count() - 1)
+    field = row.locator(".counts input").first
+    # The row's first field shown above the bar (clear of the scroll padding that
+    # brings a field from elsewhere into view with its row), the row's Save under it.
+    page.evaluate(
+        """([field, bar]) => {
+            const gap = bar.getBoundingClientRect().top - field.getBoundingClientRect().bottom;
+            window.scrollBy(0, 60 - gap);
+        }""",
+        [field.element_handle(), bar.element_handle()],
+    )
+    save = row.locator("button.save")
+    assert save.bounding_box()["y"] + save.bounding_box()["height"] > bar.bounding_box()["y"]
+    # Tapped where it is: the mouse, as a finger, moves nothing first (a locator's
+    # click scrolls its element into view, which a tap does not).
+    spot = field.bounding_box()
+    page.mouse.click(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2)
+    page.wait_for_timeout(300)
+    where = page.evaluate(FOCUSED)
+    page.screenshot(path=results_dir / f"village-tapped-{language}-360px.png")
+    assert where["save_bottom"] <= where["bar_top"], where
+    assert where["field_bottom"] <= where["bar_top"] and where["row_top"] >= 0, where
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_headers_two_languages_are_set_apart(field_phone, households, language):
     """The bar's 今日 link read Бүгін今日 and بۇگىن今日: its flex box dropped the space

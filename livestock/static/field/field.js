@@ -1306,6 +1306,23 @@
     });
   }
 
+  /* A village row's field tapped just above "Save all": the browser leaves a field in
+     view where it is, so the row's Save button stayed under the bar (the stylesheet's
+     scroll margins act only when a field comes into view from elsewhere, by the
+     keyboard's Next). The page moves up by as much as the Save button is covered,
+     never so far that the field itself leaves the top of the screen. */
+  function keepRowAbove(bar, field) {
+    const row = field.closest && field.closest("form[data-entry-form]");
+    const save = row && row.querySelector("button.save");
+    if (!save || !field.matches("input, select, button")) return;
+    requestAnimationFrame(function () {
+      const covered = save.getBoundingClientRect().bottom + 8 - bar.getBoundingClientRect().top;
+      const room = field.getBoundingClientRect().top - 8;
+      const by = Math.min(covered, room);
+      if (covered > 0 && by > 0) window.scrollBy(0, by);
+    });
+  }
+
   function wire() {
     document.querySelectorAll("form[data-entry-form]").forEach(function (form) {
       form.noValidate = true;
@@ -1317,6 +1334,7 @@
     const saveAll = document.querySelector("[data-save-all]");
     if (saveAll) {
       saveAll.hidden = false;
+      document.addEventListener("focusin", function (event) { keepRowAbove(saveAll, event.target); });
       saveAll.addEventListener("click", async function () {
         for (const form of document.querySelectorAll("form[data-entry-form]")) {
           if (typedSomething(form)) await saveRow(form);
