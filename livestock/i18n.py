@@ -83,20 +83,28 @@ def shown_languages(language: str | None = None) -> tuple[str, str]:
     return CHINESE, "en"
 
 
+def made_in_each(build: Callable[[], T], languages: tuple[str, str] | None = None) -> tuple[T, T]:
+    """What ``build()`` makes (a text translated as it is made), made once in each of
+    ``languages``, the page's two (``shown_languages``) unless others are given."""
+    first, beside = languages or shown_languages()
+    with translation.override(first):
+        made = build()
+    with translation.override(beside):
+        return made, build()
+
+
 def in_both(message: str, **params) -> str:
     """``message`` (a msgid, marked with ``gettext_noop``) filled with ``params`` in
     the two languages of ``shown_languages``, "first · beside": a refusal that a
     technician, an official and an integrator each read, on whatever page or in
     whatever language they asked. A param that is translated itself (a lazy
     text) is written in each language with the message."""
-    texts = []
-    for language in shown_languages():
-        with translation.override(language):
-            text = translation.gettext(message)
-            if params:
-                text %= {name: str(value) for name, value in params.items()}
-            texts.append(text)
-    return " · ".join(dict.fromkeys(texts))
+
+    def text() -> str:
+        made = translation.gettext(message)
+        return made % {name: str(value) for name, value in params.items()} if params else made
+
+    return " · ".join(dict.fromkeys(made_in_each(text)))
 
 
 # The header with which a field page's script asks the API for its messages in that
@@ -137,11 +145,7 @@ def in_languages(
     ``languages``, made once in the active language."""
     if languages is None:
         return build()
-    first, beside = languages
-    with translation.override(first):
-        made = build()
-    with translation.override(beside):
-        return _joined(made, build(), languages if apart else None)
+    return _joined(*made_in_each(build, languages), languages if apart else None)
 
 
 def _joined(first, beside, apart: tuple[str, str] | None = None):

@@ -22,7 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, override
 
-from livestock.i18n import shown_languages
+from livestock.i18n import made_in_each
 
 
 @dataclass(frozen=True)
@@ -438,11 +438,7 @@ def in_shown_languages(text: Promise | str) -> str:
     ``none_yet``) in the two languages the pages write such a note in
     (``i18n.shown_languages``): "无牧户 no households", or Kazakh with the Chinese
     beside it, so that an official reads it whatever the page's language."""
-    texts = []
-    for language in shown_languages():
-        with override(language):
-            texts.append(str(text))
-    return " ".join(texts)
+    return " ".join(made_in_each(lambda: str(text)))
 
 
 def no_households_text() -> str:

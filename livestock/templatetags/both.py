@@ -18,16 +18,14 @@ form's error (an item of ``errors.as_data``): its message, filled with its value
 """
 
 import json
-from collections.abc import Callable
 
 from django import template
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext
 
 from livestock.field.rules_description import KEYS
-from livestock.i18n import CHINESE, shown_languages, text_direction
+from livestock.i18n import CHINESE, made_in_each, shown_languages, text_direction
 
 register = template.Library()
 
@@ -113,22 +111,13 @@ def shown_keys() -> str:
     )
 
 
-def _in_shown_languages(text: Callable[[], str]) -> tuple[str, str]:
-    """``text()``, a text translated as it is made, in the page's two languages."""
-    first, beside = shown_languages()
-    with translation.override(first):
-        first_text = text()
-    with translation.override(beside):
-        return first_text, text()
-
-
 @register.filter
 def label_both(text) -> str:
     """A label translated as it is shown (a form field's label) in the page's two
     languages, marked up as ``both`` marks up a label. (Not ``i18n.in_both``, which
     makes a message's plain "first · beside" from a msgid and its values; this
     filter bore that name too.)"""
-    first, beside = _in_shown_languages(lambda: str(text))
+    first, beside = made_in_each(lambda: str(text))
     return format_html("{} <small>{}</small>", first, _beside(beside))
 
 
@@ -145,7 +134,7 @@ def message_both(error: ValidationError) -> str:
     """A form's error in the page's two languages, "first · beside" (once, when both
     read the same): the rule a model's validator or a service refused a value with,
     as the script shows a rule's message."""
-    first, beside = _in_shown_languages(
+    first, beside = made_in_each(
         lambda: str(error.message % error.params if error.params else error.message)
     )
     if first == beside:
