@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import DataError, IntegrityError, connection
 from django.utils import translation
+from openpyxl import Workbook
 
 from livestock.audit import bulk_insert
 from livestock.counting import rollups
@@ -430,8 +431,13 @@ def test_stored_households_are_found_by_each_of_their_names_and_only_in_their_vi
 
     path.write_text("村,牧户,产羔季,越冬母羊\n1号村,双胞胎,2024–2025 冬羔,14\n", encoding="utf-8")
     [error] = import_counts(content=path.read_bytes(), user=fuhai_technician).errors
-    assert error.column == "牧户" and "ambiguous" in error.message
-    assert all(f"id {twin.pk}" in error.message for twin in twins)
+    listed = f"双胞胎 Twin 1 (id {twins[0].pk}), 双胞胎 Twin 2 (id {twins[1].pk})"
+    assert (error.column, error.message) == (
+        "牧户",
+        f"有歧义：1号村 Cun 1 有多户同名：{listed}；请给出牧户编号 · "
+        f"ambiguous: several households of 1号村 Cun 1 have this name: {listed}; "
+        "give the herder id",
+    )
 
 
 def test_a_village_is_found_by_its_latin_name_in_any_case_beyond_ascii_too(
@@ -628,7 +634,7 @@ def test_a_later_row_giving_a_new_household_another_latin_name_renames_it(
 
     preview = import_counts(content=content, user=fuhai_technician, dry_run=True)
     assert preview.errors == [] and stored() == (0, 0, 0)
-    assert [kind[:5] for kind in preview.kinds] == [
+    assert [row[:5] for row in preview.kinds] == [
         ("herder", "herder households", 1, 0, 0),
         ("record", "lambing records", 1, 0, 0),
         ("entry", "lambing entries", 3, 0, 0),
@@ -1288,9 +1294,15 @@ def test_a_household_new_on_an_earlier_line_is_named_by_its_line_once_its_batch_
         ),
         (
             5,
+            "有歧义：齐巴尔窝依村 Qibaerwoyi Village 有多户同名：赛力克·屈克木 Sailike Qukemu "
+            f"(id {sailike.pk}), 阿依古丽 Sailike Qukemu（第 4 行新建）。本文件新建的牧户还没有"
+            "牧户编号，只能凭名字区分：如指第 4 行新建的那户，请照该行写作 阿依古丽；如指已有"
+            "的牧户，请给出其牧户编号 · "
             "ambiguous: several households of 齐巴尔窝依村 Qibaerwoyi Village have this name: "
             f"赛力克·屈克木 Sailike Qukemu (id {sailike.pk}), 阿依古丽 Sailike Qukemu, new on "
-            "line 4; give the herder id",
+            "line 4. A household new in this file has no herder id yet and is told apart by "
+            "its name alone: to mean the one new on line 4, write 阿依古丽 as that line does; "
+            "to mean a stored one, give its herder id",
         ),
     ]
     assert [(h.line, h.resembles) for h in result.new_herders][:2] == [
@@ -1298,6 +1310,143 @@ def test_a_household_new_on_an_earlier_line_is_named_by_its_line_once_its_batch_
         (3, "努尔兰 Nurlan, new on line 2"),
     ]
     assert stored() == (1, 0, 0)
+
+
+COUNTS_HEADER = ["村", "牧户", "牧户编号", "牧户拉丁名", "产羔季", "越冬母羊", "日期", "产羔数"]
+
+
+def counts_file(tmp_path: Path, kind: str, rows: list[list]) -> Path:
+    """A counts file of ``rows`` (the header first), as a technician saves one: CSV in
+    UTF-8, or a workbook (an empty cell left empty)."""
+    path = tmp_path / f"counts.{kind}"
+    if kind == "csv":
+        path.write_text("".join(",".join(map(str, row)) + "\n" for row in rows), encoding="utf-8")
+    else:
+        workbook = Workbook()
+        for row in rows:
+            workbook.active.append([None if cell == "" else cell for cell in row])
+        workbook.save(path)
+    return path
+
+
+def counts_row(name: str, latin: str = "", *, herder_id="", date="2024-12-12", born=2) -> list:
+    return ["齐巴尔窝依村", name, herder_id, latin, "2024–2025 冬羔", "", date, born]
+
+
+@pytest.mark.parametrize("batch", [1, ENTRY_BATCH])
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_name_a_stored_household_and_one_new_in_the_file_answer_to_says_how_to_mean_each(
+    kind, batch, tmp_path, fuhai_technician, qibaerwoyi, sailike, winter_2024, english, monkeypatch
+):
+    """Line 2 adds 萨力克, whose Latin name is the stored 赛力克·屈克木's; line 3
+    names SAILIKE QUKEMU, which both answer to. The refusal said "give the herder
+    id", of line 2's household too, which has none anyone could give: its id is
+    made inside the import and rolled back with it. It says to write 萨力克 as line
+    2 does to mean that one, and to give the stored one's herder id; each way, the
+    file is then imported with line 3's counts on the household meant. Whether
+    line 2's batch was stored already (``ENTRY_BATCH`` 1) or not."""
+    monkeypatch.setattr(importing, "ENTRY_BATCH", batch)
+    new_on_line_2 = counts_row("萨力克", "Sailike Qukemu", date="2024-12-11", born=1)
+
+    path = counts_file(tmp_path, kind, [COUNTS_HEADER, new_on_line_2, counts_row("SAILIKE QUKEMU")])
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column, error.value) == (3, "牧户", "SAILIKE QUKEMU")
+    assert error.message == (
+        "有歧义：齐巴尔窝依村 Qibaerwoyi Village 有多户同名：赛力克·屈克木 Sailike Qukemu "
+        f"(id {sailike.pk}), 萨力克 Sailike Qukemu（第 2 行新建）。本文件新建的牧户还没有牧户"
+        "编号，只能凭名字区分：如指第 2 行新建的那户，请照该行写作 萨力克；如指已有的牧户，"
+        "请给出其牧户编号 · "
+        "ambiguous: several households of 齐巴尔窝依村 Qibaerwoyi Village have this name: "
+        f"赛力克·屈克木 Sailike Qukemu (id {sailike.pk}), 萨力克 Sailike Qukemu, new on line 2. "
+        "A household new in this file has no herder id yet and is told apart by its name "
+        "alone: to mean the one new on line 2, write 萨力克 as that line does; to mean a "
+        "stored one, give its herder id"
+    )
+    assert not result.applied and stored() == (1, 0, 0)
+
+    # The stored one by its herder id (a preview: line 2's household stays new) ...
+    by_id = counts_row("", herder_id=sailike.pk)
+    path = counts_file(tmp_path, kind, [COUNTS_HEADER, new_on_line_2, by_id])
+    preview = import_counts(content=path.read_bytes(), user=fuhai_technician, dry_run=True)
+    assert preview.errors == []
+    assert [row[:5] for row in preview.kinds] == [
+        ("herder", "herder households", 1, 0, 1),
+        ("record", "lambing records", 2, 0, 0),
+        ("entry", "lambing entries", 2, 0, 0),
+    ]
+    assert stored() == (1, 0, 0)
+    # ... and line 2's household by the name line 2 gives it.
+    path = counts_file(tmp_path, kind, [COUNTS_HEADER, new_on_line_2, counts_row("萨力克")])
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+    assert result.errors == [] and result.applied
+    new = Herder.objects.get(name="萨力克")
+    born = LambingEntry.objects.filter(record__herder=new).values_list("lambs_born", flat=True)
+    assert sorted(born) == [1, 2]
+    assert stored() == (2, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("line_2", "advice"),
+    [
+        (
+            ["别克", "Bek"],
+            "to mean the one new on line 2, write 别克 as that line does",
+        ),
+        (  # line 2's name is line 3's Latin name: no name of line 2's is its own
+            ["Bek", "Bek"],
+            "the name of the one new on line 2, Bek, is another household's too: write "
+            "their names so that they differ",
+        ),
+    ],
+)
+def test_a_name_two_households_new_in_the_file_answer_to_names_their_lines_and_no_herder_id(
+    line_2, advice, tmp_path, fuhai_technician, qibaerwoyi, winter_2024, english
+):
+    """Lines 2 and 3 add two households whose Latin name is Bek; line 4 names
+    BEK. Neither has a herder id to give: the refusal names their lines and says
+    to write each one's own name, or, where one has none of its own, to write
+    the names so that they differ. Nothing is stored."""
+    rows = [
+        COUNTS_HEADER,
+        counts_row(*line_2, date="2024-12-11"),
+        counts_row("拜克", "Bek", date="2024-12-11"),
+        counts_row("BEK"),
+    ]
+    path = counts_file(tmp_path, "csv", rows)
+
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column, error.value) == (4, "牧户", "BEK")
+    _chinese, english_message = error.message.split(" · ")
+    assert english_message == (
+        "ambiguous: several households of 齐巴尔窝依村 Qibaerwoyi Village have this name: "
+        f"{' '.join(line_2)}, new on line 2, 拜克 Bek, new on line 3. A household new in this "
+        f"file has no herder id yet and is told apart by its name alone: {advice}; to mean "
+        "the one new on line 3, write 拜克 as that line does"
+    )
+    assert "give" not in english_message and "请给出" not in error.message
+    assert stored() == (0, 0, 0)
+
+    # On a Kazakh page, in Kazakh with the Chinese beside it.
+    with translation.override("kk-arab"):
+        [error] = import_counts(content=path.read_bytes(), user=fuhai_technician).errors
+    kazakh, chinese = error.message.split(" · ")
+    assert kazakh.startswith("انىق ەمەس") and "⁨3⁩-جولدا" in kazakh
+    assert chinese.startswith("有歧义") and "如指第 3 行新建的那户，请照该行写作 拜克" in chinese
+
+    # As it says: line 3's household by its own name.
+    rows[3] = counts_row("拜克")
+    result = import_counts(
+        content=counts_file(tmp_path, "csv", rows).read_bytes(), user=fuhai_technician
+    )
+    assert result.errors == [] and result.applied
+    born = LambingEntry.objects.filter(record__herder__name="拜克").values_list(
+        "lambs_born", flat=True
+    )
+    assert sorted(born) == [2, 2]
 
 
 def test_a_row_moving_a_household_to_a_village_with_one_of_its_name_is_refused(

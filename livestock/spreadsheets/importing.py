@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 
 from livestock import i18n
 from livestock.audit.attribution import Surface, acting_as
@@ -469,12 +469,7 @@ class _Importer:
                 for herder in self.herders_of(village).named(name)
             ]
             if len(candidates) > 1:
-                listed = ", ".join(self.known_as(h) for h in candidates)
-                message = _(
-                    "ambiguous: several households of %(village)s have this name: %(listed)s; "
-                    "give the herder id"
-                ) % {"village": village, "listed": listed}
-                raise RowRefused([("herder", message)])
+                raise RowRefused([("herder", self.ambiguous(village, candidates))])
             if not candidates:
                 self.check_not_lookalike(line, name, name_latin, name_kazakh, village)
                 herder = self.apply(
@@ -561,6 +556,53 @@ class _Importer:
         if line is None:
             return f"{label} (id {household.id})"
         return _("%(household)s, new on line %(line)s") % {"household": label, "line": line}
+
+    def ambiguous(self, village: Village, candidates: list[Herder]) -> str:
+        """Why a row's name finds several households of ``village``, and how the
+        row can mean one of them, Chinese with the English beside it. A stored
+        household is meant by its herder id. One the file adds has no id anyone
+        could give (``known_as``): it is meant by the name its line gives it,
+        where no other household of the village answers to that name, else only
+        once the names differ. "Give the herder id" alone, said of two
+        households a file adds, asked for what does not exist."""
+        households = self.herders_of(village)
+        new = []  # (its line, its name, whether that name finds it alone)
+        for household in candidates:
+            line = self.new_line(household)
+            if line is not None:
+                named = households.named(household.name)
+                alone = [self.stored_herder(other, village) for other in named] == [household]
+                new.append((line, household.name, alone))
+
+        def message() -> str:
+            listed = ", ".join(self.known_as(household) for household in candidates)
+            if not new:
+                return _(
+                    "ambiguous: several households of %(village)s have this name: %(listed)s; "
+                    "give the herder id"
+                ) % {"village": village, "listed": listed}
+            ways = [
+                (
+                    _("to mean the one new on line %(line)s, write %(name)s as that line does")
+                    if alone
+                    else _(
+                        "the name of the one new on line %(line)s, %(name)s, is another "
+                        "household's too: write their names so that they differ"
+                    )
+                )
+                % {"line": line, "name": name}
+                for line, name, alone in new
+            ]
+            if len(new) < len(candidates):
+                ways.append(_("to mean a stored one, give its herder id"))
+            between_ways = pgettext("import: between two ways of meaning a household", "; ")
+            return _(
+                "ambiguous: several households of %(village)s have this name: %(listed)s. "
+                "A household new in this file has no herder id yet and is told apart by its "
+                "name alone: %(ways)s"
+            ) % {"village": village, "listed": listed, "ways": between_ways.join(ways)}
+
+        return i18n.in_languages(message, i18n.shown_languages())
 
     def check_not_like_new(self, herder: Herder, *, village: Village, name: str) -> None:
         """Refuse a row renaming or moving a household (by its herder id) so that its
