@@ -2,6 +2,7 @@
 what every operation and field is, and /api/docs/ renders it from local assets
 only. (`make fuzz` checks the live API against this same schema.)"""
 
+import datetime
 import html
 import json
 import re
@@ -12,6 +13,9 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from openapi_spec_validator import OpenAPIV30SpecValidator, validate
+
+from livestock.services.entries import entry_create
+from tests.test_api_base import api
 
 # The components integrations write and read most: every field must say what it is.
 ENTRY_AND_TOTALS = re.compile(r"^(Patched)?LambingEntry|^Totals$")
@@ -195,3 +199,56 @@ def test_a_reported_figures_value_is_documented_as_a_number_whole_for_a_count(sc
     value = schema["components"]["schemas"]["ReportedFigure"]["properties"]["value"]
     assert (value["type"], value["minimum"]) == ("number", 0)
     assert "a whole number for a count" in value["description"]
+
+
+def request_body_properties(schema: dict, path: str, method: str) -> dict:
+    """The properties of an operation's JSON body, as a client generator reads them."""
+    body = schema["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    name = body["$ref"].removeprefix("#/components/schemas/")
+    return schema["components"]["schemas"][name]["properties"]
+
+
+def test_a_corrections_reason_is_documented_as_at_most_the_history_keeps_and_held_to_it(
+    schema, fuhai_technician, sailike_record
+):
+    """A client generated from the schema knows that a reason holds at most 100
+    characters (the schema had lost its maxLength when the serializer left the
+    length to the service); the API keeps to it: a reason one longer is refused
+    with the service's message, naming its length and the limit, and changes
+    nothing; one of the limit's length is kept."""
+    entry, _created = entry_create(
+        record=sailike_record, date=datetime.date(2024, 12, 10), ewes_lambed=8, lambs_born=10
+    )
+    limits = {
+        (path, method): request_body_properties(schema, path, method)["reason"].get("maxLength")
+        for path in ("/api/v1/lambing-records/{id}/", "/api/v1/entries/{id}/")
+        for method in ("put", "patch")
+    }
+    assert set(limits.values()) == {100}, limits
+
+    client = api(fuhai_technician)
+    too_long = "数" * 101
+    refused = {
+        "record": client.patch(
+            f"/api/v1/lambing-records/{sailike_record.pk}/",
+            {"ewes_at_start": 130, "reason": too_long},
+        ),
+        "entry": client.patch(
+            f"/api/v1/entries/{entry.pk}/", {"lambs_born": 11, "reason": too_long}
+        ),
+    }
+    guards_message = (
+        "The reason is 101 characters long; the history keeps up to 100. Say it more briefly."
+    )
+    for response in refused.values():
+        assert response.status_code == 400
+        assert response.json() == {"reason": [guards_message]}
+    sailike_record.refresh_from_db()
+    entry.refresh_from_db()
+    assert (sailike_record.ewes_at_start, sailike_record.history.count()) == (120, 1)
+    assert (entry.lambs_born, entry.history.count()) == (10, 1)
+
+    at_the_limit = "数" * 100
+    kept = client.patch(f"/api/v1/entries/{entry.pk}/", {"lambs_born": 11, "reason": at_the_limit})
+    assert kept.status_code == 200, kept.content
+    assert entry.history.latest().history_change_reason == at_the_limit

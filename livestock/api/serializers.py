@@ -457,11 +457,17 @@ class LambingRecordSerializer(StrictSerializer):
         return TOTALS.to_representation(totals)
 
 
-def _reason() -> serializers.CharField:
+@extend_schema_field({"type": "string", "maxLength": REASON_MAX_LENGTH})
+class ReasonField(serializers.CharField):
     """Why saved counts are corrected. How long it may be is the service's rule
     (``services.guards.check_reason``), which refuses a longer one saying its
-    length and the limit: no second check here."""
-    return serializers.CharField(
+    length and the limit: no second check here (a ``max_length`` would refuse it
+    first with DRF's message, which says no length). The schema says the limit
+    all the same, so that a client generated from it knows it."""
+
+
+def _reason() -> ReasonField:
+    return ReasonField(
         write_only=True,
         required=False,
         allow_blank=True,
