@@ -986,4 +986,54 @@ def test_a_bulk_request_that_is_not_json_is_refused_in_the_bulk_answers_shape(fu
     assert response.status_code == 400
     body = response.json()
     assert (body["created"], body["unchanged"], body["entries"]) == (0, 0, [])
-    assert "JSON parse error" in body["errors"][0]["errors"]["non_field_errors"][0]
+    assert body["errors"][0]["errors"]["non_field_errors"] == [
+        "The request's body is not valid JSON at line 1, column 1 (Expecting value); nothing "
+        "was stored."
+    ]
+
+
+NOT_JSON = {
+    "zh-hans": "请求内容在第 2 行第 89 列处不是有效的 JSON（Expecting ',' delimiter），"
+    "什么都没有保存。",
+    "en": "The request's body is not valid JSON at line 2, column 89 (Expecting ',' delimiter); "
+    "nothing was stored.",
+    "kk": "Сұраудың мазмұны 2-жолдың 89-бағанында жарамды JSON емес (Expecting ',' delimiter); "
+    "ештеңе сақталмады.",
+}
+
+
+@pytest.mark.parametrize("page_language", ["zh-hans", "kk"])
+def test_a_body_that_is_not_json_is_refused_saying_where_in_both_languages(
+    fuhai_technician, sailike_record, page_language
+):
+    """An entry written by hand with a comma left out, sent alone or in a bulk, is
+    refused saying the line and column where the body stops being JSON, in the
+    field page's two languages as every other refusal (X-Shown-Languages), where it
+    came in the request's language alone (the bulk's in the decoder's English, with
+    DRF's "JSON parse error - "); asked by no such header, in the request's
+    language. Nothing is stored."""
+    client = api(fuhai_technician, language="en")
+    asked = {"HTTP_X_SHOWN_LANGUAGES": page_language}
+    first, beside = shown_languages(page_language)
+    both = f"{NOT_JSON[first]} · {NOT_JSON[beside]}"
+    entry = f'  "uuid": "{ENTRY_UUID}", "date": "2024-12-12", "lambs_born": 1 "record": '
+    assert entry.index('"record"') + 1 == 89  # the column of the field after the missing comma
+    single = f"{{\n{entry}{sailike_record.pk}\n}}"
+    bulk = f"[{{\n{entry}{sailike_record.pk}}}\n]"
+
+    refused = client.post(URL, single, content_type="application/json", **asked)
+    assert refused.status_code == 400
+    assert refused.json() == {"detail": both}
+    refused = client.post(BULK_URL, bulk, content_type="application/json", **asked)
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "created": 0,
+        "unchanged": 0,
+        "errors": [{"index": None, "errors": {"non_field_errors": [both]}}],
+        "entries": [],
+    }
+    alone = client.post(BULK_URL, bulk, content_type="application/json")
+    assert alone.json()["errors"][0]["errors"]["non_field_errors"] == [NOT_JSON["en"]]
+    alone = client.post(URL, single, content_type="application/json")
+    assert alone.json() == {"detail": NOT_JSON["en"]}
+    assert not LambingEntry.objects.exists()

@@ -163,7 +163,11 @@ def test_the_admins_own_words_are_kazakh_not_the_chinese_fallback(
 
 @pytest.mark.parametrize(
     ("language", "start"),
-    [("kk-arab", "سۇراۋدىڭ"), ("kk", "Сұраудың"), ("zh-hans", "请求内容不是有效的 JSON")],
+    [
+        ("kk-arab", "سۇراۋدىڭ"),
+        ("kk", "Сұраудың"),
+        ("zh-hans", "请求内容在第 1 行第 14 列处不是有效的 JSON"),
+    ],
 )
 def test_a_body_that_is_not_json_is_refused_in_the_requests_language(
     fuhai_technician, language, start

@@ -37,10 +37,9 @@ from livestock.access.throttling import (
     TokenRateThrottle,
     throttled_message,
 )
+from livestock.api.parsers import NotJSON
 
 STALE_EDIT = "stale_edit"
-# How DRF's JSON parser starts its (untranslated) message.
-JSON_PARSE_ERROR = "JSON parse error - "
 # Seconds a client waits before sending again a request the database could not complete.
 RETRY_AFTER = 5
 
@@ -127,14 +126,6 @@ def exception_handler(exc, context) -> Response | None:
             _("The request's body is larger than %(limit)s bytes; send less at once.")
             % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
         )
-    elif isinstance(exc, exceptions.ParseError) and str(exc.detail).startswith(JSON_PARSE_ERROR):
-        # DRF writes this one without gettext: in the request's language instead, with
-        # what the JSON decoder said (technical, as it is).
-        error = str(exc.detail).removeprefix(JSON_PARSE_ERROR)
-        exc = exceptions.ParseError(
-            _("The request's body is not valid JSON (%(error)s); nothing was stored.")
-            % {"error": error}
-        )
     elif isinstance(exc, exceptions.ValidationError) and _of_the_whole_body(exc.detail):
         exc = exceptions.ValidationError(_keyed(_of_the_whole_body(exc.detail)))
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
@@ -159,12 +150,14 @@ def exception_handler(exc, context) -> Response | None:
 
 def _as_refusal(exc: Exception) -> Exception:
     """A rule's refusal (Django's ``ValidationError``: a 400 keyed by field, or a 412
-    for an edit made from an older version) or a 404, as a ``Refusal``; any other
-    exception as it is."""
+    for an edit made from an older version), a body that is not JSON (``NotJSON``)
+    or a 404, as a ``Refusal``; any other exception as it is."""
     if isinstance(exc, DjangoValidationError):
         if getattr(exc, "code", None) == STALE_EDIT:
             return Refusal(lambda: exc.messages[0], status_code=status.HTTP_412_PRECONDITION_FAILED)
         return Refusal(lambda: as_serializer_error(exc))
+    if isinstance(exc, NotJSON):
+        return Refusal(exc.say)
     if isinstance(exc, Http404):
         return Refusal(
             lambda: str(exceptions.NotFound.default_detail), status_code=status.HTTP_404_NOT_FOUND

@@ -10,6 +10,11 @@ A number too large for a float (``1e400``) is refused as DRF refuses ``NaN``
 and ``Infinity``: Python's decoder reads it as infinity, which no field of
 ours can hold, and an id of infinity was a 500 (``OverflowError`` while the
 database's query was made).
+
+What it refuses is a ``NotJSON``, which says what is wrong (the decoder's own
+words, with the line and column where it stopped) in whichever language it is
+asked, so that the answer says it in each language asked for, as every refusal
+(``errors.Refusal``).
 """
 
 import codecs
@@ -17,11 +22,26 @@ import json
 import math
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.utils.json import strict_constant
 
 MAX_DEPTH = 32
+
+
+class NotJSON(ParseError):
+    """A body the parser refused: ``message`` (a msgid, marked with
+    ``gettext_noop``) filled with ``params``, said by ``say()`` in the active
+    language, so that the answer can say it in each language asked for."""
+
+    def __init__(self, message: str, **params):
+        self.message = message
+        self.params = params
+        super().__init__(self.say())
+
+    def say(self) -> str:
+        return _(self.message) % self.params
 
 
 def finite_float(text: str) -> float:
@@ -40,17 +60,33 @@ class BoundedJSONParser(JSONParser):
                 parse_constant=strict_constant,
                 parse_float=finite_float,
             )
-        except ValueError as error:
-            raise ParseError(f"JSON parse error - {error}") from None
+        except json.JSONDecodeError as error:
+            # Where the decoder stopped, and what it expected there in its own words.
+            raise NotJSON(
+                gettext_noop(
+                    "The request's body is not valid JSON at line %(line)s, column "
+                    "%(column)s (%(error)s); nothing was stored."
+                ),
+                line=error.lineno,
+                column=error.colno,
+                error=error.msg,
+            ) from None
+        except ValueError as error:  # not UTF-8, or a number too large (finite_float)
+            raise NotJSON(
+                gettext_noop(
+                    "The request's body is not valid JSON (%(error)s); nothing was stored."
+                ),
+                error=str(error),
+            ) from None
         except RecursionError:
             data = None
             too_deep = True
         else:
             too_deep = depth_over(data, MAX_DEPTH)
         if too_deep:
-            raise ParseError(
-                _("JSON parse error - nested too deep: at most %(depth)s levels.")
-                % {"depth": MAX_DEPTH}
+            raise NotJSON(
+                gettext_noop("JSON parse error - nested too deep: at most %(depth)s levels."),
+                depth=MAX_DEPTH,
             )
         return data
 

@@ -22,7 +22,7 @@ from drf_spectacular.utils import (
 from rest_framework import fields as rest_fields
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ParseError, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,7 +31,7 @@ from livestock import filtersets
 from livestock.api import bulk, errors, idempotency, serializers
 from livestock.api.filtering import KnownParametersMixin
 from livestock.api.idempotency import IdempotentCreateMixin
-from livestock.api.parsers import BoundedJSONParser
+from livestock.api.parsers import BoundedJSONParser, NotJSON
 from livestock.counting import metrics
 from livestock.models import (
     GRANT_LADDER,
@@ -501,9 +501,10 @@ class LambingEntryViewSet(
             return self.bulk_file(request)
         try:
             items = request.data
-        except ParseError as error:
-            # What the parser said as it read the body, in the request's language.
-            return Response(_refused_whole(str(error.detail)), status=status.HTTP_400_BAD_REQUEST)
+        except NotJSON as error:
+            # What the parser said as it read the body, in each language asked for.
+            say = error.say  # ``error`` is unbound once this clause ends
+            raise errors.Refusal(lambda: _refused_whole(say())) from None
         if not isinstance(items, list) or not 1 <= len(items) <= BULK_LIMIT:
             # Said in each language asked for, as every refusal (``errors.Refusal``).
             raise errors.Refusal(lambda: _refused_whole(_not_a_bulk(items)))
