@@ -70,14 +70,18 @@ APP_LABEL = "livestock"
 
 
 class LambingAdminSite(admin.AdminSite):
-    """The admin's index in the groups of ``GROUPS``; its logout page drops the field
-    pages the phone kept for offline work (templates/admin/logged_out.html)."""
+    """The admin's index in the groups of ``GROUPS``; its logout page, and its login
+    page drawn for nobody logged in, drop the field pages the phone kept for offline
+    work (templates/admin/_kept_cleared.html)."""
 
     site_header = _("Lambing-season tracker")
     site_title = _("Lambing-season tracker")
     index_title = _("Counts and places")
-    # Its logout drops what the phone kept for offline work (the field app's pages).
+    # Its logout drops what the phone kept for offline work (the field app's pages),
+    # and so does its login page shown to nobody logged in: a session ended without a
+    # logout (expired, or ended on the server) sends a field page there.
     logout_template = "admin/logged_out.html"
+    login_template = "admin/lambing_login.html"
 
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)

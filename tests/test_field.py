@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -806,6 +807,58 @@ def test_logging_out_answers_with_the_page_that_drops_what_the_phone_kept(tech_c
     assert '<script src="/static/field/logged_out.js" defer></script>' in logged_out
     assert "这部手机为离线工作保存的页面和牧户已清除" in logged_out
     assert tech_client.get("/field/").status_code == 302
+
+
+def test_a_request_of_the_phones_script_with_no_session_is_told_nobody_is_logged_in(
+    client, tech_client, sailike_now
+):
+    """The phone's script asks for its pages and JSON stopping at a redirect, which it
+    cannot read: once the technician's session had ended without a logout, the login
+    page's redirect told the phone nothing, and it kept showing their pages offline.
+    Asked by a script (a fetch) with no session, the server now says so in an answer
+    the phone reads (static/field/kept.js drops what it kept), and sets no cookie; a
+    page opened (a navigation) is sent to the login page as before."""
+    entry, _new = entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=2)
+    urls = (
+        "/field/",
+        f"/field/village/{sailike_now.herder.village.pk}/",
+        f"/field/record/{sailike_now.pk}/",
+        f"/field/entry/{entry.pk}/",
+        "/field/rules.json",
+        "/field/roster.json",
+    )
+    fetched = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+    for url in urls:
+        assert tech_client.get(url, headers=fetched).status_code == 200, url
+        assert "X-Field-Logged-Out" not in tech_client.get(url, headers=fetched), url
+    tech_client.logout()
+    for url in urls:
+        answer = client.get(url, headers=fetched)
+        assert (answer.status_code, answer["X-Field-Logged-Out"]) == (403, "1"), url
+        assert not answer.cookies, url
+        for opened in ({"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, {}):
+            answer = client.get(url, headers=opened)
+            assert answer.status_code == 302, url
+            assert answer["Location"] == f"{reverse('admin:login')}?next={url}"
+            assert "X-Field-Logged-Out" not in answer, url
+
+
+def test_the_login_page_drawn_for_nobody_drops_what_the_phone_kept(client, db):
+    """A field page opened once the session ended without a logout is sent to the login
+    page: drawn for nobody logged in, it runs the logout page's script, which drops the
+    pages and households the phone kept and says how many counts wait to upload. Drawn
+    for someone logged in (a user the admin does not let in), it drops nothing."""
+    page = client.get(f"{reverse('admin:login')}?next=/field/").content.decode()
+    assert 'id="login-form"' in page
+    assert '<script src="/static/field/kept.js" defer></script>' in page
+    assert '<script src="/static/field/logged_out.js" defer></script>' in page
+    assert "这部手机为离线工作保存的页面和牧户已清除" in page
+    assert "尚未上传的计数仍保存在这部手机上" in page
+    get_user_model().objects.create_user("no-staff", password=PASSWORD)
+    client.login(username="no-staff", password=PASSWORD)
+    page = client.get(reverse("admin:login")).content.decode()
+    assert 'id="login-form"' in page
+    assert "logged_out.js" not in page and "data-kept-cleared" not in page
 
 
 def test_who_last_changed_an_entry_is_told_within_the_technicians_places(

@@ -4,9 +4,11 @@ The service worker keeps the field pages a technician opened (by URL alone) and 
 page keeps their roster in IndexedDB. Logged out, or with a colleague logged in on
 the phone after them, those were still shown offline: Today with every household's
 name and totals, a household's page with its counts, to nobody logged in. Logging
-out now drops them, and so does a page drawn for another user; offline the phone
-says the page is not available and to log in. The counts typed and not uploaded
-stay, and are uploaded when their technician logs in again.
+out now drops them, and so does a page drawn for another user, and a session ended
+without a logout once the phone hears of it (the login page, or an answer to the
+page's script, drawn for nobody logged in); offline the phone says the page is not
+available and to log in. The counts typed and not uploaded stay, and are uploaded
+when their technician logs in again.
 
 Offline is made real as in test_field.py: the browser reaches the live server only
 through a relay the test cuts (``Signal``), since ``set_offline`` does not reach a
@@ -15,9 +17,12 @@ service worker's requests (microsoft/playwright#2311).
 
 import datetime
 import json
+import re
 import time
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -221,3 +226,141 @@ def test_a_colleague_logged_in_on_the_phone_sees_none_of_the_first_technicians_p
     expect(body).to_contain_text("巴合提别克")
     for name in CHINESE_NAMES:
         expect(body).not_to_contain_text(name)
+
+
+def end_sessions_of(username: str) -> None:
+    """Ends ``username``'s sessions on the server, as an expiry or a password change
+    does (and an administrator ending them): their rows are gone, the phone is not
+    told. Called while the phone cannot reach the server (the live server's SQLite
+    test database takes one writer at a time)."""
+    user = get_user_model().objects.get(username=username)
+
+    def ended() -> bool:
+        for session in Session.objects.all():
+            if session.get_decoded().get("_auth_user_id") == str(user.pk):
+                session.delete()
+        return True
+
+    wait_until_stored(ended, f"{username}'s sessions ended")
+
+
+def test_a_session_ended_on_the_server_leaves_no_household_to_read_offline_and_no_count_lost(
+    phone, fuhai_village, results_dir
+):
+    """The technician's session ended without a logout (it expired, or their password
+    was changed): the phone never learned it, and offline still showed their kept
+    pages "to their owner logged in" to whoever held it next. The login page the
+    server answers a field page with, drawn for nobody logged in, now tells the
+    phone: what was kept is dropped as at a logout, and the count typed and not yet
+    uploaded stays, uploaded once the technician logs in again. No signal, and an
+    answer cut short, tell it nothing of the kind."""
+    page, signal = phone
+    _village, records = fuhai_village
+    record_page = f"/field/record/{records[0].pk}/"
+    open_and_keep(page, record_page)
+    open_and_keep(page, "/field/")
+
+    # A count typed with no signal, its upload refused on the way until the end.
+    go_offline(page, signal)
+    enter(page, records[1], lambs_born=3)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    page.route("**/api/v1/entries/bulk/", lambda route: route.abort())
+    # No signal, or an answer cut short as the signal goes, is no ended session: the
+    # household's page is still shown, from what the phone kept.
+    page.goto(record_page)
+    loaded(page)
+    expect(page.locator("body")).to_contain_text(CHINESE_NAMES[0])
+    go_online(page, signal)
+    signal.cut_heads = {record_page}
+    page.goto(record_page)
+    loaded(page)
+    assert signal.heads_cut == 1
+    expect(page.locator("body")).to_contain_text(CHINESE_NAMES[0])
+    signal.cut_heads = set()
+    assert kept(page, record_page) and kept(page, "/field/")
+
+    # The phone put away with no field page open; meanwhile the session ends.
+    go_offline(page, signal)
+    page.goto("about:blank")
+    time.sleep(1)
+    end_sessions_of("fuhai-tech")
+    go_online(page, signal)
+
+    # Taken out again with a signal: a field page answers with the login page.
+    page.goto(record_page)
+    expect(page).to_have_url(re.compile(rf"/admin/login/\?next={record_page}$"))
+    loaded(page)
+    cleared = page.locator("[data-kept-cleared]")
+    expect(cleared).to_have_attribute("data-kept-cleared", "done", timeout=20_000)
+    expect(cleared.locator("[data-kept-dropped]")).to_contain_text(
+        "这部手机为离线工作保存的页面和牧户已清除"
+    )
+    expect(cleared.locator("[data-unsent-count]")).to_have_text("1")
+    page.screenshot(path=results_dir / "login-page-after-the-session-ended.png", full_page=True)
+    assert not kept(page, record_page) and not kept(page, "/field/")
+    stored = kept_in_indexeddb(page)
+    assert "roster" not in stored["kept"]
+    assert [item["body"]["lambs_born"] for item in stored["outbox"]] == [3]
+    page.unroute("**/api/v1/entries/bulk/")
+
+    go_offline(page, signal)
+    expect_not_available_offline(page, record_page)
+    page.screenshot(path=results_dir / "household-offline-after-the-session-ended.png")
+    expect_not_available_offline(page, "/field/")
+    assert not LambingEntry.objects.exists()
+
+    # The technician logs in again: the count typed before is uploaded, once, as
+    # theirs, and their pages are kept again.
+    go_online(page, signal)
+    log_in_as(page, "fuhai-tech")
+    wait_until_stored(lambda: LambingEntry.objects.count() == 1, "the count typed before")
+    entry = LambingEntry.objects.get()
+    assert (entry.record, entry.lambs_born, entry.created_by.username) == (
+        records[1],
+        3,
+        "fuhai-tech",
+    )
+    open_and_keep(page, record_page)
+    go_offline(page, signal)
+    page.goto(record_page)
+    loaded(page)
+    expect(page.locator("body")).to_contain_text(CHINESE_NAMES[0])
+
+
+def test_a_page_left_open_learns_that_its_session_ended_when_the_signal_returns(
+    phone, fuhai_village, results_dir
+):
+    """A household's page opened from what the phone kept, with no signal, after the
+    technician's session ended on the server: when the signal returns, the page's
+    own requests (its roster) are answered as for nobody logged in, and the phone
+    drops what it kept, with no login page opened. The count typed offline stays."""
+    page, signal = phone
+    _village, records = fuhai_village
+    record_page = f"/field/record/{records[0].pk}/"
+    open_and_keep(page, record_page)
+    open_and_keep(page, "/field/")
+    go_offline(page, signal)
+    enter(page, records[1], lambs_born=4)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    time.sleep(1)
+    end_sessions_of("fuhai-tech")
+    page.goto(record_page)
+    loaded(page)
+    expect(page.locator("body")).to_contain_text(CHINESE_NAMES[0])
+
+    with page.expect_response(lambda response: "/field/roster.json" in response.url):
+        go_online(page, signal)  # the page sends its outbox, then refreshes its roster
+    deadline = time.monotonic() + 20
+    while kept(page, record_page) or kept(page, "/field/"):
+        assert time.monotonic() < deadline, "the kept pages were not dropped"
+        time.sleep(0.2)
+    assert page.url.endswith(record_page)
+    stored = kept_in_indexeddb(page)
+    assert "roster" not in stored["kept"]
+    assert [item["body"]["lambs_born"] for item in stored["outbox"]] == [4]
+
+    go_offline(page, signal)
+    expect_not_available_offline(page, record_page)
+    page.screenshot(path=results_dir / "household-offline-after-the-page-learned.png")
+    expect_not_available_offline(page, "/field/")
+    assert not LambingEntry.objects.exists()

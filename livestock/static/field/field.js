@@ -216,18 +216,24 @@
   }
 
   /* What the page asks for behind the technician's back (the rules, the roster, the
-     stored page) stops at a redirect, which means the session has ended: one followed
-     to the login page drew it, and with no cookie yet (cleared, or a new phone) set a
-     new CSRF cookie under the login form the technician was filling in, which was
-     then refused. A redirect's answer is not ok: the same as no answer. */
-  const inTheBackground = { credentials: "same-origin", redirect: "manual" };
+     stored page) stops at a redirect: one followed to the login page drew it, and with
+     no cookie yet (cleared, or a new phone) set a new CSRF cookie under the login form
+     the technician was filling in, which was then refused. A redirect's answer is not
+     ok: the same as no answer. The server answers such a request drawn for nobody
+     logged in (the session ended without a logout) saying so, and what the phone kept
+     of its owner's is dropped before the answer is read (kept.js). */
+  async function askInTheBackground(url) {
+    const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
+    await fieldKept.answeredLoggedOut(response).catch(function () {});
+    return response;
+  }
 
   /* The rules the server describes: fetched (through the service worker's
      cache when offline) and kept in IndexedDB as a last resort. */
   let rulesReady = null;
   function loadRules() {
     if (!rulesReady) {
-      rulesReady = fetch(urls.rules, inTheBackground)
+      rulesReady = askInTheBackground(urls.rules)
         .then(function (response) {
           if (!response.ok) throw new Error("rules " + response.status);
           return response.json();
@@ -648,7 +654,7 @@
   async function keepChangedPages() {
     for (const url of Array.from(changedPages)) {
       try {
-        await fetch(url, inTheBackground);
+        await askInTheBackground(url);
         changedPages.delete(url); /* answered: kept by the worker, or not ours to keep */
       } catch (error) {
         /* No answer: not kept until the next sync asks again. */
@@ -668,7 +674,7 @@
     if (!timeline || !entries) return;
     let drawn;
     try {
-      const response = await fetch(location.pathname, inTheBackground);
+      const response = await askInTheBackground(location.pathname);
       if (!response.ok) return;
       drawn = new DOMParser().parseFromString(await response.text(), "text/html");
     } catch (error) {
@@ -779,7 +785,7 @@
      null when that cannot be asked now. */
   async function whoChanged(entry) {
     try {
-      const response = await fetch(urls.entryChange.replace(/\/0\/$/, "/" + entry + "/"), inTheBackground);
+      const response = await askInTheBackground(urls.entryChange.replace(/\/0\/$/, "/" + entry + "/"));
       return response.ok ? await response.json() : null;
     } catch (error) {
       return null;
@@ -815,7 +821,7 @@
     const since = roster && roster.refreshed ? "?since=" + encodeURIComponent(roster.refreshed) : "";
     let fresh;
     try {
-      const response = await fetch(urls.roster + since, inTheBackground);
+      const response = await askInTheBackground(urls.roster + since);
       if (!response.ok) return;
       fresh = await response.json();
     } catch (error) {

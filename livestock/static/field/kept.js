@@ -11,18 +11,31 @@
  * another user drops what was kept before it is kept itself (keptFor); a logout
  * marks the owner logged out, then drops it (loggedOut: the page a logout answers
  * with, templates/admin/logged_out.html); and offline the worker shows a kept page
- * only to its owner still logged in (mayShow). The outbox (IndexedDB "outbox", the
- * counts not yet uploaded) is never dropped here: each count waits on the phone
- * for the technician who typed it, and is uploaded when they log in again.
+ * only to its owner still logged in (mayShow).
+ *
+ * A session may also end without a logout: it expires, or is ended on the server
+ * (a password changed, an administrator). The phone learns it from an answer of the
+ * server's drawn for nobody logged in, and drops what it kept as at a logout: the
+ * login page, where a field page opened with a signal is sent
+ * (templates/admin/lambing_login.html), or an answer to the page's own requests
+ * that says so (answeredLoggedOut). No answer (no signal), or one cut short, says
+ * nothing of the kind: what was kept stays.
+ *
+ * The outbox (IndexedDB "outbox", the counts not yet uploaded) is never dropped
+ * here: each count waits on the phone for the technician who typed it, and is
+ * uploaded when they log in again.
  *
  * Loaded by the service worker (importScripts), by every field page before
- * field.js, and by the logout's page: one definition of whose things are kept.
+ * field.js, and by the logout's and the login's pages: one definition of whose
+ * things are kept.
  */
 (function (scope) {
   "use strict";
 
   const CACHE = "lambing-field-v1";
   const USER_HEADER = "X-Field-User";
+  /* Said by an answer to the page's script drawn for nobody logged in (livestock/field/views.py). */
+  const LOGGED_OUT_HEADER = "X-Field-Logged-Out";
   /* The page the worker answers a page with offline when it may show none kept. */
   const NOT_AVAILABLE = "/field/offline/";
 
@@ -130,6 +143,16 @@
     });
   }
 
+  /* What an answer the page's script asked for says of the session: one drawn for
+     nobody logged in means the owner's session is over (it expired, or was ended on
+     the server), and what was kept is dropped as at a logout. Resolves to whether it
+     said so; any other answer changes nothing. */
+  async function answeredLoggedOut(response) {
+    if (response.headers.get(LOGGED_OUT_HEADER) !== "1") return false;
+    await loggedOut();
+    return true;
+  }
+
   /* Whether ``user`` owns what is kept and is still logged in. */
   async function ownedBy(user) {
     const now = await owner();
@@ -158,6 +181,7 @@
     transact: transact,
     keptFor: keptFor,
     loggedOut: loggedOut,
+    answeredLoggedOut: answeredLoggedOut,
     ownedBy: ownedBy,
     mayShow: mayShow,
     unsent: unsent,

@@ -1,7 +1,9 @@
-/* The page after a logout: what the phone kept of the technician's for offline work
- * is dropped (kept.js), and the page says so; the counts typed on the phone and not
- * yet uploaded stay, and it says how many. data-kept-cleared says when it is done
- * ("done") or that the phone could not be reached ("failed"). */
+/* A page drawn for nobody logged in on the phone: the page after a logout, and the
+ * login page, where a field page is sent once the session ended without a logout
+ * (templates/admin/_kept_cleared.html). What the phone kept of the technician's for
+ * offline work is dropped (kept.js), and the page says so; the counts typed on the
+ * phone and not yet uploaded stay, and it says how many. data-kept-cleared says when
+ * it is done ("done") or that the phone could not be reached ("failed"). */
 (function () {
   "use strict";
   const box = document.querySelector("[data-kept-cleared]");

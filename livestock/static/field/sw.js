@@ -112,7 +112,9 @@ async function networkFirst(request) {
     const response = await fetch(request);
     if (await keepIfWhole(cache, request, response)) return response;
     /* Cut short: answered like no answer at all. Anything else (an error page, the
-       login page it redirects to) goes to the page as it came. */
+       login page it redirects to) goes to the page as it came: the login page, drawn
+       for nobody logged in, drops what was kept (kept.js); the redirect itself reaches
+       the worker unread (opaque), so nothing is dropped here. */
     if (ours(response)) throw new Error("cut short");
     return response;
   } catch (offline) {
