@@ -145,6 +145,15 @@ def test_a_technician_logged_out_leaves_no_household_to_read_offline_and_no_coun
     stored = kept_in_indexeddb(page)
     assert "roster" not in stored["kept"]
     assert [item["body"]["lambs_born"] for item in stored["outbox"]] == [3]
+
+    # The login page shown next, with nothing left to clear, does not say it again;
+    # the count still waiting is still said.
+    page.goto("/admin/login/")
+    loaded(page)
+    cleared = page.locator("[data-kept-cleared]")
+    expect(cleared).to_have_attribute("data-kept-cleared", "done", timeout=20_000)
+    expect(cleared.locator("[data-kept-dropped]")).to_be_hidden()
+    expect(cleared.locator("[data-unsent-count]")).to_have_text("1")
     page.unroute("**/api/v1/entries/bulk/")
 
     go_offline(page, signal)

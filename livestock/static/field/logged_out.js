@@ -21,7 +21,10 @@
   }).then(function (found) {
     const cleared = found[0];
     const unsent = Object.values(found[1]).reduce(function (sum, count) { return sum + count; }, 0);
-    box.querySelector("[data-kept-dropped]").hidden = !(cleared.owner || cleared.dropped);
+    /* Said when this dropped something, or ended an owner's keeping: not again on
+       every later login page shown on the phone, with nothing left to drop. */
+    const ended = cleared.owner && !cleared.owner.loggedOut;
+    box.querySelector("[data-kept-dropped]").hidden = !(ended || cleared.dropped);
     box.querySelector("[data-unsent-count]").textContent = unsent;
     box.querySelector("[data-unsent]").hidden = unsent === 0;
     box.dataset.keptCleared = "done";
