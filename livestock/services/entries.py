@@ -7,6 +7,7 @@ import datetime
 import functools
 import uuid as uuid_module
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -229,6 +230,7 @@ def entries_create(
     items: list[NewEntry],
     created_by: AbstractBaseUser | None = None,
     visible_to: AbstractBaseUser | None = None,
+    made: Iterable[LambingRecord] = (),
 ) -> list[NewEntry]:
     """``entry_create`` for many entries at once, with the same rules, for imports
     and the API's bulk endpoint: the records are locked together (in the order
@@ -251,6 +253,12 @@ def entries_create(
     again may be what was refused; if any is stored, the batch is checked
     again knowing them. A batch of new entries asks nothing of its UUIDs.
 
+    ``made``: records the caller made just before in this transaction, with
+    no entries yet (an import's batch, ``records_create``), read with their
+    season and places (``rollups.facts_of``). No other transaction sees them
+    until this one commits, so they are neither locked nor read back: their
+    facts are the objects'. Not with ``visible_to``: they are the caller's own.
+
     Entries that pass are stored even when others are refused: the caller
     decides (the bulk endpoint and imports roll everything back). Whatever
     ``entry_create`` checks or keeps up to date for each entry, this does for
@@ -258,8 +266,7 @@ def entries_create(
     """
     if not items:
         return items
-    among = None if visible_to is None else scoping.visible(visible_to, LambingRecord.objects.all())
-    facts, stored_entries = rollups.read_records((item.record_id for item in items), among=among)
+    facts, stored_entries = _records_of(items, visible_to, made)
     read = _Read(
         records={record.record_id: record for record in facts},
         entries=stored_entries,
@@ -312,6 +319,24 @@ def entries_create(
         else:
             _take_stored(item, first.entry, item.entry)
     return items
+
+
+def _records_of(
+    items: list[NewEntry], visible_to: AbstractBaseUser | None, made: Iterable[LambingRecord]
+) -> tuple[list[rollups.RecordFacts], dict[int, list[walk.Counted]]]:
+    """The items' records, locked, and their entries (``rollups.read_records``),
+    but for those ``made`` (``entries_create``): their facts from the objects,
+    with no entries."""
+    wanted = {item.record_id for item in items}
+    made = {record.pk: record for record in made if record.pk in wanted}
+    if made and visible_to is not None:
+        raise TypeError("entries_create(): made records are the caller's own, not with visible_to")
+    among = None if visible_to is None else scoping.visible(visible_to, LambingRecord.objects.all())
+    unread = wanted - made.keys()
+    facts, entries = [], defaultdict(list)
+    if unread:
+        facts, entries = rollups.read_records(unread, among=among)
+    return facts + [rollups.facts_of(record) for record in made.values()], entries
 
 
 @dataclass

@@ -448,7 +448,11 @@ class _Importer:
                 raise RowRefused([("herder_id", str(error))]) from None
             herder = self.stored_herders.get(herder_pk)
             if herder is None:
-                herder = self.herders.select_related("village").filter(pk=herder_pk).first()
+                herder = (
+                    self.herders.select_related("village__township__county")
+                    .filter(pk=herder_pk)
+                    .first()
+                )
                 if herder is None:
                     raise RowRefused(
                         [("herder_id", _("no herder household with this id in your places"))]
@@ -894,9 +898,9 @@ class _Importer:
         with rollups.deferred():
             if new_records:
                 records_create(records=new_records, user=self.user)
-            self._store_entries(pending)
+            self._store_entries(pending, made=new_records)
 
-    def _store_entries(self, pending: list) -> None:
+    def _store_entries(self, pending: list, *, made: list[LambingRecord]) -> None:
         items = []
         for line, row, record, content, given_uuid in pending:
             entry_uuid = given_uuid or derived_uuid(record, content)
@@ -909,7 +913,8 @@ class _Importer:
                 continue
             self.entry_lines[entry_uuid] = line
             items.append((line, row, NewEntry(record, entry_uuid, content)))
-        entries_create(items=[item for _l, _r, item in items], created_by=self.user)
+        # The batch's new records are the import's own: not locked nor read back.
+        entries_create(items=[item for _l, _r, item in items], created_by=self.user, made=made)
         for line, row, item in items:
             if item.conflict is not None:
                 # Not the API's advice (send it under a new uuid): from a file,
