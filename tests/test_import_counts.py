@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import DataError, IntegrityError, connection
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import translation
 from openpyxl import Workbook
 
@@ -322,6 +322,35 @@ def test_an_import_leaves_the_switch_interval_as_it_found_it(
         assert min(during) == min(before, threads.SWITCH_INTERVAL) < before
     else:
         assert set(during) == {before}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the place sums are PostgreSQL's")
+def test_an_import_leaves_postgresql_s_work_mem_as_it_found_it(
+    fuhai_technician, sailike, winter_2024, monkeypatch
+):
+    """The place sums at the end of an import have memory of their own
+    (``rollups.SUMS_WORK_MEM``), for that statement only: what the same
+    transaction does after it (a request's other writes) has the server's."""
+    during = []
+    real = rollups.add_statement
+
+    def recording(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            during.append(cursor.fetchone()[0])
+        return real(*args, **kwargs)
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        (before,) = cursor.fetchone()
+        monkeypatch.setattr(rollups, "add_statement", recording)
+        run(DATA / "counts_good.csv", fuhai_technician)
+        cursor.execute("SHOW work_mem")
+        (after,) = cursor.fetchone()
+        transaction.set_rollback(True)
+
+    assert rollups.SUMS_WORK_MEM in during and before != rollups.SUMS_WORK_MEM
+    assert after == before
 
 
 def test_an_official_may_not_import(burqin_official, fuhai, winter_2024, english):
