@@ -22,13 +22,21 @@ from openpyxl import Workbook
 
 from livestock.audit import bulk_insert
 from livestock.counting import rollups
-from livestock.models import DailyRollup, Herder, LambingEntry, LambingRecord, Village
+from livestock.models import (
+    DailyRollup,
+    Herder,
+    LambingEntry,
+    LambingRecord,
+    Township,
+    Village,
+)
 from livestock.services import threads
 from livestock.services.collector import COLLECT_AFTER, collected_rarely
 from livestock.services.reviews import review_approve, review_submit
 from livestock.spreadsheets import importing
 from livestock.spreadsheets.exporting import herder_rows, write_csv
 from livestock.spreadsheets.importing import ENTRY_BATCH, import_counts
+from tests.conftest import make_user
 
 DATA = Path(__file__).parent / "data"
 GOOD_FILES = ["counts_good.csv", "counts_gb18030.csv", "counts_utf8_no_bom.csv", "counts.xlsx"]
@@ -351,6 +359,64 @@ def test_an_import_leaves_postgresql_s_work_mem_as_it_found_it(
 
     assert rollups.SUMS_WORK_MEM in during and before != rollups.SUMS_WORK_MEM
     assert after == before
+
+
+def moved_meanwhile(monkeypatch, herder: Herder, to: Village) -> None:
+    """Another request moves ``herder`` to ``to``, and commits, after the import
+    read the household and before its batch is written."""
+    real = importing.records_create
+
+    def moved_then_create(**kwargs):
+        Herder.objects.filter(pk=herder.pk).update(village=to)
+        return real(**kwargs)
+
+    monkeypatch.setattr(importing, "records_create", moved_then_create)
+
+
+def another_township_s_village(county) -> Village:
+    township = Township.objects.create(county=county, name="解特阿热勒镇", name_latin="Jiete")
+    return Village.objects.create(township=township, name="1号村", name_latin="Cun 1")
+
+
+def test_a_household_moved_while_the_file_is_imported_is_counted_where_it_is_now(
+    monkeypatch, fuhai, fuhai_technician, sailike, winter_2024, english
+):
+    """Its new record's rollup rows are its new village's and township's, as
+    a rebuild from the records makes them, not those the import read first."""
+    village = another_township_s_village(fuhai)
+    moved_meanwhile(monkeypatch, sailike, village)
+
+    content = f"牧户编号,日期,产羔数\n{sailike.pk},2025-01-10,3\n".encode()
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert not result.errors, result.errors
+    columns = ("level", "place_id", "date", "village_id", "township_id", "lambs_born")
+    stored = sorted(DailyRollup.objects.values_list(*columns))
+    assert {row[3] for row in stored if row[0] == rollups.HERDER_LEVEL} == {village.pk}
+    rollups.rebuild()
+    assert sorted(DailyRollup.objects.values_list(*columns)) == stored
+
+
+def test_a_household_moved_into_an_approved_township_while_the_file_is_imported_is_refused(
+    monkeypatch, fuhai, fuhai_technician, sailike, winter_2024, english
+):
+    """Its counts fall under the approval of the township it is in now."""
+    village = another_township_s_village(fuhai)
+    submitted = review_submit(
+        township=village.township,
+        season=winter_2024,
+        as_of=datetime.date(2025, 1, 15),
+        user=fuhai_technician,
+    )
+    review_approve(review=submitted, user=make_user("fuhai-official", "official", fuhai))
+    moved_meanwhile(monkeypatch, sailike, village)
+
+    content = f"牧户编号,日期,产羔数\n{sailike.pk},2025-01-10,3\n".encode()
+    result = import_counts(content=content, user=fuhai_technician)
+
+    assert [error.line for error in result.errors] == [2]
+    assert not result.applied
+    assert not LambingEntry.objects.exists()
 
 
 def test_an_official_may_not_import(burqin_official, fuhai, winter_2024, english):

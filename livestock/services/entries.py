@@ -253,11 +253,14 @@ def entries_create(
     again may be what was refused; if any is stored, the batch is checked
     again knowing them. A batch of new entries asks nothing of its UUIDs.
 
-    ``made``: records the caller made just before in this transaction, with
-    no entries yet (an import's batch, ``records_create``), read with their
-    season and places (``rollups.facts_of``). No other transaction sees them
-    until this one commits, so they are neither locked nor read back: their
-    facts are the objects'. Not with ``visible_to``: they are the caller's own.
+    ``made``: records the caller made just before in this transaction, of
+    households made in it too, with no entries yet (an import's batch of new
+    households, ``records_create``), read with their season and places
+    (``rollups.facts_of``). No other transaction sees them until this one
+    commits, so no one can have moved them meanwhile: they are neither locked
+    nor read back, their facts are the objects'. (A new record of a stored
+    household is not one: its household may have been moved since it was
+    read.) Not with ``visible_to``: they are the caller's own.
 
     Entries that pass are stored even when others are refused: the caller
     decides (the bulk endpoint and imports roll everything back). Whatever

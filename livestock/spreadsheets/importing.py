@@ -898,7 +898,13 @@ class _Importer:
         with rollups.deferred():
             if new_records:
                 records_create(records=new_records, user=self.user)
-            self._store_entries(pending, made=new_records)
+            # The batch's new records of households the file adds: no other
+            # transaction sees either until the import commits, so they need
+            # no lock, and their places are as the import made them. A new
+            # record of a stored household is read and locked as any stored
+            # one: another request may have moved the household meanwhile.
+            made = [record for record in new_records if record.herder_id in self.new_lines]
+            self._store_entries(pending, made=made)
 
     def _store_entries(self, pending: list, *, made: list[LambingRecord]) -> None:
         items = []
@@ -913,7 +919,6 @@ class _Importer:
                 continue
             self.entry_lines[entry_uuid] = line
             items.append((line, row, NewEntry(record, entry_uuid, content)))
-        # The batch's new records are the import's own: not locked nor read back.
         entries_create(items=[item for _l, _r, item in items], created_by=self.user, made=made)
         for line, row, item in items:
             if item.conflict is not None:
