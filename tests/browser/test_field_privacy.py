@@ -364,6 +364,11 @@ def test_a_page_left_open_learns_that_its_session_ended_when_the_signal_returns(
         assert time.monotonic() < deadline, "the kept pages were not dropped"
         time.sleep(0.2)
     assert page.url.endswith(record_page)
+    # The page says so, where it says what the phone is doing.
+    expect(page.locator("[data-sync-state]")).to_contain_text(
+        "登录已失效，请重新登录。这部手机为离线工作保存的页面已清除，尚未上传的计数仍保存在手机上。"
+    )
+    expect(page.locator("[data-sync-state]")).to_contain_text("Your session has ended")
     stored = kept_in_indexeddb(page)
     assert "roster" not in stored["kept"]
     assert [item["body"]["lambs_born"] for item in stored["outbox"]] == [4]

@@ -224,7 +224,12 @@
      of its owner's is dropped before the answer is read (kept.js). */
   async function askInTheBackground(url) {
     const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
-    await fieldKept.answeredLoggedOut(response).catch(function () {});
+    const ended = await fieldKept.answeredLoggedOut(response).catch(function () { return false; });
+    if (ended) {
+      /* Said where the technician looks for what the phone is doing: the login page
+         they open next has nothing left to clear, and would not say it. */
+      syncState(_("Your session has ended: log in again. What this phone kept for offline work was cleared; counts not yet uploaded stay on it."));
+    }
     return response;
   }
 
