@@ -96,6 +96,41 @@ def expect_not_available_offline(page: Page, path: str) -> None:
         expect(body).not_to_contain_text(name)
 
 
+def expect_told_the_phone_was_cleared(page: Page, *, unsent: int):
+    """The page drawn for nobody logged in (after a logout, or the login page once
+    the session ended) says what the phone kept was cleared, and how many counts
+    wait to upload. Returns its box."""
+    cleared = page.locator("[data-kept-cleared]")
+    expect(cleared).to_have_attribute("data-kept-cleared", "done", timeout=20_000)
+    expect(cleared.locator("[data-kept-dropped]")).to_contain_text(
+        "这部手机为离线工作保存的页面和牧户已清除"
+    )
+    expect(cleared.locator("[data-unsent-count]")).to_have_text(str(unsent))
+    return cleared
+
+
+def assert_only_the_outbox_is_kept(page: Page, lambs_born: list[int]) -> None:
+    """Nothing of the technician's is kept for offline work but their counts not
+    yet uploaded (``lambs_born``: each one's)."""
+    stored = kept_in_indexeddb(page)
+    assert "roster" not in stored["kept"]
+    assert [item["body"]["lambs_born"] for item in stored["outbox"]] == lambs_born
+
+
+def log_in_again_and_expect_the_count_stored(page: Page, signal, record, lambs_born: int) -> None:
+    """With a signal, the technician logs in again: the count they typed before is
+    uploaded, once, as theirs."""
+    go_online(page, signal)
+    log_in_as(page, "fuhai-tech")
+    wait_until_stored(lambda: LambingEntry.objects.count() == 1, "the count typed before")
+    entry = LambingEntry.objects.get()
+    assert (entry.record, entry.lambs_born, entry.created_by.username) == (
+        record,
+        lambs_born,
+        "fuhai-tech",
+    )
+
+
 def log_out_in_the_field_app(page: Page) -> None:
     page.goto("/field/")
     loaded(page)
@@ -133,18 +168,11 @@ def test_a_technician_logged_out_leaves_no_household_to_read_offline_and_no_coun
     go_online(page, signal)
 
     log_out(page)
-    cleared = page.locator("[data-kept-cleared]")
-    expect(cleared).to_have_attribute("data-kept-cleared", "done", timeout=20_000)
-    expect(cleared.locator("[data-kept-dropped]")).to_contain_text(
-        "这部手机为离线工作保存的页面和牧户已清除"
-    )
+    cleared = expect_told_the_phone_was_cleared(page, unsent=1)
     expect(cleared.locator("[data-unsent]")).to_contain_text("尚未上传的计数仍保存在这部手机上")
-    expect(cleared.locator("[data-unsent-count]")).to_have_text("1")
     page.screenshot(path=results_dir / "logged-out.png", full_page=True)
     assert not kept(page, record_page) and not kept(page, "/field/")
-    stored = kept_in_indexeddb(page)
-    assert "roster" not in stored["kept"]
-    assert [item["body"]["lambs_born"] for item in stored["outbox"]] == [3]
+    assert_only_the_outbox_is_kept(page, [3])
 
     # The login page shown next, with nothing left to clear, does not say it again;
     # the count still waiting is still said.
@@ -163,15 +191,7 @@ def test_a_technician_logged_out_leaves_no_household_to_read_offline_and_no_coun
     assert not LambingEntry.objects.exists()
 
     # The same technician logs in again: the count typed before is uploaded, once.
-    go_online(page, signal)
-    log_in_as(page, "fuhai-tech")
-    wait_until_stored(lambda: LambingEntry.objects.count() == 1, "the count typed before")
-    entry = LambingEntry.objects.get()
-    assert (entry.record, entry.lambs_born, entry.created_by.username) == (
-        records[1],
-        3,
-        "fuhai-tech",
-    )
+    log_in_again_and_expect_the_count_stored(page, signal, records[1], 3)
     # And Today is kept for them again.
     deadline = time.monotonic() + 20
     while not kept(page, "/field/"):
@@ -299,17 +319,10 @@ def test_a_session_ended_on_the_server_leaves_no_household_to_read_offline_and_n
     page.goto(record_page)
     expect(page).to_have_url(re.compile(rf"/admin/login/\?next={record_page}$"))
     loaded(page)
-    cleared = page.locator("[data-kept-cleared]")
-    expect(cleared).to_have_attribute("data-kept-cleared", "done", timeout=20_000)
-    expect(cleared.locator("[data-kept-dropped]")).to_contain_text(
-        "这部手机为离线工作保存的页面和牧户已清除"
-    )
-    expect(cleared.locator("[data-unsent-count]")).to_have_text("1")
+    expect_told_the_phone_was_cleared(page, unsent=1)
     page.screenshot(path=results_dir / "login-page-after-the-session-ended.png", full_page=True)
     assert not kept(page, record_page) and not kept(page, "/field/")
-    stored = kept_in_indexeddb(page)
-    assert "roster" not in stored["kept"]
-    assert [item["body"]["lambs_born"] for item in stored["outbox"]] == [3]
+    assert_only_the_outbox_is_kept(page, [3])
     page.unroute("**/api/v1/entries/bulk/")
 
     go_offline(page, signal)
@@ -320,15 +333,7 @@ def test_a_session_ended_on_the_server_leaves_no_household_to_read_offline_and_n
 
     # The technician logs in again: the count typed before is uploaded, once, as
     # theirs, and their pages are kept again.
-    go_online(page, signal)
-    log_in_as(page, "fuhai-tech")
-    wait_until_stored(lambda: LambingEntry.objects.count() == 1, "the count typed before")
-    entry = LambingEntry.objects.get()
-    assert (entry.record, entry.lambs_born, entry.created_by.username) == (
-        records[1],
-        3,
-        "fuhai-tech",
-    )
+    log_in_again_and_expect_the_count_stored(page, signal, records[1], 3)
     open_and_keep(page, record_page)
     go_offline(page, signal)
     page.goto(record_page)
@@ -369,9 +374,7 @@ def test_a_page_left_open_learns_that_its_session_ended_when_the_signal_returns(
         "登录已失效，请重新登录。这部手机为离线工作保存的页面已清除，尚未上传的计数仍保存在手机上。"
     )
     expect(page.locator("[data-sync-state]")).to_contain_text("Your session has ended")
-    stored = kept_in_indexeddb(page)
-    assert "roster" not in stored["kept"]
-    assert [item["body"]["lambs_born"] for item in stored["outbox"]] == [4]
+    assert_only_the_outbox_is_kept(page, [4])
 
     go_offline(page, signal)
     expect_not_available_offline(page, record_page)
