@@ -6,15 +6,18 @@ import datetime
 import html
 import json
 import re
+import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from livestock.api.views import etag_of
 from livestock.audit.attribution import acting_as
 from livestock.counting import rules
 from livestock.models import Herder, LambingEntry, Season, Village
@@ -841,6 +844,66 @@ def test_a_request_of_the_phones_script_with_no_session_is_told_nobody_is_logged
             assert answer.status_code == 302, url
             assert answer["Location"] == f"{reverse('admin:login')}?next={url}"
             assert "X-Field-Logged-Out" not in answer, url
+
+
+def test_the_apis_answer_to_the_phones_upload_with_no_session_says_the_session_ended(
+    client, fuhai_technician, burqin_official, sailike_now, bieke, season
+):
+    """The phone uploads its outbox to the API (a bulk of counts, an entry's
+    correction). Once the technician's session had ended on the server, the API's
+    not-authenticated answer said nothing the phone took for it: a technician who only
+    uploaded kept their pages readable offline. Asked by the phone's script with the
+    session gone, the API now says so as the field pages do (X-Field-Logged-Out: 1),
+    and stores nothing. Someone logged in and refused (a role that may not add or
+    correct counts, a household outside the technician's places) is not told so, nor
+    an integration asking with no credentials."""
+    outside = record_create(herder=bieke, season=season, ewes_at_start=50)  # 布尔津县
+    entry, _new = entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=2)
+    # What field.js sends its uploads with (request()), and a browser's fetch adds.
+    phone = {
+        "Accept": "application/json",
+        "X-Shown-Languages": "zh-hans",
+        "X-Shown-Apart": "1",
+        "Sec-Fetch-Mode": "cors",
+        "Sec-Fetch-Dest": "empty",
+    }
+
+    def upload(record, lambs_born: int, headers=phone):
+        count = {
+            "uuid": str(uuid.uuid4()),
+            "record": record.pk,
+            "date": timezone.localdate().isoformat(),
+            "lambs_born": lambs_born,
+        }
+        body = json.dumps([count])
+        return client.post(
+            "/api/v1/entries/bulk/", body, content_type="application/json", headers=headers
+        )
+
+    def correct():
+        body = json.dumps({"lambs_born": 3, "reason": "数错了"})
+        headers = {**phone, "If-Match": etag_of(entry)}
+        return client.patch(
+            f"/api/v1/entries/{entry.pk}/", body, "application/json", headers=headers
+        )
+
+    def told(answer) -> bool:
+        return answer.headers.get("X-Field-Logged-Out") == "1"
+
+    client.login(username=burqin_official.username, password=PASSWORD)
+    refused = [upload(sailike_now, 5), correct()]
+    assert [(answer.status_code, told(answer)) for answer in refused] == [(403, False)] * 2
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    refused = upload(outside, 5)
+    assert (refused.status_code, told(refused)) == (400, False)
+    assert LambingEntry.objects.count() == 1
+
+    Session.objects.all().delete()  # the session ends on the server; the phone keeps its cookie
+    refused = [upload(sailike_now, 5), correct()]
+    assert [(answer.status_code, told(answer)) for answer in refused] == [(401, True)] * 2
+    integration = upload(sailike_now, 5, headers={"Accept": "application/json"})
+    assert (integration.status_code, told(integration)) == (401, False)
+    assert [(e.record, e.lambs_born) for e in LambingEntry.objects.all()] == [(sailike_now, 2)]
 
 
 def test_the_login_page_drawn_for_nobody_drops_what_the_phone_kept(client, db):

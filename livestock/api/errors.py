@@ -5,7 +5,9 @@ Django's ``ValidationError`` (raised by the models' rules and the services)
 becomes a 400 keyed by field, like DRF's own; an edit made from an older
 version is a 412; each refusal is said here (``Refusal``), in the request's
 language or in the two a field page asks for. Too many requests for a token
-are a 429 that says how many may be sent and when to try again. Anything else
+are a 429 that says how many may be sent and when to try again. A request of
+the field app's phone with nobody logged in is told its session has ended
+(``access.sessions``). Anything else
 that fails a request (a bug, a database that is gone, a deadlock) is answered
 in JSON, saying that nothing of the request was stored: every write runs in
 one transaction up to its answer, undone when the answer is an error
@@ -31,6 +33,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from livestock import i18n
+from livestock.access import sessions
 from livestock.access.throttling import (
     AnonymousRateThrottle,
     TokenGuessing,
@@ -143,9 +146,18 @@ def exception_handler(exc, context) -> Response | None:
         exc = exceptions.Throttled(detail=throttled_message(wait=wait, rate=rate))
         exc.wait = wait  # for the Retry-After header
     response = drf_exception_handler(exc, context)
-    if response is not None:
-        return response
-    return fault(exc, context)
+    if response is None:
+        return fault(exc, context)
+    request = context.get("request")
+    if (
+        isinstance(exc, exceptions.NotAuthenticated)
+        and request is not None
+        and sessions.session_ended(request)
+    ):
+        # The field app's phone uploading its outbox once the technician's session
+        # ended: told as its pages' requests are, it drops what it kept of theirs.
+        sessions.told_session_ended(response)
+    return response
 
 
 def _as_refusal(exc: Exception) -> Exception:

@@ -29,6 +29,7 @@ from django.views import View
 from django.views.i18n import JavaScriptCatalog
 
 from livestock import i18n
+from livestock.access import sessions
 from livestock.api.views import etag_of
 from livestock.field import forms, rules_description
 from livestock.field import selectors as field_selectors
@@ -53,20 +54,6 @@ STATIC = Path(__file__).resolve().parent.parent / "static" / "field"
 # Whose page or file of the field app an answer is (the user's id): the phone keeps
 # it for offline work as theirs alone (static/field/kept.js).
 KEPT_FOR_HEADER = "X-Field-User"
-# Said by an answer to the phone's script drawn for nobody logged in: the session ended
-# without a logout (it expired, or was ended on the server), and the phone drops what
-# it kept of its owner's, as at a logout (static/field/kept.js).
-LOGGED_OUT_HEADER = "X-Field-Logged-Out"
-
-
-def asked_by_a_script(request) -> bool:
-    """Whether a page's script or the service worker asked (a fetch), not the browser
-    opening a page. Where a redirect leads is hidden from them: field.js asks with
-    ``redirect: "manual"`` (following one to the login page drew it behind the
-    technician's back), and the answer is then an opaque redirect, the same as one a
-    mobile network's portal would make. A browser that does not say (no
-    Sec-Fetch-Mode) is taken to open a page."""
-    return request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate"
 
 
 class TechnicianView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -83,12 +70,10 @@ class TechnicianView(LoginRequiredMixin, PermissionRequiredMixin, View):
     def handle_no_permission(self):
         if self.request.user.is_authenticated:
             return render(self.request, "field/no_role.html", status=403)
-        if asked_by_a_script(self.request):
+        if sessions.session_ended(self.request):
             # Told in words the script can read that nobody is logged in; a page opened
             # is sent to the login page, which tells the phone so itself.
-            response = HttpResponse(status=403)
-            response[LOGGED_OUT_HEADER] = "1"
-            return response
+            return sessions.told_session_ended(HttpResponse(status=403))
         return super().handle_no_permission()
 
     def dispatch(self, request, *args, **kwargs):
