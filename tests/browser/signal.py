@@ -8,9 +8,9 @@ connection is refused at once and open ones are cut, whoever opened them —
 page, service worker or the browser itself. ``drop_bulk_answers`` lets that
 many ``POST /api/v1/entries/bulk/`` through to the server, which stores them,
 and cuts the connection before the answer reaches the browser: a signal lost
-halfway through a sync. ``cut_heads`` holds paths whose answers are cut after
-their status line: a signal lost as a file's answer begins, which the browser
-reads as "200 OK" with no headers and no body.
+halfway through a sync. ``cut_heads`` holds paths (whatever their query) whose
+answers are cut after their status line: a signal lost as a file's answer
+begins, which the browser reads as "200 OK" with no headers and no body.
 """
 
 import contextlib
@@ -106,7 +106,7 @@ class Signal:
                             self.drop_bulk_answers -= 1
                             state["drop_answer"] = True
                 path = head.split(b" ", 2)[1].decode("latin-1") if b" " in head else ""
-                if path in self.cut_heads:
+                if path.partition("?")[0] in self.cut_heads:
                     state["cut_head"] = True
                 server.sendall(head + b"\r\n\r\n" + body)
         except OSError:

@@ -381,3 +381,51 @@ def test_a_page_left_open_learns_that_its_session_ended_when_the_signal_returns(
     page.screenshot(path=results_dir / "household-offline-after-the-page-learned.png")
     expect_not_available_offline(page, "/field/")
     assert not LambingEntry.objects.exists()
+
+
+def test_an_upload_refused_because_the_session_ended_tells_the_phone(
+    phone, fuhai_village, results_dir
+):
+    """The technician's session ended on the server while a count typed with no signal
+    waited on the phone. When the signal returned, the upload was refused (401) and
+    the page said to log in again, but the phone learned the session had ended only
+    from another request of the page's (its roster) answered as for nobody logged in:
+    a technician whose upload was the only answer to reach the phone kept their pages
+    readable offline. The upload's refusal now says so too: the kept pages are
+    dropped, the page says the session ended, and the count stays, uploaded once when
+    the technician logs in again."""
+    page, signal = phone
+    _village, records = fuhai_village
+    record_page = f"/field/record/{records[0].pk}/"
+    open_and_keep(page, record_page)
+    open_and_keep(page, "/field/")
+    go_offline(page, signal)
+    enter(page, records[1], lambs_born=5)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    time.sleep(1)
+    end_sessions_of("fuhai-tech")
+
+    # The signal returns for the upload alone: the roster asked next gets no answer.
+    signal.cut_heads = {"/field/roster.json"}
+    with page.expect_response(lambda response: "/api/v1/entries/bulk/" in response.url) as upload:
+        go_online(page, signal)  # the page sends its outbox
+    assert upload.value.status == 401
+    deadline = time.monotonic() + 20
+    while kept(page, record_page) or kept(page, "/field/"):
+        assert time.monotonic() < deadline, "the kept pages were not dropped"
+        time.sleep(0.2)
+    state = page.locator("[data-sync-state]")
+    expect(state).to_contain_text(
+        "登录已失效，请重新登录。这部手机为离线工作保存的页面已清除，尚未上传的计数仍保存在手机上。"
+    )
+    expect(state).to_contain_text("Your session has ended: log in again.")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    page.screenshot(path=results_dir / "upload-refused-after-the-session-ended.png")
+    assert_only_the_outbox_is_kept(page, [5])
+
+    go_offline(page, signal)
+    expect_not_available_offline(page, record_page)
+    expect_not_available_offline(page, "/field/")
+    assert not LambingEntry.objects.exists()
+    signal.cut_heads = set()
+    log_in_again_and_expect_the_count_stored(page, signal, records[1], 5)

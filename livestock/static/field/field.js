@@ -215,22 +215,29 @@
     node.replaceChildren(pair.first + " ", beside);
   }
 
+  /* An answer to the page's own requests (what it asks for in the background, and
+     its uploads to the API) drawn for nobody logged in says so when the session ended
+     without a logout (livestock/access/sessions.py): what the phone kept of its
+     owner's is dropped before the answer is read (kept.js), and the page says so,
+     where the technician looks for what the phone is doing: the login page they open
+     next has nothing left to clear, and would not say it. The outbox stays. Resolves
+     to ``response``. */
+  async function heardOfTheSession(response) {
+    const ended = await fieldKept.answeredLoggedOut(response).catch(function () { return false; });
+    if (ended) {
+      syncState(_("Your session has ended: log in again. What this phone kept for offline work was cleared; counts not yet uploaded stay on it."));
+    }
+    return response;
+  }
+
   /* What the page asks for behind the technician's back (the rules, the roster, the
      stored page) stops at a redirect: one followed to the login page drew it, and with
      no cookie yet (cleared, or a new phone) set a new CSRF cookie under the login form
      the technician was filling in, which was then refused. A redirect's answer is not
      ok: the same as no answer. The server answers such a request drawn for nobody
-     logged in (the session ended without a logout) saying so, and what the phone kept
-     of its owner's is dropped before the answer is read (kept.js). */
+     logged in saying so (heardOfTheSession). */
   async function askInTheBackground(url) {
-    const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
-    const ended = await fieldKept.answeredLoggedOut(response).catch(function () { return false; });
-    if (ended) {
-      /* Said where the technician looks for what the phone is doing: the login page
-         they open next has nothing left to clear, and would not say it. */
-      syncState(_("Your session has ended: log in again. What this phone kept for offline work was cleared; counts not yet uploaded stay on it."));
-    }
-    return response;
+    return heardOfTheSession(await fetch(url, { credentials: "same-origin", redirect: "manual" }));
   }
 
   /* The rules the server describes: fetched (through the service worker's
@@ -551,7 +558,9 @@
       "X-Shown-Languages": document.documentElement.lang,
       "X-Shown-Apart": "1",
     }, options.headers || {});
-    return fetch(url, options);
+    /* Refused because the session ended (an upload is often the only request a
+       technician makes once the signal returns): the phone learns it here too. */
+    return heardOfTheSession(await fetch(url, options));
   }
 
   /* Answers that say "try again later" rather than "no". */
@@ -585,7 +594,9 @@
       }
       if (isTransient(response)) return retryLater(Number(response.headers.get("Retry-After")) || 0);
       if (response.status === 401 || response.status === 403) {
-        syncState(_("Log in again to upload."));
+        /* Nothing leaves the outbox. A session ended is said already (request());
+           any other refusal of the whole upload is said here. */
+        if (!fieldKept.saysLoggedOut(response)) syncState(_("Log in again to upload."));
         return;
       }
       if (response.ok) {

@@ -18,7 +18,8 @@
  * server's drawn for nobody logged in, and drops what it kept as at a logout: the
  * login page, where a field page opened with a signal is sent
  * (templates/admin/lambing_login.html), or an answer to the page's own requests
- * that says so (answeredLoggedOut). No answer (no signal), or one cut short, says
+ * that says so (answeredLoggedOut): its roster, rules and kept pages, and its
+ * uploads of the outbox to the API. No answer (no signal), or one cut short, says
  * nothing of the kind: what was kept stays.
  *
  * The outbox (IndexedDB "outbox", the counts not yet uploaded) is never dropped
@@ -34,7 +35,8 @@
 
   const CACHE = "lambing-field-v1";
   const USER_HEADER = "X-Field-User";
-  /* Said by an answer to the page's script drawn for nobody logged in (livestock/field/views.py). */
+  /* Said by an answer to the page's script drawn for nobody logged in: the field app's
+     pages and JSON, and the API its outbox is uploaded to (livestock/access/sessions.py). */
   const LOGGED_OUT_HEADER = "X-Field-Logged-Out";
   /* The page the worker answers a page with offline when it may show none kept. */
   const NOT_AVAILABLE = "/field/offline/";
@@ -143,12 +145,17 @@
     });
   }
 
+  /* Whether an answer the page's script asked for was drawn for nobody logged in. */
+  function saysLoggedOut(response) {
+    return response.headers.get(LOGGED_OUT_HEADER) === "1";
+  }
+
   /* What an answer the page's script asked for says of the session: one drawn for
      nobody logged in means the owner's session is over (it expired, or was ended on
      the server), and what was kept is dropped as at a logout. Resolves to whether it
      said so; any other answer changes nothing. */
   async function answeredLoggedOut(response) {
-    if (response.headers.get(LOGGED_OUT_HEADER) !== "1") return false;
+    if (!saysLoggedOut(response)) return false;
     await loggedOut();
     return true;
   }
@@ -181,6 +188,7 @@
     transact: transact,
     keptFor: keptFor,
     loggedOut: loggedOut,
+    saysLoggedOut: saysLoggedOut,
     answeredLoggedOut: answeredLoggedOut,
     ownedBy: ownedBy,
     mayShow: mayShow,
