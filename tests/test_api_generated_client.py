@@ -2,8 +2,10 @@
 (openapi-python-client, pinned in requirements-dev.txt) works against the API
 (issue 18): it lists, creates, sends the same entry again, edits with
 ``If-Match``, and reads a 412 and a 400 as the schema's error types, not as
-undocumented answers. Generated into a temporary folder, offline, and sent
-through Django's WSGI application (the whole stack, without a socket)."""
+undocumented answers, and a 412 asked for in a field page's two languages apart
+(``X-Shown-Languages``, ``X-Shown-Apart``) as the schema's ``ErrorInEachLanguage``.
+Generated into a temporary folder, offline, and sent through Django's WSGI
+application (the whole stack, without a socket)."""
 
 import datetime
 import importlib
@@ -89,10 +91,13 @@ def test_a_generated_client_lists_creates_resends_edits_and_reads_a_412_and_a_40
     )
     from lambing_client.models import (
         Error,
+        ErrorInEachLanguage,
         HerderRequest,
         LambingEntryRequest,
         LossCauseEnum,
         PatchedLambingEntryUpdateRequest,
+        ShownApartEnum,
+        ShownLanguagesEnum,
         ValidationError,
     )
 
@@ -134,6 +139,17 @@ def test_a_generated_client_lists_creates_resends_edits_and_reads_a_412_and_a_40
     )
     assert stale.status_code == 412
     assert isinstance(stale.parsed, Error) and "ETag" in stale.parsed.detail
+    apart = v1_entries_partial_update.sync_detailed(
+        client=client,
+        id=created.parsed.id,
+        body=change,
+        if_match=etag,
+        x_shown_languages=ShownLanguagesEnum.KK_ARAB,
+        x_shown_apart=ShownApartEnum.APART,
+    )
+    assert apart.status_code == 412
+    assert isinstance(apart.parsed, ErrorInEachLanguage)
+    assert "ETag" in apart.parsed.kk_arab and "ETag" in apart.parsed.zh_hans
 
     broken = LambingEntryRequest(
         uuid=uuid.uuid4(),

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import validate as validate_body
 from openapi_spec_validator import OpenAPIV30SpecValidator, validate
 
 from livestock.services.entries import entry_create
@@ -252,3 +254,89 @@ def test_a_corrections_reason_is_documented_as_at_most_the_history_keeps_and_hel
     kept = client.patch(f"/api/v1/entries/{entry.pk}/", {"lambs_born": 11, "reason": at_the_limit})
     assert kept.status_code == 200, kept.content
     assert entry.history.latest().history_change_reason == at_the_limit
+
+
+# The operations whose refusals the field app's language headers change (errors.Refusal).
+TAKE_LANGUAGES = re.compile(r"^(POST|PUT|PATCH|DELETE) |\{id\}")
+SHOWN_HEADERS = ("X-Shown-Languages", "X-Shown-Apart")
+
+
+def test_the_field_apps_language_headers_are_documented_where_they_change_a_refusal(schema):
+    """A client generated from the schema can ask for a refusal in a field page's two
+    languages, or each apart, as the field app's script does: every write and every
+    operation on an object by its id takes both headers, optional, with the values
+    the API reads; a list, whose refusals are said in Accept-Language's alone, neither."""
+    taken = {
+        name: [p for p in operation.get("parameters", []) if p["name"] in SHOWN_HEADERS]
+        for name, operation in operations(schema)
+    }
+    documented = {name for name, headers in taken.items() if headers}
+    assert documented == {name for name in taken if TAKE_LANGUAGES.search(name)}
+    assert "PATCH /api/v1/entries/{id}/" in documented
+    assert "POST /api/v1/entries/bulk/" in documented
+    assert "GET /api/v1/entries/" not in documented
+    for name in documented:
+        assert [(p["name"], p["in"], p["required"]) for p in taken[name]] == [
+            ("X-Shown-Languages", "header", False),
+            ("X-Shown-Apart", "header", False),
+        ], name
+    enums = {
+        p["name"]: schema["components"]["schemas"][p["schema"]["$ref"].split("/")[-1]]["enum"]
+        for p in taken["PATCH /api/v1/entries/{id}/"]
+    }
+    assert enums == {
+        "X-Shown-Languages": ["zh-hans", "kk-arab", "kk", "en"],
+        "X-Shown-Apart": ["1"],
+    }
+
+
+def assert_documented(schema: dict, path: str, method: str, response) -> None:
+    """``response``'s body is what the schema says ``method path`` answers with its status."""
+    answers = schema["paths"][path][method]["responses"]
+    body = answers[str(response.status_code)]["content"]["application/json"]["schema"]
+    validate_body(response.json(), {**body, "components": schema["components"]}, cls=OAS30Validator)
+
+
+def test_a_refusal_asked_apart_is_an_error_the_schema_documents(
+    schema, fuhai_technician, sailike_record
+):
+    """Asked apart (X-Shown-Apart: 1, as the field app's script asks), a 404, a 409, a
+    412 and a body that is not JSON are {language: text}, with no detail: the schema's
+    Error required a detail, so a client checking answers against the schema (or
+    generated from it) could not read them. Joined, they are an Error as before."""
+    entry, _created = entry_create(
+        record=sailike_record, date=datetime.date(2024, 12, 10), ewes_lambed=8, lambs_born=10
+    )
+    client = api(fuhai_technician)
+    sent = {
+        ("/api/v1/entries/{id}/", "get"): lambda **asked: client.get(
+            "/api/v1/entries/999999/", **asked
+        ),
+        ("/api/v1/entries/{id}/", "patch"): lambda **asked: client.patch(
+            f"/api/v1/entries/{entry.pk}/",
+            {"lambs_born": 11, "reason": "recounted"},
+            HTTP_IF_MATCH='"an-older-version"',
+            **asked,
+        ),
+        ("/api/v1/entries/", "post"): lambda **asked: client.post(
+            "/api/v1/entries/",
+            {"uuid": str(entry.uuid), "record": sailike_record.pk, "date": "2024-12-11"},
+            **asked,
+        ),
+        ("/api/v1/lambing-records/", "post"): lambda **asked: client.post(
+            "/api/v1/lambing-records/", '{"herder": 1,', content_type="application/json", **asked
+        ),
+    }
+    apart = {"HTTP_X_SHOWN_LANGUAGES": "kk-arab", "HTTP_X_SHOWN_APART": "1"}
+    for (path, method), send in sent.items():
+        response = send(**apart)
+        assert response.status_code in (404, 412, 409, 400), response.content
+        assert set(response.json()) == {"kk-arab", "zh-hans"}, response.content
+        assert_documented(schema, path, method, response)
+        joined = send(HTTP_X_SHOWN_LANGUAGES="zh-hans")
+        assert joined.status_code == response.status_code
+        assert set(joined.json()) == {"detail"}, joined.content
+        assert " · " in joined.json()["detail"]
+        assert_documented(schema, path, method, joined)
+    statuses = [send(**apart).status_code for send in sent.values()]
+    assert statuses == [404, 412, 409, 400]
