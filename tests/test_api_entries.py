@@ -1037,3 +1037,38 @@ def test_a_body_that_is_not_json_is_refused_saying_where_in_both_languages(
     alone = client.post(URL, single, content_type="application/json")
     assert alone.json() == {"detail": NOT_JSON["en"]}
     assert not LambingEntry.objects.exists()
+
+
+NESTED_TOO_DEEP = {
+    "zh-hans": "请求内容的 JSON 嵌套过深（列表和对象最多 32 层），什么都没有保存。",
+    "en": "The request's body is JSON nested too deep (at most 32 levels of lists and "
+    "objects); nothing was stored.",
+    "kk": "Сұраудың мазмұнындағы JSON тым терең ұяланған (тізімдер мен нысандар ең көбі "
+    "32 деңгей); ештеңе сақталмады.",
+}
+
+
+@pytest.mark.parametrize("page_language", ["zh-hans", "kk"])
+def test_a_body_nested_too_deep_is_refused_saying_nothing_was_stored_in_both_languages(
+    fuhai_technician, page_language
+):
+    """A body of lists in lists deeper than any request of the API, sent alone or as
+    a bulk, is refused as a body that is not JSON is: in the field page's two
+    languages, saying that nothing was stored, where it said "JSON parse
+    error - nested too deep: at most 32 levels." and left its sender to wonder
+    whether part of it was; asked by no such header, in the request's language."""
+    client = api(fuhai_technician, language="en")
+    asked = {"HTTP_X_SHOWN_LANGUAGES": page_language}
+    first, beside = shown_languages(page_language)
+    both = f"{NESTED_TOO_DEEP[first]} · {NESTED_TOO_DEEP[beside]}"
+    body = "[" * 33 + "]" * 33
+
+    refused = client.post(URL, body, content_type="application/json", **asked)
+    assert refused.status_code == 400
+    assert refused.json() == {"detail": both}
+    refused = client.post(BULK_URL, body, content_type="application/json", **asked)
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [{"index": None, "errors": {"non_field_errors": [both]}}]
+    alone = client.post(URL, body, content_type="application/json")
+    assert alone.json() == {"detail": NESTED_TOO_DEEP["en"]}
+    assert not LambingEntry.objects.exists()

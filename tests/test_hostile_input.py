@@ -126,7 +126,9 @@ def test_json_nested_ten_thousand_deep_is_a_400(method, url, opening, writer, sa
     )
 
     assert response.status_code == 400, response.content[:300]
-    assert "nested too deep: at most 32 levels" in response.content.decode()
+    assert "nested too deep (at most 32 levels of lists and objects); nothing was stored." in (
+        response.content.decode()
+    )
 
 
 @pytest.mark.parametrize(

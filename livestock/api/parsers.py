@@ -85,7 +85,10 @@ class BoundedJSONParser(JSONParser):
             too_deep = depth_over(data, MAX_DEPTH)
         if too_deep:
             raise NotJSON(
-                gettext_noop("JSON parse error - nested too deep: at most %(depth)s levels."),
+                gettext_noop(
+                    "The request's body is JSON nested too deep (at most %(depth)s levels of "
+                    "lists and objects); nothing was stored."
+                ),
                 depth=MAX_DEPTH,
             )
         return data
