@@ -147,6 +147,26 @@ def test_a_row_saved_without_the_script_is_stored_once_with_its_new_total(
     )
 
 
+def test_a_row_sent_again_with_other_counts_is_refused_in_the_pages_two_languages(
+    tech_client, sailike_now, qibaerwoyi
+):
+    """A page sent again with other counts typed (back in the browser, a count
+    changed, saved again: the page's nonce names the same entry) was refused in
+    Chinese alone, where every other refusal has the English beside it."""
+    today = timezone.localdate().isoformat()
+    row = {"record": sailike_now.pk, "nonce": "6f1c1a52-0000-4000-8000-000000000002"}
+    row.update(date=today, lambs_born="4")
+    url = f"/field/village/{qibaerwoyi.pk}/"
+    tech_client.post(url, row)
+    response = tech_client.post(url, {**row, "lambs_born": "5"})
+    assert response.status_code == 400
+    assert (
+        "<li>这条计数已用其他数字保存过。 · "
+        "<bdi>This entry was already saved with other counts.</bdi></li>"
+    ) in response.content.decode()
+    assert list(LambingEntry.objects.values_list("lambs_born", flat=True)) == [4]
+
+
 def test_a_refused_row_says_which_field_and_rule(tech_client, sailike_now, qibaerwoyi):
     today = timezone.localdate().isoformat()
     row = {"record": sailike_now.pk, "date": today, "lambs_born": "1", "lambs_lost": "2"}
@@ -573,6 +593,28 @@ def test_a_new_record_from_a_households_page_says_why_it_is_refused(
     made = tech_client.post(url, {"action": "new_record", "ewes_at_start": "60"})
     record = herder.lambing_records.get(season=season)
     assert made["Location"] == f"/field/record/{record.pk}/" and record.ewes_at_start == 60
+
+
+@pytest.mark.parametrize("ewes_again", ["60", "70"])
+def test_a_new_record_sent_twice_leads_to_the_record_made_the_first_time(
+    tech_client, qibaerwoyi, season, ewes_again
+):
+    """A household's new record sent twice (a double tap without the script, two
+    phones): the second was a 400 with nothing said, since the page no longer offers
+    the form that was refused. It leads to the record, and says it was there when the
+    ewes typed are not its own."""
+    herder = herder_create(village=qibaerwoyi, name="哈力克", name_latin="Halike")
+    url = f"/field/village/{qibaerwoyi.pk}/"
+    tech_client.post(url, {"action": "new_record", "herder": herder.pk, "ewes_at_start": "60"})
+    again = tech_client.post(
+        url, {"action": "new_record", "herder": herder.pk, "ewes_at_start": ewes_again}
+    )
+    record = herder.lambing_records.get(season=season)
+    assert again.status_code == 302 and again["Location"] == f"/field/record/{record.pk}/"
+    assert record.ewes_at_start == 60
+    page = tech_client.get(again["Location"]).content.decode()
+    said = "该牧户本季已有产羔档案。 · This household already has a record for this season."
+    assert (said in page) == (ewes_again != "60")
 
 
 def test_a_households_entries_name_a_cause_and_a_stage_with_the_chinese_beside(

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.utils.translation.trans_real import DjangoTranslation
 from django.views import View
 from django.views.i18n import JavaScriptCatalog
@@ -227,7 +227,11 @@ class VillagePage(TechnicianView):
                     **form.cleaned_data,
                 )
             except EntryConflict:
-                form.add_error(None, _("This entry was already saved with other counts."))
+                # Lazy: the page says it in its two languages (``message_both``), as
+                # it says every other refusal.
+                form.add_error(
+                    None, gettext_lazy("This entry was already saved with other counts.")
+                )
             except ValidationError as error:
                 _apply(form, error)
         if not form.is_valid():
@@ -278,7 +282,20 @@ class VillagePage(TechnicianView):
 
 def _new_record(request, *, herder: Herder, season: Season) -> LambingRecord | forms.NewRecordForm:
     """A household's record for ``season`` from a posted form: the record made, or
-    the form refused (by the counts' rule, or the service's), to be shown again."""
+    the form refused (by the counts' rule, or the service's), to be shown again.
+    One the household has already (the form sent twice: a double tap without the
+    script, a second phone) is the record it leads to: the page that offered the
+    form offers it no more, and its refusal was a page with nothing said. When
+    the ewes typed are not the record's, the page says the record was there."""
+    made = LambingRecord.objects.filter(herder=herder, season=season).first()
+    if made is not None:
+        typed = request.POST.get("ewes_at_start", "").strip()
+        if typed != ("" if made.ewes_at_start is None else str(made.ewes_at_start)):
+            messages.warning(
+                request,
+                i18n.in_both(gettext_noop("This household already has a record for this season.")),
+            )
+        return made
     form = forms.NewRecordForm(request.POST)
     if form.is_valid():
         try:
