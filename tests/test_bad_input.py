@@ -76,6 +76,23 @@ def test_a_deletion_with_a_nul_character_for_its_reason_is_a_400(
     assert counted.history.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("zh-hans", "不允许包含空字符（U+0000）。"), ("kk", "Нөл таңбаларына (U+0000) рұқсат жоқ.")],
+)
+def test_a_nul_character_in_a_text_is_refused_in_words_that_say_so(
+    fuhai_technician, counted, language, said
+):
+    """Django's Chinese for its refusal of a NUL character read "不允许是用空字符串。"
+    ("empty strings are not allowed", misspelt), of a note that held a character."""
+    response = api(fuhai_technician, language=language).patch(
+        f"/api/v1/entries/{counted.pk}/", {"note": "母羊\x00", "reason": "数错了"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"note": [said]}
+    assert LambingEntry.objects.get(pk=counted.pk).version == counted.version
+
+
 def test_a_reason_of_the_longest_kind_is_kept_whole(fuhai_technician, counted):
     reason = "数" * 100
     response = api(fuhai_technician).patch(

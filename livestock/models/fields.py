@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 # A refused value is said back whole up to this many characters, shortened beyond.
 SHOWN_MAX_LENGTH = 40
@@ -76,6 +77,14 @@ def not_a_choice(value, choices: Iterable[tuple[object, object]]) -> ValidationE
         code="invalid_choice",
         params={"value": shown(value), "choices": _choices_shown_lazily(list(choices))},
     )
+
+
+# A NUL character in any text (a name, a note, a reason, a query's value), refused by
+# Django's ``ProhibitNullCharactersValidator`` on every form field and every DRF field:
+# marked here so that our catalogs say it (they come before Django's), where Django's
+# Chinese says "不允许是用空字符串" ("empty strings are not allowed", misspelt) of a
+# text that holds a character.
+NUL_REFUSED = gettext_noop("Null characters are not allowed.")
 
 
 class WholeNumberFormField(forms.IntegerField):
