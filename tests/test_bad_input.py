@@ -200,6 +200,44 @@ def test_a_value_of_the_wrong_kind_is_refused_alike_in_the_admin_and_the_api(
     assert stored(record) == before
 
 
+BEYOND_ZH = "{}超出一户可能的数量（规则：最多50000）。"
+NEGATIVE_ZH = "{}是负数；数量须为0或以上（规则：不得为负数）。"
+
+
+@pytest.mark.parametrize(
+    ("sent", "said"),
+    [
+        ("9" * 1001, BEYOND_ZH.format("99999999999999999999…(1001)")),
+        ("9" * 5000, BEYOND_ZH.format("99999999999999999999…(5000)")),
+        ("-" + "9" * 5000, NEGATIVE_ZH.format("-9999999999999999999…(5001)")),
+        (int("9" * 4300), BEYOND_ZH.format("99999999999999999999…(4300)")),
+        ("0" * 40, None),
+    ],
+    ids=["1001 digits", "5000 digits", "5000 digits negative", "4300 digits in JSON", "40 zeros"],
+)
+def test_a_count_of_thousands_of_digits_is_refused_by_the_limit_naming_it_shortened(
+    admin_client, fuhai_technician, counted, sent, said
+):
+    """A count of more digits than Python reads (4,300) was "no whole number" in the
+    admin and the field app, DRF said "字符串值太长。" ("String value too large.") of one
+    over 1,000 characters, and one of fewer was said back whole, in each language:
+    thousands of digits in a message. Forty zeros are still 0."""
+    record = counted.record
+    before = stored(record)
+    admin = add_count(admin_client, record, lambs_born=sent)
+    body = {"uuid": str(uuid.uuid4()), "record": record.pk, "date": "2024-12-11"}
+    client = api(fuhai_technician, language="zh-hans")
+    single = client.post("/api/v1/entries/", {**body, "lambs_born": sent})
+    bulk = client.post("/api/v1/entries/bulk/", [{**body, "lambs_born": sent}])
+    if said is None:
+        assert single.status_code == 201 and single.json()["lambs_born"] == 0
+        return
+    assert field_errors(admin)["lambs_born"] == [said]
+    assert single.status_code == 400 and single.json() == {"lambs_born": [said]}
+    assert bulk.json()["errors"][0]["errors"] == {"lambs_born": [said]}
+    assert stored(record) == before
+
+
 def test_a_correction_in_the_admin_with_a_reason_too_long_is_refused_at_the_reason(
     admin_client, counted
 ):

@@ -31,6 +31,7 @@ from livestock.models import (
 from livestock.models.fields import (
     CountField,
     EntryDateField,
+    beyond_every_count,
     not_a_choice,
     not_a_date,
     not_a_whole_number,
@@ -104,6 +105,9 @@ class CountSerializerField(serializers.IntegerField):
     the model refuses it, naming the value and the rule (``models/fields.py``)."""
 
     def to_internal_value(self, data):
+        refused = beyond_every_count(data, self.validators)
+        if refused is not None:
+            raise refused
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError as error:

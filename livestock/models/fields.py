@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +80,39 @@ def not_a_choice(value, choices: Iterable[tuple[object, object]]) -> ValidationE
     )
 
 
+# A count written with more digits than this (not counting leading zeros) is beyond
+# any count a household has, whatever its limit: it is refused by its limit's own
+# rule without being read as a number (``beyond_every_count``).
+COUNT_DIGITS_READ = 18
+
+
+def beyond_every_count(value, validators: Iterable) -> ValidationError | None:
+    """The refusal of a count typed with more digits than any count has, by the rule
+    of its limit (``validators``: at most, or at least 0 when negative), naming the
+    value shortened. Read as a number, one of over 4,300 digits (Python's limit) was
+    said to be "no whole number", one of over 1,000 (DRF's) a "String value too
+    large." naming neither value nor rule, and one of fewer was said back whole."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits.lstrip("0")) <= COUNT_DIGITS_READ:
+        return None
+    limit = MinValueValidator if text.startswith("-") else MaxValueValidator
+    for validator in validators:
+        if isinstance(validator, limit):
+            return ValidationError(
+                validator.message,
+                code=validator.code,
+                params={
+                    "limit_value": validator.limit_value,
+                    "show_value": shown(text),
+                    "value": value,
+                },
+            )
+    return None
+
+
 # A NUL character in any text (a name, a note, a reason, a query's value), refused by
 # Django's ``ProhibitNullCharactersValidator`` on every form field and every DRF field:
 # marked here so that our catalogs say it (they come before Django's), where Django's
@@ -88,9 +122,13 @@ NUL_REFUSED = gettext_noop("Null characters are not allowed.")
 
 
 class WholeNumberFormField(forms.IntegerField):
-    """A count typed in a form, refused by ``not_a_whole_number``."""
+    """A count typed in a form, refused by ``not_a_whole_number``, or by its limit
+    when it has more digits than any count (``beyond_every_count``)."""
 
     def to_python(self, value):
+        refused = beyond_every_count(value, self.validators)
+        if refused is not None:
+            raise refused
         try:
             return super().to_python(value)
         except ValidationError as error:
@@ -131,6 +169,9 @@ class CountField(models.PositiveIntegerField):
     language, before the server could answer."""
 
     def to_python(self, value):
+        refused = beyond_every_count(value, self.validators)
+        if refused is not None:
+            raise refused
         try:
             return super().to_python(value)
         except ValidationError:
@@ -138,7 +179,14 @@ class CountField(models.PositiveIntegerField):
 
     def formfield(self, **kwargs):
         return super().formfield(
-            **{"form_class": WholeNumberFormField, "min_value": None, "max_value": None, **kwargs}
+            **{
+                "form_class": WholeNumberFormField,
+                "min_value": None,
+                "max_value": None,
+                # Its limits, for a count of more digits than any to be refused by them.
+                "validators": self.validators,
+                **kwargs,
+            }
         )
 
     def deconstruct(self):
