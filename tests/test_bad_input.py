@@ -238,6 +238,27 @@ def test_a_count_of_thousands_of_digits_is_refused_by_the_limit_naming_it_shorte
     assert stored(record) == before
 
 
+@pytest.mark.parametrize("typed", ["３", "٣", "1_000"], ids=["full-width", "arabic-indic", "1_000"])
+def test_a_count_in_other_digits_is_refused_on_every_surface_as_in_an_import(
+    admin_client, fuhai_technician, counted, typed
+):
+    """An import's cell in digits of another script, or with Python's digit separator,
+    is no count (``spreadsheets.importing.whole_number``); typed in the admin or sent
+    to the API as text, Python read it as a number and it was stored (３ as 3, 1_000 as
+    1000): the same value stored by one surface and refused by another."""
+    record = counted.record
+    before = stored(record)
+    said = NOT_WHOLE_ZH.format(typed)
+    assert field_errors(add_count(admin_client, record, lambs_born=typed))["lambs_born"] == [said]
+    body = {"uuid": str(uuid.uuid4()), "record": record.pk, "date": "2024-12-11"}
+    client = api(fuhai_technician, language="zh-hans")
+    single = client.post("/api/v1/entries/", {**body, "lambs_born": typed})
+    assert single.status_code == 400 and single.json() == {"lambs_born": [said]}
+    bulk = client.post("/api/v1/entries/bulk/", [{**body, "lambs_born": typed}])
+    assert bulk.json()["errors"][0]["errors"] == {"lambs_born": [said]}
+    assert stored(record) == before
+
+
 def test_a_correction_in_the_admin_with_a_reason_too_long_is_refused_at_the_reason(
     admin_client, counted
 ):

@@ -31,10 +31,10 @@ from livestock.models import (
 from livestock.models.fields import (
     CountField,
     EntryDateField,
-    beyond_every_count,
     not_a_choice,
     not_a_date,
     not_a_whole_number,
+    refused_count_text,
 )
 from livestock.places import scoping
 from livestock.selectors.reviews import approved_totals
@@ -105,7 +105,7 @@ class CountSerializerField(serializers.IntegerField):
     the model refuses it, naming the value and the rule (``models/fields.py``)."""
 
     def to_internal_value(self, data):
-        refused = beyond_every_count(data, self.validators)
+        refused = refused_count_text(data, self.validators)
         if refused is not None:
             raise refused
         try:

@@ -82,21 +82,29 @@ def not_a_choice(value, choices: Iterable[tuple[object, object]]) -> ValidationE
 
 # A count written with more digits than this (not counting leading zeros) is beyond
 # any count a household has, whatever its limit: it is refused by its limit's own
-# rule without being read as a number (``beyond_every_count``).
+# rule without being read as a number (``refused_count_text``).
 COUNT_DIGITS_READ = 18
 
 
-def beyond_every_count(value, validators: Iterable) -> ValidationError | None:
-    """The refusal of a count typed with more digits than any count has, by the rule
-    of its limit (``validators``: at most, or at least 0 when negative), naming the
-    value shortened. Read as a number, one of over 4,300 digits (Python's limit) was
-    said to be "no whole number", one of over 1,000 (DRF's) a "String value too
-    large." naming neither value nor rule, and one of fewer was said back whole."""
+def refused_count_text(value, validators: Iterable) -> ValidationError | None:
+    """The refusal of a count typed as text that is not written in ASCII digits, or
+    that has more digits than any count has; None for any other value.
+
+    Digits of other scripts (``３``, ``٣``) and Python's digit separators (``1_000``)
+    are no count, as an import's cell says (``spreadsheets.importing.whole_number``):
+    read as numbers by Python, the forms and the API stored them. A count of more
+    digits than any is refused by the rule of its limit (``validators``: at most, or
+    at least 0 when negative), naming the value shortened: read as a number, one of
+    over 4,300 digits (Python's limit) was said to be "no whole number", one of over
+    1,000 (DRF's) a "String value too large." naming neither value nor rule, and one
+    of fewer was said back whole."""
     if not isinstance(value, str):
         return None
     text = value.strip()
+    if not text.isascii() or "_" in text:
+        return not_a_whole_number(value)
     digits = text[1:] if text[:1] in ("+", "-") else text
-    if not (digits.isascii() and digits.isdigit()) or len(digits.lstrip("0")) <= COUNT_DIGITS_READ:
+    if not digits.isdigit() or len(digits.lstrip("0")) <= COUNT_DIGITS_READ:
         return None
     limit = MinValueValidator if text.startswith("-") else MaxValueValidator
     for validator in validators:
@@ -123,10 +131,10 @@ NUL_REFUSED = gettext_noop("Null characters are not allowed.")
 
 class WholeNumberFormField(forms.IntegerField):
     """A count typed in a form, refused by ``not_a_whole_number``, or by its limit
-    when it has more digits than any count (``beyond_every_count``)."""
+    when it has more digits than any count (``refused_count_text``)."""
 
     def to_python(self, value):
-        refused = beyond_every_count(value, self.validators)
+        refused = refused_count_text(value, self.validators)
         if refused is not None:
             raise refused
         try:
@@ -169,7 +177,7 @@ class CountField(models.PositiveIntegerField):
     language, before the server could answer."""
 
     def to_python(self, value):
-        refused = beyond_every_count(value, self.validators)
+        refused = refused_count_text(value, self.validators)
         if refused is not None:
             raise refused
         try:
