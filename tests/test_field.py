@@ -25,6 +25,7 @@ from livestock.services.entries import entry_create, entry_update
 from livestock.services.guards import REASON_MAX_LENGTH
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
+from livestock.services.reviews import review_approve, review_submit
 from tests.conftest import PASSWORD, make_user
 
 
@@ -615,6 +616,31 @@ def test_a_new_record_sent_twice_leads_to_the_record_made_the_first_time(
     page = tech_client.get(again["Location"]).content.decode()
     said = "该牧户本季已有产羔档案。 · This household already has a record for this season."
     assert (said in page) == (ewes_again != "60")
+
+
+def test_an_entry_locked_by_an_approval_is_shown_locked_with_nothing_to_correct(
+    tech_client, sailike_now, fuhai, kokeaheshi, season, fuhai_technician
+):
+    """The household's page offered every entry its correction and deletion, those of
+    days the township's counts were approved for too (the admin shows them 🔒 with no
+    links): changed offline, they went to the outbox and came back refused, under
+    需要处理, once the signal returned."""
+    today = timezone.localdate()
+    before, after = today - datetime.timedelta(days=3), today - datetime.timedelta(days=1)
+    approved_entry, _new = entry_create(record=sailike_now, date=before, lambs_born=2)
+    open_entry, _new = entry_create(record=sailike_now, date=after, lambs_born=3)
+    official = make_user("fuhai-official", "official", fuhai)
+    submitted = review_submit(
+        township=kokeaheshi, season=season, as_of=before, user=fuhai_technician
+    )
+    review_approve(review=submitted, user=official)
+
+    page = tech_client.get(f"/field/record/{sailike_now.pk}/").content.decode()
+    locked = page.split(f'id="entry-{approved_entry.pk}"')[1].split("</li>")[0]
+    still_open = page.split(f'id="entry-{open_entry.pk}"')[1].split("</li>")[0]
+    assert "🔒 已锁定（已批准） <small>locked (approved)</small>" in locked
+    assert "data-correction-form" not in locked and 'value="delete"' not in locked
+    assert "data-correction-form" in still_open and "🔒" not in still_open
 
 
 def test_a_households_entries_name_a_cause_and_a_stage_with_the_chinese_beside(

@@ -41,6 +41,7 @@ from livestock.models import (
     ReportedFigure,
     Season,
     Village,
+    approved_through,
 )
 from livestock.places import names, scoping
 from livestock.selectors.records import record_timeline
@@ -355,11 +356,13 @@ class RecordPage(TechnicianView):
             .order_by("-date", "-pk")
         )
         forms_by_entry = forms_by_entry or {}
+        locked_through = approved_through(season_id=record.season_id, herder_id=record.herder_id)
         rows = [
             {
                 "entry": entry,
                 "etag": etag_of(entry),
                 "form": forms_by_entry.get(entry.pk),
+                "locked": _locked(entry, record=record, locked_through=locked_through),
             }
             for entry in entries
         ]
@@ -440,6 +443,21 @@ class RecordPage(TechnicianView):
         if isinstance(made, LambingRecord):
             return HttpResponseRedirect(reverse("field:record", args=[made.pk]))
         return self.get(request, record.pk, new_record=made, status=400)
+
+
+def _locked(entry: LambingEntry, *, record: LambingRecord, locked_through) -> bool:
+    """Whether ``entry`` is locked by its township's approval (the model's one check,
+    given the date looked up once for the page): shown 🔒 with no correction or
+    deletion, as the admin shows it. Offered one, the technician's change went to the
+    outbox and came back refused, under 需要处理, once the signal returned."""
+    entry.record = record
+    entry.locked_through_known = True
+    entry.locked_through = locked_through
+    try:
+        entry.check_not_locked()
+    except ValidationError:
+        return True
+    return False
 
 
 class EntryChange(TechnicianView):
