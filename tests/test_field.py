@@ -21,6 +21,7 @@ from livestock.api.views import etag_of
 from livestock.audit.attribution import acting_as
 from livestock.counting import rules
 from livestock.models import Herder, LambingEntry, Season, Village
+from livestock.places.names import lookalike_key
 from livestock.services.entries import entry_create, entry_update
 from livestock.services.guards import REASON_MAX_LENGTH
 from livestock.services.places import herder_create
@@ -102,6 +103,39 @@ def test_today_finds_a_household_by_its_latin_name(tech_client, sailike_now, qib
     page = tech_client.get("/field/", {"q": "阿依"}).content.decode()
     assert f'data-record="{other.pk}"' in page
     assert f'data-record="{sailike_now.pk}"' not in page
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "赛力克・屈克木",
+        "赛力克屈克木",
+        "赛力克 · 屈克木",
+        "\u200b赛力克",
+        "ＳＡＩＬＩＫＥ",
+        "sailike  qukemu",
+    ],
+    ids=["katakana dot", "no dot", "spaced dot", "zero-width space", "full-width", "two spaces"],
+)
+def test_today_finds_a_household_whose_name_is_typed_with_another_dot_or_none(
+    tech_client, sailike_now, qibaerwoyi, season, typed
+):
+    """A Kazakh name in Chinese characters has a dot between its parts (赛力克·屈克木);
+    a phone's keyboard types another one (・), or none, and the household was not
+    found; nor with full-width letters, a zero-width space pasted in, or two spaces."""
+    other = household(qibaerwoyi, "阿依古丽·努尔", "Ayiguli Nuer", season)
+    page = tech_client.get("/field/", {"q": typed}).content.decode()
+    assert f'data-record="{sailike_now.pk}"' in page
+    assert f'data-record="{other.pk}"' not in page
+
+
+def test_what_is_typed_in_a_search_is_not_kept_by_the_server(tech_client, sailike_now):
+    """The look-alike keys of names are cached (an import reads thousands); a search's
+    key is not: searches of anything typed would fill the cache, a process's memory."""
+    kept = lookalike_key.cache_info().currsize
+    for number in range(3):
+        tech_client.get("/field/", {"q": f"赛力克・{number}" * 50})
+    assert lookalike_key.cache_info().currsize == kept
 
 
 @pytest.mark.parametrize("where", ["today", "village", "household"])

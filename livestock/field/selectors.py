@@ -7,7 +7,9 @@ page, however many households it lists."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import CharField, F, Max, Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.db.models.lookups import Contains
 from django.utils import timezone
 
 from livestock.counting import quality
@@ -22,7 +24,7 @@ from livestock.models import (
     Village,
 )
 from livestock.places import scoping
-from livestock.places.names import normalize_name
+from livestock.places.names import normalize_name, search_key
 from livestock.selectors.reviews import latest_reviews
 from livestock.selectors.totals import lambing_totals_by, records_within
 
@@ -87,11 +89,16 @@ def households(
         # No stored name holds NUL, and PostgreSQL refuses it in a query: no match.
         records = records.none()
     elif search:
-        records = records.filter(
+        found = (
             Q(herder__name__icontains=search)
             | Q(herder__name_latin__icontains=search)
             | Q(herder__name_kazakh__icontains=search)
         )
+        key = search_key(search)
+        if key:  # written otherwise: another dot, no dot, full-width letters (names.search_key)
+            for name in ("name_key", "name_latin_key", "name_kazakh_key"):
+                found |= Q(Contains(_without_dots_and_spaces(f"herder__{name}"), key))
+        records = records.filter(found)
     if record_ids is not None:
         records = records.filter(pk__in=record_ids)
     until = Q(entries__date__lte=as_of)
@@ -121,6 +128,12 @@ def households(
         for record in rows
     ]
     return sorted(found, key=lambda household: not household.needs_visit)
+
+
+def _without_dots_and_spaces(name_key: str) -> Replace:
+    """A stored name's look-alike key as ``names.search_key`` writes a search."""
+    key = Replace(F(name_key), Value("·"), Value(""), output_field=CharField())
+    return Replace(key, Value(" "), Value(""), output_field=CharField())
 
 
 def _sent_back(review: Review | None) -> Review | None:

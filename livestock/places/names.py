@@ -226,6 +226,28 @@ def lookalike_key(text: str) -> str:
     return SPACED_DOT.sub("·", text) if "·" in text else text
 
 
+# The dots typed between the parts of a Kazakh name written in Chinese characters,
+# in each form LOOKALIKES takes for U+00B7.
+NAME_DOTS = "·•‧・∙⋅.᛫"
+
+
+def search_key(text: str) -> str:
+    """``text`` as the field app's search compares it with a name: its look-alike key
+    (``lookalike_key``) without the dots between a name's parts or its spaces, so that
+    别克木合亚提, 别克・木合亚提 (another dot), 别克 · 木合亚提, ｂｉｅｋｅ and a name
+    pasted with a zero-width space find 别克·木合亚提 Bieke Muheyati. A stored name's
+    key is kept beside it (``LookalikeKeyField``): the database compares it with its
+    dots and spaces taken out. Not through ``lookalike_key``'s cache, which keeps the
+    names an import reads: what anyone types in a search box would fill it."""
+    return lookalike_key.__wrapped__(text).replace("·", "").replace(" ", "")
+
+
+# How the phone's offline search writes a name and what is typed (static/field/field.js),
+# as ``search_key`` does less its tables of look-alike letters: NFKC, then these
+# characters (spaces, the dots, the invisible ones) left out, in lower case.
+SPELLING["search_ignored"] = f"[\\s{NAME_DOTS}]|{INVISIBLE.pattern}"
+
+
 def differences(text: str, other: str) -> list[str]:
     """The characters one of two look-alike names has and the other has not, as
     code point and Unicode name (an invisible character cannot be shown)."""

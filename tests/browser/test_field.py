@@ -323,6 +323,26 @@ def test_a_household_is_found_offline_by_its_kazakh_name_typed_either_way(
     expect(row(page, records[3])).to_be_hidden()
 
 
+def test_a_household_is_found_offline_whatever_dot_its_name_is_typed_with(
+    phone, fuhai_village, results_dir
+):
+    """Offline, the phone finds 赛力克·屈克木 typed with a keyboard's other dot (・),
+    with none, or in full-width letters, as the server does (names.search_key)."""
+    page, signal = phone
+    _village, records = fuhai_village
+    expect_kept_roster_to_hold(page, "search_ignored")
+    go_offline(page, signal)
+    for typed in ("赛力克・屈克木", "赛力克屈克木", "ＳＡＩＬＩＫＥ ＱＵＫＥＭＵ"):
+        search(page, typed)
+        expect(row(page, records[0])).to_be_visible()
+        for other in records[1:]:
+            expect(row(page, other)).to_be_hidden()
+        expect(page.locator(".searched-offline")).to_have_text(
+            "在手机上查找：找到 1 户 · Searched on this phone: 1 found."
+        )
+    page.screenshot(path=results_dir / "found-offline-with-another-dot.png", full_page=True)
+
+
 def test_a_page_kept_offline_overnight_dates_the_next_days_counts_on_their_own_day(
     phone, fuhai_village, results_dir
 ):

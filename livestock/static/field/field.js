@@ -1220,9 +1220,19 @@
     const roster = await keptRoster();
     if (!roster || !roster.spelling) return;
     const folded = function (text) { return normalizeName(text || "", roster.spelling).toLowerCase(); };
+    /* Written as the server's search key is (names.search_key), less its tables of
+       look-alike letters: another dot, no dot, spaces, full-width letters. A roster
+       kept before the server described it has none. */
+    const ignored = roster.spelling.search_ignored ? new RegExp(roster.spelling.search_ignored, "gu") : null;
+    const compact = function (text) {
+      return normalizeName(text || "", roster.spelling).normalize("NFKC").replace(ignored, "").toLowerCase();
+    };
     const wanted = folded(asked);
+    const wantedCompact = ignored ? compact(asked) : "";
     const found = new Set(roster.households.filter(function (h) {
-      return [h.name, h.name_latin, h.name_kazakh].some(function (name) { return name && folded(name).indexOf(wanted) >= 0; });
+      return [h.name, h.name_latin, h.name_kazakh].some(function (name) {
+        return name && (folded(name).indexOf(wanted) >= 0 || (wantedCompact !== "" && compact(name).indexOf(wantedCompact) >= 0));
+      });
     }).map(function (h) { return String(h.record); }));
     document.querySelectorAll("form[data-entry-form]").forEach(function (form) {
       form.hidden = !found.has(form.dataset.record);
