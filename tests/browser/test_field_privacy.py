@@ -131,6 +131,37 @@ def log_in_again_and_expect_the_count_stored(page: Page, signal, record, lambs_b
     )
 
 
+def keep_the_pages_and_count_offline(page: Page, signal, records, lambs_born: int) -> str:
+    """The technician's household page and Today kept for offline work, then a count
+    typed with no signal for another household, waiting on the phone. Returns the
+    household page's path."""
+    record_page = f"/field/record/{records[0].pk}/"
+    open_and_keep(page, record_page)
+    open_and_keep(page, "/field/")
+    go_offline(page, signal)
+    enter(page, records[1], lambs_born=lambs_born)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    return record_page
+
+
+def wait_until_dropped(page: Page, *paths: str) -> None:
+    """The phone drops its kept copies of ``paths`` (within 20 s)."""
+    deadline = time.monotonic() + 20
+    while any(kept(page, path) for path in paths):
+        assert time.monotonic() < deadline, "the kept pages were not dropped"
+        time.sleep(0.2)
+
+
+def expect_told_the_session_ended(page: Page) -> None:
+    """The page says, where it says what the phone is doing, that the session has
+    ended, in Chinese and in English."""
+    state = page.locator("[data-sync-state]")
+    expect(state).to_contain_text(
+        "登录已失效，请重新登录。这部手机为离线工作保存的页面已清除，尚未上传的计数仍保存在手机上。"
+    )
+    expect(state).to_contain_text("Your session has ended: log in again.")
+
+
 def log_out_in_the_field_app(page: Page) -> None:
     page.goto("/field/")
     loaded(page)
@@ -155,15 +186,9 @@ def test_a_technician_logged_out_leaves_no_household_to_read_offline_and_no_coun
 ):
     page, signal = phone
     _village, records = fuhai_village
-    record_page = f"/field/record/{records[0].pk}/"
-    open_and_keep(page, record_page)
-    open_and_keep(page, "/field/")
-
     # A count typed with no signal, still on the phone when the technician logs out
     # (its upload refused on the way until then).
-    go_offline(page, signal)
-    enter(page, records[1], lambs_born=3)
-    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    record_page = keep_the_pages_and_count_offline(page, signal, records, lambs_born=3)
     page.route("**/api/v1/entries/bulk/", lambda route: route.abort())
     go_online(page, signal)
 
@@ -285,14 +310,8 @@ def test_a_session_ended_on_the_server_leaves_no_household_to_read_offline_and_n
     answer cut short, tell it nothing of the kind."""
     page, signal = phone
     _village, records = fuhai_village
-    record_page = f"/field/record/{records[0].pk}/"
-    open_and_keep(page, record_page)
-    open_and_keep(page, "/field/")
-
     # A count typed with no signal, its upload refused on the way until the end.
-    go_offline(page, signal)
-    enter(page, records[1], lambs_born=3)
-    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    record_page = keep_the_pages_and_count_offline(page, signal, records, lambs_born=3)
     page.route("**/api/v1/entries/bulk/", lambda route: route.abort())
     # No signal, or an answer cut short as the signal goes, is no ended session: the
     # household's page is still shown, from what the phone kept.
@@ -350,12 +369,7 @@ def test_a_page_left_open_learns_that_its_session_ended_when_the_signal_returns(
     drops what it kept, with no login page opened. The count typed offline stays."""
     page, signal = phone
     _village, records = fuhai_village
-    record_page = f"/field/record/{records[0].pk}/"
-    open_and_keep(page, record_page)
-    open_and_keep(page, "/field/")
-    go_offline(page, signal)
-    enter(page, records[1], lambs_born=4)
-    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    record_page = keep_the_pages_and_count_offline(page, signal, records, lambs_born=4)
     time.sleep(1)
     end_sessions_of("fuhai-tech")
     page.goto(record_page)
@@ -364,16 +378,9 @@ def test_a_page_left_open_learns_that_its_session_ended_when_the_signal_returns(
 
     with page.expect_response(lambda response: "/field/roster.json" in response.url):
         go_online(page, signal)  # the page sends its outbox, then refreshes its roster
-    deadline = time.monotonic() + 20
-    while kept(page, record_page) or kept(page, "/field/"):
-        assert time.monotonic() < deadline, "the kept pages were not dropped"
-        time.sleep(0.2)
+    wait_until_dropped(page, record_page, "/field/")
     assert page.url.endswith(record_page)
-    # The page says so, where it says what the phone is doing.
-    expect(page.locator("[data-sync-state]")).to_contain_text(
-        "登录已失效，请重新登录。这部手机为离线工作保存的页面已清除，尚未上传的计数仍保存在手机上。"
-    )
-    expect(page.locator("[data-sync-state]")).to_contain_text("Your session has ended")
+    expect_told_the_session_ended(page)
     assert_only_the_outbox_is_kept(page, [4])
 
     go_offline(page, signal)
@@ -396,12 +403,7 @@ def test_an_upload_refused_because_the_session_ended_tells_the_phone(
     the technician logs in again."""
     page, signal = phone
     _village, records = fuhai_village
-    record_page = f"/field/record/{records[0].pk}/"
-    open_and_keep(page, record_page)
-    open_and_keep(page, "/field/")
-    go_offline(page, signal)
-    enter(page, records[1], lambs_born=5)
-    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    record_page = keep_the_pages_and_count_offline(page, signal, records, lambs_born=5)
     time.sleep(1)
     end_sessions_of("fuhai-tech")
 
@@ -410,15 +412,8 @@ def test_an_upload_refused_because_the_session_ended_tells_the_phone(
     with page.expect_response(lambda response: "/api/v1/entries/bulk/" in response.url) as upload:
         go_online(page, signal)  # the page sends its outbox
     assert upload.value.status == 401
-    deadline = time.monotonic() + 20
-    while kept(page, record_page) or kept(page, "/field/"):
-        assert time.monotonic() < deadline, "the kept pages were not dropped"
-        time.sleep(0.2)
-    state = page.locator("[data-sync-state]")
-    expect(state).to_contain_text(
-        "登录已失效，请重新登录。这部手机为离线工作保存的页面已清除，尚未上传的计数仍保存在手机上。"
-    )
-    expect(state).to_contain_text("Your session has ended: log in again.")
+    wait_until_dropped(page, record_page, "/field/")
+    expect_told_the_session_ended(page)
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
     page.screenshot(path=results_dir / "upload-refused-after-the-session-ended.png")
     assert_only_the_outbox_is_kept(page, [5])
