@@ -9,11 +9,13 @@ import uuid
 from urllib.parse import quote
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from livestock.access import roles
 from livestock.i18n import shown_languages
 from livestock.models import Herder, LambingEntry
 from livestock.models.fields import not_a_whole_number
@@ -379,6 +381,36 @@ def test_what_the_apis_field_checks_refuse_of_an_upload_is_said_in_both_language
     assert refused.json() == {
         "detail": f"{drf_message(first, 'Not found.')} · {drf_message(beside, 'Not found.')}"
     }
+
+
+PERMISSION_DENIED = "You do not have permission to perform this action."
+
+
+@pytest.mark.parametrize("page_language", ["zh-hans", "kk-arab"])
+def test_a_role_that_may_not_add_or_correct_counts_is_refused_in_a_field_pages_two_languages(
+    fuhai_technician, sailike_record, sailike_entry, page_language
+):
+    """A technician whose role was changed (here to an official's, who may read counts
+    but not add or correct them) while their phone held counts and corrections is
+    refused their upload with a 403, which the field app shows where the upload waits.
+    It came in the request's language alone, where every other refusal comes in the
+    page's two, each apart; asked by no such header, it still comes in one."""
+    fuhai_technician.groups.set([Group.objects.get(name=roles.OFFICIAL)])
+    client = api(fuhai_technician, language="en")
+    asked = {"HTTP_X_SHOWN_LANGUAGES": page_language, "HTTP_X_SHOWN_APART": "1"}
+    first, beside = shown_languages(page_language)
+    said = {language: drf_message(language, PERMISSION_DENIED) for language in (first, beside)}
+    assert said[first] != said[beside]
+    correction = {"lambs_born": 11, "reason": "recounted"}
+    refused = [
+        client.post(BULK_URL, [new_entry(sailike_record, lambs_born=5)], format="json", **asked),
+        client.patch(f"{URL}{sailike_entry.pk}/", correction, format="json", **asked),
+    ]
+    assert [(answer.status_code, answer.json()) for answer in refused] == [(403, said)] * 2
+    alone = client.patch(f"{URL}{sailike_entry.pk}/", correction, format="json")
+    assert (alone.status_code, alone.json()) == (403, {"detail": PERMISSION_DENIED})
+    sailike_entry.refresh_from_db()
+    assert (sailike_entry.lambs_born, sailike_record.entries.count()) == (10, 1)
 
 
 # Changing and deleting

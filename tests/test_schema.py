@@ -6,6 +6,7 @@ import datetime
 import html
 import json
 import re
+import uuid
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -298,16 +299,18 @@ def assert_documented(schema: dict, path: str, method: str, response) -> None:
 
 
 def test_a_refusal_asked_apart_is_an_error_the_schema_documents(
-    schema, fuhai_technician, sailike_record
+    schema, fuhai_technician, burqin_official, sailike_record
 ):
     """Asked apart (X-Shown-Apart: 1, as the field app's script asks), a 404, a 409, a
-    412 and a body that is not JSON are {language: text}, with no detail: the schema's
-    Error required a detail, so a client checking answers against the schema (or
-    generated from it) could not read them. Joined, they are an Error as before."""
+    412, a body that is not JSON and a role's 403 are {language: text}, with no detail:
+    the schema's Error required a detail, so a client checking answers against the
+    schema (or generated from it) could not read them. Joined, they are an Error as
+    before."""
     entry, _created = entry_create(
         record=sailike_record, date=datetime.date(2024, 12, 10), ewes_lambed=8, lambs_born=10
     )
     client = api(fuhai_technician)
+    official = api(burqin_official)  # a role that may read counts, not add them
     sent = {
         ("/api/v1/entries/{id}/", "get"): lambda **asked: client.get(
             "/api/v1/entries/999999/", **asked
@@ -326,11 +329,16 @@ def test_a_refusal_asked_apart_is_an_error_the_schema_documents(
         ("/api/v1/lambing-records/", "post"): lambda **asked: client.post(
             "/api/v1/lambing-records/", '{"herder": 1,', content_type="application/json", **asked
         ),
+        ("/api/v1/entries/bulk/", "post"): lambda **asked: official.post(
+            "/api/v1/entries/bulk/",
+            [{"uuid": str(uuid.uuid4()), "record": sailike_record.pk, "date": "2024-12-11"}],
+            **asked,
+        ),
     }
     apart = {"HTTP_X_SHOWN_LANGUAGES": "kk-arab", "HTTP_X_SHOWN_APART": "1"}
     for (path, method), send in sent.items():
         response = send(**apart)
-        assert response.status_code in (404, 412, 409, 400), response.content
+        assert response.status_code in (404, 412, 409, 400, 403), response.content
         assert set(response.json()) == {"kk-arab", "zh-hans"}, response.content
         assert_documented(schema, path, method, response)
         joined = send(HTTP_X_SHOWN_LANGUAGES="zh-hans")
@@ -339,4 +347,4 @@ def test_a_refusal_asked_apart_is_an_error_the_schema_documents(
         assert " · " in joined.json()["detail"]
         assert_documented(schema, path, method, joined)
     statuses = [send(**apart).status_code for send in sent.values()]
-    assert statuses == [404, 412, 409, 400]
+    assert statuses == [404, 412, 409, 400, 403]

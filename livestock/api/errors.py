@@ -174,7 +174,21 @@ def _as_refusal(exc: Exception) -> Exception:
         return Refusal(
             lambda: str(exceptions.NotFound.default_detail), status_code=status.HTTP_404_NOT_FOUND
         )
+    if isinstance(exc, exceptions.PermissionDenied) and _says_the_default(exc):
+        # A role that may not (views.RolePermissions): the field app shows it where its
+        # upload waits, in its page's two languages as every other refusal.
+        return Refusal(
+            lambda: str(exceptions.PermissionDenied.default_detail),
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
     return exc
+
+
+def _says_the_default(exc: exceptions.APIException) -> bool:
+    """Whether ``exc`` says its class's own message (made in the active language as it
+    was raised), which can be made again in another; one with a message of its own (a
+    CSRF failure's, DRF's English) is said as it is."""
+    return str(exc.detail) == str(exc.default_detail)
 
 
 def _of_the_whole_body(detail) -> list | None:

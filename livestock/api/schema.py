@@ -10,11 +10,11 @@ answers: ``{"detail": …}``, or for a 400 the messages keyed by field.
 
 It adds the headers of the field app's script too (``i18n.SHOWN_LANGUAGES_HEADER``,
 ``i18n.SHOWN_APART_HEADER``) to the operations whose refusals they change: those
-said as ``errors.Refusal`` (a rule's, a body that is not JSON, an object not
-found by its id, a used uuid, an older version), which any write and any
-operation on an object by its id can answer. Asked apart, a refusal of no field
-is ``{language: text}`` itself, with no ``detail``: its 404, 409 and 412 are
-``Error`` or ``ErrorInEachLanguage``.
+said as ``errors.Refusal`` (a rule's, a body that is not JSON, a role that may
+not, an object not found by its id, a used uuid, an older version), which any
+write and any operation on an object by its id can answer. Asked apart, a
+refusal of no field is ``{language: text}`` itself, with no ``detail``: its 403,
+404, 409 and 412 are ``Error`` or ``ErrorInEachLanguage``.
 """
 
 from django.conf import settings
@@ -73,7 +73,7 @@ ERRORS = {
     "429": ("Too many requests; Retry-After says when to try again.", "Error", None, RETRY_AFTER),
 }
 # The errors said as an ``errors.Refusal`` of no field: ``{language: text}`` when asked apart.
-SAID_APART = {"404", "409", "412"}
+SAID_APART = {"403", "404", "409", "412"}
 
 
 def error_in_each_language() -> dict:
@@ -125,10 +125,10 @@ SHOWN_LANGUAGES_PARAMETERS = [
         "schema": {"$ref": "#/components/schemas/ShownLanguagesEnum"},
         "description": (
             "A field page's language: a refusal of this request (a rule's, a body that is "
-            "not JSON, an object not found, a used uuid, an older version) is said in that "
-            'page\'s two languages, "first · beside": Chinese with the English beside it, '
-            "or Kazakh with the Chinese. Other answers (a query parameter's refusal, 401, "
-            "403, 429 …) are in the language of Accept-Language."
+            "not JSON, a role that may not, an object not found, a used uuid, an older "
+            'version) is said in that page\'s two languages, "first · beside": Chinese with '
+            "the English beside it, or Kazakh with the Chinese. Other answers (a query "
+            "parameter's refusal, 401, 429 …) are in the language of Accept-Language."
         ),
     },
     {
@@ -138,8 +138,8 @@ SHOWN_LANGUAGES_PARAMETERS = [
         "schema": {"$ref": "#/components/schemas/ShownApartEnum"},
         "description": (
             f"1, with {i18n.SHOWN_LANGUAGES_HEADER}: each message of a refusal in its two "
-            "languages apart, {language: text}; a refusal of no field (404, 409, 412, a "
-            "body that is not JSON) is that object itself, with no detail "
+            "languages apart, {language: text}; a refusal of no field (403, 404, 409, 412, "
+            "a body that is not JSON) is that object itself, with no detail "
             "(ErrorInEachLanguage)."
         ),
     },
