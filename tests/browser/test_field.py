@@ -17,9 +17,12 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
+from livestock.access import roles
 from livestock.audit.attribution import acting_as
 from livestock.counting import rules
 from livestock.models import (
@@ -1347,3 +1350,106 @@ def test_save_all_of_a_village_of_200_households_offline_keeps_each_count_in_sec
     assert sum(LambingEntry.objects.values_list("lambs_born", flat=True)) == sum(
         1 + number % 3 for number in range(200)
     )
+
+
+PERMISSION_DENIED = "You do not have permission to perform this action."
+
+
+def give_the_technician_a_role(page: Page, signal, group: Group) -> None:
+    """The technician's role changed on the server (an administrator), while the phone
+    has no signal: the live server's SQLite test database takes one writer at a time."""
+    go_offline(page, signal)
+    time.sleep(1)
+    get_user_model().objects.get(username="fuhai-tech").groups.set([group])
+
+
+def role_without(permission: str) -> Group:
+    """A technician's role with ``permission`` taken away."""
+    group = Group.objects.create(name=f"technician without {permission}")
+    group.permissions.set(
+        Group.objects.get(name=roles.TECHNICIAN).permissions.exclude(codename=permission)
+    )
+    return group
+
+
+def test_a_correction_refused_to_the_technicians_role_says_why_and_waits_to_upload(
+    phone, fuhai_village, results_dir
+):
+    """A correction typed with no signal and refused once uploaded to who typed it, a
+    role that may not correct counts (changed meanwhile, here to an official's), was
+    said nowhere: the line said "正在上传… · Uploading…" for ever, and only the bulk of
+    counts said what happened to it. The line says the server's refusal, in Chinese
+    with the English beside it; the correction waits in the outbox, and once the
+    role is given back it is uploaded, once."""
+    page, signal = phone
+    _village, records = fuhai_village
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    correct(correction, lambs_born=6, reason="数错了")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    give_the_technician_a_role(page, signal, Group.objects.get(name=roles.OFFICIAL))
+
+    go_online(page, signal)
+    denied = {language: in_language(language, PERMISSION_DENIED) for language in ("zh-hans", "en")}
+    sync_state = page.locator("[data-sync-state]")
+    expect(sync_state).to_have_text(f"{denied['zh-hans']} · {denied['en']}", timeout=20_000)
+    expect(correction.locator("[data-row-status]")).to_have_text(
+        "更正已保存在手机上，待上传 · Correction saved on this phone, waiting to upload."
+    )
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    page.screenshot(path=results_dir / "correction-refused-to-the-role.png", full_page=True)
+    entry.refresh_from_db()
+    assert (entry.lambs_born, entry.version) == (5, 1)
+
+    # The next upload (the signal back) sends it again.
+    give_the_technician_a_role(page, signal, Group.objects.get(name=roles.TECHNICIAN))
+    go_online(page, signal)
+    expect(correction.locator("[data-row-status]")).to_have_text(
+        "更正已上传 · Correction uploaded.", timeout=20_000
+    )
+    expect(sync_state).to_contain_text("已全部上传")
+    entry.refresh_from_db()
+    assert entry.lambs_born == 6
+    assert [h.history_change_reason for h in entry.history.all()].count("数错了") == 1
+
+
+def test_counts_refused_to_the_technicians_role_say_why_and_hold_up_no_correction(
+    phone, fuhai_village, results_dir
+):
+    """Counts refused as a whole to a technician logged in whose role may not add
+    them were said as "请重新登录后再上传 · Log in again to upload.", which logging in
+    again does not mend, and the corrections waiting behind them were not sent. The
+    line says the server's refusal; the counts wait in the outbox, the correction is
+    uploaded; once the role may add counts again, the count is uploaded, once."""
+    page, signal = phone
+    _village, records = fuhai_village
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    correct(correction, lambs_born=6, reason="数错了")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    page.goto("/field/")
+    loaded(page)
+    enter(page, records[1], lambs_born=2)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+    give_the_technician_a_role(page, signal, role_without("add_lambingentry"))
+
+    go_online(page, signal)
+    denied = {language: in_language(language, PERMISSION_DENIED) for language in ("zh-hans", "en")}
+    sync_state = page.locator("[data-sync-state]")
+    expect(sync_state).to_have_text(f"{denied['zh-hans']} · {denied['en']}", timeout=20_000)
+    expect(sync_state).not_to_contain_text("重新登录")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    expect(row(page, records[1]).locator("[data-row-status]")).to_contain_text("待上传")
+    page.screenshot(path=results_dir / "counts-refused-to-the-role.png", full_page=True)
+    wait_until_stored(
+        lambda: LambingEntry.objects.get(pk=entry.pk).lambs_born == 6, "the correction"
+    )
+    assert not records[1].entries.exists()
+
+    give_the_technician_a_role(page, signal, Group.objects.get(name=roles.TECHNICIAN))
+    go_online(page, signal)
+    expect(sync_state).to_contain_text("已全部上传", timeout=20_000)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0")
+    assert list(records[1].entries.values_list("lambs_born", "created_by__username")) == [
+        (2, "fuhai-tech")
+    ]

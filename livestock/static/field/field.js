@@ -616,6 +616,7 @@
   }
 
   async function syncOnce() {
+    heldBack = null;
     const items = (await outbox.all()).filter(function (item) { return item.state === "pending"; });
     items.sort(function (a, b) { return a.created - b.created; });
     if (!items.length) return settled(null);
@@ -628,23 +629,23 @@
     let creates = items.filter(function (item) { return item.kind === "create"; });
     while (creates.length) {
       const batch = creates.slice(0, BULK_LIMIT);
-      let response, answer;
+      let response, refusedTheSender, answer;
       try {
         response = await request(urls.bulk, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify(batch.map(function (item) { return item.body; })),
         });
-        answer = isTransient(response) ? null : await response.json();
+        if (isTransient(response)) return retryLater(Number(response.headers.get("Retry-After")) || 0);
+        refusedTheSender = await refusedToSender(response);
+        answer = refusedTheSender ? null : await response.json();
       } catch (error) {
         return retryLater();
       }
-      if (isTransient(response)) return retryLater(Number(response.headers.get("Retry-After")) || 0);
-      if (response.status === 401 || response.status === 403) {
-        /* Nothing leaves the outbox. A session ended is said already (request());
-           any other refusal of the whole upload is said here. */
-        if (!fieldKept.saysLoggedOut(response)) syncState(_("Log in again to upload."));
-        return;
+      if (refusedTheSender === "stop") return;
+      if (refusedTheSender === "held") {
+        creates = creates.slice(batch.length);
+        continue;
       }
       if (response.ok) {
         /* Stored, or stored before (the same uuid): answered, so out of the outbox. */
@@ -685,12 +686,38 @@
     await settled(_("All uploaded."));
   }
 
+  /* An upload refused to the one who sent it (401 or 403: the outbox's bulk, or a
+     correction), read here for both. Nothing of it leaves the outbox: it waits there,
+     as it was, to go with a later upload. Resolves to null when ``response`` is no
+     such refusal; to "stop" when nothing more can go now: the session ended (said
+     already, request()), or a 401 that does not say so ("Log in again to upload.");
+     else to "held": refused to who is logged in, with the server's message (a role
+     that may not add or correct counts), which the line says once the rest of the
+     outbox has gone (heldBack, settled): it held up the rest, and a correction's was
+     said nowhere, the line left at "Uploading…". */
+  let heldBack = null;
+  async function refusedToSender(response) {
+    if (response.status !== 401 && response.status !== 403) return null;
+    if (fieldKept.saysLoggedOut(response)) return "stop";
+    const answer = response.status === 403 ? await response.json().catch(function () { return null; }) : null;
+    const said = answer && typeof answer === "object" ? messageOf(answer) : null;
+    if (said && said.first) {
+      heldBack = said;
+      return "held";
+    }
+    syncState(_("Log in again to upload."));
+    return "stop";
+  }
+
   /* What the line says once the server has answered all that was sent: ``done``,
      unless items wait under 需要处理 (refused, or a conflict to resolve): then how
-     many. It said "All uploaded." with a conflict still waiting there. */
+     many. It said "All uploaded." with a conflict still waiting there. The server's
+     refusal of an upload to who is logged in (refusedToSender) is said before all. */
   async function settled(done) {
     const waiting = (await outbox.all()).filter(function (item) { return item.state !== "pending"; });
-    syncState(waiting.length ? _("Needs attention: %(count)s, listed below.", { count: waiting.length }) : done);
+    const attention = waiting.length ? _("Needs attention: %(count)s, listed below.", { count: waiting.length }) : null;
+    if (heldBack) syncState(attention ? joined([heldBack, attention]) : heldBack);
+    else syncState(attention || done);
   }
 
   /* The household pages an upload changed, as the phone keeps them for offline work.
@@ -790,7 +817,9 @@
         return "done";
       }
       if (isTransient(response)) return "retry";
-      if (response.status === 401 || response.status === 403) return "stop";
+      const refusedTheSender = await refusedToSender(response);
+      if (refusedTheSender === "stop") return "stop";
+      if (refusedTheSender === "held") return "done";
       const answer = await response.json();
       if (response.status === 412) {
         const current = await request(url, { method: "GET" });
