@@ -211,9 +211,17 @@ NEGATIVE_ZH = "{}是负数；数量须为0或以上（规则：不得为负数�
         ("9" * 5000, BEYOND_ZH.format("99999999999999999999…(5000)")),
         ("-" + "9" * 5000, NEGATIVE_ZH.format("-9999999999999999999…(5001)")),
         (int("9" * 4300), BEYOND_ZH.format("99999999999999999999…(4300)")),
+        (-int("9" * 4300), NEGATIVE_ZH.format("-9999999999999999999…(4301)")),
         ("0" * 40, None),
     ],
-    ids=["1001 digits", "5000 digits", "5000 digits negative", "4300 digits in JSON", "40 zeros"],
+    ids=[
+        "1001 digits",
+        "5000 digits",
+        "5000 digits negative",
+        "4300 digits in JSON",
+        "4300 digits negative in JSON",
+        "40 zeros",
+    ],
 )
 def test_a_count_of_thousands_of_digits_is_refused_by_the_limit_naming_it_shortened(
     admin_client, fuhai_technician, counted, sent, said
@@ -221,7 +229,8 @@ def test_a_count_of_thousands_of_digits_is_refused_by_the_limit_naming_it_shorte
     """A count of more digits than Python reads (4,300) was "no whole number" in the
     admin and the field app, DRF said "字符串值太长。" ("String value too large.") of one
     over 1,000 characters, and one of fewer was said back whole, in each language:
-    thousands of digits in a message. Forty zeros are still 0."""
+    thousands of digits in a message (a negative JSON number still was). Forty zeros
+    are still 0."""
     record = counted.record
     before = stored(record)
     admin = add_count(admin_client, record, lambs_born=sent)

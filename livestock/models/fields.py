@@ -88,7 +88,8 @@ COUNT_DIGITS_READ = 18
 
 def refused_count_text(value, validators: Iterable) -> ValidationError | None:
     """The refusal of a count typed as text that is not written in ASCII digits, or
-    that has more digits than any count has; None for any other value.
+    that has more digits than any count has, as text or as a JSON number; None for
+    any other value.
 
     Digits of other scripts (``３``, ``٣``) and Python's digit separators (``1_000``)
     are no count, as an import's cell says (``spreadsheets.importing.whole_number``):
@@ -97,12 +98,18 @@ def refused_count_text(value, validators: Iterable) -> ValidationError | None:
     at least 0 when negative), naming the value shortened: read as a number, one of
     over 4,300 digits (Python's limit) was said to be "no whole number", one of over
     1,000 (DRF's) a "String value too large." naming neither value nor rule, and one
-    of fewer was said back whole."""
-    if not isinstance(value, str):
+    of fewer was said back whole, as a JSON number was (a negative one, of thousands
+    of digits, whole in each language)."""
+    if type(value) is int:  # a JSON number: within a count's digits, left to the limits
+        if abs(value) < 10**COUNT_DIGITS_READ:
+            return None
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text.isascii() or "_" in text:
+            return not_a_whole_number(value)
+    else:
         return None
-    text = value.strip()
-    if not text.isascii() or "_" in text:
-        return not_a_whole_number(value)
     digits = text[1:] if text[:1] in ("+", "-") else text
     if not digits.isdigit() or len(digits.lstrip("0")) <= COUNT_DIGITS_READ:
         return None

@@ -28,7 +28,7 @@ from livestock.choices import (
 )
 from livestock.counting import rules, walk
 from livestock.i18n import left_to_right
-from livestock.models.fields import ChoiceCodeField, CountField, EntryDateField, shown
+from livestock.models.fields import ChoiceCodeField, CountField, EntryDateField
 from livestock.models.places import Herder, Versioned
 from livestock.models.review import approved_through
 
@@ -48,15 +48,6 @@ class AtMostHouseholdCount(MaxValueValidator):
     @property
     def limit_value(self) -> int:
         return rules.MAX_HOUSEHOLD_COUNT
-
-    def __call__(self, value):
-        """Refused naming the value as every refusal names it (``fields.shown``): a
-        number of 4,000 digits sent as JSON was said back whole, in each language."""
-        try:
-            super().__call__(value)
-        except ValidationError as error:
-            params = {**error.params, "show_value": shown(error.params["show_value"])}
-            raise ValidationError(error.message, code=error.code, params=params) from None
 
 
 # Every count of a household: 0 or more, and no more than a household could count.
