@@ -914,6 +914,47 @@ def test_a_bulk_that_is_not_a_list_of_entries_is_a_400(fuhai_technician, sailike
     assert not LambingEntry.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("page_language", "said"),
+    [
+        (
+            "zh-hans",
+            "无效数据。期待为字典类型，得到的是 {} 。 · "
+            "Invalid data. Expected a dictionary, but got {}.",
+        ),
+        (
+            "kk",
+            "Деректер қате. Күтілгені - сөздік түрі, берілгені - {}. · "
+            "无效数据。期待为字典类型，得到的是 {} 。",
+        ),
+    ],
+)
+def test_a_bulk_item_of_null_is_refused_keyed_as_any_item_that_is_no_entry(
+    fuhai_technician, sailike_record, page_language, said
+):
+    """An item of JSON null was refused with a bare list ("该字段不能为 null。", "This field
+    may not be null." of no field), where every other item's errors are keyed by field
+    and an item of text is said to be no object: a client reading the errors by field
+    found none."""
+    client = api(fuhai_technician, language="en")
+    items = [new_entry(sailike_record, lambs_born=1), None, "entry"]
+    asked = {"HTTP_X_SHOWN_LANGUAGES": page_language}
+    refused = client.post(BULK_URL, items, format="json", **asked)
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [
+        {"index": 1, "errors": {"non_field_errors": [said.format("null", "null")]}},
+        {"index": 2, "errors": {"non_field_errors": [said.format("str", "str")]}},
+    ]
+    alone = client.post(BULK_URL, [None], format="json")
+    assert alone.json()["errors"] == [
+        {
+            "index": 0,
+            "errors": {"non_field_errors": ["Invalid data. Expected a dictionary, but got null."]},
+        }
+    ]
+    assert not LambingEntry.objects.exists()
+
+
 def test_a_bulk_of_more_than_1000_entries_is_refused_whole(fuhai_technician, sailike_record):
     items = [new_entry(sailike_record, lambs_born=1) for _ in range(1001)]
     response = api(fuhai_technician).post(BULK_URL, items)

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
+from rest_framework.settings import api_settings
 
 from livestock.api.serializers import LambingEntrySerializer
 from livestock.filtersets import MAX_ID
@@ -75,6 +76,15 @@ class ItemReader:
             values = self.plainly(item)
             if values is not None:
                 valid.append((index, values))
+                continue
+            if item is None:
+                # Refused as an item of any other kind that is no object ("x", [1]),
+                # keyed as every item's errors: the serializer says "This field may
+                # not be null." of it, in a list of no field.
+                message = self.serializer.error_messages["invalid"].format(datatype="null")
+                errors.append(
+                    {"index": index, "errors": {api_settings.NON_FIELD_ERRORS_KEY: [message]}}
+                )
                 continue
             if not self.preloaded:  # one query, for the items the serializer reads
                 record_field.preload(i.get("record") for i in items if isinstance(i, dict))
