@@ -6,6 +6,7 @@ is shown back as text, escaped."""
 
 import datetime
 import html
+import io
 import uuid
 
 import pytest
@@ -14,7 +15,8 @@ from livestock.models import Herder, LambingEntry, LambingRecord
 from livestock.services.entries import entry_create
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
-from tests.conftest import make_user
+from livestock.services.users import user_create
+from tests.conftest import PASSWORD, make_user
 from tests.test_admin import add_count, correct, delete, field_errors, record_form
 from tests.test_api_base import api
 
@@ -514,3 +516,96 @@ def test_a_badly_written_place_is_named_with_its_value(official_client, page):
     assert "place: parish:1 is not a place as LEVEL:ID, LEVEL one of " in html.unescape(
         response.content.decode()
     )
+
+
+# Controls of text direction (U+202A–U+202E, U+2066–U+2069)
+
+DIRECTION_ZH = (
+    "{}含有{}，这是会打乱周围文字显示顺序的文字方向控制字符，请删除"
+    "（规则：文字中不得含方向控制字符）。"
+)
+DIRECTION_EN = (
+    "{} holds {}, a control of text direction that reorders how the text around it is "
+    "shown; remove it (rule: no direction controls in text)."
+)
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u2067"], ids=["U+202E", "U+2067"])
+def test_a_name_with_a_direction_control_is_refused_on_every_surface_shown_visibly(
+    client, admin_client, fuhai, fuhai_technician, qibaerwoyi, winter_2024, control
+):
+    """A RIGHT-TO-LEFT OVERRIDE (or an isolate) typed in a household's name showed the
+    rest of it backwards on every page and export ("赛力克‮木克屈" read as 赛力克屈克木,
+    a "Trojan source" spoof of another household) and was stored by the field app, the
+    admin, the API and an import. It is refused at the name, naming the character as
+    U+…, in the value said back too. A Kazakh name in the Arabic script, right to left
+    by its letters, and the marks of direction (RLM) are kept."""
+    name = f"赛力克{control}木克屈"
+    visible = f"赛力克[U+{ord(control):04X}]木克屈"
+    said = DIRECTION_ZH.format(visible, f"U+{ord(control):04X}")
+    said_en = DIRECTION_EN.format(visible, f"U+{ord(control):04X}")
+    herder = {"village": qibaerwoyi.pk, "name": name, "name_latin": "Sailike"}
+
+    by_api = api(fuhai_technician, language="zh-hans").post("/api/v1/herders/", herder)
+    assert by_api.status_code == 400 and by_api.json() == {"name": [said]}
+
+    admin = admin_client.post(
+        "/admin/livestock/herder/add/", herder, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert field_errors(admin)["name"] == [said]
+
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/field/"})
+    field = client.post(
+        f"/field/village/{qibaerwoyi.pk}/",
+        {"action": "new_household", "name": name, "ewes_at_start": "80"},
+    )
+    assert field.status_code == 400
+    shown = f"名称 <small>Name</small>: {said} · <bdi>{said_en}</bdi>"
+    assert f'<li data-error-for="name">{shown}</li>' in field.content.decode()
+
+    writer = user_create(
+        username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
+    ).user
+    rows = (
+        "县市,乡镇,村,牧户,牧户拉丁名,产羔季,越冬母羊\n"
+        f"福海县,阔克阿勒什乡,齐巴尔窝依村,{name},Sailike,2024–2025 冬羔,80\n"
+    )
+    upload = io.BytesIO(rows.encode())
+    upload.name = "households.csv"
+    imported = api(writer, language="zh-hans").post(
+        "/api/v1/entries/bulk/", {"file": upload}, format="multipart"
+    )
+    assert imported.status_code == 400
+    [error] = imported.json()["errors"]
+    assert (error["column"], error["value"], error["errors"]) == ("牧户", visible, {"牧户": [said]})
+    assert not Herder.objects.filter(village=qibaerwoyi).exists()
+
+    kazakh = {**herder, "name": "赛力克\u200f", "name_kazakh": "سەرىك قۇكىم"}
+    kept = api(fuhai_technician).post("/api/v1/herders/", kazakh)
+    assert kept.status_code == 201, kept.content
+    assert Herder.objects.filter(name="赛力克\u200f", name_kazakh="سەرىك قۇكىم").exists()
+
+
+def test_a_note_or_a_reason_with_a_direction_control_is_refused_at_it_shown_visibly(
+    fuhai_technician, counted
+):
+    """An entry's note, alone or in a bulk (read there without the serializer), and a
+    correction's reason, kept in the history, were stored with a RIGHT-TO-LEFT
+    OVERRIDE that turned round the text shown after it."""
+    record = counted.record
+    before = stored(record)
+    note = "母羊\u202e弱瘦"
+    said = DIRECTION_ZH.format("母羊[U+202E]弱瘦", "U+202E")
+    client = api(fuhai_technician, language="zh-hans")
+    body = {"uuid": str(uuid.uuid4()), "record": record.pk, "date": "2024-12-11", "note": note}
+    single = client.post("/api/v1/entries/", body)
+    assert single.status_code == 400 and single.json() == {"note": [said]}
+    bulk = client.post("/api/v1/entries/bulk/", [body], format="json")
+    assert bulk.json()["errors"] == [{"index": 0, "errors": {"note": [said]}}]
+    corrected = client.patch(
+        f"/api/v1/entries/{counted.pk}/", {"lambs_born": 5, "reason": "数错了\u202e"}
+    )
+    assert corrected.status_code == 400
+    assert corrected.json() == {"reason": [DIRECTION_ZH.format("数错了[U+202E]", "U+202E")]}
+    assert stored(record) == before

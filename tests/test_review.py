@@ -4,6 +4,7 @@ approved dates are locked on every surface, and a user who may reopen does so
 with a reason, the approval staying in the history."""
 
 import datetime
+import html
 import uuid
 from dataclasses import asdict
 
@@ -501,6 +502,31 @@ class TestSummaryPages:
         assert "The live figures are the approved ones." in text
         submitted.refresh_from_db()
         assert submitted.state == ReviewState.APPROVED
+
+    def test_a_comment_with_a_direction_control_is_refused_naming_it_visibly(
+        self, submitted, burqin_official, woyimoke, winter_2024
+    ):
+        """A comment sending the counts back, read by the technician on the record's
+        page and in the review's history, was stored with a RIGHT-TO-LEFT OVERRIDE
+        that turned round the text shown after it."""
+        response = logged_in(burqin_official, "en").post(
+            "/review/",
+            {
+                "action": "return",
+                "review": submitted.pk,
+                "township": woyimoke.pk,
+                "season": winter_2024.pk,
+                "as_of": "2024-12-15",
+                "comment": "请核实\u202e日01月21",
+            },
+            follow=True,
+        )
+        assert (
+            "请核实[U+202E]日01月21 holds U+202E, a control of text direction that reorders "
+            "how the text around it is shown; remove it (rule: no direction controls in text)."
+        ) in html.unescape(response.content.decode())
+        submitted.refresh_from_db()
+        assert (submitted.state, submitted.comment) == (ReviewState.SUBMITTED, "")
 
     def test_the_page_says_when_the_live_figures_changed_since_the_approval(
         self, approved, counted, burqin_official, woyimoke, winter_2024

@@ -24,14 +24,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-# A refused value is said back whole up to this many characters, shortened beyond.
-SHOWN_MAX_LENGTH = 40
-
-
-def shown(value) -> str:
-    """``value`` as a message says it back: whole, or its start and its length."""
-    text = str(value)
-    return text if len(text) <= SHOWN_MAX_LENGTH else f"{text[:20]}…({len(text)})"
+from livestock.places.names import shown
 
 
 def choices_shown(choices: Iterable[tuple[object, object]]) -> str:

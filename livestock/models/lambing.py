@@ -31,6 +31,7 @@ from livestock.i18n import left_to_right
 from livestock.models.fields import ChoiceCodeField, CountField, EntryDateField
 from livestock.models.places import Herder, Versioned
 from livestock.models.review import approved_through
+from livestock.places.names import DIRECTION_CONTROLS, no_direction_controls
 
 # Characters in an entry's note.
 NOTE_MAX_LENGTH = 1000
@@ -319,7 +320,11 @@ class LambingEntry(Versioned):
     )
     # Bounded by a validator, not the column's type (no table rewrite): a note is a
     # technician's remark, and an unbounded one was a way to fill the database.
-    note = models.TextField(_("note"), blank=True, validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
+    note = models.TextField(
+        _("note"),
+        blank=True,
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH), no_direction_controls],
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
@@ -576,9 +581,9 @@ def _one_of(choices) -> Callable[[object], bool]:
 
 # ``LambingEntry.clean_new``: per content field, a value its field's ``clean()``
 # plainly accepts (the field's type; a count within ``HOUSEHOLD_COUNT_LIMIT``; a
-# choice or blank; a note within its length). Any other value goes through the
-# field's ``clean()``, which says what is wrong with it. (``tests/test_models.py``
-# holds each to its field.)
+# choice or blank; a note within its length, of no direction control). Any other
+# value goes through the field's ``clean()``, which says what is wrong with it.
+# (``tests/test_models.py`` holds each to its field.)
 _PLAINLY_VALID: dict[str, Callable[[object], bool]] = {
     "date": lambda value: type(value) is datetime.date,
     "ewes_lambed": _a_count,
@@ -587,5 +592,9 @@ _PLAINLY_VALID: dict[str, Callable[[object], bool]] = {
     "loss_cause": _one_of(LossCause),
     "lambs_alive": lambda value: value is None or _a_count(value),
     "check_stage": _one_of(CheckStage),
-    "note": lambda value: type(value) is str and len(value) <= NOTE_MAX_LENGTH,
+    "note": lambda value: (
+        type(value) is str
+        and len(value) <= NOTE_MAX_LENGTH
+        and DIRECTION_CONTROLS.search(value) is None
+    ),
 }

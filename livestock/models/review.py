@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from livestock.audit.attribution import audited
 from livestock.choices import ReviewState
 from livestock.models.places import Township, Versioned
+from livestock.places.names import no_direction_controls
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class Review(Versioned):
     )
     as_of = models.DateField(_("as of"))
     state = models.CharField(_("review state"), max_length=10, choices=ReviewState.choices)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, validators=[no_direction_controls])
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,

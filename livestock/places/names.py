@@ -24,6 +24,10 @@ traditional character for a simplified one (馬 for 马, 爾 for 尔).
 it beside a stored name, so that the names of a village that look like a given
 one are found in the database by it. It is never stored as a name, nor shown.
 
+Text typed by people (a name, a note, a reason, a comment) may not hold the
+controls that reorder the text shown around them (``no_direction_controls``), and a
+refusal says a value back with them made visible (``shown``).
+
 A name is found whatever its case, in any script (ерлан finds Ерлан Хабду):
 ``folded`` says how, in Python, and ``Folded`` does the same in the database. Every
 case-insensitive lookup of a ``NameField`` (``name__icontains``: the API's
@@ -164,6 +168,58 @@ def visible_name(value: str) -> None:
     )
 
 
+# Unicode's controls of text direction that reorder the text around them wherever
+# it is shown: the embeddings and overrides (U+202A–U+202E: LRE, RLE, PDF, LRO,
+# RLO) and the isolates (U+2066–U+2069: LRI, RLI, FSI, PDI). A U+202E typed in a
+# household's name shows the rest of it backwards, on a page, in an export and in a
+# refusal, so that one name reads as another ("Trojan source"). A name in the
+# Arabic script runs right to left by its letters and needs none; the marks
+# LRM, RLM and ALM (U+200E, U+200F, U+061C) are kept: they are letters of no width
+# with a direction, which may move a neighbouring space or sign but cannot turn
+# round a run of letters nor reach past the text they are in.
+DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def direction_controls_shown(text: str) -> str:
+    """``text`` with each direction control written as its code point ([U+202E]),
+    so that it reorders nothing and is seen."""
+    return DIRECTION_CONTROLS.sub(lambda found: f"[U+{ord(found.group()):04X}]", text)
+
+
+# A refused value is said back whole up to this many characters, shortened beyond.
+SHOWN_MAX_LENGTH = 40
+
+
+def shown(value) -> str:
+    """``value`` as a message says it back: whole, or its start and its length; a
+    direction control in it written as its code point (``direction_controls_shown``)."""
+    text = str(value)
+    if len(text) > SHOWN_MAX_LENGTH:
+        text = f"{text[:20]}…({len(text)})"
+    return direction_controls_shown(text)
+
+
+def no_direction_controls(value: str) -> None:
+    """Text typed by people, shown on pages, in exports and in other systems, holds
+    no direction control (``DIRECTION_CONTROLS``): the one rule every surface
+    reaches (a name's field, an entry's note, a review's comment, a reason)."""
+    found = DIRECTION_CONTROLS.findall(value)
+    if not found:
+        return
+    raise ValidationError(
+        _(
+            "%(value)s holds %(characters)s, a control of text direction that reorders "
+            "how the text around it is shown; remove it (rule: no direction controls "
+            "in text)."
+        ),
+        code="direction_control",
+        params={
+            "value": shown(value),
+            "characters": ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in found)),
+        },
+    )
+
+
 # Characters that draw nothing where a name is read, or nothing told from no
 # character: the soft hyphen, joiners and marks of direction, the zero-width and
 # word-joining spaces, variation selectors, fillers and tags, the BOM.
@@ -265,11 +321,12 @@ class NameField(models.CharField):
     In the database it is a plain ``CharField``, and migrations see one
     (``deconstruct``): what differs happens in Python, and calling it a new kind of
     column would make SQLite rebuild every table of places and herders for nothing.
-    A name, when given, needs a visible character (``visible_name``), and is found
+    A name, when given, needs a visible character (``visible_name``) and holds no
+    direction control (``no_direction_controls``), and is found
     whatever its case in any script (its case-insensitive lookups: ``Folded``).
     """
 
-    default_validators = [visible_name]
+    default_validators = [visible_name, no_direction_controls]
 
     def formfield(self, **kwargs):
         """Typed in any script: the box takes the direction of what is typed in it

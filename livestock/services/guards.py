@@ -15,6 +15,7 @@ from livestock.models import LambingEntry, LambingRecord, Versioned
 from livestock.models.prepared import PreparedGet
 from livestock.models.review import approved_through_of_record
 from livestock.places import scoping
+from livestock.places.names import no_direction_controls
 
 
 def only_fields(service: str, given: Iterable[str], allowed: Iterable[str], *, verb: str) -> None:
@@ -88,10 +89,12 @@ def check_reason(reason: str, *, kept_in_history: bool = True) -> None:
     the history keeps (``REASON_MAX_LENGTH``) is refused, not cut short, and so
     is one holding a NUL character, which PostgreSQL cannot store in text (a
     deletion's reason comes from the query string, where no form field refuses
-    it). The one check of it every surface reaches: the API's and the field app's
-    fields leave its length to this."""
+    it), or a direction control, which reorders the history's text where it is
+    shown (``no_direction_controls``). The one check of it every surface reaches:
+    the API's and the field app's fields leave its length to this."""
     try:
         ProhibitNullCharactersValidator()(reason)
+        no_direction_controls(reason)
     except ValidationError as error:
         raise ValidationError({"reason": error}) from None
     if kept_in_history and len(reason) > REASON_MAX_LENGTH:
