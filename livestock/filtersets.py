@@ -6,7 +6,7 @@ import re
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import DateRangeField, RangeField
 from drf_spectacular.utils import extend_schema_field
@@ -23,7 +23,7 @@ from livestock.models import (
     Village,
 )
 from livestock.models.review import ReviewState
-from livestock.places.names import normalize_name
+from livestock.places.names import names_matching
 
 # Database ids are 64-bit; a larger number is no id (and overflows SQLite).
 MAX_ID = 2**63 - 1
@@ -93,11 +93,7 @@ class NameSearchFilterSet(filters.FilterSet):
     search = filters.CharFilter(method="filter_search", label=_("name (Chinese or Latin)"))
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = normalize_name(value)  # as names are stored: either spelling finds them
-        condition = Q()
-        for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return queryset.filter(names_matching(value, queryset.model, self.search_fields))
 
 
 class PlaceFilterSet(NameSearchFilterSet):

@@ -26,7 +26,7 @@ from livestock.models import (
     Village,
 )
 from livestock.places import scoping
-from livestock.places.names import normalize_name
+from livestock.places.names import names_matching, normalize_name
 
 SCOPED_MODELS = (
     Prefecture,
@@ -149,7 +149,15 @@ class ScopedAdmin(admin.ModelAdmin):
         if "\x00" in search_term:
             return queryset.none(), False
         # Typed as names are stored (NFC, Kazakh hamza), so either spelling finds them.
-        return super().get_search_results(request, queryset, normalize_name(search_term))
+        found, duplicates = super().get_search_results(
+            request, queryset, normalize_name(search_term)
+        )
+        if search_term.strip() and self.search_fields:
+            # And as every surface searches a name (names.names_matching): a household
+            # typed with another dot, or none, is found as the API and the field app find it.
+            fields = tuple(field.lstrip("^=@") for field in self.search_fields)
+            found |= queryset.filter(names_matching(search_term, self.model, fields))
+        return found, duplicates
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related: type[Model] = db_field.related_model

@@ -7,9 +7,7 @@ page, however many households it lists."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, F, Max, Q, QuerySet, Value
-from django.db.models.functions import Replace
-from django.db.models.lookups import Contains
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from livestock.counting import quality
@@ -24,7 +22,7 @@ from livestock.models import (
     Village,
 )
 from livestock.places import scoping
-from livestock.places.names import normalize_name, search_key
+from livestock.places.names import names_matching
 from livestock.selectors.reviews import latest_reviews
 from livestock.selectors.totals import lambing_totals_by, records_within
 
@@ -35,6 +33,9 @@ def current_season(today: datetime.date) -> Season | None:
     started = Season.objects.filter(start_date__lte=today).order_by("-start_date").first()
     return started or Season.objects.order_by("start_date").first()
 
+
+# A household's names, from its record: what the search box of Today finds it by.
+SEARCHED_NAMES = ("herder__name", "herder__name_latin", "herder__name_kazakh")
 
 @dataclass(frozen=True)
 class Household:
@@ -84,21 +85,11 @@ def households(
     their last count, their totals, their flags, the townships' latest reviews
     (and the user's grants, once)."""
     records = records_within(season=season, place=village, user=user)
-    search = normalize_name(search.strip())  # as names are stored: either spelling finds them
     if "\x00" in search:
         # No stored name holds NUL, and PostgreSQL refuses it in a query: no match.
         records = records.none()
-    elif search:
-        found = (
-            Q(herder__name__icontains=search)
-            | Q(herder__name_latin__icontains=search)
-            | Q(herder__name_kazakh__icontains=search)
-        )
-        key = search_key(search)
-        if key:  # written otherwise: another dot, no dot, full-width letters (names.search_key)
-            for name in ("name_key", "name_latin_key", "name_kazakh_key"):
-                found |= Q(Contains(_without_dots_and_spaces(f"herder__{name}"), key))
-        records = records.filter(found)
+    elif search.strip():
+        records = records.filter(names_matching(search, LambingRecord, SEARCHED_NAMES))
     if record_ids is not None:
         records = records.filter(pk__in=record_ids)
     until = Q(entries__date__lte=as_of)
@@ -128,12 +119,6 @@ def households(
         for record in rows
     ]
     return sorted(found, key=lambda household: not household.needs_visit)
-
-
-def _without_dots_and_spaces(name_key: str) -> Replace:
-    """A stored name's look-alike key as ``names.search_key`` writes a search."""
-    key = Replace(F(name_key), Value("·"), Value(""), output_field=CharField())
-    return Replace(key, Value(" "), Value(""), output_field=CharField())
 
 
 def _sent_back(review: Review | None) -> Review | None:

