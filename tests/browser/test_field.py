@@ -1453,3 +1453,42 @@ def test_counts_refused_to_the_technicians_role_say_why_and_hold_up_no_correctio
     assert list(records[1].entries.values_list("lambs_born", "created_by__username")) == [
         (2, "fuhai-tech")
     ]
+
+
+def test_an_upload_refused_by_a_csrf_failure_asks_for_a_new_login_in_both_languages(
+    phone, fuhai_village, results_dir
+):
+    """Since eccba25 a 403 with a message was held back as the role's refusal: an
+    upload refused because the phone's CSRF token was no longer good (here, its cookie
+    spoiled) put Django's English "CSRF Failed: …" on the line, on both sides. Only the
+    server's own refusal of the role is held back now; any other 403 asks for a new
+    login in the page's two languages, and the count waits, uploaded once the phone
+    has a good token again (the server sends one with its refusal)."""
+    page, signal = phone
+    _village, records = fuhai_village
+    go_offline(page, signal)
+    enter(page, records[0], lambs_born=4)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    page.context.add_cookies(
+        [{"name": "csrftoken", "value": "spoiled", "url": page.url.split("/field/")[0]}]
+    )
+
+    with page.expect_response(lambda answer: "/api/v1/entries/bulk/" in answer.url) as upload:
+        go_online(page, signal)
+    assert upload.value.status == 403
+    assert "CSRF" in upload.value.json()["detail"]
+    sync_state = page.locator("[data-sync-state]")
+    expect(sync_state).to_contain_text("请重新登录后再上传")
+    expect(sync_state).to_contain_text("Log in again to upload.")
+    expect(sync_state).not_to_contain_text("CSRF")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    page.screenshot(path=results_dir / "upload-refused-by-csrf.png", full_page=True)
+    assert not records[0].entries.exists()
+
+    # The refusal brought a good token: the next upload stores the count, once.
+    page.reload()
+    loaded(page)
+    wait_until_stored(lambda: records[0].entries.count() == 1, "the count typed before")
+    assert list(records[0].entries.values_list("lambs_born", "created_by__username")) == [
+        (4, "fuhai-tech")
+    ]

@@ -700,7 +700,11 @@
     if (response.status !== 401 && response.status !== 403) return null;
     if (fieldKept.saysLoggedOut(response)) return "stop";
     const answer = response.status === 403 ? await response.json().catch(function () { return null; }) : null;
-    const said = answer && typeof answer === "object" ? messageOf(answer) : null;
+    /* Held back only for the server's own refusal of the technician's role, said in
+       this page's two languages (api/errors.py): any other 403 (a CSRF failure, said in
+       English only; a proxy's) stops the upload as needing a new login, which brings a
+       new token. */
+    const said = answer && typeof answer === "object" ? saidApart(answer) : null;
     if (said && said.first) {
       heldBack = said;
       return "held";
