@@ -1199,6 +1199,48 @@ def test_what_the_server_refuses_of_an_upload_is_said_in_the_pages_two_languages
     assert entry.lambs_lost == 0
 
 
+def test_a_refused_correction_corrected_and_sent_again_corrects_its_entry_once(
+    phone, fuhai_village, results_dir
+):
+    """A correction refused once uploaded (a running-total rule the phone cannot
+    check), corrected under 需要处理 and sent again, was sent with a count's uuid in
+    its body: the server refused it again ("uuid: Unknown or read-only field."), and
+    the technician's correction could never be uploaded. It now goes as the
+    correction of the same entry, with its reason, which the form shows and the
+    technician can change; it is stored once, and no new entry is made."""
+    page, signal = phone
+    _village, records = fuhai_village
+    today = timezone.localdate().isoformat()
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    correction.locator('[name="lambs_lost"]').fill("7")
+    correction.locator('[name="loss_cause"]').select_option("cold")
+    correction.locator('[name="reason"]').fill("数错了")
+    correction.get_by_role("button", name="更正").click()
+    go_online(page, signal)
+    expect_refused_in_two_languages(page, records[0], today, losses=7, born=5)
+    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[0].pk}"]')
+
+    refused.get_by_role("button", name="改正 Correct").click()
+    expect(refused.locator('[name="reason"]')).to_have_value("数错了")
+    refused.locator('[name="lambs_born"]').fill("8")
+    refused.screenshot(path=results_dir / "refused-correction-corrected.png")
+    refused.get_by_role("button", name="重新上传 Send again").click()
+    expect(correction.locator("[data-row-status]")).to_have_text(
+        "更正已上传 · Correction uploaded.", timeout=20_000
+    )
+    expect(page.locator("[data-attention]")).to_be_hidden()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0")
+    expect(page.locator(f"#entry-{entry.pk} .entry-line")).to_contain_text("产羔 born 8")
+    expect(page.locator("[data-sync-state]")).to_contain_text("已全部上传")
+    page.screenshot(path=results_dir / "refused-correction-sent-again.png", full_page=True)
+    wait_until_stored(lambda: LambingEntry.objects.get(pk=entry.pk).version == 2, "the correction")
+    entry.refresh_from_db()
+    assert (entry.lambs_born, entry.lambs_lost, entry.loss_cause) == (8, 7, "cold")
+    assert list(records[0].entries.values_list("pk", flat=True)) == [entry.pk]
+    assert [h.history_change_reason for h in entry.history.all()].count("数错了") == 1
+
+
 def expect_refused_in_two_languages(page, record, today: str, *, losses: int, born: int) -> None:
     """The record's upload listed under 需要处理 with the rule that refused its
     losses, Chinese with the English beside it."""

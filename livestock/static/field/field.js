@@ -1179,11 +1179,17 @@
     node.replaceChildren(label, " " + counts);
   }
 
-  /* A refused item corrected where it waits: checked again, then sent under a
-     new uuid (the refused one was never stored), replacing it in one step. */
+  /* A refused item corrected where it waits: checked again, then kept under a new
+     uuid (the refused one was never stored), replacing it in one step. A count goes
+     again as a count, its body under the new uuid; a correction as the correction of
+     the same entry, from the same version, with its reason (shown, to be changed too:
+     a reason may be what was refused) and no uuid in its body, which the API refuses
+     in a correction ("uuid: Unknown or read-only field."): sent with one, it was
+     refused again, and could never go. */
   async function editRefused(li, item) {
     if (li.querySelector("form")) return; /* open already */
     const rules = await loadRules();
+    const isCorrection = item.kind === "update";
     const form = document.createElement("form");
     form.noValidate = true;
     form.dataset.record = item.record;
@@ -1209,15 +1215,32 @@
       label.append(input);
       form.append(label);
     });
+    if (isCorrection) {
+      const label = document.createElement("label");
+      label.textContent = both(fieldLabel("reason"), " ") + " ";
+      const reason = document.createElement("input");
+      reason.name = "reason";
+      reason.value = item.body.reason || "";
+      label.append(reason);
+      form.append(label);
+    }
     form.append(button(_("Send again"), async function () {
       clearErrors(form);
       const body = readCounts(form);
-      const errors = check(body, rules);
-      if (errors) return showErrors(form, errors);
+      const errors = Object.assign({}, check(body, rules));
+      if (isCorrection) {
+        const reason = reasonError(form, rules);
+        if (reason) errors.reason = reason;
+        body.reason = form.elements.reason.value.trim();
+      }
+      if (Object.keys(errors).length) return showErrors(form, errors);
       const uuid = newUuid();
+      const sent = Object.assign({}, item.body, body);
+      /* One sent again before this was mended holds a uuid: dropped. */
+      if (isCorrection) delete sent.uuid;
+      else sent.uuid = uuid;
       const fresh = Object.assign({}, item, {
-        uuid: uuid, state: "pending", message: "", created: Date.now(),
-        body: Object.assign({}, item.body, body, { uuid: uuid }),
+        uuid: uuid, state: "pending", message: "", created: Date.now(), body: sent,
       });
       await outbox.replace(item.uuid, fresh);
       await render();
