@@ -1534,3 +1534,99 @@ def test_an_upload_refused_by_a_csrf_failure_asks_for_a_new_login_in_both_langua
     assert list(records[0].entries.values_list("lambs_born", "created_by__username")) == [
         (4, "fuhai-tech")
     ]
+
+
+def a_proxys_page(status: int, title: str) -> str:
+    """What a proxy in front of the server answers in its own name: HTML, not JSON."""
+    return (
+        f"<html><head><title>{status} {title}</title></head><body>"
+        f"<center><h1>{status} {title}</h1></center><hr><center>nginx</center></body></html>"
+    )
+
+
+def test_an_upload_a_proxy_refuses_with_its_own_page_says_so_and_keeps_what_was_typed(
+    phone, fuhai_village, results_dir
+):
+    """A count or a correction refused by a 4xx whose answer is no JSON (a proxy's
+    page in front of the server: a body too large, 413; a request it will not pass on,
+    400) was taken for a lost signal: the line said "未连上服务器 · No connection" and
+    the upload was tried again for ever, refused each time, the technician never told.
+    Each now waits under 需要处理 saying the server refused it, with its status, in
+    Chinese with the English beside it, and is kept on the phone until corrected and
+    sent again or discarded; the server's own trouble (a 502) is still tried again."""
+    page, signal = phone
+    _village, records = fuhai_village
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    correct(correction, lambs_born=6, reason="数错了")
+    page.goto("/field/")
+    loaded(page)
+    enter(page, records[1], lambs_born=2)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+    waiting = outbox_uuids(page)
+
+    proxy = {"bulk": 502, "correction": 502}
+    asked = {"bulk": 0, "correction": 0}
+    titles = {400: "Bad Request", 413: "Request Entity Too Large", 502: "Bad Gateway"}
+
+    def answer_as_the_proxy(upload):
+        def answer(route):
+            if route.request.method == "GET":
+                return route.fallback()
+            asked[upload] += 1
+            status = proxy[upload]
+            route.fulfill(
+                status=status, content_type="text/html", body=a_proxys_page(status, titles[status])
+            )
+
+        return answer
+
+    page.route("**/api/v1/entries/bulk/", answer_as_the_proxy("bulk"))
+    page.route(f"**/api/v1/entries/{entry.pk}/", answer_as_the_proxy("correction"))
+    go_online(page, signal)
+    sync_state = page.locator("[data-sync-state]")
+    expect(sync_state).to_contain_text("未连上服务器", timeout=20_000)  # a 502: tried again
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+
+    proxy.update(bulk=413, correction=400)
+    expect(sync_state).to_have_text(
+        "需要处理：2 条，见下方 · Needs attention: 2, listed below.", timeout=20_000
+    )
+    attention = page.locator("[data-attention]")
+    for record, status in ((records[1], 413), (records[0], 400)):
+        expect(
+            attention.locator(f'li[data-outbox-record="{record.pk}"] [data-server-message]')
+        ).to_have_text(
+            f"服务器拒绝了（HTTP {status}），未说明原因；它仍保存在这部手机上。 · "
+            f"The server refused it (HTTP {status}) without saying why; it is kept on this phone."
+        )
+    expect(row(page, records[1]).locator("[data-row-status]")).to_contain_text("未上传")
+    page.screenshot(path=results_dir / "refused-by-a-proxy.png", full_page=True)
+    # Refused once each, not tried again for ever; nothing dropped, nothing stored.
+    refused_at = dict(asked)
+    page.wait_for_timeout(5000)
+    assert asked == refused_at
+    expect(sync_state).not_to_contain_text("未连上服务器")
+    assert outbox_uuids(page) == waiting
+    entry.refresh_from_db()
+    assert (entry.lambs_born, entry.version) == (5, 1)
+    assert not records[1].entries.exists()
+
+    # The proxy lets them through: each, sent again, is stored once.
+    page.unroute_all()
+    for record, then in ((records[1], "需要处理：1 条"), (records[0], "已全部上传")):
+        refused = attention.locator(f'li[data-outbox-record="{record.pk}"]')
+        refused.get_by_role("button", name="改正 Correct").click()
+        refused.get_by_role("button", name="重新上传 Send again").click()
+        expect(refused).to_have_count(0, timeout=20_000)
+        expect(sync_state).to_contain_text(then, timeout=20_000)
+    expect(attention).to_be_hidden()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0")
+    wait_until_stored(lambda: LambingEntry.objects.get(pk=entry.pk).version == 2, "the correction")
+    entry.refresh_from_db()
+    assert entry.lambs_born == 6
+    assert [h.history_change_reason for h in entry.history.all()].count("数错了") == 1
+    assert list(records[1].entries.values_list("lambs_born", "created_by__username")) == [
+        (2, "fuhai-tech")
+    ]
+    assert list(records[0].entries.values_list("pk", flat=True)) == [entry.pk]

@@ -610,9 +610,37 @@
     return heardOfTheSession(await fetch(url, options));
   }
 
-  /* Answers that say "try again later" rather than "no". */
+  /* Answers that say "try again later" rather than "no": the server's own trouble
+     (5xx), too many requests (429), and a request that came too slowly to be read
+     whole (408, a proxy's on a poor link). */
   function isTransient(response) {
-    return response.status === 429 || response.status >= 500;
+    return response.status === 408 || response.status === 429 || response.status >= 500;
+  }
+
+  /* An upload refused (4xx, not to its sender: refusedToSender): the answer's JSON,
+     or null for an answer that is none (a proxy's page in front of the server, HTML:
+     a body too large, 413; a request it will not pass on, 400). Such a refusal is an
+     answer, not a lost signal: it was taken for one (the JSON unread) and the upload
+     tried again for ever, the line saying "No connection", what was typed sent again
+     every minute to be refused again. A body cut short (the signal lost) still
+     rejects, as any request does: tried again later. */
+  async function refusedBody(response) {
+    const text = await response.text();
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  /* What a refused item says under 需要处理: the server's message, or when the
+     answer said none the phone can read (refusedBody), its status. */
+  function refusalSaid(response, answer) {
+    const said = answer && typeof answer === "object" ? messageOf(answer) : null;
+    if (said && said.first) return said;
+    return _("The server refused it (HTTP %(status)s) without saying why; it is kept on this phone.", {
+      status: response.status,
+    });
   }
 
   async function syncOnce() {
@@ -638,7 +666,7 @@
         });
         if (isTransient(response)) return retryLater(Number(response.headers.get("Retry-After")) || 0);
         refusedTheSender = await refusedToSender(response);
-        answer = refusedTheSender ? null : await response.json();
+        if (!refusedTheSender) answer = response.ok ? await response.json() : await refusedBody(response);
       } catch (error) {
         return retryLater();
       }
@@ -656,7 +684,7 @@
       }
       /* All or nothing: the refused items wait under 需要处理, the rest go again. */
       const refused = new Set();
-      (answer.errors || []).forEach(function (error) {
+      ((answer && Array.isArray(answer.errors)) ? answer.errors : []).forEach(function (error) {
         const indexes = error.index === null || error.index === undefined ? batch.map(function (_, i) { return i; }) : [error.index];
         indexes.forEach(function (index) {
           const item = batch[index];
@@ -666,7 +694,15 @@
           item.message = messageOf(error.errors);
         });
       });
-      if (!refused.size) return retryLater();
+      if (!refused.size) {
+        /* Refused naming no item (not the API's answer: a proxy's page): the whole
+           batch waits under 需要处理, saying the server refused it, and with what. */
+        batch.forEach(function (item) {
+          refused.add(item.uuid);
+          item.state = "refused";
+          item.message = refusalSaid(response, null);
+        });
+      }
       for (const item of batch) if (refused.has(item.uuid)) await outbox.put(item);
       creates = creates.filter(function (item) { return !refused.has(item.uuid); });
     }
@@ -824,7 +860,6 @@
       const refusedTheSender = await refusedToSender(response);
       if (refusedTheSender === "stop") return "stop";
       if (refusedTheSender === "held") return "done";
-      const answer = await response.json();
       if (response.status === 412) {
         const current = await request(url, { method: "GET" });
         if (!current.ok) return current.status === 404 ? refuse(item, _("Deleted on the server.")) : "retry";
@@ -846,7 +881,7 @@
         await outbox.put(item);
         return "done";
       }
-      return refuse(item, messageOf(answer));
+      return refuse(item, refusalSaid(response, await refusedBody(response)));
     } catch (error) {
       return "retry";
     }
