@@ -37,6 +37,7 @@ def current_season(today: datetime.date) -> Season | None:
 # A household's names, from its record: what the search box of Today finds it by.
 SEARCHED_NAMES = ("herder__name", "herder__name_latin", "herder__name_kazakh")
 
+
 @dataclass(frozen=True)
 class Household:
     """A household's record of the season as of a date, as a technician's list shows it."""
