@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from livestock.models import County, Season
 from tests.browser.conftest import page_width
+from tests.browser.test_kazakh import switch_language
 from tests.conftest import PASSWORD, make_user
 
 
@@ -61,3 +62,47 @@ def test_an_official_prints_the_bulletin_of_burqin(new_page, log_in, results_dir
     assert all(right <= 390 for _name, _lines, right, _text in read), read
     labels = read[0][3]
     assert all(label in labels for label in ("数值", "来源", "日期", "依据")), labels
+
+
+# Where the report's quote in the list of figures draws its first and last
+# characters (《 and ”) and the characters beside them: line, then left edge.
+QUOTE_ENDS = r"""() => {
+  const cell = [...document.querySelectorAll(".bulletin-figures tr.reported td")]
+    .find(td => td.textContent.includes("据了解"));
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  const boxes = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let at = 0; at < node.textContent.length; at++) {
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + 1);
+      const box = range.getBoundingClientRect();
+      if (node.textContent[at].trim()) boxes.push([Math.round(box.top), box.left]);
+    }
+  }
+  return [boxes[0], boxes[1], boxes.at(-2), boxes.at(-1)];
+}"""
+
+
+def test_the_reports_own_sentence_reads_in_its_order_in_arabic_script_kazakh(
+    new_page, log_in, results_dir
+):
+    """The list of figures quotes the report in Chinese: in a right-to-left page
+    its 《title》：“…” came apart (据了解，今“：《”接羔育幼忙… on a phone, the closing
+    ”。 at the start of the last line) unless it is isolated, left to right."""
+    call_command("seed_reports", verbosity=0)
+    burqin = County.objects.get(name="布尔津县")
+    season = Season.objects.get()
+    make_user("burqin-official", "official", burqin)
+    phone = new_page(width=360)
+    log_in(phone, "burqin-official", PASSWORD)
+    phone.goto("/")
+    switch_language(phone, "kk-arab")
+    phone.goto(f"/bulletin/?season={season.pk}&as_of=2025-02-11&place=county:{burqin.pk}")
+    expect(phone.locator("article.bulletin")).to_have_attribute("dir", "rtl")
+    phone.screenshot(path=results_dir / "bulletin-kk-arab-quote-360px.png", full_page=True)
+    first, second, before_last, last = phone.evaluate(QUOTE_ENDS)
+    # 《 begins the quote: on its first line, left of the character after it; ” ends
+    # it, on the last line, right of the character before it.
+    assert first[0] <= second[0] and (first[0] < second[0] or first[1] < second[1]), (first, second)
+    assert last[0] >= before_last[0] and (last[0] > before_last[0] or last[1] > before_last[1])
