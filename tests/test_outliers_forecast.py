@@ -149,3 +149,19 @@ def test_the_outliers_page_lists_them_in_a_constant_number_of_queries(
         household(tongke, number, winter_2024, lost=2)
     with django_assert_num_queries(len(first.captured_queries)):
         client.get("/outliers/", params)
+
+
+def test_the_forecast_writes_its_thousands_as_the_table_beside_it_does(
+    tongke, winter_2024, burqin, burqin_official
+):
+    """The summary's table writes 1,100 lambs born; the forecast below it wrote the
+    lambs expected as 1200, with no thousands separator, in the same page."""
+    household(tongke, 1, winter_2024, ewes=1200, born=1100, lost=0)
+    client = Client()
+    client.login(username=burqin_official.username, password=PASSWORD)
+    params = {"season": winter_2024.pk, "as_of": "2025-02-11", "place": f"county:{burqin.pk}"}
+    page = client.get("/", params).content.decode()
+    monitoring = page[page.index('<section class="monitoring"') :]
+    # 1,200 ewes × (1,100 lambs born ÷ 1,100 ewes lambed)
+    assert "<strong>1,200</strong>" in monitoring and "<td>1,200</td>" in monitoring
+    assert "1200" not in monitoring

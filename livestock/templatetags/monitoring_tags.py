@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from livestock.counting import metrics
 from livestock.counting.totals import RateParts
 from livestock.i18n import left_to_right_html
+from livestock.pages.summary_table import number_text
 
 register = template.Library()
 
@@ -17,9 +18,9 @@ def percent(value) -> str:
 
 
 @register.filter
-def or_dash(value) -> str:
-    """None → "—"; 0 stays 0."""
-    return "—" if value is None else value
+def count(value) -> str:
+    """A count as the summary's table writes it: 12000 → "12,000"; None → "—"."""
+    return "—" if value is None else number_text(value)
 
 
 @register.simple_tag
@@ -37,7 +38,7 @@ def rate_division(parts: RateParts) -> str:
     ``i18n.left_to_right_html``); "— <small>无牧户 no households</small>" where
     they are unknown (``why_unknown``), never "0 / 0"."""
     beside = (
-        left_to_right_html(f"{parts.numerator} / {parts.denominator}")
+        left_to_right_html(f"{number_text(parts.numerator)} / {number_text(parts.denominator)}")
         if parts.numbers_known
         else why_unknown(parts)
     )
