@@ -1241,6 +1241,42 @@ def test_a_refused_correction_corrected_and_sent_again_corrects_its_entry_once(
     assert [h.history_change_reason for h in entry.history.all()].count("数错了") == 1
 
 
+def test_a_correct_form_being_filled_in_stays_through_the_lists_redraws(
+    phone, fuhai_village, results_dir
+):
+    """The list of what needs attention is drawn again at each upload and each sync
+    (every 30 s, and when the signal returns): a Correct form opened there, and what
+    the technician had typed in it, was wiped while they typed. It stays now."""
+    page, signal = phone
+    _village, records = fuhai_village
+    today = timezone.localdate().isoformat()
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    correction.locator('[name="lambs_lost"]').fill("7")
+    correction.locator('[name="loss_cause"]').select_option("cold")
+    correction.locator('[name="reason"]').fill("数错了")
+    correction.get_by_role("button", name="更正").click()
+    go_online(page, signal)
+    expect_refused_in_two_languages(page, records[0], today, losses=7, born=5)
+    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[0].pk}"]')
+    refused.get_by_role("button", name="改正 Correct").click()
+    refused.locator('[name="lambs_born"]').fill("8")
+    refused.locator('[name="reason"]').fill("羔羊数错了")
+
+    refused.evaluate("li => { li.dataset.drawnBefore = '1'; }")
+    go_offline(page, signal)
+    go_online(page, signal)  # a sync: the list is drawn again
+    expect(page.locator("[data-attention] li[data-drawn-before]")).to_have_count(0, timeout=20_000)
+    expect(refused.locator('[name="lambs_born"]')).to_have_value("8")
+    expect(refused.locator('[name="reason"]')).to_have_value("羔羊数错了")
+    refused.screenshot(path=results_dir / "correct-form-kept-through-a-redraw.png")
+    refused.get_by_role("button", name="重新上传 Send again").click()
+    expect(page.locator("[data-attention]")).to_be_hidden(timeout=20_000)
+    wait_until_stored(
+        lambda: LambingEntry.objects.get(pk=entry.pk).lambs_born == 8, "the correction"
+    )
+
+
 def expect_refused_in_two_languages(page, record, today: str, *, losses: int, born: int) -> None:
     """The record's upload listed under 需要处理 with the rule that refused its
     losses, Chinese with the English beside it."""

@@ -1132,6 +1132,13 @@
     const list = document.querySelector("[data-attention-list]");
     if (!section || !list) return;
     section.hidden = items.length === 0;
+    /* A Correct form open (editRefused), with what the technician typed in it, is
+       kept across the list's redraws: each upload and each sync redraws it, and
+       wiped the form while it was being filled in. */
+    const open = new Map();
+    list.querySelectorAll("li[data-uuid] > form").forEach(function (form) {
+      open.set(form.parentNode.dataset.uuid, form);
+    });
     list.replaceChildren();
     items.forEach(function (item) {
       const li = document.createElement("li");
@@ -1191,6 +1198,7 @@
             sync();
           })
         );
+        if (open.has(item.uuid)) li.append(open.get(item.uuid));
       }
       list.append(li);
     });
