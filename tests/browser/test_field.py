@@ -1187,16 +1187,25 @@ def test_what_the_server_refuses_of_an_upload_is_said_in_the_pages_two_languages
     expect_refused_in_two_languages(page, records[1], today, losses=5, born=0)
     page.screenshot(path=results_dir / "count-refused-in-two-languages.png", full_page=True)
 
-    entry, correction = opened_correction(page, signal, records[0])
+    entry, _correction, _refused = refused_correction(page, signal, records[0])
+    entry.refresh_from_db()
+    assert entry.lambs_lost == 0
+
+
+def refused_correction(page: Page, signal, record):
+    """A correction of the record's entry (7 lambs lost to cold, 数错了), typed with no
+    signal and refused once uploaded by a running-total rule the phone cannot check:
+    the entry, its correction form and the line listing the refusal under 需要处理."""
+    today = timezone.localdate().isoformat()
+    entry, correction = opened_correction(page, signal, record)
     go_offline(page, signal)
     correction.locator('[name="lambs_lost"]').fill("7")
     correction.locator('[name="loss_cause"]').select_option("cold")
     correction.locator('[name="reason"]').fill("数错了")
     correction.get_by_role("button", name="更正").click()
     go_online(page, signal)
-    expect_refused_in_two_languages(page, records[0], today, losses=7, born=5)
-    entry.refresh_from_db()
-    assert entry.lambs_lost == 0
+    expect_refused_in_two_languages(page, record, today, losses=7, born=5)
+    return entry, correction, page.locator(f'[data-attention] li[data-outbox-record="{record.pk}"]')
 
 
 def test_a_refused_correction_corrected_and_sent_again_corrects_its_entry_once(
@@ -1210,16 +1219,7 @@ def test_a_refused_correction_corrected_and_sent_again_corrects_its_entry_once(
     technician can change; it is stored once, and no new entry is made."""
     page, signal = phone
     _village, records = fuhai_village
-    today = timezone.localdate().isoformat()
-    entry, correction = opened_correction(page, signal, records[0])
-    go_offline(page, signal)
-    correction.locator('[name="lambs_lost"]').fill("7")
-    correction.locator('[name="loss_cause"]').select_option("cold")
-    correction.locator('[name="reason"]').fill("数错了")
-    correction.get_by_role("button", name="更正").click()
-    go_online(page, signal)
-    expect_refused_in_two_languages(page, records[0], today, losses=7, born=5)
-    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[0].pk}"]')
+    entry, correction, refused = refused_correction(page, signal, records[0])
 
     refused.get_by_role("button", name="改正 Correct").click()
     expect(refused.locator('[name="reason"]')).to_have_value("数错了")
@@ -1249,16 +1249,7 @@ def test_a_correct_form_being_filled_in_stays_through_the_lists_redraws(
     the technician had typed in it, was wiped while they typed. It stays now."""
     page, signal = phone
     _village, records = fuhai_village
-    today = timezone.localdate().isoformat()
-    entry, correction = opened_correction(page, signal, records[0])
-    go_offline(page, signal)
-    correction.locator('[name="lambs_lost"]').fill("7")
-    correction.locator('[name="loss_cause"]').select_option("cold")
-    correction.locator('[name="reason"]').fill("数错了")
-    correction.get_by_role("button", name="更正").click()
-    go_online(page, signal)
-    expect_refused_in_two_languages(page, records[0], today, losses=7, born=5)
-    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[0].pk}"]')
+    entry, correction, refused = refused_correction(page, signal, records[0])
     refused.get_by_role("button", name="改正 Correct").click()
     refused.locator('[name="lambs_born"]').fill("8")
     refused.locator('[name="reason"]').fill("羔羊数错了")
