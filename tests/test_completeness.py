@@ -3,6 +3,7 @@ which counts came in on time; never above 100 %, whatever is entered when."""
 
 import datetime
 from contextlib import contextmanager
+from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -58,6 +59,52 @@ def test_a_household_without_a_count_in_the_last_7_days_is_not_reporting(
         season=winter_2024, as_of=datetime.date(2025, 2, 7), user=prefecture_official
     )[None]
     assert (a_week_earlier.households, a_week_earlier.households_reporting) == (2, 1)
+
+
+def test_in_the_seasons_first_week_only_the_households_that_have_counted_are_reporting(
+    two_households, winter_2024, prefecture_official
+):
+    """Nobody is late in the season's first week (no "no count for more than 7
+    days" flag yet), but a household that has not counted is not reporting
+    either: on 5 December, with one of two households counted, completeness is
+    1 of 2, not 2 of 2 (until 2026-12-07 it read 100 % for the whole first
+    week, whatever had been counted)."""
+    bieke_record, _sailike_record = two_households
+    count(bieke_record, datetime.date(2024, 12, 3), entered=datetime.date(2024, 12, 3))
+    asked = {"season": winter_2024, "user": prefecture_official}
+
+    def reporting(day):
+        result = completeness.completeness_by(**asked, as_of=datetime.date(2024, 12, day))[None]
+        return result.households_reporting, result.households
+
+    assert reporting(2) == (0, 2)  # nobody has counted yet: 0 %, not 100 %
+    assert reporting(5) == (1, 2)
+    assert reporting(10) == (1, 2)  # 别克's count of 3 December, 7 days before
+    assert reporting(11) == (0, 2)  # more than 7 days ago
+
+
+def test_the_summary_api_and_the_reporting_page_say_the_first_weeks_completeness(
+    two_households, winter_2024, prefecture_official, altay
+):
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    bieke_record, _sailike_record = two_households
+    count(bieke_record, datetime.date(2024, 12, 3), entered=datetime.date(2024, 12, 3))
+    client = Client()
+    client.login(username=prefecture_official.username, password=PASSWORD)
+    params = {"season": winter_2024.pk, "as_of": "2024-12-05"}
+    body = client.get("/api/v1/summaries/", params).json()
+    monitoring = body["monitoring"]["completeness"]
+    assert (monitoring["numerator"], monitoring["denominator"]) == (1, 2)
+    assert Decimal(str(monitoring["value"])) == 50
+    page = client.get("/reporting/", params).content.decode()
+    assert "报告完整率: <strong>50.0%</strong>" in page  # the prefecture's
+    burqin = page[page.index(">布尔津县") : page.index("</tr>", page.index(">布尔津县"))]
+    fuhai = page[page.index(">福海县") : page.index("</tr>", page.index(">福海县"))]
+    assert '100.0% <small><bdi dir="ltr">1 / 1</bdi></small>' in burqin  # 别克 counted
+    assert '0.0% <small><bdi dir="ltr">0 / 1</bdi></small>' in fuhai  # 赛力克 has not
 
 
 def test_a_count_entered_later_than_the_season_allows_is_late(
@@ -138,6 +185,7 @@ def test_completeness_and_timeliness_take_one_query_each_whatever_the_number_of_
 
 
 SEASON_DAYS = 90  # 2024-12-01 … 2025-02-28
+RECENT_DAYS = 7  # DOMAIN.md: a count in the last 7 days
 day_in_season = st.integers(min_value=0, max_value=SEASON_DAYS - 1)
 
 
@@ -181,6 +229,19 @@ def test_completeness_and_timeliness_never_pass_100_percent(
             entered = min(date + datetime.timedelta(days=late), winter_2024.end_date)
             count(records[which], date, entered=entered, born=born)
         asked = start + datetime.timedelta(days=as_of)
+        # Reporting: the households with a count dated in the 7 days up to the
+        # date (after the season's end, up to its end), counted from the entries.
+        last_day = min(asked, winter_2024.end_date)
+        recent_from = last_day - datetime.timedelta(days=RECENT_DAYS)
+        reporting = {
+            which
+            for which, day, _late, _born in entries
+            if recent_from <= start + datetime.timedelta(days=day) <= last_day
+        }
+        whole = completeness.completeness_by(
+            season=winter_2024, as_of=asked, user=prefecture_official
+        ).get(None, completeness.Completeness())
+        assert whole.households_reporting == len(reporting)
         for level in (None, County, Township, Village, Herder):
             asked_of = {"season": winter_2024, "as_of": asked, "user": prefecture_official}
             for row in completeness.completeness_by(**asked_of, level=level).values():

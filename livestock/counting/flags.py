@@ -69,6 +69,13 @@ FLAG_KEYS = tuple(flag.key for flag in FLAGS)
 FLAG_COLUMN = {flag.key: f"flagged_{flag.key}" for flag in FLAGS}
 ANY_FLAG_COLUMN = "flagged_any"
 
+# The daily rollups' column of the households reporting: with a count dated in
+# the last ``STALE_AFTER_DAYS`` days (reporting completeness's numerator,
+# ``livestock/monitoring/completeness.py``). Not a flag: it is what the stale
+# flag is not once the season is older than those days, and in the season's
+# first week, when nobody is late yet, only the households that have counted.
+REPORTING_COLUMN = "households_reporting"
+
 
 # The definition
 
@@ -131,19 +138,22 @@ class FlagWalk:
 
     def values(self, as_of: datetime.date) -> tuple[bool, ...]:
         """Whether the record has each flag as of the end of ``as_of``, in
-        ``FLAGS``' order (``FLAG_KEYS``): every entry dated on or before it has
-        been added, and none after it. (A tuple: the walk asks this of every
-        date it yields, and the rollups keep the flags in this order.)"""
+        ``FLAGS``' order (``FLAG_KEYS``), then whether it is reporting (a count
+        dated in the last ``STALE_AFTER_DAYS`` days: ``REPORTING_COLUMN``):
+        every entry dated on or before it has been added, and none after it.
+        (A tuple: the walk asks this of every date it yields, and the rollups
+        keep the flags and the reporting in this order.)"""
         if self.reached is not None and as_of < self.reached:
             raise ValueError(f"flags asked as of {as_of}, entries of {self.reached} added")
         season_end = self.season_end
-        stale_since = (as_of if as_of < season_end else season_end) - _STALE_AFTER_DAYS
+        recent_from = (as_of if as_of < season_end else season_end) - _STALE_AFTER_DAYS
         ewes_lambed, lambs_born, lamb_losses = self.ewes_lambed, self.lambs_born, self.lamb_losses
         last_count = self.last_count_in_season
+        reporting = last_count is not None and last_count >= recent_from
         return (
             # stale: only once the season is older than the set days: no one
             # is late on day 1.
-            self.season_start < stale_since and (last_count is None or last_count < stale_since),
+            self.season_start < recent_from and not reporting,
             # high_losses. Zero is a value: 0 losses are not high, 0 lambs born
             # to ewes lambed is a rate of 0 %.
             lamb_losses > 0 and lamb_losses * 100 > lambs_born * MAX_LOSS_PERCENT,
@@ -154,11 +164,12 @@ class FlagWalk:
             as_of >= season_end and lambs_born > 0 and not self.final_check,
             # backwards
             self.went_backwards,
+            reporting,
         )
 
     def flags(self, as_of: datetime.date) -> dict[str, bool]:
-        """``values`` by flag key."""
-        return dict(zip(FLAG_KEYS, self.values(as_of), strict=True))
+        """``values`` by flag key (the flags only)."""
+        return dict(zip(FLAG_KEYS, self.values(as_of)[: len(FLAG_KEYS)], strict=True))
 
 
 _STALE_AFTER_DAYS = datetime.timedelta(days=STALE_AFTER_DAYS)

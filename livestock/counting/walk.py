@@ -23,7 +23,14 @@ from typing import NamedTuple, Protocol
 
 from livestock.choices import CheckStage, LossCause
 from livestock.counting import rules
-from livestock.counting.flags import ANY_FLAG_COLUMN, FLAG_COLUMN, FLAG_KEYS, FlagWalk, flag_dates
+from livestock.counting.flags import (
+    ANY_FLAG_COLUMN,
+    FLAG_COLUMN,
+    FLAG_KEYS,
+    REPORTING_COLUMN,
+    FlagWalk,
+    flag_dates,
+)
 from livestock.counting.totals import NUMBERS, LambingTotals
 
 CAUSES = tuple(LossCause.values)
@@ -82,24 +89,27 @@ class _Sums(NamedTuple):
 
 # What a walk counts of a record on a date, by name, in the order of its
 # ``values`` (``counted_days``): its totals (``LambingTotals``' fields), its
-# lambs lost by cause, whether it has each data-quality flag and any (1 or 0).
-# The daily rollups' columns (``rollups.COUNTED``).
+# lambs lost by cause, whether it has each data-quality flag and any, whether
+# it is reporting (1 or 0). The daily rollups' columns (``rollups.COUNTED``).
 VALUES = (
     *NUMBERS,
     *(f"lost_{cause}" for cause in CAUSES),
     *(FLAG_COLUMN[key] for key in FLAG_KEYS),
     ANY_FLAG_COLUMN,
+    REPORTING_COLUMN,
 )
 _CAUSES_AT = len(NUMBERS)
 _FLAGS_AT = _CAUSES_AT + len(CAUSES)
+_FLAGS_END = _FLAGS_AT + len(FLAG_KEYS)
 _CAUSE_INDEX = {cause: index for index, cause in enumerate(CAUSES)}
-# A day's flags (``FlagWalk.values``) as they are counted: 1 or 0 each, then
-# any. Looked up, not made, for every date walked: there are 32 of them.
+# A day's flags and reporting (``FlagWalk.values``) as they are counted: 1 or 0
+# each flag, then any flag, then reporting. Looked up, not made, for every date
+# walked: there are 64 of them.
 _FLAG_VALUES = {
-    flags: (*map(int, flags), int(any(flags)))
-    for flags in product((False, True), repeat=len(FLAG_KEYS))
+    (*flags, reporting): (*map(int, flags), int(any(flags)), int(reporting))
+    for *flags, reporting in product((False, True), repeat=len(FLAG_KEYS) + 1)
 }
-_NO_FLAG_VALUES = _FLAG_VALUES[(False,) * len(FLAG_KEYS)]
+_NO_FLAG_VALUES = _FLAG_VALUES[(False,) * (len(FLAG_KEYS) + 1)]
 
 
 class Day(NamedTuple):
@@ -140,7 +150,8 @@ def walk(
         flags = NO_FLAGS
         if with_flags:
             flags = {
-                key: bool(value) for key, value in zip(FLAG_KEYS, values[_FLAGS_AT:-1], strict=True)
+                key: bool(value)
+                for key, value in zip(FLAG_KEYS, values[_FLAGS_AT:_FLAGS_END], strict=True)
             }
         lost_by_cause = dict(zip(CAUSES, values[_CAUSES_AT:_FLAGS_AT], strict=True))
         yield Day(date, totals, lost_by_cause, flags, violation, has_entries)

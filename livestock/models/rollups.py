@@ -10,7 +10,7 @@ them, and ``manage.py rebuild_rollups`` makes them again from the entries.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from livestock.counting.flags import ANY_FLAG_COLUMN, FLAG_COLUMN
+from livestock.counting.flags import ANY_FLAG_COLUMN, FLAG_COLUMN, REPORTING_COLUMN
 from livestock.counting.totals import NUMBERS
 from livestock.counting.walk import CAUSES
 from livestock.models.lambing import LambingRecord, Season
@@ -63,11 +63,13 @@ class DailyRollup(models.Model):
     # What a row counts, named by the counting core: the numbers of
     # ``LambingTotals``, lambs lost by cause (for the losses chart), then the
     # households with each data-quality flag and with any (kept as changes too,
-    # since each flag of a record is a step function of the date).
+    # since each flag of a record is a step function of the date), and the
+    # households reporting (a count in the last 7 days: completeness).
     COUNT_FIELDS = NUMBERS
     CAUSE_FIELDS = tuple(f"lost_{cause}" for cause in CAUSES)
     FLAG_FIELDS = (*FLAG_COLUMN.values(), ANY_FLAG_COLUMN)
-    COUNTED = COUNT_FIELDS + CAUSE_FIELDS + FLAG_FIELDS
+    REPORTING_FIELDS = (REPORTING_COLUMN,)
+    COUNTED = COUNT_FIELDS + CAUSE_FIELDS + FLAG_FIELDS + REPORTING_FIELDS
 
     season = models.ForeignKey(
         Season,
@@ -128,6 +130,7 @@ class DailyRollup(models.Model):
     flagged_no_final_check = models.IntegerField(default=0)
     flagged_backwards = models.IntegerField(default=0)
     flagged_any = models.IntegerField(default=0)
+    households_reporting = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily rollup")

@@ -2,12 +2,14 @@
 
 - **completeness**: of the households expected to report (those with a
   record this season as of the date, ``LambingTotals.households``), how many
-  are reporting: not flagged "no count for more than 7 days" (``quality``'s
-  ``stale`` flag, ``quality.STALE_AFTER_DAYS``; the rule is written once,
-  there: nobody is late in the season's first week, nor after its end for
-  the days after it). Both numbers are sums of the same daily rollup rows,
-  and a household is flagged only on days it is counted, so the numerator
-  is the denominator less a part of it.
+  are reporting: with a count dated in the last 7 days
+  (``quality.STALE_AFTER_DAYS``; the rule is written once, in the records'
+  walk, ``flags.FlagWalk``, beside the "no count for more than 7 days" flag:
+  after the season's end, the last 7 days of the season). In the season's
+  first week nobody is late yet, and only the households that have counted
+  are reporting. Both numbers are sums of the same daily rollup rows
+  (``households`` and ``households_reporting``), and a household reports
+  only on days it is counted, so the numerator is a part of the denominator.
 - **timeliness**: of the counts dated on or before the date, how many were
   entered within the season's ``on_time_within_days`` of the day they count
   (the entry's ``created_at`` against its ``date``). The numerator is a
@@ -39,6 +41,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 
 from livestock.counting import quality
+from livestock.counting.flags import REPORTING_COLUMN
 from livestock.counting.totals import percent
 from livestock.models import LambingEntry, Place, Season, Township
 from livestock.places import scoping
@@ -117,10 +120,10 @@ def completeness_by(
         rows,
         level._meta.model_name if level else None,
         households=Sum("households"),
-        late=Sum(quality.FLAG_COLUMN["stale"]),
+        reporting=Sum(REPORTING_COLUMN),
     )
     return {
-        key: _completeness(row["households"], row["late"])
+        key: Completeness(row["households"], row["reporting"] or 0)
         for key, row in sums.items()
         if row["households"]
     }
@@ -128,18 +131,12 @@ def completeness_by(
 
 def completeness_of(summary: PlaceSummary) -> dict[int, Completeness]:
     """``completeness_by`` per place of a summary read with ``desk=True`` (its
-    rows hold the stale flag's sums beside the households): no query of its own."""
-    stale = quality.FLAG_COLUMN["stale"]
+    rows hold the households reporting beside the households): no query of its own."""
     return {
-        row.place.pk: _completeness(row.totals.households, row.counted[stale])
+        row.place.pk: Completeness(row.totals.households, row.counted.get(REPORTING_COLUMN) or 0)
         for row in summary.rows
         if row.totals.households
     }
-
-
-def _completeness(households: int, late: int | None) -> Completeness:
-    """Households recorded, and of them those not late (the stale flag)."""
-    return Completeness(households, households - (late or 0))
 
 
 def timeliness_by(

@@ -178,8 +178,9 @@ WEEK = datetime.timedelta(days=7)
 class DeskSums:
     """A place's rollup sums as the officials' pages read them: its totals, its
     totals a week before (``WEEK``) and the sums of the rollups' other columns,
-    lambs lost by cause and households flagged (``DailyRollup.CAUSE_FIELDS``,
-    ``FLAG_FIELDS``), by column. With no desk (``week_before`` None), the totals."""
+    lambs lost by cause, households flagged and households reporting
+    (``DailyRollup.CAUSE_FIELDS``, ``FLAG_FIELDS``, ``REPORTING_FIELDS``), by
+    column. With no desk (``week_before`` None), the totals."""
 
     totals: LambingTotals
     week_before: LambingTotals | None
@@ -209,7 +210,7 @@ def desk_sums_by(
     what the cards, the flags, the losses chart, completeness and the forecast
     read, so that a summary page sums its rollups once."""
     group = level._meta.model_name
-    others = DailyRollup.CAUSE_FIELDS + DailyRollup.FLAG_FIELDS
+    others = DailyRollup.CAUSE_FIELDS + DailyRollup.FLAG_FIELDS + DailyRollup.REPORTING_FIELDS
     # Two rows per place, its rows dated in the week before the date and those
     # up to a week before it: their sum is the place's, the second its totals a
     # week before (one more column to group by, rather than a filtered sum per
