@@ -1378,7 +1378,7 @@ def test_a_correction_whose_reason_is_spaces_is_refused_on_the_phone_before_it_i
 
 
 def test_save_all_of_a_village_of_200_households_offline_keeps_each_count_in_seconds(
-    phone, fuhai_village, results_dir
+    phone, fuhai_village, results_dir, server_requests
 ):
     """A village of 200 households, each row typed with no signal, then 全部保存: each
     row was written to the phone's storage and the page drawn again after it (every
@@ -1388,11 +1388,17 @@ def test_save_all_of_a_village_of_200_households_offline_keeps_each_count_in_sec
     page, signal = phone
     village, records = fuhai_village
     season = records[0].season
+    # The test's own writes wait until the phone's requests cannot reach the
+    # server and those under way are answered: the live server's SQLite test
+    # database takes one writer at a time ("database table is locked").
+    go_offline(page, signal)
+    server_requests.wait()
     for number in range(len(records), 200):
         herder = herder_create(
             village=village, name=f"牧户{number:03d}", name_latin=f"Muhu {number:03d}"
         )
         record_create(herder=herder, season=season, ewes_at_start=100)
+    go_online(page, signal)
     page.goto(f"/field/village/{village.pk}/")
     loaded(page)
     expect(page.locator("form[data-entry-form]")).to_have_count(200)
