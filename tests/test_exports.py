@@ -13,7 +13,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from livestock.audit.attribution import acting_as
-from livestock.models import County, Herder, Season
+from livestock.models import County, Herder, LambingEntry, Season
 from livestock.services.entries import entry_create
 from livestock.services.places import herder_update
 from livestock.spreadsheets import tables
@@ -100,11 +100,94 @@ def test_the_audit_trail_keeps_a_formula_filter_inert(kind, db):
         assert not any(data_type == "f" for _value, data_type in found)
 
 
+# A name holding a BEL and an ESC, as the API and the import stored one before names
+# refused control characters: no XLSX can hold either.
+CONTROLS_NAME = "别克\x07·木合\x1b"
+
+
+@pytest.fixture
+def control_herder(sailike_record, fuhai_technician):
+    """A household whose name holds control characters, counted once, with a note
+    holding one too."""
+    with acting_as(fuhai_technician):
+        entry_create(
+            record=sailike_record, date=datetime.date(2024, 12, 10), lambs_born=2, ewes_lambed=2
+        )
+    # Stored as it was before the rule: the service refuses such a name now.
+    Herder.objects.filter(pk=sailike_record.herder_id).update(name=CONTROLS_NAME)
+    LambingEntry.objects.filter(record=sailike_record).update(note="见\x0b注")
+    return Herder.objects.get(pk=sailike_record.herder_id)
+
+
+def assert_controls_shown(found: list, kind: str) -> None:
+    """The file is made, and the name is in it with each control character written
+    as its code point, none of them left."""
+    texts = found if kind == "csv" else [str(value) for value, _type in found if value]
+    assert any("别克[U+0007]·木合[U+001B]" in text for text in texts)
+    assert not any(tables.UNWRITABLE.search(text) for text in texts)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize("level", ["herder", "village"])
+def test_a_summary_file_of_a_name_holding_control_characters_is_made(
+    kind, level, control_herder, fuhai, winter_2024
+):
+    """A village's XLSX holding a household named with a BEL was a 500 (openpyxl
+    refuses the character), and so was every admin export of it."""
+    make_user("fuhai-official", "official", fuhai)
+    client = Client()
+    client.login(username="fuhai-official", password=PASSWORD)
+    place = control_herder if level == "herder" else control_herder.village
+    response = client.get(
+        "/",
+        {
+            "season": winter_2024.pk,
+            "as_of": "2024-12-31",
+            "place": f"{level}:{place.pk}",
+            "export": kind,
+        },
+    )
+
+    assert response.status_code == 200
+    assert_controls_shown(cells(response, kind), kind)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize("what", ["herder/export/herders", "lambingrecord/export/records"])
+def test_the_admins_list_exports_of_a_name_holding_control_characters_are_made(
+    kind, what, control_herder, fuhai_technician
+):
+    response = logged_in(fuhai_technician).get(f"/admin/livestock/{what}.{kind}")
+
+    assert response.status_code == 200
+    assert_controls_shown(cells(response, kind), kind)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_admins_entries_export_of_a_note_holding_a_control_character_is_made(
+    kind, control_herder, fuhai_technician
+):
+    response = logged_in(fuhai_technician).get(
+        f"/admin/livestock/lambingrecord/export/entries.{kind}"
+    )
+
+    assert response.status_code == 200
+    found = cells(response, kind)
+    texts = found if kind == "csv" else [str(value) for value, _type in found if value]
+    assert "见[U+000B]注" in texts
+
+
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_inert_prefixes_every_start_a_spreadsheet_computes(start):
     assert tables.inert(f"{start}1+1") == f"'{start}1+1"
     assert tables.inert("别克") == "别克"
     assert tables.inert(-3) == -3
+
+
+def test_inert_writes_a_control_character_as_its_code_point_keeping_line_breaks():
+    assert tables.inert("a\x07b") == "a[U+0007]b"
+    assert tables.inert("\x1b=1+1") == "[U+001B]=1+1"
+    assert tables.inert("两行\n文字") == "两行\n文字"
 
 
 def burqin_summary_file(kind: str):

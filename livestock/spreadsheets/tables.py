@@ -4,6 +4,7 @@ lines of context (season, date, place, when it was made), then the table."""
 
 import csv
 import io
+import re
 
 from django.http import HttpResponse
 from openpyxl import Workbook
@@ -31,15 +32,27 @@ def table_file(
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# The control characters an XLSX cannot hold (XML 1.0 has no place for them; openpyxl
+# refuses them, which made the whole file a 500): all of C0 but tab, line feed and
+# carriage return.
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def inert(value):
     """A cell as a file writes it: a text that a spreadsheet would compute
     (``=HYPERLINK(…)`` typed as a herder's name) gets a leading ``'`` and stays
     text, in CSV and XLSX alike (openpyxl writes a text starting with ``=`` as
-    a formula). Every file the service writes passes every cell through here:
+    a formula); a control character no XLSX can hold (``UNWRITABLE``: a BEL or
+    an ESC in a name or a note stored through the API) is written as its code
+    point ([U+0007]), in both, so that the file is made and says what is there.
+    Every file the service writes passes every cell through here:
     the tables' (``table_file``: summaries at every level, the audit trail,
     their lines of context and headers too) and the admin's list exports
     (``spreadsheets.exporting.write_csv``/``write_xlsx``)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if not isinstance(value, str):
+        return value
+    value = UNWRITABLE.sub(lambda found: f"[U+{ord(found.group()):04X}]", value)
+    if value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
