@@ -399,12 +399,15 @@
     return next;
   }
 
-  /* A village row checked: its outbox item, or null when it is refused (its errors
-     are shown at its fields). */
+  /* A village row checked: {item, read}, its outbox item and what was read of each
+     of its inputs (clearRow), or null when it is refused (its errors are shown at its
+     fields). */
   async function checkedRow(form) {
     catchUpWithToday();
     const rules = await loadRules();
     clearErrors(form);
+    const read = new Map();
+    form.querySelectorAll(FIELD_INPUTS).forEach(function (input) { read.set(input, input.value); });
     const body = readCounts(form);
     const errors = rules ? check(body, rules) : null;
     if (errors) {
@@ -415,28 +418,67 @@
     const uuid = newUuid();
     const record = Number(form.dataset.record);
     return {
-      uuid: uuid,
-      kind: "create",
-      state: "pending",
-      user: currentUser,
-      record: record,
-      label: householdName(form),
-      body: Object.assign({ uuid: uuid, record: record }, body),
-      created: Date.now(),
+      read: read,
+      item: {
+        uuid: uuid,
+        kind: "create",
+        state: "pending",
+        user: currentUser,
+        record: record,
+        label: householdName(form),
+        body: Object.assign({ uuid: uuid, record: record }, body),
+        created: Date.now(),
+      },
     };
   }
-  function clearRow(form) {
+
+  /* A row once kept: each input cleared of what was read and kept (``read``), but
+     one changed since (typed in while the phone's storage was writing: a slow phone,
+     a village of 200 rows) keeps what it holds, unsaved, and says so, with what was
+     saved of it. Cleared whole, the digit typed meanwhile was gone, never saved. */
+  function clearRow(form, read) {
     form.querySelectorAll(FIELD_INPUTS).forEach(function (input) {
-      if (input.type !== "date") input.value = "";
+      if (input.type === "date") return;
+      const was = read.get(input);
+      if (input.value === was) {
+        input.value = "";
+        return;
+      }
+      const note = document.createElement("span");
+      note.className = "field-error typed-since";
+      note.setAttribute("role", "status");
+      note.dataset.errorFor = input.dataset.field;
+      const option = input.options ? Array.from(input.options).find(function (each) { return each.value === was; }) : null;
+      const saved = option ? option.textContent : was;
+      showBoth(note, saved
+        ? _("Typed while the row was being saved: not saved yet (%(value)s was saved).", { value: saved })
+        : _("Typed while the row was being saved: not saved yet."));
+      if (input.closest("label")) input.closest("label").appendChild(note);
+      else form.prepend(note);
     });
   }
 
-  /* A village row: checked, then into the outbox. Returns whether it was kept. */
+  /* A write to the phone's storage refused (IndexedDB: full, or denied): said, in the
+     page's two languages, with the browser's name for it. */
+  function storageRefused(error, where) {
+    const reason = (error && (error.name || error.message)) || "?";
+    return where === "rows"
+      ? _("Not saved on this phone: its storage refused it (%(reason)s). What you typed is still in the rows.", { reason: reason })
+      : _("Not saved on this phone: its storage refused it (%(reason)s). What you typed is still here.", { reason: reason });
+  }
+
+  /* A village row: checked, then into the outbox. Returns whether it was kept. A
+     write the phone's storage refuses leaves the row as typed, saying so. */
   async function keepRow(form) {
-    const item = await checkedRow(form);
-    if (!item) return false;
-    await outbox.put(item);
-    clearRow(form);
+    const checked = await checkedRow(form);
+    if (!checked) return false;
+    try {
+      await outbox.put(checked.item);
+    } catch (error) {
+      rowStatus(form, storageRefused(error, "row"), "refused");
+      return false;
+    }
+    clearRow(form, checked.read);
     await render();
     sync();
     return true;
@@ -449,6 +491,10 @@
      kept. A row being saved on its own is left to that save; a second tap while the
      rows are kept does nothing (they were read once). */
   let savingAll = false;
+  /* What the last 全部保存 did, said on the bar beside its button (saveAllState): the
+     technician taps it at the foot of a long village, far from the rows refused and
+     from the page's top, where the server's refusals are listed. */
+  let lastSaveAll = null;
   async function keepAllRows() {
     if (savingAll) return;
     savingAll = true;
@@ -456,22 +502,50 @@
       return typedSomething(form) && !saving.has(form);
     });
     forms.forEach(function (form) { saving.add(form); });
+    const said = { kept: 0, notValid: 0, refused: null };
     try {
       const kept = [];
       for (const form of forms) {
-        const item = await checkedRow(form);
-        if (item) kept.push({ form: form, item: item });
+        const checked = await checkedRow(form);
+        if (checked) kept.push({ form: form, checked: checked });
+        else said.notValid += 1;
       }
       if (kept.length) {
-        await outbox.putAll(kept.map(function (each) { return each.item; }));
-        kept.forEach(function (each) { clearRow(each.form); });
+        try {
+          await outbox.putAll(kept.map(function (each) { return each.checked.item; }));
+          kept.forEach(function (each) { clearRow(each.form, each.checked.read); });
+          said.kept = kept.length;
+        } catch (error) {
+          said.refused = storageRefused(error, "rows");
+          kept.forEach(function (each) { rowStatus(each.form, storageRefused(error, "row"), "refused"); });
+        }
       }
     } finally {
       forms.forEach(function (form) { saving.delete(form); });
       savingAll = false;
     }
+    lastSaveAll = said;
     await render();
     sync();
+  }
+
+  /* The bar's line: what the last 全部保存 kept, what it could not, and how many of the
+     page's rows the server has refused since (listed under 需要处理 at the top). */
+  function saveAllState(attention) {
+    const node = document.querySelector("[data-save-all-state]");
+    if (!node || !lastSaveAll) return;
+    const said = [];
+    if (lastSaveAll.refused) said.push(lastSaveAll.refused);
+    else said.push(_("Saved on this phone: %(count)s.", { count: lastSaveAll.kept }));
+    if (lastSaveAll.notValid) said.push(_("Not saved, to correct as the row says: %(count)s.", { count: lastSaveAll.notValid }));
+    const shownRecords = new Set(Array.from(document.querySelectorAll("form[data-entry-form]")).map(function (form) {
+      return Number(form.dataset.record);
+    }));
+    const refused = attention.filter(function (item) { return shownRecords.has(item.record); }).length;
+    if (refused) said.push(_("Refused by the server: %(count)s, listed at the top under Needs attention.", { count: refused }));
+    showBoth(node, joined(said));
+    node.className = "save-all-state" + (lastSaveAll.refused || lastSaveAll.notValid || refused ? " refused" : "");
+    node.hidden = false;
   }
 
   /* The reason a correction or a deletion needs (services.guards.require_reason):
@@ -1094,6 +1168,7 @@
         rowStatus(form, _("Correction uploaded."), "saved");
       }
     });
+    saveAllState(attention);
     renderAttention(attention, attention.length ? await loadRules() : null);
   }
 
@@ -1516,8 +1591,9 @@
     });
     const saveAll = document.querySelector("[data-save-all]");
     if (saveAll) {
-      saveAll.hidden = false;
-      document.addEventListener("focusin", function (event) { keepRowAbove(saveAll, event.target); });
+      const bar = saveAll.closest("[data-save-all-bar]") || saveAll;
+      bar.hidden = false;
+      document.addEventListener("focusin", function (event) { keepRowAbove(bar, event.target); });
       saveAll.addEventListener("click", keepAllRows);
     }
     document.querySelectorAll("form[data-correction-form]").forEach(wireCorrection);
