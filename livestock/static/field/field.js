@@ -38,6 +38,7 @@
     bulk: script.dataset.bulk,
     entries: script.dataset.entries,
     probe: script.dataset.probe,
+    login: script.dataset.login,
     /* A household's page, its record's id in place of the 0. */
     recordPage: script.dataset.recordPage,
     /* Who last changed an entry, and when: its id in place of the 0. */
@@ -225,13 +226,36 @@
      owner's is dropped before the answer is read (kept.js), and the page says so,
      where the technician looks for what the phone is doing: the login page they open
      next has nothing left to clear, and would not say it. The outbox stays. Resolves
-     to ``response``. */
+     to ``response``. An answer drawn for them logged in (another tab logged in again)
+     ends it. */
+  let sessionEnded = false;
   async function heardOfTheSession(response) {
     const ended = await fieldKept.answeredLoggedOut(response).catch(function () { return false; });
     if (ended) {
-      syncState(_("Your session has ended: log in again. What this phone kept for offline work was cleared; counts not yet uploaded stay on it."));
+      sessionEnded = true;
+      syncState(null);
+    } else if (response.ok && sessionEnded) {
+      sessionEnded = false;
+      syncState(null);
     }
     return response;
+  }
+
+  /* The session's end, said for as long as it lasts, whatever the sync says meanwhile
+     (with no signal, "they upload when the signal returns": they would not, without a
+     login), on the outbox's line shown even with nothing waiting (it was written in
+     the line hidden), with a link to log in again that comes back to this page. */
+  function saySessionEnded(node) {
+    showBoth(node, _("Your session has ended: log in again. What this phone kept for offline work was cleared; counts not yet uploaded stay on it."));
+    const link = document.createElement("a");
+    link.className = "button log-in-again";
+    link.dataset.logInAgain = "";
+    link.href = urls.login + "?next=" + encodeURIComponent(location.pathname + location.search);
+    const label = _("Log in again");
+    link.replaceChildren(part(label, "first"), " ", part(label, "beside"));
+    node.append(" ", link);
+    const line = node.closest("[data-outbox]");
+    if (line) line.hidden = false;
   }
 
   /* What the page asks for behind the technician's back (the rules, the roster, the
@@ -608,9 +632,14 @@
     return meta ? meta.content : "";
   }
 
+  /* What the sync is doing, said on the outbox's line (``pair``; null: said before). */
+  let syncSaid = null;
   function syncState(pair) {
+    if (pair) syncSaid = pair;
     const node = document.querySelector("[data-sync-state]");
-    if (node) showBoth(node, pair);
+    if (!node) return;
+    if (sessionEnded) return saySessionEnded(node);
+    showBoth(node, syncSaid);
   }
 
   function retryLater(seconds) {
@@ -1132,7 +1161,8 @@
         othersLine.hidden = lines.length === 0;
       }
       /* Shown too while items wait under 需要处理: the sync's line says how many. */
-      outboxLine.hidden = pending.length === 0 && Object.keys(others).length === 0 && attention.length === 0;
+      outboxLine.hidden = pending.length === 0 && Object.keys(others).length === 0 && attention.length === 0 &&
+        !sessionEnded;
     }
     /* Each record's items counted once, not once a row: a village has hundreds. */
     const waitingBy = new Map();
