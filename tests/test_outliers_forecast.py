@@ -1,6 +1,9 @@
 """Outliers compared like with like, and the forecast of the season's end."""
 
 import datetime
+import html
+import random
+import re
 
 import pytest
 from django.test import Client
@@ -13,6 +16,11 @@ from tests.conftest import PASSWORD
 from tests.test_completeness import entered_on
 
 AS_OF = datetime.date(2025, 2, 11)
+
+
+def text_of(fragment: str) -> str:
+    """A page's fragment as a reader sees it: its text, spaces made one."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def household(village, number, season, *, ewes=100, born=100, lost=2, alive=None, on=None):
@@ -165,3 +173,65 @@ def test_the_forecast_writes_its_thousands_as_the_table_beside_it_does(
     # 1,200 ewes × (1,100 lambs born ÷ 1,100 ewes lambed)
     assert "<strong>1,200</strong>" in monitoring and "<td>1,200</td>" in monitoring
     assert "1200" not in monitoring
+
+
+def early_township(village, season, day, *, households=150, seed=15):
+    """A township of ``households`` early in the season, every household drawn
+    from one process (each ewe lambs by ``day`` with a chance of 4 %, a lamb in
+    three a twin, a lamb in 25 lost, one in 50 of the rest missing at the birth
+    check): they differ only by chance. Most have no lamb, lost none and
+    counted every lamb alive, so the township's MAD is 0."""
+    rng = random.Random(seed)  # noqa: S311 (a test's draws, repeatable, no secret)
+    for number in range(households):
+        herder = Herder.objects.create(
+            village=village, name=f"牧户{number}", name_latin=f"H{number}"
+        )
+        ewes = rng.choice([1, 2, 3, 10, 20, 40, 60, 100, 150, 200])
+        with entered_on(season.start_date):
+            record = record_create(herder=herder, season=season, ewes_at_start=ewes)
+        lambed = sum(rng.random() < 0.04 for _ in range(ewes))
+        if not lambed:
+            continue
+        born = lambed + sum(rng.random() < 1 / 3 for _ in range(lambed))
+        lost = sum(rng.random() < 0.04 for _ in range(born))
+        alive = born - lost - sum(rng.random() < 0.02 for _ in range(born - lost))
+        with entered_on(day):
+            entry_create(record=record, date=day, ewes_lambed=lambed, lambs_born=born)
+            if lost:
+                entry_create(record=record, date=day, lambs_lost=lost, loss_cause="cold")
+            entry_create(record=record, date=day, lambs_alive=alive, check_stage="birth")
+
+
+def test_early_in_the_season_only_a_household_beyond_chance_for_its_size_stands_out(
+    tongke, winter_2024, burqin, burqin_official
+):
+    """150 households of one township a week into the season, alike but for
+    chance: most have lost no lamb, so the MAD of losses is 0 and the mean
+    deviation tiny, and every household that lost one lamb (1 of 4: 25 %), or
+    counted one missing, or a flock of 1 ewe whose one lamb died (100 %), was listed by its
+    modified z-score alone: 26 lines of households no different from the rest.
+    Only the household that lost 7 of its 12 lambs stands out now, with the
+    count its size would give at the township's rate."""
+    day = datetime.date(2024, 12, 8)
+    early_township(tongke, winter_2024, day)
+    household(tongke, "小", winter_2024, ewes=1, born=1, lost=1, alive=0, on=day)
+    bad = household(tongke, "坏", winter_2024, ewes=100, born=12, lost=7, alive=5, on=day)
+    client = Client()
+    client.login(username=burqin_official.username, password=PASSWORD)
+    params = {"season": winter_2024.pk, "as_of": day.isoformat(), "place": f"county:{burqin.pk}"}
+    response = client.get("/outliers/", params, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    page = response.content.decode()
+    listed = [
+        [text_of(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", line, re.S)]
+        for line in re.findall(r'<tr class="outlier [^"]*">(.*?)</tr>', page, re.S)
+    ]
+    assert [(line[0], line[2]) for line in listed] == [
+        (str(bad), "lamb losses per lamb born"),
+        (str(bad), "lambs alive per lamb born by the latest check"),
+    ]
+    # 7 of 12 lost, where the township's rate would lose 0.7 of 12: a chance far below 1 in 1,000.
+    assert listed[0][3] == "0.58 (7 ÷ 12)" and listed[0][6] == "0.7"
+    assert listed[0][7] == "0.00015%"
+    note = text_of(re.search(r'<p class="note">(.*?)</p>', page, re.S)[1])
+    assert "mean absolute deviation" in note and "1 in 1,000" in note

@@ -12,9 +12,25 @@ z-score):
 
 and stands out when |z| > ``Z_LIMIT`` (3.5). Where more than half the
 households share one value (MAD = 0), the mean absolute deviation stands in
-for it (z = (x − median) ÷ (1.253314 × mean |x − median|)); when that is 0
-too, nobody stands out. A township needs ``MIN_PEERS`` households with the
-value for any of them to be compared.
+for it (z = (x − median) ÷ (1.253314 × mean |x − median|), that is 0.7979 ×
+(x − median) ÷ mean |x − median|); when that is 0 too, nobody stands out. A
+township needs ``MIN_PEERS`` households with the value for any of them to be
+compared.
+
+Early in the season that alone flags a household for chance: most households
+have lost no lamb yet (or counted every lamb alive, or have 0 lambs born), so
+the spread is 0 or nearly, and one lamb lost of four (25 %) or a flock of 2
+ewes with 2 lambs (1 per ewe) is many spreads from the median. A household's
+value is a count over its own flock, and a small flock's swings by chance
+(the funnel plot's argument, Spiegelhalter 2005): so a household also needs a
+count that a household of its size would reach by chance less than
+``CHANCE_LIMIT`` (1 in 1,000) at its township's rate (all its compared
+households' numerators ÷ their denominators): a binomial's tail for a share
+(losses, survival: each lamb lost or alive, or not), a Poisson's for lambs
+born per ewe (which can pass 1), counted in pairs: a ewe bears one lamb or
+two, and twins spread the count wider than a Poisson's of single lambs.
+Only a value both far from its peers and beyond chance for its size stands
+out.
 
 A township's **loss spike**: its lamb losses of the last ``SPIKE_DAYS`` days
 as a share of the lambs born in them, against its mortality over the season
@@ -26,6 +42,7 @@ for the place; townships' from their own rows, one query.
 """
 
 import datetime
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -40,6 +57,7 @@ from livestock.places import scoping
 from livestock.selectors.totals import rollups_within
 
 Z_LIMIT = 3.5
+CHANCE_LIMIT = 0.001
 MIN_PEERS = 5
 SPIKE_DAYS = 3
 SPIKE_FACTOR = 2
@@ -54,12 +72,22 @@ class Measure:
     label: str
     numerator: str
     denominator: str
+    # How a household's count varies by chance over its denominator: each lamb
+    # lost or alive, or not, is a binomial's; lambs born per ewe (twins: it can
+    # pass 1) a Poisson's, of pairs of lambs.
+    chance: str
 
 
 MEASURES = [
-    Measure("lambs_per_ewe", _("lambs born per ewe"), "born_where_ewes", "ewes"),
-    Measure("loss_share", _("lamb losses per lamb born"), "lost", "born"),
-    Measure("survival", _("lambs alive per lamb born by the latest check"), "alive", "checked"),
+    Measure("lambs_per_ewe", _("lambs born per ewe"), "born_where_ewes", "ewes", "poisson"),
+    Measure("loss_share", _("lamb losses per lamb born"), "lost", "born", "binomial"),
+    Measure(
+        "survival",
+        _("lambs alive per lamb born by the latest check"),
+        "alive",
+        "checked",
+        "binomial",
+    ),
 ]
 SUMS = {
     "households": "households",
@@ -85,6 +113,12 @@ class Outlier:
     spread: float
     z: float
     peers: int
+    # The township's rate (its compared households' numerators ÷ denominators),
+    # the count it would give this household, and the chance of a count at
+    # least this far from it.
+    township_rate: float
+    expected: float
+    chance: float
 
     @property
     def direction(self) -> str:
@@ -121,12 +155,53 @@ def modified_z_scores(values: list[float]) -> tuple[float, float, list[float]]:
     return median, spread, [(value - median) / spread for value in values]
 
 
+def _log_binomial(k: int, n: int, p: float) -> float:
+    return (
+        math.lgamma(n + 1)
+        - math.lgamma(k + 1)
+        - math.lgamma(n - k + 1)
+        + k * math.log(p)
+        + (n - k) * math.log1p(-p)
+    )
+
+
+def _log_poisson(k: int, mean: float) -> float:
+    return k * math.log(mean) - mean - math.lgamma(k + 1)
+
+
+def chance_of(count: int, size: int, rate: float, *, chance: str, high: bool) -> float:
+    """The chance that a household of ``size`` (lambs born, ewes) counts at
+    least ``count`` (``high``) or at most ``count`` at ``rate`` per unit: a
+    binomial's tail, or a Poisson's of pairs of lambs (``Measure.chance``),
+    summed exactly, as a small flock's counts are too few for a normal curve."""
+    if chance == "binomial":
+        rate = min(max(rate, 0.0), 1.0)
+        count = min(count, size)
+        if rate in (0.0, 1.0):
+            # Every unit the same way: a count on that side is certain, any other impossible.
+            certain = size if rate == 1.0 else 0
+            return 1.0 if (count <= certain if high else count >= certain) else 0.0
+        counts = range(count, size + 1) if high else range(0, count + 1)
+        return min(1.0, sum(math.exp(_log_binomial(k, size, rate)) for k in counts))
+    # Lambs come one or two to a ewe: counted in pairs, the count spreads as
+    # widely as any of litters of one or two can (a Poisson's would not, twins
+    # making it spread about half as much again).
+    mean = rate * size / 2
+    count = -(-count // 2) if high else count // 2
+    if mean <= 0:
+        return 1.0 if not high or count <= 0 else 0.0
+    if high:
+        return max(0.0, 1.0 - sum(math.exp(_log_poisson(k, mean)) for k in range(count)))
+    return min(1.0, sum(math.exp(_log_poisson(k, mean)) for k in range(count + 1)))
+
+
 def household_outliers(
     *, season: Season, as_of: datetime.date, user: scoping.User, place: Place | None = None
 ) -> list[Outlier]:
     """Every household of ``place`` (within ``user``'s scope) whose value of a
-    ``MEASURES`` stands out among its township's as of ``as_of``, the most
-    extreme first."""
+    ``MEASURES`` stands out among its township's as of ``as_of`` (a modified
+    z-score past ``Z_LIMIT``) beyond what chance gives a household of its size
+    (``chance_of`` below ``CHANCE_LIMIT``), the most extreme first."""
     rows = (
         rollups_within(season=season, as_of=as_of, level=Herder, place=place, user=user)
         .values("township", "herder")
@@ -137,7 +212,7 @@ def household_outliers(
     by_township: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
         by_township[row["township"]].append(row)
-    found: list[tuple[int, Measure, dict, float, float, float, float, int]] = []
+    found: list[dict] = []
     for households in by_township.values():
         for measure in MEASURES:
             valued = [row for row in households if row[measure.denominator]]
@@ -145,28 +220,35 @@ def household_outliers(
                 continue
             values = [row[measure.numerator] / row[measure.denominator] for row in valued]
             median, spread, scores = modified_z_scores(values)
+            rate = sum(row[measure.numerator] for row in valued) / sum(
+                row[measure.denominator] for row in valued
+            )
             for row, value, z in zip(valued, values, scores, strict=True):
-                if abs(z) > Z_LIMIT:
+                if abs(z) <= Z_LIMIT:
+                    continue
+                numerator, denominator = row[measure.numerator], row[measure.denominator]
+                chance = chance_of(numerator, denominator, rate, chance=measure.chance, high=z > 0)
+                if chance < CHANCE_LIMIT:
                     found.append(
-                        (row["herder"], measure, row, value, median, spread, z, len(valued))
+                        {
+                            "herder": row["herder"],
+                            "measure": measure,
+                            "value": value,
+                            "numerator": numerator,
+                            "denominator": denominator,
+                            "median": median,
+                            "spread": spread,
+                            "z": z,
+                            "peers": len(valued),
+                            "township_rate": rate,
+                            "expected": rate * denominator,
+                            "chance": chance,
+                        }
                     )
     herders = Herder.objects.select_related("village__township").in_bulk(
-        [herder for herder, *_ in found]
+        [item["herder"] for item in found]
     )
-    outliers = [
-        Outlier(
-            herder=herders[herder],
-            measure=measure,
-            value=value,
-            numerator=row[measure.numerator],
-            denominator=row[measure.denominator],
-            median=median,
-            spread=spread,
-            z=z,
-            peers=peers,
-        )
-        for herder, measure, row, value, median, spread, z, peers in found
-    ]
+    outliers = [Outlier(**{**item, "herder": herders[item["herder"]]}) for item in found]
     return sorted(outliers, key=lambda outlier: (-abs(outlier.z), outlier.herder.pk))
 
 

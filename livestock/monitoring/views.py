@@ -22,6 +22,7 @@ from livestock.monitoring import bulletin, completeness, forecast, outliers, pdf
 from livestock.monitoring.summary import PlaceMonitoring, summary_monitoring
 from livestock.pages.forms import PLACE_LEVELS, SummaryQuery, place_param
 from livestock.pages.out_of_scope import out_of_scope
+from livestock.pages.summary_table import number_text
 from livestock.selectors.summaries import PlaceSummary
 
 # The bulletin and the outliers are written for places, not for one household.
@@ -115,6 +116,7 @@ class OutliersPage(MonitoringPage):
             outliers=outliers.household_outliers(user=request.user, **asked),
             spikes=outliers.loss_spikes(user=request.user, **asked),
             z_limit=outliers.Z_LIMIT,
+            chance_in=number_text(round(1 / outliers.CHANCE_LIMIT)),
             min_peers=outliers.MIN_PEERS,
             spike_days=outliers.SPIKE_DAYS,
             spike_factor=outliers.SPIKE_FACTOR,

@@ -18,6 +18,14 @@ def percent(value) -> str:
 
 
 @register.filter
+def chance(value: float) -> str:
+    """A chance as a percentage to two significant digits: 0.000042 → "0.0042%";
+    one too small for that to say anything, "< 0.0001%"."""
+    shown = value * 100
+    return "< 0.0001%" if shown < 0.0001 else f"{shown:.2g}%"
+
+
+@register.filter
 def count(value) -> str:
     """A count as the summary's table writes it: 12000 → "12,000"; None → "—"."""
     return "—" if value is None else number_text(value)
