@@ -215,7 +215,7 @@ def test_a_pdf_is_made_without_fetching_anything_but_the_apps_static_files():
         (50, Qualifier.MORE_THAN, "已产羔50多只", "50多只"),
         (50000, Qualifier.EXACT, "截至2月5日，福海县已产羔50000只。", "50000只"),
         (20, Qualifier.ABOUT, "每天产奶量在20公斤左右", "20只左右"),
-        (12345, Qualifier.EXACT, "", "12345只"),
+        (12345, Qualifier.EXACT, "", "12,345只"),
     ],
 )
 def test_reported_numbers_are_written_as_the_report_wrote_them(value, qualifier, quote, written):
@@ -513,7 +513,7 @@ def test_the_bulletin_of_a_county_with_no_household_says_so_in_a_sentence(seeded
         "2025-02-11 бойынша 阿勒泰市: тіркелген малшы отбасы жоқ, сондықтан жазылған сан жоқ."
         " 截至2月11日，阿勒泰市尚无建档牧户"
     )
-    assert "Хабарламалар бойынша: туған қозылар 3000 астам (2025-02-10)." in kazakh
+    assert "Хабарламалар бойынша: туған қозылар 3,000 астам (2025-02-10)." in kazakh
     # Right to left, the Chinese beside keeps its own direction (its 。 at its end).
     arabic = bulletin_in("kk-arab", user, seeded, city).content.decode()
     assert '<span lang="zh-Hans" dir="ltr">截至2月11日，阿勒泰市尚无建档牧户' in arabic
@@ -707,9 +707,9 @@ def rates_checked_with_a_calculator(written: bulletin.Bulletin) -> list[bulletin
     """The bulletin's rates, each found equal to the division its basis shows."""
     rates = [figure for figure in written.figures if figure.text.endswith("%")]
     for figure in rates:
-        division = re.search(r"(\d+) ÷ \D*?(\d+)", figure.basis)
+        division = re.search(r"(\d[\d,]*) ÷ \D*?(\d[\d,]*)", figure.basis)
         assert division, (figure.what, figure.basis)
-        numerator, denominator = (Decimal(number) for number in division.groups())
+        numerator, denominator = (Decimal(number.replace(",", "")) for number in division.groups())
         shown = (numerator * 100 / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
         assert figure.text == f"{shown}%", (figure.what, figure.basis)
     return rates
@@ -834,3 +834,58 @@ def test_a_rate_with_nothing_to_divide_by_says_why_it_is_unknown(
     flat = "".join(text.split())
     assert "尚无成活检查" in flat and "尚未登记产羔母羊" in flat
     assert "0÷0" not in flat
+
+
+# A household's counts past a thousand, and each figure of the bulletin they make.
+THOUSANDS = ("1397", "1200", "2400", "2794")
+
+
+def ungrouped(text: str) -> list[str]:
+    """The numbers of ``THOUSANDS`` written without their thousands separator."""
+    numbers = "|".join(THOUSANDS)
+    return re.findall(rf"(?<![\d,])(?:{numbers})(?![\d,])", text)
+
+
+def test_the_bulletin_groups_its_thousands_as_the_summarys_table_does(
+    burqin, tongke, winter_2024, burqin_official, tmp_path
+):
+    """The summary's table writes 1,397 lambs born; the bulletin wrote 已产羔1397只,
+    its lambing rate's basis 1397 ÷ 1200 and its lambs expected 2400 × …, beside
+    the list of figures' 1,397: two ways in one document. Every figure and basis
+    is grouped now, in each language, on the page and in its PDF."""
+    with entered_on(datetime.date(2025, 1, 1)):
+        record = record_create(
+            herder=Herder.objects.create(village=tongke, name="大户", name_latin="Big"),
+            season=winter_2024,
+            ewes_at_start=2400,
+        )
+    on = datetime.date(2025, 2, 5)
+    with entered_on(on):
+        entry_create(record=record, date=on, ewes_lambed=1200, lambs_born=1397)
+    client = Client()
+    client.login(username=burqin_official.username, password=PASSWORD)
+    query = {"season": winter_2024.pk, "as_of": "2025-02-11", "place": f"county:{burqin.pk}"}
+    assert "1,397" in client.get("/", query).content.decode()
+    for language, first in (
+        ("zh-hans", "截至2月11日，布尔津县已产羔1,397只"),
+        ("en", "As of 11 February, 布尔津县 had 1,397 lambs born"),
+        ("kk", "2025-02-11 бойынша 布尔津县: туған қозылар 1,397"),
+        ("kk-arab", "1,397"),
+    ):
+        page = bulletin_in(language, burqin_official, winter_2024, burqin).content.decode()
+        said, listed = sentences(page), figures_listed(page)
+        assert first in said, (language, said)
+        assert "2,794" in said and "1,397 ÷ 1,200" in listed and "2,400 ×" in listed
+        assert ungrouped(said + listed) == [], language
+    pdftotext = pdftotext_or_skip()
+    for language in ("zh-hans", "kk"):
+        path = tmp_path / f"{language}.pdf"
+        path.write_bytes(
+            bulletin_in(language, burqin_official, winter_2024, burqin, format="pdf").content
+        )
+        text = subprocess.run(  # noqa: S603 (the test's own arguments)
+            [pdftotext, str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        flat = "".join(text.split())
+        assert "1,397" in flat and "2,794" in flat, language
+        assert ungrouped(flat) == [], language

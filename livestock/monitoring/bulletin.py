@@ -44,6 +44,7 @@ from livestock.models import (
     Village,
 )
 from livestock.monitoring import completeness, forecast, official_numbers, places
+from livestock.monitoring.official_numbers import grouped
 from livestock.places import scoping
 from livestock.selectors.figures import reported_for
 
@@ -112,7 +113,7 @@ def records_of(households: int) -> str:
         "the record of %(households)s household",
         "the sum of %(households)s households' records",
         households,
-    ) % {"households": households}
+    ) % {"households": grouped(households)}
 
 
 def share_done_in(place: str) -> str:
@@ -123,7 +124,10 @@ def share_division(made: forecast.Forecast) -> str:
     """What a share done divides, in numbers an official checks with a calculator."""
     return gettext(
         "lambs born in the households that gave their ewes %(lambs)s ÷ lambs expected %(expected)s"
-    ) % {"lambs": made.totals.lambs_born_where_ewes_counted, "expected": made.lambs_expected}
+    ) % {
+        "lambs": grouped(made.totals.lambs_born_where_ewes_counted),
+        "expected": grouped(made.lambs_expected),
+    }
 
 
 def html_language(language: str | None = None) -> str:
@@ -190,7 +194,7 @@ class _Writer:
             what=what,
             source=RECORDED,
             as_of=self.bulletin.as_of,
-            exact=official_numbers.recorded(None) if value is None else f"{value:,}",
+            exact=official_numbers.recorded(None) if value is None else grouped(value),
             basis=basis,
         )
 
@@ -219,7 +223,7 @@ class _Writer:
         else:
             # The division read left to right in a right-to-left bulletin too, where
             # "56 ÷ 40" came out "40 ÷ 56".
-            division = left_to_right(f"{parts.numerator} ÷ {parts.denominator}")
+            division = left_to_right(f"{grouped(parts.numerator)} ÷ {grouped(parts.denominator)}")
             basis = gettext("%(formula)s = %(division)s; %(households)s") % {
                 "formula": metric.formula,
                 "division": division,
@@ -236,7 +240,7 @@ class _Writer:
             what=what,
             source=REPORTED,
             as_of=figure.as_of,
-            exact=f"{figure.value.normalize():,f}",
+            exact=grouped(figure.value),
             qualifier=str(qualifier),
             quote=figure.quote,
             report=figure.report.title,
@@ -363,7 +367,7 @@ def write_bulletin(
             totals.households,
         ),
         place=name,
-        households=str(totals.households),
+        households=grouped(totals.households),
         days=str(completeness.RECENT_DAYS),
         reporting=write.recorded(
             reporting.households_reporting,
@@ -381,7 +385,10 @@ def write_bulletin(
                 "households with counts in the last 7 days %(reporting)s"
                 " ÷ households on file %(households)s"
             )
-            % {"reporting": reporting.households_reporting, "households": reporting.households},
+            % {
+                "reporting": grouped(reporting.households_reporting),
+                "households": grouped(reporting.households),
+            },
         ),
     )
     # The ewes with the households they cover (those that gave their ewes), as
@@ -399,7 +406,10 @@ def write_bulletin(
                 " that gave their ewes at the season's start",
                 ewes_covered.of_households,
             )
-            % {"covered": ewes_covered.households, "households": ewes_covered.of_households},
+            % {
+                "covered": grouped(ewes_covered.households),
+                "households": grouped(ewes_covered.of_households),
+            },
         ),
     )
     if reported.get(Metric.EWES):
@@ -442,7 +452,10 @@ def write_bulletin(
                 whole.lambs_expected,
                 pgettext("bulletin: what a figure is", "lambs expected"),
                 gettext("ewes at the season's start %(ewes)s × lambing rate %(rate)s")
-                % {"ewes": totals.ewes, "rate": official_numbers.percent(totals.lambing_rate)},
+                % {
+                    "ewes": grouped(totals.ewes),
+                    "rate": official_numbers.percent(totals.lambing_rate),
+                },
             ),
         )
         third += sentence(
@@ -493,7 +506,7 @@ def write_bulletin(
                         "lambs born by the same day last season %(then)s"
                         " ÷ lambs born in the whole of last season %(final)s"
                     )
-                    % {"then": then, "final": final},
+                    % {"then": grouped(then), "final": grouped(final)},
                 ),
             )
         third.append(full_stop())

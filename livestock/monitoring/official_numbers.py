@@ -4,7 +4,10 @@ reported number's qualifier as the report put it (18.6万余只, 50多只, 20公
 In any other language (the bulletin follows the page's, ``bulletin.py``) a
 number is written that language's way through the catalogs: 12 thousand,
 12 мың, more than 186 thousand; its unit is in the sentence, not the number.
-Dates keep Western digits everywhere.
+Dates keep Western digits everywhere. A number written out in digits is
+grouped in thousands as the summary's tables write it (``number_text``:
+1,397户, 12,345只), in every language; only a reported number whose report
+wrote out its digits keeps the report's (50000只, as its sentence says it).
 
 A reported figure keeps only "more than" as its qualifier; whether the
 report said 余 or 多 is in its sentence, so the sentence decides, and a
@@ -18,6 +21,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext
 
 from livestock.choices import Qualifier
+from livestock.pages.summary_table import number_text
 
 TEN_THOUSAND = Decimal(10000)
 THOUSAND = Decimal(1000)
@@ -34,14 +38,19 @@ def plain(value: Decimal | int) -> str:
     return f"{Decimal(value).normalize():f}"
 
 
+def grouped(value: Decimal | int) -> str:
+    """A number in digits as the summary's tables write it: 12345 → "12,345", 1.5 → "1.5"."""
+    return number_text(Decimal(value).normalize())
+
+
 def in_wan(value: Decimal | int) -> str:
     """12000 → "1.2万", 186000 → "18.6万"; below 10,000, or not a whole number
-    of hundreds, the digits as they are (officials round to 万 only what the
-    report rounded)."""
+    of hundreds, the digits as the tables write them, 12,345 (officials round
+    to 万 only what the report rounded)."""
     value = Decimal(value)
     if value >= TEN_THOUSAND and value % 100 == 0:
         return f"{plain(value / TEN_THOUSAND)}万"
-    return plain(value)
+    return grouped(value)
 
 
 def in_words(value: Decimal | int) -> str:
@@ -52,7 +61,7 @@ def in_words(value: Decimal | int) -> str:
         if value >= MILLION and value % 100000 == 0:
             return gettext("%(number)s million") % {"number": plain(value / MILLION)}
         return gettext("%(number)s thousand") % {"number": plain(value / THOUSAND)}
-    return plain(value)
+    return grouped(value)
 
 
 def reported(value: Decimal | int, *, qualifier: str, quote: str = "", unit: str = "只") -> str:
@@ -86,12 +95,12 @@ def _reported_in_chinese(value: Decimal | int, *, qualifier: str, quote: str, un
 
 
 def recorded(value: int | None, unit: str = "只") -> str:
-    """A recorded count: exact, in digits (a sum of counts is never rounded); the
-    unit follows it in Chinese, elsewhere the sentence says it. "—" where
-    nothing was counted."""
+    """A recorded count: exact, in digits grouped as the tables group them (a
+    sum of counts is never rounded); the unit follows it in Chinese, elsewhere
+    the sentence says it. "—" where nothing was counted."""
     if value is None:
         return "—"
-    return f"{value}{unit}" if in_chinese() else f"{value}"
+    return f"{number_text(value)}{unit}" if in_chinese() else number_text(value)
 
 
 def percent(value: Decimal | None) -> str:
