@@ -136,24 +136,30 @@ class FlagWalk:
                 self.went_backwards = True
         self.latest_check = (checks[-1], lamb_losses)
 
+    def reporting(self, as_of: datetime.date) -> bool:
+        """Whether the record has a count dated in the last ``STALE_AFTER_DAYS``
+        days as of the end of ``as_of`` (after the season's end, in its last
+        days): completeness's numerator (``REPORTING_COLUMN``). Not a flag."""
+        last_count = self.last_count_in_season
+        return last_count is not None and last_count >= self._recent_from(as_of)
+
+    def _recent_from(self, as_of: datetime.date) -> datetime.date:
+        """The first day a count is recent on as of ``as_of``."""
+        season_end = self.season_end
+        return (as_of if as_of < season_end else season_end) - _STALE_AFTER_DAYS
+
     def values(self, as_of: datetime.date) -> tuple[bool, ...]:
         """Whether the record has each flag as of the end of ``as_of``, in
-        ``FLAGS``' order (``FLAG_KEYS``), then whether it is reporting (a count
-        dated in the last ``STALE_AFTER_DAYS`` days: ``REPORTING_COLUMN``):
-        every entry dated on or before it has been added, and none after it.
-        (A tuple: the walk asks this of every date it yields, and the rollups
-        keep the flags and the reporting in this order.)"""
+        ``FLAGS``' order (``FLAG_KEYS``): every entry dated on or before it has
+        been added, and none after it. (A tuple: the walk asks this of every
+        date it yields, and the rollups keep the flags in this order.)"""
         if self.reached is not None and as_of < self.reached:
             raise ValueError(f"flags asked as of {as_of}, entries of {self.reached} added")
-        season_end = self.season_end
-        recent_from = (as_of if as_of < season_end else season_end) - _STALE_AFTER_DAYS
         ewes_lambed, lambs_born, lamb_losses = self.ewes_lambed, self.lambs_born, self.lamb_losses
-        last_count = self.last_count_in_season
-        reporting = last_count is not None and last_count >= recent_from
         return (
             # stale: only once the season is older than the set days: no one
             # is late on day 1.
-            self.season_start < recent_from and not reporting,
+            self.season_start < self._recent_from(as_of) and not self.reporting(as_of),
             # high_losses. Zero is a value: 0 losses are not high, 0 lambs born
             # to ewes lambed is a rate of 0 %.
             lamb_losses > 0 and lamb_losses * 100 > lambs_born * MAX_LOSS_PERCENT,
@@ -161,15 +167,14 @@ class FlagWalk:
             ewes_lambed > 0
             and not ewes_lambed * _LOW_RATE <= lambs_born * 100 <= ewes_lambed * _HIGH_RATE,
             # no_final_check
-            as_of >= season_end and lambs_born > 0 and not self.final_check,
+            as_of >= self.season_end and lambs_born > 0 and not self.final_check,
             # backwards
             self.went_backwards,
-            reporting,
         )
 
     def flags(self, as_of: datetime.date) -> dict[str, bool]:
-        """``values`` by flag key (the flags only)."""
-        return dict(zip(FLAG_KEYS, self.values(as_of)[: len(FLAG_KEYS)], strict=True))
+        """``values`` by flag key."""
+        return dict(zip(FLAG_KEYS, self.values(as_of), strict=True))
 
 
 _STALE_AFTER_DAYS = datetime.timedelta(days=STALE_AFTER_DAYS)

@@ -102,14 +102,16 @@ _CAUSES_AT = len(NUMBERS)
 _FLAGS_AT = _CAUSES_AT + len(CAUSES)
 _FLAGS_END = _FLAGS_AT + len(FLAG_KEYS)
 _CAUSE_INDEX = {cause: index for index, cause in enumerate(CAUSES)}
-# A day's flags and reporting (``FlagWalk.values``) as they are counted: 1 or 0
-# each flag, then any flag, then reporting. Looked up, not made, for every date
-# walked: there are 64 of them.
+# A day's flags (``FlagWalk.values``) and whether it is reporting
+# (``FlagWalk.reporting``) as they are counted: 1 or 0 each flag, then any
+# flag, then reporting. Looked up, not made, for every date walked: there are
+# 64 of them.
 _FLAG_VALUES = {
-    (*flags, reporting): (*map(int, flags), int(any(flags)), int(reporting))
-    for *flags, reporting in product((False, True), repeat=len(FLAG_KEYS) + 1)
+    (flags, reporting): (*map(int, flags), int(any(flags)), int(reporting))
+    for flags in product((False, True), repeat=len(FLAG_KEYS))
+    for reporting in (False, True)
 }
-_NO_FLAG_VALUES = _FLAG_VALUES[(False,) * (len(FLAG_KEYS) + 1)]
+_NO_FLAG_VALUES = _FLAG_VALUES[(False,) * len(FLAG_KEYS), False]
 
 
 class Day(NamedTuple):
@@ -250,7 +252,7 @@ def counted_days(
                 checks_stored=None if checks_stored is None else checks_stored.get(date, 0),
             )
         if flag_walk is not None:
-            flag_values = _FLAG_VALUES[flag_walk.values(date)]
+            flag_values = _FLAG_VALUES[flag_walk.values(date), flag_walk.reporting(date)]
         yield date, counts + flag_values, violation, bool(same_day)
     if before is not None:  # nothing from ``since`` on
         running = (ewes, ewes_counted, ewes_lambed, born, lost, alive, born_by_check)
@@ -262,7 +264,11 @@ def _day_before(
 ) -> CountedDay:
     """The last day before a walk's ``since``, from its counts (``VALUES`` up to
     the flags): the state the later days change from, no rule asked of it."""
-    flag_values = _NO_FLAG_VALUES if flag_walk is None else _FLAG_VALUES[flag_walk.values(date)]
+    flag_values = (
+        _NO_FLAG_VALUES
+        if flag_walk is None
+        else _FLAG_VALUES[flag_walk.values(date), flag_walk.reporting(date)]
+    )
     return date, counts + flag_values, None, False
 
 

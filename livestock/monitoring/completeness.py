@@ -133,7 +133,7 @@ def completeness_of(summary: PlaceSummary) -> dict[int, Completeness]:
     """``completeness_by`` per place of a summary read with ``desk=True`` (its
     rows hold the households reporting beside the households): no query of its own."""
     return {
-        row.place.pk: Completeness(row.totals.households, row.counted.get(REPORTING_COLUMN) or 0)
+        row.place.pk: Completeness(row.totals.households, row.counted[REPORTING_COLUMN])
         for row in summary.rows
         if row.totals.households
     }
