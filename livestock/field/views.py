@@ -328,6 +328,14 @@ def _entry_uuid(nonce: str | None, record: LambingRecord) -> uuid.UUID | None:
         return None
 
 
+# The dates and the entries a household's page shows at once, newest first: two weeks
+# of daily counts. A season's record holds 50 to 150 entries; shown whole, the page
+# was 23,700 px tall at 150, the latest count's correction seven screens down past
+# every date's totals. The earlier ones are on the page too, each list behind a line
+# that opens it (kept for offline work with the page).
+RECENT_SHOWN = 14
+
+
 class RecordPage(TechnicianView):
     """A household's record: totals as of each date (read only), its reported
     figures, its entries each with a correction or deletion that needs a
@@ -385,16 +393,21 @@ class RecordPage(TechnicianView):
             ),
             None,
         )
+        # Lambs alive as every surface shows them: "—" before a survival check.
+        timeline = [
+            (date, totals, totals.shown("lambs_alive"))
+            for date, totals in reversed(record_timeline(record=record))
+        ]
         context = self.context(
             record=record,
             herder=record.herder,
             row={"h": household, "form": None} if household else None,
-            # Lambs alive as every surface shows them: "—" before a survival check.
-            timeline=[
-                (date, totals, totals.shown("lambs_alive"))
-                for date, totals in reversed(record_timeline(record=record))
-            ],
-            entries=rows,
+            timeline=timeline[:RECENT_SHOWN],
+            earlier_timeline=timeline[RECENT_SHOWN:],
+            entries=rows[:RECENT_SHOWN],
+            earlier_entries=rows[RECENT_SHOWN:],
+            # An earlier entry's correction refused (drawn again with its errors) shows.
+            earlier_entries_open=any(row["form"] for row in rows[RECENT_SHOWN:]),
             figures=figures,
             new_record_seasons=[
                 season

@@ -917,12 +917,24 @@
     const freshEntries = drawn.querySelector("[data-entry-list]");
     if (!freshTimeline || !freshEntries) return;
     timeline.tBodies[0].replaceWith(document.adoptNode(freshTimeline.tBodies[0]));
+    /* The earlier dates and entries (behind a line that opens them, field/record.html):
+       their totals and lines as now drawn; a change to an early count moves every
+       later date's totals. */
+    const earlierTimeline = document.querySelector("[data-earlier-timeline]");
+    const freshEarlierTimeline = drawn.querySelector("[data-earlier-timeline]");
+    if (earlierTimeline && freshEarlierTimeline) {
+      earlierTimeline.tBodies[0].replaceWith(document.adoptNode(freshEarlierTimeline.tBodies[0]));
+    }
+    drawn.querySelectorAll("[data-earlier-entry-list] > li[data-entry]").forEach(function (fresh) {
+      const here = document.getElementById(fresh.id);
+      if (here) here.querySelector(".entry-line").replaceWith(document.adoptNode(fresh.querySelector(".entry-line")));
+    });
     let before = null;
     Array.from(freshEntries.querySelectorAll(":scope > li[data-entry]")).reverse().forEach(function (fresh) {
       const here = document.getElementById(fresh.id);
       if (here) {
         here.querySelector(".entry-line").replaceWith(document.adoptNode(fresh.querySelector(".entry-line")));
-        before = here;
+        if (here.parentNode === entries) before = here;
         return;
       }
       const added = document.adoptNode(fresh);
