@@ -11,11 +11,14 @@ and cuts the connection before the answer reaches the browser: a signal lost
 halfway through a sync. ``cut_heads`` holds paths (whatever their query) whose
 answers are cut after their status line: a signal lost as a file's answer
 begins, which the browser reads as "200 OK" with no headers and no body.
+``stalled`` holds every request on the way, connected and answered by nothing,
+until it is set back: a signal that comes and goes, with no data between.
 """
 
 import contextlib
 import socket
 import threading
+import time
 
 
 class Signal:
@@ -24,6 +27,7 @@ class Signal:
     def __init__(self, upstream: tuple[str, int]):
         self.upstream = upstream
         self.offline = False
+        self.stalled = False
         self.drop_bulk_answers = 0
         self.bulk_requests = 0
         self.bulk_answers_dropped = 0
@@ -108,6 +112,8 @@ class Signal:
                 path = head.split(b" ", 2)[1].decode("latin-1") if b" " in head else ""
                 if path.partition("?")[0] in self.cut_heads:
                     state["cut_head"] = True
+                while self.stalled and not self.offline and not self._closed:
+                    time.sleep(0.05)
                 server.sendall(head + b"\r\n\r\n" + body)
         except OSError:
             return

@@ -3,7 +3,8 @@
  * Served from /field/sw.js, so it controls the field app's pages. Pages and
  * JSON under /field/ are fetched from the network first and kept when they
  * arrive whole (a 200 that is not a redirect to the login page, with its body);
- * offline, or when an answer was cut short, the kept copy answers, and a page
+ * offline, when an answer was cut short, or when none comes within a few seconds
+ * (a signal that answers nothing), the kept copy answers, and a page
  * never kept falls back to Today (which takes
  * every household's count: no village page need be kept ahead). Static files
  * are answered from the cache first. Nothing else is touched: writes and the
@@ -106,27 +107,53 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-async function networkFirst(request) {
+/* How long a page, or a file of its, kept on the phone is waited for from the network
+   before the kept copy is shown. A signal that comes and goes often answers nothing at
+   all for minutes rather than failing (connected, no data): the page stayed blank until
+   the browser gave up, and its rules (asked for before a count is checked) held every
+   Save tapped meanwhile. The network's answer, when it comes, is kept as ever, for the
+   next time (Workbox's NetworkFirst with networkTimeoutSeconds does the same). */
+const NETWORK_WAIT_MS = 4000;
+
+async function fromNetwork(cache, request) {
+  const response = await fetch(request);
+  if (await keepIfWhole(cache, request, response)) return response;
+  /* Cut short: answered like no answer at all. Anything else (an error page, the
+     login page it redirects to) goes to the page as it came: the login page, drawn
+     for nobody logged in, drops what was kept (kept.js); the redirect itself reaches
+     the worker unread (opaque), so nothing is dropped here. */
+  if (ours(response)) throw new Error("cut short");
+  return response;
+}
+
+async function fromThePhone(cache, request) {
+  const kept = await shown(cache, request);
+  if (kept) return kept;
+  if (request.mode === "navigate") {
+    const today = await shown(cache, new Request("/field/"));
+    if (today) return today;
+    const notAvailable = await cache.match(fieldKept.NOT_AVAILABLE, { ignoreVary: true });
+    if (notAvailable) return notAvailable;
+  }
+  return Response.error();
+}
+
+async function networkFirst(event) {
+  const request = event.request;
   const cache = await caches.open(CACHE);
+  const network = fromNetwork(cache, request);
+  const kept = await shown(cache, request);
+  if (kept) {
+    /* Kept on the phone: the network is waited for NETWORK_WAIT_MS at most. */
+    event.waitUntil(network.catch(() => null));
+    const slow = new Promise((resolve) => setTimeout(() => resolve(null), NETWORK_WAIT_MS));
+    const answer = await Promise.race([network.catch(() => null), slow]);
+    return answer || kept;
+  }
   try {
-    const response = await fetch(request);
-    if (await keepIfWhole(cache, request, response)) return response;
-    /* Cut short: answered like no answer at all. Anything else (an error page, the
-       login page it redirects to) goes to the page as it came: the login page, drawn
-       for nobody logged in, drops what was kept (kept.js); the redirect itself reaches
-       the worker unread (opaque), so nothing is dropped here. */
-    if (ours(response)) throw new Error("cut short");
-    return response;
+    return await network;
   } catch (offline) {
-    const kept = await shown(cache, request);
-    if (kept) return kept;
-    if (request.mode === "navigate") {
-      const today = await shown(cache, new Request("/field/"));
-      if (today) return today;
-      const notAvailable = await cache.match(fieldKept.NOT_AVAILABLE, { ignoreVary: true });
-      if (notAvailable) return notAvailable;
-    }
-    return Response.error();
+    return fromThePhone(cache, request);
   }
 }
 
@@ -146,6 +173,6 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request));
   } else if (url.pathname.startsWith("/field/") && !networkOnly(url.pathname)) {
-    event.respondWith(networkFirst(request));
+    event.respondWith(networkFirst(event));
   }
 });
