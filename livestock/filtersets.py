@@ -27,6 +27,21 @@ from livestock.places.names import names_matching
 
 # Database ids are 64-bit; a larger number is no id (and overflows SQLite).
 MAX_ID = 2**63 - 1
+
+
+def possible_id(text) -> int | None:
+    """``text`` (a form's value, a part of a path) as the id it can be: ASCII digits
+    naming 1 to ``MAX_ID``; None for anything else (abc, 1e5, ², past the
+    database's range), counted before it is read, since Python reads no number of
+    more than 4,300 digits (a 500 for 5,000 digits posted)."""
+    text = str(text)
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID)):
+        number = int(text)
+        if 1 <= number <= MAX_ID:
+            return number
+    return None
+
+
 # A date as the API's and the pages' parameters take it.
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

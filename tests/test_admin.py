@@ -937,7 +937,7 @@ def test_a_change_that_does_not_say_the_version_it_was_made_from_is_refused(
         ("/admin/livestock/herder/add/", "village"),
     ],
 )
-@pytest.mark.parametrize("posted", ["abc", "1e5", "99999999999999999999999"])
+@pytest.mark.parametrize("posted", ["abc", "1e5", "99999999999999999999999", "9" * 5000, "²"])
 def test_a_chosen_place_or_household_that_is_no_id_is_refused_at_its_field(
     fuhai_technician, url, field, posted
 ):

@@ -718,7 +718,9 @@ def test_a_roster_since_a_time_that_cannot_be_is_the_whole_roster(tech_client, s
     assert [h["record"] for h in answer.json()["households"]] == [sailike_now.pk]
 
 
-@pytest.mark.parametrize("posted", ["abc", "", "1e5", "\x00", "99999999999999999999999"])
+@pytest.mark.parametrize(
+    "posted", ["abc", "", "1e5", "\x00", "99999999999999999999999", "9" * 5000, "²"]
+)
 def test_an_id_posted_that_names_nothing_is_not_found(tech_client, sailike_now, qibaerwoyi, posted):
     entry, _ = entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=1)
     village = f"/field/village/{qibaerwoyi.pk}/"

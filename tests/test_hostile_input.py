@@ -241,6 +241,18 @@ def test_a_history_version_of_five_thousand_digits_is_a_404(admin_client, sailik
     assert admin_client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("action", ["correct", "delete"])
+def test_an_entrys_page_of_an_id_of_five_thousand_digits_is_a_404(
+    admin_client, sailike_record, action
+):
+    """The admin's page to correct or delete an entry, named by an id of 5,000 digits
+    (a path reaches the server whole behind no proxy's limit): a 404, as an id of no
+    entry, where it was a 500 (Python reads no number past 4,300 digits)."""
+    url = f"/admin/livestock/lambingrecord/{sailike_record.pk}/entries/{HUGE_NUMBER}/{action}/"
+    assert admin_client.get(url).status_code == 404
+    assert admin_client.post(url, {"reason": "x"}).status_code == 404
+
+
 @pytest.mark.parametrize("record", [-1509874585486436551622656, 2**63, -42, 0])
 def test_a_record_id_out_of_the_databases_range_is_a_400_at_its_item(writer, record, english):
     response = api(writer).post(BULK_URL, [{"record": record, "date": "2024-12-20"}])

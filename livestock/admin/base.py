@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from livestock.admin.entries import add_service_error
-from livestock.filtersets import MAX_ID
+from livestock.filtersets import MAX_ID, possible_id
 from livestock.models import (
     County,
     Herder,
@@ -125,7 +125,7 @@ class IdAutocompleteSelect(AutocompleteSelect):
     is not looked up, so the form shows its field's error instead of a 500."""
 
     def optgroups(self, name, value, attr=None):
-        ids = [v for v in value if str(v).isascii() and str(v).isdigit() and int(v) <= MAX_ID]
+        ids = [v for v in value if possible_id(v) is not None]
         return super().optgroups(name, ids, attr)
 
 
@@ -181,8 +181,7 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.get_object(request, object_id)
-        digits = version_id.isascii() and version_id.isdigit() and len(version_id) <= 19
-        if not digits or int(version_id) > MAX_ID:
+        if possible_id(version_id) is None:
             raise Http404(_("No such version."))
         if request.method != "GET":
             raise PermissionDenied(_("History is read only; change the current version."))

@@ -26,7 +26,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock.filtersets import MAX_ID
+from livestock.filtersets import MAX_ID, possible_id
 from livestock.models import LambingEntry, LambingRecord, Review, approved_through
 from livestock.places import scoping
 from livestock.services.entries import EntryConflict, entry_create, entry_delete, entry_update
@@ -164,9 +164,10 @@ class RecordEntriesMixin:
     def _entry(self, record: LambingRecord, entry_id: str) -> LambingEntry:
         """The record's entry: an id of another record's entry, of another
         county's, or of none at all is the same 404."""
-        if not (entry_id.isascii() and entry_id.isdigit()) or int(entry_id) > MAX_ID:
+        entry_pk = possible_id(entry_id)
+        if entry_pk is None:
             raise Http404(_("No such entry in this record."))
-        entry = record.entries.select_related("created_by").filter(pk=int(entry_id)).first()
+        entry = record.entries.select_related("created_by").filter(pk=entry_pk).first()
         if entry is None:
             raise Http404(_("No such entry in this record."))
         entry.record = record

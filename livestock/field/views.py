@@ -33,7 +33,7 @@ from livestock.access import sessions
 from livestock.api.views import etag_of
 from livestock.field import forms, rules_description
 from livestock.field import selectors as field_selectors
-from livestock.filtersets import MAX_ID
+from livestock.filtersets import possible_id
 from livestock.models import (
     Herder,
     LambingEntry,
@@ -310,11 +310,8 @@ def _new_record(request, *, herder: Herder, season: Season) -> LambingRecord | f
 
 def _posted_id(request, name: str) -> int | None:
     """The id a form posted in ``name``; None (so not found, as an id of no
-    record) when it is not a whole number an id can be, never a 500."""
-    value = request.POST.get(name, "")
-    if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
-        return int(value)
-    return None
+    record) when it is not a whole number an id can be (``possible_id``), never a 500."""
+    return possible_id(request.POST.get(name, ""))
 
 
 def _entry_uuid(nonce: str | None, record: LambingRecord) -> uuid.UUID | None:
