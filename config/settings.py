@@ -202,6 +202,8 @@ AXES_LOCKOUT_CALLABLE = "livestock.access.throttling.lockout_response"
 # The address is the one the API's throttles use (REST_FRAMEWORK's NUM_PROXIES):
 # the connection's, or behind our proxy the address it saw (livestock/access/throttling.py).
 AXES_CLIENT_IP_CALLABLE = "livestock.access.throttling.client_address"
+# The username as typed, cut to what the lockout's tables keep (a longer one was a 500).
+AXES_USERNAME_CALLABLE = "livestock.access.throttling.login_username"
 
 # After logging in without a (safe) page to go back to: the summary, the home page.
 # Django's default, /accounts/profile/, is no page of this service.

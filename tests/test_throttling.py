@@ -120,6 +120,21 @@ def test_guessing_a_username_that_does_not_exist_is_locked_out_too(client, limit
     assert log_in(client, "no-such-user", "anything").status_code == 429
 
 
+def test_a_username_longer_than_any_is_a_wrong_username_and_counted(client, limits, db):
+    """A login posted with a username of 100,000 characters (no form sends one: the
+    box takes 150) was a 500 on PostgreSQL, whose lockout table keeps 255: it is the
+    login form again, saying the username or password is wrong, and the attempt is
+    counted under the username's first 255 characters, locking it out as any other."""
+    typed = "x" * 100_000
+    response = log_in(client, typed, "anything")
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()
+    [attempt] = AccessAttempt.objects.all()
+    assert attempt.username == typed[:255]
+    assert log_in(client, typed, "anything").status_code == 200
+    assert log_in(client, typed, "anything").status_code == 429  # the third: the limit
+
+
 # The API, per token
 
 

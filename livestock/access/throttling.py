@@ -64,6 +64,25 @@ def client_address(request) -> str | None:
         return request.META.get("REMOTE_ADDR")
 
 
+# The longest username django-axes's tables keep (their ``username`` column).
+USERNAME_KEPT = 255
+
+
+def login_username(request, credentials: dict | None = None) -> str | None:
+    """The username a login is counted under by the lockout: as typed (django-axes's
+    own rule, ``AXES_USERNAME_FORM_FIELD`` of the credentials or of the post), cut
+    to what its tables keep. A login posted with a username of thousands of
+    characters was a 500 on PostgreSQL (the failure could not be written down);
+    no user has such a name (150 characters at most), so it is a wrong username,
+    said as any other, and counted under its first 255 characters."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        username = credentials.get(field)
+    else:
+        username = getattr(request, "data", request.POST).get(field)
+    return username[:USERNAME_KEPT] if isinstance(username, str) else username
+
+
 class LoginThrottleBackend(AxesStandaloneBackend):
     """django-axes's check of a login against the lockouts. Every login over the
     network comes with its request (the admin's login form); an authentication
