@@ -146,6 +146,40 @@ def test_a_user_added_in_the_admin_has_the_roles_group_and_the_places_granted(ro
     assert [grant.place for grant in ScopeGrant.objects.filter(user=user)] == [burqin]
 
 
+@pytest.mark.parametrize("posted", ["abc", "1e5", "9" * 5000, "²"])
+def test_a_place_granted_that_is_no_id_is_refused_at_its_field_and_no_user_stored(root, posted):
+    """The place a new user may work in, chosen in the admin's autocomplete: a value
+    posted that is no id was a 500 (Django's widget looked it up to draw it again)."""
+    data = user_data(**{"scope_grants-TOTAL_FORMS": 1, "scope_grants-0-county": posted})
+    response = logged_in(root, "en").post("/admin/auth/user/add/", data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not get_user_model().objects.filter(username="new-tech").exists()
+
+
+def test_a_user_changed_with_a_place_refused_is_not_changed(root, burqin):
+    """The user's own fields were saved (by its service, as the form was checked)
+    though the page showed the place refused and said nothing was saved."""
+    user = make_user("tech", "technician")
+    data = {
+        "username": "tech-renamed",
+        "is_active": "on",
+        "is_staff": "on",
+        "groups": [group.pk for group in user.groups.all()],
+        "date_joined_0": "2025-01-01",
+        "date_joined_1": "08:00:00",
+        "scope_grants-TOTAL_FORMS": 1,
+        "scope_grants-INITIAL_FORMS": 0,
+        "scope_grants-0-county": "9" * 30,
+    }
+    response = logged_in(root, "en").post(f"/admin/auth/user/{user.pk}/change/", data)
+    assert response.status_code == 200
+    assert field_errors(response) == {}  # the user's own fields were accepted
+    assert "Select a valid choice" in response.content.decode()  # the place was not
+    user.refresh_from_db()
+    assert user.username == "tech"
+
+
 def test_a_password_set_in_the_admin_is_checked_by_the_validators(root):
     user = make_user("tech", "technician")
     url = f"/admin/auth/user/{user.pk}/password/"

@@ -129,7 +129,20 @@ class IdAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, ids, attr)
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class IdAutocompletes:
+    """An admin (or inline) whose autocomplete fields redraw a refused form's choice
+    with ``IdAutocompleteSelect``: Django's own looked up whatever was posted, and a
+    value that is no id (abc, 5,000 digits) was a 500."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget", IdAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedAdmin(IdAutocompletes, admin.ModelAdmin):
     """An admin whose lists, choices and URLs stop at the user's scope."""
 
     def get_queryset(self, request):
@@ -163,10 +176,6 @@ class ScopedAdmin(admin.ModelAdmin):
         related: type[Model] = db_field.related_model
         if related in SCOPED_MODELS:
             kwargs["queryset"] = scoping.visible(request.user, related._default_manager.all())
-        if db_field.name in self.get_autocomplete_fields(request):
-            kwargs.setdefault(
-                "widget", IdAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
-            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

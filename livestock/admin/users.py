@@ -5,13 +5,17 @@ granted places one by one (``scope_grant_create``/``_update``/``_delete``)."""
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import csrf_protect_m
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db import router, transaction
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from livestock.access import roles
+from livestock.admin.base import IdAutocompletes
 from livestock.admin.entries import add_service_error
 from livestock.models import SCOPE_LEVELS, ScopeGrant
 from livestock.services.users import (
@@ -85,7 +89,7 @@ class PasswordByServiceForm(AdminPasswordChangeForm):
         return user_set_password(self.user, password=password)
 
 
-class ScopeGrantInline(admin.TabularInline):
+class ScopeGrantInline(IdAutocompletes, admin.TabularInline):
     model = ScopeGrant
     extra = 1
     autocomplete_fields = ["prefecture", "county", "township", "village"]
@@ -111,6 +115,18 @@ class UserWithScopeAdmin(UserAdmin):
             },
         ),
     )
+
+    @csrf_protect_m
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Django's, in its one transaction, undone when the page is drawn again after
+        a post: the user's form writes through its service as it validates, before
+        the places granted are checked, and a place refused (no such county) showed
+        the error while the new user, or the change, stayed stored."""
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            response = self._changeform_view(request, object_id, form_url, extra_context)
+            if request.method == "POST" and not isinstance(response, HttpResponseRedirect):
+                transaction.set_rollback(True)
+        return response
 
     def save_model(self, request, obj, form, change):
         pass  # the form saved the user through a service
