@@ -230,6 +230,12 @@ def test_early_in_the_season_only_a_household_beyond_chance_for_its_size_stands_
         (str(bad), "lamb losses per lamb born"),
         (str(bad), "lambs alive per lamb born by the latest check"),
     ]
+    # The measure's column is headed as one (it read 操作, "operation", in Chinese).
+    header = re.search(r'<table class="monitoring outliers">.*?</thead>', page, re.S)[0]
+    assert '<th scope="col">what</th>' in header
+    chinese = client.get("/outliers/", params, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    header = re.search(r'<table class="monitoring outliers">.*?</thead>', chinese, re.S)[0]
+    assert '<th scope="col">指标</th>' in header and "操作" not in header
     # 7 of 12 lost, where the township's rate would lose 0.7 of 12: a chance far below 1 in 1,000.
     assert listed[0][3] == "0.58 (7 ÷ 12)" and listed[0][6] == "0.7"
     assert listed[0][7] == "0.00015%"
