@@ -300,3 +300,24 @@ def test_a_summary_file_keeps_a_rates_numbers_where_its_households_divide_by_0(
     else:
         assert parts == [None, 0, 0, 1], parts
         assert row["成活羔羊"] == 0
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_summary_files_definitions_read_as_written(kind, sailike_record, fuhai, winter_2024):
+    """The notes above a summary file's table said each rate's definition as
+    "'= 产羔数 ÷ 产羔母羊; …": written "= …", each was kept from computing by a
+    leading "'" that the official read in every line. They read as the page's
+    definitions now, with nothing to keep inert."""
+    make_user("fuhai-official", "official", fuhai)
+    client = Client()
+    client.login(username="fuhai-official", password=PASSWORD)
+    response = client.get(
+        "/", {"season": winter_2024.pk, "place": f"county:{fuhai.pk}", "export": kind}
+    )
+    assert response.status_code == 200
+    found = [value for value in cells(response, kind) if value not in (None, "")]
+    if kind == "xlsx":
+        found = [value for value, _type in found if value is not None]
+    lambing = found[found.index("产羔率") + 1]
+    assert lambing.startswith("产羔数 ÷ 产羔母羊; 已登记产羔母羊的牧户")
+    assert not any(str(value).startswith("'") for value in found)

@@ -290,11 +290,14 @@ def export_values(row) -> list:
 
 def definition_lines() -> list[tuple[str, str]]:
     """The exports' notes on what each rate is, from ``metrics``: its formula,
-    the households it counts and the definition it follows."""
+    the households it counts and the definition it follows. The formula is not
+    written "= …" as the page's header writes it: a cell starting with "=" is
+    one a spreadsheet would compute, kept as text with a leading "'"
+    (``tables.inert``) that the official then reads before every definition."""
     return [
         (
             str(column.label),
-            f"= {column.formula}; {column.metric.households}. {column.metric.standard}",
+            f"{column.formula}; {column.metric.households}. {column.metric.standard}",
         )
         for column in COLUMNS
         if column.kind == "rate"
