@@ -609,3 +609,86 @@ def test_a_note_or_a_reason_with_a_direction_control_is_refused_at_it_shown_visi
     assert corrected.status_code == 400
     assert corrected.json() == {"reason": [DIRECTION_ZH.format("数错了[U+202E]", "U+202E")]}
     assert stored(record) == before
+
+
+# Control characters (a BEL, an ESC)
+
+CONTROL_ZH = (
+    "{}含有{}，这是不显示的控制字符，任何电子表格都无法保存，请删除（规则：文字中不得含控制字符）。"
+)
+CONTROL_EN = (
+    "{} holds {}, a control character that is not shown and that no spreadsheet can hold; "
+    "remove it (rule: no control characters in text)."
+)
+
+
+def test_a_name_with_a_control_character_is_refused_on_every_surface_shown_visibly(
+    client, admin_client, fuhai, fuhai_technician, qibaerwoyi, winter_2024
+):
+    """A BEL pasted into a household's name was stored by the field app, the admin, the
+    API and an import, shown as nothing on every page, and made every XLSX of it a 500
+    (no XLSX can hold one). It is refused at the name, naming the character as U+0007,
+    in the value said back too."""
+    name = "赛力克\x07屈克木"
+    said = CONTROL_ZH.format("赛力克[U+0007]屈克木", "U+0007")
+    said_en = CONTROL_EN.format("赛力克[U+0007]屈克木", "U+0007")
+    herder = {"village": qibaerwoyi.pk, "name": name, "name_latin": "Sailike"}
+
+    by_api = api(fuhai_technician, language="zh-hans").post("/api/v1/herders/", herder)
+    assert by_api.status_code == 400 and by_api.json() == {"name": [said]}
+
+    admin = admin_client.post(
+        "/admin/livestock/herder/add/", herder, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert field_errors(admin)["name"] == [said]
+
+    client.login(username=fuhai_technician.username, password=PASSWORD)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/field/"})
+    field = client.post(
+        f"/field/village/{qibaerwoyi.pk}/",
+        {"action": "new_household", "name": name, "ewes_at_start": "80"},
+    )
+    assert field.status_code == 400
+    shown = f"名称 <small>Name</small>: {said} · <bdi>{said_en}</bdi>"
+    assert f'<li data-error-for="name">{shown}</li>' in field.content.decode()
+
+    writer = user_create(
+        username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
+    ).user
+    rows = (
+        "县市,乡镇,村,牧户,牧户拉丁名,产羔季,越冬母羊\n"
+        f"福海县,阔克阿勒什乡,齐巴尔窝依村,{name},Sailike,2024–2025 冬羔,80\n"
+    )
+    upload = io.BytesIO(rows.encode())
+    upload.name = "households.csv"
+    imported = api(writer, language="zh-hans").post(
+        "/api/v1/entries/bulk/", {"file": upload}, format="multipart"
+    )
+    assert imported.status_code == 400
+    [error] = imported.json()["errors"]
+    assert error["column"] == "牧户" and error["errors"] == {"牧户": [said]}
+    assert not Herder.objects.filter(village=qibaerwoyi).exists()
+
+
+def test_a_note_or_a_reason_with_a_control_character_is_refused_and_line_breaks_kept(
+    fuhai_technician, counted
+):
+    """An entry's note, alone or in a bulk (read there without the serializer), and a
+    correction's reason were stored with an ESC; a note of two lines is kept."""
+    record = counted.record
+    before = stored(record)
+    said = CONTROL_ZH.format("母羊[U+001B]弱瘦", "U+001B")
+    client = api(fuhai_technician, language="zh-hans")
+    body = {"uuid": str(uuid.uuid4()), "record": record.pk, "date": "2024-12-11"}
+    single = client.post("/api/v1/entries/", {**body, "note": "母羊\x1b弱瘦"})
+    assert single.status_code == 400 and single.json() == {"note": [said]}
+    bulk = client.post("/api/v1/entries/bulk/", [{**body, "note": "母羊\x1b弱瘦"}], format="json")
+    assert bulk.json()["errors"] == [{"index": 0, "errors": {"note": [said]}}]
+    corrected = client.patch(
+        f"/api/v1/entries/{counted.pk}/", {"lambs_born": 5, "reason": "数错了\x07"}
+    )
+    assert corrected.status_code == 400
+    assert corrected.json() == {"reason": [CONTROL_ZH.format("数错了[U+0007]", "U+0007")]}
+    assert stored(record) == before
+    kept = client.post("/api/v1/entries/", {**body, "note": "母羊弱瘦\n\t已补饲"})
+    assert kept.status_code == 201, kept.content

@@ -31,7 +31,7 @@ from livestock.i18n import left_to_right
 from livestock.models.fields import ChoiceCodeField, CountField, EntryDateField
 from livestock.models.places import Herder, Versioned
 from livestock.models.review import approved_through
-from livestock.places.names import DIRECTION_CONTROLS, no_direction_controls
+from livestock.places.names import HIDDEN_CONTROLS, no_direction_controls
 
 # Characters in an entry's note.
 NOTE_MAX_LENGTH = 1000
@@ -595,6 +595,6 @@ _PLAINLY_VALID: dict[str, Callable[[object], bool]] = {
     "note": lambda value: (
         type(value) is str
         and len(value) <= NOTE_MAX_LENGTH
-        and DIRECTION_CONTROLS.search(value) is None
+        and HIDDEN_CONTROLS.search(value) is None
     ),
 }

@@ -181,11 +181,19 @@ def visible_name(value: str) -> None:
 # round a run of letters nor reach past the text they are in.
 DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
+# Control characters (Unicode's Cc: C0, DEL and C1) other than those a text may hold
+# (tab, line feed, carriage return) and NUL (refused by Django's own validator, which
+# says so): a BEL or an ESC pasted into a name shows as nothing on a page, and no XLSX
+# can hold it (tables.inert writes one stored before this rule as [U+0007]).
+CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What a value said back writes as its code point, so that it is seen.
+HIDDEN_CONTROLS = re.compile(f"{DIRECTION_CONTROLS.pattern}|{CONTROL_CHARACTERS.pattern}")
+
 
 def direction_controls_shown(text: str) -> str:
-    """``text`` with each direction control written as its code point ([U+202E]),
-    so that it reorders nothing and is seen."""
-    return DIRECTION_CONTROLS.sub(lambda found: f"[U+{ord(found.group()):04X}]", text)
+    """``text`` with each direction control or control character written as its code
+    point ([U+202E], [U+0007]), so that it reorders nothing and is seen."""
+    return HIDDEN_CONTROLS.sub(lambda found: f"[U+{ord(found.group()):04X}]", text)
 
 
 # A refused value is said back whole up to this many characters, shortened beyond.
@@ -203,8 +211,23 @@ def shown(value) -> str:
 
 def no_direction_controls(value: str) -> None:
     """Text typed by people, shown on pages, in exports and in other systems, holds
-    no direction control (``DIRECTION_CONTROLS``): the one rule every surface
-    reaches (a name's field, an entry's note, a review's comment, a reason)."""
+    no direction control (``DIRECTION_CONTROLS``) and no control character
+    (``CONTROL_CHARACTERS``): the one rule every surface reaches (a name's field, an
+    entry's note, a review's comment, a reason)."""
+    controls = CONTROL_CHARACTERS.findall(value)
+    if controls:
+        raise ValidationError(
+            _(
+                "%(value)s holds %(characters)s, a control character that is not shown and "
+                "that no spreadsheet can hold; remove it (rule: no control characters in "
+                "text)."
+            ),
+            code="control_character",
+            params={
+                "value": shown(value),
+                "characters": ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in controls)),
+            },
+        )
     found = DIRECTION_CONTROLS.findall(value)
     if not found:
         return
