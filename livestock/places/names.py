@@ -209,40 +209,46 @@ def shown(value) -> str:
     return direction_controls_shown(text)
 
 
-def no_direction_controls(value: str) -> None:
-    """Text typed by people, shown on pages, in exports and in other systems, holds
-    no direction control (``DIRECTION_CONTROLS``) and no control character
-    (``CONTROL_CHARACTERS``): the one rule every surface reaches (a name's field, an
-    entry's note, a review's comment, a reason)."""
-    controls = CONTROL_CHARACTERS.findall(value)
-    if controls:
-        raise ValidationError(
-            _(
-                "%(value)s holds %(characters)s, a control character that is not shown and "
-                "that no spreadsheet can hold; remove it (rule: no control characters in "
-                "text)."
-            ),
-            code="control_character",
-            params={
-                "value": shown(value),
-                "characters": ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in controls)),
-            },
-        )
-    found = DIRECTION_CONTROLS.findall(value)
-    if not found:
-        return
-    raise ValidationError(
+# The controls text typed by people may not hold, each with its refusal:
+# (characters, message, code), checked in this order.
+_REFUSED_CONTROLS = (
+    (
+        CONTROL_CHARACTERS,
+        _(
+            "%(value)s holds %(characters)s, a control character that is not shown and "
+            "that no spreadsheet can hold; remove it (rule: no control characters in "
+            "text)."
+        ),
+        "control_character",
+    ),
+    (
+        DIRECTION_CONTROLS,
         _(
             "%(value)s holds %(characters)s, a control of text direction that reorders "
             "how the text around it is shown; remove it (rule: no direction controls "
             "in text)."
         ),
-        code="direction_control",
-        params={
-            "value": shown(value),
-            "characters": ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in found)),
-        },
-    )
+        "direction_control",
+    ),
+)
+
+
+def no_direction_controls(value: str) -> None:
+    """Text typed by people, shown on pages, in exports and in other systems, holds
+    no control character (``CONTROL_CHARACTERS``) and no direction control
+    (``DIRECTION_CONTROLS``): the one rule every surface reaches (a name's field, an
+    entry's note, a review's comment, a reason)."""
+    for characters, message, code in _REFUSED_CONTROLS:
+        found = characters.findall(value)
+        if found:
+            raise ValidationError(
+                message,
+                code=code,
+                params={
+                    "value": shown(value),
+                    "characters": ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in found)),
+                },
+            )
 
 
 # Characters that draw nothing where a name is read, or nothing told from no
