@@ -52,24 +52,30 @@ def formula_herder(sailike_record, fuhai_technician):
         return herder_update(Herder.objects.get(pk=sailike_record.herder_id), name=FORMULA)
 
 
-@pytest.mark.parametrize("kind", ["csv", "xlsx"])
-@pytest.mark.parametrize("level", ["herder", "village"])
-def test_a_summary_file_at_every_level_keeps_a_formula_name_inert(
-    kind, level, formula_herder, fuhai, winter_2024
-):
+def official_summary_file(fuhai, season, herder, level: str, kind: str):
+    """The summary file (``kind``) of ``herder`` or its village (``level``), as of
+    2024-12-31, downloaded by an official of 福海县."""
     make_user("fuhai-official", "official", fuhai)
     client = Client()
     client.login(username="fuhai-official", password=PASSWORD)
-    place = formula_herder if level == "herder" else formula_herder.village
-    response = client.get(
+    place = herder if level == "herder" else herder.village
+    return client.get(
         "/",
         {
-            "season": winter_2024.pk,
+            "season": season.pk,
             "as_of": "2024-12-31",
             "place": f"{level}:{place.pk}",
             "export": kind,
         },
     )
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize("level", ["herder", "village"])
+def test_a_summary_file_at_every_level_keeps_a_formula_name_inert(
+    kind, level, formula_herder, fuhai, winter_2024
+):
+    response = official_summary_file(fuhai, winter_2024, formula_herder, level, kind)
 
     assert response.status_code == 200
     assert_inert(cells(response, kind), kind)
@@ -134,19 +140,7 @@ def test_a_summary_file_of_a_name_holding_control_characters_is_made(
 ):
     """A village's XLSX holding a household named with a BEL was a 500 (openpyxl
     refuses the character), and so was every admin export of it."""
-    make_user("fuhai-official", "official", fuhai)
-    client = Client()
-    client.login(username="fuhai-official", password=PASSWORD)
-    place = control_herder if level == "herder" else control_herder.village
-    response = client.get(
-        "/",
-        {
-            "season": winter_2024.pk,
-            "as_of": "2024-12-31",
-            "place": f"{level}:{place.pk}",
-            "export": kind,
-        },
-    )
+    response = official_summary_file(fuhai, winter_2024, control_herder, level, kind)
 
     assert response.status_code == 200
     assert_controls_shown(cells(response, kind), kind)
