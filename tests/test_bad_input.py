@@ -530,22 +530,13 @@ DIRECTION_EN = (
 )
 
 
-@pytest.mark.parametrize("control", ["\u202e", "\u2067"], ids=["U+202E", "U+2067"])
-def test_a_name_with_a_direction_control_is_refused_on_every_surface_shown_visibly(
-    client, admin_client, fuhai, fuhai_technician, qibaerwoyi, winter_2024, control
-):
-    """A RIGHT-TO-LEFT OVERRIDE (or an isolate) typed in a household's name showed the
-    rest of it backwards on every page and export ("赛力克‮木克屈" read as 赛力克屈克木,
-    a "Trojan source" spoof of another household) and was stored by the field app, the
-    admin, the API and an import. It is refused at the name, naming the character as
-    U+…, in the value said back too. A Kazakh name in the Arabic script, right to left
-    by its letters, and the marks of direction (RLM) are kept."""
-    name = f"赛力克{control}木克屈"
-    visible = f"赛力克[U+{ord(control):04X}]木克屈"
-    said = DIRECTION_ZH.format(visible, f"U+{ord(control):04X}")
-    said_en = DIRECTION_EN.format(visible, f"U+{ord(control):04X}")
+def name_refused_on_every_surface(
+    client, admin_client, fuhai, fuhai_technician, qibaerwoyi, name, said, said_en
+) -> dict:
+    """A new household named ``name`` sent through the API, the admin, the field app
+    (without the script) and an import, each refused at the name with ``said`` (and
+    ``said_en`` beside it on the field app's page); the import's row error."""
     herder = {"village": qibaerwoyi.pk, "name": name, "name_latin": "Sailike"}
-
     by_api = api(fuhai_technician, language="zh-hans").post("/api/v1/herders/", herder)
     assert by_api.status_code == 400 and by_api.json() == {"name": [said]}
 
@@ -578,6 +569,27 @@ def test_a_name_with_a_direction_control_is_refused_on_every_surface_shown_visib
     )
     assert imported.status_code == 400
     [error] = imported.json()["errors"]
+    return error
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u2067"], ids=["U+202E", "U+2067"])
+def test_a_name_with_a_direction_control_is_refused_on_every_surface_shown_visibly(
+    client, admin_client, fuhai, fuhai_technician, qibaerwoyi, winter_2024, control
+):
+    """A RIGHT-TO-LEFT OVERRIDE (or an isolate) typed in a household's name showed the
+    rest of it backwards on every page and export ("赛力克‮木克屈" read as 赛力克屈克木,
+    a "Trojan source" spoof of another household) and was stored by the field app, the
+    admin, the API and an import. It is refused at the name, naming the character as
+    U+…, in the value said back too. A Kazakh name in the Arabic script, right to left
+    by its letters, and the marks of direction (RLM) are kept."""
+    name = f"赛力克{control}木克屈"
+    visible = f"赛力克[U+{ord(control):04X}]木克屈"
+    said = DIRECTION_ZH.format(visible, f"U+{ord(control):04X}")
+    said_en = DIRECTION_EN.format(visible, f"U+{ord(control):04X}")
+    herder = {"village": qibaerwoyi.pk, "name": name, "name_latin": "Sailike"}
+    error = name_refused_on_every_surface(
+        client, admin_client, fuhai, fuhai_technician, qibaerwoyi, name, said, said_en
+    )
     assert (error["column"], error["value"], error["errors"]) == ("牧户", visible, {"牧户": [said]})
     assert not Herder.objects.filter(village=qibaerwoyi).exists()
 
@@ -632,40 +644,9 @@ def test_a_name_with_a_control_character_is_refused_on_every_surface_shown_visib
     name = "赛力克\x07屈克木"
     said = CONTROL_ZH.format("赛力克[U+0007]屈克木", "U+0007")
     said_en = CONTROL_EN.format("赛力克[U+0007]屈克木", "U+0007")
-    herder = {"village": qibaerwoyi.pk, "name": name, "name_latin": "Sailike"}
-
-    by_api = api(fuhai_technician, language="zh-hans").post("/api/v1/herders/", herder)
-    assert by_api.status_code == 400 and by_api.json() == {"name": [said]}
-
-    admin = admin_client.post(
-        "/admin/livestock/herder/add/", herder, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    error = name_refused_on_every_surface(
+        client, admin_client, fuhai, fuhai_technician, qibaerwoyi, name, said, said_en
     )
-    assert field_errors(admin)["name"] == [said]
-
-    client.login(username=fuhai_technician.username, password=PASSWORD)
-    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/field/"})
-    field = client.post(
-        f"/field/village/{qibaerwoyi.pk}/",
-        {"action": "new_household", "name": name, "ewes_at_start": "80"},
-    )
-    assert field.status_code == 400
-    shown = f"名称 <small>Name</small>: {said} · <bdi>{said_en}</bdi>"
-    assert f'<li data-error-for="name">{shown}</li>' in field.content.decode()
-
-    writer = user_create(
-        username="fuhai-app", role="integration", places=[fuhai], password="x" * 20, write=True
-    ).user
-    rows = (
-        "县市,乡镇,村,牧户,牧户拉丁名,产羔季,越冬母羊\n"
-        f"福海县,阔克阿勒什乡,齐巴尔窝依村,{name},Sailike,2024–2025 冬羔,80\n"
-    )
-    upload = io.BytesIO(rows.encode())
-    upload.name = "households.csv"
-    imported = api(writer, language="zh-hans").post(
-        "/api/v1/entries/bulk/", {"file": upload}, format="multipart"
-    )
-    assert imported.status_code == 400
-    [error] = imported.json()["errors"]
     assert error["column"] == "牧户" and error["errors"] == {"牧户": [said]}
     assert not Herder.objects.filter(village=qibaerwoyi).exists()
 
