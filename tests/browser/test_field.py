@@ -1592,6 +1592,8 @@ def test_an_upload_a_proxy_refuses_with_its_own_page_says_so_and_keeps_what_was_
     entry, correction = opened_correction(page, signal, records[0])
     go_offline(page, signal)
     correct(correction, lambs_born=6, reason="数错了")
+    # Said kept on the phone before the technician leaves the page.
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
     page.goto("/field/")
     loaded(page)
     enter(page, records[1], lambs_born=2)

@@ -268,19 +268,32 @@
     return heardOfTheSession(await fetch(url, { credentials: "same-origin", redirect: "manual" }));
   }
 
-  /* The rules the server describes: fetched (through the service worker's
-     cache when offline) and kept in IndexedDB as a last resort. */
+  /* The rules the server describes, kept in IndexedDB. The copy kept on the phone is
+     used at once and the server's asked for behind it, for the next check: on a signal
+     that answers nothing, waiting for the server's held the page's households and every
+     Save tapped meanwhile for as long as the service worker waits. The rules change
+     with the season, rarely; the date's upper bound is the phone's own today when later
+     (check), and the server checks every count again when it is uploaded. Only a
+     phone with none kept waits for the server's. */
   let rulesReady = null;
   function loadRules() {
     if (!rulesReady) {
-      rulesReady = askInTheBackground(urls.rules)
+      const fromServer = askInTheBackground(urls.rules)
         .then(function (response) {
           if (!response.ok) throw new Error("rules " + response.status);
           return response.json();
         })
-        .then(function (rules) { kept.put("rules", rules); return rules; })
-        .catch(function () { return kept.get("rules"); })
-        .then(function (rules) { knownRules = rules || null; return rules; });
+        .then(function (rules) { kept.put("rules", rules); knownRules = rules; return rules; });
+      rulesReady = kept.get("rules")
+        .catch(function () { return null; })
+        .then(function (keptRules) {
+          if (keptRules) {
+            fromServer.catch(function () {});
+            return keptRules;
+          }
+          return fromServer.catch(function () { return null; });
+        })
+        .then(function (rules) { knownRules = knownRules || rules || null; return knownRules; });
     }
     return rulesReady;
   }

@@ -157,6 +157,27 @@ async function networkFirst(event) {
   }
 }
 
+/* The catalogs of what field.js writes: the kept copy answers at once, and the
+   network's, when it comes whole, is kept for the next page. A catalog changes only
+   with a new version of the app, and the page's script waits for it: waited for as
+   long as a page, it held every page kept on the phone NETWORK_WAIT_MS more on a
+   signal that answers nothing. */
+async function keptFirst(event) {
+  const request = event.request;
+  const cache = await caches.open(CACHE);
+  const network = fromNetwork(cache, request);
+  const kept = await cache.match(request, { ignoreVary: true });
+  if (kept) {
+    event.waitUntil(network.catch(() => null));
+    return kept;
+  }
+  try {
+    return await network;
+  } catch (offline) {
+    return Response.error();
+  }
+}
+
 async function cacheFirst(request) {
   const cache = await caches.open(CACHE);
   const kept = await cache.match(request, { ignoreVary: true });
@@ -172,6 +193,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request));
+  } else if (CATALOGS.includes(url.pathname)) {
+    event.respondWith(keptFirst(event));
   } else if (url.pathname.startsWith("/field/") && !networkOnly(url.pathname)) {
     event.respondWith(networkFirst(event));
   }
