@@ -23,7 +23,7 @@ from livestock.models import (
     Village,
 )
 from livestock.models.review import ReviewState
-from livestock.places.names import names_matching
+from livestock.places.names import names_matching, shown
 
 # Database ids are 64-bit; a larger number is no id (and overflows SQLite).
 MAX_ID = 2**63 - 1
@@ -48,8 +48,9 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def not_a_date(value: str) -> str:
     """The one wording of a date that is not one, for the pages' and the API's
-    parameters alike."""
-    return _("%(value)s is not a date (YYYY-MM-DD).") % {"value": value}
+    parameters alike, saying the value back as every refusal does (``shown``: a
+    value of 4,000 characters by its start and its length)."""
+    return _("%(value)s is not a date (YYYY-MM-DD).") % {"value": shown(value)}
 
 
 def iso_date(value: str) -> datetime.date:

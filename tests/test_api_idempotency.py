@@ -70,13 +70,26 @@ def test_keys_are_each_users_own(writer, fuhai_technician, qibaerwoyi):
     assert first.json()["id"] != second.json()["id"]
 
 
-def test_a_key_that_is_not_visible_ascii_is_a_400(writer, qibaerwoyi, english):
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("k" * 256, "'kkkkkkkkkkkkkkkkkkkk…(256)'"),
+        ("order 17", "'order 17'"),  # a space: "order 17" and "order  17" read as one key
+        ("订单17", "'订单17'"),
+        ("k\t1", r"'k\t1'"),
+    ],
+    ids=["256 characters", "a space", "not ASCII", "a tab"],
+)
+def test_a_key_that_is_not_visible_ascii_is_a_400_naming_it(key, said, writer, qibaerwoyi, english):
     body = {"village": qibaerwoyi.pk, "name": "x", "name_latin": "x"}
 
-    response = api(writer).post(API + "herders/", body, HTTP_IDEMPOTENCY_KEY="k" * 256)
+    response = api(writer).post(API + "herders/", body, HTTP_IDEMPOTENCY_KEY=key)
 
     assert response.status_code == 400
-    assert "Idempotency-Key" in response.json()
+    assert response.json()["Idempotency-Key"] == [
+        f"Idempotency-Key is 1 to 255 visible ASCII characters, not {said}."
+    ]
+    assert not Herder.objects.filter(name="x").exists()
 
 
 def test_a_refused_create_does_not_use_up_its_key(writer, qibaerwoyi):

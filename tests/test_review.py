@@ -503,6 +503,29 @@ class TestSummaryPages:
         submitted.refresh_from_db()
         assert submitted.state == ReviewState.APPROVED
 
+    def test_a_date_of_four_thousand_characters_is_said_back_by_its_start_and_length(
+        self, submitted, burqin_official, woyimoke, winter_2024
+    ):
+        """The form's date was said back whole: 4,000 characters across the page."""
+        as_of = "2024-12-" + "x" * 4000
+        response = logged_in(burqin_official, "en").post(
+            "/review/",
+            {
+                "action": "approve",
+                "review": submitted.pk,
+                "township": woyimoke.pk,
+                "season": winter_2024.pk,
+                "as_of": as_of,
+                "comment": "",
+            },
+            follow=True,
+        )
+        text = html.unescape(response.content.decode())
+        assert "2024-12-xxxxxxxxxxxx…(4008) is not a date (YYYY-MM-DD)." in text
+        assert "x" * 100 not in text
+        submitted.refresh_from_db()
+        assert submitted.state == ReviewState.SUBMITTED
+
     def test_a_comment_with_a_direction_control_is_refused_naming_it_visibly(
         self, submitted, burqin_official, woyimoke, winter_2024
     ):

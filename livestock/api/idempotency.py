@@ -6,6 +6,7 @@ way (``services.entries.entry_create``)."""
 
 import hashlib
 import json
+import re
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from livestock.models import IdempotentRequest
+from livestock.places.names import shown
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -38,16 +40,21 @@ def key_of(request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not (1 <= len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
+    if not (1 <= len(key) <= MAX_KEY_LENGTH and _VISIBLE_ASCII.fullmatch(key)):
         raise ValidationError(
             {
                 HEADER: [
-                    _("%(header)s is 1 to %(limit)s visible ASCII characters.")
-                    % {"header": HEADER, "limit": MAX_KEY_LENGTH}
+                    _("%(header)s is 1 to %(limit)s visible ASCII characters, not %(value)s.")
+                    % {"header": HEADER, "limit": MAX_KEY_LENGTH, "value": repr(shown(key))}
                 ]
             }
         )
     return key
+
+
+# Visible ASCII: a space is not (a key "a b" and "a  b" looked one key in a log),
+# nor a tab or a control character.
+_VISIBLE_ASCII = re.compile("[!-~]+")
 
 
 def _body_hash(data) -> str:

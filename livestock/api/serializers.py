@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from livestock.counting import metrics
 from livestock.counting.totals import LambingTotals
-from livestock.filtersets import MAX_ID
+from livestock.filtersets import MAX_ID, possible_id
 from livestock.models import (
     HOUSEHOLD_COUNT_LIMIT,
     County,
@@ -37,6 +37,7 @@ from livestock.models.fields import (
     refused_count_text,
 )
 from livestock.places import scoping
+from livestock.places.names import shown
 from livestock.selectors.reviews import approved_totals
 from livestock.services.guards import REASON_MAX_LENGTH
 
@@ -73,11 +74,16 @@ class WholeNumberKeyField(serializers.PrimaryKeyRelatedField):
     """An id, sent as a whole number or its digits. A JSON number with a point
     (``4.7``, ``4.0``) is refused as the wrong type, as a string or a boolean
     is: Django's query reads 4.7 as the id 4, so an entry meant for no record
-    was stored in record 4."""
+    was stored in record 4. An id no object can have
+    (text, 0, below it, past the database's range, 5,000 digits) is one that does
+    not exist, said back as every refusal says a value (``shown``): read as a
+    number, 5,000 digits were refused as "received str", naming no value."""
 
     def to_internal_value(self, data):
         if isinstance(data, float):
             self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, str | int) and possible_id(data) is None:
+            self.fail("does_not_exist", pk_value=shown(data))
         return super().to_internal_value(data)
 
 
