@@ -204,6 +204,27 @@ def test_an_id_of_five_thousand_digits_is_a_400_at_its_field(key, writer, englis
     assert key in response.json()
 
 
+@pytest.mark.parametrize(
+    ("sent", "said"),
+    [
+        (HUGE_NUMBER, "99999999999999999999…(5000)"),
+        ("9" * 30, "999999999999999999999999999999"),
+        (10**30, "1000000000000000000000000000000"),
+        (-5, "-5"),
+        ("0", "0"),
+        ("abc", "abc"),
+        ("１２", "１２"),
+    ],
+    ids=["5000 digits", "30 digits", "10**30", "-5", "0", "abc", "full-width 12"],
+)
+def test_an_id_no_record_can_have_is_refused_naming_it(sent, said, writer, english):
+    response = api(writer).post(API + "entries/", {"record": sent, "date": "2024-12-20"})
+
+    assert response.status_code == 400
+    assert response.json()["record"] == [f'Invalid pk "{said}" - object does not exist.']
+    assert not LambingEntry.objects.exists()
+
+
 def test_an_id_of_five_thousand_digits_in_a_bulk_is_a_400_at_its_item(writer, english):
     response = api(writer).post(BULK_URL, [{"record": HUGE_NUMBER, "date": "2024-12-20"}])
 

@@ -1608,3 +1608,27 @@ def test_a_later_row_finds_a_household_by_the_name_an_earlier_row_gave_it(
     assert (result.count("herder", "created"), result.count("herder", "changed")) == (1, 1)
     assert stored() == (2, 2, 0)  # 哈力木, now 阿依古丽, and 努尔兰
     assert halimu.lambing_records.get().ewes_at_start == 11
+
+
+@pytest.mark.parametrize(
+    ("herder_id", "said"),
+    [("-5", "-5"), ("0", "0"), ("5.0", "5.0"), ("9" * 30, "9" * 30), ("abc", "abc")],
+)
+def test_a_herder_id_no_household_can_have_is_refused_as_an_id(
+    herder_id, said, tmp_path, fuhai_technician, qibaerwoyi, sailike, winter_2024, english
+):
+    """An id of −5 was refused with the counts' message ("not a whole number …
+    counts are whole numbers"): the column is an id."""
+    path = counts_file(tmp_path, "csv", [COUNTS_HEADER, counts_row("", herder_id=herder_id)])
+    before = stored()
+
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column) == (2, "牧户编号")
+    assert error.message == (
+        f"{said} is not a herder household's id: a whole number from 1, as the template or "
+        "an export gives it"
+    )
+    assert not result.applied and stored() == before
+

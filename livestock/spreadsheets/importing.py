@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 from livestock import i18n
 from livestock.audit.attribution import Surface, acting_as
 from livestock.counting import rollups
+from livestock.filtersets import possible_id
 from livestock.models import Herder, LambingRecord, Place, Season, Village
 from livestock.models.fields import not_a_choice, not_a_date, not_a_whole_number
 from livestock.models.review import approved_through_townships
@@ -442,10 +443,13 @@ class _Importer:
         name_kazakh = normalize_name(row.get("herder_kazakh", ""))
         herder_id = row.get("herder_id", "")
         if herder_id:
-            try:
-                herder_pk = whole_number(herder_id)
-            except ValueError as error:
-                raise RowRefused([("herder_id", str(error))]) from None
+            herder_pk = possible_id(herder_id)
+            if herder_pk is None:
+                message = _(
+                    "%(value)s is not a herder household's id: a whole number from 1, "
+                    "as the template or an export gives it"
+                ) % {"value": shown(herder_id)}
+                raise RowRefused([("herder_id", message)])
             herder = self.stored_herders.get(herder_pk)
             if herder is None:
                 herder = (
