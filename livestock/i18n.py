@@ -8,6 +8,7 @@ read in one place by the templates (``templatetags/i18n_bidi.py``) and the code.
 """
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TypeVar
 
 from django.conf import settings
@@ -158,3 +159,12 @@ def _joined(first, beside, apart: tuple[str, str] | None = None):
             return {apart[0]: first, apart[1]: beside}
         return f"{first} · {beside}"
     return first
+
+
+def number_text(value: int | Decimal) -> str:
+    """A number as every page, chart, bulletin and export writes it: thousands
+    apart by commas, in every language (12000 → "12,000"); a whole Decimal loses
+    its ".00", a fraction keeps the digits it has."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    return f"{value:,}"

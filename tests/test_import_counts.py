@@ -1631,4 +1631,3 @@ def test_a_herder_id_no_household_can_have_is_refused_as_an_id(
         "an export gives it"
     )
     assert not result.applied and stored() == before
-

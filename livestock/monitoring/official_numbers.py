@@ -21,7 +21,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext
 
 from livestock.choices import Qualifier
-from livestock.pages.summary_table import number_text
+from livestock.i18n import number_text
 
 TEN_THOUSAND = Decimal(10000)
 THOUSAND = Decimal(1000)

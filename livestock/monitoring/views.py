@@ -17,12 +17,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views import View
 
+from livestock.i18n import number_text
 from livestock.models import Place, Season, Township
 from livestock.monitoring import bulletin, completeness, forecast, outliers, pdf, places
 from livestock.monitoring.summary import PlaceMonitoring, summary_monitoring
 from livestock.pages.forms import PLACE_LEVELS, SummaryQuery, place_param
 from livestock.pages.out_of_scope import out_of_scope
-from livestock.pages.summary_table import number_text
 from livestock.selectors.summaries import PlaceSummary
 
 # The bulletin and the outliers are written for places, not for one household.

@@ -19,6 +19,8 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from livestock.i18n import number_text
+
 WIDTH = 600
 FONT_SIZE = 20
 TITLE_SIZE = 22
@@ -34,7 +36,6 @@ MAX_DATE_TICKS = 6
 EMPTY_TEXT = "暂无数据 No data"
 NOT_AVAILABLE = "—"
 PERCENT_UNITS = ("%", "％")
-THIN_SPACE = "\u2009"
 # Kazakh in the Arabic script first: the pages' own font (site.css), which draws only that
 # script (its unicode-range), so Chinese and Latin labels fall through to the CJK fonts.
 FONT_FAMILY = (
@@ -130,7 +131,7 @@ def cumulative_chart(
         return _empty_chart(title=title, empty_text=empty_text)
 
     y_ticks = _nice_ticks(max([count for _, count in recorded] + [p.value for p in reported]))
-    tick_labels = [_format_number(tick) for tick in y_ticks]
+    tick_labels = [number_text(tick) for tick in y_ticks]
     date_ticks = _date_ticks(start, end)
     title_lines = _wrap(title, WIDTH - 2 * PAD, TITLE_SIZE)
     legend, legend_height = _legend(
@@ -359,7 +360,7 @@ def _reported_points(
         for (ax, ay), (bx, by) in zip(corners, corners[1:], strict=False)
     ]
     if latest_count is not None:
-        texts.append(_format_number(latest_count))
+        texts.append(number_text(latest_count))
     placed = _place_labels(plot, centres + corners[-1:], texts, markers, line)
     point_marks = format_html_join(
         "",
@@ -374,7 +375,7 @@ def _reported_points(
 
 
 def _point_text(point: ReportedPoint) -> str:
-    value = _format_number(point.value)
+    value = number_text(point.value)
     return f"{value} {point.qualifier}" if point.qualifier else value
 
 
@@ -520,7 +521,7 @@ def _value_text(value: int | Decimal | None, unit: str) -> str:
         return NOT_AVAILABLE
     # "92.5%", "1 200只", but "1 200 head": only a word unit needs a space.
     separator = " " if unit[:1].isascii() and unit[:1].isalpha() else ""
-    return f"{_format_number(value)}{separator}{unit}"
+    return f"{number_text(value)}{separator}{unit}"
 
 
 # --- Shared helpers -----------------------------------------------------------------------
@@ -635,15 +636,6 @@ def _date_ticks(start: datetime.date, end: datetime.date) -> list[datetime.date]
     if len(firsts) < 2:
         return sorted({start, end})
     return firsts[:: math.ceil(len(firsts) / MAX_DATE_TICKS)]
-
-
-def _format_number(value: Decimal | int) -> str:
-    """Thousands apart by a thin space, as Chinese statistics print them; decimals as given."""
-    if isinstance(value, Decimal) and value != value.to_integral_value():
-        grouped = f"{value:,f}"
-    else:
-        grouped = f"{int(value):,}"
-    return grouped.replace(",", THIN_SPACE)
 
 
 def _text_width(text: str, size: float) -> float:

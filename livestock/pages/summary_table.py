@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from livestock.choices import Metric
 from livestock.counting import metrics
 from livestock.counting.totals import RateParts
-from livestock.i18n import left_to_right_html
+from livestock.i18n import left_to_right_html, number_text
 from livestock.models import ReportedFigure
 
 # Headers of an export's parts of a rate; named here, not inside the f-strings below,
@@ -167,13 +167,6 @@ def change_text(column: Column, change: int | Decimal | None) -> str:
     if column.kind == "rate":
         return _("%(change)s percentage points") % {"change": text}
     return text
-
-
-def number_text(value: int | Decimal) -> str:
-    """12000 → "12,000"; a whole Decimal loses its ".00"."""
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        value = int(value)
-    return f"{value:,}"
 
 
 def cell(column: Column, row) -> Cell:

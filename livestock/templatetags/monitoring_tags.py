@@ -5,8 +5,7 @@ from django.utils.html import format_html
 
 from livestock.counting import metrics
 from livestock.counting.totals import RateParts
-from livestock.i18n import left_to_right_html
-from livestock.pages.summary_table import number_text
+from livestock.i18n import left_to_right_html, number_text
 
 register = template.Library()
 
