@@ -699,11 +699,24 @@ class SummarySerializer(serializers.Serializer):
     place = serializers.SerializerMethodField(
         help_text="The place summed; null for all counties in your places."
     )
-    totals = TotalsSerializer(help_text="The place's own totals.")
+    scope = serializers.SerializerMethodField(
+        help_text="When your places lie below the place (a county's official reading its "
+        "prefecture): those places, the only ones its totals, monitoring and rows sum, so "
+        "they are not the whole place's figures. null when you see the whole place."
+    )
+    totals = TotalsSerializer(
+        help_text="The place's own totals: of the places in scope only, when scope is set."
+    )
     monitoring = serializers.SerializerMethodField(
         help_text="The place's reporting completeness and timeliness and its forecast."
     )
     rows = SummaryRowSerializer(many=True, help_text="A row per place one level below.")
+
+    @extend_schema_field(PlaceRefSerializer(many=True, allow_null=True))
+    def get_scope(self, summary) -> list[dict] | None:
+        if summary.part is None:
+            return None
+        return [place_ref(place) for place in summary.part.places]
 
     @extend_schema_field(MonitoringSerializer)
     def get_monitoring(self, summary) -> dict:

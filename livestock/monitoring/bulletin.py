@@ -168,6 +168,8 @@ class Bulletin:
     behind: list[tuple[str, Figure]] = field(default_factory=list)
     language: str = "zh-Hans"
     direction: str = "ltr"
+    # What of the place the reader sees, when their places lie below it.
+    part: scoping.PartSeen | None = None
 
     @property
     def dated(self) -> str:
@@ -277,12 +279,20 @@ def write_bulletin(
             reported[metric] = _latest(
                 reported_for(season=season, as_of=as_of, place=place, metric=metric, user=user)
             )
-    name = Name(place.name if place else pgettext("bulletin", "all places under it"))
+    # A reader whose places lie below the place reads the sentences of their part,
+    # named as such: the figures are theirs, never said of the whole place. (The
+    # place's own reported figures are not theirs to read: ``scoping.visible``.)
+    part = scoping.part_seen(user, place)
+    if part is not None:
+        name = Name(part.in_sentence())
+    else:
+        name = Name(place.name if place else pgettext("bulletin", "all places under it"))
     bulletin = Bulletin(
         season=season,
         as_of=as_of,
         place=place,
         place_name=name,
+        part=part,
         language=html_language(),
         direction=text_direction(),
     )

@@ -23,6 +23,7 @@ from livestock.monitoring import bulletin, completeness, forecast, outliers, pdf
 from livestock.monitoring.summary import PlaceMonitoring, summary_monitoring
 from livestock.pages.forms import PLACE_LEVELS, SummaryQuery, place_param
 from livestock.pages.out_of_scope import out_of_scope
+from livestock.places import scoping
 from livestock.selectors.summaries import PlaceSummary
 
 # The bulletin and the outliers are written for places, not for one household.
@@ -33,6 +34,13 @@ def page_link(name: str, *, season: Season, as_of, place: Place | None, **more) 
     params = {"season": season.pk, "as_of": as_of.isoformat(), "place": place_param(place)}
     params.update(more)
     return reverse(name) + "?" + urlencode({key: value for key, value in params.items() if value})
+
+
+def part_heading(user, place: Place | None) -> str:
+    """The page's place with the part of it the user sees, when their places lie
+    below it (``scoping.part_seen``); else empty, and the page names the place."""
+    part = scoping.part_seen(user, place)
+    return part.title() if part else ""
 
 
 class MonitoringPage(PermissionRequiredMixin, View):
@@ -113,6 +121,7 @@ class OutliersPage(MonitoringPage):
     def respond(self, request, context):
         asked = {name: context[name] for name in ("season", "as_of", "place")}
         context.update(
+            heading=part_heading(request.user, context["place"]),
             outliers=outliers.household_outliers(user=request.user, **asked),
             spikes=outliers.loss_spikes(user=request.user, **asked),
             z_limit=outliers.Z_LIMIT,
@@ -144,6 +153,7 @@ class ReportingPage(MonitoringPage):
             townships.append(place)
         last = completeness.last_counts(season=season, as_of=as_of, user=user, townships=townships)
         context.update(
+            heading=part_heading(user, place),
             whole=_reporting(
                 sum(reporting.values(), completeness.Completeness()),
                 sum(timely.values(), completeness.Timeliness()),

@@ -23,6 +23,7 @@ from django.views import View
 from livestock.choices import LossCause, Metric
 from livestock.counting import metrics, quality
 from livestock.counting.totals import LambingTotals
+from livestock.i18n import CHINESE
 from livestock.models import (
     LEVEL_OF,
     County,
@@ -110,6 +111,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             return render(request, "livestock/summary.html", {"query": query}, status=400)
         season, as_of, place = (query.cleaned_data[name] for name in ("season", "as_of", "place"))
         summary = None
+        part = None
         if isinstance(place, Herder):
             rows, total, children_level = self.herder_rows(request, season, as_of, place), None, ""
         else:
@@ -118,7 +120,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             summary = place_summary(
                 season=season, as_of=as_of, place=place, user=request.user, desk=True
             )
-            rows, total = summary.rows, summary.total
+            rows, total, part = summary.rows, summary.total, summary.part
             children_level = summary.rows[0].level if summary.rows else ""
 
         def link(to: Place | None, **changes) -> str:
@@ -129,7 +131,7 @@ class SummaryPage(PermissionRequiredMixin, View):
 
         export = request.GET.get("export")
         if export in EXPORTS:
-            return self.export(export, season, as_of, place, rows, total)
+            return self.export(export, season, as_of, place, rows, total, part)
         by_place = bool(rows) and not isinstance(place, Herder)
         flag_counts = (
             quality.flag_counts_of(summary)
@@ -151,7 +153,7 @@ class SummaryPage(PermissionRequiredMixin, View):
                 cells["flagged"] = flagged.get(row.place.pk, 0)
                 cells["review"] = reviews.get(row.place.pk)
             table_rows.append(cells)
-        total_row = self.table_row(total, link, is_total=True) if total else None
+        total_row = self.table_row(total, link, is_total=True, part=part) if total else None
         if total_row is not None and by_place:
             total_row["flagged"] = sum(flagged.values())
         cards = (
@@ -177,6 +179,8 @@ class SummaryPage(PermissionRequiredMixin, View):
             "season": season,
             "as_of": as_of,
             "place": place,
+            # The place with the part of it this user sees, when it is a part.
+            "heading": part.title() if part else "",
             "trail": [(crumb, link(crumb)) for crumb in trail(place)],
             "overview_link": link(None),
             "columns": summary_table.COLUMNS,
@@ -278,10 +282,12 @@ class SummaryPage(PermissionRequiredMixin, View):
         reported = reported_as_of_each(season=season, place=herder, dates=dates, user=request.user)
         return [DateRow(date, totals, reported[date]) for date, totals in timeline if date <= as_of]
 
-    def table_row(self, row, link, is_total: bool = False) -> dict:
+    def table_row(self, row, link, is_total: bool = False, part=None) -> dict:
         place = getattr(row, "place", None)
         if isinstance(row, DateRow):
             label, url = row.date.isoformat(), ""
+        elif is_total and part:
+            label, url = part.title(), ""
         elif is_total:
             label, url = str(place or ALL_YOUR_PLACES), ""
         else:
@@ -347,7 +353,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             )
         return made
 
-    def export(self, kind, season, as_of, place, rows, total):
+    def export(self, kind, season, as_of, place, rows, total, part):
         first = (
             [_("date")] if rows and isinstance(rows[0], DateRow) else [_("name"), _("Latin name")]
         )
@@ -357,10 +363,13 @@ class SummaryPage(PermissionRequiredMixin, View):
                 label = [row.date]
             elif row.place is None:
                 label = [str(ALL_YOUR_PLACES), ""]
+            elif row is total and part:
+                # The two columns' languages: the name as written, the Latin name.
+                label = [part.title_in(CHINESE), part.title_in("en")]
             else:
                 label = [row.place.name, row.place.name_latin]
             data.append(label + summary_table.export_values(row))
-        where = str(place or ALL_YOUR_PLACES)
+        where = part.title() if part else str(place or ALL_YOUR_PLACES)
         return tables.table_file(
             kind=kind,
             filename=f"lambing-{season.start_date:%Y}-{season.kind}-{as_of:%Y%m%d}",

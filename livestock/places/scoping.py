@@ -10,14 +10,20 @@ A grant covers its place and everything below it. Places above a grant are
 visible too, read-only by role, so that a township's technician can see the
 name of their county; nothing beside the grant is. What stands for a whole
 place, a township's review with its totals, is visible only to grants that
-cover the place (``within()``).
+cover the place (``within()``). A reader who opens such a place above their
+grants sees only part of it: ``part_seen()`` says which, once, for every page,
+export and API answer that names the place.
 """
 
 import functools
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
 
+from livestock.i18n import shown_languages
 from livestock.models import (
     LEVEL_NAMED,
     LEVEL_OF,
@@ -25,6 +31,7 @@ from livestock.models import (
     Herder,
     LambingEntry,
     LambingRecord,
+    Place,
     ReportedFigure,
     Review,
     ScopeGrant,
@@ -143,3 +150,74 @@ def _narrowed(user: User, queryset: QuerySet, *, with_places_above: bool) -> Que
         reaches_down = reaches_down or finer
     narrowed = queryset.filter(condition)
     return narrowed.distinct() if reaches_down else narrowed
+
+
+@dataclass(frozen=True)
+class PartSeen:
+    """What a reader sees of ``place`` when their grants lie below it (布尔津县's
+    official opening 阿勒泰地区): ``places``, the places of their grants within it.
+    Every total read for them there is the sum of those places alone, so each
+    surface that names ``place`` names the part with it; an official copying
+    "阿勒泰地区 … 1,397 households" upward would report a prefecture of ten
+    thousand as its one county."""
+
+    place: Place
+    places: tuple[Place, ...]
+
+    def title_in(self, language: str) -> str:
+        """The place with the part seen, in ``language``: "阿勒泰地区（您的范围：
+        布尔津县）", "Altay Prefecture (your places: Burqin County)"; the English
+        with the places' Latin names, every other language with their names as
+        written."""
+
+        def name(place: Place) -> str:
+            return place.name_latin if language == "en" else place.name
+
+        with translation.override(language):
+            return gettext("%(place)s (your places: %(yours)s)") % {
+                "place": name(self.place),
+                "yours": _list_of([name(place) for place in self.places]),
+            }
+
+    def title(self) -> str:
+        """``title_in`` the page's two languages, "first · beside" (Chinese with
+        the English beside it, Kazakh with the Chinese)."""
+        first, beside = shown_languages()
+        return f"{self.title_in(first)} · {self.title_in(beside)}"
+
+    def in_sentence(self) -> str:
+        """The part as a sentence's subject, in the active language, with the
+        places' names as written: "布尔津县（阿勒泰地区中您的范围）", so a
+        sentence's figures are said of the part, not of the place."""
+        return gettext("%(yours)s (your places in %(place)s)") % {
+            "yours": _list_of([place.name for place in self.places]),
+            "place": self.place.name,
+        }
+
+
+def _list_of(names: list[str]) -> str:
+    return pgettext("bulletin: between two places of a list", ", ").join(names)
+
+
+def part_seen(user: User, place: Place | None) -> PartSeen | None:
+    """The part of ``place`` that ``user`` sees when their grants lie below it and
+    none covers it whole (``within()``); None when they see all of it (a grant at
+    or above it, a superuser), or for no place (the overview, "all of your
+    places" already). No query for a user with no grant below the place's level
+    (most pages); else one per level of those grants, and one for the cover."""
+    if place is None or (user.is_authenticated and user.is_superuser):
+        return None
+    level = LEVEL_OF[type(place)]
+    below: dict[str, list[int]] = {}
+    for grant in grants(user):
+        if LEVEL_NAMED[grant.level].depth > level.depth:
+            below.setdefault(grant.level, []).append(getattr(grant, f"{grant.level}_id"))
+    places: list[Place] = []
+    for name, ids in below.items():
+        granted = LEVEL_NAMED[name]
+        places += granted.model.objects.filter(
+            pk__in=ids, **{granted.path_to(level): place.pk}
+        ).order_by("pk")
+    if not places or within(user, type(place).objects.filter(pk=place.pk)).exists():
+        return None
+    return PartSeen(place=place, places=tuple(places))

@@ -91,6 +91,9 @@ class PlaceSummary:
     # ``REPORTED_METRICS``), oldest first: ``total.reported`` holds the latest of
     # each, a chart all of them (``reported_for`` without its query).
     figures: list[ReportedFigure] = field(default_factory=list)
+    # What of the place the user sees when their grants lie below it
+    # (``scoping.part_seen``): every total here is of those places alone.
+    part: scoping.PartSeen | None = None
 
     @property
     def totals(self) -> LambingTotals:
@@ -141,7 +144,8 @@ def place_summary(
     scope, in a constant number of queries: the places, their totals, their
     reported figures and the place's own. With ``desk``, each row also holds
     its totals a week before and its losses by cause and households flagged
-    (``PlaceRow``), from the same query: the officials' pages show them all."""
+    (``PlaceRow``), from the same query: the officials' pages show them all.
+    For a reader who sees only part of the place, ``part`` says which."""
     children, child_model = places_below(user=user, place=place)
     asked = {"season": season, "as_of": as_of, "level": child_model, "place": place, "user": user}
     if desk:
@@ -177,6 +181,7 @@ def place_summary(
         total=row(place, sum(sums.values(), nothing), latest_of(own_figures)),
         rows=rows,
         figures=own_figures,
+        part=scoping.part_seen(user, place),
     )
 
 
