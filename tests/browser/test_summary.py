@@ -7,7 +7,7 @@ import io
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from livestock.models import Prefecture
+from livestock.models import County, Prefecture
 from tests.browser.conftest import page_width
 from tests.conftest import PASSWORD, make_user
 
@@ -47,3 +47,25 @@ def test_an_official_drills_down_to_a_herder_and_the_csv_matches_the_page(
     expect(page.locator("tr", has_text="2025-02-07")).to_contain_text("50")
     expect(page.locator("nav.breadcrumbs")).to_contain_text("布尔津县 Burqin County")
     page.screenshot(path=results_dir / "herder-phone.png", full_page=True)
+
+
+def test_a_county_official_at_the_prefecture_reads_whose_part_it_is_on_a_phone(
+    new_page, log_in, results_dir
+):
+    call_command("seed_reports", verbosity=0)
+    altay = Prefecture.objects.get()
+    make_user("burqin-official", "official", County.objects.get(name="布尔津县"))
+
+    page = new_page(width=390)
+    log_in(page, "burqin-official", PASSWORD)
+    page.goto(f"/?as_of=2025-02-11&place=prefecture:{altay.pk}")
+    part = "阿勒泰地区（您的范围：布尔津县） · Altay Prefecture (your places: Burqin County)"
+    expect(page.locator("h1")).to_have_text(part)
+    expect(page.locator("tr.total th")).to_have_text(part)
+    page.screenshot(path=results_dir / "part-seen-phone.png", full_page=True)
+    assert page_width(page) <= 390
+
+    page.goto(f"/bulletin/?as_of=2025-02-11&place=prefecture:{altay.pk}")
+    expect(page.locator("article.bulletin h1")).to_contain_text("布尔津县（阿勒泰地区中您的范围）")
+    expect(page.locator("p.bulletin-part")).to_have_text(part)
+    assert page_width(page) <= 390
