@@ -195,3 +195,57 @@ def test_save_all_says_on_its_bar_what_it_could_not_keep_and_what_the_server_ref
     page.screenshot(path=results_dir / "save-all-says.png")
     assert list(records[0].entries.values_list("lambs_born", flat=True)) == [2]
     assert not records[2].entries.exists()
+
+
+NOT_SAVED = "未能保存在手机上：手机存储拒绝了（QuotaExceededError）。所填内容仍在此处。"
+NOT_SAVED_BESIDE = (
+    "Not saved on this phone: its storage refused it (QuotaExceededError). "
+    "What you typed is still here."
+)
+
+
+def test_a_row_refused_by_the_phones_storage_says_so_though_its_household_has_counts_waiting(
+    phone, fuhai_village, results_dir
+):
+    """A household with a count already waiting on the phone, its second count
+    refused by the phone's storage (full): the row said it was not saved, then the
+    next redraw of the page (another row saved, 全部保存) said "已保存在手机上，待上传：1"
+    of it, with the count never saved. The row now says it was not saved, in Chinese
+    with the English beside it, for as long as it holds what was typed."""
+    page, signal = phone
+    village, records = fuhai_village
+    village_page_offline(page, signal, village)
+    first, second = row(page, records[0]), row(page, records[1])
+    first.locator('[name="lambs_born"]').fill("2")
+    first.get_by_role("button", name="保存").click()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+
+    page.evaluate(STORAGE_FULL)
+    first.locator('[name="lambs_born"]').fill("3")
+    first.get_by_role("button", name="保存").click()
+    status = first.locator("[data-row-status]")
+    expect(status).to_have_text(f"{NOT_SAVED} · {NOT_SAVED_BESIDE}")
+    # The page drawn again: another household's count saved, once there is room.
+    page.evaluate("window.storageFull = false")
+    second.locator('[name="lambs_born"]').fill("1")
+    second.get_by_role("button", name="保存").click()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+    expect(second.locator("[data-row-status]")).to_contain_text("待上传 1 条")
+    expect(status).to_have_text(f"{NOT_SAVED} · {NOT_SAVED_BESIDE}")
+    expect(first.locator('[name="lambs_born"]')).to_have_value("3")
+
+    # 全部保存 refused too: the row still says so, the bar as well.
+    page.evaluate("window.storageFull = true")
+    page.get_by_role("button", name="全部保存").click()
+    expect(page.locator("[data-save-all-state]")).to_contain_text("未能保存在手机上")
+    expect(status).to_have_text(f"{NOT_SAVED} · {NOT_SAVED_BESIDE}")
+    page.screenshot(path=results_dir / "refused-row-in-a-household-waiting.png", full_page=True)
+
+    # Saved once there is room: the row says what waits.
+    page.evaluate("window.storageFull = false")
+    first.get_by_role("button", name="保存").click()
+    expect(status).to_have_text(
+        "已保存在手机上，待上传 2 条 · Saved on this phone, waiting to upload: 2"
+    )
+    expect(first.locator('[name="lambs_born"]')).to_have_value("")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "3")

@@ -372,6 +372,13 @@
       return isCount(input) && input.value.trim() !== "";
     });
   }
+  /* Whether a village row holds anything typed: a count, or a choice (a loss's
+     cause) made. A row is emptied once it is kept (clearRow); its date stays. */
+  function holdsTyped(form) {
+    return Array.from(form.querySelectorAll(FIELD_INPUTS)).some(function (input) {
+      return input.type !== "date" && input.value.trim() !== "";
+    });
+  }
 
   function clearErrors(form) {
     form.querySelectorAll(".field-error").forEach(function (node) { node.remove(); });
@@ -504,6 +511,16 @@
       : _("Not saved on this phone: its storage refused it (%(reason)s). What you typed is still here.", { reason: reason });
   }
 
+  /* The rows the phone's storage refused, with what they say ({first, beside}): each
+     keeps saying it was not saved while it holds what was typed, whatever the outbox
+     holds of its household (render). In a household with counts waiting, the next
+     redraw said "已保存在手机上，待上传" of the row, its count never saved. */
+  const refusedByStorage = new WeakMap();
+  function notSaved(form, pair) {
+    refusedByStorage.set(form, pair);
+    rowStatus(form, pair, "refused");
+  }
+
   /* A village row: checked, then into the outbox. Returns whether it was kept. A
      write the phone's storage refuses leaves the row as typed, saying so. */
   async function keepRow(form) {
@@ -512,9 +529,10 @@
     try {
       await outbox.put(checked.item);
     } catch (error) {
-      rowStatus(form, storageRefused(error, "row"), "refused");
+      notSaved(form, storageRefused(error, "row"));
       return false;
     }
+    refusedByStorage.delete(form);
     clearRow(form, checked.read);
     await render();
     sync();
@@ -550,11 +568,14 @@
       if (kept.length) {
         try {
           await outbox.putAll(kept.map(function (each) { return each.checked.item; }));
-          kept.forEach(function (each) { clearRow(each.form, each.checked.read); });
+          kept.forEach(function (each) {
+            refusedByStorage.delete(each.form);
+            clearRow(each.form, each.checked.read);
+          });
           said.kept = kept.length;
         } catch (error) {
           said.refused = storageRefused(error, "rows");
-          kept.forEach(function (each) { rowStatus(each.form, storageRefused(error, "row"), "refused"); });
+          kept.forEach(function (each) { notSaved(each.form, storageRefused(error, "row")); });
         }
       }
     } finally {
@@ -1198,7 +1219,10 @@
       const waiting = waitingBy.get(record) || 0;
       const refused = refusedRecords.has(record);
       const status = form.querySelector("[data-row-status]");
-      if (waiting) {
+      if (refusedByStorage.has(form) && !holdsTyped(form)) refusedByStorage.delete(form);
+      if (refusedByStorage.has(form)) {
+        rowStatus(form, refusedByStorage.get(form), "refused");
+      } else if (waiting) {
         rowStatus(form, _("Saved on this phone, waiting to upload: %(count)s", { count: waiting }), "waiting");
       } else if (refused) {
         rowStatus(form, _("Not uploaded: see what needs attention."), "refused needs-attention");
