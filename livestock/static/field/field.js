@@ -95,6 +95,24 @@
       return transact("outbox", "readwrite", function (s) { s.delete(old); s.put(item); });
     },
   };
+  /* A save's write to the outbox (a row's, 全部保存's, a correction's, a refused
+     count's sent again), from the tap until the phone's storage has it: ``items`` put
+     by ``write``, each replacing the uuid ``replaces`` if given. A page left meanwhile
+     (a link, the back button) took the write with it, unfinished: the count tapped
+     保存 was gone. What is still being written as the page goes is stashed (kept.js),
+     and put in the outbox by the next page. */
+  const beingKept = new Map();
+  function keeping(items, write, replaces) {
+    items.forEach(function (item) { beingKept.set(item.uuid, { item: item, replaces: replaces || null }); });
+    return write().finally(function () {
+      items.forEach(function (item) { beingKept.delete(item.uuid); });
+    });
+  }
+  window.addEventListener("pagehide", function () {
+    if (beingKept.size) fieldKept.stashUnkept(Array.from(beingKept.values()));
+    beingKept.clear();
+  });
+
   /* The rules and the roster, kept once what another user's was kept is dropped:
      put before, the page's own copy went with it. */
   const kept = {
@@ -379,6 +397,12 @@
       return input.type !== "date" && input.value.trim() !== "";
     });
   }
+  /* What a correction's form holds, its reason too, as one string to compare. */
+  function typedIn(form) {
+    const values = Array.from(form.querySelectorAll(FIELD_INPUTS)).map(function (input) { return input.value; });
+    if (form.elements.reason) values.push(form.elements.reason.value);
+    return JSON.stringify(values);
+  }
 
   function clearErrors(form) {
     form.querySelectorAll(".field-error").forEach(function (node) { node.remove(); });
@@ -436,6 +460,9 @@
      Each now waits for the one before; a double tap (the same counts and reason as
      a correction of the entry still waiting to upload) is kept once (keepCorrection). */
   const correctionsUnderWay = new WeakMap();
+  /* What each correction's form held when it was drawn, or last kept (typedIn): it
+     keeps what was typed once kept, so what differs from this is typed and unsaved. */
+  const correctionKept = new WeakMap();
   function saveCorrection(form) {
     const before = correctionsUnderWay.get(form) || Promise.resolve();
     const next = before.catch(function () {}).then(function () { return keepCorrection(form); });
@@ -527,7 +554,7 @@
     const checked = await checkedRow(form);
     if (!checked) return false;
     try {
-      await outbox.put(checked.item);
+      await keeping([checked.item], function () { return outbox.put(checked.item); });
     } catch (error) {
       notSaved(form, storageRefused(error, "row"));
       return false;
@@ -566,8 +593,9 @@
         else said.notValid += 1;
       }
       if (kept.length) {
+        const items = kept.map(function (each) { return each.checked.item; });
         try {
-          await outbox.putAll(kept.map(function (each) { return each.checked.item; }));
+          await keeping(items, function () { return outbox.putAll(items); });
           kept.forEach(function (each) {
             refusedByStorage.delete(each.form);
             clearRow(each.form, each.checked.read);
@@ -620,6 +648,7 @@
   async function keepCorrection(form) {
     const rules = await loadRules();
     clearErrors(form);
+    const read = typedIn(form);
     const body = readCounts(form);
     const errors = Object.assign({}, rules ? check(body, rules) : null);
     const reason = reasonError(form, rules);
@@ -635,8 +664,11 @@
       return item.kind === "update" && item.state === "pending" && item.entry === entry &&
         JSON.stringify(item.body) === JSON.stringify(body);
     });
-    if (again) return;
-    await outbox.put({
+    if (again) {
+      correctionKept.set(form, typedIn(form));
+      return;
+    }
+    const item = {
       uuid: newUuid(),
       kind: "update",
       state: "pending",
@@ -647,7 +679,9 @@
       label: (document.querySelector("h1") || {}).textContent || "",
       body: body,
       created: Date.now(),
-    });
+    };
+    await keeping([item], function () { return outbox.put(item); });
+    correctionKept.set(form, read);
     await render();
     sync();
   }
@@ -1439,7 +1473,7 @@
       const fresh = Object.assign({}, item, {
         uuid: uuid, state: "pending", message: "", created: Date.now(), body: sent,
       });
-      await outbox.replace(item.uuid, fresh);
+      await keeping([fresh], function () { return outbox.replace(item.uuid, fresh); }, item.uuid);
       await render();
       sync();
     }));
@@ -1527,11 +1561,14 @@
      sent it twice, and a household was added twice. */
   let sending = new WeakSet();
   window.addEventListener("pageshow", function (event) {
-    if (event.persisted) sending = new WeakSet(); /* back to this page: it may be sent again */
+    if (!event.persisted) return;
+    sending = new WeakSet(); /* back to this page: it may be sent again */
+    leavingWith = null;
   });
   function sendWhenReachable(form, event, unreachable) {
     if (reached.has(form)) {
       reached.delete(form);
+      leavingWith = form;
       return;
     }
     event.preventDefault();
@@ -1623,6 +1660,7 @@
      connection. */
   function wireCorrection(form) {
     form.noValidate = true;
+    correctionKept.set(form, typedIn(form));
     form.addEventListener("submit", function (event) {
       const action = event.submitter ? event.submitter.value : "correct";
       if (action === "delete") {
@@ -1642,6 +1680,28 @@
       saveCorrection(form);
     });
   }
+
+  /* Leaving the page (a link, the back button, a form sent) while it holds counts
+     typed and not yet saved on the phone, or a save still being written, asks first
+     (the browser's own "Leave site?"): they were lost without a word. Asked only then,
+     never once all is saved or emptied; not for the form being sent itself (a
+     deletion sends its form's reason to the server). */
+  let leavingWith = null;
+  function unsavedOnThePage() {
+    if (beingKept.size) return true;
+    const typed = function (selector, unsaved) {
+      return Array.from(document.querySelectorAll(selector)).some(function (form) {
+        return form !== leavingWith && unsaved(form);
+      });
+    };
+    return typed("form[data-entry-form]", holdsTyped) ||
+      typed("form[data-correction-form]", function (form) { return typedIn(form) !== correctionKept.get(form); });
+  }
+  window.addEventListener("beforeunload", function (event) {
+    if (!unsavedOnThePage()) return;
+    event.preventDefault();
+    event.returnValue = ""; /* what older browsers ask for */
+  });
 
   /* A village row's field tapped just above "Save all": the browser leaves a field in
      view where it is, so the row's Save button stayed under the bar (the stylesheet's
@@ -1700,5 +1760,9 @@
   loadRules().then(function () { return render(); });
   searchOnThePhone();
   keptRoster().then(function (roster) { if (roster) showTotals(roster); });
-  render().then(function () { return sync(); }).then(function () { return refreshRoster(); });
+  /* Counts a page left while writing them stashed (keeping) go in the outbox first. */
+  fieldKept.keepStashed().catch(function () { return 0; })
+    .then(function () { return render(); })
+    .then(function () { return sync(); })
+    .then(function () { return refreshRoster(); });
 })();

@@ -173,8 +173,56 @@
     return ownedBy(kept.headers.get(USER_HEADER));
   }
 
+  /* Counts whose write to the outbox had not finished when their page was left (a
+     Save tapped just before a link, or the back button, on a phone whose storage is
+     slow): the page was gone before the write was, and IndexedDB dropped it with the
+     page. The page puts them here as it goes (localStorage is written at once, when
+     IndexedDB cannot be waited for: stashUnkept), and the next page that reads the
+     outbox puts them in it (keepStashed), by uuid: one that was written after all is
+     written again, the same item, and uploaded once. */
+  const UNKEPT = "lambing-field-unkept";
+
+  /* ``writes``: [{item, replaces}], an item and the uuid of the one it replaces (a
+     refused count sent again), if any. Never throws: a phone that refuses this too
+     has nowhere else to keep them. */
+  function stashUnkept(writes) {
+    try {
+      const stashed = JSON.parse(scope.localStorage.getItem(UNKEPT) || "[]");
+      scope.localStorage.setItem(UNKEPT, JSON.stringify(stashed.concat(writes)));
+    } catch (error) {
+      /* Nothing more can be done as the page goes. */
+    }
+  }
+
+  /* The counts stashed by a page left while writing them, put in the outbox in one
+     transaction, then taken from the stash (only those: another tab may have stashed
+     more meanwhile). Resolves to how many were put. */
+  async function keepStashed() {
+    let stashed;
+    try {
+      stashed = scope.localStorage ? JSON.parse(scope.localStorage.getItem(UNKEPT) || "[]") : [];
+    } catch (error) {
+      return 0;
+    }
+    if (!stashed.length) return 0;
+    await transact("outbox", "readwrite", function (store) {
+      stashed.forEach(function (write) {
+        if (write.replaces) store.delete(write.replaces);
+        store.put(write.item);
+      });
+    });
+    const put = new Set(stashed.map(function (write) { return write.item.uuid; }));
+    const left = JSON.parse(scope.localStorage.getItem(UNKEPT) || "[]").filter(function (write) {
+      return !put.has(write.item.uuid);
+    });
+    if (left.length) scope.localStorage.setItem(UNKEPT, JSON.stringify(left));
+    else scope.localStorage.removeItem(UNKEPT);
+    return stashed.length;
+  }
+
   /* The counts saved on this phone and not yet uploaded: {username: how many}. */
   async function unsent() {
+    await keepStashed().catch(function () { return 0; });
     const items = (await transact("outbox", "readonly", function (store) { return store.getAll(); })) || [];
     const found = {};
     items.forEach(function (item) { found[item.user || ""] = (found[item.user || ""] || 0) + 1; });
@@ -193,5 +241,7 @@
     ownedBy: ownedBy,
     mayShow: mayShow,
     unsent: unsent,
+    stashUnkept: stashUnkept,
+    keepStashed: keepStashed,
   };
 })(self);

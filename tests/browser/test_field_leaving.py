@@ -1,0 +1,145 @@
+"""A technician leaves a field page (a link, the back button) on a 360 px phone while
+it holds counts typed and not saved, or a 保存 still being written to the phone's
+storage: the phone asks first ("Leave site?"), and a count tapped 保存 just before
+leaving is kept. Before, the page went at once, and what was typed with it.
+
+Chromium shows the leave-page question only once the page has had a tap (a user
+gesture); each test taps the field it types in. Playwright hands the question to
+``page.on("dialog")`` as a dialog of type ``beforeunload``."""
+
+import pytest
+from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from livestock.models import LambingEntry
+from tests.browser.conftest import loaded, wait_until_stored
+from tests.browser.field_phone import go_offline, go_online
+from tests.browser.test_field import enter, outbox_count, row
+from tests.browser.test_field_save_all import HOLD_THE_OUTBOX
+
+
+class LeaveQuestions:
+    """The leave-page questions the phone asks, each answered ``answer`` ("stay" or
+    "leave")."""
+
+    def __init__(self, page: Page):
+        self.asked: list[str] = []
+        self.answer = "stay"
+        page.on("dialog", self.answered)
+
+    def answered(self, dialog: Dialog) -> None:
+        self.asked.append(dialog.type)
+        if self.answer == "leave":
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+
+def go_back_and_stay(page: Page) -> None:
+    """The back button, the phone's question answered "stay": no page comes."""
+    with pytest.raises(PlaywrightTimeoutError):
+        page.go_back(timeout=5_000)
+
+
+def tap_and_type(page: Page, record, name: str, value: str) -> None:
+    field = row(page, record).locator(f'[name="{name}"]')
+    field.tap()
+    field.fill(value)
+
+
+def test_leaving_a_village_with_a_count_typed_and_not_saved_asks_first(
+    phone, fuhai_village, results_dir
+):
+    """A count typed in a row and not saved: tapping 今日 asked nothing, and the page
+    went with the count. Now the phone asks; staying keeps the row as typed. Once
+    the row is saved (or emptied), nothing is asked."""
+    page, signal = phone
+    village, records = fuhai_village
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    go_offline(page, signal)
+    questions = LeaveQuestions(page)
+
+    tap_and_type(page, records[0], "lambs_born", "4")
+    page.get_by_role("link", name="今日 Today").first.click()
+    expect(row(page, records[0]).locator('[name="lambs_born"]')).to_have_value("4")
+    assert questions.asked == ["beforeunload"]
+    page.screenshot(path=results_dir / "stayed-with-the-count.png")
+
+    # Saved: leaving asks nothing.
+    row(page, records[0]).get_by_role("button", name="保存").click()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    expect(row(page, records[0]).locator('[name="lambs_born"]')).to_have_value("")
+    # Typed, then emptied again: nothing is lost, nothing asked.
+    tap_and_type(page, records[1], "lambs_lost", "1")
+    row(page, records[1]).locator('[name="lambs_lost"]').fill("")
+    with page.expect_navigation(url="**/field/"):
+        page.get_by_role("link", name="今日 Today").first.click()
+    assert questions.asked == ["beforeunload"]
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+
+
+def test_going_back_from_a_correction_typed_and_not_saved_asks_first(phone, fuhai_village):
+    """A correction typed on a household's page (its counts and reason) and not
+    tapped 更正: the back button asked nothing. Now the phone asks; once the
+    correction is kept on the phone, going back asks nothing."""
+    page, signal = phone
+    village, records = fuhai_village
+    enter_page = f"/field/village/{village.pk}/"
+    page.goto(enter_page)
+    loaded(page)
+    enter(page, records[0], lambs_born=2)
+    go_online(page, signal)
+    wait_until_stored(lambda: LambingEntry.objects.count() == 1, "the count")
+    page.goto(f"/field/record/{records[0].pk}/")
+    loaded(page)
+    questions = LeaveQuestions(page)
+    page.get_by_text("更正或删除").first.tap()
+    correction = page.locator("form[data-correction-form]").first
+    correction.locator('[name="lambs_born"]').tap()
+    correction.locator('[name="lambs_born"]').fill("3")
+    correction.locator('[name="reason"]').fill("数错了")
+
+    go_back_and_stay(page)
+    expect(correction.locator('[name="lambs_born"]')).to_have_value("3")
+    assert questions.asked == ["beforeunload"]
+
+    go_offline(page, signal)
+    correction.get_by_role("button", name="更正").click()
+    expect(correction.locator("[data-row-status]")).to_contain_text("更正已保存在手机上")
+    page.go_back()
+    page.wait_for_url(f"**{enter_page}")
+    assert questions.asked == ["beforeunload"]
+
+
+def test_a_count_tapped_save_just_before_leaving_is_kept(phone, fuhai_village, results_dir):
+    """The phone's storage slow (another write holds the outbox): a count tapped 保存,
+    then 今日 at once, left with the page before it was written, and was gone. Now
+    the phone asks while it is being written; left all the same, the count is kept
+    on the phone and uploaded, once."""
+    page, signal = phone
+    village, records = fuhai_village
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    go_offline(page, signal)
+    questions = LeaveQuestions(page)
+    questions.answer = "leave"
+
+    tap_and_type(page, records[2], "lambs_born", "5")
+    page.evaluate(HOLD_THE_OUTBOX)
+    row(page, records[2]).get_by_role("button", name="保存").click()
+    with page.expect_navigation(url="**/field/"):
+        page.get_by_role("link", name="今日 Today").first.click()
+    assert questions.asked == ["beforeunload"]
+    loaded(page)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    expect(page.locator("[data-outbox-text]")).to_have_text(
+        "已保存在手机上，待上传 1 条 · Saved on this phone, waiting to upload: 1"
+    )
+    page.screenshot(path=results_dir / "kept-on-today.png")
+
+    go_online(page, signal)
+    wait_until_stored(lambda: LambingEntry.objects.count() == 1, "the count tapped 保存")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=20_000)
+    entry = LambingEntry.objects.get()
+    assert (entry.record_id, entry.lambs_born) == (records[2].pk, 5)
