@@ -81,3 +81,56 @@ def test_a_page_open_when_the_session_ends_says_so_keeps_counting_and_uploads_af
     ]
     expect(row(page, records[0]).locator('[data-total="lambs_born"]')).to_have_text("3")
     page.screenshot(path=results_dir / "3-logged-in-again-uploaded.png")
+
+
+def test_a_page_that_hears_the_technician_logged_in_again_says_what_is_so_now(
+    phone, fuhai_village, results_dir
+):
+    """The session ended while a count waited, its upload refused for want of a login
+    (the line had said "正在上传…" before the refusal). The technician logged in again
+    in another tab, which uploaded the count. Hearing of the new login, the page put
+    back its line of before the session ended: "正在上传… · Uploading…", with nothing
+    uploading and nothing waiting. It now says what is so: nothing waits, the line goes,
+    and the household's row says the count was uploaded."""
+    page, signal = phone
+    village, records = fuhai_village
+    open_and_keep(page, f"/field/village/{village.pk}/")
+    go_offline(page, signal)
+    time.sleep(1)
+    end_sessions_of("fuhai-tech")
+    with page.expect_response(lambda response: "/field/roster.json" in response.url):
+        go_online(page, signal)
+    state = page.locator("[data-sync-state]")
+    expect(state).to_contain_text(ENDED)
+
+    go_offline(page, signal)
+    enter(page, records[0], lambs_born=3)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    with page.expect_response(lambda response: "/api/v1/entries/bulk/" in response.url) as upload:
+        go_online(page, signal)
+    assert upload.value.status == 401
+    expect(state).to_contain_text(ENDED)
+
+    # Logged in again in another tab, which uploads the count.
+    other = page.context.new_page()
+    other.goto("/admin/login/?next=/field/")
+    other.get_by_label("用户名").fill("fuhai-tech")
+    other.get_by_label("密码").fill(PASSWORD)
+    other.get_by_role("button", name="登录").click()
+    other.wait_for_url("**/field/")
+    wait_until_stored(lambda: LambingEntry.objects.count() == 1, "the count")
+    expect(outbox_count(other)).to_have_attribute("data-outbox-count", "0")
+    other.close()
+
+    # The page hears of the login with its next refresh.
+    go_offline(page, signal)
+    with page.expect_response(lambda response: "/field/roster.json" in response.url) as roster:
+        go_online(page, signal)
+    assert roster.value.ok
+    expect(page.locator("[data-outbox]")).to_be_hidden()
+    expect(state).not_to_contain_text("正在上传")
+    expect(state).not_to_contain_text(ENDED)
+    expect(row(page, records[0]).locator("[data-row-status]")).to_have_text(
+        "已上传 — 产羔数 3 · Uploaded. Lambs born: 3"
+    )
+    page.screenshot(path=results_dir / "logged-in-again-elsewhere.png")

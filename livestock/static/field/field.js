@@ -253,8 +253,13 @@
       sessionEnded = true;
       syncState(null);
     } else if (response.ok && sessionEnded) {
+      /* Logged in again (in another tab): what the line said before the session
+         ended ("正在上传…" of an upload refused since, "no connection" of a signal
+         back since) is no longer so. It is forgotten, and an upload says what is. */
       sessionEnded = false;
+      syncSaid = null;
       syncState(null);
+      sync();
     }
     return response;
   }
@@ -1180,6 +1185,11 @@
           });
         }
         node.classList.toggle("needs-visit", h.needs_visit);
+        /* A row that says its count was uploaded says the household's lambs born as
+           they now are: drawn before this refresh (a count another tab uploaded), it
+           said the total of before the upload. */
+        const status = node.matches("form[data-entry-form]") && node.querySelector("[data-row-status].saved");
+        if (status) uploadedStatus(node);
       });
     });
     showVisitFirst(roster);
@@ -1218,6 +1228,13 @@
   }
 
   /* The page: how many wait, what needs attention, each row's state. */
+
+  /* A row whose counts have all been uploaded: said so, with its household's lambs
+     born as the page shows them. */
+  function uploadedStatus(form) {
+    const totals = form.querySelector("[data-total=lambs_born]");
+    rowStatus(form, _("Uploaded. Lambs born: %(lambs_born)s", { lambs_born: totals ? totals.textContent : "" }), "saved");
+  }
 
   async function render() {
     const items = await outbox.all();
@@ -1263,8 +1280,7 @@
       } else if (status && status.classList.contains("needs-attention")) {
         rowStatus(form, null, "");
       } else if (status && status.classList.contains("waiting")) {
-        const totals = form.querySelector("[data-total=lambs_born]");
-        rowStatus(form, _("Uploaded. Lambs born: %(lambs_born)s", { lambs_born: totals ? totals.textContent : "" }), "saved");
+        uploadedStatus(form);
       }
     });
     /* A correction's form, likewise: it said "waiting to upload" after the upload too. */
