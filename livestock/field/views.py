@@ -619,6 +619,12 @@ def service_worker(request):
     worker = (STATIC / "sw.js").read_text(encoding="utf-8")
     catalogs = [reverse("field:catalog", args=[code]) for code, _name in settings.LANGUAGES]
     worker = _filled(worker, "const CATALOGS = [];", f"const CATALOGS = {json.dumps(catalogs)};")
+    offline_files = [static("field/kept.js"), static("field/offline.js")]
+    worker = _filled(
+        worker,
+        "const NOT_AVAILABLE_FILES = [];",
+        f"const NOT_AVAILABLE_FILES = {json.dumps(offline_files)};",
+    )
     worker = _filled(
         worker,
         'importScripts("/static/field/kept.js");',

@@ -424,3 +424,47 @@ def test_an_upload_refused_because_the_session_ended_tells_the_phone(
     assert not LambingEntry.objects.exists()
     signal.cut_heads = set()
     log_in_again_and_expect_the_count_stored(page, signal, records[1], 5)
+
+
+def test_the_page_not_available_offline_says_how_many_counts_wait_on_the_phone(
+    phone, fuhai_village, results_dir
+):
+    """Logged out with two counts typed with no signal and not yet uploaded, the
+    technician opened a field page with no signal: "离线时不能查看 · Not available
+    offline", and not a word of the two counts, which are never dropped with the pages
+    and upload at the next login. The page now says how many wait, in each of its
+    languages; with none waiting, it says nothing of them."""
+    page, signal = phone
+    _village, records = fuhai_village
+    keep_the_pages_and_count_offline(page, signal, records, lambs_born=3)
+    enter(page, records[2], lambs_born=1)
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+    page.route("**/api/v1/entries/bulk/", lambda route: route.abort())
+    go_online(page, signal)
+    log_out_in_the_field_app(page)
+    expect_told_the_phone_was_cleared(page, unsent=2)
+    page.unroute("**/api/v1/entries/bulk/")
+
+    go_offline(page, signal)
+    expect_not_available_offline(page, "/field/")
+    unsent = page.locator("[data-unsent]:visible")
+    expect(unsent).to_have_text(
+        [
+            "2 条计数保存在手机上，待上传",
+            "2 counts saved on this phone, waiting to upload",
+            "\u20682\u2069 سان تەلەفوندا ساقتالدى، جۇكتەلۋىن كۇتۋدە",
+            "2 сан телефонда сақталды, жүктелуін күтуде",
+        ]
+    )
+    page.screenshot(path=results_dir / "not-available-two-waiting.png", full_page=True)
+
+    # Logged in again, the counts upload; the page then says nothing of counts waiting.
+    go_online(page, signal)
+    log_in_as(page, "fuhai-tech")
+    wait_until_stored(lambda: LambingEntry.objects.count() == 2, "the two counts")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=20_000)
+    log_out_in_the_field_app(page)
+    expect_told_the_phone_was_cleared(page, unsent=0)
+    go_offline(page, signal)
+    expect_not_available_offline(page, "/field/")
+    expect(page.locator("[data-unsent]:visible")).to_have_count(0)

@@ -32,8 +32,10 @@ const CACHE = fieldKept.CACHE;
 const CATALOGS = [];
 const SHELL = ["/field/manifest.webmanifest", "/static/field/icon-192.png"];
 // Kept at installation too, for the worker to be installed: what a page asked for
-// offline is answered with when no kept page may be shown.
-const REQUIRED = [...CATALOGS, fieldKept.NOT_AVAILABLE];
+// offline is answered with when no kept page may be shown, and the scripts with which
+// it says how many counts wait on the phone (filled in by the view, as CATALOGS).
+const NOT_AVAILABLE_FILES = [];
+const REQUIRED = [...CATALOGS, fieldKept.NOT_AVAILABLE, ...NOT_AVAILABLE_FILES];
 // Never kept: the worker itself, and the roster, which the page keeps in IndexedDB
 // and asks for what changed since its last copy; an old answer replayed from here
 // offline would put back names and totals the phone has since had fresher. Nor who
