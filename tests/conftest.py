@@ -5,9 +5,12 @@ import datetime
 import os
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
-from livestock.models import County, Herder, Prefecture, Season, Township, Village
+from livestock.counting import rollups
+from livestock.models import County, Herder, LambingRecord, Prefecture, Season, Township, Village
 from livestock.services.records import record_create
 
 # Lines of figures that tests measured, printed at the end of the run. A test
@@ -147,6 +150,21 @@ def quick_passwords(settings):
 
 # Users by role and place. Every test user has this password.
 PASSWORD = "a-long-test-password-7"
+
+
+def made_on(day: datetime.date, *records: LambingRecord) -> None:
+    """The records as if made on ``day`` (at 9:00, local time), their rollups
+    with it: a household's "no count for more than 7 days" counts from the day
+    its record was made (within the season), so a test of a household left
+    without a count for a week needs one made a week ago, not today."""
+    made_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+    with transaction.atomic():  # the rollups lock the records (a browser test has no transaction)
+        LambingRecord.objects.filter(pk__in=[record.pk for record in records]).update(
+            created_at=made_at
+        )
+        rollups.changed([record.pk for record in records])
+    for record in records:
+        record.created_at = made_at
 
 
 def make_user(username: str, role: str | None, *places, superuser: bool = False):

@@ -27,7 +27,7 @@ from livestock.services.guards import REASON_MAX_LENGTH
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
 from livestock.services.reviews import review_approve, review_submit
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, made_on, make_user
 
 
 @pytest.fixture
@@ -85,6 +85,7 @@ def test_today_lists_the_households_of_my_villages_with_their_totals(
 def test_today_puts_a_household_without_a_count_for_a_week_first(
     tech_client, sailike_now, qibaerwoyi, season
 ):
+    made_on(season.start_date, sailike_now)  # recorded since the season's start, never counted
     counted = household(qibaerwoyi, "阿依古丽", "Ayiguli", season)
     entry_create(record=counted, date=timezone.localdate(), lambs_born=2)
     page = tech_client.get("/field/").content.decode()
@@ -93,6 +94,31 @@ def test_today_puts_a_household_without_a_count_for_a_week_first(
     assert f'href="#record-{counted.pk}"' not in visit_first
     assert page.index(f'data-record="{sailike_now.pk}"') < page.index(f'data-record="{counted.pk}"')
     assert page.count(f'data-record="{sailike_now.pk}"') == 1
+
+
+def test_a_household_added_today_is_not_put_first_until_a_week_without_a_count(
+    tech_client, sailike_now, qibaerwoyi, season
+):
+    """The season started 40 days ago. A household added today has had no
+    chance to be counted: it is not to visit first, nor flagged "no count for
+    more than 7 days". One added 8 days ago and not counted since is."""
+    added_a_week_ago = household(qibaerwoyi, "阿依古丽", "Ayiguli", season)
+    made_on(timezone.localdate() - datetime.timedelta(days=8), added_a_week_ago)
+    week = household(qibaerwoyi, "努尔兰", "Nurlan", season)
+    made_on(timezone.localdate() - datetime.timedelta(days=7), week)
+    page = tech_client.get("/field/").content.decode()
+    visit_first = page.split('class="visit"')[1].split("</nav>")[0]
+    assert f'href="#record-{added_a_week_ago.pk}"' in visit_first
+    assert f'href="#record-{sailike_now.pk}"' not in visit_first
+    assert f'href="#record-{week.pk}"' not in visit_first
+    assert "(<span data-visit-count>1</span>)" in visit_first
+    row = page.split(f'data-record="{sailike_now.pk}"')[1].split("</form>")[0]
+    assert "超过7天未计数" not in row
+    late_row = page.split(f'data-record="{added_a_week_ago.pk}"')[1].split("</form>")[0]
+    assert "超过7天未计数" in late_row
+    roster = tech_client.get("/field/roster.json").json()
+    needs_visit = {h["record"]: h["needs_visit"] for h in roster["households"]}
+    assert needs_visit == {sailike_now.pk: False, added_a_week_ago.pk: True, week.pk: False}
 
 
 def test_today_finds_a_household_by_its_latin_name(tech_client, sailike_now, qibaerwoyi, season):

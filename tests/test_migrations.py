@@ -131,3 +131,46 @@ def test_households_stored_in_traditional_characters_get_the_simplified_keys_on_
     assert stored["賽力克·馬2002"] == "赛力克·马2002"
     assert stored["努尔兰"] == "努尔兰"
     assert Herder.objects.get(name="賽力克·馬7").name_latin_key == "sailike 7"
+
+
+BEFORE_STALE_FROM_RECORD = ("livestock", "0028_rollup_households_reporting")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_household_added_mid_season_stored_as_late_at_once_is_not_late_after_the_upgrade(
+    monkeypatch,
+):
+    """Before, "no count for more than 7 days" counted from the season's start,
+    and the rollups stored a household added on 20 December, never counted, as
+    late from that day on. The upgrade makes the rollups again: it is late only
+    8 days after it was added, as the entries and the record say now."""
+    from livestock.counting import flags, quality
+    from livestock.models import County, Prefecture, Season, Township, Village
+    from livestock.services.places import herder_create
+    from livestock.services.records import record_create
+    from tests.conftest import made_on
+
+    migrate([BEFORE_STALE_FROM_RECORD])
+    altay = Prefecture.objects.create(name="阿勒泰地区", name_latin="Altay")
+    fuhai = County.objects.create(prefecture=altay, name="福海县", name_latin="Fuhai")
+    town = Township.objects.create(county=fuhai, name="阔克阿勒什乡", name_latin="K")
+    village = Village.objects.create(township=town, name="齐巴尔窝依村", name_latin="Q")
+    season = Season.objects.create(
+        kind="winter", start_date=datetime.date(2024, 12, 1), end_date=datetime.date(2025, 2, 28)
+    )
+    herder = herder_create(village=village, name="赛力克", name_latin="S")
+    added_on = datetime.date(2024, 12, 20)
+    with monkeypatch.context() as before:  # the rule of the version before
+        before.setattr(flags, "stale_start", lambda **dates: dates["season_start"])
+        record = record_create(herder=herder, season=season, ewes_at_start=90)
+        made_on(added_on, record)
+    stored_late = quality.record_flags(record, as_of=added_on)
+    assert [flag.key for flag in stored_late] == ["stale"]
+
+    executor = MigrationExecutor(connection)
+    migrate(executor.loader.graph.leaf_nodes())
+
+    assert quality.record_flags(record, as_of=added_on) == []
+    week_later = added_on + datetime.timedelta(days=quality.STALE_AFTER_DAYS + 1)
+    assert [flag.key for flag in quality.record_flags(record, as_of=week_later)] == ["stale"]
+    assert stored_rollups() == rebuilt_rollups()

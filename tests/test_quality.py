@@ -16,6 +16,7 @@ from livestock.services.entries import entry_create
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
 from livestock.services.seasons import season_update
+from tests.conftest import made_on
 from tests.test_rules_properties import DATABASE_EXAMPLES, rolled_back
 
 DEC_1 = datetime.date(2024, 12, 1)
@@ -47,11 +48,43 @@ class TestEachFlag:
         assert flags(bieke_record, DEC_10 + datetime.timedelta(days=days + 1)) == ["stale"]
 
     def test_a_record_never_counted_is_stale_once_the_season_is_that_old(self, bieke_record):
-        made_on = timezone.make_aware(datetime.datetime.combine(DEC_1, datetime.time(9)))
-        LambingRecord.objects.filter(pk=bieke_record.pk).update(created_at=made_on)
-        rollups.changed([bieke_record.pk])  # made on that day, as the rollups say
+        made_on(DEC_1, bieke_record)  # made on that day, as the rollups say
         assert flags(bieke_record, DEC_1 + datetime.timedelta(days=3)) == []
         assert "stale" in flags(bieke_record, DEC_20)
+
+    def test_a_household_added_mid_season_is_late_only_a_week_after_it_was_added(
+        self, bieke_record, sailike_record
+    ):
+        """The season started on 1 December; 别克's household is added on 20
+        December. "No count for more than 7 days" counts from that day, not
+        the season's start: on it and for the 7 days after, it is not late; on
+        the 8th with no count it is. A household added before the season counts
+        from the season's start, as always."""
+        made_on(DEC_20, bieke_record)
+        made_on(DEC_1 - datetime.timedelta(days=10), sailike_record)
+        days = quality.STALE_AFTER_DAYS
+        assert flags(bieke_record, DEC_20) == []
+        assert flags(bieke_record, DEC_20 + datetime.timedelta(days=days)) == []
+        assert flags(bieke_record, DEC_20 + datetime.timedelta(days=days + 1)) == ["stale"]
+        assert flags(sailike_record, DEC_1 + datetime.timedelta(days=days)) == []
+        assert flags(sailike_record, DEC_1 + datetime.timedelta(days=days + 1)) == ["stale"]
+        assert flags(sailike_record, DEC_20) == ["stale"]
+
+    def test_a_household_added_mid_season_is_counted_late_per_township_and_in_the_filter(
+        self, bieke_record, sailike_record, winter_2024, altay
+    ):
+        """The pages' counts of households flagged and the admin's filter read the
+        same: on 20 December the household added that day is not late, the one
+        recorded since before the season and never counted is."""
+        made_on(DEC_20, bieke_record)
+        made_on(DEC_1 - datetime.timedelta(days=10), sailike_record)
+        counts = quality.flag_counts(season=winter_2024, as_of=DEC_20, level=Township, place=altay)
+        assert counts.by_flag["stale"] == 1
+        assert counts.by_place == {sailike_record.herder.village.township_id: 1}
+        late = quality.flagged_ids(
+            LambingRecord.objects.filter(season=winter_2024), season=winter_2024, as_of=DEC_20
+        )
+        assert list(late.values_list("record", flat=True)) == [sailike_record.pk]
 
     def test_a_record_has_no_flag_before_it_counts(self, bieke_record):
         """Made today, after the season, without an entry: it is not one of the
@@ -211,9 +244,14 @@ days_around_the_season = st.integers(-5, (SEASON_END - SEASON_START).days + 10)
 def oracle(entries: list[LambingEntry], made_on: datetime.date, as_of: datetime.date) -> set[str]:
     """Each flag as its message says, read from scratch over the stored entries
     (by date, then as stored), as of the end of ``as_of``. A record counts
-    from the day it was made, or its first entry if earlier."""
-    if as_of < min([made_on, *(entry.date for entry in entries)]):
+    from the day it was made, or its first entry if earlier; it is late with
+    no count in the last 7 days once more than 7 days have passed since that
+    day, or since the season's start if it was made before the season or
+    after it (never counted in the season)."""
+    counts_from = min([made_on, *(entry.date for entry in entries)])
+    if as_of < counts_from:
         return set()
+    visited_from = counts_from if SEASON_START <= counts_from <= SEASON_END else SEASON_START
     until = [entry for entry in entries if entry.date <= as_of]
     day = min(as_of, SEASON_END)
     born = sum(entry.lambs_born for entry in until)
@@ -221,7 +259,10 @@ def oracle(entries: list[LambingEntry], made_on: datetime.date, as_of: datetime.
     lambed = sum(entry.ewes_lambed for entry in until)
     flagged = set()
     week_before = day - datetime.timedelta(days=quality.STALE_AFTER_DAYS)
-    if week_before > SEASON_START and not [e for e in until if week_before <= e.date <= day]:
+    days_to_count = (day - visited_from).days
+    if days_to_count > quality.STALE_AFTER_DAYS and not [
+        e for e in until if week_before <= e.date <= day
+    ]:
         flagged.add("stale")
     if lost > 0 and lost / born > quality.MAX_LOSS_PERCENT / 100 if born else lost > 0:
         flagged.add("high_losses")

@@ -72,8 +72,9 @@ ANY_FLAG_COLUMN = "flagged_any"
 # The daily rollups' column of the households reporting: with a count dated in
 # the last ``STALE_AFTER_DAYS`` days (reporting completeness's numerator,
 # ``livestock/monitoring/completeness.py``). Not a flag: it is what the stale
-# flag is not once the season is older than those days, and in the season's
-# first week, when nobody is late yet, only the households that have counted.
+# flag is not once the season (or the record, if made later) is older than
+# those days; before that, when nobody is late yet, only the households that
+# have counted.
 REPORTING_COLUMN = "households_reporting"
 
 
@@ -90,11 +91,27 @@ class FlagWalk:
     the latest day with an entry, whether a final-window check was made, the
     latest check. So the walk reads the flags on each of a record's dates in
     one pass over its entries instead of reading them all again on each date.
-    After the season, a record reads as on its last day."""
+    After the season, a record reads as on its last day.
 
-    def __init__(self, *, season_start: datetime.date, season_end: datetime.date) -> None:
+    ``counts_from``: the first day the record counts (the day it was made, or
+    its first entry if earlier; ``walk.RecordFacts``). A household is late
+    (stale) only once more than ``STALE_AFTER_DAYS`` have passed without a
+    count since then, when that is within the season (``stale_start``): one
+    added mid-season is not late the day it is added. None: from the season's
+    start."""
+
+    def __init__(
+        self,
+        *,
+        season_start: datetime.date,
+        season_end: datetime.date,
+        counts_from: datetime.date | None = None,
+    ) -> None:
         self.season_start = season_start
         self.season_end = season_end
+        self.stale_from = stale_start(
+            season_start=season_start, season_end=season_end, counts_from=counts_from
+        )
         self.final_from = season_end - _FINAL_WINDOW
         self.reached: datetime.date | None = None  # the latest day added
         # The running totals the flags read, at its end.
@@ -157,9 +174,9 @@ class FlagWalk:
             raise ValueError(f"flags asked as of {as_of}, entries of {self.reached} added")
         ewes_lambed, lambs_born, lamb_losses = self.ewes_lambed, self.lambs_born, self.lamb_losses
         return (
-            # stale: only once the season is older than the set days: no one
-            # is late on day 1.
-            self.season_start < self._recent_from(as_of) and not self.reporting(as_of),
+            # stale: only once the season, or the record if made later, is
+            # older than the set days: no one is late on their first day.
+            self.stale_from < self._recent_from(as_of) and not self.reporting(as_of),
             # high_losses. Zero is a value: 0 losses are not high, 0 lambs born
             # to ewes lambed is a rate of 0 %.
             lamb_losses > 0 and lamb_losses * 100 > lambs_born * MAX_LOSS_PERCENT,
@@ -182,19 +199,40 @@ _FINAL_WINDOW = datetime.timedelta(days=FINAL_CHECK_WITHIN_DAYS)
 _LOW_RATE, _HIGH_RATE = LAMBING_RATE_RANGE_PERCENT
 
 
+def stale_start(
+    *,
+    season_start: datetime.date,
+    season_end: datetime.date,
+    counts_from: datetime.date | None,
+) -> datetime.date:
+    """The day a record's "no count for more than 7 days" counts from: the
+    first day it counts (``FlagWalk``'s ``counts_from``) when that is within
+    the season, from which a technician can visit it; else the season's start.
+    A record made before the season is late as any other; one that counts
+    only from after it (made once it was over, without an entry: entries are
+    dated within the season) is read over the whole season, as a household
+    never counted in its last days."""
+    if counts_from is not None and season_start < counts_from <= season_end:
+        return counts_from
+    return season_start
+
+
 def flag_dates(
     entry_dates: Iterable[datetime.date],
     *,
     season_start: datetime.date,
     season_end: datetime.date,
+    counts_from: datetime.date | None = None,
 ) -> set[datetime.date]:
     """The dates on which a record's flags may change, up to the season's end
     (after it, nothing changes): each entry's date and the day it stops
     being recent unless a later entry is recent by then, the day the season
-    is old enough to be stale, its end. (A date listed where nothing changes
-    costs the walk a step, and no rollup row.)"""
+    (or the record, counting from ``counts_from``, as ``FlagWalk``) is old
+    enough to be stale, its end. (A date listed where nothing changes costs
+    the walk a step, and no rollup row.)"""
     entry_dates = sorted(set(entry_dates))
-    dates = {season_start + _NO_LONGER_RECENT, season_end, *entry_dates}
+    start = stale_start(season_start=season_start, season_end=season_end, counts_from=counts_from)
+    dates = {start + _NO_LONGER_RECENT, season_end, *entry_dates}
     for date, next_date in pairwise(entry_dates):
         if next_date > (stale := date + _NO_LONGER_RECENT):
             dates.add(stale)
@@ -203,5 +241,5 @@ def flag_dates(
     return {date for date in dates if date <= season_end}
 
 
-# The days after an entry (or the season's start) on which a record turns stale.
+# The days after an entry (or the day stale counts from) on which a record turns stale.
 _NO_LONGER_RECENT = datetime.timedelta(days=STALE_AFTER_DAYS + 1)

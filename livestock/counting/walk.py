@@ -71,7 +71,9 @@ class RecordFacts:
     asked about an earlier date, it did not exist yet, and the answer given
     then stays the answer (DOMAIN.md, "As-of"). None: from its first entry.
     With the season's dates the flags are walked too, on the dates they may
-    change (``flags.flag_dates``) as well as the entries' dates."""
+    change (``flags.flag_dates``) as well as the entries' dates; "no count for
+    more than 7 days" counts from the same first day (or the season's start,
+    if later): a household added mid-season is not late the day it is added."""
 
     ewes_at_start: int | None
     counts_from: datetime.date | None = None
@@ -193,8 +195,12 @@ def counted_days(
     dates = {first, *entry_dates}
     flag_walk = None
     if record.season_start is not None and record.season_end is not None:
-        flag_walk = FlagWalk(season_start=record.season_start, season_end=record.season_end)
-        span = {"season_start": record.season_start, "season_end": record.season_end}
+        span = {
+            "season_start": record.season_start,
+            "season_end": record.season_end,
+            "counts_from": first,
+        }
+        flag_walk = FlagWalk(**span)
         dates.update([date for date in flag_dates(entry_dates, **span) if date > first])
 
     ewes_at_start = record.ewes_at_start

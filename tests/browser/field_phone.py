@@ -19,7 +19,7 @@ from livestock.models import County, Prefecture, Season, Township, Village
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
 from tests.browser.signal import Signal
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, made_on, make_user
 
 PHONE = {"width": 360, "height": 740}
 NAMES = [
@@ -34,7 +34,9 @@ NAMES = [
 @pytest.fixture
 def fuhai_village(transactional_db):
     """福海县's 齐巴尔窝依村 with five households, each with 100 ewes in a season
-    running today; and a technician of 福海县."""
+    running today, recorded since its start a month ago and never counted (so
+    each is flagged "no count for more than 7 days", to visit first); and a
+    technician of 福海县."""
     today = timezone.localdate()
     season = Season.objects.create(
         kind="winter",
@@ -53,6 +55,7 @@ def fuhai_village(transactional_db):
     for name, latin in NAMES:
         herder = herder_create(village=village, name=name, name_latin=latin)
         records.append(record_create(herder=herder, season=season, ewes_at_start=100))
+    made_on(season.start_date, *records)
     make_user("fuhai-tech", "technician", fuhai)
     return village, records
 

@@ -15,7 +15,7 @@ from livestock.models import Season
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
 from tests.browser.conftest import loaded
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, made_on
 
 PHONE = {"width": 360, "height": 740}
 HOUSEHOLDS = [
@@ -30,14 +30,16 @@ LANGUAGES = ["zh-hans", "kk", "kk-arab"]
 
 @pytest.fixture
 def households(qibaerwoyi, fuhai_technician) -> list:
-    """齐巴尔窝依村's five households, each with a record in a season running today."""
+    """齐巴尔窝依村's five households, each with a record in a season running today,
+    made at its start and never counted: each row shows its flag ("no count for more
+    than 7 days"), laid out with the rest."""
     today = timezone.localdate()
     season = Season.objects.create(
         kind="winter",
         start_date=today - datetime.timedelta(days=30),
         end_date=today + datetime.timedelta(days=60),
     )
-    return [
+    records = [
         record_create(
             herder=herder_create(village=qibaerwoyi, name=name, name_latin=latin),
             season=season,
@@ -45,6 +47,8 @@ def households(qibaerwoyi, fuhai_technician) -> list:
         )
         for name, latin in HOUSEHOLDS
     ]
+    made_on(season.start_date, *records)
+    return records
 
 
 @pytest.fixture
