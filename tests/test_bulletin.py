@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import translation
 
 from livestock.choices import Qualifier
+from livestock.counting import quality
 from livestock.models import (
     County,
     Herder,
@@ -789,6 +790,30 @@ def test_the_bulletin_in_english_writes_one_household_and_one_lamb_in_the_singul
     assert "2 lambs are expected this season" in two
     chinese = bulletin_text(village, winter_2024, burqin_official, "zh-hans")
     assert f"{village.name}已建档牧户2户，其中近7日有计数的2户" in chinese
+
+
+def test_households_reporting_are_those_counted_in_the_last_7_days_not_those_not_late(
+    bieke, sailike, winter_2024, burqin_official
+):
+    """别克 was counted on 9 February; 赛力克's household was added that day and not
+    counted since. As of 11 February neither is late ("no count for more than 7
+    days" counts from the day a household is added), but only 别克 reports: the
+    figure's basis says what it counts, not "the households without that flag",
+    which would be both."""
+    with entered_on(datetime.date(2025, 2, 9)):
+        record = record_create(herder=bieke, season=winter_2024, ewes_at_start=10)
+        entry_create(record=record, date=datetime.date(2025, 2, 9), ewes_lambed=1, lambs_born=1)
+        record_create(herder=sailike, season=winter_2024, ewes_at_start=10)
+    altay = bieke.village.township.county.prefecture
+    as_of = datetime.date(2025, 2, 11)
+    assert quality.flag_counts(season=winter_2024, as_of=as_of, place=altay).by_flag["stale"] == 0
+    with translation.override("zh-hans"):
+        written = bulletin.write_bulletin(
+            season=winter_2024, as_of=as_of, place=altay, user=make_user("altay", "official", altay)
+        )
+    assert "阿勒泰地区已建档牧户2户，其中近7日有计数的1户（报告完整率50.0%）" in written.text()
+    [reporting] = [figure for figure in written.figures if figure.what == "近7日有计数的户"]
+    assert reporting.basis == "建档户中计数日期在近7日内的户"
 
 
 def figures_listed(page: str) -> str:

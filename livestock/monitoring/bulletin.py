@@ -382,7 +382,7 @@ def write_bulletin(
         reporting=write.recorded(
             reporting.households_reporting,
             pgettext("bulletin: what a figure is", "households with counts in the last 7 days"),
-            gettext("households on file without the “no count for over 7 days” flag"),
+            gettext("households on file with a count dated in the last 7 days"),
             unit="户",
         ),
     )
