@@ -78,6 +78,25 @@ def test_a_readers_part_is_the_places_of_their_grants_below_the_place(
     assert scoping.part_seen(make_user("altay-burqin", "official", altay, burqin), altay) is None
 
 
+def test_a_grant_within_another_grant_is_not_named_again_as_a_part(
+    counted, winter_2024, burqin, woyimoke, tongke
+):
+    # 布尔津县 and its own 窝依莫克镇 (and that town's 通克村): the part is Burqin,
+    # not "布尔津县、窝依莫克镇", which read as two places whose figures were added.
+    official = make_user("burqin-and-woyimoke", "official", burqin, woyimoke, tongke)
+    assert scoping.part_seen(official, counted).places == (burqin,)
+    technician = make_user("woyimoke-and-tongke", "technician", tongke, woyimoke)
+    assert scoping.part_seen(technician, burqin).places == (woyimoke,)
+
+    page = prefecture_page(official, counted, winter_2024).content.decode()
+    assert f"<h1><bdi>{PART}</bdi></h1>" in page
+    text = sentences(prefecture_page(official, counted, winter_2024, "/bulletin/").content.decode())
+    assert "截至1月10日，布尔津县（阿勒泰地区中您的范围）已产羔80只，" in text
+    params = {"season": winter_2024.pk, "as_of": AS_OF, "place": f"prefecture:{counted.pk}"}
+    body = api(official).get(API + "summaries/", params).json()
+    assert [place["name"] for place in body["scope"]] == ["布尔津县"]
+
+
 def test_the_prefectures_page_says_burqins_official_sees_burqin_alone(
     counted, winter_2024, burqin_official
 ):

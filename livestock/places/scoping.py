@@ -203,8 +203,9 @@ def part_seen(user: User, place: Place | None) -> PartSeen | None:
     """The part of ``place`` that ``user`` sees when their grants lie below it and
     none covers it whole (``within()``); None when they see all of it (a grant at
     or above it, a superuser), or for no place (the overview, "all of your
-    places" already). No query for a user with no grant below the place's level
-    (most pages); else one per level of those grants, and one for the cover."""
+    places" already). A grant within another of the user's grants is part of
+    that one, not named again. No query for a user with no grant below the place's
+    level (most pages); else one per level of those grants, and one for the cover."""
     if place is None or (user.is_authenticated and user.is_superuser):
         return None
     level = LEVEL_OF[type(place)]
@@ -215,9 +216,16 @@ def part_seen(user: User, place: Place | None) -> PartSeen | None:
     places: list[Place] = []
     for name, ids in below.items():
         granted = LEVEL_NAMED[name]
-        places += granted.model.objects.filter(
+        # A grant within another of the user's grants (布尔津县 and its 窝依莫克镇) is
+        # not a part of its own: named beside it, the two read as places to add up.
+        within_place = granted.model.objects.filter(
             pk__in=ids, **{granted.path_to(level): place.pk}
-        ).order_by("pk")
+        )
+        for other, other_ids in below.items():
+            if LEVEL_NAMED[other].depth < granted.depth:
+                lookup = f"{granted.path_to(LEVEL_NAMED[other])}__in"
+                within_place = within_place.exclude(**{lookup: other_ids})
+        places += within_place.order_by("pk")
     if not places or within(user, type(place).objects.filter(pk=place.pk)).exists():
         return None
     return PartSeen(place=place, places=tuple(places))
