@@ -92,6 +92,21 @@ def test_a_key_that_is_not_visible_ascii_is_a_400_naming_it(key, said, writer, q
     assert not Herder.objects.filter(name="x").exists()
 
 
+def test_a_key_sent_in_utf8_is_said_back_as_typed_not_as_its_bytes(writer, qibaerwoyi, english):
+    # A WSGI server hands a header's bytes over as Latin-1 (PEP 3333): 订单17 sent
+    # by a client arrives as è®¢å\x8d\x9517, and was said back so.
+    body = {"village": qibaerwoyi.pk, "name": "x", "name_latin": "x"}
+    as_received = "订单17".encode().decode("latin-1")
+
+    response = api(writer).post(API + "herders/", body, HTTP_IDEMPOTENCY_KEY=as_received)
+
+    assert response.status_code == 400
+    assert response.json()["Idempotency-Key"] == [
+        "Idempotency-Key is 1 to 255 visible ASCII characters, not '订单17'."
+    ]
+    assert not Herder.objects.filter(name="x").exists()
+
+
 def test_a_refused_create_does_not_use_up_its_key(writer, qibaerwoyi):
     client = api(writer)
     body = {"village": qibaerwoyi.pk, "name": "哈力木·别克", "name_latin": "Halimu Bieke"}

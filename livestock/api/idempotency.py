@@ -45,11 +45,25 @@ def key_of(request) -> str | None:
             {
                 HEADER: [
                     _("%(header)s is 1 to %(limit)s visible ASCII characters, not %(value)s.")
-                    % {"header": HEADER, "limit": MAX_KEY_LENGTH, "value": repr(shown(key))}
+                    % {
+                        "header": HEADER,
+                        "limit": MAX_KEY_LENGTH,
+                        "value": repr(shown(_as_typed(key))),
+                    }
                 ]
             }
         )
     return key
+
+
+def _as_typed(value: str) -> str:
+    """A header's value as its client typed it: a WSGI server hands the header's
+    bytes over as Latin-1 (PEP 3333), so a key typed 订单17 and sent in UTF-8
+    arrives as "è®¢å\x8d\x9517"; read back as UTF-8 when it is that."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 # Visible ASCII: a space is not (a key "a b" and "a  b" looked one key in a log),
