@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 import re
+import sys
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -194,10 +195,17 @@ def _decode(content: bytes) -> str:
     raise FileRefused(_("The file is neither XLSX nor a CSV in UTF-8 or GB18030."))
 
 
+# The csv module's own cap on a cell (131,072 characters) is lifted: a cell past it
+# was refused as "field larger than field limit (131072)", in English, naming no
+# line, by a limit that is not the import's. The import's is
+# IMPORT_MAX_CELL_CHARACTERS, said by ``_bounded`` with the line and column; the
+# file is in memory whole already, so a long cell costs no more than its file.
+csv.field_size_limit(sys.maxsize)
+
+
 def _csv_lines(content: bytes, limits: ReadLimits) -> list[tuple[int, list]]:
     """The rows of a CSV, read here up to the limits, so that a line the csv
-    module cannot read (a cell beyond its size limit) refuses the file with a
-    message."""
+    module cannot read refuses the file with a message."""
     try:
         lines = csv.reader(io.StringIO(_decode(content), newline=""))
         return _bounded(enumerate(lines, start=1), limits)
