@@ -646,6 +646,40 @@ def test_an_unknown_parameter_is_a_400_naming_it_and_those_the_request_takes(
     }
 
 
+@pytest.mark.parametrize(
+    ("url", "query", "named", "values"),
+    [
+        (
+            API + "summaries/",
+            "as_of=2025-01-01&as_of=2025-02-05",
+            "as_of",
+            "2025-01-01, 2025-02-05",
+        ),
+        (API + "herders/", "county=2&search=x&county=4&county=4", "county", "2, 4, 4"),
+    ],
+    ids=["a summary's as_of", "a list's filter"],
+)
+def test_a_parameter_sent_twice_is_a_400_naming_it_and_its_values(
+    fuhai_client, url, query, named, values
+):
+    """The last was read and the others dropped: ?as_of=2025-01-01&as_of=2025-02-05
+    answered as of 5 February, ?county=2&county=4 the households of county 4 alone,
+    and the client took the answer for the one it asked."""
+    response = fuhai_client.get(f"{url}?{query}")
+
+    assert response.status_code == 400
+    count = len(values.split(", "))
+    assert response.json() == {named: [f"{named} is sent {count} times ({values}); send it once."]}
+
+
+def test_a_write_sent_a_parameter_twice_stores_nothing(fuhai_client, entry):
+    response = fuhai_client.post(f"{ENTRIES}?format=json&format=json", entry)
+
+    assert response.status_code == 400
+    assert response.json() == {"format": ["format is sent 2 times (json, json); send it once."]}
+    assert nothing_stored()
+
+
 def test_a_detail_takes_its_lists_filters_but_not_its_pages(fuhai_client, sailike_record):
     url = f"{RECORDS}{sailike_record.pk}/"
 

@@ -28,6 +28,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.settings import api_settings
 
 from livestock.filtersets import iso_date, not_a_date
+from livestock.places.names import shown
 
 
 def is_date(value: str) -> bool:
@@ -118,8 +119,10 @@ class StrictOrderingFilter(OrderingFilter):
 
 class KnownParametersMixin:
     """Refuses a request sent a query parameter its endpoint does not read (see
-    the module's docstring), once the request is authenticated and allowed: an
-    anonymous client learns no endpoint's parameters."""
+    the module's docstring), or one parameter more than once (every parameter
+    takes one value: the last was read, the others dropped), once the request is
+    authenticated and allowed: an anonymous client learns no endpoint's
+    parameters."""
 
     # Parameters the view reads itself, on every action.
     query_parameters: tuple[str, ...] = ()
@@ -137,6 +140,23 @@ class KnownParametersMixin:
                         % {"name": name, "accepted": listed}
                     ]
                     for name in unknown
+                }
+            )
+        repeated = {
+            name: values for name, values in request.query_params.lists() if len(values) > 1
+        }
+        if repeated:
+            raise ValidationError(
+                {
+                    name: [
+                        _("%(name)s is sent %(count)s times (%(values)s); send it once.")
+                        % {
+                            "name": name,
+                            "count": len(values),
+                            "values": ", ".join(shown(value) for value in values),
+                        }
+                    ]
+                    for name, values in repeated.items()
                 }
             )
 
