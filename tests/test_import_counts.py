@@ -4,10 +4,12 @@ from ``tests/data/``."""
 
 import datetime
 import gc
+import re
 import signal
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from io import StringIO
@@ -18,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import translation
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from livestock.audit import bulk_insert
 from livestock.counting import rollups
@@ -1631,3 +1633,43 @@ def test_a_herder_id_no_household_can_have_is_refused_as_an_id(
         "an export gives it"
     )
     assert not result.applied and stored() == before
+
+
+def test_a_formula_saved_without_its_value_is_refused_not_read_as_empty(
+    tmp_path, fuhai_technician, qibaerwoyi, sailike, winter_2024, english
+):
+    """A workbook written by a program, not a spreadsheet, keeps a formula without
+    the value it computes. Its lambs born, =1+3, was read as an empty cell and the
+    entry stored without them. A formula whose value was saved (every spreadsheet
+    saves it) is read as that value, and one that computed "" as an empty cell."""
+    path = counts_file(
+        tmp_path, "xlsx", [[*COUNTS_HEADER, "备注"], [*counts_row("赛力克·屈克木"), "x"]]
+    )
+    workbook = load_workbook(path)
+    workbook.active["H2"] = "=1+3"
+    workbook.save(path)
+
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    [error] = result.errors
+    assert (error.line, error.column, error.value) == (2, "产羔数", "=1+3")
+    assert stored() == (1, 0, 0)
+
+    # As a spreadsheet saves them: =1+3 with its 4, and a note that computed "".
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    saved = members[sheet].replace(b"<f>1+3</f><v /></c>", b"<f>1+3</f><v>4</v></c>")
+    saved = re.sub(
+        rb'<c r="I2"[^>]*>.*?</c>', b'<c r="I2" t="str"><f>IF(1,"","x")</f><v></v></c>', saved
+    )
+    assert b"<v>4</v>" in saved and b'IF(1,"","x")' in saved
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in {**members, sheet: saved}.items():
+            archive.writestr(name, data)
+
+    result = import_counts(content=path.read_bytes(), user=fuhai_technician)
+
+    assert not result.errors
+    entry = LambingEntry.objects.get()
+    assert (entry.lambs_born, entry.note) == (4, "")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
-from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from livestock.places.names import direction_controls_shown
 from livestock.spreadsheets.columns import (
@@ -273,11 +273,28 @@ def _too_many_rows(limits: ReadLimits) -> str:
     ) % {"limit": limits.rows}
 
 
+class _SavedValues(WorkSheetParser):
+    """A sheet's cells as the spreadsheet last saved them (``data_only``): a
+    formula as the value it computed. A formula saved without a value (a
+    workbook written by a program, not a spreadsheet) is read as its formula,
+    ``=1+3``, so that a count refuses it naming it, and a note keeps it as a
+    CSV's would; it was read as an empty cell, and its count left out. (A
+    formula that computed "" is saved as an empty text, ``t="str"``: empty.)"""
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if cell["value"] is None and cell["data_type"] != "str":
+            formula = element.find(FORMULA_TAG)
+            if formula is not None:
+                cell["value"] = f"={formula.text or ''}"
+        return cell
+
+
 def _sheet_rows(workbook, sheet) -> Iterator[tuple[int, list]]:
     """A read-only sheet's rows with their row numbers, each as a list as long
     as its last cell, read from the sheet's XML by openpyxl's own parser."""
     with sheet._get_source() as source:
-        parser = WorkSheetParser(
+        parser = _SavedValues(
             source,
             sheet._shared_strings,
             data_only=True,
