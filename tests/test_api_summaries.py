@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from livestock.models import County, Report, ReportedFigure, Township, Village
@@ -188,6 +189,35 @@ def test_a_burqin_place_is_a_404_for_a_fuhai_user(counted, fuhai_technician, bur
     client = api(fuhai_technician)
     assert client.get(URL, {"place": f"county:{burqin.pk}"}).status_code == 404
     assert client.get(URL, {"place": f"township:{woyimoke.pk}"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("season", "9" * 5000, "99999999999999999999…(5000) is not a season id."),
+        (
+            "place",
+            "county:" + "9" * 5000,
+            "county:9999999999999…(5007) is not a place as LEVEL:ID, LEVEL one of "
+            "prefecture, county, township, village.",
+        ),
+    ],
+    ids=["season", "place"],
+)
+def test_a_value_of_5000_characters_is_said_back_by_its_start_and_length(
+    name, value, message, counted, fuhai_technician, english
+):
+    """Said back whole, a parameter of 5,000 characters made an answer of 5 KB
+    (a page of 5 KB more), where every other refusal says its start and length."""
+    response = api(fuhai_technician).get(URL, {name: value})
+    assert response.status_code == 400
+    assert response.json() == {name: [message]}
+
+    page = Client()
+    page.force_login(fuhai_technician)
+    response = page.get("/", {name: value})
+    assert response.status_code == 400
+    assert message.split(" ")[0] in response.content.decode()  # its start and length
 
 
 def test_a_user_with_no_place_gets_an_empty_summary(counted, unscoped_technician, winter_2024):

@@ -22,6 +22,7 @@ from livestock.models import (
     Township,
 )
 from livestock.places import scoping
+from livestock.places.names import shown
 
 # The earliest date a summary is asked for.
 FIRST_AS_OF = datetime.date(1900, 1, 1)
@@ -52,6 +53,20 @@ class _SeasonChoice(forms.ModelChoiceField):
 
     def label_from_instance(self, obj) -> str:
         return isolated(str(obj))
+
+    def to_python(self, value):
+        """Refused with the value said back as every refusal says it (``shown``:
+        its start and length), not whole: 5,000 digits made a 5 KB answer."""
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code != "invalid_choice":
+                raise
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": shown(value)},
+            ) from None
 
 
 class AsOfField(IsoDateField):
@@ -115,7 +130,7 @@ class SummaryQuery(forms.Form):
             raise forms.ValidationError(
                 _("%(value)s is not a place as LEVEL:ID, LEVEL one of %(levels)s."),
                 code="bad_place",
-                params={"value": value, "levels": ", ".join(self.levels)},
+                params={"value": shown(value), "levels": ", ".join(self.levels)},
             )
         places = scoping.visible(self.user, PLACE_LEVELS[level].objects.all())
         place = places.filter(pk=int(place_id)).first() if int(place_id) <= MAX_ID else None
