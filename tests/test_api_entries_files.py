@@ -140,16 +140,27 @@ def _xlsx_cut_short() -> bytes:
     return out.getvalue()
 
 
-def test_a_damaged_xlsx_is_refused_with_a_message_not_a_500(writer, sailike, winter_2024):
+@pytest.mark.parametrize(
+    "content",
+    [_xlsx_cut_short, lambda: b"PK\x03\x04 not a zip archive"],
+    ids=["sheet cut short", "not a zip"],
+)
+def test_a_damaged_xlsx_is_refused_with_a_message_not_a_500(content, writer, sailike, winter_2024):
+    """Said in the user's language, without the reader's own words: it was
+    无法读取 XLSX 文件：File is not a zip file, or …: no element found: line 1,
+    column 2040, English no technician reads, about a zip they never made."""
     import io
 
-    upload = io.BytesIO(_xlsx_cut_short())
+    upload = io.BytesIO(content())
     upload.name = "counts.xlsx"
     response = api(writer).post(BULK_URL, {"file": upload}, format="multipart")
 
     assert response.status_code == 400, response.content
     [error] = response.json()["errors"]
-    assert "The XLSX file cannot be read" in error["errors"]["non_field_errors"][0]
+    assert error["errors"]["non_field_errors"] == [
+        "The XLSX file cannot be read: it is damaged, or not a spreadsheet. Open it in a "
+        "spreadsheet program, save it again as XLSX and import that."
+    ]
     assert LambingEntry.objects.count() == 0 and Herder.objects.count() == 1
 
 

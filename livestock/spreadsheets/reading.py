@@ -227,8 +227,8 @@ def _xlsx_lines(content: bytes, limits: ReadLimits) -> list[tuple[int, list]]:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unzipped = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, EOFError, ValueError) as error:
-        raise FileRefused(_("The XLSX file cannot be read: %(error)s") % {"error": error}) from None
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        raise FileRefused(_damaged_xlsx()) from None
     if unzipped > limits.unzipped_bytes:
         raise FileRefused(
             _("The XLSX file unzips to %(size)s MB; a file may unzip to at most %(limit)s MB.")
@@ -248,8 +248,18 @@ def _xlsx_lines(content: bytes, limits: ReadLimits) -> list[tuple[int, list]]:
             workbook.close()
     except FileRefused:
         raise
-    except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise FileRefused(_("The XLSX file cannot be read: %(error)s") % {"error": error}) from None
+    except Exception:  # openpyxl raises many kinds for a broken file
+        raise FileRefused(_damaged_xlsx()) from None
+
+
+def _damaged_xlsx() -> str:
+    """A workbook that cannot be opened, said without the reader's own words
+    ("File is not a zip file", "no element found: line 1, column 2040"): English
+    inside any language's message, about a zip or XML the user never saw."""
+    return _(
+        "The XLSX file cannot be read: it is damaged, or not a spreadsheet. Open it in "
+        "a spreadsheet program, save it again as XLSX and import that."
+    )
 
 
 # A row element of a sheet's XML, with or without a namespace prefix.
