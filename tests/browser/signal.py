@@ -13,6 +13,8 @@ answers are cut after their status line: a signal lost as a file's answer
 begins, which the browser reads as "200 OK" with no headers and no body.
 ``stalled`` holds every request on the way, connected and answered by nothing,
 until it is set back: a signal that comes and goes, with no data between.
+``delayed`` holds paths (whatever their query) whose requests wait that many seconds
+on the way: a slow answer, the others through meanwhile.
 """
 
 import contextlib
@@ -33,6 +35,7 @@ class Signal:
         self.bulk_answers_dropped = 0
         self.cut_heads: set[str] = set()
         self.heads_cut = 0
+        self.delayed: dict[str, float] = {}
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -112,6 +115,7 @@ class Signal:
                 path = head.split(b" ", 2)[1].decode("latin-1") if b" " in head else ""
                 if path.partition("?")[0] in self.cut_heads:
                     state["cut_head"] = True
+                time.sleep(self.delayed.get(path.partition("?")[0], 0))
                 while self.stalled and not self.offline and not self._closed:
                     time.sleep(0.05)
                 server.sendall(head + b"\r\n\r\n" + body)

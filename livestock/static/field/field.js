@@ -297,8 +297,19 @@
      Save tapped meanwhile for as long as the service worker waits. The rules change
      with the season, rarely; the date's upper bound is the phone's own today when later
      (check), and the server checks every count again when it is uploaded. Only a
-     phone with none kept waits for the server's. */
+     phone with none kept waits for the server's, and so does a page drawn for another
+     season than the kept rules describe (its dates changed, or the next season begun,
+     since they were kept): checked against them, a count dated in the season's new
+     days was refused on the page that offered them, "not within the season". Once the
+     server's come, every check after uses them. */
   let rulesReady = null;
+  /* The season the page was drawn for ("id start end", "" for none), as the rules
+     describe it (seasonOf); undefined on a page kept from before pages said it. */
+  const drawnSeason = script.dataset.season;
+  function seasonOf(rules) {
+    const season = rules && rules.date && rules.date.season;
+    return season ? [season.id, season.start, season.end].join(" ") : "";
+  }
   function loadRules() {
     if (!rulesReady) {
       const fromServer = askInTheBackground(urls.rules)
@@ -306,15 +317,20 @@
           if (!response.ok) throw new Error("rules " + response.status);
           return response.json();
         })
-        .then(function (rules) { kept.put("rules", rules); knownRules = rules; return rules; });
+        .then(function (rules) {
+          kept.put("rules", rules);
+          knownRules = rules;
+          rulesReady = Promise.resolve(rules);
+          return rules;
+        });
       rulesReady = kept.get("rules")
         .catch(function () { return null; })
         .then(function (keptRules) {
-          if (keptRules) {
+          if (keptRules && (drawnSeason === undefined || seasonOf(keptRules) === drawnSeason)) {
             fromServer.catch(function () {});
             return keptRules;
           }
-          return fromServer.catch(function () { return null; });
+          return fromServer.catch(function () { return keptRules || null; });
         })
         .then(function (rules) { knownRules = knownRules || rules || null; return knownRules; });
     }
