@@ -363,6 +363,48 @@ def test_an_import_leaves_postgresql_s_work_mem_as_it_found_it(
     assert after == before
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite checks references at once")
+def test_a_village_removed_while_the_file_is_imported_refuses_it_before_the_import_returns(
+    monkeypatch, fuhai, fuhai_technician, winter_2024, english
+):
+    """A new household's village removed by another request after the import
+    read it: the import is refused as its batch is written, with nothing
+    stored, not left to fail at the commit after the last row, when the
+    references of 100,000 rows were all checked while nothing else ran
+    (``importing.checked_as_written``). The transaction it ran in checks its
+    own references at its commit again afterwards; a preview checks none."""
+    removed = another_township_s_village(fuhai)
+    village = Village.objects.create(township=removed.township, name="2号村", name_latin="Cun 2")
+    real = importing.herders_create
+
+    def removed_then_create(**kwargs):
+        Village.objects.filter(pk=removed.pk).delete()
+        return real(**kwargs)
+
+    def file_of(village: Village) -> bytes:
+        return f"村,牧户,牧户拉丁名,日期,产羔数\n{village.pk},牧户甲,Jia,2025-01-10,3\n".encode()
+
+    monkeypatch.setattr(importing, "herders_create", removed_then_create)
+    with transaction.atomic():
+        with pytest.raises(importing.FileRefused, match="nothing was stored"):
+            import_counts(content=file_of(removed), user=fuhai_technician)
+        assert stored() == (0, 0, 0)
+        monkeypatch.setattr(importing, "herders_create", real)
+        preview = import_counts(content=file_of(village), user=fuhai_technician, dry_run=True)
+        kept = import_counts(content=file_of(village), user=fuhai_technician)
+        # What the transaction writes after the import is checked at its commit.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO livestock_herder (name, name_latin, name_kazakh, version, village_id,"
+                " name_key, name_latin_key, name_kazakh_key) VALUES ('甲', 'Jia', '', 1, %s,"
+                " '', '', '')",
+                [village.pk + 1000],
+            )
+        transaction.set_rollback(True)
+
+    assert preview.errors == kept.errors == [] and kept.applied
+
+
 def moved_meanwhile(monkeypatch, herder: Herder, to: Village) -> None:
     """Another request moves ``herder`` to ``to``, and commits, after the import
     read the household and before its batch is written."""

@@ -9,7 +9,7 @@ import threading
 import uuid as uuid_module
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -190,6 +190,7 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
         transaction.atomic(),
         importer.acting(),
         rollups.places_summed_later(),
+        checked_as_written(not dry_run),
         importer.writer,
     ):
         for done, (line, cells) in enumerate(table.rows, start=1):
@@ -208,6 +209,29 @@ def _import_rows(importer, table, result, *, dry_run, progress) -> None:
         result.applied = not (result.errors or dry_run)
         if not result.applied:
             transaction.set_rollback(True)
+
+
+@contextmanager
+def checked_as_written(kept: bool):
+    """An import to be kept has its rows' references checked as each batch is
+    written (``SET CONSTRAINTS ALL IMMEDIATE``), in the writer's statements
+    while the next rows are read (``BatchWriter``), not all at its commit: a
+    table's references are checked at commit by default (Django makes them
+    ``DEFERRABLE INITIALLY DEFERRED``), and 100,000 rows' entries, records,
+    households and history rows were checked there, after the last row, while
+    nothing else ran. The same checks, refusing the same rows; deferred again
+    at the block's end, for what the transaction does after it (a block
+    given up is rolled back with the mode it set). A preview,
+    rolled back, checks nothing at commit, and is left so."""
+    if not kept or connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    yield
+    if not transaction.get_rollback():  # else rolled back, its mode with it
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 # A number's value when its cell is empty: its field's default, or None where
