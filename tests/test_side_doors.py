@@ -10,12 +10,13 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.crypto import salted_hmac
 
 from livestock.models import LambingEntry, LambingRecord
 from livestock.services.entries import entry_create
 from livestock.services.users import user_create
 from livestock.spreadsheets.columns import ENTRY_KEYS, HEADERS
-from livestock.spreadsheets.importing import derived_uuid
+from livestock.spreadsheets.importing import ROW_SALT, derived_uuid
 from tests.test_api_base import API, api
 
 DEC_10 = datetime.date(2024, 12, 10)
@@ -120,6 +121,22 @@ def test_a_derived_uuid_is_the_one_earlier_versions_derived(settings):
     derived = derived_uuid(LambingRecord(pk=7), content)
 
     assert derived == uuid.UUID("887e86ff-c6ff-5576-8c60-4ec07c934f9a")
+
+
+@pytest.mark.parametrize("secret", ["pinned-secret-key-for-a-test-of-derived-uuids", "键" * 80])
+def test_a_derived_uuid_is_django_s_salted_hmac_of_its_record_and_counts(settings, secret):
+    """However it is computed, a row's uuid is ``salted_hmac``'s digest of its
+    record and counts (SHA-256, the import's salt): any key, any counts."""
+    settings.SECRET_KEY = secret
+    for pk, lambs in ((7, 3), (123456789, 0), (1, None)):
+        content = dict.fromkeys(ENTRY_KEYS)
+        content.update(date=DEC_10, lambs_born=lambs, note="夜里降温"[: pk % 5])
+        parts = [str(pk), *("" if (v := content[key]) is None else str(v) for key in ENTRY_KEYS)]
+        keyed = salted_hmac(ROW_SALT, "|".join(parts), secret=secret, algorithm="sha256")
+
+        derived = derived_uuid(LambingRecord(pk=pk), content)
+
+        assert derived == uuid.UUID(bytes=keyed.digest()[:16], version=5)
 
 
 def test_a_note_longer_than_the_limit_is_a_400_naming_it(writer, sailike_record, english):
