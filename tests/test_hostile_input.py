@@ -257,6 +257,19 @@ def test_a_summary_place_of_five_thousand_digits_is_a_400(writer, winter_2024):
     assert api(writer).get(API + "summaries/?place=county:" + HUGE_NUMBER).status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [(API + "summaries/?as_of=", "as_of"), (API + "entries/?date_after=", "date_after")],
+)
+def test_a_nul_in_a_date_is_said_back_as_its_code_point(url, name, writer, winter_2024, english):
+    """Said back as the character itself, "\u0000 is not a date": nothing a reader
+    sees on a page, where an ESC is said as [U+001B]."""
+    response = api(writer).get(url + "%00")
+
+    assert response.status_code == 400
+    assert response.json() == {name: ["[U+0000] is not a date (YYYY-MM-DD)."]}
+
+
 def test_a_history_version_of_five_thousand_digits_is_a_404(admin_client, sailike):
     url = f"/admin/livestock/herder/{sailike.pk}/history/{HUGE_NUMBER}/"
     assert admin_client.get(url).status_code == 404

@@ -186,8 +186,9 @@ DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # says so): a BEL or an ESC pasted into a name shows as nothing on a page, and no XLSX
 # can hold it (tables.inert writes one stored before this rule as [U+0007]).
 CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# What a value said back writes as its code point, so that it is seen.
-HIDDEN_CONTROLS = re.compile(f"{DIRECTION_CONTROLS.pattern}|{CONTROL_CHARACTERS.pattern}")
+# What a value said back writes as its code point, so that it is seen: NUL too (a
+# date or an id sent as %00 was said back as nothing).
+HIDDEN_CONTROLS = re.compile(f"{DIRECTION_CONTROLS.pattern}|{CONTROL_CHARACTERS.pattern}|\x00")
 
 
 def direction_controls_shown(text: str) -> str:
