@@ -29,6 +29,19 @@ from livestock.places.names import names_matching, shown
 MAX_ID = 2**63 - 1
 
 
+def sent_more_than_once(params) -> dict[str, str]:
+    """The parameters of a query (a ``QueryDict``) sent more than once, each with
+    its refusal: no parameter of the API or the pages takes a list, and the last
+    value was read, the others dropped (?as_of=2025-02-01&as_of=2025-02-05 answered
+    as of 5 February)."""
+    return {
+        name: _("%(name)s is sent %(count)s times (%(values)s); send it once.")
+        % {"name": name, "count": len(values), "values": ", ".join(map(shown, values))}
+        for name, values in (params.lists() if hasattr(params, "lists") else ())
+        if len(values) > 1
+    }
+
+
 def possible_id(text) -> int | None:
     """``text`` (a form's value, a part of a path) as the id it can be: ASCII digits
     naming 1 to ``MAX_ID``; None for anything else (abc, 1e5, ², past the

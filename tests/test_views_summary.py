@@ -349,3 +349,20 @@ def test_the_overview_of_several_prefectures_lists_them_and_links_to_their_count
         root, season=seeded.pk, as_of="2025-02-11", place=f"prefecture:{tacheng.pk}"
     )
     assert status == 200 and "托里县 Toli County" in page
+
+
+@pytest.mark.parametrize("path", ["/", "/bulletin/", "/outliers/", "/reporting/"])
+def test_a_date_sent_twice_to_a_page_is_refused_naming_both(
+    path, burqin_official, winter_2024, english
+):
+    """The last was read: /bulletin/?as_of=2025-01-10&as_of=2025-02-20 was the
+    bulletin as of 20 February, headed so, for an official who had typed the 10th
+    into the address and not seen the other."""
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(burqin_official)
+    response = client.get(f"{path}?season={winter_2024.pk}&as_of=2025-01-10&as_of=2025-02-20")
+
+    assert response.status_code == 400
+    assert "as_of is sent 2 times (2025-01-10, 2025-02-20); send it once." in (
+        response.content.decode()
+    )

@@ -27,8 +27,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.settings import api_settings
 
-from livestock.filtersets import iso_date, not_a_date
-from livestock.places.names import shown
+from livestock.filtersets import iso_date, not_a_date, sent_more_than_once
 
 
 def is_date(value: str) -> bool:
@@ -142,23 +141,9 @@ class KnownParametersMixin:
                     for name in unknown
                 }
             )
-        repeated = {
-            name: values for name, values in request.query_params.lists() if len(values) > 1
-        }
+        repeated = sent_more_than_once(request.query_params)
         if repeated:
-            raise ValidationError(
-                {
-                    name: [
-                        _("%(name)s is sent %(count)s times (%(values)s); send it once.")
-                        % {
-                            "name": name,
-                            "count": len(values),
-                            "values": ", ".join(shown(value) for value in values),
-                        }
-                    ]
-                    for name, values in repeated.items()
-                }
-            )
+            raise ValidationError({name: [message] for name, message in repeated.items()})
 
     def accepted_parameters(self) -> set[str]:
         accepted = {api_settings.URL_FORMAT_OVERRIDE, *self.query_parameters}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livestock.filtersets import MAX_ID, IsoDateField
+from livestock.filtersets import MAX_ID, IsoDateField, sent_more_than_once
 from livestock.i18n import isolated
 from livestock.models import (
     LADDER,
@@ -171,6 +171,9 @@ class SummaryQuery(forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
+        for name, message in sent_more_than_once(self.data).items():
+            if name in self.fields:
+                self.add_error(name, message)
         season = cleaned_data.get("season")
         if season is not None and cleaned_data.get("as_of") is None:
             cleaned_data["as_of"] = default_as_of(season)
