@@ -20,6 +20,7 @@ from django.utils import timezone
 from livestock.api.views import etag_of
 from livestock.audit.attribution import acting_as
 from livestock.counting import rules
+from livestock.field import catalogs
 from livestock.models import Herder, LambingEntry, Season, Village
 from livestock.places.names import lookalike_key
 from livestock.services.entries import entry_create, entry_update
@@ -824,7 +825,7 @@ def test_a_language_the_app_does_not_speak_has_no_catalog(client, db):
 def test_each_field_page_loads_the_catalog_of_its_own_language(tech_client, season):
     tech_client.post("/i18n/setlang/", {"language": "kk-arab", "next": "/field/"})
     page = tech_client.get("/field/").content.decode()
-    assert '<script src="/field/i18n/kk-arab.js" defer></script>' in page
+    assert f'<script src="/field/i18n/kk-arab.js?v={catalogs.version()}" defer></script>' in page
     assert 'data-languages="{&quot;first&quot;: &quot;kk_arab&quot;' in page
     assert "<title>بۇگىن · " in page
 
@@ -852,10 +853,42 @@ def test_the_roster_holds_each_kazakh_name_and_how_names_are_written(
 
 def test_the_worker_keeps_every_languages_catalog_when_it_is_installed(client, db):
     worker = client.get("/field/sw.js").content.decode()
-    catalogs = json.loads(re.search(r"const CATALOGS = (\[.*\]);", worker)[1])
-    assert catalogs == [f"/field/i18n/{code}.js" for code in ("zh-hans", "kk-arab", "kk", "en")]
-    for url in catalogs:
+    kept = json.loads(re.search(r"const CATALOGS = (\[.*\]);", worker)[1])
+    assert kept == [
+        f"/field/i18n/{code}.js?v={catalogs.version()}"
+        for code in ("zh-hans", "kk-arab", "kk", "en")
+    ]
+    for url in kept:
         assert client.get(url).status_code == 200
+
+
+def test_a_catalogs_address_changes_with_the_texts_it_holds(
+    tech_client, season, tmp_path, monkeypatch
+):
+    """The worker answers a catalog from its kept copy at once: under one address,
+    the first page after a deploy that changed the app's texts got the copy of
+    before, and showed the new lines untranslated. A page and the worker now ask
+    for the catalog under its texts' version, which changes with a compiled catalog."""
+    for mo in catalogs.LOCALE.glob("*/LC_MESSAGES/djangojs.mo"):
+        copy = tmp_path / mo.relative_to(catalogs.LOCALE)
+        copy.parent.mkdir(parents=True)
+        copy.write_bytes(mo.read_bytes())
+    monkeypatch.setattr(catalogs, "LOCALE", tmp_path)
+    catalogs.version.cache_clear()
+    before = tech_client.get("/field/").content.decode()
+    worker_before = tech_client.get("/field/sw.js").content.decode()
+    # A deploy: a text of the app's script translated again.
+    (tmp_path / "zh_Hans/LC_MESSAGES/djangojs.mo").write_bytes(b"another catalog")
+    catalogs.version.cache_clear()
+    after = tech_client.get("/field/").content.decode()
+    worker_after = tech_client.get("/field/sw.js").content.decode()
+    catalogs.version.cache_clear()
+
+    script = re.compile(r'<script src="(/field/i18n/zh-hans\.js\?v=[0-9a-f]{12})" defer>')
+    assert script.search(before)[1] != script.search(after)[1]
+    assert script.search(after)[1] in worker_after
+    assert script.search(before)[1] in worker_before
+    assert script.search(before)[1] not in worker_after
 
 
 def test_a_households_reported_figure_is_written_as_a_whole_number(tech_client, sailike_now):

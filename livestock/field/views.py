@@ -31,7 +31,7 @@ from django.views.i18n import JavaScriptCatalog
 from livestock import i18n
 from livestock.access import sessions
 from livestock.api.views import etag_of
-from livestock.field import forms, rules_description
+from livestock.field import catalogs, forms, rules_description
 from livestock.field import selectors as field_selectors
 from livestock.filtersets import possible_id
 from livestock.models import (
@@ -617,8 +617,9 @@ def service_worker(request):
     """The service worker, served from ``/field/`` so that it may control the
     field app's pages (a worker's scope is the folder it is served from)."""
     worker = (STATIC / "sw.js").read_text(encoding="utf-8")
-    catalogs = [reverse("field:catalog", args=[code]) for code, _name in settings.LANGUAGES]
-    worker = _filled(worker, "const CATALOGS = [];", f"const CATALOGS = {json.dumps(catalogs)};")
+    worker = _filled(
+        worker, "const CATALOGS = [];", f"const CATALOGS = {json.dumps(catalogs.catalog_urls())};"
+    )
     offline_files = [static("field/kept.js"), static("field/offline.js")]
     worker = _filled(
         worker,

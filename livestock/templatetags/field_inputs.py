@@ -1,7 +1,10 @@
 """The field app's inputs, drawn from the rules description: a field's value by
-its name, from a bound form's data, an entry, or nothing."""
+its name, from a bound form's data, an entry, or nothing; and the address of a
+page's catalog."""
 
 from django import template
+
+from livestock.field.catalogs import catalog_url
 
 register = template.Library()
 
@@ -15,3 +18,9 @@ def value_of(values, name: str):
     if hasattr(values, "get"):
         return values.get(name)
     return getattr(values, name, None)
+
+
+@register.simple_tag
+def field_catalog_url(language: str) -> str:
+    """The address of the catalog of ``language``, with its texts' version."""
+    return catalog_url(language)

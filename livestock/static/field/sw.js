@@ -30,6 +30,7 @@ const CACHE = fieldKept.CACHE;
 // They must all be kept for the worker to be installed: one that could not keep them
 // does not take over, and the next page's registration tries again.
 const CATALOGS = [];
+const CATALOG_PATH = "/field/i18n/";
 const SHELL = ["/field/manifest.webmanifest", "/static/field/icon-192.png"];
 // Kept at installation too, for the worker to be installed: what a page asked for
 // offline is answered with when no kept page may be shown, and the scripts with which
@@ -100,11 +101,27 @@ self.addEventListener("install", (event) => {
   );
 });
 
+/* The catalogs of the texts before the last deploy: their addresses carry the
+   texts' version (livestock/field/catalogs.py), and no page asks for them again. */
+async function dropOldCatalogs() {
+  const cache = await caches.open(CACHE);
+  const kept = await cache.keys();
+  await Promise.all(
+    kept
+      .filter((request) => {
+        const url = new URL(request.url);
+        return url.pathname.startsWith(CATALOG_PATH) && !CATALOGS.includes(url.pathname + url.search);
+      })
+      .map((request) => cache.delete(request))
+  );
+}
+
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
       .then((names) => Promise.all(names.filter((n) => n !== CACHE).map((n) => caches.delete(n))))
+      .then(dropOldCatalogs)
       .then(() => self.clients.claim())
   );
 });
@@ -195,7 +212,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(cacheFirst(request));
-  } else if (CATALOGS.includes(url.pathname)) {
+  } else if (CATALOGS.includes(url.pathname + url.search)) {
     event.respondWith(keptFirst(event));
   } else if (url.pathname.startsWith("/field/") && !networkOnly(url.pathname)) {
     event.respondWith(networkFirst(event));
