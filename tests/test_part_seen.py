@@ -233,3 +233,80 @@ def test_the_schema_documents_the_scope_of_a_summary(client, prefecture_official
     scope = schema["components"]["schemas"]["Summary"]["properties"]["scope"]
     assert scope["nullable"] is True and scope["type"] == "array"
     assert "not the whole place" in scope["description"]
+
+
+ROW_ZH = "布尔津县（您的范围：通克村）"
+ROW_EN = "Burqin County (your places: Tongke Village)"
+ROW = f"{ROW_ZH} · {ROW_EN}"
+
+
+@pytest.fixture
+def tongke_technician(tongke):
+    """A technician granted 通克村 alone, a village of 布尔津县's 窝依莫克镇."""
+    return make_user("tongke-tech", "technician", tongke)
+
+
+def rows_of(page: str) -> list[str]:
+    """The summary table's place rows (not its total), as HTML."""
+    table = page[page.index("<tbody>") : page.index("</tbody>")]
+    return [row for row in table.split("<tr")[1:] if 'class="total"' not in row]
+
+
+@pytest.mark.parametrize("place", [True, False], ids=["prefecture", "overview"])
+def test_a_village_technicians_county_row_names_the_village_it_holds(
+    place, counted, winter_2024, tongke_technician
+):
+    # 布尔津县's row holds 通克村's 80 lambs alone, at the prefecture and on the
+    # overview: it says so, as a heading would.
+    params = {"season": winter_2024.pk, "as_of": AS_OF}
+    if place:
+        params["place"] = f"prefecture:{counted.pk}"
+    client = client_of(tongke_technician)
+    page = client.get("/", params).content.decode()
+    (burqin_row,) = [row for row in rows_of(page) if "布尔津县" in row]
+    assert ROW in burqin_row
+    assert '<td class="col-lambs_born">80</td>' in burqin_row
+
+    lines = list(
+        csv.reader(io.StringIO(client.get("/", {**params, "export": "csv"}).content.decode()))
+    )
+    (burqin_line,) = [line for line in lines if line[:1] and "布尔津县" in line[0]]
+    assert burqin_line[:2] == [ROW_ZH, ROW_EN]
+
+    body = api(tongke_technician).get(API + "summaries/", params).json()
+    (burqin_row,) = [row for row in body["rows"] if row["place"]["name"] == "布尔津县"]
+    assert [place["name"] for place in burqin_row["scope"]] == ["通克村"]
+    assert burqin_row["totals"]["lambs_born"] == 80
+
+
+def test_a_village_technicians_township_row_names_the_village_at_the_county(
+    counted, winter_2024, burqin, tongke_technician
+):
+    params = {"season": winter_2024.pk, "as_of": AS_OF, "place": f"county:{burqin.pk}"}
+    page = client_of(tongke_technician).get("/", params).content.decode()
+    (row,) = rows_of(page)
+    assert "窝依莫克镇（您的范围：通克村） · Woyimoke Town (your places: Tongke Village)" in row
+    body = api(tongke_technician).get(API + "summaries/", params).json()
+    assert [place["name"] for place in body["rows"][0]["scope"]] == ["通克村"]
+    assert [place["name"] for place in body["scope"]] == ["通克村"]
+
+
+def test_a_county_officials_county_rows_are_unchanged(
+    counted, winter_2024, burqin_official, prefecture_official
+):
+    for official in (burqin_official, prefecture_official):
+        page = prefecture_page(official, counted, winter_2024).content.decode()
+        (burqin_row,) = [row for row in rows_of(page) if "布尔津县" in row]
+        assert "布尔津县 Burqin County</a>" in burqin_row
+        assert "您的范围" not in "".join(rows_of(page))
+        params = {"season": winter_2024.pk, "as_of": AS_OF, "place": f"prefecture:{counted.pk}"}
+        body = api(official).get(API + "summaries/", params).json()
+        assert all(row["scope"] is None for row in body["rows"])
+
+
+def test_the_schema_documents_the_scope_of_a_summarys_row(client, prefecture_official):
+    client.login(username=prefecture_official.username, password=PASSWORD)
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    scope = schema["components"]["schemas"]["SummaryRow"]["properties"]["scope"]
+    assert scope["nullable"] is True and scope["type"] == "array"
+    assert "not the whole place" in scope["description"]

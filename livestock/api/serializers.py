@@ -662,7 +662,15 @@ MONITORING = MonitoringSerializer()  # made once, as RATE_PARTS
 
 class SummaryRowSerializer(serializers.Serializer):
     place = serializers.SerializerMethodField(help_text="The place of this row.")
-    totals = TotalsSerializer(help_text="Recorded totals and rates of its herders.")
+    scope = serializers.SerializerMethodField(
+        help_text="When your places lie below this row's place (a village's technician's "
+        "county): those places, the only ones its totals and monitoring sum, so they are "
+        "not the whole place's figures. null when you see the whole place."
+    )
+    totals = TotalsSerializer(
+        help_text="Recorded totals and rates of its herders: of the places in scope only, "
+        "when scope is set."
+    )
     monitoring = serializers.SerializerMethodField(
         help_text="Its reporting completeness and timeliness and its forecast."
     )
@@ -681,6 +689,10 @@ class SummaryRowSerializer(serializers.Serializer):
     @extend_schema_field(PlaceRefSerializer)
     def get_place(self, row) -> dict:
         return place_ref(row.place)
+
+    @extend_schema_field(PlaceRefSerializer(many=True, allow_null=True))
+    def get_scope(self, row) -> list[dict] | None:
+        return scope_refs(row.part)
 
     @extend_schema_field(serializers.DictField(child=ReportedFigureSerializer()))
     def get_reported(self, row) -> dict:
@@ -714,9 +726,7 @@ class SummarySerializer(serializers.Serializer):
 
     @extend_schema_field(PlaceRefSerializer(many=True, allow_null=True))
     def get_scope(self, summary) -> list[dict] | None:
-        if summary.part is None:
-            return None
-        return [place_ref(place) for place in summary.part.places]
+        return scope_refs(summary.part)
 
     @extend_schema_field(MonitoringSerializer)
     def get_monitoring(self, summary) -> dict:
@@ -725,6 +735,13 @@ class SummarySerializer(serializers.Serializer):
     @extend_schema_field(PlaceRefSerializer(allow_null=True))
     def get_place(self, summary) -> dict | None:
         return place_ref(summary.place) if summary.place else None
+
+
+def scope_refs(part) -> list[dict] | None:
+    """The places of the part seen (``scoping.PartSeen``), null for the whole."""
+    if part is None:
+        return None
+    return [place_ref(place) for place in part.places]
 
 
 def place_ref(place) -> dict:

@@ -43,6 +43,7 @@ from livestock.selectors.figures import reported_as_of_each, reported_for
 from livestock.selectors.records import record_timeline
 from livestock.selectors.reviews import latest_reviews, reviews_waiting, township_reviews
 from livestock.selectors.summaries import (
+    PlaceRow,
     RecordedBesideReported,
     place_summary,
     ranked_by_progress,
@@ -65,6 +66,13 @@ class DateRow(RecordedBesideReported):
     date: object
     totals: LambingTotals
     reported: dict = field(default_factory=dict)
+
+
+def place_name(row: PlaceRow) -> str:
+    """A summary row's place as the page names it: with the part of it the reader
+    sees, when their grants lie below it (a village's technician's 布尔津县 holds
+    that village's numbers alone)."""
+    return row.part.title() if row.part else str(row.place)
 
 
 # The totals a review's panel shows, approved beside live.
@@ -111,7 +119,6 @@ class SummaryPage(PermissionRequiredMixin, View):
             return render(request, "livestock/summary.html", {"query": query}, status=400)
         season, as_of, place = (query.cleaned_data[name] for name in ("season", "as_of", "place"))
         summary = None
-        part = None
         if isinstance(place, Herder):
             rows, total, children_level = self.herder_rows(request, season, as_of, place), None, ""
         else:
@@ -120,7 +127,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             summary = place_summary(
                 season=season, as_of=as_of, place=place, user=request.user, desk=True
             )
-            rows, total, part = summary.rows, summary.total, summary.part
+            rows, total = summary.rows, summary.total
             children_level = summary.rows[0].level if summary.rows else ""
 
         def link(to: Place | None, **changes) -> str:
@@ -131,7 +138,7 @@ class SummaryPage(PermissionRequiredMixin, View):
 
         export = request.GET.get("export")
         if export in EXPORTS:
-            return self.export(export, season, as_of, place, rows, total, part)
+            return self.export(export, season, as_of, place, rows, total)
         by_place = bool(rows) and not isinstance(place, Herder)
         flag_counts = (
             quality.flag_counts_of(summary)
@@ -153,7 +160,7 @@ class SummaryPage(PermissionRequiredMixin, View):
                 cells["flagged"] = flagged.get(row.place.pk, 0)
                 cells["review"] = reviews.get(row.place.pk)
             table_rows.append(cells)
-        total_row = self.table_row(total, link, is_total=True, part=part) if total else None
+        total_row = self.table_row(total, link, is_total=True) if total else None
         if total_row is not None and by_place:
             total_row["flagged"] = sum(flagged.values())
         cards = (
@@ -165,7 +172,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             "query": query.shown(),
             "cards": cards,
             "ranked": [
-                {"label": str(row.place), "url": link(row.place), "cell": self.progress_cell(row)}
+                {"label": place_name(row), "url": link(row.place), "cell": self.progress_cell(row)}
                 for row in ranked_by_progress(rows)
             ]
             if by_place and len(rows) > 1
@@ -180,7 +187,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             "as_of": as_of,
             "place": place,
             # The place with the part of it this user sees, when it is a part.
-            "heading": part.title() if part else "",
+            "heading": summary.part.title() if summary and summary.part else "",
             "trail": [(crumb, link(crumb)) for crumb in trail(place)],
             "overview_link": link(None),
             "columns": summary_table.COLUMNS,
@@ -282,16 +289,14 @@ class SummaryPage(PermissionRequiredMixin, View):
         reported = reported_as_of_each(season=season, place=herder, dates=dates, user=request.user)
         return [DateRow(date, totals, reported[date]) for date, totals in timeline if date <= as_of]
 
-    def table_row(self, row, link, is_total: bool = False, part=None) -> dict:
+    def table_row(self, row, link, is_total: bool = False) -> dict:
         place = getattr(row, "place", None)
         if isinstance(row, DateRow):
             label, url = row.date.isoformat(), ""
-        elif is_total and part:
-            label, url = part.title(), ""
         elif is_total:
-            label, url = str(place or ALL_YOUR_PLACES), ""
+            label, url = (place_name(row) if place else str(ALL_YOUR_PLACES)), ""
         else:
-            label, url = str(place), link(place)
+            label, url = place_name(row), link(place)
         cells = [summary_table.cell(column, row) for column in summary_table.COLUMNS]
         # A place with no household says so once, under its name; its cells are "—".
         nothing_counted = metrics.no_households_text() if row.totals.nothing_counted else ""
@@ -345,7 +350,7 @@ class SummaryPage(PermissionRequiredMixin, View):
         if rows and not isinstance(rows[0], DateRow):
             made.append(
                 charts.bar_chart(
-                    bars=[(str(row.place), row.totals.survival_rate) for row in rows],
+                    bars=[(place_name(row), row.totals.survival_rate) for row in rows],
                     title=_("Lamb survival rate by place"),
                     unit="%",
                     empty_text=_("No survival checks yet"),
@@ -353,7 +358,7 @@ class SummaryPage(PermissionRequiredMixin, View):
             )
         return made
 
-    def export(self, kind, season, as_of, place, rows, total, part):
+    def export(self, kind, season, as_of, place, rows, total):
         first = (
             [_("date")] if rows and isinstance(rows[0], DateRow) else [_("name"), _("Latin name")]
         )
@@ -363,12 +368,13 @@ class SummaryPage(PermissionRequiredMixin, View):
                 label = [row.date]
             elif row.place is None:
                 label = [str(ALL_YOUR_PLACES), ""]
-            elif row is total and part:
+            elif row.part:
                 # The two columns' languages: the name as written, the Latin name.
-                label = [part.title_in(CHINESE), part.title_in("en")]
+                label = [row.part.title_in(CHINESE), row.part.title_in("en")]
             else:
                 label = [row.place.name, row.place.name_latin]
             data.append(label + summary_table.export_values(row))
+        part = total.part if total else None  # a herder's dates have no total
         where = part.title() if part else str(place or ALL_YOUR_PLACES)
         return tables.table_file(
             kind=kind,

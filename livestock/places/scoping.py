@@ -12,14 +12,16 @@ name of their county; nothing beside the grant is. What stands for a whole
 place, a township's review with its totals, is visible only to grants that
 cover the place (``within()``). A reader who opens such a place above their
 grants sees only part of it: ``part_seen()`` says which, once, for every page,
-export and API answer that names the place.
+export and API answer that names the place, and ``parts_seen()`` for each row
+of a summary at once.
 """
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
@@ -203,29 +205,49 @@ def part_seen(user: User, place: Place | None) -> PartSeen | None:
     """The part of ``place`` that ``user`` sees when their grants lie below it and
     none covers it whole (``within()``); None when they see all of it (a grant at
     or above it, a superuser), or for no place (the overview, "all of your
-    places" already). A grant within another of the user's grants is part of
-    that one, not named again. No query for a user with no grant below the place's
-    level (most pages); else one per level of those grants, and one for the cover."""
-    if place is None or (user.is_authenticated and user.is_superuser):
+    places" already): ``parts_seen`` of the one place."""
+    if place is None:
         return None
-    level = LEVEL_OF[type(place)]
+    return parts_seen(user, [place]).get(place.pk)
+
+
+def parts_seen(user: User, places: Sequence[Place]) -> dict[int, PartSeen]:
+    """The part each of ``places`` (of one level: a summary's rows) that ``user``
+    sees only part of, by the place's id; a place seen whole is left out. A grant
+    within another of the user's grants is part of that one, not named again. The
+    same queries however many the places: none for a user with no grant below their
+    level (most pages), else one per level of those grants, and one for the cover
+    of the places that have a part."""
+    if not places or (user.is_authenticated and user.is_superuser):
+        return {}
+    level = LEVEL_OF[type(places[0])]
     below: dict[str, list[int]] = {}
     for grant in grants(user):
         if LEVEL_NAMED[grant.level].depth > level.depth:
             below.setdefault(grant.level, []).append(getattr(grant, f"{grant.level}_id"))
-    places: list[Place] = []
+    by_place: dict[int, list[Place]] = {}
     for name, ids in below.items():
         granted = LEVEL_NAMED[name]
-        # A grant within another of the user's grants (布尔津县 and its 窝依莫克镇) is
-        # not a part of its own: named beside it, the two read as places to add up.
-        within_place = granted.model.objects.filter(
-            pk__in=ids, **{granted.path_to(level): place.pk}
+        path = granted.path_to(level)
+        within_places = granted.model.objects.filter(
+            pk__in=ids, **{f"{path}__in": [place.pk for place in places]}
         )
         for other, other_ids in below.items():
+            # A grant within another of the user's grants (布尔津县 and its 窝依莫克镇)
+            # is not a part of its own: named beside it, the two read as places to
+            # add up.
             if LEVEL_NAMED[other].depth < granted.depth:
                 lookup = f"{granted.path_to(LEVEL_NAMED[other])}__in"
-                within_place = within_place.exclude(**{lookup: other_ids})
-        places += within_place.order_by("pk")
-    if not places or within(user, type(place).objects.filter(pk=place.pk)).exists():
-        return None
-    return PartSeen(place=place, places=tuple(places))
+                within_places = within_places.exclude(**{lookup: other_ids})
+        for granted_place in within_places.annotate(part_of=F(path)).order_by("pk"):
+            by_place.setdefault(granted_place.part_of, []).append(granted_place)
+    if not by_place:
+        return {}
+    covered = set(
+        within(user, level.model.objects.filter(pk__in=by_place)).values_list("pk", flat=True)
+    )
+    return {
+        place.pk: PartSeen(place=place, places=tuple(by_place[place.pk]))
+        for place in places
+        if place.pk in by_place and place.pk not in covered
+    }

@@ -71,6 +71,10 @@ class PlaceRow(RecordedBesideReported):
     reported: dict[str, ReportedFigure]
     week_before: LambingTotals | None = None
     counted: Mapping[str, int] = field(default_factory=dict)
+    # What of the place the user sees when their grants lie below it
+    # (``scoping.parts_seen``): its totals are of those places alone, so whatever
+    # names the row names the part (a village's technician's row of 布尔津县).
+    part: scoping.PartSeen | None = None
 
     @property
     def level(self) -> str:
@@ -145,7 +149,8 @@ def place_summary(
     reported figures and the place's own. With ``desk``, each row also holds
     its totals a week before and its losses by cause and households flagged
     (``PlaceRow``), from the same query: the officials' pages show them all.
-    For a reader who sees only part of the place, ``part`` says which."""
+    For a reader who sees only part of the place, or of a row's, ``part`` says
+    which (``scoping.parts_seen``: no query for most readers)."""
     children, child_model = places_below(user=user, place=place)
     asked = {"season": season, "as_of": as_of, "level": child_model, "place": place, "user": user}
     if desk:
@@ -157,11 +162,15 @@ def place_summary(
     reported = latest_figures(season=season, as_of=as_of, places=children, user=user)
     nothing = DeskSums(LambingTotals(), LambingTotals() if desk else None, {})
 
-    def row(of: Place | None, sums: DeskSums, figures: dict) -> PlaceRow:
-        return PlaceRow(of, sums.totals, figures, sums.week_before, sums.counted)
+    parts = scoping.parts_seen(user, children)
+    part = scoping.part_seen(user, place)
+
+    def row(of: Place | None, sums: DeskSums, figures: dict, seen) -> PlaceRow:
+        return PlaceRow(of, sums.totals, figures, sums.week_before, sums.counted, seen)
 
     rows = [
-        row(child, sums.get(child.pk, nothing), reported.get(child.pk, {})) for child in children
+        row(child, sums.get(child.pk, nothing), reported.get(child.pk, {}), parts.get(child.pk))
+        for child in children
     ]
     # Each record lies in exactly one place below, so the place's totals are
     # the sum of theirs: no second pass over the entries.
@@ -178,10 +187,10 @@ def place_summary(
         season=season,
         as_of=as_of,
         place=place,
-        total=row(place, sum(sums.values(), nothing), latest_of(own_figures)),
+        total=row(place, sum(sums.values(), nothing), latest_of(own_figures), part),
         rows=rows,
         figures=own_figures,
-        part=scoping.part_seen(user, place),
+        part=part,
     )
 
 
