@@ -35,6 +35,17 @@ class LeaveQuestions:
             dialog.dismiss()
 
 
+def offline_on_the_village_page(page: Page, signal, village, answer: str) -> LeaveQuestions:
+    """The village's batch page, opened online and kept, then the signal gone: the
+    leave-page questions it asks from now on, each answered ``answer``."""
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    go_offline(page, signal)
+    questions = LeaveQuestions(page)
+    questions.answer = answer
+    return questions
+
+
 def go_back_and_stay(page: Page) -> None:
     """The back button, the phone's question answered "stay": no page comes."""
     with pytest.raises(PlaywrightTimeoutError):
@@ -55,10 +66,7 @@ def test_leaving_a_village_with_a_count_typed_and_not_saved_asks_first(
     the row is saved (or emptied), nothing is asked."""
     page, signal = phone
     village, records = fuhai_village
-    page.goto(f"/field/village/{village.pk}/")
-    loaded(page)
-    go_offline(page, signal)
-    questions = LeaveQuestions(page)
+    questions = offline_on_the_village_page(page, signal, village, "stay")
 
     tap_and_type(page, records[0], "lambs_born", "4")
     page.get_by_role("link", name="今日 Today").first.click()
@@ -119,11 +127,7 @@ def test_a_count_tapped_save_just_before_leaving_is_kept(phone, fuhai_village, r
     on the phone and uploaded, once."""
     page, signal = phone
     village, records = fuhai_village
-    page.goto(f"/field/village/{village.pk}/")
-    loaded(page)
-    go_offline(page, signal)
-    questions = LeaveQuestions(page)
-    questions.answer = "leave"
+    questions = offline_on_the_village_page(page, signal, village, "leave")
 
     tap_and_type(page, records[2], "lambs_born", "5")
     page.evaluate(HOLD_THE_OUTBOX)
