@@ -101,18 +101,31 @@ class IsoDateRangeFilter(filters.DateFromToRangeFilter):
     field_class = IsoDateRangeField
 
 
+class IdField(forms.IntegerField):
+    """An id as ``possible_id`` reads one: ASCII digits naming 1 to ``MAX_ID``.
+    Django's IntegerField read any script's digits (``?village=١`` was village 1,
+    as ``/herders/١/`` was not) and refused "abc" without saying it back."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = possible_id(str(value).strip())
+        if number is None:
+            raise forms.ValidationError(
+                _("%(value)s is not an id: a whole number from 1 to %(max)s, in digits 0–9.")
+                % {"value": shown(value), "max": MAX_ID},
+                code="invalid",
+            )
+        return number
+
+
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**63 - 1})
 class IdFilter(filters.NumberFilter):
     """An id, as a number: an id outside the user's scope finds nothing, like one
     that does not exist, so no answer tells which ids exist elsewhere; and no
     list of choices names places or herders the user may not see."""
 
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
+    field_class = IdField
 
 
 class NameSearchFilterSet(filters.FilterSet):

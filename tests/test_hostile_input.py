@@ -304,3 +304,37 @@ def test_a_path_under_the_api_that_names_nothing_is_a_404_in_json(writer, path):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("sent", "said"),
+    [
+        ("١", "١"),
+        ("１", "１"),
+        ("abc", "abc"),
+        ("0", "0"),
+        ("-1", "-1"),
+        ("9" * 5000, "99999999999999999999…(5000)"),
+    ],
+    ids=["Arabic-Indic 1", "full-width 1", "abc", "0", "-1", "5000 digits"],
+)
+def test_an_id_filter_reads_ascii_digits_only_and_says_back_what_it_refuses(
+    sent, said, fuhai_technician, sailike, english
+):
+    """?village=١ listed village 1's households: Django's IntegerField reads any
+    script's digits, where a path's id and a body's are ASCII digits only; and
+    ?village=abc was refused as "Enter a whole number.", naming no value."""
+    response = api(fuhai_technician).get(API + "herders/", {"village": sent})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "village": [
+            f"{said} is not an id: a whole number from 1 to 9223372036854775807, in digits 0–9."
+        ]
+    }
+
+
+def test_an_id_filter_in_ascii_digits_finds_its_households(fuhai_technician, sailike):
+    response = api(fuhai_technician).get(API + "herders/", {"village": str(sailike.village_id)})
+
+    assert [herder["id"] for herder in response.json()["results"]] == [sailike.pk]
