@@ -227,10 +227,13 @@ def test_the_api_summary_names_the_places_its_totals_are_of(
     assert whole["scope"] is None and whole["totals"]["lambs_born"] == 110
 
 
-def test_the_schema_documents_the_scope_of_a_summary(client, prefecture_official):
+@pytest.mark.parametrize("component", ["Summary", "SummaryRow"])
+def test_the_schema_documents_the_scope_of_a_summary_and_of_its_rows(
+    component, client, prefecture_official
+):
     client.login(username=prefecture_official.username, password=PASSWORD)
     schema = client.get("/api/schema/", {"format": "json"}).json()
-    scope = schema["components"]["schemas"]["Summary"]["properties"]["scope"]
+    scope = schema["components"]["schemas"][component]["properties"]["scope"]
     assert scope["nullable"] is True and scope["type"] == "array"
     assert "not the whole place" in scope["description"]
 
@@ -302,11 +305,3 @@ def test_a_county_officials_county_rows_are_unchanged(
         params = {"season": winter_2024.pk, "as_of": AS_OF, "place": f"prefecture:{counted.pk}"}
         body = api(official).get(API + "summaries/", params).json()
         assert all(row["scope"] is None for row in body["rows"])
-
-
-def test_the_schema_documents_the_scope_of_a_summarys_row(client, prefecture_official):
-    client.login(username=prefecture_official.username, password=PASSWORD)
-    schema = client.get("/api/schema/", {"format": "json"}).json()
-    scope = schema["components"]["schemas"]["SummaryRow"]["properties"]["scope"]
-    assert scope["nullable"] is True and scope["type"] == "array"
-    assert "not the whole place" in scope["description"]
