@@ -163,6 +163,32 @@ def test_a_field_tapped_just_above_save_all_brings_its_rows_save_above_the_bar(
     assert where["field_bottom"] <= where["bar_top"] and where["row_top"] >= 0, where
 
 
+def test_a_field_left_before_the_next_frame_does_not_move_the_page(
+    field_phone, households, qibaerwoyi, results_dir
+):
+    """The keyboard's Next pressed twice within one frame (a slow phone): the first
+    field's "keep the row above Save all" ran after the focus had moved on, measured
+    the row it had left, now far down the page, and scrolled the page by as much:
+    the field being typed went 1,700 px above the screen."""
+    page = field_phone("zh-hans")
+    page.goto(f"/field/village/{qibaerwoyi.pk}/")
+    loaded(page)
+    expect(page.locator("[data-save-all]")).to_be_visible()
+    rows = page.locator("form[data-entry-form]")
+    last = rows.nth(rows.count() - 1).locator(".counts input").first
+    first = rows.first.locator(".counts input").first
+    # The last row's field focused, then the first row's, before the page draws again.
+    page.evaluate(
+        "([last, first]) => { last.focus(); first.focus(); }",
+        [last.element_handle(), first.element_handle()],
+    )
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    where = page.evaluate(FOCUSED)
+    page.screenshot(path=results_dir / "village-focus-moved-on-360px.png")
+    assert where["record"] == rows.first.get_attribute("data-record")
+    assert where["row_top"] >= 0 and where["field_bottom"] <= where["bar_top"], where
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_headers_two_languages_are_set_apart(field_phone, households, language):
     """The bar's 今日 link read Бүгін今日 and بۇگىن今日: its flex box dropped the space

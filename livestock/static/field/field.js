@@ -1739,12 +1739,16 @@
      view where it is, so the row's Save button stayed under the bar (the stylesheet's
      scroll margins act only when a field comes into view from elsewhere, by the
      keyboard's Next). The page moves up by as much as the Save button is covered,
-     never so far that the field itself leaves the top of the screen. */
+     never so far that the field itself leaves the top of the screen; and not at all
+     once the focus has moved on before the next frame (Next pressed twice quickly on
+     a slow phone): the row left behind, measured then, moved the page by its own
+     distance and the field being typed off the top of the screen. */
   function keepRowAbove(bar, field) {
     const row = field.closest && field.closest("form[data-entry-form]");
     const save = row && row.querySelector("button.save");
     if (!save || !field.matches("input, select, button")) return;
     requestAnimationFrame(function () {
+      if (document.activeElement !== field) return;
       const covered = save.getBoundingClientRect().bottom + 8 - bar.getBoundingClientRect().top;
       const room = field.getBoundingClientRect().top - 8;
       const by = Math.min(covered, room);
