@@ -122,8 +122,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    """Fail the test itself (not its teardown) when its pages reached for another host."""
-    result = yield
+    """Fail the test itself (not its teardown) when its pages reached for another host.
+    A test that fails leaves what its pages showed then (``keep_pages_shown``)."""
+    try:
+        result = yield
+    except BaseException:
+        keep_pages_shown(item)
+        raise
     foreign = item.stash.get(FOREIGN_REQUESTS, [])
     if foreign:
         pytest.fail(
@@ -131,6 +136,30 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
             pytrace=False,
         )
     return result
+
+
+# The browser of the run, once started (``browser``).
+LAUNCHED: list[Browser] = []
+
+
+def keep_pages_shown(item: pytest.Item) -> None:
+    """What each open page showed as its test failed, for a failure seen only on a
+    busy machine: its address and its first lines in the test's report, and a
+    screenshot in ``test-results/<test name>/failed-<n>.png``."""
+    pages = [page for browser in LAUNCHED for context in browser.contexts for page in context.pages]
+    if not pages:
+        return
+    folder = item.config.rootpath / "test-results" / re.sub(r"[^\w.-]+", "_", item.name).strip("_")
+    folder.mkdir(parents=True, exist_ok=True)
+    shown = []
+    for number, page in enumerate(pages, start=1):
+        try:
+            text = page.evaluate("document.body ? document.body.innerText : ''")[:600]
+            page.screenshot(path=folder / f"failed-{number}.png", timeout=5_000)
+        except Exception as error:  # a page closing or navigating: say so, keep the rest
+            text = f"(not read: {error})"
+        shown.append(f"page {number}: {page.url}\n{text}")
+    item.add_report_section("call", "pages shown at the failure", "\n\n".join(shown))
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +178,9 @@ def browser() -> Iterator[Browser]:
         pytest.skip(reason)
     playwright = sync_playwright().start()
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    LAUNCHED.append(chromium)
     yield chromium
+    LAUNCHED.remove(chromium)
     chromium.close()
     playwright.stop()
 
