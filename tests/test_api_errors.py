@@ -326,6 +326,35 @@ def test_an_as_of_that_the_rule_takes_is_served_on_both(fuhai_client, where, val
     assert (body["results"][0] if where == RECORDS else body)["as_of"] == value
 
 
+@pytest.mark.parametrize("where", ["records", "a record", "summaries"])
+@pytest.mark.parametrize("days_ahead", [1, None])
+def test_an_as_of_still_to_come_is_refused_naming_today(
+    fuhai_client, sailike_record, where, days_ahead, english
+):
+    """as_of=9999-12-31 answered today's figures labelled 截至9999-12-31, and asked for
+    again a month later it had changed: a figure as of a date is to give the same
+    answer whenever asked. Tomorrow is refused as the year 9999 is, naming today."""
+    url = {
+        "records": RECORDS,
+        "a record": f"{RECORDS}{sailike_record.pk}/",
+        "summaries": SUMMARIES,
+    }[where]
+    today = timezone.localdate()
+    value = "9999-12-31" if days_ahead is None else str(today + datetime.timedelta(days_ahead))
+
+    response = fuhai_client.get(url, {"as_of": value})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "as_of": [
+            f"{value} is still to come; counts are known up to today, {today}: "
+            "ask for that day or earlier."
+        ]
+    }
+    today_answer = fuhai_client.get(url, {"as_of": str(today)})
+    assert today_answer.status_code == 200
+
+
 def test_an_empty_as_of_is_today_on_records_as_on_summaries(fuhai_client):
     """As the pages' date box sent empty: the default, named in the answer."""
     [record] = results(fuhai_client.get(RECORDS, {"as_of": ""}))

@@ -10,6 +10,7 @@ import io
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from livestock.models import Herder, LambingEntry, LambingRecord
 from livestock.services.entries import entry_create
@@ -447,7 +448,9 @@ def test_an_unknown_format_of_an_html_only_page_is_a_400(official_client, englis
 
 
 def test_a_date_far_outside_the_season_is_answered(official_client, winter_2024):
-    for as_of in ("1900-01-01", "2999-12-31"):
+    """Long before the season and long after it (a day still to come is refused:
+    ``test_a_summary_as_of_a_day_still_to_come_is_refused_naming_today``)."""
+    for as_of in ("1900-01-01", str(timezone.localdate())):
         assert official_client.get(f"/?season={winter_2024.pk}&as_of={as_of}").status_code == 200
 
 
@@ -497,6 +500,21 @@ def test_a_bad_summary_parameter_is_named_with_its_rule_and_value(
     response = official_client.get(f"{page}?{query}", headers={"accept-language": "en"})
     assert response.status_code == 400
     assert message in html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize("page", ["/", "/bulletin/", "/outliers/", "/reporting/"])
+def test_a_summary_as_of_a_day_still_to_come_is_refused_naming_today(official_client, page):
+    """A page as of 9999-12-31 showed today's figures under 截至9999-12-31: quoted, they
+    were not the figures of that date, and the same address gave others next week."""
+    today = timezone.localdate()
+    response = official_client.get(
+        f"{page}?as_of=9999-12-31", headers={"accept-language": "zh-hans"}
+    )
+    assert response.status_code == 400
+    assert (
+        f"9999-12-31尚未到来；数量只知道到今天（{today}），请选择这一天或之前的日期。"
+        in html.unescape(response.content.decode())
+    )
 
 
 def test_a_bad_date_on_a_places_page_is_named_in_the_users_language(official_client, sailike):

@@ -6,7 +6,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,15 +72,25 @@ class _SeasonChoice(forms.ModelChoiceField):
 class AsOfField(IsoDateField):
     """The one reading of an "as of" date, for the pages, the API's summaries and
     its records alike (``parse_as_of``): YYYY-MM-DD (``iso_date``) from
-    ``FIRST_AS_OF`` on, refused with the value as sent. No date so early that days
-    cannot be counted back from it (the week before, the data-quality flags),
-    which the records alone accepted."""
+    ``FIRST_AS_OF`` to today, refused with the value as sent. No date so early that
+    days cannot be counted back from it (the week before, the data-quality flags),
+    which the records alone accepted; and no day still to come: a figure "as of"
+    9999-12-31 was today's, labelled with that date, and asked for again a month
+    later it had changed (DOMAIN.md's as-of rule: the same answer, unless a
+    correction was recorded)."""
 
     default_validators = [
         MinValueValidator(
             FIRST_AS_OF,
             message=_("%(show_value)s is too early; ask for %(limit_value)s or later."),
-        )
+        ),
+        MaxValueValidator(
+            timezone.localdate,
+            message=_(
+                "%(show_value)s is still to come; counts are known up to today, "
+                "%(limit_value)s: ask for that day or earlier."
+            ),
+        ),
     ]
 
 
