@@ -12,6 +12,11 @@ closing bracket and full stop were drawn at its wrong end ("。数）").
 
 What is checked is what a reader sees: the texts, and the order Chromium draws
 their characters in (each character's box, left to right).
+
+A household's last count ("上次: 2026-12-06") and Today's date in its heading came
+after Arabic letters with nothing isolating them: Chromium took the date's numbers for
+Arabic numbers and drew 06-12-2026, the day first, beside the rows' own dates (the
+timeline's, the entries') drawn as written.
 """
 
 import datetime
@@ -21,6 +26,7 @@ from django.utils import timezone, translation
 from playwright.sync_api import Locator, Page, expect
 
 from livestock.models import Season
+from livestock.services.entries import entry_create
 from tests.browser.conftest import loaded
 from tests.browser.field_phone import go_offline, go_online
 from tests.browser.test_field import (
@@ -175,3 +181,28 @@ def test_a_village_pages_hint_keeps_its_chinese_full_stop_at_its_end(
     )
     page.evaluate("scrollTo(0, 0)")
     page.screenshot(path=results_dir / "village-hint-kk-arab.png")
+
+
+def test_a_households_last_count_and_todays_date_are_drawn_as_written_on_a_kazakh_page(
+    phone, fuhai_village, results_dir
+):
+    page, _signal = phone
+    village, records = fuhai_village
+    today = timezone.localdate().isoformat()
+    counted = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
+    entry_create(record=records[0], date=datetime.date.fromisoformat(counted), lambs_born=3)
+    switch_language_and_refresh(page, "kk-arab")
+    for url in ("/field/", f"/field/village/{village.pk}/", f"/field/record/{records[0].pk}/"):
+        page.goto(url)
+        loaded(page)
+        last = page.locator(f'form[data-record="{records[0].pk}"] [data-last-count]')
+        expect(last).to_have_text(counted)
+        assert drawn_left_to_right(last.locator("xpath=.."), counted) == list(counted), url
+    page.goto("/field/")
+    loaded(page)
+    heading = page.locator("h1")
+    expect(heading.locator("[data-today-shown]")).to_have_text(today)
+    assert drawn_left_to_right(heading, today) == list(today)
+    page.locator(f'form[data-record="{records[0].pk}"]').screenshot(
+        path=results_dir / "last-count-kk-arab.png"
+    )
