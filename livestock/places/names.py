@@ -201,12 +201,15 @@ def direction_controls_shown(text: str) -> str:
 SHOWN_MAX_LENGTH = 40
 
 
-def shown(value) -> str:
-    """``value`` as a message says it back: whole, or its start and its length; a
-    direction control in it written as its code point (``direction_controls_shown``)."""
+def shown(value, *, longest: int = SHOWN_MAX_LENGTH, start: int = 20) -> str:
+    """``value`` as a message says it back: whole up to ``longest`` characters, else
+    its ``start`` and its length, so that an answer stays a small multiple of what
+    was sent; a direction control in it written as its code point
+    (``direction_controls_shown``). The one way every refusal says a value back: in
+    a sentence (the defaults), or in a column of its own (an import's row errors)."""
     text = str(value)
-    if len(text) > SHOWN_MAX_LENGTH:
-        text = f"{text[:20]}…({len(text)})"
+    if len(text) > longest:
+        text = f"{text[:start]}…({len(text)})"
     return direction_controls_shown(text)
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
-from livestock.places.names import direction_controls_shown
+from livestock.places import names
 from livestock.spreadsheets.columns import (
     COLUMN_BY_KEY,
     COMMENT,
@@ -143,12 +143,10 @@ def _cells_beyond(line: int, width: int, texts: list[str]) -> list[RowError]:
     ]
 
 
-def shown(value: str, length: int = 60) -> str:
-    """A value as an error repeats it: whole when short, else its start and
-    its length, so that an answer stays a small multiple of the file; a direction
-    control in it written as its code point (``names.direction_controls_shown``)."""
-    text = value if len(value) <= length else f"{value[:length]}… ({len(value)})"
-    return direction_controls_shown(text)
+def shown(value: str) -> str:
+    """A cell's value as a row error repeats it in a column of its own
+    (``names.shown``): whole up to 60 characters, else its first 60 and its length."""
+    return names.shown(value, longest=60, start=60)
 
 
 def _bounded(lines: Iterable[tuple[int, list]], limits: ReadLimits) -> list[tuple[int, list]]:
