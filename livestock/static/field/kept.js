@@ -220,12 +220,18 @@
     return stashed.length;
   }
 
-  /* The counts saved on this phone and not yet uploaded: {username: how many}. */
+  /* What the outbox holds on this phone, whoever typed it, as the field pages count
+     it: {waiting, attention}, the counts waiting to upload, and those the server
+     answered that wait under 需要处理 (refused, or a conflict), which no upload sends
+     until the technician corrects or resolves them. All were counted as waiting. */
   async function unsent() {
     await keepStashed().catch(function () { return 0; });
     const items = (await transact("outbox", "readonly", function (store) { return store.getAll(); })) || [];
-    const found = {};
-    items.forEach(function (item) { found[item.user || ""] = (found[item.user || ""] || 0) + 1; });
+    const found = { waiting: 0, attention: 0 };
+    items.forEach(function (item) {
+      if (item.state === "pending") found.waiting += 1;
+      else found.attention += 1;
+    });
     return found;
   }
 
