@@ -7,14 +7,17 @@ Chromium shows the leave-page question only once the page has had a tap (a user
 gesture); each test taps the field it types in. Playwright hands the question to
 ``page.on("dialog")`` as a dialog of type ``beforeunload``."""
 
+import time
+
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from livestock.models import LambingEntry
+from livestock.models import Herder, LambingEntry
+from livestock.services.places import herder_create
 from tests.browser.conftest import loaded, wait_until_stored
 from tests.browser.field_phone import go_offline, go_online
-from tests.browser.test_field import enter, outbox_count, row
+from tests.browser.test_field import enter, new_household_form, outbox_count, row
 from tests.browser.test_field_save_all import HOLD_THE_OUTBOX
 
 
@@ -147,3 +150,92 @@ def test_a_count_tapped_save_just_before_leaving_is_kept(phone, fuhai_village, r
     expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=20_000)
     entry = LambingEntry.objects.get()
     assert (entry.record_id, entry.lambs_born) == (records[2].pk, 5)
+
+
+def test_leaving_with_a_refused_count_corrected_and_not_sent_again_asks_first(
+    phone, fuhai_village, results_dir
+):
+    """A count the server refused waits under 需要处理; its 改正 form typed in and not
+    tapped 重新上传: tapping 今日 asked nothing, and the correction went with the page.
+    Now the phone asks, and staying keeps it as typed; once sent again (kept on the
+    phone), nothing is asked. Opened and left as it was drawn, nothing is asked."""
+    page, signal = phone
+    village, records = fuhai_village
+    page.goto(f"/field/village/{village.pk}/")
+    loaded(page)
+    go_offline(page, signal)
+    enter(page, records[0], lambs_lost=5, loss_cause="cold")  # more than were born
+    go_online(page, signal)
+    refused = page.locator(f'[data-attention] li[data-outbox-record="{records[0].pk}"]')
+    expect(refused.locator("[data-server-message]")).to_contain_text("超过产羔数", timeout=20_000)
+    go_offline(page, signal)
+    questions = LeaveQuestions(page)
+
+    refused.get_by_role("button", name="改正 Correct").click()
+    lambs_born = refused.locator('[name="lambs_born"]')
+    lambs_born.tap()
+    lambs_born.fill("6")
+    page.get_by_role("link", name="今日 Today").first.click()
+    expect(lambs_born).to_have_value("6")
+    assert questions.asked == ["beforeunload"]
+    page.screenshot(path=results_dir / "stayed-with-the-refused-count-typed.png", full_page=True)
+
+    # Typed back to what was refused: nothing of the technician's is lost, nothing asked.
+    lambs_born.fill("0")
+    with page.expect_navigation(url="**/field/"):
+        page.get_by_role("link", name="今日 Today").first.click()
+    assert questions.asked == ["beforeunload"]
+    page.go_back()
+    loaded(page)
+
+    # Sent again: kept on the phone, leaving asks nothing.
+    refused.get_by_role("button", name="改正 Correct").click()
+    lambs_born.tap()
+    lambs_born.fill("6")
+    refused.get_by_role("button", name="重新上传 Send again").click()
+    expect(page.locator("[data-attention]")).to_be_hidden()
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    with page.expect_navigation(url="**/field/"):
+        page.get_by_role("link", name="今日 Today").first.click()
+    assert questions.asked == ["beforeunload"]
+
+
+def test_leaving_with_a_new_household_or_record_typed_and_not_added_asks_first(
+    phone, fuhai_village
+):
+    """A new household's names and ewes, or a new record's ewes, typed and not tapped
+    添加 (本季新记录): the back button or 今日 left with them. Now the phone asks;
+    staying keeps them as typed. Added, or emptied, nothing is asked."""
+    page, signal = phone
+    village, _records = fuhai_village
+    go_offline(page, signal)
+    time.sleep(1)  # the test's own write once the phone's requests cannot reach the server
+    herder_create(village=village, name="哈力克", name_latin="Halike")  # no record yet
+    go_online(page, signal)
+    village_page = f"/field/village/{village.pk}/"
+    page.goto(village_page)
+    loaded(page)
+    questions = LeaveQuestions(page)
+
+    household = new_household_form(page, "叶尔兰·别克", "80")
+    go_back_and_stay(page)
+    expect(household.locator('[name="name"]')).to_have_value("叶尔兰·别克")
+    expect(household.locator('[name="ewes_at_start"]')).to_have_value("80")
+    assert questions.asked == ["beforeunload"]
+    with page.expect_navigation(url="**/field/record/*/"):
+        household.get_by_role("button", name="添加").click()
+    assert questions.asked == ["beforeunload"]
+    assert Herder.objects.get(name="叶尔兰·别克").lambing_records.get().ewes_at_start == 80
+
+    page.goto(village_page)
+    loaded(page)
+    new_record = page.locator('form[data-new-form="record"]')
+    new_record.locator('[name="ewes_at_start"]').tap()
+    new_record.locator('[name="ewes_at_start"]').fill("60")
+    page.get_by_role("link", name="今日 Today").first.click()
+    expect(new_record.locator('[name="ewes_at_start"]')).to_have_value("60")
+    assert questions.asked == ["beforeunload", "beforeunload"]
+    new_record.locator('[name="ewes_at_start"]').fill("")
+    with page.expect_navigation(url="**/field/"):
+        page.get_by_role("link", name="今日 Today").first.click()
+    assert questions.asked == ["beforeunload", "beforeunload"]

@@ -1442,6 +1442,10 @@
     node.replaceChildren(label, " " + counts);
   }
 
+  /* What each refused item's form held when it was opened (typedIn, the item's own
+     counts): what differs from it is typed and not yet sent again (unsavedOnThePage). */
+  const sendAgainDrawn = new WeakMap();
+
   /* A refused item corrected where it waits: checked again, then kept under a new
      uuid (the refused one was never stored), replacing it in one step. A count goes
      again as a count, its body under the new uuid; a correction as the correction of
@@ -1509,6 +1513,8 @@
       await render();
       sync();
     }));
+    form.dataset.sendAgainForm = "";
+    sendAgainDrawn.set(form, typedIn(form));
     li.append(form);
   }
 
@@ -1713,11 +1719,24 @@
     });
   }
 
+  /* Whether a form the server answers there and then (a new household, a new record)
+     holds anything typed: a field filled in, a box ticked. They are drawn empty, and
+     drawn again holding what was typed only when the server refused it (not saved). */
+  function holdsAnythingTyped(form) {
+    return Array.from(form.elements).some(function (field) {
+      if (!field.name || ["hidden", "submit", "button", "reset"].indexOf(field.type) >= 0) return false;
+      if (field.type === "checkbox" || field.type === "radio") return field.checked;
+      return field.value.trim() !== "";
+    });
+  }
+
   /* Leaving the page (a link, the back button, a form sent) while it holds counts
      typed and not yet saved on the phone, or a save still being written, asks first
-     (the browser's own "Leave site?"): they were lost without a word. Asked only then,
-     never once all is saved or emptied; not for the form being sent itself (a
-     deletion sends its form's reason to the server). */
+     (the browser's own "Leave site?"): they were lost without a word. So does a
+     refused count's form under 需要处理 typed in and not sent again, and a new
+     household or a new record typed and not added. Asked only then, never once all is
+     saved or emptied; not for the form being sent itself (a deletion sends its form's
+     reason to the server, a new household its names). */
   let leavingWith = null;
   function unsavedOnThePage() {
     if (beingKept.size) return true;
@@ -1727,7 +1746,9 @@
       });
     };
     return typed("form[data-entry-form]", holdsTyped) ||
-      typed("form[data-correction-form]", function (form) { return typedIn(form) !== correctionKept.get(form); });
+      typed("form[data-correction-form]", function (form) { return typedIn(form) !== correctionKept.get(form); }) ||
+      typed("form[data-send-again-form]", function (form) { return typedIn(form) !== sendAgainDrawn.get(form); }) ||
+      typed("form[data-new-form]", holdsAnythingTyped);
   }
   window.addEventListener("beforeunload", function (event) {
     if (!unsavedOnThePage()) return;
