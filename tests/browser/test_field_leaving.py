@@ -17,7 +17,15 @@ from livestock.models import Herder, LambingEntry
 from livestock.services.places import herder_create
 from tests.browser.conftest import loaded, wait_until_stored
 from tests.browser.field_phone import go_offline, go_online
-from tests.browser.test_field import enter, new_household_form, outbox_count, row
+from tests.browser.test_field import (
+    correct,
+    enter,
+    new_household_form,
+    opened_correction,
+    outbox_count,
+    outbox_uuids,
+    row,
+)
 from tests.browser.test_field_save_all import HOLD_THE_OUTBOX
 
 
@@ -239,3 +247,83 @@ def test_leaving_with_a_new_household_or_record_typed_and_not_added_asks_first(
     with page.expect_navigation(url="**/field/"):
         page.get_by_role("link", name="今日 Today").first.click()
     assert questions.asked == ["beforeunload", "beforeunload"]
+
+
+# The next write to the outbox held open (not committed) until window.releaseOutbox(),
+# as a phone's slow storage holds it; window.outboxWriteHeld says it has begun.
+HOLD_THE_NEXT_OUTBOX_WRITE = """(() => {
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (...args) {
+    if (this.name === "outbox") {
+      IDBObjectStore.prototype.put = put;
+      const store = this;
+      let released = false;
+      window.releaseOutbox = () => { released = true; };
+      const again = () => { if (!released) store.get("none").onsuccess = again; };
+      again();
+      window.outboxWriteHeld = true;
+    }
+    return put.apply(this, args);
+  };
+})()"""
+
+STASHED = """JSON.parse(localStorage.getItem("lambing-field-unkept") || "[]").length"""
+
+
+def test_a_correction_kept_after_the_page_came_back_is_not_put_back_by_the_next_page(
+    phone, fuhai_village, results_dir
+):
+    """A correction tapped 更正 on a slow phone's storage, the page then hidden into
+    the browser's back-forward cache (the back button) and shown again (forward) before
+    the write ended: the page stashed the correction as it was hidden (kept.js), and
+    the stash stayed once the write had ended. Uploaded, then corrected again, the
+    next page opened put the first correction back in the outbox under its uuid, sent
+    again from its old version: a conflict of the technician's with their own later
+    correction under 需要处理. Now the stash follows the save's end there too.
+
+    The test browser cannot restore a page from the back-forward cache (Playwright
+    launches Chromium with --disable-back-forward-cache), so the test dispatches the
+    page's own pagehide and pageshow events with persisted true, as the browser does
+    when it puts the page in that cache and shows it again: the same listeners are
+    called, with the same event, and the page is the same live page, its write ending
+    after it was shown again. What the browser itself does (freezing the page while
+    hidden) is not reproduced."""
+    page, signal = phone
+    _village, records = fuhai_village
+    entry, correction = opened_correction(page, signal, records[0])
+    go_offline(page, signal)
+    page.evaluate(HOLD_THE_NEXT_OUTBOX_WRITE)
+    correct(correction, lambs_born=6, reason="数错了")
+    page.wait_for_function("() => window.outboxWriteHeld === true")
+    page.evaluate(
+        """window.dispatchEvent(new PageTransitionEvent("pagehide", {persisted: true}))"""
+    )
+    assert page.evaluate(STASHED) == 1  # stashed as the page was hidden
+    page.evaluate(
+        """window.dispatchEvent(new PageTransitionEvent("pageshow", {persisted: true}))"""
+    )
+    page.evaluate("window.releaseOutbox()")
+    expect(correction.locator("[data-row-status]")).to_contain_text("更正已保存在手机上")
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "1")
+    assert page.evaluate(STASHED) == 0  # kept: out of the stash
+
+    go_online(page, signal)
+    expect(correction.locator("[data-row-status]")).to_have_text(
+        "更正已上传 · Correction uploaded.", timeout=20_000
+    )
+    correct(correction, lambs_born=7, reason="又数了一遍")
+    wait_until_stored(
+        lambda: LambingEntry.objects.get(pk=entry.pk).lambs_born == 7, "the second correction"
+    )
+    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "0", timeout=20_000)
+
+    # The next page: nothing put back, nothing sent again, no conflict.
+    page.goto("/field/")
+    loaded(page)
+    page.wait_for_function("""() => localStorage.getItem("lambing-field-unkept") === null""")
+    page.wait_for_timeout(3_000)  # the first sync of the page, had anything been put back
+    expect(page.locator("[data-attention]")).to_be_hidden()
+    assert outbox_uuids(page) == set()
+    page.screenshot(path=results_dir / "no-conflict-with-itself.png")
+    entry.refresh_from_db()
+    assert (entry.lambs_born, entry.version) == (7, 3)

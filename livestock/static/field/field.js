@@ -102,15 +102,59 @@
      保存 was gone. What is still being written as the page goes is stashed (kept.js),
      and put in the outbox by the next page. */
   const beingKept = new Map();
+  /* The saves this page stashed as it was hidden, still being written: {uuid: "writing",
+     or "failed" once the phone's storage refused it while the page was hidden}. A page
+     the browser keeps in its back-forward cache is hidden (pagehide, persisted) and may
+     be shown again (pageshow, persisted), its writes ending there: the stash follows
+     each save's end, as it does on the next page. Left in it once the save had ended,
+     the next page put that older copy back in the outbox under its uuid: a correction
+     uploaded, then corrected again, went once more from its old version, and came back
+     as a conflict with the technician's own later correction. A save kept is taken out
+     of the stash; one refused is too, once the page is shown saying so (its row as
+     typed): hidden for good, its stash is what keeps it. */
+  const stashedHere = new Map();
+  let pageHidden = false;
   function keeping(items, write, replaces) {
     items.forEach(function (item) { beingKept.set(item.uuid, { item: item, replaces: replaces || null }); });
-    return write().finally(function () {
+    const ended = function (kept) {
       items.forEach(function (item) { beingKept.delete(item.uuid); });
+      const stashed = items.map(function (item) { return item.uuid; }).filter(function (uuid) {
+        return stashedHere.has(uuid);
+      });
+      if (!stashed.length) return;
+      if (kept || !pageHidden) {
+        fieldKept.unstash(stashed);
+        stashed.forEach(function (uuid) { stashedHere.delete(uuid); });
+      } else {
+        stashed.forEach(function (uuid) { stashedHere.set(uuid, "failed"); });
+      }
+    };
+    return write().then(function (result) {
+      ended(true);
+      return result;
+    }, function (error) {
+      ended(false);
+      throw error;
     });
   }
   window.addEventListener("pagehide", function () {
-    if (beingKept.size) fieldKept.stashUnkept(Array.from(beingKept.values()));
-    beingKept.clear();
+    pageHidden = true;
+    const unstashed = Array.from(beingKept.values()).filter(function (write) {
+      return !stashedHere.has(write.item.uuid);
+    });
+    if (!unstashed.length) return;
+    fieldKept.stashUnkept(unstashed);
+    unstashed.forEach(function (write) { stashedHere.set(write.item.uuid, "writing"); });
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    pageHidden = false;
+    const failed = Array.from(stashedHere.keys()).filter(function (uuid) {
+      return stashedHere.get(uuid) === "failed";
+    });
+    if (!failed.length) return;
+    fieldKept.unstash(failed);
+    failed.forEach(function (uuid) { stashedHere.delete(uuid); });
   });
 
   /* The rules and the roster, kept once what another user's was kept is dropped:

@@ -211,13 +211,24 @@
         store.put(write.item);
       });
     });
-    const put = new Set(stashed.map(function (write) { return write.item.uuid; }));
-    const left = JSON.parse(scope.localStorage.getItem(UNKEPT) || "[]").filter(function (write) {
-      return !put.has(write.item.uuid);
-    });
-    if (left.length) scope.localStorage.setItem(UNKEPT, JSON.stringify(left));
-    else scope.localStorage.removeItem(UNKEPT);
+    unstash(stashed.map(function (write) { return write.item.uuid; }));
     return stashed.length;
+  }
+
+  /* The stashed counts of ``uuids`` taken out of the stash, the others left: put in
+     the outbox (keepStashed), or their save ended after all on the page that stashed
+     them (a page shown again from the back-forward cache: field.js, keeping). */
+  function unstash(uuids) {
+    try {
+      const gone = new Set(uuids);
+      const left = JSON.parse(scope.localStorage.getItem(UNKEPT) || "[]").filter(function (write) {
+        return !gone.has(write.item.uuid);
+      });
+      if (left.length) scope.localStorage.setItem(UNKEPT, JSON.stringify(left));
+      else scope.localStorage.removeItem(UNKEPT);
+    } catch (error) {
+      /* Left as it is: put again by uuid, the same item. */
+    }
   }
 
   /* What the outbox holds on this phone, whoever typed it, as the field pages count
@@ -249,5 +260,6 @@
     unsent: unsent,
     stashUnkept: stashUnkept,
     keepStashed: keepStashed,
+    unstash: unstash,
   };
 })(self);
