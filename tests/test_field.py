@@ -571,6 +571,26 @@ def test_a_limit_changed_in_rules_changes_the_description_and_the_api_alike(
     assert "lambs_born" in response.json()
 
 
+@pytest.mark.parametrize("ended_days_ago", [None, 3])
+def test_the_date_picker_offers_the_seasons_days_up_to_today(
+    tech_client, sailike_now, qibaerwoyi, season, ended_days_ago
+):
+    """A season that had ended (counts of its last days typed late): the phone's date
+    picker still offered every day up to today, each refused on Save as outside the
+    season. It offers the season's days, up to today or the season's last day."""
+    today = timezone.localdate()
+    if ended_days_ago is not None:
+        season.end_date = today - datetime.timedelta(days=ended_days_ago)
+        season.save()
+    latest = min(today, season.end_date).isoformat()
+    for url in ("/field/", f"/field/village/{qibaerwoyi.pk}/", f"/field/record/{sailike_now.pk}/"):
+        page = tech_client.get(url).content.decode()
+        row = page.split(f'data-record="{sailike_now.pk}"')[1].split("</form>")[0]
+        date_input = row.split('name="date"')[1].split(">")[0]
+        assert f'min="{season.start_date.isoformat()}"' in date_input, url
+        assert f'max="{latest}"' in date_input, url
+
+
 def test_a_season_moved_moves_the_dates_described(tech_client, season):
     season.end_date = season.end_date + datetime.timedelta(days=3)
     season.save()

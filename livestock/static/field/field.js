@@ -191,7 +191,8 @@
      days later (opened from the worker's cache with no signal). Its date inputs
      default to that day, so each row left at it follows the phone's calendar:
      a count typed the next morning is dated the next morning, not the day the
-     page was last fetched. A date the technician chose stays as chosen. */
+     page was last fetched. A date the technician chose stays as chosen. The latest
+     day the date picker offers follows too, up to the season's last day. */
   let shownToday = script.dataset.today || "";
   function catchUpWithToday() {
     const today = localToday();
@@ -200,7 +201,9 @@
       if (input.value === shownToday) input.value = today;
     });
     document.querySelectorAll("input[type=date][max]").forEach(function (input) {
-      if (input.max < today) input.max = today;
+      const end = input.dataset.seasonEnd;
+      const latest = end && end < today ? end : today;
+      if (input.max < latest) input.max = latest;
     });
     document.querySelectorAll("[data-today-shown]").forEach(function (node) { node.textContent = today; });
     shownToday = today;
