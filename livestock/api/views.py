@@ -69,7 +69,8 @@ from livestock.spreadsheets.reading import FileRefused
 AS_OF = OpenApiParameter(
     "as_of",
     OpenApiTypes.DATE,
-    description="Totals as of the end of this day, YYYY-MM-DD from 1900-01-01 (default: today).",
+    description="Totals as of the end of this day, YYYY-MM-DD from 1900-01-01 to today "
+    "(default: today); a day still to come is a 400.",
 )
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -749,8 +750,8 @@ class SummaryView(KnownParametersMixin, APIView):
             OpenApiParameter(
                 "as_of",
                 OpenApiTypes.DATE,
-                description="YYYY-MM-DD from 1900-01-01. Default: today, or the season's end "
-                "when it is over.",
+                description="YYYY-MM-DD from 1900-01-01 to today; a day still to come is a "
+                "400. Default: today, or the season's end when it is over.",
             ),
             OpenApiParameter(
                 "place",
