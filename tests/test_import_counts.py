@@ -162,6 +162,22 @@ def test_a_code_not_on_the_list_is_answered_with_the_list_in_the_user_s_language
     assert "суық (cold), аштық (starvation)" in error.message
 
 
+@pytest.mark.parametrize("typed", ["1" * 70, "x" * 70])
+def test_a_long_cell_is_said_back_alike_whatever_rule_refuses_it(
+    fuhai_technician, sailike, winter_2024, english, typed
+):
+    """A count of 70 characters: its column says its first 60 and its length, its
+    message its first 20 and its length, as every refusal says a value back. Seventy
+    digits were said with 60 in the message and seventy letters with 20."""
+    content = f"村,牧户,日期,产羔数\n齐巴尔窝依村,赛力克·屈克木,2025-01-05,{typed}\n"
+
+    [error] = import_counts(content=content.encode(), user=fuhai_technician).errors
+
+    assert (error.line, error.column, error.value) == (2, "产羔数", f"{typed[:60]}…(70)")
+    assert f"{typed[:20]}…(70)" in error.message
+    assert typed[:21] not in error.message
+
+
 def test_the_command_prints_each_refused_row_with_line_column_value_and_rule(
     fuhai_technician, sailike, winter_2024, english
 ):

@@ -31,7 +31,7 @@ from livestock.models.fields import not_a_choice, not_a_date, not_a_whole_number
 from livestock.models.review import approved_through_townships
 from livestock.places import scoping
 from livestock.places.lookalikes import resemblance
-from livestock.places.names import Folded, folded, lookalike_key, normalize_name
+from livestock.places.names import Folded, folded, lookalike_key, normalize_name, shown
 from livestock.services.collector import collected_rarely
 from livestock.services.entries import NewEntry, entries_create
 from livestock.services.places import herder_build, herder_update, herders_create
@@ -52,8 +52,8 @@ from livestock.spreadsheets.reading import (
     ReadLimits,
     RowError,
     Table,
+    cell_shown,
     read_table,
-    shown,
 )
 
 # A preview lists this many of the households a file creates, and counts the rest.
@@ -317,7 +317,7 @@ class _Importer:
     def refuse(self, line: int, row: dict[str, str], refused: RowRefused) -> None:
         for key, message in refused.errors:
             self.result.errors.append(
-                RowError(line, self.table.header_of(key), shown(row.get(key, "")), message)
+                RowError(line, self.table.header_of(key), cell_shown(row.get(key, "")), message)
             )
 
     def import_row(self, line: int, row: dict[str, str]) -> None:

@@ -107,7 +107,9 @@ def read_table(content: bytes, limits: ReadLimits | None = None) -> Table:
         key = HEADER_SPELLINGS.get(normalized(header))
         if key is None or key in keys:
             rule = _("unknown column") if key is None else _("column given twice")
-            errors.append(RowError(header_line[0], header or str(position), shown(header), rule))
+            errors.append(
+                RowError(header_line[0], header or str(position), cell_shown(header), rule)
+            )
         keys.append(key)
     if errors:
         raise FileRefused(
@@ -135,7 +137,7 @@ def _cells_beyond(line: int, width: int, texts: list[str]) -> list[RowError]:
         RowError(
             line,
             str(position),
-            shown(text),
+            cell_shown(text),
             _("the first row names no column here; name it, or clear the cell"),
         )
         for position, text in enumerate(texts, start=width + 1)
@@ -143,7 +145,7 @@ def _cells_beyond(line: int, width: int, texts: list[str]) -> list[RowError]:
     ]
 
 
-def shown(value: str) -> str:
+def cell_shown(value: str) -> str:
     """A cell's value as a row error repeats it in a column of its own
     (``names.shown``): whole up to 60 characters, else its first 60 and its length."""
     return names.shown(value, longest=60, start=60)
