@@ -502,19 +502,34 @@ def test_a_bad_summary_parameter_is_named_with_its_rule_and_value(
     assert message in html.unescape(response.content.decode())
 
 
-@pytest.mark.parametrize("page", ["/", "/bulletin/", "/outliers/", "/reporting/"])
-def test_a_summary_as_of_a_day_still_to_come_is_refused_naming_today(official_client, page):
+@pytest.mark.parametrize(
+    "page",
+    ["/?", "/?export=csv&", "/?export=xlsx&", "/bulletin/?", "/bulletin/?format=pdf&"]
+    + ["/outliers/?", "/reporting/?"],
+)
+@pytest.mark.parametrize("days_ahead", [1, None])
+def test_a_summary_as_of_a_day_still_to_come_is_refused_naming_today(
+    official_client, page, days_ahead
+):
     """A page as of 9999-12-31 showed today's figures under 截至9999-12-31: quoted, they
-    were not the figures of that date, and the same address gave others next week."""
+    were not the figures of that date, and the same address gave others next week. So
+    did its CSV, its XLSX and the bulletin's PDF; and tomorrow as the year 9999."""
     today = timezone.localdate()
-    response = official_client.get(
-        f"{page}?as_of=9999-12-31", headers={"accept-language": "zh-hans"}
-    )
+    value = "9999-12-31" if days_ahead is None else str(today + datetime.timedelta(days_ahead))
+    response = official_client.get(f"{page}as_of={value}", headers={"accept-language": "zh-hans"})
     assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
     assert (
-        f"9999-12-31尚未到来；数量只知道到今天（{today}），请选择这一天或之前的日期。"
+        f"{value}尚未到来；数量只知道到今天（{today}），请选择这一天或之前的日期。"
         in html.unescape(response.content.decode())
     )
+
+
+def test_the_officials_date_picker_offers_days_up_to_today(official_client):
+    """The date box offered tomorrow, which the page then refused."""
+    page = official_client.get("/").content.decode()
+    date_box = page.split('name="as_of"')[1].split(">")[0]
+    assert f'max="{timezone.localdate().isoformat()}"' in date_box
 
 
 def test_a_bad_date_on_a_places_page_is_named_in_the_users_language(official_client, sailike):

@@ -526,6 +526,30 @@ class TestSummaryPages:
         submitted.refresh_from_db()
         assert submitted.state == ReviewState.SUBMITTED
 
+    def test_a_date_still_to_come_is_refused_on_the_townships_page(
+        self, burqin_official, woyimoke, winter_2024
+    ):
+        """Submitted as of tomorrow: refused naming today, as every as-of date is, and
+        the official was sent to the overview, away from the township's page."""
+        today = timezone.localdate()
+        tomorrow = today + datetime.timedelta(days=1)
+        client = logged_in(burqin_official, "en")
+        response = client.post(
+            "/review/",
+            {
+                "action": "submit",
+                "township": woyimoke.pk,
+                "season": winter_2024.pk,
+                "as_of": tomorrow.isoformat(),
+                "comment": "",
+            },
+        )
+        assert response.status_code == 302
+        assert response["Location"] == (f"/?season={winter_2024.pk}&place=township%3A{woyimoke.pk}")
+        text = html.unescape(client.get(response["Location"]).content.decode())
+        assert f"{tomorrow} is still to come; counts are known up to today, {today}" in text
+        assert not Review.objects.filter(township=woyimoke).exists()
+
     def test_a_comment_with_a_direction_control_is_refused_naming_it_visibly(
         self, submitted, burqin_official, woyimoke, winter_2024
     ):

@@ -120,6 +120,8 @@ class SummaryQuery(forms.Form):
         super().__init__(data, initial=initial)
         self.user = user
         self.levels = levels
+        # The date picker offers the days the field takes (``AsOfField``): up to today.
+        self.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
 
     def clean_season(self) -> Season:
         season = self.cleaned_data["season"] or self.fields["season"].queryset.first()
@@ -259,8 +261,10 @@ class ReviewActionForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         township, season, as_of = (data.get(name) for name in ("township", "season", "as_of"))
         params = {}
-        if season is not None and as_of is not None:
-            params = {"season": season.pk, "as_of": as_of.isoformat()}
-            if isinstance(township, Township):
-                params["place"] = place_param(township)
+        if season is not None:
+            params["season"] = season.pk
+        if as_of is not None:
+            params["as_of"] = as_of.isoformat()
+        if isinstance(township, Township):
+            params["place"] = place_param(township)
         return reverse("summary") + ("?" + urlencode(params) if params else "")
