@@ -126,7 +126,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     A test that fails leaves what its pages showed then (``keep_pages_shown``)."""
     try:
         result = yield
-    except BaseException:
+    except (Exception, pytest.fail.Exception):  # a failure; not a skip or an interrupt
         keep_pages_shown(item)
         raise
     foreign = item.stash.get(FOREIGN_REQUESTS, [])
@@ -154,7 +154,7 @@ def keep_pages_shown(item: pytest.Item) -> None:
     shown = []
     for number, page in enumerate(pages, start=1):
         try:
-            text = page.evaluate("document.body ? document.body.innerText : ''")[:600]
+            text = page.locator("body").inner_text(timeout=5_000)[:600]
             page.screenshot(path=folder / f"failed-{number}.png", timeout=5_000)
         except Exception as error:  # a page closing or navigating: say so, keep the rest
             text = f"(not read: {error})"
