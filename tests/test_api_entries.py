@@ -324,6 +324,27 @@ def test_a_refusal_is_said_in_each_of_a_field_pages_languages_apart_when_it_asks
     assert said == f"{message['kk-arab']} · {message['zh-hans']}"
 
 
+def test_a_date_outside_the_season_names_the_season_in_each_language_asked_for(
+    fuhai_technician, sailike_record, winter_2024
+):
+    """The season's name was made once, in the request's language, and put in each
+    language asked for: the English half of a Chinese page's refusal read "outside the
+    season 2024–2025 冬羔", the Chinese half of a Kazakh page's its Kazakh name."""
+    client = api(fuhai_technician, language="zh-hans")
+    item = {**new_entry(sailike_record, lambs_born=1), "date": "2024-11-20"}
+    asked = {"HTTP_X_SHOWN_LANGUAGES": "zh-hans", "HTTP_X_SHOWN_APART": "1"}
+    refused = client.post(BULK_URL, [item], format="json", **asked).json()["errors"][0]
+    [message] = refused["errors"]["date"]
+    assert "不在2024–2025 冬羔（" in message["zh-hans"]
+    assert "outside the season 2024–2025 winter lambing," in message["en"], message["en"]
+    client = api(fuhai_technician, language="kk-arab")
+    asked["HTTP_X_SHOWN_LANGUAGES"] = "kk-arab"
+    refused = client.post(BULK_URL, [item], format="json", **asked).json()["errors"][0]
+    [message] = refused["errors"]["date"]
+    assert "不在2024–2025 冬羔（" in message["zh-hans"], message["zh-hans"]
+    assert not LambingEntry.objects.filter(record=sailike_record).exists()
+
+
 def drf_message(language: str, msgid: str, **params) -> str:
     """One of DRF's own messages (``{name}`` placeholders) in ``language``."""
     with translation.override(language):

@@ -15,7 +15,7 @@ from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from livestock.api.views import etag_of
 from livestock.audit.attribution import acting_as
@@ -325,6 +325,65 @@ def test_a_correction_needs_a_reason_and_the_version_seen(tech_client, sailike_n
     assert entry.lambs_born == 6
     stale = tech_client.post(url, {**fields, "lambs_born": "9", "reason": "again"})
     assert stale.status_code == 400  # made from the version before the correction
+    entry.refresh_from_db()
+    assert entry.lambs_born == 6
+
+
+ARABIC_LETTERS = re.compile("[\u0600-\u06ff]")
+
+
+def halves(said: str) -> tuple[str, str]:
+    """A message shown in a page's two languages, "first · beside", as its two halves."""
+    first, beside = said.split(" · ")
+    return first, beside
+
+
+def test_a_date_outside_the_season_refused_without_the_script_names_the_season_in_each_language(
+    tech_client, sailike_now, qibaerwoyi, season
+):
+    """The season's name was made once, in the page's language, and put in both halves:
+    a Kazakh page's Chinese half named the season in Kazakh, 2026-06-04不在 2026–2027
+    قىسقى قوزى الۋ（…）之内, and a Chinese page's English half named it 冬羔."""
+    before = (season.start_date - datetime.timedelta(days=5)).isoformat()
+    row = {"record": sailike_now.pk, "date": before, "lambs_born": "1"}
+    url = f"/field/village/{qibaerwoyi.pk}/"
+    with translation.override("zh-hans"):
+        chinese_name = season.name
+    with translation.override("en"):
+        english_name = season.name
+
+    said = error_shown(tech_client.post(url, row).content.decode(), "date")
+    chinese, english = halves(said.removeprefix("日期 Date: "))
+    assert f"不在{chinese_name}（" in chinese, chinese
+    assert f"outside the season {english_name}, which" in english, english
+    assert "冬羔" not in english
+
+    tech_client.post("/i18n/setlang/", {"language": "kk-arab", "next": "/field/"})
+    said = error_shown(tech_client.post(url, row).content.decode(), "date")
+    _kazakh, chinese = halves(said)
+    assert f"不在{chinese_name}（" in chinese, chinese
+    assert not ARABIC_LETTERS.search(chinese), chinese
+    assert not LambingEntry.objects.filter(record=sailike_now).exists()
+
+
+def test_a_correction_made_meanwhile_is_dated_in_each_of_the_pages_languages(
+    tech_client, sailike_now
+):
+    """Who changed an entry meanwhile, and when: the time was written once, in the page's
+    first language, 在您编辑期间，他人于2026年12月8日 07:30修改了此内容 · Changed by
+    someone at 2026年12月8日 07:30 while you were editing."""
+    entry, _ = entry_create(record=sailike_now, date=timezone.localdate(), lambs_born=5)
+    stale = entry.version
+    entry_update(entry=entry, reason="recounted", lambs_born=6)
+    url = f"/field/record/{sailike_now.pk}/"
+    fields = {"entry": entry.pk, "version": stale, "action": "correct", "reason": "again"}
+    fields.update(date=entry.date.isoformat(), lambs_born="9")
+    response = tech_client.post(url, fields)
+    assert response.status_code == 400
+    page = html.unescape(re.sub(r"<[^>]+>", "", response.content.decode()))
+    chinese, english = halves(re.search(r"在您编辑期间[^\n]*?make yours again\.", page).group())
+    assert "年" in chinese
+    assert "Changed by someone at " in english and "年" not in english, english
     entry.refresh_from_db()
     assert entry.lambs_born == 6
 

@@ -18,6 +18,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from livestock.audit.attribution import audited
@@ -499,14 +500,17 @@ class LambingEntry(Versioned):
         today: datetime.date,
     ) -> None:
         """The date rule (``rules.check_entry_date``) into ``errors``; the
-        season's name is made only for a message."""
+        season's name is made only for a message, and made again in each language the
+        message is written in (lazy): made once, a field page's "first · beside" named
+        the season in the page's first language in both halves (its Kazakh name inside
+        the Chinese), as did the API's messages asked for in two languages."""
         if self.date > today or not season_start <= self.date <= season_end:
             try:
                 rules.check_entry_date(
                     value=self.date,
                     season_start=season_start,
                     season_end=season_end,
-                    season_name=season_name(),
+                    season_name=lazy(season_name, str)(),
                     today=today,
                 )
             except ValidationError as error:

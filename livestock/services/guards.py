@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.utils import formats, timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from livestock.models import LambingEntry, LambingRecord, Versioned
@@ -52,7 +53,12 @@ def check_version(obj: Versioned, *, seen_version: int) -> None:
             "see their change, then make yours again."
         ),
         code="stale_edit",
-        params={"user": who, "time": formats.date_format(when, "DATETIME_FORMAT") if when else "?"},
+        # The time written in each language the message is (lazy), as the user's
+        # "someone" is: not the first language's date inside the second's sentence.
+        params={
+            "user": who,
+            "time": lazy(formats.date_format, str)(when, "DATETIME_FORMAT") if when else "?",
+        },
     )
 
 
