@@ -72,6 +72,16 @@
   function isMine(item) {
     return item.user === undefined || item.user === currentUser;
   }
+  /* The field app's other tabs on this phone, told when this one changes the outbox
+     (a count kept, uploaded, refused), and drawing it again when told (outboxChanged
+     below): a tab that drew it only after its own upload, which offline never came,
+     showed a household whose count another tab had kept as uncounted, and "待上传"
+     fewer than waited. BroadcastChannel does not tell the tab that speaks. */
+  const otherTabs = "BroadcastChannel" in window ? new BroadcastChannel("lambing-field-outbox") : null;
+  function toldOtherTabs(result) {
+    if (otherTabs) otherTabs.postMessage("outbox changed");
+    return result;
+  }
   const outbox = {
     all: function () {
       return transact("outbox", "readonly", function (s) { return s.getAll(); }).then(function (items) {
@@ -84,15 +94,16 @@
       });
     },
     get: function (uuid) { return transact("outbox", "readonly", function (s) { return s.get(uuid); }); },
-    put: function (item) { return transact("outbox", "readwrite", function (s) { s.put(item); }); },
+    put: function (item) { return transact("outbox", "readwrite", function (s) { s.put(item); }).then(toldOtherTabs); },
     /* Items kept together: all, or none. */
     putAll: function (items) {
-      return transact("outbox", "readwrite", function (s) { items.forEach(function (item) { s.put(item); }); });
+      return transact("outbox", "readwrite", function (s) { items.forEach(function (item) { s.put(item); }); })
+        .then(toldOtherTabs);
     },
-    remove: function (uuid) { return transact("outbox", "readwrite", function (s) { s.delete(uuid); }); },
+    remove: function (uuid) { return transact("outbox", "readwrite", function (s) { s.delete(uuid); }).then(toldOtherTabs); },
     /* An item replaced by its correction, in one transaction: never both, never neither. */
     replace: function (old, item) {
-      return transact("outbox", "readwrite", function (s) { s.delete(old); s.put(item); });
+      return transact("outbox", "readwrite", function (s) { s.delete(old); s.put(item); }).then(toldOtherTabs);
     },
   };
   /* A save's write to the outbox (a row's, 全部保存's, a correction's, a refused
@@ -1856,6 +1867,15 @@
   showRefusedForm();
   sayIfShownInstead();
   catchUpWithToday();
+  /* The outbox changed in another tab: drawn again once, however many items it
+     changed at once (an upload removes each). */
+  let outboxChanged = null;
+  if (otherTabs) {
+    otherTabs.onmessage = function () {
+      if (outboxChanged) return;
+      outboxChanged = setTimeout(function () { outboxChanged = null; render(); }, 100);
+    };
+  }
   /* A phone left on the page overnight, woken the next day. */
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") catchUpWithToday();
