@@ -723,9 +723,24 @@
     return bilingual(rule.message);
   }
 
+  /* The rules a household's page checks a correction with: the rules served describe
+     the season counted in today, but the page may be of another season's record (last
+     winter's, opened once spring lambing began), whose entries are dated in theirs. Its
+     season (its dates and its name in every language, record.html's "record-season")
+     stands in for today's: checked against today's, every correction of last season's
+     entries was refused on the phone, "not within the 2026–2027 season", though the
+     server takes it. */
+  function forThisPage(rules) {
+    const node = document.getElementById("record-season");
+    if (!rules || !node) return rules;
+    const season = JSON.parse(node.textContent);
+    if (!season || seasonOf({ date: { season: season } }) === seasonOf(rules)) return rules;
+    return Object.assign({}, rules, { date: Object.assign({}, rules.date, { season: season }) });
+  }
+
   /* A correction of a saved entry, from the version shown (its ETag). */
   async function keepCorrection(form) {
-    const rules = await loadRules();
+    const rules = forThisPage(await loadRules());
     clearErrors(form);
     const read = typedIn(form);
     const body = readCounts(form);
