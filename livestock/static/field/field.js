@@ -456,24 +456,41 @@
   function emptyCount(input) {
     return input.dataset.empty === "" || input.dataset.empty === undefined ? null : Number(input.dataset.empty);
   }
+  /* A count typed as the browser cannot read a number ("12-", "--2": a slip on the
+     phone's keypad) has no value for the script ("", its text kept from it): read as
+     empty, the row was kept as a count of nothing, said "已保存在手机上", and cleared,
+     the 12 lambs typed gone. It is a count typed, and not a whole number. */
+  function unreadable(input) {
+    return isCount(input) && Boolean(input.validity && input.validity.badInput);
+  }
+  const UNREADABLE = "…";
+  /* A count is ASCII digits (a minus before them is a negative count, refused as the
+     rules' minimum says), as the server reads it (models/fields.py): "1e3", which the
+     browser reads as a number, was kept as 1000 lambs, where the page without the
+     script refuses it, "1e3不是整数". Anything else is kept as typed, and refused. */
+  function readCount(input) {
+    const raw = input.value.trim();
+    if (unreadable(input)) return UNREADABLE;
+    if (raw === "") return emptyCount(input);
+    return /^-?[0-9]+$/.test(raw) ? Number(raw) : raw;
+  }
   function readCounts(form) {
     const body = {};
     form.querySelectorAll(FIELD_INPUTS).forEach(function (input) {
-      const raw = input.value.trim();
-      body[input.dataset.field] = isCount(input) ? (raw === "" ? emptyCount(input) : Number(raw)) : raw;
+      body[input.dataset.field] = isCount(input) ? readCount(input) : input.value.trim();
     });
     return body;
   }
   function typedSomething(form) {
     return Array.from(form.querySelectorAll(FIELD_INPUTS)).some(function (input) {
-      return isCount(input) && input.value.trim() !== "";
+      return isCount(input) && (input.value.trim() !== "" || unreadable(input));
     });
   }
   /* Whether a village row holds anything typed: a count, or a choice (a loss's
      cause) made. A row is emptied once it is kept (clearRow); its date stays. */
   function holdsTyped(form) {
     return Array.from(form.querySelectorAll(FIELD_INPUTS)).some(function (input) {
-      return input.type !== "date" && input.value.trim() !== "";
+      return (input.type !== "date" && input.value.trim() !== "") || unreadable(input);
     });
   }
   /* What a correction's form holds, its reason too, as one string to compare. */
