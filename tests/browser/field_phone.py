@@ -8,7 +8,9 @@ tests/browser/conftest.py.
 """
 
 import datetime
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -117,3 +119,18 @@ def go_offline(page: Page, signal: Signal) -> None:
 def go_online(page: Page, signal: Signal) -> None:
     signal.go_online()
     page.context.set_offline(False)
+
+
+@contextmanager
+def while_offline(page: Page, signal: Signal) -> Iterator[None]:
+    """The block run with the phone cut off from the server, then the signal back:
+    the test's own writes to its database made meanwhile are not met half-written by
+    the phone's requests (its roster, a kept page refreshed), which on SQLite's shared
+    test database would also lock it as they are made. A second first, for what was
+    on its way to end."""
+    go_offline(page, signal)
+    time.sleep(1)
+    try:
+        yield
+    finally:
+        go_online(page, signal)

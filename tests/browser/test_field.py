@@ -39,7 +39,7 @@ from livestock.services.entries import entry_create, entry_update
 from livestock.services.places import herder_create
 from livestock.services.records import record_create
 from tests.browser.conftest import loaded, page_width, wait_until_stored
-from tests.browser.field_phone import NAMES, PHONE, go_offline, go_online
+from tests.browser.field_phone import NAMES, PHONE, go_offline, go_online, while_offline
 from tests.conftest import PASSWORD, make_user
 
 
@@ -568,14 +568,12 @@ def test_counts_typed_by_one_technician_wait_for_them_when_a_colleague_logs_in(
     for the technician who typed it, and the colleague sees that it waits."""
     page, signal = phone
     _village, records = fuhai_village
-    go_offline(page, signal)
-    time.sleep(1)  # the test's own write once the phone's requests cannot reach the server
-    make_user("fuhai-vet", "technician", records[0].herder.village.township.county)
-    enter(page, records[0], lambs_born=2)
-    enter(page, records[1], lambs_born=3)
-    expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
-    page.context.clear_cookies()  # logged out
-    go_online(page, signal)
+    with while_offline(page, signal):
+        make_user("fuhai-vet", "technician", records[0].herder.village.township.county)
+        enter(page, records[0], lambs_born=2)
+        enter(page, records[1], lambs_born=3)
+        expect(outbox_count(page)).to_have_attribute("data-outbox-count", "2")
+        page.context.clear_cookies()  # logged out
     log_in_as(page, "fuhai-vet")
     expect(page.locator("[data-outbox-others]")).to_have_text(
         "另有 2 条由 fuhai-tech 保存在手机上，待 fuhai-tech 在此登录后上传 · "
@@ -862,17 +860,15 @@ def test_a_new_record_with_negative_ewes_says_why_on_the_households_page(
     came back with nothing said. The counts' rule now answers at the form."""
     page, signal = phone
     village, _records = fuhai_village
-    go_offline(page, signal)
-    time.sleep(1)  # the test's own writes once the phone's requests cannot reach the server
-    today = timezone.localdate()
-    earlier_season = Season.objects.create(
-        kind="winter",
-        start_date=today - datetime.timedelta(days=400),
-        end_date=today - datetime.timedelta(days=300),
-    )
-    herder = herder_create(village=village, name="哈力克", name_latin="Halike")
-    earlier = record_create(herder=herder, season=earlier_season, ewes_at_start=50)
-    go_online(page, signal)
+    with while_offline(page, signal):
+        today = timezone.localdate()
+        earlier_season = Season.objects.create(
+            kind="winter",
+            start_date=today - datetime.timedelta(days=400),
+            end_date=today - datetime.timedelta(days=300),
+        )
+        herder = herder_create(village=village, name="哈力克", name_latin="Halike")
+        earlier = record_create(herder=herder, season=earlier_season, ewes_at_start=50)
     page.goto(f"/field/record/{earlier.pk}/")
     loaded(page)
     form = page.locator("form.new-record")
@@ -1141,10 +1137,8 @@ def test_a_records_ewes_are_named_one_way_on_the_village_and_household_pages(
     them, 季初能繁母羊 (docs/glossary.md), wherever the field app shows them."""
     page, signal = phone
     village, records = fuhai_village
-    go_offline(page, signal)
-    time.sleep(1)  # the test's own write once the phone's requests cannot reach the server
-    herder_create(village=village, name="哈力克", name_latin="Halike")  # no record yet
-    go_online(page, signal)
+    with while_offline(page, signal):
+        herder_create(village=village, name="哈力克", name_latin="Halike")  # no record yet
     page.goto(f"/field/village/{village.pk}/")
     loaded(page)
     page.locator("details.new-household summary").click()

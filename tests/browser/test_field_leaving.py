@@ -7,8 +7,6 @@ Chromium shows the leave-page question only once the page has had a tap (a user
 gesture); each test taps the field it types in. Playwright hands the question to
 ``page.on("dialog")`` as a dialog of type ``beforeunload``."""
 
-import time
-
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -16,7 +14,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from livestock.models import Herder, LambingEntry
 from livestock.services.places import herder_create
 from tests.browser.conftest import loaded, wait_until_stored
-from tests.browser.field_phone import go_offline, go_online
+from tests.browser.field_phone import go_offline, go_online, while_offline
 from tests.browser.test_field import (
     correct,
     enter,
@@ -216,10 +214,8 @@ def test_leaving_with_a_new_household_or_record_typed_and_not_added_asks_first(
     staying keeps them as typed. Added, or emptied, nothing is asked."""
     page, signal = phone
     village, _records = fuhai_village
-    go_offline(page, signal)
-    time.sleep(1)  # the test's own write once the phone's requests cannot reach the server
-    herder_create(village=village, name="哈力克", name_latin="Halike")  # no record yet
-    go_online(page, signal)
+    with while_offline(page, signal):
+        herder_create(village=village, name="哈力克", name_latin="Halike")  # no record yet
     village_page = f"/field/village/{village.pk}/"
     page.goto(village_page)
     loaded(page)
