@@ -219,7 +219,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Chinese first; Kazakh in the Arabic script (Xinjiang's, right to left) and in
 # Cyrillic (Kazakhstan's); English. Dates and "today" are Altay's.
 # Django knows Kazakh only as `kk`, Cyrillic. `kk-arab` is ours: its catalogs are
-# in locale/kk_Arab (to_locale), a browser's kk-Arab-CN falls back to it, and its
+# in locale/kk_Arab (to_locale), a browser's kk-Arab-CN and kk-CN fall back to it, and its
 # LANG_INFO says bidi, which livestock/i18n.py reads (Django's get_language_bidi
 # looks at the base language, `kk`, and would lay it out left to right).
 LANG_INFO.update(
@@ -231,6 +231,9 @@ LANG_INFO.update(
             "name_local": "قازاقشا",
         },
         "kk": {**LANG_INFO["kk"], "name": "Kazakh (Cyrillic)", "name_local": "Қазақша"},
+        # A phone set to Kazakh (China) asks for kk-CN: China's Kazakh is written in
+        # the Arabic script, as Django's zh-cn falls back to zh-hans.
+        "kk-cn": {"fallback": ["kk-arab"]},
     }
 )
 # templates.W003 warns that two modules are named `i18n`: ours replaces Django's on

@@ -40,6 +40,19 @@ def test_a_browser_asking_for_kazakh_of_china_gets_the_arabic_script():
 
 
 @pytest.mark.parametrize(
+    ("asked", "language", "direction"),
+    [("kk-CN", "kk-arab", "rtl"), ("kk-CN,zh;q=0.8", "kk-arab", "rtl"), ("kk-KZ", "kk", "ltr")],
+)
+def test_a_phone_set_to_kazakh_of_china_is_answered_in_the_arabic_script(
+    client, db, asked, language, direction
+):
+    """A phone set to Kazakh (China) asks for kk-CN, and was answered in Cyrillic,
+    Kazakhstan's script, which Altay's herders and technicians do not read."""
+    page = client.get("/admin/login/", headers={"accept-language": asked}).content.decode()
+    assert html_tag(page) == f'<html lang="{language}" dir="{direction}">'
+
+
+@pytest.mark.parametrize(
     ("language", "direction", "title"),
     [
         ("kk-arab", "rtl", "قوزى الۋ ماۋسىمىنىڭ ەسەبى"),
