@@ -78,9 +78,12 @@
      showed a household whose count another tab had kept as uncounted, and "待上传"
      fewer than waited. BroadcastChannel does not tell the tab that speaks. */
   const otherTabs = "BroadcastChannel" in window ? new BroadcastChannel("lambing-field-outbox") : null;
-  function toldOtherTabs(result) {
-    if (otherTabs) otherTabs.postMessage("outbox changed");
-    return result;
+  /* A change of the outbox, in one transaction, the other tabs told once it is kept. */
+  function changeOutbox(change) {
+    return transact("outbox", "readwrite", change).then(function (result) {
+      if (otherTabs) otherTabs.postMessage("outbox changed");
+      return result;
+    });
   }
   const outbox = {
     all: function () {
@@ -94,16 +97,15 @@
       });
     },
     get: function (uuid) { return transact("outbox", "readonly", function (s) { return s.get(uuid); }); },
-    put: function (item) { return transact("outbox", "readwrite", function (s) { s.put(item); }).then(toldOtherTabs); },
+    put: function (item) { return changeOutbox(function (s) { s.put(item); }); },
     /* Items kept together: all, or none. */
     putAll: function (items) {
-      return transact("outbox", "readwrite", function (s) { items.forEach(function (item) { s.put(item); }); })
-        .then(toldOtherTabs);
+      return changeOutbox(function (s) { items.forEach(function (item) { s.put(item); }); });
     },
-    remove: function (uuid) { return transact("outbox", "readwrite", function (s) { s.delete(uuid); }).then(toldOtherTabs); },
+    remove: function (uuid) { return changeOutbox(function (s) { s.delete(uuid); }); },
     /* An item replaced by its correction, in one transaction: never both, never neither. */
     replace: function (old, item) {
-      return transact("outbox", "readwrite", function (s) { s.delete(old); s.put(item); }).then(toldOtherTabs);
+      return changeOutbox(function (s) { s.delete(old); s.put(item); });
     },
   };
   /* A save's write to the outbox (a row's, 全部保存's, a correction's, a refused
