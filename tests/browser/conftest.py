@@ -138,6 +138,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     return result
 
 
+def results_folder(item: pytest.Item) -> Path:
+    """``test-results/<test name>/``: where a test's screenshots go (git-ignored; CI
+    can keep it as an artifact)."""
+    return item.config.rootpath / "test-results" / re.sub(r"[^\w.-]+", "_", item.name).strip("_")
+
+
 # The browser of the run, once started (``browser``).
 LAUNCHED: list[Browser] = []
 
@@ -149,7 +155,7 @@ def keep_pages_shown(item: pytest.Item) -> None:
     pages = [page for browser in LAUNCHED for context in browser.contexts for page in context.pages]
     if not pages:
         return
-    folder = item.config.rootpath / "test-results" / re.sub(r"[^\w.-]+", "_", item.name).strip("_")
+    folder = results_folder(item)
     folder.mkdir(parents=True, exist_ok=True)
     shown = []
     for number, page in enumerate(pages, start=1):
@@ -315,10 +321,8 @@ def log_in() -> Callable[[Page, str, str], None]:
 
 @pytest.fixture
 def results_dir(request: pytest.FixtureRequest) -> Path:
-    """An empty folder ``test-results/<test name>/`` for this test's screenshots
-    (git-ignored; CI can keep it as an artifact)."""
-    name = re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
-    folder = request.config.rootpath / "test-results" / name
+    """An empty folder for this test's screenshots (``results_folder``)."""
+    folder = results_folder(request.node)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
